@@ -1,0 +1,14 @@
+// `mixdown master` — placeholder until its issue lands: refuses honestly with exit 1.
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+namespace mixdown::cli {
+
+void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
+  auto* sub = app.add_subcommand("master", "not built yet");
+  add_global_options(*sub, g);
+  sub->allow_extras();
+  sub->callback([&action] { action = [] () -> int { throw failed("master", "this command is not built yet"); }; });
+}
+
+}  // namespace mixdown::cli

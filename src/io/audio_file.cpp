@@ -1,0 +1,468 @@
+#include "io/audio_file.hpp"
+
+#include <sndfile.h>
+#include <soxr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <optional>
+
+#include "core/error.hpp"
+#include "dsp/dither.hpp"
+#include "io/temp_registry.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mixdown::io {
+namespace {
+
+constexpr std::size_t kIoBlock = 8192;
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const noexcept {
+    if (f) sf_close(f);
+  }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+std::string container_name(int format) {
+  switch (format & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_WAV: return "WAV";
+    case SF_FORMAT_WAVEX: return "WAVEX";
+    case SF_FORMAT_RF64: return "RF64";
+    case SF_FORMAT_W64: return "W64";
+    case SF_FORMAT_AIFF: return "AIFF";
+    case SF_FORMAT_CAF: return "CAF";
+    case SF_FORMAT_FLAC: return "FLAC";
+    case SF_FORMAT_OGG: return "OGG";
+    case SF_FORMAT_MPEG: return "MP3";
+    default: return "other";
+  }
+}
+
+void describe_encoding(int format, AudioInfo& info) {
+  switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: info.encoding = "PCM_8"; info.bit_depth = 8; break;
+    case SF_FORMAT_PCM_16: info.encoding = "PCM_16"; info.bit_depth = 16; break;
+    case SF_FORMAT_PCM_24: info.encoding = "PCM_24"; info.bit_depth = 24; break;
+    case SF_FORMAT_PCM_32: info.encoding = "PCM_32"; info.bit_depth = 32; break;
+    case SF_FORMAT_FLOAT: info.encoding = "FLOAT"; info.bit_depth = 32; info.is_float = true; break;
+    case SF_FORMAT_DOUBLE: info.encoding = "DOUBLE"; info.bit_depth = 64; info.is_float = true; break;
+    case SF_FORMAT_VORBIS: info.encoding = "VORBIS"; info.lossy = true; break;
+    case SF_FORMAT_OPUS: info.encoding = "OPUS"; info.lossy = true; break;
+    case SF_FORMAT_MPEG_LAYER_I: case SF_FORMAT_MPEG_LAYER_II: case SF_FORMAT_MPEG_LAYER_III:
+      info.encoding = "MPEG"; info.lossy = true; break;
+    case SF_FORMAT_ULAW: case SF_FORMAT_ALAW: info.encoding = "G711"; info.bit_depth = 8; info.lossy = true; break;
+    default: info.encoding = "other"; break;
+  }
+}
+
+// Opens with libsndfile and turns every failure into a one-line, file-naming rejection.
+SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw rejected(name, "no such file");
+  if (fs::is_directory(path, ec)) throw rejected(name, "is a folder, not an audio file");
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size == 0) throw rejected(name, "empty file (0 bytes)");
+  SF_INFO sfi{};
+  SndfilePtr f(sf_open(name.c_str(), SFM_READ, &sfi));
+  if (!f) {
+    std::string why = sf_strerror(nullptr);
+    if (why.find("ormat") != std::string::npos || why.find("ecognised") != std::string::npos ||
+        why.find("not supported") != std::string::npos)
+      why = "not a readable audio file (" + why + ")";
+    throw rejected(name, why);
+  }
+  if (sfi.channels <= 0) throw rejected(name, "file declares no channels");
+  if (sfi.channels > 64) throw rejected(name, "file declares " + std::to_string(sfi.channels) +
+                                                  " channels; at most 64 are supported");
+  if (sfi.samplerate < 1000 || sfi.samplerate > 768000)
+    throw rejected(name, "unsupported sample rate " + std::to_string(sfi.samplerate) + " Hz");
+  if (sfi.frames <= 0) throw rejected(name, "holds no audio frames");
+  info.path = name;
+  info.sample_rate = sfi.samplerate;
+  info.channels = sfi.channels;
+  info.frames = sfi.frames;
+  info.container = container_name(sfi.format);
+  describe_encoding(sfi.format, info);
+  if (info.lossy) {
+    // Lossy decoders report an estimate; float samples beyond ±1 are real and must survive.
+    sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_FALSE);
+  }
+  return f;
+}
+
+}  // namespace
+
+bool has_audio_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const char* kExts[] = {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg",
+                                ".oga", ".opus", ".mp3", ".w64", ".caf", ".rf64"};
+  return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
+}
+
+AudioInfo probe(const fs::path& path) {
+  AudioInfo info;
+  open_for_read(path, info);
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct AudioReader::Impl {
+  AudioInfo info;
+  SndfilePtr file;
+  std::vector<float> interleaved;
+  std::int64_t nonfinite = 0;
+  std::int64_t position = 0;
+};
+
+AudioReader::AudioReader(const fs::path& path) : impl_(std::make_unique<Impl>()) {
+  impl_->file = open_for_read(path, impl_->info);
+  impl_->interleaved.resize(kIoBlock * static_cast<std::size_t>(impl_->info.channels));
+}
+AudioReader::~AudioReader() = default;
+AudioReader::AudioReader(AudioReader&&) noexcept = default;
+AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
+
+const AudioInfo& AudioReader::info() const noexcept { return impl_->info; }
+std::int64_t AudioReader::nonfinite_samples() const noexcept { return impl_->nonfinite; }
+
+std::size_t AudioReader::read(const AudioView& out) {
+  const int nc = impl_->info.channels;
+  if (out.num_channels() != nc)
+    throw failed(impl_->info.path, "internal: reader view has the wrong channel count");
+  std::size_t done = 0;
+  while (done < out.num_frames()) {
+    const std::size_t want = std::min(kIoBlock, out.num_frames() - done);
+    const sf_count_t got =
+        sf_readf_float(impl_->file.get(), impl_->interleaved.data(), static_cast<sf_count_t>(want));
+    if (got <= 0) break;
+    const float* src = impl_->interleaved.data();
+    for (int c = 0; c < nc; ++c) {
+      float* dst = out.channel(c) + done;
+      for (sf_count_t i = 0; i < got; ++i) {
+        float v = src[static_cast<std::size_t>(i) * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)];
+        if (!std::isfinite(v)) {
+          v = 0.0f;
+          ++impl_->nonfinite;
+        }
+        dst[i] = v;
+      }
+    }
+    done += static_cast<std::size_t>(got);
+    if (static_cast<std::size_t>(got) < want) break;
+  }
+  impl_->position += static_cast<std::int64_t>(done);
+  return done;
+}
+
+void AudioReader::rewind() {
+  if (sf_seek(impl_->file.get(), 0, SEEK_SET) < 0) {
+    // Some codecs cannot seek: reopen.
+    AudioInfo info;
+    impl_->file = open_for_read(impl_->info.path, info);
+  }
+  impl_->position = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct SoxrDeleter {
+  void operator()(soxr_t s) const noexcept {
+    if (s) soxr_delete(s);
+  }
+};
+
+struct ResamplingReader::Impl {
+  AudioReader reader;
+  int out_rate;
+  std::int64_t out_frames;
+  std::unique_ptr<std::remove_pointer_t<soxr_t>, SoxrDeleter> soxr;
+  AudioBuffer in_block;
+  std::size_t in_have = 0, in_pos = 0;
+  bool in_eof = false;
+  std::int64_t delivered = 0;
+  explicit Impl(const fs::path& p, int rate) : reader(p), out_rate(rate) {}
+  void make_soxr() {
+    const auto& inf = reader.info();
+    if (inf.sample_rate == out_rate) return;
+    soxr_error_t err = nullptr;
+    soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_S, SOXR_FLOAT32_S);
+    soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+    soxr.reset(soxr_create(inf.sample_rate, out_rate, static_cast<unsigned>(inf.channels), &err,
+                           &io, &q, nullptr));
+    if (err || !soxr) throw failed(inf.path, std::string("resampler: ") + (err ? err : "?"));
+  }
+};
+
+ResamplingReader::ResamplingReader(const fs::path& path, int target_rate)
+    : impl_(std::make_unique<Impl>(path, target_rate)) {
+  const auto& inf = impl_->reader.info();
+  impl_->out_frames = static_cast<std::int64_t>(
+      std::llround(static_cast<double>(inf.frames) * target_rate / inf.sample_rate));
+  impl_->in_block.resize(inf.channels, kIoBlock);
+  impl_->make_soxr();
+}
+ResamplingReader::~ResamplingReader() = default;
+ResamplingReader::ResamplingReader(ResamplingReader&&) noexcept = default;
+ResamplingReader& ResamplingReader::operator=(ResamplingReader&&) noexcept = default;
+
+const AudioInfo& ResamplingReader::info() const noexcept { return impl_->reader.info(); }
+int ResamplingReader::sample_rate() const noexcept { return impl_->out_rate; }
+std::int64_t ResamplingReader::frames() const noexcept { return impl_->out_frames; }
+
+std::size_t ResamplingReader::read(const AudioView& out) {
+  auto& m = *impl_;
+  if (!m.soxr) return m.reader.read(out);
+  const int nc = m.reader.info().channels;
+  std::size_t done = 0;
+  const std::int64_t remaining = m.out_frames - m.delivered;
+  const std::size_t want = static_cast<std::size_t>(
+      std::min<std::int64_t>(remaining, static_cast<std::int64_t>(out.num_frames())));
+  std::vector<const float*> in_ptrs(static_cast<std::size_t>(nc));
+  std::vector<float*> out_ptrs(static_cast<std::size_t>(nc));
+  int stalls = 0;
+  while (done < want) {
+    if (m.in_pos >= m.in_have && !m.in_eof) {
+      m.in_have = m.reader.read(m.in_block.view());
+      m.in_pos = 0;
+      if (m.in_have == 0) m.in_eof = true;
+    }
+    for (int c = 0; c < nc; ++c) {
+      in_ptrs[static_cast<std::size_t>(c)] = m.in_block.channel(c) + m.in_pos;
+      out_ptrs[static_cast<std::size_t>(c)] = out.channel(c) + done;
+    }
+    size_t idone = 0, odone = 0;
+    const bool feeding = m.in_pos < m.in_have;
+    soxr_error_t err = soxr_process(m.soxr.get(), feeding ? in_ptrs.data() : nullptr,
+                                    feeding ? m.in_have - m.in_pos : 0, &idone, out_ptrs.data(),
+                                    want - done, &odone);
+    if (err) throw failed(m.reader.info().path, std::string("resampler: ") + err);
+    m.in_pos += idone;
+    done += odone;
+    if (odone == 0 && idone == 0) {
+      if (m.in_eof && ++stalls > 2) break;
+    } else {
+      stalls = 0;
+    }
+  }
+  // Pad with silence if the resampler delivered fewer frames than the nominal length.
+  if (done < want && m.in_eof) {
+    for (int c = 0; c < nc; ++c) std::fill(out.channel(c) + done, out.channel(c) + want, 0.0f);
+    done = want;
+  }
+  m.delivered += static_cast<std::int64_t>(done);
+  return done;
+}
+
+void ResamplingReader::rewind() {
+  impl_->reader.rewind();
+  impl_->in_have = impl_->in_pos = 0;
+  impl_->in_eof = false;
+  impl_->delivered = 0;
+  impl_->soxr.reset();
+  impl_->make_soxr();
+}
+
+AudioBuffer resample(const ConstAudioView& in, int in_rate, int out_rate) {
+  const int nc = in.num_channels();
+  if (in_rate == out_rate) {
+    AudioBuffer b(nc, in.num_frames());
+    b.view().copy_from(in);
+    return b;
+  }
+  const std::size_t out_len = static_cast<std::size_t>(
+      std::llround(static_cast<double>(in.num_frames()) * out_rate / in_rate));
+  AudioBuffer out(nc, out_len);
+  soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+  // Per channel, one-shot: soxr_oneshot handles the flush and the delay.
+  for (int c = 0; c < nc; ++c) {
+    size_t odone = 0;
+    soxr_error_t err = soxr_oneshot(in_rate, out_rate, 1, in.channel(c), in.num_frames(), nullptr,
+                                    out.channel(c), out_len, &odone, &io, &q, nullptr);
+    if (err) throw failed("", std::string("resampler: ") + err);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct AudioWriter::Impl {
+  fs::path final_path, temp_path;
+  WriteSpec spec;
+  SndfilePtr file;
+  int slot = -1;
+  bool committed = false;
+  std::optional<dsp::TpdfDither> dither;
+  std::vector<float> fbuf;
+  std::vector<int> ibuf;
+  std::int64_t frames = 0, clipped = 0, nonfinite = 0;
+  ~Impl() {
+    file.reset();
+    if (!committed && !temp_path.empty()) {
+      std::error_code ec;
+      fs::remove(temp_path, ec);
+    }
+    unregister_temp(slot);
+  }
+};
+
+namespace {
+int sf_format_of(SampleFormat f) {
+  switch (f) {
+    case SampleFormat::wav16: return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    case SampleFormat::wav24: return SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+    case SampleFormat::wav_float: return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    case SampleFormat::flac16: return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+    case SampleFormat::flac24: return SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+    case SampleFormat::mp3: return SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
+    case SampleFormat::opus: return SF_FORMAT_OGG | SF_FORMAT_OPUS;
+    case SampleFormat::vorbis: return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+  }
+  return 0;
+}
+int bits_of(SampleFormat f) {
+  switch (f) {
+    case SampleFormat::wav16: case SampleFormat::flac16: return 16;
+    case SampleFormat::wav24: case SampleFormat::flac24: return 24;
+    default: return 0;
+  }
+}
+}  // namespace
+
+AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.final_path = path;
+  m.spec = spec;
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  m.temp_path = path.parent_path() / ("." + path.filename().string() + ".partial-" +
+                                      std::to_string(::getpid()));
+  SF_INFO sfi{};
+  sfi.samplerate = spec.sample_rate;
+  sfi.channels = spec.channels;
+  sfi.format = sf_format_of(spec.format);
+  if (!sf_format_check(&sfi))
+    throw failed(path.string(), "cannot write this format at " + std::to_string(spec.sample_rate) +
+                                    " Hz with " + std::to_string(spec.channels) + " channels");
+  m.slot = register_temp(m.temp_path.string());
+  m.file.reset(sf_open(m.temp_path.string().c_str(), SFM_WRITE, &sfi));
+  if (!m.file) throw failed(path.string(), std::string("cannot write: ") + sf_strerror(nullptr));
+  if (const int bits = bits_of(spec.format); bits > 0) m.dither.emplace(bits, spec.dither_seed, spec.noise_shaping);
+  if (spec.format == SampleFormat::mp3 || spec.format == SampleFormat::opus ||
+      spec.format == SampleFormat::vorbis) {
+    double level = std::clamp(1.0 - spec.lossy_quality, 0.0, 1.0);  // libsndfile: 0 best
+    sf_command(m.file.get(), SFC_SET_COMPRESSION_LEVEL, &level, sizeof(level));
+  }
+}
+AudioWriter::~AudioWriter() = default;
+AudioWriter::AudioWriter(AudioWriter&&) noexcept = default;
+AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
+
+void AudioWriter::write(const ConstAudioView& block) {
+  auto& m = *impl_;
+  const int nc = m.spec.channels;
+  if (block.num_channels() != nc)
+    throw failed(m.final_path.string(), "internal: writer block has the wrong channel count");
+  const std::size_t n = block.num_frames();
+  const std::size_t total = n * static_cast<std::size_t>(nc);
+  if (m.dither) {
+    m.ibuf.resize(total);
+    const int shift = 32 - m.dither->bits();
+    for (std::size_t i = 0; i < n; ++i)
+      for (int c = 0; c < nc; ++c) {
+        float v = block.channel(c)[i];
+        if (!std::isfinite(v)) { v = 0.0f; ++m.nonfinite; }
+        if (v > 1.0f || v < -1.0f) ++m.clipped;
+        m.ibuf[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)] =
+            static_cast<int>(static_cast<std::uint32_t>(m.dither->quantize(v)) << shift);
+      }
+    if (sf_writef_int(m.file.get(), m.ibuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
+      throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
+  } else {
+    m.fbuf.resize(total);
+    for (std::size_t i = 0; i < n; ++i)
+      for (int c = 0; c < nc; ++c) {
+        float v = block.channel(c)[i];
+        if (!std::isfinite(v)) { v = 0.0f; ++m.nonfinite; }
+        if (v > 1.0f) { v = 1.0f; ++m.clipped; }
+        if (v < -1.0f) { v = -1.0f; ++m.clipped; }
+        m.fbuf[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)] = v;
+      }
+    if (sf_writef_float(m.file.get(), m.fbuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
+      throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
+  }
+  m.frames += static_cast<std::int64_t>(n);
+}
+
+void AudioWriter::commit() {
+  auto& m = *impl_;
+  if (m.committed) return;
+  m.file.reset();  // flush and close
+  std::error_code ec;
+  fs::rename(m.temp_path, m.final_path, ec);
+  if (ec) throw failed(m.final_path.string(), "cannot move the finished file into place: " + ec.message());
+  m.committed = true;
+  unregister_temp(m.slot);
+  m.slot = -1;
+}
+
+std::int64_t AudioWriter::frames_written() const noexcept { return impl_->frames; }
+std::int64_t AudioWriter::clipped_samples() const noexcept { return impl_->clipped; }
+std::int64_t AudioWriter::nonfinite_samples() const noexcept { return impl_->nonfinite; }
+
+void write_file(const fs::path& path, const ConstAudioView& audio, const WriteSpec& spec) {
+  AudioWriter w(path, spec);
+  for (std::size_t pos = 0; pos < audio.num_frames(); pos += kIoBlock) {
+    const std::size_t n = std::min(kIoBlock, audio.num_frames() - pos);
+    w.write(audio.sub(pos, n));
+  }
+  w.commit();
+}
+
+AudioBuffer read_file(const fs::path& path, int* sample_rate) {
+  AudioReader r(path);
+  const auto& inf = r.info();
+  AudioBuffer all(inf.channels, static_cast<std::size_t>(inf.frames));
+  std::size_t got = r.read(all.view());
+  if (got < all.num_frames()) {
+    AudioBuffer trimmed(inf.channels, got);
+    trimmed.view().copy_from(all.view().sub(0, got));
+    all = std::move(trimmed);
+  }
+  if (sample_rate) *sample_rate = inf.sample_rate;
+  return all;
+}
+
+void write_text_atomic(const fs::path& path, const std::string& text) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".partial-" +
+                                             std::to_string(::getpid()));
+  const int slot = register_temp(tmp.string());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      unregister_temp(slot);
+      throw failed(path.string(), "cannot write");
+    }
+    out << text;
+    out.flush();
+    if (!out) {
+      fs::remove(tmp, ec);
+      unregister_temp(slot);
+      throw failed(path.string(), "write failed (disk full?)");
+    }
+  }
+  fs::rename(tmp, path, ec);
+  unregister_temp(slot);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw failed(path.string(), "cannot move the finished file into place");
+  }
+}
+
+}  // namespace mixdown::io

@@ -1,0 +1,120 @@
+// Audio files through libsndfile (codecs) and libsoxr (resampling). Everything streams in
+// blocks: nothing here needs a whole file in memory. Readers deinterleave into planar views;
+// writers dither whenever the word length is reduced and write under a temporary name that
+// commit() renames into place, so an interrupted run never leaves a truncated file under a
+// final name.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/audio_buffer.hpp"
+
+namespace mixdown::io {
+
+struct AudioInfo {
+  std::string path;
+  int sample_rate = 0;
+  int channels = 0;
+  std::int64_t frames = 0;
+  std::string container;   // "WAV", "FLAC", "OGG", "MP3", ...
+  std::string encoding;    // "PCM_24", "FLOAT", "VORBIS", ...
+  int bit_depth = 0;       // 8/16/24/32 for PCM, 32/64 for float, 0 for lossy codecs
+  bool is_float = false;
+  bool lossy = false;
+  double duration_s() const { return sample_rate > 0 ? double(frames) / sample_rate : 0.0; }
+};
+
+// Probes a file without decoding it. Throws Error(rejected) naming the file when it is not
+// readable audio.
+AudioInfo probe(const std::filesystem::path& path);
+
+// Whether a path has an audio extension we read (wav, aif(f), flac, ogg, oga, opus, mp3, w64, caf).
+bool has_audio_extension(const std::filesystem::path& path);
+
+class AudioReader {
+public:
+  explicit AudioReader(const std::filesystem::path& path);
+  ~AudioReader();
+  AudioReader(AudioReader&&) noexcept;
+  AudioReader& operator=(AudioReader&&) noexcept;
+
+  const AudioInfo& info() const noexcept;
+  // Reads up to out.num_frames() frames into out (which must have info().channels channels).
+  // Returns the frames read; 0 at the end. NaN/Inf samples are replaced by 0 and counted.
+  std::size_t read(const AudioView& out);
+  void rewind();
+  std::int64_t nonfinite_samples() const noexcept;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A reader that delivers audio at a chosen sample rate (soxr, very high quality) with the
+// file's own channel count. Latency of the resampler is compensated: frame 0 out is time 0 in.
+class ResamplingReader {
+public:
+  ResamplingReader(const std::filesystem::path& path, int target_rate);
+  ~ResamplingReader();
+  ResamplingReader(ResamplingReader&&) noexcept;
+  ResamplingReader& operator=(ResamplingReader&&) noexcept;
+
+  const AudioInfo& info() const noexcept;  // the file's own format
+  int sample_rate() const noexcept;         // the delivered rate
+  std::int64_t frames() const noexcept;     // length at the delivered rate
+  std::size_t read(const AudioView& out);   // returns 0 at the end
+  void rewind();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Resamples a whole planar buffer (for short signals: previews, tests).
+AudioBuffer resample(const ConstAudioView& in, int in_rate, int out_rate);
+
+enum class SampleFormat { wav16, wav24, wav_float, flac16, flac24, mp3, opus, vorbis };
+
+struct WriteSpec {
+  int sample_rate = 48000;
+  int channels = 2;
+  SampleFormat format = SampleFormat::wav24;
+  bool noise_shaping = false;             // for 16-bit
+  std::uint64_t dither_seed = 0x6D69786Full;  // fixed: outputs are bit-identical run to run
+  double lossy_quality = 0.6;             // 0..1 for mp3/opus/vorbis (libsndfile's scale inverted)
+};
+
+// Writes to "<dir>/.<name>.partial" and renames to the final path on commit(). The destructor
+// of an uncommitted writer removes the temporary file. Non-finite samples are written as 0 and
+// samples beyond full scale are clamped; both are counted so callers can report them.
+class AudioWriter {
+public:
+  AudioWriter(const std::filesystem::path& path, const WriteSpec& spec);
+  ~AudioWriter();
+  AudioWriter(AudioWriter&&) noexcept;
+  AudioWriter& operator=(AudioWriter&&) noexcept;
+
+  void write(const ConstAudioView& block);
+  void commit();
+  std::int64_t frames_written() const noexcept;
+  std::int64_t clipped_samples() const noexcept;
+  std::int64_t nonfinite_samples() const noexcept;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convenience: write a whole buffer.
+void write_file(const std::filesystem::path& path, const ConstAudioView& audio, const WriteSpec& spec);
+// Convenience for tests and short files: read a whole file.
+AudioBuffer read_file(const std::filesystem::path& path, int* sample_rate = nullptr);
+
+// Text outputs (JSON, TOML, HTML, Markdown) written atomically the same way.
+void write_text_atomic(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace mixdown::io

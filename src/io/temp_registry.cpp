@@ -1,0 +1,59 @@
+#include "io/temp_registry.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+
+namespace mixdown::io {
+namespace {
+
+constexpr int kSlots = 512;
+constexpr std::size_t kPathMax = 4096;
+
+struct Slot {
+  std::atomic<int> state{0};  // 0 free, 1 claimed (being written), 2 live
+  char path[kPathMax];
+};
+
+Slot g_slots[kSlots];
+
+extern "C" void on_signal(int sig) {
+  remove_all_temps();
+  _exit(sig == SIGINT ? 130 : 128 + sig);
+}
+
+}  // namespace
+
+int register_temp(const std::string& path) noexcept {
+  if (path.size() + 1 > kPathMax) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (g_slots[i].state.compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
+      g_slots[i].state.store(2);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void unregister_temp(int slot) noexcept {
+  if (slot >= 0 && slot < kSlots) g_slots[slot].state.store(0);
+}
+
+void remove_all_temps() noexcept {
+  for (auto& s : g_slots)
+    if (s.state.load() == 2) ::unlink(s.path);
+}
+
+void install_signal_cleanup() noexcept {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace mixdown::io

@@ -1,0 +1,16 @@
+// Temporary output files currently being written. On SIGINT/SIGTERM the CLI's handler removes
+// them (async-signal-safe: fixed slots, unlink only) and exits 130/143, so an interrupted run
+// leaves nothing behind. This is the one piece of process-wide mutable state, by necessity:
+// a signal handler can reach nothing else.
+#pragma once
+
+#include <string>
+
+namespace mixdown::io {
+
+int register_temp(const std::string& path) noexcept;  // returns a slot (or -1 when full)
+void unregister_temp(int slot) noexcept;
+void remove_all_temps() noexcept;                      // async-signal-safe
+void install_signal_cleanup() noexcept;                // SIGINT → 130, SIGTERM → 143
+
+}  // namespace mixdown::io

@@ -1,0 +1,116 @@
+// The mixing console as values: what `mix` decides, what session.toml stores, what `revise`
+// edits and what the renderer (graph/) carries out. Every decision carries a reason, keyed by
+// the setting it explains ("fader", "eq", "compressor", "pan", "send.reverb", ...).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dsp/settings.hpp"
+#include "mix/brief.hpp"
+#include "mix/role.hpp"
+
+namespace mixdown::mix {
+
+using Reasons = std::map<std::string, std::string>;
+
+// A fader breakpoint; between points the gain moves linearly in dB and is then smoothed.
+struct AutomationPoint {
+  double time_s = 0.0;
+  double gain_db = 0.0;  // added to the fader
+  bool operator==(const AutomationPoint&) const = default;
+};
+
+struct Send {
+  std::string to;           // a Return's name ("plate", "hall", "delay")
+  double level_db = -20.0;
+  bool pre_fader = false;
+  bool operator==(const Send&) const = default;
+};
+
+struct Strip {
+  std::string name;         // the stem's file name (unique in a session)
+  std::string file;         // path to the stem, relative to the session file or absolute
+  Role role = Role::other;
+  std::string role_source = "name";  // name | content | session
+  double role_confidence = 1.0;
+  bool printed_fx = false;  // a printed effect/return: balanced, not re-processed
+  std::string bus = "music";
+
+  double trim_db = 0.0;
+  bool polarity_invert = false;
+  dsp::PassFilterSettings high_pass;
+  dsp::PassFilterSettings low_pass;
+  dsp::GateSettings gate;
+  dsp::EqSettings eq;
+  dsp::DynamicEqSettings dynamic_eq;
+  dsp::CompressorSettings compressor;
+  dsp::DeEsserSettings deesser;
+  dsp::SaturatorSettings saturator;
+  dsp::PanSettings pan;
+  double fader_db = 0.0;
+  bool mute = false;
+  std::vector<AutomationPoint> automation;
+  std::vector<Send> sends;
+  Reasons reasons;
+  bool operator==(const Strip&) const = default;
+};
+
+struct Bus {
+  std::string name;         // drums | bass | music | vocals
+  dsp::EqSettings eq;
+  dsp::CompressorSettings compressor;  // glue; mix < 1 for parallel compression
+  double fader_db = 0.0;
+  Reasons reasons;
+  bool operator==(const Bus&) const = default;
+};
+
+enum class ReturnKind { reverb, delay };
+
+struct Return {
+  std::string name;         // plate | hall | delay ...
+  ReturnKind kind = ReturnKind::reverb;
+  dsp::ReverbSettings reverb;
+  dsp::DelaySettings delay;
+  dsp::EqSettings eq;
+  double fader_db = 0.0;
+  Reasons reasons;
+  bool operator==(const Return&) const = default;
+};
+
+struct MixBus {
+  dsp::EqSettings eq;
+  dsp::CompressorSettings compressor;  // glue; never a limiter
+  double target_true_peak_dbtp = -4.5; // the rendered mix is set between -6 and -3 dBTP
+  Reasons reasons;
+  bool operator==(const MixBus&) const = default;
+};
+
+struct Section {
+  std::string name;         // intro | verse | chorus | bridge | outro | ...
+  double start_s = 0.0;
+  double end_s = 0.0;
+  bool operator==(const Section&) const = default;
+};
+
+struct Console {
+  int sample_rate = 48000;
+  double tempo_bpm = 120.0;
+  double duration_s = 0.0;
+  std::string focus;          // the stem the mix is built around
+  Brief brief;
+  std::vector<std::string> targets{"streaming"};
+  std::vector<Section> sections;
+  std::vector<Strip> strips;
+  std::vector<Bus> buses;
+  std::vector<Return> returns;
+  MixBus mix_bus;
+  bool operator==(const Console&) const = default;
+
+  Strip* find_strip(const std::string& name);
+  const Strip* find_strip(const std::string& name) const;
+  Bus* find_bus(const std::string& name);
+};
+
+}  // namespace mixdown::mix
