@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
-#include "mix/role.hpp"
+#include "core/role.hpp"
 
 using namespace mixdown;
 using namespace mixdown::mix;

@@ -9,7 +9,7 @@
 
 #include "dsp/settings.hpp"
 #include "mix/brief.hpp"
-#include "mix/role.hpp"
+#include "core/role.hpp"
 
 namespace mixdown::mix {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace mixdown::mix {
+namespace mixdown {
 
 enum class Role {
   kick, snare, hihat, tom, cymbal, overhead, room, percussion, drums, bass, guitar, keys, piano,

@@ -1,8 +1,8 @@
-#include "mix/role.hpp"
+#include "core/role.hpp"
 
 #include <array>
 
-namespace mixdown::mix {
+namespace mixdown {
 namespace {
 constexpr std::array<std::string_view, 22> kNames = {
     "kick", "snare", "hihat", "tom", "cymbal", "overhead", "room", "percussion", "drums", "bass",
