@@ -1,0 +1,88 @@
+// True-peak look-ahead limiter for mastering, after Signalsmith Audio's limiter
+// (signalsmith-basics/limiter.h): the required gain of every sample is taken through a
+// minimum-hold as long as the look-ahead, then a box average of the same length, so the smoothed
+// gain has already reached its target when the peak leaves the delay line; release is a
+// one-pole rise that never goes above the held gain. Peaks are detected on a 4x oversampled
+// signal (windowed-sinc polyphase interpolation, as ITU-R BS.1770-4 Annex 2 does for true
+// peak), so inter-sample peaks are caught too. Release is program-dependent: it lengthens up to
+// 4x while the limiter has been working continuously (dense material), and stays short for
+// isolated transients, which keeps sustained limiting from pumping.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "dsp/processor.hpp"
+#include "dsp/settings.hpp"
+
+namespace mixdown::dsp {
+
+class TruePeakLimiter {
+public:
+  static constexpr int kOversampling = 4;
+  static constexpr int kTapsPerPhase = 16;
+
+  TruePeakLimiter() = default;
+  explicit TruePeakLimiter(const LimiterSettings& s) : settings_(s) {}
+
+  void set_settings(const LimiterSettings& s);  // call prepare() again if lookahead changed
+  const LimiterSettings& settings() const noexcept { return settings_; }
+
+  void prepare(const ProcessSpec& spec);
+  void reset() noexcept;
+  void process(const AudioView& block) noexcept;
+
+  // Audio comes out this many frames late (look-ahead plus the interpolator's delay).
+  std::size_t latency_frames() const noexcept { return latency_; }
+  std::size_t tail_frames() const noexcept { return latency_; }
+
+  // Statistics since the last reset(): the deepest gain reduction, the frames limited by more
+  // than 0.1 dB, and the frames seen.
+  double max_gain_reduction_db() const noexcept;
+  std::int64_t frames_limited() const noexcept { return frames_limited_; }
+  std::int64_t frames_processed() const noexcept { return frames_processed_; }
+
+private:
+  void detect(const AudioView& block) noexcept;  // fills peak_ for the block
+
+  LimiterSettings settings_{};
+  double sample_rate_ = 48000.0;
+  int channels_ = 0;
+  std::size_t max_block_ = 0;
+  std::size_t window_ = 1;   // look-ahead in frames (hold and average length)
+  std::size_t latency_ = 0;
+  float ceiling_ = 1.0f;
+  double base_release_frames_ = 1.0;
+
+  // Interpolator: taps for the three fractional phases 1/4, 2/4, 3/4 (phase 0 is the sample).
+  std::vector<float> taps_;                 // (kOversampling - 1) * kTapsPerPhase
+  std::vector<std::vector<float>> history_; // per channel: kTapsPerPhase - 1 + max_block
+  std::vector<float> acc_;                  // max_block
+  std::vector<float> peak_;                 // max_block
+
+  // Minimum-hold over window_ + 1 values: a monotonic queue in a ring.
+  std::vector<float> hold_value_;
+  std::vector<std::int64_t> hold_index_;
+  std::size_t hold_head_ = 0, hold_size_ = 0;
+  std::int64_t index_ = 0;
+
+  // Box average of the released gain over window_ values.
+  std::vector<float> box_;
+  std::size_t box_pos_ = 0;
+  double box_sum_ = 0.0;
+
+  float released_ = 1.0f;
+  float sustained_ = 0.0f;  // slow average of (1 - gain): how hard the limiter has been working
+
+  std::vector<std::vector<float>> delay_;  // per channel, latency_ frames
+  std::size_t delay_pos_ = 0;
+
+  float min_gain_ = 1.0f;
+  std::int64_t frames_limited_ = 0;
+  std::int64_t frames_processed_ = 0;
+};
+
+static_assert(Processor<TruePeakLimiter>);
+
+}  // namespace mixdown::dsp
