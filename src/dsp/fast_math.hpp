@@ -1,0 +1,51 @@
+// Fast log2/exp2 for per-sample dynamics (gain computers run in dB on every frame; std::log10 and
+// std::pow there would dominate a render). Bit-level decomposition into exponent and mantissa
+// with minimax-style polynomials on the mantissa (after Mineiro, "fastapprox", and the classic
+// Cody & Waite range reduction). Accuracy: |error| < 2e-6 in log2 (≈ 1e-5 dB) and a relative
+// error < 3e-6 in exp2 (≈ 3e-5 dB), far below anything audible or measurable in the tests.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+namespace mixdown::dsp {
+
+// log2(x) for x > 0 (finite). x <= 0 returns a very large negative number (about -1000).
+inline double fast_log2(double x) noexcept {
+  if (!(x > 1e-300)) return -1000.0;
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  // Mantissa m in [1, 2); fold to [sqrt(0.5), sqrt(2)) so the series argument stays small.
+  double m = std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  double e = exponent;
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e += 1.0;
+  }
+  // log(m) = 2 atanh(t), t = (m-1)/(m+1), |t| < 0.1716: odd series to t^11.
+  const double t = (m - 1.0) / (m + 1.0);
+  const double t2 = t * t;
+  const double p =
+      t * (2.0 + t2 * (2.0 / 3.0 + t2 * (2.0 / 5.0 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0))))));
+  return e + p * 1.4426950408889634;  // 1/ln 2
+}
+
+// 2^x; saturates to 0 below -1000 and to 2^1000 above 1000.
+inline double fast_exp2(double x) noexcept {
+  if (x < -1000.0) return 0.0;
+  if (x > 1000.0) x = 1000.0;
+  const double fl = static_cast<double>(static_cast<std::int64_t>(x + 1100.0)) - 1100.0;  // floor
+  const double f = x - fl;  // [0, 1)
+  // 2^f = e^(f ln2), Taylor to degree 9 on [0, ln2): relative error < 3e-9.
+  const double y = f * 0.6931471805599453;
+  const double p =
+      1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6 + y * (1.0 / 24 + y * (1.0 / 120 + y * (1.0 / 720 + y * (1.0 / 5040 + y * (1.0 / 40320 + y / 362880.0))))))));
+  const auto ebits = static_cast<std::uint64_t>(static_cast<std::int64_t>(fl) + 1023) << 52;
+  return p * std::bit_cast<double>(ebits);
+}
+
+inline double fast_gain_to_db(double gain) noexcept { return 6.020599913279624 * fast_log2(gain); }
+inline double fast_power_to_db(double p) noexcept { return 3.010299956639812 * fast_log2(p); }
+inline double fast_db_to_gain(double db) noexcept { return fast_exp2(db * 0.16609640474436813); }
+
+}  // namespace mixdown::dsp
