@@ -1,0 +1,407 @@
+// ITU-R BS.1770-4 loudness, EBU Tech 3341 (meter), EBU Tech 3342 (loudness range).
+#include "analysis/loudness.hpp"
+
+#include <algorithm>
+#include <numbers>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+
+namespace mixdown::analysis {
+namespace {
+
+constexpr int kMomentaryTicks = 40;   // 400 ms
+constexpr int kShortTermTicks = 300;  // 3 s
+constexpr int kBlockHopTicks = 10;    // 100 ms: 75 % overlap of the 400 ms gating blocks
+constexpr double kRelativeGateLu = -10.0;
+constexpr double kLraRelativeGateLu = -20.0;
+// Filter states this small are flushed to 0 so digital silence never runs on denormals.
+constexpr double kDenormalFloor = 1e-25;
+
+}  // namespace
+
+bool has_nonfinite(const float* x, std::size_t n) noexcept {
+  // x * 0 is NaN exactly when x is NaN or Inf; eight lanes so the loop vectorizes.
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) lanes[j] += x[i + j] * 0.0f;
+  float rest = 0.0f;
+  for (; i < n; ++i) rest += x[i] * 0.0f;
+  for (float l : lanes) rest += l;
+  return rest != rest;
+}
+
+std::vector<double> channel_weights(int channels) {
+  switch (channels) {
+    case 1: return {1.0};
+    case 2: return {1.0, 1.0};
+    case 3: return {1.0, 1.0, 1.0};
+    case 4: return {1.0, 1.0, 1.41, 1.41};
+    case 5: return {1.0, 1.0, 1.0, 1.41, 1.41};
+    case 6: return {1.0, 1.0, 1.0, 0.0, 1.41, 1.41};
+    default:
+      throw rejected("", std::to_string(channels) +
+                             " channels: loudness channel weights (ITU-R BS.1770-4) are defined "
+                             "for mono, stereo and up to 5.1 (6 channels) only");
+  }
+}
+
+// The analog prototype of BS.1770's K-weighting (as fitted by the libebur128 and pyloudnorm
+// authors from the 48 kHz table): a high shelf of +4 dB around 1682 Hz and a 2nd-order high
+// pass at 38 Hz. Each stage is mapped to the digital domain by the bilinear transform prewarped
+// at its own corner, so the response is right at 44.1, 96 or 192 kHz, not only at 48 kHz.
+KWeighting k_weighting(double fs) {
+  KWeighting k;
+  {
+    const double f0 = 1681.974450955533, gain_db = 3.999843853973347, q = 0.7071752369554196;
+    const double kk = std::tan(std::numbers::pi * f0 / fs);
+    const double vh = std::pow(10.0, gain_db / 20.0);
+    const double vb = std::pow(vh, 0.4996667741545416);
+    const double a0 = 1.0 + kk / q + kk * kk;
+    k.shelf.b0 = (vh + vb * kk / q + kk * kk) / a0;
+    k.shelf.b1 = 2.0 * (kk * kk - vh) / a0;
+    k.shelf.b2 = (vh - vb * kk / q + kk * kk) / a0;
+    k.shelf.a1 = 2.0 * (kk * kk - 1.0) / a0;
+    k.shelf.a2 = (1.0 - kk / q + kk * kk) / a0;
+  }
+  {
+    const double f0 = 38.13547087602444, q = 0.5003270373238773;
+    const double kk = std::tan(std::numbers::pi * f0 / fs);
+    const double a0 = 1.0 + kk / q + kk * kk;
+    // BS.1770's 48 kHz table keeps the numerator at 1, -2, 1 rather than 1/a0 times that, so
+    // its passband gain is a0(48 kHz) = +0.043 dB, which the -0.691 dB offset calibrates for.
+    // Keeping the literal 1, -2, 1 at other rates would shift that gain (-0.03 dB at 192 kHz);
+    // scaling by a0(48k)/a0(fs) keeps the calibration, and is exactly the table at 48 kHz.
+    const double k48 = std::tan(std::numbers::pi * f0 / 48000.0);
+    const double g = (1.0 + k48 / q + k48 * k48) / a0;
+    k.highpass.b0 = g;
+    k.highpass.b1 = -2.0 * g;
+    k.highpass.b2 = g;
+    k.highpass.a1 = 2.0 * (kk * kk - 1.0) / a0;
+    k.highpass.a2 = (1.0 - kk / q + kk * kk) / a0;
+  }
+  return k;
+}
+
+double gated_loudness(std::span<const double> blocks) {
+  const double abs_gate = lufs_to_energy(kAbsoluteGateLufs);
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (double e : blocks)
+    if (e >= abs_gate) {
+      sum += e;
+      ++n;
+    }
+  if (n == 0) return -std::numeric_limits<double>::infinity();
+  const double rel_gate = sum / static_cast<double>(n) * std::pow(10.0, kRelativeGateLu / 10.0);
+  const double gate = std::max(abs_gate, rel_gate);
+  sum = 0.0;
+  n = 0;
+  for (double e : blocks)
+    if (e >= gate) {
+      sum += e;
+      ++n;
+    }
+  return n == 0 ? -std::numeric_limits<double>::infinity()
+                : energy_to_lufs(sum / static_cast<double>(n));
+}
+
+double loudness_range(std::span<const double> st) {
+  const double abs_gate = lufs_to_energy(kAbsoluteGateLufs);
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (double e : st)
+    if (e >= abs_gate) {
+      sum += e;
+      ++n;
+    }
+  if (n == 0) return -std::numeric_limits<double>::infinity();
+  const double gate =
+      std::max(abs_gate, sum / static_cast<double>(n) * std::pow(10.0, kLraRelativeGateLu / 10.0));
+  std::vector<double> kept;
+  kept.reserve(n);
+  for (double e : st)
+    if (e >= gate) kept.push_back(e);
+  if (kept.empty()) return -std::numeric_limits<double>::infinity();
+  // Percentiles by nearest rank on the sorted energies (the order is the same in LU).
+  auto at = [&](double p) {
+    const auto idx = static_cast<std::size_t>(static_cast<double>(kept.size() - 1) * p + 0.5);
+    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(idx), kept.end());
+    return kept[idx];
+  };
+  const double lo = at(0.10);
+  const double hi = at(0.95);
+  return energy_to_lufs(hi) - energy_to_lufs(lo);
+}
+
+LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions options)
+    : rate_(sample_rate), channels_(channels), options_(options) {
+  if (!(sample_rate >= 1000.0) || !(sample_rate <= 1.0e6))
+    throw failed("", "loudness meter: unsupported sample rate " + std::to_string(sample_rate));
+  weights_ = channel_weights(channels);
+  rate_int_ = static_cast<std::int64_t>(std::llround(sample_rate));
+  if (channels != 2) options_.mono_sum = false;
+  k_ = k_weighting(sample_rate);
+  state_.assign(static_cast<std::size_t>(channels), FilterState{});
+  if (options_.true_peak) true_peak_ = TruePeakMeter(channels);
+  sample_peak_.assign(static_cast<std::size_t>(channels), 0.0);
+  ring_.sum.assign(kShortTermTicks, 0.0);
+  ring_.len.assign(kShortTermTicks, 0);
+  if (options_.mono_sum) {
+    mono_ring_.sum.assign(kMomentaryTicks, 0.0);
+    mono_ring_.len.assign(kMomentaryTicks, 0);
+  }
+  seg_sums_.resize(static_cast<std::size_t>(channels));
+  if (options_.mono_sum) kout_.resize(2);
+}
+
+// K-weights channel c over the block and sums the squares per tick segment into seg_sums_[c].
+// Both stages run in double precision: the 38 Hz high pass has poles within 0.5 % of the unit
+// circle, where single precision would add audible-level noise to the energy.
+void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n, std::size_t) {
+  const auto ci = static_cast<std::size_t>(c);
+  FilterState s = state_[ci];
+  const BiquadCoefficients& h = k_.shelf;
+  const double g = k_.highpass.b0, p1 = k_.highpass.a1, p2 = k_.highpass.a2;
+  float* out = options_.mono_sum ? kout_[ci].data() : nullptr;
+  double peak = sample_peak_[ci];
+  std::size_t begin = 0;
+  for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
+    const std::size_t end = seg_ends_[seg];
+    double acc = 0.0;
+    float seg_peak = 0.0f;
+    for (std::size_t i = begin; i < end; ++i) {
+      const double xi = x[i];
+      const double t = h.b0 * xi + s.z1;
+      s.z1 = h.b1 * xi - h.a1 * t + s.z2;
+      s.z2 = h.b2 * xi - h.a2 * t;
+      const double tg = g * t;  // numerator g * (1, -2, 1)
+      const double u = tg + s.w1;
+      s.w1 = -2.0 * tg - p1 * u + s.w2;
+      s.w2 = tg - p2 * u;
+      acc += u * u;
+      if (out) out[i] = static_cast<float>(u);
+      const float a = std::fabs(x[i]);
+      seg_peak = a > seg_peak ? a : seg_peak;
+    }
+    if (std::fabs(s.z1) < kDenormalFloor) s.z1 = 0;
+    if (std::fabs(s.z2) < kDenormalFloor) s.z2 = 0;
+    if (std::fabs(s.w1) < kDenormalFloor) s.w1 = 0;
+    if (std::fabs(s.w2) < kDenormalFloor) s.w2 = 0;
+    seg_sums_[ci][seg] = acc;
+    peak = std::max(peak, static_cast<double>(seg_peak));
+    begin = end;
+  }
+  state_[ci] = s;
+  sample_peak_[ci] = peak;
+  if (options_.true_peak) true_peak_.add_channel(c, x, n);
+}
+
+void LoudnessMeter::add(const ConstAudioView& view) {
+  if (view.num_channels() != channels_)
+    throw failed("", "loudness meter: block has " + std::to_string(view.num_channels()) +
+                         " channels, expected " + std::to_string(channels_));
+  const std::size_t n = view.num_frames();
+  if (n == 0) return;
+
+  // NaN/Inf would poison the filter state for good: read them as 0 (and count them).
+  std::vector<const float*> ptrs(static_cast<std::size_t>(channels_));
+  for (int c = 0; c < channels_; ++c) {
+    const float* x = view.channel(c);
+    ptrs[static_cast<std::size_t>(c)] = x;
+    if (has_nonfinite(x, n)) {
+      if (clean_.size() < static_cast<std::size_t>(channels_)) clean_.resize(static_cast<std::size_t>(channels_));
+      auto& buf = clean_[static_cast<std::size_t>(c)];
+      buf.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool finite = std::isfinite(x[i]);
+        buf[i] = finite ? x[i] : 0.0f;
+        nonfinite_ += finite ? 0 : 1;
+      }
+      ptrs[static_cast<std::size_t>(c)] = buf.data();
+    }
+  }
+
+  // Cut the block at tick boundaries.
+  seg_ends_.clear();
+  {
+    std::int64_t tick = ticks_done_;
+    const std::int64_t block_end = frames_ + static_cast<std::int64_t>(n);
+    while (true) {
+      const std::int64_t b = tick_boundary(tick + 1);
+      if (b >= block_end) {
+        seg_ends_.push_back(n);
+        break;
+      }
+      seg_ends_.push_back(static_cast<std::size_t>(b - frames_));
+      ++tick;
+    }
+    if (seg_ends_.size() >= 2 && seg_ends_[seg_ends_.size() - 2] == n) seg_ends_.pop_back();
+  }
+  for (auto& v : seg_sums_) v.assign(seg_ends_.size(), 0.0);
+  for (auto& v : kout_) v.resize(n);
+
+  if (options_.threads > 1 && channels_ > 1) {
+    parallel_for(static_cast<std::size_t>(channels_), options_.threads, [&](std::size_t c) {
+      filter_channel(static_cast<int>(c), ptrs[c], n, 0);
+    });
+  } else {
+    for (int c = 0; c < channels_; ++c) filter_channel(c, ptrs[static_cast<std::size_t>(c)], n, 0);
+  }
+
+  std::size_t begin = 0;
+  for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
+    const std::size_t end = seg_ends_[seg];
+    double sum = 0.0;
+    for (int c = 0; c < channels_; ++c)
+      sum += weights_[static_cast<std::size_t>(c)] * seg_sums_[static_cast<std::size_t>(c)][seg];
+    double mono = 0.0;
+    if (options_.mono_sum) {
+      // (kL + kR)^2 / 2: the mono fold-down (L+R)/2 played on both speakers.
+      const float* a = kout_[0].data();
+      const float* b = kout_[1].data();
+      double cross = 0.0;
+      for (std::size_t i = begin; i < end; ++i) cross += static_cast<double>(a[i] * b[i]);
+      mono = 0.5 * (seg_sums_[0][seg] + seg_sums_[1][seg]) + cross;
+    }
+    open_sum_ += sum;
+    open_mono_ += mono;
+    frames_ += static_cast<std::int64_t>(end - begin);
+    if (frames_ == tick_boundary(ticks_done_ + 1)) {
+      close_tick(open_sum_, open_mono_, tick_boundary(ticks_done_ + 1) - tick_boundary(ticks_done_));
+      open_sum_ = 0.0;
+      open_mono_ = 0.0;
+    }
+    begin = end;
+  }
+}
+
+double LoudnessMeter::window_mean(const Ring& r, std::int64_t ticks_done, int width) {
+  const auto size = static_cast<std::int64_t>(r.sum.size());
+  double sum = 0.0;
+  std::int64_t len = 0;
+  for (int i = 0; i < width; ++i) {
+    const auto idx = static_cast<std::size_t>((ticks_done - 1 - i) % size);
+    sum += r.sum[idx];
+    len += r.len[idx];
+  }
+  return len > 0 ? sum / static_cast<double>(len) : 0.0;
+}
+
+void LoudnessMeter::close_tick(double sum, double mono, std::int64_t len) {
+  const auto slot = static_cast<std::size_t>(ticks_done_ % kShortTermTicks);
+  ring_.sum[slot] = sum;
+  ring_.len[slot] = len;
+  if (options_.mono_sum) {
+    const auto ms = static_cast<std::size_t>(ticks_done_ % kMomentaryTicks);
+    mono_ring_.sum[ms] = mono;
+    mono_ring_.len[ms] = len;
+  }
+  ++ticks_done_;
+  if (ticks_done_ >= kMomentaryTicks) {
+    const double m = window_mean(ring_, ticks_done_, kMomentaryTicks);
+    if (!have_momentary_ || m > momentary_max_) momentary_max_ = m;
+    have_momentary_ = true;
+    if (ticks_done_ % kBlockHopTicks == 0) {
+      blocks_.push_back(m);
+      if (options_.mono_sum) mono_blocks_.push_back(window_mean(mono_ring_, ticks_done_, kMomentaryTicks));
+    }
+  }
+  if (ticks_done_ >= kShortTermTicks) {
+    const double s = window_mean(ring_, ticks_done_, kShortTermTicks);
+    if (!have_short_term_ || s > short_term_max_) short_term_max_ = s;
+    have_short_term_ = true;
+    if (ticks_done_ % kBlockHopTicks == 0) short_terms_.push_back(s);
+  }
+}
+
+double LoudnessMeter::integrated_lufs() const { return gated_loudness(blocks_); }
+
+double LoudnessMeter::range_lu() const {
+  if (!options_.range) return -std::numeric_limits<double>::infinity();
+  return loudness_range(short_terms_);
+}
+
+double LoudnessMeter::momentary_max_lufs() const {
+  return have_momentary_ ? energy_to_lufs(momentary_max_) : -std::numeric_limits<double>::infinity();
+}
+double LoudnessMeter::short_term_max_lufs() const {
+  return have_short_term_ ? energy_to_lufs(short_term_max_)
+                          : -std::numeric_limits<double>::infinity();
+}
+double LoudnessMeter::momentary_lufs() const {
+  return ticks_done_ >= kMomentaryTicks ? energy_to_lufs(window_mean(ring_, ticks_done_, kMomentaryTicks))
+                                        : -std::numeric_limits<double>::infinity();
+}
+double LoudnessMeter::short_term_lufs() const {
+  return ticks_done_ >= kShortTermTicks ? energy_to_lufs(window_mean(ring_, ticks_done_, kShortTermTicks))
+                                        : -std::numeric_limits<double>::infinity();
+}
+
+double LoudnessMeter::true_peak_dbtp() const {
+  if (!options_.true_peak) return -std::numeric_limits<double>::infinity();
+  const double p = true_peak_.max_peak();
+  return p > 0 ? 20.0 * std::log10(p) : -std::numeric_limits<double>::infinity();
+}
+double LoudnessMeter::sample_peak_dbfs() const {
+  double p = 0.0;
+  for (double v : sample_peak_) p = std::max(p, v);
+  return p > 0 ? 20.0 * std::log10(p) : -std::numeric_limits<double>::infinity();
+}
+double LoudnessMeter::channel_true_peak(int c) const {
+  return options_.true_peak ? true_peak_.peak(c) : 0.0;
+}
+double LoudnessMeter::channel_sample_peak(int c) const { return sample_peak_[static_cast<std::size_t>(c)]; }
+
+double LoudnessMeter::mono_integrated_lufs() const {
+  return options_.mono_sum ? gated_loudness(mono_blocks_) : -std::numeric_limits<double>::infinity();
+}
+
+std::string LoudnessMeter::note() const {
+  if (blocks_.empty())
+    return "shorter than one 400 ms measurement block: loudness is not defined";
+  if (!std::isfinite(integrated_lufs()))
+    return "silent: no 400 ms block is above the -70 LUFS gate";
+  return "";
+}
+
+LoudnessSeries LoudnessMeter::short_term_series() const {
+  LoudnessSeries s;
+  s.first_s = 3.0;
+  s.step_s = 0.1;
+  s.lufs.reserve(short_terms_.size());
+  for (double e : short_terms_) s.lufs.push_back(static_cast<float>(energy_to_lufs(e)));
+  return s;
+}
+
+LoudnessSeries LoudnessMeter::momentary_series() const {
+  LoudnessSeries s;
+  s.first_s = 0.4;
+  s.step_s = 0.1;
+  s.lufs.reserve(blocks_.size());
+  for (double e : blocks_) s.lufs.push_back(static_cast<float>(energy_to_lufs(e)));
+  return s;
+}
+
+void LoudnessMeter::merge(const LoudnessMeter& o) {
+  blocks_.insert(blocks_.end(), o.blocks_.begin(), o.blocks_.end());
+  short_terms_.insert(short_terms_.end(), o.short_terms_.begin(), o.short_terms_.end());
+  mono_blocks_.insert(mono_blocks_.end(), o.mono_blocks_.begin(), o.mono_blocks_.end());
+  if (o.have_momentary_ && (!have_momentary_ || o.momentary_max_ > momentary_max_)) {
+    momentary_max_ = o.momentary_max_;
+    have_momentary_ = true;
+  }
+  if (o.have_short_term_ && (!have_short_term_ || o.short_term_max_ > short_term_max_)) {
+    short_term_max_ = o.short_term_max_;
+    have_short_term_ = true;
+  }
+  const std::size_t nc = std::min(sample_peak_.size(), o.sample_peak_.size());
+  for (std::size_t c = 0; c < nc; ++c) sample_peak_[c] = std::max(sample_peak_[c], o.sample_peak_[c]);
+  if (options_.true_peak && o.options_.true_peak) true_peak_.merge(o.true_peak_);
+  nonfinite_ += o.nonfinite_;
+  // frames_ and the tick grid stay ours: a merged meter is for queries, not for more add()s.
+}
+
+}  // namespace mixdown::analysis
