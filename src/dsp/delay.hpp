@@ -43,6 +43,7 @@ private:
   BiquadCascade filters_;  // HP + LP per channel, in the feedback path
   double feedback_ = 0.0;
   std::vector<float> fb_[2];  // max block scratch for filtering the feedback
+  std::vector<float> in_[2];  // max block scratch: the input, read before the output overwrites it
   std::size_t max_block_ = 1024;
 };
 

@@ -64,6 +64,8 @@ private:
   BiquadCascade low_cut_;
   std::size_t pos_ = 0;
   double out_mid_ = 1.0, out_side_ = 1.0;
+  std::size_t max_block_ = 1024;
+  std::vector<float> scratch_;  // 2 * max_block_: the conditioned input, L then R
 };
 
 }  // namespace mixdown::dsp

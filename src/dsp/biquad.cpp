@@ -1,0 +1,321 @@
+#include "dsp/biquad.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+
+namespace mixdown::dsp {
+
+static_assert(Processor<Biquad>);
+
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+struct Terms {
+  double cos_w0, alpha;
+};
+
+double clamp_freq(double f, double fs) noexcept {
+  if (!(f > 0.0)) f = 1e-3;
+  return std::min(f, 0.49 * fs);
+}
+
+Terms terms(double f, double q, double fs) noexcept {
+  const double w0 = 2.0 * kPi * clamp_freq(f, fs) / fs;
+  if (!(q > 0.0)) q = 1e-3;
+  return {std::cos(w0), std::sin(w0) / (2.0 * q)};
+}
+
+BiquadCoeffs normalise(double b0, double b1, double b2, double a0, double a1, double a2) noexcept {
+  const double inv = 1.0 / a0;
+  return {b0 * inv, b1 * inv, b2 * inv, a1 * inv, a2 * inv};
+}
+
+}  // namespace
+
+BiquadCoeffs BiquadCoeffs::low_pass(double f, double q, double fs) noexcept {
+  const auto [c, a] = terms(f, q, fs);
+  return normalise((1 - c) / 2, 1 - c, (1 - c) / 2, 1 + a, -2 * c, 1 - a);
+}
+
+BiquadCoeffs BiquadCoeffs::high_pass(double f, double q, double fs) noexcept {
+  const auto [c, a] = terms(f, q, fs);
+  return normalise((1 + c) / 2, -(1 + c), (1 + c) / 2, 1 + a, -2 * c, 1 - a);
+}
+
+BiquadCoeffs BiquadCoeffs::band_pass(double f, double q, double fs) noexcept {
+  const auto [c, a] = terms(f, q, fs);
+  return normalise(a, 0, -a, 1 + a, -2 * c, 1 - a);
+}
+
+BiquadCoeffs BiquadCoeffs::notch(double f, double q, double fs) noexcept {
+  const auto [c, a] = terms(f, q, fs);
+  return normalise(1, -2 * c, 1, 1 + a, -2 * c, 1 - a);
+}
+
+BiquadCoeffs BiquadCoeffs::all_pass(double f, double q, double fs) noexcept {
+  const auto [c, a] = terms(f, q, fs);
+  return normalise(1 - a, -2 * c, 1 + a, 1 + a, -2 * c, 1 - a);
+}
+
+BiquadCoeffs BiquadCoeffs::bell(double f, double g, double q, double fs) noexcept {
+  if (g == 0.0) return identity();
+  const auto [c, a] = terms(f, q, fs);
+  const double A = std::pow(10.0, g / 40.0);
+  return normalise(1 + a * A, -2 * c, 1 - a * A, 1 + a / A, -2 * c, 1 - a / A);
+}
+
+BiquadCoeffs BiquadCoeffs::low_shelf(double f, double g, double q, double fs) noexcept {
+  if (g == 0.0) return identity();
+  const auto [c, a] = terms(f, q, fs);
+  const double A = std::pow(10.0, g / 40.0);
+  const double k = 2 * std::sqrt(A) * a;
+  return normalise(A * ((A + 1) - (A - 1) * c + k), 2 * A * ((A - 1) - (A + 1) * c),
+                   A * ((A + 1) - (A - 1) * c - k), (A + 1) + (A - 1) * c + k,
+                   -2 * ((A - 1) + (A + 1) * c), (A + 1) + (A - 1) * c - k);
+}
+
+BiquadCoeffs BiquadCoeffs::high_shelf(double f, double g, double q, double fs) noexcept {
+  if (g == 0.0) return identity();
+  const auto [c, a] = terms(f, q, fs);
+  const double A = std::pow(10.0, g / 40.0);
+  const double k = 2 * std::sqrt(A) * a;
+  return normalise(A * ((A + 1) + (A - 1) * c + k), -2 * A * ((A - 1) + (A + 1) * c),
+                   A * ((A + 1) + (A - 1) * c - k), (A + 1) - (A - 1) * c + k,
+                   2 * ((A - 1) - (A + 1) * c), (A + 1) - (A - 1) * c - k);
+}
+
+BiquadCoeffs BiquadCoeffs::first_order_low_pass(double f, double fs) noexcept {
+  const double k = std::tan(kPi * clamp_freq(f, fs) / fs);
+  const double inv = 1.0 / (1.0 + k);
+  return {k * inv, k * inv, 0.0, (k - 1.0) * inv, 0.0};
+}
+
+BiquadCoeffs BiquadCoeffs::first_order_high_pass(double f, double fs) noexcept {
+  const double k = std::tan(kPi * clamp_freq(f, fs) / fs);
+  const double inv = 1.0 / (1.0 + k);
+  return {inv, -inv, 0.0, (k - 1.0) * inv, 0.0};
+}
+
+BiquadCoeffs BiquadCoeffs::from_band(const EqBand& b, double fs) noexcept {
+  if (!b.enabled) return identity();
+  switch (b.type) {
+    case EqType::bell: return bell(b.freq_hz, b.gain_db, b.q, fs);
+    case EqType::low_shelf: return low_shelf(b.freq_hz, b.gain_db, b.q, fs);
+    case EqType::high_shelf: return high_shelf(b.freq_hz, b.gain_db, b.q, fs);
+    case EqType::notch: return notch(b.freq_hz, b.q, fs);
+    case EqType::high_pass: return high_pass(b.freq_hz, b.q, fs);
+    case EqType::low_pass: return low_pass(b.freq_hz, b.q, fs);
+  }
+  return identity();
+}
+
+double BiquadCoeffs::magnitude_db(double f, double fs) const noexcept {
+  const std::complex<double> z1 = std::polar(1.0, -2.0 * kPi * f / fs);
+  const std::complex<double> z2 = z1 * z1;
+  const auto num = b0 + b1 * z1 + b2 * z2;
+  const auto den = 1.0 + a1 * z1 + a2 * z2;
+  return 20.0 * std::log10(std::abs(num) / std::abs(den));
+}
+
+std::size_t biquad_tail_frames(const BiquadCoeffs& c) noexcept {
+  if (c.a1 == 0.0 && c.a2 == 0.0) return 2;
+  // Largest pole radius of z^2 + a1 z + a2.
+  const double disc = c.a1 * c.a1 - 4.0 * c.a2;
+  double r;
+  if (disc < 0.0) {
+    r = std::sqrt(std::max(0.0, c.a2));
+  } else {
+    const double s = std::sqrt(disc);
+    r = std::max(std::abs((-c.a1 + s) / 2.0), std::abs((-c.a1 - s) / 2.0));
+  }
+  if (!(r < 1.0)) return 1u << 20;
+  if (r <= 0.0) return 2;
+  const double n = std::log(1e-6) / std::log(r);  // -120 dB
+  return static_cast<std::size_t>(std::min(n, 1048576.0)) + 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// BiquadCascade
+
+namespace {
+
+using V2 = double __attribute__((vector_size(16)));
+
+// N sections fused in one sample loop. V is double (one channel) or V2 (a channel pair).
+template <int N, class V, class Load, class Store>
+inline void run_fused(const BiquadCoeffs* c, V* s1, V* s2, std::size_t frames, Load load,
+                      Store store) noexcept {
+  V b0[N], b1[N], b2[N], a1[N], a2[N], z1[N], z2[N];
+  for (int k = 0; k < N; ++k) {
+    b0[k] = V{} + c[k].b0;
+    b1[k] = V{} + c[k].b1;
+    b2[k] = V{} + c[k].b2;
+    a1[k] = V{} + c[k].a1;
+    a2[k] = V{} + c[k].a2;
+    z1[k] = s1[k];
+    z2[k] = s2[k];
+  }
+  for (std::size_t i = 0; i < frames; ++i) {
+    V x = load(i);
+    for (int k = 0; k < N; ++k) {
+      const V y = b0[k] * x + z1[k];
+      z1[k] = b1[k] * x - a1[k] * y + z2[k];
+      z2[k] = b2[k] * x - a2[k] * y;
+      x = y;
+    }
+    store(i, x);
+  }
+  for (int k = 0; k < N; ++k) {
+    s1[k] = z1[k];
+    s2[k] = z2[k];
+  }
+}
+
+template <class V, class Load, class Store>
+inline void run_group(int n, const BiquadCoeffs* c, V* s1, V* s2, std::size_t frames, Load load,
+                      Store store) noexcept {
+  switch (n) {
+    case 1: run_fused<1>(c, s1, s2, frames, load, store); break;
+    case 2: run_fused<2>(c, s1, s2, frames, load, store); break;
+    case 3: run_fused<3>(c, s1, s2, frames, load, store); break;
+    default: run_fused<4>(c, s1, s2, frames, load, store); break;
+  }
+}
+
+// A state that has decayed far below audibility is set to zero so the recursion never runs on
+// subnormal numbers during long silences.
+inline double flush(double s) noexcept { return std::abs(s) < 1e-30 ? 0.0 : s; }
+
+}  // namespace
+
+void BiquadCascade::prepare(int channels, std::size_t max_sections) {
+  channels_ = std::max(0, channels);
+  capacity_ = std::max<std::size_t>(max_sections, std::max<std::size_t>(count_, 1));
+  coeffs_.resize(capacity_);
+  state_.assign(static_cast<std::size_t>(channels_) * capacity_, State{});
+}
+
+void BiquadCascade::reset() noexcept {
+  for (auto& s : state_) s = State{};
+}
+
+void BiquadCascade::set_coeffs(const std::vector<BiquadCoeffs>& coeffs) {
+  set_coeffs(coeffs.data(), coeffs.size());
+}
+
+void BiquadCascade::set_coeffs(const BiquadCoeffs* coeffs, std::size_t count) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < count; ++i)
+    if (!coeffs[i].is_identity()) ++kept;
+  if (kept > capacity_) {
+    // Grow: re-lay the state at the new stride (allocates; only on a shape change).
+    std::vector<State> grown(static_cast<std::size_t>(channels_) * kept);
+    for (int ch = 0; ch < channels_; ++ch)
+      for (std::size_t k = 0; k < count_; ++k)
+        grown[static_cast<std::size_t>(ch) * kept + k] =
+            state_[static_cast<std::size_t>(ch) * capacity_ + k];
+    state_ = std::move(grown);
+    capacity_ = kept;
+    coeffs_.resize(capacity_);
+  }
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < count; ++i)
+    if (!coeffs[i].is_identity()) coeffs_[n++] = coeffs[i];
+  // Sections that disappeared leave their state behind: clear it so a later re-use starts clean.
+  for (std::size_t k = n; k < count_; ++k)
+    for (int ch = 0; ch < channels_; ++ch) state_[static_cast<std::size_t>(ch) * capacity_ + k] = {};
+  count_ = n;
+}
+
+double BiquadCascade::magnitude_db(double f, double fs) const noexcept {
+  double db = 0.0;
+  for (std::size_t k = 0; k < count_; ++k) db += coeffs_[k].magnitude_db(f, fs);
+  return db;
+}
+
+void BiquadCascade::process_pair(int c, float* left, float* right, std::size_t frames) noexcept {
+  State* sl = &state_[static_cast<std::size_t>(c) * capacity_];
+  State* sr = &state_[static_cast<std::size_t>(c + 1) * capacity_];
+  for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
+    const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
+    V2 s1[4], s2[4];
+    for (int k = 0; k < n; ++k) {
+      s1[k] = V2{sl[k0 + k].s1, sr[k0 + k].s1};
+      s2[k] = V2{sl[k0 + k].s2, sr[k0 + k].s2};
+    }
+    run_group<V2>(
+        n, &coeffs_[k0], s1, s2, frames,
+        [left, right](std::size_t i) { return V2{left[i], right[i]}; },
+        [left, right](std::size_t i, V2 y) {
+          left[i] = static_cast<float>(y[0]);
+          right[i] = static_cast<float>(y[1]);
+        });
+    for (int k = 0; k < n; ++k) {
+      sl[k0 + k] = {flush(s1[k][0]), flush(s2[k][0])};
+      sr[k0 + k] = {flush(s1[k][1]), flush(s2[k][1])};
+    }
+  }
+}
+
+void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noexcept {
+  if (c < 0 || c >= channels_) return;
+  State* st = &state_[static_cast<std::size_t>(c) * capacity_];
+  for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
+    const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
+    double s1[4], s2[4];
+    for (int k = 0; k < n; ++k) {
+      s1[k] = st[k0 + k].s1;
+      s2[k] = st[k0 + k].s2;
+    }
+    run_group<double>(
+        n, &coeffs_[k0], s1, s2, frames, [data](std::size_t i) { return double{data[i]}; },
+        [data](std::size_t i, double y) { data[i] = static_cast<float>(y); });
+    for (int k = 0; k < n; ++k) st[k0 + k] = {flush(s1[k]), flush(s2[k])};
+  }
+}
+
+void BiquadCascade::process(const AudioView& io) noexcept {
+  if (count_ == 0) return;
+  const int nc = std::min(io.num_channels(), channels_);
+  const std::size_t frames = io.num_frames();
+  int c = 0;
+  for (; c + 1 < nc; c += 2) process_pair(c, io.channel(c), io.channel(c + 1), frames);
+  if (c < nc) process_channel(c, io.channel(c), frames);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Biquad
+
+void Biquad::set_settings(const EqBand& band) {
+  band_ = band;
+  from_band_ = true;
+  update();
+}
+
+void Biquad::set_coeffs(const BiquadCoeffs& c) {
+  coeffs_ = c;
+  from_band_ = false;
+  cascade_.set_coeffs(&coeffs_, 1);
+}
+
+void Biquad::prepare(const ProcessSpec& spec) {
+  sample_rate_ = spec.sample_rate;
+  cascade_.prepare(spec.channels, 1);
+  update();
+  cascade_.reset();
+}
+
+void Biquad::update() {
+  if (from_band_) coeffs_ = BiquadCoeffs::from_band(band_, sample_rate_);
+  cascade_.set_coeffs(&coeffs_, 1);
+}
+
+std::size_t Biquad::tail_frames() const noexcept {
+  return coeffs_.is_identity() ? 0 : biquad_tail_frames(coeffs_);
+}
+
+}  // namespace mixdown::dsp

@@ -1,0 +1,102 @@
+#include "dsp/deesser.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dsp/fast_math.hpp"
+
+namespace mixdown::dsp {
+
+static_assert(Processor<DeEsser>);
+
+namespace {
+double pole(double time_ms, double fs) noexcept {
+  return time_ms > 0.0 ? std::exp(-1000.0 / (time_ms * fs)) : 0.0;
+}
+constexpr double kAttackMs = 1.0, kReleaseMs = 60.0, kDetectorMs = 5.0;
+constexpr double kSlope = 0.75;  // 4:1 above the threshold
+}  // namespace
+
+void DeEsser::set_settings(const DeEsserSettings& s) {
+  settings_ = s;
+  update();
+}
+
+void DeEsser::update() {
+  attack_coef_ = pole(kAttackMs, sample_rate_);
+  release_coef_ = pole(kReleaseMs, sample_rate_);
+  det_coef_ = pole(kDetectorMs, sample_rate_);
+  const BiquadCoeffs lp = BiquadCoeffs::low_pass(settings_.freq_hz, 0.7071067811865476, sample_rate_);
+  split_.set_coeffs(&lp, 1);
+}
+
+void DeEsser::prepare(const ProcessSpec& spec) {
+  sample_rate_ = spec.sample_rate;
+  channels_ = std::max(1, spec.channels);
+  max_block_ = std::max<std::size_t>(spec.max_block_frames, 1);
+  split_.prepare(channels_, 1);
+  low_.assign(static_cast<std::size_t>(channels_) * max_block_, 0.0f);
+  gain_.assign(max_block_, 1.0f);
+  update();
+  reset();
+}
+
+void DeEsser::reset() noexcept {
+  split_.reset();
+  mean_square_ = 0.0;
+  reduction_db_ = 0.0;
+  last_reduction_db_ = 0.0;
+}
+
+void DeEsser::process(const AudioView& io) noexcept {
+  last_reduction_db_ = 0.0;
+  if (!settings_.enabled || gain_.empty()) return;
+  const int nc = std::min(io.num_channels(), channels_);
+  if (nc == 0) return;
+  const double inv_nc = 1.0 / nc;
+  const double thr_power = std::pow(10.0, settings_.threshold_db / 10.0);
+  const double max_red = std::max(0.0, settings_.max_reduction_db);
+  double ms = mean_square_, red = reduction_db_, deepest = 0.0;
+  for (std::size_t start = 0; start < io.num_frames(); start += max_block_) {
+    const std::size_t n = std::min(max_block_, io.num_frames() - start);
+    for (int c = 0; c < nc; ++c) {
+      float* low = &low_[static_cast<std::size_t>(c) * max_block_];
+      std::copy_n(io.channel(c) + start, n, low);
+      split_.process_channel(c, low, n);
+    }
+    float* g = gain_.data();
+    bool all_unity = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      double sum = 0.0;
+      for (int c = 0; c < nc; ++c) {
+        const double hi = double{io.channel(c)[start + i]} - low_[static_cast<std::size_t>(c) * max_block_ + i];
+        sum += hi * hi;
+      }
+      ms = det_coef_ * ms + (1.0 - det_coef_) * sum * inv_nc;
+      double target = 0.0;
+      if (ms > thr_power)
+        target = -std::min(max_red, kSlope * (fast_power_to_db(ms) - settings_.threshold_db));
+      if (target == 0.0 && red == 0.0) {
+        g[i] = 1.0f;
+        continue;
+      }
+      red = target < red ? attack_coef_ * red + (1.0 - attack_coef_) * target
+                         : release_coef_ * red + (1.0 - release_coef_) * target;
+      if (red > -1e-6) red = 0.0;
+      deepest = std::min(deepest, red);
+      g[i] = static_cast<float>(fast_db_to_gain(red));
+      all_unity = false;
+    }
+    if (all_unity) continue;  // low + high == x: leave the input untouched, bit for bit
+    for (int c = 0; c < nc; ++c) {
+      float* x = io.channel(c) + start;
+      const float* low = &low_[static_cast<std::size_t>(c) * max_block_];
+      for (std::size_t i = 0; i < n; ++i) x[i] = low[i] + g[i] * (x[i] - low[i]);
+    }
+  }
+  mean_square_ = ms < 1e-30 ? 0.0 : ms;
+  reduction_db_ = red;
+  last_reduction_db_ = deepest;
+}
+
+}  // namespace mixdown::dsp
