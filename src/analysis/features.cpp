@@ -1,0 +1,630 @@
+// Sources: see features.hpp (Peeters 2004 descriptors, Dixon 2006 onset peak-picking, RBJ
+// cookbook biquads, FFTW3 r2c).
+#include "analysis/features.hpp"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+
+namespace mixdown::analysis {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kFullScale = 0.9999;  // 16-bit full scale is 32767/32768 = 0.99997
+constexpr int kClipRun = 3;            // consecutive full-scale samples that mean clipping
+constexpr int kFlatRun = 6;            // identical samples at the file's own peak: flat top
+constexpr float kFloorDb = -200.0f;
+
+// FFTW's planner is not thread-safe; execution with the new-array interface is.
+std::mutex& fftw_planner_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// RBJ Audio EQ Cookbook biquad in double precision (low corner frequencies at high rates need
+// it), transposed direct form II.
+struct Biquad {
+  double b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0, z1 = 0, z2 = 0;
+  static Biquad make(bool highpass, double f0, double q, double fs) {
+    const double w0 = 2.0 * kPi * f0 / fs;
+    const double cw = std::cos(w0), alpha = std::sin(w0) / (2.0 * q);
+    const double a0 = 1.0 + alpha;
+    Biquad bq;
+    if (highpass) {
+      bq.b0 = (1.0 + cw) / 2.0 / a0;
+      bq.b1 = -(1.0 + cw) / a0;
+      bq.b2 = bq.b0;
+    } else {
+      bq.b0 = (1.0 - cw) / 2.0 / a0;
+      bq.b1 = (1.0 - cw) / a0;
+      bq.b2 = bq.b0;
+    }
+    bq.a1 = -2.0 * cw / a0;
+    bq.a2 = (1.0 - alpha) / a0;
+    return bq;
+  }
+  double operator()(double x) noexcept {
+    const double y = b0 * x + z1;
+    z1 = b1 * x - a1 * y + z2;
+    z2 = b2 * x - a2 * y;
+    return y;
+  }
+  void reset() noexcept { z1 = z2 = 0; }
+};
+
+float to_db(double power) {
+  return power > 1e-20 ? static_cast<float>(10.0 * std::log10(power)) : kFloorDb;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+}  // namespace
+
+ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int count,
+                              double window_s) {
+  ExcerptPlan plan;
+  if (total_frames <= 0 || sample_rate <= 0 || count <= 0) return plan;
+  const auto win = static_cast<std::int64_t>(std::llround(window_s * sample_rate));
+  plan.frames = win;
+  const std::int64_t n = std::min<std::int64_t>(count, (total_frames + win - 1) / win);
+  if (n * win >= total_frames) {
+    for (std::int64_t i = 0; i < n; ++i) plan.starts.push_back(i * win);
+  } else {
+    // Centre of each of n equal slices of the song.
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::int64_t centre = (2 * i + 1) * total_frames / (2 * n);
+      plan.starts.push_back(std::max<std::int64_t>(0, centre - win / 2));
+    }
+  }
+  return plan;
+}
+
+struct StemFeatureAnalyzer::Impl {
+  int rate = 0, nch = 0;
+  ExcerptPlan plan;
+
+  // STFT
+  int n_fft = 2048, hop = 1024;
+  std::vector<float> window, ring;  // ring: the last n_fft mono samples
+  float* fft_in = nullptr;
+  fftwf_complex* fft_out = nullptr;
+  fftwf_plan fft_plan = nullptr;
+  std::vector<float> power;
+  std::size_t hop_fill = 0;
+  double hop_sumsq = 0.0;
+  int k40 = 1, k16k = 1, k120 = 1, k250 = 1, k500 = 1, k5k = 1, k30 = 1, k1000 = 1;
+  std::vector<int> band_edges;
+  std::vector<float> band_db_prev;
+  double power_norm = 1.0;
+
+  // Accumulators
+  std::int64_t frames = 0;
+  std::vector<double> ch_sum, ch_sumsq;
+  std::vector<float> ch_peak;
+  std::vector<int> clip_run, flat_run;
+  std::vector<float> last_value;
+  std::int64_t clipped_runs = 0, over_fs = 0, first_clip_frame = -1;
+  float flat_mag = 0.0f;
+  std::int64_t flat_count = 0;
+  double e_diff = 0, e_sum = 0, e_l = 0, e_r = 0, e_lr = 0;
+  double spec_e = 0, spec_cent = 0, spec_120 = 0, spec_250 = 0, spec_500 = 0, spec_5k = 0, spec_flat = 0,
+         spec_peaky = 0;
+
+  std::vector<float> frame_db, flux, pitch;
+
+  // Excerpts
+  int decim = 1;
+  Biquad hp, lp1, lp2;
+  std::int64_t excerpt_window = 0;
+  std::vector<float> excerpt;
+  std::size_t next_win = 0;       // first window not yet finished
+  std::int64_t warmup = 0;        // source frames filtered before a window starts
+
+  Impl(int r, int c, ExcerptPlan p) : rate(r), nch(c), plan(std::move(p)) {
+    n_fft = rate <= 52800 ? 2048 : (rate <= 105600 ? 4096 : 8192);
+    hop = n_fft / 2;
+    window.resize(static_cast<std::size_t>(n_fft));
+    double wsum2 = 0;
+    for (int i = 0; i < n_fft; ++i) {
+      window[static_cast<std::size_t>(i)] =
+          static_cast<float>(0.5 - 0.5 * std::cos(2.0 * kPi * i / n_fft));
+      wsum2 += double(window[static_cast<std::size_t>(i)]) * window[static_cast<std::size_t>(i)];
+    }
+    // One-sided power normalized so that the bins sum to the windowed mean square.
+    power_norm = 2.0 / (double(n_fft) * wsum2);
+    ring.assign(static_cast<std::size_t>(n_fft), 0.0f);
+    power.assign(static_cast<std::size_t>(n_fft / 2 + 1), 0.0f);
+    {
+      std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+      fft_in = fftwf_alloc_real(static_cast<std::size_t>(n_fft));
+      fft_out = fftwf_alloc_complex(static_cast<std::size_t>(n_fft / 2 + 1));
+      fft_plan = fftwf_plan_dft_r2c_1d(n_fft, fft_in, fft_out, FFTW_ESTIMATE);
+    }
+    const double bin_hz = double(rate) / n_fft;
+    auto bin = [&](double hz) {
+      return std::clamp(static_cast<int>(std::lround(hz / bin_hz)), 1, n_fft / 2);
+    };
+    k30 = bin(30);
+    k40 = bin(40);
+    k120 = bin(120);
+    k250 = bin(250);
+    k500 = bin(500);
+    k1000 = bin(1000);
+    k5k = bin(5000);
+    k16k = bin(std::min(16000.0, 0.45 * rate));
+    // Flux bands: 24 log-spaced bands, 40 Hz .. min(16 kHz, 0.45 fs).
+    const double lo = 40.0, hi = std::min(16000.0, 0.45 * rate);
+    int prev = -1;
+    for (int b = 0; b <= 24; ++b) {
+      int k = bin(lo * std::pow(hi / lo, b / 24.0));
+      if (k <= prev) k = prev + 1;
+      band_edges.push_back(k);
+      prev = k;
+    }
+    band_db_prev.assign(band_edges.size() - 1, kFloorDb);
+
+    ch_sum.assign(static_cast<std::size_t>(nch), 0.0);
+    ch_sumsq.assign(static_cast<std::size_t>(nch), 0.0);
+    ch_peak.assign(static_cast<std::size_t>(nch), 0.0f);
+    clip_run.assign(static_cast<std::size_t>(nch), 0);
+    flat_run.assign(static_cast<std::size_t>(nch), 0);
+    last_value.assign(static_cast<std::size_t>(nch), 2.0f);
+
+    // Excerpts: band 30 Hz .. 0.4 × decimated rate, decimated to ~4 kHz.
+    decim = std::max(1, static_cast<int>(std::lround(rate / 4000.0)));
+    const double fs_d = double(rate) / decim;
+    hp = Biquad::make(true, 30.0, 0.7071, rate);
+    lp1 = Biquad::make(false, 0.4 * fs_d, 0.5412, rate);  // 4th-order Butterworth
+    lp2 = Biquad::make(false, 0.4 * fs_d, 1.3066, rate);
+    excerpt_window = plan.frames / decim;
+    excerpt.assign(plan.starts.size() * static_cast<std::size_t>(excerpt_window), 0.0f);
+    warmup = rate / 10;
+  }
+
+  ~Impl() {
+    std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+    if (fft_plan) fftwf_destroy_plan(fft_plan);
+    if (fft_in) fftwf_free(fft_in);
+    if (fft_out) fftwf_free(fft_out);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void analyse_frame() {
+    for (int i = 0; i < n_fft; ++i)
+      fft_in[i] = ring[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+    fftwf_execute_dft_r2c(fft_plan, fft_in, fft_out);
+    const int nb = n_fft / 2;
+    double e = 0, cent = 0;
+    const double bin_hz = double(rate) / n_fft;
+    for (int k = 1; k <= nb; ++k) {
+      const double p = (double(fft_out[k][0]) * fft_out[k][0] + double(fft_out[k][1]) * fft_out[k][1]) * power_norm;
+      power[static_cast<std::size_t>(k)] = static_cast<float>(p);
+      e += p;
+      cent += p * k * bin_hz;
+    }
+    // Flux over log band energies (Dixon 2006: positive differences only).
+    double fl = 0;
+    const std::size_t nbands = band_db_prev.size();
+    for (std::size_t b = 0; b < nbands; ++b) {
+      double be = 0;
+      for (int k = band_edges[b]; k < band_edges[b + 1]; ++k) be += power[static_cast<std::size_t>(k)];
+      const float db = static_cast<float>(10.0 * std::log10(be + 1e-10));
+      fl += std::max(0.0f, db - band_db_prev[b]);
+      band_db_prev[b] = db;
+    }
+    flux.push_back(static_cast<float>(fl / double(nbands)));
+    if (e < 1e-14) {
+      pitch.push_back(0.0f);
+      return;
+    }
+    double s120 = 0, s250 = 0, s500 = 0, s5k = 0;
+    for (int k = 1; k < k500; ++k) {
+      const double p = power[static_cast<std::size_t>(k)];
+      s500 += p;
+      if (k < k250) s250 += p;
+      if (k < k120) s120 += p;
+    }
+    for (int k = k5k; k <= nb; ++k) s5k += power[static_cast<std::size_t>(k)];
+    // Flatness: geometric over arithmetic mean of power, 40 Hz .. 16 kHz.
+    const double eps = e * 1e-10 + 1e-20;
+    double logsum = 0, lin = 0;
+    for (int k = k40; k <= k16k; ++k) {
+      const double p = power[static_cast<std::size_t>(k)] + eps;
+      logsum += std::log(p);
+      lin += p;
+    }
+    const int nflat = k16k - k40 + 1;
+    const double flat = nflat > 0 ? std::exp(logsum / nflat) / (lin / nflat) : 0.0;
+    // Peakiness: energy within +-1 bin of the 5 strongest local maxima.
+    std::array<std::pair<float, int>, 5> top{};
+    for (auto& t : top) t = {-1.0f, 0};
+    for (int k = 2; k < nb; ++k) {
+      const float p = power[static_cast<std::size_t>(k)];
+      if (p > power[static_cast<std::size_t>(k - 1)] && p >= power[static_cast<std::size_t>(k + 1)] &&
+          p > top[4].first) {
+        top[4] = {p, k};
+        for (int j = 4; j > 0 && top[static_cast<std::size_t>(j)].first > top[static_cast<std::size_t>(j - 1)].first; --j)
+          std::swap(top[static_cast<std::size_t>(j)], top[static_cast<std::size_t>(j - 1)]);
+      }
+    }
+    double peak_e = 0;
+    for (auto& t : top)
+      if (t.first > 0)
+        peak_e += double(power[static_cast<std::size_t>(t.second - 1)]) + t.first +
+                  power[static_cast<std::size_t>(t.second + 1)];
+    // Strongest partial between 30 Hz and 1 kHz, parabolic interpolation on log power.
+    int kmax = k30;
+    for (int k = k30; k <= k1000; ++k)
+      if (power[static_cast<std::size_t>(k)] > power[static_cast<std::size_t>(kmax)]) kmax = k;
+    float hz = 0.0f;
+    if (power[static_cast<std::size_t>(kmax)] > 0.02 * e && kmax > 1 && kmax < nb) {
+      const double a = std::log(power[static_cast<std::size_t>(kmax - 1)] + eps);
+      const double b = std::log(power[static_cast<std::size_t>(kmax)] + eps);
+      const double c = std::log(power[static_cast<std::size_t>(kmax + 1)] + eps);
+      const double den = a - 2 * b + c;
+      const double d = den != 0 ? std::clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0.0;
+      hz = static_cast<float>((kmax + d) * bin_hz);
+    }
+    pitch.push_back(hz);
+    spec_e += e;
+    spec_cent += cent;
+    spec_120 += s120;
+    spec_250 += s250;
+    spec_500 += s500;
+    spec_5k += s5k;
+    spec_flat += flat * e;
+    spec_peaky += std::min(1.0, peak_e / e) * e;
+  }
+
+  void end_hop() {
+    frame_db.push_back(hop_fill > 0 ? to_db(hop_sumsq / (double(hop_fill) * nch)) : kFloorDb);
+    analyse_frame();
+    hop_sumsq = 0;
+    hop_fill = 0;
+  }
+
+  // Filters only around the planned windows (plus a warm-up for the filters to settle), so
+  // the cost does not grow with the song.
+  void excerpts(const ConstAudioView& block, std::int64_t block_start) {
+    const std::int64_t block_end = block_start + static_cast<std::int64_t>(block.num_frames());
+    const float inv = 1.0f / float(nch);
+    while (next_win < plan.starts.size()) {
+      const std::int64_t ws = plan.starts[next_win];
+      const std::int64_t we = ws + plan.frames;
+      const std::int64_t fstart = std::max<std::int64_t>(0, ws - warmup);
+      if (block_end <= fstart) return;  // window still ahead
+      const std::int64_t s0 = std::max(block_start, fstart);
+      if (s0 == fstart) {
+        hp.reset();
+        lp1.reset();
+        lp2.reset();
+      }
+      const std::int64_t s1 = std::min(block_end, we);
+      float* out = excerpt.data() + next_win * static_cast<std::size_t>(excerpt_window);
+      for (std::int64_t s = s0; s < s1; ++s) {
+        float m = 0;
+        for (int c = 0; c < nch; ++c) m += block.channel(c)[s - block_start];
+        const double y = lp2(lp1(hp(double(m * inv))));
+        if (s >= ws && (s - ws) % decim == 0) {
+          const std::int64_t d = (s - ws) / decim;
+          if (d < excerpt_window) out[d] = static_cast<float>(y);
+        }
+      }
+      if (block_end < we) return;
+      ++next_win;
+    }
+  }
+
+  void add(const ConstAudioView& block) {
+    const std::size_t n = block.num_frames();
+    if (n == 0) return;
+    for (int c = 0; c < nch; ++c) {
+      const float* x = block.channel(c);
+      const auto cu = static_cast<std::size_t>(c);
+      double s = 0, s2 = 0;
+      float pk = ch_peak[cu];
+      int run = clip_run[cu], frun = flat_run[cu];
+      float last = last_value[cu];
+      for (std::size_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        const float a = std::fabs(v);
+        s += v;
+        s2 += double(v) * v;
+        pk = std::max(pk, a);
+        if (a >= kFullScale) {
+          if (++run == kClipRun) {
+            ++clipped_runs;
+            if (first_clip_frame < 0) first_clip_frame = frames + static_cast<std::int64_t>(i);
+          }
+        } else {
+          run = 0;
+        }
+        if (a > 1.0f) ++over_fs;
+        if (v == last) {
+          if (++frun == kFlatRun && a >= 0.25f) {
+            if (a > flat_mag) {
+              flat_mag = a;
+              flat_count = 1;
+            } else if (a == flat_mag) {
+              ++flat_count;
+            }
+          }
+        } else {
+          frun = 1;
+        }
+        last = v;
+      }
+      ch_sum[cu] += s;
+      ch_sumsq[cu] += s2;
+      ch_peak[cu] = pk;
+      clip_run[cu] = run;
+      flat_run[cu] = frun;
+      last_value[cu] = last;
+    }
+    if (nch >= 2) {
+      const float* l = block.channel(0);
+      const float* r = block.channel(1);
+      double ed = 0, es = 0, el = 0, er = 0, elr = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double a = l[i], b = r[i];
+        ed += (a - b) * (a - b);
+        es += (a + b) * (a + b);
+        el += a * a;
+        er += b * b;
+        elr += a * b;
+      }
+      e_diff += ed;
+      e_sum += es;
+      e_l += el;
+      e_r += er;
+      e_lr += elr;
+    }
+    excerpts(block, frames);
+    // Mono into the STFT ring, one hop at a time.
+    const float inv = 1.0f / float(nch);
+    std::size_t i = 0;
+    while (i < n) {
+      const std::size_t take = std::min(n - i, static_cast<std::size_t>(hop) - hop_fill);
+      float* dst = ring.data() + (n_fft - hop) + hop_fill;
+      for (std::size_t j = 0; j < take; ++j) {
+        float m = 0, sq = 0;
+        for (int c = 0; c < nch; ++c) {
+          const float v = block.channel(c)[i + j];
+          m += v;
+          sq += v * v;
+        }
+        dst[j] = m * inv;
+        hop_sumsq += sq;
+      }
+      hop_fill += take;
+      i += take;
+      if (hop_fill == static_cast<std::size_t>(hop)) {
+        end_hop();
+        std::copy(ring.begin() + hop, ring.end(), ring.begin());
+      }
+    }
+    frames += static_cast<std::int64_t>(n);
+  }
+
+  StemFeatures finish() {
+    if (hop_fill > 0) {
+      std::fill(ring.begin() + (n_fft - hop) + static_cast<std::ptrdiff_t>(hop_fill), ring.end(), 0.0f);
+      end_hop();
+    }
+    StemFeatures f;
+    f.sample_rate = rate;
+    f.channels = nch;
+    f.frames = frames;
+    f.frame_s = double(hop) / rate;
+    float peak = 0;
+    double sumsq = 0;
+    for (int c = 0; c < nch; ++c) {
+      const auto cu = static_cast<std::size_t>(c);
+      peak = std::max(peak, ch_peak[cu]);
+      sumsq += ch_sumsq[cu];
+      f.dc.push_back(frames > 0 ? ch_sum[cu] / double(frames) : 0.0);
+    }
+    f.peak_dbfs = peak > 0 ? 20.0 * std::log10(double(peak)) : -200.0;
+    f.rms_dbfs = frames > 0 ? std::max(-200.0, double(to_db(sumsq / (double(frames) * nch)))) : -200.0;
+    f.clipped_runs = clipped_runs;
+    f.flat_top_runs = (flat_mag > 0 && flat_mag >= peak) ? flat_count : 0;
+    f.over_full_scale = over_fs;
+    f.first_clip_s = first_clip_frame >= 0 ? double(first_clip_frame) / rate : -1.0;
+    if (nch >= 2) {
+      f.dual_mono = e_sum > 1e-12 && e_diff <= 1e-6 * e_sum;
+      f.side_ratio = (e_sum + e_diff) > 0 ? e_diff / (e_sum + e_diff) : 0.0;
+      f.lr_correlation = (e_l > 0 && e_r > 0) ? e_lr / std::sqrt(e_l * e_r) : 1.0;
+    }
+    if (spec_e > 0) {
+      f.centroid_hz = spec_cent / spec_e;
+      f.low120_share = spec_120 / spec_e;
+      f.low250_share = spec_250 / spec_e;
+      f.low500_share = spec_500 / spec_e;
+      f.high5k_share = spec_5k / spec_e;
+      f.flatness = spec_flat / spec_e;
+      f.peakiness = spec_peaky / spec_e;
+    }
+
+    // Activity from the per-hop levels.
+    const std::size_t nf = frame_db.size();
+    const float max_db = nf ? *std::max_element(frame_db.begin(), frame_db.end()) : kFloorDb;
+    const float thr = std::max(-70.0f, max_db - 50.0f);
+    f.silent = max_db < -70.0f || f.peak_dbfs < -80.0;
+    std::vector<char> active(nf, 0);
+    std::size_t n_active = 0, first = nf, last = 0;
+    for (std::size_t t = 0; t < nf; ++t) {
+      if (!f.silent && frame_db[t] > thr) {
+        active[t] = 1;
+        ++n_active;
+        first = std::min(first, t);
+        last = t;
+      }
+    }
+    const double dur = double(frames) / rate;
+    f.active_fraction = nf ? double(n_active) / double(nf) : 0.0;
+    if (n_active) {
+      f.head_silence_s = std::min(dur, double(first) * f.frame_s);
+      f.tail_silence_s = std::max(0.0, dur - double(last + 1) * f.frame_s);
+    } else {
+      f.head_silence_s = dur;
+    }
+
+    // Onsets: local maxima of the flux above a moving mean (Dixon 2006), 40 ms apart at least.
+    std::vector<std::size_t> onsets;
+    const std::size_t w = 3, m = 10;
+    const auto min_gap = static_cast<std::size_t>(std::ceil(0.04 / f.frame_s));
+    for (std::size_t t = 1; t + 1 < nf; ++t) {
+      const bool is_active = active[t] || active[t + 1];
+      if (!is_active || flux[t] < 3.0f) continue;
+      bool is_max = true;
+      for (std::size_t k = (t > w ? t - w : 0); k <= std::min(nf - 1, t + w); ++k)
+        if (flux[k] > flux[t] || (k < t && flux[k] == flux[t])) is_max = false;
+      if (!is_max) continue;
+      double mean = 0;
+      std::size_t cnt = 0;
+      for (std::size_t k = (t > m ? t - m : 0); k <= std::min(nf - 1, t + w); ++k, ++cnt) mean += flux[k];
+      mean /= double(cnt);
+      if (flux[t] < mean + 2.0) continue;
+      if (!onsets.empty() && t - onsets.back() < min_gap) continue;
+      onsets.push_back(t);
+    }
+    f.onsets = static_cast<int>(onsets.size());
+    f.onset_rate_hz = n_active ? double(onsets.size()) / (double(n_active) * f.frame_s) : 0.0;
+
+    // Decay after each onset: from the hit's peak (within ~85 ms) down to the lowest level
+    // before the next onset (at most 0.3 s later), as a rate. Struck drums fall fast (a kick
+    // cut off by silence, a snare dying away); held notes barely move.
+    std::vector<double> decays, pitches, rings, glides;
+    const auto peak_span = static_cast<std::size_t>(std::lround(0.085 / f.frame_s));
+    const auto decay_span = static_cast<std::size_t>(std::lround(0.3 / f.frame_s));
+    const auto ring_span = static_cast<std::size_t>(std::lround(2.0 / f.frame_s));
+    const auto event_span = static_cast<std::size_t>(std::lround(0.2 / f.frame_s));
+    for (std::size_t i = 0; i < onsets.size(); ++i) {
+      const std::size_t next = i + 1 < onsets.size() ? onsets[i + 1] : nf;
+      std::size_t tp = onsets[i];
+      for (std::size_t k = onsets[i]; k <= std::min(nf - 1, onsets[i] + peak_span) && k < next; ++k)
+        if (frame_db[k] > frame_db[tp]) tp = k;
+      if (!active[tp]) continue;
+      const std::size_t end = std::min({nf - 1, tp + decay_span, next - 1});
+      if (end >= tp + 2) {
+        std::size_t tl = tp + 1;
+        for (std::size_t k = tp + 1; k <= end; ++k)
+          if (frame_db[k] < frame_db[tl]) tl = k;
+        const double drop = std::min(60.0, double(frame_db[tp] - frame_db[tl]));
+        decays.push_back(drop / (double(end - tp) * f.frame_s));
+      }
+      // Ring time: until 20 dB below the peak (or the next hit, or 2 s).
+      std::size_t k = tp + 1;
+      while (k < nf && k < next && k < tp + ring_span && frame_db[k] > frame_db[tp] - 20.0f) ++k;
+      rings.push_back(double(k - tp) * f.frame_s);
+      // The event's pitch: energy-weighted over its first 200 ms, so the frame grid's jitter
+      // against the hit averages out.
+      double wsum = 0, lsum = 0;
+      for (std::size_t q = tp; q < std::min({nf, next, tp + event_span}); ++q) {
+        if (pitch[q] <= 0) continue;
+        const double wq = std::pow(10.0, frame_db[q] / 10.0);
+        wsum += wq;
+        lsum += wq * std::log2(double(pitch[q]));
+      }
+      if (wsum > 0) pitches.push_back(std::exp2(lsum / wsum));
+      // Pitch glide over the first ~60 ms: membranes and drum synths fall in pitch.
+      const std::size_t tg = tp + 3;
+      if (tg < nf && tg < next && pitch[tp] > 0 && pitch[tg] > 0)
+        glides.push_back(12.0 * std::log2(double(pitch[tp]) / double(pitch[tg])));
+    }
+    f.decay_db_per_s = median(decays);
+    // 30 dB/s is a held note's natural fade; 150 dB/s and faster is a struck drum.
+    f.percussiveness = std::clamp((f.decay_db_per_s - 30.0) / 120.0, 0.0, 1.0);
+    f.ring_s = median(rings);
+    f.pitch_glide_st = median(glides);
+    f.hits_per_s = dur > 0 ? double(onsets.size()) / dur : 0.0;
+    f.dominant_hz = median(pitches);
+    if (pitches.size() >= 2 && f.dominant_hz > 0) {
+      // A drum repeats one pitch (up to the frame grid's jitter); a bass line moves.
+      int away = 0;
+      for (double hz : pitches)
+        if (std::fabs(12.0 * std::log2(hz / f.dominant_hz)) > 2.5) ++away;
+      f.pitch_change_rate = double(away) / double(pitches.size());
+    }
+
+    f.frame_db = std::move(frame_db);
+    f.excerpt_rate = rate / decim;
+    f.excerpt_window = excerpt_window;
+    f.excerpt = std::move(excerpt);
+    return f;
+  }
+};
+
+StemFeatureAnalyzer::StemFeatureAnalyzer(int sample_rate, int channels, ExcerptPlan plan)
+    : impl_(std::make_unique<Impl>(sample_rate, std::max(1, channels), std::move(plan))) {}
+StemFeatureAnalyzer::~StemFeatureAnalyzer() = default;
+StemFeatureAnalyzer::StemFeatureAnalyzer(StemFeatureAnalyzer&&) noexcept = default;
+StemFeatureAnalyzer& StemFeatureAnalyzer::operator=(StemFeatureAnalyzer&&) noexcept = default;
+
+void StemFeatureAnalyzer::add(const ConstAudioView& block) { impl_->add(block); }
+StemFeatures StemFeatureAnalyzer::finish() { return impl_->finish(); }
+
+StemFeatures compute_features(const ConstAudioView& audio, int sample_rate, ExcerptPlan plan) {
+  StemFeatureAnalyzer a(sample_rate, audio.num_channels(), std::move(plan));
+  const std::size_t block = 4096;
+  for (std::size_t s = 0; s < audio.num_frames(); s += block)
+    a.add(audio.sub(s, std::min(block, audio.num_frames() - s)));
+  return a.finish();
+}
+
+PairCorrelation correlate_excerpts(const StemFeatures& a, const StemFeatures& b, double max_lag_s) {
+  PairCorrelation pc;
+  if (a.excerpt_rate != b.excerpt_rate || a.excerpt_window != b.excerpt_window ||
+      a.excerpt.size() != b.excerpt.size() || a.excerpt_window <= 0)
+    return pc;
+  const auto L = static_cast<std::ptrdiff_t>(std::lround(max_lag_s * a.excerpt_rate));
+  const auto W = static_cast<std::ptrdiff_t>(a.excerpt_window);
+  if (W <= 2 * L + 8) return pc;
+  const std::size_t nwin = a.excerpt.size() / static_cast<std::size_t>(W);
+  std::vector<double> xc(static_cast<std::size_t>(2 * L + 1), 0.0);
+  double ea = 0, eb = 0;
+  for (std::size_t w = 0; w < nwin; ++w) {
+    const float* x = a.excerpt.data() + w * static_cast<std::size_t>(W);
+    const float* y = b.excerpt.data() + w * static_cast<std::size_t>(W);
+    // a over the centre, b over the centre shifted by the lag.
+    for (std::ptrdiff_t i = L; i < W - L; ++i) {
+      ea += double(x[i]) * x[i];
+      eb += double(y[i]) * y[i];
+    }
+    for (std::ptrdiff_t lag = -L; lag <= L; ++lag) {
+      float acc = 0;
+      for (std::ptrdiff_t i = L; i < W - L; ++i) acc += x[i] * y[i + lag];
+      xc[static_cast<std::size_t>(lag + L)] += acc;
+    }
+  }
+  pc.energy_a = ea;
+  pc.energy_b = eb;
+  if (ea <= 1e-12 || eb <= 1e-12) return pc;
+  const double norm = std::sqrt(ea * eb);
+  std::size_t best = static_cast<std::size_t>(L);
+  for (std::size_t i = 0; i < xc.size(); ++i)
+    if (std::fabs(xc[i]) > std::fabs(xc[best])) best = i;
+  pc.r = xc[best] / norm;
+  pc.r_zero_lag = xc[static_cast<std::size_t>(L)] / norm;
+  double d = 0;
+  if (best > 0 && best + 1 < xc.size()) {
+    const double y0 = std::fabs(xc[best - 1]), y1 = std::fabs(xc[best]), y2 = std::fabs(xc[best + 1]);
+    const double den = y0 - 2 * y1 + y2;
+    if (den != 0) d = std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
+  }
+  pc.lag_s = (double(static_cast<std::ptrdiff_t>(best) - L) + d) / a.excerpt_rate;
+  pc.valid = true;
+  return pc;
+}
+
+}  // namespace mixdown::analysis

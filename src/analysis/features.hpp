@@ -1,0 +1,120 @@
+// Per-stem sound features for intake QC and role recognition, computed in ONE streaming pass
+// (create, add blocks, finish — after libebur128's state model). Memory holds only per-frame
+// summaries (one level, one flux and one pitch value per ~21 ms hop) and a fixed budget of
+// band-limited, decimated excerpts used to correlate stems with each other (polarity, offset,
+// duplicates); nothing grows with the length of the song beyond those frame summaries.
+//
+// Sources: spectral centroid / flatness / band shares as in Peeters, "A large set of audio
+// features for sound description" (CUIDADO, 2004); spectral flux onset function and
+// peak-picking after Dixon, "Onset detection revisited" (DAFx 2006); Hann-windowed STFT with
+// FFTW3 (real-to-complex); RBJ Audio EQ Cookbook biquads for the anti-alias filters of the
+// decimated excerpts; mid/side width as energy ratio of (L-R)/2 to (L+R)/2.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/audio_buffer.hpp"
+
+namespace mixdown::analysis {
+
+// Where to keep decimated excerpts: windows [start, start + frames) in source frames. Every
+// stem of a session gets the same plan (same absolute times) so excerpts line up across stems.
+struct ExcerptPlan {
+  std::vector<std::int64_t> starts;
+  std::int64_t frames = 0;
+  bool operator==(const ExcerptPlan&) const = default;
+};
+
+// Evenly spread windows over `total_frames`: at most `count` windows of `window_s` seconds
+// (contiguous when the song is shorter than count × window).
+ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int count = 24,
+                              double window_s = 0.5);
+
+struct StemFeatures {
+  int sample_rate = 0;
+  int channels = 0;
+  std::int64_t frames = 0;
+
+  // Level and integrity.
+  double peak_dbfs = -200.0;        // highest sample magnitude over all channels
+  double rms_dbfs = -200.0;         // whole file, mean over channels
+  std::int64_t clipped_runs = 0;    // runs of >= 3 consecutive samples at full scale
+  std::int64_t flat_top_runs = 0;   // runs of >= 4 identical samples at the file's own peak
+  std::int64_t over_full_scale = 0; // samples beyond +-1.0 (float and lossy files)
+  double first_clip_s = -1.0;
+  std::vector<double> dc;           // mean per channel
+  bool silent = true;               // nothing above the activity floor
+  double active_fraction = 0.0;     // share of frames that carry sound
+  double head_silence_s = 0.0;      // before the first active frame
+  double tail_silence_s = 0.0;      // after the last active frame
+
+  // Stereo (channels >= 2; first two channels).
+  bool dual_mono = false;           // L and R identical up to -60 dB of difference
+  double side_ratio = 0.0;          // side energy / (mid + side) energy, 0 (mono) .. 1
+  double lr_correlation = 1.0;
+
+  // Spectral shape, energy-weighted over frames.
+  double centroid_hz = 0.0;
+  double low120_share = 0.0;        // energy below 120 Hz / total
+  double low250_share = 0.0;
+  double low500_share = 0.0;
+  double high5k_share = 0.0;        // energy above 5 kHz / total
+  double flatness = 0.0;            // 0 tonal .. 1 white noise
+  double peakiness = 0.0;           // energy share of the 5 strongest spectral peaks: harmonicity
+
+  // Time structure.
+  double onset_rate_hz = 0.0;       // onsets per second of active time
+  int onsets = 0;
+  double decay_db_per_s = 0.0;      // median level fall just after onsets: percussiveness
+  double percussiveness = 0.0;      // 0 sustained .. 1 struck and decaying
+  double ring_s = 0.0;              // median time for a hit to fall 20 dB (or the next hit)
+  double pitch_glide_st = 0.0;      // median pitch fall over the first ~60 ms, semitones
+  double hits_per_s = 0.0;          // onsets per second of the whole file
+  double dominant_hz = 0.0;         // median strongest low/mid frequency shortly after onsets
+  double pitch_change_rate = 0.0;   // share of onsets more than 2.5 semitones off the median pitch
+
+  // Per-frame summaries (hop = frame_s seconds).
+  double frame_s = 0.0;
+  std::vector<float> frame_db;      // mean-square level per hop, dBFS
+
+  // Band-limited (30 Hz .. ~1.6 kHz), decimated mono excerpts following the ExcerptPlan.
+  int excerpt_rate = 0;
+  std::int64_t excerpt_window = 0;  // decimated samples per window
+  std::vector<float> excerpt;       // windows concatenated (zeros beyond the end of the file)
+
+  bool operator==(const StemFeatures&) const = default;
+};
+
+class StemFeatureAnalyzer {
+public:
+  StemFeatureAnalyzer(int sample_rate, int channels, ExcerptPlan plan = {});
+  ~StemFeatureAnalyzer();
+  StemFeatureAnalyzer(StemFeatureAnalyzer&&) noexcept;
+  StemFeatureAnalyzer& operator=(StemFeatureAnalyzer&&) noexcept;
+
+  void add(const ConstAudioView& block);
+  StemFeatures finish();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convenience for tests and short signals.
+StemFeatures compute_features(const ConstAudioView& audio, int sample_rate, ExcerptPlan plan = {});
+
+// Normalized cross-correlation of two stems' excerpts over lags within +-max_lag_s (b later
+// than a for positive lags). Meaningful only when both excerpts share a rate and plan.
+struct PairCorrelation {
+  double r = 0.0;          // correlation at the best |r| lag
+  double r_zero_lag = 0.0;
+  double lag_s = 0.0;      // positive: b is late relative to a
+  double energy_a = 0.0, energy_b = 0.0;
+  bool valid = false;
+};
+PairCorrelation correlate_excerpts(const StemFeatures& a, const StemFeatures& b,
+                                   double max_lag_s = 0.010);
+
+}  // namespace mixdown::analysis
