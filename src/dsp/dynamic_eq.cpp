@@ -16,6 +16,7 @@ double pole(double time_ms, double fs) noexcept {
   return time_ms > 0.0 ? std::exp(-1000.0 / (time_ms * fs)) : 0.0;
 }
 constexpr double kSlope = 0.5;    // dB of cut per dB over the threshold
+constexpr double kRmsWindowMs = 10.0;
 constexpr int kMaxKeyChannels = 8;
 }  // namespace
 
@@ -30,8 +31,10 @@ void DynamicEq::update() {
   const double w0 = 2.0 * std::numbers::pi * f / sample_rate_;
   cos_w0_ = std::cos(w0);
   alpha_ = std::sin(w0) / (2.0 * q);
-  attack_coef_ = pole(settings_.attack_ms, sample_rate_);
-  release_coef_ = pole(settings_.release_ms, sample_rate_);
+  // The cut is smoothed once per kUpdateFrames, so the per-frame poles are raised to that power.
+  attack_coef_ = std::pow(pole(settings_.attack_ms, sample_rate_), static_cast<double>(kUpdateFrames));
+  release_coef_ = std::pow(pole(settings_.release_ms, sample_rate_), static_cast<double>(kUpdateFrames));
+  rms_coef_ = pole(kRmsWindowMs, sample_rate_);
   const BiquadCoeffs bp = BiquadCoeffs::band_pass(f, q, sample_rate_);
   detector_.set_coeffs(&bp, 1);
 }
@@ -93,14 +96,15 @@ void DynamicEq::process(const AudioView& io, const ConstAudioView& key) noexcept
     }
     for (std::size_t s = 0; s < n; s += kUpdateFrames) {
       const std::size_t m = std::min(kUpdateFrames, n - s);
-      for (std::size_t i = s; i < s + m; ++i) {
-        const double p = power[i] * inv_kc;
-        ms = p > ms ? attack_coef_ * ms + (1.0 - attack_coef_) * p
-                    : release_coef_ * ms + (1.0 - release_coef_) * p;
-      }
+      // Symmetric RMS window first (an asymmetric follower on a squared sine would read high),
+      // then attack/release on the cut itself, as the compressor does on its gain.
+      for (std::size_t i = s; i < s + m; ++i) ms = rms_coef_ * ms + (1.0 - rms_coef_) * (power[i] * inv_kc);
       const double target = static_cut_db(fast_power_to_db(ms));
-      if (target != cut) {
-        cut = target;
+      double next = target < cut ? attack_coef_ * cut + (1.0 - attack_coef_) * target
+                                 : release_coef_ * cut + (1.0 - release_coef_) * target;
+      if (next > -1e-6) next = 0.0;
+      if (next != cut) {
+        cut = next;
         const BiquadCoeffs c = bell_for(cut);
         bell_.set_coeffs(&c, 1);
       }

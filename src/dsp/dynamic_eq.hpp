@@ -1,6 +1,6 @@
 // One dynamic EQ band: an RBJ cookbook bell cut at freq_hz / q whose depth follows the key's
-// level in the same band (a constant-0-dB-peak RBJ band-pass on the key, mean square through
-// attack/release). For every dB the band level exceeds threshold_db the cut deepens by half a dB
+// level in the same band (a constant-0-dB-peak RBJ band-pass on the key, then its mean square
+// over a 10 ms window); the cut itself moves with attack_ms / release_ms. For every dB the band level exceeds threshold_db the cut deepens by half a dB
 // (a 2:1 downward slope), down to max_cut_db. Used for unmasking: the bass or the guitars dip
 // around 2-4 kHz only while the lead vocal sings there (cf. Hafezi & Reiss, "Autonomous
 // multitrack equalization based on masking reduction", JAES 63(5), 2015).
@@ -46,7 +46,7 @@ private:
   BiquadCascade detector_;  // band-pass on the key (one state per key channel)
   BiquadCascade bell_;      // the cut on the signal
   double cos_w0_ = 1.0, alpha_ = 0.0;
-  double attack_coef_ = 0.0, release_coef_ = 0.0;
+  double attack_coef_ = 0.0, release_coef_ = 0.0, rms_coef_ = 0.0;
   double mean_square_ = 0.0, cut_smoothed_db_ = 0.0, last_cut_db_ = 0.0;
   std::vector<float> band_;  // max_block_ frames of key band (per key channel, reused)
 };
