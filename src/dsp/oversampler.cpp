@@ -103,6 +103,8 @@ Oversampler::Oversampler() : h1_(halfband(kK1, kBeta)), h2_(halfband(kK2, kBeta)
   c2_ = 2 * kK2 - 1;
   k1_ = even_taps(h1_, 2.0);  // interpolation gain 2 (zero stuffing halves the level)
   k2_ = even_taps(h2_, 2.0);
+  d1_ = even_taps(h1_, 1.0);
+  d2_ = even_taps(h2_, 1.0);
 }
 
 // Channel buffers (per channel, sizes for n = max_block):
@@ -156,14 +158,14 @@ void Oversampler::downsample(int channel, std::span<const float> up, float* out)
   const std::size_t n = std::min(up.size() / 4, max_block_);
   const std::size_t he2 = k2_.size() - 1 + 2 * max_block_;
   float* mid = c.mid.data();
-  down2(k2_, kK2, up.data(), 2 * n, c.dn2_hist.data(), c.dn2_hist.data() + he2, mid);
+  down2(d2_, kK2, up.data(), 2 * n, c.dn2_hist.data(), c.dn2_hist.data() + he2, mid);
   // One sample of delay at 2 fs makes the total latency a whole number of base frames.
   const float last = mid[2 * n - 1];
   std::copy_backward(mid, mid + 2 * n - 1, mid + 2 * n);
   mid[0] = c.dn2_delay;
   c.dn2_delay = last;
   const std::size_t he1 = k1_.size() - 1 + max_block_;
-  down2(k1_, kK1, mid, n, c.dn1_hist.data(), c.dn1_hist.data() + he1, out);
+  down2(d1_, kK1, mid, n, c.dn1_hist.data(), c.dn1_hist.data() + he1, out);
 }
 
 }  // namespace mixdown::dsp

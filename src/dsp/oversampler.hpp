@@ -42,7 +42,8 @@ private:
     float dn2_delay = 0.0f;                                      // the extra 2x-rate sample
   };
   std::vector<double> h1_, h2_;          // full halfband designs
-  std::vector<float> k1_, k2_;           // the non-zero even-offset taps of each
+  std::vector<float> k1_, k2_;           // interpolator taps: the non-zero even taps, times 2
+  std::vector<float> d1_, d2_;           // decimator taps: the same, times 1
   std::size_t c1_ = 0, c2_ = 0;          // centre indices (odd)
   std::vector<Channel> ch_;
   std::size_t max_block_ = 0;
