@@ -1,14 +1,75 @@
-// `mixdown analyze` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown analyze FILE [--reference REF] [--json PATH|-]`: parse, analyse the file (and the
+// reference) through io::analyze_file, print the table or the JSON of INTERFACE.md.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/analyze_file.hpp"
+#include "io/audio_file.hpp"
+#include "report/analysis_json.hpp"
 
 namespace mixdown::cli {
+namespace {
+
+struct AnalyzeArgs {
+  std::string input;
+  std::string reference;
+  std::string json;  // "", "-" or a path
+};
+
+// JSON to a file: atomically for ordinary paths; devices and pipes (e.g. /dev/null, a FIFO)
+// cannot be renamed onto, so those are written in place.
+void write_json(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    if (!out) throw failed(path, "cannot write the JSON report");
+    return;
+  }
+  io::write_text_atomic(path, text);
+}
+
+int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
+  io::AnalyzeFileOptions opt;
+  opt.analyzer.threads = g.threads;  // 0 = all cores
+  const bool json_stdout = a.json == "-";
+  Progress progress("analyze", g.quiet || json_stdout);
+  const double share = a.reference.empty() ? 1.0 : 0.5;
+  auto report = io::analyze_file(a.input, opt, [&](double f) { progress.update(f * share); });
+  if (!a.reference.empty()) {
+    auto ref = io::analyze_file(a.reference, opt, [&](double f) { progress.update(0.5 + 0.5 * f); });
+    report.reference = analysis::compare(report, ref);
+  }
+  progress.done();
+  if (!a.json.empty()) {
+    const std::string text = report::analysis_to_json(report).dump(2) + "\n";
+    if (json_stdout) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return 0;
+    }
+    write_json(a.json, text);
+  }
+  if (!g.quiet) std::fputs(report::analysis_to_text(report).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
 
 void add_analyze(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("analyze", "not built yet");
+  auto args = std::make_shared<AnalyzeArgs>();
+  auto* sub = app.add_subcommand("analyze", "Measure a file: loudness, true peak, spectrum, stereo, dynamics, problems");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("analyze", "this command is not built yet"); }; });
+  sub->add_option("FILE", args->input, "The audio file to analyse")->required();
+  sub->add_option("--reference", args->reference, "A reference track to compare with at matched loudness");
+  sub->add_option("--json", args->json, "Write the JSON report to PATH, or to stdout with '-'");
+  sub->callback([args, &g, &action] { action = [args, &g] { return run_analyze(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

@@ -1,0 +1,96 @@
+#include "io/analyze_file.hpp"
+
+#include <sndfile.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/error.hpp"
+#include "io/audio_file.hpp"
+
+namespace mixdown::io {
+namespace {
+
+// libsndfile opens a WAV/AIFF whose data chunk runs past the end of the file and quietly
+// shortens it; its log says so. A truncated file is a damaged file: say it instead of
+// measuring a part of it as if it were the whole.
+void reject_if_header_says_truncated(const std::filesystem::path& path, const AudioInfo& info) {
+  if (info.lossy) return;
+  SF_INFO sfi{};
+  SNDFILE* f = sf_open(path.string().c_str(), SFM_READ, &sfi);
+  if (!f) return;
+  char log[4096] = {};
+  sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
+  sf_close(f);
+  const std::string text(log);
+  if (text.find("truncated") != std::string::npos || text.find("should be") != std::string::npos)
+    throw rejected(path.string(), "truncated: the file ends before the length its header declares");
+}
+
+}  // namespace
+
+analysis::AnalysisReport analyze_file(const std::filesystem::path& path, const AnalyzeFileOptions& options,
+                                      const std::function<void(double)>& progress) {
+  AudioReader reader(path);  // rejects unreadable / empty / non-audio files
+  const AudioInfo& info = reader.info();
+  reject_if_header_says_truncated(path, info);
+
+  std::optional<analysis::Analyzer> analyzer;
+  try {
+    analyzer.emplace(info.sample_rate, info.channels, options.analyzer);
+  } catch (const Error& e) {
+    // The analysis layer does not know file names; put ours in front of its message.
+    throw Error(e.code(), path.string(), e.what());
+  }
+
+  // Double-buffered: the next block is decoded while the analyzer works on this one.
+  const std::size_t block = std::max<std::size_t>(options.block_frames, 1024);
+  AudioBuffer buffers[2] = {AudioBuffer(info.channels, block), AudioBuffer(info.channels, block)};
+  std::int64_t total = 0;
+  std::size_t got = reader.read(buffers[0].view());
+  int current = 0;
+  const bool overlap = options.analyzer.threads != 1;
+  while (got > 0) {
+    AudioBuffer& now = buffers[current];
+    AudioBuffer& next = buffers[1 - current];
+    std::size_t next_got = 0;
+    if (overlap) {
+      std::exception_ptr read_error;
+      std::thread reading([&] {
+        try {
+          next_got = reader.read(next.view());
+        } catch (...) {
+          read_error = std::current_exception();
+        }
+      });
+      try {
+        analyzer->add(now.view().sub(0, got));
+      } catch (...) {
+        reading.join();
+        throw;
+      }
+      reading.join();
+      if (read_error) std::rethrow_exception(read_error);
+    } else {
+      analyzer->add(now.view().sub(0, got));
+      next_got = reader.read(next.view());
+    }
+    total += static_cast<std::int64_t>(got);
+    if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(total) / static_cast<double>(info.frames)));
+    got = next_got;
+    current = 1 - current;
+  }
+  if (total == 0) throw rejected(path.string(), "holds no audio frames");
+  if (!info.lossy && total < info.frames)
+    throw rejected(path.string(), fmt::format("truncated: the header declares {:.2f} s but only {:.2f} s could be "
+                                              "decoded",
+                                              info.duration_s(), static_cast<double>(total) / info.sample_rate));
+  analyzer->note_nonfinite(reader.nonfinite_samples());
+  analysis::AnalysisReport report = analyzer->finish();
+  report.file = path.string();
+  return report;
+}
+
+}  // namespace mixdown::io
