@@ -1,14 +1,79 @@
-// `mixdown album` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown album FILE... -o OUT [--target NAME] [--gap SECONDS]`: FILE is either audio files in
+// running order or one album.toml (order, titles, ISRC, gaps, crossfades).
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/audio_file.hpp"
+#include "io/master_io.hpp"
+#include "report/master_json.hpp"
 
 namespace mixdown::cli {
 
+namespace {
+
+struct AlbumArgs {
+  std::vector<std::string> files;
+  std::string out;
+  std::string target = "streaming";
+  double gap_s = -1.0;  // < 0: album.toml's or the default
+};
+
+int run_album(const AlbumArgs& a, const GlobalOptions& g) {
+  namespace fs = std::filesystem;
+  const auto target = master::find_target(a.target);
+  if (!target) throw usage_error("--target", fmt::format("unknown target \"{}\" (choose from {})", a.target, master::target_names()));
+  if (a.gap_s > 60.0) throw usage_error("--gap", fmt::format("{} s is more than a minute", a.gap_s));
+  master::AlbumSpec album;
+  if (a.files.size() == 1 && fs::path(a.files[0]).extension() == ".toml") {
+    album = io::load_album(a.files[0]);
+  } else {
+    for (const auto& f : a.files) {
+      if (fs::path(f).extension() == ".toml") throw usage_error(f, "give either one album.toml or audio files, not both");
+      master::AlbumTrack t;
+      t.file = f;
+      t.title = fs::path(f).stem().string();
+      album.tracks.push_back(t);
+    }
+  }
+  if (a.gap_s >= 0.0) {
+    album.gap_s = a.gap_s;
+    for (auto& t : album.tracks) t.gap_s.reset();
+  }
+  for (const auto& t : album.tracks)
+    if (!fs::exists(t.file)) throw rejected(t.file.string(), "no such file");
+  Progress progress("album", g.quiet);
+  const auto result = io::master_album(album, a.out, *target,
+                                       [&](double f, const std::string& s) { progress.update(f, s); });
+  progress.done();
+  const fs::path out(a.out);
+  io::write_text_atomic(out / "report.json", report::album_json(result, out).dump(2) + "\n");
+  if (!g.quiet) {
+    std::printf("album (%s): %.2f LUFS, %.2f dBTP -> %s\n", target->name.c_str(), result.album.integrated_lufs,
+                result.album.true_peak_dbtp, result.album_file.lexically_relative(out).c_str());
+    for (const auto& t : result.tracks)
+      std::printf("  %7.2f s  %-30s %.2f LUFS (input %.2f)\n", t.start_s, t.title.c_str(),
+                  t.master.after.integrated_lufs, t.input_lufs);
+    if (!result.cue_file.empty()) std::printf("  cue sheet: %s\n", result.cue_file.lexically_relative(out).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
 void add_album(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("album", "not built yet");
+  auto args = std::make_shared<AlbumArgs>();
+  auto* sub = app.add_subcommand("album", "Master a sequence of tracks as one record");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("album", "this command is not built yet"); }; });
+  sub->add_option("FILE", args->files, "Tracks in running order, or one album.toml")->required();
+  sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required();
+  sub->add_option("--target", args->target, "One target for the whole album (default streaming)");
+  sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")->check(CLI::Range(0.0, 600.0));
+  sub->callback([args, &g, &action] { action = [args, &g] { return run_album(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

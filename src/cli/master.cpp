@@ -1,14 +1,96 @@
-// `mixdown master` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown master FILE -o OUT [--target NAME]... [--reference REF] [--amount 0..1] [--strict]`
+// Parse, call io::master_file, write OUT/report.json, print a short summary.
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/audio_file.hpp"
+#include "io/master_io.hpp"
+#include "master/qc.hpp"
+#include "report/master_json.hpp"
 
 namespace mixdown::cli {
 
+namespace {
+
+struct MasterArgs {
+  std::string input;
+  std::string out;
+  std::vector<std::string> targets;
+  std::string reference;
+  double amount = 1.0;
+  bool strict = false;
+};
+
+std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
+  std::vector<master::Target> out;
+  for (const auto& n : names) {
+    auto t = master::find_target(n);
+    if (!t) throw usage_error("--target", fmt::format("unknown target \"{}\" (choose from {})", n, master::target_names()));
+    if (std::none_of(out.begin(), out.end(), [&](const master::Target& x) { return x.name == t->name; })) out.push_back(*t);
+  }
+  if (out.empty()) out.push_back(*master::find_target("streaming"));
+  return out;
+}
+
+int run_master(const MasterArgs& a, const GlobalOptions& g) {
+  namespace fs = std::filesystem;
+  if (!(a.amount >= 0.0 && a.amount <= 1.0))
+    throw usage_error("--amount", fmt::format("{} is outside 0..1", a.amount));
+  const auto targets = resolve_targets(a.targets);
+  if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
+  if (!a.reference.empty() && !fs::exists(a.reference)) throw rejected(a.reference, "no such file");
+  io::MasterRequest req;
+  req.targets = targets;
+  if (!a.reference.empty()) req.reference = fs::path(a.reference);
+  req.amount = a.amount;
+  Progress progress("master", g.quiet);
+  req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
+
+  // The strict gate looks at the input before any rendering.
+  if (a.strict) {
+    const auto an = io::analyze_for_master(a.input);
+    if (an.silent()) throw rejected(a.input, "nothing to master: the file is silent");
+    const auto problems = master::qc_input(an, targets);
+    for (const auto& p : problems)
+      if (p.severity == Severity::error) throw rejected(a.input, p.message + " (--strict)");
+  }
+  const auto result = io::master_file(a.input, a.out, req);
+  progress.done();
+  const fs::path out(a.out);
+  io::write_text_atomic(out / "report.json", report::master_json(result, out).dump(2) + "\n");
+  if (!g.quiet) {
+    std::printf("%s: %.1f LUFS, %.1f dBTP, PLR %.1f dB\n", a.input.c_str(), result.analysis.integrated_lufs,
+                result.analysis.true_peak_dbtp, result.analysis.plr_db);
+    for (const auto& m : result.masters)
+      std::printf("  %-9s %s  %.2f LUFS (target %.1f)  %.2f dBTP (ceiling %.1f)  LRA %.1f LU\n", m.target.name.c_str(),
+                  m.file.lexically_relative(out).c_str(), m.after.integrated_lufs, m.target_lufs,
+                  m.after.true_peak_dbtp, m.target.ceiling_dbtp, m.after.range_lu);
+    for (const auto& p : result.problems)
+      std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());
+  }
+  for (const auto& m : result.masters)
+    if (master::has_errors(m.problems)) return static_cast<int>(ExitCode::failed);
+  return 0;
+}
+
+}  // namespace
+
 void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("master", "not built yet");
+  auto args = std::make_shared<MasterArgs>();
+  auto* sub = app.add_subcommand("master", "Master a stereo mix to delivery targets");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("master", "this command is not built yet"); }; });
+  sub->add_option("FILE", args->input, "The mix to master")->required();
+  sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required();
+  sub->add_option("--target", args->targets, "streaming (default), apple, cd, vinyl, broadcast, atsc, podcast; repeatable");
+  sub->add_option("--reference", args->reference, "A finished master whose tonal balance and width to move toward");
+  sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)");
+  sub->add_flag("--strict", args->strict, "Refuse (exit 3) when the QC finds errors in the mix");
+  sub->callback([args, &g, &action] { action = [args, &g] { return run_master(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

@@ -1,0 +1,724 @@
+#include "io/master_io.hpp"
+
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "analysis/loudness.hpp"
+#include "analysis/true_peak.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "dsp/limiter.hpp"
+#include "io/audio_file.hpp"
+#include "io/temp_registry.hpp"
+#include "master/chain.hpp"
+#include "master/landing.hpp"
+#include "master/qc.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mixdown::io {
+
+namespace {
+
+constexpr std::size_t kBlock = 8192;
+
+void report(const ProgressFn& p, double f, const std::string& stage) {
+  if (p) p(std::clamp(f, 0.0, 1.0), stage);
+}
+
+// The file at a chosen rate: decoded directly when the rate matches, through soxr otherwise.
+class SourceReader {
+public:
+  SourceReader(const fs::path& path, int rate) {
+    const AudioInfo info = probe(path);
+    channels_ = info.channels;
+    if (info.sample_rate == rate) plain_.emplace(path);
+    else resampled_.emplace(path, rate);
+  }
+  std::size_t read(const AudioView& v) { return plain_ ? plain_->read(v) : resampled_->read(v); }
+  int channels() const { return channels_; }
+
+private:
+  std::optional<AudioReader> plain_;
+  std::optional<ResamplingReader> resampled_;
+  int channels_ = 0;
+};
+
+// Raw interleaved float32 scratch file in OUT (the intermediate between passes), removed on
+// destruction and on SIGINT/SIGTERM through the temp registry.
+class FloatTemp {
+public:
+  FloatTemp(fs::path path, int channels) : path_(std::move(path)), channels_(channels) {
+    file_ = std::fopen(path_.c_str(), "w+b");
+    if (!file_) throw failed(path_.string(), "cannot create a temporary file");
+    slot_ = register_temp(path_.string());
+  }
+  ~FloatTemp() {
+    if (file_) std::fclose(file_);
+    std::error_code ec;
+    fs::remove(path_, ec);
+    unregister_temp(slot_);
+  }
+  FloatTemp(const FloatTemp&) = delete;
+  FloatTemp& operator=(const FloatTemp&) = delete;
+
+  void truncate() {
+    file_ = std::freopen(path_.c_str(), "w+b", file_);
+    if (!file_) throw failed(path_.string(), "cannot rewrite a temporary file");
+    frames_ = 0;
+  }
+  void write(const ConstAudioView& v) {
+    const std::size_t n = v.num_frames();
+    inter_.resize(n * static_cast<std::size_t>(channels_));
+    for (int c = 0; c < channels_; ++c) {
+      const float* x = v.channel(c);
+      for (std::size_t i = 0; i < n; ++i) inter_[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)] = x[i];
+    }
+    if (std::fwrite(inter_.data(), sizeof(float), inter_.size(), file_) != inter_.size())
+      throw failed(path_.string(), "cannot write the temporary file (disk full?)");
+    frames_ += static_cast<std::int64_t>(n);
+  }
+  void rewind() {
+    std::fflush(file_);
+    std::fseek(file_, 0, SEEK_SET);
+  }
+  std::size_t read(const AudioView& v) {
+    inter_.resize(v.num_frames() * static_cast<std::size_t>(channels_));
+    const std::size_t got = std::fread(inter_.data(), sizeof(float) * static_cast<std::size_t>(channels_), v.num_frames(), file_);
+    for (int c = 0; c < channels_; ++c) {
+      float* x = v.channel(c);
+      for (std::size_t i = 0; i < got; ++i) x[i] = inter_[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)];
+    }
+    return got;
+  }
+  std::int64_t frames() const { return frames_; }
+
+private:
+  fs::path path_;
+  int channels_;
+  std::FILE* file_ = nullptr;
+  int slot_ = -1;
+  std::int64_t frames_ = 0;
+  std::vector<float> inter_;
+};
+
+Measured measured_from(const analysis::LoudnessMeter& m) {
+  Measured r;
+  r.integrated_lufs = m.integrated_lufs();
+  r.range_lu = m.range_lu();
+  r.true_peak_dbtp = m.true_peak_dbtp();
+  r.sample_peak_dbfs = m.sample_peak_dbfs();
+  r.plr_db = r.true_peak_dbtp - r.integrated_lufs;
+  r.short_term_max_lufs = m.short_term_max_lufs();
+  return r;
+}
+
+Measured measured_from(const master::InputAnalysis& a) {
+  return {a.integrated_lufs, a.range_lu, a.true_peak_dbtp, a.sample_peak_dbfs, a.plr_db, a.short_term_max_lufs};
+}
+
+SampleFormat format_for(const master::Target& t) {
+  return t.bit_depth == 16 ? SampleFormat::wav16 : SampleFormat::wav24;
+}
+
+struct PassResult {
+  double lufs = 0.0;
+  double max_reduction_db = 0.0;
+  double active_share = 0.0;
+};
+
+// One landing pass: temp → gain → limiter (latency removed) → meter [→ writer] [→ keep].
+PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
+                      const dsp::LimiterSettings& ls, AudioWriter* writer, FloatTemp* keep) {
+  dsp::TruePeakLimiter lim(ls);
+  lim.prepare({double(rate), channels, kBlock});
+  analysis::LoudnessMeter meter(double(rate), channels, {false, false, false, 1});
+  AudioBuffer buf(channels, kBlock);
+  const float gain = static_cast<float>(db_to_gain(gain_db));
+  std::size_t skip = lim.latency_frames();
+  std::size_t flush = lim.latency_frames();
+  src.rewind();
+  if (keep) keep->truncate();
+  for (;;) {
+    std::size_t n = src.read(buf.view());
+    if (n == 0) {
+      if (flush == 0) break;
+      n = std::min(flush, kBlock);
+      buf.view(n).clear();
+      flush -= n;
+    } else {
+      buf.view(n).apply_gain(gain);
+    }
+    const AudioView v = buf.view(n);
+    lim.process(v);
+    const std::size_t s = std::min(skip, n);
+    skip -= s;
+    if (s == n) continue;
+    const ConstAudioView out = v.sub(s, n - s);
+    meter.add(out);
+    if (writer) writer->write(out);
+    if (keep) keep->write(out);
+  }
+  PassResult r;
+  r.lufs = meter.integrated_lufs();
+  r.max_reduction_db = lim.max_gain_reduction_db();
+  r.active_share = lim.frames_processed() > 0 ? double(lim.frames_limited()) / double(lim.frames_processed()) : 0.0;
+  return r;
+}
+
+// Reads a delivered file back, measures it as delivered and (optionally) writes a preview of it
+// at `preview_gain_db`.
+Measured verify_file(const fs::path& file, const fs::path* preview, double preview_gain_db,
+                     analysis::LoudnessSeries* short_term = nullptr) {
+  AudioReader r(file);
+  const int ch = r.info().channels;
+  analysis::LoudnessMeter meter(double(r.info().sample_rate), ch, {true, true, false, 1});
+  std::optional<AudioWriter> w;
+  if (preview) w.emplace(*preview, WriteSpec{r.info().sample_rate, ch, SampleFormat::wav24});
+  AudioBuffer buf(ch, kBlock);
+  const float g = static_cast<float>(db_to_gain(preview_gain_db));
+  while (const std::size_t n = r.read(buf.view())) {
+    meter.add(buf.view(n));
+    if (w) {
+      buf.view(n).apply_gain(g);
+      w->write(buf.view(n));
+    }
+  }
+  if (w) w->commit();
+  if (short_term) *short_term = meter.short_term_series();
+  return measured_from(meter);
+}
+
+// Encodes the hottest passage of a master to MP3, decodes it and measures its peaks.
+LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
+                       const analysis::LoudnessSeries& st, double ceiling_dbtp) {
+  LossyCheck lc;
+  lc.codec = "mp3";
+  lc.quality = 0.5;
+  AudioReader r(master_file);
+  const AudioInfo info = r.info();
+  if (info.channels > 2) {
+    lc.note = "not checked: MP3 carries at most two channels";
+    return lc;
+  }
+  // The 3 s window of highest short-term loudness, with half a second either side.
+  double end_s = info.duration_s();
+  if (!st.lufs.empty()) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < st.lufs.size(); ++i)
+      if (st.lufs[i] > st.lufs[best]) best = i;
+    end_s = st.first_s + double(best) * st.step_s;
+  }
+  const double start_s = std::max(0.0, end_s - 3.5);
+  const double stop_s = std::min(info.duration_s(), end_s + 0.5);
+  lc.excerpt_start_s = start_s;
+  lc.excerpt_s = stop_s - start_s;
+  const auto first = static_cast<std::int64_t>(start_s * info.sample_rate);
+  const auto last = static_cast<std::int64_t>(stop_s * info.sample_rate);
+  const fs::path enc = out_dir / fmt::format(".lossy-check-{}.mp3", ::getpid());
+  {
+    AudioWriter w(enc, WriteSpec{info.sample_rate, info.channels, SampleFormat::mp3, false, 0, lc.quality});
+    AudioBuffer buf(info.channels, kBlock);
+    std::int64_t pos = 0;
+    while (pos < last) {
+      const std::size_t n = r.read(buf.view());
+      if (n == 0) break;
+      const std::int64_t b0 = std::max(pos, first), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last);
+      if (b1 > b0) w.write(buf.view().sub(static_cast<std::size_t>(b0 - pos), static_cast<std::size_t>(b1 - b0)));
+      pos += static_cast<std::int64_t>(n);
+    }
+    w.commit();
+  }
+  try {
+    AudioReader d(enc);
+    analysis::TruePeakMeter tp(d.info().channels);
+    AudioBuffer buf(d.info().channels, kBlock);
+    double sp = 0;
+    while (const std::size_t n = d.read(buf.view())) {
+      tp.add(buf.view(n));
+      for (int c = 0; c < d.info().channels; ++c)
+        for (std::size_t i = 0; i < n; ++i) sp = std::max(sp, double(std::abs(buf.channel(c)[i])));
+    }
+    lc.decoded_true_peak_dbtp = gain_to_db(tp.max_peak());
+    lc.decoded_sample_peak_dbfs = gain_to_db(sp);
+    lc.done = true;
+    lc.note = lc.decoded_true_peak_dbtp > 0.0
+                  ? fmt::format("the MP3 decode peaks at {:+.2f} dBTP: it would clip", lc.decoded_true_peak_dbtp)
+                  : fmt::format("the MP3 decode peaks at {:.2f} dBTP ({:.2f} dB above the {:.1f} dBTP ceiling): no clipping",
+                                lc.decoded_true_peak_dbtp, lc.decoded_true_peak_dbtp - ceiling_dbtp, ceiling_dbtp);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(enc, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::remove(enc, ec);
+  return lc;
+}
+
+std::string safe_name(std::string s) {
+  for (char& c : s)
+    if (c == '/' || c == '\\' || c == ':' || c == '"' || static_cast<unsigned char>(c) < 32) c = '_';
+  return s;
+}
+
+// Renders one master: chain → temp → landing loop → delivery file → verification
+// [→ lossy check → re-landing]. `keep`, when given, receives the landed float output (album).
+MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& in,
+                            const master::MasterChain& chain, const master::Target& target,
+                            double target_lufs, const fs::path& out_file, const fs::path& out_dir,
+                            const fs::path* preview, double preview_lufs, FloatTemp* keep,
+                            const ProgressFn& progress, double p0, double p1) {
+  MasterOutcome mo;
+  mo.target = target;
+  mo.target_lufs = target_lufs;
+  mo.file = out_file;
+  mo.chain = chain;
+  mo.channels = in.channels;
+  mo.sample_rate = master::delivery_rate(target, in.sample_rate);
+  mo.bit_depth = target.bit_depth;
+  mo.before = measured_from(in);
+  const int rate = mo.sample_rate;
+  const int ch = in.channels;
+  auto prog = [&](double f, const std::string& s) { report(progress, p0 + (p1 - p0) * f, s); };
+
+  // Pass 2: the chain at unit gain into the float temp file.
+  prog(0.0, target.name + ": processing");
+  FloatTemp temp(out_dir / fmt::format(".master-{}-{}.f32", safe_name(out_file.stem().string()), ::getpid()), ch);
+  double pre_peak_db = kMinusInf;
+  {
+    SourceReader reader(input, rate);
+    master::MasterChainProcessor proc(chain);
+    proc.prepare({double(rate), ch, kBlock});
+    analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
+    AudioBuffer buf(ch, kBlock);
+    while (const std::size_t n = reader.read(buf.view())) {
+      proc.process(buf.view(n));
+      meter.add(buf.view(n));
+      temp.write(buf.view(n));
+    }
+    mo.pre_limiter_lufs = meter.integrated_lufs();
+    pre_peak_db = meter.sample_peak_dbfs();
+  }
+  if (!std::isfinite(mo.pre_limiter_lufs))
+    throw rejected(input.string(), "nothing to master: the processed signal has no measurable loudness");
+
+  dsp::LimiterSettings ls = chain.limiter;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    // Landing loop: measure-only passes until the correction is small, then passes that write.
+    std::vector<master::LandingTry> tries;
+    double g = target_lufs - mo.pre_limiter_lufs;
+    bool write_now = pre_peak_db + g < ls.ceiling_dbtp - 0.5;  // the limiter will hardly act
+    bool accepted = false;
+    PassResult last{};
+    std::optional<AudioWriter> writer;
+    for (int pass = 1; pass <= master::kMaxLandingPasses && !accepted; ++pass) {
+      prog(0.1 + 0.6 * pass / master::kMaxLandingPasses, target.name + ": landing the loudness");
+      if (pass == master::kMaxLandingPasses) {
+        // Last chance: write the best gain found so far if it was within tolerance.
+        const auto best = std::min_element(tries.begin(), tries.end(), [&](auto& a, auto& b) {
+          return std::abs(a.lufs - target_lufs) < std::abs(b.lufs - target_lufs);
+        });
+        if (best != tries.end() && std::abs(best->lufs - target_lufs) <= master::kLandingToleranceLu) g = best->gain_db;
+        write_now = true;
+      }
+      if (write_now) writer.emplace(out_file, WriteSpec{rate, ch, format_for(target)});
+      last = limit_pass(temp, rate, ch, g, ls, write_now ? &*writer : nullptr, write_now ? keep : nullptr);
+      ++mo.passes;
+      tries.push_back({g, last.lufs});
+      const double err = last.lufs - target_lufs;
+      if (write_now && (std::abs(err) <= master::kLandingToleranceLu || pass == master::kMaxLandingPasses)) {
+        writer->commit();
+        accepted = true;
+        mo.gain_db = g;
+        mo.limiter_max_reduction_db = last.max_reduction_db;
+        mo.limiter_active_share = last.active_share;
+        break;
+      }
+      writer.reset();
+      if (!std::isfinite(last.lufs)) throw failed(input.string(), "the limited signal has no measurable loudness");
+      g = master::next_landing_gain(tries, target_lufs);
+      write_now = std::abs(err) <= 1.5 || std::abs(err) <= master::kLandingAimLu * 4;
+    }
+    mo.limiter_ceiling_dbtp = ls.ceiling_dbtp;
+
+    // Verify the delivered file as delivered; the same read writes the preview.
+    prog(0.8, target.name + ": verifying");
+    analysis::LoudnessSeries st;
+    mo.after = verify_file(out_file, preview, preview_lufs - last.lufs, &st);
+    if (preview) mo.preview = *preview;
+    if (mo.after.true_peak_dbtp > target.ceiling_dbtp) {
+      ls.ceiling_dbtp -= mo.after.true_peak_dbtp - target.ceiling_dbtp + 0.05;
+      continue;  // re-land under a lower limiter ceiling
+    }
+    if (target.lossy_check && in.channels <= 2) {
+      prog(0.9, target.name + ": checking a lossy encode");
+      const double lowered = mo.lossy.ceiling_lowered_db;
+      mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
+      mo.lossy.ceiling_lowered_db = lowered;
+      if (mo.lossy.done && mo.lossy.decoded_true_peak_dbtp > 0.0 && attempt < 2) {
+        const double drop = mo.lossy.decoded_true_peak_dbtp + 0.1;
+        ls.ceiling_dbtp -= drop;
+        mo.lossy.ceiling_lowered_db += drop;
+        continue;
+      }
+    }
+    break;
+  }
+  const double err = mo.after.integrated_lufs - target_lufs;
+  if (!(std::abs(err) <= master::kLandingLimitLu)) {
+    mo.problems.push_back({"target_not_reached", Severity::error,
+                           fmt::format("the {} master measures {:.2f} LUFS against its {:.1f} LUFS target", target.name,
+                                       mo.after.integrated_lufs, target_lufs),
+                           "", std::nullopt, "", ""});
+  }
+  if (mo.after.true_peak_dbtp > target.ceiling_dbtp) {
+    mo.problems.push_back({"ceiling_exceeded", Severity::error,
+                           fmt::format("the {} master peaks at {:.2f} dBTP, over its {:.1f} dBTP ceiling", target.name,
+                                       mo.after.true_peak_dbtp, target.ceiling_dbtp),
+                           "", std::nullopt, "", ""});
+  }
+  prog(1.0, target.name + ": done");
+  return mo;
+}
+
+std::string layout_words(int channels) {
+  switch (channels) {
+    case 1: return "mono: mastered as mono (one channel in, one channel out); width and mono-bass moves do not apply";
+    case 2: return "stereo";
+    case 6: return "5.1: mastered as 5.1 with BS.1770-4 surround weights (surrounds 1.41, LFE excluded); the "
+                   "limiter is linked across all six channels; width and mono-bass moves are stereo-only and skipped";
+    default: return fmt::format("{} channels: mastered with BS.1770-4 channel weights, limiter linked across channels", channels);
+  }
+}
+
+void check_layout(const fs::path& input, const master::InputAnalysis& a, const std::vector<master::Target>& targets) {
+  if (a.silent()) throw rejected(input.string(), "nothing to master: the file is silent");
+  for (const auto& t : targets)
+    if (t.vinyl && a.channels > 2)
+      throw rejected(input.string(), fmt::format("a {}-channel file cannot be cut to vinyl: give a stereo or mono mix", a.channels));
+}
+
+}  // namespace
+
+master::InputAnalysis analyze_for_master(const fs::path& file) {
+  AudioReader r(file);
+  const int ch = r.info().channels;
+  std::optional<master::InputAnalyzer> an;
+  try {
+    an.emplace(r.info().sample_rate, ch);
+  } catch (const Error& e) {
+    throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
+  }
+  AudioBuffer buf(ch, kBlock);
+  while (const std::size_t n = r.read(buf.view())) an->add(buf.view(n));
+  return an->finish();
+}
+
+MasterResult master_file(const fs::path& input, const fs::path& out_dir, const MasterRequest& req) {
+  if (req.targets.empty()) throw usage_error("--target", "at least one target is needed");
+  MasterResult res;
+  res.input = input;
+  report(req.progress, 0.0, "analysing");
+  res.analysis = analyze_for_master(input);
+  check_layout(input, res.analysis, req.targets);
+  res.layout = layout_words(res.analysis.channels);
+  if (req.reference) {
+    res.reference = req.reference;
+    res.reference_analysis = analyze_for_master(*req.reference);
+    if (res.reference_analysis->silent()) throw rejected(req.reference->string(), "the reference is silent");
+  }
+  res.problems = master::qc_input(res.analysis, req.targets);
+  std::error_code ec;
+  fs::create_directories(out_dir / "masters", ec);
+  if (ec) throw failed(out_dir.string(), "cannot create the output folder: " + ec.message());
+
+  // Previews at the quietest loudness in play, so every preview is only turned down.
+  res.preview_lufs = res.analysis.integrated_lufs;
+  for (const auto& t : req.targets) res.preview_lufs = std::min(res.preview_lufs, t.integrated_lufs);
+  res.preview_lufs = std::floor(res.preview_lufs);
+  if (req.previews) fs::create_directories(out_dir / "previews", ec);
+
+  const double share = 1.0 / double(req.targets.size() + 1);
+  for (std::size_t i = 0; i < req.targets.size(); ++i) {
+    const auto& t = req.targets[i];
+    const auto chain = master::decide(res.analysis, t, res.reference_analysis ? &*res.reference_analysis : nullptr, req.amount);
+    const fs::path preview = out_dir / "previews" / (t.name + ".wav");
+    res.masters.push_back(render_master(input, res.analysis, chain, t, t.integrated_lufs,
+                                        out_dir / "masters" / (t.name + ".wav"), out_dir,
+                                        req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
+                                        req.progress, share * double(i + 1), share * double(i + 2)));
+  }
+  if (req.previews) {
+    res.input_preview = out_dir / "previews" / "input.wav";
+    AudioReader r(input);
+    AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, SampleFormat::wav24});
+    AudioBuffer buf(r.info().channels, kBlock);
+    const float g = static_cast<float>(db_to_gain(res.preview_lufs - res.analysis.integrated_lufs));
+    while (const std::size_t n = r.read(buf.view())) {
+      buf.view(n).apply_gain(g);
+      w.write(buf.view(n));
+    }
+    w.commit();
+  }
+  report(req.progress, 1.0, "done");
+  return res;
+}
+
+// ---- album.toml ------------------------------------------------------------------------------
+
+master::AlbumSpec load_album(const fs::path& toml_file) {
+  const std::string file = toml_file.string();
+  std::ifstream f(toml_file);
+  if (!f) throw rejected(file, "cannot read the album file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  toml::table root;
+  try {
+    root = toml::parse(ss.str(), file);
+  } catch (const toml::parse_error& e) {
+    throw Error(ExitCode::rejected, file + ":" + std::to_string(e.source().begin.line),
+                std::string(e.description()));
+  }
+  auto where = [&](const toml::node* n) {
+    return file + (n && n->source().begin ? ":" + std::to_string(n->source().begin.line) : "");
+  };
+  auto text = [&](const toml::table& t, const char* key, std::string& out) {
+    if (const toml::node* n = t.get(key)) {
+      if (!n->is_string()) throw Error(ExitCode::rejected, where(n), fmt::format("{} must be text", key));
+      out = n->as_string()->get();
+    }
+  };
+  auto seconds = [&](const toml::table& t, const char* key, double lo, double hi) -> std::optional<double> {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_number()) throw Error(ExitCode::rejected, where(n), fmt::format("{} must be a number of seconds", key));
+    const double v = n->is_integer() ? double(n->as_integer()->get()) : n->as_floating_point()->get();
+    if (!(v >= lo && v <= hi))
+      throw Error(ExitCode::rejected, where(n), fmt::format("{} = {} is outside {}..{} seconds", key, v, lo, hi));
+    return v;
+  };
+  master::AlbumSpec album;
+  const std::set<std::string> top_keys = {"title", "performer", "gap_s", "track"};
+  for (auto&& [k, v] : root)
+    if (!top_keys.count(std::string(k.str())))
+      throw Error(ExitCode::rejected, where(&v), fmt::format("unknown key \"{}\" (allowed: title, performer, gap_s, [[track]])", k.str()));
+  text(root, "title", album.title);
+  text(root, "performer", album.performer);
+  if (auto g = seconds(root, "gap_s", 0.0, 60.0)) album.gap_s = *g;
+  const toml::node* tracks = root.get("track");
+  if (!tracks || !tracks->is_array_of_tables())
+    throw Error(ExitCode::rejected, file, "no [[track]] tables: list the tracks in order, each with file = \"...\"");
+  const std::set<std::string> track_keys = {"file", "title", "performer", "isrc", "gap_s", "crossfade_s"};
+  for (auto&& node : *tracks->as_array()) {
+    const toml::table& t = *node.as_table();
+    for (auto&& [k, v] : t)
+      if (!track_keys.count(std::string(k.str())))
+        throw Error(ExitCode::rejected, where(&v), fmt::format("unknown track key \"{}\" (allowed: file, title, performer, isrc, gap_s, crossfade_s)", k.str()));
+    master::AlbumTrack tr;
+    std::string path;
+    text(t, "file", path);
+    if (path.empty()) throw Error(ExitCode::rejected, where(&t), "a track needs file = \"...\"");
+    tr.file = fs::path(path).is_absolute() ? fs::path(path) : toml_file.parent_path() / path;
+    text(t, "title", tr.title);
+    text(t, "performer", tr.performer);
+    text(t, "isrc", tr.isrc);
+    std::erase(tr.isrc, '-');
+    if (!tr.isrc.empty() && !master::valid_isrc(tr.isrc))
+      throw Error(ExitCode::rejected, where(t.get("isrc")), fmt::format("ISRC \"{}\" is not CC-XXX-YY-NNNNN (12 characters)", tr.isrc));
+    tr.gap_s = seconds(t, "gap_s", 0.0, 60.0);
+    tr.crossfade_s = seconds(t, "crossfade_s", 0.0, 30.0);
+    if (tr.title.empty()) tr.title = tr.file.stem().string();
+    album.tracks.push_back(std::move(tr));
+  }
+  return album;
+}
+
+// ---- album rendering -------------------------------------------------------------------------
+
+AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir, const master::Target& target,
+                         const ProgressFn& progress) {
+  if (album.tracks.empty()) throw usage_error("album", "no tracks given");
+  AlbumResult res;
+  res.target = target;
+  const std::size_t n = album.tracks.size();
+  const bool cd = target.name == "cd";
+
+  // Probe lengths first: Red Book refusals come before any work.
+  std::vector<AudioInfo> infos;
+  for (const auto& t : album.tracks) infos.push_back(probe(t.file));
+  const int rate = master::delivery_rate(target, infos[0].sample_rate);
+  for (std::size_t i = 1; i < n; ++i)
+    if (master::delivery_rate(target, infos[i].sample_rate) != rate)
+      throw rejected(album.tracks[i].file.string(), fmt::format(
+          "its sample rate ({} Hz) differs from the first track's ({} Hz); choose a target with a fixed rate (cd, broadcast) or resample",
+          infos[i].sample_rate, infos[0].sample_rate));
+  for (std::size_t i = 1; i < n; ++i)
+    if (infos[i].channels != infos[0].channels)
+      throw rejected(album.tracks[i].file.string(), "its channel count differs from the first track's");
+  const int ch = infos[0].channels;
+  auto frames_at_rate = [&](std::size_t i) {
+    return static_cast<std::int64_t>(std::llround(double(infos[i].frames) * rate / infos[i].sample_rate));
+  };
+  // Positions in frames of the album file (CD: everything on whole CD frames of 588 samples).
+  const std::int64_t unit = cd ? master::kSamplesPerCdFrame : 1;
+  auto to_units = [&](double s) {
+    return static_cast<std::int64_t>(std::llround(s * rate / double(unit))) * unit;
+  };
+  std::vector<std::int64_t> gap(n), xfade(n), len(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    gap[i] = to_units(master::gap_before(album, i));
+    xfade[i] = to_units(master::crossfade_before(album, i));
+    const std::int64_t f = frames_at_rate(i);
+    len[i] = (f + unit - 1) / unit * unit;  // padded to whole CD frames
+  }
+  for (std::size_t i = 1; i < n; ++i)
+    if (xfade[i] > std::min(len[i], len[i - 1]) / 2)
+      throw rejected(album.tracks[i].file.string(), "its crossfade is longer than half of the track or of the one before");
+  auto plan_cue = [&]() {
+    std::vector<master::CueTrack> ct;
+    for (std::size_t i = 0; i < n; ++i) {
+      master::CueTrack t;
+      t.title = album.tracks[i].title;
+      t.performer = album.tracks[i].performer;
+      t.isrc = album.tracks[i].isrc;
+      t.gap_frames = gap[i] / unit;
+      // From this track's start to the next one's gap (its overlap is the next track's).
+      t.length_frames = (len[i] - (i + 1 < n ? xfade[i + 1] : 0)) / unit;
+      ct.push_back(t);
+    }
+    return master::layout_cue(std::move(ct), "album.wav", album.title, album.performer);
+  };
+  if (cd) {
+    const auto sheet = plan_cue();
+    const auto v = master::red_book_violations(sheet);
+    if (!v.empty()) {
+      std::string msg = "cannot make a CD: " + v[0];
+      for (std::size_t i = 1; i < v.size(); ++i) msg += "; " + v[i];
+      throw rejected(album.tracks.size() == 1 ? album.tracks[0].file.string() : "album", msg);
+    }
+  }
+
+  // Analyse every track; the loudest goes to the target, the others keep their distance.
+  std::vector<master::InputAnalysis> an;
+  std::vector<double> lufs;
+  for (std::size_t i = 0; i < n; ++i) {
+    report(progress, 0.2 * double(i) / double(n), "analysing " + album.tracks[i].title);
+    an.push_back(analyze_for_master(album.tracks[i].file));
+    check_layout(album.tracks[i].file, an.back(), {target});
+    lufs.push_back(an.back().integrated_lufs);
+  }
+  const auto targets = master::album_track_targets(lufs, target.integrated_lufs);
+  fs::create_directories(out_dir / "tracks");
+  for (std::size_t i = 0; i < n; ++i) {
+    for (auto p : master::qc_input(an[i], {target})) {
+      p.message = album.tracks[i].title + ": " + p.message;
+      p.stem = album.tracks[i].file.filename().string();
+      res.problems.push_back(std::move(p));
+    }
+  }
+
+  // Master each track, keeping its landed float output for the continuous file.
+  res.album_file = out_dir / "album.wav";
+  AudioWriter album_writer(res.album_file, WriteSpec{rate, ch, format_for(target)});
+  dsp::LimiterSettings guard;
+  guard.ceiling_dbtp = target.ceiling_dbtp - master::kCeilingMarginDb;
+  dsp::TruePeakLimiter lim(guard);  // transparent unless a crossfade sums over the ceiling
+  lim.prepare({double(rate), ch, kBlock});
+  std::size_t skip = lim.latency_frames();
+  auto emit = [&](const AudioView& v) {
+    lim.process(v);
+    const std::size_t s = std::min(skip, v.num_frames());
+    skip -= s;
+    if (s < v.num_frames()) album_writer.write(v.sub(s, v.num_frames() - s));
+  };
+  AudioBuffer held(ch, 0);  // the previous track's tail awaiting a crossfade
+  AudioBuffer buf(ch, kBlock);
+  std::int64_t pos = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& tr = album.tracks[i];
+    const auto chain = master::decide(an[i], target, nullptr, 1.0);
+    FloatTemp keep(out_dir / fmt::format(".album-{}-{}.f32", i, ::getpid()), ch);
+    AlbumTrackOutcome to;
+    to.title = tr.title;
+    to.input_lufs = lufs[i];
+    const fs::path file = out_dir / "tracks" / fmt::format("{:02d}-{}.wav", i + 1, safe_name(tr.title));
+    to.master = render_master(tr.file, an[i], chain, target, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
+                              0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n));
+    // Gap (silence), then the track; its head crossfades with the held tail of the previous one.
+    for (std::int64_t g = gap[i]; g > 0;) {
+      const std::size_t k = static_cast<std::size_t>(std::min<std::int64_t>(g, kBlock));
+      buf.view(k).clear();
+      emit(buf.view(k));
+      g -= static_cast<std::int64_t>(k);
+    }
+    pos += gap[i];
+    const std::int64_t xf = xfade[i];
+    to.start_s = double(pos) / rate;  // its head overlaps the held tail of the previous track
+    keep.rewind();
+    const std::int64_t tail = i + 1 < n ? xfade[i + 1] : 0;
+    const std::int64_t total = len[i];
+    std::int64_t done = 0;
+    AudioBuffer next_held(ch, static_cast<std::size_t>(tail));
+    while (done < total) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(kBlock, total - done));
+      std::size_t got = keep.read(buf.view(want));
+      if (got < want) buf.view().sub(got, want - got).clear();  // CD padding
+      const AudioView v = buf.view(want);
+      // Crossfade the head with the held tail (equal power).
+      for (std::size_t k = 0; k < want; ++k) {
+        const std::int64_t at = done + static_cast<std::int64_t>(k);
+        if (at < xf) {
+          const double x = (double(at) + 0.5) / double(xf);
+          const float fin = static_cast<float>(std::sin(x * M_PI / 2)), fout = static_cast<float>(std::cos(x * M_PI / 2));
+          for (int c = 0; c < ch; ++c)
+            v.channel(c)[k] = v.channel(c)[k] * fin + held.channel(c)[static_cast<std::size_t>(at)] * fout;
+        }
+      }
+      // Hold back this track's tail for the next crossfade.
+      const std::int64_t tail_start = total - tail;
+      std::size_t emit_n = want;
+      if (done + static_cast<std::int64_t>(want) > tail_start) {
+        const std::size_t from = static_cast<std::size_t>(std::max<std::int64_t>(0, tail_start - done));
+        for (std::size_t k = from; k < want; ++k)
+          for (int c = 0; c < ch; ++c)
+            next_held.channel(c)[static_cast<std::size_t>(done + static_cast<std::int64_t>(k) - tail_start)] = v.channel(c)[k];
+        emit_n = from;
+      }
+      if (emit_n > 0) emit(v.sub(0, emit_n));
+      done += static_cast<std::int64_t>(want);
+    }
+    held = std::move(next_held);
+    pos += total - tail;
+    to.length_s = double(total - tail) / rate;
+    res.problems.insert(res.problems.end(), to.master.problems.begin(), to.master.problems.end());
+    res.tracks.push_back(std::move(to));
+  }
+  for (std::size_t f = lim.latency_frames(); f > 0;) {  // flush the guard limiter
+    const std::size_t k = std::min(f, kBlock);
+    buf.view(k).clear();
+    emit(buf.view(k));
+    f -= k;
+  }
+  album_writer.commit();
+  report(progress, 0.95, "verifying the album");
+  res.album = verify_file(res.album_file, nullptr, 0.0);
+  if (cd) {
+    res.cue = plan_cue();
+    res.cue_file = out_dir / "album.cue";
+    write_text_atomic(res.cue_file, master::write_cue(*res.cue));
+  }
+  report(progress, 1.0, "done");
+  return res;
+}
+
+}  // namespace mixdown::io

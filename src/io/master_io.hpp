@@ -1,0 +1,126 @@
+// Mastering and album rendering on files, streaming (after Ardour's two-pass export graph):
+//   pass 1  read the mix, analyse it (master::InputAnalyzer)            → decide the chain
+//   pass 2  read again (resampled by soxr to the delivery rate), run the chain at unit gain and
+//           keep the result in a float temp file in OUT, measuring its loudness
+//   pass 3+ read the temp file: landing gain → true-peak limiter → measure; correct the gain by
+//           the secant and repeat until the loudness is on target; the accepted pass writes the
+//           delivery file (dithered to 16 bits for cd)
+//   verify  read the delivered file back and measure it (loudness, true peak) as delivered; the
+//           same read writes the level-matched preview. For streaming targets a lossy encode of
+//           the hottest passage is decoded and checked for clipping; if it would clip the
+//           ceiling is lowered and the landing re-run.
+// Memory holds blocks and fixed-size analysis state only, whatever the length of the file.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/problem.hpp"
+#include "master/album.hpp"
+#include "master/cue.hpp"
+#include "master/decide.hpp"
+#include "master/input_analysis.hpp"
+#include "master/target.hpp"
+
+namespace mixdown::io {
+
+using ProgressFn = std::function<void(double fraction, const std::string& stage)>;
+
+// Streams a file through master::InputAnalyzer. Throws Error(rejected) for unreadable files.
+master::InputAnalysis analyze_for_master(const std::filesystem::path& file);
+
+struct LossyCheck {
+  bool done = false;
+  std::string codec;              // "mp3"
+  double quality = 0.0;           // WriteSpec::lossy_quality used
+  double excerpt_start_s = 0.0;   // the hottest passage that was encoded
+  double excerpt_s = 0.0;
+  double decoded_true_peak_dbtp = 0.0;
+  double decoded_sample_peak_dbfs = 0.0;
+  double ceiling_lowered_db = 0.0;  // total lowering applied because the decode would clip
+  std::string note;
+};
+
+struct Measured {
+  double integrated_lufs = 0.0, range_lu = 0.0, true_peak_dbtp = 0.0, sample_peak_dbfs = 0.0,
+         plr_db = 0.0, short_term_max_lufs = 0.0;
+};
+
+struct MasterOutcome {
+  master::Target target;
+  double target_lufs = 0.0;         // the target's loudness, or the album plan's for this track
+  std::filesystem::path file;       // the delivered master
+  std::filesystem::path preview;    // empty when no preview was written
+  master::MasterChain chain;
+  int sample_rate = 0, bit_depth = 0, channels = 0;
+  double pre_limiter_lufs = 0.0;    // after the chain at unit gain
+  double gain_db = 0.0;             // the landing gain into the limiter
+  int passes = 0;                   // limiter passes the landing took
+  double limiter_max_reduction_db = 0.0;
+  double limiter_active_share = 0.0;  // share of frames limited by more than 0.1 dB
+  double limiter_ceiling_dbtp = 0.0;  // finally used
+  Measured before;                  // the input
+  Measured after;                   // the delivered file, read back
+  LossyCheck lossy;
+  std::vector<Problem> problems;    // e.g. target_not_reached
+};
+
+struct MasterRequest {
+  std::vector<master::Target> targets;          // at least one
+  std::optional<std::filesystem::path> reference;
+  double amount = 1.0;
+  bool previews = true;
+  ProgressFn progress;
+};
+
+struct MasterResult {
+  std::filesystem::path input;
+  master::InputAnalysis analysis;
+  std::optional<std::filesystem::path> reference;
+  std::optional<master::InputAnalysis> reference_analysis;
+  std::string layout;               // how the channels were treated, in words
+  std::vector<Problem> problems;    // QC of the input
+  std::vector<MasterOutcome> masters;
+  std::filesystem::path input_preview;
+  double preview_lufs = 0.0;
+};
+
+// Masters `input` to every requested target under out_dir (masters/NAME.wav, previews/).
+// Throws Error(rejected) for silence ("nothing to master"), unsupported layouts and vinyl on
+// surround; Error(usage) for an empty target list.
+MasterResult master_file(const std::filesystem::path& input, const std::filesystem::path& out_dir,
+                         const MasterRequest& request);
+
+// album.toml: title, performer, gap_s and [[track]] tables (file, title, performer, isrc,
+// gap_s, crossfade_s). Relative files resolve against the toml's folder. Throws
+// Error(rejected) "FILE:LINE: problem" for syntax errors, unknown keys and bad values.
+master::AlbumSpec load_album(const std::filesystem::path& toml_file);
+
+struct AlbumTrackOutcome {
+  std::string title;
+  double input_lufs = 0.0;
+  double start_s = 0.0;  // in the album file
+  double length_s = 0.0;
+  MasterOutcome master;
+};
+
+struct AlbumResult {
+  master::Target target;
+  std::vector<AlbumTrackOutcome> tracks;
+  std::filesystem::path album_file;
+  std::filesystem::path cue_file;   // cd only
+  std::optional<master::CueSheet> cue;
+  Measured album;                   // the continuous file, read back
+  std::vector<Problem> problems;
+};
+
+// Masters every track (loudest at the target, the rest in their relation), writes
+// tracks/NN-name.wav, album.wav (gaps or crossfades) and, for cd, album.cue. Red Book
+// violations throw Error(rejected) before anything is rendered.
+AlbumResult master_album(const master::AlbumSpec& album, const std::filesystem::path& out_dir,
+                         const master::Target& target, const ProgressFn& progress = {});
+
+}  // namespace mixdown::io

@@ -1,0 +1,46 @@
+// An album as one record: the running order with titles, ISRCs and the space between tracks
+// (album.toml, read by io/master_io), and the level plan. Album mastering keeps the tracks'
+// musical relation: the loudest track goes to the target and every other track keeps its
+// distance below it (the ballad stays quieter than the single), as an engineer rides one
+// fader for the whole record instead of normalising each song (cf. ReplayGain's "album gain",
+// Robinson 2001, and EBU R128 s1's album-level recommendation).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mixdown::master {
+
+inline constexpr double kDefaultAlbumGapS = 2.0;
+
+struct AlbumTrack {
+  std::filesystem::path file;
+  std::string title;       // default: the file's stem
+  std::string performer;
+  std::string isrc;        // 12 characters or empty
+  std::optional<double> gap_s;        // silence before this track (not before the first)
+  std::optional<double> crossfade_s;  // overlap with the previous track instead of a gap
+  bool operator==(const AlbumTrack&) const = default;
+};
+
+struct AlbumSpec {
+  std::string title;
+  std::string performer;
+  double gap_s = kDefaultAlbumGapS;  // between tracks, unless a track says otherwise
+  std::vector<AlbumTrack> tracks;
+  bool operator==(const AlbumSpec&) const = default;
+};
+
+// Seconds of silence before track i (0 for the first and for crossfaded tracks).
+double gap_before(const AlbumSpec& album, std::size_t i);
+// Seconds of overlap with the previous track (0 unless crossfaded).
+double crossfade_before(const AlbumSpec& album, std::size_t i);
+
+// Per-track loudness targets: the loudest track at `target_lufs`, the others at the same
+// distance below it as in the input. Tracks without a defined loudness (silence) get the
+// target itself (the caller refuses silence before this matters).
+std::vector<double> album_track_targets(const std::vector<double>& track_lufs, double target_lufs);
+
+}  // namespace mixdown::master

@@ -1,0 +1,41 @@
+// The mastering chain before the limiter, as one processor: subsonic high-pass, tonal EQ,
+// mid/side width and mono bass (stereo only), gentle compression. The landing gain and the
+// limiter come after it (see io/master_io), because the landing loop re-runs only those.
+// Mid/side: M = (L + R) / 2, S = (L - R) / 2; the side signal is scaled for width and
+// high-passed (4th-order Butterworth) for mono bass, then L = M + S, R = M - S.
+#pragma once
+
+#include <vector>
+
+#include "dsp/compressor.hpp"
+#include "dsp/parametric_eq.hpp"
+#include "dsp/pass_filter.hpp"
+#include "dsp/processor.hpp"
+#include "master/decide.hpp"
+
+namespace mixdown::master {
+
+class MasterChainProcessor {
+public:
+  explicit MasterChainProcessor(const MasterChain& chain);
+
+  void prepare(const dsp::ProcessSpec& spec);
+  void reset() noexcept;
+  void process(const AudioView& block) noexcept;
+  std::size_t latency_frames() const noexcept { return 0; }
+  std::size_t tail_frames() const noexcept;
+
+private:
+  MasterChain chain_;
+  dsp::PassFilter subsonic_{dsp::PassKind::high_pass};
+  dsp::ParametricEq eq_;
+  dsp::PassFilter side_hp_{dsp::PassKind::high_pass};
+  dsp::Compressor compressor_;
+  bool ms_ = false;
+  float side_gain_ = 1.0f;
+  std::vector<float> side_;
+};
+
+static_assert(dsp::Processor<MasterChainProcessor>);
+
+}  // namespace mixdown::master

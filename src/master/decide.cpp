@@ -1,0 +1,265 @@
+#include "master/decide.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "dsp/biquad.hpp"
+
+namespace mixdown::master {
+
+namespace {
+
+// Moving average over +-k bands (1/6-octave grid: k = 1 is 1/2 octave, 3 is ~1 octave).
+std::vector<double> smooth(const std::vector<double>& v, int k) {
+  std::vector<double> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    double s = 0;
+    int n = 0;
+    for (int d = -k; d <= k; ++d) {
+      const auto j = static_cast<std::ptrdiff_t>(i) + d;
+      if (j < 0 || j >= static_cast<std::ptrdiff_t>(v.size())) continue;
+      s += v[static_cast<std::size_t>(j)];
+      ++n;
+    }
+    out[i] = s / n;
+  }
+  return out;
+}
+
+double mean_between(const std::vector<double>& hz, const std::vector<double>& db, double lo, double hi) {
+  double s = 0;
+  int n = 0;
+  for (std::size_t i = 0; i < hz.size(); ++i)
+    if (hz[i] >= lo && hz[i] <= hi) {
+      s += db[i];
+      ++n;
+    }
+  return n ? s / n : 0.0;
+}
+
+// Least-squares slope of db against log2(hz) between lo and hi, dB per octave.
+double tilt_between(const std::vector<double>& hz, const std::vector<double>& db, double lo, double hi) {
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  int n = 0;
+  for (std::size_t i = 0; i < hz.size(); ++i)
+    if (hz[i] >= lo && hz[i] <= hi) {
+      const double x = std::log2(hz[i] / 1000.0);
+      sx += x;
+      sy += db[i];
+      sxx += x * x;
+      sxy += x * db[i];
+      ++n;
+    }
+  const double den = n * sxx - sx * sx;
+  return n > 2 && den > 0 ? (n * sxy - sx * sy) / den : 0.0;
+}
+
+bool in_fit_range(double hz) { return hz >= 30.0 && hz <= 16000.0; }
+
+}  // namespace
+
+std::vector<double> eq_response(const dsp::EqSettings& eq, const std::vector<double>& hz, double rate) {
+  std::vector<double> r(hz.size(), 0.0);
+  for (const auto& b : eq.bands) {
+    if (!b.enabled) continue;
+    const auto c = dsp::BiquadCoeffs::from_band(b, rate);
+    for (std::size_t i = 0; i < hz.size(); ++i)
+      if (hz[i] < rate * 0.49) r[i] += c.magnitude_db(hz[i], rate);
+  }
+  return r;
+}
+
+dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>& desired, double max_db,
+                       double rate) {
+  dsp::EqSettings eq;
+  eq.bands.push_back({true, dsp::EqType::low_shelf, 60.0, 0.0, 0.707});
+  for (double f : {125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0})
+    if (f < rate * 0.4) eq.bands.push_back({true, dsp::EqType::bell, f, 0.0, 1.41});  // one octave
+  if (12000.0 < rate * 0.45) eq.bands.push_back({true, dsp::EqType::high_shelf, 12000.0, 0.0, 0.707});
+
+  // Each band's shape at 1 dB: the weights that attribute the residual to it.
+  std::vector<std::vector<double>> shape(eq.bands.size());
+  for (std::size_t j = 0; j < eq.bands.size(); ++j) {
+    auto b = eq.bands[j];
+    b.gain_db = 1.0;
+    dsp::EqSettings one;
+    one.bands = {b};
+    shape[j] = eq_response(one, hz, rate);
+  }
+  for (int iter = 0; iter < 30; ++iter) {
+    const auto resp = eq_response(eq, hz, rate);
+    for (std::size_t j = 0; j < eq.bands.size(); ++j) {
+      double num = 0, den = 0;
+      for (std::size_t i = 0; i < hz.size(); ++i) {
+        if (!in_fit_range(hz[i])) continue;
+        const double w = shape[j][i];
+        num += w * (desired[i] - resp[i]);
+        den += w * w;
+      }
+      if (den > 1e-9)
+        eq.bands[j].gain_db = std::clamp(eq.bands[j].gain_db + 0.5 * num / den, -max_db, max_db);
+    }
+  }
+  // Bands that hardly move cost a section and do nothing audible.
+  std::erase_if(eq.bands, [](const dsp::EqBand& b) { return std::abs(b.gain_db) < 0.2; });
+  for (auto& b : eq.bands) b.gain_db = std::round(b.gain_db * 10.0) / 10.0;
+  return eq;
+}
+
+MasterChain decide(const InputAnalysis& in, const Target& target, const InputAnalysis* ref, double amount) {
+  MasterChain ch;
+  amount = std::clamp(amount, 0.0, 1.0);
+  const int rate = delivery_rate(target, in.sample_rate);
+  const bool stereo = in.channels == 2;
+
+  // --- Tonal balance ------------------------------------------------------------------------
+  const auto& hz = in.band_hz;
+  const auto in_s = smooth(in.band_db, 1);  // 1/3-octave-wide smoothing of the 1/6 grid
+  std::vector<double> desired(hz.size(), 0.0);
+  double limit = kMaxAutoEqDb;
+  if (ref && !ref->band_db.empty()) {
+    limit = kMaxMatchDb;
+    // Same band grid up to the lower Nyquist of the two.
+    const auto ref_s = smooth(ref->band_db, 1);
+    const std::size_t n = std::min(hz.size(), ref_s.size());
+    for (std::size_t i = 0; i < n; ++i) desired[i] = ref_s[i] - in_s[i];
+    const double offset = mean_between(hz, desired, 100.0, 8000.0);
+    for (std::size_t i = 0; i < hz.size(); ++i) desired[i] = i < n ? desired[i] - offset : 0.0;
+    ch.character = "reference";
+    ch.decisions.push_back({"tonal_target", fmt::format(
+        "matching the reference's long-term spectrum (1/3-octave smoothed, within ±{:.0f} dB) at "
+        "{:.0f}% strength", kMaxMatchDb, amount * 100)});
+  } else if (!hz.empty()) {
+    const double tilt = tilt_between(hz, in_s, 500.0, 12000.0);
+    const double low_lift = mean_between(hz, in_s, 40.0, 120.0) - mean_between(hz, in_s, 250.0, 1000.0);
+    // Character from the spectrum: ranges of commercial releases (Pestana et al. 2013): modern
+    // pop/rock falls about 3-5 dB per octave above 500 Hz in band power; bass-led genres carry
+    // up to ~9 dB more in 40-120 Hz than in the low mids, acoustic styles less.
+    double lo_min = -1.0, lo_max = 6.0;
+    const double tilt_min = -5.0, tilt_max = -2.5;
+    if (low_lift > 5.0) {
+      ch.character = "bass-led (electronic / hip-hop weight)";
+      lo_min = 3.0;
+      lo_max = 9.0;
+    } else if (tilt > -2.5) {
+      ch.character = "bright";
+    } else if (tilt < -5.0) {
+      ch.character = "dark";
+    } else {
+      ch.character = "balanced";
+    }
+    const double tilt_fix = std::clamp(tilt, tilt_min, tilt_max) - tilt;
+    const double low_fix = std::clamp(low_lift, lo_min, lo_max) - low_lift;
+    const auto broad = smooth(in.band_db, 6);  // one-octave half-width: the mix's own broad shape
+    for (std::size_t i = 0; i < hz.size(); ++i) {
+      const double oct = std::log2(hz[i] / 1000.0);
+      double d = broad[i] - in_s[i];                       // narrow bumps and dips, not the shape
+      if (hz[i] > 500.0) d += tilt_fix * (oct + 1.0);        // tilt pivots at 500 Hz
+      const double low_w = std::clamp((std::log2(250.0 / hz[i])) / std::log2(250.0 / 120.0), 0.0, 1.0);
+      d += low_fix * low_w;
+      desired[i] = d;
+    }
+    ch.decisions.push_back({"tonal_target", fmt::format(
+        "no reference: the mix reads as {} (treble tilt {:.1f} dB/octave, lows {:+.1f} dB against the "
+        "low mids); the target keeps that character, moves the tilt to {:.1f} dB/octave and the lows "
+        "to {:+.1f} dB, and evens out narrow bumps, within ±{:.0f} dB",
+        ch.character, tilt, low_lift, std::clamp(tilt, tilt_min, tilt_max),
+        std::clamp(low_lift, lo_min, lo_max), kMaxAutoEqDb)});
+  }
+  for (auto& d : desired) d = std::clamp(d, -limit, limit) * amount;
+  ch.curve_hz = hz;
+  ch.curve_db = desired;
+  if (!hz.empty()) {
+    ch.eq = fit_eq(hz, desired, limit, rate);
+    ch.eq_response_db = eq_response(ch.eq, hz, rate);
+    if (ch.eq.bands.empty()) {
+      ch.decisions.push_back({"eq", "no EQ: the tonal balance is already within a few tenths of a dB of the target"});
+    } else {
+      std::string moves;
+      for (const auto& b : ch.eq.bands) {
+        if (!moves.empty()) moves += ", ";
+        const char* kind = b.type == dsp::EqType::low_shelf ? "low shelf" : b.type == dsp::EqType::high_shelf ? "high shelf" : "bell";
+        moves += fmt::format("{} {:.0f} Hz {:+.1f} dB", kind, b.freq_hz, b.gain_db);
+      }
+      ch.decisions.push_back({"eq", "tonal EQ toward the target: " + moves});
+    }
+  }
+
+  // --- Low end ------------------------------------------------------------------------------
+  if (target.vinyl) {
+    ch.subsonic = {true, kVinylSubsonicHz, 4};
+    ch.decisions.push_back({"subsonic", "vinyl: nothing below 25 Hz (24 dB/octave high-pass) so the stylus is not driven by rumble"});
+  } else {
+    double worst_dc = 0;
+    for (double d : in.dc) worst_dc = std::max(worst_dc, std::abs(d));
+    if (worst_dc > 0.001) {
+      ch.subsonic = {true, 10.0, 2};
+      ch.decisions.push_back({"subsonic", fmt::format("DC offset of {:.1f} dBFS removed with a 10 Hz high-pass", 20 * std::log10(worst_dc))});
+    }
+  }
+  if (stereo) {
+    if (target.vinyl) {
+      ch.mono_below_hz = kVinylMonoBelowHz;
+      ch.decisions.push_back({"mono_bass", "vinyl: the low end is made mono below 150 Hz (side signal high-passed) so the groove stays cuttable"});
+    } else if (in.low_correlation < 0.5) {
+      ch.mono_below_hz = 100.0;
+      ch.decisions.push_back({"mono_bass", fmt::format("the low end is out of phase between left and right (correlation {:.2f} below 150 Hz): made mono below 100 Hz so the bass survives mono playback", in.low_correlation)});
+    }
+  }
+
+  // --- Width --------------------------------------------------------------------------------
+  if (stereo) {
+    if (ref && ref->channels == 2) {
+      const double rho_in = in.side_ratio / std::max(1e-6, 1.0 - in.side_ratio);
+      const double rho_ref = ref->side_ratio / std::max(1e-6, 1.0 - ref->side_ratio);
+      if (rho_in > 1e-5 && rho_ref > 1e-5) {
+        ch.side_gain_db = std::clamp(10.0 * std::log10(rho_ref / rho_in), -kMaxSideGainDb, kMaxSideGainDb) * amount;
+        ch.decisions.push_back({"width", fmt::format("side signal {:+.1f} dB toward the reference's width (side share {:.0f}% against the mix's {:.0f}%)",
+                                                     ch.side_gain_db, ref->side_ratio * 100, in.side_ratio * 100)});
+      }
+    } else if (in.side_ratio > 0.45) {
+      ch.side_gain_db = -1.5 * amount;
+      ch.decisions.push_back({"width", fmt::format("the mix is very wide (side share {:.0f}%): side signal {:.1f} dB for mono safety", in.side_ratio * 100, ch.side_gain_db)});
+    }
+  }
+
+  // --- Dynamics -----------------------------------------------------------------------------
+  // After landing the peak-to-loudness ratio can be at most ceiling - target; what the input
+  // has beyond that the limiter must take off the peaks. Up to ~6 dB a true-peak limiter does
+  // this cleanly on transients; beyond, a gentle slow compressor shares the work.
+  const double room = target.ceiling_dbtp - target.integrated_lufs;
+  const double excess = std::isfinite(in.plr_db) ? in.plr_db - room : 0.0;
+  if (excess > 6.0 && std::isfinite(in.short_term_max_lufs)) {
+    auto& c = ch.compressor;
+    c.enabled = true;
+    c.ratio = 1.5;
+    c.knee_db = 6.0;
+    c.attack_ms = 30.0;
+    c.release_ms = 250.0;
+    c.detector = dsp::Detector::rms;
+    c.threshold_db = std::round(in.short_term_max_lufs - 8.0);
+    c.makeup_db = 0.0;
+    ch.decisions.push_back({"compressor", fmt::format(
+        "gentle compression (1.5:1, slow attack, threshold {:.0f} dB): the mix's peaks sit {:.1f} dB above its "
+        "loudness and the {} target leaves room for {:.1f}, so the limiter alone would take {:.1f} dB off the peaks",
+        c.threshold_db, in.plr_db, target.name, room, excess)});
+  } else {
+    ch.decisions.push_back({"compressor", fmt::format(
+        "no compression: the limiter needs to take at most {:.1f} dB off the peaks, which it does cleanly",
+        std::max(0.0, excess))});
+  }
+  ch.limiter.ceiling_dbtp = target.ceiling_dbtp - kCeilingMarginDb;
+  ch.limiter.lookahead_ms = 5.0;
+  ch.limiter.release_ms = excess > 4.0 ? 80.0 : 50.0;
+  ch.decisions.push_back({"limiter", fmt::format(
+      "true-peak limiter at {:.1f} dBTP ({:.1f} dB under the {:.1f} dBTP ceiling for the final format), 5 ms look-ahead, "
+      "{:.0f} ms release lengthening under sustained limiting", ch.limiter.ceiling_dbtp, kCeilingMarginDb,
+      target.ceiling_dbtp, ch.limiter.release_ms)});
+  ch.gain_db = std::isfinite(in.integrated_lufs) ? target.integrated_lufs - in.integrated_lufs : 0.0;
+  return ch;
+}
+
+}  // namespace mixdown::master

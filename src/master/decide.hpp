@@ -1,0 +1,64 @@
+// Mastering decisions: pure functions from the input's analysis (and a reference's) to the
+// chain's settings, each with its reason. No audio here.
+//
+// Tonal balance: long-term 1/6-octave spectra smoothed to 1/3 octave; with a reference the
+// correction is the smoothed difference (loudness-independent: the mean over 100 Hz-8 kHz is
+// removed), limited to ±6 dB and scaled by `amount`; without one the target is the mix's own
+// spectrum smoothed to one octave with its tilt and low-end weight pulled into the range of
+// its character (after the long-term spectra of commercial releases in Pestana, Ma, Reiss,
+// Barbosa & Black, "Spectral characteristics of popular commercial recordings 1950-2010",
+// AES 135th Convention, 2013), limited to ±3 dB. The correction is realised as RBJ shelves
+// and octave-wide bells fitted by iterated least squares on the dB response.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dsp/settings.hpp"
+#include "master/input_analysis.hpp"
+#include "master/target.hpp"
+
+namespace mixdown::master {
+
+struct Decision {
+  std::string what;    // "eq", "width", "mono_bass", "subsonic", "compressor", "limiter", "tonal_target"
+  std::string reason;  // plain words
+  bool operator==(const Decision&) const = default;
+};
+
+struct MasterChain {
+  dsp::PassFilterSettings subsonic;   // high-pass on every channel
+  dsp::EqSettings eq;                 // tonal balance
+  double side_gain_db = 0.0;          // stereo width: gain on the side signal
+  double mono_below_hz = 0.0;         // > 0: the side signal is high-passed here (4th order)
+  dsp::CompressorSettings compressor; // gentle, only when the limiter alone would work too hard
+  dsp::LimiterSettings limiter;
+  double gain_db = 0.0;               // first guess of the gain into the limiter
+  std::string character;              // the mix's character that chose the tonal target
+  std::vector<double> curve_hz;       // the tonal correction asked for (before the band fit)
+  std::vector<double> curve_db;
+  std::vector<double> eq_response_db; // what the fitted EQ does at curve_hz
+  std::vector<Decision> decisions;
+  bool operator==(const MasterChain&) const = default;
+};
+
+// How far under the target's ceiling the limiter aims, so that the delivered file (after
+// dither, measured by any BS.1770 meter) still holds.
+inline constexpr double kCeilingMarginDb = 0.1;
+inline constexpr double kMaxMatchDb = 6.0;
+inline constexpr double kMaxAutoEqDb = 3.0;
+inline constexpr double kMaxSideGainDb = 3.0;
+
+// `reference` may be null. `amount` in 0..1 scales tonal and width moves.
+MasterChain decide(const InputAnalysis& in, const Target& target, const InputAnalysis* reference,
+                   double amount);
+
+// The EQ fit on its own (exposed for tests): bands whose summed dB response approximates
+// `desired_db` at `hz` (30 Hz..16 kHz), each within ±max_db.
+dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>& desired_db,
+                       double max_db, double sample_rate);
+// Summed dB response of an EQ at the given frequencies.
+std::vector<double> eq_response(const dsp::EqSettings& eq, const std::vector<double>& hz,
+                                double sample_rate);
+
+}  // namespace mixdown::master

@@ -1,0 +1,248 @@
+#include "master/input_analysis.hpp"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <numbers>
+
+#include "analysis/loudness.hpp"
+#include "core/units.hpp"
+#include "dsp/biquad.hpp"
+#include "dsp/pass_filter.hpp"
+
+namespace mixdown::master {
+
+namespace {
+
+constexpr int kFftSize = 4096;
+constexpr float kClipLevel = 0.99990f;  // within 0.001 dB of full scale
+constexpr double kLowSplitHz = 150.0;
+
+// FFTW's planner is not thread-safe; execution with new arrays is.
+std::mutex& planner_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace
+
+std::vector<double> fractional_octave_centres(int bands_per_octave, double lo_hz, double hi_hz) {
+  std::vector<double> c;
+  const int kmin = static_cast<int>(std::ceil(std::log2(lo_hz / 1000.0) * bands_per_octave - 1e-9));
+  const int kmax = static_cast<int>(std::floor(std::log2(hi_hz / 1000.0) * bands_per_octave + 1e-9));
+  for (int k = kmin; k <= kmax; ++k) c.push_back(1000.0 * std::pow(2.0, double(k) / bands_per_octave));
+  return c;
+}
+
+bool InputAnalysis::silent() const { return !std::isfinite(integrated_lufs) || sample_peak_dbfs < -90.0; }
+
+struct InputAnalyzer::Impl {
+  int rate;
+  int channels;
+  analysis::LoudnessMeter meter;
+  // Spectrum.
+  float* in = nullptr;
+  fftwf_complex* out = nullptr;
+  fftwf_plan plan = nullptr;
+  std::vector<float> window;
+  std::vector<float> frame;  // mid samples waiting for a full FFT frame
+  std::size_t fill = 0;
+  std::vector<double> power;  // per bin
+  std::int64_t ffts = 0;
+  // Stereo sums.
+  double ll = 0, rr = 0, lr = 0, low_ll = 0, low_rr = 0, low_lr = 0;
+  dsp::BiquadCascade low;  // 150 Hz low-pass on L and R
+  std::vector<float> low_l, low_r;
+  // Integrity.
+  std::vector<double> dc_sum;
+  std::vector<int> run;  // current clipped run per channel
+  std::int64_t clipped_runs = 0;
+  std::int64_t first_clip = -1;
+  std::int64_t frames = 0;
+
+  Impl(int r, int c)
+      : rate(r), channels(c),
+        meter(double(r), c, analysis::LoudnessOptions{true, true, c == 2, 1}) {
+    {
+      std::lock_guard<std::mutex> lock(planner_mutex());
+      in = fftwf_alloc_real(kFftSize);
+      out = fftwf_alloc_complex(kFftSize / 2 + 1);
+      plan = fftwf_plan_dft_r2c_1d(kFftSize, in, out, FFTW_ESTIMATE);
+    }
+    window.resize(kFftSize);
+    for (int i = 0; i < kFftSize; ++i)
+      window[static_cast<std::size_t>(i)] =
+          static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / kFftSize));
+    frame.assign(kFftSize, 0.0f);
+    power.assign(kFftSize / 2 + 1, 0.0);
+    dc_sum.assign(static_cast<std::size_t>(c), 0.0);
+    run.assign(static_cast<std::size_t>(c), 0);
+    if (c == 2) {
+      const auto d = dsp::PassFilter::design(dsp::PassKind::low_pass, kLowSplitHz, 2, double(r));
+      low.prepare(2, d.count);
+      low.set_coeffs(d.sections.data(), d.count);
+    }
+  }
+  ~Impl() {
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    if (plan) fftwf_destroy_plan(plan);
+    if (in) fftwf_free(in);
+    if (out) fftwf_free(out);
+  }
+
+  void spectrum_frame() {
+    for (int i = 0; i < kFftSize; ++i) in[i] = frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+    fftwf_execute(plan);
+    for (int k = 0; k <= kFftSize / 2; ++k)
+      power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
+    ++ffts;
+  }
+
+  void add(const ConstAudioView& b) {
+    meter.add(b);
+    const std::size_t n = b.num_frames();
+    // Integrity: DC and clipped runs.
+    for (int c = 0; c < channels; ++c) {
+      const float* x = b.channel(c);
+      double s = 0;
+      int r = run[static_cast<std::size_t>(c)];
+      for (std::size_t i = 0; i < n; ++i) {
+        s += x[i];
+        if (std::abs(x[i]) >= kClipLevel) {
+          if (++r == 3) {
+            ++clipped_runs;
+            if (first_clip < 0) first_clip = frames + static_cast<std::int64_t>(i);
+          }
+        } else {
+          r = 0;
+        }
+      }
+      run[static_cast<std::size_t>(c)] = r;
+      dc_sum[static_cast<std::size_t>(c)] += s;
+    }
+    // Mid signal for the spectrum: mean of the channels (LFE of 5.1 excluded).
+    const bool has_lfe = channels == 6;
+    const float scale = 1.0f / static_cast<float>(has_lfe ? channels - 1 : channels);
+    std::size_t i = 0;
+    while (i < n) {
+      const std::size_t take = std::min<std::size_t>(n - i, kFftSize - fill);
+      for (std::size_t k = 0; k < take; ++k) {
+        float m = 0;
+        for (int c = 0; c < channels; ++c)
+          if (!(has_lfe && c == 3)) m += b.channel(c)[i + k];
+        frame[fill + k] = m * scale;
+      }
+      fill += take;
+      i += take;
+      if (fill == kFftSize) {
+        spectrum_frame();
+        fill = 0;
+      }
+    }
+    if (channels == 2) {
+      const float* l = b.channel(0);
+      const float* r = b.channel(1);
+      double sll = 0, srr = 0, slr = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        sll += double(l[k]) * l[k];
+        srr += double(r[k]) * r[k];
+        slr += double(l[k]) * r[k];
+      }
+      ll += sll;
+      rr += srr;
+      lr += slr;
+      low_l.assign(l, l + n);
+      low_r.assign(r, r + n);
+      low.process_channel(0, low_l.data(), n);
+      low.process_channel(1, low_r.data(), n);
+      sll = srr = slr = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        sll += double(low_l[k]) * low_l[k];
+        srr += double(low_r[k]) * low_r[k];
+        slr += double(low_l[k]) * low_r[k];
+      }
+      low_ll += sll;
+      low_rr += srr;
+      low_lr += slr;
+    }
+    frames += static_cast<std::int64_t>(n);
+  }
+};
+
+InputAnalyzer::InputAnalyzer(int sample_rate, int channels)
+    : impl_(std::make_unique<Impl>(sample_rate, channels)) {}
+InputAnalyzer::~InputAnalyzer() = default;
+InputAnalyzer::InputAnalyzer(InputAnalyzer&&) noexcept = default;
+InputAnalyzer& InputAnalyzer::operator=(InputAnalyzer&&) noexcept = default;
+
+void InputAnalyzer::add(const ConstAudioView& block) { impl_->add(block); }
+
+InputAnalysis InputAnalyzer::finish() {
+  Impl& m = *impl_;
+  InputAnalysis a;
+  a.sample_rate = m.rate;
+  a.channels = m.channels;
+  a.frames = m.frames;
+  a.duration_s = m.rate > 0 ? double(m.frames) / m.rate : 0.0;
+  a.integrated_lufs = m.meter.integrated_lufs();
+  a.range_lu = m.meter.range_lu();
+  a.true_peak_dbtp = m.meter.true_peak_dbtp();
+  a.sample_peak_dbfs = m.meter.sample_peak_dbfs();
+  a.plr_db = a.true_peak_dbtp - a.integrated_lufs;
+  a.momentary_max_lufs = m.meter.momentary_max_lufs();
+  a.short_term_max_lufs = m.meter.short_term_max_lufs();
+  a.mono_lufs = m.channels == 2 ? m.meter.mono_integrated_lufs() : kMinusInf;
+  a.mono_loss_lu = m.channels == 2 && std::isfinite(a.mono_lufs) && std::isfinite(a.integrated_lufs)
+                       ? a.integrated_lufs - a.mono_lufs
+                       : 0.0;
+  if (m.channels == 2) {
+    const double den = std::sqrt(m.ll * m.rr);
+    a.correlation = den > 0 ? m.lr / den : 1.0;
+    const double mid = 0.25 * (m.ll + m.rr + 2 * m.lr), side = 0.25 * (m.ll + m.rr - 2 * m.lr);
+    a.side_ratio = mid + side > 0 ? side / (mid + side) : 0.0;
+    const double lden = std::sqrt(m.low_ll * m.low_rr);
+    a.low_correlation = lden > 0 ? m.low_lr / lden : 1.0;
+  }
+  for (double s : m.dc_sum) a.dc.push_back(m.frames > 0 ? s / double(m.frames) : 0.0);
+  a.clipped_runs = m.clipped_runs;
+  a.first_clip_s = m.first_clip >= 0 ? double(m.first_clip) / m.rate : -1.0;
+
+  // Band powers from the averaged periodogram (including a final partial frame when the file is
+  // shorter than one FFT frame, so a 3-second file still has a spectrum).
+  if (m.ffts == 0 && m.fill > 0) {  // shorter than one FFT frame: zero-pad the last one
+    std::fill(m.frame.begin() + static_cast<std::ptrdiff_t>(m.fill), m.frame.end(), 0.0f);
+    m.spectrum_frame();
+    m.fill = 0;
+  }
+  const std::vector<double>& power = m.power;
+  const std::int64_t ffts = m.ffts;
+  const double nyquist = m.rate / 2.0;
+  const double bin_hz = double(m.rate) / kFftSize;
+  for (double fc : fractional_octave_centres(6, 20.0, std::min(20000.0, nyquist * 0.95))) {
+    const double lo = fc * std::pow(2.0, -1.0 / 12.0), hi = fc * std::pow(2.0, 1.0 / 12.0);
+    // Fractional bins at the edges so narrow low bands get a fair share (bins are 11.7 Hz wide).
+    double sum = 0, width = 0;
+    for (int k = std::max(1, int(lo / bin_hz)); k <= std::min(kFftSize / 2, int(hi / bin_hz) + 1); ++k) {
+      const double b0 = (k - 0.5) * bin_hz, b1 = (k + 0.5) * bin_hz;
+      const double ov = std::max(0.0, std::min(hi, b1) - std::max(lo, b0)) / bin_hz;
+      sum += ov * power[static_cast<std::size_t>(k)];
+      width += ov;
+    }
+    a.band_hz.push_back(fc);
+    // Power spectral density times bandwidth: band power, so pink noise reads flat.
+    const double density = width > 0 && ffts > 0 ? sum / width / double(ffts) : 0.0;
+    a.band_db.push_back(power_to_db(density * (hi - lo) / bin_hz + 1e-30));
+  }
+  return a;
+}
+
+InputAnalysis analyze_buffer(const ConstAudioView& audio, int sample_rate) {
+  InputAnalyzer an(sample_rate, audio.num_channels());
+  for (std::size_t s = 0; s < audio.num_frames(); s += 8192)
+    an.add(audio.sub(s, std::min<std::size_t>(8192, audio.num_frames() - s)));
+  return an.finish();
+}
+
+}  // namespace mixdown::master

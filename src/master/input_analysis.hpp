@@ -1,0 +1,72 @@
+// What mastering needs to know about a mix, in ONE streaming pass: loudness (BS.1770-4 via
+// analysis::LoudnessMeter, with the mono fold-down), the long-term average spectrum of the mid
+// signal on a fractional-octave grid (Welch's averaged periodogram, Hann window, FFTW3), stereo
+// width and correlation (overall and below 150 Hz), DC and clipped runs. Memory is fixed
+// (one FFT frame, a few sums) whatever the length of the song.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/audio_buffer.hpp"
+
+namespace mixdown::master {
+
+// Band centres from lo_hz to hi_hz at `bands_per_octave` per octave, anchored at 1 kHz
+// (IEC 61260 base-2 centres: 1000 * 2^(k / bands_per_octave)).
+std::vector<double> fractional_octave_centres(int bands_per_octave, double lo_hz = 20.0,
+                                              double hi_hz = 20000.0);
+
+struct InputAnalysis {
+  int sample_rate = 0;
+  int channels = 0;
+  std::int64_t frames = 0;
+  double duration_s = 0.0;
+
+  double integrated_lufs = 0.0;  // -inf: silence
+  double range_lu = 0.0;
+  double true_peak_dbtp = 0.0;
+  double sample_peak_dbfs = 0.0;
+  double plr_db = 0.0;           // true peak minus integrated loudness
+  double momentary_max_lufs = 0.0;
+  double short_term_max_lufs = 0.0;
+  double mono_lufs = 0.0;        // stereo: the (L+R)/2 fold-down; -inf otherwise
+  double mono_loss_lu = 0.0;     // how much quieter the mono fold-down is (stereo only)
+
+  double correlation = 1.0;      // L/R, whole file (1 for mono)
+  double side_ratio = 0.0;       // side energy / (mid + side) energy: 0 mono .. 1 all side
+  double low_correlation = 1.0;  // L/R below 150 Hz
+  std::vector<double> dc;        // mean per channel
+  std::int64_t clipped_runs = 0; // runs of >= 3 consecutive samples at full scale
+  double first_clip_s = -1.0;
+
+  // Long-term spectrum of the mid signal, 1/6-octave bands 20 Hz .. 20 kHz (up to Nyquist):
+  // mean power per band in dB (relative; only differences between bands and files matter).
+  std::vector<double> band_hz;
+  std::vector<double> band_db;
+
+  bool silent() const;
+  bool operator==(const InputAnalysis&) const = default;
+};
+
+class InputAnalyzer {
+public:
+  // Throws Error(rejected) for channel layouts BS.1770 gives no weights for.
+  InputAnalyzer(int sample_rate, int channels);
+  ~InputAnalyzer();
+  InputAnalyzer(InputAnalyzer&&) noexcept;
+  InputAnalyzer& operator=(InputAnalyzer&&) noexcept;
+
+  void add(const ConstAudioView& block);
+  InputAnalysis finish();  // call once, after the last add()
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convenience for tests and short signals.
+InputAnalysis analyze_buffer(const ConstAudioView& audio, int sample_rate);
+
+}  // namespace mixdown::master

@@ -1,0 +1,78 @@
+#include "master/qc.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace mixdown::master {
+
+std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>& targets) {
+  std::vector<Problem> p;
+  auto add = [&](std::string code, Severity s, std::string msg, std::string fix,
+                 std::optional<double> at = std::nullopt) {
+    Problem pr;
+    pr.code = std::move(code);
+    pr.severity = s;
+    pr.message = std::move(msg);
+    pr.fix = std::move(fix);
+    pr.at_s = at;
+    p.push_back(std::move(pr));
+  };
+  if (in.clipped_runs > 0) {
+    add("clipping", in.clipped_runs >= 10 ? Severity::error : Severity::warning,
+        fmt::format("the mix clips: {} run{} of full-scale samples, the first at {:.2f} s; a master "
+                    "cannot undo the distortion",
+                    in.clipped_runs, in.clipped_runs == 1 ? "" : "s", std::max(0.0, in.first_clip_s)),
+        "lower the mix bus (or the loudest stems) so peaks stay below -3 dBFS and bounce again",
+        in.first_clip_s >= 0 ? std::optional<double>(in.first_clip_s) : std::nullopt);
+  }
+  double loudest_target = -100.0;
+  for (const auto& t : targets) loudest_target = std::max(loudest_target, t.integrated_lufs);
+  if (std::isfinite(in.integrated_lufs) && in.integrated_lufs > kTooLoudLufs &&
+      in.integrated_lufs > loudest_target + 2.0) {
+    add("too_loud_to_master", Severity::error,
+        fmt::format("the mix is already at {:.1f} LUFS (peak-to-loudness {:.1f} dB): it cannot get "
+                    "quieter without sounding squashed — turning it down to {:.0f} LUFS keeps every bit "
+                    "of its limiting, so the master is only a gain change",
+                    in.integrated_lufs, in.plr_db, loudest_target),
+        "send the mix without a limiter on the mix bus, peaking around -6 dBFS");
+  } else if (std::isfinite(in.plr_db) && std::isfinite(in.integrated_lufs) &&
+             in.plr_db < kOverCompressedPlrDb) {
+    add("over_compressed", in.plr_db < kSquashedPlrDb ? Severity::error : Severity::warning,
+        fmt::format("peaks are only {:.1f} dB above the average loudness: the mix is already heavily "
+                    "compressed or limited, and mastering cannot give the transients back",
+                    in.plr_db),
+        "take the limiter or heavy compression off the mix bus and bounce again");
+  }
+  if (std::isfinite(in.integrated_lufs) && in.integrated_lufs < kTooQuietLufs) {
+    add("too_quiet", Severity::warning,
+        fmt::format("the mix is very quiet ({:.1f} LUFS): landing it needs {:.0f} dB of gain, which "
+                    "raises its noise floor by as much",
+                    in.integrated_lufs, loudest_target - in.integrated_lufs),
+        "bounce the mix louder (peaks around -6 dBFS), in 24-bit or float");
+  }
+  if (in.channels == 2 && (in.mono_loss_lu > kMonoLossWarnLu || in.correlation < 0.0)) {
+    add("mono_cancellation", in.mono_loss_lu > kMonoLossErrorLu || in.correlation < -0.2 ? Severity::error : Severity::warning,
+        fmt::format("in mono the mix gets {:.1f} LU quieter (left/right correlation {:.2f}): parts "
+                    "cancel on phones, club systems and mono speakers",
+                    in.mono_loss_lu, in.correlation),
+        "check for a polarity-inverted channel or an over-wide stereo effect, and narrow it");
+  }
+  double worst_dc = 0.0;
+  for (double d : in.dc) worst_dc = std::max(worst_dc, std::abs(d));
+  if (worst_dc > kDcOffset) {
+    add("dc_offset", Severity::warning,
+        fmt::format("the mix has a DC offset of {:.1f} dBFS; the master removes it with a high-pass",
+                    20.0 * std::log10(worst_dc)),
+        "find the stem with the offset (a plugin or converter) and high-pass it");
+  }
+  return p;
+}
+
+bool has_errors(const std::vector<Problem>& problems) {
+  return std::any_of(problems.begin(), problems.end(),
+                     [](const Problem& p) { return p.severity == Severity::error; });
+}
+
+}  // namespace mixdown::master

@@ -1,0 +1,30 @@
+// The mastering QC gate: what in the mix a master cannot fix, or should not hide, in plain
+// words. Thresholds follow common mastering practice: PLR (peak-to-loudness ratio, EBU R128
+// s1 / AES TD1004 usage) under 8 dB means the mix is already heavily limited; a mono fold-down
+// more than 3 LU quieter than the stereo means cancellation on mono playback; DC above -60 dBFS
+// wastes headroom and thumps at edits; runs of full-scale samples are clipping.
+#pragma once
+
+#include <vector>
+
+#include "core/problem.hpp"
+#include "master/input_analysis.hpp"
+#include "master/target.hpp"
+
+namespace mixdown::master {
+
+inline constexpr double kOverCompressedPlrDb = 8.0;
+inline constexpr double kSquashedPlrDb = 5.0;
+inline constexpr double kMonoLossWarnLu = 3.0;
+inline constexpr double kMonoLossErrorLu = 6.0;
+inline constexpr double kDcOffset = 0.001;        // -60 dBFS
+inline constexpr double kTooQuietLufs = -35.0;
+inline constexpr double kTooLoudLufs = -9.0;      // louder than any delivery target
+
+// Problems in the input. `targets` are the masters asked for (too-hot is judged against the
+// loudest of them).
+std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>& targets);
+
+bool has_errors(const std::vector<Problem>& problems);
+
+}  // namespace mixdown::master

@@ -1,0 +1,40 @@
+// Delivery targets of INTERFACE.md: integrated loudness (ITU-R BS.1770-4 / EBU R128, ATSC A/85
+// for `atsc`), true-peak ceiling and file format. A master lands within ±0.5 LU of its target
+// (aim ±0.2) and never above its ceiling, measured on the delivered file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mixdown::master {
+
+struct Target {
+  std::string name;
+  double integrated_lufs = -14.0;
+  double ceiling_dbtp = -1.0;
+  int bit_depth = 24;        // 16: TPDF-dithered
+  int sample_rate = 0;       // 0: the source's rate
+  bool vinyl = false;        // mono below 150 Hz, nothing below 25 Hz
+  bool lossy_check = false;  // streaming services transcode: check a lossy encode for clipping
+  std::string standard;      // where the numbers come from, for the report
+  bool operator==(const Target&) const = default;
+};
+
+const std::vector<Target>& all_targets();
+std::optional<Target> find_target(std::string_view name);
+// "streaming, apple, cd, vinyl, broadcast, atsc, podcast" (for usage messages).
+std::string target_names();
+
+// The delivered sample rate for a source rate.
+inline int delivery_rate(const Target& t, int source_rate) {
+  return t.sample_rate > 0 ? t.sample_rate : source_rate;
+}
+
+// Vinyl: the side signal is high-passed here (the cutting lathe's stylus cannot follow
+// out-of-phase bass) and everything below kVinylSubsonicHz is removed (rumble, excursion).
+inline constexpr double kVinylMonoBelowHz = 150.0;
+inline constexpr double kVinylSubsonicHz = 25.0;
+
+}  // namespace mixdown::master
