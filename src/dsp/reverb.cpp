@@ -92,10 +92,21 @@ void Reverb::update() {
     lengths_[i] = len;
     gain_[i] = std::pow(10.0, -3.0 * static_cast<double>(len) / (sample_rate_ * t60));
   }
+  // Damping shelf per line: H(s) = (r s + P) / (s + P) (unity at DC, r at Nyquist), bilinear
+  // with P = tan(pi damping_hz / fs); r is the extra loss per pass that brings the RT60 at
+  // Nyquist down to kHighDecayRatio * decay_s.
   const double damp_hz = settings_.damping_hz;
-  damp_coef_ = damp_hz > 0.0 && damp_hz < 0.49 * sample_rate_
-                   ? std::exp(-2.0 * std::numbers::pi * damp_hz / sample_rate_)
-                   : 0.0;
+  const bool damp = damp_hz > 0.0 && damp_hz < 0.49 * sample_rate_;
+  const double P = damp ? std::tan(std::numbers::pi * damp_hz / sample_rate_) : 1.0;
+  for (std::size_t i = 0; i < kLines; ++i) {
+    const double hf_gain = std::pow(10.0, -3.0 * static_cast<double>(lengths_[i]) /
+                                              (sample_rate_ * t60 * kHighDecayRatio));
+    const double r = damp ? hf_gain / gain_[i] : 1.0;
+    const double inv = 1.0 / (1.0 + P);
+    shelf_b0_[i] = gain_[i] * (r + P) * inv;
+    shelf_b1_[i] = gain_[i] * (P - r) * inv;
+    shelf_a1_[i] = (P - 1.0) * inv;
+  }
   predelay_frames_ = static_cast<std::size_t>(std::lround(
       std::clamp(settings_.predelay_ms, 0.0, kMaxPredelayMs) * sample_rate_ / 1000.0));
   if (settings_.low_cut_hz > 0.0) {
@@ -141,15 +152,15 @@ void Reverb::process(const AudioView& io) noexcept {
                                lines_[3].buf.data(), lines_[4].buf.data(), lines_[5].buf.data(),
                                lines_[6].buf.data(), lines_[7].buf.data()};
   std::size_t masks[kLines], lens[kLines];
-  float g[kLines], lp[kLines];
+  float b0[kLines], b1[kLines], a1[kLines], st[kLines];
   for (std::size_t i = 0; i < kLines; ++i) {
     masks[i] = lines_[i].mask;
     lens[i] = lengths_[i];
-    g[i] = static_cast<float>(gain_[i]);
-    lp[i] = static_cast<float>(lines_[i].lp_state);
+    b0[i] = static_cast<float>(shelf_b0_[i]);
+    b1[i] = static_cast<float>(shelf_b1_[i]);
+    a1[i] = static_cast<float>(shelf_a1_[i]);
+    st[i] = static_cast<float>(lines_[i].lp_state);
   }
-  const auto damp = static_cast<float>(damp_coef_);
-  const float undamp = 1.0f - damp;
   const auto om = static_cast<float>(out_mid_), os = static_cast<float>(out_side_);
 
   for (std::size_t start = 0; start < io.num_frames(); start += max_block_) {
@@ -193,8 +204,9 @@ void Reverb::process(const AudioView& io) noexcept {
       float v[kLines];
       for (std::size_t k = 0; k < kLines; ++k) {
         const float o = bufs[k][(pos - lens[k]) & masks[k]];
-        lp[k] = undamp * o + damp * lp[k];  // HF damping, unity at DC
-        v[k] = g[k] * lp[k];                // absorption for RT60
+        const float y = b0[k] * o + st[k];  // absorption (RT60) and HF damping in one section
+        st[k] = b1[k] * o - a1[k] * y;
+        v[k] = y;
       }
       const float l = 0.5f * (v[0] - v[1] + v[2] - v[3] + v[4] - v[5] + v[6] - v[7]);
       const float r = 0.5f * (v[0] + v[1] - v[2] - v[3] + v[4] + v[5] - v[6] - v[7]);
@@ -212,7 +224,7 @@ void Reverb::process(const AudioView& io) noexcept {
     }
     pos_ = pos;
   }
-  for (std::size_t i = 0; i < kLines; ++i) lines_[i].lp_state = lp[i];
+  for (std::size_t i = 0; i < kLines; ++i) lines_[i].lp_state = st[i];
 }
 
 }  // namespace mixdown::dsp

@@ -3,9 +3,12 @@
 // Hadamard feedback matrix (lossless, maximally diffusing; computed as a fast Walsh-Hadamard
 // transform), mutually prime line lengths scaled by `size`, and per-line absorption
 // g_i = 10^(-3 m_i / (fs RT60)) so every line loses 60 dB in decay_s (Jot's condition for a
-// frequency-independent RT60). Each line's absorption is a one-pole low-pass at damping_hz with
-// DC gain g_i, so highs die faster than the mids. In front: pre-delay, a 2nd-order Butterworth
-// low cut, and per input channel three Schroeder all-pass diffusers (Schroeder 1962) for early
+// frequency-independent RT60). Each line also passes a first-order high-shelf cut (bilinear,
+// pole at damping_hz, unity at DC, at Nyquist the extra loss that makes the RT60 there
+// kHighDecayRatio times decay_s; Jot's absorption filters in shelf form): the mids and lows
+// ring for decay_s, the highs die faster. damping_hz <= 0 or >= 0.49 fs switches damping off.
+// In front: pre-delay, a 2nd-order Butterworth low cut, and per input channel three Schroeder
+// all-pass diffusers (Schroeder 1962) for early
 // density. The output is 100 % wet (a return); width blends the two decorrelated outputs from
 // mono (0) to fully decorrelated (1).
 #pragma once
@@ -24,6 +27,7 @@ class Reverb {
 public:
   static constexpr int kLines = 8;
   static constexpr double kMaxPredelayMs = 500.0;
+  static constexpr double kHighDecayRatio = 0.3;  // RT60 at Nyquist / RT60 at mid frequencies
 
   Reverb() = default;
   explicit Reverb(const ReverbSettings& s) { set_settings(s); }
@@ -45,7 +49,7 @@ private:
   struct Line {
     std::vector<float> buf;  // power-of-two size
     std::size_t mask = 0;
-    double lp_state = 0.0;
+    double lp_state = 0.0;  // the damping shelf's state (TDF-II, first order)
   };
   struct AllPass {
     std::vector<float> buf;
@@ -57,7 +61,8 @@ private:
   std::array<Line, kLines> lines_{};
   std::array<std::size_t, kLines> lengths_{};
   std::array<double, kLines> gain_{};
-  double damp_coef_ = 0.0;
+  // Per-line damping shelf y = b0 x + b1 x1 - a1 y1, with the line's gain folded into b.
+  std::array<double, kLines> shelf_b0_{}, shelf_b1_{}, shelf_a1_{};
   std::array<std::array<AllPass, 3>, 2> diffusers_{};
   std::vector<float> predelay_[2];
   std::size_t predelay_mask_ = 0, predelay_frames_ = 0, predelay_pos_ = 0;
