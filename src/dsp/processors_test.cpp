@@ -139,8 +139,10 @@ void check(P& p, const char* name, const AudioBuffer* key = nullptr) {
 
 TEST(Processors, TheAllocationHookCounts) {
   CountAllocations counter;
-  auto* v = new std::vector<float>(100);  // two allocations: the vector and its storage
-  delete v;
+  {
+    std::vector<float> v(100);
+    v.resize(1000);
+  }
   EXPECT_GE(counter.count(), 2);
 }
 
