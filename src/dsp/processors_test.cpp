@@ -27,6 +27,10 @@ thread_local bool g_counting = false;
 thread_local long g_allocations = 0;
 }  // namespace
 
+// GCC 12 inlines these replacements into std::allocator code and then flags free() on a pointer
+// from "operator new" (-Wmismatched-new-delete); they are a matched malloc/free pair.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
   if (g_counting) ++g_allocations;
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
@@ -41,6 +45,7 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace mixdown::dsp {
 namespace {
