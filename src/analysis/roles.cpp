@@ -467,6 +467,7 @@ bool strongly_disagree(Role named, const ContentRole& heard) {
     }
   };
   if (family(named) == 5) return false;  // multi-source mics sound like anything
+  if (named == Role::fx || named == Role::other) return false;  // effects sound like anything
   if (family(named) == 6 && h == Role::pad) return false;
   return family(named) != family(h);
 }

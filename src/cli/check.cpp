@@ -1,14 +1,46 @@
-// `mixdown check` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown check STEMS [--json PATH|-]`: list the stems, check each in one streaming pass
+// (io::check_stem_source), print the table or write the JSON. Exit 3 only when nothing usable
+// remains; problems in usable stems are reported, not fatal.
+#include <cstdio>
+#include <string>
+
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/audio_file.hpp"
+#include "io/stem_set.hpp"
+#include "report/check_json.hpp"
 
 namespace mixdown::cli {
 
+namespace {
+struct CheckArgs {
+  std::string stems;
+  std::string json;
+};
+
+int run_check(const CheckArgs& a, const GlobalOptions& g) {
+  Progress progress("check", g.quiet || a.json == "-");
+  const auto result = io::check_stem_source(a.stems, g.threads,
+                                            [&](double f) { progress.update(f, "reading stems"); });
+  progress.done();
+  if (a.json == "-") {
+    std::fputs((report::check_json(result).dump(2) + "\n").c_str(), stdout);
+    return 0;
+  }
+  if (!a.json.empty()) io::write_text_atomic(a.json, report::check_json(result).dump(2) + "\n");
+  if (!g.quiet) std::fputs(report::check_text(result).c_str(), stdout);
+  return 0;
+}
+}  // namespace
+
 void add_check(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("check", "not built yet");
+  auto* sub = app.add_subcommand("check", "Check a folder of stems (or a session.toml) before mixing");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("check", "this command is not built yet"); }; });
+  auto args = std::make_shared<CheckArgs>();
+  sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
+  sub->add_option("--json", args->json, "Write the JSON report to PATH ('-' for stdout)");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_check(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

@@ -1,0 +1,287 @@
+// Sources: see stem_check.hpp.
+#include "analysis/stem_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace mixdown::analysis {
+namespace {
+
+Problem make(const std::string& stem, const char* code, Severity sev, std::string message,
+             std::string fix, std::optional<double> at = std::nullopt) {
+  Problem p;
+  p.stem = stem;
+  p.code = code;
+  p.severity = sev;
+  p.message = std::move(message);
+  p.fix = std::move(fix);
+  p.at_s = at;
+  return p;
+}
+
+std::string channel_name(std::size_t c, std::size_t n) {
+  if (n == 1) return "the channel";
+  if (n == 2) return c == 0 ? "the left channel" : "the right channel";
+  return fmt::format("channel {}", c + 1);
+}
+
+// Level difference of b relative to a over the frames where both sound; its spread says
+// whether b is a gain-changed copy.
+bool envelope_gain(const StemFeatures& a, const StemFeatures& b, double* gain_db, double* spread_db) {
+  const std::size_t n = std::min(a.frame_db.size(), b.frame_db.size());
+  double s = 0, s2 = 0;
+  std::size_t cnt = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a.frame_db[i] < -60.0f || b.frame_db[i] < -60.0f) continue;
+    const double d = double(b.frame_db[i]) - a.frame_db[i];
+    s += d;
+    s2 += d * d;
+    ++cnt;
+  }
+  if (cnt < 4) return false;
+  *gain_db = s / double(cnt);
+  *spread_db = std::sqrt(std::max(0.0, s2 / double(cnt) - *gain_db * *gain_db));
+  return true;
+}
+
+}  // namespace
+
+std::string format_clock(double seconds) {
+  if (seconds < 0) seconds = 0;
+  const int m = static_cast<int>(seconds / 60.0);
+  return fmt::format("{}:{:04.1f}", m, seconds - 60.0 * m);
+}
+
+int session_rate(const std::vector<StemFormat>& stems) {
+  std::map<int, int> count;
+  for (const auto& s : stems)
+    if (s.sample_rate > 0) ++count[s.sample_rate];
+  int best = 0, best_n = 0;
+  for (const auto& [rate, n] : count)
+    if (n >= best_n) {  // ascending rates: ties go to the higher one
+      best = rate;
+      best_n = n;
+    }
+  return best;
+}
+
+std::vector<Problem> format_problems(const StemFormat& s) {
+  std::vector<Problem> out;
+  if (s.lossy) {
+    out.push_back(make(s.name, "lossy_format", Severity::warning,
+                       fmt::format("{} is {} ({}), a lossy format: the encoder already threw away "
+                                   "detail (the top octave, stereo nuance, the edges of "
+                                   "transients) that mixing cannot bring back",
+                                   s.name, s.encoding, s.container),
+                       "ask for a lossless export (WAV or FLAC, 24-bit, 48 kHz)"));
+  } else if (!s.is_float && s.bit_depth > 0 && s.bit_depth < 24) {
+    out.push_back(make(s.name, "low_bit_depth", s.bit_depth <= 8 ? Severity::error : Severity::warning,
+                       fmt::format("{} is {}-bit: quiet passages, fades and reverb tails have less "
+                                   "resolution and a higher noise floor than a 24-bit export "
+                                   "(about {:.0f} dB of dynamic range instead of 144)",
+                                   s.name, s.bit_depth, 6.02 * s.bit_depth),
+                       "re-export at 24-bit (48 kHz); it is mixed as it is meanwhile"));
+  }
+  return out;
+}
+
+std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f) {
+  std::vector<Problem> out;
+  if (f.silent) {
+    out.push_back(make(s.name, "silent", Severity::warning,
+                       f.peak_dbfs <= -199.0
+                           ? fmt::format("{} is digital silence from start to end", s.name)
+                           : fmt::format("{} holds no audible signal (peak {:.1f} dBFS)", s.name, f.peak_dbfs),
+                       "check the export (muted track, wrong output, empty region); it is left "
+                       "out of the mix"));
+    return out;  // nothing else about a silent file is meaningful
+  }
+  if (f.clipped_runs > 0) {
+    out.push_back(make(s.name, "clipping", f.clipped_runs >= 100 ? Severity::error : Severity::warning,
+                       fmt::format("{} clips: {} place{} where the waveform is flattened at full "
+                                   "scale, the first at {}",
+                                   s.name, f.clipped_runs, f.clipped_runs == 1 ? "" : "s",
+                                   format_clock(f.first_clip_s)),
+                       "re-export with the track's level lowered so it peaks below 0 dBFS; "
+                       "clipping in the file cannot be undone by the mix",
+                       f.first_clip_s));
+  } else if (f.flat_top_runs >= 3 && f.peak_dbfs < -0.001) {
+    out.push_back(make(s.name, "clipping", Severity::warning,
+                       fmt::format("{} has {} flat-topped peaks at {:.1f} dBFS: it was clipped "
+                                   "somewhere upstream and then turned down",
+                                   s.name, f.flat_top_runs, f.peak_dbfs),
+                       "re-export from before the stage that clipped (plug-in, bus or converter)"));
+  } else if (f.over_full_scale > 0 && s.is_float) {
+    out.push_back(make(s.name, "clipping", Severity::info,
+                       fmt::format("{} peaks at {:+.1f} dBFS, above full scale; it is a float "
+                                   "file, so nothing was lost",
+                                   s.name, f.peak_dbfs),
+                       "nothing to do: its level is brought down in the mix"));
+  }
+  for (std::size_t c = 0; c < f.dc.size(); ++c) {
+    const double dc = f.dc[c];
+    if (std::fabs(dc) >= 0.005) {
+      out.push_back(make(s.name, "dc_offset", Severity::warning,
+                         fmt::format("{} has a DC offset of {:.1f}% of full scale ({:.0f} dBFS) on "
+                                     "{}: it wastes headroom and clicks at edits",
+                                     s.name, 100.0 * std::fabs(dc), 20.0 * std::log10(std::fabs(dc)),
+                                     channel_name(c, f.dc.size())),
+                         "remove it with a high-pass filter (DC removal) before or while mixing"));
+      break;
+    }
+  }
+  if (f.dual_mono) {
+    out.push_back(make(s.name, "dual_mono", Severity::warning,
+                       fmt::format("{} is stereo but its two channels are identical: it is a mono "
+                                   "source in a stereo file",
+                                   s.name),
+                       "will be folded to mono automatically (and panned like a mono source)"));
+  }
+  return out;
+}
+
+std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems) {
+  std::vector<Problem> out;
+  const int rate = session_rate(stems);
+  for (const auto& s : stems) {
+    if (s.sample_rate <= 0 || s.sample_rate == rate) continue;
+    out.push_back(make(s.name, "sample_rate_mismatch", Severity::warning,
+                       fmt::format("{} is at {} Hz while the session is at {} Hz: it will be "
+                                   "resampled from {} to {} Hz",
+                                   s.name, s.sample_rate, rate, s.sample_rate, rate),
+                       fmt::format("export every stem at the session rate ({} Hz)", rate)));
+  }
+  return out;
+}
+
+std::vector<Problem> length_problems(const std::vector<StemFormat>& stems) {
+  std::vector<Problem> out;
+  const StemFormat* longest = nullptr;
+  for (const auto& s : stems)
+    if (s.sample_rate > 0 && (!longest || s.duration_s() > longest->duration_s())) longest = &s;
+  if (!longest) return out;
+  for (const auto& s : stems) {
+    if (&s == longest || s.sample_rate <= 0) continue;
+    const double diff = longest->duration_s() - s.duration_s();
+    const double tol = (s.lossy || longest->lossy) ? 0.06 : 0.01;
+    if (diff <= tol) continue;
+    out.push_back(make(s.name, "length_mismatch", Severity::warning,
+                       fmt::format("{} is {:.3f} s long, {:.3f} s shorter than {} ({:.3f} s): stems "
+                                   "exported from the session start all have the same length, so "
+                                   "it may not line up in time",
+                                   s.name, s.duration_s(), diff, longest->name, longest->duration_s()),
+                       "re-export every stem from the very start of the session to the same end "
+                       "point; it is mixed from time 0 meanwhile"));
+  }
+  return out;
+}
+
+std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& features) {
+  std::vector<Relation> out;
+  for (std::size_t a = 0; a < features.size(); ++a) {
+    const StemFeatures* fa = features[a];
+    if (!fa || fa->silent || fa->excerpt.empty()) continue;
+    for (std::size_t b = a + 1; b < features.size(); ++b) {
+      const StemFeatures* fb = features[b];
+      if (!fb || fb->silent || fb->sample_rate != fa->sample_rate) continue;
+      const PairCorrelation pc = correlate_excerpts(*fa, *fb);
+      if (!pc.valid || std::fabs(pc.r) < 0.5) continue;
+      Relation rel;
+      rel.a = a;
+      rel.b = b;
+      rel.r = pc.r;
+      rel.lag_s = pc.lag_s;
+      double gain = 0, spread = 99;
+      const bool env = envelope_gain(*fa, *fb, &gain, &spread);
+      rel.gain_db = env ? gain : fb->rms_dbfs - fa->rms_dbfs;
+      const bool same_length = std::llabs(fa->frames - fb->frames) <= fa->sample_rate / 100;
+      if (std::fabs(pc.r_zero_lag) >= 0.995 && env && spread < 0.5 && same_length) {
+        rel.kind = "duplicate";
+        rel.r = pc.r_zero_lag;
+        rel.lag_s = 0;
+      } else {
+        rel.kind = pc.r < 0 ? "polarity" : "correlated";
+      }
+      out.push_back(rel);
+    }
+  }
+  return out;
+}
+
+std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
+                                       const std::vector<Relation>& relations) {
+  std::vector<Problem> out;
+  for (const auto& r : relations) {
+    if (r.a >= stems.size() || r.b >= stems.size()) continue;
+    const std::string& na = stems[r.a].name;
+    const std::string& nb = stems[r.b].name;
+    if (r.kind == "duplicate") {
+      const std::string level = std::fabs(r.gain_db) < 0.05
+                                    ? "at the same level"
+                                    : fmt::format("{:.1f} dB {}", std::fabs(r.gain_db), r.gain_db < 0 ? "quieter" : "louder");
+      out.push_back(make(nb, "duplicate", Severity::warning,
+                         fmt::format("{} is the same audio as {} ({}{}): mixed together they "
+                                     "double that part",
+                                     nb, na, level, r.r < 0 ? ", with inverted polarity" : ""),
+                         "remove one of the two, unless the copy is intended"));
+    } else if (r.kind == "polarity") {
+      const double ms = 1000.0 * r.lag_s;
+      const std::string offset =
+          std::fabs(ms) < 0.1 ? "and they line up in time"
+                              : fmt::format("and {} is {:.1f} ms {} than {}", nb, std::fabs(ms),
+                                            ms > 0 ? "later" : "earlier", na);
+      out.push_back(make(nb, "polarity", Severity::warning,
+                         fmt::format("{} and {} pick up the same source (correlation {:.2f}) with "
+                                     "opposite polarity, {}: summed, they cancel in the low end",
+                                     na, nb, r.r, offset),
+                         std::fabs(ms) < 0.1
+                             ? fmt::format("flip the polarity of {}", nb)
+                             : fmt::format("flip the polarity of {} and move it {:.1f} ms {}", nb,
+                                           std::fabs(ms), ms > 0 ? "earlier" : "later")));
+    }
+  }
+  return out;
+}
+
+std::vector<Problem> name_problems(const std::string& file, const NameInfo& name,
+                                   const std::optional<ContentRole>& heard) {
+  std::vector<Problem> out;
+  if (name.not_a_stem) {
+    out.push_back(make(file, "not_a_stem", Severity::info,
+                       fmt::format("{} looks like a {}, not a stem: it is left out of the mix",
+                                   file, name.not_a_stem_kind),
+                       "remove it from the stems, or rename it if it is a stem"));
+    return out;
+  }
+  if (name.printed_return) {
+    out.push_back(make(file, "printed_return", Severity::info,
+                       fmt::format("{} is a printed effect return (reverb/delay): it is kept as an "
+                                   "effect, level only, not processed as an instrument",
+                                   file),
+                       ""));
+  }
+  if (!name.role) {
+    std::string guess = heard ? fmt::format("from its sound it is probably {} (confidence {:.2f})",
+                                            to_string(heard->role), heard->confidence)
+                              : std::string("its sound could not be analysed");
+    out.push_back(make(file, "unlabeled", Severity::info,
+                       fmt::format("{} {}; {}", file,
+                                   name.unlabeled ? "is a generic name that says nothing about the part"
+                                                  : "does not name an instrument",
+                                   guess),
+                       "rename it after the instrument (e.g. \"Kick In.wav\", \"Lead Vox.wav\") "
+                       "so its role is certain"));
+  } else if (heard && strongly_disagree(*name.role, *heard)) {
+    out.push_back(make(file, "role_mismatch", Severity::info,
+                       fmt::format("{} is named as {} but sounds like {} ({}); the name's role is "
+                                   "kept",
+                                   file, to_string(*name.role), to_string(heard->role), heard->reason),
+                       "check that the file is what its name says"));
+  }
+  return out;
+}
+
+}  // namespace mixdown::analysis

@@ -1,0 +1,74 @@
+// Stem intake QC as pure functions over what the reader probed (StemFormat) and what the
+// analyzer measured (StemFeatures): no files, no audio. Each problem carries a severity, a
+// message in plain words and a fix. Codes are those of INTERFACE.md (`check`), plus the
+// informational `role_mismatch`, `not_a_stem` and `printed_return`.
+//
+// Thresholds follow common mastering-house intake practice: 3 consecutive full-scale samples
+// count as a clip (the convention of most DAW/CD clip meters); DC beyond 0.5% of full scale
+// (-46 dBFS) is audible as an offset in headroom and in edits; channels identical to -60 dB
+// are dual mono; correlation above 0.5 between band-limited signals means the same source.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/features.hpp"
+#include "analysis/roles.hpp"
+#include "core/problem.hpp"
+
+namespace mixdown::analysis {
+
+// What a probe says about a file (io::AudioInfo, minus the path's type).
+struct StemFormat {
+  std::string name;        // file name as shown to the user
+  int sample_rate = 0;
+  int channels = 0;
+  std::int64_t frames = 0;
+  int bit_depth = 0;       // 0 for lossy codecs
+  bool is_float = false;
+  bool lossy = false;
+  std::string container;   // "WAV", "FLAC", ...
+  std::string encoding;    // "PCM_24", "VORBIS", ...
+  double duration_s() const { return sample_rate > 0 ? double(frames) / sample_rate : 0.0; }
+  bool operator==(const StemFormat&) const = default;
+};
+
+// The rate most stems share (ties: the higher rate): what every stem is mixed at.
+int session_rate(const std::vector<StemFormat>& stems);
+
+// lossy_format, low_bit_depth.
+std::vector<Problem> format_problems(const StemFormat& s);
+// clipping, silent, dc_offset, dual_mono.
+std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f);
+// sample_rate_mismatch against the session rate.
+std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems);
+// length_mismatch: stems shorter than the longest by more than a tolerance (10 ms; 60 ms for
+// lossy files, whose codecs pad).
+std::vector<Problem> length_problems(const std::vector<StemFormat>& stems);
+
+// Two stems that carry the same source.
+struct Relation {
+  std::size_t a = 0, b = 0;
+  std::string kind;        // "duplicate", "polarity" (opposite), "correlated" (same polarity)
+  double r = 0.0;          // correlation at the best lag
+  double lag_s = 0.0;      // b relative to a (positive: b later)
+  double gain_db = 0.0;    // level of b relative to a (duplicates)
+  bool operator==(const Relation&) const = default;
+};
+// Compares every pair of analysed stems (null entries are skipped; stems at different rates
+// are not compared).
+std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& features);
+// duplicate, polarity.
+std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
+                                       const std::vector<Relation>& relations);
+
+// unlabeled / role_mismatch / not_a_stem / printed_return, from what the name and sound say.
+std::vector<Problem> name_problems(const std::string& file, const NameInfo& name,
+                                   const std::optional<ContentRole>& heard);
+
+// "1:23.4" for messages.
+std::string format_clock(double seconds);
+
+}  // namespace mixdown::analysis

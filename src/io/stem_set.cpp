@@ -1,0 +1,302 @@
+#include "io/stem_set.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "io/audio_file.hpp"
+#include "io/session.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mixdown::io {
+namespace {
+
+constexpr std::size_t kBlock = 16384;
+
+bool is_toml(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".toml";
+}
+
+}  // namespace
+
+std::size_t StemCheckResult::usable() const {
+  return static_cast<std::size_t>(
+      std::count_if(stems.begin(), stems.end(), [](const StemResult& s) { return s.readable && !s.excluded; }));
+}
+
+StemListing list_stems(const fs::path& stems) {
+  StemListing out;
+  out.source = stems;
+  std::error_code ec;
+  if (!fs::exists(stems, ec)) throw rejected(stems.string(), "no such folder or session file");
+  if (fs::is_directory(stems, ec)) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(stems, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.empty() || name[0] == '.') continue;  // hidden files, our own partial outputs
+      std::error_code fe;
+      if (!e.is_regular_file(fe)) continue;
+      files.push_back(e.path());
+    }
+    if (ec) throw rejected(stems.string(), "cannot list the folder: " + ec.message());
+    std::sort(files.begin(), files.end(),
+              [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
+    for (const auto& f : files) {
+      if (has_audio_extension(f))
+        out.stems.push_back({f, f.filename().string(), std::nullopt, 1.0});
+      else
+        out.ignored.push_back(f.filename().string());
+    }
+    return out;
+  }
+  if (is_toml(stems)) {
+    out.from_session = true;
+    const mix::Console console = load_session(stems);
+    for (const auto& strip : console.strips) {
+      ListedStem s;
+      s.path = fs::path(strip.file);
+      if (s.path.is_relative()) s.path = stems.parent_path() / s.path;
+      s.name = strip.name.empty() ? s.path.filename().string() : strip.name;
+      s.session_role = strip.role;
+      s.session_confidence = strip.role_confidence;
+      out.stems.push_back(std::move(s));
+    }
+    return out;
+  }
+  throw rejected(stems.string(), "is neither a folder of stems nor a session.toml");
+}
+
+StemCheckResult check_stems(const std::vector<fs::path>& files, int threads) {
+  StemListing listing;
+  for (const auto& f : files) listing.stems.push_back({f, f.filename().string(), std::nullopt, 1.0});
+  return check_stems(listing, threads);
+}
+
+StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress) {
+  StemCheckResult res;
+  res.ignored = listing.ignored;
+  const std::size_t n = listing.stems.size();
+  res.stems.resize(n);
+
+  // Probe everything first: the excerpt plan needs the longest stem.
+  double longest_s = 0.0;
+  std::int64_t total_frames = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    StemResult& s = res.stems[i];
+    s.name = listing.stems[i].name;
+    s.path = listing.stems[i].path;
+    s.format.name = s.name;
+    s.name_info = analysis::role_from_name(s.name);
+    try {
+      std::error_code ec;
+      if (!fs::exists(s.path, ec)) throw rejected(s.name, "file not found (" + s.path.string() + ")");
+      const AudioInfo info = probe(s.path);
+      s.format.sample_rate = info.sample_rate;
+      s.format.channels = info.channels;
+      s.format.frames = info.frames;
+      s.format.bit_depth = info.bit_depth;
+      s.format.is_float = info.is_float;
+      s.format.lossy = info.lossy;
+      s.format.container = info.container;
+      s.format.encoding = info.encoding;
+      s.readable = true;
+      longest_s = std::max(longest_s, info.duration_s());
+      total_frames += info.frames;
+    } catch (const std::exception& e) {
+      s.readable = false;
+      s.error = e.what();
+    }
+  }
+
+  // One streaming pass per stem, stems in parallel; each item writes only its own slot.
+  std::atomic<std::int64_t> done_frames{0};
+  std::mutex progress_mutex;
+  parallel_for(n, threads, [&](std::size_t i) {
+    StemResult& s = res.stems[i];
+    if (!s.readable) return;
+    try {
+      AudioReader reader(s.path);
+      const int rate = reader.info().sample_rate;
+      const auto plan_frames = static_cast<std::int64_t>(std::llround(longest_s * rate));
+      analysis::StemFeatureAnalyzer analyzer(rate, reader.info().channels,
+                                             analysis::make_excerpt_plan(plan_frames, rate));
+      AudioBuffer block(reader.info().channels, kBlock);
+      std::int64_t got_total = 0;
+      for (;;) {
+        const std::size_t got = reader.read(block.view());
+        if (got == 0) break;
+        analyzer.add(block.view().sub(0, got));
+        got_total += static_cast<std::int64_t>(got);
+        const auto d = done_frames.fetch_add(static_cast<std::int64_t>(got)) + static_cast<std::int64_t>(got);
+        if (progress && total_frames > 0) {
+          std::lock_guard<std::mutex> lock(progress_mutex);
+          progress(double(d) / double(total_frames));
+        }
+      }
+      s.features = analyzer.finish();
+      if (got_total == 0) {
+        s.readable = false;
+        s.error = s.name + ": no audio could be decoded";
+      } else if (got_total < s.format.frames) {
+        // Truncated: what was read is still usable; say so.
+        s.error = fmt::format("{}: ends early: the header promises {:.3f} s, only {:.3f} s could be read",
+                              s.name, s.format.duration_s(), double(got_total) / rate);
+        s.format.frames = got_total;
+      }
+    } catch (const std::exception& e) {
+      s.readable = false;
+      s.error = e.what();
+    }
+  });
+
+  // Roles.
+  for (std::size_t i = 0; i < n; ++i) {
+    StemResult& s = res.stems[i];
+    if (s.readable && !s.features.silent) s.content = analysis::role_from_content(s.features);
+    const auto& ni = s.name_info;
+    if (listing.stems[i].session_role) {
+      s.role = *listing.stems[i].session_role;
+      s.role_source = "session";
+      s.role_confidence = listing.stems[i].session_confidence;
+    } else if (ni.role) {
+      s.role = *ni.role;
+      s.role_source = "name";
+      s.role_confidence = ni.confidence;
+    } else if (s.content) {
+      s.role = s.content->role;
+      s.role_source = "content";
+      s.role_confidence = s.content->confidence;
+    } else {
+      s.role = Role::other;
+      s.role_source = "content";
+      s.role_confidence = 0.0;
+    }
+    s.printed_return = ni.printed_return;
+    if (!s.readable) {
+      s.excluded = true;
+      s.excluded_reason = "unreadable";
+    } else if (ni.not_a_stem && !listing.stems[i].session_role) {
+      s.excluded = true;
+      s.excluded_reason = ni.not_a_stem_kind;
+    } else if (s.features.silent) {
+      s.excluded = true;
+      s.excluded_reason = "silent";
+    }
+  }
+  // One vocal and no named lead: that vocal is the lead.
+  {
+    std::vector<std::size_t> vocals;
+    bool has_lead = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (res.stems[i].excluded || res.stems[i].role_source == "session") continue;
+      if (res.stems[i].role == Role::vocal) vocals.push_back(i);
+      if (res.stems[i].role == Role::lead_vocal) has_lead = true;
+    }
+    if (vocals.size() == 1 && !has_lead) res.stems[vocals[0]].role = Role::lead_vocal;
+  }
+
+  // Pairs by name.
+  {
+    std::vector<std::string> names;
+    for (const auto& s : res.stems) names.push_back(s.name);
+    res.pairs = analysis::find_pairs(names);
+    for (const auto& p : res.pairs) {
+      res.stems[p.a].pair_kind = res.stems[p.b].pair_kind = p.kind;
+      res.stems[p.a].pair_with = res.stems[p.b].name;
+      res.stems[p.b].pair_with = res.stems[p.a].name;
+    }
+  }
+
+  // Problems, gathered per stem and then in stem order.
+  std::vector<std::vector<Problem>> per(n);
+  std::vector<analysis::StemFormat> usable_formats;
+  std::vector<std::size_t> usable_index;
+  std::vector<const analysis::StemFeatures*> feats(n, nullptr);
+  for (std::size_t i = 0; i < n; ++i) {
+    StemResult& s = res.stems[i];
+    auto add = [&](std::vector<Problem> v) { per[i].insert(per[i].end(), v.begin(), v.end()); };
+    if (!s.readable) {
+      Problem p;
+      p.stem = s.name;
+      p.code = "unreadable";
+      p.severity = Severity::error;
+      p.message = s.error.empty() ? s.name + " could not be read" : s.error;
+      p.fix = "re-export it as WAV or FLAC (24-bit); the other stems are checked without it";
+      per[i].push_back(p);
+      add(analysis::name_problems(s.name, s.name_info, std::nullopt));
+      continue;
+    }
+    if (!s.error.empty()) {
+      Problem p;
+      p.stem = s.name;
+      p.code = "unreadable";
+      p.severity = Severity::warning;
+      p.message = s.error;
+      p.fix = "re-export it; the part that could be read is used meanwhile";
+      per[i].push_back(p);
+    }
+    add(analysis::format_problems(s.format));
+    add(analysis::signal_problems(s.format, s.features));
+    if (!listing.stems[i].session_role) add(analysis::name_problems(s.name, s.name_info, s.content));
+    if (!s.excluded || s.excluded_reason == "silent") {
+      usable_formats.push_back(s.format);
+      usable_index.push_back(i);
+    }
+    if (!s.excluded) feats[i] = &s.features;
+  }
+  auto route = [&](const std::vector<Problem>& v) {
+    for (const auto& p : v)
+      for (std::size_t i = 0; i < n; ++i)
+        if (res.stems[i].name == p.stem) {
+          per[i].push_back(p);
+          break;
+        }
+  };
+  res.session_rate = analysis::session_rate(usable_formats);
+  route(analysis::rate_problems(usable_formats));
+  route(analysis::length_problems(usable_formats));
+  res.relations = analysis::find_relations(feats);
+  {
+    std::vector<analysis::StemFormat> all_formats;
+    for (const auto& s : res.stems) all_formats.push_back(s.format);
+    route(analysis::relation_problems(all_formats, res.relations));
+  }
+  for (auto& v : per) res.problems.insert(res.problems.end(), v.begin(), v.end());
+  return res;
+}
+
+StemCheckResult check_stem_source(const fs::path& stems, int threads, const ProgressFn& progress) {
+  StemListing listing = list_stems(stems);
+  if (listing.stems.empty()) {
+    if (listing.from_session) throw rejected(stems.string(), "the session names no stems");
+    throw rejected(stems.string(),
+                   listing.ignored.empty()
+                       ? std::string("the folder is empty: no audio files to check")
+                       : fmt::format("no audio files (wav, aiff, flac, ogg, opus, mp3) among its {} file{}",
+                                     listing.ignored.size(), listing.ignored.size() == 1 ? "" : "s"));
+  }
+  StemCheckResult res = check_stems(listing, threads, progress);
+  if (res.usable() == 0) {
+    std::string why;
+    for (const auto& s : res.stems)
+      if (s.excluded) {
+        why = s.readable ? s.name + " is " + s.excluded_reason : s.error;
+        break;
+      }
+    throw rejected(stems.string(),
+                   fmt::format("none of the {} stem{} can be used ({}{})", res.stems.size(),
+                               res.stems.size() == 1 ? "" : "s", why,
+                               res.stems.size() > 1 ? ", ..." : ""));
+  }
+  return res;
+}
+
+}  // namespace mixdown::io

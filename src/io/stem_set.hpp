@@ -1,0 +1,80 @@
+// The stems of a session: listing a folder (or a session.toml) and checking every stem in one
+// streaming pass (stems in parallel, results in input order, so the outcome is the same for
+// any thread count). `mixdown check` prints this; `mixdown mix` runs it first.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/features.hpp"
+#include "analysis/roles.hpp"
+#include "analysis/stem_check.hpp"
+#include "core/problem.hpp"
+#include "core/role.hpp"
+
+namespace mixdown::io {
+
+struct ListedStem {
+  std::filesystem::path path;
+  std::string name;                   // file name as shown to the user
+  std::optional<Role> session_role;   // given by a session.toml
+  double session_confidence = 1.0;
+  bool operator==(const ListedStem&) const = default;
+};
+
+struct StemListing {
+  std::filesystem::path source;       // the folder or the session file
+  bool from_session = false;
+  std::vector<ListedStem> stems;      // audio files, sorted by name (byte order) for folders
+  std::vector<std::string> ignored;   // other files in the folder (not audio), by name
+};
+
+// A folder: its audio files by extension (not recursive), sorted by file name, hidden files
+// skipped, other files listed in `ignored`. A .toml file: the strips of the session (paths
+// relative to it), in session order. Throws Error(rejected) when STEMS does not exist or is a
+// file of another kind.
+StemListing list_stems(const std::filesystem::path& stems);
+
+struct StemResult {
+  std::string name;
+  std::filesystem::path path;
+  bool readable = false;
+  std::string error;                       // why it is unreadable
+  analysis::StemFormat format;
+  analysis::StemFeatures features;
+  analysis::NameInfo name_info;
+  std::optional<analysis::ContentRole> content;  // what the sound says (readable, not silent)
+  Role role = Role::other;
+  std::string role_source = "name";        // name | content | session
+  double role_confidence = 0.0;
+  bool excluded = false;                   // not mixed: unreadable, silent, or not a stem
+  std::string excluded_reason;
+  bool printed_return = false;             // an effect print: keep it unprocessed
+  std::string pair_kind;                   // "stereo" | "double" | "multi_mic" | ""
+  std::string pair_with;                   // the other stem's name
+};
+
+struct StemCheckResult {
+  std::vector<StemResult> stems;
+  std::vector<Problem> problems;           // in stem order
+  std::vector<analysis::StemPair> pairs;   // by name
+  std::vector<analysis::Relation> relations;  // by sound (duplicate, polarity, correlated)
+  std::vector<std::string> ignored;        // non-audio files of the folder
+  int session_rate = 0;
+  std::size_t usable() const;              // stems the mix can use
+};
+
+using ProgressFn = std::function<void(double fraction)>;
+
+StemCheckResult check_stems(const std::vector<std::filesystem::path>& files, int threads);
+StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress = {});
+
+// list_stems + check_stems; throws Error(rejected) with one line when the folder holds no audio
+// or when no stem is usable.
+StemCheckResult check_stem_source(const std::filesystem::path& stems, int threads,
+                                  const ProgressFn& progress = {});
+
+}  // namespace mixdown::io
