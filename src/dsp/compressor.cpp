@@ -1,6 +1,8 @@
 #include "dsp/compressor.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 
 #include "core/units.hpp"
@@ -55,6 +57,7 @@ void Compressor::prepare(const ProcessSpec& spec) {
   sample_rate_ = spec.sample_rate;
   max_block_ = std::max<std::size_t>(spec.max_block_frames, 1);
   gain_.assign(max_block_, 1.0f);
+  level_.assign(max_block_, 0.0f);
   update();
   reset();
 }
@@ -81,51 +84,76 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
   const int nc = io.num_channels();
   const int kc = key.num_channels();
   const bool rms = settings_.detector == Detector::rms;
-  // Where the knee begins, in the detector's own linear domain: below it and with no
-  // reduction pending, the gain is exactly the makeup/mix constant and no log/exp is needed.
+  // Where the knee begins, in the detector's own linear domain: a chunk that stays below it
+  // with no reduction pending gets the constant makeup/mix gain and no log/exp at all.
   const double knee_start_db = threshold_db_ - half_knee_;
-  const double knee_start = rms ? std::pow(10.0, knee_start_db / 10.0)
-                                : std::pow(10.0, knee_start_db / 20.0);
+  const auto knee_start = static_cast<float>(rms ? std::pow(10.0, knee_start_db / 10.0)
+                                                 : std::pow(10.0, knee_start_db / 20.0));
+  const float to_db = rms ? 3.01029996f : 6.02059991f;  // per log2 unit
   const double inv_kc = 1.0 / std::max(1, kc);
-  const float unity = static_cast<float>(dry_ + wet_ * makeup_);
+  const double wet_gain = wet_ * makeup_;
+  const auto unity = static_cast<float>(dry_ + wet_gain);
   double ms = mean_square_, red = reduction_db_, deepest = 0.0;
   const double ac = attack_coef_, rc = release_coef_, rmc = rms_coef_;
+  float* lv = level_.data();
+  float* g = gain_.data();
 
+  // In passes over each chunk so the per-frame transcendental work vectorises; only the two
+  // recursions (RMS window, gain smoothing) run frame by frame.
   for (std::size_t start = 0; start < io.num_frames(); start += max_block_) {
     const std::size_t n = std::min(max_block_, io.num_frames() - start);
-    float* g = gain_.data();
-    bool all_unity = true;
-    for (std::size_t i = 0; i < n; ++i) {
-      double level;  // linear amplitude (peak) or power (rms)
+    // 1. Linked detector input: sum of squares or largest magnitude over the key's channels.
+    std::fill_n(lv, n, 0.0f);
+    for (int c = 0; c < kc; ++c) {
+      const float* k = key.channel(c) + start;
       if (rms) {
-        double sum = 0.0;
-        for (int c = 0; c < kc; ++c) {
-          const double v = key.channel(c)[start + i];
-          sum += v * v;
-        }
-        ms = rmc * ms + (1.0 - rmc) * sum * inv_kc;
-        level = ms;
+        for (std::size_t i = 0; i < n; ++i) lv[i] += k[i] * k[i];
       } else {
-        double peak = 0.0;
-        for (int c = 0; c < kc; ++c) peak = std::max(peak, double{std::abs(key.channel(c)[start + i])});
-        level = peak;
+        for (std::size_t i = 0; i < n; ++i) lv[i] = std::max(lv[i], std::abs(k[i]));
       }
-      double target = 0.0;
-      if (level > knee_start) {
-        const double level_db = rms ? fast_power_to_db(level) : fast_gain_to_db(level);
-        target = static_gain_db(level_db);
-      } else if (red == 0.0) {
-        g[i] = unity;
-        continue;
+    }
+    // 2. The RMS window.
+    if (rms) {
+      for (std::size_t i = 0; i < n; ++i) {
+        ms = rmc * ms + (1.0 - rmc) * (lv[i] * inv_kc);
+        lv[i] = static_cast<float>(ms);
       }
-      // Smooth branching on the gain reduction (Giannoulis eq. 17): attack while it deepens.
-      red = target < red ? ac * red + (1.0 - ac) * target : rc * red + (1.0 - rc) * target;
+    }
+    // Levels are >= 0, so their bit patterns order like the values: an integer max vectorises
+    // where a float max (NaN rules) would not.
+    std::int32_t loudest_bits = 0;
+    for (std::size_t i = 0; i < n; ++i) loudest_bits = std::max(loudest_bits, std::bit_cast<std::int32_t>(lv[i]));
+    const float loudest = std::bit_cast<float>(loudest_bits);
+    if (loudest <= knee_start && red == 0.0) {
+      if (unity != 1.0f)
+        for (int c = 0; c < nc; ++c) {
+          float* x = io.channel(c) + start;
+          for (std::size_t i = 0; i < n; ++i) x[i] *= unity;
+        }
+      continue;
+    }
+    // 3. Level in dB.
+    for (std::size_t i = 0; i < n; ++i) lv[i] = to_db * fast_log2f(lv[i]);
+    // 4. Gain computer and smooth branching (Giannoulis eq. 17): attack while it deepens.
+    // Branch-free form of static_gain_db (the level jumps across the knee from frame to frame
+    // on a peak detector, so branches would mispredict): the quadratic knee on the clamped
+    // excess plus the straight line beyond it.
+    const double hk = half_knee_, kq = knee_quad_, slope = slope_, thr = threshold_db_;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double over = lv[i] - thr;
+      const double k = std::clamp(over, -hk, hk) + hk;
+      const double target = -kq * k * k - slope * std::max(0.0, over - hk);
+      const double att = ac * red + (1.0 - ac) * target;
+      const double rel = rc * red + (1.0 - rc) * target;
+      red = target < red ? att : rel;
       if (red > kSnapDb) red = 0.0;
       deepest = std::min(deepest, red);
-      g[i] = static_cast<float>(dry_ + wet_ * makeup_ * fast_db_to_gain(red));
-      all_unity = false;
+      lv[i] = static_cast<float>(std::max(red, -700.0));  // fast_exp2f's domain
     }
-    if (all_unity && unity == 1.0f) continue;
+    // 5. Gain, with makeup and the parallel (dry) share.
+    const auto dry = static_cast<float>(dry_), wet = static_cast<float>(wet_gain);
+    for (std::size_t i = 0; i < n; ++i) g[i] = dry + wet * fast_exp2f(lv[i] * 0.166096405f);
+    // 6. Apply.
     for (int c = 0; c < nc; ++c) {
       float* x = io.channel(c) + start;
       for (std::size_t i = 0; i < n; ++i) x[i] *= g[i];

@@ -51,7 +51,8 @@ private:
   double mean_square_ = 0.0;
   double reduction_db_ = 0.0;  // smoothed gain reduction (<= 0)
   double last_reduction_db_ = 0.0;
-  std::vector<float> gain_;  // per-frame gain for the current chunk (max_block_ frames)
+  std::vector<float> gain_;   // per-frame gain for the current chunk (max_block_ frames)
+  std::vector<float> level_;  // per-frame detector level, then dB, then reduction (max_block_)
 };
 
 }  // namespace mixdown::dsp

@@ -48,4 +48,29 @@ inline double fast_gain_to_db(double gain) noexcept { return 6.020599913279624 *
 inline double fast_power_to_db(double p) noexcept { return 3.010299956639812 * fast_log2(p); }
 inline double fast_db_to_gain(double db) noexcept { return fast_exp2(db * 0.16609640474436813); }
 
+// Branch-free float versions for block loops (the compiler vectorises them; a clamp or select
+// inside would stop it under the default -ftrapping-math): log2 to ~1e-6 absolute (the same
+// atanh series, to t^9), exp2 to ~2e-6 relative.
+// fast_log2f: x >= 0 and finite; 0 and subnormals read about -127 (no -inf).
+inline float fast_log2f(float x) noexcept {
+  // Exponent and mantissa relative to sqrt(0.5), so m lands in [sqrt(0.5), sqrt(2)) without a
+  // branch: the loop around this stays vectorisable.
+  const std::int32_t bits = std::bit_cast<std::int32_t>(x) - 0x3f3504f3;
+  const float e = static_cast<float>(bits >> 23);
+  const float m = std::bit_cast<float>((bits & 0x007fffff) + 0x3f3504f3);
+  const float t = (m - 1.0f) / (m + 1.0f);
+  const float t2 = t * t;
+  const float p = t * (2.0f + t2 * (2.0f / 3.0f + t2 * (2.0f / 5.0f + t2 * (2.0f / 7.0f + t2 * (2.0f / 9.0f)))));
+  return e + p * 1.44269504f;
+}
+
+// fast_exp2f: -126 <= x <= 126 (the caller clamps).
+inline float fast_exp2f(float x) noexcept {
+  const std::int32_t fl = static_cast<std::int32_t>(x + 127.0f) - 127;  // floor: x + 127 > 0
+  const float f = x - static_cast<float>(fl);                            // [0, 1)
+  const float y = f * 0.693147181f;
+  const float p = 1.0f + y * (1.0f + y * (0.5f + y * (1.0f / 6 + y * (1.0f / 24 + y * (1.0f / 120 + y * (1.0f / 720 + y * (1.0f / 5040)))))));
+  return p * std::bit_cast<float>((fl + 127) << 23);
+}
+
 }  // namespace mixdown::dsp

@@ -1,0 +1,26 @@
+#include "dsp/fast_math.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace mixdown::dsp {
+namespace {
+
+TEST(FastMath, Log2AndExp2AgreeWithTheLibrary) {
+  for (double x = 1e-12; x < 1e6; x *= 1.0137) {
+    ASSERT_NEAR(fast_log2(x), std::log2(x), 2e-6) << x;
+    ASSERT_NEAR(fast_log2f(static_cast<float>(x)), std::log2(static_cast<float>(x)), 2e-5) << x;
+  }
+  for (double x = -120.0; x < 120.0; x += 0.0173) {
+    ASSERT_NEAR(fast_exp2(x) / std::exp2(x), 1.0, 3e-6) << x;
+    ASSERT_NEAR(fast_exp2f(static_cast<float>(x)) / std::exp2(static_cast<float>(x)), 1.0, 5e-6) << x;
+  }
+  EXPECT_EQ(fast_exp2(0.0), 1.0);
+  EXPECT_EQ(fast_db_to_gain(0.0), 1.0);
+  EXPECT_LT(fast_log2f(0.0f), -126.0f);  // silence reads very low, never -inf or NaN
+  EXPECT_NEAR(fast_gain_to_db(0.5), -6.0206, 1e-4);
+}
+
+}  // namespace
+}  // namespace mixdown::dsp
