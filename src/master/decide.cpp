@@ -103,6 +103,13 @@ dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>&
         eq.bands[j].gain_db = std::clamp(eq.bands[j].gain_db + 0.5 * num / den, -max_db, max_db);
     }
   }
+  // Overlapping bands can add up past the limit: scale the whole EQ back inside it.
+  double worst = 0.0;
+  const auto total = eq_response(eq, hz, rate);
+  for (std::size_t i = 0; i < hz.size(); ++i)
+    if (in_fit_range(hz[i])) worst = std::max(worst, std::abs(total[i]));
+  if (worst > max_db)
+    for (auto& b : eq.bands) b.gain_db *= max_db / worst;
   // Bands that hardly move cost a section and do nothing audible.
   std::erase_if(eq.bands, [](const dsp::EqBand& b) { return std::abs(b.gain_db) < 0.2; });
   for (auto& b : eq.bands) b.gain_db = std::round(b.gain_db * 10.0) / 10.0;
@@ -126,7 +133,16 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     const auto ref_s = smooth(ref->band_db, 1);
     const std::size_t n = std::min(hz.size(), ref_s.size());
     for (std::size_t i = 0; i < n; ++i) desired[i] = ref_s[i] - in_s[i];
-    const double offset = mean_between(hz, desired, 100.0, 8000.0);
+    // Level-independent: the median difference over 100 Hz-8 kHz is the level, not the tone
+    // (a median, so a region that differs a lot does not tilt everything else).
+    std::vector<double> mids;
+    for (std::size_t i = 0; i < n; ++i)
+      if (hz[i] >= 100.0 && hz[i] <= 8000.0) mids.push_back(desired[i]);
+    double offset = 0.0;
+    if (!mids.empty()) {
+      std::nth_element(mids.begin(), mids.begin() + static_cast<std::ptrdiff_t>(mids.size() / 2), mids.end());
+      offset = mids[mids.size() / 2];
+    }
     for (std::size_t i = 0; i < hz.size(); ++i) desired[i] = i < n ? desired[i] - offset : 0.0;
     ch.character = "reference";
     ch.decisions.push_back({"tonal_target", fmt::format(
@@ -151,12 +167,16 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     } else {
       ch.character = "balanced";
     }
-    const double tilt_fix = std::clamp(tilt, tilt_min, tilt_max) - tilt;
-    const double low_fix = std::clamp(low_lift, lo_min, lo_max) - low_lift;
-    const auto broad = smooth(in.band_db, 6);  // one-octave half-width: the mix's own broad shape
+    // Halfway into the character's range: an automatic master nudges, it does not remake.
+    const double tilt_fix = 0.5 * (std::clamp(tilt, tilt_min, tilt_max) - tilt);
+    const double low_fix = 0.5 * (std::clamp(low_lift, lo_min, lo_max) - low_lift);
+    const auto broad = smooth(in.band_db, 6);  // one octave either side: the mix's broad shape
     for (std::size_t i = 0; i < hz.size(); ++i) {
       const double oct = std::log2(hz[i] / 1000.0);
-      double d = broad[i] - in_s[i];                       // narrow bumps and dips, not the shape
+      // Only resonances and holes beyond 4 dB of the broad shape, and only half of the excess:
+      // the ordinary ups and downs of a spectrum are the music, not a fault.
+      const double bump = broad[i] - in_s[i];
+      double d = 0.5 * std::copysign(std::max(0.0, std::abs(bump) - 4.0), bump);
       if (hz[i] > 500.0) d += tilt_fix * (oct + 1.0);        // tilt pivots at 500 Hz
       const double low_w = std::clamp((std::log2(250.0 / hz[i])) / std::log2(250.0 / 120.0), 0.0, 1.0);
       d += low_fix * low_w;
@@ -165,9 +185,9 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     ch.decisions.push_back({"tonal_target", fmt::format(
         "no reference: the mix reads as {} (treble tilt {:.1f} dB/octave, lows {:+.1f} dB against the "
         "low mids); the target keeps that character, moves the tilt to {:.1f} dB/octave and the lows "
-        "to {:+.1f} dB, and evens out narrow bumps, within ±{:.0f} dB",
-        ch.character, tilt, low_lift, std::clamp(tilt, tilt_min, tilt_max),
-        std::clamp(low_lift, lo_min, lo_max), kMaxAutoEqDb)});
+        "to {:+.1f} dB (halfway into the range of the character), and halves resonances that stand more "
+        "than 4 dB out of the broad shape, within ±{:.0f} dB",
+        ch.character, tilt, low_lift, tilt + tilt_fix, low_lift + low_fix, kMaxAutoEqDb)});
   }
   for (auto& d : desired) d = std::clamp(d, -limit, limit) * amount;
   ch.curve_hz = hz;
@@ -204,7 +224,7 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     if (target.vinyl) {
       ch.mono_below_hz = kVinylMonoBelowHz;
       ch.decisions.push_back({"mono_bass", "vinyl: the low end is made mono below 150 Hz (side signal high-passed) so the groove stays cuttable"});
-    } else if (in.low_correlation < 0.5) {
+    } else if (in.low_correlation < 0.0) {
       ch.mono_below_hz = 100.0;
       ch.decisions.push_back({"mono_bass", fmt::format("the low end is out of phase between left and right (correlation {:.2f} below 150 Hz): made mono below 100 Hz so the bass survives mono playback", in.low_correlation)});
     }

@@ -1,0 +1,318 @@
+// The master and album renderers on files, verified with the independent libebur128 meter.
+#include "io/master_io.hpp"
+
+#include <ebur128.h>
+#include <gtest/gtest.h>
+#include <sndfile.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+#include "../../tests/support/testing.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "io/audio_file.hpp"
+
+using namespace mixdown;
+using mixdown::io::SampleFormat;
+using mixdown::io::write_file;
+namespace fs = std::filesystem;
+namespace testkit = mixdown::testkit;
+
+namespace {
+
+// libebur128 read directly: testkit::ebur128_measure() reads `v` in the same call that fills it
+// (or_neg_inf(ebur128_loudness_global(st, &v), v): unspecified evaluation order, GCC passes the
+// stale value), so its integrated loudness and LRA cannot be trusted until that is fixed.
+struct Oracle {
+  double integrated = -INFINITY, true_peak_db = -INFINITY;
+};
+Oracle oracle(const fs::path& file) {
+  SF_INFO info{};
+  SNDFILE* f = sf_open(file.c_str(), SFM_READ, &info);
+  if (!f) throw std::runtime_error("oracle cannot open " + file.string());
+  ebur128_state* st = ebur128_init(static_cast<unsigned>(info.channels), static_cast<unsigned long>(info.samplerate),
+                                   EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+  if (info.channels == 6) {
+    ebur128_set_channel(st, 3, EBUR128_UNUSED);
+    ebur128_set_channel(st, 4, EBUR128_LEFT_SURROUND);
+    ebur128_set_channel(st, 5, EBUR128_RIGHT_SURROUND);
+  }
+  std::vector<float> buf(8192 * static_cast<std::size_t>(info.channels));
+  sf_count_t n;
+  while ((n = sf_readf_float(f, buf.data(), 8192)) > 0) ebur128_add_frames_float(st, buf.data(), static_cast<std::size_t>(n));
+  sf_close(f);
+  Oracle o;
+  double v = 0;
+  if (ebur128_loudness_global(st, &v) == EBUR128_SUCCESS) o.integrated = v;
+  double tp = 0;
+  for (int c = 0; c < info.channels; ++c)
+    if (ebur128_true_peak(st, static_cast<unsigned>(c), &v) == EBUR128_SUCCESS) tp = std::max(tp, v);
+  o.true_peak_db = tp > 0 ? 20 * std::log10(tp) : -INFINITY;
+  ebur128_destroy(&st);
+  return o;
+}
+
+// A synthetic programme with dynamics: a quiet verse, a loud chorus with kick-like hits and a
+// bright lead, and a breakdown; stereo with some width. Peaky enough that landing needs the
+// limiter for the loud targets.
+AudioBuffer programme(int rate, double seconds, double level_db, std::uint64_t seed, int channels = 2) {
+  auto bed = testkit::noise(level_db - 6, seconds, rate, channels, seed);
+  auto common = testkit::noise(level_db - 3, seconds, rate, 1, seed + 1);
+  const std::size_t n = bed.num_frames();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = double(i) / rate;
+    const double section = t < seconds / 3 ? 0.4 : t < 2 * seconds / 3 ? 1.0 : 0.6;
+    const double beat = std::fmod(t, 0.5);
+    const double kick = beat < 0.08 ? 0.9 * std::exp(-beat * 40) * std::sin(2 * M_PI * 55 * beat) : 0.0;
+    const double lead = 0.15 * std::sin(2 * M_PI * 880 * t) * section;
+    for (int c = 0; c < channels; ++c) {
+      float& x = bed.channel(c)[i];
+      x = static_cast<float>(section * (0.5 * x + 0.5 * common.channel(0)[i] + kick * db_to_gain(level_db + 12) + lead * db_to_gain(level_db + 14)));
+    }
+  }
+  return bed;
+}
+
+void expect_landed(const fs::path& file, const master::Target& t, double target_lufs, double tol = 0.2) {
+  const auto m = oracle(file);
+  EXPECT_NEAR(m.integrated, target_lufs, tol) << file << " (" << t.name << ")";
+  EXPECT_LE(m.true_peak_db, t.ceiling_dbtp) << file << " (" << t.name << ")";
+}
+
+bool sanitized() {
+  const char* s = std::getenv("MIXDOWN_SANITIZED");
+  return s && std::string(s) == "1";
+}
+
+}  // namespace
+
+TEST(MasterFile, SynthesizedProgrammeLandsOnEveryTargetByTheOracle) {
+  testkit::TempDir dir;
+  const auto in = dir / "mix.wav";
+  write_file(in, programme(48000, 8.0, -22.0, 7).view(), {48000, 2, SampleFormat::wav24});
+  io::MasterRequest req;
+  req.targets = master::all_targets();
+  const auto res = io::master_file(in, dir / "out", req);
+  ASSERT_EQ(res.masters.size(), master::all_targets().size());
+  for (const auto& m : res.masters) {
+    SCOPED_TRACE(m.target.name);
+    ASSERT_TRUE(fs::exists(m.file));
+    expect_landed(m.file, m.target, m.target.integrated_lufs);
+    const auto info = io::probe(m.file);
+    EXPECT_EQ(info.sample_rate, master::delivery_rate(m.target, 48000));
+    EXPECT_EQ(info.bit_depth, m.target.bit_depth);
+    EXPECT_TRUE(m.problems.empty());
+    // Our own read-back agrees with the oracle.
+    EXPECT_NEAR(m.after.integrated_lufs, oracle(m.file).integrated, 0.05);
+    if (m.target.lossy_check) {
+      EXPECT_TRUE(m.lossy.done) << m.lossy.note;
+    }
+  }
+  // Previews: the input and every master at one loudness.
+  const auto pin = oracle(res.input_preview);
+  EXPECT_NEAR(pin.integrated, res.preview_lufs, 0.1);
+  for (const auto& m : res.masters) EXPECT_NEAR(oracle(m.preview).integrated, res.preview_lufs, 0.25);
+  // Nothing left behind but the deliverables.
+  for (const auto& e : fs::directory_iterator(dir / "out")) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+}
+
+TEST(MasterFile, CorpusMixesLandWithinTolerance) {
+  const auto corpus = testkit::corpus_dir();
+  if (!corpus) GTEST_SKIP() << "corpus not found (../shared/corpus or $MIXDOWN_CORPUS)";
+  if (sanitized()) GTEST_SKIP() << "real songs are slow under ASan; the Release run covers them";
+  // A few targets per song keep this fast; the e2e test runs every target.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> plan = {
+      {"CapDan-ReggaeTry", {"streaming", "cd"}}, {"Skiessi-C64", {"atsc", "vinyl"}}};
+  for (const auto& [song, names] : plan) {
+    const auto mix = *corpus / song / "mix.flac";
+    if (!fs::exists(mix)) continue;
+    testkit::TempDir dir;
+    io::MasterRequest req;
+    for (const auto& n : names) req.targets.push_back(*master::find_target(n));
+    req.previews = false;
+    const auto res = io::master_file(mix, dir / "out", req);
+    for (const auto& m : res.masters) expect_landed(m.file, m.target, m.target.integrated_lufs);
+  }
+}
+
+TEST(MasterFile, HotMixIsLandedByGainAndFlagged) {
+  testkit::TempDir dir;
+  const auto in = dir / "hot.wav";
+  // Squashed already: dense noise near full scale (about -6 LUFS).
+  auto b = testkit::noise(-5.0, 6.0, 44100, 2, 3);
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] = static_cast<float>(std::tanh(2.0 * b.channel(c)[i]) * 0.89);
+  write_file(in, b.view(), {44100, 2, SampleFormat::wav24});
+  io::MasterRequest req;
+  req.targets = {*master::find_target("streaming")};
+  req.previews = false;
+  const auto res = io::master_file(in, dir / "out", req);
+  EXPECT_GT(res.analysis.integrated_lufs, -8.0);
+  ASSERT_FALSE(res.problems.empty());
+  EXPECT_EQ(res.problems[0].code, "too_loud_to_master");
+  expect_landed(res.masters[0].file, req.targets[0], -14.0);
+}
+
+TEST(MasterFile, BadInputs) {
+  testkit::TempDir dir;
+  io::MasterRequest req;
+  req.targets = {*master::find_target("streaming")};
+  req.previews = false;
+  // Silence: refused.
+  write_file(dir / "silence.wav", AudioBuffer(2, 48000 * 3).view(), {48000, 2, SampleFormat::wav24});
+  try {
+    io::master_file(dir / "silence.wav", dir / "o1", req);
+    FAIL() << "silence was mastered";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::rejected);
+    EXPECT_NE(std::string(e.what()).find("nothing to master"), std::string::npos);
+  }
+  // Mono: mastered as mono. A 3-second file works.
+  write_file(dir / "mono.wav", programme(44100, 3.0, -20.0, 4, 1).view(), {44100, 1, SampleFormat::wav24});
+  auto res = io::master_file(dir / "mono.wav", dir / "o2", req);
+  EXPECT_EQ(io::probe(res.masters[0].file).channels, 1);
+  EXPECT_NE(res.layout.find("mastered as mono"), std::string::npos);
+  expect_landed(res.masters[0].file, req.targets[0], -14.0);
+  // 5.1: surround weights, six channels out.
+  write_file(dir / "surround.wav", programme(48000, 4.0, -24.0, 5, 6).view(), {48000, 6, SampleFormat::wav24});
+  res = io::master_file(dir / "surround.wav", dir / "o3", req);
+  EXPECT_EQ(io::probe(res.masters[0].file).channels, 6);
+  EXPECT_NE(res.layout.find("5.1"), std::string::npos);
+  expect_landed(res.masters[0].file, req.targets[0], -14.0);
+  // 5.1 cannot be cut to vinyl.
+  req.targets = {*master::find_target("vinyl")};
+  EXPECT_THROW(io::master_file(dir / "surround.wav", dir / "o4", req), Error);
+}
+
+TEST(MasterFile, ReferenceMovesTheTonalBalance) {
+  testkit::TempDir dir;
+  write_file(dir / "mix.wav", programme(48000, 6.0, -20.0, 8).view(), {48000, 2, SampleFormat::wav24});
+  // A darker reference: the same programme low-passed by a one-pole at 2 kHz.
+  auto ref = programme(48000, 6.0, -20.0, 9);
+  for (int c = 0; c < 2; ++c) {
+    float z = 0;
+    const float a = static_cast<float>(std::exp(-2 * M_PI * 2000.0 / 48000));
+    for (std::size_t i = 0; i < ref.num_frames(); ++i) ref.channel(c)[i] = z = (1 - a) * ref.channel(c)[i] + a * z;
+  }
+  write_file(dir / "ref.wav", ref.view(), {48000, 2, SampleFormat::wav24});
+  io::MasterRequest req;
+  req.targets = {*master::find_target("streaming")};
+  req.reference = dir / "ref.wav";
+  req.previews = false;
+  const auto res = io::master_file(dir / "mix.wav", dir / "out", req);
+  const auto& eq = res.masters[0].chain;
+  const auto at8k = master::eq_response(eq.eq, {8000.0}, 48000)[0];
+  EXPECT_LT(at8k, -3.0);  // toward the darker reference, limited to -6
+  EXPECT_GE(at8k, -6.5);
+  expect_landed(res.masters[0].file, req.targets[0], -14.0);
+}
+
+TEST(AlbumToml, ReadsOrderTitlesIsrcGapsAndRejectsMistakes) {
+  testkit::TempDir dir;
+  io::write_text_atomic(dir / "album.toml", R"(title = "Record"
+performer = "Band"
+gap_s = 1.5
+[[track]]
+file = "a.wav"
+title = "Opening"
+isrc = "US-RC1-76-07839"
+[[track]]
+file = "b.wav"
+crossfade_s = 2
+)");
+  const auto a = io::load_album(dir / "album.toml");
+  ASSERT_EQ(a.tracks.size(), 2u);
+  EXPECT_EQ(a.title, "Record");
+  EXPECT_EQ(a.gap_s, 1.5);
+  EXPECT_EQ(a.tracks[0].title, "Opening");
+  EXPECT_EQ(a.tracks[0].isrc, "USRC17607839");
+  EXPECT_EQ(a.tracks[0].file, dir.path() / "a.wav");
+  EXPECT_EQ(a.tracks[1].title, "b");
+  EXPECT_EQ(a.tracks[1].crossfade_s, 2.0);
+
+  io::write_text_atomic(dir / "bad.toml", "[[track]]\nfile = \"a.wav\"\n\n[[track]]\nfile = \"b.wav\"\nspeed = 2\n");
+  try {
+    io::load_album(dir / "bad.toml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::rejected);
+    EXPECT_NE(std::string(e.what()).find("bad.toml:6"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("speed"), std::string::npos);
+  }
+  io::write_text_atomic(dir / "isrc.toml", "[[track]]\nfile = \"a.wav\"\nisrc = \"nope\"\n");
+  EXPECT_THROW(io::load_album(dir / "isrc.toml"), Error);
+}
+
+TEST(Album, KeepsTheRelationAndWritesAFrameAccurateCueSheet) {
+  testkit::TempDir dir;
+  // Three tracks at -20, -26 and -23 LUFS-ish, at 48 kHz (the cd target resamples to 44.1).
+  const double levels[] = {-20.0, -26.0, -23.0};
+  master::AlbumSpec album;
+  album.title = "Test";
+  for (int i = 0; i < 3; ++i) {
+    const auto f = dir / ("t" + std::to_string(i) + ".wav");
+    write_file(f, programme(48000, 5.0 + i, levels[i], 20 + i).view(), {48000, 2, SampleFormat::wav24});
+    master::AlbumTrack t;
+    t.file = f;
+    t.title = "Track " + std::to_string(i + 1);
+    album.tracks.push_back(t);
+  }
+  album.tracks[2].gap_s = 1.0;
+  const auto cd = *master::find_target("cd");
+  const auto res = io::master_album(album, dir / "out", cd);
+  ASSERT_EQ(res.tracks.size(), 3u);
+  // The loudest track at the target, the others at their input distance from it.
+  std::vector<double> out_lufs;
+  for (const auto& t : res.tracks) out_lufs.push_back(oracle(t.master.file).integrated);
+  const double loud_in = std::max({res.tracks[0].input_lufs, res.tracks[1].input_lufs, res.tracks[2].input_lufs});
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(out_lufs[i] - cd.integrated_lufs, res.tracks[i].input_lufs - loud_in, 0.3) << i;
+    EXPECT_LE(oracle(res.tracks[i].master.file).true_peak_db, cd.ceiling_dbtp);
+  }
+  // The album file: 44.1 kHz 16-bit, every track starting on a CD frame, the cue sheet saying where.
+  const auto info = io::probe(res.album_file);
+  EXPECT_EQ(info.sample_rate, 44100);
+  EXPECT_EQ(info.bit_depth, 16);
+  EXPECT_EQ(info.frames % master::kSamplesPerCdFrame, 0);
+  ASSERT_TRUE(res.cue);
+  const auto& ct = res.cue->tracks;
+  ASSERT_EQ(ct.size(), 3u);
+  EXPECT_EQ(ct[0].start_frame, 0);
+  // Track 1 is 5 s = 375 frames; then 2 s gap (150); track 2 is 6 s = 450; then 1 s gap (75).
+  EXPECT_EQ(ct[1].start_frame, 375 + 150);
+  EXPECT_EQ(ct[2].start_frame, 375 + 150 + 450 + 75);
+  EXPECT_EQ(info.frames, (ct[2].start_frame + ct[2].length_frames) * master::kSamplesPerCdFrame);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(res.tracks[i].start_s, ct[i].start_frame / 75.0, 1e-9);
+  std::ifstream cue(res.cue_file);
+  std::string text((std::istreambuf_iterator<char>(cue)), {});
+  EXPECT_NE(text.find("INDEX 01 00:07:00"), std::string::npos) << text;  // 525 frames
+  EXPECT_NE(text.find("INDEX 00 00:05:00"), std::string::npos) << text;
+  EXPECT_NE(text.find("INDEX 01 00:14:00"), std::string::npos) << text;  // 1050 frames
+  EXPECT_LE(oracle(res.album_file).true_peak_db, cd.ceiling_dbtp);
+}
+
+TEST(Album, RedBookRefusalsComeBeforeAnyWork) {
+  testkit::TempDir dir;
+  write_file(dir / "long.wav", programme(44100, 6.0, -20, 1).view(), {44100, 2, SampleFormat::wav24});
+  write_file(dir / "blip.wav", programme(44100, 3.0, -20, 2).view(), {44100, 2, SampleFormat::wav24});
+  master::AlbumSpec album;
+  album.tracks = {{dir / "long.wav", "Long", "", "", {}, {}}, {dir / "blip.wav", "Blip", "", "", {}, {}}};
+  try {
+    io::master_album(album, dir / "out", *master::find_target("cd"));
+    FAIL() << "a 3-second CD track was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::rejected);
+    EXPECT_NE(std::string(e.what()).find("at least 4 seconds"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "out" / "album.wav"));
+  // The same album is fine for streaming (no Red Book there), with a crossfade.
+  album.tracks[1].crossfade_s = 1.0;
+  const auto res = io::master_album(album, dir / "out2", *master::find_target("streaming"));
+  EXPECT_TRUE(fs::exists(res.album_file));
+  EXPECT_FALSE(res.cue);
+  const auto info = io::probe(res.album_file);
+  EXPECT_NEAR(info.duration_s(), 6.0 + 3.0 - 1.0, 0.01);
+  EXPECT_LE(oracle(res.album_file).true_peak_db, -1.0);
+}

@@ -1,0 +1,288 @@
+// Decisions, arithmetic and small processors of the master layer (the file renderer is tested
+// in io/master_io_test.cpp, the command in tests/e2e/master_test.cpp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../../tests/support/testing.hpp"
+#include "core/units.hpp"
+#include "master/album.hpp"
+#include "master/chain.hpp"
+#include "master/cue.hpp"
+#include "master/decide.hpp"
+#include "master/input_analysis.hpp"
+#include "master/landing.hpp"
+#include "master/qc.hpp"
+#include "master/target.hpp"
+
+using namespace mixdown;
+using namespace mixdown::master;
+namespace testkit = mixdown::testkit;
+
+TEST(Targets, TableFollowsTheInterface) {
+  struct Row { const char* name; double lufs, ceiling; int bits, rate; };
+  const Row rows[] = {{"streaming", -14, -1, 24, 0}, {"apple", -16, -1, 24, 0}, {"cd", -12, -0.3, 16, 44100},
+                      {"vinyl", -14, -1, 24, 0},     {"broadcast", -23, -1, 24, 48000},
+                      {"atsc", -24, -2, 24, 48000},  {"podcast", -16, -1, 24, 0}};
+  ASSERT_EQ(all_targets().size(), std::size(rows));
+  for (const auto& r : rows) {
+    const auto t = find_target(r.name);
+    ASSERT_TRUE(t) << r.name;
+    EXPECT_EQ(t->integrated_lufs, r.lufs);
+    EXPECT_EQ(t->ceiling_dbtp, r.ceiling);
+    EXPECT_EQ(t->bit_depth, r.bits);
+    EXPECT_EQ(t->sample_rate, r.rate);
+  }
+  EXPECT_TRUE(find_target("vinyl")->vinyl);
+  EXPECT_FALSE(find_target("loud"));
+  EXPECT_EQ(delivery_rate(*find_target("cd"), 96000), 44100);
+  EXPECT_EQ(delivery_rate(*find_target("streaming"), 96000), 96000);
+}
+
+TEST(CueSheet, FrameArithmeticIs75FramesPerSecond) {
+  EXPECT_EQ(kSamplesPerCdFrame, 588);
+  EXPECT_EQ(format_msf(0), "00:00:00");
+  EXPECT_EQ(format_msf(74), "00:00:74");
+  EXPECT_EQ(format_msf(75), "00:01:00");
+  EXPECT_EQ(format_msf(75 * 60), "01:00:00");
+  EXPECT_EQ(format_msf(kRedBookMaxFrames), "79:57:00");
+  EXPECT_EQ(to_msf(4499), (Msf{0, 59, 74}));
+  EXPECT_EQ(cd_frames_ceil(0), 0);
+  EXPECT_EQ(cd_frames_ceil(588), 1);
+  EXPECT_EQ(cd_frames_ceil(589), 2);
+  EXPECT_EQ(cd_frames_ceil(44100), 75);
+  EXPECT_EQ(seconds_to_cd_frames(2.0), 150);
+  EXPECT_EQ(seconds_to_cd_frames(1.0 / 150.0), 1);  // half a frame rounds up
+}
+
+TEST(CueSheet, LayoutPlacesEveryIndexOnTheRightFrame) {
+  std::vector<CueTrack> t(3);
+  t[0] = {"One", "", "USRC17607839", 150, 0, 75 * 200 + 10};  // its gap is the PREGAP, not in the file
+  t[1] = {"Two", "", "", 150, 0, 75 * 180};
+  t[2] = {"Three", "", "", 0, 0, 75 * 30};
+  const auto s = layout_cue(t, "album.wav", "Record", "Band");
+  EXPECT_EQ(s.tracks[0].start_frame, 0);
+  EXPECT_EQ(s.tracks[1].start_frame, 75 * 200 + 10 + 150);
+  EXPECT_EQ(s.tracks[2].start_frame, 75 * 200 + 10 + 150 + 75 * 180);
+  EXPECT_EQ(disc_frames(s), 150 + 75 * 200 + 10 + 150 + 75 * 180 + 75 * 30);
+  const std::string cue = write_cue(s);
+  EXPECT_NE(cue.find("FILE \"album.wav\" WAVE"), std::string::npos);
+  EXPECT_NE(cue.find("TRACK 01 AUDIO\n    TITLE \"One\"\n    ISRC USRC17607839\n    PREGAP 00:02:00\n    INDEX 01 00:00:00"), std::string::npos) << cue;
+  // Track 2: INDEX 00 where its gap starts (200 s + 10 frames), INDEX 01 two seconds later.
+  EXPECT_NE(cue.find("TRACK 02 AUDIO\n    TITLE \"Two\"\n    INDEX 00 03:20:10\n    INDEX 01 03:22:10"), std::string::npos) << cue;
+  EXPECT_NE(cue.find("TRACK 03 AUDIO\n    TITLE \"Three\"\n    INDEX 01 06:22:10"), std::string::npos) << cue;
+  EXPECT_TRUE(red_book_violations(s).empty());
+}
+
+TEST(CueSheet, RedBookRefusesTooManyTooLongAndTooShort) {
+  std::vector<CueTrack> many(100, CueTrack{"t", "", "", 0, 0, 75 * 10});
+  auto v = red_book_violations(layout_cue(many, "a.wav"));
+  ASSERT_FALSE(v.empty());
+  EXPECT_NE(v[0].find("at most 99"), std::string::npos);
+
+  std::vector<CueTrack> long_disc(2, CueTrack{"t", "", "", 0, 0, 75 * 60 * 40});  // 80:00 + pre-gap
+  v = red_book_violations(layout_cue(long_disc, "a.wav"));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].find("79:57"), std::string::npos);
+  // Exactly 79:57 including the pre-gap is allowed.
+  std::vector<CueTrack> full(1, CueTrack{"t", "", "", 0, 0, kRedBookMaxFrames - kCdPregapFrames});
+  EXPECT_TRUE(red_book_violations(layout_cue(full, "a.wav")).empty());
+  full[0].length_frames += 1;
+  EXPECT_FALSE(red_book_violations(layout_cue(full, "a.wav")).empty());
+
+  std::vector<CueTrack> short_track = {{"ok", "", "", 0, 0, 75 * 60}, {"blip", "", "", 150, 0, 299}};
+  v = red_book_violations(layout_cue(short_track, "a.wav"));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].find("track 2 (blip)"), std::string::npos);
+  EXPECT_NE(v[0].find("at least 4 seconds"), std::string::npos);
+  short_track[1].length_frames = 300;
+  EXPECT_TRUE(red_book_violations(layout_cue(short_track, "a.wav")).empty());
+}
+
+TEST(CueSheet, IsrcValidation) {
+  EXPECT_TRUE(valid_isrc("USRC17607839"));
+  EXPECT_TRUE(valid_isrc("GBAYE0601498"));
+  EXPECT_FALSE(valid_isrc("US-RC1-76-07839"));
+  EXPECT_FALSE(valid_isrc("usRC17607839"));
+  EXPECT_FALSE(valid_isrc("USRC1760783"));
+  EXPECT_FALSE(valid_isrc("USRC1760783X"));
+}
+
+TEST(Album, LoudestTrackGoesToTargetOthersKeepTheirDistance) {
+  const auto t = album_track_targets({-18.0, -12.5, -22.0}, -14.0);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_DOUBLE_EQ(t[1], -14.0);
+  EXPECT_DOUBLE_EQ(t[0], -14.0 - 5.5);
+  EXPECT_DOUBLE_EQ(t[2], -14.0 - 9.5);
+  AlbumSpec a;
+  a.gap_s = 2.0;
+  a.tracks.resize(3);
+  a.tracks[1].gap_s = 0.5;
+  a.tracks[2].crossfade_s = 3.0;
+  EXPECT_EQ(gap_before(a, 0), 0.0);
+  EXPECT_EQ(gap_before(a, 1), 0.5);
+  EXPECT_EQ(gap_before(a, 2), 0.0);
+  EXPECT_EQ(crossfade_before(a, 2), 3.0);
+  a.tracks[1].gap_s.reset();
+  EXPECT_EQ(gap_before(a, 1), 2.0);
+}
+
+TEST(Landing, SecantConvergesOnALimitedLoudnessCurve) {
+  // Loudness rises 1:1 until the limiter bites, then ever more slowly.
+  auto lufs_for = [](double g) { return g < 4 ? -20 + g : -16 + 4 * std::log1p((g - 4) / 4); };
+  std::vector<LandingTry> tries{{6.0, lufs_for(6.0)}};
+  for (int i = 0; i < 6 && std::abs(tries.back().lufs - (-14.0)) > 0.02; ++i) {
+    const double g = next_landing_gain(tries, -14.0);
+    tries.push_back({g, lufs_for(g)});
+  }
+  EXPECT_NEAR(tries.back().lufs, -14.0, 0.02);
+  EXPECT_LE(tries.size(), 6u);
+}
+
+TEST(InputAnalysis, SpectrumLevelsAndStereo) {
+  const int rate = 48000;
+  auto a = testkit::sine(1000.0, -6.0, 3.0, rate, 2);
+  const auto an = analyze_buffer(a.view(), rate);
+  ASSERT_FALSE(an.band_hz.empty());
+  // The band around 1 kHz holds the sine; bands two octaves away are far below it.
+  std::size_t k1 = 0, k4 = 0, k250 = 0;
+  for (std::size_t i = 0; i < an.band_hz.size(); ++i) {
+    if (std::abs(an.band_hz[i] - 1000) < 1) k1 = i;
+    if (std::abs(an.band_hz[i] - 4000) < 1) k4 = i;
+    if (std::abs(an.band_hz[i] - 250) < 1) k250 = i;
+  }
+  EXPECT_GT(an.band_db[k1] - an.band_db[k4], 40.0);
+  EXPECT_GT(an.band_db[k1] - an.band_db[k250], 40.0);
+  EXPECT_NEAR(an.correlation, 1.0, 1e-6);
+  EXPECT_NEAR(an.side_ratio, 0.0, 1e-6);
+  EXPECT_NEAR(an.sample_peak_dbfs, -6.0, 0.01);
+  EXPECT_FALSE(an.silent());
+  EXPECT_EQ(an.clipped_runs, 0);
+
+  // Pink-flat check: white noise gains 10*log10(2) = 3 dB of band power per octave.
+  const auto w = analyze_buffer(testkit::noise(-20, 4.0, rate, 1, 3).view(), rate);
+  double at500 = 0, at4k = 0;
+  for (std::size_t i = 0; i < w.band_hz.size(); ++i) {
+    if (std::abs(w.band_hz[i] - 500) < 5) at500 = w.band_db[i];
+    if (std::abs(w.band_hz[i] - 4000) < 5) at4k = w.band_db[i];
+  }
+  EXPECT_NEAR(at4k - at500, 9.03, 1.0);
+}
+
+TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
+  const std::vector<Target> streaming{*find_target("streaming")};
+  // A mix already at -6 LUFS with 4 dB of PLR.
+  InputAnalysis hot;
+  hot.channels = 2;
+  hot.integrated_lufs = -6.0;
+  hot.true_peak_dbtp = -2.0;
+  hot.plr_db = 4.0;
+  hot.sample_peak_dbfs = -2.0;
+  auto p = qc_input(hot, streaming);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].code, "too_loud_to_master");
+  EXPECT_NE(p[0].message.find("cannot get quieter without sounding squashed"), std::string::npos);
+  EXPECT_TRUE(has_errors(p));
+
+  // An inverted channel cancels in mono; a run of full-scale samples is clipping; DC.
+  auto b = testkit::noise(-20, 2.0, 48000, 2, 5);
+  for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(1)[i] = -b.channel(0)[i] + 0.002f;
+  for (std::size_t i = 1000; i < 1010; ++i) b.channel(0)[i] = 1.0f;
+  const auto an = analyze_buffer(b.view(), 48000);
+  p = qc_input(an, streaming);
+  auto has = [&](const char* code) {
+    return std::any_of(p.begin(), p.end(), [&](const Problem& x) { return x.code == code; });
+  };
+  EXPECT_TRUE(has("mono_cancellation"));
+  EXPECT_TRUE(has("clipping"));
+  EXPECT_TRUE(has("dc_offset"));
+  EXPECT_FALSE(has("too_loud_to_master"));
+}
+
+TEST(Decide, EqFitFollowsASmoothCurve) {
+  std::vector<double> hz = fractional_octave_centres(6);
+  std::vector<double> want(hz.size());
+  for (std::size_t i = 0; i < hz.size(); ++i) want[i] = 2.5 * std::tanh(std::log2(hz[i] / 1500.0));  // a tilt
+  const auto eq = fit_eq(hz, want, 6.0, 48000);
+  const auto got = eq_response(eq, hz, 48000);
+  double worst = 0;
+  for (std::size_t i = 0; i < hz.size(); ++i)
+    if (hz[i] >= 40 && hz[i] <= 12000) worst = std::max(worst, std::abs(got[i] - want[i]));
+  EXPECT_LT(worst, 1.0);
+  for (const auto& b : eq.bands) EXPECT_LE(std::abs(b.gain_db), 6.0);
+}
+
+TEST(Decide, ReferenceMatchingMovesTowardTheReferenceScaledByAmount) {
+  const int rate = 48000;
+  const auto mix = testkit::noise(-20, 4.0, rate, 2, 1);
+  const auto in = analyze_buffer(mix.view(), rate);
+  const auto streaming = *find_target("streaming");
+  // The same material as reference: nothing to do.
+  auto same = decide(in, streaming, &in, 1.0);
+  EXPECT_TRUE(same.eq.bands.empty());
+  EXPECT_EQ(same.side_gain_db, 0.0);
+  // A darker reference (treble shelved down 8 dB): the EQ cuts the treble, at most 6 dB.
+  InputAnalysis dark = in;
+  for (std::size_t i = 0; i < dark.band_hz.size(); ++i)
+    if (dark.band_hz[i] > 3000) dark.band_db[i] -= 8.0;
+  const auto full = decide(in, streaming, &dark, 1.0);
+  const auto half = decide(in, streaming, &dark, 0.5);
+  const auto none = decide(in, streaming, &dark, 0.0);
+  auto at = [&](const MasterChain& c, double f) {
+    return eq_response(c.eq, {f}, rate)[0];
+  };
+  EXPECT_LT(at(full, 10000), -4.0);
+  EXPECT_GE(at(full, 10000), -6.5);
+  EXPECT_NEAR(at(half, 10000), at(full, 10000) / 2, 1.0);
+  EXPECT_TRUE(none.eq.bands.empty());
+  EXPECT_NEAR(at(full, 200), 0.0, 1.0);
+}
+
+TEST(Decide, VinylLowEndAndCompressionOnlyWhenNeeded) {
+  InputAnalysis in = analyze_buffer(testkit::noise(-20, 3.0, 48000, 2, 2).view(), 48000);
+  auto v = decide(in, *find_target("vinyl"), nullptr, 1.0);
+  EXPECT_EQ(v.mono_below_hz, 150.0);
+  EXPECT_TRUE(v.subsonic.enabled);
+  EXPECT_EQ(v.subsonic.freq_hz, 25.0);
+  in.low_correlation = 0.8;  // bass in phase: no reason to touch it outside vinyl
+  auto s = decide(in, *find_target("streaming"), nullptr, 1.0);
+  EXPECT_EQ(s.mono_below_hz, 0.0);
+  in.low_correlation = -0.4;  // bass out of phase: made mono and said why
+  EXPECT_GT(decide(in, *find_target("streaming"), nullptr, 1.0).mono_below_hz, 0.0);
+  in.low_correlation = 0.8;
+  EXPECT_LE(s.limiter.ceiling_dbtp, -1.0);
+  // Noise has a small PLR: no compression. A very peaky mix gets gentle compression.
+  EXPECT_FALSE(s.compressor.enabled);
+  in.plr_db = 24.0;
+  in.short_term_max_lufs = -18.0;
+  auto c = decide(in, *find_target("cd"), nullptr, 1.0);
+  EXPECT_TRUE(c.compressor.enabled);
+  EXPECT_LE(c.compressor.ratio, 2.0);
+  bool explained = false;
+  for (const auto& d : c.decisions) explained |= d.what == "compressor" && d.reason.find("gentle") != std::string::npos;
+  EXPECT_TRUE(explained);
+}
+
+TEST(Chain, VinylChainMakesTheBassMonoAndKeepsTheRest) {
+  const int rate = 48000;
+  // 60 Hz only on the side (L = -R) and 1 kHz only on the side: the first must go, the second stay.
+  auto side_tone = [&](double hz) {
+    auto b = testkit::sine(hz, -12.0, 2.0, rate, 2);
+    for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(1)[i] = -b.channel(0)[i];
+    return b;
+  };
+  MasterChain ch;
+  ch.mono_below_hz = 150.0;
+  ch.subsonic = {true, 25.0, 4};
+  for (double hz : {60.0, 1000.0}) {
+    auto b = side_tone(hz);
+    MasterChainProcessor p(ch);
+    p.prepare({double(rate), 2, 512});
+    for (std::size_t s = 0; s < b.num_frames(); s += 512) p.process(b.view().sub(s, std::min<std::size_t>(512, b.num_frames() - s)));
+    double side = 0;
+    for (std::size_t i = rate; i < b.num_frames(); ++i) side = std::max(side, double(std::abs(b.channel(0)[i] - b.channel(1)[i])) / 2);
+    const double db = gain_to_db(side) - (-12.0);
+    if (hz < 100) EXPECT_LT(db, -20.0);
+    else EXPECT_NEAR(db, 0.0, 0.5);
+  }
+}
