@@ -157,14 +157,44 @@ LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions o
   if (options_.mono_sum) kout_.resize(2);
 }
 
+namespace {
+
+// One sample through both K-weighting stages (transposed direct form II). Double precision:
+// the 38 Hz high pass has poles within 0.5 % of the unit circle, where single precision would
+// add noise to the energy.
+struct KStep {
+  double b0, b1, b2, a1, a2, g, p1, p2;
+  explicit KStep(const KWeighting& k)
+      : b0(k.shelf.b0), b1(k.shelf.b1), b2(k.shelf.b2), a1(k.shelf.a1), a2(k.shelf.a2),
+        g(k.highpass.b0), p1(k.highpass.a1), p2(k.highpass.a2) {}
+  template <class S>
+  inline double operator()(S& s, double x) const noexcept {
+    const double t = b0 * x + s.z1;
+    s.z1 = b1 * x - a1 * t + s.z2;
+    s.z2 = b2 * x - a2 * t;
+    const double tg = g * t;  // high-pass numerator g * (1, -2, 1)
+    const double u = tg + s.w1;
+    s.w1 = -2.0 * tg - p1 * u + s.w2;
+    s.w2 = tg - p2 * u;
+    return u;
+  }
+};
+
+template <class S>
+void flush_denormals(S& s) noexcept {
+  if (std::fabs(s.z1) < kDenormalFloor) s.z1 = 0;
+  if (std::fabs(s.z2) < kDenormalFloor) s.z2 = 0;
+  if (std::fabs(s.w1) < kDenormalFloor) s.w1 = 0;
+  if (std::fabs(s.w2) < kDenormalFloor) s.w2 = 0;
+}
+
+}  // namespace
+
 // K-weights channel c over the block and sums the squares per tick segment into seg_sums_[c].
-// Both stages run in double precision: the 38 Hz high pass has poles within 0.5 % of the unit
-// circle, where single precision would add audible-level noise to the energy.
 void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n, std::size_t) {
   const auto ci = static_cast<std::size_t>(c);
   FilterState s = state_[ci];
-  const BiquadCoefficients& h = k_.shelf;
-  const double g = k_.highpass.b0, p1 = k_.highpass.a1, p2 = k_.highpass.a2;
+  const KStep step(k_);
   float* out = options_.mono_sum ? kout_[ci].data() : nullptr;
   double peak = sample_peak_[ci];
   std::size_t begin = 0;
@@ -173,23 +203,13 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n, std::si
     double acc = 0.0;
     float seg_peak = 0.0f;
     for (std::size_t i = begin; i < end; ++i) {
-      const double xi = x[i];
-      const double t = h.b0 * xi + s.z1;
-      s.z1 = h.b1 * xi - h.a1 * t + s.z2;
-      s.z2 = h.b2 * xi - h.a2 * t;
-      const double tg = g * t;  // numerator g * (1, -2, 1)
-      const double u = tg + s.w1;
-      s.w1 = -2.0 * tg - p1 * u + s.w2;
-      s.w2 = tg - p2 * u;
+      const double u = step(s, x[i]);
       acc += u * u;
       if (out) out[i] = static_cast<float>(u);
       const float a = std::fabs(x[i]);
       seg_peak = a > seg_peak ? a : seg_peak;
     }
-    if (std::fabs(s.z1) < kDenormalFloor) s.z1 = 0;
-    if (std::fabs(s.z2) < kDenormalFloor) s.z2 = 0;
-    if (std::fabs(s.w1) < kDenormalFloor) s.w1 = 0;
-    if (std::fabs(s.w2) < kDenormalFloor) s.w2 = 0;
+    flush_denormals(s);
     seg_sums_[ci][seg] = acc;
     peak = std::max(peak, static_cast<double>(seg_peak));
     begin = end;
@@ -197,6 +217,61 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n, std::si
   state_[ci] = s;
   sample_peak_[ci] = peak;
   if (options_.true_peak) true_peak_.add_channel(c, x, n);
+}
+
+// Channels c and c+1 in one loop: each recursion is bound by its own latency, so two
+// independent chains in flight cost little more than one.
+void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::size_t n) {
+  const auto ca = static_cast<std::size_t>(c), cb = ca + 1;
+  FilterState sa = state_[ca], sb = state_[cb];
+  const KStep step(k_);
+  float* oa = options_.mono_sum ? kout_[ca].data() : nullptr;
+  float* ob = options_.mono_sum ? kout_[cb].data() : nullptr;
+  double peak_a = sample_peak_[ca], peak_b = sample_peak_[cb];
+  std::size_t begin = 0;
+  for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
+    const std::size_t end = seg_ends_[seg];
+    double acc_a = 0.0, acc_b = 0.0;
+    float pa = 0.0f, pb = 0.0f;
+    if (oa) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const double ua = step(sa, xa[i]);
+        const double ub = step(sb, xb[i]);
+        acc_a += ua * ua;
+        acc_b += ub * ub;
+        oa[i] = static_cast<float>(ua);
+        ob[i] = static_cast<float>(ub);
+        const float a = std::fabs(xa[i]), b = std::fabs(xb[i]);
+        pa = a > pa ? a : pa;
+        pb = b > pb ? b : pb;
+      }
+    } else {
+      for (std::size_t i = begin; i < end; ++i) {
+        const double ua = step(sa, xa[i]);
+        const double ub = step(sb, xb[i]);
+        acc_a += ua * ua;
+        acc_b += ub * ub;
+        const float a = std::fabs(xa[i]), b = std::fabs(xb[i]);
+        pa = a > pa ? a : pa;
+        pb = b > pb ? b : pb;
+      }
+    }
+    flush_denormals(sa);
+    flush_denormals(sb);
+    seg_sums_[ca][seg] = acc_a;
+    seg_sums_[cb][seg] = acc_b;
+    peak_a = std::max(peak_a, static_cast<double>(pa));
+    peak_b = std::max(peak_b, static_cast<double>(pb));
+    begin = end;
+  }
+  state_[ca] = sa;
+  state_[cb] = sb;
+  sample_peak_[ca] = peak_a;
+  sample_peak_[cb] = peak_b;
+  if (options_.true_peak) {
+    true_peak_.add_channel(c, xa, n);
+    true_peak_.add_channel(c + 1, xb, n);
+  }
 }
 
 void LoudnessMeter::add(const ConstAudioView& view) {
@@ -248,7 +323,10 @@ void LoudnessMeter::add(const ConstAudioView& view) {
       filter_channel(static_cast<int>(c), ptrs[c], n, 0);
     });
   } else {
-    for (int c = 0; c < channels_; ++c) filter_channel(c, ptrs[static_cast<std::size_t>(c)], n, 0);
+    int c = 0;
+    for (; c + 1 < channels_; c += 2)
+      filter_pair(c, ptrs[static_cast<std::size_t>(c)], ptrs[static_cast<std::size_t>(c) + 1], n);
+    if (c < channels_) filter_channel(c, ptrs[static_cast<std::size_t>(c)], n, 0);
   }
 
   std::size_t begin = 0;
@@ -262,8 +340,15 @@ void LoudnessMeter::add(const ConstAudioView& view) {
       // (kL + kR)^2 / 2: the mono fold-down (L+R)/2 played on both speakers.
       const float* a = kout_[0].data();
       const float* b = kout_[1].data();
+      // Eight float lanes over one tick (<= 10 ms), then double: vectorizes, and a tick is too
+      // short for single-precision sums to matter.
+      float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::size_t i = begin;
+      for (; i + 8 <= end; i += 8)
+        for (std::size_t j = 0; j < 8; ++j) lanes[j] += a[i + j] * b[i + j];
       double cross = 0.0;
-      for (std::size_t i = begin; i < end; ++i) cross += static_cast<double>(a[i] * b[i]);
+      for (; i < end; ++i) cross += static_cast<double>(a[i] * b[i]);
+      for (float l : lanes) cross += l;
       mono = 0.5 * (seg_sums_[0][seg] + seg_sums_[1][seg]) + cross;
     }
     open_sum_ += sum;
@@ -279,13 +364,16 @@ void LoudnessMeter::add(const ConstAudioView& view) {
 }
 
 double LoudnessMeter::window_mean(const Ring& r, std::int64_t ticks_done, int width) {
+  // The last `width` ticks, newest first, as (at most) two contiguous runs of the ring. Summed
+  // afresh every tick rather than kept as a running sum, which would drift.
   const auto size = static_cast<std::int64_t>(r.sum.size());
+  std::int64_t idx = (ticks_done - 1) % size;
   double sum = 0.0;
   std::int64_t len = 0;
   for (int i = 0; i < width; ++i) {
-    const auto idx = static_cast<std::size_t>((ticks_done - 1 - i) % size);
-    sum += r.sum[idx];
-    len += r.len[idx];
+    sum += r.sum[static_cast<std::size_t>(idx)];
+    len += r.len[static_cast<std::size_t>(idx)];
+    idx = idx == 0 ? size - 1 : idx - 1;
   }
   return len > 0 ? sum / static_cast<double>(len) : 0.0;
 }

@@ -75,7 +75,9 @@ struct SpectrumAccumulator::Impl {
       for (std::size_t i = 0; i < n; ++i) dst[i] = x[i] * window[i];
       fftwf_execute_dft_r2c(plan, dst, out[static_cast<std::size_t>(c)].get());
     }
-    for (int c = 0; c < channels; ++c) {
+    // Stereo with both channels included: the total is p0 + p1, summed at the end.
+    const bool pair_only = channels == 2 && n_included == 2;
+    for (int c = 0; c < channels && !pair_only; ++c) {
       if (!included[static_cast<std::size_t>(c)]) continue;
       const fftwf_complex* X = out[static_cast<std::size_t>(c)].get();
       for (std::size_t k = 0; k < bins; ++k)
@@ -91,6 +93,10 @@ struct SpectrumAccumulator::Impl {
       }
     }
     ++frames;
+  }
+
+  double total(std::size_t k) const {
+    return (channels == 2 && n_included == 2) ? p0[k] + p1[k] : power_sum[k];
   }
 
   // One-sided scale of bin k so that the bins of a frame sum to its mean square.
@@ -191,7 +197,7 @@ std::vector<double> SpectrumAccumulator::power() const {
   std::vector<double> p(s.bins, 0.0);
   if (s.frames == 0 || s.n_included == 0) return p;
   const double norm = 1.0 / (static_cast<double>(s.frames) * s.n_included);
-  for (std::size_t k = 0; k < s.bins; ++k) p[k] = s.power_sum[k] * s.scale(k) * norm;
+  for (std::size_t k = 0; k < s.bins; ++k) p[k] = s.total(k) * s.scale(k) * norm;
   return p;
 }
 
@@ -199,7 +205,7 @@ double SpectrumAccumulator::band_power(double lo, double hi) const {
   const Impl& s = *impl_;
   if (s.frames == 0 || s.n_included == 0) return 0.0;
   const double norm = 1.0 / (static_cast<double>(s.frames) * s.n_included);
-  return s.integrate(lo, hi, [&](std::size_t k) { return s.power_sum[k]; }) * norm;
+  return s.integrate(lo, hi, [&](std::size_t k) { return s.total(k); }) * norm;
 }
 
 std::vector<double> SpectrumAccumulator::third_octave_db() const {
@@ -229,8 +235,8 @@ double SpectrumAccumulator::centroid_hz() const {
   for (std::size_t k = 1; k < s.bins; ++k) {
     const double f = static_cast<double>(k) * df;
     if (f < 20.0 || f > 20000.0) continue;
-    num += f * s.power_sum[k];
-    den += s.power_sum[k];
+    num += f * s.total(k);
+    den += s.total(k);
   }
   return den > 0 ? num / den : 0.0;
 }

@@ -24,6 +24,15 @@ constexpr std::array<std::array<float, TruePeakMeter::kTaps>, TruePeakMeter::kPh
 }};
 
 constexpr std::size_t kChunk = 1024;
+
+// The two hot loops are compiled twice, for baseline x86-64 and for AVX2 (x86-64-v3), and the
+// loader picks one for the CPU at hand. Without -ffp-contract=fast (we build strict ISO C++)
+// no multiply-adds are fused, so both versions round identically: same bits on every CPU.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define MIXDOWN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MIXDOWN_SIMD_CLONES
+#endif
 constexpr std::size_t kHist = TruePeakMeter::kTaps - 1;
 
 // y_p[i] = sum_k h_p[k] * x[i + 11 - k]; z[i] = max_p |y_p[i]|. Straight-line taps so the loop
@@ -34,7 +43,7 @@ inline float phase(const float* x, const std::array<float, TruePeakMeter::kTaps>
   return acc;
 }
 
-void interpolate_abs(const float* ext, float* z, std::size_t n) noexcept {
+MIXDOWN_SIMD_CLONES void interpolate_abs(const float* ext, float* z, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     const float a = std::fabs(phase(ext + i, kCoeffs[0]));
     const float b = std::fabs(phase(ext + i, kCoeffs[1]));
@@ -47,7 +56,7 @@ void interpolate_abs(const float* ext, float* z, std::size_t n) noexcept {
 }
 
 // Max of |x| with eight independent lanes (vectorizes without relaxing IEEE semantics).
-float max_abs(const float* x, std::size_t n) noexcept {
+MIXDOWN_SIMD_CLONES float max_abs(const float* x, std::size_t n) noexcept {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8)
