@@ -59,3 +59,22 @@ TEST(Parallel, RethrowsTheFirstErrorByIndex) {
                             }),
                std::runtime_error);
 }
+
+#include "core/worker_pool.hpp"
+
+TEST(WorkerPool, RunsEveryItemOnceAcrossManyRounds) {
+  for (int threads : {1, 2, 4}) {
+    WorkerPool pool(threads);
+    std::vector<int> hits(37, 0);
+    for (int round = 0; round < 500; ++round) pool.run(hits.size(), [&](std::size_t i) { hits[i]++; });
+    for (int h : hits) EXPECT_EQ(h, 500);
+  }
+}
+
+TEST(WorkerPool, PropagatesErrorsAndStaysUsable) {
+  WorkerPool pool(3);
+  EXPECT_THROW(pool.run(8, [](std::size_t i) { if (i == 5) throw std::runtime_error("x"); }), std::runtime_error);
+  std::atomic<int> n{0};
+  pool.run(8, [&](std::size_t) { n++; });
+  EXPECT_EQ(n.load(), 8);
+}
