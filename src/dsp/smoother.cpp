@@ -24,6 +24,7 @@ void Smoother::set_time_ms(double time_ms) noexcept {
 void Smoother::set_target(double target) noexcept {
   if (target == target_) return;
   target_ = target;
+  forced_linear_ = false;
   if (mode_ == Mode::linear) {
     steps_left_ = static_cast<std::size_t>(std::lround(time_ms_ * sample_rate_ / 1000.0));
     if (steps_left_ == 0) {
@@ -34,17 +35,34 @@ void Smoother::set_target(double target) noexcept {
   }
 }
 
+void Smoother::ramp_to(double target, std::size_t frames) noexcept {
+  target_ = target;
+  if (frames == 0 || current_ == target_) {
+    current_ = target_;
+    steps_left_ = 0;
+    forced_linear_ = false;
+    return;
+  }
+  steps_left_ = frames;
+  step_ = (target_ - current_) / static_cast<double>(frames);
+  forced_linear_ = true;
+}
+
 void Smoother::snap(double value) noexcept {
   current_ = target_ = value;
   steps_left_ = 0;
+  forced_linear_ = false;
   step_ = 0.0;
 }
 
 double Smoother::next() noexcept {
   if (current_ == target_) return current_;
-  if (mode_ == Mode::linear) {
+  if (mode_ == Mode::linear || forced_linear_) {
     current_ += step_;
-    if (--steps_left_ == 0) current_ = target_;
+    if (--steps_left_ == 0) {
+      current_ = target_;
+      forced_linear_ = false;
+    }
   } else {
     current_ = target_ + coef_ * (current_ - target_);
     if (std::abs(current_ - target_) < 1e-9 * std::max(1.0, std::abs(target_))) current_ = target_;
@@ -54,10 +72,11 @@ double Smoother::next() noexcept {
 
 void Smoother::skip(std::size_t frames) noexcept {
   if (current_ == target_) return;
-  if (mode_ == Mode::linear) {
+  if (mode_ == Mode::linear || forced_linear_) {
     if (frames >= steps_left_) {
       current_ = target_;
       steps_left_ = 0;
+      forced_linear_ = false;
     } else {
       current_ += step_ * static_cast<double>(frames);
       steps_left_ -= frames;

@@ -22,6 +22,9 @@ public:
   void prepare(double sample_rate) noexcept;
   void set_time_ms(double time_ms) noexcept;
   void set_target(double target) noexcept;
+  // Linear ramp to `target` reached after exactly `frames` frames, whatever the mode and
+  // time_ms (automation: ramp to the value at the end of each block, piecewise linear).
+  void ramp_to(double target, std::size_t frames) noexcept;
   void snap(double value) noexcept;  // jump to value, no ramp
   double target() const noexcept { return target_; }
   double current() const noexcept { return current_; }
@@ -38,6 +41,7 @@ private:
   double step_ = 0.0;            // linear: per-frame increment
   std::size_t steps_left_ = 0;   // linear: frames until target
   double coef_ = 0.0;            // one-pole
+  bool forced_linear_ = false;   // a ramp_to() in progress
 };
 
 // A gain in dB, smoothed in dB (Smoother), applied to every channel: faders and automation.
@@ -49,6 +53,8 @@ public:
   void prepare(const ProcessSpec& spec);
   void reset() noexcept { smoother_.snap(smoother_.target()); }
   void set_gain_db(double db) noexcept { smoother_.set_target(db); }
+  // Automation: be at `db` after exactly `frames` frames, linearly in dB.
+  void ramp_to_db(double db, std::size_t frames) noexcept { smoother_.ramp_to(db, frames); }
   void snap_gain_db(double db) noexcept { smoother_.snap(db); }
   double gain_db() const noexcept { return smoother_.current(); }
   void process(const AudioView& io) noexcept;

@@ -62,6 +62,23 @@ TEST(GainSmoother, RampsInDbAndLandsOnTheGain) {
   EXPECT_NEAR(20 * std::log10(x.channel(1)[1500]), -6.0, 1e-4);
 }
 
+TEST(GainSmoother, AutomationRampsArePiecewiseLinearInDb) {
+  GainSmoother g(20.0, Smoother::Mode::one_pole);
+  g.prepare(ProcessSpec{48000, 1, 512});
+  g.snap_gain_db(0.0);
+  AudioBuffer x(1, 1024);
+  std::fill_n(x.channel(0), 1024, 1.0f);
+  g.ramp_to_db(-10.0, 512);  // breakpoint values at block ends
+  g.process(x.view().sub(0, 512));
+  g.ramp_to_db(-4.0, 512);
+  g.process(x.view().sub(512, 512));
+  auto db = [&](std::size_t i) { return 20 * std::log10(x.channel(0)[i]); };
+  EXPECT_NEAR(db(255), -10.0 * 256 / 512, 1e-3);
+  EXPECT_NEAR(db(511), -10.0, 1e-4);
+  EXPECT_NEAR(db(767), -10.0 + 6.0 * 256 / 512, 1e-3);
+  EXPECT_NEAR(db(1023), -4.0, 1e-4);
+}
+
 TEST(GainSmoother, VeryLowDbIsSilence) {
   GainSmoother g(0.0);
   g.prepare(ProcessSpec{48000, 1, 64});
