@@ -1,0 +1,181 @@
+// `mixdown master` and `mixdown album` as users run them: the real binary ($MIXDOWN_BIN),
+// every target on every corpus mix, checked with libebur128; exit codes for bad input.
+#include <ebur128.h>
+#include <gtest/gtest.h>
+#include <sndfile.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../support/testing.hpp"
+#include "io/audio_file.hpp"
+#include "master/cue.hpp"
+#include "master/target.hpp"
+
+namespace mixdown {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string bin() {
+  const char* b = std::getenv("MIXDOWN_BIN");
+  return b ? b : "./mixdown";
+}
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// libebur128 read directly (see io/master_io_test.cpp for why not testkit's integrated value).
+struct Oracle {
+  double integrated = -INFINITY, true_peak_db = -INFINITY;
+  int rate = 0, channels = 0;
+};
+Oracle oracle(const fs::path& file) {
+  SF_INFO info{};
+  SNDFILE* f = sf_open(file.c_str(), SFM_READ, &info);
+  if (!f) throw std::runtime_error("oracle cannot open " + file.string());
+  ebur128_state* st = ebur128_init(static_cast<unsigned>(info.channels), static_cast<unsigned long>(info.samplerate),
+                                   EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+  std::vector<float> buf(8192 * static_cast<std::size_t>(info.channels));
+  sf_count_t n;
+  while ((n = sf_readf_float(f, buf.data(), 8192)) > 0) ebur128_add_frames_float(st, buf.data(), static_cast<std::size_t>(n));
+  sf_close(f);
+  Oracle o;
+  o.rate = info.samplerate;
+  o.channels = info.channels;
+  double v = 0;
+  if (ebur128_loudness_global(st, &v) == EBUR128_SUCCESS) o.integrated = v;
+  double tp = 0;
+  for (int c = 0; c < info.channels; ++c)
+    if (ebur128_true_peak(st, static_cast<unsigned>(c), &v) == EBUR128_SUCCESS) tp = std::max(tp, v);
+  o.true_peak_db = tp > 0 ? 20 * std::log10(tp) : -INFINITY;
+  ebur128_destroy(&st);
+  return o;
+}
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream f(p);
+  return nlohmann::json::parse(f);
+}
+
+class MasterCommand : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!fs::exists(bin())) GTEST_SKIP() << "no mixdown binary at " << bin() << " (set MIXDOWN_BIN)";
+  }
+  testkit::TempDir dir_;
+};
+
+TEST_F(MasterCommand, EveryCorpusMixLandsOnEveryTarget) {
+  const auto corpus = testkit::corpus_dir();
+  if (!corpus) GTEST_SKIP() << "corpus not found (../shared/corpus or $MIXDOWN_CORPUS)";
+  std::string targets;
+  for (const auto& t : master::all_targets()) targets += " --target " + t.name;
+  int songs = 0;
+  for (const auto& e : fs::directory_iterator(*corpus)) {
+    const auto mix = e.path() / "mix.flac";
+    if (!fs::exists(mix)) continue;
+    ++songs;
+    const auto out = dir_ / e.path().filename();
+    std::string err;
+    ASSERT_EQ(testkit::run_command(bin() + " master " + q(mix) + " -o " + q(out) + targets + " --quiet", nullptr, &err), 0) << err;
+    const auto report = read_json(out / "report.json");
+    ASSERT_TRUE(report["problems"].is_array());
+    ASSERT_EQ(report["masters"].size(), master::all_targets().size());
+    for (const auto& t : master::all_targets()) {
+      SCOPED_TRACE(e.path().filename().string() + " " + t.name);
+      const auto file = out / "masters" / (t.name + ".wav");
+      ASSERT_TRUE(fs::exists(file));
+      const auto m = oracle(file);
+      EXPECT_NEAR(m.integrated, t.integrated_lufs, 0.2);
+      EXPECT_LE(m.true_peak_db, t.ceiling_dbtp);
+      EXPECT_EQ(m.rate, master::delivery_rate(t, 48000));
+      EXPECT_TRUE(fs::exists(out / "previews" / (t.name + ".wav")));
+    }
+    // Previews at one loudness, named in the report.
+    const double level = report["previews"]["loudness_lufs"].get<double>();
+    EXPECT_NEAR(oracle(out / report["previews"]["input"].get<std::string>()).integrated, level, 0.1);
+    EXPECT_NEAR(oracle(out / report["previews"]["streaming"].get<std::string>()).integrated, level, 0.25);
+    // Decisions carry reasons; the lossy check reports its figure.
+    const auto& s = report["masters"][0];
+    EXPECT_EQ(s["target"], "streaming");
+    EXPECT_FALSE(s["chain"]["decisions"].empty());
+    EXPECT_TRUE(s["lossy_check"]["decoded_true_peak_dbtp"].is_number());
+    EXPECT_TRUE(s["before"]["plr_db"].is_number());
+    EXPECT_TRUE(s["after"]["range_lu"].is_number());
+  }
+  if (songs == 0) GTEST_SKIP() << "no corpus mixes";
+}
+
+TEST_F(MasterCommand, UsageErrorsAndRefusals) {
+  io::write_file(dir_ / "mix.wav", testkit::noise(-20, 4.0, 48000, 2, 1).view(), {48000, 2, io::SampleFormat::wav24});
+  io::write_file(dir_ / "silence.wav", AudioBuffer(2, 48000 * 2).view(), {48000, 2, io::SampleFormat::wav24});
+  std::string err;
+  EXPECT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "mix.wav") + " -o " + q(dir_ / "o") + " --target loudest", nullptr, &err), 2);
+  EXPECT_NE(err.find("loudest"), std::string::npos) << err;
+  EXPECT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "mix.wav") + " -o " + q(dir_ / "o") + " --amount 1.5", nullptr, &err), 2);
+  EXPECT_NE(err.find("--amount"), std::string::npos) << err;
+  EXPECT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "silence.wav") + " -o " + q(dir_ / "o"), nullptr, &err), 3);
+  EXPECT_NE(err.find("nothing to master"), std::string::npos) << err;
+  EXPECT_NE(err.find("silence.wav"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir_ / "o" / "masters" / "streaming.wav"));
+}
+
+TEST_F(MasterCommand, HotMixIsFlaggedAndStrictRefuses) {
+  auto b = testkit::noise(-5.0, 5.0, 48000, 2, 3);
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] = static_cast<float>(std::tanh(2.0 * b.channel(c)[i]) * 0.89);
+  io::write_file(dir_ / "hot.wav", b.view(), {48000, 2, io::SampleFormat::wav24});
+  std::string err;
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "hot.wav") + " -o " + q(dir_ / "o") + " -q", nullptr, &err), 0) << err;
+  const auto report = read_json(dir_ / "o" / "report.json");
+  ASSERT_FALSE(report["problems"].empty());
+  EXPECT_EQ(report["problems"][0]["code"], "too_loud_to_master");
+  EXPECT_NEAR(oracle(dir_ / "o" / "masters" / "streaming.wav").integrated, -14.0, 0.2);
+  EXPECT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "hot.wav") + " -o " + q(dir_ / "o2") + " --strict", nullptr, &err), 3);
+  EXPECT_NE(err.find("squashed"), std::string::npos) << err;
+}
+
+TEST_F(MasterCommand, AlbumFromTomlWritesTracksAlbumAndCueSheet) {
+  const double levels[] = {-18.0, -24.0};
+  for (int i = 0; i < 2; ++i)
+    io::write_file(dir_ / ("s" + std::to_string(i) + ".wav"), testkit::noise(levels[i], 5.0, 48000, 2, 10 + i).view(),
+                   {48000, 2, io::SampleFormat::wav24});
+  io::write_text_atomic(dir_ / "album.toml", R"(title = "E2E"
+[[track]]
+file = "s0.wav"
+title = "First"
+isrc = "USRC17607839"
+[[track]]
+file = "s1.wav"
+title = "Second"
+gap_s = 3
+)");
+  std::string err;
+  ASSERT_EQ(testkit::run_command(bin() + " album " + q(dir_ / "album.toml") + " -o " + q(dir_ / "o") + " --target cd -q", nullptr, &err), 0) << err;
+  EXPECT_TRUE(fs::exists(dir_ / "o" / "tracks" / "01-First.wav"));
+  EXPECT_TRUE(fs::exists(dir_ / "o" / "tracks" / "02-Second.wav"));
+  const auto a = oracle(dir_ / "o" / "album.wav");
+  EXPECT_EQ(a.rate, 44100);
+  EXPECT_LE(a.true_peak_db, -0.3);
+  std::ifstream cue(dir_ / "o" / "album.cue");
+  const std::string text((std::istreambuf_iterator<char>(cue)), {});
+  EXPECT_NE(text.find("ISRC USRC17607839"), std::string::npos) << text;
+  EXPECT_NE(text.find("INDEX 00 00:05:00"), std::string::npos) << text;  // 5 s track, then the gap
+  EXPECT_NE(text.find("INDEX 01 00:08:00"), std::string::npos) << text;
+  // The quieter track stays 6 LU under the louder one.
+  const double l0 = oracle(dir_ / "o" / "tracks" / "01-First.wav").integrated;
+  const double l1 = oracle(dir_ / "o" / "tracks" / "02-Second.wav").integrated;
+  EXPECT_NEAR(l0, -12.0, 0.2);
+  EXPECT_NEAR(l0 - l1, 6.0, 0.3);
+  const auto report = read_json(dir_ / "o" / "report.json");
+  EXPECT_EQ(report["cue"]["tracks"][1]["index01"], "00:08:00");
+
+  // A 3-second track cannot go on a CD.
+  io::write_file(dir_ / "blip.wav", testkit::noise(-20, 3.0, 44100, 2, 4).view(), {44100, 2, io::SampleFormat::wav24});
+  EXPECT_EQ(testkit::run_command(bin() + " album " + q(dir_ / "s0.wav") + " " + q(dir_ / "blip.wav") + " -o " + q(dir_ / "o2") + " --target cd", nullptr, &err), 3);
+  EXPECT_NE(err.find("at least 4 seconds"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace mixdown
