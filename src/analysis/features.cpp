@@ -543,8 +543,9 @@ struct StemFeatureAnalyzer::Impl {
         glides.push_back(12.0 * std::log2(double(pitch[tp]) / double(pitch[tg])));
     }
     f.decay_db_per_s = median(decays);
-    // 30 dB/s is a held note's natural fade; 150 dB/s and faster is a struck drum.
-    f.percussiveness = std::clamp((f.decay_db_per_s - 30.0) / 120.0, 0.0, 1.0);
+    // An exponential decay falls 8.7 dB per time constant: struck drums (tau <= 150 ms) fall
+    // 60 dB/s and faster; held and plucked notes (tau >= 0.4 s) 20 dB/s and slower.
+    f.percussiveness = std::clamp((f.decay_db_per_s - 20.0) / 40.0, 0.0, 1.0);
     f.ring_s = median(rings);
     f.pitch_glide_st = median(glides);
     f.hits_per_s = dur > 0 ? double(onsets.size()) / dur : 0.0;

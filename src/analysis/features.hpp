@@ -68,7 +68,7 @@ struct StemFeatures {
   double onset_rate_hz = 0.0;       // onsets per second of active time
   int onsets = 0;
   double decay_db_per_s = 0.0;      // median level fall just after onsets: percussiveness
-  double percussiveness = 0.0;      // 0 sustained .. 1 struck and decaying
+  double percussiveness = 0.0;      // 0 held (<= 20 dB/s) .. 1 struck (>= 60 dB/s)
   double ring_s = 0.0;              // median time for a hit to fall 20 dB (or the next hit)
   double pitch_glide_st = 0.0;      // median pitch fall over the first ~60 ms, semitones
   double hits_per_s = 0.0;          // onsets per second of the whole file

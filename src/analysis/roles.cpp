@@ -409,11 +409,13 @@ ContentRole role_from_content(const StemFeatures& f) {
       {Role::kick, perc * ramp(f.low120_share, 0.35, 0.6) * stable_pitch * (0.4 + 0.6 * glide) *
                        (1.0 - ramp(f.high5k_share, 0.1, 0.3)),
        "struck, energy below 120 Hz, the same falling pitch every hit"},
-      // Bass: low and tonal, held notes, a moving line, or notes that hold their pitch.
+      // Bass: low and tonal, held notes, a moving line, or a steady stream of notes that hold
+      // their pitch (a staccato line; sparse unpitched-glide hits are toms).
       // Most bass lines keep their fundamentals below 120 Hz much of the time.
       {Role::bass, ramp(f.low250_share, 0.5, 0.8) * ramp(f.low120_share, 0.1, 0.3) *
                        (1.0 - ramp(f.centroid_hz, 400, 900)) *
-                       std::max({sustain, 1.0 - stable_pitch, 1.0 - glide}) * tonal,
+                       std::max({sustain, 1.0 - stable_pitch,
+                                 (1.0 - glide) * ramp(f.hits_per_s, 0.6, 1.2)}) * tonal,
        "tonal, energy below 250 Hz, notes that hold their pitch or a moving line"},
       // Snare: struck, shell body (120-500 Hz) plus wire noise, little sub.
       {Role::snare, perc * noise * (1.0 - ramp(f.low120_share, 0.15, 0.35)) *
@@ -445,9 +447,11 @@ ContentRole role_from_content(const StemFeatures& f) {
   out.confidence = std::clamp(0.5 * c[0].score + 0.5 * margin, 0.05, 0.95);
   if (out.role == Role::other) out.confidence = 0.2;
   out.reason = fmt::format("{} (centroid {:.0f} Hz, {:.0f}% below 120 Hz, {:.0f}% above 5 kHz, "
-                           "decay {:.0f} dB/s, flatness {:.3f})",
+                           "decay {:.0f} dB/s, ring {:.2f} s, flatness {:.3f}, peakiness {:.2f}, {:.1f} hits/s, "
+                           "pitch {:.0f} Hz, glide {:.1f} st, pitch moves {:.0f}%)",
                            c[0].why, f.centroid_hz, 100 * f.low120_share, 100 * f.high5k_share,
-                           f.decay_db_per_s, f.flatness);
+                           f.decay_db_per_s, f.ring_s, f.flatness, f.peakiness, f.hits_per_s,
+                           f.dominant_hz, f.pitch_glide_st, 100 * f.pitch_change_rate);
   return out;
 }
 

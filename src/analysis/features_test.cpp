@@ -1,0 +1,147 @@
+#include "analysis/features.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../../tests/support/testing.hpp"
+
+using namespace mixdown;
+using namespace mixdown::analysis;
+
+namespace {
+constexpr int kRate = 48000;
+
+// Decaying noise bursts every `period_s`: a stand-in for any struck sound.
+AudioBuffer bursts(double period_s, double seconds, double decay_s, std::uint64_t seed) {
+  AudioBuffer n = testkit::noise(-10.0, seconds, kRate, 1, seed);
+  const auto period = static_cast<std::size_t>(period_s * kRate);
+  for (std::size_t i = 0; i < n.num_frames(); ++i)
+    n.channel(0)[i] *= static_cast<float>(std::exp(-double(i % period) / (decay_s * kRate)));
+  return n;
+}
+}  // namespace
+
+TEST(Features, SineHasItsLevelItsPitchAndNoFaults) {
+  auto s = testkit::sine(440.0, -6.0, 3.0, kRate, 2);
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_NEAR(f.peak_dbfs, -6.0, 0.05);
+  EXPECT_NEAR(f.rms_dbfs, -9.01, 0.1);
+  EXPECT_EQ(f.clipped_runs, 0);
+  EXPECT_FALSE(f.silent);
+  EXPECT_NEAR(f.dc[0], 0.0, 1e-3);
+  EXPECT_TRUE(f.dual_mono);  // identical channels
+  EXPECT_NEAR(f.centroid_hz, 440.0, 25.0);
+  EXPECT_LT(f.flatness, 0.01);
+  EXPECT_GT(f.peakiness, 0.8);
+  EXPECT_GT(f.active_fraction, 0.95);
+  EXPECT_LT(f.percussiveness, 0.2);
+  EXPECT_EQ(f.frames, static_cast<std::int64_t>(3 * kRate));
+}
+
+TEST(Features, WhiteNoiseIsFlatAndBright) {
+  auto n = testkit::noise(-20.0, 3.0, kRate, 2, 7);
+  const auto f = compute_features(n.view(), kRate);
+  EXPECT_GT(f.flatness, 0.4);
+  EXPECT_LT(f.peakiness, 0.2);
+  // Uniform spectrum: the share above 5 kHz is the bandwidth share (19/24).
+  EXPECT_NEAR(f.high5k_share, 19.0 / 24.0, 0.05);
+  EXPECT_NEAR(f.low120_share, 120.0 / 24000.0, 0.01);
+  EXPECT_FALSE(f.dual_mono);  // independent channels
+  EXPECT_NEAR(f.side_ratio, 0.5, 0.05);
+}
+
+TEST(Features, ClippingIsCountedAsFlattenedRuns) {
+  auto s = testkit::sine(100.0, 3.5, 1.0, kRate, 1);  // peak 1.5, clipped below
+  for (std::size_t i = 0; i < s.num_frames(); ++i)
+    s.channel(0)[i] = std::clamp(s.channel(0)[i], -1.0f, 1.0f);
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_GE(f.clipped_runs, 190);  // two flattened half-cycles per period, 100 periods
+  EXPECT_LE(f.clipped_runs, 201);
+  EXPECT_GE(f.first_clip_s, 0.0);
+  EXPECT_LT(f.first_clip_s, 0.01);
+  // The same sine turned down 3 dB is flat-topped below full scale.
+  for (std::size_t i = 0; i < s.num_frames(); ++i) s.channel(0)[i] *= 0.7f;
+  const auto g = compute_features(s.view(), kRate);
+  EXPECT_EQ(g.clipped_runs, 0);
+  EXPECT_GE(g.flat_top_runs, 100);
+}
+
+TEST(Features, CleanLowSineIsNotFlatTopped) {
+  auto s = testkit::sine(40.0, -1.0, 2.0, kRate, 1);
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_EQ(f.clipped_runs, 0);
+  EXPECT_LT(f.flat_top_runs, 3);
+}
+
+TEST(Features, SilenceAndDcAreSeen) {
+  AudioBuffer z(2, 2 * kRate);
+  EXPECT_TRUE(compute_features(z.view(), kRate).silent);
+  auto s = testkit::sine(200.0, -12.0, 2.0, kRate, 1);
+  for (std::size_t i = 0; i < s.num_frames(); ++i) s.channel(0)[i] += 0.02f;
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_NEAR(f.dc[0], 0.02, 1e-4);
+  EXPECT_FALSE(f.silent);
+}
+
+TEST(Features, HeadAndTailSilence) {
+  auto s = testkit::concat({testkit::sine(300, -80.0 - 120, 1.0, kRate, 1), testkit::sine(300, -10, 2.0, kRate, 1),
+                            testkit::sine(300, -200, 0.5, kRate, 1)});
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_NEAR(f.head_silence_s, 1.0, 0.05);
+  EXPECT_NEAR(f.tail_silence_s, 0.5, 0.05);
+  EXPECT_NEAR(f.active_fraction, 2.0 / 3.5, 0.03);
+}
+
+TEST(Features, StruckBurstsAreCountedAndPercussive) {
+  auto b = bursts(0.25, 5.0, 0.03, 3);
+  const auto f = compute_features(b.view(), kRate);
+  EXPECT_NEAR(f.onsets, 20, 2);
+  EXPECT_NEAR(f.hits_per_s, 4.0, 0.4);
+  EXPECT_GT(f.percussiveness, 0.8);
+  EXPECT_LT(f.ring_s, 0.15);
+  // A held tone is neither.
+  auto t = testkit::sine(220.0, -10.0, 5.0, kRate, 1);
+  const auto g = compute_features(t.view(), kRate);
+  EXPECT_LE(g.onsets, 1);
+  EXPECT_LT(g.percussiveness, 0.1);
+}
+
+TEST(Features, BlockSizeDoesNotChangeAnything) {
+  auto b = bursts(0.3, 3.0, 0.05, 11);
+  auto plan = make_excerpt_plan(static_cast<std::int64_t>(b.num_frames()), kRate, 4, 0.25);
+  const auto whole = compute_features(b.view(), kRate, plan);
+  StemFeatureAnalyzer a(kRate, 1, plan);
+  for (std::size_t s = 0; s < b.num_frames(); s += 333)
+    a.add(b.view().sub(s, std::min<std::size_t>(333, b.num_frames() - s)));
+  EXPECT_TRUE(a.finish() == whole);
+}
+
+TEST(Features, ExcerptPlanSpreadsWindowsOverTheSong) {
+  const auto p = make_excerpt_plan(240LL * kRate, kRate, 24, 0.5);
+  ASSERT_EQ(p.starts.size(), 24u);
+  EXPECT_EQ(p.frames, kRate / 2);
+  for (std::size_t i = 1; i < p.starts.size(); ++i) EXPECT_GT(p.starts[i], p.starts[i - 1] + p.frames);
+  EXPECT_LT(p.starts.back() + p.frames, 240LL * kRate);
+  const auto q = make_excerpt_plan(3LL * kRate, kRate, 24, 0.5);  // short: contiguous
+  ASSERT_EQ(q.starts.size(), 6u);
+  EXPECT_EQ(q.starts[1], kRate / 2);
+}
+
+TEST(Features, CorrelationFindsInvertedDelayedCopy) {
+  auto a = bursts(0.2, 4.0, 0.04, 5);
+  const std::size_t delay = 48;  // 1 ms
+  AudioBuffer b(1, a.num_frames());
+  for (std::size_t i = delay; i < a.num_frames(); ++i) b.channel(0)[i] = -0.5f * a.channel(0)[i - delay];
+  auto plan = make_excerpt_plan(static_cast<std::int64_t>(a.num_frames()), kRate);
+  const auto fa = compute_features(a.view(), kRate, plan);
+  const auto fb = compute_features(b.view(), kRate, plan);
+  const auto pc = correlate_excerpts(fa, fb);
+  ASSERT_TRUE(pc.valid);
+  EXPECT_LT(pc.r, -0.95);
+  EXPECT_NEAR(pc.lag_s * 1000.0, 1.0, 0.15);
+  // Unrelated noise is not correlated.
+  auto c = bursts(0.2, 4.0, 0.04, 99);
+  const auto fc = compute_features(c.view(), kRate, plan);
+  EXPECT_LT(std::fabs(correlate_excerpts(fa, fc).r), 0.3);
+}
