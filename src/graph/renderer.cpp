@@ -1,0 +1,594 @@
+#include "graph/renderer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "core/worker_pool.hpp"
+#include "dsp/compressor.hpp"
+#include "dsp/deesser.hpp"
+#include "dsp/delay.hpp"
+#include "dsp/dynamic_eq.hpp"
+#include "dsp/gate.hpp"
+#include "dsp/pan_width.hpp"
+#include "dsp/parametric_eq.hpp"
+#include "dsp/pass_filter.hpp"
+#include "dsp/reverb.hpp"
+#include "dsp/saturator.hpp"
+#include "dsp/smoother.hpp"
+
+namespace mixdown::graph {
+namespace {
+
+constexpr const char* kBusNames[] = {"drums", "bass", "music", "vocals"};
+constexpr int kNumBuses = 4;
+constexpr int kVocalsBus = 3;
+constexpr std::size_t kAutomationStep = 32;  // frames between automation evaluations
+
+int bus_index_of(const std::string& name) {
+  for (int b = 0; b < kNumBuses; ++b)
+    if (name == kBusNames[b]) return b;
+  return name == "fx" ? -1 : 2;  // unknown buses go to music
+}
+
+// A fixed delay for latency alignment.
+struct AlignDelay {
+  std::size_t delay = 0, pos = 0;
+  std::vector<float> ring[2];
+  void prepare(std::size_t d) {
+    delay = d;
+    pos = 0;
+    for (auto& r : ring) r.assign(d, 0.0f);
+  }
+  void reset() {
+    pos = 0;
+    for (auto& r : ring) std::fill(r.begin(), r.end(), 0.0f);
+  }
+  void process(const AudioView& io) noexcept {
+    if (delay == 0) return;
+    const std::size_t n = io.num_frames();
+    std::size_t p = pos;
+    for (int c = 0; c < 2; ++c) {
+      float* x = io.channel(c);
+      float* r = ring[c].data();
+      p = pos;
+      for (std::size_t i = 0; i < n; ++i) {
+        const float v = r[p];
+        r[p] = x[i];
+        x[i] = v;
+        if (++p == delay) p = 0;
+      }
+    }
+    pos = p;
+  }
+};
+
+// The gain curve of a feed-forward compressor: run it on ones, keyed by the signal.
+void gain_curve(dsp::Compressor& comp, const ConstAudioView& key, AudioBuffer& ones, std::size_t n) {
+  for (int c = 0; c < ones.num_channels(); ++c) std::fill_n(ones.channel(c), n, 1.0f);
+  comp.process(ones.view(n), key.sub(0, n));
+}
+
+struct StripNode {
+  const mix::Strip* s = nullptr;
+  int in_ch = 1;
+  int bus = 2;
+  bool vocal = false, lead = false;
+  int key_comp = -1, key_deq = -1;
+  float pre_gain = 1.0f;
+  dsp::PassFilter hp{dsp::PassKind::high_pass}, lp{dsp::PassKind::low_pass};
+  std::optional<dsp::Gate> gate;
+  std::optional<dsp::ParametricEq> eq;
+  std::optional<dsp::DynamicEq> deq;
+  std::optional<dsp::Compressor> comp;
+  std::optional<dsp::DeEsser> deesser;
+  std::optional<dsp::Saturator> sat;
+  std::optional<dsp::PanWidth> pan;
+  std::size_t latency = 0;
+  AlignDelay align;
+  dsp::Smoother fader{dsp::Smoother::Mode::linear, 20.0};
+  std::vector<float> gain;  // per-frame fader gain for the block
+  AudioBuffer raw, stereo, out;
+  // The stem as it sits in the mix (printed stem output).
+  std::optional<dsp::ParametricEq> print_bus_eq, print_mix_eq;
+  AudioBuffer print;
+  std::size_t auto_seg = 0;
+
+  double automation_db(double t) {
+    const auto& pts = s->automation;
+    if (pts.empty()) return 0.0;
+    if (t <= pts.front().time_s) return pts.front().gain_db;
+    if (t >= pts.back().time_s) return pts.back().gain_db;
+    if (auto_seg >= pts.size() - 1 || pts[auto_seg].time_s > t) auto_seg = 0;
+    while (auto_seg + 1 < pts.size() - 1 && pts[auto_seg + 1].time_s <= t) ++auto_seg;
+    const auto& a = pts[auto_seg];
+    const auto& b = pts[auto_seg + 1];
+    const double span = b.time_s - a.time_s;
+    const double f = span > 0 ? (t - a.time_s) / span : 1.0;
+    return a.gain_db + f * (b.gain_db - a.gain_db);
+  }
+};
+
+struct BusNode {
+  const mix::Bus* b = nullptr;
+  mix::Bus neutral;
+  std::optional<dsp::ParametricEq> eq;
+  std::optional<dsp::Compressor> comp;
+  float fader = 1.0f;
+  AudioBuffer sum, ones;
+  std::vector<float> curve;  // gain curve × fader for this block
+  bool exclude_lead = false;  // the TV version's second vocals bus
+};
+
+struct ReturnNode {
+  const mix::Return* r = nullptr;
+  int set = 0;  // 0 all strips, 1 without vocals, 2 without lead vocals
+  std::optional<dsp::Reverb> reverb;
+  std::optional<dsp::Delay> delay;
+  std::optional<dsp::ParametricEq> eq;
+  float fader = 1.0f;
+  AudioBuffer buf;
+};
+
+struct OutputNode {
+  OutputId id;
+  Sink* sink = nullptr;
+  std::optional<dsp::ParametricEq> mix_eq;
+  AudioBuffer buf;
+  int strip = -1;
+};
+
+}  // namespace
+
+struct Renderer::Impl {
+  mix::Console console;
+  RenderOptions opt;
+  std::vector<std::unique_ptr<StemSource>> sources;
+  double rate = 48000.0;
+  std::size_t block = 2048;
+  std::vector<std::unique_ptr<StripNode>> strips;
+  std::vector<std::unique_ptr<BusNode>> buses;      // 4 main + optional vocals-without-lead
+  std::vector<std::unique_ptr<ReturnNode>> returns; // sets 0..2
+  std::optional<dsp::ParametricEq> mix_eq;
+  std::optional<dsp::Compressor> mix_comp;
+  AudioBuffer mix_sum, mix_ones, fx_sum[3];
+  std::vector<float> mix_curve;
+  std::size_t latency = 0;
+  std::int64_t out_frames = 0;
+  std::int64_t nonfinite = 0;
+
+  dsp::ProcessSpec spec(int ch) const { return {rate, ch, block}; }
+
+  template <class P, class S>
+  void make(std::optional<P>& p, const S& settings, int ch) {
+    p.emplace(settings);
+    p->prepare(spec(ch));
+  }
+
+  void build(std::vector<std::unique_ptr<StemSource>> srcs) {
+    sources = std::move(srcs);
+    if (sources.size() != console.strips.size())
+      throw failed("", "internal: one source per strip expected");
+    rate = console.sample_rate;
+    block = std::max<std::size_t>(64, opt.block_frames);
+    std::map<std::string, int> index;
+    for (std::size_t i = 0; i < console.strips.size(); ++i) index[console.strips[i].name] = static_cast<int>(i);
+
+    std::int64_t longest = 0;
+    for (std::size_t i = 0; i < console.strips.size(); ++i) {
+      auto n = std::make_unique<StripNode>();
+      const auto& s = console.strips[i];
+      n->s = &s;
+      n->in_ch = std::clamp(sources[i]->channels(), 1, 2);
+      n->bus = bus_index_of(s.bus);
+      n->vocal = n->bus == kVocalsBus;
+      n->lead = n->vocal && (s.role == Role::lead_vocal || s.name == console.focus);
+      n->pre_gain = static_cast<float>(db_to_gain(s.trim_db) * (s.polarity_invert ? -1.0 : 1.0));
+      const int ch = n->in_ch;
+      n->hp.set_settings(s.high_pass);
+      n->hp.prepare(spec(ch));
+      n->lp.set_settings(s.low_pass);
+      n->lp.prepare(spec(ch));
+      if (s.gate.enabled) make(n->gate, s.gate, ch);
+      if (!s.eq.bands.empty()) make(n->eq, s.eq, ch);
+      if (s.dynamic_eq.enabled) {
+        make(n->deq, s.dynamic_eq, ch);
+        if (auto it = index.find(s.dynamic_eq.key); it != index.end()) n->key_deq = it->second;
+      }
+      if (s.compressor.enabled) {
+        make(n->comp, s.compressor, ch);
+        if (auto it = index.find(s.compressor.key); it != index.end() && it->second != static_cast<int>(i))
+          n->key_comp = it->second;
+      }
+      if (s.deesser.enabled) make(n->deesser, s.deesser, ch);
+      if (s.saturator.enabled) {
+        make(n->sat, s.saturator, ch);
+        n->latency += n->sat->latency_frames();
+      }
+      n->pan.emplace(s.pan);
+      n->pan->prepare(spec(2));
+      n->fader.prepare(rate);
+      n->fader.snap(s.mute ? 0.0 : db_to_gain(s.fader_db + (s.automation.empty() ? 0.0 : s.automation.front().gain_db)));
+      n->gain.assign(block, 1.0f);
+      n->raw.resize(ch, block);
+      n->stereo.resize(2, block);
+      n->out.resize(2, block);
+      longest = std::max(longest, sources[i]->frames());
+      strips.push_back(std::move(n));
+    }
+    for (auto& n : strips) latency = std::max(latency, n->latency);
+    for (auto& n : strips) n->align.prepare(latency - n->latency);
+
+    for (int b = 0; b < kNumBuses; ++b) buses.push_back(make_bus(kBusNames[b], false));
+    mix_eq.emplace(console.mix_bus.eq);
+    mix_eq->prepare(spec(2));
+    mix_comp.emplace(console.mix_bus.compressor);
+    mix_comp->prepare(spec(2));
+    mix_sum.resize(2, block);
+    mix_ones.resize(2, block);
+    mix_curve.assign(block, 1.0f);
+    for (auto& f : fx_sum) f.resize(2, block);
+
+    std::size_t tail = 0;
+    for (const auto& r : console.returns) {
+      auto rn = make_return(r, 0);
+      tail = std::max(tail, rn->reverb ? rn->reverb->tail_frames() : rn->delay->tail_frames());
+      returns.push_back(std::move(rn));
+    }
+    const auto max_tail = static_cast<std::size_t>(opt.max_tail_s * rate);
+    out_frames = longest + static_cast<std::int64_t>(std::min(tail, max_tail));
+  }
+
+  std::unique_ptr<BusNode> make_bus(const std::string& name, bool exclude_lead) {
+    auto bn = std::make_unique<BusNode>();
+    bn->neutral.name = name;
+    bn->b = &bn->neutral;
+    for (const auto& b : console.buses)
+      if (b.name == name) bn->b = &b;
+    if (!bn->b->eq.bands.empty()) {
+      bn->eq.emplace(bn->b->eq);
+      bn->eq->prepare(spec(2));
+    }
+    if (bn->b->compressor.enabled) {
+      bn->comp.emplace(bn->b->compressor);
+      bn->comp->prepare(spec(2));
+    }
+    bn->fader = static_cast<float>(db_to_gain(bn->b->fader_db));
+    bn->sum.resize(2, block);
+    bn->ones.resize(2, block);
+    bn->curve.assign(block, 1.0f);
+    bn->exclude_lead = exclude_lead;
+    return bn;
+  }
+
+  std::unique_ptr<ReturnNode> make_return(const mix::Return& r, int set) {
+    auto rn = std::make_unique<ReturnNode>();
+    rn->r = &r;
+    rn->set = set;
+    if (r.kind == mix::ReturnKind::reverb) {
+      rn->reverb.emplace(r.reverb);
+      rn->reverb->prepare(spec(2));
+    } else {
+      rn->delay.emplace(r.delay);
+      rn->delay->prepare(spec(2));
+    }
+    if (!r.eq.bands.empty()) {
+      rn->eq.emplace(r.eq);
+      rn->eq->prepare(spec(2));
+    }
+    rn->fader = static_cast<float>(db_to_gain(r.fader_db));
+    rn->buf.resize(2, block);
+    return rn;
+  }
+
+  void reset_all() {
+    for (auto& s : sources) s->rewind();
+    for (auto& n : strips) {
+      n->hp.reset();
+      n->lp.reset();
+      if (n->gate) n->gate->reset();
+      if (n->eq) n->eq->reset();
+      if (n->deq) n->deq->reset();
+      if (n->comp) n->comp->reset();
+      if (n->deesser) n->deesser->reset();
+      if (n->sat) n->sat->reset();
+      n->pan->reset();
+      n->align.reset();
+      n->auto_seg = 0;
+      n->fader.snap(n->s->mute ? 0.0 : db_to_gain(n->s->fader_db + n->automation_db(0.0)));
+      if (n->print_bus_eq) n->print_bus_eq->reset();
+      if (n->print_mix_eq) n->print_mix_eq->reset();
+    }
+    for (auto& b : buses) {
+      if (b->eq) b->eq->reset();
+      if (b->comp) b->comp->reset();
+    }
+    for (auto& r : returns) {
+      if (r->reverb) r->reverb->reset();
+      if (r->delay) r->delay->reset();
+      if (r->eq) r->eq->reset();
+    }
+    mix_eq->reset();
+    mix_comp->reset();
+  }
+
+  // Phase 2: one strip, one block.
+  void process_strip(std::size_t i, std::size_t n, std::int64_t frame0) {
+    StripNode& st = *strips[i];
+    const mix::Strip& s = *st.s;
+    // Work in place with the strip's own channel count, inside the stereo scratch buffer.
+    float* chans[2] = {st.stereo.channel(0), st.stereo.channel(1)};
+    const AudioView work(chans, st.in_ch, n);
+    for (int c = 0; c < st.in_ch; ++c) {
+      const float* r = st.raw.channel(c);
+      float* d = chans[c];
+      for (std::size_t k = 0; k < n; ++k) d[k] = r[k] * st.pre_gain;
+    }
+    st.hp.process(work);
+    st.lp.process(work);
+    if (st.gate) st.gate->process(work);
+    if (st.eq) st.eq->process(work);
+    if (st.deq) {
+      if (st.key_deq >= 0) st.deq->process(work, strips[static_cast<std::size_t>(st.key_deq)]->raw.view(n));
+      else st.deq->process(work);
+    }
+    if (st.comp) {
+      if (st.key_comp >= 0) st.comp->process(work, strips[static_cast<std::size_t>(st.key_comp)]->raw.view(n));
+      else st.comp->process(work);
+    }
+    if (st.deesser) st.deesser->process(work);
+    if (st.sat) st.sat->process(work);
+    // Pan / width to stereo (out-of-place through `out` as scratch, then back).
+    AudioView out = st.out.view(n);
+    st.pan->process(ConstAudioView(work), out);
+    st.align.process(out);
+    // `stereo` now keeps the pre-fader signal for pre-fader sends.
+    AudioView pre = st.stereo.view(n);
+    pre.copy_from(out);
+    // Fader and automation.
+    if (s.mute) {
+      out.clear();
+      return;
+    }
+    if (s.automation.empty()) {
+      out.apply_gain(static_cast<float>(db_to_gain(s.fader_db)));
+    } else {
+      const double base = s.fader_db;
+      for (std::size_t k = 0; k < n; k += kAutomationStep) {
+        const std::size_t m = std::min(kAutomationStep, n - k);
+        const double t = static_cast<double>(frame0 + static_cast<std::int64_t>(k) -
+                                             static_cast<std::int64_t>(latency)) / rate;
+        st.fader.set_target(db_to_gain(base + st.automation_db(std::max(0.0, t))));
+        st.fader.fill(st.gain.data() + k, m);
+      }
+      for (int c = 0; c < 2; ++c) {
+        float* x = out.channel(c);
+        for (std::size_t k = 0; k < n; ++k) x[k] *= st.gain[k];
+      }
+    }
+  }
+
+  bool strip_in_set(const StripNode& st, int set) const {
+    if (set == 1) return !st.vocal;
+    if (set == 2) return !st.lead;
+    return true;
+  }
+
+  void process_bus(BusNode& bn, int bus_index, std::size_t n) {
+    AudioView sum = bn.sum.view(n);
+    sum.clear();
+    for (auto& st : strips)
+      if (st->bus == bus_index && !(bn.exclude_lead && st->lead)) sum.add_from(st->out.view(n));
+    if (bn.eq) bn.eq->process(sum);
+    if (bn.comp) {
+      gain_curve(*bn.comp, sum, bn.ones, n);
+      const float* g = bn.ones.channel(0);
+      for (std::size_t k = 0; k < n; ++k) bn.curve[k] = g[k] * bn.fader;
+    } else {
+      std::fill_n(bn.curve.data(), n, bn.fader);
+    }
+    for (int c = 0; c < 2; ++c) {
+      float* x = sum.channel(c);
+      for (std::size_t k = 0; k < n; ++k) x[k] *= bn.curve[k];
+    }
+  }
+
+  void process_return(ReturnNode& rn, std::size_t n) {
+    AudioView in = rn.buf.view(n);
+    in.clear();
+    for (auto& st : strips) {
+      if (!strip_in_set(*st, rn.set)) continue;
+      for (const auto& send : st->s->sends) {
+        if (send.to != rn.r->name || st->s->mute) continue;
+        in.add_from(send.pre_fader ? st->stereo.view(n) : st->out.view(n),
+                    static_cast<float>(db_to_gain(send.level_db)));
+      }
+    }
+    if (rn.reverb) rn.reverb->process(in);
+    if (rn.delay) rn.delay->process(in);
+    if (rn.eq) rn.eq->process(in);
+    in.apply_gain(rn.fader);
+  }
+
+  void finish_output(OutputNode& o, std::size_t n) {
+    AudioView v = o.buf.view(n);
+    v.clear();
+    const auto add_bus = [&](int b) { v.add_from(buses[static_cast<std::size_t>(b)]->sum.view(n)); };
+    switch (o.id.kind) {
+      case OutputKind::mix: v.copy_from(mix_sum.view(n)); break;
+      case OutputKind::instrumental:
+        for (int b = 0; b < kNumBuses; ++b)
+          if (b != kVocalsBus) add_bus(b);
+        v.add_from(fx_sum[1].view(n));
+        break;
+      case OutputKind::acapella:
+        add_bus(kVocalsBus);
+        v.add_from(fx_sum[0].view(n));
+        v.add_from(fx_sum[1].view(n), -1.0f);
+        break;
+      case OutputKind::tv:
+        for (int b = 0; b < kNumBuses; ++b)
+          if (b != kVocalsBus) add_bus(b);
+        v.add_from(buses.back()->sum.view(n));  // the vocals bus without the lead
+        v.add_from(fx_sum[2].view(n));
+        break;
+      case OutputKind::bus_stem: {
+        const int b = o.id.name == "fx" ? -1 : bus_index_of(o.id.name);
+        if (b < 0) v.copy_from(fx_sum[0].view(n));
+        else add_bus(b);
+        break;
+      }
+      case OutputKind::stem: {
+        StripNode& st = *strips[static_cast<std::size_t>(o.strip)];
+        v.copy_from(st.out.view(n));
+        if (st.bus >= 0) {
+          BusNode& bn = *buses[static_cast<std::size_t>(st.bus)];
+          if (st.print_bus_eq) st.print_bus_eq->process(v);
+          for (int c = 0; c < 2; ++c) {
+            float* x = v.channel(c);
+            for (std::size_t k = 0; k < n; ++k) x[k] *= bn.curve[k];
+          }
+        }
+        break;
+      }
+    }
+    if (o.id.kind != OutputKind::mix) {
+      o.mix_eq->process(v);
+      for (int c = 0; c < 2; ++c) {
+        float* x = v.channel(c);
+        for (std::size_t k = 0; k < n; ++k) x[k] *= mix_curve[k];
+      }
+    }
+  }
+
+  RenderStats render(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                     const std::function<void(double)>& progress) {
+    // Outputs, and the extra buses/returns that versions need.
+    std::vector<std::unique_ptr<OutputNode>> outs;
+    bool need_set[3] = {true, false, false};
+    bool need_nolead_bus = false;
+    std::map<std::string, int> index;
+    for (std::size_t i = 0; i < strips.size(); ++i) index[strips[i]->s->name] = static_cast<int>(i);
+    for (const auto& [id, sink] : sinks) {
+      auto o = std::make_unique<OutputNode>();
+      o->id = id;
+      o->sink = sink;
+      o->buf.resize(2, block);
+      if (id.kind != OutputKind::mix) {
+        o->mix_eq.emplace(console.mix_bus.eq);
+        o->mix_eq->prepare(spec(2));
+      }
+      if (id.kind == OutputKind::instrumental || id.kind == OutputKind::acapella) need_set[1] = true;
+      if (id.kind == OutputKind::tv) need_set[2] = need_nolead_bus = true;
+      if (id.kind == OutputKind::stem) {
+        auto it = index.find(id.name);
+        if (it == index.end()) throw failed(id.name, "internal: no such strip to print");
+        o->strip = it->second;
+        StripNode& st = *strips[static_cast<std::size_t>(o->strip)];
+        if (st.bus >= 0 && !st.print_bus_eq) {
+          st.print_bus_eq.emplace(buses[static_cast<std::size_t>(st.bus)]->b->eq);
+          st.print_bus_eq->prepare(spec(2));
+        }
+      }
+      outs.push_back(std::move(o));
+    }
+    buses.resize(kNumBuses);
+    if (need_nolead_bus) buses.push_back(make_bus("vocals", true));
+    returns.erase(std::remove_if(returns.begin(), returns.end(), [](auto& r) { return r->set != 0; }),
+                  returns.end());
+    const std::size_t base_returns = returns.size();
+    for (int set = 1; set < 3; ++set)
+      if (need_set[set])
+        for (std::size_t r = 0; r < base_returns; ++r) returns.push_back(make_return(*returns[r]->r, set));
+    reset_all();
+
+    WorkerPool pool(opt.threads);
+    const std::int64_t total = static_cast<std::int64_t>(latency) + out_frames;
+    const float out_gain = static_cast<float>(db_to_gain(opt.output_gain_db));
+    std::int64_t delivered = 0;
+    std::vector<std::int64_t> fixed(outs.size(), 0);
+    for (std::int64_t pos = 0; pos < total; pos += static_cast<std::int64_t>(block)) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block), total - pos));
+      pool.run(strips.size(), [&](std::size_t i) { sources[i]->read(strips[i]->raw.view(n)); });
+      pool.run(strips.size(), [&](std::size_t i) { process_strip(i, n, pos); });
+      const std::size_t nb = buses.size(), nr = returns.size();
+      pool.run(nb + nr, [&](std::size_t j) {
+        if (j < nb) process_bus(*buses[j], j < kNumBuses ? static_cast<int>(j) : kVocalsBus, n);
+        else process_return(*returns[j - nb], n);
+      });
+      // fx sums per return set, printed-fx strips included.
+      for (int set = 0; set < 3; ++set) {
+        if (!need_set[set]) continue;
+        AudioView f = fx_sum[set].view(n);
+        f.clear();
+        for (auto& r : returns)
+          if (r->set == set) f.add_from(r->buf.view(n));
+        for (auto& st : strips)
+          if (st->bus < 0) f.add_from(st->out.view(n));
+      }
+      // The mix bus.
+      AudioView m = mix_sum.view(n);
+      m.clear();
+      for (int b = 0; b < kNumBuses; ++b) m.add_from(buses[static_cast<std::size_t>(b)]->sum.view(n));
+      m.add_from(fx_sum[0].view(n));
+      mix_eq->process(m);
+      if (mix_comp && console.mix_bus.compressor.enabled) {
+        gain_curve(*mix_comp, m, mix_ones, n);
+        std::copy_n(mix_ones.channel(0), n, mix_curve.data());
+      } else {
+        std::fill_n(mix_curve.data(), n, 1.0f);
+      }
+      for (std::size_t k = 0; k < n; ++k) mix_curve[k] *= out_gain;
+      for (int c = 0; c < 2; ++c) {
+        float* x = m.channel(c);
+        for (std::size_t k = 0; k < n; ++k) x[k] *= mix_curve[k];
+      }
+      // The window of this block that is output (after the latency, before the end).
+      const std::int64_t out_start = std::max<std::int64_t>(0, static_cast<std::int64_t>(latency) - pos);
+      const std::int64_t out_end = static_cast<std::int64_t>(n);
+      pool.run(outs.size(), [&](std::size_t j) {
+        OutputNode& o = *outs[j];
+        finish_output(o, n);
+        if (out_end <= out_start) return;
+        AudioView v = o.buf.view(n).sub(static_cast<std::size_t>(out_start), static_cast<std::size_t>(out_end - out_start));
+        for (int c = 0; c < 2; ++c) {
+          float* x = v.channel(c);
+          for (std::size_t k = 0; k < v.num_frames(); ++k)
+            if (!std::isfinite(x[k])) {
+              x[k] = 0.0f;
+              ++fixed[j];
+            }
+        }
+        o.sink->write(v);
+      });
+      if (out_end > out_start) delivered += out_end - out_start;
+      if (progress) progress(static_cast<double>(pos + static_cast<std::int64_t>(n)) / static_cast<double>(total));
+    }
+    RenderStats stats;
+    stats.frames = delivered;
+    stats.latency_frames = latency;
+    for (auto f : fixed) stats.nonfinite_fixed += f;
+    return stats;
+  }
+};
+
+Renderer::Renderer(const mix::Console& console, std::vector<std::unique_ptr<StemSource>> sources,
+                   const RenderOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->console = console;
+  impl_->opt = options;
+  impl_->build(std::move(sources));
+}
+Renderer::~Renderer() = default;
+
+RenderStats Renderer::render(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                             const std::function<void(double)>& progress) {
+  return impl_->render(sinks, progress);
+}
+
+std::int64_t Renderer::output_frames() const noexcept { return impl_->out_frames; }
+
+}  // namespace mixdown::graph

@@ -1,0 +1,236 @@
+#include "graph/renderer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <random>
+
+#include "core/units.hpp"
+
+using namespace mixdown;
+using namespace mixdown::graph;
+
+namespace {
+
+struct CollectSink : Sink {
+  std::vector<float> l, r;
+  void write(const ConstAudioView& v) override {
+    l.insert(l.end(), v.channel(0), v.channel(0) + v.num_frames());
+    r.insert(r.end(), v.channel(1), v.channel(1) + v.num_frames());
+  }
+};
+
+AudioBuffer noise(int ch, std::size_t n, unsigned seed, float amp = 0.25f) {
+  AudioBuffer b(ch, n);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-amp, amp);
+  for (int c = 0; c < ch; ++c)
+    for (std::size_t i = 0; i < n; ++i) b.channel(c)[i] = u(rng);
+  return b;
+}
+
+mix::Strip strip(const std::string& name, const std::string& bus, Role role = Role::other) {
+  mix::Strip s;
+  s.name = name;
+  s.bus = bus;
+  s.role = role;
+  return s;
+}
+
+struct Rendered {
+  std::map<std::string, CollectSink> out;
+  RenderStats stats;
+};
+
+Rendered render(const mix::Console& c, const std::vector<AudioBuffer>& audio, std::vector<OutputId> ids,
+                int threads = 1, std::size_t block = 512) {
+  std::vector<std::unique_ptr<StemSource>> src;
+  for (auto& a : audio) src.push_back(std::make_unique<BufferSource>(a));
+  RenderOptions opt;
+  opt.threads = threads;
+  opt.block_frames = block;
+  Renderer r(c, std::move(src), opt);
+  Rendered res;
+  std::vector<std::pair<OutputId, Sink*>> sinks;
+  for (auto& id : ids) sinks.push_back({id, &res.out[id.name.empty() ? std::to_string(int(id.kind)) : id.name]});
+  res.stats = r.render(sinks);
+  return res;
+}
+
+// A console with processing everywhere: the hard case for exact sums.
+mix::Console busy_console() {
+  mix::Console c;
+  c.sample_rate = 48000;
+  c.strips = {strip("kick", "drums", Role::kick), strip("bass", "bass", Role::bass),
+              strip("keys", "music", Role::keys), strip("vox", "vocals", Role::lead_vocal),
+              strip("bgv", "vocals", Role::backing_vocal), strip("verbprint", "fx", Role::fx)};
+  for (auto& s : c.strips) {
+    s.high_pass = {true, 40.0, 2};
+    s.eq.bands = {{true, dsp::EqType::bell, 300.0, -3.0, 1.0}, {true, dsp::EqType::high_shelf, 8000.0, 2.0, 0.7}};
+    s.compressor.enabled = true;
+    s.compressor.threshold_db = -24.0;
+    s.compressor.ratio = 3.0;
+    s.sends = {{"plate", -12.0, false}, {"delay", -18.0, true}};
+    s.pan.pan = 0.3;
+  }
+  c.strips[1].compressor.key = "kick";
+  c.strips[2].saturator = {true, dsp::SaturationMode::tape, 6.0, 1.0};  // adds latency
+  for (const char* b : {"drums", "bass", "music", "vocals"}) {
+    mix::Bus bus;
+    bus.name = b;
+    bus.eq.bands = {{true, dsp::EqType::low_shelf, 100.0, 1.5, 0.7}};
+    bus.compressor = {true, -20.0, 2.0, 6.0, 10.0, 100.0, 1.0, dsp::Detector::rms, 0.6, ""};
+    c.buses.push_back(bus);
+  }
+  mix::Return plate;
+  plate.name = "plate";
+  plate.reverb.decay_s = 1.0;
+  mix::Return delay;
+  delay.name = "delay";
+  delay.kind = mix::ReturnKind::delay;
+  delay.delay.time_ms = 50.0;
+  c.returns = {plate, delay};
+  c.mix_bus.eq.bands = {{true, dsp::EqType::bell, 2000.0, 1.0, 0.7}};
+  c.mix_bus.compressor = {true, -18.0, 2.0, 6.0, 20.0, 150.0, 0.0, dsp::Detector::rms, 1.0, ""};
+  return c;
+}
+
+std::vector<AudioBuffer> busy_audio() {
+  std::vector<AudioBuffer> a;
+  for (unsigned i = 0; i < 6; ++i) a.push_back(noise(i % 2 ? 1 : 2, 24000, 10 + i));
+  return a;
+}
+
+double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  double m = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
+  return m;
+}
+
+}  // namespace
+
+TEST(Renderer, NeutralConsoleIsIdentityForAStereoStem) {
+  mix::Console c;
+  c.strips = {strip("a", "music")};
+  auto in = noise(2, 5000, 1);
+  auto res = render(c, {in}, {{OutputKind::mix, ""}});
+  auto& m = res.out["0"];
+  ASSERT_EQ(m.l.size(), 5000u);
+  for (std::size_t i = 0; i < 5000; ++i) {
+    ASSERT_FLOAT_EQ(m.l[i], in.channel(0)[i]);
+    ASSERT_FLOAT_EQ(m.r[i], in.channel(1)[i]);
+  }
+}
+
+TEST(Renderer, MonoStemAtCentreIsMinus3dBEachSide) {
+  mix::Console c;
+  c.strips = {strip("a", "music")};
+  AudioBuffer in(1, 1000);
+  std::fill_n(in.channel(0), 1000, 0.5f);
+  auto res = render(c, {in}, {{OutputKind::mix, ""}});
+  EXPECT_NEAR(gain_to_db(res.out["0"].l[500] / 0.5), -3.0103, 0.01);
+  EXPECT_NEAR(gain_to_db(res.out["0"].r[500] / 0.5), -3.0103, 0.01);
+}
+
+TEST(Renderer, LatencyCompensationKeepsParallelStripsSampleAligned) {
+  // Strip b has a saturator (oversampling latency) at zero mix: it passes the dry signal, late.
+  // Inverted against strip a, the two must cancel only if the renderer aligned them.
+  mix::Console c;
+  c.strips = {strip("a", "music"), strip("b", "music")};
+  c.strips[1].saturator = {true, dsp::SaturationMode::tape, 0.0, 0.0};
+  c.strips[1].polarity_invert = true;
+  auto in = noise(1, 6000, 3);
+  auto res = render(c, {in, in}, {{OutputKind::mix, ""}});
+  EXPECT_GT(res.stats.latency_frames, 0u);
+  ASSERT_EQ(res.out["0"].l.size(), 6000u);
+  double peak = 0;
+  for (float v : res.out["0"].l) peak = std::max(peak, double(std::abs(v)));
+  EXPECT_LT(peak, 1e-4) << "latency " << res.stats.latency_frames;
+}
+
+TEST(Renderer, BusStemsSumToTheMixThroughBusAndMixBusCompression) {
+  auto c = busy_console();
+  auto audio = busy_audio();
+  std::vector<OutputId> ids = {{OutputKind::mix, ""}};
+  for (const char* b : {"drums", "bass", "music", "vocals", "fx"}) ids.push_back({OutputKind::bus_stem, b});
+  auto res = render(c, audio, ids);
+  auto& mixl = res.out["0"].l;
+  std::vector<float> sum(mixl.size(), 0.0f);
+  double peak = 0;
+  for (const char* b : {"drums", "bass", "music", "vocals", "fx"}) {
+    ASSERT_EQ(res.out[b].l.size(), mixl.size());
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += res.out[b].l[i];
+  }
+  for (float v : mixl) peak = std::max(peak, double(std::abs(v)));
+  EXPECT_GT(peak, 0.05);
+  EXPECT_LT(max_diff(sum, mixl), 1e-5 * std::max(1.0, peak));
+}
+
+TEST(Renderer, InstrumentalPlusAcapellaIsTheMixAndTvLacksTheLead) {
+  auto c = busy_console();
+  auto audio = busy_audio();
+  auto res = render(c, audio, {{OutputKind::mix, ""}, {OutputKind::instrumental, "inst"},
+                               {OutputKind::acapella, "acap"}, {OutputKind::tv, "tv"}});
+  auto& mixl = res.out["0"].l;
+  std::vector<float> sum(mixl.size());
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = res.out["inst"].l[i] + res.out["acap"].l[i];
+  EXPECT_LT(max_diff(sum, mixl), 1e-5);
+  // TV differs from the mix (lead removed) and from the instrumental (backing vocal kept).
+  EXPECT_GT(max_diff(res.out["tv"].l, mixl), 1e-3);
+  EXPECT_GT(max_diff(res.out["tv"].l, res.out["inst"].l), 1e-3);
+}
+
+TEST(Renderer, OutputIsBitIdenticalForAnyThreadCount) {
+  auto c = busy_console();
+  auto audio = busy_audio();
+  std::vector<OutputId> ids = {{OutputKind::mix, ""}, {OutputKind::stem, "vox"}, {OutputKind::tv, "tv"}};
+  auto a = render(c, audio, ids, 1);
+  for (int threads : {2, 4}) {
+    auto b = render(c, audio, ids, threads);
+    for (auto& [k, sink] : a.out) {
+      ASSERT_EQ(sink.l, b.out[k].l) << k << " threads " << threads;
+      ASSERT_EQ(sink.r, b.out[k].r) << k << " threads " << threads;
+    }
+  }
+}
+
+TEST(Renderer, ReverbTailIsFlushedPastTheLongestStem) {
+  mix::Console c;
+  c.strips = {strip("a", "music")};
+  c.strips[0].sends = {{"hall", 0.0, false}};
+  mix::Return hall;
+  hall.name = "hall";
+  hall.reverb.decay_s = 1.0;
+  c.returns = {hall};
+  auto in = noise(1, 4800, 5);
+  auto res = render(c, {in}, {{OutputKind::mix, ""}});
+  auto& l = res.out["0"].l;
+  ASSERT_GT(l.size(), 4800u + 24000u) << "at least half a second of tail";
+  double tail_energy = 0;
+  for (std::size_t i = 4800 + 2400; i < 4800 + 9600; ++i) tail_energy += l[i] * l[i];
+  EXPECT_GT(tail_energy, 1e-4);
+}
+
+TEST(Renderer, AutomationMovesTheFaderSmoothly) {
+  mix::Console c;
+  c.strips = {strip("a", "music")};
+  c.strips[0].automation = {{0.0, 0.0}, {0.5, 0.0}, {0.5, -12.0}, {1.0, -12.0}};
+  AudioBuffer in(2, 48000);
+  for (int ch = 0; ch < 2; ++ch) std::fill_n(in.channel(ch), 48000, 0.5f);
+  auto res = render(c, {in}, {{OutputKind::mix, ""}});
+  auto& l = res.out["0"].l;
+  EXPECT_NEAR(l[12000], 0.5f, 1e-4);
+  EXPECT_NEAR(gain_to_db(l[40000] / 0.5), -12.0, 0.05);
+  // Smoothed: no jump of more than 1 dB between adjacent samples around the step.
+  for (std::size_t i = 23900; i < 25500; ++i) EXPECT_LT(std::abs(gain_to_db(l[i + 1] / l[i])), 0.1);
+}
+
+TEST(Renderer, PrintedStemIsTheStripAsItSitsInTheMix) {
+  // With a single strip and no returns, the printed stem equals the mix.
+  auto c = busy_console();
+  c.strips.resize(1);
+  c.strips[0].sends.clear();
+  auto res = render(c, {busy_audio()[0]}, {{OutputKind::mix, ""}, {OutputKind::stem, "kick"}});
+  EXPECT_LT(max_diff(res.out["kick"].l, res.out["0"].l), 1e-6);
+}

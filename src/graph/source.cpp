@@ -1,0 +1,18 @@
+#include "graph/source.hpp"
+
+#include <algorithm>
+
+namespace mixdown::graph {
+
+void BufferSource::read(const AudioView& out) {
+  const std::size_t avail = pos_ < audio_.num_frames() ? audio_.num_frames() - pos_ : 0;
+  const std::size_t n = std::min(avail, out.num_frames());
+  for (int c = 0; c < out.num_channels(); ++c) {
+    const int src = std::min(c, audio_.num_channels() - 1);
+    std::copy_n(audio_.channel(src) + pos_, n, out.channel(c));
+    std::fill(out.channel(c) + n, out.channel(c) + out.num_frames(), 0.0f);
+  }
+  pos_ += n;
+}
+
+}  // namespace mixdown::graph

@@ -1,0 +1,43 @@
+// Where the renderer gets stem audio: a source delivers blocks at the session rate with 1 or 2
+// channels (io's file source folds 5.1 and dual-mono before this point). Reading past the end
+// yields silence, so the renderer can run every stem for the same number of frames.
+#pragma once
+
+#include <cstdint>
+
+#include "core/audio_buffer.hpp"
+
+namespace mixdown::graph {
+
+class StemSource {
+public:
+  virtual ~StemSource() = default;
+  virtual int channels() const = 0;
+  virtual std::int64_t frames() const = 0;
+  // Fills `out` (channels() channels) completely; frames past the end are zeros.
+  virtual void read(const AudioView& out) = 0;
+  virtual void rewind() = 0;
+};
+
+// A source over a buffer held in memory (tests, short previews).
+class BufferSource final : public StemSource {
+public:
+  explicit BufferSource(AudioBuffer audio) : audio_(std::move(audio)) {}
+  int channels() const override { return audio_.num_channels(); }
+  std::int64_t frames() const override { return static_cast<std::int64_t>(audio_.num_frames()); }
+  void read(const AudioView& out) override;
+  void rewind() override { pos_ = 0; }
+
+private:
+  AudioBuffer audio_;
+  std::size_t pos_ = 0;
+};
+
+// Receives rendered stereo blocks.
+class Sink {
+public:
+  virtual ~Sink() = default;
+  virtual void write(const ConstAudioView& stereo) = 0;
+};
+
+}  // namespace mixdown::graph
