@@ -1,0 +1,175 @@
+#include "analysis/stem_check.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "../../tests/support/testing.hpp"
+
+using namespace mixdown;
+using namespace mixdown::analysis;
+
+namespace {
+
+StemFormat fmt24(const std::string& name, int rate = 48000, std::int64_t frames = 480000) {
+  StemFormat s;
+  s.name = name;
+  s.sample_rate = rate;
+  s.channels = 2;
+  s.frames = frames;
+  s.bit_depth = 24;
+  s.container = "WAV";
+  s.encoding = "PCM_24";
+  return s;
+}
+
+std::vector<std::string> codes(const std::vector<Problem>& ps) {
+  std::vector<std::string> c;
+  for (const auto& p : ps) c.push_back(p.code);
+  return c;
+}
+
+bool has(const std::vector<Problem>& ps, const std::string& code, const std::string& stem = {}) {
+  return std::any_of(ps.begin(), ps.end(), [&](const Problem& p) {
+    return p.code == code && (stem.empty() || p.stem == stem);
+  });
+}
+
+void expect_plain(const std::vector<Problem>& ps) {
+  for (const auto& p : ps) {
+    EXPECT_FALSE(p.message.empty()) << p.code;
+    EXPECT_NE(p.message.find(p.stem), std::string::npos) << "message names the stem: " << p.message;
+  }
+}
+
+}  // namespace
+
+TEST(StemCheck, FormatProblems) {
+  EXPECT_TRUE(format_problems(fmt24("a.wav")).empty());
+  auto s16 = fmt24("b.wav");
+  s16.bit_depth = 16;
+  auto p = format_problems(s16);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"low_bit_depth"});
+  EXPECT_EQ(p[0].severity, Severity::warning);
+  EXPECT_NE(p[0].fix.find("24-bit"), std::string::npos);
+  auto fl = fmt24("c.wav");
+  fl.bit_depth = 32;
+  fl.is_float = true;
+  EXPECT_TRUE(format_problems(fl).empty());
+  auto ogg = fmt24("d.ogg");
+  ogg.lossy = true;
+  ogg.bit_depth = 0;
+  ogg.container = "OGG";
+  ogg.encoding = "VORBIS";
+  p = format_problems(ogg);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"lossy_format"});
+  EXPECT_FALSE(p[0].fix.empty());
+  expect_plain(p);
+}
+
+TEST(StemCheck, SessionRateIsTheMajorityAndMismatchesAreNamed) {
+  std::vector<StemFormat> s = {fmt24("a.wav"), fmt24("b.wav"), fmt24("c.wav", 44100, 441000)};
+  EXPECT_EQ(session_rate(s), 48000);
+  auto p = rate_problems(s);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].stem, "c.wav");
+  EXPECT_NE(p[0].message.find("44100"), std::string::npos);
+  EXPECT_NE(p[0].message.find("48000"), std::string::npos);
+  // A tie goes to the higher rate.
+  EXPECT_EQ(session_rate({fmt24("a.wav", 44100), fmt24("b.wav", 96000)}), 96000);
+}
+
+TEST(StemCheck, LengthMismatchSaysByHowMuch) {
+  std::vector<StemFormat> s = {fmt24("a.wav", 48000, 480000), fmt24("b.wav", 48000, 480000 - 100),
+                               fmt24("c.wav", 48000, 480000 - 48000 * 2)};
+  auto p = length_problems(s);
+  ASSERT_EQ(p.size(), 1u);  // 100 frames (2 ms) is within tolerance
+  EXPECT_EQ(p[0].stem, "c.wav");
+  EXPECT_NE(p[0].message.find("2.000 s shorter"), std::string::npos) << p[0].message;
+  // Same length at different rates is not a mismatch.
+  EXPECT_TRUE(length_problems({fmt24("a.wav", 48000, 480000), fmt24("b.wav", 44100, 441000)}).empty());
+}
+
+TEST(StemCheck, SignalProblemsFromFeatures) {
+  StemFeatures f;
+  f.silent = false;
+  f.dc = {0.0, 0.0};
+  auto s = fmt24("x.wav");
+  EXPECT_TRUE(signal_problems(s, f).empty());
+  f.clipped_runs = 12;
+  f.first_clip_s = 83.4;
+  auto p = signal_problems(s, f);
+  ASSERT_TRUE(has(p, "clipping"));
+  EXPECT_NE(p[0].message.find("1:23.4"), std::string::npos) << p[0].message;
+  ASSERT_TRUE(p[0].at_s.has_value());
+  f.clipped_runs = 0;
+  f.dc = {0.0, -0.012};
+  p = signal_problems(s, f);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"dc_offset"});
+  EXPECT_NE(p[0].message.find("right channel"), std::string::npos);
+  f.dc = {0.0, 0.0};
+  f.dual_mono = true;
+  p = signal_problems(s, f);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"dual_mono"});
+  EXPECT_NE(p[0].fix.find("folded to mono"), std::string::npos);
+  StemFeatures z;
+  z.silent = true;
+  z.peak_dbfs = -200;
+  p = signal_problems(s, z);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"silent"});
+  expect_plain(p);
+}
+
+TEST(StemCheck, RelationsFindDuplicatesAndPolarity) {
+  constexpr int rate = 48000;
+  auto a = testkit::noise(-15.0, 4.0, rate, 1, 1);
+  for (std::size_t i = 0; i < a.num_frames(); ++i)
+    a.channel(0)[i] *= static_cast<float>(std::exp(-double(i % 12000) / 2000.0));
+  AudioBuffer dup = a;
+  dup.view().apply_gain(0.5f);  // -6 dB copy
+  AudioBuffer inv(1, a.num_frames());
+  for (std::size_t i = 24; i < a.num_frames(); ++i) inv.channel(0)[i] = -0.8f * a.channel(0)[i - 24];
+  auto other = testkit::noise(-15.0, 4.0, rate, 1, 2);
+  const auto plan = make_excerpt_plan(static_cast<std::int64_t>(a.num_frames()), rate);
+  const auto fa = compute_features(a.view(), rate, plan);
+  const auto fd = compute_features(dup.view(), rate, plan);
+  const auto fi = compute_features(inv.view(), rate, plan);
+  const auto fo = compute_features(other.view(), rate, plan);
+  const auto rel = find_relations({&fa, &fd, &fi, &fo});
+  std::vector<StemFormat> formats = {fmt24("a.wav"), fmt24("a copy.wav"), fmt24("a bottom.wav"), fmt24("other.wav")};
+  const auto p = relation_problems(formats, rel);
+  EXPECT_TRUE(has(p, "duplicate", "a copy.wav"));
+  EXPECT_TRUE(has(p, "polarity", "a bottom.wav"));
+  EXPECT_FALSE(has(p, "duplicate", "a bottom.wav"));  // offset and not the same length of audio
+  EXPECT_FALSE(has(p, "duplicate", "other.wav"));
+  EXPECT_FALSE(has(p, "polarity", "other.wav"));
+  for (const auto& r : rel) {
+    if (r.kind == "duplicate") { EXPECT_NEAR(r.gain_db, -6.02, 0.3); }
+    if (r.kind == "polarity") { EXPECT_NEAR(r.lag_s * 1000.0, 0.5, 0.15); }
+  }
+  for (const auto& q : p)
+    if (q.code == "polarity") { EXPECT_NE(q.message.find("0.5 ms"), std::string::npos) << q.message; }
+  expect_plain(p);
+}
+
+TEST(StemCheck, NameProblems) {
+  ContentRole kick{Role::kick, 0.8, "struck"};
+  auto p = name_problems("Audio 07.wav", role_from_name("Audio 07.wav"), kick);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"unlabeled"});
+  EXPECT_NE(p[0].message.find("kick"), std::string::npos);
+  EXPECT_EQ(p[0].severity, Severity::info);
+  EXPECT_TRUE(name_problems("Kick.wav", role_from_name("Kick.wav"), kick).empty());
+  ContentRole hat{Role::hihat, 0.8, "bright"};
+  p = name_problems("Kick.wav", role_from_name("Kick.wav"), hat);
+  EXPECT_EQ(codes(p), std::vector<std::string>{"role_mismatch"});
+  p = name_problems("Rough Mix.wav", role_from_name("Rough Mix.wav"), std::nullopt);
+  EXPECT_EQ(codes(p), std::vector<std::string>{"not_a_stem"});
+  p = name_problems("Verb Print.wav", role_from_name("Verb Print.wav"), std::nullopt);
+  EXPECT_EQ(codes(p), std::vector<std::string>{"printed_return"});
+}
+
+TEST(StemCheck, ClockFormat) {
+  EXPECT_EQ(format_clock(83.44), "1:23.4");
+  EXPECT_EQ(format_clock(5.0), "0:05.0");
+}
