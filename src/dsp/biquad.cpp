@@ -145,44 +145,57 @@ namespace {
 
 using V2 = double __attribute__((vector_size(16)));
 
-// N sections fused in one sample loop. V is double (one channel) or V2 (a channel pair).
+// N sections fused in one sample loop, Direct Form I. V is double (one channel) or V2 (a channel
+// pair). DF-I rather than TDF-II: its recursion y(n) = t(n) - a1 y(n-1) puts one multiply and
+// one subtraction on the loop-carried path (TDF-II needs three dependent operations), which is
+// what limits a lone section; and it copes better with coefficients that change between blocks.
+// In the cascade, section k+1's input history is section k's output history.
 template <int N, class V, class Load, class Store>
-inline void run_fused(const BiquadCoeffs* c, V* s1, V* s2, std::size_t frames, Load load,
-                      Store store) noexcept {
-  V b0[N], b1[N], b2[N], a1[N], a2[N], z1[N], z2[N];
+inline void run_fused(const BiquadCoeffs* c, V& xh1, V& xh2, V* y1, V* y2, std::size_t frames,
+                      Load load, Store store) noexcept {
+  V b0[N], b1[N], b2[N], a1[N], a2[N], h1[N], h2[N];
   for (int k = 0; k < N; ++k) {
     b0[k] = V{} + c[k].b0;
     b1[k] = V{} + c[k].b1;
     b2[k] = V{} + c[k].b2;
     a1[k] = V{} + c[k].a1;
     a2[k] = V{} + c[k].a2;
-    z1[k] = s1[k];
-    z2[k] = s2[k];
+    h1[k] = y1[k];
+    h2[k] = y2[k];
   }
+  V in1 = xh1, in2 = xh2;
   for (std::size_t i = 0; i < frames; ++i) {
-    V x = load(i);
+    const V input = load(i);
+    V x = input, p1 = in1, p2 = in2;
     for (int k = 0; k < N; ++k) {
-      const V y = b0[k] * x + z1[k];
-      z1[k] = b1[k] * x - a1[k] * y + z2[k];
-      z2[k] = b2[k] * x - a2[k] * y;
+      const V t = b0[k] * x + b1[k] * p1 + b2[k] * p2 - a2[k] * h2[k];
+      const V y = t - a1[k] * h1[k];
+      p1 = h1[k];
+      p2 = h2[k];
+      h2[k] = h1[k];
+      h1[k] = y;
       x = y;
     }
+    in2 = in1;
+    in1 = input;
     store(i, x);
   }
+  xh1 = in1;
+  xh2 = in2;
   for (int k = 0; k < N; ++k) {
-    s1[k] = z1[k];
-    s2[k] = z2[k];
+    y1[k] = h1[k];
+    y2[k] = h2[k];
   }
 }
 
 template <class V, class Load, class Store>
-inline void run_group(int n, const BiquadCoeffs* c, V* s1, V* s2, std::size_t frames, Load load,
-                      Store store) noexcept {
+inline void run_group(int n, const BiquadCoeffs* c, V& xh1, V& xh2, V* y1, V* y2,
+                      std::size_t frames, Load load, Store store) noexcept {
   switch (n) {
-    case 1: run_fused<1>(c, s1, s2, frames, load, store); break;
-    case 2: run_fused<2>(c, s1, s2, frames, load, store); break;
-    case 3: run_fused<3>(c, s1, s2, frames, load, store); break;
-    default: run_fused<4>(c, s1, s2, frames, load, store); break;
+    case 1: run_fused<1>(c, xh1, xh2, y1, y2, frames, load, store); break;
+    case 2: run_fused<2>(c, xh1, xh2, y1, y2, frames, load, store); break;
+    case 3: run_fused<3>(c, xh1, xh2, y1, y2, frames, load, store); break;
+    default: run_fused<4>(c, xh1, xh2, y1, y2, frames, load, store); break;
   }
 }
 
@@ -242,21 +255,23 @@ void BiquadCascade::process_pair(int c, float* left, float* right, std::size_t f
   State* sr = &state_[static_cast<std::size_t>(c + 1) * capacity_];
   for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
     const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
-    V2 s1[4], s2[4];
+    V2 xh1{sl[k0].x1, sr[k0].x1}, xh2{sl[k0].x2, sr[k0].x2};
+    V2 y1[4], y2[4];
     for (int k = 0; k < n; ++k) {
-      s1[k] = V2{sl[k0 + k].s1, sr[k0 + k].s1};
-      s2[k] = V2{sl[k0 + k].s2, sr[k0 + k].s2};
+      y1[k] = V2{sl[k0 + k].y1, sr[k0 + k].y1};
+      y2[k] = V2{sl[k0 + k].y2, sr[k0 + k].y2};
     }
     run_group<V2>(
-        n, &coeffs_[k0], s1, s2, frames,
+        n, &coeffs_[k0], xh1, xh2, y1, y2, frames,
         [left, right](std::size_t i) { return V2{left[i], right[i]}; },
         [left, right](std::size_t i, V2 y) {
           left[i] = static_cast<float>(y[0]);
           right[i] = static_cast<float>(y[1]);
         });
     for (int k = 0; k < n; ++k) {
-      sl[k0 + k] = {flush(s1[k][0]), flush(s2[k][0])};
-      sr[k0 + k] = {flush(s1[k][1]), flush(s2[k][1])};
+      const V2 in1 = k == 0 ? xh1 : y1[k - 1], in2 = k == 0 ? xh2 : y2[k - 1];
+      sl[k0 + k] = {flush(in1[0]), flush(in2[0]), flush(y1[k][0]), flush(y2[k][0])};
+      sr[k0 + k] = {flush(in1[1]), flush(in2[1]), flush(y1[k][1]), flush(y2[k][1])};
     }
   }
 }
@@ -266,15 +281,19 @@ void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noex
   State* st = &state_[static_cast<std::size_t>(c) * capacity_];
   for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
     const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
-    double s1[4], s2[4];
+    double xh1 = st[k0].x1, xh2 = st[k0].x2;
+    double y1[4], y2[4];
     for (int k = 0; k < n; ++k) {
-      s1[k] = st[k0 + k].s1;
-      s2[k] = st[k0 + k].s2;
+      y1[k] = st[k0 + k].y1;
+      y2[k] = st[k0 + k].y2;
     }
     run_group<double>(
-        n, &coeffs_[k0], s1, s2, frames, [data](std::size_t i) { return double{data[i]}; },
+        n, &coeffs_[k0], xh1, xh2, y1, y2, frames, [data](std::size_t i) { return double{data[i]}; },
         [data](std::size_t i, double y) { data[i] = static_cast<float>(y); });
-    for (int k = 0; k < n; ++k) st[k0 + k] = {flush(s1[k]), flush(s2[k])};
+    for (int k = 0; k < n; ++k) {
+      const double in1 = k == 0 ? xh1 : y1[k - 1], in2 = k == 0 ? xh2 : y2[k - 1];
+      st[k0 + k] = {flush(in1), flush(in2), flush(y1[k]), flush(y2[k])};
+    }
   }
 }
 

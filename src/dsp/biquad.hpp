@@ -1,13 +1,13 @@
 // Second-order IIR sections after R. Bristow-Johnson, "Cookbook formulae for audio EQ biquad
 // filter coefficients" (the Audio EQ Cookbook, W3C Audio WG note, 2005/2021), plus bilinear
-// first-order sections for odd-order Butterworth filters. Transposed Direct Form II with
-// double-precision state per channel: float state would add audible noise to low shelves and
-// high-passes far below fs.
+// first-order sections for odd-order Butterworth filters. Direct Form I with double-precision
+// state per channel: float state would add audible noise to low shelves and high-passes far
+// below fs.
 //
 // BiquadCascade runs several sections in one pass per block, two channels at a time in a
 // two-lane vector and up to four sections fused per sample loop: the recurrences of successive
 // sections are independent across samples, so fusing them hides each section's add/multiply
-// latency (a lone TDF-II section is latency-bound at ~12 cycles/sample).
+// latency (a lone section is latency-bound: its recursion is a chain of dependent operations).
 #pragma once
 
 #include <cstddef>
@@ -66,8 +66,8 @@ public:
   double magnitude_db(double freq_hz, double sample_rate) const noexcept;
 
 private:
-  struct State {
-    double s1 = 0.0, s2 = 0.0;
+  struct State {  // Direct Form I histories: input x[n-1], x[n-2]; output y[n-1], y[n-2]
+    double x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0;
   };
   void process_pair(int c, float* left, float* right, std::size_t frames) noexcept;
   std::vector<BiquadCoeffs> coeffs_;  // capacity fixed by prepare()

@@ -36,18 +36,13 @@ std::size_t next_prime(std::size_t n) noexcept {
   return n;
 }
 
-// In-place orthonormal 8-point Walsh-Hadamard transform.
-inline void hadamard8(float* v) noexcept {
-  for (int h = 1; h < 8; h <<= 1)
-    for (int i = 0; i < 8; i += 2 * h)
-      for (int j = i; j < i + h; ++j) {
-        const float a = v[j], b = v[j + h];
-        v[j] = a + b;
-        v[j + h] = a - b;
-      }
-  constexpr float kNorm = 0.35355339059327373f;  // 1/sqrt(8)
-  for (int i = 0; i < 8; ++i) v[i] *= kNorm;
-}
+using V4 = float __attribute__((vector_size(16)));
+using I4 = int __attribute__((vector_size(16)));
+// Butterfly shuffles and signs of the 8-point Walsh-Hadamard transform within a 4-lane vector.
+constexpr I4 kLo2 = {0, 1, 0, 1}, kHi2 = {2, 3, 2, 3}, kLo1 = {0, 0, 2, 2}, kHi1 = {1, 1, 3, 3};
+constexpr V4 kSign2 = {1, 1, -1, -1}, kSign1 = {1, -1, 1, -1};
+constexpr V4 kNorm = {0.35355339f, 0.35355339f, 0.35355339f, 0.35355339f};  // 1/sqrt(8)
+constexpr float kSqrt2 = 1.41421356f;
 
 }  // namespace
 
@@ -69,7 +64,8 @@ void Reverb::prepare(const ProcessSpec& spec) {
       auto& ap = diffusers_[static_cast<std::size_t>(side)][static_cast<std::size_t>(k)];
       ap.len = std::max<std::size_t>(1, static_cast<std::size_t>(
           kDiffuserMs[static_cast<std::size_t>(side)][static_cast<std::size_t>(k)] * sample_rate_ / 1000.0));
-      ap.buf.assign(ap.len, 0.0f);
+      ap.buf.assign(std::bit_ceil(ap.len + 1), 0.0f);
+      ap.mask = ap.buf.size() - 1;
     }
   const auto pd = static_cast<std::size_t>(kMaxPredelayMs * sample_rate_ / 1000.0) + 1;
   for (auto& p : predelay_) p.assign(std::bit_ceil(pd + 1), 0.0f);
@@ -128,10 +124,10 @@ void Reverb::reset() noexcept {
   for (auto& side : diffusers_)
     for (auto& ap : side) {
       std::fill(ap.buf.begin(), ap.buf.end(), 0.0f);
-      ap.pos = 0;
     }
   for (auto& p : predelay_) std::fill(p.begin(), p.end(), 0.0f);
   predelay_pos_ = 0;
+  diffuser_pos_ = 0;
   low_cut_.reset();
   pos_ = 0;
 }
@@ -152,14 +148,21 @@ void Reverb::process(const AudioView& io) noexcept {
                                lines_[3].buf.data(), lines_[4].buf.data(), lines_[5].buf.data(),
                                lines_[6].buf.data(), lines_[7].buf.data()};
   std::size_t masks[kLines], lens[kLines];
-  float b0[kLines], b1[kLines], a1[kLines], st[kLines];
+  V4 b0a, b0b, b1a, b1b, a1a, a1b, sta, stb;
   for (std::size_t i = 0; i < kLines; ++i) {
     masks[i] = lines_[i].mask;
     lens[i] = lengths_[i];
-    b0[i] = static_cast<float>(shelf_b0_[i]);
-    b1[i] = static_cast<float>(shelf_b1_[i]);
-    a1[i] = static_cast<float>(shelf_a1_[i]);
-    st[i] = static_cast<float>(lines_[i].lp_state);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    b0a[i] = static_cast<float>(shelf_b0_[k]);
+    b0b[i] = static_cast<float>(shelf_b0_[k + 4]);
+    b1a[i] = static_cast<float>(shelf_b1_[k]);
+    b1b[i] = static_cast<float>(shelf_b1_[k + 4]);
+    a1a[i] = static_cast<float>(shelf_a1_[k]);
+    a1b[i] = static_cast<float>(shelf_a1_[k + 4]);
+    sta[i] = static_cast<float>(lines_[k].lp_state);
+    stb[i] = static_cast<float>(lines_[k + 4].lp_state);
   }
   const auto om = static_cast<float>(out_mid_), os = static_cast<float>(out_side_);
 
@@ -182,38 +185,64 @@ void Reverb::process(const AudioView& io) noexcept {
     // 2. Low cut, 3. all-pass diffusion.
     float* ptrs[2] = {sl, sr};
     low_cut_.process(AudioView(ptrs, 2, n));
-    for (int c = 0; c < 2; ++c)
-      for (auto& ap : diffusers_[static_cast<std::size_t>(c)]) {
-        float* d = dst[c];
-        float* buf = ap.buf.data();
-        std::size_t p = ap.pos;
-        for (std::size_t i = 0; i < n; ++i) {
-          const float delayed = buf[p];
-          const float v = d[i] - kDiffusion * delayed;
-          d[i] = delayed + kDiffusion * v;
-          buf[p] = v;
-          if (++p == ap.len) p = 0;
-        }
-        ap.pos = p;
+    // The three all-passes of a side run fused per frame (the signal stays in registers).
+    for (int c = 0; c < 2; ++c) {
+      auto& side = diffusers_[static_cast<std::size_t>(c)];
+      float* d = dst[c];
+      float* b0 = side[0].buf.data();
+      float* b1 = side[1].buf.data();
+      float* b2 = side[2].buf.data();
+      const std::size_t m0 = side[0].mask, m1 = side[1].mask, m2 = side[2].mask;
+      const std::size_t l0 = side[0].len, l1 = side[1].len, l2 = side[2].len;
+      std::size_t p = diffuser_pos_;
+      for (std::size_t i = 0; i < n; ++i, ++p) {
+        float x = d[i];
+        float z = b0[(p - l0) & m0];
+        float v = x - kDiffusion * z;
+        b0[p & m0] = v;
+        x = z + kDiffusion * v;
+        z = b1[(p - l1) & m1];
+        v = x - kDiffusion * z;
+        b1[p & m1] = v;
+        x = z + kDiffusion * v;
+        z = b2[(p - l2) & m2];
+        v = x - kDiffusion * z;
+        b2[p & m2] = v;
+        d[i] = z + kDiffusion * v;
       }
-    // 4. The network.
+    }
+    diffuser_pos_ += n;
+    // 4. The network, eight lines as two 4-lane vectors. The stereo outputs are rows 1 and 2
+    //    of the (natural-order) Hadamard product, which the feedback needs anyway.
     float* out_l = io.channel(0) + start;
     float* out_r = io.num_channels() > 1 ? io.channel(1) + start : nullptr;
     std::size_t pos = pos_;
     for (std::size_t i = 0; i < n; ++i) {
-      float v[kLines];
-      for (std::size_t k = 0; k < kLines; ++k) {
-        const float o = bufs[k][(pos - lens[k]) & masks[k]];
-        const float y = b0[k] * o + st[k];  // absorption (RT60) and HF damping in one section
-        st[k] = b1[k] * o - a1[k] * y;
-        v[k] = y;
-      }
-      const float l = 0.5f * (v[0] - v[1] + v[2] - v[3] + v[4] - v[5] + v[6] - v[7]);
-      const float r = 0.5f * (v[0] + v[1] - v[2] - v[3] + v[4] + v[5] - v[6] - v[7]);
-      hadamard8(v);
+      const V4 oa = {bufs[0][(pos - lens[0]) & masks[0]], bufs[1][(pos - lens[1]) & masks[1]],
+                     bufs[2][(pos - lens[2]) & masks[2]], bufs[3][(pos - lens[3]) & masks[3]]};
+      const V4 ob = {bufs[4][(pos - lens[4]) & masks[4]], bufs[5][(pos - lens[5]) & masks[5]],
+                     bufs[6][(pos - lens[6]) & masks[6]], bufs[7][(pos - lens[7]) & masks[7]]};
+      // Absorption (RT60) and HF damping in one first-order section per line.
+      const V4 ya = b0a * oa + sta;
+      const V4 yb = b0b * ob + stb;
+      sta = b1a * oa - a1a * ya;
+      stb = b1b * ob - a1b * yb;
+      // Fast Walsh-Hadamard: stride 4 across the vectors, then 2 and 1 within them.
+      V4 p = ya + yb, q = ya - yb;
+      p = __builtin_shuffle(p, kLo2) + kSign2 * __builtin_shuffle(p, kHi2);
+      q = __builtin_shuffle(q, kLo2) + kSign2 * __builtin_shuffle(q, kHi2);
+      p = (__builtin_shuffle(p, kLo1) + kSign1 * __builtin_shuffle(p, kHi1)) * kNorm;
+      q = (__builtin_shuffle(q, kLo1) + kSign1 * __builtin_shuffle(q, kHi1)) * kNorm;
+      const float l = kSqrt2 * p[1], r = kSqrt2 * p[2];
       const float il = 0.5f * sl[i], ir = 0.5f * sr[i];
-      for (std::size_t k = 0; k < 4; ++k) bufs[k][pos & masks[k]] = v[k] + il;
-      for (std::size_t k = 4; k < kLines; ++k) bufs[k][pos & masks[k]] = v[k] + ir;
+      bufs[0][pos & masks[0]] = p[0] + il;
+      bufs[1][pos & masks[1]] = p[1] + il;
+      bufs[2][pos & masks[2]] = p[2] + il;
+      bufs[3][pos & masks[3]] = p[3] + il;
+      bufs[4][pos & masks[4]] = q[0] + ir;
+      bufs[5][pos & masks[5]] = q[1] + ir;
+      bufs[6][pos & masks[6]] = q[2] + ir;
+      bufs[7][pos & masks[7]] = q[3] + ir;
       ++pos;
       if (out_r != nullptr) {
         out_l[i] = om * l + os * r;
@@ -224,7 +253,10 @@ void Reverb::process(const AudioView& io) noexcept {
     }
     pos_ = pos;
   }
-  for (std::size_t i = 0; i < kLines; ++i) lines_[i].lp_state = st[i];
+  for (std::size_t i = 0; i < 4; ++i) {
+    lines_[i].lp_state = sta[i];
+    lines_[i + 4].lp_state = stb[i];
+  }
 }
 
 }  // namespace mixdown::dsp

@@ -52,8 +52,8 @@ private:
     double lp_state = 0.0;  // the damping shelf's state (TDF-II, first order)
   };
   struct AllPass {
-    std::vector<float> buf;
-    std::size_t len = 1, pos = 0;
+    std::vector<float> buf;  // power-of-two size
+    std::size_t len = 1, mask = 0;
   };
   void update();
   ReverbSettings settings_{};
@@ -64,6 +64,7 @@ private:
   // Per-line damping shelf y = b0 x + b1 x1 - a1 y1, with the line's gain folded into b.
   std::array<double, kLines> shelf_b0_{}, shelf_b1_{}, shelf_a1_{};
   std::array<std::array<AllPass, 3>, 2> diffusers_{};
+  std::size_t diffuser_pos_ = 0;
   std::vector<float> predelay_[2];
   std::size_t predelay_mask_ = 0, predelay_frames_ = 0, predelay_pos_ = 0;
   BiquadCascade low_cut_;
