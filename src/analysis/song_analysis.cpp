@@ -1,0 +1,355 @@
+// Song-level analysis from stem summaries; sources in song_analysis.hpp.
+#include "analysis/song_analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "analysis/loudness.hpp"
+#include "core/error.hpp"
+
+namespace mixdown::analysis {
+namespace {
+
+
+bool melodic(Role r) {
+  switch (r) {
+    case Role::lead_vocal: case Role::vocal: case Role::backing_vocal: case Role::guitar:
+    case Role::keys: case Role::piano: case Role::synth: case Role::strings: case Role::brass:
+    case Role::other: case Role::pad:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Percussive stems carry the beat best (Ellis 2007 uses the full mix's onsets; with stems we
+// can lean on the ones made for keeping time).
+double tempo_weight(Role r) {
+  if (is_drum(r)) return 1.0;
+  if (r == Role::bass) return 0.6;
+  return 0.3;
+}
+
+struct Tempo {
+  double bpm = 120, confidence = 0, period_s = 0.5, first_beat_s = 0;
+};
+
+Tempo estimate_tempo(const std::vector<const StemAnalysis*>& stems, const std::vector<Role>& roles) {
+  Tempo t;
+  std::size_t n = 0;
+  double step = 0.01;
+  for (const auto* s : stems)
+    if (s && !s->silent()) {
+      n = std::max(n, s->onset_env.size());
+      step = s->onset_env_s;
+    }
+  if (n < 400) return t;  // under 4 s: no meaningful tempo
+  std::vector<double> env(n, 0.0);
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    const auto* s = stems[i];
+    if (!s || s->silent()) continue;
+    // Normalize each stem so a loud pad's swells don't outvote the hi-hat.
+    double tot = 0;
+    for (float v : s->onset_env) tot += v;
+    if (tot <= 0) continue;
+    const double w = tempo_weight(i < roles.size() ? roles[i] : Role::other) * double(n) / tot;
+    for (std::size_t j = 0; j < s->onset_env.size(); ++j) env[j] += w * s->onset_env[j];
+  }
+  const double mean = std::accumulate(env.begin(), env.end(), 0.0) / double(n);
+  for (double& v : env) v -= mean;
+  // Lags 40..240 BPM; Ellis's prior: log-Gaussian around 120 BPM, 1.4 octaves wide... we use
+  // 1.0 octave (sigma) to keep half/double errors in check on short songs.
+  const auto lag_min = static_cast<std::size_t>(std::floor(60.0 / 240.0 / step));
+  const auto lag_max = std::min(n / 2, static_cast<std::size_t>(std::ceil(60.0 / 40.0 / step)));
+  std::vector<double> ac(lag_max + 2, 0.0);
+  double ac0 = 0;
+  for (std::size_t j = 0; j < n; ++j) ac0 += env[j] * env[j];
+  if (ac0 <= 0) return t;
+  for (std::size_t lag = lag_min; lag <= lag_max + 1 && lag < n; ++lag) {
+    double s = 0;
+    for (std::size_t j = lag; j < n; ++j) s += env[j] * env[j - lag];
+    ac[lag] = s / ac0 * double(n) / double(n - lag);
+  }
+  double best = -1e300;
+  std::size_t best_lag = 0;
+  for (std::size_t lag = lag_min; lag <= lag_max; ++lag) {
+    const double bpm = 60.0 / (double(lag) * step);
+    const double prior = std::exp(-0.5 * std::pow(std::log2(bpm / 120.0) / 1.0, 2.0));
+    // Reward lags whose double also correlates (a beat period sits under a bar period).
+    double v = ac[lag];
+    if (2 * lag <= lag_max + 1) v += 0.5 * ac[2 * lag];
+    v *= prior;
+    if (v > best) {
+      best = v;
+      best_lag = lag;
+    }
+  }
+  if (best_lag == 0 || ac[best_lag] <= 0) return t;
+  // Parabolic refinement of the peak.
+  double lag = double(best_lag);
+  if (best_lag > lag_min && best_lag < lag_max) {
+    const double a = ac[best_lag - 1], b = ac[best_lag], c = ac[best_lag + 1];
+    const double den = a - 2 * b + c;
+    if (den < 0) lag += std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
+  }
+  t.period_s = lag * step;
+  t.bpm = 60.0 / t.period_s;
+  t.confidence = std::clamp(ac[best_lag], 0.0, 1.0);
+  // Phase: the offset whose comb of beats gathers the most onset strength.
+  const auto per = static_cast<std::size_t>(std::lround(lag));
+  double best_phase = -1e300;
+  for (std::size_t ph = 0; ph < per; ++ph) {
+    double s = 0;
+    for (double x = double(ph); x < double(n); x += lag) s += env[static_cast<std::size_t>(x)];
+    if (s > best_phase) {
+      best_phase = s;
+      t.first_beat_s = double(ph) * step;
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
+                          const std::vector<Role>& roles, double duration_s) {
+  SongAnalysis song;
+  song.duration_s = duration_s;
+  const Tempo t = estimate_tempo(stems, roles);
+  song.tempo_bpm = t.bpm;
+  song.tempo_confidence = t.confidence;
+  song.beat_period_s = t.period_s;
+  song.first_beat_s = t.first_beat_s;
+
+  std::size_t nf = 0;
+  for (const auto* s : stems)
+    if (s) nf = std::max(nf, s->num_frames());
+  song.sum_lufs.assign(nf, -200.0f);
+  for (std::size_t i = 0; i < nf; ++i) {
+    double e = 0;
+    for (const auto* s : stems)
+      if (s && i < s->frame_lufs.size() && s->frame_lufs[i] > -199.0f) e += lufs_to_energy(s->frame_lufs[i]);
+    song.sum_lufs[i] = static_cast<float>(e > 0 ? energy_to_lufs(e) : -200.0);
+  }
+
+  // --- Sections: one feature vector per bar (each stem's level in the bar, and the sum's
+  // spectrum in 8 coarse bands), a self-similarity matrix, Foote novelty with a checkerboard
+  // kernel of 4 bars each side, boundaries at novelty peaks at least 4 bars apart.
+  const double bar_s = std::max(0.5, song.beat_period_s * song.beats_per_bar);
+  const double dur = duration_s > 0 ? duration_s : double(nf) * song.frame_s;
+  const double start0 = std::fmod(song.first_beat_s, bar_s);
+  std::vector<double> bar_start;
+  bar_start.push_back(0.0);
+  for (double x = start0 > 0.05 ? start0 : bar_s; x < dur - 0.5 * bar_s; x += bar_s) bar_start.push_back(x);
+  const std::size_t nb = bar_start.size();
+  std::vector<std::vector<double>> feat(nb);
+  std::vector<double> bar_lufs(nb, -200.0);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const double a = bar_start[b], z = b + 1 < nb ? bar_start[b + 1] : dur;
+    const auto f0 = static_cast<std::size_t>(std::max(0.0, std::floor(a / song.frame_s)));
+    const auto f1 = std::min(nf, static_cast<std::size_t>(std::ceil(z / song.frame_s)));
+    double esum = 0;
+    for (std::size_t si = 0; si < stems.size(); ++si) {
+      const auto* s = stems[si];
+      double e = 0;
+      std::size_t cnt = 0;
+      if (s)
+        for (std::size_t f = f0; f < f1 && f < s->frame_lufs.size(); ++f, ++cnt)
+          if (s->frame_lufs[f] > -199.0f) e += lufs_to_energy(s->frame_lufs[f]);
+      e = cnt ? e / double(cnt) : 0.0;
+      esum += e;
+      // dB relative to the stem's own loudness, floored 40 dB down: "is it playing, how much".
+      const double rel = s && !s->silent() && e > 0 ? energy_to_lufs(e) - s->integrated_lufs : -40.0;
+      feat[b].push_back(std::clamp(rel, -40.0, 6.0) / 10.0);
+    }
+    bar_lufs[b] = esum > 0 ? energy_to_lufs(esum) : -200.0;
+  }
+  auto dist = [&](std::size_t i, std::size_t j) {
+    double d = 0;
+    for (std::size_t k = 0; k < feat[i].size(); ++k) d += std::pow(feat[i][k] - feat[j][k], 2.0);
+    return std::sqrt(d / std::max<std::size_t>(1, feat[i].size()));
+  };
+  std::vector<std::size_t> bounds{0};
+  const std::size_t w = 4;
+  if (nb >= 2 * w) {
+    std::vector<double> nov(nb, 0.0);
+    for (std::size_t c = w; c + w <= nb; ++c) {
+      double cross = 0, within = 0;
+      for (std::size_t i = c - w; i < c; ++i)
+        for (std::size_t j = c; j < c + w; ++j) cross += dist(i, j);
+      for (std::size_t i = c - w; i < c; ++i)
+        for (std::size_t j = c - w; j < c; ++j) within += dist(i, j);
+      for (std::size_t i = c; i < c + w; ++i)
+        for (std::size_t j = c; j < c + w; ++j) within += dist(i, j);
+      nov[c] = cross / double(w * w) - 0.5 * within / double(w * w);
+    }
+    // Peaks above a threshold (mean + 0.5 sd), greedy by height, at least w bars apart.
+    double m = 0, sd = 0, cnt = 0;
+    for (std::size_t c = w; c + w <= nb; ++c) m += nov[c], ++cnt;
+    m /= std::max(1.0, cnt);
+    for (std::size_t c = w; c + w <= nb; ++c) sd += (nov[c] - m) * (nov[c] - m);
+    sd = std::sqrt(sd / std::max(1.0, cnt));
+    std::vector<std::size_t> order;
+    for (std::size_t c = w; c + w <= nb; ++c)
+      if (nov[c] > m + 0.5 * sd && nov[c] > 0.05) order.push_back(c);
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return nov[a] > nov[b] || (nov[a] == nov[b] && a < b); });
+    for (std::size_t c : order) {
+      bool ok = true;
+      for (std::size_t x : bounds) if ((c > x ? c - x : x - c) < w) ok = false;
+      if (nb - c < w) ok = false;
+      if (ok) bounds.push_back(c);
+    }
+    std::sort(bounds.begin(), bounds.end());
+  }
+  // Segments, their mean features and loudness; group repeats by feature distance.
+  struct Seg { std::size_t b0, b1; double lufs; int group; };
+  std::vector<Seg> segs;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    Seg s{bounds[i], i + 1 < bounds.size() ? bounds[i + 1] : nb, -200.0, -1};
+    double e = 0;
+    for (std::size_t b = s.b0; b < s.b1; ++b) e += bar_lufs[b] > -199 ? lufs_to_energy(bar_lufs[b]) : 0.0;
+    s.lufs = e > 0 ? energy_to_lufs(e / double(s.b1 - s.b0)) : -200.0;
+    segs.push_back(s);
+  }
+  auto seg_dist = [&](const Seg& a, const Seg& b) {
+    double d = 0;
+    for (std::size_t i = a.b0; i < a.b1; ++i)
+      for (std::size_t j = b.b0; j < b.b1; ++j) d += dist(i, j);
+    return d / double((a.b1 - a.b0) * (b.b1 - b.b0));
+  };
+  int groups = 0;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (segs[i].group >= 0) continue;
+    segs[i].group = groups;
+    for (std::size_t j = i + 1; j < segs.size(); ++j)
+      if (segs[j].group < 0 && seg_dist(segs[i], segs[j]) < 0.12) segs[j].group = groups;
+    ++groups;
+  }
+  // Names: quiet first/last segments are intro/outro; the loudest group is the chorus when it
+  // stands out (≥ 1 LU over the median segment); repeated others are verses; a one-off in the
+  // middle is a bridge.
+  std::vector<double> louds;
+  for (auto& s : segs) louds.push_back(s.lufs);
+  std::vector<double> sorted = louds;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted.empty() ? -200.0 : sorted[sorted.size() / 2];
+  std::vector<double> gl(static_cast<std::size_t>(groups), -200.0);
+  std::vector<int> gcount(static_cast<std::size_t>(groups), 0);
+  for (auto& s : segs) {
+    gl[static_cast<std::size_t>(s.group)] = std::max(gl[static_cast<std::size_t>(s.group)], s.lufs);
+    ++gcount[static_cast<std::size_t>(s.group)];
+  }
+  int chorus = -1;
+  double best = -1e300;
+  for (int g = 0; g < groups; ++g) {
+    const bool only_edge = gcount[static_cast<std::size_t>(g)] == 1 && segs.size() > 2 &&
+                           (segs.front().group == g || segs.back().group == g);
+    if (!only_edge && gl[static_cast<std::size_t>(g)] > best) {
+      best = gl[static_cast<std::size_t>(g)];
+      chorus = g;
+    }
+  }
+  if (chorus >= 0 && (segs.size() < 2 || best < median + 1.0)) chorus = -1;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const auto& s = segs[i];
+    std::string name;
+    if (segs.size() > 2 && i == 0 && s.lufs < median - 2.0 && gcount[static_cast<std::size_t>(s.group)] == 1)
+      name = "intro";
+    else if (segs.size() > 2 && i + 1 == segs.size() && s.lufs < median - 2.0)
+      name = "outro";
+    else if (s.group == chorus)
+      name = "chorus";
+    else if (gcount[static_cast<std::size_t>(s.group)] == 1 && i > 0 && i + 1 < segs.size() && segs.size() > 3)
+      name = "bridge";
+    else
+      name = "verse";
+    SongSection sec;
+    sec.name = name;
+    sec.start_s = bar_start[s.b0];
+    sec.end_s = s.b1 < nb ? bar_start[s.b1] : dur;
+    sec.energy_lufs = s.lufs;
+    sec.group = s.group;
+    song.sections.push_back(sec);
+  }
+  if (song.sections.empty() && dur > 0) song.sections.push_back({"verse", 0.0, dur, -200.0, 0});
+
+  std::vector<std::string> names(stems.size());
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = "#" + std::to_string(i);
+  const FocusChoice f = choose_focus(stems, roles, names, "");
+  song.focus = f.index;
+  song.focus_reason = f.reason;
+  return song;
+}
+
+FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
+                         const std::vector<Role>& roles, const std::vector<std::string>& names,
+                         const std::string& brief_focus) {
+  FocusChoice fc;
+  auto role_of = [&](std::size_t i) { return i < roles.size() ? roles[i] : Role::other; };
+  auto loud = [&](std::size_t i) {
+    return i < stems.size() && stems[i] ? stems[i]->integrated_lufs : -200.0;
+  };
+  auto loudest_of = [&](auto pred) {
+    int best = -1;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (pred(i) && (best < 0 || loud(i) > loud(static_cast<std::size_t>(best)))) best = static_cast<int>(i);
+    return best;
+  };
+  if (!brief_focus.empty()) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto& n = names[i];
+      const auto dot = n.rfind('.');
+      if (n == brief_focus || (dot != std::string::npos && n.substr(0, dot) == brief_focus)) {
+        fc.index = static_cast<int>(i);
+        fc.reason = "the brief names " + n + " as the focus";
+        return fc;
+      }
+    }
+    if (const auto r = role_from_string(brief_focus)) {
+      const int i = loudest_of([&](std::size_t k) { return role_of(k) == *r; });
+      if (i >= 0) {
+        fc.index = i;
+        fc.reason = "the brief asks for the " + brief_focus + " as the focus; " +
+                    names[static_cast<std::size_t>(i)] + " is the loudest " + brief_focus + " stem";
+        return fc;
+      }
+    }
+    throw usage_error("--brief focus=" + brief_focus,
+                      "names no stem and no role present in the session");
+  }
+  for (Role r : {Role::lead_vocal, Role::vocal}) {
+    const int i = loudest_of([&](std::size_t k) { return role_of(k) == r && loud(k) > -199.0; });
+    if (i >= 0) {
+      fc.index = i;
+      fc.reason = std::string(names[static_cast<std::size_t>(i)]) + " is the " +
+                  (r == Role::lead_vocal ? "lead vocal" : "main vocal") + ": the song is built around it";
+      return fc;
+    }
+  }
+  // The most melodic lead: tonal (harmonicity), present (loudness while playing, time playing),
+  // in the lead register (centroid 300 Hz .. 4 kHz) and not a sustained bed (pad).
+  double best = -1e300;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!melodic(role_of(i)) || i >= stems.size() || !stems[i] || stems[i]->silent()) continue;
+    const auto& s = *stems[i];
+    double score = s.active_lufs + 10.0 * std::log10(std::max(0.05, s.active_fraction)) +
+                   12.0 * s.harmonicity;
+    if (s.centroid_hz < 250.0 || s.centroid_hz > 5000.0) score -= 8.0;
+    if (role_of(i) == Role::pad) score -= 6.0;
+    if (s.onset_rate_hz < 0.3) score -= 3.0;  // a held drone rarely carries the tune
+    if (score > best) {
+      best = score;
+      fc.index = static_cast<int>(i);
+    }
+  }
+  if (fc.index >= 0) {
+    fc.reason = names[static_cast<std::size_t>(fc.index)] +
+                " is the most melodic, most present lead (no vocal in the session)";
+    return fc;
+  }
+  fc.reason = "no vocal and no melodic part: the mix is balanced without a focus";
+  return fc;
+}
+
+}  // namespace mixdown::analysis
