@@ -127,3 +127,7 @@ StemAnalysis analyze_stem(const ConstAudioView& audio, double sample_rate);
 double k_weight_power(double hz) noexcept;
 
 }  // namespace mixdown::analysis
+
+// The contract gives stem_analysis.hpp's readers the song-level values too (SongAnalysis,
+// analyze_song, choose_focus); they live in their own file, included here after StemAnalysis.
+#include "analysis/song_analysis.hpp"  // IWYU pragma: export
