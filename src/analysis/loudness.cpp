@@ -191,7 +191,7 @@ void flush_denormals(S& s) noexcept {
 }  // namespace
 
 // K-weights channel c over the block and sums the squares per tick segment into seg_sums_[c].
-void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n, std::size_t) {
+void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
   const auto ci = static_cast<std::size_t>(c);
   FilterState s = state_[ci];
   const KStep step(k_);
@@ -313,20 +313,19 @@ void LoudnessMeter::add(const ConstAudioView& view) {
       seg_ends_.push_back(static_cast<std::size_t>(b - frames_));
       ++tick;
     }
-    if (seg_ends_.size() >= 2 && seg_ends_[seg_ends_.size() - 2] == n) seg_ends_.pop_back();
   }
   for (auto& v : seg_sums_) v.assign(seg_ends_.size(), 0.0);
   for (auto& v : kout_) v.resize(n);
 
   if (options_.threads > 1 && channels_ > 1) {
     parallel_for(static_cast<std::size_t>(channels_), options_.threads, [&](std::size_t c) {
-      filter_channel(static_cast<int>(c), ptrs[c], n, 0);
+      filter_channel(static_cast<int>(c), ptrs[c], n);
     });
   } else {
     int c = 0;
     for (; c + 1 < channels_; c += 2)
       filter_pair(c, ptrs[static_cast<std::size_t>(c)], ptrs[static_cast<std::size_t>(c) + 1], n);
-    if (c < channels_) filter_channel(c, ptrs[static_cast<std::size_t>(c)], n, 0);
+    if (c < channels_) filter_channel(c, ptrs[static_cast<std::size_t>(c)], n);
   }
 
   std::size_t begin = 0;

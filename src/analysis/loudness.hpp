@@ -126,7 +126,7 @@ private:
     std::vector<double> sum;
     std::vector<std::int64_t> len;
   };
-  void filter_channel(int c, const float* x, std::size_t n, std::size_t unused);
+  void filter_channel(int c, const float* x, std::size_t n);
   void filter_pair(int c, const float* xa, const float* xb, std::size_t n);
   void close_tick(double sum, double mono_sum, std::int64_t len);
   static double window_mean(const Ring& r, std::int64_t ticks_done, int width);

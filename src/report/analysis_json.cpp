@@ -171,8 +171,9 @@ std::string analysis_to_text(const analysis::AnalysisReport& r) {
   out += "Problems\n";
   if (r.problems.empty()) out += "  none found\n";
   for (const auto& p : r.problems) {
-    out += fmt::format("  [{}] {}{}\n", to_string(p.severity), p.message,
-                       p.at_s ? fmt::format(" (at {})", clock_time(*p.at_s)) : std::string());
+    std::string where;
+    if (p.at_s && p.message.find(clock_time(*p.at_s)) == std::string::npos) where = " (at " + clock_time(*p.at_s) + ")";
+    out += fmt::format("  [{}] {}{}\n", to_string(p.severity), p.message, where);
     if (!p.fix.empty()) out += fmt::format("      fix: {}\n", p.fix);
   }
   return out;
