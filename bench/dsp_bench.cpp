@@ -7,7 +7,10 @@
 
 #include "core/audio_buffer.hpp"
 #include "dsp/compressor.hpp"
+#include "dsp/deesser.hpp"
 #include "dsp/delay.hpp"
+#include "dsp/dynamic_eq.hpp"
+#include "dsp/gate.hpp"
 #include "dsp/parametric_eq.hpp"
 #include "dsp/pass_filter.hpp"
 #include "dsp/reverb.hpp"
@@ -71,6 +74,14 @@ void BM_BiquadCascade_HpfPlus6BandEq(benchmark::State& state) {
 }
 BENCHMARK(BM_BiquadCascade_HpfPlus6BandEq);
 
+void BM_ParametricEq_FusedHpfPlus6Band(benchmark::State& state) {
+  // The same filters in one cascade (ParametricEq::set_settings(eq, high_pass, low_pass)).
+  ParametricEq eq;
+  eq.set_settings(six_band_eq(), PassFilterSettings{true, 80.0, 2}, PassFilterSettings{});
+  run(state, eq);
+}
+BENCHMARK(BM_ParametricEq_FusedHpfPlus6Band);
+
 void BM_ParametricEq_6Band(benchmark::State& state) {
   ParametricEq eq(six_band_eq());
   run(state, eq);
@@ -87,6 +98,33 @@ void BM_Compressor(benchmark::State& state) {
   run(state, c);
 }
 BENCHMARK(BM_Compressor)->Arg(0)->Arg(1)->ArgName("peak");
+
+void BM_Gate(benchmark::State& state) {
+  GateSettings s;
+  s.enabled = true;
+  s.threshold_db = -20;  // the program swings across it
+  Gate g(s);
+  run(state, g);
+}
+BENCHMARK(BM_Gate);
+
+void BM_DeEsser(benchmark::State& state) {
+  DeEsserSettings s;
+  s.enabled = true;
+  s.threshold_db = -30;
+  DeEsser d(s);
+  run(state, d);
+}
+BENCHMARK(BM_DeEsser);
+
+void BM_DynamicEq(benchmark::State& state) {
+  DynamicEqSettings s;
+  s.enabled = true;
+  s.threshold_db = -40;
+  DynamicEq d(s);
+  run(state, d);
+}
+BENCHMARK(BM_DynamicEq);
 
 void BM_Reverb(benchmark::State& state) {
   Reverb r(ReverbSettings{});

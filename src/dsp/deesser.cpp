@@ -37,6 +37,7 @@ void DeEsser::prepare(const ProcessSpec& spec) {
   split_.prepare(channels_, 1);
   low_.assign(static_cast<std::size_t>(channels_) * max_block_, 0.0f);
   gain_.assign(max_block_, 1.0f);
+  level_.assign(max_block_, 0.0f);
   update();
   reset();
 }
@@ -51,47 +52,58 @@ void DeEsser::reset() noexcept {
 void DeEsser::process(const AudioView& io) noexcept {
   last_reduction_db_ = 0.0;
   if (!settings_.enabled || gain_.empty()) return;
-  const int nc = std::min(io.num_channels(), channels_);
+  const int nc = std::min({io.num_channels(), channels_, kMaxChannels});
   if (nc == 0) return;
   const double inv_nc = 1.0 / nc;
   const double thr_power = std::pow(10.0, settings_.threshold_db / 10.0);
   const double max_red = std::max(0.0, settings_.max_reduction_db);
+  const double thr_db = settings_.threshold_db;
   double ms = mean_square_, red = reduction_db_, deepest = 0.0;
+  float* g = gain_.data();
+  float* lv = level_.data();
   for (std::size_t start = 0; start < io.num_frames(); start += max_block_) {
     const std::size_t n = std::min(max_block_, io.num_frames() - start);
+    // 1. The low band of every channel (channel pairs share the vector kernel).
+    float* lows[kMaxChannels];
     for (int c = 0; c < nc; ++c) {
-      float* low = &low_[static_cast<std::size_t>(c) * max_block_];
-      std::copy_n(io.channel(c) + start, n, low);
-      split_.process_channel(c, low, n);
+      lows[c] = &low_[static_cast<std::size_t>(c) * max_block_];
+      std::copy_n(io.channel(c) + start, n, lows[c]);
     }
-    float* g = gain_.data();
-    bool all_unity = true;
+    split_.process(AudioView(lows, nc, n));
+    // 2. High-band power, linked over the channels, through the detector window.
+    std::fill_n(lv, n, 0.0f);
+    for (int c = 0; c < nc; ++c) {
+      const float* x = io.channel(c) + start;
+      const float* lo = lows[c];
+      for (std::size_t i = 0; i < n; ++i) {
+        const float hi = x[i] - lo[i];
+        lv[i] += hi * hi;
+      }
+    }
+    bool over = false;
     for (std::size_t i = 0; i < n; ++i) {
-      double sum = 0.0;
-      for (int c = 0; c < nc; ++c) {
-        const double hi = double{io.channel(c)[start + i]} - low_[static_cast<std::size_t>(c) * max_block_ + i];
-        sum += hi * hi;
-      }
-      ms = det_coef_ * ms + (1.0 - det_coef_) * sum * inv_nc;
-      double target = 0.0;
-      if (ms > thr_power)
-        target = -std::min(max_red, kSlope * (fast_power_to_db(ms) - settings_.threshold_db));
-      if (target == 0.0 && red == 0.0) {
-        g[i] = 1.0f;
-        continue;
-      }
-      red = target < red ? attack_coef_ * red + (1.0 - attack_coef_) * target
-                         : release_coef_ * red + (1.0 - release_coef_) * target;
+      ms = det_coef_ * ms + (1.0 - det_coef_) * (lv[i] * inv_nc);
+      lv[i] = static_cast<float>(ms);
+      over |= ms > thr_power;
+    }
+    if (!over && red == 0.0) continue;  // low + high == x: leave the input untouched, bit for bit
+    // 3. Reduction: 4:1 above the threshold, capped, with attack/release (branch-free).
+    for (std::size_t i = 0; i < n; ++i) lv[i] = 3.01029996f * fast_log2f(lv[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double target = -std::min(max_red, std::max(0.0, kSlope * (lv[i] - thr_db)));
+      const double att = attack_coef_ * red + (1.0 - attack_coef_) * target;
+      const double rel = release_coef_ * red + (1.0 - release_coef_) * target;
+      red = target < red ? att : rel;
       if (red > -1e-6) red = 0.0;
       deepest = std::min(deepest, red);
-      g[i] = static_cast<float>(fast_db_to_gain(red));
-      all_unity = false;
+      lv[i] = static_cast<float>(red);
     }
-    if (all_unity) continue;  // low + high == x: leave the input untouched, bit for bit
+    for (std::size_t i = 0; i < n; ++i) g[i] = fast_exp2f(lv[i] * 0.166096405f);
+    // 4. Turn the high band down: x' = low + g (x - low).
     for (int c = 0; c < nc; ++c) {
       float* x = io.channel(c) + start;
-      const float* low = &low_[static_cast<std::size_t>(c) * max_block_];
-      for (std::size_t i = 0; i < n; ++i) x[i] = low[i] + g[i] * (x[i] - low[i]);
+      const float* lo = lows[c];
+      for (std::size_t i = 0; i < n; ++i) x[i] = lo[i] + g[i] * (x[i] - lo[i]);
     }
   }
   mean_square_ = ms < 1e-30 ? 0.0 : ms;

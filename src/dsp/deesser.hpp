@@ -21,6 +21,8 @@ namespace mixdown::dsp {
 
 class DeEsser {
 public:
+  static constexpr int kMaxChannels = 8;  // channels beyond pass through untouched
+
   DeEsser() = default;
   explicit DeEsser(const DeEsserSettings& s) { set_settings(s); }
   void set_settings(const DeEsserSettings& s);  // never allocates
@@ -42,7 +44,8 @@ private:
   double attack_coef_ = 0.0, release_coef_ = 0.0, det_coef_ = 0.0;
   double mean_square_ = 0.0, reduction_db_ = 0.0, last_reduction_db_ = 0.0;
   std::vector<float> low_;   // channels * max_block_
-  std::vector<float> gain_;  // max_block_
+  std::vector<float> gain_;   // max_block_
+  std::vector<float> level_;  // max_block_: detector power, then dB, then reduction
 };
 
 }  // namespace mixdown::dsp

@@ -1,6 +1,8 @@
 #include "dsp/parametric_eq.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <utility>
 
 namespace mixdown::dsp {
 
@@ -13,10 +15,17 @@ void ParametricEq::set_settings(const EqSettings& s) {
   update();
 }
 
+void ParametricEq::set_settings(const EqSettings& s, const PassFilterSettings& high_pass,
+                                const PassFilterSettings& low_pass) {
+  high_pass_ = high_pass;
+  low_pass_ = low_pass;
+  set_settings(s);
+}
+
 void ParametricEq::prepare(const ProcessSpec& spec) {
   sample_rate_ = spec.sample_rate;
   channels_ = spec.channels;
-  const std::size_t cap = std::max<std::size_t>(settings_.bands.size(), 8);
+  const std::size_t cap = std::max<std::size_t>(settings_.bands.size(), 8) + 8;  // + HP and LP
   coeffs_.reserve(cap);
   settings_.bands.reserve(cap);
   cascade_.prepare(channels_, cap);
@@ -27,9 +36,14 @@ void ParametricEq::prepare(const ProcessSpec& spec) {
 
 void ParametricEq::update() {
   if (!prepared_) return;
-  coeffs_.resize(settings_.bands.size());
-  for (std::size_t i = 0; i < settings_.bands.size(); ++i)
-    coeffs_[i] = BiquadCoeffs::from_band(settings_.bands[i], sample_rate_);
+  coeffs_.clear();  // keeps the capacity reserved in prepare()
+  for (const auto& [pass, kind] : {std::pair{&high_pass_, PassKind::high_pass},
+                                   std::pair{&low_pass_, PassKind::low_pass}}) {
+    if (!pass->enabled) continue;
+    const PassFilter::Design d = PassFilter::design(kind, pass->freq_hz, pass->order, sample_rate_);
+    coeffs_.insert(coeffs_.end(), d.sections.begin(), d.sections.begin() + static_cast<std::ptrdiff_t>(d.count));
+  }
+  for (const auto& band : settings_.bands) coeffs_.push_back(BiquadCoeffs::from_band(band, sample_rate_));
   cascade_.set_coeffs(coeffs_);
 }
 
