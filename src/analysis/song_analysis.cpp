@@ -147,8 +147,10 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
   std::vector<double> bar_lufs(nb, -200.0);
   for (std::size_t b = 0; b < nb; ++b) {
     const double a = bar_start[b], z = b + 1 < nb ? bar_start[b + 1] : dur;
-    const auto f0 = static_cast<std::size_t>(std::max(0.0, std::floor(a / song.frame_s)));
-    const auto f1 = std::min(nf, static_cast<std::size_t>(std::ceil(z / song.frame_s)));
+    // Skip the bar's first frame: its analysis window (~170 ms) reaches into the previous bar.
+    auto f0 = static_cast<std::size_t>(std::max(0.0, std::round(a / song.frame_s)));
+    const auto f1 = std::min(nf, static_cast<std::size_t>(std::max(0.0, std::round(z / song.frame_s))));
+    if (f1 > f0 + 3) ++f0;
     double esum = 0;
     for (std::size_t si = 0; si < stems.size(); ++si) {
       const auto* s = stems[si];
@@ -223,11 +225,14 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
     if (segs[i].group >= 0) continue;
     segs[i].group = groups;
     for (std::size_t j = i + 1; j < segs.size(); ++j)
-      if (segs[j].group < 0 && seg_dist(segs[i], segs[j]) < 0.12) segs[j].group = groups;
+      if (segs[j].group < 0 &&
+          seg_dist(segs[i], segs[j]) <
+              0.15 + 0.5 * (seg_dist(segs[i], segs[i]) + seg_dist(segs[j], segs[j])))
+        segs[j].group = groups;
     ++groups;
   }
   // Names: quiet first/last segments are intro/outro; the loudest group is the chorus when it
-  // stands out (≥ 1 LU over the median segment); repeated others are verses; a one-off in the
+  // stands out (≥ 1 LU over the other segments' mean); repeated others are verses; a one-off in the
   // middle is a bridge.
   std::vector<double> louds;
   for (auto& s : segs) louds.push_back(s.lufs);
@@ -250,7 +255,14 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
       chorus = g;
     }
   }
-  if (chorus >= 0 && (segs.size() < 2 || best < median + 1.0)) chorus = -1;
+  if (chorus >= 0) {
+    double e = 0;
+    int n = 0;
+    for (auto& sg : segs)
+      if (sg.group != chorus && sg.lufs > -199.0) e += lufs_to_energy(sg.lufs), ++n;
+    const double rest = n ? energy_to_lufs(e / n) : 1e300;
+    if (segs.size() < 2 || best < rest + 1.0) chorus = -1;
+  }
   for (std::size_t i = 0; i < segs.size(); ++i) {
     const auto& s = segs[i];
     std::string name;
@@ -272,6 +284,7 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
     sec.group = s.group;
     song.sections.push_back(sec);
   }
+  if (dur <= 0) song.sections.clear();
   if (song.sections.empty() && dur > 0) song.sections.push_back({"verse", 0.0, dur, -200.0, 0});
 
   std::vector<std::string> names(stems.size());

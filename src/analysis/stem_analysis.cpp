@@ -412,7 +412,7 @@ struct StemAnalyzer::Impl {
       if (s1 > s0 + 10) {
         std::vector<float> span(sub_db.begin() + static_cast<std::ptrdiff_t>(s0),
                                 sub_db.begin() + static_cast<std::ptrdiff_t>(s1));
-        const double hi = percentile(span, 0.95), lo = percentile(span, 0.20);
+        const double hi = percentile(span, 0.99), lo = percentile(span, 0.20);
         a.floor_rel_db = std::max(-200.0, lo - hi);
       }
     }

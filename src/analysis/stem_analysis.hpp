@@ -83,7 +83,7 @@ struct StemAnalysis {
   double onset_rate_hz = 0.0;         // onsets per second of active time
   double punch_mean_db = 0.0;         // mean punch over active frames
   // The floor between events: 20th percentile of the 10 ms levels from the first to the last
-  // active frame, relative to their 95th percentile (dB, <= 0). A clean close-miked hit falls
+  // active frame, relative to their 99th percentile (dB, <= 0). A clean close-miked hit falls
   // to silence between hits (-60 and below); a stem that is mostly bleed sits at -15..-40.
   double floor_rel_db = -200.0;
 

@@ -1,0 +1,116 @@
+#include "analysis/song_analysis.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "../../tests/support/testing.hpp"
+
+namespace mixdown::analysis {
+namespace {
+
+constexpr int kRate = 48000;
+
+AudioBuffer hits(double bpm, double seconds, double offset_s = 0.0) {
+  AudioBuffer b(1, static_cast<std::size_t>(seconds * kRate));
+  const auto n = testkit::noise(-3.0, seconds, kRate, 1, 3);
+  const double per = 60.0 / bpm;
+  for (std::size_t i = 0; i < b.num_frames(); ++i) {
+    const double t = double(i) / kRate - offset_s;
+    if (t < 0) continue;
+    const double ph = std::fmod(t, per);
+    b.channel(0)[i] = static_cast<float>(n.channel(0)[i] * std::exp(-ph / 0.02));
+  }
+  return b;
+}
+
+TEST(SongAnalysis, TempoOfAClickTrack) {
+  for (double bpm : {90.0, 120.0, 140.0}) {
+    const auto a = analyze_stem(hits(bpm, 20.0, 0.13).view(), kRate);
+    const auto song = analyze_song({&a}, {Role::kick}, 20.0);
+    EXPECT_NEAR(song.tempo_bpm, bpm, bpm * 0.02) << bpm;
+    EXPECT_GT(song.tempo_confidence, 0.2);
+    // The grid lands on the hits (first hit at 0.13 s), modulo a beat.
+    const double ph = std::fmod(song.first_beat_s - 0.13 + 10 * song.beat_period_s, song.beat_period_s);
+    EXPECT_LT(std::min(ph, song.beat_period_s - ph), 0.03) << bpm;
+  }
+}
+
+TEST(SongAnalysis, ChorusWhereMorePartsPlayLouder) {
+  // 120 BPM (2 s bars): drums throughout; a lead in bars 8..15 and 24..31 (the "chorus"),
+  // a quiet part elsewhere.
+  const double bar = 2.0;
+  const double dur = 32 * bar;
+  const auto drums = analyze_stem(hits(120.0, dur).view(), kRate);
+  std::vector<AudioBuffer> lead_parts, verse_parts;
+  for (int b = 0; b < 32; ++b) {
+    const bool chorus = (b >= 8 && b < 16) || (b >= 24);
+    lead_parts.push_back(chorus ? testkit::sine(660.0, -10.0, bar, kRate, 1) : AudioBuffer(1, kRate * 2));
+    verse_parts.push_back(chorus ? AudioBuffer(1, kRate * 2) : testkit::sine(330.0, -24.0, bar, kRate, 1));
+  }
+  const auto lead = analyze_stem(testkit::concat(lead_parts).view(), kRate);
+  const auto verse = analyze_stem(testkit::concat(verse_parts).view(), kRate);
+  const auto song = analyze_song({&drums, &lead, &verse}, {Role::kick, Role::synth, Role::keys}, dur);
+  ASSERT_GE(song.sections.size(), 3u);
+  auto name_at = [&](double t) {
+    for (const auto& s : song.sections)
+      if (t >= s.start_s && t < s.end_s) return s.name;
+    return std::string();
+  };
+  EXPECT_EQ(name_at(20.0), "chorus");
+  EXPECT_EQ(name_at(55.0), "chorus");
+  EXPECT_NE(name_at(8.0), "chorus");
+  EXPECT_NE(name_at(40.0), "chorus");
+  // Boundaries within a bar of the truth.
+  bool found16 = false;
+  for (const auto& s : song.sections) found16 |= std::abs(s.start_s - 16.0) <= bar + 0.01;
+  EXPECT_TRUE(found16);
+  // Sections tile the song.
+  EXPECT_EQ(song.sections.front().start_s, 0.0);
+  EXPECT_NEAR(song.sections.back().end_s, dur, 1e-9);
+  for (std::size_t i = 1; i < song.sections.size(); ++i)
+    EXPECT_EQ(song.sections[i].start_s, song.sections[i - 1].end_s);
+}
+
+TEST(SongAnalysis, FocusFromBriefRoleOrMelody) {
+  StemAnalysis kick, vox, synth, pad;
+  kick.integrated_lufs = -12;
+  vox.integrated_lufs = -20;
+  synth.integrated_lufs = -16;
+  synth.active_lufs = -16;
+  synth.active_fraction = 0.8;
+  synth.harmonicity = 0.6;
+  synth.centroid_hz = 1200;
+  synth.onset_rate_hz = 3;
+  pad = synth;
+  pad.harmonicity = 0.3;
+  const std::vector<std::string> names{"Kick.wav", "Vox.wav", "Lead.wav", "Pad.wav"};
+  const std::vector<const StemAnalysis*> st{&kick, &vox, &synth, &pad};
+  const std::vector<Role> roles{Role::kick, Role::lead_vocal, Role::synth, Role::pad};
+  EXPECT_EQ(choose_focus(st, roles, names, "").index, 1);
+  EXPECT_EQ(choose_focus(st, roles, names, "Lead").index, 2);
+  EXPECT_EQ(choose_focus(st, roles, names, "Pad.wav").index, 3);
+  EXPECT_EQ(choose_focus(st, roles, names, "kick").index, 0);
+  EXPECT_THROW(choose_focus(st, roles, names, "banjo"), Error);
+  EXPECT_THROW(choose_focus(st, roles, names, "piano"), Error);  // a role, but not present
+  // Without a vocal, the melodic synth over the pad.
+  const std::vector<Role> no_vox{Role::kick, Role::bass, Role::synth, Role::pad};
+  const auto f = choose_focus(st, no_vox, names, "");
+  EXPECT_EQ(f.index, 2);
+  EXPECT_FALSE(f.reason.empty());
+}
+
+TEST(SongAnalysis, EmptyAndSilentSessionsAreSafe) {
+  const auto song = analyze_song({}, {}, 0.0);
+  EXPECT_TRUE(song.sections.empty());
+  EXPECT_EQ(song.focus, -1);
+  AudioBuffer z(1, kRate * 5);
+  const auto a = analyze_stem(z.view(), kRate);
+  const auto s2 = analyze_song({&a}, {Role::other}, 5.0);
+  ASSERT_EQ(s2.sections.size(), 1u);
+  EXPECT_GT(s2.tempo_bpm, 0.0);
+}
+
+}  // namespace
+}  // namespace mixdown::analysis
