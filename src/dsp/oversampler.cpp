@@ -51,18 +51,44 @@ std::vector<float> even_taps(const std::vector<double>& h, double scale) {
   return k;
 }
 
+using V4 = float __attribute__((vector_size(16)));
+
+inline V4 load4(const float* p) noexcept {
+  V4 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
 // out[m] = sum_q taps[q] * src[m - q] for m in [0, n): src points at the first new sample,
 // with taps.size()-1 history samples before it. Taps are symmetric (linear phase): pairs share
-// one multiply. Tap-outer loop order so the inner loop vectorises across m.
+// one multiply. Sixteen outputs per step in four 4-lane accumulators, so the additions of
+// neighbouring outputs overlap instead of waiting on each other; each output still sums its
+// taps in the same order as the scalar tail.
 void fir_symmetric(const std::vector<float>& taps, const float* src, std::size_t n,
                    float* out) noexcept {
   const std::size_t t = taps.size();  // even
-  std::fill_n(out, n, 0.0f);
-  for (std::size_t q = 0; q < t / 2; ++q) {
-    const float k = taps[q];
-    const float* a = src - q;
-    const float* b = src - (t - 1 - q);
-    for (std::size_t m = 0; m < n; ++m) out[m] += k * (a[m] + b[m]);
+  const std::size_t half = t / 2;
+  std::size_t m = 0;
+  for (; m + 16 <= n; m += 16) {
+    V4 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (std::size_t q = 0; q < half; ++q) {
+      const float k = taps[q];
+      const float* x = src + m - q;
+      const float* y = src + m - (t - 1 - q);
+      a0 += k * (load4(x) + load4(y));
+      a1 += k * (load4(x + 4) + load4(y + 4));
+      a2 += k * (load4(x + 8) + load4(y + 8));
+      a3 += k * (load4(x + 12) + load4(y + 12));
+    }
+    __builtin_memcpy(out + m, &a0, sizeof a0);
+    __builtin_memcpy(out + m + 4, &a1, sizeof a1);
+    __builtin_memcpy(out + m + 8, &a2, sizeof a2);
+    __builtin_memcpy(out + m + 12, &a3, sizeof a3);
+  }
+  for (; m < n; ++m) {
+    float acc = 0.0f;
+    for (std::size_t q = 0; q < half; ++q) acc += taps[q] * (src[m - q] + src[m - (t - 1 - q)]);
+    out[m] = acc;
   }
 }
 
