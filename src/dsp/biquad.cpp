@@ -168,8 +168,11 @@ inline void run_fused(const BiquadCoeffs* c, V& xh1, V& xh2, V* y1, V* y2, std::
     const V input = load(i);
     V x = input, p1 = in1, p2 = in2;
     for (int k = 0; k < N; ++k) {
-      const V t = b0[k] * x + b1[k] * p1 + b2[k] * p2 - a2[k] * h2[k];
-      const V y = t - a1[k] * h1[k];
+      // The terms that do not depend on this frame's input first, so the chain from one
+      // section to the next is one multiply and two adds, and the recursion one multiply and
+      // one subtraction.
+      const V u = b1[k] * p1 + b2[k] * p2 - a2[k] * h2[k];
+      const V y = (u + b0[k] * x) - a1[k] * h1[k];
       p1 = h1[k];
       p2 = h2[k];
       h2[k] = h1[k];
