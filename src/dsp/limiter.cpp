@@ -69,11 +69,19 @@ void TruePeakLimiter::prepare(const ProcessSpec& spec) {
       taps_[static_cast<std::size_t>((p - 1) * T + i)] = static_cast<float>(h[static_cast<std::size_t>(i)] / sum);
   }
 
+  taps_l1_ = 1.0f;
+  for (int p = 0; p < kOversampling - 1; ++p) {
+    float l1 = 0.0f;
+    for (int i = 0; i < T; ++i) l1 += std::abs(taps_[static_cast<std::size_t>(p * T + i)]);
+    taps_l1_ = std::max(taps_l1_, l1 * 1.0001f);  // a hair over, for float rounding
+  }
   history_.assign(static_cast<std::size_t>(channels_), std::vector<float>(T - 1 + max_block_, 0.0f));
   acc_.assign(max_block_, 0.0f);
   peak_.assign(max_block_, 0.0f);
-  hold_value_.assign(window_ + 2, 1.0f);
-  hold_index_.assign(window_ + 2, 0);
+  std::size_t cap = 1;
+  while (cap < window_ + 2) cap <<= 1;
+  hold_value_.assign(cap, 1.0f);
+  hold_index_.assign(cap, 0);
   box_.assign(window_, 1.0f);
   delay_.assign(static_cast<std::size_t>(channels_), std::vector<float>(latency_, 0.0f));
   reset();
@@ -102,25 +110,35 @@ double TruePeakLimiter::max_gain_reduction_db() const noexcept {
 
 void TruePeakLimiter::detect(const AudioView& block) noexcept {
   constexpr int T = kTapsPerPhase;
+  constexpr std::size_t kChunk = 64;
   const std::size_t n = block.num_frames();
   std::fill(peak_.begin(), peak_.begin() + static_cast<std::ptrdiff_t>(n), 0.0f);
   for (int c = 0; c < channels_; ++c) {
     float* hist = history_[static_cast<std::size_t>(c)].data();
     const float* in = block.channel(c);
     std::copy(in, in + n, hist + (T - 1));
-    // The newest sample of the interval (x[j + 1]) sits at hist[i + T/2].
-    for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], std::abs(hist[i + T / 2]));
-    for (int p = 0; p < kOversampling - 1; ++p) {
-      const float* h = taps_.data() + p * T;
-      std::fill(acc_.begin(), acc_.begin() + static_cast<std::ptrdiff_t>(n), 0.0f);
-      // Tap-outer loop so the inner loop is element-wise and vectorizes.
-      for (int k = 0; k < T; ++k) {
-        const float hk = h[k];
-        const float* src = hist + k;
+    for (std::size_t start = 0; start < n; start += kChunk) {
+      const std::size_t m = std::min(kChunk, n - start);
+      // An interpolated value is at most (sum of |taps|) x the largest input it sees: when
+      // that stays under the ceiling nothing in this chunk can ask for gain reduction, and
+      // the required gain there is 1 whatever the exact peak (peak_ stays 0).
+      float span_max = 0.0f;
+      for (std::size_t i = start; i < start + m + (T - 1); ++i) span_max = std::max(span_max, std::abs(hist[i]));
+      if (span_max * taps_l1_ <= ceiling_) continue;
+      // The newest sample of the interval (x[j + 1]) sits at hist[i + T/2].
+      for (std::size_t i = start; i < start + m; ++i) peak_[i] = std::max(peak_[i], std::abs(hist[i + T / 2]));
+      for (int p = 0; p < kOversampling - 1; ++p) {
+        const float* h = taps_.data() + p * T;
         float* acc = acc_.data();
-        for (std::size_t i = 0; i < n; ++i) acc[i] += hk * src[i];
+        std::fill(acc, acc + m, 0.0f);
+        // Tap-outer loop so the inner loop is element-wise and vectorizes.
+        for (int k = 0; k < T; ++k) {
+          const float hk = h[k];
+          const float* src = hist + start + k;
+          for (std::size_t i = 0; i < m; ++i) acc[i] += hk * src[i];
+        }
+        for (std::size_t i = 0; i < m; ++i) peak_[start + i] = std::max(peak_[start + i], std::abs(acc[i]));
       }
-      for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], std::abs(acc_[i]));
     }
     std::copy(hist + n, hist + n + (T - 1), hist);
   }
@@ -131,7 +149,7 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
   if (channels_ == 0 || block.num_channels() != channels_) return;
   const double inv_window = 1.0 / static_cast<double>(window_);
   const float sustain_coef = static_cast<float>(1.0 / std::max(1.0, kSustainSeconds * sample_rate_));
-  const std::size_t hold_cap = hold_value_.size();
+  const std::size_t hold_mask = hold_value_.size() - 1;  // a power of two
   const auto hold_len = static_cast<std::int64_t>(window_ + 1);
   for (std::size_t start = 0; start < total; start += max_block_) {
     const std::size_t n = std::min(max_block_, total - start);
@@ -142,16 +160,16 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
       const float r = pk > ceiling_ ? ceiling_ / pk : 1.0f;
       // Minimum over the last window_ + 1 required gains (monotonic queue).
       while (hold_size_ > 0) {
-        const std::size_t back = (hold_head_ + hold_size_ - 1) % hold_cap;
+        const std::size_t back = (hold_head_ + hold_size_ - 1) & hold_mask;
         if (hold_value_[back] >= r) --hold_size_;
         else break;
       }
-      const std::size_t slot = (hold_head_ + hold_size_) % hold_cap;
+      const std::size_t slot = (hold_head_ + hold_size_) & hold_mask;
       hold_value_[slot] = r;
       hold_index_[slot] = index_;
       ++hold_size_;
       while (hold_index_[hold_head_] <= index_ - hold_len) {
-        hold_head_ = (hold_head_ + 1) % hold_cap;
+        hold_head_ = (hold_head_ + 1) & hold_mask;
         --hold_size_;
       }
       const float held = hold_value_[hold_head_];

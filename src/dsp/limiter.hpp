@@ -57,6 +57,7 @@ private:
 
   // Interpolator: taps for the three fractional phases 1/4, 2/4, 3/4 (phase 0 is the sample).
   std::vector<float> taps_;                 // (kOversampling - 1) * kTapsPerPhase
+  float taps_l1_ = 1.0f;                    // largest sum of |taps| over the phases
   std::vector<std::vector<float>> history_; // per channel: kTapsPerPhase - 1 + max_block
   std::vector<float> acc_;                  // max_block
   std::vector<float> peak_;                 // max_block

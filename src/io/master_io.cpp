@@ -31,7 +31,7 @@ namespace {
 
 constexpr std::size_t kBlock = 8192;
 
-void report(const ProgressFn& p, double f, const std::string& stage) {
+void report(const StageProgressFn& p, double f, const std::string& stage) {
   if (p) p(std::clamp(f, 0.0, 1.0), stage);
 }
 
@@ -183,7 +183,8 @@ Measured verify_file(const fs::path& file, const fs::path* preview, double previ
   const int ch = r.info().channels;
   analysis::LoudnessMeter meter(double(r.info().sample_rate), ch, {true, true, false, 1});
   std::optional<AudioWriter> w;
-  if (preview) w.emplace(*preview, WriteSpec{r.info().sample_rate, ch, SampleFormat::wav24});
+  // Previews are listening copies: 32-bit float, so no second dither on top of the master's.
+  if (preview) w.emplace(*preview, WriteSpec{r.info().sample_rate, ch, SampleFormat::wav_float});
   AudioBuffer buf(ch, kBlock);
   const float g = static_cast<float>(db_to_gain(preview_gain_db));
   while (const std::size_t n = r.read(buf.view())) {
@@ -277,7 +278,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             const master::MasterChain& chain, const master::Target& target,
                             double target_lufs, const fs::path& out_file, const fs::path& out_dir,
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
-                            const ProgressFn& progress, double p0, double p1) {
+                            const StageProgressFn& progress, double p0, double p1) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -461,7 +462,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   if (req.previews) {
     res.input_preview = out_dir / "previews" / "input.wav";
     AudioReader r(input);
-    AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, SampleFormat::wav24});
+    AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, SampleFormat::wav_float});
     AudioBuffer buf(r.info().channels, kBlock);
     const float g = static_cast<float>(db_to_gain(res.preview_lufs - res.analysis.integrated_lufs));
     while (const std::size_t n = r.read(buf.view())) {
@@ -546,7 +547,7 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
 // ---- album rendering -------------------------------------------------------------------------
 
 AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir, const master::Target& target,
-                         const ProgressFn& progress) {
+                         const StageProgressFn& progress) {
   if (album.tracks.empty()) throw usage_error("album", "no tracks given");
   AlbumResult res;
   res.target = target;
