@@ -22,7 +22,7 @@ using namespace mixdown;
 using namespace mixdown::dsp;
 
 constexpr std::size_t kBlock = 1024;
-const ProcessSpec kSpec{48000.0, 2, kBlock};
+const ProcessSpec kSpec{48000.0, 2, kBlock};  // a mono variant says so in its name
 
 AudioBuffer program(std::size_t frames) {
   // Noise with a slow level swing, so dynamics processors actually move.
@@ -40,10 +40,10 @@ AudioBuffer program(std::size_t frames) {
 // Runs p over consecutive blocks of a 1 s program, refilling from the source each time so the
 // signal stays realistic (processed output is not fed back in).
 template <class P>
-void run(benchmark::State& state, P& p) {
-  p.prepare(kSpec);
+void run(benchmark::State& state, P& p, int channels = 2) {
+  p.prepare(ProcessSpec{kSpec.sample_rate, channels, kBlock});
   const AudioBuffer src = program(48 * kBlock);
-  AudioBuffer work(2, kBlock);
+  AudioBuffer work(channels, kBlock);
   std::size_t at = 0;
   for (auto _ : state) {
     work.view().copy_from(src.view().sub(at, kBlock));
@@ -81,6 +81,13 @@ void BM_ParametricEq_FusedHpfPlus6Band(benchmark::State& state) {
   run(state, eq);
 }
 BENCHMARK(BM_ParametricEq_FusedHpfPlus6Band);
+
+void BM_ParametricEq_FusedHpfPlus6Band_Mono(benchmark::State& state) {
+  ParametricEq eq;
+  eq.set_settings(six_band_eq(), PassFilterSettings{true, 80.0, 2}, PassFilterSettings{});
+  run(state, eq, 1);
+}
+BENCHMARK(BM_ParametricEq_FusedHpfPlus6Band_Mono);
 
 void BM_ParametricEq_6Band(benchmark::State& state) {
   ParametricEq eq(six_band_eq());
