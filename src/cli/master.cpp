@@ -51,14 +51,7 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   Progress progress("master", g.quiet);
   req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
 
-  // The strict gate looks at the input before any rendering.
-  if (a.strict) {
-    const auto an = io::analyze_for_master(a.input);
-    if (an.silent()) throw rejected(a.input, "nothing to master: the file is silent");
-    const auto problems = master::qc_input(an, targets);
-    for (const auto& p : problems)
-      if (p.severity == Severity::error) throw rejected(a.input, p.message + " (--strict)");
-  }
+  req.strict = a.strict;
   const auto result = io::master_file(a.input, a.out, req);
   progress.done();
   const fs::path out(a.out);

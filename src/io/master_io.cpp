@@ -361,6 +361,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       ls.ceiling_dbtp -= mo.after.true_peak_dbtp - target.ceiling_dbtp + 0.05;
       continue;  // re-land under a lower limiter ceiling
     }
+    if (target.lossy_check && in.channels > 2) mo.lossy.note = "not checked: MP3 carries at most two channels";
     if (target.lossy_check && in.channels <= 2) {
       prog(0.9, target.name + ": checking a lossy encode");
       const double lowered = mo.lossy.ceiling_lowered_db;
@@ -439,6 +440,9 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     if (res.reference_analysis->silent()) throw rejected(req.reference->string(), "the reference is silent");
   }
   res.problems = master::qc_input(res.analysis, req.targets);
+  if (req.strict)
+    for (const auto& p : res.problems)
+      if (p.severity == Severity::error) throw rejected(input.string(), p.message + " (--strict)");
   std::error_code ec;
   fs::create_directories(out_dir / "masters", ec);
   if (ec) throw failed(out_dir.string(), "cannot create the output folder: " + ec.message());

@@ -27,7 +27,8 @@
 
 namespace mixdown::io {
 
-using ProgressFn = std::function<void(double fraction, const std::string& stage)>;
+// (Named apart from stem_set.hpp's ProgressFn, which reports a fraction only.)
+using StageProgressFn = std::function<void(double fraction, const std::string& stage)>;
 
 // Streams a file through master::InputAnalyzer. Throws Error(rejected) for unreadable files.
 master::InputAnalysis analyze_for_master(const std::filesystem::path& file);
@@ -73,7 +74,8 @@ struct MasterRequest {
   std::optional<std::filesystem::path> reference;
   double amount = 1.0;
   bool previews = true;
-  ProgressFn progress;
+  bool strict = false;  // refuse (Error(rejected)) when the QC finds an error in the input
+  StageProgressFn progress;
 };
 
 struct MasterResult {
@@ -89,8 +91,9 @@ struct MasterResult {
 };
 
 // Masters `input` to every requested target under out_dir (masters/NAME.wav, previews/).
-// Throws Error(rejected) for silence ("nothing to master"), unsupported layouts and vinyl on
-// surround; Error(usage) for an empty target list.
+// Throws Error(rejected) for silence ("nothing to master"), unsupported layouts, vinyl on
+// surround and, with `strict`, QC errors (before anything is rendered); Error(usage) for an
+// empty target list.
 MasterResult master_file(const std::filesystem::path& input, const std::filesystem::path& out_dir,
                          const MasterRequest& request);
 
@@ -121,6 +124,6 @@ struct AlbumResult {
 // tracks/NN-name.wav, album.wav (gaps or crossfades) and, for cd, album.cue. Red Book
 // violations throw Error(rejected) before anything is rendered.
 AlbumResult master_album(const master::AlbumSpec& album, const std::filesystem::path& out_dir,
-                         const master::Target& target, const ProgressFn& progress = {});
+                         const master::Target& target, const StageProgressFn& progress = {});
 
 }  // namespace mixdown::io
