@@ -414,6 +414,7 @@ struct StemAnalyzer::Impl {
                                 sub_db.begin() + static_cast<std::ptrdiff_t>(s1));
         const double hi = percentile(span, 0.99), lo = percentile(span, 0.20);
         a.floor_rel_db = std::max(-200.0, lo - hi);
+        a.event_level_db = hi;
       }
     }
     a.crest_db = a.peak_dbfs > -199.0 && a.active_lufs > -199.0 ? a.peak_dbfs - (a.active_lufs + 0.691)

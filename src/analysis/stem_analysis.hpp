@@ -86,6 +86,7 @@ struct StemAnalysis {
   // active frame, relative to their 99th percentile (dB, <= 0). A clean close-miked hit falls
   // to silence between hits (-60 and below); a stem that is mostly bleed sits at -15..-40.
   double floor_rel_db = -200.0;
+  double event_level_db = -200.0;     // that 99th percentile: the level of the hits (dBFS, mean square summed over channels)
 
   // Tonality.
   double harmonicity = 0.0;           // 0 noise .. 1 pure tones (mean peakiness, active frames)

@@ -1,0 +1,195 @@
+#include "mix/balance.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/loudness.hpp"
+#include "mix/level_model.hpp"
+#include "mix/reason.hpp"
+#include "mix/role_targets.hpp"
+
+namespace mixdown::mix {
+namespace {
+
+constexpr double kAlpha = 0.2;          // specific-loudness exponent (Moore et al. 1997)
+constexpr double kPlaybackSpl = 80.0;   // the mix at -18 LUFS plays at 80 dB SPL
+constexpr double kMixLufs = -18.0;
+
+double terhardt_threshold_spl(double hz) {
+  const double f = std::max(hz, 20.0) / 1000.0;
+  return 3.64 * std::pow(f, -0.8) - 6.5 * std::exp(-0.6 * (f - 3.3) * (f - 3.3)) + 1e-3 * std::pow(f, 4.0);
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> mix_band_powers(const Console& console,
+                                                const std::vector<StemInput>& stems,
+                                                int sample_rate, bool with_faders) {
+  std::vector<std::vector<float>> p(stems.size());
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    const auto& st = console.strips[i];
+    if (st.mute || stems[i].analysis.silent()) continue;
+    p[i] = processed_band_power(st, stems[i].analysis, sample_rate);
+    if (with_faders) {
+      const auto g = static_cast<float>(std::pow(10.0, st.fader_db / 10.0));
+      for (auto& v : p[i]) v *= g;
+    }
+  }
+  return p;
+}
+
+namespace {
+
+// The sum of every part's band power per frame, and its scale to SPL.
+struct MixSum {
+  std::vector<double> total;
+  double to_spl = 1.0;
+};
+
+MixSum mix_sum(const std::vector<std::vector<float>>& powers, std::size_t nb) {
+  MixSum m;
+  std::size_t len = 0;
+  for (const auto& p : powers) len = std::max(len, p.size());
+  m.total.assign(len, 0.0);
+  for (const auto& p : powers)
+    for (std::size_t k = 0; k < p.size(); ++k) m.total[k] += p[k];
+  double e = 0;
+  std::size_t cnt = 0;
+  for (std::size_t f = 0; nb && f < len / nb; ++f) {
+    double s = 0;
+    for (std::size_t b = 0; b < nb; ++b) s += m.total[f * nb + b];
+    if (s > 0) e += s, ++cnt;
+  }
+  // The mix's mean power while it plays maps to kPlaybackSpl.
+  m.to_spl = cnt ? std::pow(10.0, kPlaybackSpl / 10.0) / (e / double(cnt)) : 1.0;
+  return m;
+}
+
+double loss_in(const MixSum& m, const std::vector<float>& own, const analysis::StemAnalysis& a) {
+  if (own.empty() || a.bands <= 0) return 0.0;
+  const std::size_t nb = static_cast<std::size_t>(a.bands), nf = own.size() / nb;
+  std::vector<double> q(nb);
+  for (std::size_t b = 0; b < nb; ++b)
+    q[b] = std::pow(10.0, terhardt_threshold_spl(std::sqrt(double(a.band_edges_hz[b]) * a.band_edges_hz[b + 1])) / 10.0);
+  double solo = 0, ctx = 0;
+  for (std::size_t f = 0; f < nf; ++f) {
+    if (f >= a.active.size() || !a.active[f]) continue;
+    for (std::size_t b = 0; b < nb; ++b) {
+      const std::size_t k = f * nb + b;
+      const double es = own[k] * m.to_spl;
+      if (es <= 0) continue;
+      const double em = std::max(0.0, (m.total[k] - own[k]) * m.to_spl);
+      solo += std::pow(es + q[b], kAlpha) - std::pow(q[b], kAlpha);
+      ctx += std::pow(es + em + q[b], kAlpha) - std::pow(em + q[b], kAlpha);
+    }
+  }
+  if (solo <= 0 || ctx <= 0) return 0.0;
+  return std::max(0.0, 10.0 * std::log2(solo / ctx));
+}
+
+}  // namespace
+
+double masking_loss_lu(const std::vector<std::vector<float>>& powers,
+                       const std::vector<StemInput>& stems, std::size_t i) {
+  if (powers[i].empty()) return 0.0;
+  const MixSum m = mix_sum(powers, static_cast<std::size_t>(stems[i].analysis.bands));
+  return loss_in(m, powers[i], stems[i].analysis);
+}
+
+BalanceReport balance_levels(Console& console, const std::vector<StemInput>& stems, int focus,
+                             const Brief& brief, int sample_rate) {
+  const std::size_t n = stems.size();
+  BalanceReport rep;
+  rep.target_lu.assign(n, -10.0);
+  rep.solo_lufs.assign(n, -200.0);
+  rep.masking_loss.assign(n, 0.0);
+  std::vector<std::vector<float>> pre(n);   // pre-fader band power
+  std::vector<std::vector<double>> ke(n);   // pre-fader K energy per frame
+  std::vector<double> l0(n, -200.0);
+  std::vector<std::string> why(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& st = console.strips[i];
+    st.fader_db = 0.0;
+    if (stems[i].analysis.silent()) continue;
+    pre[i] = processed_band_power(st, stems[i].analysis, sample_rate);
+    ke[i] = k_energy(pre[i], stems[i].analysis);
+    l0[i] = gated_lufs(ke[i]);
+    const auto t = role_target(stems[i].role, brief, static_cast<int>(i) == focus);
+    rep.target_lu[i] = t.lu;
+    why[i] = t.reason;
+  }
+  // Same-role parts that play together share the role's loudness.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (l0[i] <= -199.0 || static_cast<int>(i) == focus) continue;
+    const auto& ai = stems[i].analysis.active;
+    std::size_t act = 0;
+    for (auto v : ai) act += v;
+    if (!act) continue;
+    double n_eff = 1.0;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i || stems[j].role != stems[i].role || l0[j] <= -199.0 || static_cast<int>(j) == focus) continue;
+      const auto& aj = stems[j].analysis.active;
+      std::size_t both = 0;
+      for (std::size_t f = 0; f < std::min(ai.size(), aj.size()); ++f) both += ai[f] && aj[f];
+      n_eff += double(both) / double(act);
+    }
+    if (n_eff > 1.05) {
+      const double d = -10.0 * std::log10(n_eff);
+      rep.target_lu[i] += d;
+      why[i] += "; shares the " + std::string(to_string(stems[i].role)) + " role with parts playing with it " +
+                db1(d, true) + " LU";
+    }
+  }
+  // Iterate: fader = target - solo + half the masking loss; then shift all so the mix sits at
+  // -18 LUFS.
+  std::vector<double> fader(n, 0.0), comp(n, 0.0);
+  std::size_t nf = 0;
+  for (auto& k : ke) nf = std::max(nf, k.size());
+  auto mix_lufs = [&]() {
+    std::vector<double> m(nf, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double g = std::pow(10.0, fader[i] / 10.0);
+      for (std::size_t f = 0; f < ke[i].size(); ++f) m[f] += ke[i][f] * g;
+    }
+    return gated_lufs(m);
+  };
+  for (int it = 0; it < 6; ++it) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (l0[i] > -199.0) fader[i] = rep.target_lu[i] - l0[i] + comp[i];
+    const double shift = kMixLufs - mix_lufs();
+    for (std::size_t i = 0; i < n; ++i)
+      if (l0[i] > -199.0) fader[i] += shift;
+    if (it == 5) break;
+    std::vector<std::vector<float>> post(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (pre[i].empty()) continue;
+      post[i] = pre[i];
+      const auto g = static_cast<float>(std::pow(10.0, fader[i] / 10.0));
+      for (auto& v : post[i]) v *= g;
+    }
+    const MixSum msum = mix_sum(post, static_cast<std::size_t>(analysis::kStemBands));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (l0[i] <= -199.0) continue;
+      rep.masking_loss[i] = loss_in(msum, post[i], stems[i].analysis);
+      // Damped update so the fixed point is reached without oscillation.
+      comp[i] = 0.5 * comp[i] + 0.5 * std::min(6.0, 0.5 * rep.masking_loss[i]);
+    }
+  }
+  rep.mix_lufs = mix_lufs();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& st = console.strips[i];
+    if (l0[i] <= -199.0) {
+      st.fader_db = 0.0;
+      st.reasons["fader"] = "silent stem: nothing to balance";
+      continue;
+    }
+    st.fader_db = std::round(std::clamp(fader[i], -60.0, 24.0) * 10.0) / 10.0;
+    rep.solo_lufs[i] = l0[i] + st.fader_db;
+    st.reasons["fader"] = why[i] + "; in context it loses " + db1(rep.masking_loss[i]) +
+                          " LU to masking, half made up: fader " + db1(st.fader_db, true) + " dB" +
+                          (stems[i].printed_fx ? " (a printed effect: balanced, not processed)" : "");
+  }
+  return rep;
+}
+
+}  // namespace mixdown::mix

@@ -1,0 +1,48 @@
+// Level balance: faders solved so each part meets its loudness target (role_targets.hpp)
+// relative to the mix, on its loudness IN CONTEXT — what is left of it once the other parts
+// mask it — not on its solo loudness.
+//
+// In-context loudness: per 100 ms frame and ERB band, the partial specific loudness of the part
+// against the sum of all others, N' = (E_s + E_m + E_q)^a - (E_m + E_q)^a, against its solo
+// N' = (E_s + E_q)^a - E_q^a (the high-level form of Moore, Glasberg & Baer, "A model for the
+// prediction of thresholds, loudness, and partial loudness", JAES 45(4), 1997; a = 0.2, E_q the
+// threshold in quiet after Terhardt, "Calculating virtual pitch", Hearing Research 1, 1979,
+// with the mix playing at 80 dB SPL). Summed over bands and the frames where the part plays,
+// the ratio gives the masking loss in LU (loudness halves per 10 phon: loss = 10 log2 ratio).
+// Half of that loss is made up on the fader (at most 6 dB): a bed is meant to sit partly behind
+// the parts that carry the song; making up all of it would flatten the hierarchy into the
+// equal-loudness mix.
+//
+// Parts that share a role and play together split the role's target (two layered snares are
+// one snare 3 dB louder than each), by their time overlap.
+#pragma once
+
+#include <vector>
+
+#include "mix/console.hpp"
+#include "mix/decide.hpp"
+
+namespace mixdown::mix {
+
+struct BalanceReport {
+  std::vector<double> target_lu;      // per stem, relative target after role sharing
+  std::vector<double> solo_lufs;      // predicted solo loudness in the mix (post fader)
+  std::vector<double> masking_loss;   // LU lost to masking in context
+  double mix_lufs = -200.0;           // predicted mix loudness (no returns)
+};
+
+// Sets every strip's fader_db (and reason). `focus` is an index or -1. The predicted mix is
+// placed at -18 LUFS before the renderer's output gain (headroom for glue and returns).
+BalanceReport balance_levels(Console& console, const std::vector<StemInput>& stems, int focus,
+                             const Brief& brief, int sample_rate);
+
+// Post-fader band power per stem (frames × bands, linear), for masking and glue decisions.
+std::vector<std::vector<float>> mix_band_powers(const Console& console,
+                                                const std::vector<StemInput>& stems,
+                                                int sample_rate, bool with_faders = true);
+
+// Masking loss (LU, >= 0) of stem i in the mix of `powers` (post-fader band powers).
+double masking_loss_lu(const std::vector<std::vector<float>>& powers,
+                       const std::vector<StemInput>& stems, std::size_t i);
+
+}  // namespace mixdown::mix
