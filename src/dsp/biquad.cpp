@@ -203,8 +203,9 @@ inline void run_group(int n, const BiquadCoeffs* c, V& xh1, V& xh2, V* y1, V* y2
 }
 
 // A state that has decayed far below audibility is set to zero so the recursion never runs on
-// subnormal numbers during long silences.
-inline double flush(double s) noexcept { return std::abs(s) < 1e-30 ? 0.0 : s; }
+// subnormal numbers during long silences; a non-finite state (a NaN or Inf got in) is cleared
+// so one bad input sample cannot silence the rest of the render.
+inline double flush(double s) noexcept { return std::abs(s) < 1e-30 || !std::isfinite(s) ? 0.0 : s; }
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 
 #include "core/units.hpp"
 #include "dsp/fast_math.hpp"
+#include "dsp/finite.hpp"
 
 namespace mixdown::dsp {
 
@@ -112,6 +113,7 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
         for (std::size_t i = 0; i < n; ++i) lv[i] = std::max(lv[i], std::abs(k[i]));
       }
     }
+    zero_non_finite(lv, n);  // a NaN/Inf in the key reads as silence, not as infinitely loud
     // 2. The RMS window.
     if (rms) {
       for (std::size_t i = 0; i < n; ++i) {
@@ -159,8 +161,9 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
       for (std::size_t i = 0; i < n; ++i) x[i] *= g[i];
     }
   }
-  mean_square_ = ms < 1e-30 ? 0.0 : ms;
-  reduction_db_ = red;
+  // Self-healing: a non-finite input must not poison the detector for the rest of the render.
+  mean_square_ = ms < 1e-30 || !std::isfinite(ms) ? 0.0 : ms;
+  reduction_db_ = std::isfinite(red) ? red : 0.0;
   last_reduction_db_ = deepest;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dsp/fast_math.hpp"
+#include "dsp/finite.hpp"
 
 namespace mixdown::dsp {
 
@@ -80,6 +81,7 @@ void DeEsser::process(const AudioView& io) noexcept {
         lv[i] += hi * hi;
       }
     }
+    zero_non_finite(lv, n);  // a NaN/Inf reads as silence, not as infinitely loud
     bool over = false;
     for (std::size_t i = 0; i < n; ++i) {
       ms = det_coef_ * ms + (1.0 - det_coef_) * (lv[i] * inv_nc);
@@ -106,8 +108,9 @@ void DeEsser::process(const AudioView& io) noexcept {
       for (std::size_t i = 0; i < n; ++i) x[i] = lo[i] + g[i] * (x[i] - lo[i]);
     }
   }
-  mean_square_ = ms < 1e-30 ? 0.0 : ms;
-  reduction_db_ = red;
+  // Self-healing: a non-finite input must not poison the detector for the rest of the render.
+  mean_square_ = ms < 1e-30 || !std::isfinite(ms) ? 0.0 : ms;
+  reduction_db_ = std::isfinite(red) ? red : 0.0;
   last_reduction_db_ = deepest;
 }
 

@@ -65,15 +65,19 @@ void Delay::process(const AudioView& io) noexcept {
   const auto fb = static_cast<float>(feedback_);
   float* la = line_[0].data();
   float* lb = line_[1].data();
+  bool finite = true;
   for (std::size_t start = 0; start < io.num_frames(); start += chunk) {
     const std::size_t n = std::min(chunk, io.num_frames() - start);
     // Keep the input before the output overwrites it.
     for (int c = 0; c < 2; ++c) std::copy_n(io.channel(std::min(c, in_ch - 1)) + start, n, in_[c].data());
+    float sum = 0.0f;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t r = (pos_ + i - d) & mask_;
       fb_[0][i] = la[r];
       fb_[1][i] = lb[r];
+      sum += fb_[0][i] + fb_[1][i];
     }
+    finite = finite && std::isfinite(sum);
     // Output: the echoes, unfiltered (the first one is the input, exactly d frames late).
     std::copy_n(fb_[0].data(), n, io.channel(0) + start);
     if (io.num_channels() > 1) std::copy_n(fb_[1].data(), n, io.channel(1) + start);
@@ -99,6 +103,8 @@ void Delay::process(const AudioView& io) noexcept {
     }
     pos_ = (pos_ + n) & mask_;
   }
+  // Self-healing: a NaN or Inf in the lines would echo forever; clear them once it comes back.
+  if (!finite) reset();
 }
 
 }  // namespace mixdown::dsp

@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "dsp/fast_math.hpp"
+#include "dsp/finite.hpp"
 
 namespace mixdown::dsp {
 
@@ -94,6 +95,7 @@ void DynamicEq::process(const AudioView& io, const ConstAudioView& key) noexcept
       detector_.process_channel(c, band, n);
       for (std::size_t i = 0; i < n; ++i) power[i] += band[i] * band[i];
     }
+    zero_non_finite(power, n);  // a NaN/Inf in the key reads as silence
     for (std::size_t s = 0; s < n; s += kUpdateFrames) {
       const std::size_t m = std::min(kUpdateFrames, n - s);
       // Symmetric RMS window first (an asymmetric follower on a squared sine would read high),
@@ -112,8 +114,9 @@ void DynamicEq::process(const AudioView& io, const ConstAudioView& key) noexcept
       bell_.process(io.sub(start + s, m));
     }
   }
-  mean_square_ = ms < 1e-30 ? 0.0 : ms;
-  cut_smoothed_db_ = cut;
+  // Self-healing: a non-finite key must not poison the detector for the rest of the render.
+  mean_square_ = ms < 1e-30 || !std::isfinite(ms) ? 0.0 : ms;
+  cut_smoothed_db_ = std::isfinite(cut) ? cut : 0.0;
   last_cut_db_ = deepest;
 }
 

@@ -5,7 +5,9 @@
 // the current thread while switched on around process() calls.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -238,6 +240,57 @@ TEST(Processors, NeutralSettingsAreIdentity) {
     Compressor p(s);
     unchanged(p, "Compressor above every peak");
   }
+}
+
+}  // namespace
+}  // namespace mixdown::dsp
+
+namespace mixdown::dsp {
+namespace {
+
+TEST(Processors, NonFiniteKeySamplesDoNotMuteTheCompressor) {
+  // Same program with and without a NaN and an Inf: from 0.1 s on the outputs agree closely
+  // (the detector read the bad samples as silence instead of as infinitely loud).
+  Compressor a(comp()), b(comp());
+  a.prepare(ProcessSpec{kFs, 2, 1024});
+  b.prepare(ProcessSpec{kFs, 2, 1024});
+  AudioBuffer x = test::noise(48000, 2, 3, 0.5), y = x;
+  y.channel(0)[100] = std::numeric_limits<float>::quiet_NaN();
+  y.channel(1)[300] = std::numeric_limits<float>::infinity();
+  test::run_blocks(a, x.view());
+  test::run_blocks(b, y.view());
+  for (std::size_t i = 4800; i < 48000; ++i) ASSERT_NEAR(x.channel(0)[i], y.channel(0)[i], 1e-3f) << i;
+}
+
+TEST(Processors, RecoverAfterANonFiniteInput) {
+  // A NaN and an Inf in the first block; then ordinary signal. The bad samples may come out
+  // (the renderer's guard handles them), but the state must heal: the tail is finite again.
+  auto heals = [](auto& p, const char* name, std::size_t frames = 96000) {
+    p.prepare(ProcessSpec{kFs, 2, 1024});
+    AudioBuffer x = test::noise(frames, 2, 5, 0.5);
+    x.channel(0)[100] = std::numeric_limits<float>::quiet_NaN();
+    x.channel(1)[200] = std::numeric_limits<float>::infinity();
+    test::run_blocks(p, x.view(), 1024);
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i = frames - 24000; i < frames; ++i)
+        ASSERT_TRUE(std::isfinite(x.channel(c)[i])) << name << " channel " << c << " frame " << i;
+  };
+  { ParametricEq p(eq6()); heals(p, "ParametricEq"); }
+  { PassFilter p(PassKind::high_pass, PassFilterSettings{true, 80, 4}); heals(p, "PassFilter"); }
+  { Compressor p(comp()); heals(p, "Compressor"); }
+  {
+    CompressorSettings s = comp();
+    s.detector = Detector::peak;
+    Compressor p(s);
+    heals(p, "Compressor peak");
+  }
+  { Gate p(gate()); heals(p, "Gate"); }
+  { DeEsser p(deess()); heals(p, "DeEsser"); }
+  { DynamicEq p(dyneq()); heals(p, "DynamicEq"); }
+  { Saturator p(sat()); heals(p, "Saturator"); }
+  { PanWidth p(PanSettings{0.3, 1.2}); heals(p, "PanWidth"); }
+  { Reverb p(ReverbSettings{}); heals(p, "Reverb"); }
+  { Delay p(DelaySettings{}); heals(p, "Delay", 200000); }
 }
 
 }  // namespace

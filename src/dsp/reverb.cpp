@@ -253,10 +253,15 @@ void Reverb::process(const AudioView& io) noexcept {
     }
     pos_ = pos;
   }
+  bool finite = true;
   for (std::size_t i = 0; i < 4; ++i) {
     lines_[i].lp_state = sta[i];
     lines_[i + 4].lp_state = stb[i];
+    finite = finite && std::isfinite(sta[i]) && std::isfinite(stb[i]);
   }
+  // Self-healing: a NaN or Inf that got into the network would recirculate forever; once it
+  // reaches the line outputs the whole state is cleared (reset() does not allocate).
+  if (!finite) reset();
 }
 
 }  // namespace mixdown::dsp
