@@ -119,8 +119,8 @@ public:
   const LoudnessOptions& options() const noexcept { return options_; }
 
 private:
-  struct FilterState {
-    double z1 = 0, z2 = 0, w1 = 0, w2 = 0;
+  struct FilterState {  // direct form I: inputs, shelf outputs, high-pass outputs
+    double x1 = 0, x2 = 0, t1 = 0, t2 = 0, u1 = 0, u2 = 0;
   };
   struct Ring {  // the last 300 ticks' weighted energy sums and lengths
     std::vector<double> sum;
