@@ -89,6 +89,25 @@ void BM_ParametricEq_FusedHpfPlus6Band_Mono(benchmark::State& state) {
 }
 BENCHMARK(BM_ParametricEq_FusedHpfPlus6Band_Mono);
 
+// One console strip of the speed goal (HPF + 6-band EQ + compressor), stereo and mono: the unit
+// the 16-stem render multiplies.
+void BM_Strip_HpfEqCompressor(benchmark::State& state) {
+  struct Strip {
+    ParametricEq eq;
+    Compressor comp;
+    void prepare(const ProcessSpec& s) { eq.prepare(s); comp.prepare(s); }
+    void process(const AudioView& v) noexcept { eq.process(v); comp.process(v); }
+  } strip;
+  strip.eq.set_settings(six_band_eq(), PassFilterSettings{true, 80.0, 2}, PassFilterSettings{});
+  CompressorSettings c;
+  c.enabled = true;
+  c.threshold_db = -24;
+  c.ratio = 3;
+  strip.comp.set_settings(c);
+  run(state, strip, static_cast<int>(state.range(0)));
+}
+BENCHMARK(BM_Strip_HpfEqCompressor)->Arg(1)->Arg(2)->ArgName("channels");
+
 void BM_ParametricEq_6Band(benchmark::State& state) {
   ParametricEq eq(six_band_eq());
   run(state, eq);

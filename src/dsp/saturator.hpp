@@ -4,7 +4,9 @@
 // Amplifiers", CMJ 33(2), 2009, sec. 4), then divided by the drive gain: every curve has unit
 // slope at zero, so quiet passages keep their level whatever the drive (level compensation) and
 // only peaks are rounded off. mix blends the (latency-aligned) dry signal.
-//   soft_clip: tanh(x) (a smooth symmetric clip: odd harmonics);
+//   soft_clip: the [3/2] Pade approximant of tanh, x (27 + x^2) / (27 + 9 x^2), which reaches 1
+//              with zero slope at |x| = 3 and is clamped beyond (a smooth symmetric clip: odd
+//              harmonics; cheaper than tanh and exactly bounded);
 //   tape:      x / sqrt(1 + x^2), an algebraic sigmoid whose knee is softer and wider than
 //              tanh's (more low-order harmonics at moderate drive, a gentler top), symmetric
 //              like tape at its operating point (Smith, "Physical Audio Signal Processing",
