@@ -592,12 +592,18 @@ PairCorrelation correlate_excerpts(const StemFeatures& a, const StemFeatures& b,
   const auto W = static_cast<std::ptrdiff_t>(a.excerpt_window);
   if (W <= 2 * L + 8) return pc;
   const std::size_t nwin = a.excerpt.size() / static_cast<std::size_t>(W);
-  std::vector<double> xc(static_cast<std::size_t>(2 * L + 1), 0.0);
+  const auto nl = static_cast<std::size_t>(2 * L + 1);
+  std::vector<double> xc(nl, 0.0), eb_lag(nl, 0.0);
+  std::vector<double> cum(static_cast<std::size_t>(W) + 1);
   double ea = 0, eb = 0;
   for (std::size_t w = 0; w < nwin; ++w) {
     const float* x = a.excerpt.data() + w * static_cast<std::size_t>(W);
     const float* y = b.excerpt.data() + w * static_cast<std::size_t>(W);
-    // a over the centre, b over the centre shifted by the lag.
+    cum[0] = 0;
+    for (std::ptrdiff_t i = 0; i < W; ++i)
+      cum[static_cast<std::size_t>(i) + 1] = cum[static_cast<std::size_t>(i)] + double(y[i]) * y[i];
+    // a over the centre, b over the centre shifted by the lag; b's energy per lag from the
+    // running sum so every lag is normalized over exactly the samples it multiplies.
     for (std::ptrdiff_t i = L; i < W - L; ++i) {
       ea += double(x[i]) * x[i];
       eb += double(y[i]) * y[i];
@@ -605,21 +611,35 @@ PairCorrelation correlate_excerpts(const StemFeatures& a, const StemFeatures& b,
     for (std::ptrdiff_t lag = -L; lag <= L; ++lag) {
       float acc = 0;
       for (std::ptrdiff_t i = L; i < W - L; ++i) acc += x[i] * y[i + lag];
-      xc[static_cast<std::size_t>(lag + L)] += acc;
+      const auto li = static_cast<std::size_t>(lag + L);
+      xc[li] += acc;
+      eb_lag[li] += cum[static_cast<std::size_t>(W - L + lag)] - cum[static_cast<std::size_t>(L + lag)];
     }
   }
   pc.energy_a = ea;
   pc.energy_b = eb;
   if (ea <= 1e-12 || eb <= 1e-12) return pc;
-  const double norm = std::sqrt(ea * eb);
+  std::vector<double> r(nl, 0.0);
+  for (std::size_t i = 0; i < nl; ++i)
+    r[i] = eb_lag[i] > 1e-12 ? xc[i] / std::sqrt(ea * eb_lag[i]) : 0.0;
+  // Periodic material (a drum's ringing fundamental) gives near-equal peaks a period apart; two
+  // mics on one source are close together, so among peaks within 5% of the best take the one
+  // nearest zero lag.
   std::size_t best = static_cast<std::size_t>(L);
-  for (std::size_t i = 0; i < xc.size(); ++i)
-    if (std::fabs(xc[i]) > std::fabs(xc[best])) best = i;
-  pc.r = xc[best] / norm;
-  pc.r_zero_lag = xc[static_cast<std::size_t>(L)] / norm;
+  for (std::size_t i = 0; i < nl; ++i)
+    if (std::fabs(r[i]) > std::fabs(r[best])) best = i;
+  const double top = std::fabs(r[best]);
+  for (std::size_t i = 0; i < nl; ++i) {
+    const bool is_peak = (i == 0 || std::fabs(r[i]) >= std::fabs(r[i - 1])) &&
+                         (i + 1 == nl || std::fabs(r[i]) >= std::fabs(r[i + 1]));
+    const auto dist = [&](std::size_t k) { return std::llabs(static_cast<long long>(k) - L); };
+    if (is_peak && std::fabs(r[i]) >= 0.95 * top && dist(i) < dist(best)) best = i;
+  }
+  pc.r = std::clamp(r[best], -1.0, 1.0);
+  pc.r_zero_lag = std::clamp(r[static_cast<std::size_t>(L)], -1.0, 1.0);
   double d = 0;
-  if (best > 0 && best + 1 < xc.size()) {
-    const double y0 = std::fabs(xc[best - 1]), y1 = std::fabs(xc[best]), y2 = std::fabs(xc[best + 1]);
+  if (best > 0 && best + 1 < nl) {
+    const double y0 = std::fabs(r[best - 1]), y1 = std::fabs(r[best]), y2 = std::fabs(r[best + 1]);
     const double den = y0 - 2 * y1 + y2;
     if (den != 0) d = std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5);
   }

@@ -47,6 +47,14 @@ bool envelope_gain(const StemFeatures& a, const StemFeatures& b, double* gain_db
   return true;
 }
 
+bool is_secondary_mic(const std::string& name) {
+  for (const auto& t : tokenize_name(name))
+    if (t == "bottom" || t == "btm" || t == "bot" || t == "out" || t == "under" || t == "back" ||
+        t == "sub" || t == "outside" || t == "reso")
+      return true;
+  return false;
+}
+
 }  // namespace
 
 std::string format_clock(double seconds) {
@@ -219,27 +227,35 @@ std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
     const std::string& na = stems[r.a].name;
     const std::string& nb = stems[r.b].name;
     if (r.kind == "duplicate") {
-      const std::string level = std::fabs(r.gain_db) < 0.05
-                                    ? "at the same level"
-                                    : fmt::format("{:.1f} dB {}", std::fabs(r.gain_db), r.gain_db < 0 ? "quieter" : "louder");
-      out.push_back(make(nb, "duplicate", Severity::warning,
+      // Blame the quieter copy (the later one when equal): the louder is the likelier original.
+      const bool b_is_copy = r.gain_db <= 0.05;
+      const std::string& copy = b_is_copy ? nb : na;
+      const std::string& orig = b_is_copy ? na : nb;
+      const double g = std::fabs(r.gain_db);
+      const std::string level = g < 0.05 ? "at the same level" : fmt::format("{:.1f} dB quieter", g);
+      out.push_back(make(copy, "duplicate", Severity::warning,
                          fmt::format("{} is the same audio as {} ({}{}): mixed together they "
                                      "double that part",
-                                     nb, na, level, r.r < 0 ? ", with inverted polarity" : ""),
+                                     copy, orig, level, r.r < 0 ? ", with inverted polarity" : ""),
                          "remove one of the two, unless the copy is intended"));
     } else if (r.kind == "polarity") {
-      const double ms = 1000.0 * r.lag_s;
+      // Flip the secondary mic (bottom, out, under, back, sub): by convention the top/in mic
+      // keeps its polarity. Otherwise the later stem in the list.
+      const bool flip_a = is_secondary_mic(na) && !is_secondary_mic(nb);
+      const std::string& flip = flip_a ? na : nb;
+      const std::string& keep = flip_a ? nb : na;
+      const double ms = 1000.0 * (flip_a ? -r.lag_s : r.lag_s);  // flip's delay after keep
       const std::string offset =
           std::fabs(ms) < 0.1 ? "and they line up in time"
-                              : fmt::format("and {} is {:.1f} ms {} than {}", nb, std::fabs(ms),
-                                            ms > 0 ? "later" : "earlier", na);
-      out.push_back(make(nb, "polarity", Severity::warning,
+                              : fmt::format("and {} is {:.1f} ms {} than {}", flip, std::fabs(ms),
+                                            ms > 0 ? "later" : "earlier", keep);
+      out.push_back(make(flip, "polarity", Severity::warning,
                          fmt::format("{} and {} pick up the same source (correlation {:.2f}) with "
                                      "opposite polarity, {}: summed, they cancel in the low end",
-                                     na, nb, r.r, offset),
+                                     keep, flip, r.r, offset),
                          std::fabs(ms) < 0.1
-                             ? fmt::format("flip the polarity of {}", nb)
-                             : fmt::format("flip the polarity of {} and move it {:.1f} ms {}", nb,
+                             ? fmt::format("flip the polarity of {}", flip)
+                             : fmt::format("flip the polarity of {} and move it {:.1f} ms {}", flip,
                                            std::fabs(ms), ms > 0 ? "earlier" : "later")));
     }
   }
