@@ -1,14 +1,52 @@
-// `mixdown mix` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown mix STEMS -o OUT [--brief KEY=VALUE]... [--target NAME]... [--no-master]`
+#include <cstdio>
+#include <memory>
+
 #include "cli/commands.hpp"
-#include "core/error.hpp"
+#include "cli/progress.hpp"
+#include "io/audio_file.hpp"
+#include "io/mix_pipeline.hpp"
+#include "report/mix_json.hpp"
 
 namespace mixdown::cli {
+namespace {
+
+struct MixArgs {
+  std::string stems, out;
+  std::vector<std::string> brief, targets;
+  bool no_master = false;
+};
+
+int run_mix(const MixArgs& a, const GlobalOptions& g) {
+  Progress progress("mix", g.quiet);
+  io::MixRequest req;
+  req.stems = a.stems;
+  req.out = a.out;
+  req.brief_pairs = a.brief;
+  req.targets = a.targets;
+  req.master = !a.no_master;
+  req.threads = g.threads;
+  req.progress = [&](double f, const std::string& stage) { progress.update(f, stage); };
+  const auto outcome = io::run_mix(req);
+  io::write_text_atomic(std::filesystem::path(a.out) / "report.json",
+                        report::mix_json(outcome, a.out).dump(2) + "\n");
+  progress.done();
+  if (!g.quiet) std::fputs(report::mix_text(outcome, a.out).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
 
 void add_mix(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("mix", "not built yet");
+  auto* sub = app.add_subcommand("mix", "Mix a folder of stems (or a session.toml) and master it");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("mix", "this command is not built yet"); }; });
+  auto args = std::make_shared<MixArgs>();
+  sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
+  sub->add_option("-o,--out", args->out, "Output folder")->required();
+  sub->add_option("--brief", args->brief, "KEY=VALUE: focus, vocal, drums, space, density, character, genre");
+  sub->add_option("--target", args->targets, "Delivery target(s) for the masters (default streaming)");
+  sub->add_flag("--no-master", args->no_master, "Render the mix and its versions only");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_mix(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

@@ -308,6 +308,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.text("role_source", s.role_source);
   v.num("role_confidence", s.role_confidence, 0.0, 1.0);
   v.flag("printed_fx", s.printed_fx);
+  v.flag("fold_to_mono", s.fold_to_mono);
   v.text("bus", s.bus);
   v.num("trim_db", s.trim_db, -60.0, 60.0);
   v.flag("polarity_invert", s.polarity_invert);
@@ -370,6 +371,7 @@ template <class V> void fields(V& v, mix::Console& c) {
     w.num("duration_s", c.duration_s, 0.0, 1e6);
     w.text("focus", c.focus);
     w.string_list("targets", c.targets);
+    w.flag("decided", c.decided);
   });
   v.sub("brief", [&](auto& w) { fields(w, c.brief); });
   v.sub("mix_bus", [&](auto& w) { fields(w, c.mix_bus); });

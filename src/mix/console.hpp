@@ -36,6 +36,7 @@ struct Strip {
   std::string role_source = "name";  // name | content | session
   double role_confidence = 1.0;
   bool printed_fx = false;  // a printed effect/return: balanced, not re-processed
+  bool fold_to_mono = false;  // a dual-mono stereo file is mixed as the mono source it is
   std::string bus = "music";
 
   double trim_db = 0.0;
@@ -101,6 +102,7 @@ struct Console {
   std::string focus;          // the stem the mix is built around
   Brief brief;
   std::vector<std::string> targets{"streaming"};
+  bool decided = false;       // true once `mix` decided every setting: re-render as is
   std::vector<Section> sections;
   std::vector<Strip> strips;
   std::vector<Bus> buses;

@@ -1,0 +1,166 @@
+#include "io/mix_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "io/analyze_file.hpp"
+#include "io/file_source.hpp"
+#include "io/session.hpp"
+#include "master/target.hpp"
+#include "mix/decide.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mixdown::io {
+namespace {
+
+bool is_session_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".toml";
+}
+
+// The output folder must not be, or hold, any input.
+void refuse_overwriting_inputs(const fs::path& stems, const fs::path& out) {
+  std::error_code ec;
+  const fs::path out_abs = fs::weakly_canonical(out, ec);
+  const fs::path in_dir = fs::weakly_canonical(is_session_file(stems) ? stems.parent_path() : stems, ec);
+  if (!in_dir.empty() && out_abs == in_dir)
+    throw usage_error(out.string(), "-o points at the input folder; choose another folder so no input is overwritten");
+}
+
+analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold) {
+  FileStemSource src(file, rate, fold);
+  analysis::StemAnalyzer an(rate, src.channels());
+  AudioBuffer block(src.channels(), 1 << 15);
+  for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
+    src.read(block.view(n));
+    an.add(block.view(n));
+  }
+  return an.finish();
+}
+
+std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
+  std::vector<master::Target> out;
+  for (const auto& n : names) {
+    auto t = master::find_target(n);
+    if (!t) throw usage_error("--target " + n, "unknown target (allowed: " + master::target_names() + ")");
+    out.push_back(*t);
+  }
+  return out;
+}
+
+}  // namespace
+
+MixOutcome run_mix(const MixRequest& req) {
+  const auto progress = [&](double f, const std::string& stage) {
+    if (req.progress) req.progress(f, stage);
+  };
+  refuse_overwriting_inputs(req.stems, req.out);
+  mix::Brief brief;
+  for (const auto& p : req.brief_pairs) mix::apply_brief_pair(brief, p);
+  // Validate target names before any work (usage errors, exit 2).
+  if (!req.targets.empty()) resolve_targets(req.targets);
+
+  MixOutcome o;
+  std::optional<mix::Console> session;
+  if (is_session_file(req.stems)) {
+    session = load_session(req.stems);
+    for (const auto& s : session->strips)
+      if (!fs::exists(s.file)) throw rejected(req.stems.string(), "names a stem that does not exist: " + s.file);
+  }
+
+  if (session && session->decided) {
+    o.console = *session;
+    o.re_rendered = true;
+    if (!req.brief_pairs.empty())
+      throw usage_error("--brief", "a decided session.toml is rendered as it stands; edit its values instead of passing --brief");
+  } else {
+    progress(0.0, "checking stems");
+    o.check = check_stem_source(req.stems, req.threads, [&](double f) { progress(0.10 * f, "checking stems"); });
+    const auto& check = *o.check;
+    o.problems = check.problems;
+    if (session) {
+      // A session naming stems with a brief: its brief applies, --brief overrides.
+      mix::Brief merged = session->brief;
+      for (const auto& p : req.brief_pairs) mix::apply_brief_pair(merged, p);
+      brief = merged;
+    }
+    const int rate = check.session_rate > 0 ? check.session_rate : 48000;
+    std::vector<const StemResult*> usable;
+    for (const auto& s : check.stems)
+      if (!s.excluded) usable.push_back(&s);
+    if (usable.empty()) throw rejected(req.stems.string(), "no usable stem to mix (all unreadable, silent or not stems)");
+
+    std::vector<mix::StemInput> inputs(usable.size());
+    progress(0.10, "analysing stems");
+    parallel_for(usable.size(), req.threads, [&](std::size_t i) {
+      const StemResult& s = *usable[i];
+      mix::StemInput& in = inputs[i];
+      in.name = s.name;
+      in.file = fs::absolute(s.path).lexically_normal().string();
+      in.role = s.role;
+      in.role_source = s.role_source;
+      in.role_confidence = s.role_confidence;
+      in.printed_fx = s.printed_return;
+      in.pair_kind = s.pair_kind;
+      in.pair_with = s.pair_with;
+      in.analysis = analyze_stem(in.file, rate, s.features.dual_mono);
+    });
+    // A pair strongly correlated with opposite polarity (snare top/bottom, kick in/out): the
+    // second of the pair is inverted so the two reinforce instead of cancelling.
+    for (const auto& rel : check.relations)
+      if (rel.kind == "polarity" && rel.b < check.stems.size())
+        for (auto& in : inputs)
+          if (in.name == check.stems[rel.b].name) in.polarity_flipped = true;
+
+    std::vector<const analysis::StemAnalysis*> ptrs;
+    std::vector<Role> roles;
+    double duration = 0;
+    for (const auto& in : inputs) {
+      ptrs.push_back(&in.analysis);
+      roles.push_back(in.role);
+      duration = std::max(duration, static_cast<double>(in.analysis.frames) / rate);
+    }
+    o.song = analysis::analyze_song(ptrs, roles, duration);
+    progress(0.20, "deciding the mix");
+    o.console = mix::decide(inputs, o.song, brief, rate);
+    for (std::size_t i = 0; i < usable.size(); ++i)
+      if (auto* st = o.console.find_strip(usable[i]->name)) st->fold_to_mono = usable[i]->features.dual_mono;
+    if (session && !session->targets.empty()) o.console.targets = session->targets;
+    o.console.decided = true;
+    for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));
+  }
+  if (!req.targets.empty()) o.console.targets = req.targets;
+
+  std::error_code ec;
+  fs::create_directories(req.out, ec);
+  if (ec) throw failed(req.out.string(), "cannot create the output folder: " + ec.message());
+  save_session(o.console, req.out / "session.toml");
+
+  RenderMixOptions ropt;
+  ropt.threads = req.threads;
+  ropt.progress = [&](double f) { progress(0.25 + 0.5 * f, "rendering"); };
+  o.render = render_mix(o.console, req.out, ropt);
+  if (o.render.nonfinite_fixed > 0)
+    o.problems.push_back({"nonfinite", Severity::warning,
+                          std::to_string(o.render.nonfinite_fixed) + " non-finite samples produced by processing were replaced by silence",
+                          "report this session: a processor became unstable", {}, {}, {}});
+
+  progress(0.75, "analysing the mix");
+  o.mix_analysis = analyze_file(req.out / "mix.wav");
+
+  if (req.master) {
+    MasterRequest mreq;
+    mreq.targets = resolve_targets(o.console.targets);
+    mreq.progress = [&](double f, const std::string& stage) { progress(0.80 + 0.2 * f, stage); };
+    o.master = master_file(req.out / "mix.wav", req.out, mreq);
+  }
+  progress(1.0, "done");
+  return o;
+}
+
+}  // namespace mixdown::io

@@ -1,0 +1,49 @@
+// One `mixdown mix`: the passes of DESIGN.md, from stems on disk to the output folder.
+//   check (stream 1) → stem analysis (stream 2) → song analysis → decide → session.toml
+//   → render (streams 3 and 4: true-peak measurement, then the writes) → masters → report
+// A session.toml that `mix` wrote ([session] decided = true) skips the analysis and the
+// decisions: it is rendered as it stands, so a hand edit is applied and an unedited session
+// re-renders bit-identically.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analyzer.hpp"
+#include "analysis/song_analysis.hpp"
+#include "analysis/stem_analysis.hpp"
+#include "io/master_io.hpp"
+#include "io/render_mix.hpp"
+#include "io/stem_set.hpp"
+#include "mix/console.hpp"
+
+namespace mixdown::io {
+
+struct MixRequest {
+  std::filesystem::path stems;           // a folder or a session.toml
+  std::filesystem::path out;
+  std::vector<std::string> brief_pairs;  // --brief KEY=VALUE
+  std::vector<std::string> targets;      // --target; empty: the session's, else streaming
+  bool master = true;                    // false with --no-master
+  int threads = 0;
+  std::function<void(double, const std::string&)> progress;
+};
+
+struct MixOutcome {
+  mix::Console console;
+  bool re_rendered = false;              // a decided session rendered as it stands
+  std::optional<StemCheckResult> check;  // when the stems were checked
+  std::vector<analysis::StemAnalysis> stem_analyses;  // in console strip order
+  analysis::SongAnalysis song;
+  RenderMixResult render;
+  analysis::AnalysisReport mix_analysis;
+  std::optional<MasterResult> master;
+  std::vector<Problem> problems;         // intake problems and render guards
+};
+
+MixOutcome run_mix(const MixRequest& request);
+
+}  // namespace mixdown::io

@@ -1,0 +1,45 @@
+// Renders a console to the `mix` output folder of INTERFACE.md: mix.wav (24-bit, true peak
+// landed between -6 and -3 dBTP with no limiter), versions/ (instrumental, a cappella, TV and
+// the bus stems that sum to the mix) and versions/stems/ (each stem as it sits in the mix).
+// Two passes over the stems: the first measures the mix's true peak (and every output's
+// sample peak, so no version can clip), the second writes with the one gain that lands it.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "mix/console.hpp"
+
+namespace mixdown::io {
+
+struct RenderMixOptions {
+  int threads = 0;
+  bool versions = true;   // versions/ and versions/stems/
+  std::function<void(double)> progress;  // 0..1 over both passes
+};
+
+struct RenderedFile {
+  std::filesystem::path path;
+  std::string kind;       // mix | version | bus_stem | stem
+  std::string name;
+};
+
+struct RenderMixResult {
+  double true_peak_before_dbtp = 0;  // the mix bus output before the landing gain
+  double output_gain_db = 0;
+  double mix_true_peak_dbtp = 0;     // as written
+  double mix_integrated_lufs = 0;
+  std::int64_t frames = 0;
+  std::int64_t nonfinite_fixed = 0;
+  std::int64_t clipped_samples = 0;  // should be 0; counted by the writers
+  std::vector<RenderedFile> files;
+};
+
+RenderMixResult render_mix(const mix::Console& console, const std::filesystem::path& out_dir,
+                           const RenderMixOptions& options);
+
+// The file name a stem is printed under: the stem's name with .wav.
+std::string printed_stem_name(const std::string& stem_name);
+
+}  // namespace mixdown::io
