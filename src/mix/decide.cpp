@@ -77,9 +77,9 @@ Console decide(const std::vector<StemInput>& stems, const analysis::SongAnalysis
   const auto mask = unmask(c, stems, focus, sample_rate);
   // The cuts took loudness from the maskers: balance again on the processed parts.
   balance_levels(c, stems, focus, brief, sample_rate);
-  if (focus >= 0 && !mask.focus_smr_before.empty()) {
+  if (focus >= 0 && !mask.core_bands.empty()) {
     double worst_b = 60, worst_a = 60;
-    for (std::size_t b = 0; b < mask.focus_smr_before.size(); ++b) {
+    for (std::size_t b : mask.core_bands) {
       worst_b = std::min(worst_b, mask.focus_smr_before[b]);
       worst_a = std::min(worst_a, mask.focus_smr_after[b]);
     }

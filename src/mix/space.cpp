@@ -52,14 +52,14 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   plate.kind = ReturnKind::reverb;
   plate.reverb.size = 0.5;
   plate.reverb.decay_s = std::clamp(0.5 * bar, 1.2, 2.5) * decay_scale;
-  plate.reverb.predelay_ms = std::clamp(1000.0 * beat / 8.0, 10.0, 60.0);
+  plate.reverb.predelay_ms = std::clamp(1000.0 * beat / 16.0, 10.0, 60.0);
   if (brief.vocal == "intimate") plate.reverb.predelay_ms = std::min(90.0, plate.reverb.predelay_ms * 1.5);
   if (brief.vocal == "distant") plate.reverb.predelay_ms = std::max(5.0, plate.reverb.predelay_ms * 0.4);
   plate.reverb.damping_hz = brief.character == "vintage" ? 5000.0 : 7000.0;
   plate.reverb.low_cut_hz = 250.0;
   plate.reverb.width = 1.0;
   plate.reasons["reverb"] = "plate for vocals and snare: decay " + db1(plate.reverb.decay_s) +
-                            " s (half a bar), pre-delay " + db1(plate.reverb.predelay_ms) + " ms (1/32 note)" +
+                            " s (half a bar), pre-delay " + db1(plate.reverb.predelay_ms) + " ms (1/64 note)" +
                             (dry ? "; space=dry: shorter" : ambient ? "; space=ambient: longer" : "") +
                             (brief.vocal == "intimate" ? "; vocal=intimate: longer pre-delay keeps the voice close" :
                              brief.vocal == "distant" ? "; vocal=distant: short pre-delay pushes the voice back" : "");
@@ -68,11 +68,11 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   hall.kind = ReturnKind::reverb;
   hall.reverb.size = ambient ? 0.95 : 0.85;
   hall.reverb.decay_s = std::clamp(bar, 1.8, 3.5) * decay_scale;
-  hall.reverb.predelay_ms = std::clamp(1000.0 * beat / 4.0, 20.0, 80.0);
+  hall.reverb.predelay_ms = std::clamp(1000.0 * beat / 8.0, 20.0, 80.0);
   hall.reverb.damping_hz = brief.character == "vintage" ? 4000.0 : 5500.0;
   hall.reverb.low_cut_hz = 300.0;
   hall.reasons["reverb"] = "hall for the beds and the depth: decay " + db1(hall.reverb.decay_s) +
-                           " s (about a bar), pre-delay " + db1(hall.reverb.predelay_ms) + " ms (1/16 note)";
+                           " s (about a bar), pre-delay " + db1(hall.reverb.predelay_ms) + " ms (1/32 note)";
   Return delay;
   delay.name = "delay";
   delay.kind = ReturnKind::delay;

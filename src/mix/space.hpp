@@ -2,7 +2,7 @@
 // tempo-synced delay for the lead) and sends by role and brief.
 //
 // Sources and reasoning:
-// - Pre-delay and delay times from the tempo: pre-delay a 1/32 note (plate) or 1/16 note
+// - Pre-delay and delay times from the tempo: pre-delay a 1/64 note (plate) or 1/32 note
 //   (hall) so the reverb starts in time with the groove; the delay a dotted eighth (or a
 //   quarter in slow songs) — Owsinski's handbook ("Delay and reverb timing" table) and Izhaki
 //   ch. 23.

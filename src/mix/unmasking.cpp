@@ -12,6 +12,8 @@ namespace {
 
 constexpr double kWantSmrDb = 3.0;
 constexpr double kMaxCutDb = 4.5;
+// The focus's body: bands within 12 dB of its strongest (its formants / main harmonics).
+constexpr double kCoreDb = 12.0;
 
 double db(double p) { return p > 0 ? 10.0 * std::log10(p) : -200.0; }
 
@@ -161,16 +163,22 @@ MaskingReport unmask(Console& console, const std::vector<StemInput>& stems, int 
   std::vector<std::vector<double>> depth(stems.size(), std::vector<double>(nb, 0.0));
   for (std::size_t b = 0; b < nb; ++b) {
     const double c = std::sqrt(double(fa.band_edges_hz[b]) * fa.band_edges_hz[b + 1]);
-    if (c < 150.0 || c > 8000.0 || db(m.focus[b]) < fpeak - 25.0) continue;
+    if (c < 150.0 || c > 8000.0 || db(m.focus[b]) < fpeak - kCoreDb) continue;
+    rep.core_bands.push_back(b);
     const double short_db = kWantSmrDb - rep.focus_smr_before[b];
     if (short_db <= 0.5) continue;
-    double mask = 0;
-    for (std::size_t j = 0; j < stems.size(); ++j) if (j != fi) mask += m.others[j][b];
+    double mask = 0, top = 0;
+    for (std::size_t j = 0; j < stems.size(); ++j)
+      if (j != fi) {
+        mask += m.others[j][b];
+        top = std::max(top, m.others[j][b]);
+      }
     for (std::size_t j = 0; j < stems.size(); ++j) {
       if (j == fi || stems[j].printed_fx || mask <= 0) continue;
       const double share = m.others[j][b] / mask;
       if (share < 0.2) continue;
-      depth[j][b] = std::min(kMaxCutDb, short_db * share);
+      // The main masker takes the whole shortfall, the others in proportion to their part.
+      depth[j][b] = std::min(kMaxCutDb, short_db * m.others[j][b] / top);
     }
   }
   for (std::size_t j = 0; j < stems.size(); ++j) {

@@ -10,11 +10,12 @@
 // and mastering" (AES 134, 2013) on limiting corrective EQ depth; the kick/bass sidechain is
 // standard practice (Izhaki, "Mixing Audio", ch. 19 "Sidechain").
 //
-// Rule: in each ERB band between 150 Hz and 8 kHz where the focus has energy (within 25 dB of
-// its strongest band), the focus should lead the sum of the others by 3 dB while it plays
+// Rule: in each ERB band between 150 Hz and 8 kHz where the focus has its body (within 12 dB
+// of its strongest band), the focus should lead the sum of the others by 3 dB while it plays
 // (a signal-to-masker ratio near 0 dB is where partial masking starts to take a third of a
-// part's loudness, Moore et al. 1997). Each masker is cut by its share of the shortfall, at most
-// 4.5 dB, at the band where its contribution is largest, with a Q spanning the bands it masks.
+// part's loudness, Moore et al. 1997). The main masker of a band takes the whole shortfall, the
+// others (each at least a fifth of the masking) in proportion to their power relative to it; at
+// most 4.5 dB, at the band where the part's cut is deepest, with a Q spanning the bands it masks.
 #pragma once
 
 #include <vector>
@@ -28,6 +29,7 @@ struct MaskingReport {
   // Signal-to-masker ratio (dB) of the focus per band, before and after the cuts (over the
   // frames where it plays; +inf-like 60 where nothing masks it).
   std::vector<double> focus_smr_before, focus_smr_after;
+  std::vector<std::size_t> core_bands;  // the focus's bands the rule looked at
   int cuts = 0;          // masker cuts placed
   bool kick_bass_duck = false;
 };

@@ -1,0 +1,359 @@
+#include "mix/decide.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "analysis/loudness.hpp"
+#include "core/error.hpp"
+#include "mix/automation.hpp"
+#include "mix/balance.hpp"
+#include "mix/level_model.hpp"
+
+namespace mixdown::mix {
+namespace {
+
+constexpr int kRate = 48000;
+constexpr std::size_t kFrames = 320;  // 32 s
+
+// A synthetic stem analysis: a spectral hump between lo_hz and hi_hz at `level` dBFS while
+// `plays(frame)`, with `punch` dB of transient per frame. Consistent the way StemAnalyzer's
+// output is (frame loudness from K-weighted band powers, spectra over active frames).
+analysis::StemAnalysis synth(double lo_hz, double hi_hz, double level, std::function<bool(std::size_t)> plays,
+                             float punch = 0.0f, int channels = 1, double harmonicity = 0.3) {
+  analysis::StemAnalysis a;
+  a.sample_rate = kRate;
+  a.channels = channels;
+  a.frames = static_cast<std::int64_t>(kFrames) * kRate / 10;
+  const auto edges = analysis::stem_band_edges(kRate);
+  for (double e : edges) a.band_edges_hz.push_back(static_cast<float>(e));
+  std::vector<float> shape(analysis::kStemBands);
+  double tot = 0;
+  for (int b = 0; b < analysis::kStemBands; ++b) {
+    const double c = std::sqrt(edges[b] * edges[b + 1]);
+    const double oct = c < lo_hz ? std::log2(lo_hz / c) : (c > hi_hz ? std::log2(c / hi_hz) : 0.0);
+    shape[b] = static_cast<float>(-24.0 * oct);
+    tot += std::pow(10.0, shape[b] / 10.0);
+  }
+  for (auto& s : shape) s -= static_cast<float>(10 * std::log10(tot));
+  std::size_t act = 0;
+  double kte = 0;
+  for (int b = 0; b < analysis::kStemBands; ++b)
+    kte += std::pow(10.0, shape[b] / 10.0) * analysis::k_weight_power(std::sqrt(edges[b] * edges[b + 1]));
+  for (std::size_t f = 0; f < kFrames; ++f) {
+    const bool on = plays(f);
+    for (int b = 0; b < analysis::kStemBands; ++b) a.band_db.push_back(on ? static_cast<float>(level + shape[b]) : -150.0f);
+    a.frame_lufs.push_back(on ? static_cast<float>(analysis::kLoudnessOffset + level + 10 * std::log10(kte)) : -200.0f);
+    a.active.push_back(on ? 1 : 0);
+    a.onset.push_back(on ? 1.0f : 0.0f);
+    a.punch_db.push_back(on ? punch : 0.0f);
+    act += on;
+  }
+  a.active_fraction = double(act) / kFrames;
+  a.integrated_lufs = act ? analysis::kLoudnessOffset + level + 10 * std::log10(kte) : -200.0;
+  a.active_lufs = a.integrated_lufs;
+  a.peak_dbfs = level + 10.0 + punch;
+  a.spectrum_db.clear();
+  for (int b = 0; b < analysis::kStemBands; ++b) a.spectrum_db.push_back(static_cast<float>(level + shape[b]));
+  a.fine_bin_hz = 50.0;
+  for (int k = 0; k < 320; ++k) {
+    const double hz = 50.0 * k;
+    const double oct = hz < lo_hz ? std::log2(lo_hz / std::max(hz, 1.0)) : (hz > hi_hz ? std::log2(hz / hi_hz) : 0.0);
+    a.fine_spectrum_db.push_back(static_cast<float>(level - 20 - 24 * oct));
+  }
+  a.centroid_hz = std::sqrt(lo_hz * hi_hz);
+  a.low_share = hi_hz < 200 ? 0.8 : (lo_hz < 150 ? 0.3 : 0.0);
+  a.sibilance_share = hi_hz > 6000 ? 0.08 : 0.0;
+  a.harmonicity = harmonicity;
+  a.onset_rate_hz = punch > 0 ? 4.0 : 1.0;
+  a.punch_mean_db = punch;
+  a.floor_rel_db = -80.0;
+  a.event_level_db = level + 3;
+  return a;
+}
+
+StemInput stem(std::string name, Role role, analysis::StemAnalysis a) {
+  StemInput s;
+  s.name = std::move(name);
+  s.file = "/stems/" + s.name;
+  s.role = role;
+  s.analysis = std::move(a);
+  return s;
+}
+
+auto always = [](std::size_t) { return true; };
+auto beats = [](std::size_t f) { return f % 5 < 2; };
+auto chorus_only = [](std::size_t f) { return (f >= 80 && f < 160) || f >= 240; };
+
+std::vector<StemInput> band() {
+  std::vector<StemInput> s;
+  s.push_back(stem("Kick.wav", Role::kick, synth(40, 120, -12, beats, 12.0f)));
+  s.push_back(stem("Snare.wav", Role::snare, synth(180, 5000, -16, beats, 10.0f)));
+  s.push_back(stem("Hats.wav", Role::hihat, synth(6000, 14000, -30, always, 6.0f)));
+  s.push_back(stem("Bass.wav", Role::bass, synth(45, 250, -10, always, 2.0f)));
+  s.push_back(stem("Gtr.wav", Role::guitar, synth(250, 4000, -14, always)));
+  s.push_back(stem("Keys.wav", Role::keys, synth(200, 3000, -20, always)));
+  s.push_back(stem("Pad.wav", Role::pad, synth(150, 2500, -22, always, 0.0f, 2)));
+  s.push_back(stem("Vox.wav", Role::lead_vocal, synth(250, 5000, -24, [](std::size_t f) { return f % 40 < 32; }, 3.0f, 1, 0.7)));
+  s.push_back(stem("Lift.wav", Role::synth, synth(500, 6000, -25, chorus_only)));
+  // A second guitar and a synth in the voice's core: the vocal's 1-3 kHz is crowded.
+  s.push_back(stem("Gtr2.wav", Role::guitar, synth(900, 2800, -18, always)));
+  s.push_back(stem("Arp.wav", Role::synth, synth(900, 2800, -18, always)));
+  return s;
+}
+
+analysis::SongAnalysis song_of(const std::vector<StemInput>& s) {
+  analysis::SongAnalysis g;
+  g.duration_s = kFrames * 0.1;
+  g.tempo_bpm = 120;
+  g.beat_period_s = 0.5;
+  g.sections = {{"verse", 0, 8, -20, 0}, {"chorus", 8, 16, -17, 1}, {"verse", 16, 24, -20, 0}, {"chorus", 24, 32, -17, 1}};
+  (void)s;
+  return g;
+}
+
+int index_of(const Console& c, const std::string& n) {
+  for (std::size_t i = 0; i < c.strips.size(); ++i)
+    if (c.strips[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+// Predicted loudness of each strip relative to the predicted mix (LU), by the level model.
+std::vector<double> relative_levels(const Console& c, const std::vector<StemInput>& s) {
+  const auto pw = mix_band_powers(c, s, kRate);
+  std::vector<double> sum(kFrames, 0.0), out;
+  std::vector<std::vector<double>> ke;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    ke.push_back(pw[i].empty() ? std::vector<double>(kFrames, 0.0) : k_energy(pw[i], s[i].analysis));
+    for (std::size_t f = 0; f < kFrames; ++f) sum[f] += ke.back()[f];
+  }
+  const double m = gated_lufs(sum);
+  for (auto& k : ke) out.push_back(gated_lufs(k) - m);
+  return out;
+}
+
+TEST(Decide, RoutesStagesAndExplainsEveryStrip) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  ASSERT_EQ(c.strips.size(), s.size());
+  EXPECT_EQ(c.focus, "Vox.wav");
+  for (const auto& st : c.strips) {
+    EXPECT_EQ(st.bus, std::string(bus_of(st.role))) << st.name;
+    for (const char* k : {"trim", "fader", "pan", "high_pass"}) EXPECT_TRUE(st.reasons.count(k)) << st.name << " " << k;
+    EXPECT_GE(st.fader_db, -60.0);
+    EXPECT_LE(st.fader_db, 24.0);
+  }
+  // Trim brings each part's playing level to the working level.
+  const auto& kick = c.strips[0];
+  EXPECT_NEAR(kick.trim_db + s[0].analysis.active_lufs, -20.0, 1e-9);
+  // Decisions are deterministic.
+  EXPECT_EQ(decide(s, song_of(s), Brief{}, kRate), c);
+}
+
+TEST(Decide, CentresAnchorsAndSpreadsTheRest) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  for (const char* n : {"Kick.wav", "Snare.wav", "Bass.wav", "Vox.wav"})
+    EXPECT_EQ(c.strips[static_cast<std::size_t>(index_of(c, n))].pan.pan, 0.0) << n;
+  const double g = c.strips[4].pan.pan, k = c.strips[5].pan.pan;
+  EXPECT_NE(g, 0.0);
+  EXPECT_NE(k, 0.0);
+  EXPECT_LT(g * k, 0.0) << "guitar and keys share the band: opposite sides balance the spectrum";
+}
+
+TEST(Decide, BalanceFollowsTheHierarchyWithTheFocusForward) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  const auto rel = relative_levels(c, s);
+  // The focus is the loudest part; kick, snare and bass above the hats and the pad.
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 7) continue;
+    EXPECT_GT(rel[7], rel[i]) << s[i].name;
+  }
+  for (std::size_t i : {0u, 1u, 3u}) {
+    EXPECT_GT(rel[i], rel[2] + 4.0) << s[i].name;
+    EXPECT_GT(rel[i], rel[6] + 2.0) << s[i].name;
+  }
+  // Whatever level a stem arrives at, the balance is the same (gain staging + solve).
+  auto louder = s;
+  louder[4].analysis = synth(250, 4000, -4, always);
+  const auto c2 = decide(louder, song_of(louder), Brief{}, kRate);
+  EXPECT_NEAR(relative_levels(c2, louder)[4], rel[4], 0.3);
+}
+
+TEST(Decide, FocusFromTheBriefMovesForwardAndUnknownFocusIsAUsageError) {
+  const auto s = band();
+  const auto base = relative_levels(decide(s, song_of(s), Brief{}, kRate), s);
+  Brief b;
+  b.focus = "Keys";
+  const auto c = decide(s, song_of(s), b, kRate);
+  EXPECT_EQ(c.focus, "Keys.wav");
+  const auto rel = relative_levels(c, s);
+  EXPECT_GT(rel[5] - base[5], 2.0);
+  b.focus = "banjo";
+  try {
+    decide(s, song_of(s), b, kRate);
+    FAIL() << "expected a usage error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+}
+
+TEST(Decide, UnmaskingCutsTheMaskersNeverBoosts) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  // The parts crowding the vocal's core give way there.
+  bool cut = false;
+  for (std::size_t i : {4u, 9u, 10u}) {
+    const auto& g = c.strips[i];
+    for (const auto& b : g.eq.bands) cut |= b.gain_db < 0 && b.freq_hz > 800 && b.freq_hz < 3500;
+    // The vocal rests a fifth of the time: the cut may be keyed so they get it back then.
+    cut |= g.dynamic_eq.enabled && g.dynamic_eq.key == "Vox.wav" && g.dynamic_eq.freq_hz > 800 &&
+           g.dynamic_eq.freq_hz < 3500 && g.dynamic_eq.max_cut_db < 0;
+  }
+  std::string all;
+  for (const auto& st : c.strips)
+    for (const auto& [k, v] : st.reasons)
+      if (k == "eq" || k == "dynamic_eq") all += st.name + ": " + v + "\n";
+  EXPECT_TRUE(cut) << c.strips[7].reasons.at("unmasking") << "\n" << all;
+  for (const auto& st : c.strips) {
+    for (const auto& b : st.eq.bands) EXPECT_LE(b.gain_db, 0.0) << st.name;
+  }
+  // The chorus-only synth plays without the focus part of the time: its cut is keyed.
+  const auto& lift = c.strips[8];
+  if (lift.dynamic_eq.enabled) {
+    EXPECT_EQ(lift.dynamic_eq.key, "Vox.wav");
+  }
+}
+
+TEST(Decide, BassDucksUnderTheKick) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  const auto& bass = c.strips[3];
+  const bool keyed = (bass.compressor.enabled && bass.compressor.key == "Kick.wav") ||
+                     (bass.dynamic_eq.enabled && bass.dynamic_eq.key == "Kick.wav");
+  EXPECT_TRUE(keyed);
+}
+
+TEST(Decide, ReturnsAreTempoSynced) {
+  const auto s = band();
+  auto song = song_of(s);
+  const auto c = decide(s, song, Brief{}, kRate);
+  ASSERT_EQ(c.returns.size(), 3u);
+  EXPECT_EQ(c.returns[0].name, "plate");
+  EXPECT_EQ(c.returns[1].name, "hall");
+  EXPECT_EQ(c.returns[2].name, "delay");
+  EXPECT_NEAR(c.returns[2].delay.time_ms, 375.0, 1e-6);  // dotted eighth at 120 BPM
+  song.tempo_bpm = 90;
+  song.beat_period_s = 60.0 / 90;
+  const auto c2 = decide(s, song, Brief{}, kRate);
+  EXPECT_NEAR(c2.returns[2].delay.time_ms, 500.0, 1e-6);
+  EXPECT_GT(c2.returns[0].reverb.predelay_ms, c.returns[0].reverb.predelay_ms);
+  // Kick and bass stay dry; the vocal is sent to the plate.
+  EXPECT_TRUE(c.strips[0].sends.empty());
+  EXPECT_TRUE(c.strips[3].sends.empty());
+  bool plate = false;
+  for (const auto& snd : c.strips[7].sends) plate |= snd.to == "plate";
+  EXPECT_TRUE(plate);
+}
+
+TEST(Decide, ChorusIsLiftedAndTheFocusRidden) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  const auto& keys = c.strips[5];
+  ASSERT_FALSE(keys.automation.empty());
+  EXPECT_GT(automation_gain_at(keys, 12.0), automation_gain_at(keys, 4.0));
+  EXPECT_EQ(automation_gain_at(keys, 4.0), 0.0);
+  // Ramps, no jumps: the change at a boundary spans a beat.
+  EXPECT_GT(automation_gain_at(keys, 8.0), 0.0);
+  EXPECT_LT(automation_gain_at(keys, 8.0), automation_gain_at(keys, 9.0));
+  for (const auto& st : c.strips) {
+    for (const auto& p : st.automation) EXPECT_LE(std::abs(p.gain_db), 4.5) << st.name;
+  }
+}
+
+TEST(Decide, PrintedEffectsAreBalancedNotProcessed) {
+  auto s = band();
+  s[6].printed_fx = true;
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  const auto& st = c.strips[6];
+  EXPECT_EQ(st.bus, "fx");
+  EXPECT_FALSE(st.compressor.enabled);
+  EXPECT_FALSE(st.high_pass.enabled);
+  EXPECT_TRUE(st.eq.bands.empty());
+  EXPECT_TRUE(st.sends.empty());
+  EXPECT_NE(st.fader_db, 0.0);
+}
+
+TEST(Decide, SilentAndEmptySessionsAreSafe) {
+  auto s = band();
+  s[5].analysis = synth(200, 3000, -20, [](std::size_t) { return false; });
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  EXPECT_EQ(c.strips[5].fader_db, 0.0);
+  const auto e = decide({}, analysis::SongAnalysis{}, Brief{}, kRate);
+  EXPECT_TRUE(e.strips.empty());
+  EXPECT_TRUE(e.focus.empty());
+}
+
+// Every brief key changes what decide says, in the direction it names.
+TEST(DecideBrief, EveryKeyChangesTheMix) {
+  const auto s = band();
+  const auto song = song_of(s);
+  const auto base = decide(s, song, Brief{}, kRate);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> keys = {
+      {"vocal", {"intimate", "distant"}},
+      {"drums", {"natural", "big"}},
+      {"space", {"dry", "ambient"}},
+      {"density", {"dense", "spacious"}},
+      {"character", {"modern", "vintage", "raw", "polished", "aggressive", "restrained"}},
+      {"genre", {"pop", "rock", "hiphop", "electronic", "acoustic", "orchestral"}},
+      {"focus", {"Gtr", "bass"}}};
+  std::vector<Console> seen{base};
+  for (const auto& [key, values] : keys)
+    for (const auto& v : values) {
+      Brief b;
+      apply_brief_pair(b, key + "=" + v);
+      auto c = decide(s, song, b, kRate);
+      c.brief = Brief{};  // compare the decisions, not the brief they carry
+      if (key == "drums" && v == "natural") continue;  // natural is the default
+      for (const auto& other : seen) EXPECT_FALSE(c == other) << key << "=" << v << " decides like another brief";
+      seen.push_back(c);
+    }
+}
+
+TEST(DecideBrief, DirectionsMatchTheWords) {
+  const auto s = band();
+  const auto song = song_of(s);
+  auto with = [&](const std::string& pair) {
+    Brief b;
+    apply_brief_pair(b, pair);
+    return decide(s, song, b, kRate);
+  };
+  auto send = [](const Strip& st, const std::string& to) {
+    for (const auto& x : st.sends)
+      if (x.to == to) return x.level_db;
+    return -200.0;
+  };
+  const auto intimate = with("vocal=intimate"), distant = with("vocal=distant");
+  EXPECT_LT(send(intimate.strips[7], "plate"), send(distant.strips[7], "plate"));
+  EXPECT_GT(intimate.returns[0].reverb.predelay_ms, distant.returns[0].reverb.predelay_ms);
+  const auto dry = with("space=dry"), amb = with("space=ambient");
+  EXPECT_LT(dry.returns[1].reverb.decay_s, amb.returns[1].reverb.decay_s);
+  EXPECT_LT(send(dry.strips[5], "hall"), send(amb.strips[5], "hall"));
+  const auto big = with("drums=big"), nat = with("drums=natural");
+  ASSERT_FALSE(big.buses.empty());
+  EXPECT_LT(big.buses[0].compressor.mix, 1.0);
+  EXPECT_EQ(nat.buses[0].compressor.mix, 1.0);
+  EXPECT_GT(send(big.strips[1], "plate"), send(nat.strips[1], "plate"));
+  const auto sp = with("density=spacious"), de = with("density=dense");
+  EXPECT_GT(std::abs(sp.strips[4].pan.pan), std::abs(de.strips[4].pan.pan));
+  EXPECT_LT(relative_levels(sp, s)[6], relative_levels(de, s)[6]);  // the pad
+  const auto hh = with("genre=hiphop"), ac = with("genre=acoustic");
+  EXPECT_GT(relative_levels(hh, s)[0], relative_levels(ac, s)[0] + 2.0);  // the kick
+  EXPECT_TRUE(with("character=vintage").strips[3].saturator.enabled);
+  EXPECT_FALSE(with("character=raw").mix_bus.compressor.enabled);
+}
+
+}  // namespace
+}  // namespace mixdown::mix

@@ -1,0 +1,145 @@
+// The "Quality, measured": on every corpus song, the dry stems get random gains of
+// +-10 dB (fixed seed), `mixdown mix --no-master` mixes them, and each stem's loudness relative
+// to the mix (versions/stems/<stem>.wav against mix.wav, by libebur128) is compared with the
+// author's (stems_wet/<stem>.flac against mix.flac). The mean absolute difference over the
+// stems audible in the author's mix (relative loudness above -30 LU) must beat the
+// equal-loudness sum (every dry stem at the same loudness, summed) on every song; the goal is
+// 2.5 LU on average. Figures are printed; bench/mix_quality.sh runs this and draws spectrograms.
+// MIXDOWN_KEEP=DIR keeps each song's output folder under DIR.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "../support/testing.hpp"
+#include "io/audio_file.hpp"
+
+namespace mixdown {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string bin() {
+  const char* b = std::getenv("MIXDOWN_BIN");
+  return b ? b : "./mixdown";
+}
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+struct SongScore {
+  std::string song;
+  double ours = 0, baseline = 0;
+  int audible = 0;
+};
+
+// Equal-loudness sum: each dry stem scaled to -23 LUFS (mono stems centred at -3 dB per
+// channel, so their loudness is kept) and summed; returns each stem's loudness relative to it.
+std::map<std::string, double> equal_loudness_relative(const std::vector<fs::path>& dry) {
+  AudioBuffer sum;
+  std::map<std::string, double> rel;
+  std::vector<std::string> present;
+  for (const auto& p : dry) {
+    int rate = 0;
+    AudioBuffer a = io::read_file(p, &rate);
+    const auto l = testkit::ebur128_measure(a.view(), rate).integrated;
+    if (!std::isfinite(l)) continue;
+    const float g = static_cast<float>(std::pow(10.0, (-23.0 - l) / 20.0));
+    if (sum.num_frames() < a.num_frames()) {
+      AudioBuffer grown(2, a.num_frames());
+      for (int c = 0; c < sum.num_channels(); ++c)
+        std::copy(sum.channel(c), sum.channel(c) + sum.num_frames(), grown.channel(c));
+      sum = std::move(grown);
+    }
+    for (int c = 0; c < 2; ++c) {
+      const float* x = a.channel(a.num_channels() == 1 ? 0 : c);
+      const float k = a.num_channels() == 1 ? g * static_cast<float>(std::sqrt(0.5)) : g;
+      for (std::size_t i = 0; i < a.num_frames(); ++i) sum.channel(c)[i] += k * x[i];
+    }
+    present.push_back(p.stem().string());
+  }
+  const double m = testkit::ebur128_measure(sum.view(), 48000).integrated;
+  for (const auto& n : present) rel[n] = -23.0 - m;
+  return rel;
+}
+
+SongScore score_song(const fs::path& song, const fs::path& work) {
+  SongScore s;
+  s.song = song.filename().string();
+  const fs::path in = work / "stems", out = work / "out";
+  fs::create_directories(in);
+  std::vector<fs::path> dry;
+  for (const auto& e : fs::directory_iterator(song / "stems")) dry.push_back(e.path());
+  std::sort(dry.begin(), dry.end());
+  std::mt19937 rng(20261121u);
+  std::uniform_real_distribution<double> gain(-10.0, 10.0);
+  for (const auto& p : dry) {
+    int rate = 0;
+    AudioBuffer a = io::read_file(p, &rate);
+    a.view().apply_gain(static_cast<float>(std::pow(10.0, gain(rng) / 20.0)));
+    io::write_file(in / (p.stem().string() + ".wav"), a.view(),
+                   {.sample_rate = rate, .channels = a.num_channels(), .format = io::SampleFormat::wav_float});
+  }
+  std::string o, err;
+  const int rc = testkit::run_command(bin() + " mix " + q(in) + " -o " + q(out) + " --no-master --quiet", &o, &err);
+  EXPECT_EQ(rc, 0) << err;
+  if (rc != 0) return s;
+  const double mix = testkit::ebur128_measure_file(out / "mix.wav").integrated;
+  const double author_mix = testkit::ebur128_measure_file(song / "mix.flac").integrated;
+  const auto base = equal_loudness_relative(dry);
+  double err_ours = 0, err_base = 0;
+  std::printf("  %-28s %8s %8s %8s\n", "stem", "author", "ours", "equal");
+  for (const auto& p : dry) {
+    const std::string name = p.stem().string();
+    const double author = testkit::ebur128_measure_file(song / "stems_wet" / p.filename()).integrated - author_mix;
+    if (!std::isfinite(author) || author < -30.0) continue;  // not audible in the author's mix
+    const fs::path mine = out / "versions" / "stems" / (name + ".wav");
+    double ours = -100.0;
+    if (fs::exists(mine)) ours = testkit::ebur128_measure_file(mine).integrated - mix;
+    if (!std::isfinite(ours)) ours = -100.0;
+    const double eq = base.count(name) ? base.at(name) : -100.0;
+    std::printf("  %-28s %8.1f %8.1f %8.1f\n", name.c_str(), author, ours, eq);
+    err_ours += std::abs(ours - author);
+    err_base += std::abs(eq - author);
+    ++s.audible;
+  }
+  if (s.audible) {
+    s.ours = err_ours / s.audible;
+    s.baseline = err_base / s.audible;
+  }
+  return s;
+}
+
+TEST(MixQuality, BeatsTheEqualLoudnessSumOnEveryCorpusSong) {
+  const auto corpus = testkit::corpus_dir();
+  if (!corpus) GTEST_SKIP() << "no corpus (../shared/corpus or $MIXDOWN_CORPUS)";
+  if (!fs::exists(bin())) GTEST_SKIP() << "no mixdown binary at " << bin() << " (set MIXDOWN_BIN)";
+  if (const char* s = std::getenv("MIXDOWN_SANITIZED"); s && std::string(s) == "1")
+    GTEST_SKIP() << "mixes three whole songs: too slow under the sanitizers, and the sanitized "
+                    "unit tests already cover the code it runs";
+  std::vector<fs::path> songs;
+  for (const auto& e : fs::directory_iterator(*corpus))
+    if (fs::exists(e.path() / "stems") && fs::exists(e.path() / "stems_wet")) songs.push_back(e.path());
+  std::sort(songs.begin(), songs.end());
+  ASSERT_FALSE(songs.empty());
+  testkit::TempDir tmp;
+  const char* keep = std::getenv("MIXDOWN_KEEP");
+  double sum = 0;
+  for (const auto& song : songs) {
+    const fs::path work = keep ? fs::path(keep) / song.filename() : tmp / song.filename().string();
+    if (keep) fs::remove_all(work);
+    std::printf("%s\n", song.filename().string().c_str());
+    const auto s = score_song(song, work);
+    std::printf("  => mean |ours - author| %.2f LU, equal-loudness %.2f LU, over %d audible stems\n", s.ours,
+                s.baseline, s.audible);
+    ASSERT_GT(s.audible, 0) << s.song;
+    EXPECT_LT(s.ours, s.baseline) << s.song;
+    sum += s.ours;
+  }
+  const double avg = sum / double(songs.size());
+  std::printf("average mean |ours - author|: %.2f LU (goal <= 2.5)\n", avg);
+  RecordProperty("average_lu", std::to_string(avg));
+}
+
+}  // namespace
+}  // namespace mixdown
