@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <type_traits>
 #include <numbers>
 
 
@@ -145,68 +146,6 @@ namespace {
 
 using V2 = double __attribute__((vector_size(16)));
 
-// N sections fused in one sample loop, Direct Form I. V is double (one channel) or V2 (a channel
-// pair). DF-I rather than TDF-II: its recursion y(n) = t(n) - a1 y(n-1) puts one multiply and
-// one subtraction on the loop-carried path (TDF-II needs three dependent operations), which is
-// what limits a lone section; and it copes better with coefficients that change between blocks.
-// In the cascade, section k+1's input history is section k's output history.
-template <int N, class V, class Load, class Store>
-inline void run_fused(const BiquadCoeffs* c, V& xh1, V& xh2, V* y1, V* y2, std::size_t frames,
-                      Load load, Store store) noexcept {
-  V b0[N], b1[N], b2[N], a1[N], a2[N], h1[N], h2[N];
-  for (int k = 0; k < N; ++k) {
-    b0[k] = V{} + c[k].b0;
-    b1[k] = V{} + c[k].b1;
-    b2[k] = V{} + c[k].b2;
-    a1[k] = V{} + c[k].a1;
-    a2[k] = V{} + c[k].a2;
-    h1[k] = y1[k];
-    h2[k] = y2[k];
-  }
-  V in1 = xh1, in2 = xh2;
-  for (std::size_t i = 0; i < frames; ++i) {
-    const V input = load(i);
-    V x = input, p1 = in1, p2 = in2;
-    for (int k = 0; k < N; ++k) {
-      // The terms that do not depend on this frame's input first, so the chain from one
-      // section to the next is one multiply and two adds, and the recursion one multiply and
-      // one subtraction.
-      const V u = b1[k] * p1 + b2[k] * p2 - a2[k] * h2[k];
-      const V y = (u + b0[k] * x) - a1[k] * h1[k];
-      p1 = h1[k];
-      p2 = h2[k];
-      h2[k] = h1[k];
-      h1[k] = y;
-      x = y;
-    }
-    in2 = in1;
-    in1 = input;
-    store(i, x);
-  }
-  xh1 = in1;
-  xh2 = in2;
-  for (int k = 0; k < N; ++k) {
-    y1[k] = h1[k];
-    y2[k] = h2[k];
-  }
-}
-
-template <class V, class Load, class Store>
-inline void run_group(int n, const BiquadCoeffs* c, V& xh1, V& xh2, V* y1, V* y2,
-                      std::size_t frames, Load load, Store store) noexcept {
-  switch (n) {
-    case 1: run_fused<1>(c, xh1, xh2, y1, y2, frames, load, store); break;
-    case 2: run_fused<2>(c, xh1, xh2, y1, y2, frames, load, store); break;
-    case 3: run_fused<3>(c, xh1, xh2, y1, y2, frames, load, store); break;
-    default: run_fused<4>(c, xh1, xh2, y1, y2, frames, load, store); break;
-  }
-}
-
-// A state that has decayed far below audibility is set to zero so the recursion never runs on
-// subnormal numbers during long silences; a non-finite state (a NaN or Inf got in) is cleared
-// so one bad input sample cannot silence the rest of the render.
-inline double flush(double s) noexcept { return std::abs(s) < 1e-30 || !std::isfinite(s) ? 0.0 : s; }
-
 }  // namespace
 
 void BiquadCascade::prepare(int channels, std::size_t max_sections) {
@@ -254,36 +193,10 @@ double BiquadCascade::magnitude_db(double f, double fs) const noexcept {
   return db;
 }
 
-void BiquadCascade::process_pair(int c, float* left, float* right, std::size_t frames) noexcept {
-  State* sl = &state_[static_cast<std::size_t>(c) * capacity_];
-  State* sr = &state_[static_cast<std::size_t>(c + 1) * capacity_];
-  for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
-    const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
-    V2 xh1{sl[k0].x1, sr[k0].x1}, xh2{sl[k0].x2, sr[k0].x2};
-    V2 y1[4], y2[4];
-    for (int k = 0; k < n; ++k) {
-      y1[k] = V2{sl[k0 + k].y1, sr[k0 + k].y1};
-      y2[k] = V2{sl[k0 + k].y2, sr[k0 + k].y2};
-    }
-    run_group<V2>(
-        n, &coeffs_[k0], xh1, xh2, y1, y2, frames,
-        [left, right](std::size_t i) { return V2{left[i], right[i]}; },
-        [left, right](std::size_t i, V2 y) {
-          left[i] = static_cast<float>(y[0]);
-          right[i] = static_cast<float>(y[1]);
-        });
-    for (int k = 0; k < n; ++k) {
-      const V2 in1 = k == 0 ? xh1 : y1[k - 1], in2 = k == 0 ? xh2 : y2[k - 1];
-      sl[k0 + k] = {flush(in1[0]), flush(in2[0]), flush(y1[k][0]), flush(y2[k][0])};
-      sr[k0 + k] = {flush(in1[1]), flush(in2[1]), flush(y1[k][1]), flush(y2[k][1])};
-    }
-  }
-}
-
 namespace {
 
-// One section, one frame, scalar: the same operations in the same order as run_fused, so every
-// path gives the same bits.
+// One section, one frame, scalar: the same operations in the same order as the vector kernels,
+// so every path gives the same bits.
 inline double step(const BiquadCoeffs& c, double x, double& x1, double& x2, double& y1,
                    double& y2) noexcept {
   const double u = c.b1 * x1 + c.b2 * x2 - c.a2 * y2;
@@ -295,120 +208,268 @@ inline double step(const BiquadCoeffs& c, double x, double& x1, double& x2, doub
   return y;
 }
 
-// A mono cascade of up to 2M sections, skewed: in iteration i, section j works on frame i - j,
-// so no section waits for the one before it within an iteration, and two sections share each
-// two-lane vector (lanes 2m, 2m+1). A lone channel thus gets the vector throughput a channel
-// pair gets from run_fused. The first and last 2M-1 iterations, where some sections have no
-// frame to work on, run section by section in scalar code. Missing sections are the identity
-// (b0 = 1), which passes its input through exactly.
-template <int M>
-void run_skewed_mono(const BiquadCoeffs* c, int count, double* x1s, double* x2s, double* y1s,
-                     double* y2s, float* data, std::size_t n) noexcept {
+using V4 = double __attribute__((vector_size(32)));
+using I2 = long long __attribute__((vector_size(16)));
+using I4 = long long __attribute__((vector_size(32)));
+
+// Four lanes as two SSE2 registers, for CPUs without AVX: GCC's generic lowering of a 32-byte
+// vector there is slow, and with the halves explicit the carry below is a register choice.
+struct P2 {
+  V2 lo, hi;
+};
+[[gnu::always_inline]] inline P2 operator+(const P2& a, const P2& b) noexcept { return {a.lo + b.lo, a.hi + b.hi}; }
+[[gnu::always_inline]] inline P2 operator-(const P2& a, const P2& b) noexcept { return {a.lo - b.lo, a.hi - b.hi}; }
+[[gnu::always_inline]] inline P2 operator*(const P2& a, const P2& b) noexcept { return {a.lo * b.lo, a.hi * b.hi}; }
+
+// Lane access by reference (no 32-byte vector passes by value: that would change the ABI
+// between the AVX and the baseline builds).
+template <class V>
+[[gnu::always_inline]] inline double get(const V& v, int k) noexcept {
+  if constexpr (std::is_same_v<V, P2>) {
+    return k < 2 ? v.lo[k] : v.hi[k - 2];
+  } else {
+    return v[k];
+  }
+}
+template <class V>
+[[gnu::always_inline]] inline void set(V& v, int k, double x) noexcept {
+  if constexpr (std::is_same_v<V, P2>) {
+    if (k < 2) {
+      v.lo[k] = x;
+    } else {
+      v.hi[k - 2] = x;
+    }
+  } else {
+    v[k] = x;
+  }
+}
+
+// A cascade of up to 2M sections on L channels (1 or 2), skewed: in iteration i, section j
+// works on frame i - j, so within an iteration no section waits for another and two sections
+// share each vector (lanes [section 2m: L channels][section 2m+1: L channels]). An iteration
+// then costs one section's latency however many sections it holds, and the vector units stay
+// busy: two sections per 2-lane vector for one channel, two sections x two channels per
+// 4-lane vector (one AVX register, or two SSE2 registers) for a pair. The first and last 2M-1
+// iterations, where some sections have no frame to work on, run section by section in scalar
+// code. Missing sections are the identity (b0 = 1), which passes its input through exactly.
+// V is V2 (L = 1), V4 or P2 (L = 2).
+template <class V, int L, int M>
+[[gnu::always_inline]] inline void run_skewed(const BiquadCoeffs* c, int count, double (*hist)[4],
+                                              float* const* data, std::size_t n) noexcept {
   constexpr int S = 2 * M;
   BiquadCoeffs cs[S];
   for (int j = 0; j < S; ++j) cs[j] = j < count ? c[j] : BiquadCoeffs{};
-  V2 B0[M], B1[M], B2[M], A1[M], A2[M], X1[M], X2[M], Y1[M], Y2[M];
-  for (int m = 0; m < M; ++m) {
-    const int a = 2 * m, b = 2 * m + 1;
-    B0[m] = V2{cs[a].b0, cs[b].b0};
-    B1[m] = V2{cs[a].b1, cs[b].b1};
-    B2[m] = V2{cs[a].b2, cs[b].b2};
-    A1[m] = V2{cs[a].a1, cs[b].a1};
-    A2[m] = V2{cs[a].a2, cs[b].a2};
-    X1[m] = V2{x1s[a], x1s[b]};
-    X2[m] = V2{x2s[a], x2s[b]};
-    Y1[m] = V2{y1s[a], y1s[b]};
-    Y2[m] = V2{y2s[a], y2s[b]};
-  }
+  // Lanes are gathered in plain arrays and loaded whole (element-wise insertion into a vector
+  // reads it first, which GCC flags as possibly uninitialised).
+  constexpr int W = 2 * L;
+  double lanes[9][M][W];
+  for (int j = 0; j < S; ++j)
+    for (int ch = 0; ch < L; ++ch) {
+      const int m = j / 2, lane = (j % 2) * L + ch;
+      const double* h = hist[j * L + ch];
+      lanes[0][m][lane] = cs[j].b0;
+      lanes[1][m][lane] = cs[j].b1;
+      lanes[2][m][lane] = cs[j].b2;
+      lanes[3][m][lane] = cs[j].a1;
+      lanes[4][m][lane] = cs[j].a2;
+      // hist[j * L + ch] = {x1, x2, y1, y2} of section j, channel ch.
+      for (int k = 0; k < 4; ++k) lanes[5 + k][m][lane] = j < count ? h[k] : 0.0;
+    }
+  V B0[M], B1[M], B2[M], A1[M], A2[M], X1[M], X2[M], Y1[M], Y2[M];
+  V* const all[9] = {B0, B1, B2, A1, A2, X1, X2, Y1, Y2};
+  for (int k = 0; k < 9; ++k)
+    for (int m = 0; m < M; ++m) __builtin_memcpy(&all[k][m], lanes[k][m], sizeof(V));
   // Scalar iteration i: every section whose frame i - j lies in [0, n), last section first so
   // each reads its predecessor's output of the previous iteration.
   auto masked = [&](std::size_t i) {
     for (int j = S - 1; j >= 0; --j) {
       const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - j;
       if (f < 0 || f >= static_cast<std::ptrdiff_t>(n)) continue;
-      const int m = j / 2, l = j % 2;
-      const double x = j == 0 ? double{data[i]} : Y1[(j - 1) / 2][(j - 1) % 2];
-      double a = X1[m][l], b = X2[m][l], y1 = Y1[m][l], y2 = Y2[m][l];
-      const double y = step(cs[j], x, a, b, y1, y2);
-      X1[m][l] = a;
-      X2[m][l] = b;
-      Y1[m][l] = y1;
-      Y2[m][l] = y2;
-      if (j == S - 1) data[f] = static_cast<float>(y);
+      const int m = j / 2;
+      for (int ch = 0; ch < L; ++ch) {
+        const int lane = (j % 2) * L + ch;
+        const double x = j == 0 ? double{data[ch][i]} : get(Y1[(j - 1) / 2], ((j - 1) % 2) * L + ch);
+        double a = get(X1[m], lane), b = get(X2[m], lane), y1 = get(Y1[m], lane), y2 = get(Y2[m], lane);
+        const double y = step(cs[j], x, a, b, y1, y2);
+        set(X1[m], lane, a);
+        set(X2[m], lane, b);
+        set(Y1[m], lane, y1);
+        set(Y2[m], lane, y2);
+        if (j == S - 1) data[ch][f] = static_cast<float>(y);
+      }
     }
   };
   const std::size_t lead = S - 1, total = n + lead;
   std::size_t i = 0;
   for (; i < std::min(lead, total); ++i) masked(i);
   for (; i < n; ++i) {
-    V2 in[M];
-    in[0] = V2{double{data[i]}, Y1[0][0]};
-    for (int m = 1; m < M; ++m) in[m] = V2{Y1[m - 1][1], Y1[m][0]};
-    for (int m = 0; m < M; ++m) {
-      const V2 u = B1[m] * X1[m] + B2[m] * X2[m] - A2[m] * Y2[m];
-      const V2 y = (u + B0[m] * in[m]) - A1[m] * Y1[m];
+    // Last vector first, so each reads its predecessor's outputs of the previous iteration.
+    // Section 2m's input is section 2m-1's last output (upper lanes of vector m-1), section
+    // 2m+1's is section 2m's (lower lanes of vector m).
+    for (int m = M - 1; m >= 0; --m) {
+      V in;
+      if constexpr (std::is_same_v<V, P2>) {
+        in = m > 0 ? P2{Y1[m - 1].hi, Y1[m].lo} : P2{V2{data[0][i], data[1][i]}, Y1[0].lo};
+      } else if constexpr (L == 1) {
+        constexpr I2 kCarry = {1, 2};
+        in = m > 0 ? __builtin_shuffle(Y1[m - 1], Y1[m], kCarry) : V{double{data[0][i]}, Y1[0][0]};
+      } else {
+        constexpr I4 kCarry = {2, 3, 4, 5};
+        if (m > 0) {
+          in = __builtin_shuffle(Y1[m - 1], Y1[m], kCarry);
+        } else {
+          in = V{double{data[0][i]}, double{data[1][i]}, Y1[0][0], Y1[0][1]};
+        }
+      }
+      const V u = B1[m] * X1[m] + B2[m] * X2[m] - A2[m] * Y2[m];
+      const V y = (u + B0[m] * in) - A1[m] * Y1[m];
       X2[m] = X1[m];
-      X1[m] = in[m];
+      X1[m] = in;
       Y2[m] = Y1[m];
       Y1[m] = y;
     }
-    data[i - lead] = static_cast<float>(Y1[M - 1][1]);
+    for (int ch = 0; ch < L; ++ch) data[ch][i - lead] = static_cast<float>(get(Y1[M - 1], L + ch));
   }
   for (; i < total; ++i) masked(i);
-  for (int j = 0; j < count; ++j) {
-    x1s[j] = X1[j / 2][j % 2];
-    x2s[j] = X2[j / 2][j % 2];
-    y1s[j] = Y1[j / 2][j % 2];
-    y2s[j] = Y2[j / 2][j % 2];
+  for (int j = 0; j < count; ++j)
+    for (int ch = 0; ch < L; ++ch) {
+      const int m = j / 2, lane = (j % 2) * L + ch;
+      double* h = hist[j * L + ch];
+      h[0] = get(X1[m], lane);
+      h[1] = get(X2[m], lane);
+      h[2] = get(Y1[m], lane);
+      h[3] = get(Y2[m], lane);
+    }
+}
+
+// A state that has decayed far below audibility is set to zero so the recursion never runs on
+// subnormal numbers during long silences; a non-finite state (a NaN or Inf got in) is cleared
+// so one bad input sample cannot silence the rest of the render.
+inline double flush(double s) noexcept { return std::abs(s) < 1e-30 || !std::isfinite(s) ? 0.0 : s; }
+
+constexpr int kGroup = 8;  // sections per skewed pass
+
+// A lone section: nothing to overlap it with, so the plain recursion (one multiply and one
+// subtraction on the loop-carried path) beats the skewed form, whose iteration also waits on
+// the input shuffle. Same operations, same bits.
+template <int L>
+[[gnu::always_inline]] inline void run_single(const BiquadCoeffs& c, BiquadCascadeState* const* st,
+                                              float* const* data, std::size_t n) noexcept {
+  using V = std::conditional_t<L == 1, double, V2>;
+  auto lanes = [&](double BiquadCascadeState::*field) {
+    if constexpr (L == 1) {
+      return (*st[0]).*field;
+    } else {
+      return V2{(*st[0]).*field, (*st[1]).*field};
+    }
+  };
+  V x1 = lanes(&BiquadCascadeState::x1), x2 = lanes(&BiquadCascadeState::x2);
+  V y1 = lanes(&BiquadCascadeState::y1), y2 = lanes(&BiquadCascadeState::y2);
+  const V b0 = V{} + c.b0, b1 = V{} + c.b1, b2 = V{} + c.b2, a1 = V{} + c.a1, a2 = V{} + c.a2;
+  for (std::size_t i = 0; i < n; ++i) {
+    V x;
+    if constexpr (L == 1) {
+      x = data[0][i];
+    } else {
+      x = V2{data[0][i], data[1][i]};
+    }
+    const V u = b1 * x1 + b2 * x2 - a2 * y2;
+    const V y = (u + b0 * x) - a1 * y1;
+    x2 = x1;
+    x1 = x;
+    y2 = y1;
+    y1 = y;
+    if constexpr (L == 1) {
+      data[0][i] = static_cast<float>(y);
+    } else {
+      data[0][i] = static_cast<float>(y[0]);
+      data[1][i] = static_cast<float>(y[1]);
+    }
   }
+  for (int ch = 0; ch < L; ++ch) {
+    auto lane = [&](V v) {
+      if constexpr (L == 1) {
+        return v;
+      } else {
+        return v[ch];
+      }
+    };
+    *st[ch] = {flush(lane(x1)), flush(lane(x2)), flush(lane(y1)), flush(lane(y2))};
+  }
+}
+
+// Skewed passes over groups of up to kGroup sections for L channels. Dispatched once per block.
+template <int L, class V>
+[[gnu::always_inline]] inline void run_cascade(const BiquadCoeffs* coeffs, std::size_t count, BiquadCascadeState* const* st,
+                        float* const* data, std::size_t frames) noexcept {
+  if (count == 1) {
+    run_single<L>(coeffs[0], st, data, frames);
+    return;
+  }
+  for (std::size_t k0 = 0; k0 < count; k0 += kGroup) {
+    const int n = static_cast<int>(std::min<std::size_t>(kGroup, count - k0));
+    double hist[kGroup * L][4];
+    for (int k = 0; k < n; ++k)
+      for (int ch = 0; ch < L; ++ch) {
+        const BiquadCascadeState& s = st[ch][k0 + static_cast<std::size_t>(k)];
+        hist[k * L + ch][0] = s.x1;
+        hist[k * L + ch][1] = s.x2;
+        hist[k * L + ch][2] = s.y1;
+        hist[k * L + ch][3] = s.y2;
+      }
+    const BiquadCoeffs* cs = coeffs + k0;
+    switch ((n + 1) / 2) {
+      case 1: run_skewed<V, L, 1>(cs, n, hist, data, frames); break;
+      case 2: run_skewed<V, L, 2>(cs, n, hist, data, frames); break;
+      case 3: run_skewed<V, L, 3>(cs, n, hist, data, frames); break;
+      default: run_skewed<V, L, 4>(cs, n, hist, data, frames); break;
+    }
+    for (int k = 0; k < n; ++k)
+      for (int ch = 0; ch < L; ++ch) {
+        const double* h = hist[k * L + ch];
+        st[ch][k0 + static_cast<std::size_t>(k)] = {flush(h[0]), flush(h[1]), flush(h[2]), flush(h[3])};
+      }
+  }
+}
+
+// The channel-pair kernel is compiled twice: with AVX2 (one 4-lane register per two sections of
+// the pair) and for baseline x86-64 (the same lanes as two SSE2 registers); the CPU picks. AVX2
+// without FMA fuses no multiply-add, so both round identically: the same bits on every CPU.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(MIXDOWN_NO_SIMD_CLONES)
+#define MIXDOWN_HAVE_AVX2_PAIR 1
+__attribute__((target("avx2"))) void run_pair_avx2(const BiquadCoeffs* coeffs, std::size_t count,
+                                                   BiquadCascadeState* const* st, float* const* data,
+                                                   std::size_t frames) noexcept {
+  run_cascade<2, V4>(coeffs, count, st, data, frames);
+}
+#endif
+
+void run_pair(const BiquadCoeffs* coeffs, std::size_t count, BiquadCascadeState* const* st,
+              float* const* data, std::size_t frames) noexcept {
+#ifdef MIXDOWN_HAVE_AVX2_PAIR
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) {
+    run_pair_avx2(coeffs, count, st, data, frames);
+    return;
+  }
+#endif
+  run_cascade<2, P2>(coeffs, count, st, data, frames);
 }
 
 }  // namespace
 
+void BiquadCascade::process_pair(int c, float* left, float* right, std::size_t frames) noexcept {
+  State* st[2] = {&state_[static_cast<std::size_t>(c) * capacity_],
+                  &state_[static_cast<std::size_t>(c + 1) * capacity_]};
+  float* data[2] = {left, right};
+  run_pair(coeffs_.data(), count_, st, data, frames);
+}
+
 void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noexcept {
   if (c < 0 || c >= channels_) return;
-  State* st = &state_[static_cast<std::size_t>(c) * capacity_];
-  if (count_ >= 2) {
-    // Skewed groups of up to four sections: the same grouping as the pair kernel (which rounds
-    // to float between groups), so a channel gives the same bits whether it runs alone or in
-    // a pair. (Groups of eight measured only ~10 % faster on a loaded 2-core machine.)
-    for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
-      const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
-      double x1[4], x2[4], y1[4], y2[4];
-      for (int k = 0; k < n; ++k) {
-        const State& s = st[k0 + static_cast<std::size_t>(k)];
-        x1[k] = s.x1;
-        x2[k] = s.x2;
-        y1[k] = s.y1;
-        y2[k] = s.y2;
-      }
-      const BiquadCoeffs* cs = &coeffs_[k0];
-      if (n <= 2) {
-        run_skewed_mono<1>(cs, n, x1, x2, y1, y2, data, frames);
-      } else {
-        run_skewed_mono<2>(cs, n, x1, x2, y1, y2, data, frames);
-      }
-      for (int k = 0; k < n; ++k)
-        st[k0 + static_cast<std::size_t>(k)] = {flush(x1[k]), flush(x2[k]), flush(y1[k]), flush(y2[k])};
-    }
-    return;
-  }
-  for (std::size_t k0 = 0; k0 < count_; k0 += 4) {
-    const int n = static_cast<int>(std::min<std::size_t>(4, count_ - k0));
-    double xh1 = st[k0].x1, xh2 = st[k0].x2;
-    double y1[4], y2[4];
-    for (int k = 0; k < n; ++k) {
-      y1[k] = st[k0 + k].y1;
-      y2[k] = st[k0 + k].y2;
-    }
-    run_group<double>(
-        n, &coeffs_[k0], xh1, xh2, y1, y2, frames, [data](std::size_t i) { return double{data[i]}; },
-        [data](std::size_t i, double y) { data[i] = static_cast<float>(y); });
-    for (int k = 0; k < n; ++k) {
-      const double in1 = k == 0 ? xh1 : y1[k - 1], in2 = k == 0 ? xh2 : y2[k - 1];
-      st[k0 + k] = {flush(in1), flush(in2), flush(y1[k]), flush(y2[k])};
-    }
-  }
+  State* st[1] = {&state_[static_cast<std::size_t>(c) * capacity_]};
+  float* d[1] = {data};
+  run_cascade<1, V2>(coeffs_.data(), count_, st, d, frames);
 }
 
 void BiquadCascade::process(const AudioView& io) noexcept {

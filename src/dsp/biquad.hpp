@@ -4,10 +4,10 @@
 // state per channel: float state would add audible noise to low shelves and high-passes far
 // below fs.
 //
-// BiquadCascade runs several sections in one pass per block, two channels at a time in a
-// two-lane vector and up to four sections fused per sample loop: the recurrences of successive
-// sections are independent across samples, so fusing them hides each section's add/multiply
-// latency (a lone section is latency-bound: its recursion is a chain of dependent operations).
+// BiquadCascade runs up to eight sections in one skewed pass per block (section j works on
+// frame i - j in iteration i, so the sections of an iteration are independent and share vector
+// registers; see biquad.cpp), one channel or a channel pair at a time; the pair kernel has an
+// AVX2 clone that gives the same bits.
 #pragma once
 
 #include <cstddef>
@@ -45,6 +45,12 @@ struct BiquadCoeffs {
   bool is_identity() const noexcept { return *this == BiquadCoeffs{}; }
 };
 
+// Direct Form I histories of one section on one channel: input x[n-1], x[n-2]; output y[n-1],
+// y[n-2].
+struct BiquadCascadeState {
+  double x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0;
+};
+
 // Several sections in series, any channel count. prepare() sizes the per-channel state for
 // `max_sections`; set_coeffs() with up to that many sections never allocates.
 class BiquadCascade {
@@ -66,9 +72,7 @@ public:
   double magnitude_db(double freq_hz, double sample_rate) const noexcept;
 
 private:
-  struct State {  // Direct Form I histories: input x[n-1], x[n-2]; output y[n-1], y[n-2]
-    double x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0;
-  };
+  using State = BiquadCascadeState;
   void process_pair(int c, float* left, float* right, std::size_t frames) noexcept;
   std::vector<BiquadCoeffs> coeffs_;  // capacity fixed by prepare()
   std::size_t count_ = 0;
