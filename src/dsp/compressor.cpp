@@ -15,7 +15,7 @@ static_assert(Processor<Compressor>);
 static_assert(KeyedProcessor<Compressor>);
 
 namespace {
-// One-pole coefficient for a time constant (Giannoulis et al. eq. 7: alpha = e^(-1/(tau fs))).
+// One-pole coefficient for a time constant, alpha = e^(-1/(tau fs)) (Giannoulis et al. 2012).
 double pole(double time_ms, double fs) noexcept {
   return time_ms > 0.0 ? std::exp(-1000.0 / (time_ms * fs)) : 0.0;
 }
@@ -50,7 +50,7 @@ double Compressor::static_gain_db(double x) const noexcept {
   const double over = x - threshold_db_;
   if (over <= -half_knee_) return 0.0;
   if (over >= half_knee_) return -slope_ * over;
-  const double d = over + half_knee_;  // Giannoulis eq. 4, the quadratic knee
+  const double d = over + half_knee_;  // the quadratic knee (Giannoulis et al. 2012)
   return -knee_quad_ * d * d;
 }
 
@@ -136,7 +136,7 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
     }
     // 3. Level in dB.
     for (std::size_t i = 0; i < n; ++i) lv[i] = to_db * fast_log2f(lv[i]);
-    // 4. Gain computer and smooth branching (Giannoulis eq. 17): attack while it deepens.
+    // 4. Gain computer and smooth branching (Giannoulis et al.): attack while it deepens.
     // Branch-free form of static_gain_db (the level jumps across the knee from frame to frame
     // on a peak detector, so branches would mispredict): the quadratic knee on the clamped
     // excess plus the straight line beyond it.

@@ -1,7 +1,7 @@
 // Feed-forward compressor after D. Giannoulis, M. Massberg & J. D. Reiss, "Digital Dynamic Range
-// Compressor Design — A Tutorial and Analysis", JAES 60(6), 2012: the quadratic soft-knee gain
-// computer (their eq. 4) and the "log domain, smooth branching" detector on the gain reduction
-// (their fig. 7 / eq. 17), which they recommend for its artefact-free release.
+// Compressor Design — A Tutorial and Analysis", JAES 60(6), 2012: their quadratic soft-knee
+// gain computer, and their recommended detector: smooth branching attack/release in the log
+// domain, placed after the gain computer (on the gain reduction), for an artefact-free release.
 //
 // Level detection (stereo-linked, one gain for every channel):
 //   peak: the largest |x| over the channels, in dBFS;

@@ -2,8 +2,8 @@
 // Butterworth, RBJ cookbook) and high = x - low, so low + high == x exactly and the de-esser is
 // transparent (bit-for-bit up to float rounding) whenever it is not reducing. When the high
 // band's level exceeds threshold_db, only the high band is turned down, at a fixed 4:1 ratio,
-// never by more than max_reduction_db; 1 ms attack, 60 ms release (typical de-esser timings,
-// Zölzer "DAFX" 2nd ed., ch. 4.2.4). Stereo-linked.
+// never by more than max_reduction_db; 1 ms attack, 60 ms release (typical de-esser timings;
+// Zölzer (ed.), "DAFX", 2nd ed., 2011, ch. 4). Stereo-linked.
 // While reducing by g the response is g + (1 - g) LP(f): a dynamic high shelf. Because LP's phase
 // passes -90 degrees above freq_hz, the dip there is up to ~2.5 dB deeper than max_reduction_db
 // (at 8 dB); that is the price of bit-exact transparency at rest, which phase-matched

@@ -1,7 +1,8 @@
 // Feedback delay (a tape-style echo return). The delay is an integer number of frames,
 // round(time_ms * fs / 1000), so the first echo lands exactly there. Feedback passes through a
 // 2nd-order Butterworth high-pass at low_cut_hz and low-pass at high_cut_hz (RBJ cookbook), so
-// each repeat is darker and thinner, as on analogue units (Zölzer, "DAFX" 2nd ed., ch. 2.6).
+// each repeat is darker and thinner, as on analogue units (Zölzer (ed.), "DAFX", 2nd ed., 2011,
+// ch. 2, delay-based effects).
 // Ping-pong: the input (mid of L and R) enters the left line, each line feeds the other, so
 // echoes alternate left, right, left... Otherwise each channel echoes on its own side.
 // The output is 100 % wet (a return). Delay times are clamped to 1 frame .. kMaxDelayMs.

@@ -1,7 +1,8 @@
 // One dynamic EQ band: an RBJ cookbook bell cut at freq_hz / q whose depth follows the key's
 // level in the same band (a constant-0-dB-peak RBJ band-pass on the key, then its mean square
-// over a 10 ms window); the cut itself moves with attack_ms / release_ms. For every dB the band level exceeds threshold_db the cut deepens by half a dB
-// (a 2:1 downward slope), down to max_cut_db. Used for unmasking: the bass or the guitars dip
+// over a 10 ms window); the cut itself moves with attack_ms / release_ms. For every dB the band
+// level exceeds threshold_db the cut deepens by half a dB (a 2:1 downward slope), down to
+// max_cut_db. Used for unmasking: the bass or the guitars dip
 // around 2-4 kHz only while the lead vocal sings there (cf. Hafezi & Reiss, "Autonomous
 // multitrack equalization based on masking reduction", JAES 63(5), 2015).
 // The bell is recomputed every 16 frames from the smoothed cut (only A = 10^(g/40) changes, the

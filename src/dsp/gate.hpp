@@ -1,6 +1,6 @@
-// Downward expander / gate (after the gain-computer structure of Giannoulis, Massberg & Reiss,
-// JAES 2012, mirrored below the threshold; hold logic as in the classic Drawmer DS201-style
-// gate described by Zölzer, "DAFX", 2nd ed., ch. 4.2.2). Below threshold_db the gain falls by
+// Downward expander / gate: the gain-computer structure of Giannoulis, Massberg & Reiss (JAES
+// 2012) mirrored below the threshold, with the hold time of a classic noise gate (Zölzer (ed.),
+// "DAFX: Digital Audio Effects", 2nd ed., 2011, ch. 4, dynamics processing). Below threshold_db the gain falls by
 // (ratio - 1) dB per dB, never below range_db. The detector is a stereo-linked peak follower
 // (instant attack, release_ms); the gain opens with attack_ms, stays open for hold_ms after the
 // level last exceeded the threshold, then closes with release_ms.

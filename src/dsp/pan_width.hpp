@@ -1,5 +1,7 @@
 // Pan and width for a channel strip; the output is always stereo.
-//   Mono in:   constant-power sine law (Griesinger; the "-3 dB pan law" of most consoles):
+//   Mono in:   constant-power sine/cosine law (the "-3 dB pan law" of most consoles; power
+//              normalisation of amplitude panning as in Pulkki, "Virtual sound source
+//              positioning using vector base amplitude panning", JAES 45(6), 1997):
 //              theta = (pan + 1) pi / 4, L = cos(theta), R = sin(theta), so L^2 + R^2 = 1 and
 //              each side is -3.01 dB at the centre, 0 dB / silent at the extremes.
 //   Stereo in: width by mid/side (M = (L+R)/2, S = (L-R)/2 * width; 0 mono, 1 as is, 2 wide),

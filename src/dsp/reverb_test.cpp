@@ -68,7 +68,7 @@ TEST(Reverb, BroadbandRt60MatchesTheSettingWithin10Percent) {
       s.damping_hz = 0.0;  // no HF damping: one RT60 across the band
       s.predelay_ms = 0.0;
       const double rt = rt60_s(impulse_response(s, 1.2 * decay + 0.3));
-      EXPECT_NEAR(rt / decay, 1.0, 0.10) << "decay " << decay << " size " << size << " measured " << rt;
+      EXPECT_NEAR(rt / decay, 1.0, 0.05) << "decay " << decay << " size " << size << " measured " << rt;
     }
 }
 
