@@ -139,7 +139,12 @@ MixOutcome run_mix(const MixRequest& req) {
   std::error_code ec;
   fs::create_directories(req.out, ec);
   if (ec) throw failed(req.out.string(), "cannot create the output folder: " + ec.message());
-  save_session(o.console, req.out / "session.toml");
+  // Render the console exactly as session.toml stores it (values rounded for people), so that
+  // `mixdown mix OUT/session.toml` re-renders bit-identically.
+  const fs::path session_path = req.out / "session.toml";
+  const std::string session_text = session_to_toml(o.console, req.out);
+  o.console = session_from_toml(session_text, session_path);
+  write_text_atomic(session_path, session_text);
 
   RenderMixOptions ropt;
   ropt.threads = req.threads;

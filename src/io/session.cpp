@@ -449,7 +449,7 @@ mix::Console session_from_toml(const std::string& text, const fs::path& file_for
     if (s.file.empty()) s.file = s.name;
     if (!names.insert(s.name).second) throw Error(ExitCode::rejected, loc, "stem '" + s.name + "' is named twice");
     fs::path p = s.file;
-    if (p.is_relative()) p = dir / p;
+    if (p.is_relative()) p = fs::absolute(dir / p);
     s.file = p.lexically_normal().string();
   }
   return c;

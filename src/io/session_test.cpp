@@ -1,0 +1,105 @@
+#include "io/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+
+using namespace mixdown;
+namespace fs = std::filesystem;
+
+namespace {
+
+mix::Console sample_console() {
+  mix::Console c;
+  c.sample_rate = 44100;
+  c.tempo_bpm = 96.5;
+  c.duration_s = 201.25;
+  c.focus = "Vox.wav";
+  c.targets = {"streaming", "cd"};
+  c.brief.vocal = "intimate";
+  c.brief.revisions = 3;
+  c.sections = {{"intro", 0, 8}, {"chorus", 8, 24.5}};
+  mix::Strip s;
+  s.name = "Vox.wav";
+  s.file = "/stems/Vox.wav";
+  s.role = Role::lead_vocal;
+  s.bus = "vocals";
+  s.trim_db = -2.5;
+  s.polarity_invert = true;
+  s.high_pass = {true, 90.0, 4};
+  s.eq.bands = {{true, dsp::EqType::bell, 350.0, -2.0, 1.2}, {true, dsp::EqType::high_shelf, 9000.0, 1.5, 0.7}};
+  s.compressor.enabled = true;
+  s.compressor.ratio = 3.0;
+  s.compressor.detector = dsp::Detector::peak;
+  s.compressor.key = "Kick.wav";
+  s.deesser.enabled = true;
+  s.dynamic_eq = {true, 2500.0, 1.4, -3.0, -28.0, 5.0, 80.0, "Vox.wav"};
+  s.saturator = {true, dsp::SaturationMode::soft_clip, 6.0, 0.3};
+  s.pan = {-0.25, 1.2};
+  s.fader_db = -4.25;
+  s.automation = {{0.0, 0.0}, {12.5, 1.5}};
+  s.sends = {{"plate", -18.0, false}, {"delay", -24.0, true}};
+  s.reasons = {{"fader", "sits 3 LU above the band"}, {"eq", "cut mud at 350 Hz"}};
+  c.strips.push_back(s);
+  mix::Bus b;
+  b.name = "drums";
+  b.compressor.enabled = true;
+  b.compressor.mix = 0.5;
+  c.buses.push_back(b);
+  mix::Return r;
+  r.name = "delay";
+  r.kind = mix::ReturnKind::delay;
+  r.delay.time_ms = 466.0;
+  c.returns.push_back(r);
+  c.mix_bus.target_true_peak_dbtp = -4.0;
+  return c;
+}
+
+void expect_rejected_with(const std::string& text, const std::string& needle) {
+  try {
+    io::session_from_toml(text, "/x/session.toml");
+    FAIL() << "accepted: " << text;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::rejected);
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+const char* kMinimal = "[[stem]]\nname = \"a.wav\"\n";
+
+}  // namespace
+
+TEST(Session, RoundTripsEveryField) {
+  const auto c = sample_console();
+  const std::string text = io::session_to_toml(c, "/stems");
+  const auto back = io::session_from_toml(text, "/stems/session.toml");
+  EXPECT_EQ(back, c) << text;
+  EXPECT_NE(text.find("file = 'Vox.wav'"), std::string::npos) << "paths are written relative\n" << text;
+  // A relative session path still resolves to an absolute stem path.
+  auto rel = io::session_from_toml(text, "stems/session.toml");
+  EXPECT_TRUE(std::filesystem::path(rel.strips[0].file).is_absolute());
+}
+
+TEST(Session, ResolvesStemPathsAgainstTheSessionFolder) {
+  auto c = io::session_from_toml("[[stem]]\nname = \"k.wav\"\nfile = \"../stems/k.wav\"\n", "/a/b/session.toml");
+  EXPECT_EQ(c.strips[0].file, "/a/stems/k.wav");
+}
+
+TEST(Session, RejectsUnknownKeysWithFileAndLine) {
+  expect_rejected_with(std::string(kMinimal) + "colour = \"red\"\n", "session.toml:3: unknown key 'stem.colour'");
+  expect_rejected_with(std::string(kMinimal) + "[stem.compressor]\nratoi = 2\n", ":4: unknown key 'stem.compressor.ratoi'");
+}
+
+TEST(Session, RejectsOutOfRangeValuesWithTheAllowedRange) {
+  expect_rejected_with(std::string(kMinimal) + "fader_db = 40\n", ":3: stem.fader_db = 40 is out of range (allowed -120 to 12)");
+  expect_rejected_with(std::string(kMinimal) + "[stem.pan]\npan = 2\n", "allowed -1 to 1");
+  expect_rejected_with(std::string(kMinimal) + "role = \"tuba\"\n", "is not a role");
+  expect_rejected_with(std::string(kMinimal) + "[[stem.eq.bands]]\ntype = \"wobble\"\n", "allowed: bell");
+}
+
+TEST(Session, RejectsSyntaxErrorsAndEmptySessions) {
+  expect_rejected_with("[[stem]\nname = 1\n", "session.toml:1: syntax error");
+  expect_rejected_with("[session]\nsample_rate = 48000\n", "names no stems");
+  expect_rejected_with("[brief]\nvocal = \"loud\"\n[[stem]]\nname=\"a\"\n", "unknown value 'loud'");
+  expect_rejected_with(std::string(kMinimal) + "[[stem]]\nname = \"a.wav\"\n", "named twice");
+}
