@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "core/error.hpp"
+#include "analysis/simd.hpp"
 #include "core/parallel.hpp"
 
 namespace mixdown::analysis {
@@ -40,6 +41,40 @@ struct ChannelStats {
   std::int64_t first_clip = -1;   // frame where the first counted run started
   std::int64_t first_loud = -1, last_loud = -1;
 };
+
+struct ChunkStats {
+  double sum = 0, sumsq = 0;
+  float max_abs = 0;
+};
+
+// Sum, sum of squares and max |x| of a chunk: eight float lanes (a chunk is short enough for
+// single-precision partial sums), the max as IEEE bits so the loop vectorizes.
+MIXDOWN_SIMD_CLONES ChunkStats chunk_stats(const float* p, std::size_t len) noexcept {
+  float lsum[8] = {}, lsq[8] = {};
+  std::uint32_t lmax[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) {
+      const float v = p[i + j];
+      lsum[j] += v;
+      lsq[j] += v * v;
+      lmax[j] = simd::umax(lmax[j], simd::abs_bits(v));
+    }
+  ChunkStats s;
+  std::uint32_t mx = 0;
+  for (; i < len; ++i) {
+    s.sum += p[i];
+    s.sumsq += static_cast<double>(p[i]) * p[i];
+    mx = simd::umax(mx, simd::abs_bits(p[i]));
+  }
+  for (std::size_t j = 0; j < 8; ++j) {
+    s.sum += lsum[j];
+    s.sumsq += lsq[j];
+    mx = simd::umax(mx, lmax[j]);
+  }
+  s.max_abs = simd::from_bits(mx);
+  return s;
+}
 
 // "1:23.4" for messages.
 std::string clock_time(double s) {
@@ -87,30 +122,10 @@ struct Analyzer::Impl {
     for (std::size_t pos = 0; pos < n; pos += kChunk) {
       const std::size_t len = std::min(kChunk, n - pos);
       const float* p = x + pos;
-      float lsum[8] = {}, lsq[8] = {}, lmax[8] = {};
-      std::size_t i = 0;
-      for (; i + 8 <= len; i += 8)
-        for (std::size_t j = 0; j < 8; ++j) {
-          const float v = p[i + j];
-          lsum[j] += v;
-          lsq[j] += v * v;
-          const float a = std::fabs(v);
-          lmax[j] = a > lmax[j] ? a : lmax[j];
-        }
-      double sum = 0, sq = 0;
-      float mx = 0;
-      for (; i < len; ++i) {
-        sum += p[i];
-        sq += static_cast<double>(p[i]) * p[i];
-        mx = std::max(mx, std::fabs(p[i]));
-      }
-      for (std::size_t j = 0; j < 8; ++j) {
-        sum += lsum[j];
-        sq += lsq[j];
-        mx = std::max(mx, lmax[j]);
-      }
-      s.sum += sum;
-      s.sumsq += sq;
+      const ChunkStats cs = chunk_stats(p, len);
+      const float mx = cs.max_abs;
+      s.sum += cs.sum;
+      s.sumsq += cs.sumsq;
       const std::int64_t base = frames + static_cast<std::int64_t>(pos);
       if (mx >= clip || s.run > 0) {
         for (std::size_t k = 0; k < len; ++k) {

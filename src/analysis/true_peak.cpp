@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/simd.hpp"
+
 namespace mixdown::analysis {
 namespace {
 
@@ -25,14 +27,6 @@ constexpr std::array<std::array<float, TruePeakMeter::kTaps>, TruePeakMeter::kPh
 
 constexpr std::size_t kChunk = 1024;
 
-// The two hot loops are compiled twice, for baseline x86-64 and for AVX2 (x86-64-v3), and the
-// loader picks one for the CPU at hand. Without -ffp-contract=fast (we build strict ISO C++)
-// no multiply-adds are fused, so both versions round identically: same bits on every CPU.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define MIXDOWN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MIXDOWN_SIMD_CLONES
-#endif
 constexpr std::size_t kHist = TruePeakMeter::kTaps - 1;
 
 // y_p[i] = sum_k h_p[k] * x[i + 11 - k]; z[i] = max_p |y_p[i]|. Straight-line taps so the loop
@@ -43,30 +37,27 @@ inline float phase(const float* x, const std::array<float, TruePeakMeter::kTaps>
   return acc;
 }
 
-MIXDOWN_SIMD_CLONES void interpolate_abs(const float* ext, float* z, std::size_t n) noexcept {
+// z[i] = max_p |y_p[i]| as IEEE bits (see simd.hpp).
+MIXDOWN_SIMD_CLONES void interpolate_abs(const float* ext, std::uint32_t* z, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
-    const float a = std::fabs(phase(ext + i, kCoeffs[0]));
-    const float b = std::fabs(phase(ext + i, kCoeffs[1]));
-    const float c = std::fabs(phase(ext + i, kCoeffs[2]));
-    const float d = std::fabs(phase(ext + i, kCoeffs[3]));
-    const float ab = a > b ? a : b;
-    const float cd = c > d ? c : d;
-    z[i] = ab > cd ? ab : cd;
+    const std::uint32_t a = simd::abs_bits(phase(ext + i, kCoeffs[0]));
+    const std::uint32_t b = simd::abs_bits(phase(ext + i, kCoeffs[1]));
+    const std::uint32_t c = simd::abs_bits(phase(ext + i, kCoeffs[2]));
+    const std::uint32_t d = simd::abs_bits(phase(ext + i, kCoeffs[3]));
+    z[i] = simd::umax(simd::umax(a, b), simd::umax(c, d));
   }
 }
 
-// Max of |x| with eight independent lanes (vectorizes without relaxing IEEE semantics).
-MIXDOWN_SIMD_CLONES float max_abs(const float* x, std::size_t n) noexcept {
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+// Max of z and of |x| (as bits), eight lanes.
+MIXDOWN_SIMD_CLONES std::uint32_t max_bits(const std::uint32_t* z, const float* x, std::size_t n) noexcept {
+  std::uint32_t lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) {
-      const float v = std::fabs(x[i + static_cast<std::size_t>(j)]);
-      lanes[j] = v > lanes[j] ? v : lanes[j];
-    }
-  float m = 0.0f;
-  for (; i < n; ++i) m = std::max(m, std::fabs(x[i]));
-  for (float l : lanes) m = std::max(m, l);
+    for (std::size_t j = 0; j < 8; ++j)
+      lanes[j] = simd::umax(lanes[j], simd::umax(z[i + j], simd::abs_bits(x[i + j])));
+  std::uint32_t m = 0;
+  for (; i < n; ++i) m = simd::umax(m, simd::umax(z[i], simd::abs_bits(x[i])));
+  for (std::uint32_t l : lanes) m = simd::umax(m, l);
   return m;
 }
 
@@ -89,18 +80,20 @@ void TruePeakMeter::add(const ConstAudioView& block) {
 void TruePeakMeter::add_channel(int c, const float* x, std::size_t n) noexcept {
   Channel& st = state_[static_cast<std::size_t>(c)];
   double& pk = peak_[static_cast<std::size_t>(c)];
+  constexpr std::uint32_t kFullScale = 0x3f800000u;  // bits of 1.0f
   float ext[kHist + kChunk];
-  float z[kChunk];
+  std::uint32_t z[kChunk];
   for (std::size_t pos = 0; pos < n;) {
     const std::size_t len = std::min(kChunk, n - pos);
     std::copy(st.history.begin(), st.history.end(), ext);
     std::copy_n(x + pos, len, ext + kHist);
     interpolate_abs(ext, z, len);
-    const float m = std::max(max_abs(z, len), max_abs(x + pos, len));
+    const std::uint32_t mb = max_bits(z, x + pos, len);
+    const double m = simd::from_bits(mb);
     if (m > pk) pk = m;
-    if (m > 1.0f) {  // rare: find where and how often the interpolated signal goes over
+    if (mb > kFullScale) {  // rare: find where and how often the interpolated signal goes over
       for (std::size_t i = 0; i < len; ++i) {
-        if (z[i] > 1.0f || std::fabs(x[pos + i]) > 1.0f) {
+        if (z[i] > kFullScale || simd::abs_bits(x[pos + i]) > kFullScale) {
           if (st.first_over < 0) st.first_over = st.frames + static_cast<std::int64_t>(i);
           ++st.overs;
         }

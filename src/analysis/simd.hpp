@@ -1,0 +1,28 @@
+// Small helpers for the analysis hot loops (no source beyond the compilers' manuals).
+//
+// MIXDOWN_SIMD_CLONES compiles a function twice, for baseline x86-64 and for AVX2
+// (x86-64-v3), and the loader picks one for the CPU at hand. We build strict ISO C++ (no
+// -ffp-contract=fast), so no multiply-adds are fused and both versions round identically: the
+// same bits on every CPU.
+//
+// abs_bits() maps |x| to its IEEE-754 bit pattern: for non-negative floats the unsigned integer
+// order is the numeric order, and an integer max vectorizes where a float max may not (the
+// compiler must honour NaN and signed-zero rules for floats).
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define MIXDOWN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MIXDOWN_SIMD_CLONES
+#endif
+
+namespace mixdown::analysis::simd {
+
+inline std::uint32_t abs_bits(float x) noexcept { return std::bit_cast<std::uint32_t>(x) & 0x7fffffffu; }
+inline float from_bits(std::uint32_t b) noexcept { return std::bit_cast<float>(b); }
+inline std::uint32_t umax(std::uint32_t a, std::uint32_t b) noexcept { return a > b ? a : b; }
+
+}  // namespace mixdown::analysis::simd
