@@ -120,6 +120,8 @@ struct StemFeatureAnalyzer::Impl {
          spec_peaky = 0;
 
   std::vector<float> frame_db, flux, pitch;
+  std::vector<double> hop_ch_sum;
+  std::vector<std::vector<float>> hop_ch_mean;  // per channel, per hop
 
   // Excerpts
   int decim = 1;
@@ -173,6 +175,8 @@ struct StemFeatureAnalyzer::Impl {
     band_db_prev.assign(band_edges.size() - 1, kFloorDb);
 
     ch_sum.assign(static_cast<std::size_t>(nch), 0.0);
+    hop_ch_sum.assign(static_cast<std::size_t>(nch), 0.0);
+    hop_ch_mean.assign(static_cast<std::size_t>(nch), {});
     ch_sumsq.assign(static_cast<std::size_t>(nch), 0.0);
     ch_peak.assign(static_cast<std::size_t>(nch), 0.0f);
     clip_run.assign(static_cast<std::size_t>(nch), 0);
@@ -288,6 +292,10 @@ struct StemFeatureAnalyzer::Impl {
 
   void end_hop() {
     frame_db.push_back(hop_fill > 0 ? to_db(hop_sumsq / (double(hop_fill) * nch)) : kFloorDb);
+    for (std::size_t c = 0; c < hop_ch_sum.size(); ++c) {
+      hop_ch_mean[c].push_back(hop_fill > 0 ? static_cast<float>(hop_ch_sum[c] / double(hop_fill)) : 0.0f);
+      hop_ch_sum[c] = 0.0;
+    }
     analyse_frame();
     hop_sumsq = 0;
     hop_fill = 0;
@@ -402,6 +410,7 @@ struct StemFeatureAnalyzer::Impl {
           const float v = block.channel(c)[i + j];
           m += v;
           sq += v * v;
+          hop_ch_sum[static_cast<std::size_t>(c)] += v;
         }
         dst[j] = m * inv;
         hop_sumsq += sq;
@@ -432,7 +441,12 @@ struct StemFeatureAnalyzer::Impl {
       const auto cu = static_cast<std::size_t>(c);
       peak = std::max(peak, ch_peak[cu]);
       sumsq += ch_sumsq[cu];
-      f.dc.push_back(frames > 0 ? ch_sum[cu] / double(frames) : 0.0);
+      // A DC offset is a constant: it shows in the typical hop (the median), not just in the
+      // whole-file mean, which an asymmetric kick waveform also moves.
+      const double mean = frames > 0 ? ch_sum[cu] / double(frames) : 0.0;
+      std::vector<double> hm(hop_ch_mean[cu].begin(), hop_ch_mean[cu].end());
+      const double typical = median(std::move(hm));
+      f.dc.push_back(std::fabs(typical) < std::fabs(mean) ? typical : mean);
     }
     f.peak_dbfs = peak > 0 ? 20.0 * std::log10(double(peak)) : -200.0;
     f.rms_dbfs = frames > 0 ? std::max(-200.0, double(to_db(sumsq / (double(frames) * nch)))) : -200.0;
@@ -441,7 +455,9 @@ struct StemFeatureAnalyzer::Impl {
     f.over_full_scale = over_fs;
     f.first_clip_s = first_clip_frame >= 0 ? double(first_clip_frame) / rate : -1.0;
     if (nch >= 2) {
-      f.dual_mono = e_sum > 1e-12 && e_diff <= 1e-6 * e_sum;
+      // Identical up to -80 dB of difference: bit-identical, or identical through a codec's
+      // joint-stereo coding; a real stereo recording differs far more.
+      f.dual_mono = e_sum > 1e-12 && e_diff <= 1e-8 * e_sum;
       f.side_ratio = (e_sum + e_diff) > 0 ? e_diff / (e_sum + e_diff) : 0.0;
       f.lr_correlation = (e_l > 0 && e_r > 0) ? e_lr / std::sqrt(e_l * e_r) : 1.0;
     }

@@ -44,7 +44,7 @@ struct StemFeatures {
   std::int64_t flat_top_runs = 0;   // runs of >= 4 identical samples at the file's own peak
   std::int64_t over_full_scale = 0; // samples beyond +-1.0 (float and lossy files)
   double first_clip_s = -1.0;
-  std::vector<double> dc;           // mean per channel
+  std::vector<double> dc;           // per channel: the smaller of the file mean and the median hop mean
   bool silent = true;               // nothing above the activity floor
   double active_fraction = 0.0;     // share of frames that carry sound
   double head_silence_s = 0.0;      // before the first active frame

@@ -170,6 +170,10 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       s.role = *ni.role;
       s.role_source = "name";
       s.role_confidence = ni.confidence;
+    } else if (ni.not_a_stem) {
+      s.role = Role::other;
+      s.role_source = "name";
+      s.role_confidence = 0.9;
     } else if (s.content) {
       s.role = s.content->role;
       s.role_source = "content";
@@ -242,6 +246,10 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       p.message = s.error;
       p.fix = "re-export it; the part that could be read is used meanwhile";
       per[i].push_back(p);
+    }
+    if (s.name_info.not_a_stem && !listing.stems[i].session_role) {
+      add(analysis::name_problems(s.name, s.name_info, s.content));
+      continue;  // a rough mix or a reference is not checked as a stem
     }
     add(analysis::format_problems(s.format));
     add(analysis::signal_problems(s.format, s.features));
