@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -176,42 +177,53 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   return r;
 }
 
-// The limiter's loudness cost at a gain, estimated on every 4th 3-second segment of the file
-// (each with half a second of run-in so the limiter's state is as in a full pass): the
-// loudness of the limited segments minus that of the same segments unlimited. A quarter of a
-// pass, and the first write pass then usually lands within tolerance.
-double limiter_cost_on_segments(FloatTemp& src, int rate, int channels, double gain_db,
-                                const dsp::LimiterSettings& ls) {
+// The limiter's loudness cost at two gains, estimated on every 4th 3-second segment of the
+// file (each with half a second of run-in so the limiter's state is as in a full pass): the
+// loudness of the limited segments minus that of the same segments unlimited. Two gains give
+// the secant's slope too; the whole costs about half a full pass, and the first write pass then
+// usually lands within tolerance.
+std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int channels,
+                                               const std::array<double, 2>& gains_db,
+                                               const dsp::LimiterSettings& ls) {
   const auto seg = static_cast<std::int64_t>(3 * rate), runin = static_cast<std::int64_t>(rate / 2);
-  dsp::TruePeakLimiter lim(ls);
-  lim.prepare({double(rate), channels, kBlock});
-  const auto lat = static_cast<std::int64_t>(lim.latency_frames());
-  analysis::LoudnessMeter limited(double(rate), channels, {false, false, false, 1});
-  analysis::LoudnessMeter plain(double(rate), channels, {false, false, false, 1});
-  AudioBuffer buf(channels, kBlock);
-  const float gain = static_cast<float>(db_to_gain(gain_db));
+  std::array<dsp::TruePeakLimiter, 2> lim{dsp::TruePeakLimiter(ls), dsp::TruePeakLimiter(ls)};
+  for (auto& l : lim) l.prepare({double(rate), channels, kBlock});
+  const auto lat = static_cast<std::int64_t>(lim[0].latency_frames());
+  const analysis::LoudnessOptions opt{false, false, false, 1};
+  std::array<analysis::LoudnessMeter, 2> limited{analysis::LoudnessMeter(double(rate), channels, opt),
+                                                 analysis::LoudnessMeter(double(rate), channels, opt)};
+  analysis::LoudnessMeter plain(double(rate), channels, opt);  // at unit gain
+  AudioBuffer buf(channels, kBlock), work(channels, kBlock);
   for (std::int64_t a = 0; a + seg <= src.frames(); a += 4 * seg) {
-    lim.reset();
+    for (auto& l : lim) l.reset();
     const std::int64_t from = std::max<std::int64_t>(0, a - runin);
     const std::int64_t to = std::min(src.frames(), a + seg + lat);
     src.seek(from);
     for (std::int64_t pos = from; pos < to;) {
       const std::size_t n = src.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, to - pos))));
       if (n == 0) break;
-      const AudioView v = buf.view(n);
-      v.apply_gain(gain);
       // Unlimited reference: input frames in [a, a + seg).
       const std::int64_t i0 = std::max(pos, a), i1 = std::min(pos + std::int64_t(n), a + seg);
-      if (i1 > i0) plain.add(v.sub(static_cast<std::size_t>(i0 - pos), static_cast<std::size_t>(i1 - i0)));
-      lim.process(v);
+      if (i1 > i0) plain.add(buf.view(n).sub(static_cast<std::size_t>(i0 - pos), static_cast<std::size_t>(i1 - i0)));
       // Limited output frame k is input frame k - lat.
       const std::int64_t o0 = std::max(pos, a + lat), o1 = std::min(pos + std::int64_t(n), a + seg + lat);
-      if (o1 > o0) limited.add(v.sub(static_cast<std::size_t>(o0 - pos), static_cast<std::size_t>(o1 - o0)));
+      for (std::size_t k = 0; k < 2; ++k) {
+        const AudioView v = work.view(n);
+        v.copy_from(buf.view(n));
+        v.apply_gain(static_cast<float>(db_to_gain(gains_db[k])));
+        lim[k].process(v);
+        if (o1 > o0) limited[k].add(v.sub(static_cast<std::size_t>(o0 - pos), static_cast<std::size_t>(o1 - o0)));
+      }
       pos += static_cast<std::int64_t>(n);
     }
   }
-  const double l = limited.integrated_lufs(), p = plain.integrated_lufs();
-  return std::isfinite(l) && std::isfinite(p) ? l - p : 0.0;
+  std::array<double, 2> cost{0.0, 0.0};
+  const double p = plain.integrated_lufs();
+  for (std::size_t k = 0; k < 2; ++k) {
+    const double l = limited[k].integrated_lufs();
+    cost[k] = std::isfinite(l) && std::isfinite(p) ? l - (p + gains_db[k]) : 0.0;
+  }
+  return cost;
 }
 
 // Reads a delivered file back, measures it as delivered and (optionally) writes a preview of it
@@ -361,8 +373,12 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     if (!write_now && temp.frames() >= 30 * static_cast<std::int64_t>(rate)) {
       // Long files: estimate the limiter's cost on a quarter of the file instead of a full
       // measuring pass, and write from the first full pass.
-      const double cost = limiter_cost_on_segments(temp, rate, ch, g, ls);
-      tries.push_back({g, mo.pre_limiter_lufs + g + cost});
+      // The second gain where a limiter-free landing would put it plus half a dB more.
+      const std::array<double, 2> gains{g, g + 0.5};
+      const auto cost = limiter_cost_on_segments(temp, rate, ch, gains, ls);
+      mo.limiter_cost_estimate_lu = cost[0];
+      tries.push_back({gains[0], mo.pre_limiter_lufs + gains[0] + cost[0]});
+      tries.push_back({gains[1], mo.pre_limiter_lufs + gains[1] + cost[1]});
       g = master::next_landing_gain(tries, target_lufs);
       write_now = true;
     }

@@ -59,7 +59,8 @@ struct MasterOutcome {
   int sample_rate = 0, bit_depth = 0, channels = 0;
   double pre_limiter_lufs = 0.0;    // after the chain at unit gain
   double gain_db = 0.0;             // the landing gain into the limiter
-  int passes = 0;                   // limiter passes the landing took
+  int passes = 0;                   // full limiter passes the landing took
+  double limiter_cost_estimate_lu = 0.0;  // the limiter's loudness cost estimated on segments
   double limiter_max_reduction_db = 0.0;
   double limiter_active_share = 0.0;  // share of frames limited by more than 0.1 dB
   double limiter_ceiling_dbtp = 0.0;  // finally used

@@ -73,12 +73,23 @@ std::vector<double> eq_response(const dsp::EqSettings& eq, const std::vector<dou
 }
 
 dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>& desired, double max_db,
-                       double rate) {
+                       double rate, int bands_per_octave) {
   dsp::EqSettings eq;
-  eq.bands.push_back({true, dsp::EqType::low_shelf, 60.0, 0.0, 0.707});
-  for (double f : {125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0})
-    if (f < rate * 0.4) eq.bands.push_back({true, dsp::EqType::bell, f, 0.0, 1.41});  // one octave
-  if (12000.0 < rate * 0.45) eq.bands.push_back({true, dsp::EqType::high_shelf, 12000.0, 0.0, 0.707});
+  if (bands_per_octave <= 1) {
+    // Broad strokes: shelves at the ends, octave-wide bells between.
+    eq.bands.push_back({true, dsp::EqType::low_shelf, 60.0, 0.0, 0.707});
+    for (double f : {125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0})
+      if (f < rate * 0.4) eq.bands.push_back({true, dsp::EqType::bell, f, 0.0, 1.41});  // one octave
+    if (12000.0 < rate * 0.45) eq.bands.push_back({true, dsp::EqType::high_shelf, 12000.0, 0.0, 0.707});
+  } else {
+    // Matching: bells on the IEC 61260 fractional-octave grid, each as wide as its spacing
+    // (Q = sqrt(2^b) / (2^b - 1) for a bandwidth of b octaves), so the sum can follow a
+    // 1/bands_per_octave-smoothed curve.
+    const double b = 1.0 / bands_per_octave;
+    const double q = std::sqrt(std::pow(2.0, b)) / (std::pow(2.0, b) - 1.0);
+    for (double f : fractional_octave_centres(bands_per_octave, 31.0, 16500.0))
+      if (f < rate * 0.4) eq.bands.push_back({true, dsp::EqType::bell, f, 0.0, q});
+  }
 
   // Each band's shape at 1 dB: the weights that attribute the residual to it.
   std::vector<std::vector<double>> shape(eq.bands.size());
@@ -89,7 +100,7 @@ dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>&
     one.bands = {b};
     shape[j] = eq_response(one, hz, rate);
   }
-  for (int iter = 0; iter < 30; ++iter) {
+  for (int iter = 0; iter < (bands_per_octave <= 1 ? 30 : 80); ++iter) {
     const auto resp = eq_response(eq, hz, rate);
     for (std::size_t j = 0; j < eq.bands.size(); ++j) {
       double num = 0, den = 0;
@@ -193,7 +204,7 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
   ch.curve_hz = hz;
   ch.curve_db = desired;
   if (!hz.empty()) {
-    ch.eq = fit_eq(hz, desired, limit, rate);
+    ch.eq = fit_eq(hz, desired, limit, rate, ref ? 3 : 1);
     ch.eq_response_db = eq_response(ch.eq, hz, rate);
     if (ch.eq.bands.empty()) {
       ch.decisions.push_back({"eq", "no EQ: the tonal balance is already within a few tenths of a dB of the target"});

@@ -8,7 +8,8 @@
 // its character (after the long-term spectra of commercial releases in Pestana, Ma, Reiss,
 // Barbosa & Black, "Spectral characteristics of popular commercial recordings 1950-2010",
 // AES 135th Convention, 2013), limited to ±3 dB. The correction is realised as RBJ shelves
-// and octave-wide bells fitted by iterated least squares on the dB response.
+// and octave-wide bells (1/3-octave bells when matching a reference) fitted by iterated least
+// squares on the dB response.
 #pragma once
 
 #include <string>
@@ -54,9 +55,10 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
                    double amount);
 
 // The EQ fit on its own (exposed for tests): bands whose summed dB response approximates
-// `desired_db` at `hz` (30 Hz..16 kHz), each within ±max_db.
+// `desired_db` at `hz` (30 Hz..16 kHz), the total within ±max_db. bands_per_octave 1: shelves
+// and octave-wide bells (broad tonal moves); 3: 1/3-octave bells (reference matching).
 dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>& desired_db,
-                       double max_db, double sample_rate);
+                       double max_db, double sample_rate, int bands_per_octave = 1);
 // Summed dB response of an EQ at the given frequencies.
 std::vector<double> eq_response(const dsp::EqSettings& eq, const std::vector<double>& hz,
                                 double sample_rate);

@@ -9,7 +9,8 @@
 namespace mixdown::master {
 
 inline constexpr double kLandingAimLu = 0.05;       // stop when this close
-inline constexpr double kLandingToleranceLu = 0.2;  // accept
+inline constexpr double kLandingAcceptLu = 0.1;     // a written pass this close is kept
+inline constexpr double kLandingToleranceLu = 0.2;  // the last pass may keep this
 inline constexpr double kLandingLimitLu = 0.5;      // never worse
 inline constexpr double kMinSlope = 0.2;
 inline constexpr int kMaxLandingPasses = 8;
