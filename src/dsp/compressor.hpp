@@ -28,7 +28,8 @@ public:
   void prepare(const ProcessSpec& spec);
   void reset() noexcept;
   void process(const AudioView& io) noexcept;                           // self-keyed
-  void process(const AudioView& io, const ConstAudioView& key) noexcept;  // external key
+  // External key (any channel count; at least io's frames, else the input keys itself).
+  void process(const AudioView& io, const ConstAudioView& key) noexcept;
   std::size_t latency_frames() const noexcept { return 0; }
   std::size_t tail_frames() const noexcept { return 0; }
 

@@ -29,7 +29,8 @@ public:
   void prepare(const ProcessSpec& spec);
   void reset() noexcept;
   void process(const AudioView& io) noexcept;                            // keyed by itself
-  void process(const AudioView& io, const ConstAudioView& key) noexcept;  // keyed by `key`
+  // Keyed by `key` (up to 8 channels; at least io's frames, else the input keys itself).
+  void process(const AudioView& io, const ConstAudioView& key) noexcept;
   std::size_t latency_frames() const noexcept { return 0; }
   std::size_t tail_frames() const noexcept { return 0; }
   // Static curve: cut in dB (max_cut_db..0) for a key band level in dB.
