@@ -295,3 +295,69 @@ TEST(Processors, RecoverAfterANonFiniteInput) {
 
 }  // namespace
 }  // namespace mixdown::dsp
+
+namespace mixdown::dsp {
+namespace {
+
+// tail_frames() is what the renderer flushes after the last input frame: past it, an impulse's
+// response must have died away (below -60 dB of its peak).
+template <class P>
+void check_tail(P& p, const char* name) {
+  p.prepare(ProcessSpec{kFs, 2, 1024});
+  const std::size_t tail = p.tail_frames();
+  ASSERT_GT(tail, 0u) << name;
+  const std::size_t n = tail + 48000;
+  AudioBuffer x = test::impulse(2, n, 0);
+  test::run_blocks(p, x.view());
+  float peak = 0.0f, after = 0.0f;
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = std::abs(x.channel(c)[i]);
+      if (i <= tail) peak = std::max(peak, v);
+      else after = std::max(after, v);
+    }
+  EXPECT_LT(after, peak * 1e-3f) << name << ": still ringing after tail_frames() = " << tail;
+}
+
+TEST(Processors, TailFramesCoverTheRinging) {
+  { ParametricEq p(eq6()); check_tail(p, "ParametricEq"); }
+  { PassFilter p(PassKind::high_pass, PassFilterSettings{true, 30, 8}); check_tail(p, "PassFilter HP 8th order"); }
+  {
+    ReverbSettings s;
+    s.decay_s = 1.2;
+    Reverb p(s);
+    check_tail(p, "Reverb");
+  }
+  {
+    DelaySettings s;
+    s.time_ms = 200;
+    s.feedback = 0.6;
+    Delay p(s);
+    check_tail(p, "Delay");
+  }
+}
+
+TEST(Processors, CompressorReleaseTimeConstant) {
+  // After a loud DC step settles, drop to a level below the knee: the reduction returns toward
+  // 0 dB with the release time constant (1/e of the way left after release_ms).
+  CompressorSettings s = comp();
+  s.key.clear();
+  s.detector = Detector::peak;
+  s.knee_db = 0.0;
+  s.mix = 1.0;
+  s.makeup_db = 0.0;
+  s.attack_ms = 1.0;
+  s.release_ms = 50.0;
+  Compressor c(s);
+  c.prepare(ProcessSpec{kFs, 1, 1024});
+  AudioBuffer x(1, 24000 + 2400);
+  std::fill_n(x.channel(0), 24000, 0.5f);
+  std::fill_n(x.channel(0) + 24000, 2400, 0.01f);  // -40 dBFS: far below the -24 dB threshold
+  test::run_blocks(c, x.view());
+  const double start = c.static_gain_db(20 * std::log10(0.5));
+  const double at_tau = 20 * std::log10(x.channel(0)[24000 + 2399] / 0.01);  // 50 ms later
+  EXPECT_NEAR(at_tau / start, std::exp(-1.0), 0.01);
+}
+
+}  // namespace
+}  // namespace mixdown::dsp
