@@ -6,6 +6,7 @@ PKGS=(build-essential cmake ninja-build pkg-config
       libsndfile1-dev libsoxr-dev libfftw3-dev nlohmann-json3-dev libtomlplusplus-dev
       libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev
       ffmpeg)
+PKGS+=(chromium)  # the report test opens report.html headless (tests/e2e/report_test.cpp)
 missing=()
 for p in "${PKGS[@]}" ${EXTRA_PKGS:-}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
