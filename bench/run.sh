@@ -140,6 +140,33 @@ bench_mix() {
   echo "  peak memory of mixdown mix: $(peak_rss_mb "$BUILD/mixdown" mix "$dir" -o "$WORK/mixout" -q) MB"
 }
 
+# --- check: `mixdown check` of 16 stems x 4 min against ffmpeg decoding the same files -------
+# The peer decodes each file to null, one ffmpeg process per file, one after another (ffmpeg
+# decodes FLAC on one thread; mixdown check reads the stems in parallel). Goal: ratio <= 2.
+bench_check() {
+  local dir r ours ours1 peer
+  dir=$(session16) || return 0
+  decode_all() { local g; for g in "$dir"/*.flac; do ffmpeg -nostdin -loglevel error -i "$g" -f null - || return 1; done; }
+  "$BUILD/mixdown" check "$dir" -q  # warm the page cache
+  echo "check: 16 stems x 4 min (48 kHz 24-bit FLAC), $RUNS runs each, $(nproc) cores"
+  : >"$WORK/ours"
+  : >"$WORK/ours1"
+  : >"$WORK/peer"
+  for ((r = 0; r < RUNS; ++r)); do
+    wall_cpu_seconds "$BUILD/mixdown" check "$dir" --json "$WORK/check.json" -q >>"$WORK/ours"
+    wall_cpu_seconds "$BUILD/mixdown" check "$dir" --json "$WORK/check.json" -q --threads 1 >>"$WORK/ours1"
+    wall_cpu_seconds decode_all >>"$WORK/peer"
+  done
+  ours=$(cut -d' ' -f1 "$WORK/ours" | median)
+  ours1=$(cut -d' ' -f1 "$WORK/ours1" | median)
+  peer=$(cut -d' ' -f1 "$WORK/peer" | median)
+  echo "  mixdown check, all cores:  median ${ours} s wall   [wall cpu: $(tr '\n' ' ' <"$WORK/ours")]"
+  echo "  mixdown check, 1 thread:   median ${ours1} s wall   [wall cpu: $(tr '\n' ' ' <"$WORK/ours1")]"
+  echo "  ffmpeg -f null, per file:  median ${peer} s wall   [wall cpu: $(tr '\n' ' ' <"$WORK/peer")]"
+  awk -v a="$ours" -v c="$ours1" -v b="$peer" \
+    'BEGIN {printf "  ratio check / ffmpeg = %.2f (all cores), %.2f (1 thread) (goal <= 2)\n", a / b, c / b}'
+}
+
 # --- main -----------------------------------------------------------------------------------
 main() {
   local names=() n
