@@ -1,0 +1,737 @@
+#include "revise/note.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace mixdown::revise {
+namespace {
+
+// Lower case, words separated by single spaces, padded with a space at both ends so that
+// " phrase " finds whole words. ':' and '.' stay inside numbers (times); a '-' between two
+// digits reads as " to " ("0:45-1:10"); apostrophes vanish ("can't" → "cant").
+std::string normalize(std::string_view in) {
+  std::string s;
+  s.reserve(in.size() + 2);
+  s.push_back(' ');
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(in[i]);
+    const bool digit_before = i > 0 && std::isdigit(static_cast<unsigned char>(in[i - 1]));
+    const bool digit_after = i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]));
+    if (std::isalnum(c)) {
+      s.push_back(static_cast<char>(std::tolower(c)));
+    } else if ((c == ':' || c == '.') && digit_before && digit_after) {
+      s.push_back(static_cast<char>(c));
+    } else if (c == '\'') {
+      continue;
+    } else if ((c == '-' || static_cast<unsigned char>(c) == 0xE2) && digit_before) {
+      // "0:45-1:10" or "0:45–1:10" (en dash, UTF-8 E2 80 93)
+      std::size_t j = i + 1;
+      if (c == 0xE2) j = i + 3;
+      if (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) {
+        s += " to ";
+        i = j - 1;
+      } else if (s.back() != ' ') {
+        s.push_back(' ');
+      }
+    } else if (s.back() != ' ') {
+      s.push_back(' ');
+    }
+  }
+  if (s.back() != ' ') s.push_back(' ');
+  return s;
+}
+
+// Occurrences of a whole-word phrase in a normalized text (positions of the leading space).
+std::vector<std::size_t> find_all(const std::string& text, const std::string& phrase) {
+  std::vector<std::size_t> out;
+  const std::string needle = " " + phrase + " ";
+  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) out.push_back(p);
+  return out;
+}
+
+bool has(const std::string& text, std::string_view phrase) { return !find_all(text, std::string(phrase)).empty(); }
+
+// Longest phrases claim their words first, so "bass drum" is a kick and not the bass, and
+// "pre chorus" is not a chorus.
+struct Span {
+  std::size_t begin = 0, end = 0;
+};
+struct Hit {
+  std::size_t pos = 0;
+  std::string value;
+  std::string phrase;
+};
+
+template <class Table>
+std::vector<Hit> scan(const std::string& text, const Table& table, std::vector<Span>* claimed = nullptr) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& [phrase, value] : table) entries.emplace_back(normalize(phrase), std::string(value));
+  for (auto& e : entries) e.first = e.first.substr(1, e.first.size() - 2);
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  std::vector<Span> local;
+  std::vector<Span>& spans = claimed ? *claimed : local;
+  std::vector<Hit> hits;
+  for (const auto& [phrase, value] : entries) {
+    for (std::size_t p : find_all(text, phrase)) {
+      const Span s{p + 1, p + 1 + phrase.size()};
+      const bool overlaps = std::any_of(spans.begin(), spans.end(),
+                                        [&](const Span& o) { return s.begin < o.end && o.begin < s.end; });
+      if (overlaps) continue;
+      spans.push_back(s);
+      hits.push_back({p, value, phrase});
+    }
+  }
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
+  return hits;
+}
+
+using Table = std::vector<std::pair<std::string_view, std::string_view>>;
+
+const Table& element_table() {
+  static const Table t = {
+      {"lead vocal", "lead_vocal"}, {"lead vocals", "lead_vocal"}, {"lead vox", "lead_vocal"},
+      {"lead singer", "lead_vocal"}, {"main vocal", "lead_vocal"}, {"vocal", "lead_vocal"},
+      {"vocals", "lead_vocal"}, {"vox", "lead_vocal"}, {"singer", "lead_vocal"},
+      {"voice", "lead_vocal"}, {"lead", "lead_vocal"}, {"singing", "lead_vocal"},
+      {"lyrics", "lead_vocal"}, {"words", "lead_vocal"}, {"rap", "lead_vocal"}, {"verses vocal", "lead_vocal"},
+      {"bgvs", "backing_vocal"}, {"bgv", "backing_vocal"}, {"bvs", "backing_vocal"},
+      {"backing vocals", "backing_vocal"}, {"backing vocal", "backing_vocal"}, {"backings", "backing_vocal"},
+      {"background vocals", "backing_vocal"}, {"backgrounds", "backing_vocal"}, {"backups", "backing_vocal"},
+      {"backup vocals", "backing_vocal"}, {"harmonies", "backing_vocal"}, {"harmony", "backing_vocal"},
+      {"harmony vocals", "backing_vocal"}, {"ad libs", "backing_vocal"}, {"adlibs", "backing_vocal"},
+      {"ad lib", "backing_vocal"}, {"doubles", "backing_vocal"}, {"choir", "backing_vocal"},
+      {"oohs", "backing_vocal"}, {"gang vocals", "backing_vocal"}, {"stacks", "backing_vocal"},
+      {"kick", "kick"}, {"kick drum", "kick"}, {"bass drum", "kick"}, {"kicks", "kick"}, {"bd", "kick"},
+      {"snare", "snare"}, {"snares", "snare"}, {"snare drum", "snare"}, {"rimshot", "snare"},
+      {"clap", "snare"}, {"claps", "snare"},
+      {"hats", "hihat"}, {"hat", "hihat"}, {"hi hat", "hihat"}, {"hi hats", "hihat"}, {"hihat", "hihat"},
+      {"hihats", "hihat"}, {"high hat", "hihat"}, {"high hats", "hihat"}, {"closed hat", "hihat"},
+      {"open hat", "hihat"},
+      {"cymbals", "cymbal"}, {"cymbal", "cymbal"}, {"crash", "cymbal"}, {"crashes", "cymbal"},
+      {"ride", "cymbal"}, {"ride cymbal", "cymbal"}, {"overheads", "cymbal"}, {"oh", "cymbal"},
+      {"toms", "tom"}, {"tom", "tom"}, {"floor tom", "tom"}, {"tom fills", "tom"}, {"rack tom", "tom"},
+      {"drums", "drums"}, {"drum", "drums"}, {"kit", "drums"}, {"drum kit", "drums"}, {"the beat", "drums"},
+      {"beat", "drums"}, {"drum bus", "drums"},
+      {"percussion", "percussion"}, {"perc", "percussion"}, {"shaker", "percussion"},
+      {"tambourine", "percussion"}, {"congas", "percussion"}, {"bongos", "percussion"},
+      {"bass", "bass"}, {"bass guitar", "bass"}, {"808", "bass"}, {"808s", "bass"}, {"sub", "bass"},
+      {"sub bass", "bass"}, {"low end", "bass"}, {"bottom end", "bass"}, {"bassline", "bass"},
+      {"bass line", "bass"}, {"synth bass", "bass"}, {"upright", "bass"},
+      {"guitar", "guitar"}, {"guitars", "guitar"}, {"gtr", "guitar"}, {"gtrs", "guitar"},
+      {"electric guitar", "guitar"}, {"acoustic guitar", "guitar"}, {"acoustic", "guitar"},
+      {"rhythm guitar", "guitar"}, {"lead guitar", "guitar"}, {"guitar solo", "guitar"}, {"riff", "guitar"},
+      {"keys", "keys"}, {"keyboard", "keys"}, {"keyboards", "keys"}, {"organ", "keys"}, {"rhodes", "keys"},
+      {"e piano", "keys"}, {"epiano", "keys"}, {"electric piano", "keys"}, {"wurli", "keys"},
+      {"piano", "piano"}, {"pianos", "piano"},
+      {"synth", "synth"}, {"synths", "synth"}, {"lead synth", "synth"}, {"arp", "synth"}, {"arps", "synth"},
+      {"pad", "pad"}, {"pads", "pad"}, {"synth pad", "pad"},
+      {"strings", "strings"}, {"string section", "strings"}, {"violins", "strings"}, {"violin", "strings"},
+      {"cellos", "strings"}, {"cello", "strings"}, {"orchestra", "strings"}, {"string", "strings"},
+      {"brass", "brass"}, {"horns", "brass"}, {"horn section", "brass"}, {"trumpet", "brass"},
+      {"trumpets", "brass"}, {"sax", "brass"},
+      {"reverb", "reverb"}, {"reverbs", "reverb"}, {"verb", "reverb"}, {"ambience", "reverb"},
+      {"hall", "reverb"}, {"plate", "reverb"}, {"room sound", "reverb"},
+      {"delay", "delay"}, {"delays", "delay"}, {"echo", "delay"}, {"echoes", "delay"}, {"slapback", "delay"},
+      {"the mix", "mix"}, {"mix", "mix"}, {"everything", "mix"}, {"the track", "mix"}, {"the song", "mix"},
+      {"overall", "mix"}, {"whole thing", "mix"}, {"whole mix", "mix"}, {"the master", "mix"},
+  };
+  return t;
+}
+
+// What is wrong → the fix. "enough" phrases ("not loud enough") and "not X" read as asking for X.
+const Table& fix_table() {
+  static const Table t = {
+      // level, up
+      {"buried", "up"}, {"burried", "up"}, {"gets lost", "up"}, {"lost", "up"}, {"disappears", "up"},
+      {"disappear", "up"}, {"disappearing", "up"}, {"vanishes", "up"}, {"cant hear", "up"},
+      {"can not hear", "up"}, {"cannot hear", "up"}, {"hard to hear", "up"}, {"barely hear", "up"},
+      {"barely audible", "up"}, {"inaudible", "up"}, {"too quiet", "up"}, {"quiet", "up"}, {"too soft", "up"},
+      {"too low", "up"}, {"loud enough", "up"}, {"not loud", "up"}, {"louder", "up"}, {"bring up", "up"},
+      {"bring it up", "up"}, {"turn up", "up"}, {"turn it up", "up"}, {"push up", "up"}, {"push it", "up"},
+      {"up a bit", "up"}, {"up a touch", "up"}, {"up a little", "up"}, {"drowned out", "up"},
+      {"drowned", "up"}, {"too far down", "up"}, {"more level", "up"}, {"swallowed", "up"},
+      {"masked", "up"}, {"covered", "up"}, {"underneath", "up"}, {"cant make out", "up"},
+      {"hard to make out", "up"}, {"needs to come up", "up"}, {"audible", "up"}, {"weak in the mix", "up"},
+      // level, down
+      {"too loud", "down"}, {"loud", "down"}, {"too hot", "down"}, {"overpowers", "down"},
+      {"overpowering", "down"}, {"overpower", "down"}, {"drowns", "down"}, {"drowns out", "down"},
+      {"masks", "down"}, {"mask", "down"}, {"masking", "down"}, {"sticks out", "down"}, {"jumps out", "down"},
+      {"pokes out", "down"}, {"dominates", "down"}, {"dominating", "down"}, {"too dominant", "down"},
+      {"quieter", "down"}, {"turn down", "down"}, {"turn it down", "down"}, {"bring down", "down"},
+      {"bring it down", "down"}, {"pull down", "down"}, {"pull back", "down"}, {"pull it back", "down"},
+      {"back off", "down"}, {"lower", "down"}, {"softer", "down"}, {"down a bit", "down"},
+      {"down a touch", "down"}, {"too prominent", "down"}, {"too forward", "down"}, {"too much", "down"},
+      {"too big", "down"}, {"covers", "down"}, {"buries", "down"}, {"eats", "down"}, {"steps on", "down"},
+      {"on top of everything", "down"}, {"too present", "down"},
+      // tone
+      {"dull", "brighter"}, {"dark", "brighter"}, {"too dark", "brighter"}, {"muffled", "brighter"},
+      {"bright enough", "brighter"}, {"not bright", "brighter"}, {"brighter", "brighter"},
+      {"more air", "brighter"}, {"needs air", "brighter"}, {"more top", "brighter"}, {"more top end", "brighter"},
+      {"sparkle", "brighter"}, {"more highs", "brighter"}, {"veiled", "brighter"}, {"crisper", "brighter"},
+      {"more crisp", "brighter"}, {"more presence", "brighter"}, {"lacks presence", "brighter"},
+      {"no highs", "brighter"}, {"smothered", "brighter"}, {"blanket", "brighter"},
+      {"too bright", "darker"}, {"bright", "darker"}, {"brittle", "darker"}, {"tinny", "darker"},
+      {"fizzy", "darker"}, {"darker", "darker"}, {"too much top", "darker"}, {"too much high end", "darker"},
+      {"sizzly", "darker"}, {"too crispy", "darker"}, {"too airy", "darker"}, {"splashy", "darker"},
+      {"trashy", "darker"}, {"too much treble", "darker"}, {"trebly", "darker"}, {"warmer", "fuller"},
+      {"harsh", "less_harsh"}, {"harshness", "less_harsh"}, {"sharp", "less_harsh"}, {"piercing", "less_harsh"},
+      {"ear piercing", "less_harsh"}, {"shrill", "less_harsh"}, {"painful", "less_harsh"},
+      {"hurts", "less_harsh"}, {"grating", "less_harsh"}, {"abrasive", "less_harsh"}, {"edgy", "less_harsh"},
+      {"stabby", "less_harsh"}, {"ice pick", "less_harsh"}, {"spitty", "less_sibilance"}, {"biting", "less_harsh"},
+      {"muddy", "less_mud"}, {"mud", "less_mud"}, {"murky", "less_mud"}, {"cloudy", "less_mud"},
+      {"muddled", "less_mud"}, {"woolly", "less_mud"}, {"wooly", "less_mud"}, {"unclear", "less_mud"},
+      {"not clear", "less_mud"}, {"clear enough", "less_mud"}, {"clarity", "less_mud"}, {"mushy", "less_mud"},
+      {"congested", "less_mud"}, {"clogged", "less_mud"}, {"smeared", "less_mud"},
+      {"boomy", "less_boom"}, {"boom", "less_boom"}, {"booming", "less_boom"}, {"woofy", "less_boom"},
+      {"tubby", "less_boom"}, {"flabby", "less_boom"}, {"too much low end", "less_boom"},
+      {"too much bottom", "less_boom"}, {"rumbly", "less_boom"}, {"rumble", "less_boom"},
+      {"bloated", "less_boom"}, {"too much bass", "less_boom"}, {"wooly low end", "less_boom"},
+      {"thin", "fuller"}, {"too thin", "fuller"}, {"no body", "fuller"}, {"lacks body", "fuller"},
+      {"needs body", "fuller"}, {"more body", "fuller"}, {"fuller", "fuller"}, {"wimpy", "fuller"},
+      {"needs weight", "fuller"}, {"more weight", "fuller"}, {"more bottom", "fuller"},
+      {"more low end", "fuller"}, {"more warmth", "fuller"}, {"cold", "fuller"}, {"weedy", "fuller"},
+      {"anemic", "fuller"}, {"no weight", "fuller"}, {"lacks weight", "fuller"},
+      {"boxy", "less_boxy"}, {"cardboard", "less_boxy"}, {"cardboardy", "less_boxy"}, {"papery", "less_boxy"},
+      {"like a box", "less_boxy"}, {"in a box", "less_boxy"}, {"hollow", "less_boxy"},
+      {"nasal", "less_nasal"}, {"nasally", "less_nasal"}, {"honky", "less_nasal"}, {"honk", "less_nasal"},
+      {"telephone", "less_nasal"}, {"megaphone", "less_nasal"},
+      {"sibilant", "less_sibilance"}, {"sibilance", "less_sibilance"}, {"esses", "less_sibilance"},
+      {"essy", "less_sibilance"}, {"s sounds", "less_sibilance"}, {"ss", "less_sibilance"},
+      {"hissy", "less_sibilance"}, {"lispy", "less_sibilance"},
+      // dynamics
+      {"squashed", "less_compressed"}, {"squished", "less_compressed"}, {"over compressed", "less_compressed"},
+      {"overcompressed", "less_compressed"}, {"too compressed", "less_compressed"}, {"crushed", "less_compressed"},
+      {"pumping", "less_compressed"}, {"pumps", "less_compressed"}, {"breathing", "less_compressed"},
+      {"lifeless", "less_compressed"}, {"no dynamics", "less_compressed"}, {"choked", "less_compressed"},
+      {"strangled", "less_compressed"}, {"flattened", "less_compressed"}, {"smashed", "less_compressed"},
+      {"less compression", "less_compressed"}, {"too much compression", "less_compressed"},
+      {"not punchy", "punchier"}, {"punchy enough", "punchier"}, {"no punch", "punchier"},
+      {"lacks punch", "punchier"}, {"needs punch", "punchier"}, {"more punch", "punchier"},
+      {"punchier", "punchier"}, {"punch", "punchier"}, {"flat", "punchier"}, {"limp", "punchier"},
+      {"no attack", "punchier"}, {"more attack", "punchier"}, {"needs attack", "punchier"},
+      {"more snap", "punchier"}, {"snappier", "punchier"}, {"needs snap", "punchier"}, {"no snap", "punchier"},
+      {"weak transients", "punchier"}, {"no impact", "punchier"}, {"more impact", "punchier"},
+      {"hit harder", "punchier"}, {"hits harder", "punchier"}, {"lacks impact", "punchier"},
+      {"soft", "punchier"}, {"spongy", "punchier"}, {"floppy", "punchier"},
+      {"uneven", "more_controlled"}, {"inconsistent", "more_controlled"}, {"all over the place", "more_controlled"},
+      {"jumps around", "more_controlled"}, {"up and down", "more_controlled"}, {"too dynamic", "more_controlled"},
+      {"spiky", "more_controlled"}, {"peaky", "more_controlled"}, {"more compression", "more_controlled"},
+      {"more consistent", "more_controlled"}, {"level jumps", "more_controlled"},
+      // space
+      {"too wet", "drier"}, {"wet", "drier"}, {"washy", "drier"}, {"swimming", "drier"},
+      {"too much reverb", "drier"}, {"too much delay", "drier"}, {"too much echo", "drier"},
+      {"less reverb", "drier"}, {"less delay", "drier"}, {"less echo", "drier"}, {"drier", "drier"},
+      {"dryer", "drier"}, {"cavernous", "drier"}, {"washed out", "drier"}, {"echoey", "drier"},
+      {"too dry", "wetter"}, {"dry", "wetter"}, {"needs reverb", "wetter"}, {"more reverb", "wetter"},
+      {"more delay", "wetter"}, {"more echo", "wetter"}, {"more space", "wetter"}, {"wetter", "wetter"},
+      {"needs space", "wetter"}, {"more ambience", "wetter"}, {"more room", "wetter"},
+      {"needs depth", "wetter"}, {"more depth", "wetter"}, {"some reverb", "wetter"}, {"some delay", "wetter"},
+      {"distant", "closer"}, {"far away", "closer"}, {"too far", "closer"}, {"far back", "closer"},
+      {"too far back", "closer"}, {"set back", "closer"}, {"in the back", "closer"},
+      {"in the background", "closer"}, {"sounds far", "closer"}, {"not upfront", "closer"},
+      {"not up front", "closer"}, {"more upfront", "closer"}, {"more up front", "closer"}, {"closer", "closer"},
+      {"more intimate", "closer"}, {"intimate", "closer"}, {"more present", "closer"}, {"present enough", "closer"},
+      {"more in your face", "closer"}, {"too close", "further"}, {"too upfront", "further"},
+      {"too up front", "further"}, {"in your face", "further"}, {"too in your face", "further"},
+      {"further back", "further"}, {"push back", "further"}, {"push it back", "further"},
+      {"sit back", "further"}, {"sit further back", "further"}, {"more distant", "further"},
+      {"narrow", "wider"}, {"too narrow", "wider"}, {"wider", "wider"}, {"more width", "wider"},
+      {"needs width", "wider"}, {"more stereo", "wider"}, {"spread out", "wider"}, {"wide enough", "wider"},
+      {"not wide", "wider"}, {"sounds mono", "wider"}, {"too mono", "wider"}, {"spread", "wider"},
+      {"too wide", "narrower"}, {"wide", "narrower"}, {"narrower", "narrower"}, {"too spread", "narrower"},
+      {"less wide", "narrower"}, {"phasey", "narrower"}, {"phasy", "narrower"}, {"too stereo", "narrower"},
+      {"more centered", "narrower"}, {"more centred", "narrower"},
+  };
+  return t;
+}
+
+const Table& vague_table() {
+  static const Table t = {
+      {"pop", "pop"}, {"bigger", "bigger"}, {"big", "bigger"}, {"huge", "bigger"}, {"epic", "bigger"},
+      {"fatter", "bigger"}, {"fat", "bigger"}, {"massive", "bigger"}, {"professional", "professional"},
+      {"pro", "professional"}, {"radio ready", "professional"}, {"radio", "professional"},
+      {"commercial", "professional"}, {"polished", "professional"}, {"polish", "professional"},
+      {"expensive", "professional"}, {"finished", "professional"}, {"better", "better"},
+      {"energy", "energy"}, {"exciting", "energy"}, {"excitement", "energy"}, {"vibe", "vibe"},
+      {"vibey", "vibe"}, {"magic", "vibe"}, {"glue", "glue"}, {"glued", "glue"}, {"cohesive", "glue"},
+      {"modern", "modern"}, {"life", "energy"}, {"alive", "energy"}, {"emotion", "vibe"},
+      {"emotional", "vibe"}, {"feel", "vibe"}, {"weird", "something"}, {"off", "something"},
+      {"not right", "something"}, {"dont like", "something"}, {"something missing", "something"},
+      {"missing something", "something"}, {"slap", "energy"}, {"hit", "energy"}, {"dope", "vibe"},
+      {"amazing", "better"}, {"good", "better"}, {"like the reference", "reference"},
+      {"sound like", "reference"}, {"more like", "reference"}, {"boring", "energy"}, {"wow", "energy"},
+      {"depth", "bigger"}, {"3d", "bigger"}, {"lush", "bigger"}, {"cinematic", "bigger"},
+  };
+  return t;
+}
+
+// Words that name a section; ordinals before or a number after pick one of them.
+const Table& section_table() {
+  static const Table t = {
+      {"intro", "intro"}, {"intros", "intro"}, {"beginning", "intro"}, {"the start", "intro"},
+      {"verse", "verse"}, {"verses", "verse"}, {"pre chorus", "prechorus"}, {"prechorus", "prechorus"},
+      {"pre choruses", "prechorus"}, {"pre", "prechorus"}, {"chorus", "chorus"}, {"choruses", "chorus"},
+      {"choruss", "chorus"}, {"hook", "chorus"}, {"hooks", "chorus"}, {"refrain", "chorus"},
+      {"bridge", "bridge"}, {"middle eight", "bridge"}, {"middle 8", "bridge"}, {"outro", "outro"},
+      {"ending", "outro"}, {"the end", "outro"}, {"breakdown", "breakdown"}, {"drop", "drop"},
+      {"drops", "drop"}, {"solo", "solo"}, {"instrumental", "solo"}, {"interlude", "solo"},
+  };
+  return t;
+}
+
+const Table& context_table() {
+  static const Table t = {
+      {"small speakers", "small_speakers"}, {"small speaker", "small_speakers"},
+      {"little speakers", "small_speakers"}, {"computer speakers", "laptop"}, {"laptop", "laptop"},
+      {"macbook", "laptop"}, {"phone", "phone"}, {"iphone", "phone"}, {"my phone", "phone"},
+      {"phone speaker", "phone"}, {"car", "car"}, {"the car", "car"}, {"in my car", "car"},
+      {"headphones", "headphones"}, {"earbuds", "headphones"}, {"airpods", "headphones"},
+      {"cans", "headphones"}, {"club", "club"}, {"big speakers", "club"}, {"big system", "club"},
+      {"pa", "club"}, {"subwoofer", "club"}, {"in mono", "mono"}, {"bluetooth", "small_speakers"},
+      {"smart speaker", "small_speakers"}, {"tv", "small_speakers"}, {"monitors", "studio"},
+  };
+  return t;
+}
+
+struct ProductionRule {
+  std::string_view phrase;
+  std::string_view reason;
+};
+
+const std::string_view kReplace =
+    "replacing a sound changes the recording itself: the mix can shape the sound that is there, not swap it "
+    "for another (a new sample or stem has to come from the producer)";
+const std::string_view kNewPart =
+    "a new or extra part is arrangement: the mix can only balance the parts that were recorded";
+const std::string_view kTake =
+    "choosing or re-recording a performance is production: the mix works with the takes it was given";
+const std::string_view kTuning =
+    "tuning a performance is editing the recording (pitch correction on the track), not a mix setting";
+const std::string_view kTiming =
+    "tempo and timing are performance and editing decisions made before the mix; changing them means "
+    "re-editing or re-recording the parts";
+const std::string_view kArrangement =
+    "adding, cutting or moving parts and sections is arrangement: it changes what is played, not how it "
+    "is balanced";
+
+const std::vector<ProductionRule>& production_rules() {
+  static const std::vector<ProductionRule> r = {
+      {"replace", kReplace}, {"replaced", kReplace}, {"replacing", kReplace}, {"swap the", kReplace},
+      {"swap out", kReplace}, {"different sample", kReplace}, {"new sample", kReplace},
+      {"another sample", kReplace}, {"better sample", kReplace}, {"change the sample", kReplace},
+      {"different sound", kReplace}, {"different snare", kReplace}, {"different kick", kReplace},
+      {"different guitar sound", kReplace}, {"sample replace", kReplace}, {"trigger", kReplace},
+      {"new part", kNewPart}, {"another part", kNewPart}, {"extra part", kNewPart}, {"new line", kNewPart},
+      {"counter melody", kNewPart}, {"countermelody", kNewPart}, {"add a", kNewPart}, {"add an", kNewPart},
+      {"add another", kNewPart}, {"layer a", kNewPart}, {"layer another", kNewPart}, {"double the", kNewPart},
+      {"overdub", kNewPart}, {"more parts", kNewPart}, {"add strings", kNewPart}, {"add harmonies", kNewPart},
+      {"add percussion", kNewPart}, {"add backing vocals", kNewPart}, {"add some harmonies", kNewPart},
+      {"different take", kTake}, {"another take", kTake}, {"better take", kTake}, {"other take", kTake},
+      {"retake", kTake}, {"re take", kTake}, {"re record", kTake}, {"rerecord", kTake}, {"re sing", kTake},
+      {"resing", kTake}, {"sing it again", kTake}, {"play it again", kTake}, {"punch in", kTake},
+      {"the performance", kTake}, {"comp", kTake}, {"redo the", kTake}, {"re do the", kTake},
+      {"out of tune", kTuning}, {"pitchy", kTuning}, {"autotune", kTuning}, {"auto tune", kTuning},
+      {"melodyne", kTuning}, {"tune the", kTuning}, {"tuning", kTuning}, {"off key", kTuning},
+      {"wrong note", kTuning}, {"wrong notes", kTuning}, {"bum note", kTuning}, {"sings flat", kTuning},
+      {"sings sharp", kTuning}, {"flat on the", kTuning}, {"sharp on the", kTuning}, {"pitch", kTuning},
+      {"in tune", kTuning}, {"detuned", kTuning},
+      {"tempo", kTiming}, {"faster", kTiming}, {"slower", kTiming}, {"bpm", kTiming}, {"speed up", kTiming},
+      {"slow down", kTiming}, {"slow it down", kTiming}, {"speed it up", kTiming}, {"timing", kTiming},
+      {"out of time", kTiming}, {"off time", kTiming}, {"off the grid", kTiming}, {"rushing", kTiming},
+      {"rushed", kTiming}, {"rushes", kTiming}, {"dragging", kTiming}, {"drags", kTiming},
+      {"quantize", kTiming}, {"quantise", kTiming}, {"sloppy", kTiming}, {"behind the beat", kTiming},
+      {"ahead of the beat", kTiming}, {"not tight", kTiming}, {"tighten up the playing", kTiming},
+      {"arrangement", kArrangement}, {"key change", kArrangement}, {"change the key", kArrangement},
+      {"transpose", kArrangement}, {"modulate", kArrangement}, {"rewrite", kArrangement},
+      {"new lyrics", kArrangement}, {"change the lyrics", kArrangement}, {"shorter intro", kArrangement},
+      {"longer intro", kArrangement}, {"shorten", kArrangement}, {"extend", kArrangement},
+      {"repeat the", kArrangement}, {"another chorus", kArrangement}, {"extra chorus", kArrangement},
+      {"fade out", kArrangement}, {"edit out", kArrangement},
+  };
+  return r;
+}
+
+// Verbs that, followed closely by an element or a section, drop a part or a section.
+const std::array<std::string_view, 7> kDropVerbs{"cut", "remove", "delete", "drop", "lose", "mute", "take out"};
+
+bool is_vocal(const std::string& e) { return e == "lead_vocal" || e == "backing_vocal" || e == "vocal"; }
+
+std::optional<int> ordinal_word(const std::string& w) {
+  static const std::vector<std::pair<std::string, int>> t = {
+      {"first", 1}, {"1st", 1}, {"second", 2}, {"2nd", 2}, {"third", 3}, {"3rd", 3}, {"fourth", 4},
+      {"4th", 4}, {"fifth", 5}, {"5th", 5}, {"last", -1}, {"final", -1}, {"closing", -1}, {"opening", 1}};
+  for (const auto& [k, v] : t)
+    if (k == w) return v;
+  return std::nullopt;
+}
+
+std::vector<std::string> words_of(const std::string& text) {
+  std::vector<std::string> w;
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ') {
+      if (!cur.empty()) w.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) w.push_back(cur);
+  return w;
+}
+
+// Word index of a character position in a normalized text.
+std::size_t word_index_at(const std::string& text, std::size_t pos) {
+  std::size_t n = 0;
+  for (std::size_t i = 1; i <= pos && i < text.size(); ++i)
+    if (text[i] == ' ' && text[i - 1] != ' ') ++n;
+  return n;
+}
+
+TimeScope parse_scope(const std::string& text) {
+  TimeScope scope;
+  const auto words = words_of(text);
+  // Time ranges: "from A to B", "between A and B", "A to B", "at A", "around A", "after A".
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<bool> used(words.size(), false);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (used[i]) continue;
+    const auto t = parse_time(words[i]);
+    if (!t || words[i].find(':') == std::string::npos) continue;
+    const std::string prev = i > 0 ? words[i - 1] : "";
+    if (i + 2 < words.size() && (words[i + 1] == "to" || words[i + 1] == "and" || words[i + 1] == "till" ||
+                                 words[i + 1] == "until")) {
+      if (const auto t2 = parse_time(words[i + 2])) {
+        scope.ranges.push_back({std::min(*t, *t2), std::max(*t, *t2)});
+        used[i] = used[i + 2] = true;
+        continue;
+      }
+    }
+    if (prev == "after" || prev == "from" || prev == "since") {
+      scope.ranges.push_back({*t, inf});
+    } else if (prev == "until" || prev == "before" || prev == "till") {
+      scope.ranges.push_back({0.0, *t});
+    } else {
+      // "at 1:23": a moment; a short window around it (a note about one spot is about the phrase
+      // that plays there: a second before to three after).
+      scope.ranges.push_back({std::max(0.0, *t - 1.0), *t + 3.0});
+    }
+    used[i] = true;
+  }
+  // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two".
+  std::vector<Span> claimed;
+  for (const auto& h : scan(text, section_table(), &claimed)) {
+    // "drop" as a verb ("drop the guitars") is not the section.
+    if (h.value == "drop" && text.find(" the drop ") == std::string::npos && text.find(" drops ") == std::string::npos) continue;
+    if (h.value == "solo" && text.find(" solo ") != std::string::npos &&
+        text.find(" the solo ") == std::string::npos && text.find(" solos ") == std::string::npos &&
+        text.find(" solo section ") == std::string::npos)
+      continue;
+    if (h.value == "prechorus" && h.phrase == "pre" && text.find(" pre chorus") == std::string::npos &&
+        text.find(" the pre ") == std::string::npos)
+      continue;
+    SectionRef ref{h.value, 0};
+    const std::size_t wi = word_index_at(text, h.pos + 1);
+    const std::size_t nwords = words_of(h.phrase).size();
+    if (wi > 0)
+      if (const auto o = ordinal_word(words[wi - 1])) ref.ordinal = *o;
+    if (ref.ordinal == 0 && wi + nwords < words.size()) {
+      const std::string& next = words[wi + nwords];
+      static const std::vector<std::pair<std::string, int>> numbers = {
+          {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"5", 5}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}};
+      for (const auto& [k, v] : numbers)
+        if (next == k) ref.ordinal = v;
+    }
+    if (std::find(scope.sections.begin(), scope.sections.end(), ref) == scope.sections.end())
+      scope.sections.push_back(ref);
+  }
+  return scope;
+}
+
+Fix fix_from(std::string_view s) {
+  static const std::vector<std::pair<std::string_view, Fix>> t = {
+      {"up", Fix::up}, {"down", Fix::down}, {"brighter", Fix::brighter}, {"darker", Fix::darker},
+      {"less_harsh", Fix::less_harsh}, {"less_mud", Fix::less_mud}, {"less_boom", Fix::less_boom},
+      {"fuller", Fix::fuller}, {"less_boxy", Fix::less_boxy}, {"less_nasal", Fix::less_nasal},
+      {"less_sibilance", Fix::less_sibilance}, {"less_compressed", Fix::less_compressed},
+      {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"drier", Fix::drier},
+      {"wetter", Fix::wetter}, {"closer", Fix::closer}, {"further", Fix::further}, {"wider", Fix::wider},
+      {"narrower", Fix::narrower}};
+  for (const auto& [k, v] : t)
+    if (k == s) return v;
+  return Fix::none;
+}
+
+std::string stem_phrase(const std::string& stem) {
+  std::string base = stem;
+  if (const auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  // "Strings_high" → "strings high"; digits alone ("BD_03" → "bd 03") still name it.
+  std::string n = normalize(base);
+  return n.substr(1, n.size() - 2);
+}
+
+}  // namespace
+
+Aspect aspect_of(Fix fix) {
+  switch (fix) {
+    case Fix::none: return Aspect::none;
+    case Fix::up:
+    case Fix::down: return Aspect::level;
+    case Fix::less_compressed:
+    case Fix::punchier:
+    case Fix::more_controlled: return Aspect::dynamics;
+    case Fix::drier:
+    case Fix::wetter:
+    case Fix::closer:
+    case Fix::further:
+    case Fix::wider:
+    case Fix::narrower: return Aspect::space;
+    default: return Aspect::tone;
+  }
+}
+
+std::string_view to_string(NoteKind kind) {
+  switch (kind) {
+    case NoteKind::mix: return "mix";
+    case NoteKind::vague: return "vague";
+    case NoteKind::production: return "production";
+  }
+  return "mix";
+}
+
+std::string_view to_string(Aspect a) {
+  switch (a) {
+    case Aspect::none: return "none";
+    case Aspect::level: return "level";
+    case Aspect::tone: return "tone";
+    case Aspect::dynamics: return "dynamics";
+    case Aspect::space: return "space";
+  }
+  return "none";
+}
+
+std::string_view to_string(Fix fix) {
+  switch (fix) {
+    case Fix::none: return "none";
+    case Fix::up: return "up";
+    case Fix::down: return "down";
+    case Fix::brighter: return "brighter";
+    case Fix::darker: return "darker";
+    case Fix::less_harsh: return "less_harsh";
+    case Fix::less_mud: return "less_mud";
+    case Fix::less_boom: return "less_boom";
+    case Fix::fuller: return "fuller";
+    case Fix::less_boxy: return "less_boxy";
+    case Fix::less_nasal: return "less_nasal";
+    case Fix::less_sibilance: return "less_sibilance";
+    case Fix::less_compressed: return "less_compressed";
+    case Fix::punchier: return "punchier";
+    case Fix::more_controlled: return "more_controlled";
+    case Fix::drier: return "drier";
+    case Fix::wetter: return "wetter";
+    case Fix::closer: return "closer";
+    case Fix::further: return "further";
+    case Fix::wider: return "wider";
+    case Fix::narrower: return "narrower";
+  }
+  return "none";
+}
+
+std::optional<double> parse_time(std::string_view token) {
+  if (token.empty()) return std::nullopt;
+  double total = 0, part = 0;
+  bool any = false, frac = false;
+  double scale = 0.1;
+  int colons = 0;
+  for (char c : token) {
+    if (c >= '0' && c <= '9') {
+      if (frac) {
+        part += (c - '0') * scale;
+        scale /= 10;
+      } else {
+        part = part * 10 + (c - '0');
+      }
+      any = true;
+    } else if (c == ':') {
+      if (frac || ++colons > 2) return std::nullopt;
+      total = total * 60 + part;
+      part = 0;
+    } else if (c == '.') {
+      if (frac) return std::nullopt;
+      frac = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!any) return std::nullopt;
+  return total * 60 + part;
+}
+
+std::string format_time(double seconds) {
+  if (!std::isfinite(seconds)) return "the end";
+  const long s = std::lround(std::max(0.0, seconds));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem_names) {
+  ParsedNote note;
+  note.text = std::string(raw);
+  const std::string text = normalize(raw);
+
+  note.scope = parse_scope(text);
+  if (const auto c = scan(text, context_table()); !c.empty()) note.context = c.front().value;
+
+  // Elements: a stem the session names wins over the generic vocabulary.
+  std::vector<Span> claimed;
+  std::vector<Hit> elements;
+  {
+    Table stems;
+    std::vector<std::string> phrases;
+    phrases.reserve(stem_names.size());
+    for (const auto& s : stem_names) phrases.push_back(stem_phrase(s));
+    for (std::size_t i = 0; i < stem_names.size(); ++i)
+      if (phrases[i].size() >= 3) stems.emplace_back(phrases[i], stem_names[i]);
+    for (auto h : scan(text, stems, &claimed)) {
+      h.value = "stem:" + h.value;
+      elements.push_back(h);
+    }
+  }
+  // Section words are not elements ("the solo", "the drop"): claim them first. Context words too
+  // ("in the car" has no element).
+  for (const auto& h : scan(text, section_table(), &claimed)) (void)h;
+  for (const auto& h : scan(text, context_table(), &claimed)) (void)h;
+  for (const auto& h : scan(text, element_table(), &claimed)) elements.push_back(h);
+  std::sort(elements.begin(), elements.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
+
+  // Production first: whatever else the note says, these are not the mixer's to change.
+  for (const auto& rule : production_rules()) {
+    if (!has(text, rule.phrase)) continue;
+    // "add some reverb", "add a little air": adding a setting, not a part.
+    if (rule.reason == kNewPart && (rule.phrase == "add a" || rule.phrase == "add an")) {
+      const std::size_t p = text.find(" " + std::string(rule.phrase) + " ");
+      const std::string after = text.substr(p + rule.phrase.size() + 2, 40);
+      static const std::vector<std::string_view> settings = {
+          "little", "bit", "touch", "reverb", "delay", "echo", "space", "air", "compression", "eq",
+          "boost", "cut", "de esser", "few db", "db", "tad", "hair", "smidge"};
+      if (std::any_of(settings.begin(), settings.end(), [&](std::string_view w) { return has(" " + after, w); })) continue;
+    }
+    if (rule.phrase == "comp" && !has(text, "the comp") && !has(text, "different comp")) continue;
+    if (rule.phrase == "pitch" && (has(text, "high pitched") || has(text, "pitched"))) continue;
+    if (rule.phrase == "trigger" && !has(text, "trigger the") && !has(text, "trigger a")) continue;
+    note.kind = NoteKind::production;
+    note.production_reason = std::string(rule.reason);
+    if (!elements.empty()) note.element = elements.front().value;
+    note.problem = std::string(rule.phrase);
+    return note;
+  }
+  for (const auto verb : kDropVerbs) {
+    for (std::size_t p : find_all(text, std::string(verb))) {
+      const std::string after = text.substr(p + verb.size() + 1, 40);
+      const bool names_part = std::any_of(elements.begin(), elements.end(), [&](const Hit& h) {
+        return h.pos > p && h.pos <= p + verb.size() + 1 + 12 && h.value != "mix" && h.value != "reverb" &&
+               h.value != "delay";
+      });
+      bool names_section = false;
+      for (const auto& [phrase, value] : section_table())
+        if (has(" " + after.substr(0, std::min<std::size_t>(after.size(), 24)), phrase)) names_section = true;
+      if (verb == "drop" && has(text, "the drop")) names_section = false;
+      if (names_part || names_section) {
+        note.kind = NoteKind::production;
+        note.production_reason = std::string(kArrangement);
+        if (!elements.empty()) note.element = elements.front().value;
+        note.problem = std::string(verb);
+        return note;
+      }
+    }
+  }
+
+  // What is wrong.
+  std::vector<Span> fix_claimed = claimed;
+  // Element words inside fix phrases ("too much low end", "more room") are fixes there: let the
+  // fix table see the text independently of the element claims.
+  const auto fixes = scan(text, fix_table());
+  const auto vague = scan(text, vague_table());
+
+  // Pick the element: the first named, except that a space processor (reverb/delay) named next
+  // to another element is the *how* ("more reverb on the vocal"), and "the mix" yields to any
+  // specific element.
+  std::vector<Hit> el = elements;
+  // Drop element hits that are inside a fix phrase ("too much low end" is not the bass).
+  el.erase(std::remove_if(el.begin(), el.end(),
+                          [&](const Hit& h) {
+                            return std::any_of(fixes.begin(), fixes.end(), [&](const Hit& f) {
+                              return h.pos >= f.pos && h.pos + h.phrase.size() <= f.pos + f.phrase.size() &&
+                                     f.phrase.size() > h.phrase.size();
+                            });
+                          }),
+           el.end());
+  const auto specific = std::find_if(el.begin(), el.end(), [](const Hit& h) {
+    return h.value != "mix" && h.value != "reverb" && h.value != "delay";
+  });
+  const bool names_space = std::any_of(el.begin(), el.end(), [](const Hit& h) {
+    return h.value == "reverb" || h.value == "delay";
+  });
+  if (specific != el.end()) {
+    note.element = specific->value;
+  } else if (!el.empty()) {
+    const auto fx = std::find_if(el.begin(), el.end(), [](const Hit& h) { return h.value != "mix"; });
+    note.element = fx != el.end() ? fx->value : "mix";
+  }
+
+  // "more" / "less" with no other fix word: level (or send level when a space processor is named).
+  Fix fix = Fix::none;
+  if (!fixes.empty()) {
+    note.problem = fixes.front().phrase;
+    fix = fix_from(fixes.front().value);
+    // A level word that comes with a more specific one ("too much" + "reverb" handled below;
+    // "quiet and muddy" keeps the first): prefer a non-level fix when the level word is the
+    // generic "too much"/"more"/"less" ("too much sibilance").
+    if (fixes.front().phrase == "too much" && fixes.size() > 1) {
+      note.problem = fixes[1].phrase;
+      fix = fix_from(fixes[1].value);
+    }
+  } else if (has(text, "more") || has(text, "needs more") || has(text, "up")) {
+    fix = Fix::up;
+    note.problem = "more";
+  } else if (has(text, "less") || has(text, "down")) {
+    fix = Fix::down;
+    note.problem = "less";
+  }
+  if (names_space && specific != el.end() && aspect_of(fix) == Aspect::level)
+    fix = fix == Fix::up ? Fix::wetter : Fix::drier;
+  if (names_space && specific == el.end() && (fix == Fix::drier || fix == Fix::wetter)) {
+    // "too much reverb" alone: the return comes down; "more reverb": up.
+    fix = fix == Fix::drier ? Fix::down : Fix::up;
+  }
+  // "the kick is flat" vs "sings flat" is handled by production; "flat" on the whole mix is a
+  // dynamics complaint too. "soft" on a vocal usually means quiet, not un-punchy.
+  if (fix == Fix::punchier && note.problem == "soft" && !note.element.empty() &&
+      (is_vocal(note.element) || note.element == "keys" || note.element == "pad" || note.element == "strings"))
+    fix = Fix::up;
+  note.fix = fix;
+
+  // Kind.
+  if (!vague.empty()) note.vague_topic = vague.front().value;
+  const bool only_vague_more = fix == Fix::up && note.problem == "more" && !vague.empty();
+  if (fix == Fix::none || only_vague_more || (note.element.empty() && !vague.empty()) ||
+      (!vague.empty() && (note.vague_topic == "pop" || note.vague_topic == "bigger" ||
+                          note.vague_topic == "professional") && aspect_of(fix) == Aspect::level &&
+       (note.element.empty() || note.element == "mix"))) {
+    note.kind = NoteKind::vague;
+    note.fix = Fix::none;
+    if (note.vague_topic.empty()) note.vague_topic = note.element.empty() ? "unclear" : "unclear";
+    return note;
+  }
+  if (note.element.empty()) note.element = "mix";
+  note.kind = NoteKind::mix;
+  return note;
+}
+
+}  // namespace mixdown::revise

@@ -1,0 +1,82 @@
+// A revision note as musicians write it ("the vox gets buried in the last chorus", "snare is
+// too sharp on small speakers", "make it pop"), read into what a mixer acts on: the element,
+// what is wrong and which way to fix it, where in time, the listening context and the kind of
+// note (mix | vague | production). The vocabulary follows the way mix notes are described in
+// Izhaki, "Mixing Audio" (ch. 6–7, the frequency-domain adjectives: muddy 200–400 Hz, boomy
+// 80–150, boxy 400–800, nasal 800–1.5k, harsh 2.5–5k) and Owsinski, "The Mixing Engineer's
+// Handbook" (the client-notes vocabulary). Pure text processing: no console, no audio.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mixdown::revise {
+
+enum class NoteKind { mix, vague, production };
+
+// The fix a note asks for (the opposite of the complaint: "buried" asks for `up`).
+enum class Fix {
+  none,
+  up, down,                                     // level
+  brighter, darker, less_harsh, less_mud, less_boom, fuller, less_boxy, less_nasal,
+  less_sibilance,                               // tone
+  less_compressed, punchier, more_controlled,   // dynamics
+  drier, wetter, closer, further, wider, narrower  // space
+};
+
+enum class Aspect { none, level, tone, dynamics, space };
+
+// Where in time a note applies: named sections (with an optional ordinal: 1-based, -1 the
+// last, 0 every one of that name) and/or explicit time ranges in seconds.
+struct SectionRef {
+  std::string name;   // intro | verse | prechorus | chorus | bridge | outro | breakdown | solo | drop
+  int ordinal = 0;    // 0 every, 1.. the n-th, -1 the last
+  bool operator==(const SectionRef&) const = default;
+};
+
+struct TimeRange {
+  double start_s = 0, end_s = 0;
+  bool operator==(const TimeRange&) const = default;
+};
+
+struct TimeScope {
+  std::vector<SectionRef> sections;
+  std::vector<TimeRange> ranges;
+  bool whole_song() const { return sections.empty() && ranges.empty(); }
+  bool operator==(const TimeScope&) const = default;
+};
+
+struct ParsedNote {
+  std::string text;
+  NoteKind kind = NoteKind::mix;
+  // Canonical element: lead_vocal, backing_vocal, vocal, kick, snare, hihat, cymbal, tom, drums,
+  // percussion, bass, guitar, keys, piano, synth, pad, strings, brass, reverb, delay, mix; or
+  // "stem:NAME" when the note names a stem of the session. Empty when none was recognised.
+  std::string element;
+  Fix fix = Fix::none;
+  std::string problem;      // the word that said what is wrong ("buried", "muddy", ...)
+  TimeScope scope;
+  std::string context;      // small_speakers | phone | car | headphones | club | mono | laptop | ""
+  std::string production_reason;  // why a production note belongs to production
+  std::string vague_topic;  // for vague notes: the word that made it vague ("pop", "bigger")
+  bool operator==(const ParsedNote&) const = default;
+};
+
+Aspect aspect_of(Fix fix);
+std::string_view to_string(NoteKind kind);
+std::string_view to_string(Fix fix);
+std::string_view to_string(Aspect aspect);
+
+// Reads a note. `stem_names` (optional) are the session's stems, so a note can name one
+// ("E-Piano is too loud"). Never throws; an unreadable note comes back vague.
+ParsedNote parse_note(std::string_view text, const std::vector<std::string>& stem_names = {});
+
+// "1:23" / "83" / "1:02:03" → seconds; nullopt when it is not a time.
+std::optional<double> parse_time(std::string_view token);
+
+// A time as people read it in replies: "1:05".
+std::string format_time(double seconds);
+
+}  // namespace mixdown::revise

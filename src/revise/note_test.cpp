@@ -1,0 +1,188 @@
+// Notes as musicians write them → kind, element and fix. Each row could fail: a synonym that
+// is not recognised, a complaint read the wrong way round, a production wish taken as a mix
+// note.
+#include <gtest/gtest.h>
+
+#include "revise/note.hpp"
+
+namespace mixdown::revise {
+namespace {
+
+struct Row {
+  const char* note;
+  NoteKind kind;
+  const char* element;  // "" when not asserted (vague/production may name none)
+  Fix fix;
+};
+
+constexpr auto M = NoteKind::mix;
+constexpr auto V = NoteKind::vague;
+constexpr auto P = NoteKind::production;
+
+const Row kRows[] = {
+    // level, vocals and their synonyms
+    {"the vocal disappears during the chorus", M, "lead_vocal", Fix::up},
+    {"vox is buried in verse 2", M, "lead_vocal", Fix::up},
+    {"can't hear the singer in the last chorus", M, "lead_vocal", Fix::up},
+    {"Lead is way too loud in the intro", M, "lead_vocal", Fix::down},
+    {"vocals need to come up a touch", M, "lead_vocal", Fix::up},
+    {"the voice sits on top of everything", M, "lead_vocal", Fix::down},
+    {"BGVs are too loud in the chorus", M, "backing_vocal", Fix::down},
+    {"harmonies get lost in the bridge", M, "backing_vocal", Fix::up},
+    {"ad-libs are overpowering the lead at 2:10", M, "backing_vocal", Fix::down},
+    {"backing vocals could be a bit louder", M, "backing_vocal", Fix::up},
+    // drums
+    {"kick is too quiet", M, "kick", Fix::up},
+    {"the bass drum overpowers everything", M, "kick", Fix::down},
+    {"snare is too loud in the verses", M, "snare", Fix::down},
+    {"snare sounds too sharp", M, "snare", Fix::less_harsh},
+    {"hats are too bright", M, "hihat", Fix::darker},
+    {"hi-hats are harsh on small speakers", M, "hihat", Fix::less_harsh},
+    {"cymbals are splashy", M, "cymbal", Fix::darker},
+    {"the crashes are too loud at 1:23", M, "cymbal", Fix::down},
+    {"toms are boomy", M, "tom", Fix::less_boom},
+    {"tom fills get buried from 0:45 to 1:10", M, "tom", Fix::up},
+    {"drums sound squashed", M, "drums", Fix::less_compressed},
+    {"the kit is not punchy enough", M, "drums", Fix::punchier},
+    {"kick lacks punch", M, "kick", Fix::punchier},
+    {"the snare needs more snap", M, "snare", Fix::punchier},
+    {"drums are too wet", M, "drums", Fix::drier},
+    {"the drums sound distant in the chorus", M, "drums", Fix::closer},
+    // bass / low end
+    {"bass is muddy", M, "bass", Fix::less_mud},
+    {"the 808 is way too loud", M, "bass", Fix::down},
+    {"low end is boomy in the car", M, "bass", Fix::less_boom},
+    {"bass disappears on small speakers", M, "bass", Fix::up},
+    {"bass guitar sounds thin", M, "bass", Fix::fuller},
+    {"the sub is too quiet in the drop", M, "bass", Fix::up},
+    // guitars, keys, synths, strings
+    {"guitars are too harsh", M, "guitar", Fix::less_harsh},
+    {"the acoustic sounds boxy", M, "guitar", Fix::less_boxy},
+    {"rhythm guitar is too wide", M, "guitar", Fix::narrower},
+    {"guitars feel narrow in the chorus", M, "guitar", Fix::wider},
+    {"keys are muddy in the verse", M, "keys", Fix::less_mud},
+    {"the piano is too quiet in the second verse", M, "piano", Fix::up},
+    {"rhodes sounds dull", M, "keys", Fix::brighter},
+    {"synths mask the vocal", M, "synth", Fix::down},
+    {"pads are too loud", M, "pad", Fix::down},
+    {"the strings are buried in the last chorus", M, "strings", Fix::up},
+    {"violins sound shrill", M, "strings", Fix::less_harsh},
+    {"horns sound nasal", M, "brass", Fix::less_nasal},
+    // vocal tone
+    {"vocal is too sibilant", M, "lead_vocal", Fix::less_sibilance},
+    {"the esses on the vox are killing me", M, "lead_vocal", Fix::less_sibilance},
+    {"vocal sounds nasal", M, "lead_vocal", Fix::less_nasal},
+    {"the singer sounds muffled", M, "lead_vocal", Fix::brighter},
+    {"vocal sounds squashed", M, "lead_vocal", Fix::less_compressed},
+    {"the lead vocal is uneven in the verses", M, "lead_vocal", Fix::more_controlled},
+    // space
+    {"more reverb on the vocal", M, "lead_vocal", Fix::wetter},
+    {"too much reverb on the snare", M, "snare", Fix::drier},
+    {"the vocal is too dry", M, "lead_vocal", Fix::wetter},
+    {"vox sounds far away", M, "lead_vocal", Fix::closer},
+    {"the reverb is too loud", M, "reverb", Fix::down},
+    {"the delay is too much in the bridge", M, "delay", Fix::down},
+    {"echo on the lead is too loud", M, "lead_vocal", Fix::drier},
+    // the whole mix
+    {"the mix is muddy", M, "mix", Fix::less_mud},
+    {"the whole mix is too bright", M, "mix", Fix::darker},
+    {"overall it sounds too narrow", M, "mix", Fix::wider},
+    {"too much low end", M, "mix", Fix::less_boom},
+    // vague
+    {"make it pop", V, "", Fix::none},
+    {"it needs to be bigger", V, "", Fix::none},
+    {"can it sound more professional", V, "", Fix::none},
+    {"more energy please", V, "", Fix::none},
+    {"the drums need to be bigger", V, "drums", Fix::none},
+    {"the vocal sounds weird", V, "lead_vocal", Fix::none},
+    {"make it sound more radio ready", V, "", Fix::none},
+    {"something is missing", V, "", Fix::none},
+    // production
+    {"replace the snare sample", P, "snare", Fix::none},
+    {"can we get a different take of the vocal in verse 2", P, "lead_vocal", Fix::none},
+    {"add a tambourine in the chorus", P, "", Fix::none},
+    {"the singer is out of tune at 1:23", P, "lead_vocal", Fix::none},
+    {"make the song faster", P, "", Fix::none},
+    {"cut the second verse", P, "", Fix::none},
+    {"the guitar solo is sloppy", P, "guitar", Fix::none},
+    {"the bass is rushing in the bridge", P, "bass", Fix::none},
+    {"can we try the arrangement without the piano", P, "", Fix::none},
+    {"tune the backing vocals", P, "backing_vocal", Fix::none},
+};
+
+TEST(NoteTable, KindElementAndFixOfEveryNote) {
+  int rows = 0;
+  for (const auto& r : kRows) {
+    const auto n = parse_note(r.note);
+    EXPECT_EQ(to_string(n.kind), to_string(r.kind)) << r.note;
+    if (*r.element) {
+      EXPECT_EQ(n.element, r.element) << r.note;
+    }
+    EXPECT_EQ(to_string(n.fix), to_string(r.fix)) << r.note << " (problem word: " << n.problem << ")";
+    ++rows;
+  }
+  EXPECT_GE(rows, 60);
+}
+
+TEST(NoteScope, SectionsOrdinalsAndTimes) {
+  auto n = parse_note("the vocal is buried in the last chorus");
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_EQ(n.scope.sections[0].name, "chorus");
+  EXPECT_EQ(n.scope.sections[0].ordinal, -1);
+
+  n = parse_note("snare too loud in verse 2 and the second chorus");
+  ASSERT_EQ(n.scope.sections.size(), 2u);
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 2}));
+  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 2}));
+
+  n = parse_note("bass is muddy from 0:45 to 1:10");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 45.0);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 70.0);
+
+  n = parse_note("the vox drops out at 1:23");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_LT(n.scope.ranges[0].start_s, 83.0);
+  EXPECT_GT(n.scope.ranges[0].end_s, 83.0);
+
+  n = parse_note("guitars too loud 2:05-2:30");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 125.0);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 150.0);
+
+  n = parse_note("the pre-chorus synths are too loud");
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_EQ(n.scope.sections[0].name, "prechorus");
+
+  EXPECT_TRUE(parse_note("kick is too quiet").scope.whole_song());
+}
+
+TEST(NoteContext, ListeningContexts) {
+  EXPECT_EQ(parse_note("bass disappears on small speakers").context, "small_speakers");
+  EXPECT_EQ(parse_note("low end is boomy in the car").context, "car");
+  EXPECT_EQ(parse_note("vocal is harsh on my phone").context, "phone");
+  EXPECT_EQ(parse_note("hats are too bright on headphones").context, "headphones");
+  EXPECT_EQ(parse_note("kick is too quiet").context, "");
+}
+
+TEST(NoteStems, ASessionStemNameIsAnElement) {
+  const std::vector<std::string> stems{"E-Piano.flac", "Strings_high.flac", "BD_03.flac"};
+  auto n = parse_note("the e-piano is buried in the chorus", stems);
+  EXPECT_EQ(n.element, "stem:E-Piano.flac");
+  EXPECT_EQ(n.fix, Fix::up);
+  n = parse_note("strings high are too bright", stems);
+  EXPECT_EQ(n.element, "stem:Strings_high.flac");
+  EXPECT_EQ(n.fix, Fix::darker);
+}
+
+TEST(NoteTime, ParseAndFormat) {
+  EXPECT_EQ(parse_time("1:23"), 83.0);
+  EXPECT_EQ(parse_time("0:05"), 5.0);
+  EXPECT_EQ(parse_time("1:02:03"), 3723.0);
+  EXPECT_FALSE(parse_time("chorus").has_value());
+  EXPECT_EQ(format_time(83.4), "1:23");
+  EXPECT_EQ(format_time(5), "0:05");
+}
+
+}  // namespace
+}  // namespace mixdown::revise

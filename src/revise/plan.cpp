@@ -1,0 +1,891 @@
+#include "revise/plan.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+
+#include "analysis/spectrum.hpp"
+#include "mix/automation.hpp"
+
+namespace mixdown::revise {
+namespace {
+
+using mix::Console;
+using mix::Strip;
+
+std::string fmt_db(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", std::fabs(v));
+  std::string s = b;
+  if (s.size() > 2 && s.substr(s.size() - 2) == ".0") s.resize(s.size() - 2);
+  return s;
+}
+
+std::string fmt_hz(double hz) {
+  char b[32];
+  if (hz >= 1000) {
+    std::snprintf(b, sizeof b, "%.1f kHz", hz / 1000);
+    std::string s = b;
+    const auto p = s.find(".0 ");
+    if (p != std::string::npos) s.erase(p, 2);
+    return s;
+  }
+  std::snprintf(b, sizeof b, "%.0f Hz", hz);
+  return b;
+}
+
+double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+std::string range_label(double a, double b) { return format_time(a) + "-" + format_time(b); }
+
+// Normalised section names: "Chorus 2" → "chorus", "pre-chorus" → "prechorus".
+std::string base_name(const std::string& name) {
+  std::string s;
+  for (char c : name)
+    if (std::isalpha(static_cast<unsigned char>(c))) s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (s == "hook" || s == "refrain") return "chorus";
+  if (s == "middleeight") return "bridge";
+  return s;
+}
+
+// Strips an element stands for.
+std::vector<Strip*> strips_for(Console& c, const std::string& element) {
+  std::vector<Strip*> out;
+  if (element.rfind("stem:", 0) == 0) {
+    if (auto* s = c.find_strip(element.substr(5))) out.push_back(s);
+    return out;
+  }
+  auto with = [&](std::initializer_list<Role> roles) {
+    std::vector<Strip*> v;
+    for (auto& s : c.strips)
+      if (!s.printed_fx && std::find(roles.begin(), roles.end(), s.role) != roles.end()) v.push_back(&s);
+    return v;
+  };
+  using R = Role;
+  if (element == "lead_vocal") {
+    out = with({R::lead_vocal});
+    if (out.empty()) out = with({R::vocal});
+  } else if (element == "vocal") {
+    out = with({R::lead_vocal, R::backing_vocal, R::vocal});
+  } else if (element == "backing_vocal") {
+    out = with({R::backing_vocal});
+  } else if (element == "kick") {
+    out = with({R::kick});
+  } else if (element == "snare") {
+    out = with({R::snare});
+  } else if (element == "hihat") {
+    out = with({R::hihat});
+  } else if (element == "cymbal") {
+    out = with({R::cymbal, R::overhead});
+  } else if (element == "tom") {
+    out = with({R::tom});
+  } else if (element == "drums") {
+    out = with({R::kick, R::snare, R::hihat, R::tom, R::cymbal, R::overhead, R::room, R::percussion, R::drums});
+  } else if (element == "percussion") {
+    out = with({R::percussion});
+  } else if (element == "bass") {
+    out = with({R::bass});
+  } else if (element == "guitar") {
+    out = with({R::guitar});
+  } else if (element == "keys") {
+    out = with({R::keys, R::piano});
+  } else if (element == "piano") {
+    out = with({R::piano});
+    if (out.empty()) out = with({R::keys});
+  } else if (element == "synth") {
+    out = with({R::synth, R::pad});
+  } else if (element == "pad") {
+    out = with({R::pad});
+    if (out.empty()) out = with({R::synth});
+  } else if (element == "strings") {
+    out = with({R::strings});
+  } else if (element == "brass") {
+    out = with({R::brass});
+  }
+  return out;
+}
+
+std::string element_words(const std::string& e) {
+  if (e.rfind("stem:", 0) == 0) return e.substr(5);
+  if (e == "lead_vocal") return "the lead vocal";
+  if (e == "backing_vocal") return "the backing vocals";
+  if (e == "vocal") return "the vocals";
+  if (e == "hihat") return "the hi-hats";
+  if (e == "cymbal") return "the cymbals";
+  if (e == "tom") return "the toms";
+  if (e == "guitar") return "the guitars";
+  if (e == "synth") return "the synths";
+  if (e == "pad") return "the pads";
+  if (e == "reverb") return "the reverb";
+  if (e == "delay") return "the delay";
+  if (e == "mix") return "the mix";
+  return "the " + e;
+}
+
+// "the strings (Strings_high, Strings_low)"
+std::string who(const std::string& element, const std::vector<Strip*>& strips) {
+  std::string w = element_words(element);
+  if (element.rfind("stem:", 0) == 0 || strips.empty() || strips.size() > 4) return w;
+  w += " (";
+  for (std::size_t i = 0; i < strips.size(); ++i) w += (i ? ", " : "") + strips[i]->name;
+  return w + ")";
+}
+
+std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
+  if (windows.empty()) return "throughout the song";
+  std::string names;
+  std::set<std::string> bases;
+  for (const auto& w : windows) bases.insert(base_name(w.label));
+  std::string times;
+  for (std::size_t i = 0; i < windows.size(); ++i)
+    times += (i ? ", " : "") + format_time(windows[i].start_s) + "–" + format_time(windows[i].end_s);
+  if (!scope.sections.empty()) {
+    if (windows.size() == 1) return "in " + windows[0].label + " (" + times + ")";
+    if (bases.size() == 1) return "in the " + *bases.begin() + (bases.begin()->back() == 's' ? "es" : "s") + " (" + times + ")";
+    std::string labels;
+    for (std::size_t i = 0; i < windows.size(); ++i) labels += (i ? ", " : "") + windows[i].label;
+    return "in " + labels + " (" + times + ")";
+  }
+  return "from " + times;
+}
+
+// Strong complaints get the bigger step.
+double level_step(const ParsedNote& n) {
+  static const std::vector<std::string> strong = {"buried", "burried", "disappears", "disappear", "disappearing",
+                                                  "vanishes", "cant hear", "can not hear", "cannot hear",
+                                                  "inaudible", "drowned", "drowned out", "barely audible",
+                                                  "barely hear", "gets lost", "lost", "overpowers", "overpowering",
+                                                  "drowns", "drowns out", "dominates", "buries", "swallowed"};
+  const bool is_strong = std::find(strong.begin(), strong.end(), n.problem) != strong.end();
+  std::string t = n.text;
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool mild = t.find("a bit") != std::string::npos || t.find("a touch") != std::string::npos ||
+                    t.find("slightly") != std::string::npos || t.find("a little") != std::string::npos ||
+                    t.find("a hair") != std::string::npos || t.find("tad") != std::string::npos;
+  const bool way = t.find("way too") != std::string::npos || t.find("much too") != std::string::npos ||
+                   t.find("completely") != std::string::npos || t.find("totally") != std::string::npos;
+  if (mild) return 1.5;
+  return (is_strong || way) ? 3.0 : 1.5;
+}
+
+struct Applied {
+  std::vector<Change> changes;
+  std::string reply;
+};
+
+// ---- EQ ----------------------------------------------------------------------------------
+
+struct ToneMove {
+  dsp::EqType type = dsp::EqType::bell;
+  double hz = 1000, gain_db = 0, q = 1.0;
+  std::string words;  // "cut 2.5 dB at 300 Hz (mud)"
+};
+
+std::string eq_type_name(dsp::EqType t) {
+  switch (t) {
+    case dsp::EqType::low_shelf: return "low_shelf";
+    case dsp::EqType::high_shelf: return "high_shelf";
+    default: return "bell";
+  }
+}
+
+// Adds gain to a band of the same type within half an octave, or a new band.
+Change apply_eq(dsp::EqSettings& eq, const std::string& stem, const ToneMove& m) {
+  for (auto& b : eq.bands) {
+    if (!b.enabled || b.type != m.type) continue;
+    if (std::fabs(std::log2(b.freq_hz / m.hz)) > 0.5) continue;
+    const double from = b.gain_db;
+    b.gain_db = round3(std::clamp(b.gain_db + m.gain_db, -15.0, 15.0));
+    char p[64];
+    std::snprintf(p, sizeof p, "eq.%s@%.0fHz.gain_db", eq_type_name(b.type).c_str(), b.freq_hz);
+    return {stem, p, from, b.gain_db, ""};
+  }
+  dsp::EqBand b;
+  b.type = m.type;
+  b.freq_hz = m.hz;
+  b.gain_db = round3(m.gain_db);
+  b.q = m.q;
+  eq.bands.push_back(b);
+  char p[64];
+  std::snprintf(p, sizeof p, "eq.%s@%.0fHz.gain_db", eq_type_name(b.type).c_str(), b.freq_hz);
+  return {stem, p, 0.0, b.gain_db, ""};
+}
+
+bool low_role(Role r) { return r == Role::kick || r == Role::bass || r == Role::tom; }
+bool cymbal_role(Role r) { return r == Role::hihat || r == Role::cymbal || r == Role::overhead; }
+
+ToneMove tone_move(Fix fix, Role role, bool mix_bus) {
+  const double scale = mix_bus ? 0.6 : 1.0;  // the whole mix moves by smaller steps
+  ToneMove m;
+  switch (fix) {
+    case Fix::less_mud:
+      m = {dsp::EqType::bell, low_role(role) ? 250.0 : 300.0, -2.5 * scale, 1.0, "cut mud around"};
+      break;
+    case Fix::less_boom:
+      m = {dsp::EqType::bell, role == Role::kick ? 90.0 : 120.0, -3.0 * scale, 1.2, "cut boom around"};
+      break;
+    case Fix::less_boxy: m = {dsp::EqType::bell, 600.0, -2.5 * scale, 1.4, "cut boxiness around"}; break;
+    case Fix::less_nasal: m = {dsp::EqType::bell, 1100.0, -2.5 * scale, 1.6, "cut nasal tone around"}; break;
+    case Fix::less_harsh:
+      m = {dsp::EqType::bell, cymbal_role(role) ? 5000.0 : 3500.0, -2.5 * scale, 1.2, "cut harshness around"};
+      break;
+    case Fix::brighter: m = {dsp::EqType::high_shelf, 8000.0, 2.0 * scale, 0.707, "lifted the top with a shelf at"}; break;
+    case Fix::darker: m = {dsp::EqType::high_shelf, 8000.0, -2.0 * scale, 0.707, "softened the top with a shelf at"}; break;
+    case Fix::fuller: {
+      double hz = 220;
+      if (role == Role::kick) hz = 70;
+      else if (role == Role::bass) hz = 100;
+      else if (role == Role::keys || role == Role::piano || role == Role::strings || role == Role::pad) hz = 250;
+      m = {dsp::EqType::bell, hz, 2.0 * scale, 0.8, "added body around"};
+      break;
+    }
+    default: break;
+  }
+  return m;
+}
+
+// ---- the note kinds ----------------------------------------------------------------------
+
+std::string stem_list(const Console& c) {
+  std::string s;
+  for (std::size_t i = 0; i < c.strips.size() && i < 12; ++i) s += (i ? ", " : "") + c.strips[i].name;
+  return s;
+}
+
+Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows,
+                    const PlanContext& ctx) {
+  Applied a;
+  const double step = level_step(n) * (n.fix == Fix::up ? 1.0 : -1.0);
+  const bool up = step > 0;
+  const std::string scope_words = where(windows, n.scope);
+  // Returns: the reverb/delay element is its return's fader (returns carry no automation).
+  if (n.element == "reverb" || n.element == "delay") {
+    const auto kind = n.element == "reverb" ? mix::ReturnKind::reverb : mix::ReturnKind::delay;
+    std::string names;
+    for (auto& r : c.returns) {
+      if (r.kind != kind) continue;
+      const double from = r.fader_db;
+      r.fader_db = round3(r.fader_db + step);
+      a.changes.push_back({"return:" + r.name, "fader_db", from, r.fader_db, ""});
+      names += (names.empty() ? "" : ", ") + r.name;
+    }
+    if (a.changes.empty()) {
+      a.reply = "There is no " + n.element + " return in this session, so nothing was changed.";
+      return a;
+    }
+    a.reply = std::string(up ? "Raised" : "Lowered") + " the " + n.element + " return" +
+              (a.changes.size() > 1 ? "s (" : " (") + names + ") " + fmt_db(step) + " dB throughout the song" +
+              (windows.empty() ? "" : " (returns are not automated per section)") + ".";
+    return a;
+  }
+  if (n.element == "mix") {
+    a.reply = "The mix's loudness is set by its delivery targets (" +
+              (c.targets.empty() ? std::string("streaming") : c.targets.front()) +
+              " masters land on the target loudness), so nothing was changed; if one part should be louder "
+              "against the rest, name it.";
+    return a;
+  }
+  // Low parts on small speakers: the fader is not the fix, their harmonics are.
+  const bool small = n.context == "small_speakers" || n.context == "phone" || n.context == "laptop";
+  if (up && small && !strips.empty() &&
+      std::all_of(strips.begin(), strips.end(), [](const Strip* s) { return low_role(s->role); })) {
+    for (auto* s : strips) {
+      const double hz = s->role == Role::kick ? 3000.0 : 900.0;
+      a.changes.push_back(apply_eq(s->eq, s->name, {dsp::EqType::bell, hz, 2.5, 1.0, ""}));
+    }
+    a.reply = "Boosted the upper harmonics of " + who(n.element, strips) + " by 2.5 dB (" +
+              fmt_hz(strips.front()->role == Role::kick ? 3000.0 : 900.0) +
+              "), which small speakers reproduce, instead of the fader, throughout the song" +
+              (windows.empty() ? "" : " (an EQ is not automated per section)") + ".";
+    return a;
+  }
+  (void)ctx;
+  const double ramp = std::clamp(60.0 / std::max(40.0, c.tempo_bpm) * 0.5, 0.1, 0.5);
+  for (auto* s : strips) {
+    if (windows.empty()) {
+      const double from = s->fader_db;
+      s->fader_db = round3(s->fader_db + step);
+      a.changes.push_back({s->name, "fader_db", from, s->fader_db, ""});
+    } else {
+      for (const auto& w : windows) {
+        const double mid = 0.5 * (w.start_s + w.end_s);
+        const double from = s->fader_db + mix::automation_gain_at(*s, mid);
+        add_automation_window(*s, w.start_s, w.end_s, step, ramp);
+        a.changes.push_back({s->name, "gain_db", round3(from), round3(from + step), w.label});
+      }
+    }
+  }
+  a.reply = std::string(up ? "Raised " : "Lowered ") + who(n.element, strips) + " " + fmt_db(step) + " dB " +
+            scope_words + ".";
+  return a;
+}
+
+Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows) {
+  Applied a;
+  const std::string after = windows.empty() ? "" : " (EQ is static, so it applies throughout, not only " +
+                                                       where(windows, n.scope) + ")";
+  if (n.fix == Fix::less_sibilance) {
+    if (n.element == "mix") strips.clear();
+    for (auto* s : strips) {
+      auto& d = s->deesser;
+      if (d.enabled) {
+        const double from = d.threshold_db;
+        d.threshold_db = round3(d.threshold_db - 4.0);
+        a.changes.push_back({s->name, "deesser.threshold_db", from, d.threshold_db, ""});
+      } else {
+        d.enabled = true;
+        d.freq_hz = is_vocal(s->role) ? 6000.0 : 7000.0;
+        d.threshold_db = -34.0;
+        d.max_reduction_db = 6.0;
+        a.changes.push_back({s->name, "deesser.enabled", 0.0, 1.0, ""});
+        a.changes.push_back({s->name, "deesser.threshold_db", 0.0, d.threshold_db, ""});
+      }
+      s->reasons["deesser"] = "revision: \"" + n.text + "\"";
+    }
+    if (a.changes.empty()) {
+      a.reply = "Sibilance comes from a voice; name the vocal stem it is on (stems: " + stem_list(c) +
+                "), nothing was changed.";
+      return a;
+    }
+    a.reply = "De-essed " + who(n.element, strips) + " harder (threshold 4 dB lower, or a de-esser at 6 kHz where "
+              "there was none) throughout the song" + after + ".";
+    return a;
+  }
+  ToneMove m;
+  if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
+    m = tone_move(n.fix, Role::other, n.element == "mix");
+    if (n.element == "mix") {
+      a.changes.push_back(apply_eq(c.mix_bus.eq, "mix_bus", m));
+      c.mix_bus.reasons["eq"] = "revision: \"" + n.text + "\"";
+    } else {
+      for (auto& r : c.returns)
+        if ((r.kind == mix::ReturnKind::reverb) == (n.element == "reverb")) {
+          a.changes.push_back(apply_eq(r.eq, "return:" + r.name, m));
+        }
+    }
+  } else {
+    for (auto* s : strips) {
+      m = tone_move(n.fix, s->role, false);
+      a.changes.push_back(apply_eq(s->eq, s->name, m));
+      // Thin: a high-pass set high is often the cause; open it by a third of an octave.
+      if (n.fix == Fix::fuller && s->high_pass.enabled && s->high_pass.freq_hz > 40.0) {
+        const double from = s->high_pass.freq_hz;
+        s->high_pass.freq_hz = round3(std::max(20.0, from * 0.79));
+        a.changes.push_back({s->name, "high_pass.freq_hz", from, s->high_pass.freq_hz, ""});
+      }
+      s->reasons["eq"] = "revision: \"" + n.text + "\"";
+    }
+  }
+  if (a.changes.empty()) {
+    a.reply = "Nothing to change for " + element_words(n.element) + ".";
+    return a;
+  }
+  const std::string verb = m.gain_db > 0 ? "Boosted " : "Cut ";
+  std::string what = m.type == dsp::EqType::high_shelf ? " with a high shelf at " : " at ";
+  a.reply = verb + who(n.element, strips) + " " + fmt_db(m.gain_db) + " dB" + what + fmt_hz(m.hz) +
+            (n.fix == Fix::fuller && std::any_of(a.changes.begin(), a.changes.end(), [](const Change& ch) {
+               return ch.parameter == "high_pass.freq_hz";
+             }) ? " and lowered its high-pass" : "") +
+            " (" + n.problem + ") throughout the song" + after + ".";
+  return a;
+}
+
+Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows) {
+  Applied a;
+  const std::string after = windows.empty() ? "" : " (compression is static, so it applies throughout)";
+  // The compressors that shape this element: its own, else its bus's, else the mix bus.
+  struct Comp {
+    dsp::CompressorSettings* comp;
+    std::string owner;
+  };
+  std::vector<Comp> comps;
+  if (n.element == "mix") {
+    comps.push_back({&c.mix_bus.compressor, "mix_bus"});
+    for (auto& b : c.buses) comps.push_back({&b.compressor, "bus:" + b.name});
+  } else {
+    for (auto* s : strips) {
+      if (s->compressor.enabled || n.fix == Fix::more_controlled) {
+        comps.push_back({&s->compressor, s->name});
+      } else if (auto* b = c.find_bus(s->bus); b && b->compressor.enabled) {
+        if (std::none_of(comps.begin(), comps.end(), [&](const Comp& x) { return x.comp == &b->compressor; }))
+          comps.push_back({&b->compressor, "bus:" + b->name});
+      }
+    }
+  }
+  std::string how;
+  for (auto& [comp, owner] : comps) {
+    auto& k = *comp;
+    if (n.fix == Fix::less_compressed) {
+      if (!k.enabled) continue;
+      const double r0 = k.ratio, t0 = k.threshold_db;
+      k.ratio = round3(std::max(1.2, 1.0 + (k.ratio - 1.0) * 0.6));
+      k.threshold_db = round3(k.threshold_db + 3.0);
+      a.changes.push_back({owner, "compressor.ratio", r0, k.ratio, ""});
+      a.changes.push_back({owner, "compressor.threshold_db", t0, k.threshold_db, ""});
+      how = "eased the compression (ratio down, threshold 3 dB higher)";
+    } else if (n.fix == Fix::punchier) {
+      if (!k.enabled) continue;
+      const double a0 = k.attack_ms;
+      k.attack_ms = round3(std::min(60.0, std::max(a0 * 2.0, 20.0)));
+      if (k.attack_ms == a0) continue;
+      a.changes.push_back({owner, "compressor.attack_ms", a0, k.attack_ms, ""});
+      how = "slowed the compressor attack so the transients pass";
+    } else if (n.fix == Fix::more_controlled) {
+      if (!k.enabled) {
+        k.enabled = true;
+        k.ratio = 3.0;
+        k.threshold_db = -24.0;
+        k.attack_ms = 10.0;
+        k.release_ms = 120.0;
+        k.knee_db = 6.0;
+        a.changes.push_back({owner, "compressor.enabled", 0.0, 1.0, ""});
+        a.changes.push_back({owner, "compressor.ratio", 1.0, 3.0, ""});
+        how = "added a 3:1 compressor";
+      } else {
+        const double r0 = k.ratio, t0 = k.threshold_db;
+        k.ratio = round3(std::min(8.0, k.ratio + 1.0));
+        k.threshold_db = round3(k.threshold_db - 3.0);
+        a.changes.push_back({owner, "compressor.ratio", r0, k.ratio, ""});
+        a.changes.push_back({owner, "compressor.threshold_db", t0, k.threshold_db, ""});
+        how = "compressed it more (ratio +1, threshold 3 dB lower)";
+      }
+    }
+  }
+  // Punch with no compressor to open up: bring the attack forward with a presence bell.
+  if (a.changes.empty() && n.fix == Fix::punchier && !strips.empty()) {
+    for (auto* s : strips) {
+      const double hz = s->role == Role::kick ? 3000.0 : s->role == Role::bass ? 1000.0 : 4000.0;
+      a.changes.push_back(apply_eq(s->eq, s->name, {dsp::EqType::bell, hz, 2.0, 1.2, ""}));
+    }
+    how = "it is not compressed, so boosted its attack range 2 dB (" +
+          fmt_hz(strips.front()->role == Role::kick ? 3000.0 : strips.front()->role == Role::bass ? 1000.0 : 4000.0) + ")";
+  }
+  if (a.changes.empty()) {
+    a.reply = "Nothing compresses " + element_words(n.element) + " (stems: " + stem_list(c) +
+              "), so nothing was changed; is it the recording's own dynamics?";
+    return a;
+  }
+  std::string targets;
+  std::set<std::string> owners;
+  for (const auto& ch : a.changes) owners.insert(ch.stem);
+  for (const auto& o : owners) targets += (targets.empty() ? "" : ", ") + o;
+  std::string h = how;
+  h[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(h[0])));
+  a.reply = h + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + ".";
+  return a;
+}
+
+Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows,
+                    const PlanContext& ctx) {
+  Applied a;
+  const std::string after = windows.empty() ? "" : " (sends and widths are static, so it applies throughout)";
+  if (n.element == "mix") {
+    strips.clear();
+    for (auto& s : c.strips)
+      if (!s.printed_fx) strips.push_back(&s);
+  }
+  if (strips.empty()) {
+    a.reply = "No stem of this session is " + element_words(n.element) + " (stems: " + stem_list(c) +
+              "); which one did you mean? Nothing was changed.";
+    return a;
+  }
+  const Fix f = n.fix;
+  if (f == Fix::drier || f == Fix::wetter || f == Fix::closer || f == Fix::further) {
+    const bool more = f == Fix::wetter || f == Fix::further;
+    const double step = more ? 3.0 : -3.0;
+    std::set<std::string> fed;
+    for (auto* s : strips) {
+      if (s->sends.empty() && more) {
+        const auto r = std::find_if(c.returns.begin(), c.returns.end(),
+                                    [](const mix::Return& x) { return x.kind == mix::ReturnKind::reverb; });
+        if (r == c.returns.end()) continue;
+        s->sends.push_back({r->name, -20.0, false});
+        a.changes.push_back({s->name, "send." + r->name + ".level_db", -120.0, -20.0, ""});
+        fed.insert(r->name);
+        continue;
+      }
+      for (auto& snd : s->sends) {
+        const double from = snd.level_db;
+        snd.level_db = round3(std::clamp(snd.level_db + step, -60.0, 0.0));
+        a.changes.push_back({s->name, "send." + snd.to + ".level_db", from, snd.level_db, ""});
+        fed.insert(snd.to);
+      }
+      s->reasons["send.reverb"] = "revision: \"" + n.text + "\"";
+    }
+    // Closer: more pre-delay separates the dry sound from its tail (the source reads as near);
+    // further: less. Pre-delay is the return's, shared by everything that feeds it.
+    if (f == Fix::closer || f == Fix::further) {
+      for (auto& r : c.returns) {
+        if (r.kind != mix::ReturnKind::reverb || !fed.count(r.name)) continue;
+        const double from = r.reverb.predelay_ms;
+        r.reverb.predelay_ms = round3(std::clamp(from + (f == Fix::closer ? 15.0 : -10.0), 0.0, 120.0));
+        if (r.reverb.predelay_ms != from)
+          a.changes.push_back({"return:" + r.name, "reverb.predelay_ms", from, r.reverb.predelay_ms, ""});
+      }
+    }
+    if (a.changes.empty()) {
+      a.reply = who(n.element, strips) + " sends nothing to a reverb or delay, so it cannot get drier; nothing "
+                "was changed.";
+      a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+      return a;
+    }
+    std::string what = more ? "Raised the reverb/delay sends of " : "Lowered the reverb/delay sends of ";
+    a.reply = what + who(n.element, strips) + " 3 dB" +
+              (f == Fix::closer ? " and lengthened the reverb pre-delay 15 ms" :
+               f == Fix::further ? " and shortened the reverb pre-delay 10 ms" : "") +
+              " throughout the song" + after + ".";
+    return a;
+  }
+  // Width: a stereo strip's width stage; mono strips of a group spread (or gather) their pans.
+  const bool wider = f == Fix::wider;
+  std::string how;
+  for (auto* s : strips) {
+    if (n.element == "mix" && (low_role(s->role) || s->role == Role::snare || s->role == Role::lead_vocal)) continue;
+    const auto ch = ctx.stem_channels.find(s->name);
+    const bool stereo = ch != ctx.stem_channels.end() ? ch->second >= 2 && !s->fold_to_mono : !s->fold_to_mono;
+    if (stereo) {
+      const double from = s->pan.width;
+      s->pan.width = round3(std::clamp(from + (wider ? 0.3 : -0.3), 0.0, 2.0));
+      if (s->pan.width != from) a.changes.push_back({s->name, "pan.width", from, s->pan.width, ""});
+    } else if (std::fabs(s->pan.pan) > 0.05 || !wider) {
+      const double from = s->pan.pan;
+      s->pan.pan = round3(std::clamp(from * (wider ? 1.4 : 0.6), -1.0, 1.0));
+      if (s->pan.pan != from) a.changes.push_back({s->name, "pan.pan", from, s->pan.pan, ""});
+    }
+    s->reasons["pan"] = "revision: \"" + n.text + "\"";
+  }
+  if (a.changes.empty()) {
+    a.reply = who(n.element, strips) + (wider ? " is a centred mono source: width cannot come from the mix without "
+                                                "a second part or a double (a production question); nothing was changed."
+                                              : " is already as narrow as it goes; nothing was changed.");
+    a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+    return a;
+  }
+  a.reply = std::string(wider ? "Widened " : "Narrowed ") + who(n.element, strips) +
+            " (stereo width " + (wider ? "+0.3" : "-0.3") + ", mono parts panned " + (wider ? "further out" : "closer in") +
+            ") throughout the song" + after + ".";
+  return a;
+}
+
+// ---- vague notes -------------------------------------------------------------------------
+
+std::string questions_for(const ParsedNote& n) {
+  const std::string el = n.element.empty() || n.element == "mix" ? "" : element_words(n.element);
+  const std::string part = el.empty() ? "Which part should change — the vocal, the drums, the bass, or the whole mix" :
+                                        "What about " + el + " should change — its level, its tone, its punch or its space";
+  const std::string t = n.vague_topic;
+  if (t == "pop")
+    return part + "? Should it stand out by level (louder against the band), by tone (more presence around 3 kHz, "
+                  "more air above 10 kHz), or by contrast (a bigger lift into the chorus)? Where in the song?";
+  if (t == "bigger")
+    return part + "? Bigger as in wider stereo, more low end, more reverb and depth, or a chorus that lifts more over "
+                  "the verse? Where in the song?";
+  if (t == "professional")
+    return "What sounds unfinished to you: one part's balance, harshness, muddiness, the low end, or the loudness "
+           "against a released track? Can you name a reference track and a moment (e.g. 1:23)?";
+  if (t == "energy")
+    return "Where does the energy drop (a section or a time)? Should it come from louder drums, a brighter top, "
+           "more compression, or a bigger chorus lift?";
+  if (t == "glue")
+    return "Does a part sound apart from the rest (which one), or should the whole mix be compressed together more?";
+  if (t == "reference")
+    return "Which reference track, and what about it: its low end, its brightness, its width, its vocal level?";
+  return part + "? What is wrong with it — too loud or buried, too bright or dull, muddy, harsh, too wet or dry, "
+                "too narrow or wide — and where (a section like \"the second chorus\" or a time like 1:23)?";
+}
+
+std::vector<std::string> suggestions(const PlanContext& ctx, const Console& c) {
+  std::vector<std::string> out;
+  static const std::array<const char*, 6> band_words = {"sub (20–60 Hz)", "low end (60–250 Hz)",
+                                                        "low mids (250–500 Hz)", "mids (500 Hz–2 kHz)",
+                                                        "presence (2–6 kHz)", "air (6–20 kHz)"};
+  static const std::array<const char*, 6> more_means = {"more sub", "more weight", "more warmth/body",
+                                                        "more midrange", "more presence", "more air"};
+  static const std::array<const char*, 6> less_means = {"less rumble", "less boom", "less mud",
+                                                        "less honk", "less harshness", "less sizzle"};
+  if (ctx.reference) {
+    const auto& r = *ctx.reference;
+    for (std::size_t b = 0; b < 6; ++b) {
+      const double d = r.bands_db[b];
+      if (!std::isfinite(d) || std::fabs(d) < 1.5) continue;
+      out.push_back("your mix has " + fmt_db(d) + " dB " + (d < 0 ? "less " : "more ") + band_words[b] +
+                    " than the reference — did you mean " + (d < 0 ? more_means[b] : less_means[b]) + "?");
+    }
+    if (std::fabs(r.width) > 0.1)
+      out.push_back(std::string("it is ") + (r.width < 0 ? "narrower" : "wider") +
+                    " than the reference — did you mean " + (r.width < 0 ? "wider?" : "narrower?"));
+    if (out.empty()) out.push_back("its tonal balance and width are within 1.5 dB of the reference");
+    return out;
+  }
+  if (!ctx.mix_analysis) return out;
+  const auto& m = *ctx.mix_analysis;
+  // Against a smooth balance: a straight line through the third-octave levels (dB against
+  // log-frequency, 40 Hz–16 kHz) stands for a balanced mix of this tilt; a band well above or
+  // below it is what a vague note most often means.
+  std::vector<std::pair<double, double>> pts;
+  for (const auto& b : m.spectrum.third_octave)
+    if (b.hz >= 40 && b.hz <= 16000 && std::isfinite(b.db)) pts.emplace_back(std::log2(b.hz), b.db);
+  if (pts.size() >= 8) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (auto [x, y] : pts) sx += x, sy += y, sxx += x * x, sxy += x * y;
+    const double nn = static_cast<double>(pts.size());
+    const double slope = (nn * sxy - sx * sy) / (nn * sxx - sx * sx);
+    const double icept = (sy - slope * sx) / nn;
+    std::array<double, 6> dev{};
+    std::array<int, 6> cnt{};
+    for (const auto& b : m.spectrum.third_octave) {
+      if (b.hz < 40 || b.hz > 16000 || !std::isfinite(b.db)) continue;
+      std::size_t k = 0;
+      while (k + 1 < 6 && b.hz >= analysis::kBandEdgesHz[k + 1]) ++k;
+      dev[k] += b.db - (icept + slope * std::log2(b.hz));
+      ++cnt[k];
+    }
+    std::vector<std::pair<double, std::size_t>> order;
+    for (std::size_t k = 0; k < 6; ++k)
+      if (cnt[k] > 0) order.emplace_back(dev[k] / cnt[k], k);
+    std::sort(order.begin(), order.end(), [](auto& x, auto& y) { return std::fabs(x.first) > std::fabs(y.first); });
+    for (const auto& [d, k] : order) {
+      if (std::fabs(d) < 2.0 || out.size() >= 2) break;
+      out.push_back(std::string("the ") + band_words[k] + " sit " + fmt_db(d) + " dB " + (d > 0 ? "above" : "below") +
+                    " a smooth balance of this mix — did you mean " + (d > 0 ? less_means[k] : more_means[k]) + "?");
+    }
+  }
+  if (m.stereo.stereo && m.stereo.width < 0.08)
+    out.push_back("the mix is narrow (side/mid " + fmt_db(m.stereo.width) + ") — did you mean wider?");
+  if (m.dynamics.crest_db > 0 && m.dynamics.crest_db < 9)
+    out.push_back("it is already dense (crest factor " + fmt_db(m.dynamics.crest_db) +
+                  " dB): more compression will not make it bigger");
+  // Chorus lift: loudness of the choruses against the verses from the short-term series.
+  const auto& st = m.dynamics.short_term;
+  auto mean_lufs = [&](const std::string& base) {
+    double e = 0;
+    int k = 0;
+    for (const auto& s : c.sections) {
+      if (base_name(s.name) != base) continue;
+      for (std::size_t i = 0; i < st.lufs.size(); ++i) {
+        const double t = st.first_s + st.step_s * static_cast<double>(i);
+        if (t < s.start_s + 1.5 || t > s.end_s + 1.5 || !std::isfinite(st.lufs[i])) continue;
+        e += std::pow(10.0, st.lufs[i] / 10.0);
+        ++k;
+      }
+    }
+    return k > 0 ? 10.0 * std::log10(e / k) : std::numeric_limits<double>::quiet_NaN();
+  };
+  const double ch = mean_lufs("chorus"), vs = mean_lufs("verse");
+  if (std::isfinite(ch) && std::isfinite(vs))
+    out.push_back("the choruses sit " + fmt_db(ch - vs) + " LU " + (ch >= vs ? "above" : "below") +
+                  " the verses — should the chorus lift more?");
+  if (out.empty()) out.push_back("its tonal balance is within 2 dB of a smooth balance in every band");
+  return out;
+}
+
+// Contradictions: same target, same aspect, opposite directions, overlapping time.
+bool opposite(Fix a, Fix b) {
+  static const std::vector<std::pair<Fix, Fix>> pairs = {
+      {Fix::up, Fix::down},         {Fix::brighter, Fix::darker},  {Fix::brighter, Fix::less_harsh},
+      {Fix::wetter, Fix::drier},    {Fix::closer, Fix::further},   {Fix::wider, Fix::narrower},
+      {Fix::less_compressed, Fix::more_controlled}, {Fix::fuller, Fix::less_mud}, {Fix::fuller, Fix::less_boom},
+      {Fix::closer, Fix::wetter},   {Fix::further, Fix::drier}};
+  for (auto [x, y] : pairs)
+    if ((a == x && b == y) || (a == y && b == x)) return true;
+  return false;
+}
+
+bool windows_overlap(const std::vector<Window>& a, const std::vector<Window>& b) {
+  if (a.empty() || b.empty()) return true;
+  for (const auto& x : a)
+    for (const auto& y : b)
+      if (x.start_s < y.end_s && y.start_s < x.end_s) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std::vector<std::string>* missing) {
+  std::vector<Window> out;
+  const double end = c.duration_s > 0 ? c.duration_s : std::numeric_limits<double>::infinity();
+  for (const auto& ref : scope.sections) {
+    std::vector<const mix::Section*> named;
+    for (const auto& s : c.sections)
+      if (base_name(s.name) == ref.name) named.push_back(&s);
+    // "the end" / "the beginning" when the song has no outro / intro: its last / first section.
+    if (named.empty() && !c.sections.empty() && ref.name == "outro") named.push_back(&c.sections.back());
+    if (named.empty() && !c.sections.empty() && ref.name == "intro") named.push_back(&c.sections.front());
+    std::vector<const mix::Section*> pick;
+    if (ref.ordinal == 0) pick = named;
+    else if (ref.ordinal == -1 && !named.empty()) pick.push_back(named.back());
+    else if (ref.ordinal > 0 && static_cast<std::size_t>(ref.ordinal) <= named.size()) pick.push_back(named[ref.ordinal - 1]);
+    if (pick.empty()) {
+      if (missing)
+        missing->push_back(ref.ordinal == 0 ? ref.name :
+                           ref.ordinal == -1 ? "the last " + ref.name : ref.name + " " + std::to_string(ref.ordinal));
+      continue;
+    }
+    for (const auto* s : pick) {
+      std::string label = s->name;
+      // Several sections of the same name: number them so changes.json says which.
+      if (named.size() > 1 && base_name(s->name) == s->name) {
+        const auto idx = std::find(named.begin(), named.end(), s) - named.begin();
+        label = s->name + " " + std::to_string(idx + 1);
+      }
+      if (std::none_of(out.begin(), out.end(), [&](const Window& w) { return w.start_s == s->start_s; }))
+        out.push_back({label, s->start_s, s->end_s});
+    }
+  }
+  for (const auto& r : scope.ranges) {
+    const double a = std::clamp(r.start_s, 0.0, end), b = std::min(r.end_s, end);
+    if (b > a) out.push_back({range_label(a, b), a, b});
+  }
+  std::sort(out.begin(), out.end(), [](const Window& x, const Window& y) { return x.start_s < y.start_s; });
+  return out;
+}
+
+void add_automation_window(Strip& strip, double start_s, double end_s, double delta_db, double ramp_s) {
+  // The new curve is old(t) + delta * trapezoid(t): both are piecewise linear, so the union of
+  // their breakpoints carries it exactly.
+  const double t0 = std::max(0.0, start_s - ramp_s), t3 = end_s + ramp_s;
+  auto trapezoid = [&](double t) {
+    if (t <= t0 || t >= t3) return 0.0;
+    if (t < start_s) return start_s > t0 ? (t - t0) / (start_s - t0) : 1.0;
+    if (t > end_s) return (t3 - t) / (t3 - end_s);
+    return 1.0;
+  };
+  std::vector<double> times;
+  for (const auto& p : strip.automation) times.push_back(p.time_s);
+  for (double t : {t0, start_s, end_s, t3}) times.push_back(t);
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end(), [](double a, double b) { return std::fabs(a - b) < 1e-4; }),
+              times.end());
+  std::vector<mix::AutomationPoint> pts;
+  for (double t : times) {
+    const double g = mix::automation_gain_at(strip, t) + delta_db * trapezoid(t);
+    pts.push_back({round3(t), round3(g)});
+  }
+  // Breakpoints that change nothing (collinear with their neighbours) are dropped so repeated
+  // revisions do not pile points up.
+  std::vector<mix::AutomationPoint> kept;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    if (i > 0 && i + 1 < pts.size()) {
+      const auto& a = kept.back();
+      const auto& b = pts[i + 1];
+      const double w = (pts[i].time_s - a.time_s) / std::max(1e-9, b.time_s - a.time_s);
+      if (std::fabs(a.gain_db + w * (b.gain_db - a.gain_db) - pts[i].gain_db) < 1e-4) continue;
+    }
+    kept.push_back(pts[i]);
+  }
+  strip.automation = std::move(kept);
+  strip.reasons["automation"] = "revision ride";
+}
+
+std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
+  std::vector<std::string> stem_names;
+  for (const auto& s : console.strips) stem_names.push_back(s.name);
+  std::vector<NoteResult> results;
+  std::vector<std::vector<Window>> windows;
+  std::vector<std::vector<std::string>> missing;
+  std::vector<std::set<std::string>> targets;
+  for (const auto& text : notes) {
+    NoteResult r;
+    r.note = text;
+    r.parsed = parse_note(text, stem_names);
+    r.kind = r.parsed.kind;
+    std::vector<std::string> miss;
+    windows.push_back(resolve_scope(r.parsed.scope, console, &miss));
+    missing.push_back(miss);
+    std::set<std::string> t;
+    for (auto* s : strips_for(console, r.parsed.element)) t.insert(s->name);
+    if (t.empty()) t.insert(r.parsed.element);
+    targets.push_back(t);
+    results.push_back(std::move(r));
+  }
+  // Conflicts first: neither side of a contradiction is applied.
+  for (std::size_t i = 0; i < results.size(); ++i)
+    for (std::size_t j = i + 1; j < results.size(); ++j) {
+      auto& a = results[i];
+      auto& b = results[j];
+      if (a.kind != NoteKind::mix || b.kind != NoteKind::mix) continue;
+      if (!opposite(a.parsed.fix, b.parsed.fix)) continue;
+      std::vector<std::string> common;
+      std::set_intersection(targets[i].begin(), targets[i].end(), targets[j].begin(), targets[j].end(),
+                            std::back_inserter(common));
+      const bool mix_vs_part = targets[i].count("mix") || targets[j].count("mix");
+      if (common.empty() && !mix_vs_part) continue;
+      if (!windows_overlap(windows[i], windows[j])) continue;
+      auto say = [&](NoteResult& x, std::size_t other, const NoteResult& y) {
+        x.conflict = true;
+        x.reply = "Not applied: this contradicts note " + std::to_string(other + 1) + " (\"" + y.note + "\") — " +
+                  element_words(x.parsed.element) + " cannot be both " + std::string(to_string(x.parsed.fix)) +
+                  " and " + std::string(to_string(y.parsed.fix)) + " in the same place; which one do you want?";
+      };
+      say(a, j, b);
+      say(b, i, a);
+    }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    auto& r = results[i];
+    const auto& n = r.parsed;
+    if (r.conflict) continue;
+    if (r.kind == NoteKind::production) {
+      r.reply = "That belongs to production, not the mix: " + n.production_reason +
+                ". Nothing was changed; please pass it to the producer or artist" +
+                (windows[i].empty() ? "" : " with the place (" + where(windows[i], n.scope) + ")") + ".";
+      continue;
+    }
+    if (r.kind == NoteKind::vague) {
+      std::string reply = "Nothing was changed yet: \"" + n.text + "\" can mean several things. " + questions_for(n);
+      const auto sug = suggestions(ctx, console);
+      if (!sug.empty()) {
+        reply += " From the measurements: ";
+        for (std::size_t k = 0; k < sug.size(); ++k) reply += (k ? "; " : "") + sug[k];
+        reply += ".";
+      }
+      r.reply = reply;
+      continue;
+    }
+    if (!missing[i].empty() && windows[i].empty()) {
+      std::string secs;
+      for (const auto& s : console.sections)
+        secs += (secs.empty() ? "" : ", ") + s.name + " " + format_time(s.start_s) + "–" + format_time(s.end_s);
+      r.reply = "This song has no " + missing[i].front() + " (its sections: " + (secs.empty() ? "none found" : secs) +
+                "); nothing was changed — which part of the song did you mean?";
+      continue;
+    }
+    auto strips = strips_for(console, n.element);
+    const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
+    if (needs_strips && strips.empty()) {
+      r.reply = "There is no " + element_words(n.element).substr(4) + " in this session (stems: " + stem_list(console) +
+                "); which stem did you mean? Nothing was changed.";
+      if (r.reply.find("no  ") != std::string::npos || n.element.rfind("stem:", 0) == 0)
+        r.reply = "No stem matches that note (stems: " + stem_list(console) + "); nothing was changed.";
+      continue;
+    }
+    Applied a;
+    switch (aspect_of(n.fix)) {
+      case Aspect::level: a = apply_level(console, n, strips, windows[i], ctx); break;
+      case Aspect::tone: a = apply_tone(console, n, strips, windows[i]); break;
+      case Aspect::dynamics: a = apply_dynamics(console, n, strips, windows[i]); break;
+      case Aspect::space: a = apply_space(console, n, strips, windows[i], ctx); break;
+      case Aspect::none: a.reply = "Nothing to change."; break;
+    }
+    r.changes = std::move(a.changes);
+    r.reply = std::move(a.reply);
+    if (!missing[i].empty())
+      r.reply += " (There is no " + missing[i].front() + " in this song; that part of the note was left out.)";
+    if (!n.context.empty() && r.changes.size() > 0 && r.reply.find("small speakers") == std::string::npos) {
+      std::string ctxw = n.context;
+      std::replace(ctxw.begin(), ctxw.end(), '_', ' ');
+      r.reply.pop_back();
+      r.reply += " — check it again on " + ctxw + ".";
+    }
+    for (const auto& ch : r.changes) {
+      if (auto* s = console.find_strip(ch.stem); s && ch.parameter == "fader_db")
+        s->reasons["fader"] = "revision: \"" + n.text + "\"";
+    }
+  }
+  return results;
+}
+
+}  // namespace mixdown::revise

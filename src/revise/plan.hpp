@@ -1,0 +1,69 @@
+// From notes to console edits. A mix note moves the console by the steps an engineer would
+// take for it (level 1.5 dB, 3 dB when the note says the part is lost; tone as a shelf or a
+// bell at the range the complaint names; dynamics by the compressor's ratio/threshold/attack;
+// space by sends and pre-delay; width by the pan/width stage); a note confined to sections
+// becomes fader automation inside those sections with short ramps, leaving the rest of the
+// song bit-for-bit as it was. Vague notes change nothing and come back with questions and
+// measured suggestions; production notes change nothing and say why; contradicting notes are
+// reported and neither is applied (never averaged).
+// Tone ranges: Izhaki, "Mixing Audio" (2nd ed.), ch. 6 "Frequency domain" and ch. 13
+// "Equalizers" (muddy 200–400 Hz, boomy 80–150, boxy 400–800, nasal 800–1.5k, harsh 2.5–5k,
+// air above 8k); level steps: the just-noticeable level difference in a mix is ~1 dB, so a
+// noticeable but not disruptive move is 1.5 dB, a "can't hear it" fix 3 dB.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analyzer.hpp"
+#include "mix/console.hpp"
+#include "revise/note.hpp"
+
+namespace mixdown::revise {
+
+struct Change {
+  std::string stem;       // a strip name, "return:NAME", "bus:NAME" or "mix_bus"
+  std::string parameter;  // fader_db, gain_db (automation), eq.bell@300Hz.gain_db, send.plate.level_db, ...
+  double from = 0, to = 0;
+  std::string section;    // "" throughout; else the section ("chorus 2") or range ("0:45-1:10")
+  bool operator==(const Change&) const = default;
+};
+
+struct NoteResult {
+  std::string note;
+  NoteKind kind = NoteKind::mix;
+  ParsedNote parsed;
+  std::vector<Change> changes;
+  std::string reply;
+  bool conflict = false;
+};
+
+struct PlanContext {
+  std::optional<analysis::AnalysisReport> mix_analysis;       // of the current mix, for vague notes
+  std::optional<analysis::ReferenceComparison> reference;     // when the project has a reference
+  std::map<std::string, int> stem_channels;                   // strip name → channels (width needs stereo)
+};
+
+// Parses and plans every note against the console and applies the mix changes to it, in order.
+std::vector<NoteResult> plan_revision(mix::Console& console, const std::vector<std::string>& notes,
+                                      const PlanContext& context = {});
+
+// A time window of the song a note applies to, labelled for replies and changes.json.
+struct Window {
+  std::string label;  // "chorus 2", "0:45-1:10"
+  double start_s = 0, end_s = 0;
+};
+
+// The windows of a scope in this console's sections; `missing` lists section references the
+// song does not have (then those are left out).
+std::vector<Window> resolve_scope(const TimeScope& scope, const mix::Console& console,
+                                  std::vector<std::string>* missing = nullptr);
+
+// Adds `delta_db` to a strip's fader inside [start, end] only, with linear ramps of `ramp_s`
+// outside the window's edges, keeping every existing breakpoint's effect (the result is the old
+// automation plus a trapezoid).
+void add_automation_window(mix::Strip& strip, double start_s, double end_s, double delta_db, double ramp_s);
+
+}  // namespace mixdown::revise
