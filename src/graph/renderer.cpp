@@ -79,7 +79,6 @@ struct StripNode {
   bool vocal = false, lead = false;
   int key_comp = -1, key_deq = -1;
   float pre_gain = 1.0f;
-  dsp::PassFilter hp{dsp::PassKind::high_pass}, lp{dsp::PassKind::low_pass};
   std::optional<dsp::Gate> gate;
   std::optional<dsp::ParametricEq> eq;
   std::optional<dsp::DynamicEq> deq;
@@ -188,12 +187,14 @@ struct Renderer::Impl {
       n->lead = n->vocal && (s.role == Role::lead_vocal || s.name == console.focus);
       n->pre_gain = static_cast<float>(db_to_gain(s.trim_db) * (s.polarity_invert ? -1.0 : 1.0));
       const int ch = n->in_ch;
-      n->hp.set_settings(s.high_pass);
-      n->hp.prepare(spec(ch));
-      n->lp.set_settings(s.low_pass);
-      n->lp.prepare(spec(ch));
       if (s.gate.enabled) make(n->gate, s.gate, ch);
-      if (!s.eq.bands.empty()) make(n->eq, s.eq, ch);
+      // High-pass, low-pass and EQ run as one fused cascade (same filter, fewer passes). The
+      // gate's detector then sees the unfiltered signal, as a gate's key usually does.
+      if (!s.eq.bands.empty() || s.high_pass.enabled || s.low_pass.enabled) {
+        n->eq.emplace(s.eq);
+        n->eq->set_settings(s.eq, s.high_pass, s.low_pass);
+        n->eq->prepare(spec(ch));
+      }
       if (s.dynamic_eq.enabled) {
         make(n->deq, s.dynamic_eq, ch);
         if (auto it = index.find(s.dynamic_eq.key); it != index.end()) n->key_deq = it->second;
@@ -240,6 +241,7 @@ struct Renderer::Impl {
     }
     const auto max_tail = static_cast<std::size_t>(opt.max_tail_s * rate);
     out_frames = longest + static_cast<std::int64_t>(std::min(tail, max_tail));
+    if (opt.max_frames >= 0) out_frames = std::min(out_frames, std::max(opt.max_frames, longest));
   }
 
   std::unique_ptr<BusNode> make_bus(const std::string& name, bool exclude_lead) {
@@ -287,8 +289,6 @@ struct Renderer::Impl {
   void reset_all() {
     for (auto& s : sources) s->rewind();
     for (auto& n : strips) {
-      n->hp.reset();
-      n->lp.reset();
       if (n->gate) n->gate->reset();
       if (n->eq) n->eq->reset();
       if (n->deq) n->deq->reset();
@@ -327,8 +327,6 @@ struct Renderer::Impl {
       float* d = chans[c];
       for (std::size_t k = 0; k < n; ++k) d[k] = r[k] * st.pre_gain;
     }
-    st.hp.process(work);
-    st.lp.process(work);
     if (st.gate) st.gate->process(work);
     if (st.eq) st.eq->process(work);
     if (st.deq) {

@@ -3,7 +3,7 @@
 //   stem files ─► StemSource ×N            (io: decode, resample, fold 5.1 / dual mono)
 //                    │  phase 1, parallel: read one block of every stem ("raw", post trim)
 //                    ▼  phase 2, parallel over strips
-//   ┌──────────── Strip: polarity·trim ─ HPF ─ LPF ─ gate ─ EQ ─ dynamic EQ(key) ─
+//   ┌──────────── Strip: polarity·trim ─ gate ─ HPF+LPF+EQ (one cascade) ─ dynamic EQ(key) ─
 //   │             compressor(key) ─ de-esser ─ saturator ─ pan/width ─► stereo
 //   │             ─ latency alignment (delay to the slowest strip) ─┬─ pre-fader sends
 //   │             ─ fader · automation (smoothed) ───────────────────┴─ post-fader sends
@@ -53,6 +53,7 @@ struct RenderOptions {
   std::size_t block_frames = 2048;
   double output_gain_db = 0.0;     // applied to every output (lands the mix's true peak)
   double max_tail_s = 6.0;         // effect tails flushed after the last stem, at most this
+  std::int64_t max_frames = -1;    // >= 0: stop the outputs here (a tail found to have died away)
 };
 
 struct RenderStats {

@@ -27,6 +27,18 @@ struct MeterSink final : graph::Sink {
   void write(const ConstAudioView& v) override { meter.add(v); }
 };
 
+// The last frame of the mix above the 24-bit noise floor: where the effect tails have died.
+struct TailSink final : graph::Sink {
+  std::int64_t frames = 0, last_audible = -1;
+  void write(const ConstAudioView& v) override {
+    constexpr float kFloor = 1.6e-5f;  // -96 dBFS
+    for (std::size_t i = 0; i < v.num_frames(); ++i)
+      if (std::abs(v.channel(0)[i]) > kFloor || std::abs(v.channel(1)[i]) > kFloor)
+        last_audible = frames + static_cast<std::int64_t>(i);
+    frames += static_cast<std::int64_t>(v.num_frames());
+  }
+};
+
 struct PeakSink final : graph::Sink {
   float peak = 0.0f;
   void write(const ConstAudioView& v) override {
@@ -99,17 +111,28 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   ropt.threads = options.threads;
   double tp_db = -INFINITY;
   float worst_peak = 0.0f;
+  std::int64_t last_audible = -1;
   {
     graph::Renderer r(console, open_sources(console), ropt);
     MeterSink meter(console.sample_rate, false);
+    TailSink tail;
+    struct Both final : graph::Sink {
+      graph::Sink *a, *b;
+      void write(const ConstAudioView& v) override { a->write(v); b->write(v); }
+    } both;
+    both.a = &meter;
+    both.b = &tail;
     std::vector<std::unique_ptr<PeakSink>> peaks;
-    std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks = {{plan[0].id, &meter}};
+    std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks = {{plan[0].id, &both}};
     for (std::size_t i = 1; i < plan.size(); ++i) {
       peaks.push_back(std::make_unique<PeakSink>());
       sinks.push_back({plan[i].id, peaks.back().get()});
     }
     r.render(sinks, [&](double f) { report(0.0, f); });
     tp_db = meter.meter.true_peak_dbtp();
+    // Keep the audible tail plus 100 ms; the renderer never cuts before the longest stem ends.
+    // The floor is judged at the landed level (the gain below only ever lowers it further).
+    last_audible = tail.last_audible;
     for (auto& p : peaks) worst_peak = std::max(worst_peak, p->peak);
   }
   RenderMixResult res;
@@ -124,6 +147,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
 
   // Pass 2: write everything with the landing gain.
   ropt.output_gain_db = gain_db;
+  if (last_audible >= 0) ropt.max_frames = last_audible + console.sample_rate / 10;
   graph::Renderer r(console, open_sources(console), ropt);
   std::vector<std::unique_ptr<FileSink>> files;
   std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks;
