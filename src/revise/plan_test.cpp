@@ -1,0 +1,207 @@
+// The planner on a synthetic console: what each kind of note changes, and what it must leave
+// alone (other sections, other strips, vague and production notes, contradictions).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "mix/automation.hpp"
+#include "revise/plan.hpp"
+
+namespace mixdown::revise {
+namespace {
+
+mix::Console song() {
+  mix::Console c;
+  c.duration_s = 120;
+  c.tempo_bpm = 120;
+  c.sections = {{"intro", 0, 10}, {"verse", 10, 30}, {"chorus", 30, 50}, {"verse", 50, 70},
+                {"chorus", 70, 90}, {"bridge", 90, 100}, {"chorus", 100, 120}};
+  auto strip = [](std::string name, Role role, double fader) {
+    mix::Strip s;
+    s.name = std::move(name);
+    s.file = "/nonexistent/" + s.name;
+    s.role = role;
+    s.fader_db = fader;
+    return s;
+  };
+  c.strips.push_back(strip("Vox.wav", Role::lead_vocal, -3));
+  c.strips.back().sends = {{"plate", -18, false}};
+  c.strips.back().compressor.enabled = true;
+  c.strips.back().compressor.ratio = 4;
+  c.strips.back().compressor.attack_ms = 5;
+  c.strips.push_back(strip("Kick.wav", Role::kick, -6));
+  c.strips.push_back(strip("Snare.wav", Role::snare, -8));
+  c.strips.back().sends = {{"plate", -22, false}};
+  c.strips.push_back(strip("Bass.wav", Role::bass, -7));
+  c.strips.push_back(strip("GtrL.wav", Role::guitar, -10));
+  c.strips.back().pan.pan = -0.5;
+  c.strips.push_back(strip("GtrR.wav", Role::guitar, -10));
+  c.strips.back().pan.pan = 0.5;
+  mix::Return plate;
+  plate.name = "plate";
+  c.returns.push_back(plate);
+  return c;
+}
+
+TEST(Plan, SectionNoteAutomatesOnlyThoseSections) {
+  auto c = song();
+  const auto before = c;
+  const auto r = plan_revision(c, {"the vocal is buried in the chorus"});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, NoteKind::mix);
+  ASSERT_EQ(r[0].changes.size(), 3u);  // three choruses
+  const auto& vox = *c.find_strip("Vox.wav");
+  EXPECT_EQ(vox.fader_db, -3.0);  // the fader itself does not move
+  for (double t : {35.0, 45.0, 75.0, 105.0, 119.0}) EXPECT_NEAR(mix::automation_gain_at(vox, t), 3.0, 1e-9) << t;
+  for (double t : {5.0, 20.0, 29.5, 60.0, 95.0}) EXPECT_NEAR(mix::automation_gain_at(vox, t), 0.0, 1e-9) << t;
+  // Nothing else moved.
+  for (std::size_t i = 1; i < c.strips.size(); ++i) EXPECT_EQ(c.strips[i], before.strips[i]);
+  EXPECT_NE(r[0].reply.find("0:30"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Raised"), std::string::npos) << r[0].reply;
+}
+
+TEST(Plan, AutomationWindowsAddToExistingRides) {
+  auto c = song();
+  auto& vox = *c.find_strip("Vox.wav");
+  vox.automation = {{0, 0}, {40, 2}, {120, 0}};
+  const auto old = vox;
+  add_automation_window(vox, 50, 70, -1.5, 0.25);
+  for (double t : {10.0, 40.0, 49.0, 71.0, 100.0}) EXPECT_NEAR(mix::automation_gain_at(vox, t), mix::automation_gain_at(old, t), 1e-3) << t;
+  for (double t : {50.0, 60.0, 70.0})
+    EXPECT_NEAR(mix::automation_gain_at(vox, t), mix::automation_gain_at(old, t) - 1.5, 1e-3) << t;
+}
+
+TEST(Plan, OrdinalAndLastSection) {
+  auto c = song();
+  plan_revision(c, {"snare too loud in the last chorus"});
+  const auto& sn = *c.find_strip("Snare.wav");
+  EXPECT_NEAR(mix::automation_gain_at(sn, 110), -1.5, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(sn, 40), 0.0, 1e-9);
+  auto c2 = song();
+  plan_revision(c2, {"the kick is too quiet in verse 2"});
+  const auto& k = *c2.find_strip("Kick.wav");
+  EXPECT_NEAR(mix::automation_gain_at(k, 60), 1.5, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(k, 20), 0.0, 1e-9);
+}
+
+TEST(Plan, WholeSongLevelMovesTheFader) {
+  auto c = song();
+  const auto r = plan_revision(c, {"bass is way too loud"});
+  EXPECT_EQ(c.find_strip("Bass.wav")->fader_db, -10.0);
+  ASSERT_EQ(r[0].changes.size(), 1u);
+  EXPECT_EQ(r[0].changes[0].parameter, "fader_db");
+}
+
+TEST(Plan, ToneNotesAddBandsAtTheNamedRange) {
+  auto c = song();
+  plan_revision(c, {"the guitars are muddy", "vocal is harsh"});
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    const auto& eq = c.find_strip(g)->eq.bands;
+    ASSERT_EQ(eq.size(), 1u);
+    EXPECT_GE(eq[0].freq_hz, 200);
+    EXPECT_LE(eq[0].freq_hz, 400);
+    EXPECT_LT(eq[0].gain_db, 0);
+  }
+  const auto& v = c.find_strip("Vox.wav")->eq.bands;
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_GE(v[0].freq_hz, 2500);
+  EXPECT_LE(v[0].freq_hz, 5000);
+  EXPECT_LT(v[0].gain_db, 0);
+}
+
+TEST(Plan, SibilanceDynamicsSpaceWidth) {
+  auto c = song();
+  PlanContext ctx;
+  ctx.stem_channels = {{"GtrL.wav", 1}, {"GtrR.wav", 1}};
+  plan_revision(c, {"vocal is too sibilant", "vocal sounds squashed", "too much reverb on the snare",
+                    "guitars are too narrow"}, ctx);
+  const auto& v = *c.find_strip("Vox.wav");
+  EXPECT_TRUE(v.deesser.enabled);
+  EXPECT_LT(v.compressor.ratio, 4.0);
+  EXPECT_EQ(c.find_strip("Snare.wav")->sends[0].level_db, -25.0);
+  EXPECT_LT(c.find_strip("GtrL.wav")->pan.pan, -0.5);
+  EXPECT_GT(c.find_strip("GtrR.wav")->pan.pan, 0.5);
+  // A stereo source widens its width stage instead.
+  auto c2 = song();
+  ctx.stem_channels = {{"GtrL.wav", 2}, {"GtrR.wav", 2}};
+  plan_revision(c2, {"guitars are too narrow"}, ctx);
+  EXPECT_GT(c2.find_strip("GtrL.wav")->pan.width, 1.0);
+}
+
+TEST(Plan, PunchSlowsTheAttack) {
+  auto c = song();
+  plan_revision(c, {"the vocal needs more punch"});
+  EXPECT_GT(c.find_strip("Vox.wav")->compressor.attack_ms, 5.0);
+}
+
+TEST(Plan, VagueAndProductionNotesChangeNothing) {
+  auto c = song();
+  const auto before = c;
+  const auto r = plan_revision(c, {"make it pop", "replace the snare sample", "can it sound more professional"});
+  EXPECT_EQ(c, before);
+  EXPECT_EQ(r[0].kind, NoteKind::vague);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("?"), std::string::npos);
+  EXPECT_EQ(r[1].kind, NoteKind::production);
+  EXPECT_NE(r[1].reply.find("production"), std::string::npos);
+  EXPECT_EQ(r[2].kind, NoteKind::vague);
+}
+
+TEST(Plan, VagueSuggestionsComeFromTheMeasurements) {
+  auto c = song();
+  PlanContext ctx;
+  analysis::AnalysisReport m;
+  // A mix with a low-mid bump: 250-500 Hz 5 dB above a flat line.
+  for (double hz : {25.0, 31.5, 40.0, 50.0, 63.0, 80.0, 100.0, 125.0, 160.0, 200.0, 250.0, 315.0, 400.0, 500.0,
+                    630.0, 800.0, 1000.0, 1250.0, 1600.0, 2000.0, 2500.0, 3150.0, 4000.0, 5000.0, 6300.0, 8000.0,
+                    10000.0, 12500.0, 16000.0})
+    m.spectrum.third_octave.push_back({hz, (hz >= 250 && hz < 500) ? -15.0 : -20.0});
+  ctx.mix_analysis = m;
+  const auto r = plan_revision(c, {"it needs to be bigger"}, ctx);
+  EXPECT_NE(r[0].reply.find("low mids"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("above"), std::string::npos) << r[0].reply;
+
+  analysis::ReferenceComparison ref;
+  ref.bands_db = {0, 0, 0, 0, -3.0, 0};
+  ctx.reference = ref;
+  const auto r2 = plan_revision(c, {"make it pop"}, ctx);
+  EXPECT_NE(r2[0].reply.find("3 dB less presence"), std::string::npos) << r2[0].reply;
+}
+
+TEST(Plan, ConflictingNotesAreReportedNotAveraged) {
+  auto c = song();
+  const auto before = c;
+  const auto r = plan_revision(c, {"vocal louder in the chorus", "the vocal is too loud in the chorus"});
+  EXPECT_EQ(c, before);
+  EXPECT_TRUE(r[0].conflict);
+  EXPECT_TRUE(r[1].conflict);
+  EXPECT_NE(r[0].reply.find("contradicts note 2"), std::string::npos) << r[0].reply;
+  // Different sections do not conflict.
+  auto c2 = song();
+  const auto r2 = plan_revision(c2, {"vocal louder in the chorus", "the vocal is too loud in the bridge"});
+  EXPECT_FALSE(r2[0].conflict);
+  EXPECT_FALSE(r2[1].conflict);
+}
+
+TEST(Plan, MissingElementOrSectionIsSaidNotGuessed) {
+  auto c = song();
+  const auto before = c;
+  auto r = plan_revision(c, {"the strings are too loud"});
+  EXPECT_EQ(c, before);
+  EXPECT_NE(r[0].reply.find("no strings"), std::string::npos) << r[0].reply;
+  r = plan_revision(c, {"the vocal is too quiet in the breakdown"});
+  EXPECT_EQ(c, before);
+  EXPECT_NE(r[0].reply.find("no breakdown"), std::string::npos) << r[0].reply;
+}
+
+TEST(Plan, TimeRangeScopes) {
+  auto c = song();
+  plan_revision(c, {"kick too loud from 0:45 to 1:10"});
+  const auto& k = *c.find_strip("Kick.wav");
+  EXPECT_NEAR(mix::automation_gain_at(k, 60), -1.5, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(k, 30), 0.0, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(k, 80), 0.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace mixdown::revise
