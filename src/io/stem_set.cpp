@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -195,16 +196,22 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       s.excluded_reason = "silent";
     }
   }
-  // One vocal and no named lead: that vocal is the lead.
+  // One vocal part and no named lead: that part is the lead ("Vox" and its "Vox Dbl" are one
+  // part: the same name base).
   {
+    std::set<std::string> bases;
     std::vector<std::size_t> vocals;
     bool has_lead = false;
     for (std::size_t i = 0; i < n; ++i) {
       if (res.stems[i].excluded || res.stems[i].role_source == "session") continue;
-      if (res.stems[i].role == Role::vocal) vocals.push_back(i);
+      if (res.stems[i].role == Role::vocal) {
+        vocals.push_back(i);
+        bases.insert(res.stems[i].name_info.base);
+      }
       if (res.stems[i].role == Role::lead_vocal) has_lead = true;
     }
-    if (vocals.size() == 1 && !has_lead) res.stems[vocals[0]].role = Role::lead_vocal;
+    if (bases.size() == 1 && !has_lead)
+      for (std::size_t i : vocals) res.stems[i].role = Role::lead_vocal;
   }
 
   // Pairs by name.

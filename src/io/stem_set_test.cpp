@@ -199,6 +199,22 @@ TEST(StemSet, EveryPlantedProblemIsFound) {
   }
 }
 
+TEST(StemSet, TheOnlyVocalPartIsTheLead) {
+  testkit::TempDir d;
+  write(d / "Vox.wav", clean(300, 1, 1, 1.0));
+  write(d / "Vox Dbl.wav", clean(310, 1, 2, 1.0));
+  write(d / "Gtr.wav", clean(200, 1, 3, 1.0));
+  auto r = check_stems(list_stems(d.path()), 1);
+  EXPECT_EQ(find(r, "Vox.wav")->role, Role::lead_vocal);
+  EXPECT_EQ(find(r, "Vox Dbl.wav")->role, Role::lead_vocal);
+  EXPECT_EQ(find(r, "Vox.wav")->pair_kind, "double");
+  write(d / "Choir Vox.wav", clean(400, 1, 4, 1.0));
+  write(d / "Verse Vox.wav", clean(500, 1, 5, 1.0));
+  r = check_stems(list_stems(d.path()), 1);
+  EXPECT_EQ(find(r, "Vox.wav")->role, Role::vocal);  // two vocal parts: which leads is unsaid
+  EXPECT_EQ(find(r, "Choir Vox.wav")->role, Role::backing_vocal);
+}
+
 TEST(StemSet, SameResultForAnyThreadCount) {
   testkit::TempDir d;
   for (int i = 0; i < 4; ++i) write(d / ("Track " + std::to_string(i) + ".wav"), clean(100.0 + 90 * i, 2, 20 + i));
