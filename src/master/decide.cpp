@@ -12,6 +12,17 @@ namespace mixdown::master {
 
 namespace {
 
+// 1/3-octave smoothing of the 1/6-octave grid: weights 1/4, 1/2, 1/4 (a triangle whose
+// half-power width is one third of an octave).
+std::vector<double> smooth_third(const std::vector<double>& v) {
+  std::vector<double> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double l = i > 0 ? v[i - 1] : v[i], r = i + 1 < v.size() ? v[i + 1] : v[i];
+    out[i] = 0.25 * l + 0.5 * v[i] + 0.25 * r;
+  }
+  return out;
+}
+
 // Moving average over +-k bands (1/6-octave grid: k = 1 is 1/2 octave, 3 is ~1 octave).
 std::vector<double> smooth(const std::vector<double>& v, int k) {
   std::vector<double> out(v.size());
@@ -135,20 +146,20 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
 
   // --- Tonal balance ------------------------------------------------------------------------
   const auto& hz = in.band_hz;
-  const auto in_s = smooth(in.band_db, 1);  // 1/3-octave-wide smoothing of the 1/6 grid
+  const auto in_s = smooth_third(in.band_db);
   std::vector<double> desired(hz.size(), 0.0);
   double limit = kMaxAutoEqDb;
   if (ref && !ref->band_db.empty()) {
     limit = kMaxMatchDb;
     // Same band grid up to the lower Nyquist of the two.
-    const auto ref_s = smooth(ref->band_db, 1);
+    const auto ref_s = smooth_third(ref->band_db);
     const std::size_t n = std::min(hz.size(), ref_s.size());
     for (std::size_t i = 0; i < n; ++i) desired[i] = ref_s[i] - in_s[i];
-    // Level-independent: the median difference over 100 Hz-8 kHz is the level, not the tone
+    // Level-independent: the median difference over 50 Hz-12 kHz is the level, not the tone
     // (a median, so a region that differs a lot does not tilt everything else).
     std::vector<double> mids;
     for (std::size_t i = 0; i < n; ++i)
-      if (hz[i] >= 100.0 && hz[i] <= 8000.0) mids.push_back(desired[i]);
+      if (hz[i] >= 50.0 && hz[i] <= 12000.0) mids.push_back(desired[i]);
     double offset = 0.0;
     if (!mids.empty()) {
       std::nth_element(mids.begin(), mids.begin() + static_cast<std::ptrdiff_t>(mids.size() / 2), mids.end());

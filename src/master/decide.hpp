@@ -2,7 +2,7 @@
 // chain's settings, each with its reason. No audio here.
 //
 // Tonal balance: long-term 1/6-octave spectra smoothed to 1/3 octave; with a reference the
-// correction is the smoothed difference (level-independent: the median over 100 Hz-8 kHz is
+// correction is the smoothed difference (level-independent: the median over 50 Hz-12 kHz is
 // removed), limited to ±6 dB and scaled by `amount`; without one the target is the mix's own
 // spectrum smoothed to one octave with its tilt and low-end weight pulled into the range of
 // its character (after the long-term spectra of commercial releases in Pestana, Ma, Reiss,
