@@ -167,6 +167,115 @@ bench_check() {
     'BEGIN {printf "  ratio check / ffmpeg = %.2f (all cores), %.2f (1 thread) (goal <= 2)\n", a / b, c / b}'
 }
 
+# --- master: `mixdown master` against ffmpeg loudnorm (two passes) and Matchering 2.0 --------
+# The file: a corpus mix looped to 4 minutes, 24-bit WAV 48 kHz. Peer 1: ffmpeg's loudnorm to
+# -14 LUFS / -1 dBTP, measuring pass plus the linear second pass fed the first pass's figures
+# (both passes timed together). Accuracy of both outputs by libebur128 (ebur128_peer).
+# Peer 2, when its code and Python dependencies are present (MATCHERING_DIR pointing at a
+# checkout of sergree/matchering; python3-numpy, -scipy, -soundfile, -resampy, -statsmodels):
+# Matchering 2.0 mastering the same mix to a reference (another corpus mix), against
+# `mixdown master --reference`; time, peak memory (/usr/bin/time) and the RMS dB difference of
+# the loudness-normalised 1/3-octave spectra (30 Hz-16 kHz) of each output and the reference.
+bench_master() {
+  local mix file ours peer ours_acc peer_acc
+  mix=$(corpus_mix) || return 0
+  file="$WORK/master-4min-48k.wav"
+  loop_to_wav "$mix" 240 48000 "$file"
+  "$BUILD/mixdown" master "$file" -o "$WORK/m" -q  # warm the page cache
+  loudnorm_two_pass() {
+    local stats i tp lra th off
+    stats=$(ffmpeg -nostdin -hide_banner -i "$file" -af loudnorm=I=-14:TP=-1:LRA=11:print_format=json -f null - 2>&1 |
+      sed -n '/^{/,/^}/p')
+    i=$(sed -n 's/.*"input_i" : "\(.*\)".*/\1/p' <<<"$stats")
+    tp=$(sed -n 's/.*"input_tp" : "\(.*\)".*/\1/p' <<<"$stats")
+    lra=$(sed -n 's/.*"input_lra" : "\(.*\)".*/\1/p' <<<"$stats")
+    th=$(sed -n 's/.*"input_thresh" : "\(.*\)".*/\1/p' <<<"$stats")
+    off=$(sed -n 's/.*"target_offset" : "\(.*\)".*/\1/p' <<<"$stats")
+    ffmpeg -nostdin -loglevel error -y -i "$file" -af \
+      "loudnorm=I=-14:TP=-1:LRA=11:measured_I=$i:measured_TP=$tp:measured_LRA=$lra:measured_thresh=$th:offset=$off:linear=true" \
+      -ar 48000 -c:a pcm_s24le "$WORK/loudnorm.wav"
+  }
+  echo "master: 4-minute stereo 48 kHz 24-bit WAV to streaming (-14 LUFS, -1 dBTP), $RUNS runs each, $(nproc) cores"
+  : >"$WORK/ours"
+  : >"$WORK/peer"
+  for ((r = 0; r < RUNS; ++r)); do
+    rm -rf "$WORK/m"
+    wall_cpu_seconds "$BUILD/mixdown" master "$file" -o "$WORK/m" -q >>"$WORK/ours"
+    wall_cpu_seconds loudnorm_two_pass >>"$WORK/peer"
+  done
+  ours=$(cut -d' ' -f1 <"$WORK/ours" | median)
+  peer=$(cut -d' ' -f1 <"$WORK/peer" | median)
+  local ours_cpu peer_cpu
+  ours_cpu=$(cut -d' ' -f2 <"$WORK/ours" | median)
+  peer_cpu=$(cut -d' ' -f2 <"$WORK/peer" | median)
+  ours_acc=$("$BUILD/ebur128_peer" "$WORK/m/masters/streaming.wav")
+  peer_acc=$("$BUILD/ebur128_peer" "$WORK/loudnorm.wav")
+  echo "  mixdown master (analysis, EQ, limiter, landing, verify, MP3 check, previews): median wall ${ours} s, CPU ${ours_cpu} s   [$(tr '\n' ',' <"$WORK/ours")]"
+  echo "  ffmpeg loudnorm, both passes:                                                median wall ${peer} s, CPU ${peer_cpu} s   [$(tr '\n' ',' <"$WORK/peer")]"
+  awk -v a="$ours" -v b="$peer" -v c="$ours_cpu" -v d="$peer_cpu" \
+    'BEGIN {printf "  ratio mixdown / loudnorm = %.3f wall, %.3f CPU (goal <= 0.05)\n", a / b, c / d}'
+  echo "  result by libebur128: mixdown  $ours_acc"
+  echo "                        loudnorm $peer_acc"
+  awk -v a="$ours_acc" -v b="$peer_acc" 'BEGIN {
+    split(a, x, " "); split(b, y, " ");
+    printf "  distance from -14 LUFS: mixdown %.2f LU, loudnorm %.2f LU; true peak mixdown %s, loudnorm %s dBTP (ceiling -1)\n",
+      (x[2] + 14 < 0 ? -(x[2] + 14) : x[2] + 14), (y[2] + 14 < 0 ? -(y[2] + 14) : y[2] + 14), x[7], y[7] }'
+
+  # Matchering 2.0, only when it can run here.
+  if [[ -z ${MATCHERING_DIR:-} || ! -d ${MATCHERING_DIR:-} ]]; then
+    echo "  matchering: skipped (set MATCHERING_DIR to a checkout of sergree/matchering)"
+    return 0
+  fi
+  if ! PYTHONPATH="$MATCHERING_DIR" /usr/bin/python3 -c 'import numpy, scipy, soundfile, resampy, statsmodels, matchering' 2>/dev/null; then
+    echo "  matchering: skipped (python3-numpy, -scipy, -soundfile, -resampy, -statsmodels not importable)"
+    return 0
+  fi
+  local ref refsrc mt_t mt_m md_t md_m
+  refsrc=$(find "$CORPUS" -maxdepth 2 -name mix.flac | sort | sed -n 2p)
+  [[ -n $refsrc ]] || { echo "  matchering: skipped (needs a second corpus mix as the reference)"; return 0; }
+  ref="$WORK/reference.wav"
+  loop_to_wav "$refsrc" 240 48000 "$ref"
+  : >"$WORK/mt"
+  : >"$WORK/md"
+  for ((r = 0; r < RUNS; ++r)); do
+    rm -rf "$WORK/mr"
+    /usr/bin/time -f '%e %M' -o "$WORK/t1" "$BUILD/mixdown" master "$file" --reference "$ref" -o "$WORK/mr" -q
+    cat "$WORK/t1" >>"$WORK/md"
+    /usr/bin/time -f '%e %M' -o "$WORK/t2" env PYTHONPATH="$MATCHERING_DIR" /usr/bin/python3 -c \
+      'import sys, matchering as mg; mg.log(lambda *a: None); mg.process(target=sys.argv[1], reference=sys.argv[2], results=[mg.pcm24(sys.argv[3])])' \
+      "$file" "$ref" "$WORK/matchering.wav"
+    cat "$WORK/t2" >>"$WORK/mt"
+  done
+  md_t=$(cut -d' ' -f1 <"$WORK/md" | median)
+  mt_t=$(cut -d' ' -f1 <"$WORK/mt" | median)
+  md_m=$(cut -d' ' -f2 <"$WORK/md" | median)
+  mt_m=$(cut -d' ' -f2 <"$WORK/mt" | median)
+  echo "  mixdown master --reference: median ${md_t} s, ${md_m} KB peak   matchering: median ${mt_t} s, ${mt_m} KB peak"
+  awk -v a="$md_t" -v b="$mt_t" -v c="$md_m" -v d="$mt_m" \
+    'BEGIN {printf "  ratio mixdown / matchering: time %.3f (goal <= 0.02), memory %.3f (goal <= 0.25)\n", a / b, c / d}'
+  # Tonal distance to the reference: 1/3-octave spectra from `mixdown analyze`, each normalised
+  # by its own mean level over 30 Hz-16 kHz, RMS of the differences.
+  local j
+  for j in reference:"$ref" mixdown:"$WORK/mr/masters/streaming.wav" matchering:"$WORK/matchering.wav"; do
+    "$BUILD/mixdown" analyze "${j#*:}" --json "$WORK/${j%%:*}.json" -q
+  done
+  /usr/bin/python3 - "$WORK" <<'PY'
+import json, math, sys
+w = sys.argv[1]
+def bands(name):
+    j = json.load(open(f"{w}/{name}.json"))
+    b = {round(x["hz"], 1): x["db"] for x in j["spectrum"]["third_octave"] if x["db"] is not None and 30 <= x["hz"] <= 16000}
+    m = sum(b.values()) / len(b)
+    return {k: v - m for k, v in b.items()}
+ref = bands("reference")
+for name in ("mixdown", "matchering"):
+    b = bands(name)
+    keys = [k for k in ref if k in b]
+    rms = math.sqrt(sum((b[k] - ref[k]) ** 2 for k in keys) / len(keys))
+    print(f"  tonal distance to the reference (RMS dB, 1/3 octave, 30 Hz-16 kHz): {name} {rms:.2f}")
+PY
+}
+
 # --- main -----------------------------------------------------------------------------------
 main() {
   local names=() n
