@@ -1,14 +1,93 @@
-// `mixdown revise` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown revise OUT --note TEXT [--note TEXT]... [--json PATH|-] [--list] [--back N]`:
+// notes → rev-N (io::run_revise), then the delivery sheet; replies on the terminal or the
+// changes.json list as JSON.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/audio_file.hpp"
+#include "io/revise_io.hpp"
+#include "report/revise_json.hpp"
 
 namespace mixdown::cli {
+namespace {
+
+struct ReviseArgs {
+  std::string out;
+  std::vector<std::string> notes;
+  std::string json;
+  bool list = false;
+  int back = 0;
+  bool back_given = false;
+};
+
+void write_json(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    if (!out) throw failed(path, "cannot write the JSON");
+    return;
+  }
+  io::write_text_atomic(path, text);
+}
+
+int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
+  if (a.list) {
+    if (!a.notes.empty() || a.back_given) throw usage_error("--list", "--list shows the revisions; it takes no --note or --back");
+    const auto revs = io::list_revisions(a.out);
+    std::fputs(report::revisions_text(revs).c_str(), stdout);
+    return 0;
+  }
+  if (a.notes.empty() && !a.back_given)
+    throw usage_error("--note", "give at least one --note TEXT (or --back N, or --list)");
+  const bool json_stdout = a.json == "-";
+  Progress progress("revise", g.quiet || json_stdout);
+  io::ReviseRequest req;
+  req.out = a.out;
+  req.notes = a.notes;
+  if (a.back_given) req.back = a.back;
+  req.threads = g.threads;
+  req.progress = [&](double f, const std::string& stage) { progress.update(0.9 * f, stage); };
+  const auto outcome = io::run_revise(req);
+  progress.update(0.92, "delivery sheet");
+  const auto sheet = io::write_delivery_sheet(a.out, g.threads);
+  progress.done();
+  if (!outcome.revision.warning.empty()) std::fprintf(stderr, "warning: %s\n", outcome.revision.warning.c_str());
+  if (!a.json.empty()) {
+    const std::string text = report::revise_json(outcome).dump(2) + "\n";
+    if (json_stdout) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return 0;
+    }
+    write_json(a.json, text);
+  }
+  if (!g.quiet) std::fputs(report::revise_text(outcome, &sheet).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
 
 void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("revise", "not built yet");
+  auto args = std::make_shared<ReviseArgs>();
+  auto* sub = app.add_subcommand("revise", "Apply revision notes to a mix (OUT/rev-N) and update the delivery sheet");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("revise", "this command is not built yet"); }; });
+  sub->add_option("OUT", args->out, "A `mixdown mix` output folder")->required();
+  sub->add_option("--note", args->notes, "A revision note in plain words (repeatable)");
+  sub->add_option("--json", args->json, "Write the changes list to PATH, or to stdout with '-'");
+  sub->add_flag("--list", args->list, "List the revisions with their notes");
+  sub->add_option("--back", args->back, "Make a new revision equal to rev-N");
+  sub->callback([args, sub, &g, &action] {
+    args->back_given = sub->count("--back") > 0;
+    action = [args, &g] { return run_revise(*args, g); };
+  });
 }
 
 }  // namespace mixdown::cli

@@ -1,0 +1,539 @@
+#include "io/revise_io.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "io/analyze_file.hpp"
+#include "io/audio_file.hpp"
+#include "io/mix_pipeline.hpp"
+#include "io/session.hpp"
+#include "master/target.hpp"
+
+namespace mixdown::io {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string iso_utc(std::chrono::system_clock::time_point tp) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(tp);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path rev_dir(const fs::path& out, int n) { return out / ("rev-" + std::to_string(n)); }
+
+// Links (or, across file systems, copies) every file of `from` into `to`, keeping sub-folders.
+void link_tree(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (!fs::exists(from)) return;
+  fs::create_directories(to);
+  for (const auto& e : fs::recursive_directory_iterator(from)) {
+    const fs::path rel = fs::relative(e.path(), from);
+    if (e.is_directory()) {
+      fs::create_directories(to / rel);
+      continue;
+    }
+    if (!e.is_regular_file()) continue;
+    if (rel.filename().string().front() == '.') continue;  // partial writes of others
+    fs::create_directories((to / rel).parent_path());
+    fs::create_hard_link(e.path(), to / rel, ec);
+    if (ec) {
+      ec.clear();
+      fs::copy_file(e.path(), to / rel, fs::copy_options::overwrite_existing, ec);
+      if (ec) throw failed((to / rel).string(), "cannot copy the revision's file: " + ec.message());
+    }
+  }
+}
+
+void link_audio(const fs::path& from_rev, const fs::path& to) {
+  std::error_code ec;
+  if (fs::exists(from_rev / "mix.wav")) {
+    fs::create_hard_link(from_rev / "mix.wav", to / "mix.wav", ec);
+    if (ec) fs::copy_file(from_rev / "mix.wav", to / "mix.wav", fs::copy_options::overwrite_existing);
+  }
+  link_tree(from_rev / "versions", to / "versions");
+  link_tree(from_rev / "masters", to / "masters");
+}
+
+revise::NoteKind kind_from(const std::string& s) {
+  if (s == "vague") return revise::NoteKind::vague;
+  if (s == "production") return revise::NoteKind::production;
+  return revise::NoteKind::mix;
+}
+
+json record_json(const RevisionRecord& r) {
+  json j = {{"revision", r.number}, {"date", r.date}, {"based_on", r.based_on}};
+  j["back_to"] = r.back_to ? json(*r.back_to) : json(nullptr);
+  j["warning"] = r.warning.empty() ? json(nullptr) : json(r.warning);
+  return j;
+}
+
+RevisionRecord read_record(const fs::path& dir, int number) {
+  RevisionRecord r;
+  r.number = number;
+  r.dir = dir;
+  try {
+    if (fs::exists(dir / "revision.json")) {
+      const json j = json::parse(read_text(dir / "revision.json"));
+      r.date = j.value("date", "");
+      r.based_on = j.value("based_on", 0);
+      if (j.contains("back_to") && j["back_to"].is_number_integer()) r.back_to = j["back_to"].get<int>();
+      if (j.contains("warning") && j["warning"].is_string()) r.warning = j["warning"].get<std::string>();
+    }
+    if (fs::exists(dir / "changes.json")) {
+      const json j = json::parse(read_text(dir / "changes.json"));
+      for (const auto& e : j) {
+        revise::NoteResult n;
+        n.note = e.value("note", "");
+        n.kind = kind_from(e.value("kind", "mix"));
+        n.reply = e.value("reply", "");
+        for (const auto& c : e.value("changes", json::array())) {
+          revise::Change ch;
+          ch.stem = c.value("stem", "");
+          ch.parameter = c.value("parameter", "");
+          ch.from = c.value("from", 0.0);
+          ch.to = c.value("to", 0.0);
+          if (c.contains("section") && c["section"].is_string()) ch.section = c["section"].get<std::string>();
+          n.changes.push_back(ch);
+        }
+        r.notes.push_back(std::move(n));
+      }
+    }
+  } catch (const json::exception& e) {
+    throw rejected((dir / "changes.json").string(), std::string("unreadable revision record: ") + e.what());
+  }
+  return r;
+}
+
+int revision_number(const fs::path& p) {
+  const std::string n = p.filename().string();
+  if (n.rfind("rev-", 0) != 0 || n.size() < 5) return 0;
+  int v = 0;
+  for (std::size_t i = 4; i < n.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(n[i]))) return 0;
+    v = v * 10 + (n[i] - '0');
+    if (v > 100000) return 0;
+  }
+  return v;
+}
+
+std::string first_mix_date(const fs::path& out) {
+  std::error_code ec;
+  const auto ft = fs::last_write_time(out / "mix.wav", ec);
+  if (ec) return "";
+  return iso_utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(ft)));
+}
+
+// OUT/rev-1: the first mix, linked, with its session rewritten so its stem paths resolve from
+// the revision folder.
+void ensure_rev1(const fs::path& out) {
+  const fs::path dir = rev_dir(out, 1);
+  if (fs::exists(dir)) return;
+  const fs::path partial = out / ".rev-1.partial";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  const auto console = load_session(out / "session.toml");
+  write_text_atomic(partial / "session.toml", session_to_toml(console, partial));
+  link_audio(out, partial);
+  write_text_atomic(partial / "changes.json", "[]\n");
+  RevisionRecord r;
+  r.number = 1;
+  r.date = first_mix_date(out);
+  write_text_atomic(partial / "revision.json", record_json(r).dump(2) + "\n");
+  fs::rename(partial, dir);
+}
+
+}  // namespace
+
+void require_mix_folder(const fs::path& out) {
+  std::error_code ec;
+  if (!fs::is_directory(out, ec))
+    throw rejected(out.string(), "not a mix output folder (no such folder); run `mixdown mix STEMS -o OUT` first");
+  if (!fs::is_regular_file(out / "session.toml", ec) || !fs::is_regular_file(out / "mix.wav", ec))
+    throw rejected(out.string(), "not a mix output folder (it needs the session.toml and mix.wav that `mixdown mix` writes)");
+}
+
+std::vector<RevisionRecord> list_revisions(const fs::path& out) {
+  require_mix_folder(out);
+  std::vector<RevisionRecord> recs;
+  std::map<int, fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(out))
+    if (e.is_directory())
+      if (const int n = revision_number(e.path()); n > 0) dirs[n] = e.path();
+  if (!dirs.count(1)) {
+    RevisionRecord r;
+    r.number = 1;
+    r.dir = out;
+    r.date = first_mix_date(out);
+    recs.push_back(r);
+  }
+  for (const auto& [n, d] : dirs) recs.push_back(read_record(d, n));
+  return recs;
+}
+
+std::string changes_json_text(const std::vector<revise::NoteResult>& notes) {
+  json arr = json::array();
+  for (const auto& n : notes) {
+    json changes = json::array();
+    for (const auto& c : n.changes)
+      changes.push_back({{"stem", c.stem},
+                         {"parameter", c.parameter},
+                         {"from", c.from},
+                         {"to", c.to},
+                         {"section", c.section.empty() ? json(nullptr) : json(c.section)}});
+    arr.push_back({{"note", n.note}, {"kind", std::string(revise::to_string(n.kind))}, {"changes", changes},
+                   {"reply", n.reply}});
+  }
+  return arr.dump(2) + "\n";
+}
+
+ReviseOutcome run_revise(const ReviseRequest& req) {
+  auto progress = [&](double f, const std::string& stage) {
+    if (req.progress) req.progress(f, stage);
+  };
+  if (req.notes.empty() && !req.back) throw usage_error("--note", "give at least one --note TEXT (or --back N)");
+  for (const auto& n : req.notes)
+    if (std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isspace(c); }))
+      throw usage_error("--note", "a note is empty; say what should change, e.g. --note \"the vocal is buried in the chorus\"");
+  require_mix_folder(req.out);
+  const fs::path out = req.out;
+
+  auto history = list_revisions(out);
+  const int latest = history.back().number;
+  if (req.back && (*req.back < 1 || *req.back > latest))
+    throw rejected(out.string(), "--back " + std::to_string(*req.back) + ": there is no rev-" + std::to_string(*req.back) +
+                                     " (revisions 1.." + std::to_string(latest) + ")");
+  ensure_rev1(out);
+  const int number = latest + 1;
+  const int base_number = req.back ? *req.back : latest;
+  const fs::path base_dir = rev_dir(out, base_number);
+  const mix::Console base = load_session(base_dir / "session.toml");
+  mix::Console console = base;
+
+  // What the planner needs from disk: stem channel counts (width acts on stereo sources) and,
+  // for vague notes, the current mix's measurements.
+  revise::PlanContext ctx;
+  for (const auto& s : console.strips) {
+    try {
+      ctx.stem_channels[s.name] = probe(s.file).channels;
+    } catch (const Error&) {
+      // a missing stem is reported by the render below
+    }
+  }
+  std::vector<std::string> stem_names;
+  for (const auto& s : console.strips) stem_names.push_back(s.name);
+  const bool any_vague = std::any_of(req.notes.begin(), req.notes.end(), [&](const std::string& n) {
+    return revise::parse_note(n, stem_names).kind == revise::NoteKind::vague;
+  });
+  if (any_vague) {
+    progress(0.02, "measuring the mix");
+    ctx.mix_analysis = analyze_file(base_dir / "mix.wav");
+  }
+
+  ReviseOutcome o;
+  o.revision.number = number;
+  o.revision.dir = rev_dir(out, number);
+  o.revision.date = iso_utc(std::chrono::system_clock::now());
+  o.revision.based_on = base_number;
+  o.revision.back_to = req.back;
+  if (req.back) {
+    revise::NoteResult r;
+    r.note = "--back " + std::to_string(*req.back);
+    r.kind = revise::NoteKind::mix;
+    r.reply = "Went back to rev-" + std::to_string(*req.back) + ": its session, mix and masters as they were" +
+              (req.notes.empty() ? "." : ", with the notes below applied on top.");
+    o.revision.notes.push_back(r);
+  }
+  auto results = revise::plan_revision(console, req.notes, ctx);
+  for (auto& r : results) o.revision.notes.push_back(std::move(r));
+  const int limit = console.brief.revisions;
+  if (limit > 0 && number - 1 > limit)
+    o.revision.warning = "revision round " + std::to_string(number - 1) + " is past the " + std::to_string(limit) +
+                         " included in the brief (revisions = " + std::to_string(limit) + ")";
+
+  const fs::path partial = out / (".rev-" + std::to_string(number) + ".partial");
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  const bool changed = session_to_toml(console, out) != session_to_toml(base, out);
+  if (changed) {
+    const fs::path tmp_session = out / (".rev-" + std::to_string(number) + ".session.toml");
+    write_text_atomic(tmp_session, session_to_toml(console, out));
+    MixRequest mreq;
+    mreq.stems = tmp_session;
+    mreq.out = partial;
+    mreq.targets = console.targets;
+    mreq.master = fs::exists(out / "masters");
+    mreq.threads = req.threads;
+    mreq.progress = [&](double f, const std::string& stage) { progress(0.05 + 0.9 * f, stage); };
+    try {
+      run_mix(mreq);
+    } catch (...) {
+      std::error_code ec;
+      fs::remove(tmp_session, ec);
+      fs::remove_all(partial, ec);
+      throw;
+    }
+    fs::remove(tmp_session);
+    fs::remove_all(partial / "previews");  // the masters' A/B previews are not deliverables
+    o.rendered = true;
+  } else {
+    write_text_atomic(partial / "session.toml", session_to_toml(console, partial));
+    link_audio(base_dir, partial);
+  }
+  write_text_atomic(partial / "changes.json", changes_json_text(o.revision.notes));
+  write_text_atomic(partial / "revision.json", record_json(o.revision).dump(2) + "\n");
+  fs::rename(partial, o.revision.dir);
+  progress(1.0, "done");
+  return o;
+}
+
+std::string sha256_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw failed(path.string(), "cannot read the file to checksum it");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    throw failed(path.string(), "SHA-256 is not available (OpenSSL)");
+  }
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = in.gcount();
+    if (got > 0) EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(got));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) {
+    s.push_back(hex[md[i] >> 4]);
+    s.push_back(hex[md[i] & 15]);
+  }
+  return s;
+}
+
+namespace {
+
+std::string f1(double v, const char* fmt = "%.1f") {
+  if (!std::isfinite(v)) return "–";
+  char b[32];
+  std::snprintf(b, sizeof b, fmt, v);
+  return b;
+}
+
+std::string md_escape(std::string s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '|') o += "\\|";
+    else if (c == '\n') o += ' ';
+    else o.push_back(c);
+  }
+  return o;
+}
+
+// Peak of (mix − sum of the bus stems), dBFS: the versions/ promise that the bus stems sum to the mix.
+double bus_sum_residual_dbfs(const fs::path& dir, const std::vector<std::string>& buses) {
+  std::vector<AudioReader> readers;
+  AudioReader mix(dir / "mix.wav");
+  for (const auto& b : buses) readers.emplace_back(dir / "versions" / (b + ".wav"));
+  const int ch = mix.info().channels;
+  for (auto& r : readers)
+    if (r.info().channels != ch || r.info().frames != mix.info().frames) return 0.0;
+  const std::size_t block = 1 << 15;
+  AudioBuffer m(ch, block), s(ch, block), acc(ch, block);
+  double peak = 0;
+  for (;;) {
+    const std::size_t n = mix.read(m.view());
+    if (n == 0) break;
+    for (int c = 0; c < ch; ++c) std::fill(acc.channel(c), acc.channel(c) + n, 0.0f);
+    for (auto& r : readers) {
+      const std::size_t k = r.read(s.view(n));
+      for (int c = 0; c < ch; ++c)
+        for (std::size_t i = 0; i < k; ++i) acc.channel(c)[i] += s.channel(c)[i];
+    }
+    for (int c = 0; c < ch; ++c)
+      for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(double(m.channel(c)[i]) - acc.channel(c)[i]));
+  }
+  return peak > 0 ? 20 * std::log10(peak) : -200.0;
+}
+
+}  // namespace
+
+DeliverySheet write_delivery_sheet(const fs::path& out, int threads) {
+  DeliverySheet sheet;
+  sheet.revisions = list_revisions(out);
+  const RevisionRecord& cur = sheet.revisions.back();
+  const fs::path dir = cur.dir;
+
+  // The latest revision's deliverables.
+  std::vector<std::pair<fs::path, std::string>> files;
+  if (fs::exists(dir / "mix.wav")) files.emplace_back(dir / "mix.wav", "mix");
+  static const std::vector<std::string> bus_names{"drums", "bass", "music", "vocals", "fx"};
+  std::vector<std::string> buses_present;
+  auto sorted_wavs = [](const fs::path& d) {
+    std::vector<fs::path> v;
+    if (fs::is_directory(d))
+      for (const auto& e : fs::directory_iterator(d))
+        if (e.is_regular_file() && e.path().extension() == ".wav" && e.path().filename().string().front() != '.')
+          v.push_back(e.path());
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  for (const auto& p : sorted_wavs(dir / "versions")) {
+    const bool bus = std::find(bus_names.begin(), bus_names.end(), p.stem().string()) != bus_names.end();
+    if (bus) buses_present.push_back(p.stem().string());
+    files.emplace_back(p, bus ? "bus stem" : "version");
+  }
+  for (const auto& p : sorted_wavs(dir / "versions" / "stems")) files.emplace_back(p, "stem");
+  for (const auto& p : sorted_wavs(dir / "masters")) files.emplace_back(p, "master");
+
+  sheet.deliverables.resize(files.size());
+  std::mutex err_mutex;
+  std::string first_error;
+  parallel_for(files.size(), threads, [&](std::size_t i) {
+    Deliverable& d = sheet.deliverables[i];
+    d.path = fs::relative(files[i].first, out);
+    d.kind = files[i].second;
+    try {
+      const auto info = probe(files[i].first);
+      d.format = info.container + " " + info.encoding;
+      d.sample_rate = info.sample_rate;
+      d.bit_depth = info.bit_depth;
+      d.channels = info.channels;
+      d.duration_s = info.duration_s();
+      const auto a = analyze_file(files[i].first);
+      d.integrated_lufs = a.loudness.integrated_lufs;
+      d.true_peak_dbtp = a.loudness.true_peak_dbtp;
+      d.range_lu = a.loudness.range_lu;
+      d.clipped_runs = a.clipped_runs;
+      d.sha256 = sha256_file(files[i].first);
+    } catch (const Error& e) {
+      std::lock_guard lock(err_mutex);
+      if (first_error.empty()) first_error = e.what();
+    }
+  });
+  if (!first_error.empty()) throw failed(out.string(), "cannot measure a deliverable: " + first_error);
+
+  // Checks.
+  const Deliverable* mix = nullptr;
+  for (const auto& d : sheet.deliverables)
+    if (d.kind == "mix") mix = &d;
+  if (mix) {
+    sheet.checks.push_back({"mix true peak between -6 and -3 dBTP", mix->true_peak_dbtp >= -6.0 && mix->true_peak_dbtp <= -3.0,
+                            f1(mix->true_peak_dbtp, "%.2f") + " dBTP"});
+    sheet.checks.push_back({"mix is 24-bit", mix->bit_depth == 24, std::to_string(mix->bit_depth) + "-bit"});
+    bool same = true;
+    std::string off;
+    for (const auto& d : sheet.deliverables)
+      if (d.kind != "master" && std::fabs(d.duration_s - mix->duration_s) > 0.001) {
+        same = false;
+        off = d.path.string();
+      }
+    sheet.checks.push_back({"versions and stems as long as the mix", same,
+                            same ? f1(mix->duration_s, "%.3f") + " s each" : off + " differs"});
+  }
+  for (const auto& d : sheet.deliverables) {
+    if (d.kind != "master") continue;
+    const auto t = master::find_target(d.path.stem().string());
+    if (!t) continue;
+    const double dl = d.integrated_lufs - t->integrated_lufs;
+    sheet.checks.push_back({"master " + t->name + " within ±0.5 LU of " + f1(t->integrated_lufs, "%.0f") + " LUFS",
+                            std::fabs(dl) <= 0.5, f1(d.integrated_lufs, "%.2f") + " LUFS"});
+    sheet.checks.push_back({"master " + t->name + " true peak at or under " + f1(t->ceiling_dbtp) + " dBTP",
+                            d.true_peak_dbtp <= t->ceiling_dbtp + 1e-9, f1(d.true_peak_dbtp, "%.2f") + " dBTP"});
+    const int rate = mix ? master::delivery_rate(*t, mix->sample_rate) : d.sample_rate;
+    sheet.checks.push_back({"master " + t->name + " is " + std::to_string(t->bit_depth) + "-bit " +
+                                std::to_string(rate) + " Hz",
+                            d.bit_depth == t->bit_depth && d.sample_rate == rate,
+                            std::to_string(d.bit_depth) + "-bit " + std::to_string(d.sample_rate) + " Hz"});
+  }
+  {
+    std::int64_t runs = 0;
+    for (const auto& d : sheet.deliverables) runs += d.clipped_runs;
+    sheet.checks.push_back({"no clipping in any deliverable", runs == 0, std::to_string(runs) + " clipped runs"});
+  }
+  if (mix && !buses_present.empty()) {
+    const double r = bus_sum_residual_dbfs(dir, buses_present);
+    sheet.checks.push_back({"bus stems sum to the mix", r < -80.0, "residual peak " + f1(r) + " dBFS"});
+  }
+
+  // Markdown.
+  std::ostringstream md;
+  md << "# Delivery sheet — " << fs::absolute(out).lexically_normal().filename().string() << "\n\n";
+  md << "Current revision: **rev-" << cur.number << "**";
+  if (!cur.date.empty()) md << " (" << cur.date << ")";
+  md << ".\n\n## Revisions\n\n| rev | date | note | kind | what changed |\n|---|---|---|---|---|\n";
+  for (const auto& r : sheet.revisions) {
+    const std::string rev = "rev-" + std::to_string(r.number);
+    if (r.number == 1 && r.notes.empty()) {
+      md << "| " << rev << " | " << r.date << " | the first mix | — | mixed from the stems |\n";
+      continue;
+    }
+    if (r.notes.empty()) md << "| " << rev << " | " << r.date << " | — | — | — |\n";
+    for (std::size_t i = 0; i < r.notes.size(); ++i) {
+      const auto& n = r.notes[i];
+      std::string what = n.reply;
+      if (!n.changes.empty()) what += " (" + std::to_string(n.changes.size()) + " setting" + (n.changes.size() > 1 ? "s" : "") + ")";
+      md << "| " << (i == 0 ? rev : "") << " | " << (i == 0 ? r.date : "") << " | " << md_escape(n.note) << " | "
+         << revise::to_string(n.kind) << " | " << md_escape(what) << " |\n";
+    }
+    if (!r.warning.empty()) md << "| " << rev << " | | **warning** | | " << md_escape(r.warning) << " |\n";
+  }
+  md << "\n## Deliverables (rev-" << cur.number << ")\n\n"
+     << "| file | kind | format | sample rate | bit depth | duration | integrated | true peak | LRA | SHA-256 |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& d : sheet.deliverables)
+    md << "| " << md_escape(d.path.string()) << " | " << d.kind << " | " << d.format << " | " << d.sample_rate
+       << " Hz | " << d.bit_depth << " | " << f1(d.duration_s, "%.3f") << " s | " << f1(d.integrated_lufs)
+       << " LUFS | " << f1(d.true_peak_dbtp) << " dBTP | " << f1(d.range_lu) << " LU | `" << d.sha256 << "` |\n";
+  if (sheet.revisions.size() > 1) {
+    md << "\n## Earlier revisions\n\n| rev | file | SHA-256 |\n|---|---|---|\n";
+    for (std::size_t k = 0; k + 1 < sheet.revisions.size(); ++k) {
+      const auto& r = sheet.revisions[k];
+      std::vector<fs::path> fs_;
+      if (fs::exists(r.dir / "mix.wav")) fs_.push_back(r.dir / "mix.wav");
+      for (const auto& p : sorted_wavs(r.dir / "masters")) fs_.push_back(p);
+      for (const auto& p : fs_)
+        md << "| rev-" << r.number << " | " << md_escape(fs::relative(p, out).string()) << " | `" << sha256_file(p)
+           << "` |\n";
+    }
+  }
+  md << "\n## Checks\n\n";
+  bool all = true;
+  for (const auto& c : sheet.checks) {
+    md << "- [" << (c.passed ? "x" : " ") << "] " << c.what << " — " << c.detail << (c.passed ? "" : " **FAILED**")
+       << "\n";
+    all = all && c.passed;
+  }
+  md << "\n" << (all ? "All checks passed." : "Some checks failed: see above.") << "\n";
+  sheet.markdown = md.str();
+  write_text_atomic(out / "delivery-sheet.md", sheet.markdown);
+  return sheet;
+}
+
+}  // namespace mixdown::io
