@@ -276,19 +276,32 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
   lc.excerpt_s = stop_s - start_s;
   const auto first = static_cast<std::int64_t>(start_s * info.sample_rate);
   const auto last = static_cast<std::int64_t>(stop_s * info.sample_rate);
-  const fs::path enc = out_dir / fmt::format(".lossy-check-{}.mp3", ::getpid());
+  // The excerpt is a few seconds: hold it in memory, at a rate MP3 carries (<= 48 kHz).
+  AudioBuffer excerpt(info.channels, static_cast<std::size_t>(std::max<std::int64_t>(0, last - first)));
   {
-    AudioWriter w(enc, WriteSpec{info.sample_rate, info.channels, SampleFormat::mp3, false, 0, lc.quality});
     AudioBuffer buf(info.channels, kBlock);
     std::int64_t pos = 0;
     while (pos < last) {
       const std::size_t n = r.read(buf.view());
       if (n == 0) break;
       const std::int64_t b0 = std::max(pos, first), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last);
-      if (b1 > b0) w.write(buf.view().sub(static_cast<std::size_t>(b0 - pos), static_cast<std::size_t>(b1 - b0)));
+      if (b1 > b0)
+        excerpt.view().sub(static_cast<std::size_t>(b0 - first), static_cast<std::size_t>(b1 - b0))
+            .copy_from(buf.view().sub(static_cast<std::size_t>(b0 - pos), static_cast<std::size_t>(b1 - b0)));
       pos += static_cast<std::int64_t>(n);
     }
-    w.commit();
+  }
+  int enc_rate = info.sample_rate;
+  if (enc_rate > 48000) {
+    excerpt = resample(excerpt.view(), enc_rate, 48000);
+    enc_rate = 48000;
+  }
+  const fs::path enc = out_dir / fmt::format(".lossy-check-{}.mp3", ::getpid());
+  try {
+    write_file(enc, excerpt.view(), WriteSpec{enc_rate, info.channels, SampleFormat::mp3, false, 0, lc.quality});
+  } catch (const Error& e) {
+    lc.note = std::string("not checked: the MP3 encoder refused this format (") + e.what() + ")";
+    return lc;
   }
   try {
     AudioReader d(enc);

@@ -175,6 +175,12 @@ TEST(MasterFile, BadInputs) {
   EXPECT_EQ(io::probe(res.masters[0].file).channels, 1);
   EXPECT_NE(res.layout.find("mastered as mono"), std::string::npos);
   expect_landed(res.masters[0].file, req.targets[0], -14.0);
+  // 96 kHz: delivered at 96 kHz; the MP3 check encodes its excerpt at 48 kHz.
+  write_file(dir / "hires.wav", programme(96000, 3.0, -20.0, 6).view(), {96000, 2, SampleFormat::wav24});
+  res = io::master_file(dir / "hires.wav", dir / "o5", req);
+  EXPECT_EQ(io::probe(res.masters[0].file).sample_rate, 96000);
+  EXPECT_TRUE(res.masters[0].lossy.done) << res.masters[0].lossy.note;
+  expect_landed(res.masters[0].file, req.targets[0], -14.0);
   // 5.1: surround weights, six channels out.
   write_file(dir / "surround.wav", programme(48000, 4.0, -24.0, 5, 6).view(), {48000, 6, SampleFormat::wav24});
   res = io::master_file(dir / "surround.wav", dir / "o3", req);
