@@ -7,7 +7,7 @@
 namespace mixdown::report {
 namespace {
 
-double round_to(double v, double step) { return std::round(v / step) * step; }
+double round_to(double v, double step) { return std::round(v / step) / std::round(1.0 / step); }
 
 nlohmann::json db_or_null(double db) {
   if (!std::isfinite(db) || db <= -199.0) return nullptr;
