@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       libsndfile1-dev libsoxr-dev libfftw3-dev nlohmann-json3-dev libtomlplusplus-dev
       libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev libssl-dev
-      ffmpeg)
+      ffmpeg clang libclang-rt-14-dev)
 PKGS+=(chromium)  # the report test opens report.html headless (tests/e2e/report_test.cpp)
 missing=()
 for p in "${PKGS[@]}" ${EXTRA_PKGS:-}; do

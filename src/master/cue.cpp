@@ -74,7 +74,12 @@ std::vector<std::string> red_book_violations(const CueSheet& sheet) {
 namespace {
 std::string quoted(const std::string& s) {
   std::string out = "\"";
-  for (char c : s) out += c == '"' ? '\'' : c;  // CUE has no escape for quotes
+  // CUE has no escape for quotes; a line break (or any control byte) in a title would start a
+  // new, bogus command line, so those become spaces.
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += c == '"' ? '\'' : (u < 0x20 || u == 0x7f) ? ' ' : c;
+  }
   return out + "\"";
 }
 }  // namespace
@@ -89,7 +94,7 @@ std::string write_cue(const CueSheet& sheet) {
     out += fmt::format("  TRACK {:02d} AUDIO\n", i + 1);
     if (!t.title.empty()) out += "    TITLE " + quoted(t.title) + "\n";
     if (!t.performer.empty()) out += "    PERFORMER " + quoted(t.performer) + "\n";
-    if (!t.isrc.empty()) out += "    ISRC " + t.isrc + "\n";
+    if (valid_isrc(t.isrc)) out += "    ISRC " + t.isrc + "\n";  // unquoted: only a valid code
     if (i == 0) {
       out += "    PREGAP " + format_msf(kCdPregapFrames) + "\n";
     } else if (t.gap_frames > 0) {
