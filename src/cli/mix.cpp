@@ -6,7 +6,10 @@
 #include "cli/progress.hpp"
 #include "io/audio_file.hpp"
 #include "io/mix_pipeline.hpp"
+#include "io/translate_file.hpp"
+#include "report/html.hpp"
 #include "report/mix_json.hpp"
+#include "report/translate_json.hpp"
 
 namespace mixdown::cli {
 namespace {
@@ -28,8 +31,18 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   req.threads = g.threads;
   req.progress = [&](double f, const std::string& stage) { progress.update(f, stage); };
   const auto outcome = io::run_mix(req);
-  io::write_text_atomic(std::filesystem::path(a.out) / "report.json",
-                        report::mix_json(outcome, a.out).dump(2) + "\n");
+  // Translation of what gets delivered: the first master, else the mix (--no-master).
+  namespace fs = std::filesystem;
+  const fs::path out(a.out);
+  const bool mastered = outcome.master && !outcome.master->masters.empty();
+  const fs::path delivered = mastered ? outcome.master->masters.front().file : out / "mix.wav";
+  const auto translation = io::translate_output(
+      out, delivered, mastered ? outcome.master->masters.front().after.integrated_lufs : outcome.mix_analysis.loudness.integrated_lufs,
+      [&](double f, const std::string& stage) { progress.update(f, "translation: " + stage); });
+  auto json = report::mix_json(outcome, a.out);
+  json["translation"] = report::translation_json(translation, delivered.lexically_relative(out).generic_string());
+  io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
+  io::write_text_atomic(out / "report.html", report::mix_html(outcome, out, &translation));
   progress.done();
   if (!g.quiet) std::fputs(report::mix_text(outcome, a.out).c_str(), stdout);
   return 0;

@@ -1,14 +1,70 @@
-// `mixdown translate` — placeholder until its issue lands: refuses honestly with exit 1.
+// `mixdown translate FILE -o OUT [--json PATH|-]`: play the file on every modelled system
+// (io::translate_file), write OUT/<system>.wav and OUT/translation.json, print the table or
+// the JSON of INTERFACE.md.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "core/error.hpp"
+#include "io/audio_file.hpp"
+#include "io/translate_file.hpp"
+#include "report/translate_json.hpp"
 
 namespace mixdown::cli {
+namespace {
+
+struct TranslateArgs {
+  std::string input, out, json;
+};
+
+void write_json(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    if (!out) throw failed(path, "cannot write the JSON report");
+    return;
+  }
+  io::write_text_atomic(path, text);
+}
+
+int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
+  const bool json_stdout = a.json == "-";
+  Progress progress("translate", g.quiet || json_stdout);
+  io::TranslateRequest req;
+  req.input = a.input;
+  req.out_dir = a.out;
+  req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
+  const auto rep = io::translate_file(req);
+  progress.done();
+  const std::string text = report::translation_json(rep, fs::path(a.input).filename().string()).dump(2) + "\n";
+  io::write_text_atomic(fs::path(a.out) / "translation.json", text);
+  if (json_stdout) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  if (!a.json.empty()) write_json(a.json, text);
+  if (!g.quiet) std::fputs(report::translation_text(rep).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
 
 void add_translate(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("translate", "not built yet");
+  auto args = std::make_shared<TranslateArgs>();
+  auto* sub = app.add_subcommand("translate", "Play a mix on phone, earbuds, laptop, car, club, Bluetooth and mono; report what breaks");
   add_global_options(*sub, g);
-  sub->allow_extras();
-  sub->callback([&action] { action = [] () -> int { throw failed("translate", "this command is not built yet"); }; });
+  sub->add_option("FILE", args->input, "The mix or master to check")->required();
+  sub->add_option("-o,--out", args->out, "Output folder for the <system>.wav simulations")->required();
+  sub->add_option("--json", args->json, "Write the JSON to PATH, or to stdout with '-'");
+  sub->callback([args, &g, &action] { action = [args, &g] { return run_translate(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

@@ -1,0 +1,240 @@
+#include "io/translate_file.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "io/audio_file.hpp"
+
+namespace mixdown::io {
+namespace fs = std::filesystem;
+using analysis::PlaybackSystem;
+
+namespace {
+
+constexpr std::size_t kBlock = 8192;
+// LAME VBR around 190 kb/s: the order of what Bluetooth AAC and streaming services deliver.
+constexpr double kCodecQuality = 0.6;
+
+double measure_loudness(const fs::path& input) {
+  AudioReader r(input);
+  const int ch = r.info().channels;
+  analysis::LoudnessMeter meter(r.info().sample_rate, ch, analysis::LoudnessOptions{false, false, false, 1});
+  AudioBuffer buf(ch, kBlock);
+  while (const std::size_t n = r.read(buf.view())) meter.add(buf.view(n));
+  return meter.integrated_lufs();
+}
+
+}  // namespace
+
+analysis::TranslationReport translate_file(const TranslateRequest& req) {
+  auto prog = [&](double f, const std::string& s) {
+    if (req.progress) req.progress(f, s);
+  };
+  AudioReader reader(req.input);
+  const AudioInfo info = reader.info();
+  const int rate = info.sample_rate;
+  const int in_ch = std::min(info.channels, 2);
+  const bool stereo = in_ch == 2;
+  const std::string name = req.input.string();
+
+  prog(0.0, "measuring loudness");
+  const double in_lufs = req.input_lufs ? *req.input_lufs : measure_loudness(req.input);
+  if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
+  if (req.write_files) fs::create_directories(req.out_dir);
+
+  struct Lane {
+    analysis::PlaybackRenderer renderer;
+    std::unique_ptr<analysis::StreamMeter> meter;
+    std::unique_ptr<AudioWriter> writer;
+    AudioBuffer out, music;
+    analysis::SystemMeasure measure;
+    double noise_lufs = -std::numeric_limits<double>::infinity();
+  };
+  std::vector<Lane> lanes;
+  lanes.reserve(analysis::kPlaybackSystems.size());
+  const fs::path codec_path = req.out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid());
+  std::unique_ptr<AudioWriter> codec;
+  for (auto sys : analysis::kPlaybackSystems) {
+    if (sys == PlaybackSystem::bluetooth) continue;
+    Lane& l = lanes.emplace_back();
+    l.renderer.prepare(sys, rate, in_ch, kBlock);
+    const auto& m = l.renderer.model();
+    l.measure.system = sys;
+    l.measure.drive_gain_db = std::isfinite(m.drive_lufs) ? m.drive_lufs - in_lufs : 0.0;
+    l.renderer.set_gain_db(l.measure.drive_gain_db);
+    if (m.noise_below_music_db > 0.0) {
+      // Road noise at a set distance under the music's drive level: its rms for unit
+      // density follows from its loudness, measured once on a few seconds of it.
+      analysis::PlaybackRenderer probe;
+      probe.prepare(sys, rate, 1, kBlock);
+      probe.set_gain_db(-300.0);
+      probe.set_noise_rms(1.0);
+      analysis::LoudnessMeter nm(rate, m.out_channels, analysis::LoudnessOptions{false, false, false, 1});
+      AudioBuffer silence(1, kBlock), o(m.out_channels, kBlock);
+      for (int i = 0; i < int(5.0 * rate / kBlock) + 1; ++i) {
+        probe.process(silence.view(), o.view());
+        nm.add(o.view());
+      }
+      l.noise_lufs = m.drive_lufs - m.noise_below_music_db;
+      l.renderer.set_noise_rms(std::pow(10.0, (l.noise_lufs - nm.integrated_lufs()) / 20.0));
+    }
+    l.meter = std::make_unique<analysis::StreamMeter>(rate, m.out_channels, m.noise_below_music_db > 0.0);
+    l.out.resize(m.out_channels, kBlock);
+    l.music.resize(m.out_channels, kBlock);
+    if (req.write_files) {
+      const std::string file = std::string(to_string(sys)) + ".wav";
+      l.measure.file = req.file_prefix + file;
+      l.writer = std::make_unique<AudioWriter>(req.out_dir / file, WriteSpec{rate, m.out_channels, SampleFormat::wav_float});
+    }
+  }
+  codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
+  analysis::StreamMeter input_meter(rate, in_ch, true);
+
+  AudioBuffer buf(info.channels, kBlock);
+  std::int64_t done = 0;
+  const double total = double(std::max<std::int64_t>(1, info.frames));
+  const double share = 0.8;
+  while (const std::size_t n = reader.read(buf.view())) {
+    const ConstAudioView all = static_cast<const AudioBuffer&>(buf).view().sub(0, n);
+    const float* pair[2] = {all.channel(0), all.channel(in_ch - 1)};
+    const ConstAudioView in(pair, in_ch, n);
+    input_meter.add(in);
+    codec->write(in);
+    for (auto& l : lanes) {
+      const AudioView out = l.out.view(n), music = l.music.view(n);
+      l.renderer.process(in, out, &music);
+      l.meter->add(music);
+      if (l.writer) l.writer->write(out);
+    }
+    done += static_cast<std::int64_t>(n);
+    prog(share * double(done) / total, "playing on every system");
+  }
+  codec->commit();
+  for (auto& l : lanes) {
+    if (l.writer) l.writer->commit();
+    l.meter->finish();
+  }
+  input_meter.finish();
+
+  // Bluetooth: decode the lossy round trip; peaks beyond full scale survive the float decode.
+  analysis::SystemMeasure bt;
+  bt.system = PlaybackSystem::bluetooth;
+  {
+    prog(share, "decoding the Bluetooth codec");
+    AudioReader dec(codec_path);
+    const int dch = dec.info().channels;
+    analysis::StreamMeter meter(rate, dch, false);
+    std::unique_ptr<AudioWriter> w;
+    if (req.write_files) {
+      bt.file = req.file_prefix + "bluetooth.wav";
+      w = std::make_unique<AudioWriter>(req.out_dir / "bluetooth.wav", WriteSpec{dec.info().sample_rate, dch, SampleFormat::wav_float});
+    }
+    AudioBuffer d(dch, kBlock);
+    while (const std::size_t n = dec.read(d.view())) {
+      meter.add(d.view(n));
+      if (w) w->write(d.view(n));
+    }
+    if (w) w->commit();
+    meter.finish();
+    analysis::fill_measure(bt, meter);
+  }
+  std::error_code ec;
+  fs::remove(codec_path, ec);
+
+  analysis::TranslationReport rep;
+  const analysis::TranslationThresholds thresholds;
+  const analysis::StreamMeter* mono_meter = nullptr;
+  double mono_gain = 0.0;
+  for (auto& l : lanes) {
+    analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
+    if (l.measure.system == PlaybackSystem::mono) {
+      mono_meter = l.meter.get();
+      mono_gain = l.measure.drive_gain_db;
+    }
+  }
+  rep.input = analysis::measure_input(input_meter, *mono_meter, mono_gain, stereo);
+  for (auto sys : analysis::kPlaybackSystems) {
+    if (sys == PlaybackSystem::bluetooth) {
+      rep.systems.push_back(bt);
+      continue;
+    }
+    for (auto& l : lanes)
+      if (l.measure.system == sys) rep.systems.push_back(l.measure);
+  }
+
+  // The lead against the rest, from the acapella and the instrumental.
+  if (req.vocal && req.rest) {
+    prog(0.9, "measuring the lead on every system");
+    AudioReader v(*req.vocal), r(*req.rest);
+    analysis::VocalBalance vb(v.info().sample_rate, v.info().channels, r.info().channels);
+    AudioBuffer vbuf(v.info().channels, kBlock), rbuf(r.info().channels, kBlock), sum(r.info().channels, kBlock);
+    // The loudness of lead + rest (the mix at the versions' level), so the road noise can be
+    // placed against them as it is against the translated file.
+    analysis::LoudnessMeter sum_meter(r.info().sample_rate, r.info().channels, analysis::LoudnessOptions{false, false, false, 1});
+    for (;;) {
+      const std::size_t nv = v.read(vbuf.view());
+      const std::size_t nr = r.read(rbuf.view());
+      const std::size_t n = std::min(nv, nr);
+      if (n == 0) break;
+      vb.add(vbuf.view(n), rbuf.view(n));
+      const AudioView s = sum.view(n);
+      s.copy_from(rbuf.view(n));
+      for (int c = 0; c < s.num_channels(); ++c) {
+        const float* x = vbuf.channel(std::min(c, v.info().channels - 1));
+        float* y = s.channel(c);
+        for (std::size_t i = 0; i < n; ++i) y[i] += x[i];
+      }
+      sum_meter.add(s);
+    }
+    const double versions_lufs = sum_meter.integrated_lufs();
+    vb.finish();
+    if (vb.has_vocal()) {
+      rep.input.lead_known = true;
+      rep.vocal_note = "the lead measured from the mix's acapella against its instrumental, where the lead sings "
+                       "(levels as mixed; the master's processing is not applied)";
+      for (auto& m : rep.systems) {
+        const auto model = analysis::playback_model(m.system, rate);
+        double noise_rms = 0.0;
+        if (model.noise_below_music_db > 0.0) {
+          // The road noise relative to the instrumental's power at the same drive: the noise
+          // sits noise_below_music_db under the whole mix's loudness.
+          for (auto& l : lanes)
+            if (l.measure.system == m.system) noise_rms = l.renderer.noise_rms();
+        }
+        const double gain = std::isfinite(model.drive_lufs) && std::isfinite(versions_lufs)
+                                ? model.drive_lufs - versions_lufs : m.drive_gain_db;
+        m.vocal_to_rest_db = vb.vocal_to_rest_db(model, gain, noise_rms);
+      }
+    } else {
+      rep.vocal_note = "the acapella is (nearly) silent: no lead to measure";
+    }
+  } else {
+    rep.vocal_note = "a finished stereo mix cannot be separated into the lead and the rest, so the lead's "
+                     "balance is not measured (mixdown mix measures it from the acapella)";
+  }
+  analysis::check_translation(rep, thresholds);
+  prog(1.0, "done");
+  return rep;
+}
+
+analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::path& file, double lufs,
+                                             const std::function<void(double, const std::string&)>& progress) {
+  TranslateRequest tr;
+  tr.input = file;
+  if (std::isfinite(lufs)) tr.input_lufs = lufs;
+  tr.out_dir = out_dir / "translation";
+  tr.file_prefix = "translation/";
+  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
+  if (fs::exists(vocal) && fs::exists(rest)) {
+    tr.vocal = vocal;
+    tr.rest = rest;
+  }
+  tr.progress = progress;
+  return translate_file(tr);
+}
+
+}  // namespace mixdown::io

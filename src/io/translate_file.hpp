@@ -1,0 +1,44 @@
+// `translate` on a file, streaming: one read of the input drives every playback model
+// (analysis/translation.hpp) block by block, writing OUT/<system>.wav for each and measuring
+// each as played; the same read feeds a lossy encode (MP3 through libsndfile/LAME at a typical
+// streaming/Bluetooth quality) that a second, decoding read turns into OUT/bluetooth.wav and
+// the codec-clipping measurement. The simulations are 32-bit float WAV: a device playing a
+// quiet master louder may push its peaks past full scale, and the file keeps them rather than
+// clipping what the device would not. Memory is a few blocks and fixed measurement state.
+//
+// The lead's balance (vocal_to_rest_db) needs the lead apart from the rest: a plain stereo
+// mix cannot honestly be separated, so it is measured only when the caller hands over the
+// mix's acapella and instrumental (the `mix` command has them).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "analysis/translation.hpp"
+
+namespace mixdown::io {
+
+struct TranslateRequest {
+  std::filesystem::path input;
+  std::filesystem::path out_dir;            // <system>.wav files go here
+  std::optional<double> input_lufs;         // when known, saves the loudness pre-pass
+  std::optional<std::filesystem::path> vocal, rest;  // acapella and instrumental
+  bool write_files = true;
+  std::string file_prefix;                  // relative path recorded in SystemMeasure::file
+  std::function<void(double, const std::string&)> progress;
+};
+
+// Throws Error(rejected) naming the file when the input is unreadable or silent.
+analysis::TranslationReport translate_file(const TranslateRequest& request);
+
+// The translation pass `mix` and `master` run on their output folder: `file` (the first
+// master, or the mix) at its measured loudness `lufs` (NaN: measured here), the simulations in
+// OUT/translation/, the lead from OUT/versions/acapella.wav against instrumental.wav when both
+// exist.
+analysis::TranslationReport translate_output(const std::filesystem::path& out_dir, const std::filesystem::path& file,
+                                             double lufs,
+                                             const std::function<void(double, const std::string&)>& progress = {});
+
+}  // namespace mixdown::io
