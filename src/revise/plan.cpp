@@ -144,7 +144,9 @@ std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
   for (std::size_t i = 0; i < windows.size(); ++i)
     times += (i ? ", " : "") + format_time(windows[i].start_s) + "–" + format_time(windows[i].end_s);
   if (!scope.sections.empty()) {
-    if (windows.size() == 1) return "in " + windows[0].label + " (" + times + ")";
+    if (windows.size() == 1)
+      return std::string("in ") + (windows[0].label == base_name(windows[0].label) ? "the " : "") + windows[0].label +
+             " (" + times + ")";
     if (bases.size() == 1) return "in the " + *bases.begin() + (bases.begin()->back() == 's' ? "es" : "s") + " (" + times + ")";
     std::string labels;
     for (std::size_t i = 0; i < windows.size(); ++i) labels += (i ? ", " : "") + windows[i].label;
@@ -194,10 +196,11 @@ std::string eq_type_name(dsp::EqType t) {
 }
 
 // Adds gain to a band of the same type within half an octave, or a new band.
-Change apply_eq(dsp::EqSettings& eq, const std::string& stem, const ToneMove& m) {
+Change apply_eq(dsp::EqSettings& eq, const std::string& stem, ToneMove& m) {
   for (auto& b : eq.bands) {
     if (!b.enabled || b.type != m.type) continue;
     if (std::fabs(std::log2(b.freq_hz / m.hz)) > 0.5) continue;
+    m.hz = b.freq_hz;  // the band already there moves (the reply names its frequency)
     const double from = b.gain_db;
     b.gain_db = round3(std::clamp(b.gain_db + m.gain_db, -15.0, 15.0));
     char p[64];
@@ -295,7 +298,8 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
       std::all_of(strips.begin(), strips.end(), [](const Strip* s) { return low_role(s->role); })) {
     for (auto* s : strips) {
       const double hz = s->role == Role::kick ? 3000.0 : 900.0;
-      a.changes.push_back(apply_eq(s->eq, s->name, {dsp::EqType::bell, hz, 2.5, 1.0, ""}));
+      ToneMove mv{dsp::EqType::bell, hz, 2.5, 1.0, ""};
+      a.changes.push_back(apply_eq(s->eq, s->name, mv));
     }
     a.reply = "Boosted the upper harmonics of " + who(n.element, strips) + " by 2.5 dB (" +
               fmt_hz(strips.front()->role == Role::kick ? 3000.0 : 900.0) +
@@ -459,7 +463,8 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   if (a.changes.empty() && n.fix == Fix::punchier && !strips.empty()) {
     for (auto* s : strips) {
       const double hz = s->role == Role::kick ? 3000.0 : s->role == Role::bass ? 1000.0 : 4000.0;
-      a.changes.push_back(apply_eq(s->eq, s->name, {dsp::EqType::bell, hz, 2.0, 1.2, ""}));
+      ToneMove mv{dsp::EqType::bell, hz, 2.0, 1.2, ""};
+      a.changes.push_back(apply_eq(s->eq, s->name, mv));
     }
     how = "it is not compressed, so boosted its attack range 2 dB (" +
           fmt_hz(strips.front()->role == Role::kick ? 3000.0 : strips.front()->role == Role::bass ? 1000.0 : 4000.0) + ")";

@@ -1,0 +1,208 @@
+// `mixdown revise` end to end on the demo session (20 s): a mix note measurably moves the
+// element it names against the rest of the mix in the named sections only (measured by
+// libebur128 on versions/stems/ and mix.wav, section times from session.toml); vague and
+// production notes leave the audio bit-identical; history (--list, --back), changes.json,
+// --json and the delivery sheet (checksums against coreutils' sha256sum); bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "../support/testing.hpp"
+#include "io/audio_file.hpp"
+#include "io/session.hpp"
+
+namespace mixdown {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string bin() {
+  const char* b = std::getenv("MIXDOWN_BIN");
+  return b ? b : "./mixdown";
+}
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class ReviseE2E : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = new testkit::TempDir();
+    const fs::path demo = testkit::source_dir() / "examples" / "demo";
+    std::string out, err;
+    rc_ = testkit::run_command(bin() + " mix " + q(demo) + " -o " + q(out_dir()) + " --quiet", &out, &err);
+    mix_err_ = err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static fs::path out_dir() { return dir_->path() / "OUT"; }
+  void SetUp() override { ASSERT_EQ(rc_, 0) << mix_err_; }
+
+  static testkit::TempDir* dir_;
+  static int rc_;
+  static std::string mix_err_;
+};
+testkit::TempDir* ReviseE2E::dir_ = nullptr;
+int ReviseE2E::rc_ = -1;
+std::string ReviseE2E::mix_err_;
+
+// Loudness (LUFS, libebur128) of [t0, t1) of a buffer.
+double lufs(const AudioBuffer& a, int rate, double t0, double t1) {
+  const auto f0 = static_cast<std::size_t>(std::max(0.0, t0) * rate);
+  const auto f1 = std::min(a.num_frames(), static_cast<std::size_t>(t1 * rate));
+  AudioBuffer part(a.num_channels(), f1 - f0);
+  for (int c = 0; c < a.num_channels(); ++c)
+    std::copy(a.channel(c) + f0, a.channel(c) + f1, part.channel(c));
+  return testkit::ebur128_measure(part.view(), rate).integrated;
+}
+
+// The stem's loudness against the rest of the mix (mix minus the stem) in [t0, t1).
+double stem_against_rest(const fs::path& rev, const std::string& stem, double t0, double t1) {
+  int rate = 0;
+  const AudioBuffer mix = io::read_file(rev / "mix.wav", &rate);
+  const AudioBuffer st = io::read_file(rev / "versions" / "stems" / (fs::path(stem).stem().string() + ".wav"));
+  AudioBuffer rest(mix.num_channels(), mix.num_frames());
+  for (int c = 0; c < mix.num_channels(); ++c)
+    for (std::size_t i = 0; i < mix.num_frames(); ++i)
+      rest.channel(c)[i] = mix.channel(c)[i] - st.channel(std::min(c, st.num_channels() - 1))[i];
+  return lufs(st, rate, t0, t1) - lufs(rest, rate, t0, t1);
+}
+
+TEST_F(ReviseE2E, BadInputAndUsage) {
+  std::string out, err;
+  testkit::TempDir empty;
+  EXPECT_EQ(testkit::run_command(bin() + " revise " + q(empty.path()) + " --note 'vocal louder'", &out, &err), 3);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("not a mix output folder"), std::string::npos) << err;
+  EXPECT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --note ''", &out, &err), 2);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()), &out, &err), 2);
+  EXPECT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --back 99", &out, &err), 3);
+}
+
+TEST_F(ReviseE2E, NotesHistoryAndDeliverySheet) {
+  const auto session = io::load_session(out_dir() / "session.toml");
+  // The sections: "chorus" when the song has one (else its last section's name), with other
+  // sections left to compare with. The element: the focus of the mix when it plays in every
+  // section (so "outside" measures something), else the first stem that does.
+  ASSERT_GE(session.sections.size(), 2u);
+  std::string section = session.sections.back().name;
+  for (const auto& s : session.sections)
+    if (s.name == "chorus") section = "chorus";
+  std::vector<std::pair<double, double>> in, outside;
+  for (const auto& s : session.sections) (s.name == section ? in : outside).emplace_back(s.start_s, s.end_s);
+  ASSERT_FALSE(outside.empty());
+  auto plays_everywhere = [&](const std::string& stem) {
+    int rate = 0;
+    const AudioBuffer a = io::read_file(out_dir() / "versions" / "stems" / (fs::path(stem).stem().string() + ".wav"), &rate);
+    for (const auto& s : session.sections)
+      if (!(lufs(a, rate, s.start_s + 0.5, s.end_s - 0.5) > -45.0)) return false;
+    return true;
+  };
+  std::string stem;
+  if (!session.focus.empty() && plays_everywhere(session.focus)) stem = session.focus;
+  for (const auto& s : session.strips)
+    if (stem.empty() && plays_everywhere(s.name)) stem = s.name;
+  ASSERT_FALSE(stem.empty()) << "no stem plays in every section";
+  const std::string element = fs::path(stem).stem().string();
+
+  const std::string note = "the " + element + " is buried in the " + section;
+  std::string out, err;
+  ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --quiet --note " + q(note) +
+                                     " --json " + q(out_dir() / "r2.json"),
+                                 &out, &err),
+            0)
+      << err;
+  const fs::path rev1 = out_dir() / "rev-1", rev2 = out_dir() / "rev-2";
+  ASSERT_TRUE(fs::exists(rev1 / "mix.wav"));
+  ASSERT_TRUE(fs::exists(rev2 / "mix.wav"));
+  ASSERT_TRUE(fs::exists(rev2 / "session.toml"));
+  ASSERT_TRUE(fs::exists(rev2 / "changes.json"));
+  EXPECT_FALSE(fs::is_empty(rev2 / "masters"));
+
+  const auto changes = nlohmann::json::parse(slurp(rev2 / "changes.json"));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0]["kind"], "mix");
+  EXPECT_EQ(changes[0]["note"], note);
+  ASSERT_FALSE(changes[0]["changes"].empty()) << changes.dump(2);
+  EXPECT_EQ(changes[0]["changes"][0]["stem"], stem);
+  EXPECT_TRUE(changes[0]["changes"][0]["section"].is_string());
+  EXPECT_NE(changes[0]["reply"].get<std::string>().find(":"), std::string::npos);  // times in the reply
+  EXPECT_EQ(nlohmann::json::parse(slurp(out_dir() / "r2.json")), changes);
+
+  // Measurably louder against the rest inside the sections, unchanged outside (half a second
+  // kept clear of each boundary for the ramps).
+  for (auto [a, b] : in) {
+    const double before = stem_against_rest(rev1, stem, a + 0.5, b - 0.5);
+    const double after = stem_against_rest(rev2, stem, a + 0.5, b - 0.5);
+    std::printf("in %s %.1f-%.1f s: %s against the rest %.2f -> %.2f LU\n", section.c_str(), a, b, element.c_str(),
+                before, after);
+    // The fader moves 3 dB; the bus and mix-bus compressors take part of it back, as they
+    // would on a console.
+    EXPECT_GT(after - before, 1.0);
+  }
+  for (auto [a, b] : outside) {
+    if (b - a < 1.5) continue;
+    const double before = stem_against_rest(rev1, stem, a + 0.5, b - 0.5);
+    const double after = stem_against_rest(rev2, stem, a + 0.5, b - 0.5);
+    std::printf("outside %.1f-%.1f s: %.2f -> %.2f LU\n", a, b, before, after);
+    EXPECT_NEAR(after, before, 0.3);
+  }
+
+  // Vague + production: nothing changes, the audio is the same bytes, the replies say why.
+  ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --note 'make it pop' --note " +
+                                     q("replace the snare sample") + " --json -",
+                                 &out, &err),
+            0)
+      << err;
+  const auto j3 = nlohmann::json::parse(out);
+  ASSERT_EQ(j3.size(), 2u);
+  EXPECT_EQ(j3[0]["kind"], "vague");
+  EXPECT_TRUE(j3[0]["changes"].empty());
+  EXPECT_NE(j3[0]["reply"].get<std::string>().find("?"), std::string::npos);
+  EXPECT_EQ(j3[1]["kind"], "production");
+  EXPECT_TRUE(j3[1]["changes"].empty());
+  EXPECT_EQ(slurp(out_dir() / "rev-3" / "mix.wav"), slurp(rev2 / "mix.wav"));
+
+  // Conflicting notes: reported, neither applied.
+  ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --json - --note " + q("the " + element + " is too loud") +
+                                     " --note " + q("the " + element + " is too quiet"),
+                                 &out, &err),
+            0)
+      << err;
+  const auto j4 = nlohmann::json::parse(out);
+  ASSERT_EQ(j4.size(), 2u);
+  EXPECT_TRUE(j4[0]["changes"].empty());
+  EXPECT_NE(j4[0]["reply"].get<std::string>().find("contradicts"), std::string::npos) << j4.dump(2);
+
+  // --back 1: a new revision equal to the first mix.
+  ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --quiet --back 1", &out, &err), 0) << err;
+  EXPECT_EQ(slurp(out_dir() / "rev-5" / "mix.wav"), slurp(out_dir() / "mix.wav"));
+  ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --list", &out, &err), 0) << err;
+  for (const char* s : {"rev-1", "rev-2", "rev-3", "rev-4", "rev-5", "make it pop"})
+    EXPECT_NE(out.find(s), std::string::npos) << s << "\n" << out;
+  EXPECT_NE(out.find(note), std::string::npos) << out;
+
+  // The delivery sheet: every revision, every deliverable, checksums that sha256sum agrees with.
+  const std::string sheet = slurp(out_dir() / "delivery-sheet.md");
+  for (const char* s : {"rev-1", "rev-2", "rev-5", "SHA-256", "mix.wav", "masters/", "versions/stems/", "LUFS", "dBTP",
+                        "## Checks"})
+    EXPECT_NE(sheet.find(s), std::string::npos) << s;
+  EXPECT_NE(sheet.find(note), std::string::npos);
+  EXPECT_EQ(sheet.find("FAILED"), std::string::npos) << sheet;
+  ASSERT_EQ(testkit::run_command("sha256sum " + q(out_dir() / "rev-5" / "mix.wav"), &out, &err), 0);
+  EXPECT_NE(sheet.find(out.substr(0, 64)), std::string::npos) << out.substr(0, 64);
+}
+
+}  // namespace
+}  // namespace mixdown
