@@ -14,6 +14,7 @@
 #include "../support/testing.hpp"
 #include "io/audio_file.hpp"
 #include "io/session.hpp"
+#include "mix/console.hpp"
 
 namespace mixdown {
 namespace {
@@ -38,7 +39,7 @@ protected:
     dir_ = new testkit::TempDir();
     const fs::path demo = testkit::source_dir() / "examples" / "demo";
     std::string out, err;
-    rc_ = testkit::run_command(bin() + " mix " + q(demo) + " -o " + q(out_dir()) + " --quiet", &out, &err);
+    rc_ = testkit::run_command(bin() + " mix " + q(demo) + " -o " + q(out_dir()) + " --quiet --brief revisions=3", &out, &err);
     mix_err_ = err;
   }
   static void TearDownTestSuite() {
@@ -114,7 +115,20 @@ TEST_F(ReviseE2E, NotesHistoryAndDeliverySheet) {
   for (const auto& s : session.strips)
     if (stem.empty() && plays_everywhere(s.name)) stem = s.name;
   ASSERT_FALSE(stem.empty()) << "no stem plays in every section";
-  const std::string element = fs::path(stem).stem().string();
+  // Named the way a musician would when its role is unique in the session ("the kick drum"),
+  // else by its stem name.
+  std::string element = fs::path(stem).stem().string();
+  {
+    static const std::map<Role, std::string> words = {
+        {Role::kick, "kick drum"}, {Role::snare, "snare"}, {Role::bass, "bass"}, {Role::keys, "keys"},
+        {Role::piano, "piano"}, {Role::strings, "strings"}, {Role::guitar, "guitars"}, {Role::hihat, "hats"},
+        {Role::synth, "synths"}, {Role::pad, "pads"}, {Role::lead_vocal, "vocal"}};
+    const auto* st = session.find_strip(stem);
+    ASSERT_NE(st, nullptr);
+    const auto same_role = std::count_if(session.strips.begin(), session.strips.end(),
+                                         [&](const mix::Strip& x) { return x.role == st->role; });
+    if (same_role == 1 && words.count(st->role)) element = words.at(st->role);
+  }
 
   const std::string note = "the " + element + " is buried in the " + section;
   std::string out, err;
@@ -188,6 +202,10 @@ TEST_F(ReviseE2E, NotesHistoryAndDeliverySheet) {
   // --back 1: a new revision equal to the first mix.
   ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --quiet --back 1", &out, &err), 0) << err;
   EXPECT_EQ(slurp(out_dir() / "rev-5" / "mix.wav"), slurp(out_dir() / "mix.wav"));
+  // The brief includes 3 rounds (revisions=3): rev-5 is the fourth and carries a warning, rev-4 none.
+  EXPECT_NE(err.find("past the 3"), std::string::npos) << err;
+  EXPECT_TRUE(nlohmann::json::parse(slurp(out_dir() / "rev-4" / "revision.json"))["warning"].is_null());
+  EXPECT_TRUE(nlohmann::json::parse(slurp(out_dir() / "rev-5" / "revision.json"))["warning"].is_string());
   ASSERT_EQ(testkit::run_command(bin() + " revise " + q(out_dir()) + " --list", &out, &err), 0) << err;
   for (const char* s : {"rev-1", "rev-2", "rev-3", "rev-4", "rev-5", "make it pop"})
     EXPECT_NE(out.find(s), std::string::npos) << s << "\n" << out;
@@ -199,6 +217,7 @@ TEST_F(ReviseE2E, NotesHistoryAndDeliverySheet) {
                         "## Checks"})
     EXPECT_NE(sheet.find(s), std::string::npos) << s;
   EXPECT_NE(sheet.find(note), std::string::npos);
+  EXPECT_NE(sheet.find("past the 3"), std::string::npos);
   EXPECT_EQ(sheet.find("FAILED"), std::string::npos) << sheet;
   ASSERT_EQ(testkit::run_command("sha256sum " + q(out_dir() / "rev-5" / "mix.wav"), &out, &err), 0);
   EXPECT_NE(sheet.find(out.substr(0, 64)), std::string::npos) << out.substr(0, 64);
