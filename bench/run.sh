@@ -219,7 +219,7 @@ bench_master() {
   awk -v a="$ours_acc" -v b="$peer_acc" 'BEGIN {
     split(a, x, " "); split(b, y, " ");
     printf "  distance from -14 LUFS: mixdown %.2f LU, loudnorm %.2f LU; true peak mixdown %s, loudnorm %s dBTP (ceiling -1)\n",
-      (x[2] + 14 < 0 ? -(x[2] + 14) : x[2] + 14), (y[2] + 14 < 0 ? -(y[2] + 14) : y[2] + 14), x[7], y[7] }'
+      (x[2] + 14 < 0 ? -(x[2] + 14) : x[2] + 14), (y[2] + 14 < 0 ? -(y[2] + 14) : y[2] + 14), x[8], y[8] }'
 
   # Matchering 2.0, only when it can run here.
   if [[ -z ${MATCHERING_DIR:-} || ! -d ${MATCHERING_DIR:-} ]]; then

@@ -47,6 +47,7 @@ public:
   }
   std::size_t read(const AudioView& v) { return plain_ ? plain_->read(v) : resampled_->read(v); }
   int channels() const { return channels_; }
+  bool resampling() const { return resampled_.has_value(); }
 
 private:
   std::optional<AudioReader> plain_;
@@ -336,13 +337,22 @@ std::string safe_name(std::string s) {
   return s;
 }
 
+// The input's preview, written on the side of a pre-render pass that reads the input at its
+// own rate (saves a separate read of the input).
+struct InputPreview {
+  fs::path file;
+  double gain_db = 0.0;
+  bool done = false;
+};
+
 // Renders one master: chain → temp → landing loop → delivery file → verification
 // [→ lossy check → re-landing]. `keep`, when given, receives the landed float output (album).
 MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& in,
                             const master::MasterChain& chain, const master::Target& target,
                             double target_lufs, const fs::path& out_file, const fs::path& out_dir,
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
-                            const StageProgressFn& progress, double p0, double p1) {
+                            const StageProgressFn& progress, double p0, double p1,
+                            InputPreview* input_preview = nullptr) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -365,11 +375,24 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     master::MasterChainProcessor proc(chain);
     proc.prepare({double(rate), ch, kBlock});
     analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
-    AudioBuffer buf(ch, kBlock);
+    AudioBuffer buf(ch, kBlock), side(ch, kBlock);
+    std::optional<AudioWriter> ipw;
+    if (input_preview && !input_preview->done && !reader.resampling())
+      ipw.emplace(input_preview->file, WriteSpec{rate, ch, SampleFormat::wav_float});
+    const float ipg = input_preview ? static_cast<float>(db_to_gain(input_preview->gain_db)) : 1.0f;
     while (const std::size_t n = reader.read(buf.view())) {
+      if (ipw) {
+        side.view(n).copy_from(buf.view(n));
+        side.view(n).apply_gain(ipg);
+        ipw->write(side.view(n));
+      }
       proc.process(buf.view(n));
       meter.add(buf.view(n));
       temp.write(buf.view(n));
+    }
+    if (ipw) {
+      ipw->commit();
+      input_preview->done = true;
     }
     mo.pre_limiter_lufs = meter.integrated_lufs();
     pre_peak_db = meter.sample_peak_dbfs();
@@ -530,6 +553,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   if (req.previews) fs::create_directories(out_dir / "previews", ec);
 
   const double share = 1.0 / double(req.targets.size() + 1);
+  InputPreview ip{out_dir / "previews" / "input.wav", res.preview_lufs - res.analysis.integrated_lufs, !req.previews};
   for (std::size_t i = 0; i < req.targets.size(); ++i) {
     const auto& t = req.targets[i];
     const auto chain = master::decide(res.analysis, t, res.reference_analysis ? &*res.reference_analysis : nullptr, req.amount);
@@ -537,10 +561,10 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     res.masters.push_back(render_master(input, res.analysis, chain, t, t.integrated_lufs,
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
-                                        req.progress, share * double(i + 1), share * double(i + 2)));
+                                        req.progress, share * double(i + 1), share * double(i + 2), &ip));
   }
-  if (req.previews) {
-    res.input_preview = out_dir / "previews" / "input.wav";
+  if (req.previews) res.input_preview = ip.file;
+  if (!ip.done) {  // every target resampled: a pass of its own
     AudioReader r(input);
     AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, SampleFormat::wav_float});
     AudioBuffer buf(r.info().channels, kBlock);
