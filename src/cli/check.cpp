@@ -21,21 +21,6 @@ struct CheckArgs {
   std::string json;
 };
 
-// A device or pipe (/dev/stdout, a FIFO) is written in place: renaming a temporary file over it
-// would replace the device itself.
-void write_json(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const auto st = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) throw failed(path, "cannot write the JSON report");
-    return;
-  }
-  io::write_text_atomic(path, text);
-}
-
 int run_check(const CheckArgs& a, const GlobalOptions& g) {
   Progress progress("check", g.quiet || a.json == "-");
   const auto result = io::check_stem_source(a.stems, g.threads,
@@ -45,7 +30,7 @@ int run_check(const CheckArgs& a, const GlobalOptions& g) {
     std::fputs((report::check_json(result).dump(2) + "\n").c_str(), stdout);
     return 0;
   }
-  if (!a.json.empty()) write_json(a.json, report::check_json(result).dump(2) + "\n");
+  if (!a.json.empty()) io::write_text_atomic(a.json, report::check_json(result).dump(2) + "\n");
   if (!g.quiet) std::fputs(report::check_text(result).c_str(), stdout);
   return 0;
 }

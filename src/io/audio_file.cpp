@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <fstream>
 #include <optional>
@@ -142,15 +144,35 @@ std::size_t AudioReader::read(const AudioView& out) {
         sf_readf_float(impl_->file.get(), impl_->interleaved.data(), static_cast<sf_count_t>(want));
     if (got <= 0) break;
     const float* src = impl_->interleaved.data();
-    for (int c = 0; c < nc; ++c) {
-      float* dst = out.channel(c) + done;
-      for (sf_count_t i = 0; i < got; ++i) {
-        float v = src[static_cast<std::size_t>(i) * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)];
-        if (!std::isfinite(v)) {
-          v = 0.0f;
-          ++impl_->nonfinite;
+    const auto n = static_cast<std::size_t>(got);
+    if (nc == 1) {
+      std::copy_n(src, n, out.channel(0) + done);
+    } else if (nc == 2) {
+      float* l = out.channel(0) + done;
+      float* r = out.channel(1) + done;
+      for (std::size_t i = 0; i < n; ++i) {
+        l[i] = src[2 * i];
+        r[i] = src[2 * i + 1];
+      }
+    } else {
+      for (int c = 0; c < nc; ++c) {
+        float* dst = out.channel(c) + done;
+        for (std::size_t i = 0; i < n; ++i) dst[i] = src[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)];
+      }
+    }
+    // Integer PCM (FLAC included) is finite by construction; float files and decoders of
+    // lossy or unknown encodings may carry NaN/Inf, which read as silence. Branch-free on the
+    // exponent bits so the check vectorises.
+    if (impl_->info.is_float || impl_->info.lossy || impl_->info.bit_depth == 0) {
+      for (int c = 0; c < nc; ++c) {
+        float* dst = out.channel(c) + done;
+        std::int64_t bad = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          const bool nonfinite = (std::bit_cast<std::uint32_t>(dst[i]) & 0x7f800000u) == 0x7f800000u;
+          bad += nonfinite;
+          dst[i] = nonfinite ? 0.0f : dst[i];
         }
-        dst[i] = v;
+        impl_->nonfinite += bad;
       }
     }
     done += static_cast<std::size_t>(got);
@@ -439,6 +461,17 @@ AudioBuffer read_file(const fs::path& path, int* sample_rate) {
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
   std::error_code ec;
+  // A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming a
+  // temporary file over it would replace the device itself (as root, /dev/null).
+  if (const auto st = fs::status(path, ec); !ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    if (fs::is_directory(st)) throw failed(path.string(), "is a folder, not a file to write");
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) throw failed(path.string(), "cannot write");
+    return;
+  }
+  ec.clear();
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".partial-" +
                                              std::to_string(::getpid()));

@@ -133,3 +133,9 @@ TEST(AudioFile, ResamplingReaderKeepsPitchLengthAndLevel) {
     err = std::max(err, std::abs(all[i] - 0.501187 * std::sin(2 * M_PI * 1000.0 * double(i) / 48000.0)));
   EXPECT_LT(err, 1e-3);
 }
+
+TEST(AudioFile, TextToADeviceIsWrittenInPlaceNotReplaced) {
+  write_text_atomic("/dev/null", "{}\n");
+  EXPECT_FALSE(fs::is_regular_file("/dev/null"));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+}
