@@ -66,13 +66,23 @@ struct Hit {
   std::string phrase;
 };
 
-template <class Table>
-std::vector<Hit> scan(const std::string& text, const Table& table, std::vector<Span>* claimed = nullptr) {
-  std::vector<std::pair<std::string, std::string>> entries;
-  for (const auto& [phrase, value] : table) entries.emplace_back(normalize(phrase), std::string(value));
-  for (auto& e : entries) e.first = e.first.substr(1, e.first.size() - 2);
+using Table = std::vector<std::pair<std::string_view, std::string_view>>;
+// A table's phrases normalized like the text and sorted longest first.
+using Prepared = std::vector<std::pair<std::string, std::string>>;
+
+Prepared prepare(const Table& table) {
+  Prepared entries;
+  for (const auto& [phrase, value] : table) {
+    std::string n = normalize(phrase);
+    if (n.size() < 3) continue;  // nothing but spaces
+    entries.emplace_back(n.substr(1, n.size() - 2), std::string(value));
+  }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  return entries;
+}
+
+std::vector<Hit> scan(const std::string& text, const Prepared& entries, std::vector<Span>* claimed = nullptr) {
   std::vector<Span> local;
   std::vector<Span>& spans = claimed ? *claimed : local;
   std::vector<Hit> hits;
@@ -90,7 +100,6 @@ std::vector<Hit> scan(const std::string& text, const Table& table, std::vector<S
   return hits;
 }
 
-using Table = std::vector<std::pair<std::string_view, std::string_view>>;
 
 const Table& element_table() {
   static const Table t = {
@@ -284,6 +293,12 @@ const Table& section_table() {
   return t;
 }
 
+const Table& context_table();
+const Table& element_table();
+const Table& fix_table();
+const Table& vague_table();
+const Table& section_table();
+
 const Table& context_table() {
   static const Table t = {
       {"small speakers", "small_speakers"}, {"small speaker", "small_speakers"},
@@ -297,6 +312,12 @@ const Table& context_table() {
   };
   return t;
 }
+
+const Prepared& prepared_element_table() { static const Prepared p = prepare(element_table()); return p; }
+const Prepared& prepared_fix_table() { static const Prepared p = prepare(fix_table()); return p; }
+const Prepared& prepared_vague_table() { static const Prepared p = prepare(vague_table()); return p; }
+const Prepared& prepared_section_table() { static const Prepared p = prepare(section_table()); return p; }
+const Prepared& prepared_context_table() { static const Prepared p = prepare(context_table()); return p; }
 
 struct ProductionRule {
   std::string_view phrase;
@@ -425,7 +446,7 @@ TimeScope parse_scope(const std::string& text) {
   }
   // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two".
   std::vector<Span> claimed;
-  for (const auto& h : scan(text, section_table(), &claimed)) {
+  for (const auto& h : scan(text, prepared_section_table(), &claimed)) {
     // "drop" as a verb ("drop the guitars") is not the section.
     if (h.value == "drop" && text.find(" the drop ") == std::string::npos && text.find(" drops ") == std::string::npos) continue;
     if (h.value == "solo" && text.find(" solo ") != std::string::npos &&
@@ -586,7 +607,7 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   const std::string text = normalize(raw);
 
   note.scope = parse_scope(text);
-  if (const auto c = scan(text, context_table()); !c.empty()) note.context = c.front().value;
+  if (const auto c = scan(text, prepared_context_table()); !c.empty()) note.context = c.front().value;
 
   // Elements: a stem the session names wins over the generic vocabulary.
   std::vector<Span> claimed;
@@ -598,16 +619,16 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
     for (const auto& s : stem_names) phrases.push_back(stem_phrase(s));
     for (std::size_t i = 0; i < stem_names.size(); ++i)
       if (phrases[i].size() >= 3) stems.emplace_back(phrases[i], stem_names[i]);
-    for (auto h : scan(text, stems, &claimed)) {
+    for (auto h : scan(text, prepare(stems), &claimed)) {
       h.value = "stem:" + h.value;
       elements.push_back(h);
     }
   }
   // Section words are not elements ("the solo", "the drop"): claim them first. Context words too
   // ("in the car" has no element).
-  for (const auto& h : scan(text, section_table(), &claimed)) (void)h;
-  for (const auto& h : scan(text, context_table(), &claimed)) (void)h;
-  for (const auto& h : scan(text, element_table(), &claimed)) elements.push_back(h);
+  for (const auto& h : scan(text, prepared_section_table(), &claimed)) (void)h;
+  for (const auto& h : scan(text, prepared_context_table(), &claimed)) (void)h;
+  for (const auto& h : scan(text, prepared_element_table(), &claimed)) elements.push_back(h);
   std::sort(elements.begin(), elements.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
 
   // Production first: whatever else the note says, these are not the mixer's to change.
@@ -656,8 +677,8 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   std::vector<Span> fix_claimed = claimed;
   // Element words inside fix phrases ("too much low end", "more room") are fixes there: let the
   // fix table see the text independently of the element claims.
-  const auto fixes = scan(text, fix_table());
-  const auto vague = scan(text, vague_table());
+  const auto fixes = scan(text, prepared_fix_table());
+  const auto vague = scan(text, prepared_vague_table());
 
   // Pick the element: the first named, except that a space processor (reverb/delay) named next
   // to another element is the *how* ("more reverb on the vocal"), and "the mix" yields to any

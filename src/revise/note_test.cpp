@@ -186,3 +186,41 @@ TEST(NoteTime, ParseAndFormat) {
 
 }  // namespace
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+namespace {
+
+// Robustness: random mixtures of the vocabulary, digits, punctuation and raw bytes never throw,
+// and a note's kind agrees with its fix (mix notes carry one, the others none). Seeded.
+TEST(NoteFuzz, RandomTextIsReadWithoutSurprises) {
+  const std::vector<std::string> words = {
+      "the", "vocal", "vox", "kick", "snare", "is", "too", "loud", "buried", "in", "chorus", "verse", "2",
+      "last", "at", "1:23", "from", "0:45", "to", "1:10", "muddy", "harsh", "reverb", "more", "less", "make",
+      "it", "pop", "replace", "sample", "add", "a", "cut", "drop", "the drop", "not", "enough", "-", "–",
+      "'", ":", "::", "9:99:99:99", "…", "\xff\xfe", "", " ", "pre-chorus", "on small speakers", "bass drum"};
+  std::uint64_t seed = 0x5eed1234u;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::uint32_t>(seed >> 33);
+  };
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    const int n = static_cast<int>(next() % 12);
+    for (int k = 0; k < n; ++k) {
+      if (next() % 7 == 0) text.push_back(static_cast<char>(next() % 256));
+      else text += words[next() % words.size()] + " ";
+    }
+    ParsedNote p;
+    ASSERT_NO_THROW(p = parse_note(text, {"BD_03.flac", "E-Piano.flac", ".wav", ""})) << "seed case " << i;
+    if (p.kind == NoteKind::mix) {
+      EXPECT_NE(p.fix, Fix::none) << text;
+      EXPECT_FALSE(p.element.empty()) << text;
+    } else {
+      EXPECT_EQ(p.fix, Fix::none) << text;
+    }
+    for (const auto& r : p.scope.ranges) EXPECT_LE(r.start_s, r.end_s) << text;
+  }
+}
+
+}  // namespace
+}  // namespace mixdown::revise

@@ -200,6 +200,8 @@ Change apply_eq(dsp::EqSettings& eq, const std::string& stem, ToneMove& m) {
   for (auto& b : eq.bands) {
     if (!b.enabled || b.type != m.type) continue;
     if (std::fabs(std::log2(b.freq_hz / m.hz)) > 0.5) continue;
+    // Only a band of similar shape: deepening a narrow resonance notch is not a broad tone move.
+    if (std::fabs(std::log2(b.q / m.q)) > 1.0) continue;
     m.hz = b.freq_hz;  // the band already there moves (the reply names its frequency)
     const double from = b.gain_db;
     b.gain_db = round3(std::clamp(b.gain_db + m.gain_db, -15.0, 15.0));
@@ -547,7 +549,6 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   }
   // Width: a stereo strip's width stage; mono strips of a group spread (or gather) their pans.
   const bool wider = f == Fix::wider;
-  std::string how;
   for (auto* s : strips) {
     if (n.element == "mix" && (low_role(s->role) || s->role == Role::snare || s->role == Role::lead_vocal)) continue;
     const auto ch = ctx.stem_channels.find(s->name);
@@ -570,8 +571,11 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
     return a;
   }
-  a.reply = std::string(wider ? "Widened " : "Narrowed ") + who(n.element, strips) +
-            " (stereo width " + (wider ? "+0.3" : "-0.3") + ", mono parts panned " + (wider ? "further out" : "closer in") +
+  const bool any_width = std::any_of(a.changes.begin(), a.changes.end(), [](const Change& c) { return c.parameter == "pan.width"; });
+  const bool any_pan = std::any_of(a.changes.begin(), a.changes.end(), [](const Change& c) { return c.parameter == "pan.pan"; });
+  std::string how = any_width ? std::string("stereo width ") + (wider ? "+0.3" : "-0.3") : "";
+  if (any_pan) how += std::string(any_width ? ", " : "") + "mono parts panned " + (wider ? "further out" : "closer in");
+  a.reply = std::string(wider ? "Widened " : "Narrowed ") + who(n.element, strips) + " (" + how +
             ") throughout the song" + after + ".";
   return a;
 }
@@ -655,7 +659,7 @@ std::vector<std::string> suggestions(const PlanContext& ctx, const Console& c) {
     std::sort(order.begin(), order.end(), [](auto& x, auto& y) { return std::fabs(x.first) > std::fabs(y.first); });
     for (const auto& [d, k] : order) {
       if (std::fabs(d) < 2.0 || out.size() >= 2) break;
-      out.push_back(std::string("the ") + band_words[k] + " sit " + fmt_db(d) + " dB " + (d > 0 ? "above" : "below") +
+      out.push_back(std::string("the ") + band_words[k] + " sits " + fmt_db(d) + " dB " + (d > 0 ? "above" : "below") +
                     " a smooth balance of this mix — did you mean " + (d > 0 ? less_means[k] : more_means[k]) + "?");
     }
   }
@@ -845,7 +849,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       if (!sug.empty()) {
         reply += " From the measurements: ";
         for (std::size_t k = 0; k < sug.size(); ++k) reply += (k ? "; " : "") + sug[k];
-        reply += ".";
+        if (reply.back() != '?') reply += ".";
       }
       r.reply = reply;
       continue;
