@@ -11,7 +11,10 @@
 #include "io/audio_file.hpp"
 #include "io/master_io.hpp"
 #include "master/qc.hpp"
+#include "io/translate_file.hpp"
+#include "report/html.hpp"
 #include "report/master_json.hpp"
+#include "report/translate_json.hpp"
 
 namespace mixdown::cli {
 
@@ -53,9 +56,16 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
 
   req.strict = a.strict;
   const auto result = io::master_file(a.input, a.out, req);
-  progress.done();
   const fs::path out(a.out);
-  io::write_text_atomic(out / "report.json", report::master_json(result, out).dump(2) + "\n");
+  // Translation checks on the first master, and report.html beside report.json.
+  const auto& first = result.masters.front();
+  const auto translation = io::translate_output(out, first.file, first.after.integrated_lufs, g.threads,
+                                                [&](double f, const std::string& s) { progress.update(f, "translation: " + s); });
+  progress.done();
+  auto json = report::master_json(result, out);
+  json["translation"] = report::translation_json(translation, first.file.lexically_relative(out).generic_string());
+  io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
+  io::write_text_atomic(out / "report.html", report::master_html(result, out, &translation));
   if (!g.quiet) {
     std::printf("%s: %.1f LUFS, %.1f dBTP, PLR %.1f dB\n", a.input.c_str(), result.analysis.integrated_lufs,
                 result.analysis.true_peak_dbtp, result.analysis.plr_db);

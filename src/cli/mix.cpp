@@ -37,7 +37,7 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   const bool mastered = outcome.master && !outcome.master->masters.empty();
   const fs::path delivered = mastered ? outcome.master->masters.front().file : out / "mix.wav";
   const auto translation = io::translate_output(
-      out, delivered, mastered ? outcome.master->masters.front().after.integrated_lufs : outcome.mix_analysis.loudness.integrated_lufs,
+      out, delivered, mastered ? outcome.master->masters.front().after.integrated_lufs : outcome.mix_analysis.loudness.integrated_lufs, g.threads,
       [&](double f, const std::string& stage) { progress.update(f, "translation: " + stage); });
   auto json = report::mix_json(outcome, a.out);
   json["translation"] = report::translation_json(translation, delivered.lexically_relative(out).generic_string());

@@ -41,6 +41,7 @@ int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   io::TranslateRequest req;
   req.input = a.input;
   req.out_dir = a.out;
+  req.threads = g.threads;
   req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
   const auto rep = io::translate_file(req);
   progress.done();

@@ -27,6 +27,7 @@ struct TranslateRequest {
   std::optional<std::filesystem::path> vocal, rest;  // acapella and instrumental
   bool write_files = true;
   std::string file_prefix;                  // relative path recorded in SystemMeasure::file
+  int threads = 0;                          // 0 = all cores; outputs identical for any count
   std::function<void(double, const std::string&)> progress;
 };
 
@@ -38,7 +39,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& request);
 // OUT/translation/, the lead from OUT/versions/acapella.wav against instrumental.wav when both
 // exist.
 analysis::TranslationReport translate_output(const std::filesystem::path& out_dir, const std::filesystem::path& file,
-                                             double lufs,
+                                             double lufs, int threads,
                                              const std::function<void(double, const std::string&)>& progress = {});
 
 }  // namespace mixdown::io

@@ -166,8 +166,10 @@ std::string loudness_plot(const analysis::LoudnessSeries& st, const std::vector<
   if (std::isfinite(integrated) && integrated > f.y0)
     s += fmt::format(R"(<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" class="ref"/>)", f.l, f.w - f.r, f.Y(integrated), f.Y(integrated));
   s += fmt::format(R"(<path d="{}" class="l1"/>)", path_of(f, xs, ys));
-  return s + "</svg>" +
-         legend({{"k l1", "short-term loudness"}, {"k ref", fmt::format("integrated {:.1f} LUFS", integrated)}, {"k sec0", "sections"}});
+  std::vector<std::pair<std::string, std::string>> items{{"k l1", "short-term loudness"},
+                                                          {"k ref", fmt::format("integrated {:.1f} LUFS", integrated)}};
+  if (!sections.empty()) items.push_back({"k sec0", "sections"});
+  return s + "</svg>" + legend(items);
 }
 
 struct Curve {

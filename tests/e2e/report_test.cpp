@@ -89,7 +89,23 @@ TEST_F(Report, HtmlIsSelfContainedAndHasEveryPlot) {
   EXPECT_GE(players, 3);  // mix, master, previews, versions, systems
   // The sections the song analysis found are drawn on the loudness plot.
   const auto j = nlohmann::json::parse(slurp(out_ / "report.json"));
-  if (!j["decisions"]["sections"].empty()) EXPECT_NE(html.find("class=\"sec "), std::string::npos);
+  if (!j["decisions"]["sections"].empty()) {
+    EXPECT_NE(html.find("class=\"sec "), std::string::npos);
+  }
+}
+
+TEST_F(Report, MasterWritesReportHtmlAndTranslation) {
+  const fs::path out = dir_->path() / "master";
+  std::string o, err;
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(out_ / "mix.wav") + " -o " + q(out) + " --quiet", &o, &err), 0) << err;
+  const auto j = nlohmann::json::parse(slurp(out / "report.json"));
+  ASSERT_TRUE(j.contains("translation"));
+  EXPECT_EQ(j["translation"]["systems"].size(), 7u);
+  EXPECT_TRUE(fs::exists(out / "translation" / "phone.wav"));
+  const std::string html = slurp(out / "report.html");
+  for (const char* id : {"plot-loudness", "plot-spectrum", "plot-stereo", "table-translation", "metrics", "decisions", "players"})
+    EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  EXPECT_NE(html.find("src=\"masters/streaming.wav\""), std::string::npos);
 }
 
 TEST_F(Report, OpensInHeadlessChromiumWithoutErrors) {
