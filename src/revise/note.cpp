@@ -165,7 +165,8 @@ const Table& fix_table() {
       {"up a bit", "up"}, {"up a touch", "up"}, {"up a little", "up"}, {"drowned out", "up"},
       {"drowned", "up"}, {"too far down", "up"}, {"more level", "up"}, {"swallowed", "up"},
       {"masked", "up"}, {"covered", "up"}, {"underneath", "up"}, {"cant make out", "up"},
-      {"hard to make out", "up"}, {"needs to come up", "up"}, {"audible", "up"}, {"weak in the mix", "up"},
+      {"hard to make out", "up"}, {"cant understand", "up"}, {"cannot understand", "up"},
+      {"unintelligible", "up"}, {"understand the", "up"}, {"needs to come up", "up"}, {"audible", "up"}, {"weak in the mix", "up"},
       // level, down
       {"too loud", "down"}, {"loud", "down"}, {"too hot", "down"}, {"overpowers", "down"},
       {"overpowering", "down"}, {"overpower", "down"}, {"drowns", "down"}, {"drowns out", "down"},
@@ -226,7 +227,7 @@ const Table& fix_table() {
       {"more snap", "punchier"}, {"snappier", "punchier"}, {"needs snap", "punchier"}, {"no snap", "punchier"},
       {"weak transients", "punchier"}, {"no impact", "punchier"}, {"more impact", "punchier"},
       {"hit harder", "punchier"}, {"hits harder", "punchier"}, {"lacks impact", "punchier"},
-      {"soft", "punchier"}, {"spongy", "punchier"}, {"floppy", "punchier"},
+      {"soft", "punchier"}, {"more click", "punchier"}, {"click", "punchier"}, {"beater", "punchier"}, {"spongy", "punchier"}, {"floppy", "punchier"},
       {"uneven", "more_controlled"}, {"inconsistent", "more_controlled"}, {"all over the place", "more_controlled"},
       {"jumps around", "more_controlled"}, {"up and down", "more_controlled"}, {"too dynamic", "more_controlled"},
       {"spiky", "more_controlled"}, {"peaky", "more_controlled"}, {"more compression", "more_controlled"},
@@ -235,7 +236,7 @@ const Table& fix_table() {
       {"too wet", "drier"}, {"wet", "drier"}, {"washy", "drier"}, {"swimming", "drier"},
       {"too much reverb", "drier"}, {"too much delay", "drier"}, {"too much echo", "drier"},
       {"less reverb", "drier"}, {"less delay", "drier"}, {"less echo", "drier"}, {"drier", "drier"},
-      {"dryer", "drier"}, {"cavernous", "drier"}, {"washed out", "drier"}, {"echoey", "drier"},
+      {"dryer", "drier"}, {"too long", "drier"}, {"tail is too long", "drier"}, {"cavernous", "drier"}, {"washed out", "drier"}, {"echoey", "drier"},
       {"too dry", "wetter"}, {"dry", "wetter"}, {"needs reverb", "wetter"}, {"more reverb", "wetter"},
       {"more delay", "wetter"}, {"more echo", "wetter"}, {"more space", "wetter"}, {"wetter", "wetter"},
       {"needs space", "wetter"}, {"more ambience", "wetter"}, {"more room", "wetter"},
@@ -274,7 +275,8 @@ const Table& vague_table() {
       {"missing something", "something"}, {"slap", "energy"}, {"hit", "energy"}, {"dope", "vibe"},
       {"amazing", "better"}, {"good", "better"}, {"like the reference", "reference"},
       {"sound like", "reference"}, {"more like", "reference"}, {"boring", "energy"}, {"wow", "energy"},
-      {"depth", "bigger"}, {"3d", "bigger"}, {"lush", "bigger"}, {"cinematic", "bigger"},
+      {"fighting", "clash"}, {"fight", "clash"}, {"clash", "clash"}, {"clashing", "clash"},
+      {"competing", "clash"}, {"compete", "clash"}, {"depth", "bigger"}, {"3d", "bigger"}, {"lush", "bigger"}, {"cinematic", "bigger"},
   };
   return t;
 }

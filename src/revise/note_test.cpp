@@ -88,7 +88,18 @@ const Row kRows[] = {
     {"the whole mix is too bright", M, "mix", Fix::darker},
     {"overall it sounds too narrow", M, "mix", Fix::wider},
     {"too much low end", M, "mix", Fix::less_boom},
+    // more of the way people say it
+    {"I can't understand the lyrics", M, "lead_vocal", Fix::up},
+    {"kick needs more click", M, "kick", Fix::punchier},
+    {"the vocal reverb is too long", M, "lead_vocal", Fix::drier},
+    {"turn the keys down a bit", M, "keys", Fix::down},
+    {"less bass in the intro", M, "bass", Fix::down},
+    {"the bgvs are too wet", M, "backing_vocal", Fix::drier},
+    {"the toms should be panned wider", M, "tom", Fix::wider},
+    {"a little more snare in the bridge please", M, "snare", Fix::up},
+    {"the drums overpower the vocal in the chorus", M, "drums", Fix::down},
     // vague
+    {"kick and bass are fighting", V, "kick", Fix::none},
     {"make it pop", V, "", Fix::none},
     {"it needs to be bigger", V, "", Fix::none},
     {"can it sound more professional", V, "", Fix::none},

@@ -152,7 +152,8 @@ std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
     for (std::size_t i = 0; i < windows.size(); ++i) labels += (i ? ", " : "") + windows[i].label;
     return "in " + labels + " (" + times + ")";
   }
-  return "from " + times;
+  if (windows.size() == 1) return "from " + format_time(windows[0].start_s) + " to " + format_time(windows[0].end_s);
+  return "in " + times;
 }
 
 // Strong complaints get the bigger step.
@@ -599,6 +600,9 @@ std::string questions_for(const ParsedNote& n) {
   if (t == "energy")
     return "Where does the energy drop (a section or a time)? Should it come from louder drums, a brighter top, "
            "more compression, or a bigger chorus lift?";
+  if (t == "clash")
+    return "Which of the two should lead where they overlap (e.g. the kick on the beat, the bass in between), "
+           "and is it the low end, the level, or a section where they fight?";
   if (t == "glue")
     return "Does a part sound apart from the rest (which one), or should the whole mix be compressed together more?";
   if (t == "reference")
