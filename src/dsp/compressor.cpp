@@ -115,9 +115,24 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
     }
     zero_non_finite(lv, n);  // a NaN/Inf in the key reads as silence, not as infinitely loud
     // 2. The RMS window.
+    // The one-pole recursion is latency-bound frame by frame; four frames at a time from the
+    // state before them (y[i+k] = a^(k+1) y[i-1] + sum a^(k-j) u[i+j]) puts one multiply-add
+    // on the recursive path per four frames. Same filter; rounding differs in the last bits.
     if (rms) {
-      for (std::size_t i = 0; i < n; ++i) {
-        ms = rmc * ms + (1.0 - rmc) * (lv[i] * inv_kc);
+      const double a = rmc, a2 = a * a, a3 = a2 * a, a4 = a2 * a2, b = (1.0 - rmc) * inv_kc;
+      std::size_t i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const double u0 = b * lv[i], u1 = b * lv[i + 1], u2 = b * lv[i + 2], u3 = b * lv[i + 3];
+        const double w1 = a * u0 + u1, w2 = a * w1 + u2, w3 = a * w2 + u3;
+        const double y0 = a * ms + u0, y1 = a2 * ms + w1, y2 = a3 * ms + w2, y3 = a4 * ms + w3;
+        lv[i] = static_cast<float>(y0);
+        lv[i + 1] = static_cast<float>(y1);
+        lv[i + 2] = static_cast<float>(y2);
+        lv[i + 3] = static_cast<float>(y3);
+        ms = y3;
+      }
+      for (; i < n; ++i) {
+        ms = rmc * ms + b * lv[i];
         lv[i] = static_cast<float>(ms);
       }
     }
@@ -148,10 +163,13 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
       const double att = ac * red + (1.0 - ac) * target;
       const double rel = rc * red + (1.0 - rc) * target;
       red = target < red ? att : rel;
-      if (red > kSnapDb) red = 0.0;
       deepest = std::min(deepest, red);
       lv[i] = static_cast<float>(std::max(red, -700.0));  // fast_exp2f's domain
     }
+    // A release that has come within 1e-6 dB of unity snaps to it, checked once per chunk
+    // (off the frame-by-frame recursive path): the chunk-level unity shortcut above then
+    // applies from the next chunk on.
+    if (red > kSnapDb) red = 0.0;
     // 5. Gain, with makeup and the parallel (dry) share.
     const auto dry = static_cast<float>(dry_), wet = static_cast<float>(wet_gain);
     for (std::size_t i = 0; i < n; ++i) g[i] = dry + wet * fast_exp2f(lv[i] * 0.166096405f);

@@ -1,6 +1,8 @@
 #include "graph/renderer.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -66,6 +68,21 @@ struct AlignDelay {
   }
 };
 
+// Replaces NaN/Inf by 0 and counts them. Branch-free on the exponent bits, so it vectorises.
+std::int64_t replace_non_finite(const AudioView& v) noexcept {
+  std::int64_t bad = 0;
+  for (int c = 0; c < v.num_channels(); ++c) {
+    float* x = v.channel(c);
+    for (std::size_t k = 0; k < v.num_frames(); ++k) {
+      const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[k]);
+      const bool nonfinite = (bits & 0x7f800000u) == 0x7f800000u;
+      bad += nonfinite;
+      x[k] = nonfinite ? 0.0f : x[k];
+    }
+  }
+  return bad;
+}
+
 // The gain curve of a feed-forward compressor: run it on ones, keyed by the signal.
 void gain_curve(dsp::Compressor& comp, const ConstAudioView& key, AudioBuffer& ones, std::size_t n) {
   for (int c = 0; c < ones.num_channels(); ++c) std::fill_n(ones.channel(c), n, 1.0f);
@@ -90,7 +107,9 @@ struct StripNode {
   AlignDelay align;
   dsp::Smoother fader{dsp::Smoother::Mode::linear, 20.0};
   std::vector<float> gain;  // per-frame fader gain for the block
-  AudioBuffer raw, stereo, out;
+  // `out` is double-buffered: block k's outputs are finished while block k+1's strips run.
+  AudioBuffer raw, stereo, out_slot[2];
+  AudioBuffer& out(int slot) { return out_slot[slot]; }
   // The stem as it sits in the mix (printed stem output).
   std::optional<dsp::ParametricEq> print_bus_eq, print_mix_eq;
   AudioBuffer print;
@@ -216,7 +235,7 @@ struct Renderer::Impl {
       n->gain.assign(block, 1.0f);
       n->raw.resize(ch, block);
       n->stereo.resize(2, block);
-      n->out.resize(2, block);
+      for (auto& o : n->out_slot) o.resize(2, block);
       longest = std::max(longest, sources[i]->frames());
       strips.push_back(std::move(n));
     }
@@ -229,7 +248,7 @@ struct Renderer::Impl {
     mix_comp.emplace(console.mix_bus.compressor);
     mix_comp->prepare(spec(2));
     mix_sum.resize(2, block);
-    mix_ones.resize(2, block);
+    mix_ones.resize(1, block);  // one channel: the linked gain is the same on both
     mix_curve.assign(block, 1.0f);
     for (auto& f : fx_sum) f.resize(2, block);
 
@@ -260,7 +279,7 @@ struct Renderer::Impl {
     }
     bn->fader = static_cast<float>(db_to_gain(bn->b->fader_db));
     bn->sum.resize(2, block);
-    bn->ones.resize(2, block);
+    bn->ones.resize(1, block);
     bn->curve.assign(block, 1.0f);
     bn->exclude_lead = exclude_lead;
     return bn;
@@ -316,7 +335,7 @@ struct Renderer::Impl {
   }
 
   // Phase 2: one strip, one block.
-  void process_strip(std::size_t i, std::size_t n, std::int64_t frame0) {
+  void process_strip(std::size_t i, std::size_t n, std::int64_t frame0, int slot) {
     StripNode& st = *strips[i];
     const mix::Strip& s = *st.s;
     // Work in place with the strip's own channel count, inside the stereo scratch buffer.
@@ -340,7 +359,7 @@ struct Renderer::Impl {
     if (st.deesser) st.deesser->process(work);
     if (st.sat) st.sat->process(work);
     // Pan / width to stereo (out-of-place through `out` as scratch, then back).
-    AudioView out = st.out.view(n);
+    AudioView out = st.out(slot).view(n);
     st.pan->process(ConstAudioView(work), out);
     st.align.process(out);
     // `stereo` now keeps the pre-fader signal for pre-fader sends.
@@ -375,11 +394,11 @@ struct Renderer::Impl {
     return true;
   }
 
-  void process_bus(BusNode& bn, int bus_index, std::size_t n) {
+  void process_bus(BusNode& bn, int bus_index, std::size_t n, int slot) {
     AudioView sum = bn.sum.view(n);
     sum.clear();
     for (auto& st : strips)
-      if (st->bus == bus_index && !(bn.exclude_lead && st->lead)) sum.add_from(st->out.view(n));
+      if (st->bus == bus_index && !(bn.exclude_lead && st->lead)) sum.add_from(st->out(slot).view(n));
     if (bn.eq) bn.eq->process(sum);
     if (bn.comp) {
       gain_curve(*bn.comp, sum, bn.ones, n);
@@ -394,14 +413,14 @@ struct Renderer::Impl {
     }
   }
 
-  void process_return(ReturnNode& rn, std::size_t n) {
+  void process_return(ReturnNode& rn, std::size_t n, int slot) {
     AudioView in = rn.buf.view(n);
     in.clear();
     for (auto& st : strips) {
       if (!strip_in_set(*st, rn.set)) continue;
       for (const auto& send : st->s->sends) {
         if (send.to != rn.r->name || st->s->mute) continue;
-        in.add_from(send.pre_fader ? st->stereo.view(n) : st->out.view(n),
+        in.add_from(send.pre_fader ? st->stereo.view(n) : st->out(slot).view(n),
                     static_cast<float>(db_to_gain(send.level_db)));
       }
     }
@@ -411,7 +430,7 @@ struct Renderer::Impl {
     in.apply_gain(rn.fader);
   }
 
-  void finish_output(OutputNode& o, std::size_t n) {
+  void finish_output(OutputNode& o, std::size_t n, int slot) {
     AudioView v = o.buf.view(n);
     v.clear();
     const auto add_bus = [&](int b) { v.add_from(buses[static_cast<std::size_t>(b)]->sum.view(n)); };
@@ -441,7 +460,7 @@ struct Renderer::Impl {
       }
       case OutputKind::stem: {
         StripNode& st = *strips[static_cast<std::size_t>(o.strip)];
-        v.copy_from(st.out.view(n));
+        v.copy_from(st.out(slot).view(n));
         if (st.bus >= 0) {
           BusNode& bn = *buses[static_cast<std::size_t>(st.bus)];
           if (st.print_bus_eq) st.print_bus_eq->process(v);
@@ -508,14 +527,47 @@ struct Renderer::Impl {
     const float out_gain = static_cast<float>(db_to_gain(opt.output_gain_db));
     std::int64_t delivered = 0;
     std::vector<std::int64_t> fixed(outs.size(), 0);
-    for (std::int64_t pos = 0; pos < total; pos += static_cast<std::int64_t>(block)) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block), total - pos));
-      pool.run(strips.size(), [&](std::size_t i) { sources[i]->read(strips[i]->raw.view(n)); });
-      pool.run(strips.size(), [&](std::size_t i) { process_strip(i, n, pos); });
-      const std::size_t nb = buses.size(), nr = returns.size();
-      pool.run(nb + nr, [&](std::size_t j) {
-        if (j < nb) process_bus(*buses[j], j < kNumBuses ? static_cast<int>(j) : kVocalsBus, n);
-        else process_return(*returns[j - nb], n);
+    const auto frames_at = [&](std::int64_t pos) {
+      return static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block), total - pos));
+    };
+    // Block k's outputs (finished and written), run beside block k+1's strips.
+    const auto output = [&](std::size_t j, std::int64_t pos, std::size_t n, int slot) {
+      OutputNode& o = *outs[j];
+      finish_output(o, n, slot);
+      // The window of this block that is output (after the latency, before the end).
+      const std::int64_t out_start = std::max<std::int64_t>(0, static_cast<std::int64_t>(latency) - pos);
+      const std::int64_t out_end = static_cast<std::int64_t>(n);
+      if (out_end <= out_start) return;
+      AudioView v = o.buf.view(n).sub(static_cast<std::size_t>(out_start), static_cast<std::size_t>(out_end - out_start));
+      fixed[j] += replace_non_finite(v);
+      o.sink->write(v);
+    };
+    // The pipeline, per block k (each line one parallel run; items never share outputs):
+    //   A: strips of block k  +  outputs of block k-1 (strip outputs are double-buffered)
+    //   B: returns and buses of block k  +  decoding block k+1 (nothing reads `raw` after A)
+    //   then the mix bus of block k, serially.
+    // Two synchronisations per block instead of four, and the decoding and writing fill the
+    // threads while the few heavy returns run.
+    if (total > 0) pool.run(strips.size(), [&](std::size_t i) { sources[i]->read(strips[i]->raw.view(frames_at(0))); });
+    std::int64_t prev_pos = -1;
+    std::size_t prev_n = 0;
+    int slot = 0;
+    for (std::int64_t pos = 0; pos < total; pos += static_cast<std::int64_t>(block), slot ^= 1) {
+      const std::size_t n = frames_at(pos);
+      const std::size_t ns = strips.size(), no = prev_pos >= 0 ? outs.size() : 0;
+      pool.run(ns + no, [&](std::size_t i) {
+        if (i < ns) process_strip(i, n, pos, slot);
+        else output(i - ns, prev_pos, prev_n, slot ^ 1);
+      });
+      if (prev_pos >= 0) delivered += static_cast<std::int64_t>(prev_n) - std::max<std::int64_t>(0, std::min<std::int64_t>(static_cast<std::int64_t>(prev_n), static_cast<std::int64_t>(latency) - prev_pos));
+      const std::int64_t next = pos + static_cast<std::int64_t>(block);
+      const std::size_t nr = returns.size(), nb = buses.size(), nn = next < total ? strips.size() : 0;
+      const std::size_t nnext = next < total ? frames_at(next) : 0;
+      // Heaviest first (reverbs, then decoding), so the light buses fill in at the end.
+      pool.run(nr + nn + nb, [&](std::size_t j) {
+        if (j < nr) process_return(*returns[j], n, slot);
+        else if (j < nr + nn) sources[j - nr]->read(strips[j - nr]->raw.view(nnext));
+        else process_bus(*buses[j - nr - nn], j - nr - nn < kNumBuses ? static_cast<int>(j - nr - nn) : kVocalsBus, n, slot);
       });
       // fx sums per return set, printed-fx strips included.
       for (int set = 0; set < 3; ++set) {
@@ -525,7 +577,7 @@ struct Renderer::Impl {
         for (auto& r : returns)
           if (r->set == set) f.add_from(r->buf.view(n));
         for (auto& st : strips)
-          if (st->bus < 0) f.add_from(st->out.view(n));
+          if (st->bus < 0) f.add_from(st->out(slot).view(n));
       }
       // The mix bus.
       AudioView m = mix_sum.view(n);
@@ -544,26 +596,14 @@ struct Renderer::Impl {
         float* x = m.channel(c);
         for (std::size_t k = 0; k < n; ++k) x[k] *= mix_curve[k];
       }
-      // The window of this block that is output (after the latency, before the end).
-      const std::int64_t out_start = std::max<std::int64_t>(0, static_cast<std::int64_t>(latency) - pos);
-      const std::int64_t out_end = static_cast<std::int64_t>(n);
-      pool.run(outs.size(), [&](std::size_t j) {
-        OutputNode& o = *outs[j];
-        finish_output(o, n);
-        if (out_end <= out_start) return;
-        AudioView v = o.buf.view(n).sub(static_cast<std::size_t>(out_start), static_cast<std::size_t>(out_end - out_start));
-        for (int c = 0; c < 2; ++c) {
-          float* x = v.channel(c);
-          for (std::size_t k = 0; k < v.num_frames(); ++k)
-            if (!std::isfinite(x[k])) {
-              x[k] = 0.0f;
-              ++fixed[j];
-            }
-        }
-        o.sink->write(v);
-      });
-      if (out_end > out_start) delivered += out_end - out_start;
-      if (progress) progress(static_cast<double>(pos + static_cast<std::int64_t>(n)) / static_cast<double>(total));
+      if (progress && prev_pos >= 0) progress(static_cast<double>(pos) / static_cast<double>(total));
+      prev_pos = pos;
+      prev_n = n;
+    }
+    if (prev_pos >= 0) {
+      pool.run(outs.size(), [&](std::size_t j) { output(j, prev_pos, prev_n, slot ^ 1); });
+      delivered += static_cast<std::int64_t>(prev_n) - std::max<std::int64_t>(0, std::min<std::int64_t>(static_cast<std::int64_t>(prev_n), static_cast<std::int64_t>(latency) - prev_pos));
+      if (progress) progress(1.0);
     }
     RenderStats stats;
     stats.frames = delivered;

@@ -1,6 +1,8 @@
 #include "io/render_mix.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <memory>
 #include <set>
@@ -39,12 +41,27 @@ struct TailSink final : graph::Sink {
   }
 };
 
+// The largest magnitude that passes. Magnitudes compare like their IEEE bit patterns (sign
+// cleared), and an integer max vectorises where a float max (NaN rules) would not; outputs
+// are finite (the renderer replaces non-finite samples before any sink sees them).
 struct PeakSink final : graph::Sink {
   float peak = 0.0f;
   void write(const ConstAudioView& v) override {
-    for (int c = 0; c < v.num_channels(); ++c)
-      for (std::size_t i = 0; i < v.num_frames(); ++i) peak = std::max(peak, std::abs(v.channel(c)[i]));
+    std::uint32_t bits = std::bit_cast<std::uint32_t>(peak);
+    for (int c = 0; c < v.num_channels(); ++c) {
+      const float* x = v.channel(c);
+      for (std::size_t i = 0; i < v.num_frames(); ++i)
+        bits = std::max(bits, std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu);
+    }
+    peak = std::bit_cast<float>(bits);
   }
+};
+
+// Passes each block to two sinks.
+struct Tee final : graph::Sink {
+  graph::Sink *a, *b;
+  Tee(graph::Sink* x, graph::Sink* y) : a(x), b(y) {}
+  void write(const ConstAudioView& v) override { a->write(v); b->write(v); }
 };
 
 struct FileSink final : graph::Sink {
@@ -102,15 +119,17 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
       add(OutputKind::stem, s.name, v / "stems" / name, "stem");
     }
   }
-  const auto report = [&](double base, double f) {
-    if (options.progress) options.progress(base + 0.5 * f);
+  // Progress: the mix-only first pass is the lighter one.
+  constexpr double kPass1Share = 0.35;
+  const auto report = [&](double base, double share, double f) {
+    if (options.progress) options.progress(base + share * f);
   };
 
-  // Pass 1: the mix's true peak and every output's sample peak, at unity output gain.
+  // Pass 1: only the mix (no versions, printed stems or the extra return sets they need), at
+  // unity output gain: its true peak, and where its effect tails die away.
   graph::RenderOptions ropt;
   ropt.threads = options.threads;
   double tp_db = -INFINITY;
-  float worst_peak = 0.0f;
   std::int64_t last_audible = -1;
   {
     graph::Renderer r(console, open_sources(console), ropt);
@@ -122,42 +141,55 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     } both;
     both.a = &meter;
     both.b = &tail;
-    std::vector<std::unique_ptr<PeakSink>> peaks;
-    std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks = {{plan[0].id, &both}};
-    for (std::size_t i = 1; i < plan.size(); ++i) {
-      peaks.push_back(std::make_unique<PeakSink>());
-      sinks.push_back({plan[i].id, peaks.back().get()});
-    }
-    r.render(sinks, [&](double f) { report(0.0, f); });
+    r.render({{plan[0].id, &both}}, [&](double f) { report(0.0, kPass1Share, f); });
     tp_db = meter.meter.true_peak_dbtp();
     // Keep the audible tail plus 100 ms; the renderer never cuts before the longest stem ends.
     // The floor is judged at the landed level (the gain below only ever lowers it further).
     last_audible = tail.last_audible;
-    for (auto& p : peaks) worst_peak = std::max(worst_peak, p->peak);
   }
   RenderMixResult res;
   res.true_peak_before_dbtp = tp_db;
-  double gain_db = 0.0;
-  if (std::isfinite(tp_db)) {
-    gain_db = console.mix_bus.target_true_peak_dbtp - tp_db;
-    // No version or printed stem may reach full scale (a part can peak above the whole).
-    if (worst_peak > 0.0f) gain_db = std::min(gain_db, -0.5 - gain_to_db(worst_peak));
+  double gain_db = std::isfinite(tp_db) ? console.mix_bus.target_true_peak_dbtp - tp_db : 0.0;
+  if (last_audible >= 0) ropt.max_frames = last_audible + console.sample_rate / 10;
+
+  // Pass 2: write everything with the landing gain, watching every other output's sample peak:
+  // no version or printed stem may reach full scale (a part can peak above the whole). In the
+  // rare case one would pass -0.5 dBFS, the gain is lowered by the excess and everything is
+  // written again (a third pass); otherwise the peaks cost nothing beyond this pass.
+  const float peak_limit = static_cast<float>(db_to_gain(-0.5));
+  graph::RenderStats stats;
+  std::vector<std::unique_ptr<FileSink>> files;
+  std::unique_ptr<MeterSink> mix_meter;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ropt.output_gain_db = gain_db;
+    graph::Renderer r(console, open_sources(console), ropt);
+    files.clear();  // an abandoned attempt's writers remove their partial files
+    mix_meter = std::make_unique<MeterSink>(console.sample_rate, true);
+    std::vector<std::unique_ptr<PeakSink>> peaks;
+    std::vector<std::unique_ptr<graph::Sink>> tees;
+    std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks;
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate));
+      if (i == 0) {
+        files.back()->meter = mix_meter.get();
+        sinks.push_back({plan[i].id, files.back().get()});
+      } else {
+        peaks.push_back(std::make_unique<PeakSink>());
+        tees.push_back(std::make_unique<Tee>(files.back().get(), peaks.back().get()));
+        sinks.push_back({plan[i].id, tees.back().get()});
+      }
+    }
+    const double base = kPass1Share + (1.0 - kPass1Share) * 0.5 * attempt;
+    stats = r.render(sinks, [&](double f) { report(base, (1.0 - kPass1Share) * (attempt ? 0.5 : 1.0), f); });
+    float worst_peak = 0.0f;
+    for (auto& p : peaks) worst_peak = std::max(worst_peak, p->peak);
+    if (attempt == 0 && worst_peak > peak_limit) {
+      gain_db -= gain_to_db(worst_peak) + 0.5;
+      continue;
+    }
+    break;
   }
   res.output_gain_db = gain_db;
-
-  // Pass 2: write everything with the landing gain.
-  ropt.output_gain_db = gain_db;
-  if (last_audible >= 0) ropt.max_frames = last_audible + console.sample_rate / 10;
-  graph::Renderer r(console, open_sources(console), ropt);
-  std::vector<std::unique_ptr<FileSink>> files;
-  std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks;
-  MeterSink mix_meter(console.sample_rate, true);
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate));
-    if (i == 0) files.back()->meter = &mix_meter;
-    sinks.push_back({plan[i].id, files.back().get()});
-  }
-  const auto stats = r.render(sinks, [&](double f) { report(0.5, f); });
   for (auto& f : files) {
     res.clipped_samples += f->writer.clipped_samples();
     f->writer.commit();
@@ -165,8 +197,8 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   for (std::size_t i = 0; i < plan.size(); ++i) res.files.push_back({plan[i].path, plan[i].kind, plan[i].id.name});
   res.frames = stats.frames;
   res.nonfinite_fixed = stats.nonfinite_fixed;
-  res.mix_true_peak_dbtp = mix_meter.meter.true_peak_dbtp();
-  res.mix_integrated_lufs = mix_meter.meter.integrated_lufs();
+  res.mix_true_peak_dbtp = mix_meter->meter.true_peak_dbtp();
+  res.mix_integrated_lufs = mix_meter->meter.integrated_lufs();
   return res;
 }
 
