@@ -668,7 +668,11 @@ std::vector<std::string> suggestions(const PlanContext& ctx, const Console& c) {
     }
   }
   if (m.stereo.stereo && m.stereo.width < 0.08)
-    out.push_back("the mix is narrow (side/mid " + fmt_db(m.stereo.width) + ") — did you mean wider?");
+  {
+    char w[32];
+    std::snprintf(w, sizeof w, "%.2f", m.stereo.width);
+    out.push_back(std::string("the mix is narrow (side/mid energy ") + w + ") — did you mean wider?");
+  }
   if (m.dynamics.crest_db > 0 && m.dynamics.crest_db < 9)
     out.push_back("it is already dense (crest factor " + fmt_db(m.dynamics.crest_db) +
                   " dB): more compression will not make it bigger");
@@ -888,10 +892,13 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     if (!missing[i].empty())
       r.reply += " (There is no " + missing[i].front() + " in this song; that part of the note was left out.)";
     if (!n.context.empty() && r.changes.size() > 0 && r.reply.find("small speakers") == std::string::npos) {
-      std::string ctxw = n.context;
-      std::replace(ctxw.begin(), ctxw.end(), '_', ' ');
+      static const std::map<std::string, std::string> where_heard = {
+          {"small_speakers", "on small speakers"}, {"phone", "on a phone"}, {"laptop", "on a laptop"},
+          {"car", "in the car"}, {"headphones", "on headphones"}, {"club", "on a big system"},
+          {"mono", "in mono"}, {"studio", "on the monitors"}};
+      const auto w = where_heard.find(n.context);
       r.reply.pop_back();
-      r.reply += " — check it again on " + ctxw + ".";
+      r.reply += " — check it again " + (w != where_heard.end() ? w->second : n.context) + ".";
     }
     for (const auto& ch : r.changes) {
       if (auto* s = console.find_strip(ch.stem); s && ch.parameter == "fader_db")
