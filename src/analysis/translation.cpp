@@ -414,7 +414,8 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
     if (*m.vocal_to_rest_db < t.vocal_to_rest_db)
       add("vocal_masked", m.system, Severity::warning,
           fmt::format("on {} the lead vocal sinks under the band: in the speech range (300 Hz-4 kHz) it sits "
-                      "{:.1f} dB below everything else{}", listener_phrase(m.system), -*m.vocal_to_rest_db,
+                      "{:.1f} dB below everything else{} (measured from the mix's acapella against its instrumental, where "
+                      "the lead sings)", listener_phrase(m.system), -*m.vocal_to_rest_db,
                       m.system == PlaybackSystem::car ? ", road noise included" : ""),
           "raise the lead, or carve 1-4 kHz out of the instruments that play with it");
   }
