@@ -96,6 +96,7 @@ void TruePeakLimiter::reset() noexcept {
   std::fill(box_.begin(), box_.end(), 1.0f);
   box_pos_ = 0;
   box_sum_ = static_cast<double>(window_);
+  box_below_ = 0;
   released_ = 1.0f;
   sustained_ = 0.0f;
   delay_pos_ = 0;
@@ -151,56 +152,97 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
   const float sustain_coef = static_cast<float>(1.0 / std::max(1.0, kSustainSeconds * sample_rate_));
   const std::size_t hold_mask = hold_value_.size() - 1;  // a power of two
   const auto hold_len = static_cast<std::int64_t>(window_ + 1);
+  const float inv_release = static_cast<float>(1.0 / base_release_frames_);
   for (std::size_t start = 0; start < total; start += max_block_) {
     const std::size_t n = std::min(max_block_, total - start);
     const AudioView sub = block.sub(start, n);
     detect(sub);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float pk = peak_[i];
-      const float r = pk > ceiling_ ? ceiling_ / pk : 1.0f;
-      // Minimum over the last window_ + 1 required gains (monotonic queue).
-      while (hold_size_ > 0) {
-        const std::size_t back = (hold_head_ + hold_size_ - 1) & hold_mask;
-        if (hold_value_[back] >= r) --hold_size_;
-        else break;
+    constexpr std::size_t kChunk = 64;
+    for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+      const std::size_t c1 = std::min(n, c0 + kChunk);
+      // Idle fast path: nothing held, released or averaged below unity, and no peak in this
+      // chunk over the ceiling. The gain stays exactly 1, so the chunk only passes the delay
+      // line; the state is advanced exactly as the per-sample path would leave it.
+      const bool idle = box_below_ == 0 && released_ == 1.0f && hold_size_ > 0 && hold_value_[hold_head_] >= 1.0f &&
+                        *std::max_element(peak_.begin() + static_cast<std::ptrdiff_t>(c0),
+                                          peak_.begin() + static_cast<std::ptrdiff_t>(c1)) <= ceiling_;
+      if (idle) {
+        const std::size_t m = c1 - c0;
+        for (int c = 0; c < channels_; ++c) {
+          float* d = delay_[static_cast<std::size_t>(c)].data();
+          float* x = sub.channel(c) + c0;
+          std::size_t pos = delay_pos_;
+          for (std::size_t i = 0; i < m; ++i) {
+            const float out = d[pos];
+            d[pos] = x[i];
+            x[i] = out;
+            pos = pos + 1 == latency_ ? 0 : pos + 1;
+          }
+        }
+        delay_pos_ = (delay_pos_ + m) % latency_;
+        index_ += static_cast<std::int64_t>(m);
+        hold_size_ = 1;  // a run of unity gains leaves one entry: the newest
+        hold_value_[hold_head_] = 1.0f;
+        hold_index_[hold_head_] = index_ - 1;
+        for (std::size_t i = 0; i < m; ++i) sustained_ += ((1.0f - released_) - sustained_) * sustain_coef;
+        box_pos_ = (box_pos_ + m) % window_;
+        continue;
       }
-      const std::size_t slot = (hold_head_ + hold_size_) & hold_mask;
-      hold_value_[slot] = r;
-      hold_index_[slot] = index_;
-      ++hold_size_;
-      while (hold_index_[hold_head_] <= index_ - hold_len) {
-        hold_head_ = (hold_head_ + 1) & hold_mask;
-        --hold_size_;
-      }
-      const float held = hold_value_[hold_head_];
-      ++index_;
+      for (std::size_t i = c0; i < c1; ++i) {
+        const float pk = peak_[i];
+        const float r = pk > ceiling_ ? ceiling_ / pk : 1.0f;
+        // Minimum over the last window_ + 1 required gains (monotonic queue).
+        while (hold_size_ > 0) {
+          const std::size_t back = (hold_head_ + hold_size_ - 1) & hold_mask;
+          if (hold_value_[back] >= r) --hold_size_;
+          else break;
+        }
+        const std::size_t slot = (hold_head_ + hold_size_) & hold_mask;
+        hold_value_[slot] = r;
+        hold_index_[slot] = index_;
+        ++hold_size_;
+        while (hold_index_[hold_head_] <= index_ - hold_len) {
+          hold_head_ = (hold_head_ + 1) & hold_mask;
+          --hold_size_;
+        }
+        const float held = hold_value_[hold_head_];
+        ++index_;
 
-      // Instant fall, program-dependent rise; never above the held gain.
-      if (held <= released_) {
-        released_ = held;
-      } else {
-        const float stretch = 1.0f + kReleaseStretch * std::min(1.0f, sustained_ / kSustainFull);
-        const float coef = static_cast<float>(1.0 / base_release_frames_) / stretch;
-        released_ += (held - released_) * coef;
-      }
-      sustained_ += ((1.0f - released_) - sustained_) * sustain_coef;
+        // Instant fall, program-dependent rise; never above the held gain.
+        if (held <= released_) {
+          released_ = held;
+        } else {
+          const float stretch = 1.0f + kReleaseStretch * std::min(1.0f, sustained_ / kSustainFull);
+          released_ += (held - released_) * (inv_release / stretch);
+        }
+        sustained_ += ((1.0f - released_) - sustained_) * sustain_coef;
 
-      box_sum_ += static_cast<double>(released_) - static_cast<double>(box_[box_pos_]);
-      box_[box_pos_] = released_;
-      box_pos_ = box_pos_ + 1 == window_ ? 0 : box_pos_ + 1;
-      // The average of values that are all <= the held minimum; clamp rounding above it.
-      const float g = std::min(1.0f, static_cast<float>(box_sum_ * inv_window));
+        const float leaving = box_[box_pos_];
+        if (released_ < 1.0f) ++box_below_;
+        if (leaving < 1.0f) --box_below_;
+        box_[box_pos_] = released_;
+        box_pos_ = box_pos_ + 1 == window_ ? 0 : box_pos_ + 1;
+        // All unity: exactly 1 (and the running sum re-synchronised, so rounding never drifts).
+        float g = 1.0f;
+        if (box_below_ == 0) {
+          box_sum_ = static_cast<double>(window_);
+        } else {
+          box_sum_ += static_cast<double>(released_) - static_cast<double>(leaving);
+          // The average of values that are all <= the held minimum; clamp rounding above it.
+          g = std::min(1.0f, static_cast<float>(box_sum_ * inv_window));
+        }
 
-      for (int c = 0; c < channels_; ++c) {
-        float* d = delay_[static_cast<std::size_t>(c)].data();
-        float* x = sub.channel(c) + i;
-        const float out = d[delay_pos_] * g;
-        d[delay_pos_] = *x;
-        *x = out;
+        for (int c = 0; c < channels_; ++c) {
+          float* d = delay_[static_cast<std::size_t>(c)].data();
+          float* x = sub.channel(c) + i;
+          const float out = d[delay_pos_] * g;
+          d[delay_pos_] = *x;
+          *x = out;
+        }
+        delay_pos_ = delay_pos_ + 1 == latency_ ? 0 : delay_pos_ + 1;
+        min_gain_ = std::min(min_gain_, g);
+        frames_limited_ += g < kLimitedBelow ? 1 : 0;
       }
-      delay_pos_ = delay_pos_ + 1 == latency_ ? 0 : delay_pos_ + 1;
-      min_gain_ = std::min(min_gain_, g);
-      frames_limited_ += g < kLimitedBelow ? 1 : 0;
     }
     frames_processed_ += static_cast<std::int64_t>(n);
   }

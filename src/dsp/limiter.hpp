@@ -72,6 +72,7 @@ private:
   std::vector<float> box_;
   std::size_t box_pos_ = 0;
   double box_sum_ = 0.0;
+  std::size_t box_below_ = 0;  // entries under unity: 0 means the average is exactly 1
 
   float released_ = 1.0f;
   float sustained_ = 0.0f;  // slow average of (1 - gain): how hard the limiter has been working
