@@ -39,7 +39,7 @@ asan: deps
 	  -DMIXDOWN_SANITIZE=ON -DMIXDOWN_BENCH=OFF
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  MIXDOWN_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -L unit --timeout 900
+	  MIXDOWN_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -L 'unit|badinput' --timeout 900
 
 tsan: deps
 	@[ -f $(TSAN)/CMakeCache.txt ] || cmake -S . -B $(TSAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -76,8 +76,13 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
     for (const auto& p : result.problems)
       std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());
   }
+  // A non-zero exit says why in one line (INTERFACE.md), even when --quiet hid the listing.
   for (const auto& m : result.masters)
-    if (master::has_errors(m.problems)) return static_cast<int>(ExitCode::failed);
+    for (const auto& p : m.problems)
+      if (p.severity == Severity::error) {
+        std::fprintf(stderr, "mixdown: %s: %s master: %s\n", a.input.c_str(), m.target.name.c_str(), p.message.c_str());
+        return static_cast<int>(ExitCode::failed);
+      }
   return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "io/master_io.hpp"
+#include "io/integrity.hpp"
 
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -513,6 +514,7 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
 
 master::InputAnalysis analyze_for_master(const fs::path& file) {
   AudioReader r(file);
+  reject_if_truncated(file, r.info());  // issue 9: never master part of a damaged file
   const int ch = r.info().channels;
   std::optional<master::InputAnalyzer> an;
   try {

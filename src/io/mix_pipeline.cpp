@@ -1,4 +1,5 @@
 #include "io/mix_pipeline.hpp"
+#include "io/budget.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -60,6 +61,7 @@ MixOutcome run_mix(const MixRequest& req) {
     if (req.progress) req.progress(f, stage);
   };
   refuse_overwriting_inputs(req.stems, req.out);
+  check_stem_budget(req.stems);  // refused up front (issue 9), before any decoding
   mix::Brief brief;
   for (const auto& p : req.brief_pairs) mix::apply_brief_pair(brief, p);
   // Validate target names before any work (usage errors, exit 2).

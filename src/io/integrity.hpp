@@ -1,0 +1,17 @@
+// Damage that libsndfile forgives silently: a WAV/AIFF whose data chunk runs past the end of
+// the file is opened shortened, with only a note in its log. Mastering (or mixing) part of a
+// file as if it were the whole is worse than refusing it, so readers of deliverable inputs
+// ask here first.
+#pragma once
+
+#include <filesystem>
+
+#include "io/audio_file.hpp"
+
+namespace mixdown::io {
+
+// Throws Error(rejected) "FILE: truncated: ..." when libsndfile's log says the header declares
+// more audio than the file holds. Lossy streams are not checked (their lengths are estimates).
+void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info);
+
+}  // namespace mixdown::io
