@@ -148,6 +148,7 @@ std::string loudness_plot(const analysis::LoudnessSeries& st, const std::vector<
   f.y1 = std::ceil(hi / 3.0) * 3.0 + 3.0;
   f.y0 = std::max(std::floor(lo / 3.0) * 3.0, f.y1 - 36.0);
   std::string s = svg_open(f, "plot-loudness", "short-term loudness over time with sections");
+  s += axes(f, time_ticks(f.x1), db_ticks(f.y0, f.y1, f.y1 - f.y0 > 24 ? 6 : 3), "time", "LUFS (3 s)");
   // Sections as alternating bands with their names.
   int k = 0;
   for (const auto& sec : sections) {
@@ -157,7 +158,6 @@ std::string loudness_plot(const analysis::LoudnessSeries& st, const std::vector<
     if (x1 - x0 > 34)
       s += fmt::format(R"(<text x="{:.1f}" y="{}" class="secl">{}</text>)", x0 + 5, f.t + 14, esc(sec.name));
   }
-  s += axes(f, time_ticks(f.x1), db_ticks(f.y0, f.y1, f.y1 - f.y0 > 24 ? 6 : 3), "time", "LUFS (3 s)");
   std::vector<double> xs, ys;
   for (std::size_t i = 0; i < st.lufs.size(); ++i) {
     xs.push_back(st.first_s + st.step_s * double(i));
