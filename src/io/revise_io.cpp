@@ -231,6 +231,9 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
   const int base_number = req.back ? *req.back : latest;
   const fs::path base_dir = rev_dir(out, base_number);
   const mix::Console base = load_session(base_dir / "session.toml");
+  if (!base.decided)
+    throw rejected((base_dir / "session.toml").string(),
+                   "is not a session `mixdown mix` decided ([session] decided = true); a revision edits a finished mix");
   mix::Console console = base;
 
   // What the planner needs from disk: stem channel counts (width acts on stereo sources) and,
