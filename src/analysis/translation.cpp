@@ -420,7 +420,7 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
           "raise the lead, or carve 1-4 kHz out of the instruments that play with it");
   }
   // Car: quiet passages under the road noise.
-  if (auto* car = find(PlaybackSystem::car); car && car->masked_share > 0.0) {
+  if (auto* car = find(PlaybackSystem::car); car && car->masked_share >= 0.01) {
     car->notes.push_back(fmt::format("{:.0f} % of the song sits within {:.0f} dB of the road noise{}",
                                      100.0 * car->masked_share, t.masked_margin_db,
                                      car->first_masked_s >= 0 ? " (first at " + clock(car->first_masked_s) + ")" : ""));

@@ -329,7 +329,12 @@ std::string masking_plot(const io::MixOutcome& o) {
   for (std::size_t t = 0; t < frames; ++t) {
     if (!fa.active.empty() && !fa.active[t]) continue;
     const std::size_t col = t * cols / frames;
+    // Only the bands the focus really occupies in this frame (within 25 dB of its strongest):
+    // elsewhere it has nothing to mask.
+    double top = -300.0;
+    for (int b = 0; b < bands; ++b) top = std::max(top, double(fa.band(t, b)));
     for (int b = 0; b < bands; ++b) {
+      if (fa.band(t, b) < top - 25.0) continue;
       const double fd = fa.band(t, b) + gain(std::size_t(focus));
       double others = 0.0;
       for (std::size_t i = 0; i < o.stem_analyses.size(); ++i) {
@@ -371,7 +376,7 @@ std::string masking_plot(const io::MixOutcome& o) {
     }
   return s + "</svg>" +
          legend({{"k mred", "the other stems louder than the focus (" + c.focus + ") in that band"},
-                 {"k mgreen", "the focus stands clear"}, {"k mnone", "focus silent"}});
+                 {"k mgreen", "the focus stands clear"}, {"k mnone", "focus silent there"}});
 }
 
 std::string metrics_tiles(const std::vector<std::tuple<std::string, double, double, double, double>>& rows) {
@@ -633,7 +638,7 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
                "Each stem's loudness where it plays, relative to the focus, against the target for its role (an estimate before "
                "the stem's own compression; the red lines miss by more than 3 LU).",
                stems_plot(srows));
-  body += card("Masking map", "Where the other stems cover the focus (" + c.focus + "), per band and moment, while the focus plays.",
+  body += card("Masking map", "Where the other stems (at their faders) cover the focus (" + c.focus + "), per band and moment, in the bands the focus occupies.",
                masking_plot(o));
   body += card("Translation", "How the master holds up where people listen. Each row links a simulation you can play.",
                translation_table(tr));
