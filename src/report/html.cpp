@@ -635,8 +635,10 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
     }
   }
   body += card("Stems against their targets",
-               "Each stem's loudness where it plays, relative to the focus, against the target for its role (an estimate before "
-               "the stem's own compression; the red lines miss by more than 3 LU).",
+               "Each stem's loudness where it plays (analysed loudness + trim + fader, before its own compression), relative to "
+               "the focus, against the target for its role. mixdown balances by loudness in context, making up part of what "
+               "masking takes, so a stem may sit off its raw target on purpose (see its fader reason below); red: off by more "
+               "than 3 LU.",
                stems_plot(srows));
   body += card("Masking map", "Where the other stems (at their faders) cover the focus (" + c.focus + "), per band and moment, in the bands the focus occupies.",
                masking_plot(o));
