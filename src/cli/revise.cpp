@@ -80,7 +80,9 @@ void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
   auto* sub = app.add_subcommand("revise", "Apply revision notes to a mix (OUT/rev-N) and update the delivery sheet");
   add_global_options(*sub, g);
   sub->add_option("OUT", args->out, "A `mixdown mix` output folder")->required();
-  sub->add_option("--note", args->notes, "A revision note in plain words (repeatable)");
+  // One note per --note, repeatable: `--note "a" OUT` keeps OUT as the folder.
+  sub->add_option("--note", args->notes, "A revision note in plain words (repeatable)")
+      ->allow_extra_args(false);
   sub->add_option("--json", args->json, "Write the changes list to PATH, or to stdout with '-'");
   sub->add_flag("--list", args->list, "List the revisions with their notes");
   sub->add_option("--back", args->back, "Make a new revision equal to rev-N");
