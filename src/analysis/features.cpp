@@ -8,6 +8,8 @@
 #include <array>
 #include <cmath>
 #include <mutex>
+
+#include "analysis/fftw_planner.hpp"
 #include <numeric>
 
 namespace mixdown::analysis {
@@ -19,11 +21,6 @@ constexpr int kClipRun = 3;            // consecutive full-scale samples that me
 constexpr int kFlatRun = 6;            // identical samples at the file's own peak: flat top
 constexpr float kFloorDb = -200.0f;
 
-// FFTW's planner is not thread-safe; execution with the new-array interface is.
-std::mutex& fftw_planner_mutex() {
-  static std::mutex m;
-  return m;
-}
 
 // RBJ Audio EQ Cookbook biquad in double precision (low corner frequencies at high rates need
 // it), transposed direct form II.
@@ -146,7 +143,7 @@ struct StemFeatureAnalyzer::Impl {
     ring.assign(static_cast<std::size_t>(n_fft), 0.0f);
     power.assign(static_cast<std::size_t>(n_fft / 2 + 1), 0.0f);
     {
-      std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+      std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       fft_in = fftwf_alloc_real(static_cast<std::size_t>(n_fft));
       fft_out = fftwf_alloc_complex(static_cast<std::size_t>(n_fft / 2 + 1));
       fft_plan = fftwf_plan_dft_r2c_1d(n_fft, fft_in, fft_out, FFTW_ESTIMATE);
@@ -195,7 +192,7 @@ struct StemFeatureAnalyzer::Impl {
   }
 
   ~Impl() {
-    std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+    std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
     if (fft_plan) fftwf_destroy_plan(fft_plan);
     if (fft_in) fftwf_free(fft_in);
     if (fft_out) fftwf_free(fft_out);

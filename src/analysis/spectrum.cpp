@@ -6,18 +6,13 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+
+#include "analysis/fftw_planner.hpp"
 #include <numbers>
 
 namespace mixdown::analysis {
 namespace {
 
-// FFTW's planner is not thread-safe; execution of distinct plans is. Plans are made with
-// FFTW_ESTIMATE, which is deterministic (FFTW_MEASURE could pick different algorithms from run
-// to run and break bit-identical outputs).
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
-}
 
 struct FftwFree {
   void operator()(void* p) const noexcept { fftwf_free(p); }
@@ -61,7 +56,7 @@ struct SpectrumAccumulator::Impl {
 
   ~Impl() {
     if (plan) {
-      std::lock_guard lock(planner_mutex());
+      std::lock_guard lock(analysis::fftw_planner_mutex());
       fftwf_destroy_plan(plan);
     }
   }
@@ -145,7 +140,7 @@ SpectrumAccumulator::SpectrumAccumulator(double sample_rate, int channels, std::
   s.in.reset(fftwf_alloc_real(s.n));
   for (int c = 0; c < channels; ++c) s.out.emplace_back(fftwf_alloc_complex(s.bins));
   {
-    std::lock_guard lock(planner_mutex());
+    std::lock_guard lock(analysis::fftw_planner_mutex());
     s.plan = fftwf_plan_dft_r2c_1d(static_cast<int>(s.n), s.in.get(), s.out.empty() ? nullptr : s.out[0].get(),
                                    FFTW_ESTIMATE);
   }

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <complex>
 #include <mutex>
+
+#include "analysis/fftw_planner.hpp"
 #include <numeric>
 
 #include "analysis/loudness.hpp"
@@ -20,11 +22,6 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr float kFloorDb = -150.0f;
 constexpr double kTiny = 1e-15;
 
-// FFTW's planner is not re-entrant; stems are analysed in parallel.
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
-}
 
 double to_db(double power) { return 10.0 * std::log10(std::max(power, kTiny)); }
 
@@ -121,7 +118,7 @@ struct StemAnalyzer::Impl {
     bin_hz = rate / double(n_fft);
     ring.assign(static_cast<std::size_t>(nspec), std::vector<float>(n_fft, 0.0f));
     {
-      std::lock_guard<std::mutex> lock(planner_mutex());
+      std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       fft_in = fftwf_alloc_real(n_fft);
       fft_out = fftwf_alloc_complex(n_fft / 2 + 1);
       plan = fftwf_plan_dft_r2c_1d(static_cast<int>(n_fft), fft_in, fft_out, FFTW_ESTIMATE);
@@ -153,7 +150,7 @@ struct StemAnalyzer::Impl {
   }
 
   ~Impl() {
-    std::lock_guard<std::mutex> lock(planner_mutex());
+    std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
     if (plan) fftwf_destroy_plan(plan);
     if (fft_in) fftwf_free(fft_in);
     if (fft_out) fftwf_free(fft_out);

@@ -373,6 +373,9 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
   m.slot = register_temp(m.temp_path.string());
   m.file.reset(sf_open(m.temp_path.string().c_str(), SFM_WRITE, &sfi));
   if (!m.file) throw failed(path.string(), std::string("cannot write: ") + sf_strerror(nullptr));
+  // No PEAK chunk: libsndfile stamps it with the time of writing, which would make float
+  // files differ from run to run; outputs must be bit-identical for the same inputs.
+  sf_command(m.file.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
   if (const int bits = bits_of(spec.format); bits > 0) m.dither.emplace(bits, spec.dither_seed, spec.noise_shaping);
   if (spec.format == SampleFormat::mp3 || spec.format == SampleFormat::opus ||
       spec.format == SampleFormat::vorbis) {

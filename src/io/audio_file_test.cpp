@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <unistd.h>
 
 #include "../../tests/support/testing.hpp"
 #include "core/error.hpp"
@@ -138,4 +139,17 @@ TEST(AudioFile, TextToADeviceIsWrittenInPlaceNotReplaced) {
   write_text_atomic("/dev/null", "{}\n");
   EXPECT_FALSE(fs::is_regular_file("/dev/null"));
   EXPECT_TRUE(fs::is_character_file("/dev/null"));
+}
+
+TEST(AudioFile, FloatFilesAreBitIdenticalRunToRun) {
+  testkit::TempDir dir;
+  auto src = testkit::sine(440.0, -6.0, 0.2, 48000, 2);
+  WriteSpec spec;
+  spec.format = SampleFormat::wav_float;
+  write_file(dir / "a.wav", src.view(), spec);
+  sleep(1);  // a timestamp in the header would now differ
+  write_file(dir / "b.wav", src.view(), spec);
+  std::ifstream a(dir / "a.wav", std::ios::binary), b(dir / "b.wav", std::ios::binary);
+  std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_EQ(sa, sb);
 }

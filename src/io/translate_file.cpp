@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
 
 namespace mixdown::io {
@@ -19,6 +21,60 @@ namespace {
 constexpr std::size_t kBlock = 16384;
 // LAME VBR around 190 kb/s: the order of what Bluetooth AAC and streaming services deliver.
 constexpr double kCodecQuality = 0.6;
+
+// MPEG audio runs at these rates only; other files are resampled for the codec round trip.
+bool mp3_rate(int rate) {
+  for (int r : {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
+    if (rate == r) return true;
+  return false;
+}
+
+// Every listenable simulation passes a device-protection true-peak limiter (-1 dBTP) before
+// it is written, as a phone, earbuds or a club system's own output stage would: a simulation
+// played at the device's level must not reach full scale in the file. The measurements and
+// checks are taken before it. Its look-ahead latency is skipped at the start and flushed at
+// the end, so the file stays aligned with its source.
+class ProtectedWriter {
+public:
+  ProtectedWriter(const fs::path& path, int rate, int channels)
+      : writer_(path, WriteSpec{rate, channels, SampleFormat::wav_float}),
+        limiter_(dsp::LimiterSettings{-1.0, 5.0, 60.0}),
+        buf_(channels, kBlock) {
+    limiter_.prepare(dsp::ProcessSpec{double(rate), channels, kBlock});
+    skip_ = limiter_.latency_frames();
+  }
+  void write(const ConstAudioView& in) {
+    for (std::size_t pos = 0; pos < in.num_frames(); pos += kBlock) {
+      const std::size_t n = std::min(kBlock, in.num_frames() - pos);
+      AudioView v = buf_.view(n);
+      v.copy_from(in.sub(pos, n));
+      emit(v);
+    }
+  }
+  void commit() {
+    std::size_t left = limiter_.latency_frames();
+    while (left > 0) {
+      const std::size_t n = std::min(kBlock, left);
+      AudioView v = buf_.view(n);
+      v.clear();
+      emit(v);
+      left -= n;
+    }
+    writer_.commit();
+  }
+
+private:
+  void emit(const AudioView& v) {
+    limiter_.process(v);
+    const std::size_t drop = std::min(skip_, v.num_frames());
+    skip_ -= drop;
+    if (drop < v.num_frames()) writer_.write(v.sub(drop, v.num_frames() - drop));
+  }
+  AudioWriter writer_;
+  dsp::TruePeakLimiter limiter_;
+  AudioBuffer buf_;
+  std::size_t skip_ = 0;
+};
 
 double measure_loudness(const fs::path& input) {
   AudioReader r(input);
@@ -50,7 +106,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   struct Lane {
     analysis::PlaybackRenderer renderer;
     std::unique_ptr<analysis::StreamMeter> meter;
-    std::unique_ptr<AudioWriter> writer;
+    std::unique_ptr<ProtectedWriter> writer;
     AudioBuffer out, music;
     analysis::SystemMeasure measure;
     double noise_lufs = -std::numeric_limits<double>::infinity();
@@ -89,10 +145,20 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     if (req.write_files) {
       const std::string file = std::string(to_string(sys)) + ".wav";
       l.measure.file = req.file_prefix + file;
-      l.writer = std::make_unique<AudioWriter>(req.out_dir / file, WriteSpec{rate, m.out_channels, SampleFormat::wav_float});
+      l.writer = std::make_unique<ProtectedWriter>(req.out_dir / file, rate, m.out_channels);
     }
   }
-  codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
+  // The codec lane reads the file again through soxr when MP3 cannot run at its rate, taking
+  // as many 48 kHz frames per block as keep it level with the main read.
+  const int codec_rate = mp3_rate(rate) ? rate : 48000;
+  std::unique_ptr<ResamplingReader> codec_reader;
+  AudioBuffer codec_buf;
+  std::int64_t codec_done = 0;
+  if (codec_rate != rate) {
+    codec_reader = std::make_unique<ResamplingReader>(req.input, codec_rate);
+    codec_buf.resize(info.channels, kBlock * 2);
+  }
+  codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
   analysis::StreamMeter input_meter(rate, in_ch, true);
 
   AudioBuffer buf(info.channels, kBlock);
@@ -106,7 +172,15 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     // Every lane, the codec and the input meter are independent: run them side by side (each
     // item always does the same work, so the outputs do not depend on the thread count).
     parallel_for(lanes.size() + 2, req.threads, [&](std::size_t k) {
-      if (k == lanes.size()) return codec->write(in);
+      if (k == lanes.size()) {
+        if (!codec_reader) return codec->write(in);
+        const std::int64_t want = (done + static_cast<std::int64_t>(n)) * codec_rate / rate - codec_done;
+        const std::size_t m = codec_reader->read(codec_buf.view(static_cast<std::size_t>(std::clamp<std::int64_t>(want, 0, static_cast<std::int64_t>(codec_buf.num_frames())))));
+        codec_done += static_cast<std::int64_t>(m);
+        const ConstAudioView cv = static_cast<const AudioBuffer&>(codec_buf).view().sub(0, m);
+        const float* cpair[2] = {cv.channel(0), cv.channel(in_ch - 1)};
+        return codec->write(ConstAudioView(cpair, in_ch, m));
+      }
       if (k == lanes.size() + 1) return input_meter.add(in);
       Lane& l = lanes[k];
       const AudioView out = l.out.view(n), music = l.music.view(n);
@@ -131,11 +205,11 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     prog(share, "decoding the Bluetooth codec");
     AudioReader dec(codec_path);
     const int dch = dec.info().channels;
-    analysis::StreamMeter meter(rate, dch, false);
-    std::unique_ptr<AudioWriter> w;
+    analysis::StreamMeter meter(dec.info().sample_rate, dch, false);
+    std::unique_ptr<ProtectedWriter> w;
     if (req.write_files) {
       bt.file = req.file_prefix + "bluetooth.wav";
-      w = std::make_unique<AudioWriter>(req.out_dir / "bluetooth.wav", WriteSpec{dec.info().sample_rate, dch, SampleFormat::wav_float});
+      w = std::make_unique<ProtectedWriter>(req.out_dir / "bluetooth.wav", dec.info().sample_rate, dch);
     }
     AudioBuffer d(dch, kBlock);
     while (const std::size_t n = dec.read(d.view())) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+
+#include "analysis/fftw_planner.hpp"
 #include <numbers>
 
 #include "analysis/loudness.hpp"
@@ -20,11 +22,6 @@ constexpr int kFftSize = 4096;
 constexpr float kClipLevel = 0.99990f;  // within 0.001 dB of full scale
 constexpr double kLowSplitHz = 150.0;
 
-// FFTW's planner is not thread-safe; execution with new arrays is.
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
-}
 
 }  // namespace
 
@@ -66,7 +63,7 @@ struct InputAnalyzer::Impl {
       : rate(r), channels(c),
         meter(double(r), c, analysis::LoudnessOptions{true, true, c == 2, 1}) {
     {
-      std::lock_guard<std::mutex> lock(planner_mutex());
+      std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       in = fftwf_alloc_real(kFftSize);
       out = fftwf_alloc_complex(kFftSize / 2 + 1);
       plan = fftwf_plan_dft_r2c_1d(kFftSize, in, out, FFTW_ESTIMATE);
@@ -86,7 +83,7 @@ struct InputAnalyzer::Impl {
     }
   }
   ~Impl() {
-    std::lock_guard<std::mutex> lock(planner_mutex());
+    std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
     if (plan) fftwf_destroy_plan(plan);
     if (in) fftwf_free(in);
     if (out) fftwf_free(out);

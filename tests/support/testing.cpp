@@ -102,9 +102,12 @@ OracleLoudness ebur128_measure(const ConstAudioView& audio, int rate) {
     if (ebur128_loudness_momentary(st, &m) == EBUR128_SUCCESS && pos + n >= static_cast<std::size_t>(rate) * 4 / 10) mmax = std::max(mmax, m);
     if (ebur128_loudness_shortterm(st, &s) == EBUR128_SUCCESS && pos + n >= static_cast<std::size_t>(rate) * 3) smax = std::max(smax, s);
   }
-  double v;
-  r.integrated = or_neg_inf(ebur128_loudness_global(st, &v), v);
-  r.range = or_neg_inf(ebur128_loudness_range(st, &v), v);
+  // Call first, read after: the order of evaluation of function arguments is unspecified.
+  double v = 0;
+  int rc = ebur128_loudness_global(st, &v);
+  r.integrated = or_neg_inf(rc, v);
+  rc = ebur128_loudness_range(st, &v);
+  r.range = or_neg_inf(rc, v);
   double tp = 0, sp = 0;
   for (int c = 0; c < nc; ++c) {
     double x;
