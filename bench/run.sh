@@ -114,16 +114,17 @@ bench_render() {
   : >"$WORK/amix"
   for ((i = 0; i < 3; ++i)); do amix_seconds "$dir" >>"$WORK/amix"; done
   amix=$(cut -d' ' -f1 "$WORK/amix" | median)
+  echo "  load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows both sides)"
   echo "  render 1 thread:  median ${r1} s  → $(awk -v t="$r1" 'BEGIN {printf "%.0f", 240 / t}')x realtime"
   echo "  render 2 threads: median ${r2} s  → $(awk -v t="$r2" 'BEGIN {printf "%.0f", 240 / t}')x realtime (goal >= 100x)"
   echo "  2-thread speed-up: $(awk -v a="$r1" -v b="$r2" 'BEGIN {printf "%.2f", a / b}') (goal >= 1.8)"
-  echo "  ffmpeg amix of the same stems: median ${amix} s; ratio render / amix = $(awk -v a="$r2" -v b="$amix" 'BEGIN {printf "%.2f", a / b}') (goal <= 2)"
+  echo "  ffmpeg amix of the same stems: median ${amix} s wall, $(cut -d' ' -f2 "$WORK/amix" | median) s cpu; ratio render / amix = $(awk -v a="$r2" -v b="$amix" 'BEGIN {printf "%.2f", a / b}') (goal <= 2)"
   echo "  peak memory of the render benchmark: $(MIXDOWN_BENCH_SESSION="$dir" peak_rss_mb "$BUILD/mixdown_bench" --benchmark_filter='BM_RenderSession/2' --benchmark_repetitions=1) MB"
 }
 
 # --- mix: the whole `mixdown mix` (check, analysis, decisions, render, master) vs ffmpeg amix --
 bench_mix() {
-  local dir ours amix
+  local dir ours amix ours_cpu amix_cpu
   dir=$(session16) || return 0
   echo "mix: whole 'mixdown mix' of 16 stems x 4 min (analysis, decisions, render, versions, master) vs ffmpeg amix"
   : >"$WORK/ours"
@@ -135,7 +136,11 @@ bench_mix() {
   done
   ours=$(cut -d' ' -f1 "$WORK/ours" | median)
   amix=$(cut -d' ' -f1 "$WORK/amix" | median)
+  ours_cpu=$(cut -d' ' -f2 "$WORK/ours" | median)
+  amix_cpu=$(cut -d' ' -f2 "$WORK/amix" | median)
+  echo "  load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows both sides)"
   echo "  mixdown mix: median ${ours} s; ffmpeg amix: median ${amix} s; ratio = $(awk -v a="$ours" -v b="$amix" 'BEGIN {printf "%.2f", a / b}') (goal <= 3)"
+  echo "  cpu (user + sys): mixdown mix ${ours_cpu} s, ffmpeg amix ${amix_cpu} s; cpu ratio = $(awk -v a="$ours_cpu" -v b="$amix_cpu" 'BEGIN {printf "%.2f", a / b}')"
   rm -rf "$WORK/mixout"
   echo "  peak memory of mixdown mix: $(peak_rss_mb "$BUILD/mixdown" mix "$dir" -o "$WORK/mixout" -q) MB"
 }

@@ -155,16 +155,30 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
     // Branch-free form of static_gain_db (the level jumps across the knee from frame to frame
     // on a peak detector, so branches would mispredict): the quadratic knee on the clamped
     // excess plus the straight line beyond it.
+    // The static curve and the smoothing's input terms are computed in a vectorised pass
+    // over a sub-chunk (on the stack), so only the recursion itself runs frame by frame.
     const double hk = half_knee_, kq = knee_quad_, slope = slope_, thr = threshold_db_;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double over = lv[i] - thr;
-      const double k = std::clamp(over, -hk, hk) + hk;
-      const double target = -kq * k * k - slope * std::max(0.0, over - hk);
-      const double att = ac * red + (1.0 - ac) * target;
-      const double rel = rc * red + (1.0 - rc) * target;
-      red = target < red ? att : rel;
-      deepest = std::min(deepest, red);
-      lv[i] = static_cast<float>(std::max(red, -700.0));  // fast_exp2f's domain
+    const double one_ac = 1.0 - ac, one_rc = 1.0 - rc;
+    constexpr std::size_t kSub = 256;
+    double tgt[kSub], tatt[kSub], trel[kSub];
+    for (std::size_t s0 = 0; s0 < n; s0 += kSub) {
+      const std::size_t m = std::min(kSub, n - s0);
+      float* l = lv + s0;
+      for (std::size_t i = 0; i < m; ++i) {
+        const double over = l[i] - thr;
+        const double k = std::clamp(over, -hk, hk) + hk;
+        const double target = -kq * k * k - slope * std::max(0.0, over - hk);
+        tgt[i] = target;
+        tatt[i] = one_ac * target;
+        trel[i] = one_rc * target;
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        const double att = ac * red + tatt[i];
+        const double rel = rc * red + trel[i];
+        red = tgt[i] < red ? att : rel;
+        deepest = std::min(deepest, red);
+        l[i] = static_cast<float>(std::max(red, -700.0));  // fast_exp2f's domain
+      }
     }
     // A release that has come within 1e-6 dB of unity snaps to it, checked once per chunk
     // (off the frame-by-frame recursive path): the chunk-level unity shortcut above then

@@ -1,8 +1,10 @@
 // Renders a console to the `mix` output folder of INTERFACE.md: mix.wav (24-bit, true peak
 // landed between -6 and -3 dBTP with no limiter), versions/ (instrumental, a cappella, TV and
 // the bus stems that sum to the mix) and versions/stems/ (each stem as it sits in the mix).
-// Two passes over the stems: the first measures the mix's true peak (and every output's
-// sample peak, so no version can clip), the second writes with the one gain that lands it.
+// Two passes over the stems: the first renders only the mix to measure its true peak (and
+// where its tails die away), the second writes everything with the one gain that lands it,
+// watching every version's sample peak; if one would pass -0.5 dBFS the gain is lowered by
+// the excess and a third pass writes again.
 #pragma once
 
 #include <filesystem>
