@@ -13,7 +13,7 @@
 #include <bit>
 #include <cstdint>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define MIXDOWN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define MIXDOWN_SIMD_CLONES
