@@ -21,21 +21,6 @@ struct AnalyzeArgs {
   std::string json;  // "", "-" or a path
 };
 
-// JSON to a file: atomically for ordinary paths; devices and pipes (e.g. /dev/null, a FIFO)
-// cannot be renamed onto, so those are written in place.
-void write_json(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto st = fs::status(path, ec);
-  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw failed(path, "cannot write the JSON report");
-    return;
-  }
-  io::write_text_atomic(path, text);
-}
-
 int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
   io::AnalyzeFileOptions opt;
   opt.analyzer.threads = g.threads;  // 0 = all cores
@@ -54,7 +39,7 @@ int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       return 0;
     }
-    write_json(a.json, text);
+    io::write_text_atomic(a.json, text);
   }
   if (!g.quiet) std::fputs(report::analysis_to_text(report).c_str(), stdout);
   return 0;

@@ -26,19 +26,6 @@ struct ReviseArgs {
   bool back_given = false;
 };
 
-void write_json(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto st = fs::status(path, ec);
-  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw failed(path, "cannot write the JSON");
-    return;
-  }
-  io::write_text_atomic(path, text);
-}
-
 int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   if (a.list) {
     if (!a.notes.empty() || a.back_given) throw usage_error("--list", "--list shows the revisions; it takes no --note or --back");
@@ -67,7 +54,7 @@ int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       return 0;
     }
-    write_json(a.json, text);
+    io::write_text_atomic(a.json, text);
   }
   if (!g.quiet) std::fputs(report::revise_text(outcome, &sheet).c_str(), stdout);
   return 0;

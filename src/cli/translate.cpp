@@ -20,19 +20,6 @@ struct TranslateArgs {
   std::string input, out, json;
 };
 
-void write_json(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto st = fs::status(path, ec);
-  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw failed(path, "cannot write the JSON report");
-    return;
-  }
-  io::write_text_atomic(path, text);
-}
-
 int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
   if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
@@ -51,7 +38,7 @@ int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
-  if (!a.json.empty()) write_json(a.json, text);
+  if (!a.json.empty()) io::write_text_atomic(a.json, text);
   if (!g.quiet) std::fputs(report::translation_text(rep).c_str(), stdout);
   return 0;
 }
