@@ -14,6 +14,8 @@ namespace {
 constexpr double kAlpha = 0.2;          // specific-loudness exponent (Moore et al. 1997)
 constexpr double kPlaybackSpl = 80.0;   // the mix at -18 LUFS plays at 80 dB SPL
 constexpr double kMixLufs = -18.0;
+constexpr double kMaxCompLu = 1.0;
+constexpr double kCompShare = 0.25;
 
 double terhardt_threshold_spl(double hz) {
   const double f = std::max(hz, 20.0) / 1000.0;
@@ -134,7 +136,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
       n_eff += double(both) / double(act);
     }
     if (n_eff > 1.05) {
-      const double d = -10.0 * std::log10(n_eff);
+      const double d = -5.0 * std::log10(n_eff);
       rep.target_lu[i] += d;
       why[i] += "; shares the " + std::string(to_string(stems[i].role)) + " role with parts playing with it " +
                 db1(d, true) + " LU";
@@ -143,6 +145,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
   // Iterate: fader = target - solo + half the masking loss; then shift all so the mix sits at
   // -18 LUFS.
   std::vector<double> fader(n, 0.0), comp(n, 0.0);
+  double median_loss = 0.0;
   std::size_t nf = 0;
   for (auto& k : ke) nf = std::max(nf, k.size());
   auto mix_lufs = [&]() {
@@ -168,11 +171,20 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
       for (auto& v : post[i]) v *= g;
     }
     const MixSum msum = mix_sum(post, static_cast<std::size_t>(analysis::kStemBands));
+    std::vector<double> losses;
     for (std::size_t i = 0; i < n; ++i) {
       if (l0[i] <= -199.0) continue;
       rep.masking_loss[i] = loss_in(msum, post[i], stems[i].analysis);
+      losses.push_back(rep.masking_loss[i]);
+    }
+    if (losses.empty()) continue;
+    std::nth_element(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(losses.size() / 2), losses.end());
+    median_loss = losses[losses.size() / 2];
+    for (std::size_t i = 0; i < n; ++i) {
+      if (l0[i] <= -199.0) continue;
       // Damped update so the fixed point is reached without oscillation.
-      comp[i] = 0.5 * comp[i] + 0.5 * std::min(6.0, 0.5 * rep.masking_loss[i]);
+      const double want = std::clamp(kCompShare * (rep.masking_loss[i] - median_loss), -kMaxCompLu, kMaxCompLu);
+      comp[i] = 0.5 * comp[i] + 0.5 * want;
     }
   }
   rep.mix_lufs = mix_lufs();
@@ -185,8 +197,9 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     }
     st.fader_db = std::round(std::clamp(fader[i], -60.0, 24.0) * 10.0) / 10.0;
     rep.solo_lufs[i] = l0[i] + st.fader_db;
-    st.reasons["fader"] = why[i] + "; in context it loses " + db1(rep.masking_loss[i]) +
-                          " LU to masking, half made up: fader " + db1(st.fader_db, true) + " dB" +
+    st.reasons["fader"] = why[i] + "; in context it loses " + db1(rep.masking_loss[i]) + " LU to masking (the parts' median " +
+                          db1(median_loss) + "), a quarter of the difference made up (" + db1(comp[i], true) + " LU): fader " +
+                          db1(st.fader_db, true) + " dB" +
                           (stems[i].printed_fx ? " (a printed effect: balanced, not processed)" : "");
   }
   return rep;

@@ -9,12 +9,18 @@
 // threshold in quiet after Terhardt, "Calculating virtual pitch", Hearing Research 1, 1979,
 // with the mix playing at 80 dB SPL). Summed over bands and the frames where the part plays,
 // the ratio gives the masking loss in LU (loudness halves per 10 phon: loss = 10 log2 ratio).
-// Half of that loss is made up on the fader (at most 6 dB): a bed is meant to sit partly behind
-// the parts that carry the song; making up all of it would flatten the hierarchy into the
-// equal-loudness mix.
+// Every part of a full mix is masked, and this high-level form overstates deep masking (no
+// glimpsing inside a 100 ms frame, no binaural unmasking), so only the differences count, and
+// only a quarter of them: a part masked more than the median part gets a quarter of the
+// difference back on its fader (at most 1 LU: less than the gaps between roles, which it must
+// not invert), one masked less gives a quarter up. A bed is
+// still meant to sit partly behind the parts that carry the song; making up all of it would
+// flatten the hierarchy into the equal-loudness mix.
 //
-// Parts that share a role and play together split the role's target (two layered snares are
-// one snare 3 dB louder than each), by their time overlap.
+// Parts that share a role and play together sit a little under a lone part of that role:
+// -5 log10(n) LU for n such parts (by their time overlap), halfway between keeping each at the
+// role's level (the role would then grow 10 log10 n louder) and splitting it (each -10 log10 n):
+// layers are separate parts, yet together they are one element of the arrangement.
 #pragma once
 
 #include <vector>

@@ -8,30 +8,17 @@ namespace {
 
 double base_lu(Role r) {
   switch (r) {
-    case Role::lead_vocal: return -3.0;
-    case Role::vocal: return -5.0;
-    case Role::kick: return -6.0;
-    case Role::snare: return -7.0;
-    case Role::drums: return -5.0;      // a full kit on one stem
-    case Role::bass: return -6.0;
-    case Role::tom: return -11.0;
-    case Role::overhead: return -12.0;
-    case Role::hihat: return -15.0;
-    case Role::cymbal: return -16.0;
-    case Role::percussion: return -14.0;
-    case Role::room: return -15.0;
-    case Role::piano: return -9.0;
-    case Role::guitar: return -9.0;
-    case Role::keys: return -10.0;
-    case Role::synth: return -9.0;
-    case Role::brass: return -10.0;
-    case Role::strings: return -11.0;
-    case Role::pad: return -13.0;
-    case Role::backing_vocal: return -11.0;
-    case Role::fx: return -16.0;
-    case Role::other: return -10.0;
+    case Role::drums: return 2.0;       // a full kit on one stem
+    case Role::kick: case Role::snare: case Role::bass: case Role::lead_vocal: return 1.0;
+    case Role::piano: case Role::guitar: case Role::synth: case Role::brass: case Role::vocal:
+    case Role::other: return 0.0;
+    case Role::keys: return -0.5;
+    case Role::tom: case Role::overhead: case Role::strings: return -1.0;
+    case Role::hihat: case Role::percussion: case Role::pad: case Role::backing_vocal: return -2.0;
+    case Role::cymbal: case Role::fx: return -3.0;
+    case Role::room: return -4.0;
   }
-  return -10.0;
+  return 0.0;
 }
 
 std::string fmt_lu(double v) {
@@ -49,7 +36,7 @@ bool is_bed(Role r) {
 RoleTarget role_target(Role role, const Brief& brief, bool focus) {
   RoleTarget t;
   t.lu = base_lu(role);
-  t.reason = std::string(to_string(role)) + " sits at " + fmt_lu(t.lu) + " in the role hierarchy";
+  t.reason = std::string(to_string(role)) + " sits at " + fmt_lu(t.lu) + " from an equal share in the role hierarchy";
   auto adjust = [&](double d, const std::string& why) {
     t.lu += d;
     t.reason += "; " + why + " " + fmt_lu(d);
@@ -84,8 +71,8 @@ RoleTarget role_target(Role role, const Brief& brief, bool focus) {
   else if (brief.character == "restrained" && drum)
     adjust(-1.5, "character=restrained holds the drums back");
   if (focus) {
-    // +3 LU (the middle of the issue's +2..+4), +4 for a part that starts low in the hierarchy.
-    adjust(std::clamp(-1.0 - t.lu, 3.0, 4.0), "the focus forward");
+    // +3 LU: the middle of the +2..+4 LU a lead sits over its accompaniment.
+    adjust(3.0, "the focus forward");
   }
   return t;
 }
