@@ -18,6 +18,19 @@ struct PassFilterSettings {
 
 enum class EqType { bell, low_shelf, high_shelf, notch, high_pass, low_pass };
 
+// The name session.toml and the reports use for a band type.
+inline const char* to_string(EqType t) noexcept {
+  switch (t) {
+    case EqType::bell: return "bell";
+    case EqType::low_shelf: return "low_shelf";
+    case EqType::high_shelf: return "high_shelf";
+    case EqType::notch: return "notch";
+    case EqType::high_pass: return "high_pass";
+    case EqType::low_pass: return "low_pass";
+  }
+  return "bell";
+}
+
 // One parametric band (RBJ Audio EQ Cookbook). For shelves, q is the shelf slope S-equivalent Q.
 struct EqBand {
   bool enabled = true;

@@ -28,22 +28,10 @@ json measured_json(const io::Measured& m) {
           {"plr_db", num(m.plr_db)},                   {"short_term_max_lufs", num(m.short_term_max_lufs)}};
 }
 
-const char* eq_type(dsp::EqType t) {
-  switch (t) {
-    case dsp::EqType::bell: return "bell";
-    case dsp::EqType::low_shelf: return "low_shelf";
-    case dsp::EqType::high_shelf: return "high_shelf";
-    case dsp::EqType::notch: return "notch";
-    case dsp::EqType::high_pass: return "high_pass";
-    case dsp::EqType::low_pass: return "low_pass";
-  }
-  return "bell";
-}
-
 json chain_json(const master::MasterChain& c) {
   json eq = json::array();
   for (const auto& b : c.eq.bands)
-    eq.push_back({{"type", eq_type(b.type)}, {"freq_hz", num(b.freq_hz, 1)}, {"gain_db", num(b.gain_db, 1)}, {"q", num(b.q, 3)}});
+    eq.push_back({{"type", dsp::to_string(b.type)}, {"freq_hz", num(b.freq_hz, 1)}, {"gain_db", num(b.gain_db, 1)}, {"q", num(b.q, 3)}});
   json curve = json::array();
   for (std::size_t i = 0; i < c.curve_hz.size(); ++i)
     curve.push_back({{"hz", num(c.curve_hz[i], 1)}, {"target_db", num(c.curve_db[i])},

@@ -17,23 +17,11 @@ namespace {
 
 json num(double v) { return std::isfinite(v) ? json(std::round(v * 100.0) / 100.0) : json(nullptr); }
 
-const char* eq_type(dsp::EqType t) {
-  switch (t) {
-    case dsp::EqType::bell: return "bell";
-    case dsp::EqType::low_shelf: return "low_shelf";
-    case dsp::EqType::high_shelf: return "high_shelf";
-    case dsp::EqType::notch: return "notch";
-    case dsp::EqType::high_pass: return "high_pass";
-    case dsp::EqType::low_pass: return "low_pass";
-  }
-  return "bell";
-}
-
 json eq_json(const dsp::EqSettings& eq) {
   json a = json::array();
   for (const auto& b : eq.bands)
     if (b.enabled)
-      a.push_back({{"type", eq_type(b.type)}, {"freq_hz", num(b.freq_hz)}, {"gain_db", num(b.gain_db)}, {"q", num(b.q)}});
+      a.push_back({{"type", dsp::to_string(b.type)}, {"freq_hz", num(b.freq_hz)}, {"gain_db", num(b.gain_db)}, {"q", num(b.q)}});
   return a;
 }
 

@@ -14,17 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+std::string bin() { return testkit::mixdown_bin(); }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
+using testkit::slurp;
 
 const std::vector<std::string> kPlotIds = {"plot-loudness", "plot-spectrum", "plot-stereo", "plot-stems", "plot-masking",
                                            "table-translation", "metrics", "decisions", "players", "problems"};

@@ -21,17 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string bin() { return testkit::mixdown_bin(); }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
+using testkit::slurp;
 
 class ReviseE2E : public ::testing::Test {
 protected:

@@ -135,6 +135,24 @@ OracleLoudness ebur128_measure_file(const fs::path& path) {
   return ebur128_measure(b.view().sub(0, static_cast<std::size_t>(got)), info.samplerate);
 }
 
+std::string mixdown_bin() {
+  const char* b = std::getenv("MIXDOWN_BIN");
+  return b ? b : "./mixdown";
+}
+
+std::string shell_quote(const fs::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 int run_command(const std::string& cmd, std::string* out, std::string* err) {
   char out_tmpl[] = "/tmp/mixdown-run-out-XXXXXX";
   char err_tmpl[] = "/tmp/mixdown-run-err-XXXXXX";

@@ -48,6 +48,12 @@ struct OracleLoudness {
 OracleLoudness ebur128_measure(const ConstAudioView& audio, int rate);
 OracleLoudness ebur128_measure_file(const std::filesystem::path& path);
 
+// The mixdown binary under test ($MIXDOWN_BIN, else ./mixdown), a path quoted for sh -c, and a
+// whole file as a string: what every end-to-end test needs.
+std::string mixdown_bin();
+std::string shell_quote(const std::filesystem::path& p);
+std::string slurp(const std::filesystem::path& p);
+
 // Runs a command (sh -c), returns its exit status; stdout/stderr captured into the strings.
 int run_command(const std::string& cmd, std::string* out = nullptr, std::string* err = nullptr);
 
