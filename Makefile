@@ -32,7 +32,7 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 	$(MAKE) asan
-	./fuzz/run.sh $${FUZZ_TEST_SECONDS:-10}
+	FUZZ_SEED=1 ./fuzz/run.sh $${FUZZ_TEST_SECONDS:-10}
 
 asan: deps
 	@[ -f $(ASAN)/CMakeCache.txt ] || cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -3,6 +3,8 @@
 # (default 60) on its seed corpus in fuzz/corpus/<harness>/; new inputs go to build-fuzz/corpus
 # (the seeds in the repo are never modified). Crashes are saved in build-fuzz/findings/ and make
 # this script fail.   usage: fuzz/run.sh [SECONDS] [HARNESS...]
+# FUZZ_SEED fixes libFuzzer's seed (make test uses 1, so a CI run replays the same mutations
+# and fails only on a real regression; make fuzz leaves it random to explore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
@@ -24,7 +26,7 @@ for h in "${harnesses[@]}"; do
   echo "fuzz: $h for ${SECONDS_EACH}s"
   if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=fuzz/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
        "$BUILD/$h" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
-       -print_final_stats=1 -artifact_prefix="$BUILD/findings/$h-" $dict "$work" "fuzz/corpus/$h" \
+       -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} -artifact_prefix="$BUILD/findings/$h-" $dict "$work" "fuzz/corpus/$h" \
        >"$BUILD/$h.log" 2>&1; then
     echo "fuzz: $h FOUND A PROBLEM (see $BUILD/$h.log and $BUILD/findings/)"
     tail -30 "$BUILD/$h.log"

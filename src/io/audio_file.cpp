@@ -133,6 +133,11 @@ AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
 const AudioInfo& AudioReader::info() const noexcept { return impl_->info; }
 std::int64_t AudioReader::nonfinite_samples() const noexcept { return impl_->nonfinite; }
 
+namespace {
+// +60 dBFS: far above anything a real recording holds, far below float overflow.
+constexpr float kFloatCeiling = 1000.0f;
+}  // namespace
+
 std::size_t AudioReader::read(const AudioView& out) {
   const int nc = impl_->info.channels;
   if (out.num_channels() != nc)
@@ -170,7 +175,9 @@ std::size_t AudioReader::read(const AudioView& out) {
         for (std::size_t i = 0; i < n; ++i) {
           const bool nonfinite = (std::bit_cast<std::uint32_t>(dst[i]) & 0x7f800000u) == 0x7f800000u;
           bad += nonfinite;
-          dst[i] = nonfinite ? 0.0f : dst[i];
+          // Finite but absurd values (a corrupt float file can hold 1e38) are held to
+          // ±kFloatCeiling so that folding channels or resampling cannot overflow to Inf.
+          dst[i] = nonfinite ? 0.0f : std::clamp(dst[i], -kFloatCeiling, kFloatCeiling);
         }
         impl_->nonfinite += bad;
       }

@@ -4,10 +4,12 @@
 
 #include <cmath>
 #include <fstream>
+#include <sndfile.h>
 #include <unistd.h>
 
 #include "../../tests/support/testing.hpp"
 #include "core/error.hpp"
+#include "io/file_source.hpp"
 
 using namespace mixdown;
 using namespace mixdown::io;
@@ -113,6 +115,31 @@ TEST(AudioFile, WriterClampsAndCountsOversAndNonFinite) {
   EXPECT_EQ(back.channel(0)[0], 1.0f);
   EXPECT_EQ(back.channel(0)[1], 0.0f);
   EXPECT_EQ(back.channel(0)[2], -1.0f);
+}
+
+// A corrupt float file can hold finite values near FLT_MAX: folding channels or resampling
+// them must not overflow to Inf on the way into the mix (found by audio_ingest_fuzz).
+TEST(AudioFile, AbsurdFloatValuesCannotOverflowOnTheWayIn) {
+  testkit::TempDir dir;
+  const auto path = dir / "huge.wav";
+  SF_INFO info{};
+  info.samplerate = 44100;
+  info.channels = 3;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  ASSERT_NE(f, nullptr);
+  sf_command(f, SFC_SET_NORM_FLOAT, nullptr, SF_FALSE);
+  std::vector<float> data(3 * 8192);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = (i % 7 == 0 ? -1.0f : 1.0f) * 3.0e38f;
+  ASSERT_EQ(sf_writef_float(f, data.data(), 8192), 8192);
+  sf_close(f);
+  FileStemSource source(path, 48000);
+  AudioBuffer buf(source.channels(), 1024);
+  for (int block = 0; block < 10; ++block) {
+    source.read(buf.view());
+    for (int c = 0; c < buf.num_channels(); ++c)
+      for (std::size_t i = 0; i < buf.num_frames(); ++i) ASSERT_TRUE(std::isfinite(buf.channel(c)[i]));
+  }
 }
 
 TEST(AudioFile, ResamplingReaderKeepsPitchLengthAndLevel) {
