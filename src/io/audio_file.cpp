@@ -2,14 +2,17 @@
 
 #include <sndfile.h>
 #include <soxr.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cmath>
+#include <cerrno>
 #include <fstream>
 #include <optional>
+#include <regex>
 
 #include "core/error.hpp"
 #include "dsp/dither.hpp"
@@ -506,6 +509,34 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
     fs::remove(tmp, ec);
     throw failed(path.string(), "cannot move the finished file into place");
   }
+}
+
+}  // namespace mixdown::io
+
+namespace mixdown::io {
+
+// Every hidden temporary we create ends in its creator's PID: .NAME.partial-PID (atomic writes),
+// .master-NAME-PID.f32 / .album-I-PID.f32 (float intermediates), .lossy-check-PID.mp3 and
+// .bluetooth-PID.mp3 (codec round trips).
+int sweep_stale_partials(const fs::path& dir) {
+  static const std::regex kTemporary(R"(^\.(?:.+\.partial|master-.*|album-\d+|lossy-check|bluetooth)-(\d{1,9})(?:\.f32|\.mp3)?$)");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return 0;
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    std::smatch m;
+    if (!std::regex_match(name, m, kTemporary)) continue;
+    const std::string digits = m[1].str();
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    const bool alive = pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM;
+    if (!alive) stale.push_back(it->path());
+  }
+  int removed = 0;
+  for (const auto& p : stale) removed += fs::remove(p, ec) ? 1 : 0;
+  return removed;
 }
 
 }  // namespace mixdown::io

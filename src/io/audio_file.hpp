@@ -117,4 +117,9 @@ AudioBuffer read_file(const std::filesystem::path& path, int* sample_rate = null
 // Text outputs (JSON, TOML, HTML, Markdown) written atomically the same way.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
+// A run killed with SIGKILL cannot remove its hidden temporaries (".NAME.partial-PID"). Each
+// command that writes into a folder first removes, anywhere under `dir`, those whose PID is no
+// longer a running process (a concurrent run's temporaries are left alone). Returns how many.
+int sweep_stale_partials(const std::filesystem::path& dir);
+
 }  // namespace mixdown::io

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <sndfile.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../tests/support/testing.hpp"
@@ -179,4 +180,25 @@ TEST(AudioFile, FloatFilesAreBitIdenticalRunToRun) {
   std::ifstream a(dir / "a.wav", std::ios::binary), b(dir / "b.wav", std::ios::binary);
   std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
   EXPECT_EQ(sa, sb);
+}
+
+TEST(AudioFile, SweepRemovesOnlyTheTemporariesOfDeadRuns) {
+  testkit::TempDir dir;
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  int status = 0;
+  waitpid(child, &status, 0);  // `child` is now a PID no process has
+  const std::string dead = std::to_string(child), live = std::to_string(getpid());
+  fs::create_directories(dir / "stems");
+  const std::vector<fs::path> stale = {dir / (".mix.wav.partial-" + dead), dir / "stems" / (".Bass.wav.partial-" + dead),
+                                       dir / (".master-streaming-" + dead + ".f32"), dir / (".lossy-check-" + dead + ".mp3")};
+  const std::vector<fs::path> kept = {dir / (".mix.wav.partial-" + live), dir / ".hidden", dir / "mix.wav",
+                                      dir / ".notes.partial-abc", dir / ("song.partial-" + dead)};
+  for (const auto& p : stale) std::ofstream(p) << "x";
+  for (const auto& p : kept) std::ofstream(p) << "x";
+  EXPECT_EQ(sweep_stale_partials(dir.path()), static_cast<int>(stale.size()));
+  for (const auto& p : stale) EXPECT_FALSE(fs::exists(p)) << p;
+  for (const auto& p : kept) EXPECT_TRUE(fs::exists(p)) << p;
+  EXPECT_EQ(sweep_stale_partials(dir / "no such folder"), 0);
 }

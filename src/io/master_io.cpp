@@ -504,7 +504,10 @@ std::string layout_words(int channels) {
 }
 
 void check_layout(const fs::path& input, const master::InputAnalysis& a, const std::vector<master::Target>& targets) {
-  if (a.silent()) throw rejected(input.string(), "nothing to master: the file is silent");
+  if (a.silent())
+    throw rejected(input.string(), a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0
+                                       ? "nothing to master: the file holds only a DC offset"
+                                       : "nothing to master: the file is silent");
   for (const auto& t : targets)
     if (t.vinyl && a.channels > 2)
       throw rejected(input.string(), fmt::format("a {}-channel file cannot be cut to vinyl: give a stereo or mono mix", a.channels));
@@ -547,6 +550,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   std::error_code ec;
   fs::create_directories(out_dir / "masters", ec);
   if (ec) throw failed(out_dir.string(), "cannot create the output folder: " + ec.message());
+  sweep_stale_partials(out_dir);  // what a killed earlier run left behind
 
   // Previews at the quietest loudness in play, so every preview is only turned down.
   res.preview_lufs = res.analysis.integrated_lufs;
@@ -726,6 +730,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   }
   const auto targets = master::album_track_targets(lufs, target.integrated_lufs);
   fs::create_directories(out_dir / "tracks");
+  sweep_stale_partials(out_dir);
   for (std::size_t i = 0; i < n; ++i) {
     for (auto p : master::qc_input(an[i], {target})) {
       p.message = album.tracks[i].title + ": " + p.message;

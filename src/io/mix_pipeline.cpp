@@ -141,6 +141,7 @@ MixOutcome run_mix(const MixRequest& req) {
   std::error_code ec;
   fs::create_directories(req.out, ec);
   if (ec) throw failed(req.out.string(), "cannot create the output folder: " + ec.message());
+  sweep_stale_partials(req.out);  // what a killed earlier run left behind
   // Render the console exactly as session.toml stores it (values rounded for people), so that
   // `mixdown mix OUT/session.toml` re-renders bit-identically.
   const fs::path session_path = req.out / "session.toml";

@@ -220,6 +220,7 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
       throw usage_error("--note", "a note is empty; say what should change, e.g. --note \"the vocal is buried in the chorus\"");
   require_mix_folder(req.out);
   const fs::path out = req.out;
+  sweep_stale_partials(out);  // what a killed earlier run left behind
 
   auto history = list_revisions(out);
   const int latest = history.back().number;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <mutex>
 
 #include "analysis/fftw_planner.hpp"
@@ -33,7 +34,11 @@ std::vector<double> fractional_octave_centres(int bands_per_octave, double lo_hz
   return c;
 }
 
-bool InputAnalysis::silent() const { return !std::isfinite(integrated_lufs) || sample_peak_dbfs < -90.0; }
+// Silent: no gated loudness, peaks below -90 dBFS, or nothing left once the DC is removed
+// (an all-DC file measures some loudness from its first-sample step but holds no programme).
+bool InputAnalysis::silent() const {
+  return !std::isfinite(integrated_lufs) || sample_peak_dbfs < -90.0 || ac_rms_dbfs < -90.0;
+}
 
 struct InputAnalyzer::Impl {
   int rate;
@@ -54,6 +59,7 @@ struct InputAnalyzer::Impl {
   std::vector<float> low_l, low_r;
   // Integrity.
   std::vector<double> dc_sum;
+  std::vector<double> sq_sum;  // for the level left once the DC is removed
   std::vector<int> run;  // current clipped run per channel
   std::int64_t clipped_runs = 0;
   std::int64_t first_clip = -1;
@@ -75,6 +81,7 @@ struct InputAnalyzer::Impl {
     frame.assign(kFftSize, 0.0f);
     power.assign(kFftSize / 2 + 1, 0.0);
     dc_sum.assign(static_cast<std::size_t>(c), 0.0);
+    sq_sum.assign(static_cast<std::size_t>(c), 0.0);
     run.assign(static_cast<std::size_t>(c), 0);
     if (c == 2) {
       const auto d = dsp::PassFilter::design(dsp::PassKind::low_pass, kLowSplitHz, 2, double(r));
@@ -103,10 +110,11 @@ struct InputAnalyzer::Impl {
     // Integrity: DC and clipped runs.
     for (int c = 0; c < channels; ++c) {
       const float* x = b.channel(c);
-      double s = 0;
+      double s = 0, q = 0;
       int r = run[static_cast<std::size_t>(c)];
       for (std::size_t i = 0; i < n; ++i) {
         s += x[i];
+        q += double(x[i]) * x[i];
         if (std::abs(x[i]) >= kClipLevel) {
           if (++r == 3) {
             ++clipped_runs;
@@ -118,6 +126,7 @@ struct InputAnalyzer::Impl {
       }
       run[static_cast<std::size_t>(c)] = r;
       dc_sum[static_cast<std::size_t>(c)] += s;
+      sq_sum[static_cast<std::size_t>(c)] += q;
     }
     // Mid signal for the spectrum: mean of the channels (LFE of 5.1 excluded).
     const bool has_lfe = channels == 6;
@@ -203,6 +212,10 @@ InputAnalysis InputAnalyzer::finish() {
     a.low_correlation = lden > 0 ? m.low_lr / lden : 1.0;
   }
   for (double s : m.dc_sum) a.dc.push_back(m.frames > 0 ? s / double(m.frames) : 0.0);
+  double ac_power = 0.0;
+  for (std::size_t c = 0; c < m.sq_sum.size() && m.frames > 0; ++c)
+    ac_power = std::max(ac_power, m.sq_sum[c] / double(m.frames) - a.dc[c] * a.dc[c]);
+  a.ac_rms_dbfs = ac_power > 0 ? 10.0 * std::log10(ac_power) : -std::numeric_limits<double>::infinity();
   a.clipped_runs = m.clipped_runs;
   a.first_clip_s = m.first_clip >= 0 ? double(m.first_clip) / m.rate : -1.0;
 

@@ -163,9 +163,11 @@ protected:
       expect_complete(out, "after SIGKILL");
       // The next run into the same folder succeeds and leaves no temporary behind.
       ASSERT_EQ(run_to_end(args), 0) << "the run after a SIGKILL fails";
-      // (A SIGKILL cannot be caught: the killed run's dot-named temporaries may remain beside
-      // the deliverables; they never carry a final name.)
-      expect_complete(out, "after the rerun");
+      // A SIGKILL cannot be caught, so the killed run's dot-named temporaries remain until the
+      // next run into the folder, which removes them (their PID is no longer running).
+      int temps = 0;
+      expect_complete(out, "after the rerun", &temps);
+      EXPECT_EQ(temps, 0) << "the rerun left the killed run's temporaries in " << out;
     }
   }
 
