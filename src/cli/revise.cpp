@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -12,6 +13,7 @@
 #include "core/error.hpp"
 #include "io/audio_file.hpp"
 #include "io/revise_io.hpp"
+#include "report/html.hpp"
 #include "report/revise_json.hpp"
 
 namespace mixdown::cli {
@@ -46,6 +48,12 @@ int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   const auto outcome = io::run_revise(req);
   progress.update(0.92, "delivery sheet");
   const auto sheet = io::write_delivery_sheet(a.out, g.threads);
+  // The sheet is also a section of the mix's report.html (replaced on each revision).
+  if (const auto page_path = std::filesystem::path(a.out) / "report.html"; std::filesystem::is_regular_file(page_path)) {
+    std::ifstream in(page_path, std::ios::binary);
+    const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    io::write_text_atomic(page_path, report::with_delivery_sheet(page, report::delivery_sheet_html(sheet)));
+  }
   progress.done();
   if (!outcome.revision.warning.empty()) std::fprintf(stderr, "warning: %s\n", outcome.revision.warning.c_str());
   if (!a.json.empty()) {

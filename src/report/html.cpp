@@ -750,4 +750,75 @@ std::string master_html(const io::MasterResult& r, const fs::path& out, const Tr
   return page("mixdown master — " + out.filename().string(), sub, kp, body);
 }
 
+namespace {
+constexpr const char* kSheetOpen = "<!-- delivery-sheet -->";
+constexpr const char* kSheetClose = "<!-- /delivery-sheet -->";
+
+std::string num(double v, const char* f) {
+  if (!std::isfinite(v)) return "–";
+  return fmt::format(fmt::runtime(f), v);
+}
+}  // namespace
+
+std::string delivery_sheet_html(const io::DeliverySheet& sheet) {
+  std::string revs = R"(<table class="tt" id="table-revisions"><tr><th>revision</th><th>date</th><th>note</th><th>kind</th><th>what changed</th></tr>)";
+  for (const auto& r : sheet.revisions) {
+    const std::string rev = "rev-" + std::to_string(r.number);
+    if (r.notes.empty()) {
+      revs += fmt::format("<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>—</td><td>{}</td></tr>", rev, esc(r.date),
+                          r.number == 1 ? "the first mix" : (r.back_to ? "back to rev-" + std::to_string(*r.back_to) : "—"),
+                          r.number == 1 ? "mixed from the stems" : "—");
+    }
+    for (std::size_t i = 0; i < r.notes.size(); ++i) {
+      const auto& n = r.notes[i];
+      std::string what = esc(n.reply);
+      if (!n.changes.empty()) what += fmt::format(" <small>({} setting{})</small>", n.changes.size(), n.changes.size() > 1 ? "s" : "");
+      revs += fmt::format("<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i == 0 ? rev : "",
+                          i == 0 ? esc(r.date) : "", esc(n.note), revise::to_string(n.kind), what);
+    }
+    if (!r.warning.empty())
+      revs += fmt::format("<tr><td class=\"n\">{}</td><td></td><td class=\"warn\">warning</td><td></td><td>{}</td></tr>", rev, esc(r.warning));
+  }
+  revs += "</table>";
+
+  std::string files = R"(<table class="tt" id="table-deliverables"><tr><th>file</th><th>kind</th><th>format</th><th>rate</th><th>bits</th><th>duration</th><th>integrated</th><th>true peak</th><th>LRA</th><th>SHA-256</th></tr>)";
+  for (const auto& d : sheet.deliverables)
+    files += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{} Hz</td><td class=\"n\">{}</td><td class=\"n\">{} s</td>"
+        "<td class=\"n\">{} LUFS</td><td class=\"n\">{} dBTP</td><td class=\"n\">{} LU</td><td><code>{}</code></td></tr>",
+        esc(d.path.generic_string()), esc(d.kind), esc(d.format), d.sample_rate, d.bit_depth, num(d.duration_s, "{:.3f}"),
+        num(d.integrated_lufs, "{:.1f}"), num(d.true_peak_dbtp, "{:.1f}"), num(d.range_lu, "{:.1f}"), esc(d.sha256));
+  files += "</table>";
+
+  int passed = 0;
+  std::string checks = R"(<table class="tt" id="table-checks"><tr><th>check</th><th>result</th><th>measured</th></tr>)";
+  for (const auto& c : sheet.checks) {
+    passed += c.passed ? 1 : 0;
+    checks += fmt::format("<tr><td>{}</td><td class=\"{}\">{}</td><td class=\"n\">{}</td></tr>", esc(c.what), c.passed ? "ok" : "warn",
+                          c.passed ? "passed" : "FAILED", esc(c.detail));
+  }
+  checks += "</table>";
+
+  const int current = sheet.revisions.empty() ? 1 : sheet.revisions.back().number;
+  return std::string(kSheetOpen) +
+         fmt::format(R"(<section class="card" id="delivery-sheet"><h2>Delivery sheet</h2><p class="sub">Current revision: rev-{}. {} of {} checks passed. The same sheet is in delivery-sheet.md.</p>)",
+                     current, passed, sheet.checks.size()) +
+         "<h3>Revisions</h3>" + revs + fmt::format("<h3>Deliverables (rev-{})</h3>", current) + files + "<h3>Checks</h3>" + checks +
+         "</section>" + kSheetClose;
+}
+
+std::string with_delivery_sheet(const std::string& page_html, const std::string& section) {
+  const auto open = page_html.find(kSheetOpen);
+  if (open != std::string::npos) {
+    const auto close = page_html.find(kSheetClose, open);
+    if (close != std::string::npos)
+      return page_html.substr(0, open) + section + page_html.substr(close + std::string(kSheetClose).size());
+  }
+  for (const char* anchor : {"</main>", "</body>"}) {
+    const auto at = page_html.rfind(anchor);
+    if (at != std::string::npos) return page_html.substr(0, at) + section + page_html.substr(at);
+  }
+  return page_html + section;
+}
+
 }  // namespace mixdown::report

@@ -16,6 +16,7 @@
 #include "analysis/translation.hpp"
 #include "io/master_io.hpp"
 #include "io/mix_pipeline.hpp"
+#include "io/revise_io.hpp"
 
 namespace mixdown::report {
 
@@ -24,5 +25,14 @@ std::string mix_html(const io::MixOutcome& outcome, const std::filesystem::path&
                      const analysis::TranslationReport* translation);
 std::string master_html(const io::MasterResult& result, const std::filesystem::path& out_dir,
                         const analysis::TranslationReport* translation);
+
+// The delivery sheet (issue 8) as a report.html section, id "delivery-sheet": every revision
+// with its date, notes, kind and reply; the latest revision's deliverables with format, rate,
+// bit depth, duration, loudness, true peak, LRA and SHA-256; the checks, passed or failed.
+std::string delivery_sheet_html(const io::DeliverySheet& sheet);
+
+// `page` with `section` in it: an earlier delivery-sheet section is replaced, otherwise the
+// section goes at the end of <main>. A page without <main> gets it before </body>.
+std::string with_delivery_sheet(const std::string& page, const std::string& section);
 
 }  // namespace mixdown::report

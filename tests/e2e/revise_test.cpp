@@ -213,6 +213,17 @@ TEST_F(ReviseE2E, NotesHistoryAndDeliverySheet) {
   EXPECT_EQ(sheet.find("FAILED"), std::string::npos) << sheet;
   ASSERT_EQ(testkit::run_command("sha256sum " + q(out_dir() / "rev-5" / "mix.wav"), &out, &err), 0);
   EXPECT_NE(sheet.find(out.substr(0, 64)), std::string::npos) << out.substr(0, 64);
+
+  // ... and a section of report.html, replaced (not repeated) by each revision.
+  const std::string page = slurp(out_dir() / "report.html");
+  const auto at = page.find("id=\"delivery-sheet\"");
+  ASSERT_NE(at, std::string::npos) << "report.html has no delivery-sheet section";
+  EXPECT_EQ(page.find("id=\"delivery-sheet\"", at + 1), std::string::npos) << "the section is repeated";
+  for (const char* s : {"rev-5", "make it pop", "table-deliverables", "table-checks", "versions/stems/"})
+    EXPECT_NE(page.find(s, at), std::string::npos) << s;
+  EXPECT_NE(page.find(out.substr(0, 64), at), std::string::npos) << "the mix's SHA-256 is not in report.html";
+  EXPECT_EQ(page.find("FAILED", at), std::string::npos);
+  EXPECT_NE(page.find("</html>", at), std::string::npos) << "the page is no longer whole";
 }
 
 }  // namespace
