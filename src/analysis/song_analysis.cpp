@@ -25,6 +25,8 @@ bool melodic(Role r) {
 
 // Percussive stems carry the beat best (Ellis 2007 uses the full mix's onsets; with stems we
 // can lean on the ones made for keeping time).
+// Percussive stems carry the beat best (Ellis 2007 uses the full mix's onsets; with stems we
+// can lean on the ones made for keeping time).
 double tempo_weight(Role r) {
   if (is_drum(r)) return 1.0;
   if (r == Role::bass) return 0.6;
@@ -58,28 +60,48 @@ Tempo estimate_tempo(const std::vector<const StemAnalysis*>& stems, const std::v
   }
   const double mean = std::accumulate(env.begin(), env.end(), 0.0) / double(n);
   for (double& v : env) v -= mean;
-  // Lags 40..240 BPM; Ellis's prior: log-Gaussian around 120 BPM, 1.4 octaves wide... we use
-  // 1.0 octave (sigma) to keep half/double errors in check on short songs.
+  // Lags 40..240 BPM. Each candidate beat period P is scored on the metrical grid it implies,
+  // not on its own lag alone: the mean autocorrelation at P, 2P, 3P and 4P (a beat repeats at
+  // the half bar and the bar, Klapuri, Eronen & Astola 2006), each read at its local peak
+  // (±1 frame) so a period between frames is not penalised. A syncopated figure (a reggae
+  // skank, a dotted rhythm) correlates strongly at its own odd lag, but not on that lag's
+  // multiples as the true beat does. Weighted by Ellis's (2007) prior, a log-Gaussian around
+  // 120 BPM one octave wide. The metrical level stays ambiguous: a beat's grid also fits its
+  // double period (two beats, a half bar), so a tempo far from 120 BPM can come out at half or
+  // double ("octave errors"); tempo-synced delays then still land on the grid.
   const auto lag_min = static_cast<std::size_t>(std::floor(60.0 / 240.0 / step));
   const auto lag_max = std::min(n / 2, static_cast<std::size_t>(std::ceil(60.0 / 40.0 / step)));
-  std::vector<double> ac(lag_max + 2, 0.0);
+  constexpr std::size_t kMultiples = 4;
+  const std::size_t ac_max = std::min(n - 1, kMultiples * lag_max + 1);
+  std::vector<double> ac(ac_max + 2, 0.0);
   double ac0 = 0;
   for (std::size_t j = 0; j < n; ++j) ac0 += env[j] * env[j];
   if (ac0 <= 0) return t;
-  for (std::size_t lag = lag_min; lag <= lag_max + 1 && lag < n; ++lag) {
+  for (std::size_t lag = lag_min; lag <= ac_max; ++lag) {
     double s = 0;
     for (std::size_t j = lag; j < n; ++j) s += env[j] * env[j - lag];
     ac[lag] = s / ac0 * double(n) / double(n - lag);
   }
+  auto peak_near = [&](std::size_t at) {
+    double v = ac[at];
+    if (at > lag_min) v = std::max(v, ac[at - 1]);
+    if (at + 1 <= ac_max) v = std::max(v, ac[at + 1]);
+    return v;
+  };
+  auto grid_score = [&](std::size_t lag) {
+    double sum = 0;
+    std::size_t used = 0;
+    for (std::size_t k = 1; k <= kMultiples && k * lag + 1 <= ac_max && k * lag <= n / 2; ++k, ++used)
+      sum += k == 1 ? ac[lag] : peak_near(k * lag);
+    return used ? sum / double(used) : 0.0;
+  };
+  auto prior = [&](double lag, double octaves) {
+    return std::exp(-0.5 * std::pow(std::log2(60.0 / (lag * step) / 120.0) / octaves, 2.0));
+  };
   double best = -1e300;
   std::size_t best_lag = 0;
   for (std::size_t lag = lag_min; lag <= lag_max; ++lag) {
-    const double bpm = 60.0 / (double(lag) * step);
-    const double prior = std::exp(-0.5 * std::pow(std::log2(bpm / 120.0) / 1.0, 2.0));
-    // Reward lags whose double also correlates (a beat period sits under a bar period).
-    double v = ac[lag];
-    if (2 * lag <= lag_max + 1) v += 0.5 * ac[2 * lag];
-    v *= prior;
+    const double v = grid_score(lag) * prior(double(lag), 1.0);
     if (v > best) {
       best = v;
       best_lag = lag;
