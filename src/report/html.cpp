@@ -785,7 +785,7 @@ std::string delivery_sheet_html(const io::DeliverySheet& sheet) {
   for (const auto& d : sheet.deliverables)
     files += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{} Hz</td><td class=\"n\">{}</td><td class=\"n\">{} s</td>"
-        "<td class=\"n\">{} LUFS</td><td class=\"n\">{} dBTP</td><td class=\"n\">{} LU</td><td><code>{}</code></td></tr>",
+        "<td class=\"n\">{} LUFS</td><td class=\"n\">{} dBTP</td><td class=\"n\">{} LU</td><td><code style=\"word-break:break-all;font-size:11px\">{}</code></td></tr>",
         esc(d.path.generic_string()), esc(d.kind), esc(d.format), d.sample_rate, d.bit_depth, num(d.duration_s, "{:.3f}"),
         num(d.integrated_lufs, "{:.1f}"), num(d.true_peak_dbtp, "{:.1f}"), num(d.range_lu, "{:.1f}"), esc(d.sha256));
   files += "</table>";
