@@ -85,6 +85,83 @@ double measure_loudness(const fs::path& input) {
   return meter.integrated_lufs();
 }
 
+// The loudest passages through the codec: one per started minute (at most four), each the
+// 3 s window of highest short-term loudness at least 4 s from the others, with half a second
+// either side, encoded apart (a joined excerpt would add edges the song does not have). The
+// lane's peak is the highest decoded one; its level and balance are the input's own.
+void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, const analysis::StreamMeter& input_meter,
+                      int in_ch, const fs::path& codec_path) {
+  analysis::fill_measure(bt, input_meter);
+  const auto st = input_meter.loudness().short_term_series();
+  AudioReader r(req.input);
+  const AudioInfo info = r.info();
+  const double dur = info.duration_s();
+  const std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(dur / 60.0)), 1, 4);
+  std::vector<std::pair<double, double>> windows;  // [start, stop) seconds, in time order below
+  {
+    std::vector<std::size_t> order(st.lufs.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return st.lufs[a] > st.lufs[b]; });
+    std::vector<double> ends;
+    for (std::size_t i : order) {
+      if (ends.size() == count || !(st.lufs[i] > -70.0)) break;
+      const double e = std::min(dur, st.first_s + double(i) * st.step_s);
+      if (std::none_of(ends.begin(), ends.end(), [&](double x) { return std::abs(x - e) < 4.0; })) ends.push_back(e);
+    }
+    if (ends.empty()) ends.push_back(dur);
+    std::sort(ends.begin(), ends.end());
+    for (double e : ends) windows.emplace_back(std::max(0.0, e - 3.5), std::min(dur, e + 0.5));
+  }
+  std::vector<AudioBuffer> excerpts;
+  std::vector<std::int64_t> first, last;
+  for (const auto& [a, b] : windows) {
+    first.push_back(static_cast<std::int64_t>(a * info.sample_rate));
+    last.push_back(std::max(first.back(), static_cast<std::int64_t>(b * info.sample_rate)));
+    excerpts.emplace_back(in_ch, static_cast<std::size_t>(last.back() - first.back()));
+  }
+  {
+    AudioBuffer buf(info.channels, kBlock);
+    for (std::int64_t pos = 0; pos < last.back();) {
+      const std::size_t n = r.read(buf.view());
+      if (n == 0) break;
+      for (std::size_t w = 0; w < windows.size(); ++w) {
+        const std::int64_t b0 = std::max(pos, first[w]), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last[w]);
+        for (int c = 0; c < in_ch && b1 > b0; ++c) {
+          const float* x = buf.channel(c == 0 ? 0 : info.channels - 1) + (b0 - pos);
+          std::copy(x, x + (b1 - b0), excerpts[w].channel(c) + (b0 - first[w]));
+        }
+      }
+      pos += static_cast<std::int64_t>(n);
+    }
+  }
+  struct Remove {
+    const fs::path& p;
+    ~Remove() {
+      std::error_code ec;
+      fs::remove(p, ec);
+    }
+  } remove{codec_path};
+  float peak = 0.0f;
+  for (auto& excerpt : excerpts) {
+    int enc_rate = info.sample_rate;
+    if (!mp3_rate(enc_rate)) {
+      excerpt = resample(excerpt.view(), enc_rate, 48000);
+      enc_rate = 48000;
+    }
+    write_file(codec_path, excerpt.view(), WriteSpec{enc_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
+    AudioReader dec(codec_path);
+    AudioBuffer d(dec.info().channels, kBlock);
+    while (const std::size_t n = dec.read(d.view()))
+      for (int c = 0; c < dec.info().channels; ++c)
+        for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::abs(d.channel(c)[i]));
+  }
+  bt.sample_peak_dbfs = peak > 0.0f ? 20.0 * std::log10(double(peak)) : -std::numeric_limits<double>::infinity();
+  double secs = 0.0;
+  for (const auto& [a, b] : windows) secs += b - a;
+  bt.notes.push_back(fmt::format("codec round trip of the {} loudest passages ({:.0f} s); level and balance as the file",
+                                 windows.size(), secs));
+}
+
 }  // namespace
 
 analysis::TranslationReport translate_file(const TranslateRequest& req) {
@@ -113,8 +190,11 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   };
   std::vector<Lane> lanes;
   lanes.reserve(analysis::kPlaybackSystems.size());
-  const fs::path codec_path = req.out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid());
+  // The codec's scratch file sits in the output folder, or beside it when no files are written.
+  const fs::path codec_path = (req.write_files ? req.out_dir : req.out_dir.parent_path()) /
+                              fmt::format(".bluetooth-{}.mp3", ::getpid());
   std::unique_ptr<AudioWriter> codec;
+  const bool codec_inline = req.codec_whole_file;
   for (auto sys : analysis::kPlaybackSystems) {
     if (sys == PlaybackSystem::bluetooth) continue;
     Lane& l = lanes.emplace_back();
@@ -154,11 +234,12 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   std::unique_ptr<ResamplingReader> codec_reader;
   AudioBuffer codec_buf;
   std::int64_t codec_done = 0;
-  if (codec_rate != rate) {
+  if (codec_inline && codec_rate != rate) {
     codec_reader = std::make_unique<ResamplingReader>(req.input, codec_rate);
     codec_buf.resize(info.channels, kBlock * 2);
   }
-  codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
+  if (codec_inline)
+    codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
   analysis::StreamMeter input_meter(rate, in_ch, true);
 
   AudioBuffer buf(info.channels, kBlock);
@@ -173,6 +254,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     // item always does the same work, so the outputs do not depend on the thread count).
     parallel_for(lanes.size() + 2, req.threads, [&](std::size_t k) {
       if (k == lanes.size()) {
+        if (!codec) return;
         if (!codec_reader) return codec->write(in);
         const std::int64_t want = (done + static_cast<std::int64_t>(n)) * codec_rate / rate - codec_done;
         const std::size_t m = codec_reader->read(codec_buf.view(static_cast<std::size_t>(std::clamp<std::int64_t>(want, 0, static_cast<std::int64_t>(codec_buf.num_frames())))));
@@ -191,7 +273,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     done += static_cast<std::int64_t>(n);
     prog(share * double(done) / total, "playing on every system");
   }
-  codec->commit();
+  if (codec) codec->commit();
   for (auto& l : lanes) {
     if (l.writer) l.writer->commit();
     l.meter->finish();
@@ -201,7 +283,10 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   // Bluetooth: decode the lossy round trip; peaks beyond full scale survive the float decode.
   analysis::SystemMeasure bt;
   bt.system = PlaybackSystem::bluetooth;
-  {
+  if (!codec_inline) {
+    prog(share, "a codec round trip of the loudest passage");
+    bt_from_passages(bt, req, input_meter, in_ch, codec_path);
+  } else {
     prog(share, "decoding the Bluetooth codec");
     AudioReader dec(codec_path);
     const int dch = dec.info().channels;
@@ -300,8 +385,11 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
 }
 
 analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::path& file, double lufs, int threads,
-                                             const std::function<void(double, const std::string&)>& progress) {
+                                             const std::function<void(double, const std::string&)>& progress,
+                                             TranslateScope scope) {
   TranslateRequest tr;
+  tr.write_files = scope.write_files;
+  tr.codec_whole_file = scope.codec_whole_file;
   tr.threads = threads;
   tr.input = file;
   if (std::isfinite(lufs)) tr.input_lufs = lufs;

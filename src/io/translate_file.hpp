@@ -26,6 +26,13 @@ struct TranslateRequest {
   std::optional<double> input_lufs;         // when known, saves the loudness pre-pass
   std::optional<std::filesystem::path> vocal, rest;  // acapella and instrumental
   bool write_files = true;
+  // The Bluetooth lane's codec round trip over the whole file (true), or over its loudest
+  // passage only (false): the codec clips first where the programme is hottest, and its level
+  // and balance are the file's own (a codec at a streaming bitrate neither raises nor tilts
+  // them), so the lane then reads the input's measurements with the decoded passage's peak.
+  // Encoding a whole song costs more than everything else here together; `master`, whose
+  // delivered file was already checked through a codec, uses the passage.
+  bool codec_whole_file = true;
   std::string file_prefix;                  // relative path recorded in SystemMeasure::file
   int threads = 0;                          // 0 = all cores; outputs identical for any count
   std::function<void(double, const std::string&)> progress;
@@ -34,12 +41,19 @@ struct TranslateRequest {
 // Throws Error(rejected) naming the file when the input is unreadable or silent.
 analysis::TranslationReport translate_file(const TranslateRequest& request);
 
+// How much of the full translation pass `translate_output` runs.
+struct TranslateScope {
+  bool write_files = true;       // OUT/translation/<system>.wav
+  bool codec_whole_file = true;  // see TranslateRequest::codec_whole_file
+};
+
 // The translation pass `mix` and `master` run on their output folder: `file` (the first
 // master, or the mix) at its measured loudness `lufs` (NaN: measured here), the simulations in
-// OUT/translation/, the lead from OUT/versions/acapella.wav against instrumental.wav when both
-// exist.
+// OUT/translation/ (when scope.write_files), the lead from OUT/versions/acapella.wav against
+// instrumental.wav when both exist.
 analysis::TranslationReport translate_output(const std::filesystem::path& out_dir, const std::filesystem::path& file,
                                              double lufs, int threads,
-                                             const std::function<void(double, const std::string&)>& progress = {});
+                                             const std::function<void(double, const std::string&)>& progress = {},
+                                             TranslateScope scope = {});
 
 }  // namespace mixdown::io
