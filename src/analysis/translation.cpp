@@ -206,8 +206,8 @@ double road_noise_density(double hz, double sample_rate) {
   return std::pow(10.0, h / 10.0) / (0.5 * sample_rate);
 }
 
-StreamMeter::StreamMeter(double sample_rate, int channels, bool keep_series)
-    : loudness_(sample_rate, channels, LoudnessOptions{false, keep_series, channels == 2, 1}),
+StreamMeter::StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum)
+    : loudness_(sample_rate, channels, LoudnessOptions{false, keep_series, mono_sum && channels == 2, 1}),
       spectrum_(std::make_unique<SpectrumAccumulator>(sample_rate, channels)) {}
 
 void StreamMeter::add(const ConstAudioView& block) {

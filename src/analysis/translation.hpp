@@ -109,7 +109,9 @@ double road_noise_density(double hz, double sample_rate);
 // Measurements on one stream (a system's output, or the input).
 class StreamMeter {
 public:
-  StreamMeter(double sample_rate, int channels, bool keep_series);
+  // mono_sum (stereo only): also the (L+R)/2 fold-down's loudness, which only the input's
+  // meter needs (a lane's own fold-down is never read).
+  StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum = false);
   void add(const ConstAudioView& block);
   void finish();
   const LoudnessMeter& loudness() const noexcept { return loudness_; }

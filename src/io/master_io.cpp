@@ -138,20 +138,36 @@ struct PassResult {
   double lufs = 0.0;
   double max_reduction_db = 0.0;
   double active_share = 0.0;
+  Measured measured;                // with `deliver`: the stream as written
+  analysis::LoudnessSeries short_term;
 };
 
-// One landing pass: temp → gain → limiter (latency removed) → meter [→ writer] [→ keep].
+// What a pass that writes the delivery file also does: the delivered stream is measured in
+// full (true peak, range, short-term series) as it is written, and its preview is written from
+// the same samples. The measurement is of the samples before the writer's word-length
+// reduction, whose +-1 LSB dither moves loudness and peaks by far less than 0.001 dB (the
+// limiter keeps master::kCeilingMarginDb = 0.1 dB below the ceiling); reading the file back
+// would repeat the whole pass's I/O and metering for nothing.
+struct Delivery {
+  AudioWriter* writer = nullptr;
+  FloatTemp* keep = nullptr;
+  AudioWriter* preview = nullptr;
+  float preview_gain = 1.0f;
+};
+
+// One landing pass: temp -> gain -> limiter (latency removed) -> meter [-> delivery].
 PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
-                      const dsp::LimiterSettings& ls, AudioWriter* writer, FloatTemp* keep) {
+                      const dsp::LimiterSettings& ls, const Delivery* deliver) {
   dsp::TruePeakLimiter lim(ls);
   lim.prepare({double(rate), channels, kBlock});
-  analysis::LoudnessMeter meter(double(rate), channels, {false, false, false, 1});
-  AudioBuffer buf(channels, kBlock);
+  const bool full = deliver != nullptr;
+  analysis::LoudnessMeter meter(double(rate), channels, {full, full, false, 1});
+  AudioBuffer buf(channels, kBlock), side(channels, kBlock);
   const float gain = static_cast<float>(db_to_gain(gain_db));
   std::size_t skip = lim.latency_frames();
   std::size_t flush = lim.latency_frames();
   src.rewind();
-  if (keep) keep->truncate();
+  if (deliver && deliver->keep) deliver->keep->truncate();
   for (;;) {
     std::size_t n = src.read(buf.view());
     if (n == 0) {
@@ -169,13 +185,24 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
     if (s == n) continue;
     const ConstAudioView out = v.sub(s, n - s);
     meter.add(out);
-    if (writer) writer->write(out);
-    if (keep) keep->write(out);
+    if (!deliver) continue;
+    if (deliver->writer) deliver->writer->write(out);
+    if (deliver->keep) deliver->keep->write(out);
+    if (deliver->preview) {
+      const AudioView p = side.view(n - s);
+      p.copy_from(out);
+      p.apply_gain(deliver->preview_gain);
+      deliver->preview->write(p);
+    }
   }
   PassResult r;
   r.lufs = meter.integrated_lufs();
   r.max_reduction_db = lim.max_gain_reduction_db();
   r.active_share = lim.frames_processed() > 0 ? double(lim.frames_limited()) / double(lim.frames_processed()) : 0.0;
+  if (full) {
+    r.measured = measured_from(meter);
+    r.short_term = meter.short_term_series();
+  }
   return r;
 }
 
@@ -421,7 +448,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     }
     bool accepted = false;
     PassResult last{};
-    std::optional<AudioWriter> writer;
+    std::optional<AudioWriter> writer, preview_writer;
     for (int pass = 1; pass <= master::kMaxLandingPasses && !accepted; ++pass) {
       prog(0.1 + 0.6 * pass / master::kMaxLandingPasses, target.name + ": landing the loudness");
       if (pass == master::kMaxLandingPasses) {
@@ -432,13 +459,27 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         if (best != tries.end() && std::abs(best->lufs - target_lufs) <= master::kLandingToleranceLu) g = best->gain_db;
         write_now = true;
       }
-      if (write_now) writer.emplace(out_file, WriteSpec{rate, ch, format_for(target)});
-      last = limit_pass(temp, rate, ch, g, ls, write_now ? &*writer : nullptr, write_now ? keep : nullptr);
+      Delivery d;
+      if (write_now) {
+        writer.emplace(out_file, WriteSpec{rate, ch, format_for(target)});
+        d.writer = &*writer;
+        d.keep = keep;
+        // Previews are listening copies: 32-bit float, so no second dither on top of the
+        // master's. Its gain assumes the pass lands on target; it is kept only within
+        // kLandingAcceptLu of it (or the last pass's error, which the report shows).
+        if (preview) {
+          preview_writer.emplace(*preview, WriteSpec{rate, ch, SampleFormat::wav_float});
+          d.preview = &*preview_writer;
+          d.preview_gain = static_cast<float>(db_to_gain(preview_lufs - target_lufs));
+        }
+      }
+      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr);
       ++mo.passes;
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
       if (write_now && (std::abs(err) <= master::kLandingAcceptLu || pass == master::kMaxLandingPasses)) {
         writer->commit();
+        if (preview_writer) preview_writer->commit();
         accepted = true;
         mo.gain_db = g;
         mo.limiter_max_reduction_db = last.max_reduction_db;
@@ -446,16 +487,16 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         break;
       }
       writer.reset();
+      preview_writer.reset();
       if (!std::isfinite(last.lufs)) throw failed(input.string(), "the limited signal has no measurable loudness");
       g = master::next_landing_gain(tries, target_lufs);
       write_now = std::abs(err) <= 1.5 || std::abs(err) <= master::kLandingAimLu * 4;
     }
     mo.limiter_ceiling_dbtp = ls.ceiling_dbtp;
 
-    // Verify the delivered file as delivered; the same read writes the preview.
-    prog(0.8, target.name + ": verifying");
-    analysis::LoudnessSeries st;
-    mo.after = verify_file(out_file, preview, preview_lufs - last.lufs, &st);
+    // The delivered stream was measured as it was written (see Delivery).
+    mo.after = last.measured;
+    const analysis::LoudnessSeries& st = last.short_term;
     if (preview) mo.preview = *preview;
     if (mo.after.true_peak_dbtp > target.ceiling_dbtp) {
       ls.ceiling_dbtp -= mo.after.true_peak_dbtp - target.ceiling_dbtp + 0.05;

@@ -4,11 +4,10 @@
 //           keep the result in a float temp file in OUT, measuring its loudness
 //   pass 3+ read the temp file: landing gain → true-peak limiter → measure; correct the gain by
 //           the secant and repeat until the loudness is on target; the accepted pass writes the
-//           delivery file (dithered to 16 bits for cd)
-//   verify  read the delivered file back and measure it (loudness, true peak) as delivered; the
-//           same read writes the level-matched preview. For streaming targets a lossy encode of
-//           the hottest passage is decoded and checked for clipping; if it would clip the
-//           ceiling is lowered and the landing re-run.
+//           delivery file (dithered to 16 bits for cd) and its level-matched preview, and
+//           measures what it writes in full (loudness, range, true peak): no read-back pass.
+//   lossy   for streaming targets a lossy encode of the hottest passage is decoded and checked
+//           for clipping; if it would clip the ceiling is lowered and the landing re-run.
 // Memory holds blocks and fixed-size analysis state only, whatever the length of the file.
 #pragma once
 

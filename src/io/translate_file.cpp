@@ -240,7 +240,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   }
   if (codec_inline)
     codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
-  analysis::StreamMeter input_meter(rate, in_ch, true);
+  analysis::StreamMeter input_meter(rate, in_ch, true, true);
 
   AudioBuffer buf(info.channels, kBlock);
   std::int64_t done = 0;
