@@ -326,6 +326,10 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
     enc_rate = 48000;
   }
   const fs::path enc = out_dir / fmt::format(".lossy-check-{}.mp3", ::getpid());
+  struct Registered {  // so a SIGINT/SIGTERM during the check removes it too
+    int slot;
+    ~Registered() { unregister_temp(slot); }
+  } registered{register_temp(enc.string())};
   try {
     write_file(enc, excerpt.view(), WriteSpec{enc_rate, info.channels, SampleFormat::mp3, false, 0, lc.quality});
   } catch (const Error& e) {

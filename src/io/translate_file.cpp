@@ -11,6 +11,7 @@
 #include "core/parallel.hpp"
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
+#include "io/temp_registry.hpp"
 
 namespace mixdown::io {
 namespace fs = std::filesystem;
@@ -134,13 +135,16 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
       pos += static_cast<std::int64_t>(n);
     }
   }
-  struct Remove {
+  // Removed on return, on a throw, and by the SIGINT/SIGTERM handler.
+  struct Scratch {
     const fs::path& p;
-    ~Remove() {
+    int slot = register_temp(p.string());
+    ~Scratch() {
       std::error_code ec;
       fs::remove(p, ec);
+      unregister_temp(slot);
     }
-  } remove{codec_path};
+  } scratch{codec_path};
   float peak = 0.0f;
   for (auto& excerpt : excerpts) {
     int enc_rate = info.sample_rate;
