@@ -32,8 +32,9 @@ std::vector<float> processed_band_power(const Strip& strip, const analysis::Stem
 // K-weighted energy per frame of a band-power table (BS.1770 pre-filter at the band centres).
 std::vector<double> k_energy(const std::vector<float>& band_power, const analysis::StemAnalysis& a);
 
-// Gated loudness (BS.1770 gating applied to 100 ms frames: -70 LUFS absolute, -10 LU
-// relative) of per-frame K-weighted energies. -200 when nothing passes.
+// Gated loudness of per-frame K-weighted energies as BS.1770-4 measures it: 400 ms blocks
+// (four 100 ms frames) stepped by 100 ms (75 % overlap), -70 LUFS absolute and -10 LU relative
+// gates. -200 when nothing passes.
 double gated_lufs(const std::vector<double>& frame_energy);
 
 }  // namespace mixdown::mix

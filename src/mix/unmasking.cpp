@@ -92,14 +92,16 @@ void duck_bass_under_kick(Console& console, const std::vector<StemInput>& stems,
   for (std::size_t b = 0; b < nb; ++b)
     if (ka.band_edges_hz[b + 1] <= 160.0f && ka.spectrum_db[b] > best) best = ka.spectrum_db[b], kb = b;
   const double khz = std::sqrt(double(ka.band_edges_hz[kb]) * ka.band_edges_hz[kb + 1]);
-  // Collisions: kick frames where the bass in that band is within 6 dB of the kick.
+  // Collisions: kick hits where the bass in that band is within 10 dB of the kick: from there
+  // up, the bass moves the kick's low end by more than 2 dB as their phases drift (20 log10
+  // (1 +- 10^(-10/20)) = +2.4/-3.3 dB).
   std::size_t hits = 0, coll = 0;
   const auto& pk = pw[static_cast<std::size_t>(kick)];
   const auto& pb = pw[static_cast<std::size_t>(bass)];
   for (std::size_t f = 0; f < ka.active.size() && (f + 1) * nb <= std::min(pk.size(), pb.size()); ++f) {
     if (!ka.active[f] || ka.punch_db[f] < 3.0f) continue;
     ++hits;
-    if (pb[f * nb + kb] > 0.25 * pk[f * nb + kb]) ++coll;
+    if (pb[f * nb + kb] > 0.1 * pk[f * nb + kb]) ++coll;
   }
   auto& bs = console.strips[static_cast<std::size_t>(bass)];
   const std::string kname = stems[static_cast<std::size_t>(kick)].name;
