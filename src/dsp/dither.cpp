@@ -1,35 +1,149 @@
 #include "dsp/dither.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace mixdown::dsp {
+namespace {
+
+// Chris Wellons' lowbias32 (hash-prospector): a bijective 32-bit mix with low bias, two
+// multiplies, which vectorise (one lane per sample).
+constexpr std::uint32_t lowbias32(std::uint32_t x) noexcept {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+constexpr double k2pow32inv = 0x1.0p-32;
+// Added before truncating toward zero so that truncation is floor(d + 0.5): every clamped
+// value stays positive and well inside int32 after the offset.
+constexpr double kRoundOffset = 0x1.0p25;
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+#define MIXDOWN_DITHER_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MIXDOWN_DITHER_CLONES
+#endif
+
+struct Params {
+  double scale, lo, hi;  // hi/lo: the range held before adding noise (one LSB past the ends)
+  std::int32_t min, max;
+  std::uint32_t key_lo, key_hi;
+};
+
+// Sample k's noise: two hashes of 2k and 2k + 1 (mod 2^32) keyed by the seed and by k / 2^31,
+// so no two samples of a file share their noise.
+inline std::uint32_t segment_key(const Params& p, std::uint64_t index) noexcept {
+  return lowbias32(static_cast<std::uint32_t>(index >> 31) ^ p.key_hi) ^ p.key_lo;
+}
+// The sum of two uniforms of one LSB each, in [-1, 1): as signed integers times 2^-32 each
+// hash is uniform on [-0.5, 0.5).
+inline double tpdf(std::uint32_t key, std::uint32_t twice_index) noexcept {
+  const std::uint32_t a = lowbias32(twice_index ^ key);
+  const std::uint32_t b = lowbias32((twice_index + 1u) ^ key);
+  return (static_cast<double>(static_cast<std::int32_t>(a)) + static_cast<double>(static_cast<std::int32_t>(b))) *
+         k2pow32inv;
+}
+inline double tpdf(const Params& p, std::uint64_t index) noexcept {
+  return tpdf(segment_key(p, index), static_cast<std::uint32_t>(index) * 2u);
+}
+
+inline std::int32_t round_clamp(const Params& p, double d) noexcept {
+  std::int32_t q = static_cast<std::int32_t>(d + (0.5 + kRoundOffset)) - static_cast<std::int32_t>(kRoundOffset);
+  q = q > p.max ? p.max : q;
+  return q < p.min ? p.min : q;
+}
+
+inline double scaled(const Params& p, float x, std::size_t& bad) noexcept {
+  const bool nonfinite = (std::bit_cast<std::uint32_t>(x) & 0x7f800000u) == 0x7f800000u;
+  bad += nonfinite;
+  double v = static_cast<double>(nonfinite ? 0.0f : x) * p.scale;
+  v = v > p.hi ? p.hi : v;
+  return v < p.lo ? p.lo : v;
+}
+
+// One run over which k / 2^31 is constant: only 32-bit integer lanes beside the doubles, the
+// parameters in locals (nothing aliases the output), so it vectorises.
+MIXDOWN_DITHER_CLONES
+std::size_t quantize_run(const Params& p, const float* __restrict x, std::int32_t* __restrict out, std::size_t n,
+                         std::uint32_t key, std::uint32_t twice_index0, std::uint32_t twice_step) noexcept {
+  const double scale = p.scale, lo = p.lo, hi = p.hi;
+  const std::int32_t qmin = p.min, qmax = p.max;
+  std::uint32_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]);
+    const std::uint32_t nonfinite = (bits & 0x7f800000u) == 0x7f800000u;
+    bad += nonfinite;
+    // std::min/max (not a comparison chain) so the compiler needs no NaN branch: v is finite.
+    double v = static_cast<double>(std::bit_cast<float>(bits & (nonfinite - 1u))) * scale;
+    v = std::max(std::min(v, hi), lo);
+    const std::uint32_t t = twice_index0 + static_cast<std::uint32_t>(i) * twice_step;
+    const std::uint32_t a = lowbias32(t ^ key), b = lowbias32((t + 1u) ^ key);
+    const double d = v + (static_cast<double>(static_cast<std::int32_t>(a)) + static_cast<double>(static_cast<std::int32_t>(b))) * k2pow32inv;
+    const std::int32_t q = static_cast<std::int32_t>(d + (0.5 + kRoundOffset)) - static_cast<std::int32_t>(kRoundOffset);
+    out[i] = std::max(std::min(q, qmax), qmin);
+  }
+  return bad;
+}
+
+std::size_t quantize_plain(const Params& p, const float* x, std::int32_t* out, std::size_t n,
+                           std::uint64_t index0, std::uint64_t step) noexcept {
+  std::size_t bad = 0;
+  step = std::max<std::uint64_t>(step, 1);
+  while (n > 0) {
+    // Samples left before k / 2^31 changes (at least one).
+    const std::uint64_t segment_end = ((index0 >> 31) + 1) << 31;
+    const std::uint64_t left = (segment_end - index0 + step - 1) / step;
+    const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(n, left));
+    bad += quantize_run(p, x, out, m, segment_key(p, index0), static_cast<std::uint32_t>(index0) * 2u,
+                        static_cast<std::uint32_t>(step) * 2u);
+    x += m;
+    out += m;
+    n -= m;
+    index0 += m * step;
+  }
+  return bad;
+}
+
+}  // namespace
 
 TpdfDither::TpdfDither(int bits, std::uint64_t seed, bool noise_shaping) noexcept
     : bits_(bits),
       scale_(std::ldexp(1.0, bits - 1)),
       max_(static_cast<std::int32_t>(std::ldexp(1.0, bits - 1) - 1)),
       min_(static_cast<std::int32_t>(-std::ldexp(1.0, bits - 1))),
-      state_(seed ? seed : 0x9E3779B97F4A7C15ull),
+      key_lo_(lowbias32(static_cast<std::uint32_t>(seed) ^ 0x9E3779B9u)),
+      key_hi_(lowbias32(static_cast<std::uint32_t>(seed >> 32) ^ 0x7F4A7C15u)),
       shaping_(noise_shaping) {}
 
-double TpdfDither::uniform() noexcept {
-  // xorshift64*: fast, deterministic, good enough for dither noise.
-  state_ ^= state_ >> 12;
-  state_ ^= state_ << 25;
-  state_ ^= state_ >> 27;
-  const std::uint64_t r = state_ * 0x2545F4914F6CDD1Dull;
-  return static_cast<double>(r >> 11) * 0x1.0p-53 - 0.5;
+std::int32_t TpdfDither::quantize(float x) noexcept {
+  std::int32_t q = 0;
+  quantize(&x, &q, 1, index_++, 1);
+  return q;
 }
 
-std::int32_t TpdfDither::quantize(float x) noexcept {
-  double v = static_cast<double>(std::isfinite(x) ? x : 0.0f) * scale_;
-  if (shaping_) v -= error_;
-  const double d = v + uniform() + uniform();
-  double q = std::floor(d + 0.5);
-  if (q > max_) q = max_;
-  if (q < min_) q = min_;
-  if (shaping_) error_ = q - v;
-  return static_cast<std::int32_t>(q);
+std::size_t TpdfDither::quantize(const float* x, std::int32_t* out, std::size_t n, std::uint64_t index0,
+                                 std::uint64_t step) noexcept {
+  // The value is held two LSB beyond the range before the noise is added (the result clamps
+  // anyway), so any finite input, however large, stays inside the integer conversion.
+  const Params p{scale_, static_cast<double>(min_) - 2.0, static_cast<double>(max_) + 2.0, min_, max_, key_lo_, key_hi_};
+  if (!shaping_) return quantize_plain(p, x, out, n, index0, step);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    // The error fed back is held too: a signal clipped for long would otherwise grow it
+    // without bound (the clamp keeps adding the same excess).
+    double v = scaled(p, x[i], bad) - error_;
+    v = v > p.hi ? p.hi : v < p.lo ? p.lo : v;
+    const std::int32_t q = round_clamp(p, v + tpdf(p, index0 + i * step));
+    error_ = static_cast<double>(q) - v;
+    out[i] = q;
+  }
+  return bad;
 }
 
 }  // namespace mixdown::dsp

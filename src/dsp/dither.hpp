@@ -1,10 +1,17 @@
 // TPDF dither for word-length reduction (Lipshitz, Wannamaker & Vanderkooy, "Quantization and
 // Dither: A Theoretical Survey", JAES 1992): the sum of two independent uniform variables of
 // one LSB each makes the quantization error independent of the signal. Optional first-order
-// error-feedback noise shaping pushes the noise up in frequency. Deterministic: a fixed seed
-// gives the same noise on every run, so renders are bit-identical.
+// error-feedback noise shaping pushes the noise up in frequency.
+//
+// The noise is counter-based: sample k's two uniforms are hashes of (seed, k) (Wellons'
+// "lowbias32" integer hash), not the next draws of a sequential generator. So a file's noise
+// depends only on each sample's index, never on how the writing was split into blocks or
+// threads, and a block quantizes in vector lanes (no serial dependency between samples unless
+// noise shaping feeds the error back). A fixed seed gives the same noise on every run, so
+// renders are bit-identical.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace mixdown::dsp {
@@ -12,16 +19,22 @@ namespace mixdown::dsp {
 class TpdfDither {
 public:
   TpdfDither(int bits, std::uint64_t seed, bool noise_shaping = false) noexcept;
-  // Quantizes x (full scale ±1) to a signed integer of `bits` bits, clamped to its range.
+  // Quantizes x (full scale ±1) to a signed integer of `bits` bits, clamped to its range; the
+  // sample index advances by one. Non-finite input quantizes as silence.
   std::int32_t quantize(float x) noexcept;
+  // Quantizes n samples; sample i has index index0 + i * step (a channel of an interleaved
+  // file: index0 = frame0 * channels + c, step = channels). Returns how many inputs were not
+  // finite (quantized as silence). The same indices give the same integers as the scalar call.
+  std::size_t quantize(const float* x, std::int32_t* out, std::size_t n, std::uint64_t index0,
+                       std::uint64_t step) noexcept;
   int bits() const noexcept { return bits_; }
 
 private:
-  double uniform() noexcept;  // [-0.5, 0.5)
   int bits_;
   double scale_;
   std::int32_t max_, min_;
-  std::uint64_t state_;
+  std::uint32_t key_lo_, key_hi_;
+  std::uint64_t index_ = 0;  // the scalar call's next index
   bool shaping_;
   double error_ = 0.0;
 };

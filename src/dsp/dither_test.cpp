@@ -40,3 +40,75 @@ TEST(TpdfDither, NoiseShapingKeepsTheSignalMean) {
   for (int i = 0; i < 100000; ++i) sum += d.quantize(0.25f);
   EXPECT_NEAR(sum / 100000.0 / 32768.0, 0.25, 1e-4);
 }
+
+// The block call gives the scalar call's integers, however the samples are split into blocks
+// and whatever the stride: the noise depends on each sample's index only.
+TEST(TpdfDither, BlocksAndStridesGiveTheScalarIntegers) {
+  const std::size_t n = 10007;
+  std::vector<float> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = 0.7f * std::sin(0.01f * static_cast<float>(i));
+  TpdfDither scalar(24, 1234);
+  std::vector<std::int32_t> want(n);
+  for (std::size_t i = 0; i < n; ++i) want[i] = scalar.quantize(x[i]);
+  TpdfDither block(24, 1234);
+  std::vector<std::int32_t> got(n, 0);
+  for (std::size_t pos = 0, len = 1; pos < n; pos += len, len = len * 3 + 1) {
+    const std::size_t m = std::min(len, n - pos);
+    block.quantize(x.data() + pos, got.data() + pos, m, pos, 1);
+  }
+  EXPECT_EQ(got, want);
+  // Two interleaved channels: even indices from one call, odd from another.
+  std::vector<float> even, odd;
+  for (std::size_t i = 0; i < n; ++i) (i % 2 ? odd : even).push_back(x[i]);
+  std::vector<std::int32_t> qe(even.size()), qo(odd.size());
+  TpdfDither(24, 1234).quantize(even.data(), qe.data(), even.size(), 0, 2);
+  TpdfDither(24, 1234).quantize(odd.data(), qo.data(), odd.size(), 1, 2);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(i % 2 ? qo[i / 2] : qe[i / 2], want[i]) << i;
+}
+
+// A different seed gives different noise, and the noise of neighbouring samples is
+// uncorrelated (white): silence quantized at 24 bits, lag-1 correlation near 0, variance of
+// TPDF of one LSB each plus rounding near 1/4 LSB^2 (two uniforms: 1/6, rounding adds some).
+TEST(TpdfDither, NoiseIsWhiteAndSeedDependent) {
+  const std::size_t n = 200000;
+  std::vector<float> zeros(n, 1e-9f);
+  std::vector<std::int32_t> a(n), b(n);
+  TpdfDither(24, 1).quantize(zeros.data(), a.data(), n, 0, 1);
+  TpdfDither(24, 2).quantize(zeros.data(), b.data(), n, 0, 1);
+  EXPECT_NE(a, b);
+  double mean = 0, var = 0, lag = 0;
+  for (std::size_t i = 0; i < n; ++i) mean += a[i];
+  mean /= n;
+  for (std::size_t i = 0; i < n; ++i) var += (a[i] - mean) * (a[i] - mean);
+  for (std::size_t i = 1; i < n; ++i) lag += (a[i] - mean) * (a[i - 1] - mean);
+  var /= n;
+  EXPECT_NEAR(mean, 0.0, 0.01);
+  EXPECT_GT(var, 0.1);
+  EXPECT_LT(var, 0.6);
+  EXPECT_NEAR(lag / n / var, 0.0, 0.01);
+}
+
+// Non-finite input is counted and quantized as silence; any finite input, however far beyond
+// full scale, clamps to the integer range.
+TEST(TpdfDither, BlockCountsNonFiniteAndClampsAnything) {
+  const float x[] = {NAN, INFINITY, -INFINITY, 3.0e38f, -3.0e38f, 1.0f, -1.0f, 0.0f};
+  std::int32_t q[8] = {};
+  TpdfDither d(16, 5);
+  EXPECT_EQ(d.quantize(x, q, 8, 0, 1), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_LE(std::abs(q[i]), 1);
+  EXPECT_EQ(q[3], 32767);
+  EXPECT_EQ(q[4], -32768);
+  EXPECT_EQ(q[5], 32767);
+  EXPECT_GE(q[6], -32768);
+  EXPECT_LE(q[6], -32767);
+}
+
+// Noise shaping on a signal held beyond full scale: the fed-back error stays bounded, so the
+// output returns to normal the moment the signal does.
+TEST(TpdfDither, NoiseShapingRecoversFromALongClip) {
+  TpdfDither d(16, 9, true);
+  for (int i = 0; i < 100000; ++i) EXPECT_EQ(d.quantize(1.5f), 32767);
+  double sum = 0;
+  for (int i = 0; i < 1000; ++i) sum += d.quantize(0.0f);
+  EXPECT_LT(std::abs(sum / 1000.0), 1.0);
+}

@@ -25,6 +25,13 @@ namespace {
 
 constexpr std::size_t kIoBlock = 8192;
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+#define MIXDOWN_IO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MIXDOWN_IO_CLONES
+#endif
+
 struct SndfileCloser {
   void operator()(SNDFILE* f) const noexcept {
     if (f) sf_close(f);
@@ -328,9 +335,15 @@ struct AudioWriter::Impl {
   SndfilePtr file;
   int slot = -1;
   bool committed = false;
-  std::optional<dsp::TpdfDither> dither;
+  // One dither per channel (noise shaping feeds each channel's own error back); sample k of
+  // channel c has index k * channels + c, so the noise does not depend on the block sizes.
+  std::vector<dsp::TpdfDither> dither;
+  bool raw_pcm = false;            // WAV PCM: packed here, written as raw bytes in large chunks
+  int bytes_per_sample = 0;
+  std::vector<std::int32_t> q;     // one channel's integers for a block
+  std::vector<int> ibuf;           // interleaved, left-justified (FLAC through libsndfile)
   std::vector<float> fbuf;
-  std::vector<int> ibuf;
+  std::vector<unsigned char> bytes;  // packed little-endian PCM waiting to be written
   std::int64_t frames = 0, clipped = 0, nonfinite = 0;
   ~Impl() {
     file.reset();
@@ -339,6 +352,13 @@ struct AudioWriter::Impl {
       fs::remove(temp_path, ec);
     }
     unregister_temp(slot);
+  }
+  void flush_bytes() {
+    if (bytes.empty()) return;
+    const auto len = static_cast<sf_count_t>(bytes.size());
+    if (sf_write_raw(file.get(), bytes.data(), len) != len)
+      throw failed(final_path.string(), std::string("write failed: ") + sf_strerror(file.get()));
+    bytes.clear();
   }
 };
 
@@ -386,7 +406,11 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
   // No PEAK chunk: libsndfile stamps it with the time of writing, which would make float
   // files differ from run to run; outputs must be bit-identical for the same inputs.
   sf_command(m.file.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
-  if (const int bits = bits_of(spec.format); bits > 0) m.dither.emplace(bits, spec.dither_seed, spec.noise_shaping);
+  if (const int bits = bits_of(spec.format); bits > 0) {
+    for (int c = 0; c < spec.channels; ++c) m.dither.emplace_back(bits, spec.dither_seed, spec.noise_shaping);
+    m.raw_pcm = (sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV;
+    m.bytes_per_sample = bits / 8;
+  }
   if (spec.format == SampleFormat::mp3 || spec.format == SampleFormat::opus ||
       spec.format == SampleFormat::vorbis) {
     double level = std::clamp(1.0 - spec.lossy_quality, 0.0, 1.0);  // libsndfile: 0 best
@@ -397,36 +421,99 @@ AudioWriter::~AudioWriter() = default;
 AudioWriter::AudioWriter(AudioWriter&&) noexcept = default;
 AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
 
+namespace {
+
+// Finite samples beyond full scale (they are clamped), counted branch-free on the magnitude's
+// bits so the loop vectorises.
+MIXDOWN_IO_CLONES
+std::int64_t count_over_full_scale(const float* x, std::size_t n) noexcept {
+  std::int64_t over = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
+    over += bits > 0x3f800000u && bits < 0x7f800000u;
+  }
+  return over;
+}
+
+// Float output: non-finite to 0 and clamped to ±1, both counted.
+MIXDOWN_IO_CLONES
+void clamp_interleave(const float* x, float* out, std::size_t n, std::size_t stride, std::int64_t& bad,
+                      std::int64_t& over) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
+    const bool nonfinite = bits >= 0x7f800000u;
+    bad += nonfinite;
+    over += !nonfinite && bits > 0x3f800000u;
+    const float v = nonfinite ? 0.0f : x[i];
+    out[i * stride] = v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v;
+  }
+}
+
+// Little-endian packing of one channel's integers into interleaved PCM frames.
+void pack_pcm(const std::int32_t* q, unsigned char* out, std::size_t n, std::size_t frame_bytes, int bytes) noexcept {
+  if (bytes == 3) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto u = static_cast<std::uint32_t>(q[i]);
+      unsigned char* o = out + i * frame_bytes;
+      o[0] = static_cast<unsigned char>(u);
+      o[1] = static_cast<unsigned char>(u >> 8);
+      o[2] = static_cast<unsigned char>(u >> 16);
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto u = static_cast<std::uint32_t>(q[i]);
+      unsigned char* o = out + i * frame_bytes;
+      o[0] = static_cast<unsigned char>(u);
+      o[1] = static_cast<unsigned char>(u >> 8);
+    }
+  }
+}
+
+// Raw PCM is written to the file in chunks of about this size: few system calls, few partly
+// written pages.
+constexpr std::size_t kRawChunkBytes = 1 << 18;
+
+}  // namespace
+
 void AudioWriter::write(const ConstAudioView& block) {
   auto& m = *impl_;
   const int nc = m.spec.channels;
   if (block.num_channels() != nc)
     throw failed(m.final_path.string(), "internal: writer block has the wrong channel count");
   const std::size_t n = block.num_frames();
-  const std::size_t total = n * static_cast<std::size_t>(nc);
-  if (m.dither) {
-    m.ibuf.resize(total);
-    const int shift = 32 - m.dither->bits();
-    for (std::size_t i = 0; i < n; ++i)
-      for (int c = 0; c < nc; ++c) {
-        float v = block.channel(c)[i];
-        if (!std::isfinite(v)) { v = 0.0f; ++m.nonfinite; }
-        if (v > 1.0f || v < -1.0f) ++m.clipped;
-        m.ibuf[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)] =
-            static_cast<int>(static_cast<std::uint32_t>(m.dither->quantize(v)) << shift);
+  const auto unc = static_cast<std::size_t>(nc);
+  const std::size_t total = n * unc;
+  if (!m.dither.empty()) {
+    m.q.resize(n);
+    const std::size_t frame_bytes = unc * static_cast<std::size_t>(m.bytes_per_sample);
+    std::size_t at = 0;
+    if (m.raw_pcm) {
+      at = m.bytes.size();
+      m.bytes.resize(at + n * frame_bytes);
+    } else {
+      m.ibuf.resize(total);
+    }
+    const int shift = 32 - m.dither.front().bits();
+    for (int c = 0; c < nc; ++c) {
+      const float* x = block.channel(c);
+      m.clipped += count_over_full_scale(x, n);
+      m.nonfinite += static_cast<std::int64_t>(
+          m.dither[static_cast<std::size_t>(c)].quantize(x, m.q.data(), n, static_cast<std::uint64_t>(m.frames) * unc + static_cast<std::size_t>(c), unc));
+      if (m.raw_pcm) {
+        pack_pcm(m.q.data(), m.bytes.data() + at + static_cast<std::size_t>(c * m.bytes_per_sample), n, frame_bytes, m.bytes_per_sample);
+      } else {
+        for (std::size_t i = 0; i < n; ++i)
+          m.ibuf[i * unc + static_cast<std::size_t>(c)] = static_cast<int>(static_cast<std::uint32_t>(m.q[i]) << shift);
       }
-    if (sf_writef_int(m.file.get(), m.ibuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
+    }
+    if (m.raw_pcm) {
+      if (m.bytes.size() >= kRawChunkBytes) m.flush_bytes();
+    } else if (sf_writef_int(m.file.get(), m.ibuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n)) {
       throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
+    }
   } else {
     m.fbuf.resize(total);
-    for (std::size_t i = 0; i < n; ++i)
-      for (int c = 0; c < nc; ++c) {
-        float v = block.channel(c)[i];
-        if (!std::isfinite(v)) { v = 0.0f; ++m.nonfinite; }
-        if (v > 1.0f) { v = 1.0f; ++m.clipped; }
-        if (v < -1.0f) { v = -1.0f; ++m.clipped; }
-        m.fbuf[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)] = v;
-      }
+    for (int c = 0; c < nc; ++c) clamp_interleave(block.channel(c), m.fbuf.data() + c, n, unc, m.nonfinite, m.clipped);
     if (sf_writef_float(m.file.get(), m.fbuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
       throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
   }
@@ -436,6 +523,7 @@ void AudioWriter::write(const ConstAudioView& block) {
 void AudioWriter::commit() {
   auto& m = *impl_;
   if (m.committed) return;
+  m.flush_bytes();
   m.file.reset();  // flush and close
   std::error_code ec;
   fs::rename(m.temp_path, m.final_path, ec);

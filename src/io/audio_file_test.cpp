@@ -10,6 +10,7 @@
 
 #include "../../tests/support/testing.hpp"
 #include "core/error.hpp"
+#include "dsp/dither.hpp"
 #include "io/file_source.hpp"
 
 using namespace mixdown;
@@ -201,4 +202,41 @@ TEST(AudioFile, SweepRemovesOnlyTheTemporariesOfDeadRuns) {
   for (const auto& p : stale) EXPECT_FALSE(fs::exists(p)) << p;
   for (const auto& p : kept) EXPECT_TRUE(fs::exists(p)) << p;
   EXPECT_EQ(sweep_stale_partials(dir / "no such folder"), 0);
+}
+
+// PCM files hold exactly the dither's integers, in the same bytes whatever block sizes the
+// writer was fed (the noise follows each sample's index), for WAV (packed here) and FLAC
+// (through libsndfile), 16 and 24 bits, and the header declares every frame.
+TEST(AudioFile, PcmHoldsTheDitheredIntegersWhateverTheBlockSizes) {
+  testkit::TempDir dir;
+  auto src = testkit::noise(-12.0, 1.3, 48000, 2, 17);
+  src.channel(0)[5] = 1.7f;  // an over: clamped and counted
+  struct Case { SampleFormat f; const char* ext; int bits; };
+  for (Case c : {Case{SampleFormat::wav24, ".wav", 24}, Case{SampleFormat::wav16, ".wav", 16},
+                 Case{SampleFormat::flac24, ".flac", 24}}) {
+    WriteSpec spec;
+    spec.format = c.f;
+    const fs::path whole = dir / (std::string("whole") + c.ext), pieces = dir / (std::string("pieces") + c.ext);
+    write_file(whole, src.view(), spec);
+    AudioWriter w(pieces, spec);
+    for (std::size_t pos = 0, len = 1; pos < src.num_frames(); pos += len, len = len * 2 + 3)
+      w.write(src.view().sub(pos, std::min(len, src.num_frames() - pos)));
+    EXPECT_EQ(w.clipped_samples(), 1);
+    w.commit();
+    std::ifstream a(whole, std::ios::binary), b(pieces, std::ios::binary);
+    std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
+    EXPECT_EQ(sa, sb) << c.ext << c.bits;
+    ASSERT_EQ(probe(pieces).frames, static_cast<std::int64_t>(src.num_frames()));
+    // Read back as integers: each sample is the dither's quantization of its index.
+    const auto back = read_file(pieces);
+    const double scale = std::ldexp(1.0, c.bits - 1);
+    std::vector<dsp::TpdfDither> d(2, dsp::TpdfDither(c.bits, spec.dither_seed));
+    for (int ch = 0; ch < 2; ++ch) {
+      std::vector<std::int32_t> q(src.num_frames());
+      d[static_cast<std::size_t>(ch)].quantize(src.channel(ch), q.data(), q.size(), static_cast<std::uint64_t>(ch), 2);
+      for (std::size_t i = 0; i < q.size(); i += 997)
+        ASSERT_EQ(std::lround(back.channel(ch)[i] * scale), q[i]) << c.ext << c.bits << " ch " << ch << " i " << i;
+      EXPECT_EQ(std::lround(back.channel(0)[5] * scale), static_cast<long>(scale) - 1);
+    }
+  }
 }
