@@ -149,6 +149,22 @@ TEST(LevelModel, GatedLoudnessCountsTheGapsBetweenHitsLikeAMeter) {
   EXPECT_NEAR(gated_lufs(phrases), -20.0, 0.2);
 }
 
+// The model follows dsp::PanWidth's power: a decorrelated stereo stem panned 60 % to one side
+// keeps (1 + 2 sin^2(0.1 pi)) / 2 of its power (-2.2 dB); mono sources keep it all.
+TEST(LevelModel, PanningAStereoStemCostsWhatTheBalanceLawTakes) {
+  analysis::StemAnalysis a;
+  a.channels = 2;
+  a.correlation = 0.0;
+  Strip st;
+  EXPECT_NEAR(pan_power_db(st, a), 0.0, 1e-9);
+  st.pan.pan = -0.6;
+  const double s = std::sin(0.1 * 3.14159265358979323846);
+  EXPECT_NEAR(pan_power_db(st, a), 10.0 * std::log10((1.0 + 2.0 * s * s) / 2.0), 1e-6);
+  EXPECT_LT(pan_power_db(st, a), -2.0);
+  a.channels = 1;
+  EXPECT_NEAR(pan_power_db(st, a), 0.0, 1e-9);
+}
+
 TEST(Decide, RoutesStagesAndExplainsEveryStrip) {
   const auto s = band();
   const auto c = decide(s, song_of(s), Brief{}, kRate);

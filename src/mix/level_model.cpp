@@ -37,6 +37,19 @@ double frame_rms_db(const analysis::StemAnalysis& a, std::size_t frame, double t
   return a.frame_lufs[frame] - analysis::kLoudnessOffset - chan + trim_db;
 }
 
+double pan_power_db(const Strip& strip, const analysis::StemAnalysis& a) {
+  if (a.channels < 2 || strip.fold_to_mono) return 0.0;  // mono: constant-power law, no change
+  // Stereo: width on mid/side, then the balance gains of dsp::PanWidth. With L and R of equal
+  // power P and correlation rho, M^2 + S^2 = P ((1 + rho) + (1 - rho) w^2) / 2, and the output
+  // power is (gL^2 + gR^2)(M^2 + S^2) against 2P at the input.
+  constexpr double kPi = 3.14159265358979323846;
+  const double theta = (std::clamp(strip.pan.pan, -1.0, 1.0) + 1.0) * kPi / 4.0;
+  const double gl = std::min(1.0, std::sqrt(2.0) * std::cos(theta)), gr = std::min(1.0, std::sqrt(2.0) * std::sin(theta));
+  const double rho = std::clamp(a.correlation, -1.0, 1.0), w = std::clamp(strip.pan.width, 0.0, 2.0);
+  const double f = (gl * gl + gr * gr) / 4.0 * ((1.0 + rho) + (1.0 - rho) * w * w);
+  return f > 1e-9 ? 10.0 * std::log10(f) : -90.0;
+}
+
 std::vector<float> processed_band_power(const Strip& strip, const analysis::StemAnalysis& a,
                                         int sample_rate) {
   const std::size_t nf = a.num_frames(), nb = static_cast<std::size_t>(a.bands);
@@ -46,10 +59,11 @@ std::vector<float> processed_band_power(const Strip& strip, const analysis::Stem
     filt[b] = static_filter_db(strip, c, sample_rate);
   }
   const bool comp = strip.compressor.enabled && strip.compressor.key.empty();
+  const double pan_db = pan_power_db(strip, a);
   std::vector<float> out(nf * nb, 0.0f);
   for (std::size_t f = 0; f < nf; ++f) {
     if (a.frame_lufs[f] <= -199.0f) continue;
-    double g = strip.trim_db;
+    double g = strip.trim_db + pan_db;
     if (comp) {
       const double gr = compressor_gain_db(strip.compressor, frame_rms_db(a, f, strip.trim_db));
       g += strip.compressor.mix * gr + strip.compressor.makeup_db;  // parallel share ~ linear in dB for small GR

@@ -24,6 +24,10 @@ double compressor_gain_db(const dsp::CompressorSettings& c, double level_db);
 // from the stem's frame loudness (K-weighted, channel-summed) and the strip's trim.
 double frame_rms_db(const analysis::StemAnalysis& a, std::size_t frame, double trim_db);
 
+// The change (dB) of a stem's total power through the strip's pan and width (dsp::PanWidth):
+// 0 for mono sources (constant-power law) and for stereo at the centre with width 1.
+double pan_power_db(const Strip& strip, const analysis::StemAnalysis& a);
+
 // Per-frame, per-band power of the strip's output before its fader (linear, band-major
 // within a frame: [frame * bands + band]); silent frames are 0.
 std::vector<float> processed_band_power(const Strip& strip, const analysis::StemAnalysis& a,
