@@ -82,8 +82,11 @@ MixOutcome run_mix(const MixRequest& req) {
       throw usage_error("--brief", "a decided session.toml is rendered as it stands; edit its values instead of passing --brief");
   } else {
     progress(0.0, "checking stems");
-    o.check = check_stem_source(req.stems, req.threads, [&](double f) { progress(0.10 * f, "checking stems"); });
-    const auto& check = *o.check;
+    // The check's read also measures the stems for the mix (one decode per stem, not two).
+    CheckOptions copt;
+    copt.analyse_for_mix = true;
+    o.check = check_stem_source(req.stems, req.threads, [&](double f) { progress(0.10 * f, "checking stems"); }, copt);
+    auto& check = *o.check;
     o.problems = check.problems;
     if (session) {
       // A session naming stems with a brief: its brief applies, --brief overrides.
@@ -92,15 +95,15 @@ MixOutcome run_mix(const MixRequest& req) {
       brief = merged;
     }
     const int rate = check.session_rate > 0 ? check.session_rate : 48000;
-    std::vector<const StemResult*> usable;
-    for (const auto& s : check.stems)
+    std::vector<StemResult*> usable;
+    for (auto& s : check.stems)
       if (!s.excluded) usable.push_back(&s);
     if (usable.empty()) throw rejected(req.stems.string(), "no usable stem to mix (all unreadable, silent or not stems)");
 
     std::vector<mix::StemInput> inputs(usable.size());
     progress(0.10, "analysing stems");
     parallel_for(usable.size(), req.threads, [&](std::size_t i) {
-      const StemResult& s = *usable[i];
+      StemResult& s = *usable[i];
       mix::StemInput& in = inputs[i];
       in.name = s.name;
       in.file = fs::absolute(s.path).lexically_normal().string();
@@ -110,7 +113,13 @@ MixOutcome run_mix(const MixRequest& req) {
       in.printed_fx = s.printed_return;
       in.pair_kind = s.pair_kind;
       in.pair_with = s.pair_with;
-      in.analysis = analyze_stem(in.file, rate, s.features.dual_mono);
+      // Measured in the check's read when it ran at this rate with these channels (a dual-mono
+      // stem is mixed folded to mono, which the check could not know until its end).
+      if (s.mix_analysis && s.mix_analysis_rate == rate && !s.features.dual_mono)
+        in.analysis = std::move(*s.mix_analysis);
+      else
+        in.analysis = analyze_stem(in.file, rate, s.features.dual_mono);
+      s.mix_analysis.reset();
     });
     // A pair strongly correlated with opposite polarity (snare top/bottom, kick in/out): the
     // second of the pair is inverted so the two reinforce instead of cancelling.

@@ -1,5 +1,6 @@
 // One `mixdown mix`: the passes of DESIGN.md, from stems on disk to the output folder.
-//   check (stream 1) → stem analysis (stream 2) → song analysis → decide → session.toml
+//   check + stem analysis (stream 1: one read per stem; a stem at another rate than the
+//   session's, or dual mono, is read once more for its analysis) → song analysis → decide → session.toml
 //   → render (streams 3 and 4: true-peak measurement, then the writes) → masters → report
 // A session.toml that `mix` wrote ([session] decided = true) skips the analysis and the
 // decisions: it is rendered as it stands, so a hand edit is applied and an unedited session

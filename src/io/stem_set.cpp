@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "io/audio_file.hpp"
+#include "io/file_source.hpp"
 #include "io/session.hpp"
 
 namespace fs = std::filesystem;
@@ -81,7 +82,8 @@ StemCheckResult check_stems(const std::vector<fs::path>& files, int threads) {
   return check_stems(listing, threads);
 }
 
-StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress) {
+StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress,
+                            const CheckOptions& options) {
   StemCheckResult res;
   res.ignored = listing.ignored;
   const std::size_t n = listing.stems.size();
@@ -117,6 +119,17 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     }
   }
 
+  // The rate the mix will run at, as far as the probes tell (the final choice also leaves out
+  // stems that turn out unreadable): the stems at this rate are measured for the mix here.
+  int mix_rate = 0;
+  if (options.analyse_for_mix) {
+    std::vector<analysis::StemFormat> formats;
+    for (std::size_t i = 0; i < n; ++i)
+      if (res.stems[i].readable && !(res.stems[i].name_info.not_a_stem && !listing.stems[i].session_role))
+        formats.push_back(res.stems[i].format);
+    mix_rate = analysis::session_rate(formats);
+  }
+
   // One streaming pass per stem, stems in parallel; each item writes only its own slot.
   std::atomic<std::int64_t> done_frames{0};
   std::mutex progress_mutex;
@@ -129,18 +142,37 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       const auto plan_frames = static_cast<std::int64_t>(std::llround(longest_s * rate));
       analysis::StemFeatureAnalyzer analyzer(rate, reader.info().channels,
                                              analysis::make_excerpt_plan(plan_frames, rate));
-      AudioBuffer block(reader.info().channels, kBlock);
+      const int channels = reader.info().channels;
+      AudioBuffer block(channels, kBlock);
+      // The mix's measurement, with the channels the renderer reads (io::FileStemSource).
+      std::optional<analysis::StemAnalyzer> for_mix;
+      AudioBuffer folded;
+      if (mix_rate > 0 && rate == mix_rate) {
+        for_mix.emplace(rate, std::min(channels, 2));
+        if (channels > 2) folded.resize(2, kBlock);
+      }
       std::int64_t got_total = 0;
       for (;;) {
         const std::size_t got = reader.read(block.view());
         if (got == 0) break;
         analyzer.add(block.view().sub(0, got));
+        if (for_mix && channels > 2) {
+          fold_channels(block.view().sub(0, got), folded.view(got));
+          for_mix->add(folded.view(got));
+        } else if (for_mix) {
+          for_mix->add(block.view().sub(0, got));
+        }
         got_total += static_cast<std::int64_t>(got);
         const auto d = done_frames.fetch_add(static_cast<std::int64_t>(got)) + static_cast<std::int64_t>(got);
         if (progress && total_frames > 0) {
           std::lock_guard<std::mutex> lock(progress_mutex);
           progress(double(d) / double(total_frames));
         }
+      }
+      // The renderer pads a short read to the declared length; such a stem is measured again.
+      if (for_mix && got_total == s.format.frames) {
+        s.mix_analysis = for_mix->finish();
+        s.mix_analysis_rate = rate;
       }
       s.features = analyzer.finish();
       if (got_total == 0) {
@@ -288,7 +320,8 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
   return res;
 }
 
-StemCheckResult check_stem_source(const fs::path& stems, int threads, const ProgressFn& progress) {
+StemCheckResult check_stem_source(const fs::path& stems, int threads, const ProgressFn& progress,
+                                  const CheckOptions& options) {
   StemListing listing = list_stems(stems);
   if (listing.stems.empty()) {
     if (listing.from_session) throw rejected(stems.string(), "the session names no stems");
@@ -298,7 +331,7 @@ StemCheckResult check_stem_source(const fs::path& stems, int threads, const Prog
                        : fmt::format("no audio files (wav, aiff, flac, ogg, opus, mp3) among its {} file{}",
                                      listing.ignored.size(), listing.ignored.size() == 1 ? "" : "s"));
   }
-  StemCheckResult res = check_stems(listing, threads, progress);
+  StemCheckResult res = check_stems(listing, threads, progress, options);
   if (res.usable() == 0) {
     std::string why;
     for (const auto& s : res.stems)

@@ -11,6 +11,7 @@
 
 #include "analysis/features.hpp"
 #include "analysis/roles.hpp"
+#include "analysis/stem_analysis.hpp"
 #include "analysis/stem_check.hpp"
 #include "core/problem.hpp"
 #include "core/role.hpp"
@@ -55,6 +56,11 @@ struct StemResult {
   bool printed_return = false;             // an effect print: keep it unprocessed
   std::string pair_kind;                   // "stereo" | "double" | "multi_mic" | ""
   std::string pair_with;                   // the other stem's name
+  // With CheckOptions::analyse_for_mix: the stem measured for the mix in the same read, at
+  // `mix_analysis_rate` and with the channels the renderer reads (1 or 2; more are folded to
+  // stereo). Absent where the mix must read it again: another rate, or cut short.
+  std::optional<analysis::StemAnalysis> mix_analysis;
+  int mix_analysis_rate = 0;
 };
 
 struct StemCheckResult {
@@ -69,12 +75,20 @@ struct StemCheckResult {
 
 using ProgressFn = std::function<void(double fraction)>;
 
+struct CheckOptions {
+  // `mix` reads every stem twice otherwise (check, then analysis): measure each stem for the
+  // mix in the check's read too, at the rate the probes say the session will be mixed at (the
+  // rate most stems share). A stem at another rate is not measured here.
+  bool analyse_for_mix = false;
+};
+
 StemCheckResult check_stems(const std::vector<std::filesystem::path>& files, int threads);
-StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress = {});
+StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress = {},
+                            const CheckOptions& options = {});
 
 // list_stems + check_stems; throws Error(rejected) with one line when the folder holds no audio
 // or when no stem is usable.
 StemCheckResult check_stem_source(const std::filesystem::path& stems, int threads,
-                                  const ProgressFn& progress = {});
+                                  const ProgressFn& progress = {}, const CheckOptions& options = {});
 
 }  // namespace mixdown::io

@@ -13,6 +13,7 @@
 #include "../../tests/support/testing.hpp"
 #include "core/error.hpp"
 #include "io/audio_file.hpp"
+#include "io/file_source.hpp"
 #include "io/session.hpp"
 
 using namespace mixdown;
@@ -323,4 +324,39 @@ TEST(StemSet, CorpusRolesFromSoundAlone) {
   std::printf("corpus roles from sound: %d of %d kit pieces and basses (%.0f%%)%s\n", right, total, 100 * rate,
               misses.c_str());
   EXPECT_GE(rate, 0.9) << misses;
+}
+
+// The check's read measures the stems for the mix exactly as a separate read through the
+// renderer's source would (same numbers, bit for bit): mono, stereo FLAC, 5.1 folded to
+// stereo. A stem at another rate is left for the mix to read again (resampled), and
+// `mixdown check` (no option) measures nothing for the mix.
+TEST(StemSet, CheckReadMeasuresTheStemsForTheMixAsASeparateReadWould) {
+  testkit::TempDir dir;
+  write(dir / "01_kick.wav", clean(60.0, 1, 1));
+  write(dir / "02_keys.flac", clean(440.0, 2, 2), SampleFormat::flac24);
+  write(dir / "03_pad.wav", clean(330.0, 6, 3));
+  write(dir / "04_guitar.wav", clean(220.0, 2, 4), SampleFormat::wav24, 44100);
+  CheckOptions opt;
+  opt.analyse_for_mix = true;
+  const auto res = check_stem_source(dir.path(), 2, {}, opt);
+  ASSERT_EQ(res.session_rate, kRate);
+  for (const char* name : {"01_kick.wav", "02_keys.flac", "03_pad.wav"}) {
+    const StemResult* s = find(res, name);
+    ASSERT_TRUE(s && s->mix_analysis) << name;
+    EXPECT_EQ(s->mix_analysis_rate, kRate);
+    FileStemSource src(s->path, kRate, false);
+    analysis::StemAnalyzer an(kRate, src.channels());
+    AudioBuffer block(src.channels(), 1 << 15);
+    for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
+      const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
+      src.read(block.view(n));
+      an.add(block.view(n));
+    }
+    const auto separate = an.finish();
+    EXPECT_EQ(s->mix_analysis->channels, src.channels()) << name;
+    EXPECT_TRUE(*s->mix_analysis == separate) << name;
+  }
+  EXPECT_FALSE(find(res, "04_guitar.wav")->mix_analysis);
+  const auto plain = check_stem_source(dir.path(), 2);
+  for (const auto& s : plain.stems) EXPECT_FALSE(s.mix_analysis) << s.name;
 }
