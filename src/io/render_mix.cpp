@@ -160,7 +160,9 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   graph::RenderStats stats;
   std::vector<std::unique_ptr<FileSink>> files;
   std::unique_ptr<MeterSink> mix_meter;
+  int passes = 1;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    ++passes;
     ropt.output_gain_db = gain_db;
     graph::Renderer r(console, open_sources(console), ropt);
     files.clear();  // an abandoned attempt's writers remove their partial files
@@ -190,6 +192,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     break;
   }
   res.output_gain_db = gain_db;
+  res.passes = passes;
   for (auto& f : files) {
     res.clipped_samples += f->writer.clipped_samples();
     f->writer.commit();

@@ -35,6 +35,7 @@ struct RenderMixResult {
   std::int64_t frames = 0;
   std::int64_t nonfinite_fixed = 0;
   std::int64_t clipped_samples = 0;  // should be 0; counted by the writers
+  int passes = 0;                    // over the stems: 2, or 3 when a version would have clipped
   std::vector<RenderedFile> files;
 };
 

@@ -1,0 +1,94 @@
+#include "io/render_mix.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../../tests/support/testing.hpp"
+#include "core/units.hpp"
+#include "io/audio_file.hpp"
+
+using namespace mixdown;
+using namespace mixdown::io;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kRate = 48000;
+
+// A lead vocal and a music stem that cancel in the mix: music = tone + a quiet bed, vocal =
+// the same tone inverted. The mix is the bed alone (about -50 dBFS), so landing its true peak
+// at -4.5 dBTP takes some +40 dB, at which the instrumental (the tone) and the a cappella
+// would be far beyond full scale: the render must give way (its third pass).
+// `cancel` false: the vocal is another tone, nothing would clip, two passes suffice.
+mix::Console console_with(const fs::path& dir, bool cancel) {
+  const auto tone = testkit::sine(440.0, -6.0, 2.0, kRate, 1);
+  const auto bed = testkit::noise(-50.0, 2.0, kRate, 1, 11);
+  AudioBuffer music(1, tone.num_frames()), vocal(1, tone.num_frames());
+  const auto other = testkit::sine(660.0, -6.0, 2.0, kRate, 1);
+  for (std::size_t i = 0; i < tone.num_frames(); ++i) {
+    music.channel(0)[i] = tone.channel(0)[i] + bed.channel(0)[i];
+    vocal.channel(0)[i] = cancel ? -tone.channel(0)[i] : other.channel(0)[i];
+  }
+  WriteSpec spec;
+  spec.channels = 1;
+  spec.format = SampleFormat::wav_float;  // exact: the cancellation is not blurred by dither
+  write_file(dir / "music.wav", music.view(), spec);
+  write_file(dir / "vocal.wav", vocal.view(), spec);
+  mix::Console c;
+  c.sample_rate = kRate;
+  mix::Strip m, v;
+  m.name = "music.wav";
+  m.file = (dir / "music.wav").string();
+  m.bus = "music";
+  v.name = "vocal.wav";
+  v.file = (dir / "vocal.wav").string();
+  v.bus = "vocals";
+  v.role = Role::lead_vocal;
+  c.strips = {m, v};
+  c.mix_bus.compressor.enabled = false;
+  return c;
+}
+
+float file_peak(const fs::path& p) {
+  const auto b = read_file(p);
+  float peak = 0;
+  for (int c = 0; c < b.num_channels(); ++c)
+    for (std::size_t i = 0; i < b.num_frames(); ++i) peak = std::max(peak, std::abs(b.channel(c)[i]));
+  return peak;
+}
+
+}  // namespace
+
+TEST(RenderMix, AVersionThatWouldClipLowersTheGainInAThirdPass) {
+  testkit::TempDir dir;
+  const auto c = console_with(dir.path(), true);
+  RenderMixOptions opt;
+  opt.threads = 2;
+  const auto res = render_mix(c, dir / "out", opt);
+  EXPECT_EQ(res.passes, 3);
+  // The landing gave way to the versions: the mix sits far under its target true peak.
+  EXPECT_LT(res.mix_true_peak_dbtp, c.mix_bus.target_true_peak_dbtp - 10.0);
+  EXPECT_GT(res.true_peak_before_dbtp, -70.0);
+  EXPECT_EQ(res.clipped_samples, 0);
+  const float limit = static_cast<float>(db_to_gain(-0.5)) + 2.0f / 8388608.0f;
+  for (const char* v : {"instrumental.wav", "acapella.wav", "tv.wav", "music.wav", "vocals.wav"}) {
+    const float peak = file_peak(dir / "out" / "versions" / v);
+    EXPECT_LE(peak, limit) << v;
+    EXPECT_GT(peak, 0.0f) << v;
+  }
+  // The loudest version lands at -0.5 dBFS (within a dB: the tone's peak between samples).
+  EXPECT_GT(file_peak(dir / "out" / "versions" / "instrumental.wav"), db_to_gain(-1.5));
+  for (const char* s : {"music.wav", "vocal.wav"}) EXPECT_LE(file_peak(dir / "out" / "versions" / "stems" / s), limit) << s;
+}
+
+TEST(RenderMix, NothingNearFullScaleTakesTwoPassesAndLandsTheMix) {
+  testkit::TempDir dir;
+  const auto c = console_with(dir.path(), false);
+  RenderMixOptions opt;
+  opt.threads = 2;
+  const auto res = render_mix(c, dir / "out", opt);
+  EXPECT_EQ(res.passes, 2);
+  EXPECT_NEAR(res.mix_true_peak_dbtp, c.mix_bus.target_true_peak_dbtp, 0.1);
+  EXPECT_EQ(res.clipped_samples, 0);
+}
