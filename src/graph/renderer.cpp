@@ -29,6 +29,9 @@ constexpr const char* kBusNames[] = {"drums", "bass", "music", "vocals"};
 constexpr int kNumBuses = 4;
 constexpr int kVocalsBus = 3;
 constexpr std::size_t kAutomationStep = 32;  // frames between automation evaluations
+// The render is a pipeline four blocks deep (see render()): every buffer that one stage writes
+// and a later stage reads has one slot per block in flight, indexed by block number % kSlots.
+constexpr int kSlots = 4;
 
 int bus_index_of(const std::string& name) {
   for (int b = 0; b < kNumBuses; ++b)
@@ -107,8 +110,10 @@ struct StripNode {
   AlignDelay align;
   dsp::Smoother fader{dsp::Smoother::Mode::linear, 20.0};
   std::vector<float> gain;  // per-frame fader gain for the block
-  // `out` is double-buffered: block k's outputs are finished while block k+1's strips run.
-  AudioBuffer raw, stereo, out_slot[2];
+  // One slot per block in flight (kSlots): raw input, pre-fader and post-fader stereo.
+  AudioBuffer raw_slot[kSlots], stereo_slot[kSlots], out_slot[kSlots];
+  AudioBuffer& raw(int slot) { return raw_slot[slot]; }
+  AudioBuffer& stereo(int slot) { return stereo_slot[slot]; }
   AudioBuffer& out(int slot) { return out_slot[slot]; }
   // The stem as it sits in the mix (printed stem output).
   std::optional<dsp::ParametricEq> print_bus_eq, print_mix_eq;
@@ -136,8 +141,8 @@ struct BusNode {
   std::optional<dsp::ParametricEq> eq;
   std::optional<dsp::Compressor> comp;
   float fader = 1.0f;
-  AudioBuffer sum, ones;
-  std::vector<float> curve;  // gain curve × fader for this block
+  AudioBuffer sum[kSlots], ones;
+  std::vector<float> curve[kSlots];  // gain curve × fader for the block
   bool exclude_lead = false;  // the TV version's second vocals bus
 };
 
@@ -148,7 +153,7 @@ struct ReturnNode {
   std::optional<dsp::Delay> delay;
   std::optional<dsp::ParametricEq> eq;
   float fader = 1.0f;
-  AudioBuffer buf;
+  AudioBuffer buf[kSlots];
 };
 
 struct OutputNode {
@@ -172,8 +177,8 @@ struct Renderer::Impl {
   std::vector<std::unique_ptr<ReturnNode>> returns; // sets 0..2
   std::optional<dsp::ParametricEq> mix_eq;
   std::optional<dsp::Compressor> mix_comp;
-  AudioBuffer mix_sum, mix_ones, fx_sum[3];
-  std::vector<float> mix_curve;
+  AudioBuffer mix_sum[kSlots], mix_ones, fx_sum[3][kSlots];
+  std::vector<float> mix_curve[kSlots];
   std::size_t latency = 0;
   std::int64_t out_frames = 0;
   std::int64_t nonfinite = 0;
@@ -233,9 +238,11 @@ struct Renderer::Impl {
       n->fader.prepare(rate);
       n->fader.snap(s.mute ? 0.0 : db_to_gain(s.fader_db + (s.automation.empty() ? 0.0 : s.automation.front().gain_db)));
       n->gain.assign(block, 1.0f);
-      n->raw.resize(ch, block);
-      n->stereo.resize(2, block);
-      for (auto& o : n->out_slot) o.resize(2, block);
+      for (int k = 0; k < kSlots; ++k) {
+        n->raw(k).resize(ch, block);
+        n->stereo(k).resize(2, block);
+        n->out(k).resize(2, block);
+      }
       longest = std::max(longest, sources[i]->frames());
       strips.push_back(std::move(n));
     }
@@ -247,10 +254,11 @@ struct Renderer::Impl {
     mix_eq->prepare(spec(2));
     mix_comp.emplace(console.mix_bus.compressor);
     mix_comp->prepare(spec(2));
-    mix_sum.resize(2, block);
+    for (auto& m : mix_sum) m.resize(2, block);
     mix_ones.resize(1, block);  // one channel: the linked gain is the same on both
-    mix_curve.assign(block, 1.0f);
-    for (auto& f : fx_sum) f.resize(2, block);
+    for (auto& m : mix_curve) m.assign(block, 1.0f);
+    for (auto& set : fx_sum)
+      for (auto& f : set) f.resize(2, block);
 
     std::size_t tail = 0;
     for (const auto& r : console.returns) {
@@ -278,9 +286,9 @@ struct Renderer::Impl {
       bn->comp->prepare(spec(2));
     }
     bn->fader = static_cast<float>(db_to_gain(bn->b->fader_db));
-    bn->sum.resize(2, block);
+    for (auto& x : bn->sum) x.resize(2, block);
     bn->ones.resize(1, block);
-    bn->curve.assign(block, 1.0f);
+    for (auto& x : bn->curve) x.assign(block, 1.0f);
     bn->exclude_lead = exclude_lead;
     return bn;
   }
@@ -301,7 +309,7 @@ struct Renderer::Impl {
       rn->eq->prepare(spec(2));
     }
     rn->fader = static_cast<float>(db_to_gain(r.fader_db));
-    rn->buf.resize(2, block);
+    for (auto& b : rn->buf) b.resize(2, block);
     return rn;
   }
 
@@ -339,21 +347,21 @@ struct Renderer::Impl {
     StripNode& st = *strips[i];
     const mix::Strip& s = *st.s;
     // Work in place with the strip's own channel count, inside the stereo scratch buffer.
-    float* chans[2] = {st.stereo.channel(0), st.stereo.channel(1)};
+    float* chans[2] = {st.stereo(slot).channel(0), st.stereo(slot).channel(1)};
     const AudioView work(chans, st.in_ch, n);
     for (int c = 0; c < st.in_ch; ++c) {
-      const float* r = st.raw.channel(c);
+      const float* r = st.raw(slot).channel(c);
       float* d = chans[c];
       for (std::size_t k = 0; k < n; ++k) d[k] = r[k] * st.pre_gain;
     }
     if (st.gate) st.gate->process(work);
     if (st.eq) st.eq->process(work);
     if (st.deq) {
-      if (st.key_deq >= 0) st.deq->process(work, strips[static_cast<std::size_t>(st.key_deq)]->raw.view(n));
+      if (st.key_deq >= 0) st.deq->process(work, strips[static_cast<std::size_t>(st.key_deq)]->raw(slot).view(n));
       else st.deq->process(work);
     }
     if (st.comp) {
-      if (st.key_comp >= 0) st.comp->process(work, strips[static_cast<std::size_t>(st.key_comp)]->raw.view(n));
+      if (st.key_comp >= 0) st.comp->process(work, strips[static_cast<std::size_t>(st.key_comp)]->raw(slot).view(n));
       else st.comp->process(work);
     }
     if (st.deesser) st.deesser->process(work);
@@ -363,7 +371,7 @@ struct Renderer::Impl {
     st.pan->process(ConstAudioView(work), out);
     st.align.process(out);
     // `stereo` now keeps the pre-fader signal for pre-fader sends.
-    AudioView pre = st.stereo.view(n);
+    AudioView pre = st.stereo(slot).view(n);
     pre.copy_from(out);
     // Fader and automation.
     if (s.mute) {
@@ -395,7 +403,8 @@ struct Renderer::Impl {
   }
 
   void process_bus(BusNode& bn, int bus_index, std::size_t n, int slot) {
-    AudioView sum = bn.sum.view(n);
+    AudioView sum = bn.sum[slot].view(n);
+    float* curve = bn.curve[slot].data();
     sum.clear();
     for (auto& st : strips)
       if (st->bus == bus_index && !(bn.exclude_lead && st->lead)) sum.add_from(st->out(slot).view(n));
@@ -403,24 +412,24 @@ struct Renderer::Impl {
     if (bn.comp) {
       gain_curve(*bn.comp, sum, bn.ones, n);
       const float* g = bn.ones.channel(0);
-      for (std::size_t k = 0; k < n; ++k) bn.curve[k] = g[k] * bn.fader;
+      for (std::size_t k = 0; k < n; ++k) curve[k] = g[k] * bn.fader;
     } else {
-      std::fill_n(bn.curve.data(), n, bn.fader);
+      std::fill_n(curve, n, bn.fader);
     }
     for (int c = 0; c < 2; ++c) {
       float* x = sum.channel(c);
-      for (std::size_t k = 0; k < n; ++k) x[k] *= bn.curve[k];
+      for (std::size_t k = 0; k < n; ++k) x[k] *= curve[k];
     }
   }
 
   void process_return(ReturnNode& rn, std::size_t n, int slot) {
-    AudioView in = rn.buf.view(n);
+    AudioView in = rn.buf[slot].view(n);
     in.clear();
     for (auto& st : strips) {
       if (!strip_in_set(*st, rn.set)) continue;
       for (const auto& send : st->s->sends) {
         if (send.to != rn.r->name || st->s->mute) continue;
-        in.add_from(send.pre_fader ? st->stereo.view(n) : st->out(slot).view(n),
+        in.add_from(send.pre_fader ? st->stereo(slot).view(n) : st->out(slot).view(n),
                     static_cast<float>(db_to_gain(send.level_db)));
       }
     }
@@ -433,28 +442,28 @@ struct Renderer::Impl {
   void finish_output(OutputNode& o, std::size_t n, int slot) {
     AudioView v = o.buf.view(n);
     v.clear();
-    const auto add_bus = [&](int b) { v.add_from(buses[static_cast<std::size_t>(b)]->sum.view(n)); };
+    const auto add_bus = [&](int b) { v.add_from(buses[static_cast<std::size_t>(b)]->sum[slot].view(n)); };
     switch (o.id.kind) {
-      case OutputKind::mix: v.copy_from(mix_sum.view(n)); break;
+      case OutputKind::mix: v.copy_from(mix_sum[slot].view(n)); break;
       case OutputKind::instrumental:
         for (int b = 0; b < kNumBuses; ++b)
           if (b != kVocalsBus) add_bus(b);
-        v.add_from(fx_sum[1].view(n));
+        v.add_from(fx_sum[1][slot].view(n));
         break;
       case OutputKind::acapella:
         add_bus(kVocalsBus);
-        v.add_from(fx_sum[0].view(n));
-        v.add_from(fx_sum[1].view(n), -1.0f);
+        v.add_from(fx_sum[0][slot].view(n));
+        v.add_from(fx_sum[1][slot].view(n), -1.0f);
         break;
       case OutputKind::tv:
         for (int b = 0; b < kNumBuses; ++b)
           if (b != kVocalsBus) add_bus(b);
-        v.add_from(buses.back()->sum.view(n));  // the vocals bus without the lead
-        v.add_from(fx_sum[2].view(n));
+        v.add_from(buses.back()->sum[slot].view(n));  // the vocals bus without the lead
+        v.add_from(fx_sum[2][slot].view(n));
         break;
       case OutputKind::bus_stem: {
         const int b = o.id.name == "fx" ? -1 : bus_index_of(o.id.name);
-        if (b < 0) v.copy_from(fx_sum[0].view(n));
+        if (b < 0) v.copy_from(fx_sum[0][slot].view(n));
         else add_bus(b);
         break;
       }
@@ -466,7 +475,7 @@ struct Renderer::Impl {
           if (st.print_bus_eq) st.print_bus_eq->process(v);
           for (int c = 0; c < 2; ++c) {
             float* x = v.channel(c);
-            for (std::size_t k = 0; k < n; ++k) x[k] *= bn.curve[k];
+            for (std::size_t k = 0; k < n; ++k) x[k] *= bn.curve[slot][k];
           }
         }
         break;
@@ -476,8 +485,38 @@ struct Renderer::Impl {
       o.mix_eq->process(v);
       for (int c = 0; c < 2; ++c) {
         float* x = v.channel(c);
-        for (std::size_t k = 0; k < n; ++k) x[k] *= mix_curve[k];
+        for (std::size_t k = 0; k < n; ++k) x[k] *= mix_curve[slot][k];
       }
+    }
+  }
+
+  // The fx sums of every return set (printed-fx strips included) and the mix bus, one block.
+  void process_mix_bus(std::size_t n, int slot, float out_gain, const bool (&need_set)[3]) {
+    for (int set = 0; set < 3; ++set) {
+      if (!need_set[set]) continue;
+      AudioView f = fx_sum[set][slot].view(n);
+      f.clear();
+      for (auto& r : returns)
+        if (r->set == set) f.add_from(r->buf[slot].view(n));
+      for (auto& st : strips)
+        if (st->bus < 0) f.add_from(st->out(slot).view(n));
+    }
+    AudioView m = mix_sum[slot].view(n);
+    m.clear();
+    for (int b = 0; b < kNumBuses; ++b) m.add_from(buses[static_cast<std::size_t>(b)]->sum[slot].view(n));
+    m.add_from(fx_sum[0][slot].view(n));
+    mix_eq->process(m);
+    float* curve = mix_curve[slot].data();
+    if (mix_comp && console.mix_bus.compressor.enabled) {
+      gain_curve(*mix_comp, m, mix_ones, n);
+      std::copy_n(mix_ones.channel(0), n, curve);
+    } else {
+      std::fill_n(curve, n, 1.0f);
+    }
+    for (std::size_t k = 0; k < n; ++k) curve[k] *= out_gain;
+    for (int c = 0; c < 2; ++c) {
+      float* x = m.channel(c);
+      for (std::size_t k = 0; k < n; ++k) x[k] *= curve[k];
     }
   }
 
@@ -527,83 +566,64 @@ struct Renderer::Impl {
     const float out_gain = static_cast<float>(db_to_gain(opt.output_gain_db));
     std::int64_t delivered = 0;
     std::vector<std::int64_t> fixed(outs.size(), 0);
-    const auto frames_at = [&](std::int64_t pos) {
-      return static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block), total - pos));
+    const auto blk = static_cast<std::int64_t>(block);
+    const std::int64_t nblocks = total > 0 ? (total + blk - 1) / blk : 0;
+    const auto frames_of = [&](std::int64_t b) {
+      return static_cast<std::size_t>(std::min<std::int64_t>(blk, total - b * blk));
     };
-    // Block k's outputs (finished and written), run beside block k+1's strips.
-    const auto output = [&](std::size_t j, std::int64_t pos, std::size_t n, int slot) {
+    const auto slot_of = [](std::int64_t b) { return static_cast<int>(b % kSlots); };
+    // The window of block b that is output (after the latency, before the end).
+    const auto out_window = [&](std::int64_t b) {
+      const std::int64_t pos = b * blk;
+      const std::int64_t start = std::max<std::int64_t>(0, static_cast<std::int64_t>(latency) - pos);
+      return std::pair<std::int64_t, std::int64_t>{std::min<std::int64_t>(start, static_cast<std::int64_t>(frames_of(b))),
+                                                   static_cast<std::int64_t>(frames_of(b))};
+    };
+    const auto output = [&](std::size_t j, std::int64_t b) {
       OutputNode& o = *outs[j];
-      finish_output(o, n, slot);
-      // The window of this block that is output (after the latency, before the end).
-      const std::int64_t out_start = std::max<std::int64_t>(0, static_cast<std::int64_t>(latency) - pos);
-      const std::int64_t out_end = static_cast<std::int64_t>(n);
-      if (out_end <= out_start) return;
-      AudioView v = o.buf.view(n).sub(static_cast<std::size_t>(out_start), static_cast<std::size_t>(out_end - out_start));
+      const std::size_t n = frames_of(b);
+      finish_output(o, n, slot_of(b));
+      const auto [start, end] = out_window(b);
+      if (end <= start) return;
+      AudioView v = o.buf.view(n).sub(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start));
       fixed[j] += replace_non_finite(v);
       o.sink->write(v);
     };
-    // The pipeline, per block k (each line one parallel run; items never share outputs):
-    //   A: strips of block k  +  outputs of block k-1 (strip outputs are double-buffered)
-    //   B: returns and buses of block k  +  decoding block k+1 (nothing reads `raw` after A)
-    //   then the mix bus of block k, serially.
-    // Two synchronisations per block instead of four, and the decoding and writing fill the
-    // threads while the few heavy returns run.
-    if (total > 0) pool.run(strips.size(), [&](std::size_t i) { sources[i]->read(strips[i]->raw.view(frames_at(0))); });
-    std::int64_t prev_pos = -1;
-    std::size_t prev_n = 0;
-    int slot = 0;
-    for (std::int64_t pos = 0; pos < total; pos += static_cast<std::int64_t>(block), slot ^= 1) {
-      const std::size_t n = frames_at(pos);
-      const std::size_t ns = strips.size(), no = prev_pos >= 0 ? outs.size() : 0;
-      pool.run(ns + no, [&](std::size_t i) {
-        if (i < ns) process_strip(i, n, pos, slot);
-        else output(i - ns, prev_pos, prev_n, slot ^ 1);
+    // The pipeline: run t computes, all in parallel (each item writes only its own buffers,
+    // in the slot of its block; every sum runs in a fixed order inside one item):
+    //   decoding of block t+1, the strips of block t, the returns and buses of block t-1,
+    //   the fx sums and mix bus of block t-2, the outputs of block t-3 (finished and written).
+    // One synchronisation per block, and no serial stage: the few heavy items (reverbs, the
+    // mix bus, the writers) overlap the many light ones.
+    const std::size_t ns = strips.size(), nr = returns.size(), nb = buses.size(), no = outs.size();
+    if (nblocks > 0) pool.run(ns, [&](std::size_t i) { sources[i]->read(strips[i]->raw(slot_of(0)).view(frames_of(0))); });
+    for (std::int64_t t = 0; t < nblocks + 3; ++t) {
+      const std::int64_t bd = t + 1, bs = t, bb = t - 1, bm = t - 2, bo = t - 3;
+      const auto live = [&](std::int64_t b) { return b >= 0 && b < nblocks; };
+      // Items, heaviest kinds first so the light ones fill in at the end.
+      const std::size_t c_ret = live(bb) ? nr : 0, c_mix = live(bm) ? 1 : 0, c_strip = live(bs) ? ns : 0,
+                        c_out = live(bo) ? no : 0, c_dec = live(bd) ? ns : 0, c_bus = live(bb) ? nb : 0;
+      pool.run(c_ret + c_mix + c_strip + c_out + c_dec + c_bus, [&](std::size_t j) {
+        if (j < c_ret) return process_return(*returns[j], frames_of(bb), slot_of(bb));
+        j -= c_ret;
+        if (j < c_mix) return process_mix_bus(frames_of(bm), slot_of(bm), out_gain, need_set);
+        j -= c_mix;
+        if (j < c_strip) return process_strip(j, frames_of(bs), bs * blk, slot_of(bs));
+        j -= c_strip;
+        if (j < c_out) return output(j, bo);
+        j -= c_out;
+        if (j < c_dec) {
+          sources[j]->read(strips[j]->raw(slot_of(bd)).view(frames_of(bd)));
+          return;
+        }
+        j -= c_dec;
+        process_bus(*buses[j], j < kNumBuses ? static_cast<int>(j) : kVocalsBus, frames_of(bb), slot_of(bb));
       });
-      if (prev_pos >= 0) delivered += static_cast<std::int64_t>(prev_n) - std::max<std::int64_t>(0, std::min<std::int64_t>(static_cast<std::int64_t>(prev_n), static_cast<std::int64_t>(latency) - prev_pos));
-      const std::int64_t next = pos + static_cast<std::int64_t>(block);
-      const std::size_t nr = returns.size(), nb = buses.size(), nn = next < total ? strips.size() : 0;
-      const std::size_t nnext = next < total ? frames_at(next) : 0;
-      // Heaviest first (reverbs, then decoding), so the light buses fill in at the end.
-      pool.run(nr + nn + nb, [&](std::size_t j) {
-        if (j < nr) process_return(*returns[j], n, slot);
-        else if (j < nr + nn) sources[j - nr]->read(strips[j - nr]->raw.view(nnext));
-        else process_bus(*buses[j - nr - nn], j - nr - nn < kNumBuses ? static_cast<int>(j - nr - nn) : kVocalsBus, n, slot);
-      });
-      // fx sums per return set, printed-fx strips included.
-      for (int set = 0; set < 3; ++set) {
-        if (!need_set[set]) continue;
-        AudioView f = fx_sum[set].view(n);
-        f.clear();
-        for (auto& r : returns)
-          if (r->set == set) f.add_from(r->buf.view(n));
-        for (auto& st : strips)
-          if (st->bus < 0) f.add_from(st->out(slot).view(n));
+      if (live(bo)) {
+        const auto [start, end] = out_window(bo);
+        delivered += end - start;
+        if (progress) progress(static_cast<double>(bo + 1) / static_cast<double>(nblocks));
       }
-      // The mix bus.
-      AudioView m = mix_sum.view(n);
-      m.clear();
-      for (int b = 0; b < kNumBuses; ++b) m.add_from(buses[static_cast<std::size_t>(b)]->sum.view(n));
-      m.add_from(fx_sum[0].view(n));
-      mix_eq->process(m);
-      if (mix_comp && console.mix_bus.compressor.enabled) {
-        gain_curve(*mix_comp, m, mix_ones, n);
-        std::copy_n(mix_ones.channel(0), n, mix_curve.data());
-      } else {
-        std::fill_n(mix_curve.data(), n, 1.0f);
-      }
-      for (std::size_t k = 0; k < n; ++k) mix_curve[k] *= out_gain;
-      for (int c = 0; c < 2; ++c) {
-        float* x = m.channel(c);
-        for (std::size_t k = 0; k < n; ++k) x[k] *= mix_curve[k];
-      }
-      if (progress && prev_pos >= 0) progress(static_cast<double>(pos) / static_cast<double>(total));
-      prev_pos = pos;
-      prev_n = n;
-    }
-    if (prev_pos >= 0) {
-      pool.run(outs.size(), [&](std::size_t j) { output(j, prev_pos, prev_n, slot ^ 1); });
-      delivered += static_cast<std::int64_t>(prev_n) - std::max<std::int64_t>(0, std::min<std::int64_t>(static_cast<std::int64_t>(prev_n), static_cast<std::int64_t>(latency) - prev_pos));
-      if (progress) progress(1.0);
     }
     RenderStats stats;
     stats.frames = delivered;

@@ -26,6 +26,9 @@
 //
 // Latency: strips are aligned to the slowest strip; the output skips that latency and the
 // render runs past the longest stem by the longest tail (reverb, delay), capped.
+// Schedule: the phases above run as a pipeline four blocks deep, one parallel run per block
+// (decode t+1, strips t, returns and buses t-1, mix bus t-2, outputs t-3), with one buffer slot
+// per block in flight; no serial stage remains between the runs.
 // Determinism: each parallel item writes only its own buffers and all sums are in fixed order,
 // so the output is bit-identical for any thread count.
 #pragma once
