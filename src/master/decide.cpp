@@ -151,10 +151,13 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
   double limit = kMaxAutoEqDb;
   if (ref && !ref->band_db.empty()) {
     limit = kMaxMatchDb;
-    // Same band grid up to the lower Nyquist of the two.
-    const auto ref_s = smooth_third(ref->band_db);
+    // Same band grid up to the lower Nyquist of the two. Matched at the grid's own 1/6-octave
+    // resolution (the finer end of the 1/3-1/6 octave): 1/3-octave smoothing of both
+    // spectra spread a narrow difference (one bass region against its neighbour) over bands
+    // that did not differ, and the fit then missed both.
+    const auto& ref_s = ref->band_db;
     const std::size_t n = std::min(hz.size(), ref_s.size());
-    for (std::size_t i = 0; i < n; ++i) desired[i] = ref_s[i] - in_s[i];
+    for (std::size_t i = 0; i < n; ++i) desired[i] = ref_s[i] - in.band_db[i];
     // Level-independent: the median difference over 50 Hz-12 kHz is the level, not the tone
     // (a median, so a region that differs a lot does not tilt everything else).
     std::vector<double> mids;
@@ -168,7 +171,7 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     for (std::size_t i = 0; i < hz.size(); ++i) desired[i] = i < n ? desired[i] - offset : 0.0;
     ch.character = "reference";
     ch.decisions.push_back({"tonal_target", fmt::format(
-        "matching the reference's long-term spectrum (1/3-octave smoothed, within ±{:.0f} dB) at "
+        "matching the reference's long-term spectrum (1/6-octave bands, within ±{:.0f} dB) at "
         "{:.0f}% strength", kMaxMatchDb, amount * 100)});
   } else if (!hz.empty()) {
     const double tilt = tilt_between(hz, in_s, 500.0, 12000.0);
@@ -215,7 +218,7 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
   ch.curve_hz = hz;
   ch.curve_db = desired;
   if (!hz.empty()) {
-    ch.eq = fit_eq(hz, desired, limit, rate, ref ? 3 : 1);
+    ch.eq = fit_eq(hz, desired, limit, rate, ref ? 6 : 1);  // 1/6-octave bells follow a 1/6-octave target
     ch.eq_response_db = eq_response(ch.eq, hz, rate);
     if (ch.eq.bands.empty()) {
       ch.decisions.push_back({"eq", "no EQ: the tonal balance is already within a few tenths of a dB of the target"});
