@@ -215,8 +215,8 @@ bench_master() {
   peer_cpu=$(cut -d' ' -f2 <"$WORK/peer" | median)
   ours_acc=$("$BUILD/ebur128_peer" "$WORK/m/masters/streaming.wav")
   peer_acc=$("$BUILD/ebur128_peer" "$WORK/loudnorm.wav")
-  echo "  mixdown master (analysis, EQ, limiter, landing, verify, MP3 check, previews): median wall ${ours} s, CPU ${ours_cpu} s   [$(tr '\n' ',' <"$WORK/ours")]"
-  echo "  ffmpeg loudnorm, both passes:                                                median wall ${peer} s, CPU ${peer_cpu} s   [$(tr '\n' ',' <"$WORK/peer")]"
+  echo "  mixdown master (analysis, EQ, limiter, landing+metering, MP3 check, previews, translation): median wall ${ours} s, CPU ${ours_cpu} s   [$(tr '\n' ',' <"$WORK/ours")]"
+  echo "  ffmpeg loudnorm, both passes:                                                                median wall ${peer} s, CPU ${peer_cpu} s   [$(tr '\n' ',' <"$WORK/peer")]"
   awk -v a="$ours" -v b="$peer" -v c="$ours_cpu" -v d="$peer_cpu" \
     'BEGIN {printf "  ratio mixdown / loudnorm = %.3f wall, %.3f CPU (goal <= 0.05)\n", a / b, c / d}'
   echo "  result by libebur128: mixdown  $ours_acc"
