@@ -157,7 +157,8 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
 
   // --- Sections: one feature vector per bar (each stem's level in the bar, and the sum's
   // spectrum in 8 coarse bands), a self-similarity matrix, Foote novelty with a checkerboard
-  // kernel of 4 bars each side, boundaries at novelty peaks at least 4 bars apart.
+  // kernel of w bars each side (4, fewer when bars are long), boundaries at novelty peaks at
+  // least w bars apart.
   const double bar_s = std::max(0.5, song.beat_period_s * song.beats_per_bar);
   const double dur = duration_s > 0 ? duration_s : double(nf) * song.frame_s;
   const double start0 = std::fmod(song.first_beat_s, bar_s);
@@ -195,7 +196,10 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
     return std::sqrt(d / std::max<std::size_t>(1, feat[i].size()));
   };
   std::vector<std::size_t> bounds{0};
-  const std::size_t w = 4;
+  // Kernel half-width: 4 bars, but no more than about 8 s — a slow tempo (or a fast one read
+  // at half speed, the octave ambiguity of the tempo estimate) has long bars, and 4 of them
+  // would miss sections of ordinary length.
+  const std::size_t w = static_cast<std::size_t>(std::clamp(std::lround(8.0 / bar_s), 2L, 4L));
   if (nb >= 2 * w) {
     std::vector<double> nov(nb, 0.0);
     for (std::size_t c = w; c + w <= nb; ++c) {
