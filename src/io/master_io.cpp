@@ -17,6 +17,7 @@
 #include "analysis/loudness.hpp"
 #include "analysis/true_peak.hpp"
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "core/units.hpp"
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
@@ -155,46 +156,82 @@ struct Delivery {
   float preview_gain = 1.0f;
 };
 
+// A pass as a two-step pipeline: `produce` fills a block (the sequential part: reading and
+// the stateful processing) while the consumers (meters, writers) take the previous block, each
+// on its own, side by side. Every consumer sees the same blocks in the same order whatever the
+// thread count, so the results are identical for any --threads. `produce` returns the frames
+// of its block to consume as [offset, offset + length), and false once it has nothing more.
+constexpr std::size_t kPipeBlock = 32768;
+using Consumer = std::function<void(const ConstAudioView&)>;
+void run_pipelined(int threads, int channels, const std::function<bool(AudioBuffer&, std::size_t&, std::size_t&)>& produce,
+                   const std::vector<Consumer>& consumers) {
+  struct Slot {
+    AudioBuffer buf;
+    std::size_t off = 0, len = 0;
+  };
+  std::array<Slot, 2> slot{Slot{AudioBuffer(channels, kPipeBlock)}, Slot{AudioBuffer(channels, kPipeBlock)}};
+  bool more = true, pending = false;
+  for (std::size_t t = 0; more || pending; ++t) {
+    Slot& cur = slot[t & 1];
+    const Slot& prev = slot[(t + 1) & 1];
+    bool produced = false;
+    parallel_for(consumers.size() + 1, threads, [&](std::size_t k) {
+      if (k == 0) {
+        if (!more) return;
+        cur.off = cur.len = 0;
+        produced = produce(cur.buf, cur.off, cur.len);
+        return;
+      }
+      if (pending) consumers[k - 1](static_cast<const AudioBuffer&>(prev.buf).view().sub(prev.off, prev.len));
+    });
+    if (!produced) more = false;
+    pending = produced && cur.len > 0;
+  }
+}
+
 // One landing pass: temp -> gain -> limiter (latency removed) -> meter [-> delivery].
 PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
-                      const dsp::LimiterSettings& ls, const Delivery* deliver) {
+                      const dsp::LimiterSettings& ls, const Delivery* deliver, int threads) {
   dsp::TruePeakLimiter lim(ls);
-  lim.prepare({double(rate), channels, kBlock});
+  lim.prepare({double(rate), channels, kPipeBlock});
   const bool full = deliver != nullptr;
   analysis::LoudnessMeter meter(double(rate), channels, {full, full, false, 1});
-  AudioBuffer buf(channels, kBlock), side(channels, kBlock);
+  AudioBuffer side(channels, kPipeBlock);
   const float gain = static_cast<float>(db_to_gain(gain_db));
   std::size_t skip = lim.latency_frames();
   std::size_t flush = lim.latency_frames();
   src.rewind();
   if (deliver && deliver->keep) deliver->keep->truncate();
-  for (;;) {
+  auto produce = [&](AudioBuffer& buf, std::size_t& off, std::size_t& len) {
     std::size_t n = src.read(buf.view());
     if (n == 0) {
-      if (flush == 0) break;
-      n = std::min(flush, kBlock);
+      if (flush == 0) return false;
+      n = std::min(flush, kPipeBlock);
       buf.view(n).clear();
       flush -= n;
     } else {
       buf.view(n).apply_gain(gain);
     }
-    const AudioView v = buf.view(n);
-    lim.process(v);
+    lim.process(buf.view(n));
     const std::size_t s = std::min(skip, n);
     skip -= s;
-    if (s == n) continue;
-    const ConstAudioView out = v.sub(s, n - s);
-    meter.add(out);
-    if (!deliver) continue;
-    if (deliver->writer) deliver->writer->write(out);
-    if (deliver->keep) deliver->keep->write(out);
-    if (deliver->preview) {
-      const AudioView p = side.view(n - s);
-      p.copy_from(out);
-      p.apply_gain(deliver->preview_gain);
-      deliver->preview->write(p);
-    }
-  }
+    off = s;
+    len = n - s;
+    return true;
+  };
+  std::vector<Consumer> consumers{[&](const ConstAudioView& out) { meter.add(out); }};
+  if (deliver)
+    consumers.push_back([&](const ConstAudioView& out) {
+      if (deliver->writer) deliver->writer->write(out);
+      if (deliver->keep) deliver->keep->write(out);
+      if (deliver->preview) {
+        const AudioView p = side.view(out.num_frames());
+        p.copy_from(out);
+        p.apply_gain(deliver->preview_gain);
+        deliver->preview->write(p);
+      }
+    });
+  run_pipelined(threads, channels, produce, consumers);
   PassResult r;
   r.lufs = meter.integrated_lufs();
   r.max_reduction_db = lim.max_gain_reduction_db();
@@ -384,7 +421,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             double target_lufs, const fs::path& out_file, const fs::path& out_dir,
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
                             const StageProgressFn& progress, double p0, double p1,
-                            InputPreview* input_preview = nullptr) {
+                            InputPreview* input_preview = nullptr, int threads = 0) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -405,23 +442,28 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   {
     SourceReader reader(input, rate);
     master::MasterChainProcessor proc(chain);
-    proc.prepare({double(rate), ch, kBlock});
+    proc.prepare({double(rate), ch, kPipeBlock});
     analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
-    AudioBuffer buf(ch, kBlock), side(ch, kBlock);
+    AudioBuffer side(ch, kPipeBlock);
     std::optional<AudioWriter> ipw;
     if (input_preview && !input_preview->done && !reader.resampling())
       ipw.emplace(input_preview->file, WriteSpec{rate, ch, SampleFormat::wav_float});
     const float ipg = input_preview ? static_cast<float>(db_to_gain(input_preview->gain_db)) : 1.0f;
-    while (const std::size_t n = reader.read(buf.view())) {
+    auto produce = [&](AudioBuffer& buf, std::size_t& off, std::size_t& len) {
+      const std::size_t n = reader.read(buf.view());
+      if (n == 0) return false;
       if (ipw) {
         side.view(n).copy_from(buf.view(n));
         side.view(n).apply_gain(ipg);
         ipw->write(side.view(n));
       }
       proc.process(buf.view(n));
-      meter.add(buf.view(n));
-      temp.write(buf.view(n));
-    }
+      off = 0;
+      len = n;
+      return true;
+    };
+    run_pipelined(threads, ch, produce,
+                  {[&](const ConstAudioView& v) { meter.add(v); }, [&](const ConstAudioView& v) { temp.write(v); }});
     if (ipw) {
       ipw->commit();
       input_preview->done = true;
@@ -477,7 +519,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
           d.preview_gain = static_cast<float>(db_to_gain(preview_lufs - target_lufs));
         }
       }
-      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr);
+      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, threads);
       ++mo.passes;
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
@@ -612,7 +654,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     res.masters.push_back(render_master(input, res.analysis, chain, t, t.integrated_lufs,
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
-                                        req.progress, share * double(i + 1), share * double(i + 2), &ip));
+                                        req.progress, share * double(i + 1), share * double(i + 2), &ip, req.threads));
   }
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own

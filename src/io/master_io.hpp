@@ -76,6 +76,7 @@ struct MasterRequest {
   bool previews = true;
   bool strict = false;  // refuse (Error(rejected)) when the QC finds an error in the input
   StageProgressFn progress;
+  int threads = 0;  // 0 = all cores; passes run as pipelines, outputs identical for any count
 };
 
 struct MasterResult {
