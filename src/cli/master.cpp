@@ -55,6 +55,7 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
 
   req.strict = a.strict;
+  req.threads = g.threads;
   const auto result = io::master_file(a.input, a.out, req);
   const fs::path out(a.out);
   // Translation checks on the first master, and report.html beside report.json.
