@@ -1,7 +1,5 @@
 #include "io/analyze_file.hpp"
 
-#include <sndfile.h>
-
 #include <fmt/format.h>
 
 #include <atomic>
@@ -9,33 +7,15 @@
 
 #include "core/error.hpp"
 #include "io/audio_file.hpp"
+#include "io/integrity.hpp"
 
 namespace mixdown::io {
-namespace {
-
-// libsndfile opens a WAV/AIFF whose data chunk runs past the end of the file and quietly
-// shortens it; its log says so. A truncated file is a damaged file: say it instead of
-// measuring a part of it as if it were the whole.
-void reject_if_header_says_truncated(const std::filesystem::path& path, const AudioInfo& info) {
-  if (info.lossy) return;
-  SF_INFO sfi{};
-  SNDFILE* f = sf_open(path.string().c_str(), SFM_READ, &sfi);
-  if (!f) return;
-  char log[4096] = {};
-  sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
-  sf_close(f);
-  const std::string text(log);
-  if (text.find("truncated") != std::string::npos || text.find("should be") != std::string::npos)
-    throw rejected(path.string(), "truncated: the file ends before the length its header declares");
-}
-
-}  // namespace
 
 analysis::AnalysisReport analyze_file(const std::filesystem::path& path, const AnalyzeFileOptions& options,
                                       const std::function<void(double)>& progress) {
   AudioReader reader(path);  // rejects unreadable / empty / non-audio files
   const AudioInfo& info = reader.info();
-  reject_if_header_says_truncated(path, info);
+  reject_if_truncated(path, info);
 
   std::optional<analysis::Analyzer> analyzer;
   try {
