@@ -1,4 +1,4 @@
-// `mixdown master FILE -o OUT [--target NAME]... [--reference REF] [--amount 0..1] [--strict]`
+// `mixdown master FILE -o OUT [--target NAME]... [--reference REF] [--amount 0..1] [--strict] [--noise-shaping]`
 // Parse, call io::master_file, write OUT/report.json, print a short summary.
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +27,7 @@ struct MasterArgs {
   std::string reference;
   double amount = 1.0;
   bool strict = false;
+  bool noise_shaping = false;
 };
 
 std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
@@ -55,6 +56,7 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
 
   req.strict = a.strict;
+  req.noise_shaping = a.noise_shaping;
   req.threads = g.threads;
   const auto result = io::master_file(a.input, a.out, req);
   const fs::path out(a.out);
@@ -102,6 +104,8 @@ void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
   sub->add_option("--reference", args->reference, "A finished master whose tonal balance and width to move toward");
   sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)");
   sub->add_flag("--strict", args->strict, "Refuse (exit 3) when the QC finds errors in the mix");
+  sub->add_flag("--noise-shaping", args->noise_shaping,
+                "16-bit targets (cd): shape the dither noise toward high frequencies (default: flat TPDF)");
   sub->callback([args, &g, &action] { action = [args, &g] { return run_master(*args, g); }; });
 }
 

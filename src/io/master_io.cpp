@@ -421,7 +421,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             double target_lufs, const fs::path& out_file, const fs::path& out_dir,
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
                             const StageProgressFn& progress, double p0, double p1,
-                            InputPreview* input_preview = nullptr, int threads = 0) {
+                            InputPreview* input_preview = nullptr, int threads = 0, bool noise_shaping = false) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -430,6 +430,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   mo.channels = in.channels;
   mo.sample_rate = master::delivery_rate(target, in.sample_rate);
   mo.bit_depth = target.bit_depth;
+  mo.noise_shaped = noise_shaping && target.bit_depth == 16;
   mo.before = measured_from(in);
   const int rate = mo.sample_rate;
   const int ch = in.channels;
@@ -507,7 +508,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       }
       Delivery d;
       if (write_now) {
-        writer.emplace(out_file, WriteSpec{rate, ch, format_for(target)});
+        writer.emplace(out_file, WriteSpec{rate, ch, format_for(target), mo.noise_shaped});
         d.writer = &*writer;
         d.keep = keep;
         // Previews are listening copies: 32-bit float, so no second dither on top of the
@@ -654,7 +655,8 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     res.masters.push_back(render_master(input, res.analysis, chain, t, t.integrated_lufs,
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
-                                        req.progress, share * double(i + 1), share * double(i + 2), &ip, req.threads));
+                                        req.progress, share * double(i + 1), share * double(i + 2), &ip, req.threads,
+                                        req.noise_shaping));
   }
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own

@@ -56,6 +56,7 @@ struct MasterOutcome {
   std::filesystem::path preview;    // empty when no preview was written
   master::MasterChain chain;
   int sample_rate = 0, bit_depth = 0, channels = 0;
+  bool noise_shaped = false;       // 16-bit only: the dither's noise was shaped
   double pre_limiter_lufs = 0.0;    // after the chain at unit gain
   double gain_db = 0.0;             // the landing gain into the limiter
   int passes = 0;                   // full limiter passes the landing took
@@ -77,6 +78,9 @@ struct MasterRequest {
   bool strict = false;  // refuse (Error(rejected)) when the QC finds an error in the input
   StageProgressFn progress;
   int threads = 0;  // 0 = all cores; passes run as pipelines, outputs identical for any count
+  // 16-bit targets (cd): shape the TPDF dither's noise toward high frequencies by error
+  // feedback, where the ear is least sensitive (plain TPDF, flat noise, when false).
+  bool noise_shaping = false;
 };
 
 struct MasterResult {

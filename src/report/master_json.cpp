@@ -75,7 +75,7 @@ json outcome_json(const io::MasterOutcome& m, const fs::path& out) {
           {"sample_rate", m.sample_rate},
           {"bit_depth", m.bit_depth},
           {"channels", m.channels},
-          {"dither", m.bit_depth == 16 ? "tpdf" : "none"},
+          {"dither", m.bit_depth == 16 ? (m.noise_shaped ? "tpdf, noise-shaped" : "tpdf") : "none"},
           {"before", measured_json(m.before)},
           {"after", measured_json(m.after)},
           {"landing", {{"pre_limiter_lufs", num(m.pre_limiter_lufs)}, {"gain_db", num(m.gain_db)}, {"passes", m.passes},
