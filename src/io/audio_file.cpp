@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <fstream>
 #include <optional>
-#include <regex>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "dsp/dither.hpp"
@@ -605,9 +605,29 @@ namespace mixdown::io {
 
 // Every hidden temporary we create ends in its creator's PID: .NAME.partial-PID (atomic writes),
 // .master-NAME-PID.f32 / .album-I-PID.f32 (float intermediates), .lossy-check-PID.mp3 and
-// .bluetooth-PID.mp3 (codec round trips).
+// .bluetooth-PID.mp3 (codec round trips). Returns the PID's digits, or "" for any other name.
+// (Matched by hand: std::regex trips GCC 12's -Wmaybe-uninitialized under the sanitizers.)
+static std::string temporary_pid(std::string name) {
+  auto ends_with = [](const std::string& s, std::string_view t) {
+    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+  };
+  auto all_digits = [](std::string_view t) {
+    return !t.empty() && t.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (name.size() < 3 || name.front() != '.') return {};
+  name.erase(0, 1);
+  if (ends_with(name, ".f32") || ends_with(name, ".mp3")) name.resize(name.size() - 4);
+  const auto dash = name.rfind('-');
+  if (dash == std::string::npos) return {};
+  const std::string pid = name.substr(dash + 1), stem = name.substr(0, dash);
+  if (!all_digits(pid) || pid.size() > 9) return {};
+  const bool ours = (ends_with(stem, ".partial") && stem.size() > 8) || stem.rfind("master-", 0) == 0 ||
+                    (stem.rfind("album-", 0) == 0 && all_digits(std::string_view(stem).substr(6))) ||
+                    stem == "lossy-check" || stem == "bluetooth";
+  return ours ? pid : std::string{};
+}
+
 int sweep_stale_partials(const fs::path& dir) {
-  static const std::regex kTemporary(R"(^\.(?:.+\.partial|master-.*|album-\d+|lossy-check|bluetooth)-(\d{1,9})(?:\.f32|\.mp3)?$)");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return 0;
   std::vector<fs::path> stale;
@@ -615,9 +635,8 @@ int sweep_stale_partials(const fs::path& dir) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     const std::string name = it->path().filename().string();
-    std::smatch m;
-    if (!std::regex_match(name, m, kTemporary)) continue;
-    const std::string digits = m[1].str();
+    const std::string digits = temporary_pid(name);
+    if (digits.empty()) continue;
     const pid_t pid = static_cast<pid_t>(std::stol(digits));
     const bool alive = pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM;
     if (!alive) stale.push_back(it->path());
