@@ -13,12 +13,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
+std::string bin() { return testkit::mixdown_bin(); }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
 
 class AnalyzeCommand : public ::testing::Test {
 protected:

@@ -26,24 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
+std::string bin() { return testkit::mixdown_bin(); }
 
-// Single-quoted for sh -c, embedded quotes escaped: names with spaces and quotes pass intact.
-std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+std::string sh_quote(const std::string& s) { return testkit::shell_quote(s); }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using testkit::slurp;
 
 // FNV-1a 64 of every regular file under a folder: the "inputs untouched" witness.
 std::map<std::string, std::uint64_t> fingerprint(const fs::path& dir) {

@@ -20,7 +20,7 @@ std::string bin() {
   return b ? b : "mixdown";
 }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
 
 void write(const fs::path& p, const AudioBuffer& b, io::SampleFormat f = io::SampleFormat::wav24) {
   io::WriteSpec spec;

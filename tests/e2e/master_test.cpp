@@ -19,11 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string bin() { return testkit::mixdown_bin(); }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
 
 // libebur128 read directly (see io/master_io_test.cpp for why not testkit's integrated value).
 struct Oracle {

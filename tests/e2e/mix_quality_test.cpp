@@ -21,11 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string bin() { return testkit::mixdown_bin(); }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
 
 // A whole file through our reader in 64k-frame blocks. (One whole-file sf_readf_float call
 // returns wrong samples for long 24-bit FLAC files with this libsndfile — -1551 LUFS for a

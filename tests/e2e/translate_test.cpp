@@ -17,11 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string bin() {
-  const char* b = std::getenv("MIXDOWN_BIN");
-  return b ? b : "./mixdown";
-}
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string bin() { return testkit::mixdown_bin(); }
+std::string q(const fs::path& p) { return testkit::shell_quote(p); }
 
 std::vector<fs::path> corpus_mixes() {
   std::vector<fs::path> out;
