@@ -50,21 +50,10 @@ void fold_channels(const ConstAudioView& in, const AudioView& out) {
   }
 }
 
-namespace {
-// The resampler's ringing on a corrupt file's extreme values must not reach the mix as Inf/NaN.
-void scrub_nonfinite(const AudioView& out) {
-  for (int c = 0; c < out.num_channels(); ++c) {
-    float* d = out.channel(c);
-    for (std::size_t i = 0; i < out.num_frames(); ++i) d[i] = std::isfinite(d[i]) ? d[i] : 0.0f;
-  }
-}
-}  // namespace
-
 void FileStemSource::read(const AudioView& out) {
   if (in_channels_ == out_channels_) {
     const std::size_t got = reader_.read(out);
     for (int c = 0; c < out.num_channels(); ++c) std::fill(out.channel(c) + got, out.channel(c) + out.num_frames(), 0.0f);
-    scrub_nonfinite(out);
     return;
   }
   for (std::size_t pos = 0; pos < out.num_frames();) {
@@ -76,7 +65,6 @@ void FileStemSource::read(const AudioView& out) {
     fold_channels(scratch_.view(want), dst);
     pos += want;
   }
-  scrub_nonfinite(out);
 }
 
 }  // namespace mixdown::io
