@@ -78,6 +78,7 @@ void TruePeakLimiter::prepare(const ProcessSpec& spec) {
   history_.assign(static_cast<std::size_t>(channels_), std::vector<float>(T - 1 + max_block_, 0.0f));
   acc_.assign(max_block_, 0.0f);
   peak_.assign(max_block_, 0.0f);
+  gain_.assign(kGainChunk, 1.0f);
   std::size_t cap = 1;
   while (cap < window_ + 2) cap <<= 1;
   hold_value_.assign(cap, 1.0f);
@@ -157,7 +158,7 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
     const std::size_t n = std::min(max_block_, total - start);
     const AudioView sub = block.sub(start, n);
     detect(sub);
-    constexpr std::size_t kChunk = 64;
+    constexpr std::size_t kChunk = kGainChunk;
     for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
       const std::size_t c1 = std::min(n, c0 + kChunk);
       // Idle fast path: nothing held, released or averaged below unity, and no peak in this
@@ -171,12 +172,11 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
         for (int c = 0; c < channels_; ++c) {
           float* d = delay_[static_cast<std::size_t>(c)].data();
           float* x = sub.channel(c) + c0;
-          std::size_t pos = delay_pos_;
-          for (std::size_t i = 0; i < m; ++i) {
-            const float out = d[pos];
-            d[pos] = x[i];
-            x[i] = out;
-            pos = pos + 1 == latency_ ? 0 : pos + 1;
+          for (std::size_t done = 0, pos = delay_pos_; done < m;) {
+            const std::size_t run = std::min(m - done, latency_ - pos);
+            std::swap_ranges(d + pos, d + pos + run, x + done);
+            done += run;
+            pos = pos + run == latency_ ? 0 : pos + run;
           }
         }
         delay_pos_ = (delay_pos_ + m) % latency_;
@@ -188,61 +188,100 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
         box_pos_ = (box_pos_ + m) % window_;
         continue;
       }
+      // The gain of every frame first (the serial part: hold, release, average), then the
+      // delay line times the gain per channel in contiguous runs, which vectorizes.
+      // The state lives in locals for the loop (the compiler cannot keep members in
+      // registers across the stores to the arrays).
+      float* gains = gain_.data();
+      float* hold_value = hold_value_.data();
+      std::int64_t* hold_index = hold_index_.data();
+      float* box = box_.data();
+      std::size_t hold_head = hold_head_, hold_size = hold_size_, box_pos = box_pos_, box_below = box_below_;
+      std::int64_t index = index_;
+      float released = released_, sustained = sustained_;
+      double box_sum = box_sum_;
+      const float ceiling = ceiling_;
+      const std::size_t window = window_;
       for (std::size_t i = c0; i < c1; ++i) {
         const float pk = peak_[i];
-        const float r = pk > ceiling_ ? ceiling_ / pk : 1.0f;
+        const float r = pk > ceiling ? ceiling / pk : 1.0f;
         // Minimum over the last window_ + 1 required gains (monotonic queue).
-        while (hold_size_ > 0) {
-          const std::size_t back = (hold_head_ + hold_size_ - 1) & hold_mask;
-          if (hold_value_[back] >= r) --hold_size_;
+        while (hold_size > 0) {
+          const std::size_t back = (hold_head + hold_size - 1) & hold_mask;
+          if (hold_value[back] >= r) --hold_size;
           else break;
         }
-        const std::size_t slot = (hold_head_ + hold_size_) & hold_mask;
-        hold_value_[slot] = r;
-        hold_index_[slot] = index_;
-        ++hold_size_;
-        while (hold_index_[hold_head_] <= index_ - hold_len) {
-          hold_head_ = (hold_head_ + 1) & hold_mask;
-          --hold_size_;
+        const std::size_t slot = (hold_head + hold_size) & hold_mask;
+        hold_value[slot] = r;
+        hold_index[slot] = index;
+        ++hold_size;
+        while (hold_index[hold_head] <= index - hold_len) {
+          hold_head = (hold_head + 1) & hold_mask;
+          --hold_size;
         }
-        const float held = hold_value_[hold_head_];
-        ++index_;
+        const float held = hold_value[hold_head];
+        ++index;
 
         // Instant fall, program-dependent rise; never above the held gain.
-        if (held <= released_) {
-          released_ = held;
+        if (held <= released) {
+          released = held;
         } else {
-          const float stretch = 1.0f + kReleaseStretch * std::min(1.0f, sustained_ / kSustainFull);
-          released_ += (held - released_) * (inv_release / stretch);
+          const float stretch = 1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull);
+          released += (held - released) * (inv_release / stretch);
         }
-        sustained_ += ((1.0f - released_) - sustained_) * sustain_coef;
+        sustained += ((1.0f - released) - sustained) * sustain_coef;
 
-        const float leaving = box_[box_pos_];
-        if (released_ < 1.0f) ++box_below_;
-        if (leaving < 1.0f) --box_below_;
-        box_[box_pos_] = released_;
-        box_pos_ = box_pos_ + 1 == window_ ? 0 : box_pos_ + 1;
+        const float leaving = box[box_pos];
+        if (released < 1.0f) ++box_below;
+        if (leaving < 1.0f) --box_below;
+        box[box_pos] = released;
+        box_pos = box_pos + 1 == window ? 0 : box_pos + 1;
         // All unity: exactly 1 (and the running sum re-synchronised, so rounding never drifts).
         float g = 1.0f;
-        if (box_below_ == 0) {
-          box_sum_ = static_cast<double>(window_);
+        if (box_below == 0) {
+          box_sum = static_cast<double>(window);
         } else {
-          box_sum_ += static_cast<double>(released_) - static_cast<double>(leaving);
+          box_sum += static_cast<double>(released) - static_cast<double>(leaving);
           // The average of values that are all <= the held minimum; clamp rounding above it.
-          g = std::min(1.0f, static_cast<float>(box_sum_ * inv_window));
+          g = std::min(1.0f, static_cast<float>(box_sum * inv_window));
         }
-
-        for (int c = 0; c < channels_; ++c) {
-          float* d = delay_[static_cast<std::size_t>(c)].data();
-          float* x = sub.channel(c) + i;
-          const float out = d[delay_pos_] * g;
-          d[delay_pos_] = *x;
-          *x = out;
-        }
-        delay_pos_ = delay_pos_ + 1 == latency_ ? 0 : delay_pos_ + 1;
-        min_gain_ = std::min(min_gain_, g);
-        frames_limited_ += g < kLimitedBelow ? 1 : 0;
+        gains[i - c0] = g;
       }
+      hold_head_ = hold_head;
+      hold_size_ = hold_size;
+      box_pos_ = box_pos;
+      box_below_ = box_below;
+      index_ = index;
+      released_ = released;
+      sustained_ = sustained;
+      box_sum_ = box_sum;
+      const std::size_t m = c1 - c0;
+      for (int c = 0; c < channels_; ++c) {
+        float* d = delay_[static_cast<std::size_t>(c)].data();
+        float* x = sub.channel(c) + c0;
+        for (std::size_t done = 0, pos = delay_pos_; done < m;) {
+          const std::size_t run = std::min(m - done, latency_ - pos);
+          float* dp = d + pos;
+          float* xp = x + done;
+          const float* gp = gains + done;
+          for (std::size_t i = 0; i < run; ++i) {
+            const float out = dp[i] * gp[i];
+            dp[i] = xp[i];
+            xp[i] = out;
+          }
+          done += run;
+          pos = pos + run == latency_ ? 0 : pos + run;
+        }
+      }
+      delay_pos_ = (delay_pos_ + m) % latency_;
+      float lowest = min_gain_;
+      std::int64_t limited = 0;
+      for (std::size_t i = 0; i < m; ++i) {
+        lowest = std::min(lowest, gains[i]);
+        limited += gains[i] < kLimitedBelow ? 1 : 0;
+      }
+      min_gain_ = lowest;
+      frames_limited_ += limited;
     }
     frames_processed_ += static_cast<std::int64_t>(n);
   }

@@ -61,6 +61,8 @@ private:
   std::vector<std::vector<float>> history_; // per channel: kTapsPerPhase - 1 + max_block
   std::vector<float> acc_;                  // max_block
   std::vector<float> peak_;                 // max_block
+  static constexpr std::size_t kGainChunk = 64;
+  std::vector<float> gain_;                 // kGainChunk: the gains of a chunk before they apply
 
   // Minimum-hold over window_ + 1 values: a monotonic queue in a ring.
   std::vector<float> hold_value_;
