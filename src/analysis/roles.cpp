@@ -455,6 +455,29 @@ ContentRole role_from_content(const StemFeatures& f) {
   return out;
 }
 
+std::optional<ContentRole> synthetic_voice(const NameInfo& name, const StemFeatures& f) {
+  if (!name.role || !is_vocal(*name.role) || f.silent) return std::nullopt;
+  bool voice_word = false;
+  for (const auto& t : name.tokens) {
+    if (t == "voice" || t == "voices") {
+      voice_word = true;
+      continue;
+    }
+    const auto r = role_from_name(t).role;
+    if (r && is_vocal(*r)) return std::nullopt;  // "vox", "vocal", "lead", "bgv": a voice
+  }
+  if (!voice_word) return std::nullopt;
+  if (f.flatness >= 0.003 || f.high5k_share >= 0.003) return std::nullopt;
+  ContentRole c;
+  c.role = Role::synth;
+  c.confidence = 0.7;
+  c.overrules_name = true;
+  c.reason = fmt::format("named \"voice\" but carries no breath or consonant noise (flatness {:.4f}, "
+                         "{:.2f}% above 5 kHz): a synthesizer voice, mixed as a synth",
+                         f.flatness, 100.0 * f.high5k_share);
+  return c;
+}
+
 bool strongly_disagree(Role named, const ContentRole& heard) {
   if (heard.confidence < 0.5) return false;
   const Role h = heard.role;

@@ -45,10 +45,19 @@ struct ContentRole {
   Role role = Role::other;
   double confidence = 0.0;   // 0..1
   std::string reason;        // the features that decided, in words
+  bool overrules_name = false;  // the sound decided over the name (see synthetic_voice)
   bool operator==(const ContentRole&) const = default;
 };
 
 ContentRole role_from_content(const StemFeatures& f);
+
+// A name whose only vocal word is "voice" ("Killed Voice", "Choir Voice": also the words of
+// synthesizer presets) on a sound with no noise component at all: a recorded voice always
+// carries breath and consonants (spectral flatness well above 0.003 on average, and energy
+// above 5 kHz from sibilants), a synthesizer voice need not. Then the part is a synth named
+// after its preset, and its role comes from that: synth (returned with the reason). Any other
+// vocal word ("vox", "vocal", "lead", "bgv"...) keeps the name's role: the name is trusted.
+std::optional<ContentRole> synthetic_voice(const NameInfo& name, const StemFeatures& f);
 
 // Whether a sound strongly contradicts a named role (e.g. a "Kick" that is all hi-hat).
 bool strongly_disagree(Role named, const ContentRole& heard);

@@ -233,3 +233,26 @@ TEST(RoleFromContent, StrongDisagreementOnlyAcrossFamilies) {
   ContentRole weak{Role::hihat, 0.3, ""};
   EXPECT_FALSE(strongly_disagree(Role::kick, weak));
 }
+
+TEST(SyntheticVoice, AVoiceNamedPresetWithNoNoiseIsASynthButVocalWordsAreTrusted) {
+  StemFeatures tone;  // a pure synthetic tone: no breath, no consonants
+  tone.silent = false;
+  tone.flatness = 0.0007;
+  tone.high5k_share = 0.001;
+  const auto killed = synthetic_voice(role_from_name("09_Killed_Voice.wav"), tone);
+  ASSERT_TRUE(killed.has_value());
+  EXPECT_EQ(killed->role, Role::synth);
+  EXPECT_TRUE(killed->overrules_name);
+  EXPECT_NE(killed->reason.find("flatness"), std::string::npos);
+  // A real vocal word is trusted whatever the sound.
+  EXPECT_FALSE(synthetic_voice(role_from_name("Lead Voice.wav"), tone).has_value());
+  EXPECT_FALSE(synthetic_voice(role_from_name("Vox.wav"), tone).has_value());
+  EXPECT_FALSE(synthetic_voice(role_from_name("Backing Vocals.wav"), tone).has_value());
+  // A voice with breath and sibilants stays a voice.
+  StemFeatures sung = tone;
+  sung.flatness = 0.02;
+  sung.high5k_share = 0.01;
+  EXPECT_FALSE(synthetic_voice(role_from_name("Voice.wav"), sung).has_value());
+  // Not a vocal name at all.
+  EXPECT_FALSE(synthetic_voice(role_from_name("Pad.wav"), tone).has_value());
+}

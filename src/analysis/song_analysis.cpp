@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "analysis/loudness.hpp"
@@ -366,28 +367,48 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
       return fc;
     }
   }
-  // The most melodic lead: tonal (harmonicity), present (loudness while playing, time playing),
-  // in the lead register (centroid 300 Hz .. 4 kHz) and not a sustained bed (pad).
-  double best = -1e300;
+  // Without a vocal, a lead must show itself in its sound, not in its level (a stem's level is
+  // whatever the export left it at): it carries the tune through most of the song (plays at
+  // least half of it), as one line in the middle of the image (narrow: a wide part is a section
+  // or a bed), tonal (harmonicity), in the lead register (centroid 250 Hz .. 5 kHz), at the
+  // pace of a tune (at most 4 notes a second, about the syllable rate of singing: faster even
+  // figures are arpeggios and riffs, accompaniment) and not a bed (pad, strings section). An instrumental with no such part has no lead,
+  // and pushing an accompaniment part forward would be a guess: it is balanced without a focus.
+  // Among the parts that qualify, the most tonal and most present wins; the level of the file
+  // only breaks near-ties (within 0.05 on the 0..1 score).
+  struct Cand {
+    std::size_t i;
+    double score;
+  };
+  std::vector<Cand> cands;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (!melodic(role_of(i)) || i >= stems.size() || !stems[i] || stems[i]->silent()) continue;
+    const Role r = role_of(i);
+    if (!melodic(r) || r == Role::pad || r == Role::strings || i >= stems.size() || !stems[i] ||
+        stems[i]->silent())
+      continue;
     const auto& s = *stems[i];
-    double score = s.active_lufs + 10.0 * std::log10(std::max(0.05, s.active_fraction)) +
-                   12.0 * s.harmonicity;
-    if (s.centroid_hz < 250.0 || s.centroid_hz > 5000.0) score -= 8.0;
-    if (role_of(i) == Role::pad) score -= 6.0;
-    if (s.onset_rate_hz < 0.3) score -= 3.0;  // a held drone rarely carries the tune
-    if (score > best) {
-      best = score;
-      fc.index = static_cast<int>(i);
-    }
+    if (s.active_fraction < 0.5 || s.width > 0.2 || s.harmonicity < 0.5 || s.centroid_hz < 250.0 ||
+        s.centroid_hz > 5000.0 || s.onset_rate_hz > 4.0)
+      continue;
+    cands.push_back({i, 0.5 * s.harmonicity + 0.5 * std::min(1.0, s.active_fraction)});
+  }
+  if (!cands.empty()) {
+    const double top = std::max_element(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
+                         return a.score < b.score;
+                       })->score;
+    for (const auto& c : cands)
+      if (c.score >= top - 0.05 && (fc.index < 0 || loud(c.i) > loud(static_cast<std::size_t>(fc.index))))
+        fc.index = static_cast<int>(c.i);
   }
   if (fc.index >= 0) {
-    fc.reason = names[static_cast<std::size_t>(fc.index)] +
-                " is the most melodic, most present lead (no vocal in the session)";
+    const auto& s = *stems[static_cast<std::size_t>(fc.index)];
+    char why[160];
+    std::snprintf(why, sizeof why, " plays %.0f %% of the song as one tonal line (harmonicity %.2f, width %.2f, %.1f notes/s)",
+                  100.0 * s.active_fraction, s.harmonicity, s.width, s.onset_rate_hz);
+    fc.reason = names[static_cast<std::size_t>(fc.index)] + why + ": the lead (no vocal in the session)";
     return fc;
   }
-  fc.reason = "no vocal and no melodic part: the mix is balanced without a focus";
+  fc.reason = "no vocal, and no part carries the tune through the song as one line: the mix is balanced without a focus";
   return fc;
 }
 

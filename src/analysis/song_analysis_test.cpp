@@ -135,6 +135,49 @@ TEST(SongAnalysis, FocusFromBriefRoleOrMelody) {
   EXPECT_FALSE(f.reason.empty());
 }
 
+TEST(SongAnalysis, AnInstrumentalWithoutALineThatCarriesTheSongHasNoFocus) {
+  StemAnalysis lead;
+  lead.integrated_lufs = lead.active_lufs = -20;
+  lead.active_fraction = 0.7;
+  lead.harmonicity = 0.8;
+  lead.centroid_hz = 900;
+  lead.onset_rate_hz = 2.0;
+  const std::vector<std::string> names{"A.wav", "B.wav"};
+  const std::vector<Role> roles{Role::synth, Role::other};
+  // Each way a part fails to be a lead, however loud its file.
+  auto without_lead = [&](auto spoil) {
+    StemAnalysis loud = lead, quiet = lead;
+    spoil(loud);
+    loud.integrated_lufs = loud.active_lufs = -6;
+    spoil(quiet);
+    quiet.integrated_lufs = quiet.active_lufs = -30;
+    return choose_focus({&loud, &quiet}, roles, names, "").index;
+  };
+  EXPECT_EQ(without_lead([](StemAnalysis& s) { s.active_fraction = 0.3; }), -1);  // plays a third
+  EXPECT_EQ(without_lead([](StemAnalysis& s) { s.width = 0.4; }), -1);           // a wide section
+  EXPECT_EQ(without_lead([](StemAnalysis& s) { s.onset_rate_hz = 6.0; }), -1);   // an arpeggio
+  EXPECT_EQ(without_lead([](StemAnalysis& s) { s.harmonicity = 0.3; }), -1);     // not tonal
+  // A strings section is a bed even when it plays throughout.
+  StemAnalysis strings = lead;
+  EXPECT_EQ(choose_focus({&strings}, {Role::strings}, {"Strings.wav"}, "").index, -1);
+  // The line that carries the song is the focus whatever its file's level: the quieter file wins
+  // when it is clearly more of a lead (plays longer, more tonal).
+  StemAnalysis arp = lead, tune = lead;
+  arp.integrated_lufs = arp.active_lufs = -6;
+  arp.active_fraction = 0.55;
+  arp.harmonicity = 0.55;
+  tune.integrated_lufs = tune.active_lufs = -30;
+  tune.active_fraction = 0.9;
+  tune.harmonicity = 0.9;
+  const auto f = choose_focus({&arp, &tune}, roles, names, "");
+  EXPECT_EQ(f.index, 1);
+  EXPECT_NE(f.reason.find("the lead"), std::string::npos);
+  // Near-ties go to the louder file.
+  StemAnalysis twin = tune;
+  twin.integrated_lufs = twin.active_lufs = -10;
+  EXPECT_EQ(choose_focus({&tune, &twin}, roles, names, "").index, 1);
+}
+
 TEST(SongAnalysis, EmptyAndSilentSessionsAreSafe) {
   const auto song = analyze_song({}, {}, 0.0);
   EXPECT_TRUE(song.sections.empty());

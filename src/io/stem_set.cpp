@@ -203,6 +203,14 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       s.role = *ni.role;
       s.role_source = "name";
       s.role_confidence = ni.confidence;
+      if (s.readable) {
+        if (auto synth = analysis::synthetic_voice(ni, s.features)) {
+          s.role = synth->role;
+          s.role_source = "content";
+          s.role_confidence = synth->confidence;
+          s.content = std::move(*synth);
+        }
+      }
     } else if (ni.not_a_stem) {
       s.role = Role::other;
       s.role_source = "name";

@@ -119,6 +119,15 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     const auto t = role_target(stems[i].role, brief, static_cast<int>(i) == focus);
     rep.target_lu[i] = t.lu;
     why[i] = t.reason;
+    // An accent (a crash on the downbeat, a riser, a one-shot effect) plays for moments only: it
+    // is heard against the whole mix at the instant it hits and must be noticed there, so a role
+    // that would sit under an equal share in a continuous part is not held under it.
+    const double act = stems[i].analysis.active_fraction;
+    if (act > 0.0 && act < 0.05 && rep.target_lu[i] < 0.0 && static_cast<int>(i) != focus) {
+      why[i] += "; it plays " + db1(100.0 * act, false) + " % of the song, as accents heard against the whole mix: " +
+                db1(-rep.target_lu[i], true) + " LU back to an equal share";
+      rep.target_lu[i] = 0.0;
+    }
   }
   // Same-role parts that play together share the role's loudness.
   for (std::size_t i = 0; i < n; ++i) {

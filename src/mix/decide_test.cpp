@@ -215,6 +215,21 @@ TEST(Decide, BalanceFollowsTheHierarchyWithTheFocusForward) {
   EXPECT_NEAR(relative_levels(c2, louder)[4], rel[4], 0.3);
 }
 
+TEST(Decide, AnAccentIsNotHeldUnderAnEqualShare) {
+  // A crash that hits once (2 % of the song) against the same crash ringing all through: the
+  // accent is not held under the cymbal role's offset, the continuous one is.
+  auto s = band();
+  s.push_back(stem("Crash.wav", Role::cymbal, synth(3000, 12000, -20, [](std::size_t f) { return f >= 100 && f < 106; }, 8.0f)));
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  const auto& accent = c.strips.back();
+  EXPECT_NE(accent.reasons.at("fader").find("as accents"), std::string::npos) << accent.reasons.at("fader");
+  auto t = band();
+  t.push_back(stem("Crash.wav", Role::cymbal, synth(3000, 12000, -20, always, 8.0f)));
+  const auto c2 = decide(t, song_of(t), Brief{}, kRate);
+  EXPECT_EQ(c2.strips.back().reasons.at("fader").find("as accents"), std::string::npos);
+  EXPECT_GT(relative_levels(c, s).back(), relative_levels(c2, t).back() + 1.5);
+}
+
 TEST(Decide, FocusFromTheBriefMovesForwardAndUnknownFocusIsAUsageError) {
   const auto s = band();
   const auto base = relative_levels(decide(s, song_of(s), Brief{}, kRate), s);
