@@ -156,18 +156,19 @@ TEST(MixQuality, BeatsTheEqualLoudnessSumOnEveryCorpusSong) {
                 s.baseline, s.audible);
     ASSERT_GT(s.audible, 0) << s.song;
     // Issue 5's requirement is ours < equal-loudness on every song (goal <= 2.5 LU on average).
-    // It is NOT met yet (measured 2.54/2.79/4.36 LU against 2.25/1.92/5.09: issue 5 stays open;
-    // most of what is left is the focus — a string part and a synth named "Voice" put forward
-    // where their authors kept them back), so it is printed, not asserted, and this test guards
-    // against regressions instead: no song may drift further than 4.5 LU from the author's
-    // balance on average over its stems, nor the average over the songs past 3.4 LU.
+    // It is met on Skiessi-C64 only (measured 2.32/2.07/4.36 LU against 2.25/1.92/5.09: issue 5
+    // stays open; what is left is parts the authors kept far from an equal share — an arpeggio
+    // and a synth voice 4-6 LU back, a pad 4 LU forward, chiptune drums 3-14 LU back), so it is
+    // printed, not asserted, and this test guards against regressions instead: no song may
+    // drift further than 4.5 LU from the author's balance on average over its stems, nor the
+    // average over the songs past 3.1 LU.
     std::printf("  => beats the equal-loudness baseline: %s\n", s.ours < s.baseline ? "yes" : "NO (issue 5 open)");
     EXPECT_LT(s.ours, 4.5) << s.song << ": the balance regressed";
     sum += s.ours;
   }
   const double avg = sum / double(songs.size());
   std::printf("average mean |ours - author|: %.2f LU (goal <= 2.5)\n", avg);
-  EXPECT_LT(avg, 3.4) << "the balance regressed (3.23 LU measured when this bound was set)";
+  EXPECT_LT(avg, 3.1) << "the balance regressed (2.92 LU measured when this bound was set)";
   RecordProperty("average_lu", std::to_string(avg));
 }
 
