@@ -63,10 +63,11 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   // Translation checks on the first master, and report.html beside report.json.
   const auto& first = result.masters.front();
   // Measured only (no listenable simulations; `mixdown translate` renders them), the codec on
-  // the loudest passage: the master itself was already checked through a codec.
+  // the loudest passage (the master itself was already checked through a codec), the device
+  // lanes on excerpts of a long song.
   const auto translation = io::translate_output(out, first.file, first.after.integrated_lufs, g.threads,
                                                 [&](double f, const std::string& s) { progress.update(f, "translation: " + s); },
-                                                io::TranslateScope{false, false});
+                                                io::TranslateScope{false, false, true});
   progress.done();
   auto json = report::master_json(result, out);
   json["translation"] = report::translation_json(translation, first.file.lexically_relative(out).generic_string());

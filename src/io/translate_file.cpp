@@ -191,7 +191,24 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     AudioBuffer out, music;
     analysis::SystemMeasure measure;
     double noise_lufs = -std::numeric_limits<double>::infinity();
+    bool excerpted = false;  // plays `spans` only
   };
+  // Spans of the file the excerpted lanes play: [from, to), measured from `measure`.
+  struct Span {
+    std::int64_t from, measure, to;
+  };
+  std::vector<Span> spans;
+  const bool excerpts = req.lane_excerpts && !req.write_files && info.frames > std::int64_t(kExcerptsFromS * rate);
+  if (excerpts) {
+    const auto len = static_cast<std::int64_t>(kLaneExcerptS * rate), runin = static_cast<std::int64_t>(kLaneRunInS * rate);
+    for (int k = 0; k < kLaneExcerpts; ++k) {
+      const auto centre = static_cast<std::int64_t>((double(k) + 0.5) / kLaneExcerpts * double(info.frames));
+      const std::int64_t m = std::clamp<std::int64_t>(centre - len / 2, runin, info.frames - len);
+      spans.push_back({m - runin, m, m + len});
+    }
+  }
+  const auto excerpt_note = fmt::format("measured on {} excerpts of {:.0f} s spread over the song ({:.0f} s of {:.0f} s)",
+                                        kLaneExcerpts, kLaneExcerptS, kLaneExcerpts * kLaneExcerptS, info.duration_s());
   std::vector<Lane> lanes;
   lanes.reserve(analysis::kPlaybackSystems.size());
   // The codec's scratch file sits in the output folder, or beside it when no files are written.
@@ -205,6 +222,8 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     l.renderer.prepare(sys, rate, in_ch, kBlock);
     const auto& m = l.renderer.model();
     l.measure.system = sys;
+    l.excerpted = excerpts && sys != PlaybackSystem::mono;
+    if (l.excerpted) l.measure.notes.push_back(excerpt_note);
     l.measure.drive_gain_db = std::isfinite(m.drive_lufs) ? m.drive_lufs - in_lufs : 0.0;
     l.renderer.set_gain_db(l.measure.drive_gain_db);
     if (m.noise_below_music_db > 0.0) {
@@ -269,10 +288,24 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
       }
       if (k == lanes.size() + 1) return input_meter.add(in);
       Lane& l = lanes[k];
-      const AudioView out = l.out.view(n), music = l.music.view(n);
-      l.renderer.process(in, out, &music);
-      l.meter->add(music);
-      if (l.writer) l.writer->write(out);
+      if (!l.excerpted) {
+        const AudioView out = l.out.view(n), music = l.music.view(n);
+        l.renderer.process(in, out, &music);
+        l.meter->add(music);
+        if (l.writer) l.writer->write(out);
+        return;
+      }
+      const std::int64_t b0 = done, b1 = done + static_cast<std::int64_t>(n);
+      for (const Span& s : spans) {
+        const std::int64_t a = std::max(b0, s.from), b = std::min(b1, s.to);
+        if (a >= b) continue;
+        const auto len = static_cast<std::size_t>(b - a);
+        const AudioView out = l.out.view(len), music = l.music.view(len);
+        l.renderer.process(in.sub(static_cast<std::size_t>(a - b0), len), out, &music);
+        const std::int64_t m = std::max(a, s.measure);
+        if (m < b)
+          l.meter->add(music.sub(static_cast<std::size_t>(m - a), static_cast<std::size_t>(b - m)));
+      }
     });
     done += static_cast<std::int64_t>(n);
     prog(share * double(done) / total, "playing on every system");
@@ -394,6 +427,7 @@ analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::
   TranslateRequest tr;
   tr.write_files = scope.write_files;
   tr.codec_whole_file = scope.codec_whole_file;
+  tr.lane_excerpts = scope.lane_excerpts;
   tr.threads = threads;
   tr.input = file;
   if (std::isfinite(lufs)) tr.input_lufs = lufs;

@@ -20,6 +20,11 @@
 
 namespace mixdown::io {
 
+// TranslateRequest::lane_excerpts: how many, how long, the unmeasured run-in before each, and
+// the song length from which they apply (shorter songs play whole).
+inline constexpr int kLaneExcerpts = 8;
+inline constexpr double kLaneExcerptS = 6.0, kLaneRunInS = 1.0, kExcerptsFromS = 90.0;
+
 struct TranslateRequest {
   std::filesystem::path input;
   std::filesystem::path out_dir;            // <system>.wav files go here
@@ -33,6 +38,13 @@ struct TranslateRequest {
   // Encoding a whole song costs more than everything else here together; `master`, whose
   // delivered file was already checked through a codec, uses the passage.
   bool codec_whole_file = true;
+  // Without files (write_files false): the phone, earbuds, laptop, car and club lanes play
+  // kLaneExcerpts excerpts spread evenly over a song longer than kExcerptsFromS rather than the
+  // whole of it (each after a run-in that settles its filters and limiter, unmeasured). A
+  // systematic sample of the song measures its level, balance and peaks as played to within a
+  // few tenths of a dB at a fifth of the cost; the mono lane and the input itself are still
+  // measured in full, so the checks that compare them (mono cancellation) see the same audio.
+  bool lane_excerpts = false;
   std::string file_prefix;                  // relative path recorded in SystemMeasure::file
   int threads = 0;                          // 0 = all cores; outputs identical for any count
   std::function<void(double, const std::string&)> progress;
@@ -45,6 +57,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& request);
 struct TranslateScope {
   bool write_files = true;       // OUT/translation/<system>.wav
   bool codec_whole_file = true;  // see TranslateRequest::codec_whole_file
+  bool lane_excerpts = false;    // see TranslateRequest::lane_excerpts
 };
 
 // The translation pass `mix` and `master` run on their output folder: `file` (the first
