@@ -8,12 +8,24 @@
 #include <array>
 #include <cmath>
 #include <mutex>
+#include <tuple>
+#include <utility>
 
 #include "analysis/fftw_planner.hpp"
 #include <numeric>
 
 namespace mixdown::analysis {
 namespace {
+
+// Σ p and Σ p·k·bin_hz over bins 1..nb, in bin order.
+[[gnu::noinline]] std::pair<double, double> total_and_centroid(const double* p, int nb, double bin_hz) noexcept {
+  double e = 0, cent = 0;
+  for (int k = 1; k <= nb; ++k) {
+    e += p[k];
+    cent += p[k] * k * bin_hz;
+  }
+  return {e, cent};
+}
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kFullScale = 0.9999;  // 16-bit full scale is 32767/32768 = 0.99997
@@ -96,6 +108,7 @@ struct StemFeatureAnalyzer::Impl {
   fftwf_complex* fft_out = nullptr;
   fftwf_plan fft_plan = nullptr;
   std::vector<float> power;
+  std::vector<double> power_d;  // the same, before rounding to float
   std::size_t hop_fill = 0;
   double hop_sumsq = 0.0;
   int k40 = 1, k16k = 1, k120 = 1, k250 = 1, k500 = 1, k5k = 1, k30 = 1, k1000 = 1;
@@ -207,12 +220,15 @@ struct StemFeatureAnalyzer::Impl {
     const int nb = n_fft / 2;
     double e = 0, cent = 0;
     const double bin_hz = double(rate) / n_fft;
-    for (int k = 1; k <= nb; ++k) {
-      const double p = (double(fft_out[k][0]) * fft_out[k][0] + double(fft_out[k][1]) * fft_out[k][1]) * power_norm;
-      power[static_cast<std::size_t>(k)] = static_cast<float>(p);
-      e += p;
-      cent += p * k * bin_hz;
-    }
+    // The bin powers first (vectorised), then the two sums in a function of their own: inlined
+    // in this long one, GCC kept them in a stack slot, a store-forward chain per bin. Same
+    // values, same order.
+    power_d.resize(static_cast<std::size_t>(nb) + 1);
+    for (int k = 1; k <= nb; ++k)
+      power_d[static_cast<std::size_t>(k)] =
+          (double(fft_out[k][0]) * fft_out[k][0] + double(fft_out[k][1]) * fft_out[k][1]) * power_norm;
+    for (int k = 1; k <= nb; ++k) power[static_cast<std::size_t>(k)] = static_cast<float>(power_d[static_cast<std::size_t>(k)]);
+    std::tie(e, cent) = total_and_centroid(power_d.data(), nb, bin_hz);
     // Flux over log band energies (Dixon 2006: positive differences only).
     double fl = 0;
     const std::size_t nbands = band_db_prev.size();
@@ -401,17 +417,51 @@ struct StemFeatureAnalyzer::Impl {
     while (i < n) {
       const std::size_t take = std::min(n - i, static_cast<std::size_t>(hop) - hop_fill);
       float* dst = ring.data() + (n_fft - hop) + hop_fill;
-      for (std::size_t j = 0; j < take; ++j) {
-        float m = 0, sq = 0;
-        for (int c = 0; c < nch; ++c) {
-          const float v = block.channel(c)[i + j];
-          m += v;
-          sq += v * v;
-          hop_ch_sum[static_cast<std::size_t>(c)] += v;
+      // Sums in locals (as members they were stored back every sample); same order, same bits.
+      double hs = hop_sumsq;
+      if (nch == 2) {
+        const float* l = block.channel(0) + i;
+        const float* r = block.channel(1) + i;
+        double h0 = hop_ch_sum[0], h1 = hop_ch_sum[1];
+        for (std::size_t j = 0; j < take; ++j) {
+          float m = 0, sq = 0;
+          m += l[j];
+          sq += l[j] * l[j];
+          h0 += l[j];
+          m += r[j];
+          sq += r[j] * r[j];
+          h1 += r[j];
+          dst[j] = m * inv;
+          hs += sq;
         }
-        dst[j] = m * inv;
-        hop_sumsq += sq;
+        hop_ch_sum[0] = h0;
+        hop_ch_sum[1] = h1;
+      } else if (nch == 1) {
+        const float* x = block.channel(0) + i;
+        double h0 = hop_ch_sum[0];
+        for (std::size_t j = 0; j < take; ++j) {
+          float m = 0, sq = 0;
+          m += x[j];
+          sq += x[j] * x[j];
+          h0 += x[j];
+          dst[j] = m * inv;
+          hs += sq;
+        }
+        hop_ch_sum[0] = h0;
+      } else {
+        for (std::size_t j = 0; j < take; ++j) {
+          float m = 0, sq = 0;
+          for (int c = 0; c < nch; ++c) {
+            const float v = block.channel(c)[i + j];
+            m += v;
+            sq += v * v;
+            hop_ch_sum[static_cast<std::size_t>(c)] += v;
+          }
+          dst[j] = m * inv;
+          hs += sq;
+        }
       }
+      hop_sumsq = hs;
       hop_fill += take;
       i += take;
       if (hop_fill == static_cast<std::size_t>(hop)) {

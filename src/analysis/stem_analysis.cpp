@@ -8,6 +8,7 @@
 #include <cmath>
 #include <complex>
 #include <mutex>
+#include <utility>
 
 #include "analysis/fftw_planner.hpp"
 #include <numeric>
@@ -32,6 +33,17 @@ double percentile(std::vector<float> v, double q) {
   const auto k = static_cast<std::size_t>(std::clamp(q, 0.0, 1.0) * double(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
+}
+
+// Σ p·w and Σ p over [from, to), in index order.
+[[gnu::noinline]] std::pair<double, double> weighted_and_total(const double* p, const float* w, std::size_t from,
+                                                              std::size_t to) noexcept {
+  double pw = 0, sum = 0;
+  for (std::size_t k = from; k < to; ++k) {
+    pw += p[k] * w[k];
+    sum += p[k];
+  }
+  return {pw, sum};
 }
 
 }  // namespace
@@ -168,12 +180,10 @@ struct StemAnalyzer::Impl {
         power[k] += (double(fft_out[k][0]) * fft_out[k][0] + double(fft_out[k][1]) * fft_out[k][1]) *
                     power_norm;
     }
-    double ek = 0, etot = 0;
-    for (std::size_t k = 1; k < power.size(); ++k) {
-      ek += power[k] * kw[k];
-      etot += power[k];
-      spec_sum[k] += power[k];
-    }
+    // The sums in their own function: inlined in this long one, GCC kept etot in a stack slot
+    // (a store-forward chain per bin). Same sums in the same order.
+    for (std::size_t k = 1; k < power.size(); ++k) spec_sum[k] += power[k];
+    const auto [ek, etot] = weighted_and_total(power.data(), kw.data(), 1, power.size());
     out.frame_lufs.push_back(static_cast<float>(ek > 0 ? kLoudnessOffset + to_db(ek) : -200.0));
     double fl = 0;
     int counted = 0;
@@ -222,6 +232,74 @@ struct StemAnalyzer::Impl {
     sub_max = 0;
   }
 
+  // The time-domain sums of `take` frames from `pos`. The accumulators live in locals (members
+  // reached through `this` and vectors were reloaded and stored every sample, a store-forward
+  // chain); the arithmetic and its order are exactly those of the plain loop, so the results
+  // are bit-identical. NCH 1 or 2 fixes the channel count at compile time, 0 reads nch.
+  template <int NCH>
+  void accumulate(const ConstAudioView& block, std::size_t pos, std::size_t take) {
+    const int nc = NCH > 0 ? NCH : nch;
+    constexpr int kMaxLocal = 2;
+    double cs[kMaxLocal] = {0.0, 0.0};
+    if constexpr (NCH > 0)
+      for (int c = 0; c < NCH; ++c) cs[c] = ch_sumsq[static_cast<std::size_t>(c)];
+    const float* x[kMaxLocal] = {block.channel(0) + pos, nc >= 2 ? block.channel(1) + pos : nullptr};
+    double pk = peak, el = e_l, er = e_r, elr = e_lr, ssum = sub_sum, smax = sub_max, fsum = frame_sum;
+    std::size_t fill = sub_fill;
+    for (std::size_t i = 0; i < take; ++i) {
+      double s = 0;
+      if constexpr (NCH > 0) {
+        for (int c = 0; c < NCH; ++c) {
+          const double v = x[c][i];
+          const bool finite = std::isfinite(v);
+          const double v2 = finite ? v * v : 0.0;
+          s += v2;
+          cs[c] += v2;
+          if (finite) pk = std::max(pk, std::abs(v));
+        }
+      } else {
+        for (int c = 0; c < nc; ++c) {
+          const double v = block.channel(c)[pos + i];
+          const bool finite = std::isfinite(v);
+          const double v2 = finite ? v * v : 0.0;
+          s += v2;
+          ch_sumsq[static_cast<std::size_t>(c)] += v2;
+          if (finite) pk = std::max(pk, std::abs(v));
+        }
+      }
+      if (nc >= 2) {
+        const double l = x[0][i], r = x[1][i];
+        if (std::isfinite(l) && std::isfinite(r)) {
+          el += l * l;
+          er += r * r;
+          elr += l * r;
+        }
+      }
+      ssum += s;
+      fsum += s;
+      if (++fill == sub) {
+        smax = std::max(smax, ssum / double(sub));
+        const float d = clamp_db(to_db(ssum / double(sub)));
+        const float prev = sub_db.empty() ? kFloorDb : sub_db.back();
+        // rises from below -90 dB count from -90 so silence → sound is one finite step
+        out.onset_env.push_back(std::max(0.0f, d - std::max(prev, -90.0f)) * (d > -90.0f ? 1.0f : 0.0f));
+        sub_db.push_back(d);
+        ssum = 0;
+        fill = 0;
+      }
+    }
+    if constexpr (NCH > 0)
+      for (int c = 0; c < NCH; ++c) ch_sumsq[static_cast<std::size_t>(c)] = cs[c];
+    peak = pk;
+    e_l = el;
+    e_r = er;
+    e_lr = elr;
+    sub_sum = ssum;
+    sub_max = smax;
+    frame_sum = fsum;
+    sub_fill = fill;
+  }
+
   void add(const ConstAudioView& block) {
     if (block.num_channels() != nch) throw failed("stem analysis", "channel count changed");
     meter.add(block);
@@ -242,36 +320,9 @@ struct StemAnalyzer::Impl {
           for (std::size_t i = 0; i < take; ++i) dst[static_cast<std::ptrdiff_t>(i)] += x[i];
         }
       }
-      for (std::size_t i = 0; i < take; ++i) {
-        double s = 0;
-        for (int c = 0; c < nch; ++c) {
-          const double v = block.channel(c)[pos + i];
-          const double v2 = std::isfinite(v) ? v * v : 0.0;
-          s += v2;
-          ch_sumsq[static_cast<std::size_t>(c)] += v2;
-          if (std::isfinite(v)) peak = std::max(peak, std::abs(v));
-        }
-        if (nch >= 2) {
-          const double l = block.channel(0)[pos + i], r = block.channel(1)[pos + i];
-          if (std::isfinite(l) && std::isfinite(r)) {
-            e_l += l * l;
-            e_r += r * r;
-            e_lr += l * r;
-          }
-        }
-        sub_sum += s;
-        frame_sum += s;
-        if (++sub_fill == sub) {
-          sub_max = std::max(sub_max, sub_sum / double(sub));
-          const float d = clamp_db(to_db(sub_sum / double(sub)));
-          const float prev = sub_db.empty() ? kFloorDb : sub_db.back();
-          // rises from below -90 dB count from -90 so silence → sound is one finite step
-          out.onset_env.push_back(std::max(0.0f, d - std::max(prev, -90.0f)) * (d > -90.0f ? 1.0f : 0.0f));
-          sub_db.push_back(d);
-          sub_sum = 0;
-          sub_fill = 0;
-        }
-      }
+      if (nch == 1) accumulate<1>(block, pos, take);
+      else if (nch == 2) accumulate<2>(block, pos, take);
+      else accumulate<0>(block, pos, take);
       for (auto& rg : ring)  // NaN/Inf would poison the FFT: read them as 0
         for (auto it = rg.end() - static_cast<std::ptrdiff_t>(hop - hop_fill);
              it != rg.end() - static_cast<std::ptrdiff_t>(hop - hop_fill - take); ++it)
