@@ -144,6 +144,19 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
   const int rate = delivery_rate(target, in.sample_rate);
   const bool stereo = in.channels == 2;
 
+  // The width move toward a reference (decided here, reported under Width below): the tonal
+  // match must know it, since more side is more power wherever the side signal plays.
+  double ref_side_gain_db = 0.0;
+  bool ref_width = false;
+  if (stereo && ref && ref->channels == 2) {
+    const double rho_in = in.side_ratio / std::max(1e-6, 1.0 - in.side_ratio);
+    const double rho_ref = ref->side_ratio / std::max(1e-6, 1.0 - ref->side_ratio);
+    if (rho_in > 1e-5 && rho_ref > 1e-5) {
+      ref_width = true;
+      ref_side_gain_db = std::clamp(10.0 * std::log10(rho_ref / rho_in), -kMaxSideGainDb, kMaxSideGainDb) * amount;
+    }
+  }
+
   // --- Tonal balance ------------------------------------------------------------------------
   const auto& hz = in.band_hz;
   const auto in_s = smooth_third(in.band_db);
@@ -155,9 +168,16 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     // resolution (the finer end of the 1/3-1/6 octave): 1/3-octave smoothing of both
     // spectra spread a narrow difference (one bass region against its neighbour) over bands
     // that did not differ, and the fit then missed both.
-    const auto& ref_s = ref->band_db;
-    const std::size_t n = std::min(hz.size(), ref_s.size());
-    for (std::size_t i = 0; i < n; ++i) desired[i] = ref_s[i] - in.band_db[i];
+    // What a listener hears of each band is the channels' power, mid plus side: matched on
+    // that (the mid alone would miss a reference whose guitars are wide and ours centred),
+    // with our side raised or lowered by the width move first.
+    auto total_db = [](const InputAnalysis& a, std::size_t i, double side_gain_db) {
+      if (a.side_band_db.size() != a.band_db.size()) return a.band_db[i];
+      return 10.0 * std::log10(std::pow(10.0, a.band_db[i] / 10.0) +
+                               std::pow(10.0, (a.side_band_db[i] + side_gain_db) / 10.0));
+    };
+    const std::size_t n = std::min(hz.size(), ref->band_db.size());
+    for (std::size_t i = 0; i < n; ++i) desired[i] = total_db(*ref, i, 0.0) - total_db(in, i, ref_side_gain_db);
     // Level-independent: the median difference over 50 Hz-12 kHz is the level, not the tone
     // (a median, so a region that differs a lot does not tilt everything else).
     std::vector<double> mids;
@@ -171,7 +191,7 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     for (std::size_t i = 0; i < hz.size(); ++i) desired[i] = i < n ? desired[i] - offset : 0.0;
     ch.character = "reference";
     ch.decisions.push_back({"tonal_target", fmt::format(
-        "matching the reference's long-term spectrum (1/6-octave bands, within ±{:.0f} dB) at "
+        "matching the reference's long-term spectrum (mid plus side power in 1/6-octave bands, within ±{:.0f} dB) at "
         "{:.0f}% strength", kMaxMatchDb, amount * 100)});
   } else if (!hz.empty()) {
     const double tilt = tilt_between(hz, in_s, 500.0, 12000.0);
@@ -258,10 +278,8 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
   // --- Width --------------------------------------------------------------------------------
   if (stereo) {
     if (ref && ref->channels == 2) {
-      const double rho_in = in.side_ratio / std::max(1e-6, 1.0 - in.side_ratio);
-      const double rho_ref = ref->side_ratio / std::max(1e-6, 1.0 - ref->side_ratio);
-      if (rho_in > 1e-5 && rho_ref > 1e-5) {
-        ch.side_gain_db = std::clamp(10.0 * std::log10(rho_ref / rho_in), -kMaxSideGainDb, kMaxSideGainDb) * amount;
+      if (ref_width) {
+        ch.side_gain_db = ref_side_gain_db;
         ch.decisions.push_back({"width", fmt::format("side signal {:+.1f} dB toward the reference's width (side share {:.0f}% against the mix's {:.0f}%)",
                                                      ch.side_gain_db, ref->side_ratio * 100, in.side_ratio * 100)});
       }

@@ -2,8 +2,9 @@
 // chain's settings, each with its reason. No audio here.
 //
 // Tonal balance: long-term 1/6-octave spectra smoothed to 1/3 octave; with a reference the
-// correction is the smoothed difference (level-independent: the median over 50 Hz-12 kHz is
-// removed), limited to ±6 dB and scaled by `amount`; without one the target is the mix's own
+// correction is the difference of the channels' power (mid plus side, ours after the width
+// move; level-independent: the median over 50 Hz-12 kHz is removed), limited to ±6 dB and
+// scaled by `amount`; without one the target is the mix's own
 // spectrum smoothed to one octave with its tilt and low-end weight pulled into the range of
 // its character (after the long-term spectra of commercial releases in Pestana, Ma, Reiss,
 // Barbosa & Black, "Spectral characteristics of popular commercial recordings 1950-2010",

@@ -19,7 +19,7 @@ namespace mixdown::master {
 
 namespace {
 
-constexpr int kFftSize = 4096;
+constexpr int kFftSize = 8192;
 constexpr float kClipLevel = 0.99990f;  // within 0.001 dB of full scale
 constexpr double kLowSplitHz = 150.0;
 
@@ -52,6 +52,8 @@ struct InputAnalyzer::Impl {
   std::vector<float> frame;  // mid samples waiting for a full FFT frame
   std::size_t fill = 0;
   std::vector<double> power;  // per bin
+  std::vector<float> side_frame;   // stereo: side samples, in step with `frame`
+  std::vector<double> side_power;  // stereo: per bin
   std::int64_t ffts = 0;
   // Stereo sums.
   double ll = 0, rr = 0, lr = 0, low_ll = 0, low_rr = 0, low_lr = 0;
@@ -80,6 +82,10 @@ struct InputAnalyzer::Impl {
           static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / kFftSize));
     frame.assign(kFftSize, 0.0f);
     power.assign(kFftSize / 2 + 1, 0.0);
+    if (c == 2) {
+      side_frame.assign(kFftSize, 0.0f);
+      side_power.assign(kFftSize / 2 + 1, 0.0);
+    }
     dc_sum.assign(static_cast<std::size_t>(c), 0.0);
     sq_sum.assign(static_cast<std::size_t>(c), 0.0);
     run.assign(static_cast<std::size_t>(c), 0);
@@ -101,6 +107,12 @@ struct InputAnalyzer::Impl {
     fftwf_execute(plan);
     for (int k = 0; k <= kFftSize / 2; ++k)
       power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
+    if (!side_frame.empty()) {
+      for (int i = 0; i < kFftSize; ++i) in[i] = side_frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+      fftwf_execute(plan);
+      for (int k = 0; k <= kFftSize / 2; ++k)
+        side_power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
+    }
     ++ffts;
   }
 
@@ -140,6 +152,8 @@ struct InputAnalyzer::Impl {
           if (!(has_lfe && c == 3)) m += b.channel(c)[i + k];
         frame[fill + k] = m * scale;
       }
+      if (!side_frame.empty())
+        for (std::size_t k = 0; k < take; ++k) side_frame[fill + k] = 0.5f * (b.channel(0)[i + k] - b.channel(1)[i + k]);
       fill += take;
       i += take;
       if (fill == kFftSize) {
@@ -223,14 +237,14 @@ InputAnalysis InputAnalyzer::finish() {
   // shorter than one FFT frame, so a 3-second file still has a spectrum).
   if (m.ffts == 0 && m.fill > 0) {  // shorter than one FFT frame: zero-pad the last one
     std::fill(m.frame.begin() + static_cast<std::ptrdiff_t>(m.fill), m.frame.end(), 0.0f);
+    if (!m.side_frame.empty()) std::fill(m.side_frame.begin() + static_cast<std::ptrdiff_t>(m.fill), m.side_frame.end(), 0.0f);
     m.spectrum_frame();
     m.fill = 0;
   }
-  const std::vector<double>& power = m.power;
   const std::int64_t ffts = m.ffts;
   const double nyquist = m.rate / 2.0;
   const double bin_hz = double(m.rate) / kFftSize;
-  for (double fc : fractional_octave_centres(6, 20.0, std::min(20000.0, nyquist * 0.95))) {
+  auto band_db = [&](const std::vector<double>& power, double fc) {
     const double lo = fc * std::pow(2.0, -1.0 / 12.0), hi = fc * std::pow(2.0, 1.0 / 12.0);
     // Fractional bins at the edges so narrow low bands get a fair share (bins are 11.7 Hz wide).
     double sum = 0, width = 0;
@@ -240,10 +254,14 @@ InputAnalysis InputAnalyzer::finish() {
       sum += ov * power[static_cast<std::size_t>(k)];
       width += ov;
     }
-    a.band_hz.push_back(fc);
     // Power spectral density times bandwidth: band power, so pink noise reads flat.
     const double density = width > 0 && ffts > 0 ? sum / width / double(ffts) : 0.0;
-    a.band_db.push_back(power_to_db(density * (hi - lo) / bin_hz + 1e-30));
+    return power_to_db(density * (hi - lo) / bin_hz + 1e-30);
+  };
+  for (double fc : fractional_octave_centres(6, 20.0, std::min(20000.0, nyquist * 0.95))) {
+    a.band_hz.push_back(fc);
+    a.band_db.push_back(band_db(m.power, fc));
+    if (!m.side_power.empty()) a.side_band_db.push_back(band_db(m.side_power, fc));
   }
   return a;
 }

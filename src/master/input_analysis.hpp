@@ -46,6 +46,9 @@ struct InputAnalysis {
   // mean power per band in dB (relative; only differences between bands and files matter).
   std::vector<double> band_hz;
   std::vector<double> band_db;
+  // Stereo: the side signal's ((L-R)/2) spectrum on the same grid and scale as band_db, whose
+  // mid is (L+R)/2, so mid + side power is the channels' mean power; empty otherwise.
+  std::vector<double> side_band_db;
 
   bool silent() const;
   bool operator==(const InputAnalysis&) const = default;

@@ -224,7 +224,10 @@ TEST(Decide, ReferenceMatchingMovesTowardTheReferenceScaledByAmount) {
   // A darker reference (treble shelved down 8 dB): the EQ cuts the treble, at most 6 dB.
   InputAnalysis dark = in;
   for (std::size_t i = 0; i < dark.band_hz.size(); ++i)
-    if (dark.band_hz[i] > 3000) dark.band_db[i] -= 8.0;
+    if (dark.band_hz[i] > 3000) {
+      dark.band_db[i] -= 8.0;  // mid and side alike: the match reads the channels' power
+      dark.side_band_db[i] -= 8.0;
+    }
   const auto full = decide(in, streaming, &dark, 1.0);
   const auto half = decide(in, streaming, &dark, 0.5);
   const auto none = decide(in, streaming, &dark, 0.0);
@@ -236,6 +239,17 @@ TEST(Decide, ReferenceMatchingMovesTowardTheReferenceScaledByAmount) {
   EXPECT_NEAR(at(half, 10000), at(full, 10000) / 2, 1.0);
   EXPECT_TRUE(none.eq.bands.empty());
   EXPECT_NEAR(at(full, 200), 0.0, 1.0);
+  // A reference as centred as the mix whose top is brighter only in its side signal (wide
+  // cymbals): the channels carry more treble, so the match lifts the treble, by less than the
+  // side's own 10 dB since the mid is unchanged.
+  InputAnalysis wide_top = in;
+  ASSERT_EQ(wide_top.side_band_db.size(), wide_top.band_db.size());
+  for (std::size_t i = 0; i < wide_top.band_hz.size(); ++i)
+    if (wide_top.band_hz[i] > 3000) wide_top.side_band_db[i] += 10.0;
+  const auto bright = decide(in, streaming, &wide_top, 1.0);
+  EXPECT_GT(at(bright, 10000), 2.0);
+  EXPECT_LT(at(bright, 10000), 10.0);
+  EXPECT_NEAR(at(bright, 200), 0.0, 1.0);
 }
 
 TEST(Decide, VinylLowEndAndCompressionOnlyWhenNeeded) {
