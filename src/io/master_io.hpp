@@ -1,14 +1,16 @@
 // Mastering and album rendering on files, streaming (after Ardour's two-pass export graph):
 //   pass 1  read the mix, analyse it (master::InputAnalyzer)            → decide the chain
 //   pass 2  read again (resampled by soxr to the delivery rate), run the chain at unit gain and
-//           keep the result in a float temp file in OUT, measuring its loudness
+//           keep the result as float (in memory up to 256 MB, in a temp file in OUT beyond),
+//           measuring its loudness
 //   pass 3+ read the temp file: landing gain → true-peak limiter → measure; correct the gain by
 //           the secant and repeat until the loudness is on target; the accepted pass writes the
 //           delivery file (dithered to 16 bits for cd) and its level-matched preview, and
 //           measures what it writes in full (loudness, range, true peak): no read-back pass.
 //   lossy   for streaming targets a lossy encode of the hottest passage is decoded and checked
 //           for clipping; if it would clip the ceiling is lowered and the landing re-run.
-// Memory holds blocks and fixed-size analysis state only, whatever the length of the file.
+// Memory holds blocks, fixed-size analysis state and at most 256 MB of intermediate, whatever
+// the length of the file.
 #pragma once
 
 #include <filesystem>
