@@ -78,6 +78,7 @@ private:
 
   float released_ = 1.0f;
   float sustained_ = 0.0f;  // slow average of (1 - gain): how hard the limiter has been working
+  float release_coef_ = 1.0f;  // the release step, stretched by sustained_ (kept across blocks)
 
   std::vector<std::vector<float>> delay_;  // per channel, latency_ frames
   std::size_t delay_pos_ = 0;
