@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -483,26 +484,45 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     master::MasterChainProcessor proc(chain);
     proc.prepare({double(rate), ch, kPipeBlock});
     analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
-    AudioBuffer side(ch, kPipeBlock);
     std::optional<AudioWriter> ipw;
     if (input_preview && !input_preview->done && !reader.resampling())
       ipw.emplace(input_preview->file, WriteSpec{rate, ch, SampleFormat::wav_float});
     const float ipg = input_preview ? static_cast<float>(db_to_gain(input_preview->gain_db)) : 1.0f;
-    auto produce = [&](AudioBuffer& buf, std::size_t& off, std::size_t& len) {
-      const std::size_t n = reader.read(buf.view());
-      if (n == 0) return false;
-      if (ipw) {
-        side.view(n).copy_from(buf.view(n));
-        side.view(n).apply_gain(ipg);
-        ipw->write(side.view(n));
-      }
-      proc.process(buf.view(n));
-      off = 0;
-      len = n;
-      return true;
+    // A three-way pipeline over pairs of blocks: block t is read and run through the chain's
+    // front half while block t - 1 goes through the back half and into the meter and the temp,
+    // and its input copy into the input's preview. Each stage always does the same work in the
+    // same order, so the result is the same for any thread count.
+    struct Slot {
+      AudioBuffer buf, raw;
+      std::size_t n = 0;
     };
-    run_pipelined(threads, ch, produce,
-                  {[&](const ConstAudioView& v) { meter.add(v); }, [&](const ConstAudioView& v) { temp.write(v); }});
+    std::array<Slot, 2> slot{Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)},
+                             Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)}};
+    bool more = true;
+    for (std::size_t t = 0; more || slot[(t + 1) & 1].n > 0; ++t) {
+      Slot& cur = slot[t & 1];
+      Slot& prev = slot[(t + 1) & 1];
+      parallel_for(3, threads, [&](std::size_t k) {
+        if (k == 0) {
+          cur.n = 0;
+          if (!more) return;
+          cur.n = reader.read(cur.buf.view());
+          if (cur.n == 0) return;
+          if (ipw) cur.raw.view(cur.n).copy_from(cur.buf.view(cur.n));
+          proc.process_front(cur.buf.view(cur.n));
+        } else if (k == 1) {
+          if (prev.n == 0) return;
+          proc.process_back(prev.buf.view(prev.n));
+          meter.add(prev.buf.view(prev.n));
+          temp.write(prev.buf.view(prev.n));
+        } else if (ipw && prev.n > 0) {
+          prev.raw.view(prev.n).apply_gain(ipg);
+          ipw->write(prev.raw.view(prev.n));
+        }
+      });
+      if (cur.n == 0) more = false;
+      prev.n = 0;
+    }
     if (ipw) {
       ipw->commit();
       input_preview->done = true;
@@ -661,14 +681,29 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   MasterResult res;
   res.input = input;
   report(req.progress, 0.0, "analysing");
-  res.analysis = analyze_for_master(input);
-  check_layout(input, res.analysis, req.targets);
-  res.layout = layout_words(res.analysis.channels);
+  // The mix and the reference are read and analysed side by side (two independent passes;
+  // an error in the mix is reported first, as before).
   if (req.reference) {
     res.reference = req.reference;
-    res.reference_analysis = analyze_for_master(*req.reference);
-    if (res.reference_analysis->silent()) throw rejected(req.reference->string(), "the reference is silent");
+    res.reference_analysis.emplace();
   }
+  std::exception_ptr ref_error;
+  parallel_for(req.reference ? 2 : 1, req.threads, [&](std::size_t k) {
+    if (k == 0) {
+      res.analysis = analyze_for_master(input);
+      return;
+    }
+    try {
+      *res.reference_analysis = analyze_for_master(*req.reference);
+    } catch (...) {
+      ref_error = std::current_exception();
+    }
+  });
+  check_layout(input, res.analysis, req.targets);
+  res.layout = layout_words(res.analysis.channels);
+  if (ref_error) std::rethrow_exception(ref_error);
+  if (req.reference && res.reference_analysis->silent())
+    throw rejected(req.reference->string(), "the reference is silent");
   res.problems = master::qc_input(res.analysis, req.targets);
   if (req.strict)
     for (const auto& p : res.problems)

@@ -21,14 +21,20 @@ public:
 
   void prepare(const dsp::ProcessSpec& spec);
   void reset() noexcept;
+  // process() is process_front() then process_back(): the chain in two halves of about equal
+  // cost (the subsonic filter and the first half of the EQ bands; the rest), so a pass can
+  // run them as a two-stage pipeline on two cores. The split is fixed by the settings, so
+  // the output is the same whichever way the halves are scheduled.
   void process(const AudioView& block) noexcept;
+  void process_front(const AudioView& block) noexcept;
+  void process_back(const AudioView& block) noexcept;
   std::size_t latency_frames() const noexcept { return 0; }
   std::size_t tail_frames() const noexcept;
 
 private:
   MasterChain chain_;
-  dsp::PassFilter subsonic_{dsp::PassKind::high_pass};
-  dsp::ParametricEq eq_;
+  dsp::ParametricEq eq_;   // the subsonic high-pass fused with the first half of the bands
+  dsp::ParametricEq eq2_;  // the second half
   dsp::PassFilter side_hp_{dsp::PassKind::high_pass};
   dsp::Compressor compressor_;
   bool ms_ = false;
