@@ -661,7 +661,9 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
 
 }  // namespace
 
-master::InputAnalysis analyze_for_master(const fs::path& file) {
+master::InputAnalysis analyze_for_master(const fs::path& file) { return analyze_for_master(file, 0); }
+
+master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
   AudioReader r(file);
   reject_if_truncated(file, r.info());  // issue 9: never master part of a damaged file
   const int ch = r.info().channels;
@@ -671,8 +673,22 @@ master::InputAnalysis analyze_for_master(const fs::path& file) {
   } catch (const Error& e) {
     throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
   }
-  AudioBuffer buf(ch, kBlock);
-  while (const std::size_t n = r.read(buf.view())) an->add(buf.view(n));
+  // Block t is read while block t - 1 is measured, its loudness and the rest side by side.
+  std::array<AudioBuffer, 2> buf{AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
+  std::array<std::size_t, 2> len{0, 0};
+  bool more = true;
+  for (std::size_t t = 0; more || len[(t + 1) & 1] > 0; ++t) {
+    const std::size_t cur = t & 1, prev = (t + 1) & 1;
+    parallel_for(3, threads, [&](std::size_t k) {
+      const ConstAudioView v = static_cast<const AudioBuffer&>(buf[prev]).view().sub(0, len[prev]);
+      if (k == 0) len[cur] = more ? r.read(buf[cur].view()) : 0;
+      else if (len[prev] == 0) return;
+      else if (k == 1) an->add_loudness(v);
+      else an->add_rest(v);
+    });
+    if (len[cur] == 0) more = false;
+    len[prev] = 0;
+  }
   return an->finish();
 }
 
@@ -690,11 +706,11 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   std::exception_ptr ref_error;
   parallel_for(req.reference ? 2 : 1, req.threads, [&](std::size_t k) {
     if (k == 0) {
-      res.analysis = analyze_for_master(input);
+      res.analysis = analyze_for_master(input, req.reference ? 1 : req.threads);
       return;
     }
     try {
-      *res.reference_analysis = analyze_for_master(*req.reference);
+      *res.reference_analysis = analyze_for_master(*req.reference, 1);
     } catch (...) {
       ref_error = std::current_exception();
     }

@@ -33,6 +33,9 @@ using StageProgressFn = std::function<void(double fraction, const std::string& s
 
 // Streams a file through master::InputAnalyzer. Throws Error(rejected) for unreadable files.
 master::InputAnalysis analyze_for_master(const std::filesystem::path& file);
+// The same, reading and measuring on up to `threads` threads (0 = all cores); the result does
+// not depend on the count.
+master::InputAnalysis analyze_for_master(const std::filesystem::path& file, int threads);
 
 struct LossyCheck {
   bool done = false;

@@ -118,6 +118,10 @@ struct InputAnalyzer::Impl {
 
   void add(const ConstAudioView& b) {
     meter.add(b);
+    add_rest(b);
+  }
+
+  void add_rest(const ConstAudioView& b) {
     const std::size_t n = b.num_frames();
     // Integrity: DC and clipped runs.
     for (int c = 0; c < channels; ++c) {
@@ -198,6 +202,8 @@ InputAnalyzer::InputAnalyzer(InputAnalyzer&&) noexcept = default;
 InputAnalyzer& InputAnalyzer::operator=(InputAnalyzer&&) noexcept = default;
 
 void InputAnalyzer::add(const ConstAudioView& block) { impl_->add(block); }
+void InputAnalyzer::add_loudness(const ConstAudioView& block) { impl_->meter.add(block); }
+void InputAnalyzer::add_rest(const ConstAudioView& block) { impl_->add_rest(block); }
 
 InputAnalysis InputAnalyzer::finish() {
   Impl& m = *impl_;
