@@ -642,7 +642,7 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
                stems_plot(srows));
   body += card("Masking map", "Where the other stems (at their faders) cover the focus (" + c.focus + "), per band and moment, in the bands the focus occupies.",
                masking_plot(o));
-  body += card("Translation", "How the master holds up where people listen. Each row links a simulation you can play.",
+  body += card("Translation", "How the master holds up where people listen (measured; mixdown translate renders each simulation to play).",
                translation_table(tr));
 
   // Decisions by stem, problems first.
@@ -736,7 +736,7 @@ std::string master_html(const io::MasterResult& r, const fs::path& out, const Tr
                  mono_loss_plot(*tr));
   else
     body += card("Stereo image", "", R"(<p id="plot-stereo" class="empty">Not measured.</p>)");
-  body += card("Translation", "How the master holds up where people listen. Each row links a simulation you can play.", translation_table(tr));
+  body += card("Translation", "How the master holds up where people listen (measured; mixdown translate renders each simulation to play).", translation_table(tr));
 
   std::string dec;
   for (const auto& m : r.masters) dec += master_decisions(m);
