@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -137,28 +138,39 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
   }
   // Removed on return, on a throw, and by the SIGINT/SIGTERM handler.
   struct Scratch {
-    const fs::path& p;
+    fs::path p;
     int slot = register_temp(p.string());
     ~Scratch() {
       std::error_code ec;
       fs::remove(p, ec);
       unregister_temp(slot);
     }
-  } scratch{codec_path};
-  float peak = 0.0f;
-  for (auto& excerpt : excerpts) {
+  };
+  // The passages through the codec side by side, each in its own scratch file; the lane's peak
+  // is the highest, whatever the order they finish in.
+  std::vector<std::unique_ptr<Scratch>> scratch;
+  for (std::size_t w = 0; w < excerpts.size(); ++w)
+    scratch.push_back(std::make_unique<Scratch>(Scratch{
+        w == 0 ? codec_path : codec_path.parent_path() / fmt::format("{}-{}{}", codec_path.stem().string(), w, codec_path.extension().string())}));
+  std::vector<float> peaks(excerpts.size(), 0.0f);
+  parallel_for(excerpts.size(), req.threads, [&](std::size_t w) {
+    AudioBuffer& excerpt = excerpts[w];
+    const fs::path& path = scratch[w]->p;
     int enc_rate = info.sample_rate;
     if (!mp3_rate(enc_rate)) {
       excerpt = resample(excerpt.view(), enc_rate, 48000);
       enc_rate = 48000;
     }
-    write_file(codec_path, excerpt.view(), WriteSpec{enc_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
-    AudioReader dec(codec_path);
+    write_file(path, excerpt.view(), WriteSpec{enc_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
+    AudioReader dec(path);
     AudioBuffer d(dec.info().channels, kBlock);
+    float p = 0.0f;
     while (const std::size_t n = dec.read(d.view()))
       for (int c = 0; c < dec.info().channels; ++c)
-        for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::abs(d.channel(c)[i]));
-  }
+        for (std::size_t i = 0; i < n; ++i) p = std::max(p, std::abs(d.channel(c)[i]));
+    peaks[w] = p;
+  });
+  const float peak = *std::max_element(peaks.begin(), peaks.end());
   bt.sample_peak_dbfs = peak > 0.0f ? 20.0 * std::log10(double(peak)) : -std::numeric_limits<double>::infinity();
   double secs = 0.0;
   for (const auto& [a, b] : windows) secs += b - a;
@@ -265,17 +277,26 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
   analysis::StreamMeter input_meter(rate, in_ch, true, true);
 
-  AudioBuffer buf(info.channels, kBlock);
+  // Block t is played while block t + 1 is read (the last work item).
+  std::array<AudioBuffer, 2> bufs{AudioBuffer(info.channels, kBlock), AudioBuffer(info.channels, kBlock)};
+  std::array<std::size_t, 2> got{reader.read(bufs[0].view()), 0};
   std::int64_t done = 0;
   const double total = double(std::max<std::int64_t>(1, info.frames));
   const double share = 0.8;
-  while (const std::size_t n = reader.read(buf.view())) {
-    const ConstAudioView all = static_cast<const AudioBuffer&>(buf).view().sub(0, n);
+  for (std::size_t t = 0; got[t & 1] > 0; ++t) {
+    const std::size_t n = got[t & 1];
+    AudioBuffer& next = bufs[(t + 1) & 1];
+    std::size_t& next_got = got[(t + 1) & 1];
+    const ConstAudioView all = static_cast<const AudioBuffer&>(bufs[t & 1]).view().sub(0, n);
     const float* pair[2] = {all.channel(0), all.channel(in_ch - 1)};
     const ConstAudioView in(pair, in_ch, n);
     // Every lane, the codec and the input meter are independent: run them side by side (each
     // item always does the same work, so the outputs do not depend on the thread count).
-    parallel_for(lanes.size() + 2, req.threads, [&](std::size_t k) {
+    parallel_for(lanes.size() + 3, req.threads, [&](std::size_t k) {
+      if (k == lanes.size() + 2) {
+        next_got = reader.read(next.view());
+        return;
+      }
       if (k == lanes.size()) {
         if (!codec) return;
         if (!codec_reader) return codec->write(in);
