@@ -211,7 +211,11 @@ StreamMeter::StreamMeter(double sample_rate, int channels, bool keep_series, boo
       spectrum_(std::make_unique<SpectrumAccumulator>(sample_rate, channels)) {}
 
 void StreamMeter::add(const ConstAudioView& block) {
-  loudness_.add(block);
+  add_loudness(block);
+  add_spectrum(block);
+}
+
+void StreamMeter::add_spectrum(const ConstAudioView& block) {
   spectrum_->add(block);
   for (int c = 0; c < block.num_channels(); ++c) {
     const float* x = block.channel(c);

@@ -113,6 +113,10 @@ public:
   // meter needs (a lane's own fold-down is never read).
   StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum = false);
   void add(const ConstAudioView& block);
+  // add() in two independent halves that may run at the same time on the same block (the
+  // loudness; the spectrum and peak): calling both equals calling add().
+  void add_loudness(const ConstAudioView& block) { loudness_.add(block); }
+  void add_spectrum(const ConstAudioView& block);
   void finish();
   const LoudnessMeter& loudness() const noexcept { return loudness_; }
   const SpectrumAccumulator& spectrum() const noexcept { return *spectrum_; }

@@ -288,7 +288,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
 // usually lands within tolerance.
 std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int channels,
                                                const std::array<double, 2>& gains_db,
-                                               const dsp::LimiterSettings& ls) {
+                                               const dsp::LimiterSettings& ls, int threads) {
   const auto seg = static_cast<std::int64_t>(3 * rate), runin = static_cast<std::int64_t>(rate / 2);
   std::array<dsp::TruePeakLimiter, 2> lim{dsp::TruePeakLimiter(ls), dsp::TruePeakLimiter(ls)};
   for (auto& l : lim) l.prepare({double(rate), channels, kBlock});
@@ -297,7 +297,8 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
   std::array<analysis::LoudnessMeter, 2> limited{analysis::LoudnessMeter(double(rate), channels, opt),
                                                  analysis::LoudnessMeter(double(rate), channels, opt)};
   analysis::LoudnessMeter plain(double(rate), channels, opt);  // at unit gain
-  AudioBuffer buf(channels, kBlock), work(channels, kBlock);
+  AudioBuffer buf(channels, kBlock);
+  std::array<AudioBuffer, 2> work{AudioBuffer(channels, kBlock), AudioBuffer(channels, kBlock)};
   for (std::int64_t a = 0; a + seg <= src.frames(); a += 4 * seg) {
     for (auto& l : lim) l.reset();
     const std::int64_t from = std::max<std::int64_t>(0, a - runin);
@@ -308,16 +309,20 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
       if (n == 0) break;
       // Unlimited reference: input frames in [a, a + seg).
       const std::int64_t i0 = std::max(pos, a), i1 = std::min(pos + std::int64_t(n), a + seg);
-      if (i1 > i0) plain.add(buf.view(n).sub(static_cast<std::size_t>(i0 - pos), static_cast<std::size_t>(i1 - i0)));
       // Limited output frame k is input frame k - lat.
       const std::int64_t o0 = std::max(pos, a + lat), o1 = std::min(pos + std::int64_t(n), a + seg + lat);
-      for (std::size_t k = 0; k < 2; ++k) {
-        const AudioView v = work.view(n);
+      // The unlimited meter and the two limiters side by side, each on its own state.
+      parallel_for(3, threads, [&](std::size_t j) {
+        if (j == 2) {
+          if (i1 > i0) plain.add(buf.view(n).sub(static_cast<std::size_t>(i0 - pos), static_cast<std::size_t>(i1 - i0)));
+          return;
+        }
+        const AudioView v = work[j].view(n);
         v.copy_from(buf.view(n));
-        v.apply_gain(static_cast<float>(db_to_gain(gains_db[k])));
-        lim[k].process(v);
-        if (o1 > o0) limited[k].add(v.sub(static_cast<std::size_t>(o0 - pos), static_cast<std::size_t>(o1 - o0)));
-      }
+        v.apply_gain(static_cast<float>(db_to_gain(gains_db[j])));
+        lim[j].process(v);
+        if (o1 > o0) limited[j].add(v.sub(static_cast<std::size_t>(o0 - pos), static_cast<std::size_t>(o1 - o0)));
+      });
       pos += static_cast<std::int64_t>(n);
     }
   }
@@ -544,7 +549,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       // measuring pass, and write from the first full pass.
       // The second gain where a limiter-free landing would put it plus half a dB more.
       const std::array<double, 2> gains{g, g + 0.5};
-      const auto cost = limiter_cost_on_segments(temp, rate, ch, gains, ls);
+      const auto cost = limiter_cost_on_segments(temp, rate, ch, gains, ls, threads);
       mo.limiter_cost_estimate_lu = cost[0];
       tries.push_back({gains[0], mo.pre_limiter_lufs + gains[0] + cost[0]});
       tries.push_back({gains[1], mo.pre_limiter_lufs + gains[1] + cost[1]});

@@ -292,11 +292,12 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     const ConstAudioView in(pair, in_ch, n);
     // Every lane, the codec and the input meter are independent: run them side by side (each
     // item always does the same work, so the outputs do not depend on the thread count).
-    parallel_for(lanes.size() + 3, req.threads, [&](std::size_t k) {
+    parallel_for(lanes.size() + 4, req.threads, [&](std::size_t k) {
       if (k == lanes.size() + 2) {
         next_got = reader.read(next.view());
         return;
       }
+      if (k == lanes.size() + 3) return input_meter.add_spectrum(in);
       if (k == lanes.size()) {
         if (!codec) return;
         if (!codec_reader) return codec->write(in);
@@ -307,7 +308,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
         const float* cpair[2] = {cv.channel(0), cv.channel(in_ch - 1)};
         return codec->write(ConstAudioView(cpair, in_ch, m));
       }
-      if (k == lanes.size() + 1) return input_meter.add(in);
+      if (k == lanes.size() + 1) return input_meter.add_loudness(in);
       Lane& l = lanes[k];
       if (!l.excerpted) {
         const AudioView out = l.out.view(n), music = l.music.view(n);
