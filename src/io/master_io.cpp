@@ -233,7 +233,9 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   dsp::TruePeakLimiter lim(ls);
   lim.prepare({double(rate), channels, kPipeBlock});
   const bool full = deliver != nullptr;
-  analysis::LoudnessMeter meter(double(rate), channels, {full, full, false, 1});
+  // The delivered stream's true peak is measured apart from its loudness, a work item of its own.
+  analysis::LoudnessMeter meter(double(rate), channels, {false, full, false, 1});
+  analysis::TruePeakMeter tp(channels);
   AudioBuffer side(channels, kPipeBlock);
   const float gain = static_cast<float>(db_to_gain(gain_db));
   std::size_t skip = lim.latency_frames();
@@ -258,6 +260,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
     return true;
   };
   std::vector<Consumer> consumers{[&](const ConstAudioView& out) { meter.add(out); }};
+  if (full) consumers.push_back([&](const ConstAudioView& out) { tp.add(out); });
   if (deliver)
     consumers.push_back([&](const ConstAudioView& out) {
       if (deliver->writer) deliver->writer->write(out);
@@ -276,6 +279,8 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   r.active_share = lim.frames_processed() > 0 ? double(lim.frames_limited()) / double(lim.frames_processed()) : 0.0;
   if (full) {
     r.measured = measured_from(meter);
+    r.measured.true_peak_dbtp = tp.max_peak() > 0 ? gain_to_db(tp.max_peak()) : kMinusInf;
+    r.measured.plr_db = r.measured.true_peak_dbtp - r.measured.integrated_lufs;
     r.short_term = meter.short_term_series();
   }
   return r;
@@ -678,17 +683,19 @@ master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
   } catch (const Error& e) {
     throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
   }
-  // Block t is read while block t - 1 is measured, its loudness and the rest side by side.
+  // Block t is read while block t - 1 is measured, its loudness, true peak and the rest side
+  // by side.
   std::array<AudioBuffer, 2> buf{AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
   std::array<std::size_t, 2> len{0, 0};
   bool more = true;
   for (std::size_t t = 0; more || len[(t + 1) & 1] > 0; ++t) {
     const std::size_t cur = t & 1, prev = (t + 1) & 1;
-    parallel_for(3, threads, [&](std::size_t k) {
+    parallel_for(4, threads, [&](std::size_t k) {
       const ConstAudioView v = static_cast<const AudioBuffer&>(buf[prev]).view().sub(0, len[prev]);
       if (k == 0) len[cur] = more ? r.read(buf[cur].view()) : 0;
       else if (len[prev] == 0) return;
       else if (k == 1) an->add_loudness(v);
+      else if (k == 2) an->add_true_peak(v);
       else an->add_rest(v);
     });
     if (len[cur] == 0) more = false;

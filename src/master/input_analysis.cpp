@@ -11,6 +11,7 @@
 #include <numbers>
 
 #include "analysis/loudness.hpp"
+#include "analysis/true_peak.hpp"
 #include "core/units.hpp"
 #include "dsp/biquad.hpp"
 #include "dsp/pass_filter.hpp"
@@ -43,7 +44,8 @@ bool InputAnalysis::silent() const {
 struct InputAnalyzer::Impl {
   int rate;
   int channels;
-  analysis::LoudnessMeter meter;
+  analysis::LoudnessMeter meter;     // without its true peak: that is `tp`, a work item apart
+  analysis::TruePeakMeter tp;
   // Spectrum.
   float* in = nullptr;
   fftwf_complex* out = nullptr;
@@ -69,7 +71,8 @@ struct InputAnalyzer::Impl {
 
   Impl(int r, int c)
       : rate(r), channels(c),
-        meter(double(r), c, analysis::LoudnessOptions{true, true, c == 2, 1}) {
+        meter(double(r), c, analysis::LoudnessOptions{false, true, c == 2, 1}),
+        tp(c) {
     {
       std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       in = fftwf_alloc_real(kFftSize);
@@ -118,6 +121,7 @@ struct InputAnalyzer::Impl {
 
   void add(const ConstAudioView& b) {
     meter.add(b);
+    tp.add(b);
     add_rest(b);
   }
 
@@ -203,6 +207,7 @@ InputAnalyzer& InputAnalyzer::operator=(InputAnalyzer&&) noexcept = default;
 
 void InputAnalyzer::add(const ConstAudioView& block) { impl_->add(block); }
 void InputAnalyzer::add_loudness(const ConstAudioView& block) { impl_->meter.add(block); }
+void InputAnalyzer::add_true_peak(const ConstAudioView& block) { impl_->tp.add(block); }
 void InputAnalyzer::add_rest(const ConstAudioView& block) { impl_->add_rest(block); }
 
 InputAnalysis InputAnalyzer::finish() {
@@ -214,7 +219,7 @@ InputAnalysis InputAnalyzer::finish() {
   a.duration_s = m.rate > 0 ? double(m.frames) / m.rate : 0.0;
   a.integrated_lufs = m.meter.integrated_lufs();
   a.range_lu = m.meter.range_lu();
-  a.true_peak_dbtp = m.meter.true_peak_dbtp();
+  a.true_peak_dbtp = m.tp.max_peak() > 0 ? 20.0 * std::log10(m.tp.max_peak()) : kMinusInf;
   a.sample_peak_dbfs = m.meter.sample_peak_dbfs();
   a.plr_db = a.true_peak_dbtp - a.integrated_lufs;
   a.momentary_max_lufs = m.meter.momentary_max_lufs();
