@@ -154,6 +154,34 @@ void TruePeakLimiter::detect(const AudioView& block) noexcept {
   }
 }
 
+// Frames [c0, c0 + m) of `block` through the look-ahead delay line, in contiguous runs: each
+// output is the delayed sample times its gain (gains == nullptr: unity, a plain exchange).
+void TruePeakLimiter::pass_delay(const AudioView& block, std::size_t c0, std::size_t m,
+                                 const float* gains) noexcept {
+  for (int c = 0; c < channels_; ++c) {
+    float* d = delay_[static_cast<std::size_t>(c)].data();
+    float* x = block.channel(c) + c0;
+    for (std::size_t done = 0, pos = delay_pos_; done < m;) {
+      const std::size_t run = std::min(m - done, latency_ - pos);
+      float* dp = d + pos;
+      float* xp = x + done;
+      if (gains) {
+        const float* gp = gains + done;
+        for (std::size_t i = 0; i < run; ++i) {
+          const float out = dp[i] * gp[i];
+          dp[i] = xp[i];
+          xp[i] = out;
+        }
+      } else {
+        std::swap_ranges(dp, dp + run, xp);
+      }
+      done += run;
+      pos = pos + run == latency_ ? 0 : pos + run;
+    }
+  }
+  delay_pos_ = (delay_pos_ + m) % latency_;
+}
+
 void TruePeakLimiter::process(const AudioView& block) noexcept {
   const std::size_t total = block.num_frames();
   if (channels_ == 0 || block.num_channels() != channels_) return;
@@ -177,17 +205,7 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
                                           peak_.begin() + static_cast<std::ptrdiff_t>(c1)) <= ceiling_;
       if (idle) {
         const std::size_t m = c1 - c0;
-        for (int c = 0; c < channels_; ++c) {
-          float* d = delay_[static_cast<std::size_t>(c)].data();
-          float* x = sub.channel(c) + c0;
-          for (std::size_t done = 0, pos = delay_pos_; done < m;) {
-            const std::size_t run = std::min(m - done, latency_ - pos);
-            std::swap_ranges(d + pos, d + pos + run, x + done);
-            done += run;
-            pos = pos + run == latency_ ? 0 : pos + run;
-          }
-        }
-        delay_pos_ = (delay_pos_ + m) % latency_;
+        pass_delay(sub, c0, m, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
           if ((index_ + static_cast<std::int64_t>(i)) % kStretchEvery == 0)
             release_coef_ = inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained_ / kSustainFull));
@@ -273,24 +291,7 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
       sustained_ = sustained;
       box_sum_ = box_sum;
       const std::size_t m = c1 - c0;
-      for (int c = 0; c < channels_; ++c) {
-        float* d = delay_[static_cast<std::size_t>(c)].data();
-        float* x = sub.channel(c) + c0;
-        for (std::size_t done = 0, pos = delay_pos_; done < m;) {
-          const std::size_t run = std::min(m - done, latency_ - pos);
-          float* dp = d + pos;
-          float* xp = x + done;
-          const float* gp = gains + done;
-          for (std::size_t i = 0; i < run; ++i) {
-            const float out = dp[i] * gp[i];
-            dp[i] = xp[i];
-            xp[i] = out;
-          }
-          done += run;
-          pos = pos + run == latency_ ? 0 : pos + run;
-        }
-      }
-      delay_pos_ = (delay_pos_ + m) % latency_;
+      pass_delay(sub, c0, m, gains);
       float lowest = min_gain_;
       std::int64_t limited = 0;
       for (std::size_t i = 0; i < m; ++i) {

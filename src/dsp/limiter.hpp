@@ -45,6 +45,7 @@ public:
 
 private:
   void detect(const AudioView& block) noexcept;  // fills peak_ for the block
+  void pass_delay(const AudioView& block, std::size_t c0, std::size_t m, const float* gains) noexcept;
 
   LimiterSettings settings_{};
   double sample_rate_ = 48000.0;
