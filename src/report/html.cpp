@@ -315,7 +315,7 @@ std::string masking_plot(const io::MixOutcome& o) {
   for (std::size_t i = 0; i < c.strips.size(); ++i)
     if (c.strips[i].name == c.focus) focus = int(i);
   if (focus < 0 || o.stem_analyses.size() != c.strips.size())
-    return R"(<p id="plot-masking" class="empty">No masking map: no focus stem with an analysis.</p>)";
+    return R"(<p id="plot-masking" class="empty">No masking map: no focus stem with an analysis (an instrumental without a lead has none).</p>)";
   const auto& fa = o.stem_analyses[std::size_t(focus)];
   const std::size_t frames = fa.num_frames();
   const int bands = fa.bands;
@@ -640,7 +640,10 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
                "masking takes, so a stem may sit off its raw target on purpose (see its fader reason below); red: off by more "
                "than 3 LU.",
                stems_plot(srows));
-  body += card("Masking map", "Where the other stems (at their faders) cover the focus (" + c.focus + "), per band and moment, in the bands the focus occupies.",
+  body += card("Masking map",
+               c.focus.empty() ? std::string("The mix has no focus stem, so there is nothing to map the masking of.")
+                               : "Where the other stems (at their faders) cover the focus (" + c.focus +
+                                     "), per band and moment, in the bands the focus occupies.",
                masking_plot(o));
   body += card("Translation", "How the master holds up where people listen (measured; mixdown translate renders each simulation to play).",
                translation_table(tr));
