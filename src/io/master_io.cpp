@@ -19,6 +19,7 @@
 #include "analysis/true_peak.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/worker_pool.hpp"
 #include "core/units.hpp"
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
@@ -201,7 +202,7 @@ struct Delivery {
 // of its block to consume as [offset, offset + length), and false once it has nothing more.
 constexpr std::size_t kPipeBlock = 32768;
 using Consumer = std::function<void(const ConstAudioView&)>;
-void run_pipelined(int threads, int channels, const std::function<bool(AudioBuffer&, std::size_t&, std::size_t&)>& produce,
+void run_pipelined(WorkerPool& pool, int channels, const std::function<bool(AudioBuffer&, std::size_t&, std::size_t&)>& produce,
                    const std::vector<Consumer>& consumers) {
   struct Slot {
     AudioBuffer buf;
@@ -213,7 +214,7 @@ void run_pipelined(int threads, int channels, const std::function<bool(AudioBuff
     Slot& cur = slot[t & 1];
     const Slot& prev = slot[(t + 1) & 1];
     bool produced = false;
-    parallel_for(consumers.size() + 1, threads, [&](std::size_t k) {
+    pool.run(consumers.size() + 1, [&](std::size_t k) {
       if (k == 0) {
         if (!more) return;
         cur.off = cur.len = 0;
@@ -229,7 +230,7 @@ void run_pipelined(int threads, int channels, const std::function<bool(AudioBuff
 
 // One landing pass: temp -> gain -> limiter (latency removed) -> meter [-> delivery].
 PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
-                      const dsp::LimiterSettings& ls, const Delivery* deliver, int threads) {
+                      const dsp::LimiterSettings& ls, const Delivery* deliver, WorkerPool& pool) {
   dsp::TruePeakLimiter lim(ls);
   lim.prepare({double(rate), channels, kPipeBlock});
   const bool full = deliver != nullptr;
@@ -272,7 +273,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
         deliver->preview->write(p);
       }
     });
-  run_pipelined(threads, channels, produce, consumers);
+  run_pipelined(pool, channels, produce, consumers);
   PassResult r;
   r.lufs = meter.integrated_lufs();
   r.max_reduction_db = lim.max_gain_reduction_db();
@@ -293,7 +294,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
 // usually lands within tolerance.
 std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int channels,
                                                const std::array<double, 2>& gains_db,
-                                               const dsp::LimiterSettings& ls, int threads) {
+                                               const dsp::LimiterSettings& ls, WorkerPool& pool) {
   const auto seg = static_cast<std::int64_t>(3 * rate), runin = static_cast<std::int64_t>(rate / 2);
   std::array<dsp::TruePeakLimiter, 2> lim{dsp::TruePeakLimiter(ls), dsp::TruePeakLimiter(ls)};
   for (auto& l : lim) l.prepare({double(rate), channels, kBlock});
@@ -317,7 +318,7 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
       // Limited output frame k is input frame k - lat.
       const std::int64_t o0 = std::max(pos, a + lat), o1 = std::min(pos + std::int64_t(n), a + seg + lat);
       // The unlimited meter and the two limiters side by side, each on its own state.
-      parallel_for(3, threads, [&](std::size_t j) {
+      pool.run(3, [&](std::size_t j) {
         if (j == 2) {
           if (i1 > i0) plain.add(buf.view(n).sub(static_cast<std::size_t>(i0 - pos), static_cast<std::size_t>(i1 - i0)));
           return;
@@ -469,7 +470,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             double target_lufs, const fs::path& out_file, const fs::path& out_dir,
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
                             const StageProgressFn& progress, double p0, double p1,
-                            InputPreview* input_preview = nullptr, int threads = 0, bool noise_shaping = false) {
+                            InputPreview* input_preview, WorkerPool& pool, bool noise_shaping = false) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -512,7 +513,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     for (std::size_t t = 0; more || slot[(t + 1) & 1].n > 0; ++t) {
       Slot& cur = slot[t & 1];
       Slot& prev = slot[(t + 1) & 1];
-      parallel_for(3, threads, [&](std::size_t k) {
+      pool.run(3, [&](std::size_t k) {
         if (k == 0) {
           cur.n = 0;
           if (!more) return;
@@ -554,7 +555,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       // measuring pass, and write from the first full pass.
       // The second gain where a limiter-free landing would put it plus half a dB more.
       const std::array<double, 2> gains{g, g + 0.5};
-      const auto cost = limiter_cost_on_segments(temp, rate, ch, gains, ls, threads);
+      const auto cost = limiter_cost_on_segments(temp, rate, ch, gains, ls, pool);
       mo.limiter_cost_estimate_lu = cost[0];
       tries.push_back({gains[0], mo.pre_limiter_lufs + gains[0] + cost[0]});
       tries.push_back({gains[1], mo.pre_limiter_lufs + gains[1] + cost[1]});
@@ -588,7 +589,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
           d.preview_gain = static_cast<float>(db_to_gain(preview_lufs - target_lufs));
         }
       }
-      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, threads);
+      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, pool);
       ++mo.passes;
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
@@ -673,7 +674,9 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
 
 master::InputAnalysis analyze_for_master(const fs::path& file) { return analyze_for_master(file, 0); }
 
-master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
+namespace {
+
+master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool) {
   AudioReader r(file);
   reject_if_truncated(file, r.info());  // issue 9: never master part of a damaged file
   const int ch = r.info().channels;
@@ -690,7 +693,7 @@ master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
   bool more = true;
   for (std::size_t t = 0; more || len[(t + 1) & 1] > 0; ++t) {
     const std::size_t cur = t & 1, prev = (t + 1) & 1;
-    parallel_for(4, threads, [&](std::size_t k) {
+    pool.run(4, [&](std::size_t k) {
       const ConstAudioView v = static_cast<const AudioBuffer&>(buf[prev]).view().sub(0, len[prev]);
       if (k == 0) len[cur] = more ? r.read(buf[cur].view()) : 0;
       else if (len[prev] == 0) return;
@@ -704,6 +707,13 @@ master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
   return an->finish();
 }
 
+}  // namespace
+
+master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
+  WorkerPool pool(threads);
+  return analyze_on(file, pool);
+}
+
 MasterResult master_file(const fs::path& input, const fs::path& out_dir, const MasterRequest& req) {
   if (req.targets.empty()) throw usage_error("--target", "at least one target is needed");
   MasterResult res;
@@ -715,18 +725,26 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     res.reference = req.reference;
     res.reference_analysis.emplace();
   }
+  // One pool of threads serves every pass (each pass synchronises per block, and starting
+  // threads per block cost more than some of the blocks' work).
+  WorkerPool pool(req.threads);
   std::exception_ptr ref_error;
-  parallel_for(req.reference ? 2 : 1, req.threads, [&](std::size_t k) {
-    if (k == 0) {
-      res.analysis = analyze_for_master(input, req.reference ? 1 : req.threads);
-      return;
-    }
-    try {
-      *res.reference_analysis = analyze_for_master(*req.reference, 1);
-    } catch (...) {
-      ref_error = std::current_exception();
-    }
-  });
+  if (!req.reference) {
+    res.analysis = analyze_on(input, pool);
+  } else {
+    pool.run(2, [&](std::size_t k) {
+      WorkerPool inline_pool(1);
+      if (k == 0) {
+        res.analysis = analyze_on(input, inline_pool);
+        return;
+      }
+      try {
+        *res.reference_analysis = analyze_on(*req.reference, inline_pool);
+      } catch (...) {
+        ref_error = std::current_exception();
+      }
+    });
+  }
   check_layout(input, res.analysis, req.targets);
   res.layout = layout_words(res.analysis.channels);
   if (ref_error) std::rethrow_exception(ref_error);
@@ -756,7 +774,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     res.masters.push_back(render_master(input, res.analysis, chain, t, t.integrated_lufs,
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
-                                        req.progress, share * double(i + 1), share * double(i + 2), &ip, req.threads,
+                                        req.progress, share * double(i + 1), share * double(i + 2), &ip, pool,
                                         req.noise_shaping));
   }
   if (req.previews) res.input_preview = ip.file;
@@ -943,6 +961,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     skip -= s;
     if (s < v.num_frames()) album_writer.write(v.sub(s, v.num_frames() - s));
   };
+  WorkerPool pool(0);
   AudioBuffer held(ch, 0);  // the previous track's tail awaiting a crossfade
   AudioBuffer buf(ch, kBlock);
   std::int64_t pos = 0;
@@ -955,7 +974,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     to.input_lufs = lufs[i];
     const fs::path file = out_dir / "tracks" / fmt::format("{:02d}-{}.wav", i + 1, safe_name(tr.title));
     to.master = render_master(tr.file, an[i], chain, target, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
-                              0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n));
+                              0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n), nullptr, pool);
     // Gap (silence), then the track; its head crossfades with the held tail of the previous one.
     for (std::int64_t g = gap[i]; g > 0;) {
       const std::size_t k = static_cast<std::size_t>(std::min<std::int64_t>(g, kBlock));

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "core/parallel.hpp"
+#include "core/worker_pool.hpp"
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
 #include "io/temp_registry.hpp"
@@ -92,7 +92,7 @@ double measure_loudness(const fs::path& input) {
 // either side, encoded apart (a joined excerpt would add edges the song does not have). The
 // lane's peak is the highest decoded one; its level and balance are the input's own.
 void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, const analysis::StreamMeter& input_meter,
-                      int in_ch, const fs::path& codec_path) {
+                      int in_ch, const fs::path& codec_path, WorkerPool& pool) {
   analysis::fill_measure(bt, input_meter);
   const auto st = input_meter.loudness().short_term_series();
   AudioReader r(req.input);
@@ -153,7 +153,7 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     scratch.push_back(std::make_unique<Scratch>(Scratch{
         w == 0 ? codec_path : codec_path.parent_path() / fmt::format("{}-{}{}", codec_path.stem().string(), w, codec_path.extension().string())}));
   std::vector<float> peaks(excerpts.size(), 0.0f);
-  parallel_for(excerpts.size(), req.threads, [&](std::size_t w) {
+  pool.run(excerpts.size(), [&](std::size_t w) {
     AudioBuffer& excerpt = excerpts[w];
     const fs::path& path = scratch[w]->p;
     int enc_rate = info.sample_rate;
@@ -277,7 +277,9 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
   analysis::StreamMeter input_meter(rate, in_ch, true, true);
 
-  // Block t is played while block t + 1 is read (the last work item).
+  // Block t is played while block t + 1 is read (the last work item), on one pool of threads
+  // for the whole pass (starting threads per block cost about a tenth of the pass).
+  WorkerPool pool(req.threads);
   std::array<AudioBuffer, 2> bufs{AudioBuffer(info.channels, kBlock), AudioBuffer(info.channels, kBlock)};
   std::array<std::size_t, 2> got{reader.read(bufs[0].view()), 0};
   std::int64_t done = 0;
@@ -292,7 +294,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     const ConstAudioView in(pair, in_ch, n);
     // Every lane, the codec and the input meter are independent: run them side by side (each
     // item always does the same work, so the outputs do not depend on the thread count).
-    parallel_for(lanes.size() + 4, req.threads, [&](std::size_t k) {
+    pool.run(lanes.size() + 4, [&](std::size_t k) {
       if (k == lanes.size() + 2) {
         next_got = reader.read(next.view());
         return;
@@ -344,7 +346,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   bt.system = PlaybackSystem::bluetooth;
   if (!codec_inline) {
     prog(share, "a codec round trip of the loudest passage");
-    bt_from_passages(bt, req, input_meter, in_ch, codec_path);
+    bt_from_passages(bt, req, input_meter, in_ch, codec_path, pool);
   } else {
     prog(share, "decoding the Bluetooth codec");
     AudioReader dec(codec_path);
