@@ -35,6 +35,10 @@ namespace mixdown::io {
 namespace {
 
 constexpr std::size_t kBlock = 8192;
+// Previews are listening copies: 24-bit (TPDF-dithered at -144 dBFS, far under any master's own
+// noise floor) rather than 32-bit float, a quarter fewer bytes to write for the same sound;
+// their level keeps every sample inside full scale (see master_file).
+constexpr SampleFormat kPreviewFormat = SampleFormat::wav24;
 
 void report(const StageProgressFn& p, double f, const std::string& stage) {
   if (p) p(std::clamp(f, 0.0, 1.0), stage);
@@ -349,8 +353,8 @@ Measured verify_file(const fs::path& file, const fs::path* preview, double previ
   const int ch = r.info().channels;
   analysis::LoudnessMeter meter(double(r.info().sample_rate), ch, {true, true, false, 1});
   std::optional<AudioWriter> w;
-  // Previews are listening copies: 32-bit float, so no second dither on top of the master's.
-  if (preview) w.emplace(*preview, WriteSpec{r.info().sample_rate, ch, SampleFormat::wav_float});
+  // Previews are listening copies in 24 bits (see kPreviewFormat).
+  if (preview) w.emplace(*preview, WriteSpec{r.info().sample_rate, ch, kPreviewFormat});
   AudioBuffer buf(ch, kBlock);
   const float g = static_cast<float>(db_to_gain(preview_gain_db));
   while (const std::size_t n = r.read(buf.view())) {
@@ -497,7 +501,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
     std::optional<AudioWriter> ipw;
     if (input_preview && !input_preview->done && !reader.resampling())
-      ipw.emplace(input_preview->file, WriteSpec{rate, ch, SampleFormat::wav_float});
+      ipw.emplace(input_preview->file, WriteSpec{rate, ch, kPreviewFormat});
     const float ipg = input_preview ? static_cast<float>(db_to_gain(input_preview->gain_db)) : 1.0f;
     // A three-way pipeline over pairs of blocks: block t is read and run through the chain's
     // front half while block t - 1 goes through the back half and into the meter and the temp,
@@ -580,11 +584,10 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         writer.emplace(out_file, WriteSpec{rate, ch, format_for(target), mo.noise_shaped});
         d.writer = &*writer;
         d.keep = keep;
-        // Previews are listening copies: 32-bit float, so no second dither on top of the
-        // master's. Its gain assumes the pass lands on target; it is kept only within
+        // The preview's gain assumes the pass lands on target; it is kept only within
         // kLandingAcceptLu of it (or the last pass's error, which the report shows).
         if (preview) {
-          preview_writer.emplace(*preview, WriteSpec{rate, ch, SampleFormat::wav_float});
+          preview_writer.emplace(*preview, WriteSpec{rate, ch, kPreviewFormat});
           d.preview = &*preview_writer;
           d.preview_gain = static_cast<float>(db_to_gain(preview_lufs - target_lufs));
         }
@@ -759,9 +762,13 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   if (ec) throw failed(out_dir.string(), "cannot create the output folder: " + ec.message());
   sweep_stale_partials(out_dir);  // what a killed earlier run left behind
 
-  // Previews at the quietest loudness in play, so every preview is only turned down.
+  // Previews at the quietest loudness in play, so every preview is only turned down, and low
+  // enough that the input's own peak stays under full scale in its preview (a float file may
+  // peak above it): nothing in a 24-bit preview clips. The masters peak under their ceilings.
   res.preview_lufs = res.analysis.integrated_lufs;
   for (const auto& t : req.targets) res.preview_lufs = std::min(res.preview_lufs, t.integrated_lufs);
+  if (std::isfinite(res.analysis.sample_peak_dbfs) && res.analysis.sample_peak_dbfs > 0.0)
+    res.preview_lufs = std::min(res.preview_lufs, res.analysis.integrated_lufs - res.analysis.sample_peak_dbfs);
   res.preview_lufs = std::floor(res.preview_lufs);
   if (req.previews) fs::create_directories(out_dir / "previews", ec);
 
@@ -780,7 +787,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own
     AudioReader r(input);
-    AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, SampleFormat::wav_float});
+    AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, kPreviewFormat});
     AudioBuffer buf(r.info().channels, kBlock);
     const float g = static_cast<float>(db_to_gain(res.preview_lufs - res.analysis.integrated_lufs));
     while (const std::size_t n = r.read(buf.view())) {
