@@ -58,6 +58,7 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   req.strict = a.strict;
   req.noise_shaping = a.noise_shaping;
   req.threads = g.threads;
+  req.translation = true;
   const auto result = io::master_file(a.input, a.out, req);
   const fs::path out(a.out);
   // Translation checks on the first master, and report.html beside report.json.
@@ -65,7 +66,9 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   // Measured only (no listenable simulations; `mixdown translate` renders them), the codec on
   // the loudest passage (the master itself was already checked through a codec), the device
   // lanes on excerpts of a long song.
-  const auto translation = io::translate_output(out, first.file, first.after.integrated_lufs, g.threads,
+  // The first master's delivering pass played it on every system (io::TranslationFeed).
+  const auto translation = first.translation ? *first.translation
+                                             : io::translate_output(out, first.file, first.after.integrated_lufs, g.threads,
                                                 [&](double f, const std::string& s) { progress.update(f, "translation: " + s); },
                                                 io::TranslateScope{false, false, true});
   progress.done();

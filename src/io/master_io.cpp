@@ -24,6 +24,7 @@
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
 #include "io/temp_registry.hpp"
+#include "io/translate_file.hpp"
 #include "master/chain.hpp"
 #include "master/landing.hpp"
 #include "master/qc.hpp"
@@ -197,6 +198,7 @@ struct Delivery {
   FloatTemp* keep = nullptr;
   AudioWriter* preview = nullptr;
   float preview_gain = 1.0f;
+  TranslationFeed* translation = nullptr;  // plays the delivered stream on every system
 };
 
 // A pass as a two-step pipeline: `produce` fills a block (the sequential part: reading and
@@ -277,6 +279,9 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
         deliver->preview->write(p);
       }
     });
+  if (deliver && deliver->translation)
+    for (std::size_t k = 0; k < deliver->translation->items(); ++k)
+      consumers.push_back([&, k](const ConstAudioView& out) { deliver->translation->add(k, out); });
   run_pipelined(pool, channels, produce, consumers);
   PassResult r;
   r.lufs = meter.integrated_lufs();
@@ -474,7 +479,8 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             double target_lufs, const fs::path& out_file, const fs::path& out_dir,
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
                             const StageProgressFn& progress, double p0, double p1,
-                            InputPreview* input_preview, WorkerPool& pool, bool noise_shaping = false) {
+                            InputPreview* input_preview, WorkerPool& pool, bool noise_shaping = false,
+                            bool translate = false) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -549,6 +555,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     throw rejected(input.string(), "nothing to master: the processed signal has no measurable loudness");
 
   dsp::LimiterSettings ls = chain.limiter;
+  std::optional<TranslationFeed> feed;  // the accepted pass's, once the loop ends
   for (int attempt = 0; attempt < 3; ++attempt) {
     // Landing loop: measure-only passes until the correction is small, then passes that write.
     std::vector<master::LandingTry> tries;
@@ -590,6 +597,11 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
           preview_writer.emplace(*preview, WriteSpec{rate, ch, kPreviewFormat});
           d.preview = &*preview_writer;
           d.preview_gain = static_cast<float>(db_to_gain(preview_lufs - target_lufs));
+        }
+        if (translate) {
+          feed.reset();
+          feed.emplace(rate, ch, temp.frames(), target_lufs);
+          d.translation = &*feed;
         }
       }
       last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, pool);
@@ -635,6 +647,10 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       }
     }
     break;
+  }
+  if (feed) {
+    prog(0.95, target.name + ": translation");
+    mo.translation = feed->finish(out_file, out_dir, pool);
   }
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu)) {
@@ -782,7 +798,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
                                         req.progress, share * double(i + 1), share * double(i + 2), &ip, pool,
-                                        req.noise_shaping));
+                                        req.noise_shaping, req.translation && i == 0));
   }
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own

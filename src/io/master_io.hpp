@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/translation.hpp"
 #include "core/problem.hpp"
 #include "master/album.hpp"
 #include "master/cue.hpp"
@@ -72,6 +73,9 @@ struct MasterOutcome {
   Measured before;                  // the input
   Measured after;                   // the delivered file, read back
   LossyCheck lossy;
+  // With MasterRequest::translation, on the first target: the delivered master on every
+  // playback system (as io::translate_output measures it, measured only).
+  std::optional<analysis::TranslationReport> translation;
   std::vector<Problem> problems;    // e.g. target_not_reached
 };
 
@@ -86,6 +90,9 @@ struct MasterRequest {
   // 16-bit targets (cd): shape the TPDF dither's noise toward high frequencies by error
   // feedback, where the ear is least sensitive (plain TPDF, flat noise, when false).
   bool noise_shaping = false;
+  // Measure the first target's master on every playback system (io::TranslationFeed) in the
+  // same pass that writes it, into MasterOutcome::translation.
+  bool translation = false;
 };
 
 struct MasterResult {

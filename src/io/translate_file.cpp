@@ -178,6 +178,190 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
                                  windows.size(), secs));
 }
 
+// The playback lanes (every system but the codec) and the input's own meter, fed block by
+// block: shared by translate_file, which reads a file, and TranslationFeed, which a caller's
+// stream feeds.
+struct Lane {
+  analysis::PlaybackRenderer renderer;
+  std::unique_ptr<analysis::StreamMeter> meter;
+  std::unique_ptr<ProtectedWriter> writer;
+  AudioBuffer out, music;
+  analysis::SystemMeasure measure;
+  double noise_lufs = -std::numeric_limits<double>::infinity();
+  bool excerpted = false;  // plays `spans` only
+};
+// Spans of the file the excerpted lanes play: [from, to), measured from `measure`.
+struct Span {
+  std::int64_t from, measure, to;
+};
+
+struct LaneSet {
+  int rate = 0, in_ch = 0;
+  std::vector<Lane> lanes;
+  std::vector<Span> spans;
+  analysis::StreamMeter input_meter;
+
+  // in_lufs: the loudness of the stream, which sets every device's drive gain.
+  LaneSet(int rate_, int in_ch_, std::int64_t frames, double in_lufs, bool lane_excerpts, bool write_files,
+          const fs::path& out_dir, const std::string& file_prefix)
+      : rate(rate_), in_ch(in_ch_), input_meter(rate_, in_ch_, true, true) {
+    const bool excerpts = lane_excerpts && !write_files && frames > std::int64_t(kExcerptsFromS * rate);
+    if (excerpts) {
+      const auto len = static_cast<std::int64_t>(kLaneExcerptS * rate), runin = static_cast<std::int64_t>(kLaneRunInS * rate);
+      for (int k = 0; k < kLaneExcerpts; ++k) {
+        const auto centre = static_cast<std::int64_t>((double(k) + 0.5) / kLaneExcerpts * double(frames));
+        const std::int64_t m = std::clamp<std::int64_t>(centre - len / 2, runin, frames - len);
+        spans.push_back({m - runin, m, m + len});
+      }
+    }
+    const auto excerpt_note = fmt::format("measured on {} excerpts of {:.0f} s spread over the song ({:.0f} s of {:.0f} s)",
+                                          kLaneExcerpts, kLaneExcerptS, kLaneExcerpts * kLaneExcerptS, double(frames) / rate);
+    lanes.reserve(analysis::kPlaybackSystems.size());
+    for (auto sys : analysis::kPlaybackSystems) {
+      if (sys == PlaybackSystem::bluetooth) continue;
+      Lane& l = lanes.emplace_back();
+      l.renderer.prepare(sys, rate, in_ch, kBlock);
+      const auto& m = l.renderer.model();
+      l.measure.system = sys;
+      l.excerpted = excerpts && sys != PlaybackSystem::mono;
+      if (l.excerpted) l.measure.notes.push_back(excerpt_note);
+      l.measure.drive_gain_db = std::isfinite(m.drive_lufs) ? m.drive_lufs - in_lufs : 0.0;
+      l.renderer.set_gain_db(l.measure.drive_gain_db);
+      if (m.noise_below_music_db > 0.0) {
+        // Road noise at a set distance under the music's drive level: its rms for unit
+        // density follows from its loudness, measured once on a few seconds of it.
+        analysis::PlaybackRenderer probe;
+        probe.prepare(sys, rate, 1, kBlock);
+        probe.set_gain_db(-300.0);
+        probe.set_noise_rms(1.0);
+        analysis::LoudnessMeter nm(rate, m.out_channels, analysis::LoudnessOptions{false, false, false, 1});
+        AudioBuffer silence(1, kBlock), o(m.out_channels, kBlock);
+        for (int i = 0; i < int(5.0 * rate / kBlock) + 1; ++i) {
+          probe.process(silence.view(), o.view());
+          nm.add(o.view());
+        }
+        l.noise_lufs = m.drive_lufs - m.noise_below_music_db;
+        l.renderer.set_noise_rms(std::pow(10.0, (l.noise_lufs - nm.integrated_lufs()) / 20.0));
+      }
+      l.meter = std::make_unique<analysis::StreamMeter>(rate, m.out_channels, m.noise_below_music_db > 0.0);
+      l.out.resize(m.out_channels, kBlock);
+      l.music.resize(m.out_channels, kBlock);
+      if (write_files) {
+        const std::string file = std::string(to_string(sys)) + ".wav";
+        l.measure.file = file_prefix + file;
+        l.writer = std::make_unique<ProtectedWriter>(out_dir / file, rate, m.out_channels);
+      }
+    }
+  }
+
+  // Lane k plays `in` (at most kBlock frames), which starts at frame `at` of the stream.
+  void play(std::size_t k, const ConstAudioView& in, std::int64_t at) {
+    Lane& l = lanes[k];
+    const std::size_t n = in.num_frames();
+    if (!l.excerpted) {
+      const AudioView out = l.out.view(n), music = l.music.view(n);
+      l.renderer.process(in, out, &music);
+      l.meter->add(music);
+      if (l.writer) l.writer->write(out);
+      return;
+    }
+    const std::int64_t b0 = at, b1 = at + static_cast<std::int64_t>(n);
+    for (const Span& s : spans) {
+      const std::int64_t a = std::max(b0, s.from), b = std::min(b1, s.to);
+      if (a >= b) continue;
+      const auto len = static_cast<std::size_t>(b - a);
+      const AudioView out = l.out.view(len), music = l.music.view(len);
+      l.renderer.process(in.sub(static_cast<std::size_t>(a - b0), len), out, &music);
+      const std::int64_t m = std::max(a, s.measure);
+      if (m < b) l.meter->add(music.sub(static_cast<std::size_t>(m - a), static_cast<std::size_t>(b - m)));
+    }
+  }
+
+  void finish() {
+    for (auto& l : lanes) {
+      if (l.writer) l.writer->commit();
+      l.meter->finish();
+    }
+    input_meter.finish();
+  }
+
+  // The report's input and systems (the codec lane `bt` in its place), before the checks.
+  void fill(analysis::TranslationReport& rep, const analysis::SystemMeasure& bt, bool stereo,
+            const analysis::TranslationThresholds& thresholds) {
+    const analysis::StreamMeter* mono_meter = nullptr;
+    double mono_gain = 0.0;
+    for (auto& l : lanes) {
+      analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
+      if (l.measure.system == PlaybackSystem::mono) {
+        mono_meter = l.meter.get();
+        mono_gain = l.measure.drive_gain_db;
+      }
+    }
+    rep.input = analysis::measure_input(input_meter, *mono_meter, mono_gain, stereo);
+    for (auto sys : analysis::kPlaybackSystems) {
+      if (sys == PlaybackSystem::bluetooth) {
+        rep.systems.push_back(bt);
+        continue;
+      }
+      for (auto& l : lanes)
+        if (l.measure.system == sys) rep.systems.push_back(l.measure);
+    }
+  }
+};
+
+// The lead against the rest, from the acapella and the instrumental; else why not.
+void measure_lead(analysis::TranslationReport& rep, const std::optional<fs::path>& vocal,
+                  const std::optional<fs::path>& rest_file, const LaneSet& set) {
+  if (!(vocal && rest_file)) {
+    rep.vocal_note = "a finished stereo mix cannot be separated into the lead and the rest, so the lead's "
+                     "balance is not measured (mixdown mix measures it from the acapella)";
+    return;
+  }
+  AudioReader v(*vocal), r(*rest_file);
+  analysis::VocalBalance vb(v.info().sample_rate, v.info().channels, r.info().channels);
+  AudioBuffer vbuf(v.info().channels, kBlock), rbuf(r.info().channels, kBlock), sum(r.info().channels, kBlock);
+  // The loudness of lead + rest (the mix at the versions' level), so the road noise can be
+  // placed against them as it is against the translated file.
+  analysis::LoudnessMeter sum_meter(r.info().sample_rate, r.info().channels, analysis::LoudnessOptions{false, false, false, 1});
+  for (;;) {
+    const std::size_t nv = v.read(vbuf.view());
+    const std::size_t nr = r.read(rbuf.view());
+    const std::size_t n = std::min(nv, nr);
+    if (n == 0) break;
+    vb.add(vbuf.view(n), rbuf.view(n));
+    const AudioView s = sum.view(n);
+    s.copy_from(rbuf.view(n));
+    for (int c = 0; c < s.num_channels(); ++c) {
+      const float* x = vbuf.channel(std::min(c, v.info().channels - 1));
+      float* y = s.channel(c);
+      for (std::size_t i = 0; i < n; ++i) y[i] += x[i];
+    }
+    sum_meter.add(s);
+  }
+  const double versions_lufs = sum_meter.integrated_lufs();
+  vb.finish();
+  if (!vb.has_vocal()) {
+    rep.vocal_note = "the acapella is (nearly) silent: no lead to measure";
+    return;
+  }
+  rep.input.lead_known = true;
+  rep.vocal_note = "the lead measured from the mix's acapella against its instrumental, where the lead sings "
+                   "(levels as mixed; the master's processing is not applied)";
+  for (auto& m : rep.systems) {
+    const auto model = analysis::playback_model(m.system, set.rate);
+    double noise_rms = 0.0;
+    if (model.noise_below_music_db > 0.0) {
+      // The road noise relative to the instrumental's power at the same drive: the noise
+      // sits noise_below_music_db under the whole mix's loudness.
+      for (auto& l : set.lanes)
+        if (l.measure.system == m.system) noise_rms = l.renderer.noise_rms();
+    }
+    const double gain = std::isfinite(model.drive_lufs) && std::isfinite(versions_lufs)
+                            ? model.drive_lufs - versions_lufs : m.drive_gain_db;
+    m.vocal_to_rest_db = vb.vocal_to_rest_db(model, gain, noise_rms);
+  }
+}
+
 }  // namespace
 
 analysis::TranslationReport translate_file(const TranslateRequest& req) {
@@ -196,73 +380,14 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
   if (req.write_files) fs::create_directories(req.out_dir);
 
-  struct Lane {
-    analysis::PlaybackRenderer renderer;
-    std::unique_ptr<analysis::StreamMeter> meter;
-    std::unique_ptr<ProtectedWriter> writer;
-    AudioBuffer out, music;
-    analysis::SystemMeasure measure;
-    double noise_lufs = -std::numeric_limits<double>::infinity();
-    bool excerpted = false;  // plays `spans` only
-  };
-  // Spans of the file the excerpted lanes play: [from, to), measured from `measure`.
-  struct Span {
-    std::int64_t from, measure, to;
-  };
-  std::vector<Span> spans;
-  const bool excerpts = req.lane_excerpts && !req.write_files && info.frames > std::int64_t(kExcerptsFromS * rate);
-  if (excerpts) {
-    const auto len = static_cast<std::int64_t>(kLaneExcerptS * rate), runin = static_cast<std::int64_t>(kLaneRunInS * rate);
-    for (int k = 0; k < kLaneExcerpts; ++k) {
-      const auto centre = static_cast<std::int64_t>((double(k) + 0.5) / kLaneExcerpts * double(info.frames));
-      const std::int64_t m = std::clamp<std::int64_t>(centre - len / 2, runin, info.frames - len);
-      spans.push_back({m - runin, m, m + len});
-    }
-  }
-  const auto excerpt_note = fmt::format("measured on {} excerpts of {:.0f} s spread over the song ({:.0f} s of {:.0f} s)",
-                                        kLaneExcerpts, kLaneExcerptS, kLaneExcerpts * kLaneExcerptS, info.duration_s());
-  std::vector<Lane> lanes;
-  lanes.reserve(analysis::kPlaybackSystems.size());
+  LaneSet set(rate, in_ch, info.frames, in_lufs, req.lane_excerpts, req.write_files, req.out_dir, req.file_prefix);
+  auto& lanes = set.lanes;
+  auto& input_meter = set.input_meter;
   // The codec's scratch file sits in the output folder, or beside it when no files are written.
   const fs::path codec_path = (req.write_files ? req.out_dir : req.out_dir.parent_path()) /
                               fmt::format(".bluetooth-{}.mp3", ::getpid());
   std::unique_ptr<AudioWriter> codec;
   const bool codec_inline = req.codec_whole_file;
-  for (auto sys : analysis::kPlaybackSystems) {
-    if (sys == PlaybackSystem::bluetooth) continue;
-    Lane& l = lanes.emplace_back();
-    l.renderer.prepare(sys, rate, in_ch, kBlock);
-    const auto& m = l.renderer.model();
-    l.measure.system = sys;
-    l.excerpted = excerpts && sys != PlaybackSystem::mono;
-    if (l.excerpted) l.measure.notes.push_back(excerpt_note);
-    l.measure.drive_gain_db = std::isfinite(m.drive_lufs) ? m.drive_lufs - in_lufs : 0.0;
-    l.renderer.set_gain_db(l.measure.drive_gain_db);
-    if (m.noise_below_music_db > 0.0) {
-      // Road noise at a set distance under the music's drive level: its rms for unit
-      // density follows from its loudness, measured once on a few seconds of it.
-      analysis::PlaybackRenderer probe;
-      probe.prepare(sys, rate, 1, kBlock);
-      probe.set_gain_db(-300.0);
-      probe.set_noise_rms(1.0);
-      analysis::LoudnessMeter nm(rate, m.out_channels, analysis::LoudnessOptions{false, false, false, 1});
-      AudioBuffer silence(1, kBlock), o(m.out_channels, kBlock);
-      for (int i = 0; i < int(5.0 * rate / kBlock) + 1; ++i) {
-        probe.process(silence.view(), o.view());
-        nm.add(o.view());
-      }
-      l.noise_lufs = m.drive_lufs - m.noise_below_music_db;
-      l.renderer.set_noise_rms(std::pow(10.0, (l.noise_lufs - nm.integrated_lufs()) / 20.0));
-    }
-    l.meter = std::make_unique<analysis::StreamMeter>(rate, m.out_channels, m.noise_below_music_db > 0.0);
-    l.out.resize(m.out_channels, kBlock);
-    l.music.resize(m.out_channels, kBlock);
-    if (req.write_files) {
-      const std::string file = std::string(to_string(sys)) + ".wav";
-      l.measure.file = req.file_prefix + file;
-      l.writer = std::make_unique<ProtectedWriter>(req.out_dir / file, rate, m.out_channels);
-    }
-  }
   // The codec lane reads the file again through soxr when MP3 cannot run at its rate, taking
   // as many 48 kHz frames per block as keep it level with the main read.
   const int codec_rate = mp3_rate(rate) ? rate : 48000;
@@ -275,7 +400,6 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   }
   if (codec_inline)
     codec = std::make_unique<AudioWriter>(codec_path, WriteSpec{codec_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
-  analysis::StreamMeter input_meter(rate, in_ch, true, true);
 
   // Block t is played while block t + 1 is read (the last work item), on one pool of threads
   // for the whole pass (starting threads per block cost about a tenth of the pass).
@@ -311,35 +435,13 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
         return codec->write(ConstAudioView(cpair, in_ch, m));
       }
       if (k == lanes.size() + 1) return input_meter.add_loudness(in);
-      Lane& l = lanes[k];
-      if (!l.excerpted) {
-        const AudioView out = l.out.view(n), music = l.music.view(n);
-        l.renderer.process(in, out, &music);
-        l.meter->add(music);
-        if (l.writer) l.writer->write(out);
-        return;
-      }
-      const std::int64_t b0 = done, b1 = done + static_cast<std::int64_t>(n);
-      for (const Span& s : spans) {
-        const std::int64_t a = std::max(b0, s.from), b = std::min(b1, s.to);
-        if (a >= b) continue;
-        const auto len = static_cast<std::size_t>(b - a);
-        const AudioView out = l.out.view(len), music = l.music.view(len);
-        l.renderer.process(in.sub(static_cast<std::size_t>(a - b0), len), out, &music);
-        const std::int64_t m = std::max(a, s.measure);
-        if (m < b)
-          l.meter->add(music.sub(static_cast<std::size_t>(m - a), static_cast<std::size_t>(b - m)));
-      }
+      set.play(k, in, done);
     });
     done += static_cast<std::int64_t>(n);
     prog(share * double(done) / total, "playing on every system");
   }
   if (codec) codec->commit();
-  for (auto& l : lanes) {
-    if (l.writer) l.writer->commit();
-    l.meter->finish();
-  }
-  input_meter.finish();
+  set.finish();
 
   // Bluetooth: decode the lossy round trip; peaks beyond full scale survive the float decode.
   analysis::SystemMeasure bt;
@@ -371,79 +473,26 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
 
   analysis::TranslationReport rep;
   const analysis::TranslationThresholds thresholds;
-  const analysis::StreamMeter* mono_meter = nullptr;
-  double mono_gain = 0.0;
-  for (auto& l : lanes) {
-    analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
-    if (l.measure.system == PlaybackSystem::mono) {
-      mono_meter = l.meter.get();
-      mono_gain = l.measure.drive_gain_db;
-    }
-  }
-  rep.input = analysis::measure_input(input_meter, *mono_meter, mono_gain, stereo);
-  for (auto sys : analysis::kPlaybackSystems) {
-    if (sys == PlaybackSystem::bluetooth) {
-      rep.systems.push_back(bt);
-      continue;
-    }
-    for (auto& l : lanes)
-      if (l.measure.system == sys) rep.systems.push_back(l.measure);
-  }
-
-  // The lead against the rest, from the acapella and the instrumental.
-  if (req.vocal && req.rest) {
-    prog(0.9, "measuring the lead on every system");
-    AudioReader v(*req.vocal), r(*req.rest);
-    analysis::VocalBalance vb(v.info().sample_rate, v.info().channels, r.info().channels);
-    AudioBuffer vbuf(v.info().channels, kBlock), rbuf(r.info().channels, kBlock), sum(r.info().channels, kBlock);
-    // The loudness of lead + rest (the mix at the versions' level), so the road noise can be
-    // placed against them as it is against the translated file.
-    analysis::LoudnessMeter sum_meter(r.info().sample_rate, r.info().channels, analysis::LoudnessOptions{false, false, false, 1});
-    for (;;) {
-      const std::size_t nv = v.read(vbuf.view());
-      const std::size_t nr = r.read(rbuf.view());
-      const std::size_t n = std::min(nv, nr);
-      if (n == 0) break;
-      vb.add(vbuf.view(n), rbuf.view(n));
-      const AudioView s = sum.view(n);
-      s.copy_from(rbuf.view(n));
-      for (int c = 0; c < s.num_channels(); ++c) {
-        const float* x = vbuf.channel(std::min(c, v.info().channels - 1));
-        float* y = s.channel(c);
-        for (std::size_t i = 0; i < n; ++i) y[i] += x[i];
-      }
-      sum_meter.add(s);
-    }
-    const double versions_lufs = sum_meter.integrated_lufs();
-    vb.finish();
-    if (vb.has_vocal()) {
-      rep.input.lead_known = true;
-      rep.vocal_note = "the lead measured from the mix's acapella against its instrumental, where the lead sings "
-                       "(levels as mixed; the master's processing is not applied)";
-      for (auto& m : rep.systems) {
-        const auto model = analysis::playback_model(m.system, rate);
-        double noise_rms = 0.0;
-        if (model.noise_below_music_db > 0.0) {
-          // The road noise relative to the instrumental's power at the same drive: the noise
-          // sits noise_below_music_db under the whole mix's loudness.
-          for (auto& l : lanes)
-            if (l.measure.system == m.system) noise_rms = l.renderer.noise_rms();
-        }
-        const double gain = std::isfinite(model.drive_lufs) && std::isfinite(versions_lufs)
-                                ? model.drive_lufs - versions_lufs : m.drive_gain_db;
-        m.vocal_to_rest_db = vb.vocal_to_rest_db(model, gain, noise_rms);
-      }
-    } else {
-      rep.vocal_note = "the acapella is (nearly) silent: no lead to measure";
-    }
-  } else {
-    rep.vocal_note = "a finished stereo mix cannot be separated into the lead and the rest, so the lead's "
-                     "balance is not measured (mixdown mix measures it from the acapella)";
-  }
+  set.fill(rep, bt, stereo, thresholds);
+  if (req.vocal && req.rest) prog(0.9, "measuring the lead on every system");
+  measure_lead(rep, req.vocal, req.rest, set);
   analysis::check_translation(rep, thresholds);
   prog(1.0, "done");
   return rep;
 }
+
+namespace {
+
+// The lead's files of a mix output folder, when both exist.
+void find_versions(TranslateRequest& tr, const fs::path& out_dir) {
+  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
+  if (fs::exists(vocal) && fs::exists(rest)) {
+    tr.vocal = vocal;
+    tr.rest = rest;
+  }
+}
+
+}  // namespace
 
 analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::path& file, double lufs, int threads,
                                              const std::function<void(double, const std::string&)>& progress,
@@ -457,13 +506,58 @@ analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::
   if (std::isfinite(lufs)) tr.input_lufs = lufs;
   tr.out_dir = out_dir / "translation";
   tr.file_prefix = "translation/";
-  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
-  if (fs::exists(vocal) && fs::exists(rest)) {
-    tr.vocal = vocal;
-    tr.rest = rest;
-  }
+  find_versions(tr, out_dir);
   tr.progress = progress;
   return translate_file(tr);
+}
+
+// ---- TranslationFeed ---------------------------------------------------------------------------
+
+struct TranslationFeed::Impl {
+  LaneSet set;
+  std::vector<std::int64_t> at;  // per item: the stream frame its next block starts at
+  Impl(int rate, int in_ch, std::int64_t frames, double lufs)
+      : set(rate, in_ch, frames, lufs, true, false, fs::path(), std::string()), at(set.lanes.size() + 2, 0) {}
+};
+
+TranslationFeed::TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs)
+    : impl_(std::make_unique<Impl>(sample_rate, std::min(channels, 2), frames, expected_lufs)) {}
+TranslationFeed::~TranslationFeed() = default;
+
+std::size_t TranslationFeed::items() const noexcept { return impl_->at.size(); }
+
+void TranslationFeed::add(std::size_t item, const ConstAudioView& block) {
+  LaneSet& set = impl_->set;
+  // As translate_file plays a file: its first two channels (the one of a mono file twice).
+  const float* pair[2] = {block.channel(0), block.channel(set.in_ch - 1)};
+  std::int64_t& at = impl_->at[item];
+  // In pieces of at most kBlock frames, the renderers' block size.
+  for (std::size_t pos = 0; pos < block.num_frames(); pos += kBlock) {
+    const std::size_t n = std::min(kBlock, block.num_frames() - pos);
+    const float* piece[2] = {pair[0] + pos, pair[1] + pos};
+    const ConstAudioView in(piece, set.in_ch, n);
+    if (item < set.lanes.size()) set.play(item, in, at);
+    else if (item == set.lanes.size()) set.input_meter.add_loudness(in);
+    else set.input_meter.add_spectrum(in);
+    at += static_cast<std::int64_t>(n);
+  }
+}
+
+analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const fs::path& out_dir, WorkerPool& pool) {
+  LaneSet& set = impl_->set;
+  set.finish();
+  TranslateRequest req;
+  req.input = file;
+  find_versions(req, out_dir);
+  analysis::SystemMeasure bt;
+  bt.system = PlaybackSystem::bluetooth;
+  bt_from_passages(bt, req, set.input_meter, set.in_ch, out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid()), pool);
+  analysis::TranslationReport rep;
+  const analysis::TranslationThresholds thresholds;
+  set.fill(rep, bt, set.in_ch == 2, thresholds);
+  measure_lead(rep, req.vocal, req.rest, set);
+  analysis::check_translation(rep, thresholds);
+  return rep;
 }
 
 }  // namespace mixdown::io

@@ -13,10 +13,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "analysis/translation.hpp"
+#include "core/worker_pool.hpp"
 
 namespace mixdown::io {
 
@@ -68,5 +70,33 @@ analysis::TranslationReport translate_output(const std::filesystem::path& out_di
                                              double lufs, int threads,
                                              const std::function<void(double, const std::string&)>& progress = {},
                                              TranslateScope scope = {});
+
+// translate_output's measured-only pass (TranslateScope{false, false, true}) fed block by block
+// from a stream the caller produces instead of from a file read: `master` plays its delivered
+// stream into the lanes in the same pass that writes it, which saves a decode of the master
+// and a pass of its own. The stream is `frames` long (for the excerpts' places) and measures
+// `expected_lufs` (the devices' drive gains are set from it before any audio arrives: a master
+// landed within 0.1 LU of its target plays 0.1 dB off the device levels at most).
+class TranslationFeed {
+public:
+  TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs);
+  ~TranslationFeed();
+  TranslationFeed(const TranslationFeed&) = delete;
+  TranslationFeed& operator=(const TranslationFeed&) = delete;
+
+  // Independent work items per block: each item must see every block in order; different
+  // items may run at the same time (and the result does not depend on how they are scheduled).
+  std::size_t items() const noexcept;
+  void add(std::size_t item, const ConstAudioView& block);
+  // After the last block, once the stream is written to `file` (the codec round trip reads its
+  // loudest passages from it): the report, as translate_output(out_dir, file, ...) with that
+  // scope gives it.
+  analysis::TranslationReport finish(const std::filesystem::path& file, const std::filesystem::path& out_dir,
+                                     WorkerPool& pool);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace mixdown::io
