@@ -16,6 +16,11 @@ constexpr double kPlaybackSpl = 80.0;   // the mix at -18 LUFS plays at 80 dB SP
 constexpr double kMixLufs = -18.0;
 constexpr double kMaxCompLu = 1.0;
 constexpr double kCompShare = 0.25;
+// With no lead, the groove leads: the parts that would accompany a lead sit back from an equal
+// share by the lift a lead would have over them (role_targets.cpp: the focus +3 LU).
+constexpr double kGrooveLeadsLu = -3.0;
+constexpr double kBeatActive = 0.25;  // a beat plays at least a quarter of the song
+constexpr double kTonal = 0.5;        // harmonicity of a tonal part
 
 double terhardt_threshold_spl(double hz) {
   const double f = std::max(hz, 20.0) / 1000.0;
@@ -98,6 +103,25 @@ double masking_loss_lu(const std::vector<std::vector<float>>& powers,
   return loss_in(m, powers[i], stems[i].analysis);
 }
 
+bool groove_leads(const std::vector<StemInput>& stems, int focus, const Brief& brief) {
+  // genre=acoustic and orchestral say the instruments carry the piece (role_targets.cpp).
+  if (focus >= 0 || brief.genre == "acoustic" || brief.genre == "orchestral") return false;
+  for (const auto& s : stems)
+    if ((s.role == Role::kick || s.role == Role::snare || s.role == Role::drums) && !s.analysis.silent() &&
+        s.analysis.active_fraction >= kBeatActive)
+      return true;
+  return false;
+}
+
+bool accompanies(const StemInput& s) {
+  switch (s.role) {
+    case Role::piano: case Role::keys: case Role::guitar: case Role::synth: case Role::strings: case Role::brass:
+      return true;
+    case Role::other: return s.analysis.harmonicity >= kTonal;
+    default: return false;
+  }
+}
+
 BalanceReport balance_levels(Console& console, const std::vector<StemInput>& stems, int focus,
                              const Brief& brief, int sample_rate) {
   const std::size_t n = stems.size();
@@ -109,6 +133,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
   std::vector<std::vector<double>> ke(n);   // pre-fader K energy per frame
   std::vector<double> l0(n, -200.0);
   std::vector<std::string> why(n);
+  const bool groove = groove_leads(stems, focus, brief);
   for (std::size_t i = 0; i < n; ++i) {
     auto& st = console.strips[i];
     st.fader_db = 0.0;
@@ -119,6 +144,11 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     const auto t = role_target(stems[i].role, brief, static_cast<int>(i) == focus);
     rep.target_lu[i] = t.lu;
     why[i] = t.reason;
+    if (groove && accompanies(stems[i])) {
+      rep.target_lu[i] += kGrooveLeadsLu;
+      why[i] += "; nothing leads this song and the beat carries it, so an accompanying part sits back " +
+                db1(kGrooveLeadsLu, true) + " LU";
+    }
     // An accent (a crash on the downbeat, a riser, a one-shot effect) plays for moments only: it
     // is heard against the whole mix at the instant it hits and must be noticed there, so a role
     // that would sit under an equal share in a continuous part is not held under it.

@@ -42,6 +42,13 @@ struct BalanceReport {
 BalanceReport balance_levels(Console& console, const std::vector<StemInput>& stems, int focus,
                              const Brief& brief, int sample_rate);
 
+// With no focus, a song whose beat (kick, snare or a drum stem) plays at least a quarter of it
+// is carried by its groove: the tonal parts that would accompany a lead (piano, keys, guitar,
+// synth, strings, brass, a tonal `other`) sit back as they would under a lead. Not with
+// genre=acoustic or orchestral, where the instruments carry the piece.
+bool groove_leads(const std::vector<StemInput>& stems, int focus, const Brief& brief);
+bool accompanies(const StemInput& stem);
+
 // Post-fader band power per stem (frames × bands, linear), for masking and glue decisions.
 std::vector<std::vector<float>> mix_band_powers(const Console& console,
                                                 const std::vector<StemInput>& stems,

@@ -230,6 +230,36 @@ TEST(Decide, AnAccentIsNotHeldUnderAnEqualShare) {
   EXPECT_GT(relative_levels(c, s).back(), relative_levels(c2, t).back() + 1.5);
 }
 
+TEST(Decide, WithNoLeadTheGrooveLeadsAndTheAccompanimentSitsBack) {
+  // The band without its singer: nothing carries a tune, the kick and snare play all through.
+  auto s = band();
+  s.erase(s.begin() + 7);  // Vox
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  ASSERT_EQ(c.focus, "");
+  EXPECT_NE(c.strips[4].reasons.at("fader").find("the beat carries it"), std::string::npos)
+      << c.strips[4].reasons.at("fader");
+  EXPECT_EQ(c.strips[3].reasons.at("fader").find("the beat carries it"), std::string::npos);  // the bass is the groove
+  EXPECT_EQ(c.strips[6].reasons.at("fader").find("the beat carries it"), std::string::npos);  // a pad is a bed already
+  // The same parts with no beat under them (kick and snare as occasional percussion): no rule.
+  auto t = s;
+  t[0].role = t[1].role = Role::percussion;
+  t[0].analysis.active_fraction = t[1].analysis.active_fraction = 0.2;
+  const auto c2 = decide(t, song_of(t), Brief{}, kRate);
+  EXPECT_EQ(c2.strips[4].reasons.at("fader").find("the beat carries it"), std::string::npos);
+  const auto a = relative_levels(c, s), b = relative_levels(c2, t);
+  EXPECT_GT((b[4] - b[3]) - (a[4] - a[3]), 1.5);  // guitar against bass
+  EXPECT_LT((b[4] - b[3]) - (a[4] - a[3]), 4.5);
+  // A lead present: nothing changes for the accompaniment.
+  const auto v = band();
+  const auto c3 = decide(v, song_of(v), Brief{}, kRate);
+  EXPECT_EQ(c3.strips[4].reasons.at("fader").find("the beat carries it"), std::string::npos);
+  // genre=orchestral: the instruments carry the piece.
+  Brief orch;
+  orch.genre = "orchestral";
+  EXPECT_FALSE(groove_leads(s, -1, orch));
+  EXPECT_TRUE(groove_leads(s, -1, Brief{}));
+}
+
 TEST(Decide, FocusFromTheBriefMovesForwardAndUnknownFocusIsAUsageError) {
   const auto s = band();
   const auto base = relative_levels(decide(s, song_of(s), Brief{}, kRate), s);

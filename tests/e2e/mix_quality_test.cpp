@@ -93,7 +93,9 @@ SongScore score_song(const fs::path& song, const fs::path& work) {
   std::vector<fs::path> dry;
   for (const auto& e : fs::directory_iterator(song / "stems")) dry.push_back(e.path());
   std::sort(dry.begin(), dry.end());
-  std::mt19937 rng(20261121u);
+  // MIXDOWN_QUALITY_SEED draws other random gains (the balance must not depend on them).
+  const char* seed_env = std::getenv("MIXDOWN_QUALITY_SEED");
+  std::mt19937 rng(seed_env ? static_cast<unsigned>(std::strtoul(seed_env, nullptr, 10)) : 20261121u);
   std::uniform_real_distribution<double> gain(-10.0, 10.0);
   for (const auto& p : dry) {
     int rate = 0;
@@ -155,20 +157,17 @@ TEST(MixQuality, BeatsTheEqualLoudnessSumOnEveryCorpusSong) {
     std::printf("  => mean |ours - author| %.2f LU, equal-loudness %.2f LU, over %d audible stems\n", s.ours,
                 s.baseline, s.audible);
     ASSERT_GT(s.audible, 0) << s.song;
-    // Issue 5's requirement is ours < equal-loudness on every song (goal <= 2.5 LU on average).
-    // It is met on Skiessi-C64 only (measured 2.32/2.07/4.36 LU against 2.25/1.92/5.09: issue 5
-    // stays open; what is left is parts the authors kept far from an equal share — an arpeggio
-    // and a synth voice 4-6 LU back, a pad 4 LU forward, chiptune drums 3-14 LU back), so it is
-    // printed, not asserted, and this test guards against regressions instead: no song may
-    // drift further than 4.5 LU from the author's balance on average over its stems, nor the
-    // average over the songs past 3.1 LU.
-    std::printf("  => beats the equal-loudness baseline: %s\n", s.ours < s.baseline ? "yes" : "NO (issue 5 open)");
-    EXPECT_LT(s.ours, 4.5) << s.song << ": the balance regressed";
+    // Issue 5's requirement: ours < equal-loudness on every song, goal <= 2.5 LU on average.
+    // Measured 1.60/1.83/4.36 LU against 2.25/1.92/5.09 (1.65/1.85/4.39 with
+    // MIXDOWN_QUALITY_SEED=7): every song beats the baseline, the average (2.60) misses the goal
+    // by 0.1 LU, mostly Skiessi-C64's chiptune drums, which its author kept 5-11 LU back.
+    std::printf("  => beats the equal-loudness baseline: %s\n", s.ours < s.baseline ? "yes" : "NO");
+    EXPECT_LT(s.ours, s.baseline) << s.song << ": no better than every stem at the same loudness";
     sum += s.ours;
   }
   const double avg = sum / double(songs.size());
   std::printf("average mean |ours - author|: %.2f LU (goal <= 2.5)\n", avg);
-  EXPECT_LT(avg, 3.1) << "the balance regressed (2.92 LU measured when this bound was set)";
+  EXPECT_LT(avg, 2.75) << "the balance regressed (2.60 LU measured when this bound was set)";
   RecordProperty("average_lu", std::to_string(avg));
 }
 
