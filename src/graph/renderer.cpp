@@ -313,8 +313,14 @@ struct Renderer::Impl {
     return rn;
   }
 
-  void reset_all() {
-    for (auto& s : sources) s->rewind();
+  // Every processor to its initial state and every source to internal frame `first` (0: the
+  // start; an excerpt starts later, its processors settling during a run-in).
+  void reset_all(std::int64_t first = 0) {
+    for (auto& s : sources) {
+      if (first > 0) s->seek(first);
+      else s->rewind();
+    }
+    const double t0 = static_cast<double>(std::max<std::int64_t>(0, first - static_cast<std::int64_t>(latency))) / rate;
     for (auto& n : strips) {
       if (n->gate) n->gate->reset();
       if (n->eq) n->eq->reset();
@@ -325,7 +331,7 @@ struct Renderer::Impl {
       n->pan->reset();
       n->align.reset();
       n->auto_seg = 0;
-      n->fader.snap(n->s->mute ? 0.0 : db_to_gain(n->s->fader_db + n->automation_db(0.0)));
+      n->fader.snap(n->s->mute ? 0.0 : db_to_gain(n->s->fader_db + n->automation_db(t0)));
       if (n->print_bus_eq) n->print_bus_eq->reset();
       if (n->print_mix_eq) n->print_mix_eq->reset();
     }
@@ -520,11 +526,12 @@ struct Renderer::Impl {
     }
   }
 
-  RenderStats render(const std::vector<std::pair<OutputId, Sink*>>& sinks,
-                     const std::function<void(double)>& progress) {
-    // Outputs, and the extra buses/returns that versions need.
+  // Outputs, and the extra buses/returns that versions need.
+  std::vector<std::unique_ptr<OutputNode>> setup_outputs(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                                                         bool (&need_set)[3]) {
     std::vector<std::unique_ptr<OutputNode>> outs;
-    bool need_set[3] = {true, false, false};
+    need_set[0] = true;
+    need_set[1] = need_set[2] = false;
     bool need_nolead_bus = false;
     std::map<std::string, int> index;
     for (std::size_t i = 0; i < strips.size(); ++i) index[strips[i]->s->name] = static_cast<int>(i);
@@ -559,10 +566,51 @@ struct Renderer::Impl {
     for (int set = 1; set < 3; ++set)
       if (need_set[set])
         for (std::size_t r = 0; r < base_returns; ++r) returns.push_back(make_return(*returns[r]->r, set));
-    reset_all();
+    return outs;
+  }
 
+  RenderStats render(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                     const std::function<void(double)>& progress) {
+    bool need_set[3];
+    auto outs = setup_outputs(sinks, need_set);
+    reset_all();
     WorkerPool pool(opt.threads);
-    const std::int64_t total = static_cast<std::int64_t>(latency) + out_frames;
+    return run(pool, outs, need_set, 0, static_cast<std::int64_t>(latency) + out_frames,
+               static_cast<std::int64_t>(latency), progress);
+  }
+
+  RenderStats render_excerpts(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                              const std::vector<Excerpt>& excerpts, std::int64_t run_in,
+                              const std::function<void(double)>& progress) {
+    bool need_set[3];
+    auto outs = setup_outputs(sinks, need_set);
+    WorkerPool pool(opt.threads);
+    RenderStats stats;
+    const auto lat = static_cast<std::int64_t>(latency);
+    std::int64_t done = 0, todo = 0;
+    for (const auto& e : excerpts) todo += e.frames;
+    for (const auto& e : excerpts) {
+      const std::int64_t start = std::clamp<std::int64_t>(e.start, 0, out_frames);
+      const std::int64_t end = std::clamp<std::int64_t>(e.start + e.frames, start, out_frames);
+      if (end <= start) continue;
+      const std::int64_t first = std::max<std::int64_t>(0, start + lat - run_in);
+      reset_all(first);
+      const auto part = run(pool, outs, need_set, first, end + lat, start + lat, {});
+      stats.frames += part.frames;
+      stats.nonfinite_fixed += part.nonfinite_fixed;
+      done += e.frames;
+      if (progress && todo > 0) progress(static_cast<double>(done) / static_cast<double>(todo));
+    }
+    stats.latency_frames = latency;
+    return stats;
+  }
+
+  // Internal frames [first, end) through the graph, sources and processors positioned at
+  // `first`; the outputs of internal frames from `deliver_from` on reach the sinks.
+  RenderStats run(WorkerPool& pool, std::vector<std::unique_ptr<OutputNode>>& outs, const bool (&need_set)[3],
+                  std::int64_t first, std::int64_t end, std::int64_t deliver_from,
+                  const std::function<void(double)>& progress) {
+    const std::int64_t total = end - first;
     const float out_gain = static_cast<float>(db_to_gain(opt.output_gain_db));
     std::int64_t delivered = 0;
     std::vector<std::int64_t> fixed(outs.size(), 0);
@@ -572,10 +620,10 @@ struct Renderer::Impl {
       return static_cast<std::size_t>(std::min<std::int64_t>(blk, total - b * blk));
     };
     const auto slot_of = [](std::int64_t b) { return static_cast<int>(b % kSlots); };
-    // The window of block b that is output (after the latency, before the end).
+    // The window of block b that is output (from `deliver_from`, before the end).
     const auto out_window = [&](std::int64_t b) {
-      const std::int64_t pos = b * blk;
-      const std::int64_t start = std::max<std::int64_t>(0, static_cast<std::int64_t>(latency) - pos);
+      const std::int64_t pos = first + b * blk;
+      const std::int64_t start = std::max<std::int64_t>(0, deliver_from - pos);
       return std::pair<std::int64_t, std::int64_t>{std::min<std::int64_t>(start, static_cast<std::int64_t>(frames_of(b))),
                                                    static_cast<std::int64_t>(frames_of(b))};
     };
@@ -608,7 +656,7 @@ struct Renderer::Impl {
         j -= c_ret;
         if (j < c_mix) return process_mix_bus(frames_of(bm), slot_of(bm), out_gain, need_set);
         j -= c_mix;
-        if (j < c_strip) return process_strip(j, frames_of(bs), bs * blk, slot_of(bs));
+        if (j < c_strip) return process_strip(j, frames_of(bs), first + bs * blk, slot_of(bs));
         j -= c_strip;
         if (j < c_out) return output(j, bo);
         j -= c_out;
@@ -645,6 +693,12 @@ Renderer::~Renderer() = default;
 RenderStats Renderer::render(const std::vector<std::pair<OutputId, Sink*>>& sinks,
                              const std::function<void(double)>& progress) {
   return impl_->render(sinks, progress);
+}
+
+RenderStats Renderer::render_excerpts(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                                      const std::vector<Excerpt>& excerpts, std::int64_t run_in_frames,
+                                      const std::function<void(double)>& progress) {
+  return impl_->render_excerpts(sinks, excerpts, run_in_frames, progress);
 }
 
 std::int64_t Renderer::output_frames() const noexcept { return impl_->out_frames; }

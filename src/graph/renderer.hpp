@@ -51,6 +51,11 @@ struct OutputId {
   bool operator==(const OutputId&) const = default;
 };
 
+struct Excerpt {
+  std::int64_t start = 0;   // output frame
+  std::int64_t frames = 0;
+};
+
 struct RenderOptions {
   int threads = 0;                 // 0: all cores
   std::size_t block_frames = 2048;
@@ -76,6 +81,14 @@ public:
   // Renders once from the start. Only requested outputs are computed. `progress` gets 0..1.
   RenderStats render(const std::vector<std::pair<OutputId, Sink*>>& sinks,
                      const std::function<void(double)>& progress = {});
+
+  // Only the given excerpts of the outputs (in output frames), one after another: before each
+  // the graph is reset and started `run_in_frames` earlier so its compressors, smoothers and
+  // effect tails settle; sinks receive each excerpt's frames only, back to back. A cheap look
+  // at a long song (render_mix predicts the mix's landing gain from the loudest excerpt).
+  RenderStats render_excerpts(const std::vector<std::pair<OutputId, Sink*>>& sinks,
+                              const std::vector<Excerpt>& excerpts, std::int64_t run_in_frames,
+                              const std::function<void(double)>& progress = {});
 
   // Frames every output will have.
   std::int64_t output_frames() const noexcept;

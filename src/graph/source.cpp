@@ -15,4 +15,14 @@ void BufferSource::read(const AudioView& out) {
   pos_ += n;
 }
 
+void StemSource::seek(std::int64_t frame) {
+  rewind();
+  AudioBuffer scratch(channels(), 4096);
+  for (std::int64_t pos = 0; pos < frame;) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(4096, frame - pos));
+    read(scratch.view(n));
+    pos += static_cast<std::int64_t>(n);
+  }
+}
+
 }  // namespace mixdown::graph

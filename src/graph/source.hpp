@@ -3,6 +3,7 @@
 // yields silence, so the renderer can run every stem for the same number of frames.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/audio_buffer.hpp"
@@ -17,6 +18,9 @@ public:
   // Fills `out` (channels() channels) completely; frames past the end are zeros.
   virtual void read(const AudioView& out) = 0;
   virtual void rewind() = 0;
+  // Positions the next read at `frame`. This default rewinds and reads the frames before it;
+  // a source that can jump there directly overrides it.
+  virtual void seek(std::int64_t frame);
 };
 
 // A source over a buffer held in memory (tests, short previews).
@@ -27,6 +31,7 @@ public:
   std::int64_t frames() const override { return static_cast<std::int64_t>(audio_.num_frames()); }
   void read(const AudioView& out) override;
   void rewind() override { pos_ = 0; }
+  void seek(std::int64_t frame) override { pos_ = static_cast<std::size_t>(std::max<std::int64_t>(0, frame)); }
 
 private:
   AudioBuffer audio_;

@@ -208,6 +208,21 @@ void AudioReader::rewind() {
   impl_->position = 0;
 }
 
+bool AudioReader::seek(std::int64_t frame) {
+  if (impl_->info.lossy || frame < 0 || frame > impl_->info.frames) return false;
+  if (sf_seek(impl_->file.get(), static_cast<sf_count_t>(frame), SEEK_SET) != static_cast<sf_count_t>(frame)) {
+    // A failed seek leaves the decoder anywhere: back to where it was, the slow way.
+    const std::int64_t was = impl_->position;
+    rewind();
+    AudioBuffer scratch(impl_->info.channels, kIoBlock);
+    while (impl_->position < was)
+      if (read(scratch.view(static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kIoBlock), was - impl_->position)))) == 0) break;
+    return false;
+  }
+  impl_->position = frame;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 struct SoxrDeleter {
   void operator()(soxr_t s) const noexcept {
@@ -297,6 +312,12 @@ std::size_t ResamplingReader::read(const AudioView& out) {
   return done;
 }
 
+bool ResamplingReader::seek(std::int64_t frame) {
+  if (impl_->soxr || !impl_->reader.seek(frame)) return false;
+  impl_->delivered = frame;
+  return true;
+}
+
 void ResamplingReader::rewind() {
   impl_->reader.rewind();
   impl_->in_have = impl_->in_pos = 0;
@@ -345,6 +366,7 @@ struct AudioWriter::Impl {
   std::vector<float> fbuf;
   std::vector<unsigned char> bytes;  // packed little-endian PCM waiting to be written
   std::int64_t frames = 0, clipped = 0, nonfinite = 0;
+  std::uint32_t peak_bits = 0;  // of the largest finite magnitude written (quantised formats)
   ~Impl() {
     file.reset();
     if (!committed && !temp_path.empty()) {
@@ -426,12 +448,18 @@ namespace {
 // Finite samples beyond full scale (they are clamped), counted branch-free on the magnitude's
 // bits so the loop vectorises.
 MIXDOWN_IO_CLONES
-std::int64_t count_over_full_scale(const float* x, std::size_t n) noexcept {
+// The same pass keeps the largest finite magnitude's bits (magnitudes order like their bit
+// patterns), so the writer knows its peak at no extra read of the block.
+std::int64_t count_over_full_scale(const float* x, std::size_t n, std::uint32_t& peak_bits) noexcept {
   std::int64_t over = 0;
+  std::uint32_t peak = peak_bits;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
-    over += bits > 0x3f800000u && bits < 0x7f800000u;
+    const bool finite = bits < 0x7f800000u;
+    over += bits > 0x3f800000u && finite;
+    peak = std::max(peak, finite ? bits : 0u);
   }
+  peak_bits = peak;
   return over;
 }
 
@@ -496,7 +524,7 @@ void AudioWriter::write(const ConstAudioView& block) {
     const int shift = 32 - m.dither.front().bits();
     for (int c = 0; c < nc; ++c) {
       const float* x = block.channel(c);
-      m.clipped += count_over_full_scale(x, n);
+      m.clipped += count_over_full_scale(x, n, m.peak_bits);
       m.nonfinite += static_cast<std::int64_t>(
           m.dither[static_cast<std::size_t>(c)].quantize(x, m.q.data(), n, static_cast<std::uint64_t>(m.frames) * unc + static_cast<std::size_t>(c), unc));
       if (m.raw_pcm) {
@@ -535,6 +563,7 @@ void AudioWriter::commit() {
 
 std::int64_t AudioWriter::frames_written() const noexcept { return impl_->frames; }
 std::int64_t AudioWriter::clipped_samples() const noexcept { return impl_->clipped; }
+float AudioWriter::peak() const noexcept { return std::bit_cast<float>(impl_->peak_bits); }
 std::int64_t AudioWriter::nonfinite_samples() const noexcept { return impl_->nonfinite; }
 
 void write_file(const fs::path& path, const ConstAudioView& audio, const WriteSpec& spec) {

@@ -47,6 +47,9 @@ public:
   // Returns the frames read; 0 at the end. NaN/Inf samples are replaced by 0 and counted.
   std::size_t read(const AudioView& out);
   void rewind();
+  // Jumps to `frame` where that is exact (uncompressed PCM and FLAC); false (position
+  // unchanged) for lossy codecs, whose seeking libsndfile does not promise sample-accurate.
+  bool seek(std::int64_t frame);
   std::int64_t nonfinite_samples() const noexcept;
 
 private:
@@ -68,6 +71,9 @@ public:
   std::int64_t frames() const noexcept;     // length at the delivered rate
   std::size_t read(const AudioView& out);   // returns 0 at the end
   void rewind();
+  // Jumps to `frame` (at the delivered rate) when no resampling runs and the reader can seek
+  // exactly (AudioReader::seek); false, position unchanged, otherwise.
+  bool seek(std::int64_t frame);
 
 private:
   struct Impl;
@@ -103,6 +109,9 @@ public:
   std::int64_t frames_written() const noexcept;
   std::int64_t clipped_samples() const noexcept;
   std::int64_t nonfinite_samples() const noexcept;
+  // The largest finite magnitude given to write(), before clamping (integer formats only:
+  // 0 for float and lossy outputs).
+  float peak() const noexcept;
 
 private:
   struct Impl;

@@ -240,3 +240,28 @@ TEST(AudioFile, PcmHoldsTheDitheredIntegersWhateverTheBlockSizes) {
     }
   }
 }
+
+// A stem source seeks exactly: FLAC and WAV at the session rate jump there, a resampled file
+// decodes up to there; either way the frames read after seek(f) are the frames from f of a
+// read from the start (a forward seek and one back included).
+TEST(AudioFile, StemSourceSeekReadsWhatAReadFromTheStartReads) {
+  testkit::TempDir dir;
+  const auto sig = testkit::noise(-12.0, 1.0, 48000, 2, 7);
+  write_file(dir / "a.flac", sig.view(), {.sample_rate = 48000, .channels = 2, .format = SampleFormat::flac24});
+  write_file(dir / "a.wav", sig.view(), {.sample_rate = 48000, .channels = 2, .format = SampleFormat::wav24});
+  write_file(dir / "b.wav", sig.view(), {.sample_rate = 44100, .channels = 2, .format = SampleFormat::wav24});
+  for (const char* name : {"a.flac", "a.wav", "b.wav"}) {
+    FileStemSource whole(dir / name, 48000);
+    AudioBuffer all(2, static_cast<std::size_t>(whole.frames()));
+    whole.read(all.view());
+    FileStemSource src(dir / name, 48000);
+    AudioBuffer part(2, 3000);
+    for (std::int64_t at : {20000, 30000, 5000}) {
+      src.seek(at);
+      src.read(part.view());
+      for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < part.num_frames(); ++i)
+          ASSERT_EQ(part.channel(c)[i], all.channel(c)[static_cast<std::size_t>(at) + i]) << name << " at " << at;
+    }
+  }
+}

@@ -50,7 +50,19 @@ void fold_channels(const ConstAudioView& in, const AudioView& out) {
   }
 }
 
+void FileStemSource::seek(std::int64_t frame) {
+  frame = std::max<std::int64_t>(0, frame);
+  if (reader_.seek(frame)) {
+    pos_ = frame;
+    return;
+  }
+  if (frame < pos_) rewind();
+  AudioBuffer scratch(out_channels_, 4096);
+  while (pos_ < frame) read(scratch.view(static_cast<std::size_t>(std::min<std::int64_t>(4096, frame - pos_))));
+}
+
 void FileStemSource::read(const AudioView& out) {
+  pos_ += static_cast<std::int64_t>(out.num_frames());
   if (in_channels_ == out_channels_) {
     const std::size_t got = reader_.read(out);
     for (int c = 0; c < out.num_channels(); ++c) std::fill(out.channel(c) + got, out.channel(c) + out.num_frames(), 0.0f);

@@ -17,10 +17,17 @@ public:
   int channels() const override { return out_channels_; }
   std::int64_t frames() const override { return reader_.frames(); }
   void read(const AudioView& out) override;
-  void rewind() override { reader_.rewind(); }
+  void rewind() override {
+    reader_.rewind();
+    pos_ = 0;
+  }
+  // A lossless file at the session rate jumps there; otherwise the frames in between are
+  // decoded and dropped (from the current position when it lies before `frame`).
+  void seek(std::int64_t frame) override;
 
 private:
   ResamplingReader reader_;
+  std::int64_t pos_ = 0;
   int in_channels_;
   int out_channels_;
   AudioBuffer scratch_;

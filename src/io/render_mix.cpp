@@ -1,7 +1,6 @@
 #include "io/render_mix.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <cmath>
 #include <memory>
@@ -22,38 +21,86 @@ namespace {
 // Measures true peak (and loudness) of what passes.
 struct MeterSink final : graph::Sink {
   analysis::LoudnessMeter meter;
-  explicit MeterSink(double rate, bool loudness)
-      : meter(rate, 2, analysis::LoudnessOptions{true, false, false, 1}) {
-    (void)loudness;
-  }
+  explicit MeterSink(double rate) : meter(rate, 2, analysis::LoudnessOptions{true, false, false, 1}) {}
   void write(const ConstAudioView& v) override { meter.add(v); }
 };
 
-// The last frame of the mix above the 24-bit noise floor: where the effect tails have died.
+// The true peak over excerpts delivered back to back, each measured on its own (no
+// interpolation across the seam between two excerpts).
+struct ExcerptPeakSink final : graph::Sink {
+  std::vector<std::int64_t> lengths;
+  std::size_t at = 0;
+  std::int64_t left = 0;
+  analysis::TruePeakMeter meter{2};
+  double peak = 0.0;
+  void write(const ConstAudioView& v) override {
+    for (std::size_t done = 0; done < v.num_frames();) {
+      if (left == 0) {
+        peak = std::max(peak, meter.max_peak());
+        meter = analysis::TruePeakMeter(2);
+        left = at < lengths.size() ? lengths[at++] : INT64_MAX;
+      }
+      const auto n = static_cast<std::size_t>(std::min<std::int64_t>(left, static_cast<std::int64_t>(v.num_frames() - done)));
+      meter.add(v.sub(done, n));
+      done += n;
+      left -= static_cast<std::int64_t>(n);
+    }
+  }
+  double finish() { return std::max(peak, meter.max_peak()); }
+};
+
+// The last frame above `floor`: where the effect tails have died.
 struct TailSink final : graph::Sink {
+  float floor = 1.6e-5f;  // -96 dBFS at unity output gain
   std::int64_t frames = 0, last_audible = -1;
   void write(const ConstAudioView& v) override {
-    constexpr float kFloor = 1.6e-5f;  // -96 dBFS
     for (std::size_t i = 0; i < v.num_frames(); ++i)
-      if (std::abs(v.channel(0)[i]) > kFloor || std::abs(v.channel(1)[i]) > kFloor)
+      if (std::abs(v.channel(0)[i]) > floor || std::abs(v.channel(1)[i]) > floor)
         last_audible = frames + static_cast<std::int64_t>(i);
     frames += static_cast<std::int64_t>(v.num_frames());
   }
 };
 
-// The largest magnitude that passes. Magnitudes compare like their IEEE bit patterns (sign
-// cleared), and an integer max vectorises where a float max (NaN rules) would not; outputs
-// are finite (the renderer replaces non-finite samples before any sink sees them).
-struct PeakSink final : graph::Sink {
-  float peak = 0.0f;
+// One output file. Frames from `hold_from` on (the effect tails after the longest stem) are
+// held in memory until the mix says where its tail dies (finish), then written up to there;
+// the watcher (the mix's meter) and the writer's peak see exactly what is written.
+struct FileSink final : graph::Sink {
+  AudioWriter writer;
+  graph::Sink* watch = nullptr;
+  std::int64_t hold_from = INT64_MAX;
+  std::int64_t frames = 0;
+  AudioBuffer held;
+  std::size_t held_frames = 0;
+  FileSink(const fs::path& p, int rate) : writer(p, WriteSpec{rate, 2, SampleFormat::wav24}) {}
   void write(const ConstAudioView& v) override {
-    std::uint32_t bits = std::bit_cast<std::uint32_t>(peak);
-    for (int c = 0; c < v.num_channels(); ++c) {
-      const float* x = v.channel(c);
-      for (std::size_t i = 0; i < v.num_frames(); ++i)
-        bits = std::max(bits, std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu);
+    const std::size_t n = v.num_frames();
+    const auto direct = static_cast<std::size_t>(std::clamp<std::int64_t>(hold_from - frames, 0, static_cast<std::int64_t>(n)));
+    if (direct > 0) pass(v.sub(0, direct));
+    if (direct < n) {
+      const std::size_t m = n - direct;
+      if (held.num_frames() < held_frames + m) {
+        AudioBuffer grown(2, std::max(held_frames + m, 2 * held.num_frames()));
+        grown.view(held_frames).copy_from(held.view(held_frames));
+        held = std::move(grown);
+      }
+      held.view().sub(held_frames, m).copy_from(v.sub(direct, m));
+      held_frames += m;
     }
-    peak = std::bit_cast<float>(bits);
+    frames += static_cast<std::int64_t>(n);
+  }
+  // Writes the held frames up to output frame `end`.
+  void finish(std::int64_t end) {
+    const auto keep = static_cast<std::size_t>(std::clamp<std::int64_t>(end - (frames - static_cast<std::int64_t>(held_frames)), 0,
+                                                                          static_cast<std::int64_t>(held_frames)));
+    if (keep > 0) pass(held.view(keep));
+    held = AudioBuffer();
+    held_frames = 0;
+  }
+
+private:
+  void pass(const ConstAudioView& v) {
+    writer.write(v);
+    if (watch) watch->write(v);
   }
 };
 
@@ -64,21 +111,20 @@ struct Tee final : graph::Sink {
   void write(const ConstAudioView& v) override { a->write(v); b->write(v); }
 };
 
-struct FileSink final : graph::Sink {
-  AudioWriter writer;
-  MeterSink* meter = nullptr;
-  FileSink(const fs::path& p, int rate) : writer(p, WriteSpec{rate, 2, SampleFormat::wav24}) {}
-  void write(const ConstAudioView& v) override {
-    writer.write(v);
-    if (meter) meter->write(v);
-  }
-};
-
 std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console& c) {
   std::vector<std::unique_ptr<graph::StemSource>> src;
   for (const auto& s : c.strips) src.push_back(std::make_unique<FileStemSource>(s.file, c.sample_rate, s.fold_to_mono));
   return src;
 }
+
+// The first estimate of the landing gain on a long song: excerpts of kExcerptS covering
+// kExcerptShare of it, each after kRunInS of run-in. Songs so short that these would cover half
+// of them are rendered whole.
+constexpr double kExcerptS = 5.0;
+constexpr double kExcerptShare = 0.25;
+constexpr double kRunInS = 1.5;
+// The writing pass keeps its gain when the mix landed this close to its target true peak.
+constexpr double kLandingToleranceDb = 1.0;
 
 struct Planned {
   graph::OutputId id;
@@ -120,76 +166,113 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     }
   }
   // Progress: the mix-only first pass is the lighter one.
-  constexpr double kPass1Share = 0.35;
+  constexpr double kPass1Share = 0.2;
   const auto report = [&](double base, double share, double f) {
     if (options.progress) options.progress(base + share * f);
   };
 
-  // Pass 1: only the mix (no versions, printed stems or the extra return sets they need), at
-  // unity output gain: its true peak, and where its effect tails die away.
   graph::RenderOptions ropt;
   ropt.threads = options.threads;
-  double tp_db = -INFINITY;
-  std::int64_t last_audible = -1;
-  {
-    graph::Renderer r(console, open_sources(console), ropt);
-    MeterSink meter(console.sample_rate, false);
-    TailSink tail;
-    struct Both final : graph::Sink {
-      graph::Sink *a, *b;
-      void write(const ConstAudioView& v) override { a->write(v); b->write(v); }
-    } both;
-    both.a = &meter;
-    both.b = &tail;
-    r.render({{plan[0].id, &both}}, [&](double f) { report(0.0, kPass1Share, f); });
-    tp_db = meter.meter.true_peak_dbtp();
-    // Keep the audible tail plus 100 ms; the renderer never cuts before the longest stem ends.
-    // The floor is judged at the landed level (the gain below only ever lowers it further).
-    last_audible = tail.last_audible;
-  }
+  const double target_db = console.mix_bus.target_true_peak_dbtp;
   RenderMixResult res;
-  res.true_peak_before_dbtp = tp_db;
-  double gain_db = std::isfinite(tp_db) ? console.mix_bus.target_true_peak_dbtp - tp_db : 0.0;
-  if (last_audible >= 0) ropt.max_frames = last_audible + console.sample_rate / 10;
 
-  // Pass 2: write everything with the landing gain, watching every other output's sample peak:
-  // no version or printed stem may reach full scale (a part can peak above the whole). In the
-  // rare case one would pass -0.5 dBFS, the gain is lowered by the excess and everything is
-  // written again (a third pass); otherwise the peaks cost nothing beyond this pass.
+  // Pass 1: only the mix (no versions, printed stems or the extra return sets they need), at
+  // unity output gain, for its true peak: the landing gain's first estimate. On a long song
+  // only evenly spread excerpts are rendered (a quarter of the song, each after a run-in that
+  // settles compressors and effect tails); they can miss the loudest moment, so the estimate
+  // is at most the song's true peak and the writing pass below checks where the mix landed.
+  double tp_db = -INFINITY;
+  std::int64_t longest = 0, out_frames = 0;
+  {
+    auto sources = open_sources(console);
+    for (const auto& src : sources) longest = std::max(longest, src->frames());
+    graph::Renderer r(console, std::move(sources), ropt);
+    out_frames = r.output_frames();
+    const double rate = console.sample_rate;
+    const auto excerpt_frames = static_cast<std::int64_t>(kExcerptS * rate);
+    const auto run_in = static_cast<std::int64_t>(kRunInS * rate);
+    const auto count = static_cast<std::int64_t>(std::ceil(kExcerptShare * static_cast<double>(longest) / static_cast<double>(excerpt_frames)));
+    std::vector<graph::Excerpt> excerpts;
+    if (count * (excerpt_frames + run_in) < longest / 2) {
+      const double step = static_cast<double>(longest) / static_cast<double>(count);
+      for (std::int64_t k = 0; k < count; ++k) {
+        const auto mid = static_cast<std::int64_t>((static_cast<double>(k) + 0.5) * step);
+        excerpts.push_back({std::max<std::int64_t>(0, mid - excerpt_frames / 2), excerpt_frames});
+      }
+    }
+    if (excerpts.empty()) {
+      MeterSink meter(rate);
+      r.render({{plan[0].id, &meter}}, [&](double f) { report(0.0, kPass1Share, f); });
+      tp_db = meter.meter.true_peak_dbtp();
+    } else {
+      ExcerptPeakSink peak;
+      for (const auto& e : excerpts) peak.lengths.push_back(e.frames);
+      r.render_excerpts({{plan[0].id, &peak}}, excerpts, run_in, [&](double f) { report(0.0, kPass1Share, f); });
+      const double p = peak.finish();
+      tp_db = p > 0 ? gain_to_db(p) : -INFINITY;
+    }
+  }
+  double gain_db = std::isfinite(tp_db) ? target_db - tp_db : 0.0;
+
+  // Pass 2: write everything with that gain, watching the mix's true peak and every other
+  // output's sample peak, and holding the effect tails (after the longest stem) in memory
+  // until the mix says where they die away (the last frame above -96 dBFS at unity gain, plus
+  // 100 ms). If the mix landed more than kLandingToleranceDb from its target (the excerpts
+  // missed its loudest moment) or outside -6..-3 dBTP, or a version or printed stem would
+  // pass -0.5 dBFS (a part can peak above the whole), the gain is corrected and everything is
+  // written again (a third pass), to the tail end found here.
   const float peak_limit = static_cast<float>(db_to_gain(-0.5));
   graph::RenderStats stats;
   std::vector<std::unique_ptr<FileSink>> files;
   std::unique_ptr<MeterSink> mix_meter;
   int passes = 1;
+  std::int64_t end_frames = -1;  // known after the first writing pass
   for (int attempt = 0; attempt < 2; ++attempt) {
     ++passes;
     ropt.output_gain_db = gain_db;
+    ropt.max_frames = end_frames;
     graph::Renderer r(console, open_sources(console), ropt);
     files.clear();  // an abandoned attempt's writers remove their partial files
-    mix_meter = std::make_unique<MeterSink>(console.sample_rate, true);
-    std::vector<std::unique_ptr<PeakSink>> peaks;
+    mix_meter = std::make_unique<MeterSink>(console.sample_rate);
+    TailSink tail;
+    tail.floor *= static_cast<float>(db_to_gain(gain_db));
     std::vector<std::unique_ptr<graph::Sink>> tees;
     std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks;
     for (std::size_t i = 0; i < plan.size(); ++i) {
       files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate));
+      FileSink& f = *files.back();
+      if (end_frames < 0) f.hold_from = longest;
       if (i == 0) {
-        files.back()->meter = mix_meter.get();
-        sinks.push_back({plan[i].id, files.back().get()});
+        f.watch = mix_meter.get();
+        if (end_frames < 0) {
+          tees.push_back(std::make_unique<Tee>(&f, &tail));
+          sinks.push_back({plan[i].id, tees.back().get()});
+        } else {
+          sinks.push_back({plan[i].id, &f});
+        }
       } else {
-        peaks.push_back(std::make_unique<PeakSink>());
-        tees.push_back(std::make_unique<Tee>(files.back().get(), peaks.back().get()));
-        sinks.push_back({plan[i].id, tees.back().get()});
+        sinks.push_back({plan[i].id, &f});
       }
     }
     const double base = kPass1Share + (1.0 - kPass1Share) * 0.5 * attempt;
     stats = r.render(sinks, [&](double f) { report(base, (1.0 - kPass1Share) * (attempt ? 0.5 : 1.0), f); });
-    float worst_peak = 0.0f;
-    for (auto& p : peaks) worst_peak = std::max(worst_peak, p->peak);
-    if (attempt == 0 && worst_peak > peak_limit) {
-      gain_db -= gain_to_db(worst_peak) + 0.5;
-      continue;
+    if (end_frames < 0) {
+      end_frames = out_frames;
+      if (tail.last_audible >= 0) end_frames = std::min(out_frames, std::max(longest, tail.last_audible + console.sample_rate / 10));
+      for (auto& f : files) f->finish(end_frames);
+      stats.frames = std::min(stats.frames, end_frames);
     }
-    break;
+    const double landed = mix_meter->meter.true_peak_dbtp();
+    if (attempt == 0) res.true_peak_before_dbtp = landed - gain_db;
+    float worst_peak = 0.0f;
+    for (std::size_t i = 1; i < files.size(); ++i) worst_peak = std::max(worst_peak, files[i]->writer.peak());
+    if (attempt > 0) break;
+    double corrected = gain_db;
+    if (std::isfinite(landed) && (std::abs(landed - target_db) > kLandingToleranceDb || landed > -3.0 || landed < -6.0))
+      corrected += target_db - landed;
+    if (worst_peak > 0.0f) corrected = std::min(corrected, gain_db - (gain_to_db(worst_peak) + 0.5));
+    if (worst_peak <= peak_limit && corrected == gain_db) break;
+    gain_db = corrected;
   }
   res.output_gain_db = gain_db;
   res.passes = passes;

@@ -1,10 +1,13 @@
 // Renders a console to the `mix` output folder of INTERFACE.md: mix.wav (24-bit, true peak
 // landed between -6 and -3 dBTP with no limiter), versions/ (instrumental, a cappella, TV and
 // the bus stems that sum to the mix) and versions/stems/ (each stem as it sits in the mix).
-// Two passes over the stems: the first renders only the mix to measure its true peak (and
-// where its tails die away), the second writes everything with the one gain that lands it,
-// watching every version's sample peak; if one would pass -0.5 dBFS the gain is lowered by
-// the excess and a third pass writes again.
+// Two passes over the stems: the first renders only the mix to measure its true peak (on a
+// song longer than about a minute only evenly spread excerpts, a quarter of it), the second
+// writes everything with the gain that lands it, measuring the mix's true peak, where its
+// tails die away (frames after the longest stem are held in memory until then) and every
+// version's sample peak. If the mix landed more than 1 dB from its target (the excerpts
+// missed its loudest moment) or a version would pass -0.5 dBFS, the gain is corrected and a
+// third pass writes again.
 #pragma once
 
 #include <filesystem>
@@ -35,7 +38,7 @@ struct RenderMixResult {
   std::int64_t frames = 0;
   std::int64_t nonfinite_fixed = 0;
   std::int64_t clipped_samples = 0;  // should be 0; counted by the writers
-  int passes = 0;                    // over the stems: 2, or 3 when a version would have clipped
+  int passes = 0;                    // over the stems: 2, or 3 when the landing was corrected
   std::vector<RenderedFile> files;
 };
 
