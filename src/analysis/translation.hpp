@@ -117,6 +117,9 @@ public:
   // loudness; the spectrum and peak): calling both equals calling add().
   void add_loudness(const ConstAudioView& block) { loudness_.add(block); }
   void add_spectrum(const ConstAudioView& block);
+  // Takes the loudness from a meter that saw the same stream (and has this meter's options)
+  // instead of measuring it again: then only add_spectrum() is fed.
+  void set_loudness(const LoudnessMeter& measured) { loudness_ = measured; }
   void finish();
   const LoudnessMeter& loudness() const noexcept { return loudness_; }
   const SpectrumAccumulator& spectrum() const noexcept { return *spectrum_; }

@@ -241,7 +241,11 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   lim.prepare({double(rate), channels, kPipeBlock});
   const bool full = deliver != nullptr;
   // The delivered stream's true peak is measured apart from its loudness, a work item of its own.
-  analysis::LoudnessMeter meter(double(rate), channels, {false, full, false, 1});
+  // The translation's lanes take this meter's loudness of a stereo or mono stream (they play
+  // the first two channels of more) rather than measuring it again.
+  TranslationFeed* feed = deliver ? deliver->translation : nullptr;
+  const bool shared = feed && channels <= 2;
+  analysis::LoudnessMeter meter(double(rate), channels, shared ? feed->loudness_options() : analysis::LoudnessOptions{false, full, false, 1});
   analysis::TruePeakMeter tp(channels);
   AudioBuffer side(channels, kPipeBlock);
   const float gain = static_cast<float>(db_to_gain(gain_db));
@@ -283,6 +287,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
     for (std::size_t k = 0; k < deliver->translation->items(); ++k)
       consumers.push_back([&, k](const ConstAudioView& out) { deliver->translation->add(k, out); });
   run_pipelined(pool, channels, produce, consumers);
+  if (shared) feed->set_loudness(meter);
   PassResult r;
   r.lufs = meter.integrated_lufs();
   r.max_reduction_db = lim.max_gain_reduction_db();
@@ -600,7 +605,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         }
         if (translate) {
           feed.reset();
-          feed.emplace(rate, ch, temp.frames(), target_lufs);
+          feed.emplace(rate, ch, temp.frames(), target_lufs, ch > 2);
           d.translation = &*feed;
         }
       }

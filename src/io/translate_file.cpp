@@ -515,13 +515,15 @@ analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::
 
 struct TranslationFeed::Impl {
   LaneSet set;
+  bool own_loudness = true;
   std::vector<std::int64_t> at;  // per item: the stream frame its next block starts at
-  Impl(int rate, int in_ch, std::int64_t frames, double lufs)
-      : set(rate, in_ch, frames, lufs, true, false, fs::path(), std::string()), at(set.lanes.size() + 2, 0) {}
+  Impl(int rate, int in_ch, std::int64_t frames, double lufs, bool own)
+      : set(rate, in_ch, frames, lufs, true, false, fs::path(), std::string()), own_loudness(own),
+        at(set.lanes.size() + (own ? 2 : 1), 0) {}
 };
 
-TranslationFeed::TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs)
-    : impl_(std::make_unique<Impl>(sample_rate, std::min(channels, 2), frames, expected_lufs)) {}
+TranslationFeed::TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs, bool own_loudness)
+    : impl_(std::make_unique<Impl>(sample_rate, std::min(channels, 2), frames, expected_lufs, own_loudness)) {}
 TranslationFeed::~TranslationFeed() = default;
 
 std::size_t TranslationFeed::items() const noexcept { return impl_->at.size(); }
@@ -536,12 +538,19 @@ void TranslationFeed::add(std::size_t item, const ConstAudioView& block) {
     const std::size_t n = std::min(kBlock, block.num_frames() - pos);
     const float* piece[2] = {pair[0] + pos, pair[1] + pos};
     const ConstAudioView in(piece, set.in_ch, n);
+    // Items: the lanes, the loudness (unless handed over), the spectrum and peak.
     if (item < set.lanes.size()) set.play(item, in, at);
-    else if (item == set.lanes.size()) set.input_meter.add_loudness(in);
+    else if (item == set.lanes.size() && impl_->own_loudness) set.input_meter.add_loudness(in);
     else set.input_meter.add_spectrum(in);
     at += static_cast<std::int64_t>(n);
   }
 }
+
+analysis::LoudnessOptions TranslationFeed::loudness_options() const noexcept {
+  return impl_->set.input_meter.loudness().options();
+}
+
+void TranslationFeed::set_loudness(const analysis::LoudnessMeter& measured) { impl_->set.input_meter.set_loudness(measured); }
 
 analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const fs::path& out_dir, WorkerPool& pool) {
   LaneSet& set = impl_->set;

@@ -79,7 +79,9 @@ analysis::TranslationReport translate_output(const std::filesystem::path& out_di
 // landed within 0.1 LU of its target plays 0.1 dB off the device levels at most).
 class TranslationFeed {
 public:
-  TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs);
+  // own_loudness false: the stream's loudness is measured by the caller and handed over with
+  // set_loudness() instead of by a work item here.
+  TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs, bool own_loudness = true);
   ~TranslationFeed();
   TranslationFeed(const TranslationFeed&) = delete;
   TranslationFeed& operator=(const TranslationFeed&) = delete;
@@ -88,6 +90,9 @@ public:
   // items may run at the same time (and the result does not depend on how they are scheduled).
   std::size_t items() const noexcept;
   void add(std::size_t item, const ConstAudioView& block);
+  // The options a caller's meter needs to stand in for the feed's own (see own_loudness).
+  analysis::LoudnessOptions loudness_options() const noexcept;
+  void set_loudness(const analysis::LoudnessMeter& measured);
   // After the last block, once the stream is written to `file` (the codec round trip reads its
   // loudest passages from it): the report, as translate_output(out_dir, file, ...) with that
   // scope gives it.
