@@ -13,6 +13,8 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "io/audio_file.hpp"
+#include "io/translate_file.hpp"
+#include "master/landing.hpp"
 
 using namespace mixdown;
 using mixdown::io::SampleFormat;
@@ -321,4 +323,44 @@ TEST(Album, RedBookRefusalsComeBeforeAnyWork) {
   const auto info = io::probe(res.album_file);
   EXPECT_NEAR(info.duration_s(), 6.0 + 3.0 - 1.0, 0.01);
   EXPECT_LE(oracle(res.album_file).true_peak_db, -1.0);
+}
+
+// The translation measured in the delivering pass (io::TranslationFeed) against the same
+// measurement made by reading the delivered file back (io::translate_output): the lanes'
+// drive gains differ only by the landing error (the feed sets them from the target before the
+// audio arrives), so every system's figures agree within it, and the same problems are found.
+TEST(MasterFile, TranslationInTheDeliveringPassMatchesTheFileRead) {
+  testkit::TempDir dir;
+  const auto in = dir / "mix.wav";
+  // Over 90 s, so the device lanes play their excerpts as in a real song.
+  write_file(in, programme(48000, 100.0, -20.0, 11).view(), {48000, 2, SampleFormat::wav24});
+  io::MasterRequest req;
+  req.targets = {*master::find_target("streaming")};
+  req.previews = false;
+  req.translation = true;
+  const auto res = io::master_file(in, dir / "out", req);
+  const auto& m = res.masters.front();
+  ASSERT_TRUE(m.translation.has_value());
+  const auto& fed = *m.translation;
+  const auto read = io::translate_output(dir / "out", m.file, m.after.integrated_lufs, 0, {}, io::TranslateScope{false, false, true});
+  const double landing = std::abs(m.after.integrated_lufs - m.target_lufs);
+  ASSERT_LE(landing, master::kLandingAcceptLu);
+  const double tol = landing + 0.02;
+  ASSERT_EQ(fed.systems.size(), read.systems.size());
+  for (std::size_t i = 0; i < fed.systems.size(); ++i) {
+    const auto& a = fed.systems[i];
+    const auto& b = read.systems[i];
+    SCOPED_TRACE(std::string(analysis::to_string(a.system)));
+    EXPECT_EQ(a.system, b.system);
+    EXPECT_NEAR(a.loudness_lufs, b.loudness_lufs, tol);
+    EXPECT_NEAR(a.sample_peak_dbfs, b.sample_peak_dbfs, tol);
+    for (std::size_t k = 0; k < a.bands_db.size(); ++k) EXPECT_NEAR(a.bands_db[k], b.bands_db[k], tol);
+    EXPECT_EQ(a.notes, b.notes);
+  }
+  EXPECT_NEAR(fed.input.integrated_lufs, read.input.integrated_lufs, 0.01);
+  EXPECT_NEAR(fed.input.mono_lufs, read.input.mono_lufs, 0.01);
+  EXPECT_NEAR(fed.input.low_share_db, read.input.low_share_db, 0.01);
+  ASSERT_EQ(fed.problems.size(), read.problems.size());
+  for (std::size_t i = 0; i < fed.problems.size(); ++i) EXPECT_EQ(fed.problems[i].code, read.problems[i].code);
+  for (const auto& e : fs::directory_iterator(dir / "out")) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 }
