@@ -17,14 +17,58 @@
 namespace mixdown::analysis {
 namespace {
 
-// Σ p and Σ p·k·bin_hz over bins 1..nb, in bin order.
-[[gnu::noinline]] std::pair<double, double> total_and_centroid(const double* p, int nb, double bin_hz) noexcept {
-  double e = 0, cent = 0;
-  for (int k = 1; k <= nb; ++k) {
-    e += p[k];
-    cent += p[k] * k * bin_hz;
+// A run of bins [a, b) in which the same sums are taken: the total (e), the centroid's
+// numerator, the share above 5 kHz (high) when kHigh, one flux band's energy when kBand.
+struct BinSpan {
+  int a = 1, b = 1;
+  bool high = false;
+  int band = -1;
+};
+
+template <bool kHigh, bool kBand>
+[[gnu::always_inline]] inline void sum_span(const fftwf_complex* X, double norm, double bin_hz, int a, int b,
+                                            float* pf, double& e, double& cent, double& high,
+                                            double& band) noexcept {
+  double le = e, lc = cent, lh = high, lb = band;
+  for (int k = a; k < b; ++k) {
+    const double p = (double(X[k][0]) * X[k][0] + double(X[k][1]) * X[k][1]) * norm;
+    const float f = static_cast<float>(p);
+    pf[k] = f;
+    le += p;
+    lc += p * k * bin_hz;
+    if constexpr (kHigh) lh += f;
+    if constexpr (kBand) lb += f;
   }
-  return {e, cent};
+  e = le;
+  cent = lc;
+  high = lh;
+  band = lb;
+}
+
+struct SpectrumSums {
+  double e = 0, cent = 0, high = 0;
+};
+
+// The bin powers (rounded to float into pf) and, in the same pass, Σ p and Σ p·k·bin_hz over
+// bins 1..nb (p in double), Σ over k5k..nb and each flux band's Σ (p as float). Every sum runs
+// in bin order as a loop of its own would: the same values, but the add chains overlap instead
+// of following one another. Its own function: inlined in the long analyse_frame, GCC kept such
+// sums in stack slots (a store-forward chain per bin).
+[[gnu::noinline]] SpectrumSums power_and_sums(const fftwf_complex* X, double norm, double bin_hz,
+                                              const std::vector<BinSpan>& spans, float* pf,
+                                              double* band_e) noexcept {
+  double e = 0, cent = 0, high = 0, none = 0;
+  for (const BinSpan& s : spans) {
+    if (s.band >= 0) {
+      double& be = band_e[s.band];
+      if (s.high) sum_span<true, true>(X, norm, bin_hz, s.a, s.b, pf, e, cent, high, be);
+      else sum_span<false, true>(X, norm, bin_hz, s.a, s.b, pf, e, cent, high, be);
+    } else {
+      if (s.high) sum_span<true, false>(X, norm, bin_hz, s.a, s.b, pf, e, cent, high, none);
+      else sum_span<false, false>(X, norm, bin_hz, s.a, s.b, pf, e, cent, high, none);
+    }
+  }
+  return {e, cent, high};
 }
 
 constexpr double kPi = 3.14159265358979323846;
@@ -108,7 +152,9 @@ struct StemFeatureAnalyzer::Impl {
   fftwf_complex* fft_out = nullptr;
   fftwf_plan fft_plan = nullptr;
   std::vector<float> power;
-  std::vector<double> power_d;  // the same, before rounding to float
+  std::vector<BinSpan> spans;   // bins 1..nb cut where the sums taken change
+  std::vector<double> band_e;   // flux band energies of the frame
+  std::vector<double> logs;     // flatness: log of each bin's power
   std::size_t hop_fill = 0;
   double hop_sumsq = 0.0;
   int k40 = 1, k16k = 1, k120 = 1, k250 = 1, k500 = 1, k5k = 1, k30 = 1, k1000 = 1;
@@ -183,6 +229,24 @@ struct StemFeatureAnalyzer::Impl {
       prev = k;
     }
     band_db_prev.assign(band_edges.size() - 1, kFloorDb);
+    band_e.assign(band_edges.size() - 1, 0.0);
+    logs.assign(static_cast<std::size_t>(n_fft / 2 + 1), 0.0);
+    {
+      const int nb = n_fft / 2;
+      std::vector<int> cuts{1, nb + 1, std::clamp(k5k, 1, nb + 1)};
+      for (int e : band_edges) cuts.push_back(std::clamp(e, 1, nb + 1));
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+        BinSpan sp;
+        sp.a = cuts[i];
+        sp.b = cuts[i + 1];
+        sp.high = sp.a >= k5k;
+        for (std::size_t b = 0; b + 1 < band_edges.size(); ++b)
+          if (band_edges[b] <= sp.a && sp.a < band_edges[b + 1]) sp.band = static_cast<int>(b);
+        spans.push_back(sp);
+      }
+    }
 
     ch_sum.assign(static_cast<std::size_t>(nch), 0.0);
     hop_ch_sum.assign(static_cast<std::size_t>(nch), 0.0);
@@ -220,22 +284,15 @@ struct StemFeatureAnalyzer::Impl {
     const int nb = n_fft / 2;
     double e = 0, cent = 0;
     const double bin_hz = double(rate) / n_fft;
-    // The bin powers first (vectorised), then the two sums in a function of their own: inlined
-    // in this long one, GCC kept them in a stack slot, a store-forward chain per bin. Same
-    // values, same order.
-    power_d.resize(static_cast<std::size_t>(nb) + 1);
-    for (int k = 1; k <= nb; ++k)
-      power_d[static_cast<std::size_t>(k)] =
-          (double(fft_out[k][0]) * fft_out[k][0] + double(fft_out[k][1]) * fft_out[k][1]) * power_norm;
-    for (int k = 1; k <= nb; ++k) power[static_cast<std::size_t>(k)] = static_cast<float>(power_d[static_cast<std::size_t>(k)]);
-    std::tie(e, cent) = total_and_centroid(power_d.data(), nb, bin_hz);
+    std::fill(band_e.begin(), band_e.end(), 0.0);
+    const SpectrumSums sums = power_and_sums(fft_out, power_norm, bin_hz, spans, power.data(), band_e.data());
+    e = sums.e;
+    cent = sums.cent;
     // Flux over log band energies (Dixon 2006: positive differences only).
     double fl = 0;
     const std::size_t nbands = band_db_prev.size();
     for (std::size_t b = 0; b < nbands; ++b) {
-      double be = 0;
-      for (int k = band_edges[b]; k < band_edges[b + 1]; ++k) be += power[static_cast<std::size_t>(k)];
-      const float db = static_cast<float>(10.0 * std::log10(be + 1e-10));
+      const float db = static_cast<float>(10.0 * std::log10(band_e[b] + 1e-10));
       fl += std::max(0.0f, db - band_db_prev[b]);
       band_db_prev[b] = db;
     }
@@ -251,14 +308,16 @@ struct StemFeatureAnalyzer::Impl {
       if (k < k250) s250 += p;
       if (k < k120) s120 += p;
     }
-    for (int k = k5k; k <= nb; ++k) s5k += power[static_cast<std::size_t>(k)];
+    s5k = sums.high;
     // Flatness: geometric over arithmetic mean of power, 40 Hz .. 16 kHz.
     const double eps = e * 1e-10 + 1e-20;
     double logsum = 0, lin = 0;
+    // The logs first, then the sums in registers (across the calls they lived on the stack).
+    for (int k = k40; k <= k16k; ++k)
+      logs[static_cast<std::size_t>(k)] = std::log(power[static_cast<std::size_t>(k)] + eps);
     for (int k = k40; k <= k16k; ++k) {
-      const double p = power[static_cast<std::size_t>(k)] + eps;
-      logsum += std::log(p);
-      lin += p;
+      logsum += logs[static_cast<std::size_t>(k)];
+      lin += power[static_cast<std::size_t>(k)] + eps;
     }
     const int nflat = k16k - k40 + 1;
     const double flat = nflat > 0 ? std::exp(logsum / nflat) / (lin / nflat) : 0.0;
@@ -267,8 +326,9 @@ struct StemFeatureAnalyzer::Impl {
     for (auto& t : top) t = {-1.0f, 0};
     for (int k = 2; k < nb; ++k) {
       const float p = power[static_cast<std::size_t>(k)];
-      if (p > power[static_cast<std::size_t>(k - 1)] && p >= power[static_cast<std::size_t>(k + 1)] &&
-          p > top[4].first) {
+      // One branch, mostly not taken, instead of three that go either way on noise.
+      if ((p > power[static_cast<std::size_t>(k - 1)]) & (p >= power[static_cast<std::size_t>(k + 1)]) &
+          (p > top[4].first)) {
         top[4] = {p, k};
         for (int j = 4; j > 0 && top[static_cast<std::size_t>(j)].first > top[static_cast<std::size_t>(j - 1)].first; --j)
           std::swap(top[static_cast<std::size_t>(j)], top[static_cast<std::size_t>(j - 1)]);
