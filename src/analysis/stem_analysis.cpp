@@ -244,7 +244,23 @@ struct StemAnalyzer::Impl {
     if constexpr (NCH > 0)
       for (int c = 0; c < NCH; ++c) cs[c] = ch_sumsq[static_cast<std::size_t>(c)];
     const float* x[kMaxLocal] = {block.channel(0) + pos, nc >= 2 ? block.channel(1) + pos : nullptr};
-    double pk = peak, el = e_l, er = e_r, elr = e_lr, ssum = sub_sum, smax = sub_max, fsum = frame_sum;
+    // The stereo sums in a loop of their own: in the main one GCC kept them in stack slots, a
+    // store-forward chain per sample. Each sum runs in the same order as before.
+    if (nc >= 2) {
+      double el = e_l, er = e_r, elr = e_lr;
+      for (std::size_t i = 0; i < take; ++i) {
+        const double l = x[0][i], r = x[1][i];
+        if (std::isfinite(l) && std::isfinite(r)) {
+          el += l * l;
+          er += r * r;
+          elr += l * r;
+        }
+      }
+      e_l = el;
+      e_r = er;
+      e_lr = elr;
+    }
+    double pk = peak, ssum = sub_sum, smax = sub_max, fsum = frame_sum;
     std::size_t fill = sub_fill;
     for (std::size_t i = 0; i < take; ++i) {
       double s = 0;
@@ -267,14 +283,6 @@ struct StemAnalyzer::Impl {
           if (finite) pk = std::max(pk, std::abs(v));
         }
       }
-      if (nc >= 2) {
-        const double l = x[0][i], r = x[1][i];
-        if (std::isfinite(l) && std::isfinite(r)) {
-          el += l * l;
-          er += r * r;
-          elr += l * r;
-        }
-      }
       ssum += s;
       fsum += s;
       if (++fill == sub) {
@@ -291,9 +299,6 @@ struct StemAnalyzer::Impl {
     if constexpr (NCH > 0)
       for (int c = 0; c < NCH; ++c) ch_sumsq[static_cast<std::size_t>(c)] = cs[c];
     peak = pk;
-    e_l = el;
-    e_r = er;
-    e_lr = elr;
     sub_sum = ssum;
     sub_max = smax;
     frame_sum = fsum;
