@@ -16,6 +16,16 @@
 
 namespace mixdown::dsp {
 
+// What a block call saw of its input besides the integers: inputs that were not finite
+// (quantized as silence), finite inputs beyond full scale (clamped), and the largest finite
+// magnitude's bit pattern (non-negative floats order like their bits). A call adds to the
+// counts and raises the peak, so one struct can gather a whole file.
+struct QuantizeStats {
+  std::uint64_t nonfinite = 0;
+  std::uint64_t over = 0;
+  std::uint32_t peak_bits = 0;
+};
+
 class TpdfDither {
 public:
   TpdfDither(int bits, std::uint64_t seed, bool noise_shaping = false) noexcept;
@@ -27,6 +37,10 @@ public:
   // finite (quantized as silence). The same indices give the same integers as the scalar call.
   std::size_t quantize(const float* x, std::int32_t* out, std::size_t n, std::uint64_t index0,
                        std::uint64_t step) noexcept;
+  // The same integers, and in the same pass the input's non-finite count, over count and peak
+  // (added to `stats`), so a writer reads its block once.
+  void quantize(const float* x, std::int32_t* out, std::size_t n, std::uint64_t index0, std::uint64_t step,
+                QuantizeStats& stats) noexcept;
   int bits() const noexcept { return bits_; }
 
 private:

@@ -10,9 +10,14 @@
 #include <cstdint>
 #include <cmath>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string_view>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "core/error.hpp"
 #include "dsp/dither.hpp"
@@ -24,6 +29,9 @@ namespace mixdown::io {
 namespace {
 
 constexpr std::size_t kIoBlock = 8192;
+// Raw PCM is written to the file in chunks of about this size: few system calls, few partly
+// written pages.
+constexpr std::size_t kRawChunkBytes = 1 << 18;
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
@@ -361,12 +369,15 @@ struct AudioWriter::Impl {
   std::vector<dsp::TpdfDither> dither;
   bool raw_pcm = false;            // WAV PCM: packed here, written as raw bytes in large chunks
   int bytes_per_sample = 0;
-  std::vector<std::int32_t> q;     // one channel's integers for a block
+  std::vector<std::int32_t> q;     // a block's integers, planar (channel c at c * frames)
   std::vector<int> ibuf;           // interleaved, left-justified (FLAC through libsndfile)
   std::vector<float> fbuf;
-  std::vector<unsigned char> bytes;  // packed little-endian PCM waiting to be written
+  // Packed little-endian PCM waiting to be written: raw_used bytes of raw_cap (allocated
+  // without zeroing; every byte written is packed first).
+  std::unique_ptr<unsigned char[]> raw;
+  std::size_t raw_cap = 0, raw_used = 0;
+  dsp::QuantizeStats stats;        // non-finite, over and peak of the quantised formats
   std::int64_t frames = 0, clipped = 0, nonfinite = 0;
-  std::uint32_t peak_bits = 0;  // of the largest finite magnitude written (quantised formats)
   ~Impl() {
     file.reset();
     if (!committed && !temp_path.empty()) {
@@ -376,11 +387,24 @@ struct AudioWriter::Impl {
     unregister_temp(slot);
   }
   void flush_bytes() {
-    if (bytes.empty()) return;
-    const auto len = static_cast<sf_count_t>(bytes.size());
-    if (sf_write_raw(file.get(), bytes.data(), len) != len)
+    if (raw_used == 0) return;
+    const auto len = static_cast<sf_count_t>(raw_used);
+    if (sf_write_raw(file.get(), raw.get(), len) != len)
       throw failed(final_path.string(), std::string("write failed: ") + sf_strerror(file.get()));
-    bytes.clear();
+    raw_used = 0;
+  }
+  // Room for `more` bytes (plus the packer's slack) after what waits.
+  unsigned char* reserve(std::size_t more) {
+    constexpr std::size_t kSlack = 8;  // the packer stores whole words past the last frame's end
+    if (raw_used + more + kSlack > raw_cap) {
+      // One allocation for the life of the writer in the usual case: a chunk and a block.
+      const std::size_t cap = std::max(raw_used + more + kSlack, kRawChunkBytes + (std::size_t{1} << 16));
+      auto grown = std::make_unique_for_overwrite<unsigned char[]>(cap);
+      if (raw_used > 0) std::copy_n(raw.get(), raw_used, grown.get());
+      raw = std::move(grown);
+      raw_cap = cap;
+    }
+    return raw.get() + raw_used;
   }
 };
 
@@ -445,24 +469,6 @@ AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
 
 namespace {
 
-// Finite samples beyond full scale (they are clamped), counted branch-free on the magnitude's
-// bits so the loop vectorises.
-MIXDOWN_IO_CLONES
-// The same pass keeps the largest finite magnitude's bits (magnitudes order like their bit
-// patterns), so the writer knows its peak at no extra read of the block.
-std::int64_t count_over_full_scale(const float* x, std::size_t n, std::uint32_t& peak_bits) noexcept {
-  std::int64_t over = 0;
-  std::uint32_t peak = peak_bits;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
-    const bool finite = bits < 0x7f800000u;
-    over += bits > 0x3f800000u && finite;
-    peak = std::max(peak, finite ? bits : 0u);
-  }
-  peak_bits = peak;
-  return over;
-}
-
 // Float output: non-finite to 0 and clamped to ±1, both counted.
 MIXDOWN_IO_CLONES
 void clamp_interleave(const float* x, float* out, std::size_t n, std::size_t stride, std::int64_t& bad,
@@ -477,29 +483,65 @@ void clamp_interleave(const float* x, float* out, std::size_t n, std::size_t str
   }
 }
 
-// Little-endian packing of one channel's integers into interleaved PCM frames.
-void pack_pcm(const std::int32_t* q, unsigned char* out, std::size_t n, std::size_t frame_bytes, int bytes) noexcept {
-  if (bytes == 3) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto u = static_cast<std::uint32_t>(q[i]);
-      unsigned char* o = out + i * frame_bytes;
-      o[0] = static_cast<unsigned char>(u);
-      o[1] = static_cast<unsigned char>(u >> 8);
-      o[2] = static_cast<unsigned char>(u >> 16);
+// Little-endian interleaved PCM frames from a block's planar integers (channel c's n samples
+// at q + c * n). On a little-endian machine each sample is stored as a whole word at its place
+// and the next sample's store overwrites the word's excess bytes (stereo 24-bit: one 8-byte
+// store per frame), so `out` needs 8 bytes of slack past the last frame.
+#if defined(__x86_64__) && defined(__GNUC__)
+// Stereo 24-bit, four frames per step: interleave L and R, drop each word's top byte with one
+// shuffle per half (12 bytes of 16), and store 16 bytes at 12-byte steps, so each store's
+// last 4 bytes are overwritten by the next. Returns the frames packed (a multiple of 4).
+__attribute__((target("ssse3"))) std::size_t pack_stereo24_ssse3(const std::int32_t* l, const std::int32_t* r,
+                                                                 std::size_t n, unsigned char* out) noexcept {
+  const __m128i drop_top = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(l + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + i));
+    unsigned char* o = out + 6 * i;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_shuffle_epi8(_mm_unpacklo_epi32(a, b), drop_top));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 12), _mm_shuffle_epi8(_mm_unpackhi_epi32(a, b), drop_top));
+  }
+  return i;
+}
+#endif
+
+void pack_pcm(const std::int32_t* __restrict q, std::size_t n, std::size_t nc, int bytes,
+              unsigned char* __restrict out) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (bytes == 3 && nc == 2) {
+      const std::int32_t* l = q;
+      const std::int32_t* r = q + n;
+      std::size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+      static const bool ssse3 = __builtin_cpu_supports("ssse3");
+      if (ssse3) i = pack_stereo24_ssse3(l, r, n, out);
+#endif
+      for (; i < n; ++i) {
+        const std::uint64_t w = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(l[i])) & 0xffffffu) |
+                                (static_cast<std::uint64_t>(static_cast<std::uint32_t>(r[i])) << 24);
+        std::memcpy(out + 6 * i, &w, sizeof w);
+      }
+      return;
     }
-  } else {
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto u = static_cast<std::uint32_t>(q[i]);
-      unsigned char* o = out + i * frame_bytes;
-      o[0] = static_cast<unsigned char>(u);
-      o[1] = static_cast<unsigned char>(u >> 8);
+    if (bytes == 3) {
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t c = 0; c < nc; ++c) {
+          const auto u = static_cast<std::uint32_t>(q[c * n + i]);
+          std::memcpy(out + (i * nc + c) * 3, &u, sizeof u);
+        }
+      return;
     }
   }
+  const auto b = static_cast<std::size_t>(bytes);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t c = 0; c < nc; ++c) {
+      const auto u = static_cast<std::uint32_t>(q[c * n + i]);
+      unsigned char* o = out + (i * nc + c) * b;
+      for (std::size_t k = 0; k < b; ++k) o[k] = static_cast<unsigned char>(u >> (8 * k));
+    }
 }
 
-// Raw PCM is written to the file in chunks of about this size: few system calls, few partly
-// written pages.
-constexpr std::size_t kRawChunkBytes = 1 << 18;
 
 }  // namespace
 
@@ -512,32 +554,26 @@ void AudioWriter::write(const ConstAudioView& block) {
   const auto unc = static_cast<std::size_t>(nc);
   const std::size_t total = n * unc;
   if (!m.dither.empty()) {
-    m.q.resize(n);
-    const std::size_t frame_bytes = unc * static_cast<std::size_t>(m.bytes_per_sample);
-    std::size_t at = 0;
+    if (m.q.size() < total) m.q.resize(total);
+    for (int c = 0; c < nc; ++c)
+      m.dither[static_cast<std::size_t>(c)].quantize(block.channel(c), m.q.data() + static_cast<std::size_t>(c) * n, n,
+                                                     static_cast<std::uint64_t>(m.frames) * unc + static_cast<std::size_t>(c),
+                                                     unc, m.stats);
     if (m.raw_pcm) {
-      at = m.bytes.size();
-      m.bytes.resize(at + n * frame_bytes);
+      const std::size_t len = total * static_cast<std::size_t>(m.bytes_per_sample);
+      pack_pcm(m.q.data(), n, unc, m.bytes_per_sample, m.reserve(len));
+      m.raw_used += len;
+      if (m.raw_used >= kRawChunkBytes) m.flush_bytes();
     } else {
-      m.ibuf.resize(total);
-    }
-    const int shift = 32 - m.dither.front().bits();
-    for (int c = 0; c < nc; ++c) {
-      const float* x = block.channel(c);
-      m.clipped += count_over_full_scale(x, n, m.peak_bits);
-      m.nonfinite += static_cast<std::int64_t>(
-          m.dither[static_cast<std::size_t>(c)].quantize(x, m.q.data(), n, static_cast<std::uint64_t>(m.frames) * unc + static_cast<std::size_t>(c), unc));
-      if (m.raw_pcm) {
-        pack_pcm(m.q.data(), m.bytes.data() + at + static_cast<std::size_t>(c * m.bytes_per_sample), n, frame_bytes, m.bytes_per_sample);
-      } else {
+      if (m.ibuf.size() < total) m.ibuf.resize(total);
+      const int shift = 32 - m.dither.front().bits();
+      for (int c = 0; c < nc; ++c) {
+        const std::int32_t* qc = m.q.data() + static_cast<std::size_t>(c) * n;
         for (std::size_t i = 0; i < n; ++i)
-          m.ibuf[i * unc + static_cast<std::size_t>(c)] = static_cast<int>(static_cast<std::uint32_t>(m.q[i]) << shift);
+          m.ibuf[i * unc + static_cast<std::size_t>(c)] = static_cast<int>(static_cast<std::uint32_t>(qc[i]) << shift);
       }
-    }
-    if (m.raw_pcm) {
-      if (m.bytes.size() >= kRawChunkBytes) m.flush_bytes();
-    } else if (sf_writef_int(m.file.get(), m.ibuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n)) {
-      throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
+      if (sf_writef_int(m.file.get(), m.ibuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
+        throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
     }
   } else {
     m.fbuf.resize(total);
@@ -562,9 +598,13 @@ void AudioWriter::commit() {
 }
 
 std::int64_t AudioWriter::frames_written() const noexcept { return impl_->frames; }
-std::int64_t AudioWriter::clipped_samples() const noexcept { return impl_->clipped; }
-float AudioWriter::peak() const noexcept { return std::bit_cast<float>(impl_->peak_bits); }
-std::int64_t AudioWriter::nonfinite_samples() const noexcept { return impl_->nonfinite; }
+std::int64_t AudioWriter::clipped_samples() const noexcept {
+  return impl_->clipped + static_cast<std::int64_t>(impl_->stats.over);
+}
+float AudioWriter::peak() const noexcept { return std::bit_cast<float>(impl_->stats.peak_bits); }
+std::int64_t AudioWriter::nonfinite_samples() const noexcept {
+  return impl_->nonfinite + static_cast<std::int64_t>(impl_->stats.nonfinite);
+}
 
 void write_file(const fs::path& path, const ConstAudioView& audio, const WriteSpec& spec) {
   AudioWriter w(path, spec);

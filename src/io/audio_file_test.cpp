@@ -241,6 +241,47 @@ TEST(AudioFile, PcmHoldsTheDitheredIntegersWhateverTheBlockSizes) {
   }
 }
 
+// WAV PCM of any channel count holds each channel's dithered integers at its interleaved place
+// (mono, stereo and 3 channels; 16 and 24 bits), and the integer writer counts overs and
+// non-finite samples and keeps the peak like the float writer.
+TEST(AudioFile, PcmPacksEveryChannelCountAndTalliesTheInput) {
+  testkit::TempDir dir;
+  for (int nc : {1, 2, 3}) {
+    for (int bits : {16, 24}) {
+      auto src = testkit::noise(-12.0, 0.2, 48000, nc, 5 + nc);
+      src.channel(nc - 1)[7] = -1.25f;
+      src.channel(0)[11] = NAN;
+      src.channel(0)[12] = INFINITY;
+      WriteSpec spec;
+      spec.channels = nc;
+      spec.format = bits == 24 ? SampleFormat::wav24 : SampleFormat::wav16;
+      const fs::path path = dir / ("p" + std::to_string(nc) + "_" + std::to_string(bits) + ".wav");
+      AudioWriter w(path, spec);
+      for (std::size_t pos = 0, len = 5; pos < src.num_frames(); pos += len, len = len * 2 + 1)
+        w.write(src.view().sub(pos, std::min(len, src.num_frames() - pos)));
+      float peak = 0;
+      for (int c = 0; c < nc; ++c)
+        for (std::size_t i = 0; i < src.num_frames(); ++i)
+          if (std::isfinite(src.channel(c)[i])) peak = std::max(peak, std::abs(src.channel(c)[i]));
+      EXPECT_EQ(w.clipped_samples(), 1) << nc << " " << bits;
+      EXPECT_EQ(w.nonfinite_samples(), 2) << nc << " " << bits;
+      EXPECT_EQ(w.peak(), peak) << nc << " " << bits;
+      w.commit();
+      const auto back = read_file(path);
+      ASSERT_EQ(back.num_channels(), nc);
+      ASSERT_EQ(back.num_frames(), src.num_frames());
+      const double scale = std::ldexp(1.0, bits - 1);
+      const auto unc = static_cast<std::uint64_t>(nc);
+      for (int c = 0; c < nc; ++c) {
+        std::vector<std::int32_t> q(src.num_frames());
+        dsp::TpdfDither(bits, spec.dither_seed).quantize(src.channel(c), q.data(), q.size(), static_cast<std::uint64_t>(c), unc);
+        for (std::size_t i = 0; i < q.size(); ++i)
+          ASSERT_EQ(std::lround(back.channel(c)[i] * scale), q[i]) << nc << " ch " << c << " bits " << bits << " i " << i;
+      }
+    }
+  }
+}
+
 // A stem source seeks exactly: FLAC and WAV at the session rate jump there, a resampled file
 // decodes up to there; either way the frames read after seek(f) are the frames from f of a
 // read from the start (a forward seek and one back included).
