@@ -17,11 +17,15 @@ void BufferSource::read(const AudioView& out) {
 
 void StemSource::seek(std::int64_t frame) {
   rewind();
+  skip(frame);
+}
+
+void StemSource::skip(std::int64_t frames) {
   AudioBuffer scratch(channels(), 4096);
-  for (std::int64_t pos = 0; pos < frame;) {
-    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(4096, frame - pos));
+  for (std::int64_t done = 0; done < frames;) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(4096, frames - done));
     read(scratch.view(n));
-    pos += static_cast<std::int64_t>(n);
+    done += static_cast<std::int64_t>(n);
   }
 }
 

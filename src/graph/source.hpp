@@ -21,6 +21,10 @@ public:
   // Positions the next read at `frame`. This default rewinds and reads the frames before it;
   // a source that can jump there directly overrides it.
   virtual void seek(std::int64_t frame);
+
+protected:
+  // Reads and discards `frames` frames (the way to a position for a source that cannot jump).
+  void skip(std::int64_t frames);
 };
 
 // A source over a buffer held in memory (tests, short previews).

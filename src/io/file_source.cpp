@@ -57,8 +57,7 @@ void FileStemSource::seek(std::int64_t frame) {
     return;
   }
   if (frame < pos_) rewind();
-  AudioBuffer scratch(out_channels_, 4096);
-  while (pos_ < frame) read(scratch.view(static_cast<std::size_t>(std::min<std::int64_t>(4096, frame - pos_))));
+  skip(frame - pos_);
 }
 
 void FileStemSource::read(const AudioView& out) {
