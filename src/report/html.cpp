@@ -271,7 +271,7 @@ struct StemRow {
   double placed = kNaN, target = kNaN;
 };
 
-std::string stems_plot(const std::vector<StemRow>& rows) {
+std::string stems_plot(const std::vector<StemRow>& rows, bool focus) {
   if (rows.empty()) return R"(<p id="plot-stems" class="empty">No stem analysis (a decided session was re-rendered as it stands).</p>)";
   Frame f;
   f.l = 190;
@@ -288,7 +288,7 @@ std::string stems_plot(const std::vector<StemRow>& rows) {
   std::string s = svg_open(f, "plot-stems", "per-stem loudness against its target");
   std::vector<std::pair<double, std::string>> xt;
   for (double v = f.x0; v <= f.x1 + 1e-9; v += (f.x1 - f.x0 > 30 ? 6 : 3)) xt.push_back({v, fmt::format("{:+.0f}", v)});
-  s += axes(f, xt, {}, "LU relative to the focus", "");
+  s += axes(f, xt, {}, focus ? "LU relative to the focus" : "LU relative to the average stem", "");
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     const double y = f.Y(double(rows.size() - i) - 0.5);
@@ -633,13 +633,27 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
       if (!s.printed_fx) r.target = mix::role_target(s.role, c.brief, s.name == c.focus).lu - focus_target;
       srows.push_back(r);
     }
+    // With no focus both sides are read against the average stem (an equal share) instead: the
+    // placed loudness is absolute until then, the targets are offsets from an equal share.
+    if (c.focus.empty()) {
+      const auto centre = [&](double StemRow::*field) {
+        double sum = 0;
+        int n = 0;
+        for (const auto& r : srows)
+          if (std::isfinite(r.*field)) sum += r.*field, ++n;
+        if (n)
+          for (auto& r : srows) r.*field -= sum / n;
+      };
+      centre(&StemRow::placed);
+      centre(&StemRow::target);
+    }
   }
   body += card("Stems against their targets",
                "Each stem's loudness where it plays (analysed loudness + trim + fader, before its own compression), relative to "
-               "the focus, against the target for its role. mixdown balances by loudness in context, making up part of what "
+               "the focus (with no focus, to the average stem), against the target for its role. mixdown balances by loudness in context, making up part of what "
                "masking takes, so a stem may sit off its raw target on purpose (see its fader reason below); red: off by more "
                "than 3 LU.",
-               stems_plot(srows));
+               stems_plot(srows, !c.focus.empty()));
   body += card("Masking map",
                c.focus.empty() ? std::string("The mix has no focus stem, so there is nothing to map the masking of.")
                                : "Where the other stems (at their faders) cover the focus (" + c.focus +
