@@ -34,8 +34,11 @@ test: build
 	$(MAKE) asan
 	FUZZ_SEED=1 ./fuzz/run.sh $${FUZZ_TEST_SECONDS:-10}
 
+# -O1 -g1 (line tables only): ASan's recommended optimisation, and half the compile time of
+# -O2 -g (the sanitized build was 11 of make test's 20 minutes on 2 cores).
 asan: deps
 	@[ -f $(ASAN)/CMakeCache.txt ] || cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
 	  -DMIXDOWN_SANITIZE=ON -DMIXDOWN_BENCH=OFF
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
