@@ -406,12 +406,14 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
   const auto first = static_cast<std::int64_t>(start_s * info.sample_rate);
   const auto last = static_cast<std::int64_t>(stop_s * info.sample_rate);
   // The excerpt is a few seconds: hold it in memory, at a rate MP3 carries (<= 48 kHz).
+  // Read from the excerpt's start (a WAV master seeks exactly; the same samples as reading
+  // the whole file up to it, without decoding minutes of audio for nothing).
   AudioBuffer excerpt(info.channels, static_cast<std::size_t>(std::max<std::int64_t>(0, last - first)));
   {
     AudioBuffer buf(info.channels, kBlock);
-    std::int64_t pos = 0;
+    std::int64_t pos = first > 0 && r.seek(first) ? first : 0;
     while (pos < last) {
-      const std::size_t n = r.read(buf.view());
+      const std::size_t n = r.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, last - pos))));
       if (n == 0) break;
       const std::int64_t b0 = std::max(pos, first), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last);
       if (b1 > b0)

@@ -121,19 +121,23 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     last.push_back(std::max(first.back(), static_cast<std::int64_t>(b * info.sample_rate)));
     excerpts.emplace_back(in_ch, static_cast<std::size_t>(last.back() - first.back()));
   }
+  // Each passage read from its start (WAV and FLAC seek exactly); a reader that cannot seek
+  // reads on from where it is. The windows are in time order and do not overlap.
   {
     AudioBuffer buf(info.channels, kBlock);
-    for (std::int64_t pos = 0; pos < last.back();) {
-      const std::size_t n = r.read(buf.view());
-      if (n == 0) break;
-      for (std::size_t w = 0; w < windows.size(); ++w) {
+    std::int64_t pos = 0;
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      if (first[w] > pos && r.seek(first[w])) pos = first[w];
+      while (pos < last[w]) {
+        const std::size_t n = r.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, last[w] - pos))));
+        if (n == 0) break;
         const std::int64_t b0 = std::max(pos, first[w]), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last[w]);
         for (int c = 0; c < in_ch && b1 > b0; ++c) {
           const float* x = buf.channel(c == 0 ? 0 : info.channels - 1) + (b0 - pos);
           std::copy(x, x + (b1 - b0), excerpts[w].channel(c) + (b0 - first[w]));
         }
+        pos += static_cast<std::int64_t>(n);
       }
-      pos += static_cast<std::int64_t>(n);
     }
   }
   // Removed on return, on a throw, and by the SIGINT/SIGTERM handler.
