@@ -134,6 +134,10 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
   std::vector<double> l0(n, -200.0);
   std::vector<std::string> why(n);
   const bool groove = groove_leads(stems, focus, brief);
+  std::vector<Role> accompaniment;  // the roles the focus plays against
+  for (std::size_t i = 0; i < n; ++i)
+    if (static_cast<int>(i) != focus && !stems[i].analysis.silent()) accompaniment.push_back(stems[i].role);
+  const double accompaniment_lu = loudest_role_lu(accompaniment);
   for (std::size_t i = 0; i < n; ++i) {
     auto& st = console.strips[i];
     st.fader_db = 0.0;
@@ -141,7 +145,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     pre[i] = processed_band_power(st, stems[i].analysis, sample_rate);
     ke[i] = k_energy(pre[i], stems[i].analysis);
     l0[i] = gated_lufs(ke[i]);
-    const auto t = role_target(stems[i].role, brief, static_cast<int>(i) == focus);
+    const auto t = role_target(stems[i].role, brief, static_cast<int>(i) == focus, accompaniment_lu);
     rep.target_lu[i] = t.lu;
     why[i] = t.reason;
     if (groove && accompanies(stems[i])) {

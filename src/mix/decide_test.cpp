@@ -10,6 +10,7 @@
 #include "mix/automation.hpp"
 #include "mix/balance.hpp"
 #include "mix/level_model.hpp"
+#include "mix/role_targets.hpp"
 
 namespace mixdown::mix {
 namespace {
@@ -258,6 +259,31 @@ TEST(Decide, WithNoLeadTheGrooveLeadsAndTheAccompanimentSitsBack) {
   orch.genre = "orchestral";
   EXPECT_FALSE(groove_leads(s, -1, orch));
   EXPECT_TRUE(groove_leads(s, -1, Brief{}));
+}
+
+TEST(Decide, TheFocusSitsThreeLuOverItsLoudestAccompaniment) {
+  // A lead synth (0 LU in the hierarchy) over a kick and bass (+1 LU) starts from +1 LU, as a
+  // lead vocal (+1 LU) does: both end 3 LU over the groove.
+  const double acc = loudest_role_lu({Role::kick, Role::bass, Role::hihat, Role::pad});
+  EXPECT_DOUBLE_EQ(acc, 1.0);
+  EXPECT_DOUBLE_EQ(role_target(Role::synth, Brief{}, true, acc).lu, 4.0);
+  EXPECT_DOUBLE_EQ(role_target(Role::lead_vocal, Brief{}, true, acc).lu, 4.0);
+  // Over quieter parts it keeps its own role's place; not the focus, nothing changes.
+  EXPECT_DOUBLE_EQ(role_target(Role::synth, Brief{}, true, loudest_role_lu({Role::pad, Role::hihat})).lu, 3.0);
+  EXPECT_DOUBLE_EQ(role_target(Role::synth, Brief{}, false, acc).lu, 0.0);
+  EXPECT_DOUBLE_EQ(loudest_role_lu({}), -100.0);
+  // The brief moves the parts it names against the lead: drums=big lifts the kick, not the lead.
+  Brief big;
+  big.drums = "big";
+  EXPECT_DOUBLE_EQ(role_target(Role::synth, big, true, acc).lu, 4.0);
+  EXPECT_DOUBLE_EQ(role_target(Role::kick, big, false, acc).lu, 2.5);
+  // In a mix: the keys as the focus say where they start from.
+  const auto s = band();
+  Brief b;
+  b.focus = "Keys";
+  const auto c = decide(s, song_of(s), b, kRate);
+  EXPECT_NE(c.strips[5].reasons.at("fader").find("starts from its loudest accompaniment +1.0 LU"), std::string::npos)
+      << c.strips[5].reasons.at("fader");
 }
 
 TEST(Decide, FocusFromTheBriefMovesForwardAndUnknownFocusIsAUsageError) {

@@ -33,10 +33,20 @@ bool is_bed(Role r) {
   return r == Role::pad || r == Role::strings || r == Role::room || r == Role::fx;
 }
 
-RoleTarget role_target(Role role, const Brief& brief, bool focus) {
+double loudest_role_lu(const std::vector<Role>& roles) {
+  double m = -100.0;
+  for (Role r : roles) m = std::max(m, base_lu(r));
+  return m;
+}
+
+RoleTarget role_target(Role role, const Brief& brief, bool focus, double accompaniment_lu) {
   RoleTarget t;
   t.lu = base_lu(role);
   t.reason = std::string(to_string(role)) + " sits at " + fmt_lu(t.lu) + " from an equal share in the role hierarchy";
+  if (focus && accompaniment_lu > t.lu) {
+    t.reason += "; as the focus it starts from its loudest accompaniment " + fmt_lu(accompaniment_lu);
+    t.lu = accompaniment_lu;
+  }
   auto adjust = [&](double d, const std::string& why) {
     t.lu += d;
     t.reason += "; " + why + " " + fmt_lu(d);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/role.hpp"
 #include "mix/brief.hpp"
@@ -29,8 +30,14 @@ struct RoleTarget {
   std::string reason;     // why, in words
 };
 
-// The target for one role; `focus` adds the forward placement (+3 LU).
-RoleTarget role_target(Role role, const Brief& brief, bool focus);
+// The target for one role; `focus` adds the forward placement (+3 LU) over the louder of its
+// own role and `accompaniment_lu`, the loudest role it plays against (loudest_role_lu): a lead
+// sits over its accompaniment, so a lead synth (role 0 LU) over a kick and bass (+1 LU) goes to
+// +4 LU, as a lead vocal (+1 LU) does.
+RoleTarget role_target(Role role, const Brief& brief, bool focus, double accompaniment_lu = -100.0);
+
+// The hierarchy's offset of a role before any brief (the loudest of `roles`; -100 when empty).
+double loudest_role_lu(const std::vector<Role>& roles);
 
 // Whether a role is a sustained bed (pads, strings, room) — used by density and automation.
 bool is_bed(Role role);

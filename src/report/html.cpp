@@ -618,11 +618,15 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
   std::vector<StemRow> srows;
   if (o.stem_analyses.size() == c.strips.size()) {
     double focus_placed = kNaN, focus_target = kNaN;
+    std::vector<Role> accompaniment;  // as the balance reads it (mix/balance.cpp)
+    for (std::size_t i = 0; i < c.strips.size(); ++i)
+      if (c.strips[i].name != c.focus && !o.stem_analyses[i].silent()) accompaniment.push_back(c.strips[i].role);
+    const double accompaniment_lu = mix::loudest_role_lu(accompaniment);
     for (std::size_t i = 0; i < c.strips.size(); ++i) {
       const auto& s = c.strips[i];
       if (s.name != c.focus) continue;
       focus_placed = o.stem_analyses[i].active_lufs + s.trim_db + s.fader_db;
-      focus_target = mix::role_target(s.role, c.brief, true).lu;
+      focus_target = mix::role_target(s.role, c.brief, true, accompaniment_lu).lu;
     }
     if (!std::isfinite(focus_placed)) focus_placed = 0, focus_target = 0;
     for (std::size_t i = 0; i < c.strips.size(); ++i) {
@@ -630,7 +634,7 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
       const auto& sa = o.stem_analyses[i];
       StemRow r{s.name, std::string(to_string(s.role))};
       if (!sa.silent() && !s.mute) r.placed = sa.active_lufs + s.trim_db + s.fader_db - focus_placed;
-      if (!s.printed_fx) r.target = mix::role_target(s.role, c.brief, s.name == c.focus).lu - focus_target;
+      if (!s.printed_fx) r.target = mix::role_target(s.role, c.brief, s.name == c.focus, accompaniment_lu).lu - focus_target;
       srows.push_back(r);
     }
     // With no focus both sides are read against the average stem (an equal share) instead: the
