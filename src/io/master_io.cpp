@@ -270,22 +270,29 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
     len = n - s;
     return true;
   };
-  std::vector<Consumer> consumers{[&](const ConstAudioView& out) { meter.add(out); }};
-  if (full) consumers.push_back([&](const ConstAudioView& out) { tp.add(out); });
+  // The consumers in about descending order of their cost (the writers, which pack and copy
+  // into the page cache, then the translation's lanes, its full-length spectrum and mono lane
+  // being the larger, then the meters): the pool hands items out in order, so the large ones
+  // start first and the two cores finish a block closer together. The order of the items
+  // within a block changes nothing else: each has its own state and sees every block in turn.
+  std::vector<Consumer> consumers;
   if (deliver)
     consumers.push_back([&](const ConstAudioView& out) {
       if (deliver->writer) deliver->writer->write(out);
       if (deliver->keep) deliver->keep->write(out);
-      if (deliver->preview) {
-        const AudioView p = side.view(out.num_frames());
-        p.copy_from(out);
-        p.apply_gain(deliver->preview_gain);
-        deliver->preview->write(p);
-      }
+    });
+  if (deliver && deliver->preview)
+    consumers.push_back([&](const ConstAudioView& out) {
+      const AudioView p = side.view(out.num_frames());
+      p.copy_from(out);
+      p.apply_gain(deliver->preview_gain);
+      deliver->preview->write(p);
     });
   if (deliver && deliver->translation)
-    for (std::size_t k = 0; k < deliver->translation->items(); ++k)
+    for (std::size_t k = deliver->translation->items(); k-- > 0;)
       consumers.push_back([&, k](const ConstAudioView& out) { deliver->translation->add(k, out); });
+  consumers.push_back([&](const ConstAudioView& out) { meter.add(out); });
+  if (full) consumers.push_back([&](const ConstAudioView& out) { tp.add(out); });
   run_pipelined(pool, channels, produce, consumers);
   if (shared) feed->set_loudness(meter);
   PassResult r;
@@ -516,40 +523,47 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     if (input_preview && !input_preview->done && !reader.resampling())
       ipw.emplace(input_preview->file, WriteSpec{rate, ch, kPreviewFormat});
     const float ipg = input_preview ? static_cast<float>(db_to_gain(input_preview->gain_db)) : 1.0f;
-    // A three-way pipeline over pairs of blocks: block t is read and run through the chain's
-    // front half while block t - 1 goes through the back half and into the meter and the temp,
-    // and its input copy into the input's preview. Each stage always does the same work in the
-    // same order, so the result is the same for any thread count.
+    // A pipeline over three blocks in flight: block t is read and run through the chain's
+    // front half while block t - 1 goes through the back half into the temp (and its input
+    // copy into the input's preview) and block t - 2, finished, into the meter. Four items of
+    // similar cost, handed out largest first, keep both cores busy to the end of each round;
+    // each stage always does the same work in the same order, so the result is the same for
+    // any thread count.
     struct Slot {
       AudioBuffer buf, raw;
       std::size_t n = 0;
     };
-    std::array<Slot, 2> slot{Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)},
+    std::array<Slot, 3> slot{Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)},
+                             Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)},
                              Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)}};
     bool more = true;
-    for (std::size_t t = 0; more || slot[(t + 1) & 1].n > 0; ++t) {
-      Slot& cur = slot[t & 1];
-      Slot& prev = slot[(t + 1) & 1];
-      pool.run(3, [&](std::size_t k) {
+    for (std::size_t t = 0; more || slot[(t + 2) % 3].n > 0 || slot[(t + 1) % 3].n > 0; ++t) {
+      Slot& cur = slot[t % 3];
+      Slot& prev = slot[(t + 2) % 3];   // block t - 1
+      Slot& done = slot[(t + 1) % 3];   // block t - 2
+      pool.run(4, [&](std::size_t k) {
         if (k == 0) {
+          if (ipw && prev.n > 0) {
+            prev.raw.view(prev.n).apply_gain(ipg);
+            ipw->write(prev.raw.view(prev.n));
+          }
+        } else if (k == 1) {
           cur.n = 0;
           if (!more) return;
           cur.n = reader.read(cur.buf.view());
           if (cur.n == 0) return;
           if (ipw) cur.raw.view(cur.n).copy_from(cur.buf.view(cur.n));
           proc.process_front(cur.buf.view(cur.n));
-        } else if (k == 1) {
+        } else if (k == 2) {
           if (prev.n == 0) return;
           proc.process_back(prev.buf.view(prev.n));
-          meter.add(prev.buf.view(prev.n));
           temp.write(prev.buf.view(prev.n));
-        } else if (ipw && prev.n > 0) {
-          prev.raw.view(prev.n).apply_gain(ipg);
-          ipw->write(prev.raw.view(prev.n));
+        } else if (done.n > 0) {
+          meter.add(done.buf.view(done.n));
         }
       });
       if (cur.n == 0) more = false;
-      prev.n = 0;
+      done.n = 0;
     }
     if (ipw) {
       ipw->commit();
