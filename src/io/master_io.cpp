@@ -727,7 +727,8 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool) {
     throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
   }
   // Block t is read while block t - 1 is measured, its loudness, true peak and the rest side
-  // by side.
+  // by side. The items go out largest first (the rest: integrity, spectrum, stereo sums), so
+  // the other core takes the three smaller ones and both finish a block at about one time.
   std::array<AudioBuffer, 2> buf{AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
   std::array<std::size_t, 2> len{0, 0};
   bool more = true;
@@ -735,11 +736,11 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool) {
     const std::size_t cur = t & 1, prev = (t + 1) & 1;
     pool.run(4, [&](std::size_t k) {
       const ConstAudioView v = static_cast<const AudioBuffer&>(buf[prev]).view().sub(0, len[prev]);
-      if (k == 0) len[cur] = more ? r.read(buf[cur].view()) : 0;
+      if (k == 2) len[cur] = more ? r.read(buf[cur].view()) : 0;
       else if (len[prev] == 0) return;
+      else if (k == 0) an->add_rest(v);
       else if (k == 1) an->add_loudness(v);
-      else if (k == 2) an->add_true_peak(v);
-      else an->add_rest(v);
+      else an->add_true_peak(v);
     });
     if (len[cur] == 0) more = false;
     len[prev] = 0;
