@@ -144,6 +144,7 @@ struct BusNode {
   AudioBuffer sum[kSlots], ones;
   std::vector<float> curve[kSlots];  // gain curve × fader for the block
   bool exclude_lead = false;  // the TV version's second vocals bus
+  BusNode* same_as = nullptr;  // fed exactly like this earlier bus (no lead vocal to leave out): not run
 };
 
 struct ReturnNode {
@@ -154,6 +155,10 @@ struct ReturnNode {
   std::optional<dsp::ParametricEq> eq;
   float fader = 1.0f;
   AudioBuffer buf[kSlots];
+  // Fed by exactly the same sends as this earlier return of another set (no strip that the set
+  // leaves out sends to it): not run, its output is that return's, bit for bit.
+  ReturnNode* same_as = nullptr;
+  ReturnNode& source() noexcept { return same_as != nullptr ? *same_as : *this; }
 };
 
 struct OutputNode {
@@ -178,6 +183,7 @@ struct Renderer::Impl {
   std::optional<dsp::ParametricEq> mix_eq;
   std::optional<dsp::Compressor> mix_comp;
   AudioBuffer mix_sum[kSlots], mix_ones, fx_sum[3][kSlots];
+  int fx_same_as[3] = {-1, -1, -1};  // >= 0: this set's fx sum equals that earlier set's (not summed)
   std::vector<float> mix_curve[kSlots];
   std::size_t latency = 0;
   std::int64_t out_frames = 0;
@@ -409,6 +415,7 @@ struct Renderer::Impl {
   }
 
   void process_bus(BusNode& bn, int bus_index, std::size_t n, int slot) {
+    if (bn.same_as != nullptr) return;
     AudioView sum = bn.sum[slot].view(n);
     float* curve = bn.curve[slot].data();
     sum.clear();
@@ -429,6 +436,7 @@ struct Renderer::Impl {
   }
 
   void process_return(ReturnNode& rn, std::size_t n, int slot) {
+    if (rn.same_as != nullptr) return;
     AudioView in = rn.buf[slot].view(n);
     in.clear();
     for (auto& st : strips) {
@@ -445,27 +453,34 @@ struct Renderer::Impl {
     in.apply_gain(rn.fader);
   }
 
+  // The bus's sum and gain curve (those of the bus it duplicates, if it does).
+  BusNode& bus_out(std::size_t b) {
+    BusNode& bn = *buses[b];
+    return bn.same_as != nullptr ? *bn.same_as : bn;
+  }
+  AudioBuffer& fx_out(int set, int slot) { return fx_sum[fx_same_as[set] >= 0 ? fx_same_as[set] : set][slot]; }
+
   void finish_output(OutputNode& o, std::size_t n, int slot) {
     AudioView v = o.buf.view(n);
     v.clear();
-    const auto add_bus = [&](int b) { v.add_from(buses[static_cast<std::size_t>(b)]->sum[slot].view(n)); };
+    const auto add_bus = [&](int b) { v.add_from(bus_out(static_cast<std::size_t>(b)).sum[slot].view(n)); };
     switch (o.id.kind) {
       case OutputKind::mix: v.copy_from(mix_sum[slot].view(n)); break;
       case OutputKind::instrumental:
         for (int b = 0; b < kNumBuses; ++b)
           if (b != kVocalsBus) add_bus(b);
-        v.add_from(fx_sum[1][slot].view(n));
+        v.add_from(fx_out(1, slot).view(n));
         break;
       case OutputKind::acapella:
         add_bus(kVocalsBus);
         v.add_from(fx_sum[0][slot].view(n));
-        v.add_from(fx_sum[1][slot].view(n), -1.0f);
+        v.add_from(fx_out(1, slot).view(n), -1.0f);
         break;
       case OutputKind::tv:
         for (int b = 0; b < kNumBuses; ++b)
           if (b != kVocalsBus) add_bus(b);
-        v.add_from(buses.back()->sum[slot].view(n));  // the vocals bus without the lead
-        v.add_from(fx_sum[2][slot].view(n));
+        v.add_from(bus_out(buses.size() - 1).sum[slot].view(n));  // the vocals bus without the lead
+        v.add_from(fx_out(2, slot).view(n));
         break;
       case OutputKind::bus_stem: {
         const int b = o.id.name == "fx" ? -1 : bus_index_of(o.id.name);
@@ -477,7 +492,7 @@ struct Renderer::Impl {
         StripNode& st = *strips[static_cast<std::size_t>(o.strip)];
         v.copy_from(st.out(slot).view(n));
         if (st.bus >= 0) {
-          BusNode& bn = *buses[static_cast<std::size_t>(st.bus)];
+          BusNode& bn = bus_out(static_cast<std::size_t>(st.bus));
           if (st.print_bus_eq) st.print_bus_eq->process(v);
           for (int c = 0; c < 2; ++c) {
             float* x = v.channel(c);
@@ -499,11 +514,11 @@ struct Renderer::Impl {
   // The fx sums of every return set (printed-fx strips included) and the mix bus, one block.
   void process_mix_bus(std::size_t n, int slot, float out_gain, const bool (&need_set)[3]) {
     for (int set = 0; set < 3; ++set) {
-      if (!need_set[set]) continue;
+      if (!need_set[set] || fx_same_as[set] >= 0) continue;
       AudioView f = fx_sum[set][slot].view(n);
       f.clear();
       for (auto& r : returns)
-        if (r->set == set) f.add_from(r->buf[slot].view(n));
+        if (r->set == set) f.add_from(r->source().buf[slot].view(n));
       for (auto& st : strips)
         if (st->bus < 0) f.add_from(st->out(slot).view(n));
     }
@@ -566,7 +581,59 @@ struct Renderer::Impl {
     for (int set = 1; set < 3; ++set)
       if (need_set[set])
         for (std::size_t r = 0; r < base_returns; ++r) returns.push_back(make_return(*returns[r]->r, set));
+    find_duplicates();
     return outs;
+  }
+
+  // The strips and sends that feed return `rn` (process_return's order).
+  std::vector<std::pair<std::size_t, std::size_t>> feeds(const ReturnNode& rn) const {
+    std::vector<std::pair<std::size_t, std::size_t>> f;
+    for (std::size_t i = 0; i < strips.size(); ++i) {
+      if (!strip_in_set(*strips[i], rn.set)) continue;
+      const auto& sends = strips[i]->s->sends;
+      for (std::size_t k = 0; k < sends.size(); ++k)
+        if (sends[k].to == rn.r->name && !strips[i]->s->mute) f.emplace_back(i, k);
+    }
+    return f;
+  }
+
+  // A version's return, bus or fx sum that would be fed exactly like an earlier one (a song
+  // without vocals, a return no vocal sends to, a vocals bus without a lead vocal) is not
+  // computed twice: the same processors from the same state on the same input give the same
+  // samples, so it reads the earlier one's output.
+  void find_duplicates() {
+    for (auto& r : returns) r->same_as = nullptr;
+    for (std::size_t k = 0; k < returns.size(); ++k) {
+      ReturnNode& rk = *returns[k];
+      if (rk.set == 0) continue;
+      const auto fk = feeds(rk);
+      for (std::size_t j = 0; j < k; ++j) {
+        ReturnNode& rj = *returns[j];
+        if (rj.same_as == nullptr && rj.set < rk.set && rj.r == rk.r && feeds(rj) == fk) {
+          rk.same_as = &rj;
+          break;
+        }
+      }
+    }
+    for (int set = 0; set < 3; ++set) {
+      fx_same_as[set] = -1;
+      for (int j = 0; j < set && fx_same_as[set] < 0; ++j) {
+        if (fx_same_as[j] >= 0) continue;
+        std::vector<ReturnNode*> a, b;
+        for (const auto& r : returns) {
+          if (r->set == j) a.push_back(&r->source());
+          if (r->set == set) b.push_back(&r->source());
+        }
+        if (a == b) fx_same_as[set] = j;
+      }
+    }
+    if (buses.size() > kNumBuses) {
+      BusNode& nolead = *buses.back();
+      nolead.same_as = nullptr;
+      bool any_lead = false;
+      for (const auto& st : strips) any_lead = any_lead || (st->bus == kVocalsBus && st->lead);
+      if (!any_lead) nolead.same_as = buses[kVocalsBus].get();
+    }
   }
 
   RenderStats render(const std::vector<std::pair<OutputId, Sink*>>& sinks,

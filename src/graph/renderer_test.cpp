@@ -271,3 +271,65 @@ TEST(Renderer, ExcerptsMatchTheFullRenderAfterTheirRunIn) {
   }
   EXPECT_EQ(got[0], got[1]);
 }
+
+// A version's return that no left-out strip sends to reuses the mix's return (computed once).
+// Whether or not the vocals send to the returns, the instrumental and the TV version are the
+// same samples: a return wrongly shared with the full set would carry the vocals' reverb into
+// them. Linear buses and mix bus (no compressors), so the vocals' sends change nothing else.
+TEST(Renderer, VersionsLeaveOutTheVocalSendsWhetherOrNotReturnsAreShared) {
+  auto with = busy_console();
+  for (auto& b : with.buses) b.compressor.enabled = false;
+  with.mix_bus.compressor.enabled = false;
+  auto without = with;
+  for (auto& s : without.strips)
+    if (s.bus == "vocals") s.sends.clear();
+  const auto audio = busy_audio();
+  const std::vector<OutputId> ids = {{OutputKind::mix, ""}, {OutputKind::instrumental, "inst"},
+                                     {OutputKind::acapella, "acap"}, {OutputKind::tv, "tv"}};
+  for (int threads : {1, 2}) {
+    auto a = render(with, audio, ids, threads);
+    auto b = render(without, audio, ids, threads);
+    EXPECT_GT(max_diff(a.out["0"].l, b.out["0"].l), 1e-4) << "the vocal sends reach the mix";
+    ASSERT_EQ(a.out["inst"].l, b.out["inst"].l);
+    ASSERT_EQ(a.out["inst"].r, b.out["inst"].r);
+    // TV keeps the backing vocal's sends: it differs; without any vocal send it is unchanged
+    // by the lead's sends alone.
+    EXPECT_GT(max_diff(a.out["tv"].l, b.out["tv"].l), 1e-4);
+  }
+  auto lead_only = with;
+  for (auto& s : lead_only.strips)
+    if (s.role == Role::lead_vocal) s.sends.clear();
+  auto a = render(with, audio, ids);
+  auto b = render(lead_only, audio, ids);
+  ASSERT_EQ(a.out["tv"].l, b.out["tv"].l);
+  ASSERT_EQ(a.out["tv"].r, b.out["tv"].r);
+  EXPECT_GT(max_diff(a.out["inst"].l, a.out["tv"].l), 1e-4);
+  // The TV version is the mix with the lead muted: its own vocals bus, not the mix's.
+  auto muted = with;
+  for (auto& s : muted.strips)
+    if (s.role == Role::lead_vocal) s.mute = true;
+  auto m = render(muted, audio, ids);
+  ASSERT_EQ(a.out["tv"].l, m.out["tv"].l);
+  ASSERT_EQ(a.out["tv"].l, m.out["0"].l);
+  EXPECT_GT(max_diff(a.out["tv"].l, a.out["0"].l), 1e-4);
+}
+
+// Without vocals every version's returns and vocals bus are shared with the mix: the
+// instrumental and the TV version are the mix, sample for sample, and the a cappella is silent.
+TEST(Renderer, VersionsOfASongWithoutVocalsAreTheMix) {
+  auto c = busy_console();
+  c.strips.erase(c.strips.begin() + 3, c.strips.begin() + 5);  // vox, bgv
+  auto audio = busy_audio();
+  audio.erase(audio.begin() + 3, audio.begin() + 5);
+  const auto res = render(c, audio, {{OutputKind::mix, ""}, {OutputKind::instrumental, "inst"},
+                                     {OutputKind::acapella, "acap"}, {OutputKind::tv, "tv"}}, 2);
+  const auto& m = res.out.at("0");
+  double peak = 0;
+  for (float v : m.l) peak = std::max(peak, double(std::abs(v)));
+  EXPECT_GT(peak, 0.05);
+  for (const char* v : {"inst", "tv"}) {
+    ASSERT_EQ(res.out.at(v).l, m.l) << v;
+    ASSERT_EQ(res.out.at(v).r, m.r) << v;
+  }
+  for (float v : res.out.at("acap").l) ASSERT_EQ(v, 0.0f);
+}
