@@ -3,6 +3,8 @@
 #include <sndfile.h>
 #include <soxr.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <cmath>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -582,6 +585,25 @@ void AudioWriter::write(const ConstAudioView& block) {
       throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
   }
   m.frames += static_cast<std::int64_t>(n);
+}
+
+void AudioWriter::commit_swap() {
+  auto& m = *impl_;
+  if (m.committed) return;
+  struct stat st {};
+  if (::lstat(m.final_path.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) return commit();
+  m.flush_bytes();
+  m.file.reset();  // flush and close
+  if (::renameat2(AT_FDCWD, m.temp_path.c_str(), AT_FDCWD, m.final_path.c_str(), RENAME_EXCHANGE) != 0) {
+    std::error_code ec;
+    fs::rename(m.temp_path, m.final_path, ec);
+    if (ec) throw failed(m.final_path.string(), "cannot move the finished file into place: " + ec.message());
+  } else {
+    ::unlink(m.temp_path.c_str());  // the old file, now under the temporary name
+  }
+  m.committed = true;
+  unregister_temp(m.slot);
+  m.slot = -1;
 }
 
 void AudioWriter::commit() {

@@ -106,6 +106,14 @@ public:
 
   void write(const ConstAudioView& block);
   void commit();
+  // commit(), but a file already at the destination is swapped out in one atomic step
+  // (renameat2 RENAME_EXCHANGE) and then removed, rather than replaced by rename(): ext4
+  // (auto_da_alloc) writes back the new file's delayed blocks inside a rename that replaces a
+  // file, 10-30 ms for a 4-minute master on a 2-core machine, which the exchange does not
+  // (the writeback then happens in the background as for any new file). Readers still see the
+  // old file or the new one, never neither nor a part. Falls back to commit()'s rename where
+  // the destination is missing or not a regular file, or the file system cannot exchange.
+  void commit_swap();
   std::int64_t frames_written() const noexcept;
   std::int64_t clipped_samples() const noexcept;
   std::int64_t nonfinite_samples() const noexcept;

@@ -98,6 +98,46 @@ TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+TEST(AudioFile, CommitSwapReplacesAnExistingFileAtomicallyAndLeavesNothingElse) {
+  testkit::TempDir dir;
+  auto quiet = testkit::sine(100.0, -30.0, 0.1, 48000, 2);
+  auto loud = testkit::sine(100.0, -6.0, 0.2, 48000, 2);
+  const fs::path out = dir / "out.wav";
+  // Nothing there yet: a plain move into place.
+  {
+    AudioWriter w(out, WriteSpec{});
+    w.write(quiet.view());
+    w.commit_swap();
+  }
+  ASSERT_TRUE(fs::exists(out));
+  // An existing file, held open by a reader: swapped for the new one, the reader keeps the old.
+  std::ifstream held(out, std::ios::binary);
+  const auto old_size = fs::file_size(out);
+  {
+    AudioWriter w(out, WriteSpec{});
+    w.write(loud.view());
+    EXPECT_EQ(fs::file_size(out), old_size);  // the old file stays until the commit
+    w.commit_swap();
+  }
+  held.seekg(0, std::ios::end);
+  EXPECT_EQ(static_cast<std::uintmax_t>(held.tellg()), old_size);
+  int rate = 0;
+  const AudioBuffer back = read_file(out, &rate);
+  EXPECT_EQ(back.num_frames(), loud.num_frames());
+  EXPECT_LT(max_abs_diff(back.view(), loud.view()), 3.0 / 8388608);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++entries;
+  EXPECT_EQ(entries, 1u);  // no temporary and no old copy left behind
+  // A directory in the way is not swapped away: the commit fails as commit() does.
+  fs::create_directories(dir / "taken.wav" / "inside");
+  {
+    AudioWriter w(dir / "taken.wav", WriteSpec{});
+    w.write(quiet.view());
+    EXPECT_THROW(w.commit_swap(), Error);
+  }
+  EXPECT_TRUE(fs::is_directory(dir / "taken.wav" / "inside"));
+}
+
 TEST(AudioFile, WriterClampsAndCountsOversAndNonFinite) {
   testkit::TempDir dir;
   AudioBuffer b(1, 4);

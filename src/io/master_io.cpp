@@ -381,7 +381,7 @@ Measured verify_file(const fs::path& file, const fs::path* preview, double previ
       w->write(buf.view(n));
     }
   }
-  if (w) w->commit();
+  if (w) w->commit_swap();
   if (short_term) *short_term = meter.short_term_series();
   return measured_from(meter);
 }
@@ -566,7 +566,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       done.n = 0;
     }
     if (ipw) {
-      ipw->commit();
+      ipw->commit_swap();
       input_preview->done = true;
     }
     mo.pre_limiter_lufs = meter.integrated_lufs();
@@ -630,8 +630,8 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
       if (write_now && (std::abs(err) <= master::kLandingAcceptLu || pass == master::kMaxLandingPasses)) {
-        writer->commit();
-        if (preview_writer) preview_writer->commit();
+        writer->commit_swap();
+        if (preview_writer) preview_writer->commit_swap();
         accepted = true;
         mo.gain_db = g;
         mo.limiter_max_reduction_db = last.max_reduction_db;
@@ -832,7 +832,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
       buf.view(n).apply_gain(g);
       w.write(buf.view(n));
     }
-    w.commit();
+    w.commit_swap();
   }
   report(req.progress, 1.0, "done");
   return res;
@@ -1075,7 +1075,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     emit(buf.view(k));
     f -= k;
   }
-  album_writer.commit();
+  album_writer.commit_swap();
   report(progress, 0.95, "verifying the album");
   res.album = verify_file(res.album_file, nullptr, 0.0);
   if (cd) {
