@@ -114,12 +114,16 @@ MixOutcome run_mix(const MixRequest& req) {
       in.pair_kind = s.pair_kind;
       in.pair_with = s.pair_with;
       // Measured in the check's read when it ran at this rate with these channels (a dual-mono
-      // stem is mixed folded to mono, which the check could not know until its end).
+      // stem is mixed folded to mono, which the check could not know until its end: it measured
+      // such a stem folded too while its channels stayed alike, and else it is read again).
       if (s.mix_analysis && s.mix_analysis_rate == rate && !s.features.dual_mono)
         in.analysis = std::move(*s.mix_analysis);
+      else if (s.mix_analysis_folded && s.mix_analysis_rate == rate && s.features.dual_mono)
+        in.analysis = std::move(*s.mix_analysis_folded);
       else
         in.analysis = analyze_stem(in.file, rate, s.features.dual_mono);
       s.mix_analysis.reset();
+      s.mix_analysis_folded.reset();
     });
     // A pair strongly correlated with opposite polarity (snare top/bottom, kick in/out): the
     // second of the pair is inverted so the two reinforce instead of cancelling.

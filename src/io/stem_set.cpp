@@ -27,6 +27,26 @@ bool is_toml(const fs::path& p) {
   return ext == ".toml";
 }
 
+// Whether a stereo stem may still turn out dual mono (StemFeatures::dual_mono: the energy of
+// L - R at most 1e-8 of that of L + R over the whole stem), judged on the frames so far with
+// a hundredfold margin. Only a guess that saves work: whatever it says, the mix uses a folded
+// measurement only of a stem found dual mono, and measures it again if the guess dropped it.
+struct DualMonoWatch {
+  double diff = 0.0, sum = 0.0;
+  bool add(const ConstAudioView& v) {
+    const float* l = v.channel(0);
+    const float* r = v.channel(1);
+    float d = 0.0f, s = 0.0f;
+    for (std::size_t i = 0; i < v.num_frames(); ++i) {
+      d += (l[i] - r[i]) * (l[i] - r[i]);
+      s += (l[i] + r[i]) * (l[i] + r[i]);
+    }
+    diff += d;
+    sum += s;
+    return !(diff > 1e-6 * sum);  // NaN reads as "still possible"
+  }
+};
+
 }  // namespace
 
 std::size_t StemCheckResult::usable() const {
@@ -147,9 +167,19 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       // The mix's measurement, with the channels the renderer reads (io::FileStemSource).
       std::optional<analysis::StemAnalyzer> for_mix;
       AudioBuffer folded;
+      // Dual mono is only known at the end of the read (StemFeatures::dual_mono); a stereo
+      // stem is measured folded to mono as well while its channels stay close, so a dual-mono
+      // stem needs no second read.
+      std::optional<analysis::StemAnalyzer> for_mix_mono;
+      AudioBuffer mono;
+      DualMonoWatch watch;
       if (mix_rate > 0 && rate == mix_rate) {
         for_mix.emplace(rate, std::min(channels, 2));
         if (channels > 2) folded.resize(2, kBlock);
+        if (channels == 2) {
+          for_mix_mono.emplace(rate, 1);
+          mono.resize(1, kBlock);
+        }
       }
       std::int64_t got_total = 0;
       for (;;) {
@@ -162,6 +192,14 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         } else if (for_mix) {
           for_mix->add(block.view().sub(0, got));
         }
+        if (for_mix_mono) {
+          if (watch.add(block.view().sub(0, got))) {
+            fold_channels(block.view().sub(0, got), mono.view(got));
+            for_mix_mono->add(mono.view(got));
+          } else {
+            for_mix_mono.reset();
+          }
+        }
         got_total += static_cast<std::int64_t>(got);
         const auto d = done_frames.fetch_add(static_cast<std::int64_t>(got)) + static_cast<std::int64_t>(got);
         if (progress && total_frames > 0) {
@@ -173,6 +211,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       if (for_mix && got_total == s.format.frames) {
         s.mix_analysis = for_mix->finish();
         s.mix_analysis_rate = rate;
+        if (for_mix_mono) s.mix_analysis_folded = for_mix_mono->finish();
       }
       s.features = analyzer.finish();
       if (got_total == 0) {

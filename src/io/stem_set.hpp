@@ -61,6 +61,10 @@ struct StemResult {
   // stereo). Absent where the mix must read it again: another rate, or cut short.
   std::optional<analysis::StemAnalysis> mix_analysis;
   int mix_analysis_rate = 0;
+  // A stereo stem whose two channels stayed (nearly) the same through the read is also
+  // measured folded to mono, as the mix reads a dual-mono stem (same rate and length as
+  // mix_analysis); absent once the channels differ, and then read again if found dual mono.
+  std::optional<analysis::StemAnalysis> mix_analysis_folded;
 };
 
 struct StemCheckResult {

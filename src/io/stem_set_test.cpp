@@ -360,3 +360,38 @@ TEST(StemSet, CheckReadMeasuresTheStemsForTheMixAsASeparateReadWould) {
   const auto plain = check_stem_source(dir.path(), 2);
   for (const auto& s : plain.stems) EXPECT_FALSE(s.mix_analysis) << s.name;
 }
+
+// A dual-mono stem is measured folded to mono in the check's read as well, exactly as the
+// mix's separate folded read would (so it needs no second read); a true stereo stem is not.
+TEST(StemSet, CheckReadMeasuresADualMonoStemFoldedAsTheMixReadsIt) {
+  testkit::TempDir dir;
+  AudioBuffer dual = clean(440.0, 1, 7);
+  AudioBuffer both(2, dual.num_frames());
+  for (int c = 0; c < 2; ++c) std::copy_n(dual.channel(0), dual.num_frames(), both.channel(c));
+  write(dir / "01_synth.flac", both, SampleFormat::flac24);
+  write(dir / "02_keys.wav", clean(220.0, 2, 8));
+  CheckOptions opt;
+  opt.analyse_for_mix = true;
+  const auto res = check_stem_source(dir.path(), 2, {}, opt);
+  const StemResult* s = find(res, "01_synth.flac");
+  ASSERT_TRUE(s && s->features.dual_mono);
+  ASSERT_TRUE(s->mix_analysis_folded);
+  FileStemSource src(s->path, kRate, true);
+  ASSERT_EQ(src.channels(), 1);
+  analysis::StemAnalyzer an(kRate, 1);
+  AudioBuffer block(1, 1 << 15);
+  for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
+    src.read(block.view(n));
+    an.add(block.view(n));
+  }
+  const auto separate = an.finish();
+  EXPECT_EQ(s->mix_analysis_folded->channels, 1);
+  EXPECT_EQ(s->mix_analysis_folded->frames, src.frames());
+  EXPECT_TRUE(*s->mix_analysis_folded == separate);
+  EXPECT_FALSE(*s->mix_analysis == separate) << "the stereo measurement is another one";
+  const StemResult* k = find(res, "02_keys.wav");
+  ASSERT_TRUE(k && k->mix_analysis);
+  EXPECT_FALSE(k->features.dual_mono);
+  EXPECT_FALSE(k->mix_analysis_folded);
+}
