@@ -323,3 +323,45 @@ TEST(Loudness, MergeIsLoudnessOfTheConcatenation) {
 
 }  // namespace
 }  // namespace mixdown::analysis
+
+namespace mixdown::analysis {
+namespace {
+
+// TruePeakMeter skips the interpolation of chunks whose largest sample, times the largest sum of
+// |taps| of a phase, stays under the peak so far. A window of samples with the signs of phase
+// 1's taps is the worst case: its interpolated value is amplitude x that sum (2.06), so a
+// quiet-looking chunk (samples at 0.28, far under a 0.5 peak) must still raise the peak to
+// ~0.58. A bound taken from the centre tap alone, or phase 0's 1.43, would skip it.
+TEST(TruePeak, QuietChunksAreSkippedOnlyWhenNoInterSamplePeakCanBeatThePeak) {
+  const auto& h = true_peak_coefficients()[1];
+  double l1 = 0.0;
+  for (float v : h) l1 += std::fabs(double(v));
+  for (const bool worst_case : {true, false}) {
+    TruePeakMeter m(1);
+    AudioBuffer loud(1, 4096);
+    for (std::size_t i = 0; i < 4096; ++i) loud.channel(0)[i] = i == 100 ? 0.5f : 0.0f;
+    m.add(loud.view());
+    const double before = m.max_peak();
+    ASSERT_NEAR(before, 0.5, 0.05);
+    // Three chunks later (the meter works in 1024-frame chunks), a window of 12 samples.
+    AudioBuffer quiet(1, 8192);
+    quiet.view().clear();
+    const float a = 0.28f;
+    for (int k = 0; k < TruePeakMeter::kTaps; ++k) {
+      const float sign = h[static_cast<std::size_t>(k)] < 0 ? -1.0f : 1.0f;
+      // y_1[i] = sum_k h_1[k] x[i - k] (up to the meter's delay): x[i - k] takes h_1[k]'s sign.
+      quiet.channel(0)[3000 + TruePeakMeter::kTaps - 1 - static_cast<std::size_t>(k)] = worst_case ? a * sign : a;
+    }
+    m.add(quiet.view());
+    if (worst_case) {
+      EXPECT_NEAR(m.max_peak(), a * l1, 1e-4) << "the worst-case window's inter-sample peak";
+      EXPECT_GT(m.max_peak(), before + 0.05);
+    } else {
+      // Twelve equal samples interpolate to about their own value: the peak holds.
+      EXPECT_EQ(m.max_peak(), before);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mixdown::analysis
