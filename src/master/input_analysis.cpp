@@ -127,26 +127,62 @@ struct InputAnalyzer::Impl {
 
   void add_rest(const ConstAudioView& b) {
     const std::size_t n = b.num_frames();
-    // Integrity: DC and clipped runs.
-    for (int c = 0; c < channels; ++c) {
+    // Integrity: clipped runs, tracked sample by sample only in blocks that reach the clip
+    // level (a vectorised max first; elsewhere every run ends at the block's first sample).
+    for (int c = 0; c < channels && n > 0; ++c) {
       const float* x = b.channel(c);
-      double s = 0, q = 0;
+      float top = 0.0f;
+      for (std::size_t i = 0; i < n; ++i) top = std::max(top, std::abs(x[i]));
       int r = run[static_cast<std::size_t>(c)];
-      for (std::size_t i = 0; i < n; ++i) {
-        s += x[i];
-        q += double(x[i]) * x[i];
-        if (std::abs(x[i]) >= kClipLevel) {
-          if (++r == 3) {
-            ++clipped_runs;
-            if (first_clip < 0) first_clip = frames + static_cast<std::int64_t>(i);
+      if (top >= kClipLevel) {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (std::abs(x[i]) >= kClipLevel) {
+            if (++r == 3) {
+              ++clipped_runs;
+              if (first_clip < 0) first_clip = frames + static_cast<std::int64_t>(i);
+            }
+          } else {
+            r = 0;
           }
-        } else {
-          r = 0;
         }
+      } else {
+        r = 0;
       }
       run[static_cast<std::size_t>(c)] = r;
-      dc_sum[static_cast<std::size_t>(c)] += s;
-      sq_sum[static_cast<std::size_t>(c)] += q;
+    }
+    // DC and power per channel (and for stereo the L*R product) in one loop: each sum is
+    // still taken in sample order from 0 within the block, so the same bits as summing them
+    // one after another, but the independent sums overlap instead of waiting on each other.
+    // A channel's power is the stereo sums' LL or RR too.
+    if (channels == 2) {
+      const float* l = b.channel(0);
+      const float* r = b.channel(1);
+      double sl = 0, sr = 0, sll = 0, srr = 0, slr = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        sl += l[k];
+        sr += r[k];
+        sll += double(l[k]) * l[k];
+        srr += double(r[k]) * r[k];
+        slr += double(l[k]) * r[k];
+      }
+      dc_sum[0] += sl;
+      dc_sum[1] += sr;
+      sq_sum[0] += sll;
+      sq_sum[1] += srr;
+      ll += sll;
+      rr += srr;
+      lr += slr;
+    } else {
+      for (int c = 0; c < channels; ++c) {
+        const float* x = b.channel(c);
+        double s = 0, q = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          s += x[i];
+          q += double(x[i]) * x[i];
+        }
+        dc_sum[static_cast<std::size_t>(c)] += s;
+        sq_sum[static_cast<std::size_t>(c)] += q;
+      }
     }
     // Mid signal for the spectrum: mean of the channels (LFE of 5.1 excluded).
     const bool has_lfe = channels == 6;
@@ -172,20 +208,11 @@ struct InputAnalyzer::Impl {
     if (channels == 2) {
       const float* l = b.channel(0);
       const float* r = b.channel(1);
-      double sll = 0, srr = 0, slr = 0;
-      for (std::size_t k = 0; k < n; ++k) {
-        sll += double(l[k]) * l[k];
-        srr += double(r[k]) * r[k];
-        slr += double(l[k]) * r[k];
-      }
-      ll += sll;
-      rr += srr;
-      lr += slr;
       low_l.assign(l, l + n);
       low_r.assign(r, r + n);
-      low.process_channel(0, low_l.data(), n);
-      low.process_channel(1, low_r.data(), n);
-      sll = srr = slr = 0;
+      float* lr_low[2] = {low_l.data(), low_r.data()};
+      low.process(AudioView(lr_low, 2, n));  // both channels in the lanes of one register
+      double sll = 0, srr = 0, slr = 0;
       for (std::size_t k = 0; k < n; ++k) {
         sll += double(low_l[k]) * low_l[k];
         srr += double(low_r[k]) * low_r[k];

@@ -169,6 +169,41 @@ TEST(InputAnalysis, SpectrumLevelsAndStereo) {
   EXPECT_NEAR(at4k - at500, 9.03, 1.0);
 }
 
+// Runs of >= 3 full-scale samples are counted across block boundaries (analyze_buffer feeds
+// 8192-frame blocks), a block with no sample at the clip level ends any run, and the DC and
+// power sums land on their own channels.
+TEST(InputAnalysis, ClippedRunsAcrossBlocksAndPerChannelSums) {
+  const int rate = 48000;
+  auto b = testkit::noise(-30, 1.0, rate, 2, 7);
+  for (std::size_t i = 0; i < b.num_frames(); ++i) {
+    b.channel(0)[i] += 0.01f;
+    b.channel(1)[i] = 0.5f * b.channel(1)[i] - 0.02f;
+  }
+  // Two clipped samples ending block 0 and one starting block 1: one run, found at 8192.
+  for (std::size_t i : {8190, 8191, 8192}) b.channel(0)[i] = 1.0f;
+  // Two ending block 2, none in block 3, one starting block 4: no run.
+  for (std::size_t i : {24574, 24575, 32768}) b.channel(1)[i] = -1.0f;
+  const auto an = analyze_buffer(b.view(), rate);
+  EXPECT_EQ(an.clipped_runs, 1);
+  EXPECT_NEAR(an.first_clip_s, 8192.0 / rate, 1e-9);
+  double dc[2] = {0, 0}, sq[2] = {0, 0}, lr = 0;
+  for (std::size_t i = 0; i < b.num_frames(); ++i) {
+    const double l = b.channel(0)[i], r = b.channel(1)[i];
+    dc[0] += l;
+    dc[1] += r;
+    sq[0] += l * l;
+    sq[1] += r * r;
+    lr += l * r;
+  }
+  const double n = double(b.num_frames());
+  ASSERT_EQ(an.dc.size(), 2u);
+  EXPECT_NEAR(an.dc[0], dc[0] / n, 1e-9);
+  EXPECT_NEAR(an.dc[1], dc[1] / n, 1e-9);
+  EXPECT_NEAR(an.correlation, lr / std::sqrt(sq[0] * sq[1]), 1e-9);
+  const double ac = std::max(sq[0] / n - dc[0] / n * dc[0] / n, sq[1] / n - dc[1] / n * dc[1] / n);
+  EXPECT_NEAR(an.ac_rms_dbfs, 10.0 * std::log10(ac), 1e-6);
+}
+
 TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   const std::vector<Target> streaming{*find_target("streaming")};
   // A mix already at -6 LUFS with 4 dB of PLR.
