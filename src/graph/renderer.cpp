@@ -319,13 +319,17 @@ struct Renderer::Impl {
     return rn;
   }
 
-  // Every processor to its initial state and every source to internal frame `first` (0: the
-  // start; an excerpt starts later, its processors settling during a run-in).
+  // Source i to internal frame `first` (0: the start; an excerpt starts later).
+  void position_source(std::size_t i, std::int64_t first) {
+    if (first > 0) sources[i]->seek(first);
+    else sources[i]->rewind();
+  }
+
+  // Every processor to its initial state, for a run from internal frame `first` (0: the start;
+  // an excerpt starts later, its processors settling during a run-in). The sources are
+  // positioned by run(), in parallel (a seek in a FLAC file without a seek table decodes its
+  // way there: milliseconds per stem and excerpt).
   void reset_all(std::int64_t first = 0) {
-    for (auto& s : sources) {
-      if (first > 0) s->seek(first);
-      else s->rewind();
-    }
     const double t0 = static_cast<double>(std::max<std::int64_t>(0, first - static_cast<std::int64_t>(latency))) / rate;
     for (auto& n : strips) {
       if (n->gate) n->gate->reset();
@@ -711,7 +715,10 @@ struct Renderer::Impl {
     // One synchronisation per block, and no serial stage: the few heavy items (reverbs, the
     // mix bus, the writers) overlap the many light ones.
     const std::size_t ns = strips.size(), nr = returns.size(), nb = buses.size(), no = outs.size();
-    if (nblocks > 0) pool.run(ns, [&](std::size_t i) { sources[i]->read(strips[i]->raw(slot_of(0)).view(frames_of(0))); });
+    pool.run(ns, [&](std::size_t i) {
+      position_source(i, first);
+      if (nblocks > 0) sources[i]->read(strips[i]->raw(slot_of(0)).view(frames_of(0)));
+    });
     for (std::int64_t t = 0; t < nblocks + 3; ++t) {
       const std::int64_t bd = t + 1, bs = t, bb = t - 1, bm = t - 2, bo = t - 3;
       const auto live = [&](std::int64_t b) { return b >= 0 && b < nblocks; };

@@ -333,3 +333,25 @@ TEST(Renderer, VersionsOfASongWithoutVocalsAreTheMix) {
   }
   for (float v : res.out.at("acap").l) ASSERT_EQ(v, 0.0f);
 }
+
+// The sources are positioned by the run itself, in parallel: after excerpts, a full render
+// from the same renderer starts again at frame 0 and equals a fresh renderer's.
+TEST(Renderer, AFullRenderAfterExcerptsStartsFromTheTop) {
+  const auto c = busy_console();
+  const auto audio = busy_audio();
+  const auto fresh = render(c, audio, {{OutputKind::mix, ""}}, 2);
+  std::vector<std::unique_ptr<StemSource>> src;
+  for (auto& a : audio) src.push_back(std::make_unique<BufferSource>(a));
+  RenderOptions opt;
+  opt.threads = 2;
+  opt.block_frames = 512;
+  Renderer r(c, std::move(src), opt);
+  CollectSink excerpt, full;
+  r.render_excerpts({{{OutputKind::mix, ""}, &excerpt}}, {{9000, 3000}, {16000, 2000}}, 4000);
+  ASSERT_EQ(excerpt.l.size(), 5000u);
+  r.render({{{OutputKind::mix, ""}, &full}});
+  const auto& m = fresh.out.at("0");
+  ASSERT_EQ(full.l.size(), m.l.size());
+  EXPECT_EQ(full.l, m.l);
+  EXPECT_EQ(full.r, m.r);
+}
