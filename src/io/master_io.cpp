@@ -317,22 +317,25 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
                                                const std::array<double, 2>& gains_db,
                                                const dsp::LimiterSettings& ls, WorkerPool& pool) {
   const auto seg = static_cast<std::int64_t>(3 * rate), runin = static_cast<std::int64_t>(rate / 2);
+  // In blocks of kPipeBlock (a segment with its run-in is about five at 48 kHz): each block is
+  // one synchronisation of the pool, and the limiters and meters give the same results for any
+  // block size.
   std::array<dsp::TruePeakLimiter, 2> lim{dsp::TruePeakLimiter(ls), dsp::TruePeakLimiter(ls)};
-  for (auto& l : lim) l.prepare({double(rate), channels, kBlock});
+  for (auto& l : lim) l.prepare({double(rate), channels, kPipeBlock});
   const auto lat = static_cast<std::int64_t>(lim[0].latency_frames());
   const analysis::LoudnessOptions opt{false, false, false, 1};
   std::array<analysis::LoudnessMeter, 2> limited{analysis::LoudnessMeter(double(rate), channels, opt),
                                                  analysis::LoudnessMeter(double(rate), channels, opt)};
   analysis::LoudnessMeter plain(double(rate), channels, opt);  // at unit gain
-  AudioBuffer buf(channels, kBlock);
-  std::array<AudioBuffer, 2> work{AudioBuffer(channels, kBlock), AudioBuffer(channels, kBlock)};
+  AudioBuffer buf(channels, kPipeBlock);
+  std::array<AudioBuffer, 2> work{AudioBuffer(channels, kPipeBlock), AudioBuffer(channels, kPipeBlock)};
   for (std::int64_t a = 0; a + seg <= src.frames(); a += 4 * seg) {
     for (auto& l : lim) l.reset();
     const std::int64_t from = std::max<std::int64_t>(0, a - runin);
     const std::int64_t to = std::min(src.frames(), a + seg + lat);
     src.seek(from);
     for (std::int64_t pos = from; pos < to;) {
-      const std::size_t n = src.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, to - pos))));
+      const std::size_t n = src.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kPipeBlock, to - pos))));
       if (n == 0) break;
       // Unlimited reference: input frames in [a, a + seg).
       const std::int64_t i0 = std::max(pos, a), i1 = std::min(pos + std::int64_t(n), a + seg);
