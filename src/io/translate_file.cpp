@@ -262,9 +262,12 @@ struct LaneSet {
   void play(std::size_t k, const ConstAudioView& in, std::int64_t at) {
     Lane& l = lanes[k];
     const std::size_t n = in.num_frames();
+    // The music apart from the output only where road noise is added to the output (car):
+    // elsewhere they are the same samples, and the copy is saved.
+    const bool noisy = l.renderer.model().noise_below_music_db > 0.0 && l.renderer.noise_rms() > 0.0;
     if (!l.excerpted) {
-      const AudioView out = l.out.view(n), music = l.music.view(n);
-      l.renderer.process(in, out, &music);
+      const AudioView out = l.out.view(n), music = noisy ? l.music.view(n) : out;
+      l.renderer.process(in, out, noisy ? &music : nullptr);
       l.meter->add(music);
       if (l.writer) l.writer->write(out);
       return;
@@ -274,8 +277,8 @@ struct LaneSet {
       const std::int64_t a = std::max(b0, s.from), b = std::min(b1, s.to);
       if (a >= b) continue;
       const auto len = static_cast<std::size_t>(b - a);
-      const AudioView out = l.out.view(len), music = l.music.view(len);
-      l.renderer.process(in.sub(static_cast<std::size_t>(a - b0), len), out, &music);
+      const AudioView out = l.out.view(len), music = noisy ? l.music.view(len) : out;
+      l.renderer.process(in.sub(static_cast<std::size_t>(a - b0), len), out, noisy ? &music : nullptr);
       const std::int64_t m = std::max(a, s.measure);
       if (m < b) l.meter->add(music.sub(static_cast<std::size_t>(m - a), static_cast<std::size_t>(b - m)));
     }
