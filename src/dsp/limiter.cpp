@@ -247,11 +247,17 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
       if (idle) {
         const std::size_t m = c1 - c0;
         pass_delay(sub, c0, m, nullptr);
+        // released_ is exactly 1 here, so the update's ((1 - released_) - s) * c is -(s * c) to
+        // the bit (0 - s is exact and rounding is symmetric): s -= s * c is the same sum with
+        // one subtraction fewer on the chain that runs through every idle frame.
+        float sustained = sustained_, release_coef = release_coef_;
         for (std::size_t i = 0; i < m; ++i) {
           if ((index_ + static_cast<std::int64_t>(i)) % kStretchEvery == 0)
-            release_coef_ = inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained_ / kSustainFull));
-          sustained_ += ((1.0f - released_) - sustained_) * sustain_coef;
+            release_coef = inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull));
+          sustained -= sustained * sustain_coef;
         }
+        sustained_ = sustained;
+        release_coef_ = release_coef;
         index_ += static_cast<std::int64_t>(m);
         hold_size_ = 1;  // a run of unity gains leaves one entry: the newest
         hold_value_[hold_head_] = 1.0f;
