@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
@@ -172,14 +174,38 @@ MixOutcome run_mix(const MixRequest& req) {
                           "report this session: a processor became unstable", {}, {}, {}});
 
   progress(0.75, "analysing the mix");
-  o.mix_analysis = analyze_file(req.out / "mix.wav");
-
-  if (req.master) {
+  const fs::path mix_path = req.out / "mix.wav";
+  const auto master = [&] {
     MasterRequest mreq;
     mreq.targets = resolve_targets(o.console.targets);
     mreq.progress = [&](double f, const std::string& stage) { progress(0.80 + 0.2 * f, stage); };
-    o.master = master_file(req.out / "mix.wav", req.out, mreq);
+    o.master = master_file(mix_path, req.out, mreq);
+  };
+  if (req.master && req.threads != 1) {
+    // The mix's analysis and the master only read mix.wav, each on its own: they run side by
+    // side (the analysis on a thread of its own), and an analysis error still comes first.
+    std::exception_ptr analysis_error, master_error;
+    std::thread analysing([&] {
+      try {
+        o.mix_analysis = analyze_file(mix_path);
+      } catch (...) {
+        analysis_error = std::current_exception();
+      }
+    });
+    try {
+      master();
+    } catch (...) {
+      master_error = std::current_exception();
+    }
+    analysing.join();
+    if (analysis_error) std::rethrow_exception(analysis_error);
+    if (master_error) std::rethrow_exception(master_error);
+    progress(1.0, "done");
+    return o;
   }
+  o.mix_analysis = analyze_file(mix_path);
+
+  if (req.master) master();
   progress(1.0, "done");
   return o;
 }
