@@ -129,12 +129,17 @@ public:
     std::fflush(file_);
     ::fseeko(file_, static_cast<off_t>(frame) * channels_ * static_cast<off_t>(sizeof(float)), SEEK_SET);
   }
-  std::size_t read(const AudioView& v) {
+  // Reads the next frames into v, each times `gain` (the same products as reading, then
+  // AudioView::apply_gain, in one pass over the samples).
+  std::size_t read(const AudioView& v, float gain = 1.0f) {
     if (!file_) {
       const auto got = static_cast<std::size_t>(std::clamp<std::int64_t>(frames_ - pos_, 0, static_cast<std::int64_t>(v.num_frames())));
       for (int c = 0; c < channels_; ++c) {
         const float* x = mem_[static_cast<std::size_t>(c)].data() + pos_;
-        std::copy(x, x + got, v.channel(c));
+        float* y = v.channel(c);
+        if (gain == 1.0f) std::copy(x, x + got, y);
+        else
+          for (std::size_t i = 0; i < got; ++i) y[i] = x[i] * gain;
       }
       pos_ += static_cast<std::int64_t>(got);
       return got;
@@ -143,7 +148,7 @@ public:
     const std::size_t got = std::fread(inter_.data(), sizeof(float) * static_cast<std::size_t>(channels_), v.num_frames(), file_);
     for (int c = 0; c < channels_; ++c) {
       float* x = v.channel(c);
-      for (std::size_t i = 0; i < got; ++i) x[i] = inter_[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)];
+      for (std::size_t i = 0; i < got; ++i) x[i] = inter_[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)] * gain;
     }
     return got;
   }
@@ -254,14 +259,12 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   src.rewind();
   if (deliver && deliver->keep) deliver->keep->truncate();
   auto produce = [&](AudioBuffer& buf, std::size_t& off, std::size_t& len) {
-    std::size_t n = src.read(buf.view());
+    std::size_t n = src.read(buf.view(), gain);
     if (n == 0) {
       if (flush == 0) return false;
       n = std::min(flush, kPipeBlock);
       buf.view(n).clear();
       flush -= n;
-    } else {
-      buf.view(n).apply_gain(gain);
     }
     lim.process(buf.view(n));
     const std::size_t s = std::min(skip, n);
@@ -348,8 +351,12 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
           return;
         }
         const AudioView v = work[j].view(n);
-        v.copy_from(buf.view(n));
-        v.apply_gain(static_cast<float>(db_to_gain(gains_db[j])));
+        const float g = static_cast<float>(db_to_gain(gains_db[j]));
+        for (int c = 0; c < channels; ++c) {  // the block times the gain, in one pass
+          const float* x = buf.channel(c);
+          float* y = v.channel(c);
+          for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * g;
+        }
         lim[j].process(v);
         if (o1 > o0) limited[j].add(v.sub(static_cast<std::size_t>(o0 - pos), static_cast<std::size_t>(o1 - o0)));
       });
