@@ -4,6 +4,8 @@
 #include <fftw3.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <array>
 #include <cmath>
 #include <complex>
@@ -244,9 +246,10 @@ struct StemAnalyzer::Impl {
     if constexpr (NCH > 0)
       for (int c = 0; c < NCH; ++c) cs[c] = ch_sumsq[static_cast<std::size_t>(c)];
     const float* x[kMaxLocal] = {block.channel(0) + pos, nc >= 2 ? block.channel(1) + pos : nullptr};
-    // The stereo sums in a loop of their own: in the main one GCC kept them in stack slots, a
-    // store-forward chain per sample. Each sum runs in the same order as before.
-    if (nc >= 2) {
+    // The stereo sums: for a pair in the main loop below (with GCC 12 in registers there, and
+    // their add chains overlap the others'); for more channels in a loop of their own. Each
+    // sum runs in the same order either way.
+    if (NCH != 2 && nc >= 2) {
       double el = e_l, er = e_r, elr = e_lr;
       for (std::size_t i = 0; i < take; ++i) {
         const double l = x[0][i], r = x[1][i];
@@ -261,8 +264,18 @@ struct StemAnalyzer::Impl {
       e_lr = elr;
     }
     double pk = peak, ssum = sub_sum, smax = sub_max, fsum = frame_sum;
+    double el = e_l, er = e_r, elr = e_lr;
     std::size_t fill = sub_fill;
     for (std::size_t i = 0; i < take; ++i) {
+      if constexpr (NCH == 2) {
+        // The stereo sums in this loop for a pair. Adding +0.0 for a frame with a NaN/Inf
+        // leaves a sum as skipping it did (none of them is ever -0.0: they start at +0.0).
+        const double l = x[0][i], r = x[1][i];
+        const bool both = std::isfinite(l) && std::isfinite(r);
+        el += both ? l * l : 0.0;
+        er += both ? r * r : 0.0;
+        elr += both ? l * r : 0.0;
+      }
       double s = 0;
       if constexpr (NCH > 0) {
         for (int c = 0; c < NCH; ++c) {
@@ -298,6 +311,11 @@ struct StemAnalyzer::Impl {
     }
     if constexpr (NCH > 0)
       for (int c = 0; c < NCH; ++c) ch_sumsq[static_cast<std::size_t>(c)] = cs[c];
+    if constexpr (NCH == 2) {
+      e_l = el;
+      e_r = er;
+      e_lr = elr;
+    }
     peak = pk;
     sub_sum = ssum;
     sub_max = smax;
@@ -328,16 +346,22 @@ struct StemAnalyzer::Impl {
       if (nch == 1) accumulate<1>(block, pos, take);
       else if (nch == 2) accumulate<2>(block, pos, take);
       else accumulate<0>(block, pos, take);
-      for (auto& rg : ring)  // NaN/Inf would poison the FFT: read them as 0
-        for (auto it = rg.end() - static_cast<std::ptrdiff_t>(hop - hop_fill);
-             it != rg.end() - static_cast<std::ptrdiff_t>(hop - hop_fill - take); ++it)
-          if (!std::isfinite(*it)) *it = 0.0f;
+      for (auto& rg : ring) {  // NaN/Inf would poison the FFT: read them as 0
+        // On the exponent bits, branch-free, so it vectorises (std::isfinite's branch did not).
+        float* x = rg.data() + (n_fft - (hop - hop_fill));
+        for (std::size_t i = 0; i < take; ++i) {
+          const bool finite = (std::bit_cast<std::uint32_t>(x[i]) & 0x7f800000u) != 0x7f800000u;
+          x[i] = finite ? x[i] : 0.0f;
+        }
+      }
       hop_fill += take;
       pos += take;
       frames += static_cast<std::int64_t>(take);
       if (hop_fill == hop) {
         analyse_frame();
-        for (auto& rg : ring) std::rotate(rg.begin(), rg.begin() + static_cast<std::ptrdiff_t>(hop), rg.end());
+        // The newest n_fft - hop samples to the front; the last hop is overwritten by the next
+        // frame's input before it is read (a copy, where std::rotate also moved that hop).
+        for (auto& rg : ring) std::copy(rg.begin() + static_cast<std::ptrdiff_t>(hop), rg.end(), rg.begin());
         hop_fill = 0;
       }
     }

@@ -148,5 +148,25 @@ TEST(StemAnalysis, KWeightingMatchesTheStandardShape) {
   EXPECT_LT(10 * std::log10(k_weight_power(30.0)), -6.0);
 }
 
+// A frame with a NaN or Inf on either side is left out of the stereo sums: width and
+// correlation read as if that frame were silent on both sides, and stay finite.
+TEST(StemAnalysis, NonFiniteFramesAreLeftOutOfTheStereoSums) {
+  auto l = testkit::noise(-20.0, 3.0, kRate, 1, 3), r = testkit::noise(-20.0, 3.0, kRate, 1, 4);
+  AudioBuffer bad(2, l.num_frames()), quiet(2, l.num_frames());
+  for (std::size_t i = 0; i < l.num_frames(); ++i) {
+    bad.channel(0)[i] = quiet.channel(0)[i] = l.channel(0)[i] + 0.5f * r.channel(0)[i];
+    bad.channel(1)[i] = quiet.channel(1)[i] = r.channel(0)[i];
+  }
+  for (std::size_t i = 1000; i < l.num_frames(); i += 7919) {
+    bad.channel(i % 2)[i] = i % 3 ? NAN : -INFINITY;
+    quiet.channel(0)[i] = quiet.channel(1)[i] = 0.0f;
+  }
+  const auto a = analyze_stem(bad.view(), kRate), b = analyze_stem(quiet.view(), kRate);
+  ASSERT_TRUE(std::isfinite(a.width) && std::isfinite(a.correlation));
+  EXPECT_GT(a.correlation, 0.2);
+  EXPECT_EQ(a.width, b.width);
+  EXPECT_EQ(a.correlation, b.correlation);
+}
+
 }  // namespace
 }  // namespace mixdown::analysis
