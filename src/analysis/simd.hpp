@@ -1,9 +1,9 @@
 // Small helpers for the analysis hot loops (no source beyond the compilers' manuals).
 //
 // MIXDOWN_SIMD_CLONES compiles a function twice, for baseline x86-64 and for AVX2
-// (x86-64-v3), and the loader picks one for the CPU at hand. We build strict ISO C++ (no
-// -ffp-contract=fast), so no multiply-adds are fused and both versions round identically: the
-// same bits on every CPU.
+// (x86-64-v3), and the loader picks one for the CPU at hand. We build with -ffp-contract=off
+// (CMakeLists.txt; GCC fuses multiply-adds in C++ even with -std=c++20 otherwise), so no
+// multiply-adds are fused and both versions round identically: the same bits on every CPU.
 //
 // abs_bits() maps |x| to its IEEE-754 bit pattern: for non-negative floats the unsigned integer
 // order is the numeric order, and an integer max vectorizes where a float max may not (the
