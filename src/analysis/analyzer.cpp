@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "core/error.hpp"
-#include "analysis/simd.hpp"
+#include "core/simd.hpp"
 #include "core/parallel.hpp"
 
 namespace mixdown::analysis {

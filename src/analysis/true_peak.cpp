@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "analysis/simd.hpp"
+#include "core/simd.hpp"
 
 namespace mixdown::analysis {
 namespace {
@@ -73,19 +73,6 @@ const double kTapBound = [] {
   return m * 1.0001;
 }();
 
-// max |x| as IEEE bits, eight lanes: a NaN or Inf (whose bits exceed every finite value's)
-// makes it a non-finite bound, which never passes for "quiet".
-MIXDOWN_SIMD_CLONES std::uint32_t max_abs_bits(const float* x, std::size_t n) noexcept {
-  std::uint32_t lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) lanes[j] = simd::umax(lanes[j], simd::abs_bits(x[i + j]));
-  std::uint32_t m = 0;
-  for (; i < n; ++i) m = simd::umax(m, simd::abs_bits(x[i]));
-  for (std::uint32_t l : lanes) m = simd::umax(m, l);
-  return m;
-}
-
 }  // namespace
 
 const std::array<std::array<float, TruePeakMeter::kTaps>, TruePeakMeter::kPhases>&
@@ -115,7 +102,7 @@ void TruePeakMeter::add_channel(int c, const float* x, std::size_t n) noexcept {
     // full scale, this chunk can change neither the peak nor the overs, and only the history
     // moves on. (A measured master spends most of its chunks more than 6.3 dB under its peak:
     // this skips about 70 % of the interpolation, with the same results to the bit.)
-    const float span = simd::from_bits(simd::umax(max_abs_bits(st.history.data(), kHist), max_abs_bits(x + pos, len)));
+    const float span = simd::from_bits(simd::umax(simd::max_abs_bits(st.history.data(), kHist), simd::max_abs_bits(x + pos, len)));
     if (double(span) * kTapBound < std::min(pk, 1.0)) {
       if (len >= kHist) {
         std::copy_n(x + pos + len - kHist, kHist, st.history.begin());

@@ -24,6 +24,16 @@ void AudioView::copy_from(const ConstAudioView& src) const noexcept {
   for (int c = 0; c < nc; ++c) std::copy_n(src.channel(c), n, channel(c));
 }
 
+void AudioView::copy_from(const ConstAudioView& src, float gain) const noexcept {
+  const int nc = std::min(num_channels_, src.num_channels());
+  const std::size_t n = std::min(num_frames_, src.num_frames());
+  for (int c = 0; c < nc; ++c) {
+    float* d = channel(c);
+    const float* s = src.channel(c);
+    for (std::size_t i = 0; i < n; ++i) d[i] = s[i] * gain;
+  }
+}
+
 void AudioView::apply_gain(float gain) const noexcept {
   for (int c = 0; c < num_channels_; ++c) {
     float* d = channel(c);

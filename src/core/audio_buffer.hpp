@@ -33,6 +33,7 @@ public:
   void clear() const noexcept;
   void add_from(const class ConstAudioView& src, float gain = 1.0f) const noexcept;
   void copy_from(const class ConstAudioView& src) const noexcept;
+  void copy_from(const class ConstAudioView& src, float gain) const noexcept;  // copy × gain, one pass
   void apply_gain(float gain) const noexcept;
 
 private:

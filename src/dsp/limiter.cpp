@@ -1,10 +1,10 @@
 #include "dsp/limiter.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <cmath>
 
+#include "core/simd.hpp"
 #include "core/units.hpp"
 
 namespace mixdown::dsp {
@@ -38,22 +38,12 @@ constexpr std::int64_t kStretchEvery = 64;
 // the ceiling so a BS.1770 meter of another make agrees that it holds.
 constexpr double kDetectorMarginDb = 0.03;
 
-// The detector's arithmetic (below) compiled for baseline x86-64 and for AVX2, the loader
-// picking one: twice the lanes per instruction. AVX2 alone, not x86-64-v3: that level includes
-// FMA, and GCC contracts a * b + c into one rounding in C++ even at -std=c++20 (its ISO-mode
-// default of -ffp-contract=off applies to C only), which would change the detector's bits and
-// so the limiter's gains from one CPU to another. Without FMA both versions round identically.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#define MIXDOWN_LIMITER_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define MIXDOWN_LIMITER_CLONES
-#endif
-
+// The detector's arithmetic compiled for baseline x86-64 and for AVX2, the loader picking
+// one (core/simd.hpp: the same bits on every CPU).
 // peak[i] = max(peak[i], |hist[i + T/2]|, |phase p interpolation at i| for the three phases),
 // i < m: `hist` holds the T - 1 samples before the chunk, then the chunk; `acc` is scratch.
 template <int T, int P>
-MIXDOWN_LIMITER_CLONES void detect_chunk(const float* hist, const float* taps, float* peak, float* acc,
+MIXDOWN_SIMD_CLONES void detect_chunk(const float* hist, const float* taps, float* peak, float* acc,
                                          std::size_t m) noexcept {
   for (std::size_t i = 0; i < m; ++i) peak[i] = std::max(peak[i], std::abs(hist[i + T / 2]));
   for (int p = 0; p < P - 1; ++p) {
@@ -67,27 +57,6 @@ MIXDOWN_LIMITER_CLONES void detect_chunk(const float* hist, const float* taps, f
     }
     for (std::size_t i = 0; i < m; ++i) peak[i] = std::max(peak[i], std::abs(acc[i]));
   }
-}
-
-// max |x[i]|, i < n, taken on the IEEE bits (for non-negative floats the integer order is the
-// numeric order, and an integer max vectorizes where a float max does not). A NaN's bits exceed
-// every finite value's, so a NaN makes the bound NaN and its chunk is measured, not skipped;
-// std::max there ignores it, as the skip would have.
-MIXDOWN_LIMITER_CLONES float max_abs(const float* x, std::size_t n) noexcept {
-  std::uint32_t lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) {
-      const std::uint32_t b = std::bit_cast<std::uint32_t>(x[i + j]) & 0x7fffffffu;
-      lanes[j] = b > lanes[j] ? b : lanes[j];
-    }
-  std::uint32_t m = 0;
-  for (; i < n; ++i) {
-    const std::uint32_t b = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
-    m = b > m ? b : m;
-  }
-  for (std::uint32_t l : lanes) m = l > m ? l : m;
-  return std::bit_cast<float>(m);
 }
 
 }  // namespace
@@ -186,7 +155,7 @@ void TruePeakLimiter::detect(const AudioView& block) noexcept {
       // An interpolated value is at most (sum of |taps|) x the largest input it sees: when
       // that stays under the ceiling nothing in this chunk can ask for gain reduction, and
       // the required gain there is 1 whatever the exact peak (peak_ stays 0).
-      const float span_max = max_abs(hist + start, m + (T - 1));
+      const float span_max = simd::from_bits(simd::max_abs_bits(hist + start, m + (T - 1)));
       if (span_max * taps_l1_ <= ceiling_) continue;
       // The newest sample of the interval (x[j + 1]) sits at hist[i + T/2].
       detect_chunk<T, kOversampling>(hist + start, taps_.data(), peak_.data() + start, acc_.data(), m);

@@ -587,33 +587,22 @@ void AudioWriter::write(const ConstAudioView& block) {
   m.frames += static_cast<std::int64_t>(n);
 }
 
-void AudioWriter::commit_swap() {
-  auto& m = *impl_;
-  if (m.committed) return;
-  struct stat st {};
-  if (::lstat(m.final_path.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) return commit();
-  m.flush_bytes();
-  m.file.reset();  // flush and close
-  if (::renameat2(AT_FDCWD, m.temp_path.c_str(), AT_FDCWD, m.final_path.c_str(), RENAME_EXCHANGE) != 0) {
-    std::error_code ec;
-    fs::rename(m.temp_path, m.final_path, ec);
-    if (ec) throw failed(m.final_path.string(), "cannot move the finished file into place: " + ec.message());
-  } else {
-    ::unlink(m.temp_path.c_str());  // the old file, now under the temporary name
-  }
-  m.committed = true;
-  unregister_temp(m.slot);
-  m.slot = -1;
-}
-
 void AudioWriter::commit() {
   auto& m = *impl_;
   if (m.committed) return;
   m.flush_bytes();
   m.file.reset();  // flush and close
-  std::error_code ec;
-  fs::rename(m.temp_path, m.final_path, ec);
-  if (ec) throw failed(m.final_path.string(), "cannot move the finished file into place: " + ec.message());
+  // A regular file (or link) already there is exchanged with the new one in one step and the
+  // old one removed; otherwise, or where the file system cannot exchange, a plain rename.
+  struct stat st {};
+  const bool replace = ::lstat(m.final_path.c_str(), &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode));
+  if (replace && ::renameat2(AT_FDCWD, m.temp_path.c_str(), AT_FDCWD, m.final_path.c_str(), RENAME_EXCHANGE) == 0) {
+    ::unlink(m.temp_path.c_str());  // the old file, now under the temporary name
+  } else {
+    std::error_code ec;
+    fs::rename(m.temp_path, m.final_path, ec);
+    if (ec) throw failed(m.final_path.string(), "cannot move the finished file into place: " + ec.message());
+  }
   m.committed = true;
   unregister_temp(m.slot);
   m.slot = -1;
@@ -635,6 +624,23 @@ void write_file(const fs::path& path, const ConstAudioView& audio, const WriteSp
     w.write(audio.sub(pos, n));
   }
   w.commit();
+}
+
+AudioBuffer read_range(AudioReader& r, std::int64_t& pos, std::int64_t first, std::int64_t last) {
+  const int ch = r.info().channels;
+  AudioBuffer out(ch, static_cast<std::size_t>(std::max<std::int64_t>(0, last - first)));
+  if (first > pos && r.seek(first)) pos = first;
+  AudioBuffer buf(ch, kIoBlock);
+  while (pos < last) {
+    const std::size_t n = r.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kIoBlock, last - pos))));
+    if (n == 0) break;
+    const std::int64_t b0 = std::max(pos, first), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last);
+    if (b1 > b0)
+      out.view().sub(static_cast<std::size_t>(b0 - first), static_cast<std::size_t>(b1 - b0))
+          .copy_from(buf.view().sub(static_cast<std::size_t>(b0 - pos), static_cast<std::size_t>(b1 - b0)));
+    pos += static_cast<std::int64_t>(n);
+  }
+  return out;
 }
 
 AudioBuffer read_file(const fs::path& path, int* sample_rate) {

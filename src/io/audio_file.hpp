@@ -105,15 +105,14 @@ public:
   AudioWriter& operator=(AudioWriter&&) noexcept;
 
   void write(const ConstAudioView& block);
-  void commit();
-  // commit(), but a file already at the destination is swapped out in one atomic step
+  // Moves the finished file into place atomically: readers see the old file or the new one,
+  // never neither nor a part. A file already at the destination is exchanged with the new one
   // (renameat2 RENAME_EXCHANGE) and then removed, rather than replaced by rename(): ext4
-  // (auto_da_alloc) writes back the new file's delayed blocks inside a rename that replaces a
-  // file, 10-30 ms for a 4-minute master on a 2-core machine, which the exchange does not
-  // (the writeback then happens in the background as for any new file). Readers still see the
-  // old file or the new one, never neither nor a part. Falls back to commit()'s rename where
-  // the destination is missing or not a regular file, or the file system cannot exchange.
-  void commit_swap();
+  // (auto_da_alloc) writes the new file's delayed blocks back inside a rename that replaces a
+  // file, 10-30 ms for a 4-minute master on a 2-core machine, which the exchange does not.
+  // Plain rename where there is nothing to replace, the destination is not a regular file,
+  // or the file system cannot exchange.
+  void commit();
   std::int64_t frames_written() const noexcept;
   std::int64_t clipped_samples() const noexcept;
   std::int64_t nonfinite_samples() const noexcept;
@@ -130,6 +129,11 @@ private:
 void write_file(const std::filesystem::path& path, const ConstAudioView& audio, const WriteSpec& spec);
 // Convenience for tests and short files: read a whole file.
 AudioBuffer read_file(const std::filesystem::path& path, int* sample_rate = nullptr);
+
+// Frames [first, last) of `r` (all its channels), whose read position is `pos` (<= first;
+// updated): reached by seeking where the reader seeks exactly, else by reading on. Frames past
+// the file's end stay zero.
+AudioBuffer read_range(AudioReader& r, std::int64_t& pos, std::int64_t first, std::int64_t last);
 
 // Text outputs (JSON, TOML, HTML, Markdown) written atomically the same way.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);

@@ -98,7 +98,7 @@ TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
-TEST(AudioFile, CommitSwapReplacesAnExistingFileAtomicallyAndLeavesNothingElse) {
+TEST(AudioFile, CommitReplacesAnExistingFileAtomicallyAndLeavesNothingElse) {
   testkit::TempDir dir;
   auto quiet = testkit::sine(100.0, -30.0, 0.1, 48000, 2);
   auto loud = testkit::sine(100.0, -6.0, 0.2, 48000, 2);
@@ -107,7 +107,7 @@ TEST(AudioFile, CommitSwapReplacesAnExistingFileAtomicallyAndLeavesNothingElse) 
   {
     AudioWriter w(out, WriteSpec{});
     w.write(quiet.view());
-    w.commit_swap();
+    w.commit();
   }
   ASSERT_TRUE(fs::exists(out));
   // An existing file, held open by a reader: swapped for the new one, the reader keeps the old.
@@ -117,7 +117,7 @@ TEST(AudioFile, CommitSwapReplacesAnExistingFileAtomicallyAndLeavesNothingElse) 
     AudioWriter w(out, WriteSpec{});
     w.write(loud.view());
     EXPECT_EQ(fs::file_size(out), old_size);  // the old file stays until the commit
-    w.commit_swap();
+    w.commit();
   }
   held.seekg(0, std::ios::end);
   EXPECT_EQ(static_cast<std::uintmax_t>(held.tellg()), old_size);
@@ -133,7 +133,7 @@ TEST(AudioFile, CommitSwapReplacesAnExistingFileAtomicallyAndLeavesNothingElse) 
   {
     AudioWriter w(dir / "taken.wav", WriteSpec{});
     w.write(quiet.view());
-    EXPECT_THROW(w.commit_swap(), Error);
+    EXPECT_THROW(w.commit(), Error);
   }
   EXPECT_TRUE(fs::is_directory(dir / "taken.wav" / "inside"));
 }

@@ -287,8 +287,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   if (deliver && deliver->preview)
     consumers.push_back([&](const ConstAudioView& out) {
       const AudioView p = side.view(out.num_frames());
-      p.copy_from(out);
-      p.apply_gain(deliver->preview_gain);
+      p.copy_from(out, deliver->preview_gain);
       deliver->preview->write(p);
     });
   if (deliver && deliver->translation)
@@ -351,12 +350,7 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
           return;
         }
         const AudioView v = work[j].view(n);
-        const float g = static_cast<float>(db_to_gain(gains_db[j]));
-        for (int c = 0; c < channels; ++c) {  // the block times the gain, in one pass
-          const float* x = buf.channel(c);
-          float* y = v.channel(c);
-          for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * g;
-        }
+        v.copy_from(buf.view(n), static_cast<float>(db_to_gain(gains_db[j])));
         lim[j].process(v);
         if (o1 > o0) limited[j].add(v.sub(static_cast<std::size_t>(o0 - pos), static_cast<std::size_t>(o1 - o0)));
       });
@@ -391,7 +385,7 @@ Measured verify_file(const fs::path& file, const fs::path* preview, double previ
       w->write(buf.view(n));
     }
   }
-  if (w) w->commit_swap();
+  if (w) w->commit();
   if (short_term) *short_term = meter.short_term_series();
   return measured_from(meter);
 }
@@ -422,23 +416,10 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
   lc.excerpt_s = stop_s - start_s;
   const auto first = static_cast<std::int64_t>(start_s * info.sample_rate);
   const auto last = static_cast<std::int64_t>(stop_s * info.sample_rate);
-  // The excerpt is a few seconds: hold it in memory, at a rate MP3 carries (<= 48 kHz).
-  // Read from the excerpt's start (a WAV master seeks exactly; the same samples as reading
-  // the whole file up to it, without decoding minutes of audio for nothing).
-  AudioBuffer excerpt(info.channels, static_cast<std::size_t>(std::max<std::int64_t>(0, last - first)));
-  {
-    AudioBuffer buf(info.channels, kBlock);
-    std::int64_t pos = first > 0 && r.seek(first) ? first : 0;
-    while (pos < last) {
-      const std::size_t n = r.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, last - pos))));
-      if (n == 0) break;
-      const std::int64_t b0 = std::max(pos, first), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last);
-      if (b1 > b0)
-        excerpt.view().sub(static_cast<std::size_t>(b0 - first), static_cast<std::size_t>(b1 - b0))
-            .copy_from(buf.view().sub(static_cast<std::size_t>(b0 - pos), static_cast<std::size_t>(b1 - b0)));
-      pos += static_cast<std::int64_t>(n);
-    }
-  }
+  // The excerpt is a few seconds: hold it in memory, at a rate MP3 carries (<= 48 kHz), read
+  // from its start (a WAV master seeks exactly).
+  std::int64_t pos = 0;
+  AudioBuffer excerpt = read_range(r, pos, first, last);
   int enc_rate = info.sample_rate;
   if (enc_rate > 48000) {
     excerpt = resample(excerpt.view(), enc_rate, 48000);
@@ -576,7 +557,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       done.n = 0;
     }
     if (ipw) {
-      ipw->commit_swap();
+      ipw->commit();
       input_preview->done = true;
     }
     mo.pre_limiter_lufs = meter.integrated_lufs();
@@ -640,8 +621,8 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
       if (write_now && (std::abs(err) <= master::kLandingAcceptLu || pass == master::kMaxLandingPasses)) {
-        writer->commit_swap();
-        if (preview_writer) preview_writer->commit_swap();
+        writer->commit();
+        if (preview_writer) preview_writer->commit();
         accepted = true;
         mo.gain_db = g;
         mo.limiter_max_reduction_db = last.max_reduction_db;
@@ -842,7 +823,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
       buf.view(n).apply_gain(g);
       w.write(buf.view(n));
     }
-    w.commit_swap();
+    w.commit();
   }
   report(req.progress, 1.0, "done");
   return res;
@@ -1085,7 +1066,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     emit(buf.view(k));
     f -= k;
   }
-  album_writer.commit_swap();
+  album_writer.commit();
   report(progress, 0.95, "verifying the album");
   res.album = verify_file(res.album_file, nullptr, 0.0);
   if (cd) {

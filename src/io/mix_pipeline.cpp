@@ -181,31 +181,31 @@ MixOutcome run_mix(const MixRequest& req) {
     mreq.progress = [&](double f, const std::string& stage) { progress(0.80 + 0.2 * f, stage); };
     o.master = master_file(mix_path, req.out, mreq);
   };
-  if (req.master && req.threads != 1) {
-    // The mix's analysis and the master only read mix.wav, each on its own: they run side by
-    // side (the analysis on a thread of its own), and an analysis error still comes first.
-    std::exception_ptr analysis_error, master_error;
-    std::thread analysing([&] {
-      try {
-        o.mix_analysis = analyze_file(mix_path);
-      } catch (...) {
-        analysis_error = std::current_exception();
-      }
-    });
+  // The mix's analysis and the master only read mix.wav, each on its own: with more than one
+  // thread they run side by side (the analysis on a thread of its own). An analysis error still
+  // comes first, and with one thread the master does not start after one.
+  std::exception_ptr analysis_error, master_error;
+  const auto analyse = [&] {
+    try {
+      o.mix_analysis = analyze_file(mix_path);
+    } catch (...) {
+      analysis_error = std::current_exception();
+    }
+  };
+  const bool side_by_side = req.master && req.threads != 1;
+  std::thread analysing;
+  if (side_by_side) analysing = std::thread(analyse);
+  else analyse();
+  if (req.master && (side_by_side || !analysis_error)) {
     try {
       master();
     } catch (...) {
       master_error = std::current_exception();
     }
-    analysing.join();
-    if (analysis_error) std::rethrow_exception(analysis_error);
-    if (master_error) std::rethrow_exception(master_error);
-    progress(1.0, "done");
-    return o;
   }
-  o.mix_analysis = analyze_file(mix_path);
-
-  if (req.master) master();
+  if (analysing.joinable()) analysing.join();
+  if (analysis_error) std::rethrow_exception(analysis_error);
+  if (master_error) std::rethrow_exception(master_error);
   progress(1.0, "done");
   return o;
 }

@@ -114,31 +114,17 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     std::sort(ends.begin(), ends.end());
     for (double e : ends) windows.emplace_back(std::max(0.0, e - 3.5), std::min(dur, e + 0.5));
   }
+  // Each passage read from its start (io::read_range: WAV and FLAC seek exactly), its channels
+  // as the lanes play them. The windows are in time order and do not overlap.
   std::vector<AudioBuffer> excerpts;
-  std::vector<std::int64_t> first, last;
+  std::int64_t pos = 0;
   for (const auto& [a, b] : windows) {
-    first.push_back(static_cast<std::int64_t>(a * info.sample_rate));
-    last.push_back(std::max(first.back(), static_cast<std::int64_t>(b * info.sample_rate)));
-    excerpts.emplace_back(in_ch, static_cast<std::size_t>(last.back() - first.back()));
-  }
-  // Each passage read from its start (WAV and FLAC seek exactly); a reader that cannot seek
-  // reads on from where it is. The windows are in time order and do not overlap.
-  {
-    AudioBuffer buf(info.channels, kBlock);
-    std::int64_t pos = 0;
-    for (std::size_t w = 0; w < windows.size(); ++w) {
-      if (first[w] > pos && r.seek(first[w])) pos = first[w];
-      while (pos < last[w]) {
-        const std::size_t n = r.read(buf.view(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, last[w] - pos))));
-        if (n == 0) break;
-        const std::int64_t b0 = std::max(pos, first[w]), b1 = std::min<std::int64_t>(pos + std::int64_t(n), last[w]);
-        for (int c = 0; c < in_ch && b1 > b0; ++c) {
-          const float* x = buf.channel(c == 0 ? 0 : info.channels - 1) + (b0 - pos);
-          std::copy(x, x + (b1 - b0), excerpts[w].channel(c) + (b0 - first[w]));
-        }
-        pos += static_cast<std::int64_t>(n);
-      }
-    }
+    const auto first = static_cast<std::int64_t>(a * info.sample_rate);
+    const auto last = std::max(first, static_cast<std::int64_t>(b * info.sample_rate));
+    const AudioBuffer span = read_range(r, pos, first, last);
+    AudioBuffer& e = excerpts.emplace_back(in_ch, span.num_frames());
+    for (int c = 0; c < in_ch; ++c)
+      std::copy_n(span.channel(c == 0 ? 0 : info.channels - 1), span.num_frames(), e.channel(c));
   }
   // Removed on return, on a throw, and by the SIGINT/SIGTERM handler.
   struct Scratch {

@@ -1,4 +1,5 @@
-// Small helpers for the analysis hot loops (no source beyond the compilers' manuals).
+// Small helpers for the hot loops of the analysis and dsp layers (no source beyond the
+// compilers' manuals).
 //
 // MIXDOWN_SIMD_CLONES compiles a function twice, for baseline x86-64 and for AVX2
 // (x86-64-v3), and the loader picks one for the CPU at hand. We build with -ffp-contract=off
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
@@ -19,10 +21,15 @@
 #define MIXDOWN_SIMD_CLONES
 #endif
 
-namespace mixdown::analysis::simd {
+namespace mixdown::simd {
 
 inline std::uint32_t abs_bits(float x) noexcept { return std::bit_cast<std::uint32_t>(x) & 0x7fffffffu; }
 inline float from_bits(std::uint32_t b) noexcept { return std::bit_cast<float>(b); }
 inline std::uint32_t umax(std::uint32_t a, std::uint32_t b) noexcept { return a > b ? a : b; }
 
-}  // namespace mixdown::analysis::simd
+// max |x[i]|, i < n, as IEEE bits, eight lanes. A NaN or Inf (whose bits exceed every finite
+// value's) makes it a non-finite bound, which never passes a "cannot reach" test: the callers
+// (the true-peak meter and the limiter's detector) then measure such a chunk in full.
+std::uint32_t max_abs_bits(const float* x, std::size_t n) noexcept;
+
+}  // namespace mixdown::simd
