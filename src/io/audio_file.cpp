@@ -24,6 +24,7 @@
 
 #include "core/error.hpp"
 #include "dsp/dither.hpp"
+#include "io/direct_file.hpp"
 #include "io/temp_registry.hpp"
 
 namespace fs = std::filesystem;
@@ -361,9 +362,21 @@ AudioBuffer resample(const ConstAudioView& in, int in_rate, int out_rate) {
 }
 
 // ---------------------------------------------------------------------------------------------
+namespace {
+// A WAV output's file and the failure its libsndfile callbacks could not throw.
+struct DirectSink {
+  std::unique_ptr<DirectFile> file;
+  std::exception_ptr error;
+};
+}  // namespace
+
 struct AudioWriter::Impl {
   fs::path final_path, temp_path;
   WriteSpec spec;
+  // WAV outputs go to the file through `direct` (libsndfile's virtual I/O; see direct_file.hpp);
+  // a failure inside its callbacks waits in the sink for the writer to rethrow. Declared
+  // before `file`, whose close still writes the header through it.
+  std::unique_ptr<DirectSink> direct;
   SndfilePtr file;
   int slot = -1;
   bool committed = false;
@@ -383,6 +396,7 @@ struct AudioWriter::Impl {
   std::int64_t frames = 0, clipped = 0, nonfinite = 0;
   ~Impl() {
     file.reset();
+    direct.reset();
     if (!committed && !temp_path.empty()) {
       std::error_code ec;
       fs::remove(temp_path, ec);
@@ -392,9 +406,12 @@ struct AudioWriter::Impl {
   void flush_bytes() {
     if (raw_used == 0) return;
     const auto len = static_cast<sf_count_t>(raw_used);
-    if (sf_write_raw(file.get(), raw.get(), len) != len)
-      throw failed(final_path.string(), std::string("write failed: ") + sf_strerror(file.get()));
+    if (sf_write_raw(file.get(), raw.get(), len) != len) write_failed();
     raw_used = 0;
+  }
+  [[noreturn]] void write_failed() {
+    if (direct && direct->error) std::rethrow_exception(direct->error);
+    throw failed(final_path.string(), std::string("write failed: ") + sf_strerror(file.get()));
   }
   // Room for `more` bytes (plus the packer's slack) after what waits.
   unsigned char* reserve(std::size_t more) {
@@ -434,6 +451,34 @@ int bits_of(SampleFormat f) {
 }
 }  // namespace
 
+namespace {
+// libsndfile's virtual I/O onto a DirectFile. C calls these: nothing may be thrown through
+// them, so a failure is kept in the sink and reported to libsndfile as a short write.
+DirectSink& vio_sink(void* user) { return *static_cast<DirectSink*>(user); }
+sf_count_t vio_length(void* user) { return vio_sink(user).file->length(); }
+sf_count_t vio_seek(sf_count_t offset, int whence, void* user) {
+  DirectFile& f = *vio_sink(user).file;
+  const sf_count_t base = whence == SEEK_CUR ? f.tell() : whence == SEEK_END ? f.length() : 0;
+  if (base + offset < 0) return -1;
+  f.seek(base + offset);
+  return f.tell();
+}
+sf_count_t vio_read(void*, sf_count_t, void*) { return 0; }  // write mode never reads
+sf_count_t vio_write(const void* p, sf_count_t n, void* user) {
+  auto& s = vio_sink(user);
+  if (s.error) return 0;
+  try {
+    s.file->write(p, static_cast<std::size_t>(n));
+    return n;
+  } catch (...) {
+    s.error = std::current_exception();
+    return 0;
+  }
+}
+sf_count_t vio_tell(void* user) { return vio_sink(user).file->tell(); }
+SF_VIRTUAL_IO kDirectIo{vio_length, vio_seek, vio_read, vio_write, vio_tell};
+}  // namespace
+
 AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(std::make_unique<Impl>()) {
   auto& m = *impl_;
   m.final_path = path;
@@ -450,7 +495,14 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
     throw failed(path.string(), "cannot write this format at " + std::to_string(spec.sample_rate) +
                                     " Hz with " + std::to_string(spec.channels) + " channels");
   m.slot = register_temp(m.temp_path.string());
-  m.file.reset(sf_open(m.temp_path.string().c_str(), SFM_WRITE, &sfi));
+  if ((sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
+    m.direct = std::make_unique<DirectSink>();
+    m.direct->file = std::make_unique<DirectFile>(m.temp_path, direct_writes_enabled());
+    m.file.reset(sf_open_virtual(&kDirectIo, SFM_WRITE, &sfi, m.direct.get()));
+    if (!m.file && m.direct->error) std::rethrow_exception(m.direct->error);
+  } else {
+    m.file.reset(sf_open(m.temp_path.string().c_str(), SFM_WRITE, &sfi));
+  }
   if (!m.file) throw failed(path.string(), std::string("cannot write: ") + sf_strerror(nullptr));
   // No PEAK chunk: libsndfile stamps it with the time of writing, which would make float
   // files differ from run to run; outputs must be bit-identical for the same inputs.
@@ -576,13 +628,13 @@ void AudioWriter::write(const ConstAudioView& block) {
           m.ibuf[i * unc + static_cast<std::size_t>(c)] = static_cast<int>(static_cast<std::uint32_t>(qc[i]) << shift);
       }
       if (sf_writef_int(m.file.get(), m.ibuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
-        throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
+        m.write_failed();
     }
   } else {
     m.fbuf.resize(total);
     for (int c = 0; c < nc; ++c) clamp_interleave(block.channel(c), m.fbuf.data() + c, n, unc, m.nonfinite, m.clipped);
     if (sf_writef_float(m.file.get(), m.fbuf.data(), static_cast<sf_count_t>(n)) != static_cast<sf_count_t>(n))
-      throw failed(m.final_path.string(), std::string("write failed: ") + sf_strerror(m.file.get()));
+      m.write_failed();
   }
   m.frames += static_cast<std::int64_t>(n);
 }
@@ -591,7 +643,11 @@ void AudioWriter::commit() {
   auto& m = *impl_;
   if (m.committed) return;
   m.flush_bytes();
-  m.file.reset();  // flush and close
+  m.file.reset();  // flush and close (the header is rewritten now)
+  if (m.direct) {
+    if (m.direct->error) std::rethrow_exception(m.direct->error);
+    m.direct->file->close();
+  }
   // A regular file (or link) already there is exchanged with the new one in one step and the
   // old one removed; otherwise, or where the file system cannot exchange, a plain rename.
   struct stat st {};

@@ -1,0 +1,292 @@
+#include "io/direct_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace mixdown::io {
+namespace {
+
+constexpr std::size_t kAlign = 4096;      // offsets, lengths and buffers of direct writes
+constexpr std::size_t kChunk = 1u << 19;  // one direct write; two per file are in memory
+
+// pwrite all of [p, p + n) at `off`; returns 0 or an errno.
+int write_all(int fd, const unsigned char* p, std::size_t n, std::int64_t off) noexcept {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (w == 0) return EIO;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+    off += w;
+  }
+  return 0;
+}
+
+// A chunk on its way to the device. `direct_fd` and `plain_fd` are the file's two descriptors.
+struct Chunk {
+  unsigned char* data = nullptr;
+  std::size_t len = 0;
+  std::int64_t off = 0;
+  int direct_fd = -1, plain_fd = -1;
+  bool in_flight = false;
+  int err = 0;
+};
+
+// A direct write of whole aligned blocks; where the device or file system refuses the direct
+// write (EINVAL: a block size larger than kAlign) or writes only part, the rest goes through the
+// page cache. Returns 0 or an errno.
+int write_chunk(const Chunk& c) noexcept {
+  std::size_t done = 0;
+  while (done < c.len) {
+    const ssize_t w = ::pwrite(c.direct_fd, c.data + done, c.len - done, static_cast<off_t>(c.off) + static_cast<off_t>(done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0 || static_cast<std::size_t>(w) % kAlign != 0) {
+      if (w > 0) done += static_cast<std::size_t>(w);
+      break;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  return done == c.len ? 0 : write_all(c.plain_fd, c.data + done, c.len - done, c.off + static_cast<std::int64_t>(done));
+}
+
+// One background thread writes every file's chunks in the order they are handed over: the
+// device is one queue anyway, and the render's threads go on computing meanwhile.
+class Writer {
+public:
+  // Never destroyed: the thread idles in its wait until the process ends (every file has
+  // waited for its own chunks by then), so no exit-time join can hang or terminate.
+  static Writer& get() {
+    static Writer* w = new Writer;
+    return *w;
+  }
+  void submit(Chunk& c) {
+    {
+      std::lock_guard lock(m_);
+      c.in_flight = true;
+      c.err = 0;
+      if (!thread_.joinable()) {
+        try {
+          thread_ = std::thread([this] { run(); });
+          owner_ = ::getpid();
+        } catch (const std::system_error&) {
+          c.in_flight = false;  // no thread: write here and now
+        }
+      }
+      if (owner_ != ::getpid()) c.in_flight = false;  // a forked child has no writer thread
+      if (c.in_flight) {
+        queue_.push_back(&c);
+        work_.notify_one();
+        return;
+      }
+    }
+    c.err = write_chunk(c);
+  }
+  void wait(Chunk& c) {
+    std::unique_lock lock(m_);
+    done_.wait(lock, [&] { return !c.in_flight; });
+  }
+private:
+  Writer() = default;
+  void run() {
+    std::unique_lock lock(m_);
+    for (;;) {
+      work_.wait(lock, [&] { return !queue_.empty(); });
+      Chunk* c = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      const int err = write_chunk(*c);
+      lock.lock();
+      c->err = err;
+      c->in_flight = false;
+      done_.notify_all();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable work_, done_;
+  std::deque<Chunk*> queue_;
+  std::thread thread_;
+  pid_t owner_ = 0;
+};
+
+struct AlignedFree {
+  void operator()(unsigned char* p) const noexcept { std::free(p); }
+};
+
+}  // namespace
+
+bool direct_writes_enabled() noexcept {
+  const char* v = std::getenv("MIXDOWN_DIRECT_IO");
+  return v == nullptr || std::string_view(v) != "0";
+}
+
+struct DirectFile::Impl {
+  std::string name;
+  int plain_fd = -1, direct_fd = -1;
+  // The stream's staging: file bytes [stage_off, stage_off + stage_len) wait in chunk[cur];
+  // the other chunk may be on its way to the device.
+  std::unique_ptr<unsigned char, AlignedFree> buf[2];
+  Chunk chunk[2];
+  int cur = 0;
+  std::int64_t stage_off = 0;
+  std::size_t stage_len = 0;
+  bool plain_only = false;  // after a write ahead of the stream: no more direct writes
+  std::int64_t pos = 0, length = 0;
+
+  [[noreturn]] void fail(int err) const { throw failed(name, std::string("write failed: ") + std::strerror(err)); }
+  void check(int err) const {
+    if (err != 0) fail(err);
+  }
+  void wait_all() {
+    for (auto& c : chunk) {
+      if (c.in_flight) Writer::get().wait(c);
+      const int err = c.err;
+      c.err = 0;
+      check(err);
+    }
+  }
+  unsigned char* stage() { return buf[cur].get(); }
+  // The full staging chunk goes to the device; the other one becomes the staging.
+  void hand_over() {
+    Chunk& c = chunk[cur];
+    c.data = buf[cur].get();
+    c.len = kChunk;
+    c.off = stage_off;
+    Writer::get().submit(c);
+    cur ^= 1;
+    Chunk& next = chunk[cur];
+    if (next.in_flight) Writer::get().wait(next);
+    const int err = next.err;
+    next.err = 0;
+    check(err);
+    stage_off += static_cast<std::int64_t>(kChunk);
+    stage_len = 0;
+  }
+  void write_plain(const unsigned char* p, std::size_t n, std::int64_t off) { check(write_all(plain_fd, p, n, off)); }
+  void close_fds() noexcept {
+    if (direct_fd >= 0) ::close(direct_fd);
+    if (plain_fd >= 0) ::close(plain_fd);
+    direct_fd = plain_fd = -1;
+  }
+};
+
+DirectFile::DirectFile(const std::filesystem::path& path, bool direct) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.name = path.string();
+  m.plain_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (m.plain_fd < 0) throw failed(m.name, std::string("cannot write: ") + std::strerror(errno));
+  if (!direct) return;
+  m.direct_fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  if (m.direct_fd < 0) return;  // not on this file system: every write through the page cache
+  for (int i = 0; i < 2; ++i) {
+    void* p = std::aligned_alloc(kAlign, kChunk);
+    if (!p) {
+      ::close(m.direct_fd);
+      m.direct_fd = -1;
+      return;
+    }
+    m.buf[i].reset(static_cast<unsigned char*>(p));
+    m.chunk[i].direct_fd = m.direct_fd;
+    m.chunk[i].plain_fd = m.plain_fd;
+  }
+}
+
+DirectFile::~DirectFile() {
+  if (!impl_) return;
+  for (auto& c : impl_->chunk)
+    if (c.in_flight) Writer::get().wait(c);
+  impl_->close_fds();
+}
+
+void DirectFile::write(const void* data, std::size_t n) {
+  auto& m = *impl_;
+  const auto* p = static_cast<const unsigned char*>(data);
+  if (m.direct_fd < 0 || m.plain_only) {
+    m.write_plain(p, n, m.pos);
+    m.pos += static_cast<std::int64_t>(n);
+    m.length = std::max(m.length, m.pos);
+    return;
+  }
+  while (n > 0) {
+    const std::int64_t stage_end = m.stage_off + static_cast<std::int64_t>(m.stage_len);
+    if (m.pos >= m.stage_off && m.pos <= stage_end) {
+      // Into the staging (the stream's usual case: appended at its end).
+      const auto at = static_cast<std::size_t>(m.pos - m.stage_off);
+      const std::size_t take = std::min(n, kChunk - at);
+      std::memcpy(m.stage() + at, p, take);
+      m.stage_len = std::max(m.stage_len, at + take);
+      m.pos += static_cast<std::int64_t>(take);
+      p += take;
+      n -= take;
+      if (m.stage_len == kChunk) m.hand_over();
+    } else if (m.pos < m.stage_off) {
+      // Back into what has gone to the device (a header rewritten): through the page cache,
+      // once the chunks in flight have landed.
+      const std::size_t take = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(n), m.stage_off - m.pos));
+      m.wait_all();
+      m.write_plain(p, take, m.pos);
+      m.pos += static_cast<std::int64_t>(take);
+      p += take;
+      n -= take;
+    } else {
+      // Ahead of the stream, leaving a gap: the staging goes out as it is and the file is
+      // written through the page cache from now on.
+      m.wait_all();
+      m.write_plain(m.stage(), m.stage_len, m.stage_off);
+      m.stage_len = 0;
+      m.plain_only = true;
+      m.write_plain(p, n, m.pos);
+      m.pos += static_cast<std::int64_t>(n);
+      n = 0;
+    }
+  }
+  m.length = std::max(m.length, m.pos);
+}
+
+void DirectFile::seek(std::int64_t offset) { impl_->pos = offset; }
+std::int64_t DirectFile::tell() const noexcept { return impl_->pos; }
+std::int64_t DirectFile::length() const noexcept { return impl_->length; }
+bool DirectFile::direct() const noexcept { return impl_->direct_fd >= 0; }
+
+void DirectFile::close() {
+  auto& m = *impl_;
+  if (m.plain_fd < 0) return;
+  try {
+    if (m.direct_fd >= 0 && !m.plain_only) {
+      m.wait_all();
+      // The staging's whole blocks directly, its last partial block through the page cache.
+      Chunk& c = m.chunk[m.cur];
+      c.data = m.stage();
+      c.len = m.stage_len & ~(kAlign - 1);
+      c.off = m.stage_off;
+      if (c.len > 0) m.check(write_chunk(c));
+      m.write_plain(m.stage() + c.len, m.stage_len - c.len, m.stage_off + static_cast<std::int64_t>(c.len));
+      m.stage_len = 0;
+    }
+  } catch (...) {
+    m.close_fds();
+    throw;
+  }
+  const int d = m.direct_fd >= 0 ? ::close(m.direct_fd) : 0;
+  m.direct_fd = -1;
+  const int e = ::close(m.plain_fd);
+  m.plain_fd = -1;
+  if (d != 0 || e != 0) throw failed(m.name, std::string("write failed on close: ") + std::strerror(errno));
+}
+
+}  // namespace mixdown::io
