@@ -6,6 +6,10 @@
 #include <type_traits>
 #include <numbers>
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(MIXDOWN_NO_SIMD_CLONES)
+#include <immintrin.h>
+#endif
+
 
 namespace mixdown::dsp {
 
@@ -444,9 +448,154 @@ __attribute__((target("avx2"))) void run_pair_avx2(const BiquadCoeffs* coeffs, s
 }
 #endif
 
+#ifdef MIXDOWN_HAVE_AVX2_PAIR
+// With AVX-512 the pair runs four sections x two channels per 8-lane register, and kWide
+// sections (two groups of kGroup) skewed in one pass: sixteen sections are four registers per
+// iteration, enough independent work to keep the multipliers busy where the 4-lane kernel
+// waits on its carries (and spills: 36 live vectors in 16 registers). Where a group of kGroup
+// ends, the carry into the next one is rounded to float, as run_cascade stores each group's
+// output as float; groups are padded to an even count with an identity as run_skewed pads
+// them, and the first and last iterations, where some sections have no frame, do the same
+// operations with the idle lanes' state kept (a masked blend) instead of scalar code. Every
+// section thus sees the same inputs and does the same operations in the same order: the same
+// bits as the other kernels.
+constexpr int kWide = 2 * kGroup;
+
+// One iteration of run_wide: section j of the pass on frame i - j (masked: only the sections
+// whose frame lies in [0, n) change state).
+template <int M>
+struct WideLanes {
+  __m512d B0[M], B1[M], B2[M], A1[M], A2[M], X1[M], X2[M], Y1[M], Y2[M];
+};
+template <int M, bool masked>
+__attribute__((target("avx512f"), always_inline)) inline void wide_iteration(WideLanes<M>& w, float* const* data, std::size_t i,
+                                                                          std::size_t n, std::size_t lead, bool out_high) noexcept {
+  auto& [B0, B1, B2, A1, A2, X1, X2, Y1, Y2] = w;
+  const __m512i kCarry = _mm512_setr_epi64(6, 7, 8, 9, 10, 11, 12, 13);
+  const __m512i kFrame = _mm512_setr_epi64(0, 1, 8, 9, 10, 11, 12, 13);
+  // Section 4m's input is section 4m-1's output (lanes 6, 7 of register m-1), sections
+  // 4m+1..4m+3 take those of 4m..4m+2 (lanes 0-5 of register m); section 0 takes the frame.
+  for (int m = M - 1; m >= 0; --m) {
+    __m512d in;
+    if (m > 0) {
+      __m512d prev = Y1[m - 1];
+      if (m % 2 == 0) {  // a group's output is float
+        using F8 = float __attribute__((vector_size(32)));
+        prev = __builtin_convertvector(__builtin_convertvector(prev, F8), __m512d);
+      }
+      in = _mm512_permutex2var_pd(prev, kCarry, Y1[m]);
+    } else {
+      const __m128d x = i < n ? _mm_setr_pd(double{data[0][i]}, double{data[1][i]}) : _mm_setzero_pd();
+      in = _mm512_permutex2var_pd(_mm512_castpd128_pd512(x), kFrame, Y1[0]);
+    }
+    const __m512d u = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(B1[m], X1[m]), _mm512_mul_pd(B2[m], X2[m])),
+                                    _mm512_mul_pd(A2[m], Y2[m]));
+    const __m512d y = _mm512_sub_pd(_mm512_add_pd(u, _mm512_mul_pd(B0[m], in)), _mm512_mul_pd(A1[m], Y1[m]));
+    if (masked) {
+      // Lanes of sections j with frame i - j in [0, n).
+      __mmask8 k = 0;
+      for (int p = 0; p < 4; ++p) {
+        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - (4 * m + p);
+        if (f >= 0 && f < static_cast<std::ptrdiff_t>(n)) k = static_cast<__mmask8>(k | (3u << (2 * p)));
+      }
+      X2[m] = _mm512_mask_blend_pd(k, X2[m], X1[m]);
+      X1[m] = _mm512_mask_blend_pd(k, X1[m], in);
+      Y2[m] = _mm512_mask_blend_pd(k, Y2[m], Y1[m]);
+      Y1[m] = _mm512_mask_blend_pd(k, Y1[m], y);
+    } else {
+      X2[m] = X1[m];
+      X1[m] = in;
+      Y2[m] = Y1[m];
+      Y1[m] = y;
+    }
+  }
+  if (i >= lead) {
+    const int lane = out_high ? 6 : 2;
+    data[0][i - lead] = static_cast<float>(Y1[M - 1][lane]);
+    data[1][i - lead] = static_cast<float>(Y1[M - 1][lane + 1]);
+  }
+}
+
+template <int M>
+__attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, int count, BiquadCascadeState* const* st,
+                                                      float* const* data, std::size_t n) noexcept {
+  const int S = count + (count & 1);  // padded to even with an identity, as run_skewed does
+  alignas(64) double lanes[9][M][8];
+  for (int m = 0; m < M; ++m)
+    for (int l = 0; l < 8; ++l) {
+      const int j = 4 * m + l / 2, ch = l % 2;
+      const BiquadCoeffs cj = j < count ? c[j] : BiquadCoeffs{};
+      const BiquadCascadeState s = j < count ? st[ch][j] : BiquadCascadeState{};
+      lanes[0][m][l] = cj.b0;
+      lanes[1][m][l] = cj.b1;
+      lanes[2][m][l] = cj.b2;
+      lanes[3][m][l] = cj.a1;
+      lanes[4][m][l] = cj.a2;
+      lanes[5][m][l] = s.x1;
+      lanes[6][m][l] = s.x2;
+      lanes[7][m][l] = s.y1;
+      lanes[8][m][l] = s.y2;
+    }
+  WideLanes<M> w;
+  auto& [B0, B1, B2, A1, A2, X1, X2, Y1, Y2] = w;
+  for (int m = 0; m < M; ++m) {
+    B0[m] = _mm512_load_pd(lanes[0][m]);
+    B1[m] = _mm512_load_pd(lanes[1][m]);
+    B2[m] = _mm512_load_pd(lanes[2][m]);
+    A1[m] = _mm512_load_pd(lanes[3][m]);
+    A2[m] = _mm512_load_pd(lanes[4][m]);
+    X1[m] = _mm512_load_pd(lanes[5][m]);
+    X2[m] = _mm512_load_pd(lanes[6][m]);
+    Y1[m] = _mm512_load_pd(lanes[7][m]);
+    Y2[m] = _mm512_load_pd(lanes[8][m]);
+  }
+  const std::size_t lead = static_cast<std::size_t>(S - 1), total = n + lead;
+  const bool out_high = S == 4 * M;  // the last section in lanes 6, 7 (else 2, 3)
+  std::size_t i = 0;
+  for (; i < std::min(lead, total); ++i) wide_iteration<M, true>(w, data, i, n, lead, out_high);
+  for (; i < n; ++i) wide_iteration<M, false>(w, data, i, n, lead, out_high);
+  for (; i < total; ++i) wide_iteration<M, true>(w, data, i, n, lead, out_high);
+  for (int m = 0; m < M; ++m) {
+    _mm512_store_pd(lanes[5][m], X1[m]);
+    _mm512_store_pd(lanes[6][m], X2[m]);
+    _mm512_store_pd(lanes[7][m], Y1[m]);
+    _mm512_store_pd(lanes[8][m], Y2[m]);
+  }
+  for (int j = 0; j < count; ++j)
+    for (int ch = 0; ch < 2; ++ch) {
+      const int m = j / 4, l = (j % 4) * 2 + ch;
+      st[ch][j] = {flush(lanes[5][m][l]), flush(lanes[6][m][l]), flush(lanes[7][m][l]), flush(lanes[8][m][l])};
+    }
+}
+
+__attribute__((target("avx512f"))) void run_pair_avx512(const BiquadCoeffs* coeffs, std::size_t count,
+                                                       BiquadCascadeState* const* st, float* const* data,
+                                                       std::size_t frames) noexcept {
+  if (count == 1) {
+    run_single<2>(coeffs[0], st, data, frames);
+    return;
+  }
+  for (std::size_t k0 = 0; k0 < count; k0 += kWide) {
+    const int n = static_cast<int>(std::min<std::size_t>(kWide, count - k0));
+    BiquadCascadeState* s[2] = {st[0] + k0, st[1] + k0};
+    switch ((n + 3) / 4) {
+      case 1: run_wide<1>(coeffs + k0, n, s, data, frames); break;
+      case 2: run_wide<2>(coeffs + k0, n, s, data, frames); break;
+      case 3: run_wide<3>(coeffs + k0, n, s, data, frames); break;
+      default: run_wide<4>(coeffs + k0, n, s, data, frames); break;
+    }
+  }
+}
+#endif
+
 void run_pair(const BiquadCoeffs* coeffs, std::size_t count, BiquadCascadeState* const* st,
               float* const* data, std::size_t frames) noexcept {
 #ifdef MIXDOWN_HAVE_AVX2_PAIR
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) {
+    run_pair_avx512(coeffs, count, st, data, frames);
+    return;
+  }
   static const bool avx2 = __builtin_cpu_supports("avx2");
   if (avx2) {
     run_pair_avx2(coeffs, count, st, data, frames);
