@@ -449,17 +449,17 @@ __attribute__((target("avx2"))) void run_pair_avx2(const BiquadCoeffs* coeffs, s
 #endif
 
 #ifdef MIXDOWN_HAVE_AVX2_PAIR
-// With AVX-512 the pair runs four sections x two channels per 8-lane register, and kWide
-// sections (two groups of kGroup) skewed in one pass: sixteen sections are four registers per
-// iteration, enough independent work to keep the multipliers busy where the 4-lane kernel
-// waits on its carries (and spills: 36 live vectors in 16 registers). Where a group of kGroup
+// With AVX-512 the pair runs four sections x two channels per 8-lane register, and up to
+// kWideGroups groups of kGroup skewed in one pass: four to six registers per iteration are
+// enough independent work to keep the multipliers busy where the 4-lane kernel waits on its
+// carries (and spills: 36 live vectors in 16 registers). Where a group of kGroup
 // ends, the carry into the next one is rounded to float, as run_cascade stores each group's
 // output as float; groups are padded to an even count with an identity as run_skewed pads
 // them, and the first and last iterations, where some sections have no frame, do the same
 // operations with the idle lanes' state kept (a masked blend) instead of scalar code. Every
 // section thus sees the same inputs and does the same operations in the same order: the same
 // bits as the other kernels.
-constexpr int kWide = 2 * kGroup;
+constexpr std::size_t kWideGroups = 3;  // up to 24 sections (six registers) per pass
 
 // One iteration of run_wide: section j of the pass on frame i - j (masked: only the sections
 // whose frame lies in [0, n) change state).
@@ -575,15 +575,24 @@ __attribute__((target("avx512f"))) void run_pair_avx512(const BiquadCoeffs* coef
     run_single<2>(coeffs[0], st, data, frames);
     return;
   }
-  for (std::size_t k0 = 0; k0 < count; k0 += kWide) {
-    const int n = static_cast<int>(std::min<std::size_t>(kWide, count - k0));
+  // Whole groups per pass, at most kWideGroups, spread evenly: a pass of one or two registers
+  // waits on its carries (23 sections as 16 + 7 cost half as much again as one pass of 24).
+  const std::size_t groups = (count + kGroup - 1) / kGroup;
+  const std::size_t passes = (groups + kWideGroups - 1) / kWideGroups;
+  std::size_t k0 = 0;
+  for (std::size_t p = 0; p < passes; ++p) {
+    const std::size_t g = groups / passes + (p < groups % passes ? 1 : 0);
+    const int n = static_cast<int>(std::min<std::size_t>(g * kGroup, count - k0));
     BiquadCascadeState* s[2] = {st[0] + k0, st[1] + k0};
     switch ((n + 3) / 4) {
       case 1: run_wide<1>(coeffs + k0, n, s, data, frames); break;
       case 2: run_wide<2>(coeffs + k0, n, s, data, frames); break;
       case 3: run_wide<3>(coeffs + k0, n, s, data, frames); break;
-      default: run_wide<4>(coeffs + k0, n, s, data, frames); break;
+      case 4: run_wide<4>(coeffs + k0, n, s, data, frames); break;
+      case 5: run_wide<5>(coeffs + k0, n, s, data, frames); break;
+      default: run_wide<6>(coeffs + k0, n, s, data, frames); break;
     }
+    k0 += static_cast<std::size_t>(n);
   }
 }
 #endif
