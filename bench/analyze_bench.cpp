@@ -3,6 +3,8 @@
 #include <benchmark/benchmark.h>
 
 #include "analysis/analyzer.hpp"
+#include "analysis/features.hpp"
+#include "analysis/stem_analysis.hpp"
 #include "analysis/loudness.hpp"
 #include "analysis/true_peak.hpp"
 #include "../tests/support/testing.hpp"
@@ -54,5 +56,43 @@ void BM_Analyzer(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(b.num_frames()));
 }
 BENCHMARK(BM_Analyzer)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+
+
+// The check's read of a stem for `mixdown mix`: StemFeatureAnalyzer (arg: channels) and the
+// mix's StemAnalyzer, in 16384-frame blocks as io::check_stems feeds them. One 0.5 s excerpt
+// window in the 10 s: about the share 24 such windows take of a 4-minute song.
+const AudioBuffer& signal_of(int channels) {
+  static const AudioBuffer mono = testkit::noise(-20.0, 10.0, 48000, 1, 7);
+  return channels == 1 ? mono : signal();
+}
+
+void feed_blocks(auto& a, const AudioBuffer& b) {
+  constexpr std::size_t block = 16384;
+  for (std::size_t pos = 0; pos < b.num_frames(); pos += block)
+    a.add(b.view().sub(pos, std::min(block, b.num_frames() - pos)));
+}
+
+void BM_StemFeatures(benchmark::State& state) {
+  const auto& b = signal_of(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    analysis::StemFeatureAnalyzer a(48000, b.num_channels(),
+                                    analysis::make_excerpt_plan(static_cast<std::int64_t>(b.num_frames()), 48000, 1));
+    feed_blocks(a, b);
+    benchmark::DoNotOptimize(a.finish());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(b.num_frames()));
+}
+BENCHMARK(BM_StemFeatures)->Arg(1)->Arg(2)->ArgName("channels")->Unit(benchmark::kMillisecond);
+
+void BM_StemAnalyzer(benchmark::State& state) {
+  const auto& b = signal_of(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    analysis::StemAnalyzer a(48000, b.num_channels());
+    feed_blocks(a, b);
+    benchmark::DoNotOptimize(a.finish());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(b.num_frames()));
+}
+BENCHMARK(BM_StemAnalyzer)->Arg(1)->Arg(2)->ArgName("channels")->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -49,6 +49,19 @@ struct DualMonoWatch {
 
 }  // namespace
 
+std::int64_t read_cost(std::int64_t frames, int channels) {
+  // Decoding and the per-channel measurements grow with the channels; the features' own
+  // work (on the mono sum) and the loudness gating do not.
+  return std::max<std::int64_t>(0, frames) * (std::max(1, channels) + 2);
+}
+
+std::vector<std::size_t> longest_first(const std::vector<std::int64_t>& cost) {
+  std::vector<std::size_t> order(cost.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
+  return order;
+}
+
 std::size_t StemCheckResult::usable() const {
   return static_cast<std::size_t>(
       std::count_if(stems.begin(), stems.end(), [](const StemResult& s) { return s.readable && !s.excluded; }));
@@ -151,9 +164,19 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
   }
 
   // One streaming pass per stem, stems in parallel; each item writes only its own slot.
+  // The longest reads start first (longest processing time first), so the last ones to finish
+  // are short and no core idles long at the end while another reads a long stem alone.
+  std::vector<std::size_t> order(n);
+  {
+    std::vector<std::int64_t> cost(n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (res.stems[i].readable) cost[i] = read_cost(res.stems[i].format.frames, res.stems[i].format.channels);
+    order = longest_first(cost);
+  }
   std::atomic<std::int64_t> done_frames{0};
   std::mutex progress_mutex;
-  parallel_for(n, threads, [&](std::size_t i) {
+  parallel_for(n, threads, [&](std::size_t k) {
+    const std::size_t i = order[k];
     StemResult& s = res.stems[i];
     if (!s.readable) return;
     try {

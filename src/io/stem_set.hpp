@@ -90,6 +90,12 @@ StemCheckResult check_stems(const std::vector<std::filesystem::path>& files, int
 StemCheckResult check_stems(const StemListing& listing, int threads, const ProgressFn& progress = {},
                             const CheckOptions& options = {});
 
+// The order check_stems starts its reads in: indices by descending cost, equal costs in index
+// order (a longest-processing-time-first schedule). read_cost: the relative cost of reading
+// and measuring a stem of `frames` frames and `channels` channels.
+std::int64_t read_cost(std::int64_t frames, int channels);
+std::vector<std::size_t> longest_first(const std::vector<std::int64_t>& cost);
+
 // list_stems + check_stems; throws Error(rejected) with one line when the folder holds no audio
 // or when no stem is usable.
 StemCheckResult check_stem_source(const std::filesystem::path& stems, int threads,

@@ -395,3 +395,43 @@ TEST(StemSet, CheckReadMeasuresADualMonoStemFoldedAsTheMixReadsIt) {
   EXPECT_FALSE(k->features.dual_mono);
   EXPECT_FALSE(k->mix_analysis_folded);
 }
+
+// The reads start longest first; equal costs keep their order.
+TEST(StemSet, ReadsStartLongestFirst) {
+  EXPECT_EQ(longest_first({10, 30, 20, 30, 0}), (std::vector<std::size_t>{1, 3, 2, 0, 4}));
+  EXPECT_TRUE(longest_first({}).empty());
+  EXPECT_GT(read_cost(1000, 2), read_cost(1000, 1));
+  EXPECT_GT(read_cost(2000, 1), read_cost(1000, 1));
+  EXPECT_EQ(read_cost(-1, 2), 0);
+}
+
+// Reordered reads still land in each stem's own slot, and the result does not depend on the
+// thread count: the short stems listed first are read last.
+TEST(StemSet, CheckResultsStayInListingOrderWhateverTheReadOrder) {
+  testkit::TempDir dir;
+  write(dir / "01_shaker.wav", clean(880.0, 1, 11, 1.0));
+  write(dir / "02_bell.wav", clean(660.0, 1, 12, 1.5));
+  write(dir / "03_keys.wav", clean(440.0, 2, 13, 3.0));
+  write(dir / "04_pad.flac", clean(330.0, 2, 14, 2.0), SampleFormat::flac24);
+  CheckOptions opt;
+  opt.analyse_for_mix = true;
+  const auto one = check_stem_source(dir.path(), 1, {}, opt);
+  const auto two = check_stem_source(dir.path(), 2, {}, opt);
+  const std::vector<std::pair<std::string, std::int64_t>> want{
+      {"01_shaker.wav", 48000}, {"02_bell.wav", 72000}, {"03_keys.wav", 144000}, {"04_pad.flac", 96000}};
+  for (const auto* r : {&one, &two}) {
+    ASSERT_EQ(r->stems.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      const StemResult& s = r->stems[i];
+      EXPECT_EQ(s.name, want[i].first);
+      EXPECT_EQ(s.features.frames, want[i].second) << s.name;
+      ASSERT_TRUE(s.mix_analysis) << s.name;
+      EXPECT_EQ(s.mix_analysis->frames, want[i].second) << s.name;
+    }
+  }
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_TRUE(one.stems[i].mix_analysis == two.stems[i].mix_analysis) << one.stems[i].name;
+    EXPECT_EQ(one.stems[i].features.rms_dbfs, two.stems[i].features.rms_dbfs) << one.stems[i].name;
+    EXPECT_EQ(one.stems[i].role, two.stems[i].role) << one.stems[i].name;
+  }
+}
