@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -95,11 +96,16 @@ public:
         return;
       }
     }
-    c.err = write_chunk(c);
+    const int err = write_chunk(c);
+    std::lock_guard lock(m_);
+    c.err = err;
   }
-  void wait(Chunk& c) {
+  // Waits until `c` is on the device (or was never handed over) and returns its error (0 or
+  // an errno), clearing it. Both are read under the lock the writer thread sets them under.
+  int wait(Chunk& c) {
     std::unique_lock lock(m_);
     done_.wait(lock, [&] { return !c.in_flight; });
+    return std::exchange(c.err, 0);
   }
 private:
   Writer() = default;
@@ -153,12 +159,7 @@ struct DirectFile::Impl {
     if (err != 0) fail(err);
   }
   void wait_all() {
-    for (auto& c : chunk) {
-      if (c.in_flight) Writer::get().wait(c);
-      const int err = c.err;
-      c.err = 0;
-      check(err);
-    }
+    for (auto& c : chunk) check(Writer::get().wait(c));
   }
   unsigned char* stage() { return buf[cur].get(); }
   // The full staging chunk goes to the device; the other one becomes the staging.
@@ -169,11 +170,7 @@ struct DirectFile::Impl {
     c.off = stage_off;
     Writer::get().submit(c);
     cur ^= 1;
-    Chunk& next = chunk[cur];
-    if (next.in_flight) Writer::get().wait(next);
-    const int err = next.err;
-    next.err = 0;
-    check(err);
+    check(Writer::get().wait(chunk[cur]));
     stage_off += static_cast<std::int64_t>(kChunk);
     stage_len = 0;
   }
@@ -208,8 +205,8 @@ DirectFile::DirectFile(const std::filesystem::path& path, bool direct) : impl_(s
 
 DirectFile::~DirectFile() {
   if (!impl_) return;
-  for (auto& c : impl_->chunk)
-    if (c.in_flight) Writer::get().wait(c);
+  if (impl_->direct_fd >= 0)
+    for (auto& c : impl_->chunk) Writer::get().wait(c);
   impl_->close_fds();
 }
 
