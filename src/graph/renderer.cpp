@@ -114,6 +114,8 @@ struct StripNode {
   AudioBuffer raw_slot[kSlots], stereo_slot[kSlots], out_slot[kSlots];
   AudioBuffer& raw(int slot) { return raw_slot[slot]; }
   AudioBuffer& stereo(int slot) { return stereo_slot[slot]; }
+  // Whether a send reads `stereo` after the strip (the pre-fader signal); else it is scratch.
+  bool pre_fader_sends = false;
   AudioBuffer& out(int slot) { return out_slot[slot]; }
   // The stem as it sits in the mix (printed stem output).
   std::optional<dsp::ParametricEq> print_bus_eq, print_mix_eq;
@@ -211,6 +213,7 @@ struct Renderer::Impl {
       auto n = std::make_unique<StripNode>();
       const auto& s = console.strips[i];
       n->s = &s;
+      for (const auto& send : s.sends) n->pre_fader_sends = n->pre_fader_sends || send.pre_fader;
       n->in_ch = std::clamp(sources[i]->channels(), 1, 2);
       n->bus = bus_index_of(s.bus);
       n->vocal = n->bus == kVocalsBus;
@@ -386,9 +389,9 @@ struct Renderer::Impl {
     AudioView out = st.out(slot).view(n);
     st.pan->process(ConstAudioView(work), out);
     st.align.process(out);
-    // `stereo` now keeps the pre-fader signal for pre-fader sends.
-    AudioView pre = st.stereo(slot).view(n);
-    pre.copy_from(out);
+    // `stereo` now keeps the pre-fader signal for pre-fader sends (a strip without any only
+    // used it as scratch: no copy).
+    if (st.pre_fader_sends) st.stereo(slot).view(n).copy_from(out);
     // Fader and automation.
     if (s.mute) {
       out.clear();
@@ -466,7 +469,10 @@ struct Renderer::Impl {
 
   void finish_output(OutputNode& o, std::size_t n, int slot) {
     AudioView v = o.buf.view(n);
-    v.clear();
+    // Sums start from silence; a copy (the mix, the fx stem, a printed stem) needs no clearing.
+    const bool copied = o.id.kind == OutputKind::mix || o.id.kind == OutputKind::stem ||
+                        (o.id.kind == OutputKind::bus_stem && o.id.name == "fx");
+    if (!copied) v.clear();
     const auto add_bus = [&](int b) { v.add_from(bus_out(static_cast<std::size_t>(b)).sum[slot].view(n)); };
     switch (o.id.kind) {
       case OutputKind::mix: v.copy_from(mix_sum[slot].view(n)); break;

@@ -355,3 +355,27 @@ TEST(Renderer, AFullRenderAfterExcerptsStartsFromTheTop) {
   EXPECT_EQ(full.l, m.l);
   EXPECT_EQ(full.r, m.r);
 }
+
+// A pre-fader send carries the strip as it is before its fader: with the keys at -20 dB and a
+// pre-fader send, the returns (the fx bus stem, the mix bus compressor off so its gain curve
+// does not follow the fader) get exactly what a post-fader send gets at 0 dB. The other
+// strips have no pre-fader send (their pre-fader copy is skipped).
+TEST(Renderer, PreFaderSendsCarryTheStripBeforeItsFader) {
+  auto c = busy_console();
+  auto audio = busy_audio();
+  c.mix_bus.compressor.enabled = false;
+  for (auto& s : c.strips) s.sends.clear();
+  c.strips[0].sends = {{"plate", -12.0, false}};
+  c.strips[2].sends = {{"delay", -6.0, false}};
+  const auto post = render(c, audio, {{OutputKind::bus_stem, "fx"}, {OutputKind::mix, ""}}, 2);
+  c.strips[2].fader_db = -20.0;
+  c.strips[2].sends = {{"delay", -6.0, true}};
+  const auto pre = render(c, audio, {{OutputKind::bus_stem, "fx"}, {OutputKind::mix, ""}}, 2);
+  ASSERT_GT(post.out.at("fx").l.size(), 1000u);
+  double peak = 0;
+  for (float v : post.out.at("fx").l) peak = std::max(peak, double(std::abs(v)));
+  EXPECT_GT(peak, 1e-3);
+  EXPECT_EQ(pre.out.at("fx").l, post.out.at("fx").l);
+  EXPECT_EQ(pre.out.at("fx").r, post.out.at("fx").r);
+  EXPECT_GT(max_diff(pre.out.at("0").l, post.out.at("0").l), 1e-3);  // the fader did move
+}
