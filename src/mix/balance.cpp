@@ -75,9 +75,13 @@ MixSum mix_sum(const std::vector<std::vector<float>>& powers, std::size_t nb) {
 double loss_in(const MixSum& m, const std::vector<float>& own, const analysis::StemAnalysis& a) {
   if (own.empty() || a.bands <= 0) return 0.0;
   const std::size_t nb = static_cast<std::size_t>(a.bands), nf = own.size() / nb;
-  std::vector<double> q(nb);
-  for (std::size_t b = 0; b < nb; ++b)
+  // q: each band's threshold in quiet as power; qa = q^alpha, the same in every frame (the
+  // same pow of the same value as in the loop, taken once).
+  std::vector<double> q(nb), qa(nb);
+  for (std::size_t b = 0; b < nb; ++b) {
     q[b] = std::pow(10.0, terhardt_threshold_spl(std::sqrt(double(a.band_edges_hz[b]) * a.band_edges_hz[b + 1])) / 10.0);
+    qa[b] = std::pow(q[b], kAlpha);
+  }
   double solo = 0, ctx = 0;
   for (std::size_t f = 0; f < nf; ++f) {
     if (f >= a.active.size() || !a.active[f]) continue;
@@ -86,7 +90,7 @@ double loss_in(const MixSum& m, const std::vector<float>& own, const analysis::S
       const double es = own[k] * m.to_spl;
       if (es <= 0) continue;
       const double em = std::max(0.0, (m.total[k] - own[k]) * m.to_spl);
-      solo += std::pow(es + q[b], kAlpha) - std::pow(q[b], kAlpha);
+      solo += std::pow(es + q[b], kAlpha) - qa[b];
       ctx += std::pow(es + em + q[b], kAlpha) - std::pow(em + q[b], kAlpha);
     }
   }
