@@ -144,7 +144,7 @@ MixOutcome run_mix(const MixRequest& req) {
     }
     o.song = analysis::analyze_song(ptrs, roles, duration);
     progress(0.20, "deciding the mix");
-    o.console = mix::decide(inputs, o.song, brief, rate);
+    o.console = mix::decide(inputs, o.song, brief, rate, req.threads);
     for (std::size_t i = 0; i < usable.size(); ++i)
       if (auto* st = o.console.find_strip(usable[i]->name)) st->fold_to_mono = usable[i]->features.dual_mono;
     if (session && !session->targets.empty()) o.console.targets = session->targets;

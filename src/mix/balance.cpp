@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/loudness.hpp"
+#include "core/parallel.hpp"
 #include "mix/level_model.hpp"
 #include "mix/reason.hpp"
 #include "mix/role_targets.hpp"
@@ -127,7 +128,7 @@ bool accompanies(const StemInput& s) {
 }
 
 BalanceReport balance_levels(Console& console, const std::vector<StemInput>& stems, int focus,
-                             const Brief& brief, int sample_rate) {
+                             const Brief& brief, int sample_rate, int threads) {
   const std::size_t n = stems.size();
   BalanceReport rep;
   rep.target_lu.assign(n, -10.0);
@@ -218,12 +219,13 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
       for (auto& v : post[i]) v *= g;
     }
     const MixSum msum = mix_sum(post, static_cast<std::size_t>(analysis::kStemBands));
+    // Each part's loss on its own (the heaviest step of the decisions), then in part order.
+    parallel_for(n, threads, [&](std::size_t i) {
+      if (l0[i] > -199.0) rep.masking_loss[i] = loss_in(msum, post[i], stems[i].analysis);
+    });
     std::vector<double> losses;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (l0[i] <= -199.0) continue;
-      rep.masking_loss[i] = loss_in(msum, post[i], stems[i].analysis);
-      losses.push_back(rep.masking_loss[i]);
-    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (l0[i] > -199.0) losses.push_back(rep.masking_loss[i]);
     if (losses.empty()) continue;
     std::nth_element(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(losses.size() / 2), losses.end());
     median_loss = losses[losses.size() / 2];

@@ -39,8 +39,10 @@ struct BalanceReport {
 
 // Sets every strip's fader_db (and reason). `focus` is an index or -1. The predicted mix is
 // placed at -18 LUFS before the renderer's output gain (headroom for glue and returns).
+// `threads` (0: all cores) measures the parts' masking losses side by side; the result does
+// not depend on it.
 BalanceReport balance_levels(Console& console, const std::vector<StemInput>& stems, int focus,
-                             const Brief& brief, int sample_rate);
+                             const Brief& brief, int sample_rate, int threads = 1);
 
 // With no focus, a song whose beat (kick, snare or a drum stem) plays at least a quarter of it
 // is carried by its groove: the tonal parts that would accompany a lead (piano, keys, guitar,

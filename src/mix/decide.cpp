@@ -23,7 +23,7 @@
 namespace mixdown::mix {
 
 Console decide(const std::vector<StemInput>& stems, const analysis::SongAnalysis& song,
-               const Brief& brief, int sample_rate) {
+               const Brief& brief, int sample_rate, int threads) {
   std::vector<const analysis::StemAnalysis*> an;
   std::vector<Role> roles;
   std::vector<std::string> names;
@@ -68,7 +68,7 @@ Console decide(const std::vector<StemInput>& stems, const analysis::SongAnalysis
   }
 
   // A first balance gives the levels unmasking and panning reason about.
-  balance_levels(c, stems, focus, brief, sample_rate);
+  balance_levels(c, stems, focus, brief, sample_rate, threads);
   std::vector<double> levels;
   for (const auto& st : c.strips) levels.push_back(st.fader_db);
   for (std::size_t i = 0; i < stems.size(); ++i)
@@ -76,7 +76,7 @@ Console decide(const std::vector<StemInput>& stems, const analysis::SongAnalysis
   place_pans(c, stems, focus, levels, brief);
   const auto mask = unmask(c, stems, focus, sample_rate);
   // The cuts took loudness from the maskers: balance again on the processed parts.
-  balance_levels(c, stems, focus, brief, sample_rate);
+  balance_levels(c, stems, focus, brief, sample_rate, threads);
   if (focus >= 0 && !mask.core_bands.empty()) {
     double worst_b = 60, worst_a = 60;
     for (std::size_t b : mask.core_bands) {

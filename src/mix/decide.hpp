@@ -29,7 +29,8 @@ struct StemInput {
 
 // Decides the whole console. Throws Error(usage) when brief.focus names no stem and no role
 // present in the session.
+// `threads` (0: all cores) spreads the heaviest steps; the console does not depend on it.
 Console decide(const std::vector<StemInput>& stems, const analysis::SongAnalysis& song,
-               const Brief& brief, int sample_rate);
+               const Brief& brief, int sample_rate, int threads = 1);
 
 }  // namespace mixdown::mix

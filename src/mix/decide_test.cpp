@@ -184,6 +184,22 @@ TEST(Decide, RoutesStagesAndExplainsEveryStrip) {
   EXPECT_EQ(decide(s, song_of(s), Brief{}, kRate), c);
 }
 
+// The masking losses measured side by side: the same console and balance for any thread count.
+TEST(Decide, TheConsoleDoesNotDependOnTheThreadCount) {
+  const auto s = band();
+  const auto c = decide(s, song_of(s), Brief{}, kRate, 1);
+  for (int threads : {2, 3, 0}) EXPECT_EQ(decide(s, song_of(s), Brief{}, kRate, threads), c) << threads;
+  Console one = c, two = c;
+  const auto r1 = balance_levels(one, s, 0, Brief{}, kRate, 1);
+  const auto r2 = balance_levels(two, s, 0, Brief{}, kRate, 2);
+  EXPECT_EQ(r1.masking_loss, r2.masking_loss);
+  EXPECT_EQ(r1.target_lu, r2.target_lu);
+  EXPECT_EQ(one, two);
+  double most = 0;
+  for (double l : r2.masking_loss) most = std::max(most, l);
+  EXPECT_GT(most, 0.0);  // the losses were measured
+}
+
 TEST(Decide, CentresAnchorsAndSpreadsTheRest) {
   const auto s = band();
   const auto c = decide(s, song_of(s), Brief{}, kRate);
