@@ -379,3 +379,28 @@ TEST(Renderer, PreFaderSendsCarryTheStripBeforeItsFader) {
   EXPECT_EQ(pre.out.at("fx").r, post.out.at("fx").r);
   EXPECT_GT(max_diff(pre.out.at("0").l, post.out.at("0").l), 1e-3);  // the fader did move
 }
+
+// A NaN or Inf that reaches an output (here straight through a neutral console) is written as
+// silence and counted, once per output sample; the samples around it pass unchanged.
+TEST(Renderer, NonFiniteOutputSamplesAreSilencedAndCounted) {
+  mix::Console c;
+  c.strips = {strip("a", "music")};
+  AudioBuffer in = noise(2, 5000, 3);
+  const std::vector<std::size_t> bad{7, 1500, 1501, 4999};
+  for (std::size_t i : bad) in.channel(0)[i] = i % 2 ? INFINITY : NAN;
+  in.channel(1)[1500] = -INFINITY;
+  const auto res = render(c, {in}, {{OutputKind::mix, ""}, {OutputKind::stem, "a"}}, 2, 256);
+  EXPECT_EQ(res.stats.nonfinite_fixed, 2 * 5);  // two outputs, five bad samples each
+  for (const char* k : {"0", "a"}) {
+    const auto& o = res.out.at(k);
+    ASSERT_EQ(o.l.size(), 5000u) << k;
+    for (std::size_t i = 0; i < o.l.size(); ++i) {
+      ASSERT_TRUE(std::isfinite(o.l[i]) && std::isfinite(o.r[i])) << k << " " << i;
+      const bool was_bad = std::find(bad.begin(), bad.end(), i) != bad.end();
+      if (was_bad) EXPECT_EQ(o.l[i], 0.0f) << k << " " << i;
+      else EXPECT_EQ(o.l[i], in.channel(0)[i]) << k << " " << i;
+    }
+    EXPECT_EQ(o.r[1500], 0.0f) << k;
+    EXPECT_EQ(o.r[1499], in.channel(1)[1499]) << k;
+  }
+}
