@@ -78,3 +78,30 @@ TEST(WorkerPool, PropagatesErrorsAndStaysUsable) {
   pool.run(8, [&](std::size_t) { n++; });
   EXPECT_EQ(n.load(), 8);
 }
+
+// add_from and apply_gain (vector clones) give each sample exactly d + g·s and d·g, over
+// lengths with and without a vector tail, for a view added to itself too.
+TEST(AudioBuffer, AddFromAndApplyGainAreExactPerSample) {
+  for (std::size_t n : {1u, 7u, 8u, 33u, 2048u, 2051u}) {
+    AudioBuffer a(2, n), b(2, n);
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < n; ++i) {
+        a.channel(c)[i] = 0.37f * static_cast<float>(i % 17) - 1.1f + 0.01f * static_cast<float>(c);
+        b.channel(c)[i] = 0.23f * static_cast<float>(i % 13) - 0.7f;
+      }
+    AudioBuffer want = a;
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < n; ++i) {
+        volatile float prod = 0.3f * b.channel(c)[i];  // one rounding per operation, as the clones
+        want.channel(c)[i] = (want.channel(c)[i] + prod) * -1.7f;
+      }
+    a.view().add_from(b.view(), 0.3f);
+    a.view().apply_gain(-1.7f);
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(a.channel(c)[i], want.channel(c)[i]) << n << " " << c << " " << i;
+    AudioBuffer self = b;
+    self.view().add_from(self.view(), 2.0f);
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(self.channel(c)[i], 3.0f * b.channel(c)[i]) << n << " " << i;
+  }
+}
