@@ -54,8 +54,9 @@ struct MixSum {
   double to_spl = 1.0;
 };
 
-MixSum mix_sum(const std::vector<std::vector<float>>& powers, std::size_t nb) {
-  MixSum m;
+// Into `m`, reusing its storage (balance_levels sums once per iteration).
+void mix_sum_into(MixSum& m, const std::vector<std::vector<float>>& powers, std::size_t nb) {
+  m.to_spl = 1.0;
   std::size_t len = 0;
   for (const auto& p : powers) len = std::max(len, p.size());
   m.total.assign(len, 0.0);
@@ -70,6 +71,11 @@ MixSum mix_sum(const std::vector<std::vector<float>>& powers, std::size_t nb) {
   }
   // The mix's mean power while it plays maps to kPlaybackSpl.
   m.to_spl = cnt ? std::pow(10.0, kPlaybackSpl / 10.0) / (e / double(cnt)) : 1.0;
+}
+
+MixSum mix_sum(const std::vector<std::vector<float>>& powers, std::size_t nb) {
+  MixSum m;
+  mix_sum_into(m, powers, nb);
   return m;
 }
 
@@ -204,6 +210,10 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     }
     return gated_lufs(m);
   };
+  // The scaled band powers and their sum, kept across the iterations: fresh vectors every
+  // iteration were fresh pages to fault in (tens of MB for 16 stems, in this serial step).
+  std::vector<std::vector<float>> post(n);
+  MixSum msum;
   for (int it = 0; it < 6; ++it) {
     for (std::size_t i = 0; i < n; ++i)
       if (l0[i] > -199.0) fader[i] = rep.target_lu[i] - l0[i] + comp[i];
@@ -211,14 +221,13 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     for (std::size_t i = 0; i < n; ++i)
       if (l0[i] > -199.0) fader[i] += shift;
     if (it == 5) break;
-    std::vector<std::vector<float>> post(n);
     for (std::size_t i = 0; i < n; ++i) {
       if (pre[i].empty()) continue;
-      post[i] = pre[i];
+      post[i].assign(pre[i].begin(), pre[i].end());
       const auto g = static_cast<float>(std::pow(10.0, fader[i] / 10.0));
       for (auto& v : post[i]) v *= g;
     }
-    const MixSum msum = mix_sum(post, static_cast<std::size_t>(analysis::kStemBands));
+    mix_sum_into(msum, post, static_cast<std::size_t>(analysis::kStemBands));
     // Each part's loss on its own (the heaviest step of the decisions), then in part order.
     parallel_for(n, threads, [&](std::size_t i) {
       if (l0[i] > -199.0) rep.masking_loss[i] = loss_in(msum, post[i], stems[i].analysis);
