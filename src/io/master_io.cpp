@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -94,11 +95,17 @@ public:
   FloatTemp(const FloatTemp&) = delete;
   FloatTemp& operator=(const FloatTemp&) = delete;
 
+  // A temp whose content is `frames` frames already in `planar` (one buffer per channel,
+  // `frames` long at least), adopted as the memory temp without a copy.
+  FloatTemp(std::vector<std::unique_ptr<float[]>> planar, int channels, std::int64_t frames)
+      : channels_(channels), frames_(frames), mem_(static_cast<std::size_t>(channels)), adopted_(std::move(planar)) {}
+
   void truncate() {
     frames_ = 0;
     pos_ = 0;
     if (!file_) {
       for (auto& m : mem_) m.clear();
+      adopted_.clear();
       return;
     }
     file_ = std::freopen(path_.c_str(), "w+b", file_);
@@ -108,6 +115,13 @@ public:
     const std::size_t n = v.num_frames();
     frames_ += static_cast<std::int64_t>(n);
     if (!file_) {
+      if (!adopted_.empty()) {  // appended to an adopted content: into memory of its own first
+        for (int c = 0; c < channels_; ++c) {
+          const float* a = adopted_[static_cast<std::size_t>(c)].get();
+          mem_[static_cast<std::size_t>(c)].assign(a, a + (frames_ - static_cast<std::int64_t>(n)));
+        }
+        adopted_.clear();
+      }
       for (int c = 0; c < channels_; ++c) {
         const float* x = v.channel(c);
         mem_[static_cast<std::size_t>(c)].insert(mem_[static_cast<std::size_t>(c)].end(), x, x + n);
@@ -135,7 +149,7 @@ public:
     if (!file_) {
       const auto got = static_cast<std::size_t>(std::clamp<std::int64_t>(frames_ - pos_, 0, static_cast<std::int64_t>(v.num_frames())));
       for (int c = 0; c < channels_; ++c) {
-        const float* x = mem_[static_cast<std::size_t>(c)].data() + pos_;
+        const float* x = (adopted_.empty() ? mem_[static_cast<std::size_t>(c)].data() : adopted_[static_cast<std::size_t>(c)].get()) + pos_;
         float* y = v.channel(c);
         if (gain == 1.0f) std::copy(x, x + got, y);
         else
@@ -163,6 +177,19 @@ private:
   std::int64_t pos_ = 0;  // memory: the read position
   std::vector<float> inter_;
   std::vector<std::vector<float>> mem_;  // memory: planar samples
+  std::vector<std::unique_ptr<float[]>> adopted_;  // memory: planar samples handed over (then mem_ is unused)
+};
+
+// The input decoded once: master_file's analysis reads the file into it, and the master's
+// chain pass then runs in place over it, the result becoming that master's float temp. That
+// saves a second decode and read of the input and the copy into the temp; the chain sees the
+// same samples in the same kPipeBlock blocks as when it reads the file (AudioReader::read fills
+// its view up to the end of the file).
+struct InputCache {
+  std::vector<std::unique_ptr<float[]>> planar;
+  std::vector<float*> ptr;
+  std::int64_t frames = 0;  // frames held (the whole file once the analysis succeeded)
+  AudioView view() { return AudioView(ptr.data(), static_cast<int>(ptr.size()), static_cast<std::size_t>(frames)); }
 };
 
 Measured measured_from(const analysis::LoudnessMeter& m) {
@@ -485,7 +512,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
                             const StageProgressFn& progress, double p0, double p1,
                             InputPreview* input_preview, WorkerPool& pool, bool noise_shaping = false,
-                            bool translate = false) {
+                            bool translate = false, InputCache* cache = nullptr) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -503,15 +530,28 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   // Pass 2: the chain at unit gain into the float temp file.
   prog(0.0, target.name + ": processing");
   const auto expect_frames = static_cast<std::int64_t>(std::ceil(double(in.frames) * rate / std::max(1, in.sample_rate))) + 64;
-  FloatTemp temp(out_dir / fmt::format(".master-{}-{}.f32", safe_name(out_file.stem().string()), ::getpid()), ch, expect_frames);
+  // With the input cached at the delivery rate, the chain runs in place over it and it becomes
+  // the temp; else the input is read again and the chain's output copied into a temp.
+  const bool in_place = cache && !cache->planar.empty() && static_cast<int>(cache->planar.size()) == ch && in.sample_rate == rate;
+  std::optional<FloatTemp> temp_holder;
+  AudioView cached;
+  if (in_place) {
+    cached = cache->view();
+    temp_holder.emplace(std::move(cache->planar), ch, cache->frames);
+  } else {
+    temp_holder.emplace(out_dir / fmt::format(".master-{}-{}.f32", safe_name(out_file.stem().string()), ::getpid()), ch, expect_frames);
+  }
+  FloatTemp& temp = *temp_holder;
   double pre_peak_db = kMinusInf;
   {
-    SourceReader reader(input, rate);
+    std::optional<SourceReader> reader;
+    if (!in_place) reader.emplace(input, rate);
+    std::int64_t pos = 0;
     master::MasterChainProcessor proc(chain);
     proc.prepare({double(rate), ch, kPipeBlock});
     analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
     std::optional<AudioWriter> ipw;
-    if (input_preview && !input_preview->done && !reader.resampling())
+    if (input_preview && !input_preview->done && (in_place || !reader->resampling()))
       ipw.emplace(input_preview->file, WriteSpec{rate, ch, kPreviewFormat});
     const float ipg = input_preview ? static_cast<float>(db_to_gain(input_preview->gain_db)) : 1.0f;
     // A pipeline over three blocks in flight: block t is read and run through the chain's
@@ -523,6 +563,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     struct Slot {
       AudioBuffer buf, raw;
       std::size_t n = 0;
+      AudioView v = {};  // the block: in buf, or in the cached input
     };
     std::array<Slot, 3> slot{Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)},
                              Slot{AudioBuffer(ch, kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)},
@@ -541,16 +582,23 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         } else if (k == 1) {
           cur.n = 0;
           if (!more) return;
-          cur.n = reader.read(cur.buf.view());
+          if (in_place) {
+            cur.n = static_cast<std::size_t>(std::min<std::int64_t>(kPipeBlock, temp.frames() - pos));
+            cur.v = cached.sub(static_cast<std::size_t>(pos), cur.n);
+            pos += static_cast<std::int64_t>(cur.n);
+          } else {
+            cur.n = reader->read(cur.buf.view());
+            cur.v = cur.buf.view(cur.n);
+          }
           if (cur.n == 0) return;
-          if (ipw) cur.raw.view(cur.n).copy_from(cur.buf.view(cur.n));
-          proc.process_front(cur.buf.view(cur.n));
+          if (ipw) cur.raw.view(cur.n).copy_from(cur.v);
+          proc.process_front(cur.v);
         } else if (k == 2) {
           if (prev.n == 0) return;
-          proc.process_back(prev.buf.view(prev.n));
-          temp.write(prev.buf.view(prev.n));
+          proc.process_back(prev.v);
+          if (!in_place) temp.write(prev.v);
         } else if (done.n > 0) {
-          meter.add(done.buf.view(done.n));
+          meter.add(done.v);
         }
       });
       if (cur.n == 0) more = false;
@@ -707,10 +755,25 @@ master::InputAnalysis analyze_for_master(const fs::path& file) { return analyze_
 
 namespace {
 
-master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool) {
+// cache: when given, and the file fits kMemoryTempBytes, the decoded file is kept in it (else
+// it is left empty).
+master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCache* cache = nullptr) {
   AudioReader r(file);
   reject_if_truncated(file, r.info());  // issue 9: never master part of a damaged file
   const int ch = r.info().channels;
+  const std::int64_t cap = r.info().frames;
+  bool caching = cache && cap > 0 && cap * ch * std::int64_t(sizeof(float)) <= kMemoryTempBytes;
+  AudioView whole;
+  if (caching) {
+    // Left uninitialised: the reader's writes are the pages' first touch, on its own core.
+    for (int c = 0; c < ch; ++c) {
+      cache->planar.emplace_back(new float[static_cast<std::size_t>(cap)]);
+      cache->ptr.push_back(cache->planar.back().get());
+    }
+    cache->frames = cap;
+    whole = cache->view();
+  }
+  std::int64_t pos = 0;
   std::optional<master::InputAnalyzer> an;
   try {
     an.emplace(r.info().sample_rate, ch);
@@ -722,13 +785,25 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool) {
   // the other core takes the three smaller ones and both finish a block at about one time.
   std::array<AudioBuffer, 2> buf{AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
   std::array<std::size_t, 2> len{0, 0};
+  std::array<AudioView, 2> at{buf[0].view(), buf[1].view()};  // where each slot's block lies
   bool more = true;
   for (std::size_t t = 0; more || len[(t + 1) & 1] > 0; ++t) {
     const std::size_t cur = t & 1, prev = (t + 1) & 1;
     pool.run(4, [&](std::size_t k) {
-      const ConstAudioView v = static_cast<const AudioBuffer&>(buf[prev]).view().sub(0, len[prev]);
-      if (k == 2) len[cur] = more ? r.read(buf[cur].view()) : 0;
-      else if (len[prev] == 0) return;
+      const ConstAudioView v = at[prev].sub(0, len[prev]);
+      if (k == 2) {
+        if (!more) {
+          len[cur] = 0;
+        } else if (caching && pos < cap) {
+          at[cur] = whole.sub(static_cast<std::size_t>(pos), static_cast<std::size_t>(std::min<std::int64_t>(kPipeBlock, cap - pos)));
+          len[cur] = r.read(at[cur]);
+          pos += static_cast<std::int64_t>(len[cur]);
+        } else {
+          at[cur] = buf[cur].view();
+          len[cur] = r.read(at[cur]);
+          if (len[cur] > 0) caching = false;  // longer than its header says: no cache
+        }
+      } else if (len[prev] == 0) return;
       else if (k == 0) an->add_rest(v);
       else if (k == 1) an->add_loudness(v);
       else an->add_true_peak(v);
@@ -736,6 +811,7 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool) {
     if (len[cur] == 0) more = false;
     len[prev] = 0;
   }
+  if (cache && (!caching || pos != cap)) *cache = InputCache{};  // not the whole file: no cache
   return an->finish();
 }
 
@@ -760,14 +836,22 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   // One pool of threads serves every pass (each pass synchronises per block, and starting
   // threads per block cost more than some of the blocks' work).
   WorkerPool pool(req.threads);
+  // One target at the input's own rate: its chain runs in place over the input as the
+  // analysis decoded it (see InputCache).
+  InputCache cache;
+  InputCache* keep_input = nullptr;
+  if (req.targets.size() == 1) {
+    const AudioInfo info = probe(input);
+    if (master::delivery_rate(req.targets[0], info.sample_rate) == info.sample_rate) keep_input = &cache;
+  }
   std::exception_ptr ref_error;
   if (!req.reference) {
-    res.analysis = analyze_on(input, pool);
+    res.analysis = analyze_on(input, pool, keep_input);
   } else {
     pool.run(2, [&](std::size_t k) {
       WorkerPool inline_pool(1);
       if (k == 0) {
-        res.analysis = analyze_on(input, inline_pool);
+        res.analysis = analyze_on(input, inline_pool, keep_input);
         return;
       }
       try {
@@ -811,7 +895,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
                                         req.progress, share * double(i + 1), share * double(i + 2), &ip, pool,
-                                        req.noise_shaping, req.translation && i == 0));
+                                        req.noise_shaping, req.translation && i == 0, keep_input));
   }
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "../../tests/support/testing.hpp"
 #include "core/error.hpp"
@@ -363,4 +365,47 @@ TEST(MasterFile, TranslationInTheDeliveringPassMatchesTheFileRead) {
   ASSERT_EQ(fed.problems.size(), read.problems.size());
   for (std::size_t i = 0; i < fed.problems.size(); ++i) EXPECT_EQ(fed.problems[i].code, read.problems[i].code);
   for (const auto& e : fs::directory_iterator(dir / "out")) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+}
+
+TEST(MasterFile, OneTargetsChainRunsInPlaceOverTheAnalysedInputWithTheSameBits) {
+  // A lone target at the input's rate runs its chain over the input as the analysis decoded it
+  // (no second read, the result becoming the float temp); with two targets each reads the file
+  // again into a temp of its own. The first target's master, preview and translation must not
+  // tell the two apart. 40 s: more than the 30 s from which the landing estimates the limiter's
+  // cost on segments of the temp (seeks into it), and many pipeline blocks.
+  testkit::TempDir dir;
+  const auto in = dir / "mix.wav";
+  write_file(in, programme(48000, 40.0, -20.0, 11).view(), {48000, 2, SampleFormat::wav24});
+  // A reference of another balance, so the chain has work to do (an identity chain would hide
+  // a block processed out of place).
+  AudioBuffer ref = programme(48000, 20.0, -18.0, 12);
+  for (int c = 0; c < 2; ++c) {
+    float* x = ref.channel(c);
+    for (std::size_t i = ref.num_frames() - 1; i > 0; --i) x[i] = x[i] - 0.9f * x[i - 1];  // brighter
+  }
+  write_file(dir / "ref.wav", ref.view(), {48000, 2, SampleFormat::wav24});
+  io::MasterRequest one;
+  one.targets = {*master::find_target("streaming")};
+  one.translation = true;
+  one.reference = dir / "ref.wav";
+  io::MasterRequest two = one;
+  two.targets.push_back(*master::find_target("apple"));
+  const auto a = io::master_file(in, dir / "one", one);
+  const auto b = io::master_file(in, dir / "two", two);
+  ASSERT_EQ(a.masters.size(), 1u);
+  ASSERT_EQ(b.masters.size(), 2u);
+  ASSERT_GT(a.masters[0].chain.eq.bands.size(), 4u);
+  auto bytes = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  // (EXPECT_TRUE: a failing EXPECT_EQ would print megabytes)
+  EXPECT_TRUE(bytes(a.masters[0].file) == bytes(b.masters[0].file));
+  EXPECT_TRUE(bytes(a.masters[0].preview) == bytes(b.masters[0].preview));
+  EXPECT_TRUE(bytes(a.input_preview) == bytes(b.input_preview));
+  EXPECT_EQ(a.masters[0].pre_limiter_lufs, b.masters[0].pre_limiter_lufs);
+  EXPECT_EQ(a.masters[0].gain_db, b.masters[0].gain_db);
+  ASSERT_TRUE(a.masters[0].translation && b.masters[0].translation);
+  EXPECT_EQ(a.masters[0].translation->input.integrated_lufs, b.masters[0].translation->input.integrated_lufs);
+  expect_landed(a.masters[0].file, a.masters[0].target, a.masters[0].target.integrated_lufs);
 }
