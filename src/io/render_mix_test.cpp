@@ -92,3 +92,28 @@ TEST(RenderMix, NothingNearFullScaleTakesTwoPassesAndLandsTheMix) {
   EXPECT_NEAR(res.mix_true_peak_dbtp, c.mix_bus.target_true_peak_dbtp, 0.1);
   EXPECT_EQ(res.clipped_samples, 0);
 }
+
+// The effect tail after the longest stem is held until the mix says where it dies, then written
+// to every output up to there: every file has the render's frames, past the stem's end, and
+// the reverb's tail is in the mix just after the stem stops.
+TEST(RenderMix, TheEffectTailIsWrittenToEveryOutputUpToWhereItDies) {
+  testkit::TempDir dir;
+  auto c = console_with(dir.path(), false);
+  mix::Return hall;
+  hall.name = "hall";
+  hall.reverb.decay_s = 1.5;
+  c.returns = {hall};
+  for (auto& s : c.strips) s.sends = {{"hall", -6.0, false}};
+  RenderMixOptions opt;
+  opt.threads = 2;
+  const auto res = render_mix(c, dir / "out", opt);
+  const std::int64_t stem = 2 * kRate;
+  EXPECT_GT(res.frames, stem + kRate / 10);
+  EXPECT_LT(res.frames, stem + 7 * kRate);
+  for (const auto& f : res.files) EXPECT_EQ(probe(f.path).frames, res.frames) << f.path;
+  const auto mix = read_file(dir / "out" / "mix.wav");
+  double tail = 0;
+  for (std::size_t i = static_cast<std::size_t>(stem) + 100; i < static_cast<std::size_t>(stem) + 4900; ++i)
+    tail += double(mix.channel(0)[i]) * mix.channel(0)[i];
+  EXPECT_GT(10.0 * std::log10(tail / 4800.0 + 1e-30), -60.0);
+}
