@@ -461,43 +461,56 @@ __attribute__((target("avx2"))) void run_pair_avx2(const BiquadCoeffs* coeffs, s
 // bits as the other kernels.
 constexpr std::size_t kWideGroups = 3;  // up to 24 sections (six registers) per pass
 
-// One iteration of run_wide: section j of the pass on frame i - j (masked: only the sections
-// whose frame lies in [0, n) change state).
+// The registers of run_wide: coefficients and states, four sections x two channels each.
 template <int M>
 struct WideLanes {
   __m512d B0[M], B1[M], B2[M], A1[M], A2[M], X1[M], X2[M], Y1[M], Y2[M];
 };
+// Section j runs kLag frames behind section j - 1: in iteration i it works on frame
+// i - kLag * j, and its input, frame i - kLag * j of section j - 1's output, is that section's
+// y2 (y1 at its last frame, when it has stopped moving). A register then never waits on its own
+// carry of the iteration before, only on the a1 * y1 term: short cascades, which are bound by
+// that wait, run about twice as fast (a lag of one: permute, multiply, add and subtract per
+// iteration; of two: half that per iteration).
+constexpr int kLag = 2;
+
+// The inputs of register m's sections from the outputs Y of the sections before them:
+// section 4m's is section 4m-1's (lanes 6, 7 of register m-1), sections 4m+1..4m+3 take those
+// of 4m..4m+2 (lanes 0-5 of register m); section 0 takes frame i.
+__attribute__((target("avx512f"), always_inline)) inline __m512d wide_carry(const __m512d* Y, int m, float* const* data,
+                                                                          std::size_t i, std::size_t n) noexcept {
+  if (m > 0) {
+    using F8 = float __attribute__((vector_size(32)));
+    __m512d prev = Y[m - 1];
+    if (m % 2 == 0) prev = __builtin_convertvector(__builtin_convertvector(prev, F8), __m512d);  // a group's output is float
+    return _mm512_permutex2var_pd(prev, _mm512_setr_epi64(6, 7, 8, 9, 10, 11, 12, 13), Y[m]);
+  }
+  const __m128d x = i < n ? _mm_setr_pd(double{data[0][i]}, double{data[1][i]}) : _mm_setzero_pd();
+  return _mm512_permutex2var_pd(_mm512_castpd128_pd512(x), _mm512_setr_epi64(0, 1, 8, 9, 10, 11, 12, 13), Y[0]);
+}
+
+// One iteration of run_wide (masked: only the sections whose frame lies in [0, n) change
+// state).
 template <int M, bool masked>
 __attribute__((target("avx512f"), always_inline)) inline void wide_iteration(WideLanes<M>& w, float* const* data, std::size_t i,
                                                                           std::size_t n, std::size_t lead, bool out_high) noexcept {
   auto& [B0, B1, B2, A1, A2, X1, X2, Y1, Y2] = w;
-  const __m512i kCarry = _mm512_setr_epi64(6, 7, 8, 9, 10, 11, 12, 13);
-  const __m512i kFrame = _mm512_setr_epi64(0, 1, 8, 9, 10, 11, 12, 13);
-  // Section 4m's input is section 4m-1's output (lanes 6, 7 of register m-1), sections
-  // 4m+1..4m+3 take those of 4m..4m+2 (lanes 0-5 of register m); section 0 takes the frame.
   for (int m = M - 1; m >= 0; --m) {
-    __m512d in;
-    if (m > 0) {
-      __m512d prev = Y1[m - 1];
-      if (m % 2 == 0) {  // a group's output is float
-        using F8 = float __attribute__((vector_size(32)));
-        prev = __builtin_convertvector(__builtin_convertvector(prev, F8), __m512d);
+    __m512d in = wide_carry(Y2, m, data, i, n);
+    __mmask8 k = 0;  // masked: the lanes of sections whose frame lies in [0, n)
+    if (masked) {
+      __mmask8 last = 0;  // the lanes of sections at their last frame: their input is in y1
+      for (int p = 0; p < 4; ++p) {
+        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - kLag * (4 * m + p);
+        if (f >= 0 && f < static_cast<std::ptrdiff_t>(n)) k = static_cast<__mmask8>(k | (3u << (2 * p)));
+        if (f == static_cast<std::ptrdiff_t>(n) - 1) last = static_cast<__mmask8>(last | (3u << (2 * p)));
       }
-      in = _mm512_permutex2var_pd(prev, kCarry, Y1[m]);
-    } else {
-      const __m128d x = i < n ? _mm_setr_pd(double{data[0][i]}, double{data[1][i]}) : _mm_setzero_pd();
-      in = _mm512_permutex2var_pd(_mm512_castpd128_pd512(x), kFrame, Y1[0]);
+      if (last) in = _mm512_mask_blend_pd(last, in, wide_carry(Y1, m, data, i, n));
     }
     const __m512d u = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(B1[m], X1[m]), _mm512_mul_pd(B2[m], X2[m])),
                                     _mm512_mul_pd(A2[m], Y2[m]));
     const __m512d y = _mm512_sub_pd(_mm512_add_pd(u, _mm512_mul_pd(B0[m], in)), _mm512_mul_pd(A1[m], Y1[m]));
     if (masked) {
-      // Lanes of sections j with frame i - j in [0, n).
-      __mmask8 k = 0;
-      for (int p = 0; p < 4; ++p) {
-        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - (4 * m + p);
-        if (f >= 0 && f < static_cast<std::ptrdiff_t>(n)) k = static_cast<__mmask8>(k | (3u << (2 * p)));
-      }
       X2[m] = _mm512_mask_blend_pd(k, X2[m], X1[m]);
       X1[m] = _mm512_mask_blend_pd(k, X1[m], in);
       Y2[m] = _mm512_mask_blend_pd(k, Y2[m], Y1[m]);
@@ -549,7 +562,7 @@ __attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, i
     Y1[m] = _mm512_load_pd(lanes[7][m]);
     Y2[m] = _mm512_load_pd(lanes[8][m]);
   }
-  const std::size_t lead = static_cast<std::size_t>(S - 1), total = n + lead;
+  const std::size_t lead = static_cast<std::size_t>(kLag * (S - 1)), total = n + lead;
   const bool out_high = S == 4 * M;  // the last section in lanes 6, 7 (else 2, 3)
   std::size_t i = 0;
   for (; i < std::min(lead, total); ++i) wide_iteration<M, true>(w, data, i, n, lead, out_high);
