@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -616,6 +617,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
 
   dsp::LimiterSettings ls = chain.limiter;
   std::optional<TranslationFeed> feed;  // the accepted pass's, once the loop ends
+  bool translated = false;              // feed finished beside the lossy check
   for (int attempt = 0; attempt < 3; ++attempt) {
     // Landing loop: measure-only passes until the correction is small, then passes that write.
     std::vector<master::LandingTry> tries;
@@ -697,9 +699,38 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     if (target.lossy_check && in.channels <= 2) {
       prog(0.9, target.name + ": checking a lossy encode");
       const double lowered = mo.lossy.ceiling_lowered_db;
-      mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
+      // The check's encode runs on a thread of its own beside the translation's codec round
+      // trips (the pool's): both only read the delivered file, and a lone encode left a core
+      // idle. The translation is kept unless the check sends the master back to be landed
+      // again. Each result is the same whichever finishes first; with --threads 1 they run
+      // one after the other.
+      if (feed && pool.threads() > 1) {
+        std::exception_ptr check_error;
+        std::thread check([&] {
+          try {
+            mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
+          } catch (...) {
+            check_error = std::current_exception();
+          }
+        });
+        std::exception_ptr translation_error;
+        try {
+          prog(0.95, target.name + ": translation");
+          mo.translation = feed->finish(out_file, out_dir, pool);
+          translated = true;
+        } catch (...) {
+          translation_error = std::current_exception();
+        }
+        check.join();
+        if (check_error) std::rethrow_exception(check_error);
+        if (translation_error) std::rethrow_exception(translation_error);
+      } else {
+        mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
+      }
       mo.lossy.ceiling_lowered_db = lowered;
       if (mo.lossy.done && mo.lossy.decoded_true_peak_dbtp > 0.0 && attempt < 2) {
+        mo.translation.reset();  // of a pass that is landed again
+        translated = false;
         const double drop = mo.lossy.decoded_true_peak_dbtp + 0.1;
         ls.ceiling_dbtp -= drop;
         mo.lossy.ceiling_lowered_db += drop;
@@ -708,7 +739,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     }
     break;
   }
-  if (feed) {
+  if (feed && !translated) {
     prog(0.95, target.name + ": translation");
     mo.translation = feed->finish(out_file, out_dir, pool);
   }

@@ -409,3 +409,39 @@ TEST(MasterFile, OneTargetsChainRunsInPlaceOverTheAnalysedInputWithTheSameBits) 
   EXPECT_EQ(a.masters[0].translation->input.integrated_lufs, b.masters[0].translation->input.integrated_lufs);
   expect_landed(a.masters[0].file, a.masters[0].target, a.masters[0].target.integrated_lufs);
 }
+
+TEST(MasterFile, LossyCheckBesideTheTranslationGivesWhatItGivesAlone) {
+  // With more than one thread the lossy check's encode runs on a thread of its own beside the
+  // translation's codec round trips; with one they run in turn. Same figures either way.
+  testkit::TempDir dir;
+  const auto in = dir / "mix.wav";
+  write_file(in, programme(48000, 12.0, -16.0, 21).view(), {48000, 2, SampleFormat::wav24});
+  io::MasterRequest req;
+  req.targets = {*master::find_target("streaming")};
+  req.translation = true;
+  req.threads = 1;
+  const auto a = io::master_file(in, dir / "one", req);
+  req.threads = 2;
+  const auto b = io::master_file(in, dir / "two", req);
+  const auto& ma = a.masters[0];
+  const auto& mb = b.masters[0];
+  ASSERT_TRUE(ma.target.lossy_check);
+  EXPECT_TRUE(ma.lossy.done) << ma.lossy.note;
+  EXPECT_EQ(ma.lossy.done, mb.lossy.done);
+  EXPECT_EQ(ma.lossy.decoded_true_peak_dbtp, mb.lossy.decoded_true_peak_dbtp);
+  EXPECT_EQ(ma.lossy.decoded_sample_peak_dbfs, mb.lossy.decoded_sample_peak_dbfs);
+  EXPECT_EQ(ma.lossy.excerpt_start_s, mb.lossy.excerpt_start_s);
+  EXPECT_EQ(ma.lossy.note, mb.lossy.note);
+  ASSERT_TRUE(ma.translation && mb.translation);
+  ASSERT_EQ(ma.translation->systems.size(), mb.translation->systems.size());
+  for (std::size_t i = 0; i < ma.translation->systems.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(ma.translation->systems[i].sample_peak_dbfs, mb.translation->systems[i].sample_peak_dbfs);
+    EXPECT_EQ(ma.translation->systems[i].loudness_lufs, mb.translation->systems[i].loudness_lufs);
+    EXPECT_EQ(ma.translation->systems[i].notes, mb.translation->systems[i].notes);
+  }
+  EXPECT_EQ(ma.translation->problems.size(), mb.translation->problems.size());
+  // Nothing left behind: neither scratch MP3.
+  for (const auto& d : {dir / "one", dir / "two"})
+    for (const auto& e : fs::directory_iterator(d)) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+}
