@@ -461,11 +461,38 @@ __attribute__((target("avx2"))) void run_pair_avx2(const BiquadCoeffs* coeffs, s
 // bits as the other kernels.
 constexpr std::size_t kWideGroups = 3;  // up to 24 sections (six registers) per pass
 
-// The registers of run_wide: coefficients and states, four sections x two channels each.
+// The registers of run_wide: coefficients and states, 8 / L sections x L channels each.
 template <int M>
 struct WideLanes {
   __m512d B0[M], B1[M], B2[M], A1[M], A2[M], X1[M], X2[M], Y1[M], Y2[M];
 };
+
+// The inputs of register m's sections from the outputs Y of the sections before them (P = 8 / L
+// sections per register): section Pm's is section Pm-1's (the top L lanes of register m-1), the
+// others take those of the sections below them in register m; section 0 takes frame i.
+template <int L>
+__attribute__((target("avx512f"), always_inline)) inline __m512d wide_carry(const __m512d* Y, int m, float* const* data,
+                                                                          std::size_t i, std::size_t n) noexcept {
+  if (m > 0) {
+    using F8 = float __attribute__((vector_size(32)));
+    __m512d prev = Y[m - 1];
+    // A group's output is float: where one ends (every kGroup sections).
+    if ((m * (8 / L)) % kGroup == 0) prev = __builtin_convertvector(__builtin_convertvector(prev, F8), __m512d);
+    if constexpr (L == 2) {
+      return _mm512_permutex2var_pd(prev, _mm512_setr_epi64(6, 7, 8, 9, 10, 11, 12, 13), Y[m]);
+    } else {
+      return _mm512_permutex2var_pd(prev, _mm512_setr_epi64(7, 8, 9, 10, 11, 12, 13, 14), Y[m]);
+    }
+  }
+  if constexpr (L == 2) {
+    const __m128d x = i < n ? _mm_setr_pd(double{data[0][i]}, double{data[1][i]}) : _mm_setzero_pd();
+    return _mm512_permutex2var_pd(_mm512_castpd128_pd512(x), _mm512_setr_epi64(0, 1, 8, 9, 10, 11, 12, 13), Y[0]);
+  } else {
+    const __m128d x = _mm_set_sd(i < n ? double{data[0][i]} : 0.0);
+    return _mm512_permutex2var_pd(_mm512_castpd128_pd512(x), _mm512_setr_epi64(0, 8, 9, 10, 11, 12, 13, 14), Y[0]);
+  }
+}
+
 // Section j runs kLag frames behind section j - 1: in iteration i it works on frame
 // i - kLag * j, and its input, frame i - kLag * j of section j - 1's output, is that section's
 // y2 (y1 at its last frame, when it has stopped moving). A register then never waits on its own
@@ -474,38 +501,25 @@ struct WideLanes {
 // iteration; of two: half that per iteration).
 constexpr int kLag = 2;
 
-// The inputs of register m's sections from the outputs Y of the sections before them:
-// section 4m's is section 4m-1's (lanes 6, 7 of register m-1), sections 4m+1..4m+3 take those
-// of 4m..4m+2 (lanes 0-5 of register m); section 0 takes frame i.
-__attribute__((target("avx512f"), always_inline)) inline __m512d wide_carry(const __m512d* Y, int m, float* const* data,
-                                                                          std::size_t i, std::size_t n) noexcept {
-  if (m > 0) {
-    using F8 = float __attribute__((vector_size(32)));
-    __m512d prev = Y[m - 1];
-    if (m % 2 == 0) prev = __builtin_convertvector(__builtin_convertvector(prev, F8), __m512d);  // a group's output is float
-    return _mm512_permutex2var_pd(prev, _mm512_setr_epi64(6, 7, 8, 9, 10, 11, 12, 13), Y[m]);
-  }
-  const __m128d x = i < n ? _mm_setr_pd(double{data[0][i]}, double{data[1][i]}) : _mm_setzero_pd();
-  return _mm512_permutex2var_pd(_mm512_castpd128_pd512(x), _mm512_setr_epi64(0, 1, 8, 9, 10, 11, 12, 13), Y[0]);
-}
-
 // One iteration of run_wide (masked: only the sections whose frame lies in [0, n) change
-// state).
-template <int M, bool masked>
+// state). out_lane: the first lane of the last section in register M - 1.
+template <int L, int M, bool masked>
 __attribute__((target("avx512f"), always_inline)) inline void wide_iteration(WideLanes<M>& w, float* const* data, std::size_t i,
-                                                                          std::size_t n, std::size_t lead, bool out_high) noexcept {
+                                                                          std::size_t n, std::size_t lead, int out_lane) noexcept {
+  constexpr int P = 8 / L;
+  constexpr unsigned kSection = (1u << L) - 1;  // the lane bits of one section
   auto& [B0, B1, B2, A1, A2, X1, X2, Y1, Y2] = w;
   for (int m = M - 1; m >= 0; --m) {
-    __m512d in = wide_carry(Y2, m, data, i, n);
+    __m512d in = wide_carry<L>(Y2, m, data, i, n);
     __mmask8 k = 0;  // masked: the lanes of sections whose frame lies in [0, n)
     if (masked) {
       __mmask8 last = 0;  // the lanes of sections at their last frame: their input is in y1
-      for (int p = 0; p < 4; ++p) {
-        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - kLag * (4 * m + p);
-        if (f >= 0 && f < static_cast<std::ptrdiff_t>(n)) k = static_cast<__mmask8>(k | (3u << (2 * p)));
-        if (f == static_cast<std::ptrdiff_t>(n) - 1) last = static_cast<__mmask8>(last | (3u << (2 * p)));
+      for (int p = 0; p < P; ++p) {
+        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - kLag * (P * m + p);
+        if (f >= 0 && f < static_cast<std::ptrdiff_t>(n)) k = static_cast<__mmask8>(k | (kSection << (L * p)));
+        if (f == static_cast<std::ptrdiff_t>(n) - 1) last = static_cast<__mmask8>(last | (kSection << (L * p)));
       }
-      if (last) in = _mm512_mask_blend_pd(last, in, wide_carry(Y1, m, data, i, n));
+      if (last) in = _mm512_mask_blend_pd(last, in, wide_carry<L>(Y1, m, data, i, n));
     }
     const __m512d u = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(B1[m], X1[m]), _mm512_mul_pd(B2[m], X2[m])),
                                     _mm512_mul_pd(A2[m], Y2[m]));
@@ -522,21 +536,19 @@ __attribute__((target("avx512f"), always_inline)) inline void wide_iteration(Wid
       Y1[m] = y;
     }
   }
-  if (i >= lead) {
-    const int lane = out_high ? 6 : 2;
-    data[0][i - lead] = static_cast<float>(Y1[M - 1][lane]);
-    data[1][i - lead] = static_cast<float>(Y1[M - 1][lane + 1]);
-  }
+  if (i >= lead)
+    for (int ch = 0; ch < L; ++ch) data[ch][i - lead] = static_cast<float>(Y1[M - 1][out_lane + ch]);
 }
 
-template <int M>
+template <int L, int M>
 __attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, int count, BiquadCascadeState* const* st,
                                                       float* const* data, std::size_t n) noexcept {
+  constexpr int P = 8 / L;
   const int S = count + (count & 1);  // padded to even with an identity, as run_skewed does
   alignas(64) double lanes[9][M][8];
   for (int m = 0; m < M; ++m)
     for (int l = 0; l < 8; ++l) {
-      const int j = 4 * m + l / 2, ch = l % 2;
+      const int j = P * m + l / L, ch = l % L;
       const BiquadCoeffs cj = j < count ? c[j] : BiquadCoeffs{};
       const BiquadCascadeState s = j < count ? st[ch][j] : BiquadCascadeState{};
       lanes[0][m][l] = cj.b0;
@@ -563,11 +575,11 @@ __attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, i
     Y2[m] = _mm512_load_pd(lanes[8][m]);
   }
   const std::size_t lead = static_cast<std::size_t>(kLag * (S - 1)), total = n + lead;
-  const bool out_high = S == 4 * M;  // the last section in lanes 6, 7 (else 2, 3)
+  const int out_lane = (S - 1 - P * (M - 1)) * L;
   std::size_t i = 0;
-  for (; i < std::min(lead, total); ++i) wide_iteration<M, true>(w, data, i, n, lead, out_high);
-  for (; i < n; ++i) wide_iteration<M, false>(w, data, i, n, lead, out_high);
-  for (; i < total; ++i) wide_iteration<M, true>(w, data, i, n, lead, out_high);
+  for (; i < std::min(lead, total); ++i) wide_iteration<L, M, true>(w, data, i, n, lead, out_lane);
+  for (; i < n; ++i) wide_iteration<L, M, false>(w, data, i, n, lead, out_lane);
+  for (; i < total; ++i) wide_iteration<L, M, true>(w, data, i, n, lead, out_lane);
   for (int m = 0; m < M; ++m) {
     _mm512_store_pd(lanes[5][m], X1[m]);
     _mm512_store_pd(lanes[6][m], X2[m]);
@@ -575,38 +587,53 @@ __attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, i
     _mm512_store_pd(lanes[8][m], Y2[m]);
   }
   for (int j = 0; j < count; ++j)
-    for (int ch = 0; ch < 2; ++ch) {
-      const int m = j / 4, l = (j % 4) * 2 + ch;
+    for (int ch = 0; ch < L; ++ch) {
+      const int m = j / P, l = (j % P) * L + ch;
       st[ch][j] = {flush(lanes[5][m][l]), flush(lanes[6][m][l]), flush(lanes[7][m][l]), flush(lanes[8][m][l])};
     }
 }
 
-__attribute__((target("avx512f"))) void run_pair_avx512(const BiquadCoeffs* coeffs, std::size_t count,
-                                                       BiquadCascadeState* const* st, float* const* data,
-                                                       std::size_t frames) noexcept {
+// The AVX-512 cascade of L channels (1 or 2).
+template <int L>
+__attribute__((target("avx512f"))) inline void run_cascade_avx512(const BiquadCoeffs* coeffs, std::size_t count,
+                                                                BiquadCascadeState* const* st, float* const* data,
+                                                                std::size_t frames) noexcept {
   if (count == 1) {
-    run_single<2>(coeffs[0], st, data, frames);
+    run_single<L>(coeffs[0], st, data, frames);
     return;
   }
   // Whole groups per pass, at most kWideGroups, spread evenly: a pass of one or two registers
   // waits on its carries (23 sections as 16 + 7 cost half as much again as one pass of 24).
+  constexpr std::size_t P = 8 / L;
   const std::size_t groups = (count + kGroup - 1) / kGroup;
   const std::size_t passes = (groups + kWideGroups - 1) / kWideGroups;
   std::size_t k0 = 0;
   for (std::size_t p = 0; p < passes; ++p) {
     const std::size_t g = groups / passes + (p < groups % passes ? 1 : 0);
     const int n = static_cast<int>(std::min<std::size_t>(g * kGroup, count - k0));
-    BiquadCascadeState* s[2] = {st[0] + k0, st[1] + k0};
-    switch ((n + 3) / 4) {
-      case 1: run_wide<1>(coeffs + k0, n, s, data, frames); break;
-      case 2: run_wide<2>(coeffs + k0, n, s, data, frames); break;
-      case 3: run_wide<3>(coeffs + k0, n, s, data, frames); break;
-      case 4: run_wide<4>(coeffs + k0, n, s, data, frames); break;
-      case 5: run_wide<5>(coeffs + k0, n, s, data, frames); break;
-      default: run_wide<6>(coeffs + k0, n, s, data, frames); break;
+    BiquadCascadeState* s[2] = {st[0] + k0, L == 2 ? st[1] + k0 : nullptr};
+    switch ((static_cast<std::size_t>(n) + P - 1) / P) {
+      case 1: run_wide<L, 1>(coeffs + k0, n, s, data, frames); break;
+      case 2: run_wide<L, 2>(coeffs + k0, n, s, data, frames); break;
+      case 3: run_wide<L, 3>(coeffs + k0, n, s, data, frames); break;
+      case 4: run_wide<L, 4>(coeffs + k0, n, s, data, frames); break;
+      case 5: run_wide<L, 5>(coeffs + k0, n, s, data, frames); break;
+      default: run_wide<L, 6>(coeffs + k0, n, s, data, frames); break;
     }
     k0 += static_cast<std::size_t>(n);
   }
+}
+
+__attribute__((target("avx512f"))) void run_pair_avx512(const BiquadCoeffs* coeffs, std::size_t count,
+                                                       BiquadCascadeState* const* st, float* const* data,
+                                                       std::size_t frames) noexcept {
+  run_cascade_avx512<2>(coeffs, count, st, data, frames);
+}
+
+__attribute__((target("avx512f"))) void run_mono_avx512(const BiquadCoeffs* coeffs, std::size_t count,
+                                                       BiquadCascadeState* const* st, float* const* data,
+                                                       std::size_t frames) noexcept {
+  run_cascade_avx512<1>(coeffs, count, st, data, frames);
 }
 #endif
 
@@ -640,6 +667,15 @@ void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noex
   if (c < 0 || c >= channels_) return;
   State* st[1] = {&state_[static_cast<std::size_t>(c) * capacity_]};
   float* d[1] = {data};
+#ifdef MIXDOWN_HAVE_AVX2_PAIR
+  // A lone section keeps the plain recursion of the baseline build (faster there than as an
+  // AVX-512 function).
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512 && count_ > 1) {
+    run_mono_avx512(coeffs_.data(), count_, st, d, frames);
+    return;
+  }
+#endif
   run_cascade<1, V2>(coeffs_.data(), count_, st, d, frames);
 }
 

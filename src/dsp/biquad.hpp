@@ -7,7 +7,8 @@
 // BiquadCascade runs up to eight sections in one skewed pass per block (section j works on
 // frame i - j in iteration i, so the sections of an iteration are independent and share vector
 // registers; see biquad.cpp), one channel or a channel pair at a time; the pair kernel has an
-// AVX2 clone and an AVX-512 one (sixteen sections per pass) that give the same bits.
+// AVX2 clone, and both have an AVX-512 one (up to 24 sections per pass, each two frames behind
+// the one before), that give the same bits.
 #pragma once
 
 #include <cstddef>
