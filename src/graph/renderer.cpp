@@ -476,24 +476,24 @@ struct Renderer::Impl {
 
   void finish_output(OutputNode& o, std::size_t n, int slot) {
     AudioView v = o.buf.view(n);
-    // Sums start from silence; a copy (the mix, the fx stem, a printed stem) needs no clearing.
-    const bool copied = o.id.kind == OutputKind::mix || o.id.kind == OutputKind::stem ||
-                        (o.id.kind == OutputKind::bus_stem && o.id.name == "fx");
-    if (!copied) v.clear();
+    // Sums start from silence (each summing case clears first); a copy needs no clearing.
     const auto add_bus = [&](int b) { v.add_from(bus_out(static_cast<std::size_t>(b)).sum[slot].view(n)); };
     switch (o.id.kind) {
       case OutputKind::mix: v.copy_from(mix_sum[slot].view(n)); break;
       case OutputKind::instrumental:
+        v.clear();
         for (int b = 0; b < kNumBuses; ++b)
           if (b != kVocalsBus) add_bus(b);
         v.add_from(fx_out(1, slot).view(n));
         break;
       case OutputKind::acapella:
+        v.clear();
         add_bus(kVocalsBus);
         v.add_from(fx_sum[0][slot].view(n));
         v.add_from(fx_out(1, slot).view(n), -1.0f);
         break;
       case OutputKind::tv:
+        v.clear();
         for (int b = 0; b < kNumBuses; ++b)
           if (b != kVocalsBus) add_bus(b);
         v.add_from(bus_out(buses.size() - 1).sum[slot].view(n));  // the vocals bus without the lead
@@ -501,8 +501,12 @@ struct Renderer::Impl {
         break;
       case OutputKind::bus_stem: {
         const int b = o.id.name == "fx" ? -1 : bus_index_of(o.id.name);
-        if (b < 0) v.copy_from(fx_sum[0][slot].view(n));
-        else add_bus(b);
+        if (b < 0) {
+          v.copy_from(fx_sum[0][slot].view(n));
+        } else {
+          v.clear();
+          add_bus(b);
+        }
         break;
       }
       case OutputKind::stem: {

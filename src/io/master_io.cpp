@@ -78,14 +78,18 @@ public:
   FloatTemp(fs::path path, int channels, std::int64_t expect_frames = -1)
       : path_(std::move(path)), channels_(channels) {
     if (expect_frames >= 0 && expect_frames * channels * std::int64_t(sizeof(float)) <= kMemoryTempBytes) {
-      mem_.resize(static_cast<std::size_t>(channels));
-      for (auto& m : mem_) m.reserve(static_cast<std::size_t>(expect_frames));
+      in_memory_ = true;
+      allocate(expect_frames);
       return;
     }
     file_ = std::fopen(path_.c_str(), "w+b");
     if (!file_) throw failed(path_.string(), "cannot create a temporary file");
     slot_ = register_temp(path_.string());
   }
+  // A memory temp whose content is `frames` frames already in `planar` (one buffer per
+  // channel, `frames` long), adopted without a copy.
+  FloatTemp(std::vector<std::unique_ptr<float[]>> planar, int channels, std::int64_t frames)
+      : channels_(channels), in_memory_(true), frames_(frames), cap_(frames), mem_(std::move(planar)) {}
   ~FloatTemp() {
     if (!file_) return;
     std::fclose(file_);
@@ -96,39 +100,23 @@ public:
   FloatTemp(const FloatTemp&) = delete;
   FloatTemp& operator=(const FloatTemp&) = delete;
 
-  // A temp whose content is `frames` frames already in `planar` (one buffer per channel,
-  // `frames` long at least), adopted as the memory temp without a copy.
-  FloatTemp(std::vector<std::unique_ptr<float[]>> planar, int channels, std::int64_t frames)
-      : channels_(channels), frames_(frames), mem_(static_cast<std::size_t>(channels)), adopted_(std::move(planar)) {}
-
   void truncate() {
     frames_ = 0;
     pos_ = 0;
-    if (!file_) {
-      for (auto& m : mem_) m.clear();
-      adopted_.clear();
-      return;
-    }
+    if (in_memory_) return;  // the buffers are kept for the next content
     file_ = std::freopen(path_.c_str(), "w+b", file_);
     if (!file_) throw failed(path_.string(), "cannot rewrite a temporary file");
   }
   void write(const ConstAudioView& v) {
     const std::size_t n = v.num_frames();
-    frames_ += static_cast<std::int64_t>(n);
-    if (!file_) {
-      if (!adopted_.empty()) {  // appended to an adopted content: into memory of its own first
-        for (int c = 0; c < channels_; ++c) {
-          const float* a = adopted_[static_cast<std::size_t>(c)].get();
-          mem_[static_cast<std::size_t>(c)].assign(a, a + (frames_ - static_cast<std::int64_t>(n)));
-        }
-        adopted_.clear();
-      }
-      for (int c = 0; c < channels_; ++c) {
-        const float* x = v.channel(c);
-        mem_[static_cast<std::size_t>(c)].insert(mem_[static_cast<std::size_t>(c)].end(), x, x + n);
-      }
+    if (in_memory_) {
+      const std::int64_t end = frames_ + static_cast<std::int64_t>(n);
+      if (end > cap_) allocate(std::max(end, 2 * cap_));
+      for (int c = 0; c < channels_; ++c) std::copy_n(v.channel(c), n, mem_[static_cast<std::size_t>(c)].get() + frames_);
+      frames_ = end;
       return;
     }
+    frames_ += static_cast<std::int64_t>(n);
     inter_.resize(n * static_cast<std::size_t>(channels_));
     for (int c = 0; c < channels_; ++c) {
       const float* x = v.channel(c);
@@ -140,17 +128,17 @@ public:
   void rewind() { seek(0); }
   void seek(std::int64_t frame) {
     pos_ = frame;
-    if (!file_) return;
+    if (in_memory_) return;
     std::fflush(file_);
     ::fseeko(file_, static_cast<off_t>(frame) * channels_ * static_cast<off_t>(sizeof(float)), SEEK_SET);
   }
   // Reads the next frames into v, each times `gain` (the same products as reading, then
   // AudioView::apply_gain, in one pass over the samples).
   std::size_t read(const AudioView& v, float gain = 1.0f) {
-    if (!file_) {
+    if (in_memory_) {
       const auto got = static_cast<std::size_t>(std::clamp<std::int64_t>(frames_ - pos_, 0, static_cast<std::int64_t>(v.num_frames())));
       for (int c = 0; c < channels_; ++c) {
-        const float* x = (adopted_.empty() ? mem_[static_cast<std::size_t>(c)].data() : adopted_[static_cast<std::size_t>(c)].get()) + pos_;
+        const float* x = mem_[static_cast<std::size_t>(c)].get() + pos_;
         float* y = v.channel(c);
         if (gain == 1.0f) std::copy(x, x + got, y);
         else
@@ -170,15 +158,28 @@ public:
   std::int64_t frames() const { return frames_; }
 
 private:
+  // Memory of `frames` frames per channel, the content so far kept; left uninitialised past
+  // it (the writes are the pages' first touch).
+  void allocate(std::int64_t frames) {
+    std::vector<std::unique_ptr<float[]>> grown(static_cast<std::size_t>(channels_));
+    for (std::size_t c = 0; c < grown.size(); ++c) {
+      grown[c].reset(new float[static_cast<std::size_t>(std::max<std::int64_t>(frames, 1))]);
+      if (frames_ > 0) std::copy_n(mem_[c].get(), frames_, grown[c].get());
+    }
+    mem_ = std::move(grown);
+    cap_ = frames;
+  }
+
   fs::path path_;
   int channels_;
+  bool in_memory_ = false;
   std::FILE* file_ = nullptr;
   int slot_ = -1;
   std::int64_t frames_ = 0;
   std::int64_t pos_ = 0;  // memory: the read position
+  std::int64_t cap_ = 0;  // memory: frames allocated per channel
   std::vector<float> inter_;
-  std::vector<std::vector<float>> mem_;  // memory: planar samples
-  std::vector<std::unique_ptr<float[]>> adopted_;  // memory: planar samples handed over (then mem_ is unused)
+  std::vector<std::unique_ptr<float[]>> mem_;  // memory: planar samples (built here or adopted)
 };
 
 // The input decoded once: master_file's analysis reads the file into it, and the master's
