@@ -258,7 +258,6 @@ void DirectFile::write(const void* data, std::size_t n) {
 void DirectFile::seek(std::int64_t offset) { impl_->pos = offset; }
 std::int64_t DirectFile::tell() const noexcept { return impl_->pos; }
 std::int64_t DirectFile::length() const noexcept { return impl_->length; }
-bool DirectFile::direct() const noexcept { return impl_->direct_fd >= 0; }
 
 void DirectFile::close() {
   auto& m = *impl_;

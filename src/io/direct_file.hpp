@@ -42,8 +42,6 @@ public:
   std::int64_t length() const noexcept;  // the furthest byte written or sought past
   // Writes everything that waits, waits for the device and closes. Throws on failure.
   void close();
-  // True when the file system accepted O_DIRECT for this file.
-  bool direct() const noexcept;
 
 private:
   struct Impl;
