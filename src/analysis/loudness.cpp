@@ -447,6 +447,13 @@ double LoudnessMeter::mono_integrated_lufs() const {
   return options_.mono_sum ? gated_loudness(mono_blocks_) : -std::numeric_limits<double>::infinity();
 }
 
+double LoudnessMeter::mono_integrated_lufs(double energy_gain) const {
+  if (!options_.mono_sum) return -std::numeric_limits<double>::infinity();
+  std::vector<double> scaled(mono_blocks_);
+  for (double& e : scaled) e *= energy_gain;
+  return gated_loudness(scaled);
+}
+
 std::string LoudnessMeter::note() const {
   if (blocks_.empty())
     return "shorter than one 400 ms measurement block: loudness is not defined";

@@ -97,6 +97,10 @@ public:
   double channel_true_peak(int c) const;   // linear
   double channel_sample_peak(int c) const; // linear
   double mono_integrated_lufs() const;     // with mono_sum; -inf otherwise
+  // The fold-down's loudness with every gating block's energy times `energy_gain` (the gates
+  // then apply as to a meter fed the scaled fold-down: e.g. (L+R)/2 at gain G on one speaker is
+  // energy_gain G^2 / 2); -inf without mono_sum.
+  double mono_integrated_lufs(double energy_gain) const;
   std::string note() const;                // "" when integrated loudness is defined
 
   // Short-term loudness every 100 ms (from 3 s on) and momentary every 100 ms (from 0.4 s on).

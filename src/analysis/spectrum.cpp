@@ -276,4 +276,18 @@ double SpectrumAccumulator::side_to_mid(double lo, double hi) const {
   return side / mid;
 }
 
+SpectrumAccumulator SpectrumAccumulator::fold_down(double gain) const {
+  const Impl& s = *impl_;
+  SpectrumAccumulator m(s.rate, 1);
+  Impl& d = *m.impl_;
+  d.frames = s.frames;
+  // |G (L + R) / 2|^2 = G^2 / 4 (|L|^2 + |R|^2 + 2 Re(L R*)), summed over the same frames.
+  const double q = 0.25 * gain * gain;
+  if (s.channels >= 2)
+    for (std::size_t k = 0; k < s.bins; ++k) d.power_sum[k] = q * (s.p0[k] + s.p1[k] + 2.0 * s.cross[k]);
+  else
+    for (std::size_t k = 0; k < s.bins; ++k) d.power_sum[k] = gain * gain * s.power_sum[k];
+  return m;
+}
+
 }  // namespace mixdown::analysis

@@ -57,6 +57,10 @@ public:
   // Stereo (first two channels), per range of frequencies.
   double correlation(double lo_hz, double hi_hz) const;  // 1 for identical, -1 for inverted
   double side_to_mid(double lo_hz, double hi_hz) const;  // side/mid energy ratio
+  // Stereo: the spectrum of the fold-down gain * (L + R) / 2 as a one-channel accumulator,
+  // from the channels' powers and cross power (no FFT of its own): its queries read as those
+  // of an accumulator fed the fold-down, to float rounding.
+  SpectrumAccumulator fold_down(double gain) const;
 
 private:
   struct Impl;

@@ -223,6 +223,13 @@ void StreamMeter::add_spectrum(const ConstAudioView& block) {
     for (std::size_t i = 0; i < block.num_frames(); ++i) p = std::max(p, std::fabs(x[i]));
     peak_ = p;
   }
+  if (loudness_.options().mono_sum && block.num_channels() == 2) {
+    const float* l = block.channel(0);
+    const float* r = block.channel(1);
+    float p = fold_peak_;
+    for (std::size_t i = 0; i < block.num_frames(); ++i) p = std::max(p, std::fabs(l[i] + r[i]));
+    fold_peak_ = p;
+  }
 }
 
 void StreamMeter::finish() { spectrum_->finish(); }
@@ -278,14 +285,39 @@ double VocalBalance::vocal_to_rest_db(const PlaybackModel& model, double rest_ga
   return db10(v) - db10(r);
 }
 
-void fill_measure(SystemMeasure& m, const StreamMeter& meter, double noise_lufs, double masked_margin_db) {
-  const auto& s = meter.spectrum();
-  m.loudness_lufs = meter.loudness().integrated_lufs();
+namespace {
+
+void fill_spectral(SystemMeasure& m, const SpectrumAccumulator& s) {
   m.bands_db = s.bands_db();
-  m.sample_peak_dbfs = meter.sample_peak_dbfs();
   const double presence = s.band_power(2000.0, 5000.0) / std::log2(5000.0 / 2000.0);
   const double body = s.band_power(250.0, 2000.0) / 3.0;
   m.presence_db = db10(presence) - db10(body);
+}
+
+}  // namespace
+
+SpectrumAccumulator mono_spectrum(const StreamMeter& input, double gain_db) {
+  // PlaybackRenderer's gain, as a float; its fold-down is 0.5f * gain * (L + R).
+  const float g = static_cast<float>(std::pow(10.0, gain_db / 20.0));
+  return input.spectrum().fold_down(double(g));
+}
+
+void fill_mono_measure(SystemMeasure& m, const StreamMeter& input, double gain_db) {
+  const float g = static_cast<float>(std::pow(10.0, gain_db / 20.0));
+  const float c = 0.5f * g;  // the renderer's factor on L + R
+  // A block's energy: (c (kL + kR))^2 = 2 c^2 times the meter's mono sum (kL + kR)^2 / 2.
+  m.loudness_lufs = input.loudness().mono_integrated_lufs(2.0 * double(c) * double(c));
+  fill_spectral(m, mono_spectrum(input, gain_db));
+  // max |c (L + R)| = c max |L + R| in float too (rounding is monotonic).
+  const float peak = c * input.fold_peak();
+  m.sample_peak_dbfs = peak > 0.0f ? 20.0 * std::log10(double(peak)) : -kInf;
+}
+
+void fill_measure(SystemMeasure& m, const StreamMeter& meter, double noise_lufs, double masked_margin_db) {
+  const auto& s = meter.spectrum();
+  m.loudness_lufs = meter.loudness().integrated_lufs();
+  m.sample_peak_dbfs = meter.sample_peak_dbfs();
+  fill_spectral(m, s);
   if (std::isfinite(noise_lufs)) {
     const auto series = meter.loudness().short_term_series();
     std::int64_t music = 0, masked = 0;
@@ -303,6 +335,11 @@ void fill_measure(SystemMeasure& m, const StreamMeter& meter, double noise_lufs,
 }
 
 InputMeasure measure_input(const StreamMeter& input, const StreamMeter& mono, double mono_gain_db, bool stereo) {
+  return measure_input(input, mono.spectrum(), mono_gain_db, stereo);
+}
+
+InputMeasure measure_input(const StreamMeter& input, const SpectrumAccumulator& mono_spectrum, double mono_gain_db,
+                           bool stereo) {
   InputMeasure m;
   const auto& s = input.spectrum();
   m.integrated_lufs = input.loudness().integrated_lufs();
@@ -315,7 +352,7 @@ InputMeasure measure_input(const StreamMeter& input, const StreamMeter& mono, do
   if (input.loudness().options().range) m.short_term = input.loudness().short_term_series();
   m.third_octave_db = s.third_octave_db();
   const auto in_bands = s.third_octave_db();
-  const auto mono_bands = mono.spectrum().third_octave_db();
+  const auto mono_bands = mono_spectrum.third_octave_db();
   const auto& hz = third_octave_nominal_hz();
   double loudest = -kInf;
   for (std::size_t i = 0; i < in_bands.size(); ++i) loudest = std::max(loudest, in_bands[i]);

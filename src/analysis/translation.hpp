@@ -124,11 +124,13 @@ public:
   const LoudnessMeter& loudness() const noexcept { return loudness_; }
   const SpectrumAccumulator& spectrum() const noexcept { return *spectrum_; }
   double sample_peak_dbfs() const noexcept;
+  // With mono_sum: the largest |L + R| seen (float sums, as a renderer's fold-down forms them).
+  float fold_peak() const noexcept { return fold_peak_; }
 
 private:
   LoudnessMeter loudness_;
   std::unique_ptr<SpectrumAccumulator> spectrum_;
-  float peak_ = 0.0f;
+  float peak_ = 0.0f, fold_peak_ = 0.0f;
 };
 
 // The lead against the rest, accumulated only where the lead sings: two gated long-term
@@ -224,11 +226,23 @@ struct TranslationReport {
 void fill_measure(SystemMeasure& m, const StreamMeter& meter, double noise_lufs = -std::numeric_limits<double>::infinity(),
                   double masked_margin_db = 6.0);
 
+// The mono system's measure (playback_model(mono): (L+R)/2 on one speaker at drive gain
+// gain_db, as PlaybackRenderer forms it) derived from the stereo input's meter (with mono_sum)
+// instead of played and measured apart: the fold-down's loudness from the meter's mono sum,
+// its spectrum from the channels' powers and cross power, its peak from the largest |L + R|.
+// The same figures as a meter fed the rendered lane, to float rounding (the peak exactly).
+void fill_mono_measure(SystemMeasure& m, const StreamMeter& input, double gain_db);
+// That fold-down's spectrum.
+SpectrumAccumulator mono_spectrum(const StreamMeter& input, double gain_db);
+
 // Fills report.problems (and system notes) from the measurements.
 void check_translation(TranslationReport& report, const TranslationThresholds& t = {});
 
 // Fills an InputMeasure from the input's meter (with mono_sum) and the mono system's meter
 // (whose drive gain was mono_gain_db).
 InputMeasure measure_input(const StreamMeter& input, const StreamMeter& mono, double mono_gain_db, bool stereo);
+// The same with the mono system's spectrum given (see mono_spectrum).
+InputMeasure measure_input(const StreamMeter& input, const SpectrumAccumulator& mono_spectrum, double mono_gain_db,
+                           bool stereo);
 
 }  // namespace mixdown::analysis

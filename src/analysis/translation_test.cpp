@@ -56,6 +56,39 @@ TEST(Translation, MonoFoldDownCancelsAntiPhase) {
   EXPECT_NEAR(rms_db(same.channel(0), same.num_frames()), -6 - 3.01, 0.05);
 }
 
+// The mono lane derived from the input's stereo meter (fill_mono_measure) against the lane
+// rendered and measured: loudness, bands and presence to float rounding, the peak exactly.
+TEST(Translation, MonoMeasureFromTheInputMeterMatchesTheRenderedLane) {
+  auto in = testkit::noise(-20.0, 12.0, kRate, 2, 5);
+  for (std::size_t i = 0; i < in.num_frames(); ++i)  // partly correlated, partly anti-phase
+    in.channel(1)[i] = 0.6f * in.channel(0)[i] - 0.5f * in.channel(1)[i];
+  for (double gain_db : {0.0, 5.3, -7.1}) {
+    SCOPED_TRACE(gain_db);
+    const auto out = render(PlaybackSystem::mono, in, gain_db);
+    StreamMeter lane(kRate, 1, false), input(kRate, 2, true, true);
+    for (std::size_t s = 0; s < in.num_frames(); s += 7000) {
+      const std::size_t n = std::min<std::size_t>(7000, in.num_frames() - s);
+      lane.add(out.view().sub(s, n));
+      input.add(in.view().sub(s, n));
+    }
+    lane.finish();
+    input.finish();
+    SystemMeasure played, derived;
+    fill_measure(played, lane);
+    fill_mono_measure(derived, input, gain_db);
+    EXPECT_NEAR(derived.loudness_lufs, played.loudness_lufs, 1e-4);
+    EXPECT_EQ(derived.sample_peak_dbfs, played.sample_peak_dbfs);
+    for (std::size_t k = 0; k < played.bands_db.size(); ++k) EXPECT_NEAR(derived.bands_db[k], played.bands_db[k], 1e-4) << k;
+    EXPECT_NEAR(derived.presence_db, played.presence_db, 1e-4);
+    const auto a = measure_input(input, lane, gain_db, true), b = measure_input(input, mono_spectrum(input, gain_db), gain_db, true);
+    ASSERT_EQ(a.mono_band_loss_db.size(), b.mono_band_loss_db.size());
+    for (std::size_t k = 0; k < a.mono_band_loss_db.size(); ++k)
+      if (std::isfinite(a.mono_band_loss_db[k])) {
+        EXPECT_NEAR(a.mono_band_loss_db[k], b.mono_band_loss_db[k], 1e-4) << k;
+      }
+  }
+}
+
 TEST(Translation, ClubSumsTheLowEndToMonoOnly) {
   // Anti-phase 50 Hz disappears (the subs are mono); anti-phase 2 kHz stays on the tops.
   auto low = testkit::sine(50, -12, 2.0, kRate, 2);

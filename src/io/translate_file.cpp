@@ -179,6 +179,7 @@ struct Lane {
   analysis::SystemMeasure measure;
   double noise_lufs = -std::numeric_limits<double>::infinity();
   bool excerpted = false;  // plays `spans` only
+  bool derived = false;    // the mono lane of a stereo stream: from the input's meter, not played
 };
 // Spans of the file the excerpted lanes play: [from, to), measured from `measure`.
 struct Span {
@@ -214,6 +215,10 @@ struct LaneSet {
       const auto& m = l.renderer.model();
       l.measure.system = sys;
       l.excerpted = excerpts && sys != PlaybackSystem::mono;
+      // Without a file to write, the mono lane's fold-down is measured by the input's own
+      // meter (its mono sum, its channels' cross spectrum, its largest |L + R|:
+      // analysis::fill_mono_measure) rather than rendered and measured again.
+      l.derived = sys == PlaybackSystem::mono && !write_files && in_ch == 2;
       if (l.excerpted) l.measure.notes.push_back(excerpt_note);
       l.measure.drive_gain_db = std::isfinite(m.drive_lufs) ? m.drive_lufs - in_lufs : 0.0;
       l.renderer.set_gain_db(l.measure.drive_gain_db);
@@ -233,6 +238,7 @@ struct LaneSet {
         l.noise_lufs = m.drive_lufs - m.noise_below_music_db;
         l.renderer.set_noise_rms(std::pow(10.0, (l.noise_lufs - nm.integrated_lufs()) / 20.0));
       }
+      if (l.derived) continue;
       l.meter = std::make_unique<analysis::StreamMeter>(rate, m.out_channels, m.noise_below_music_db > 0.0);
       l.out.resize(m.out_channels, kBlock);
       l.music.resize(m.out_channels, kBlock);
@@ -247,6 +253,7 @@ struct LaneSet {
   // Lane k plays `in` (at most kBlock frames), which starts at frame `at` of the stream.
   void play(std::size_t k, const ConstAudioView& in, std::int64_t at) {
     Lane& l = lanes[k];
+    if (l.derived) return;
     const std::size_t n = in.num_frames();
     // The music apart from the output only where road noise is added to the output (car):
     // elsewhere they are the same samples, and the copy is saved.
@@ -273,7 +280,7 @@ struct LaneSet {
   void finish() {
     for (auto& l : lanes) {
       if (l.writer) l.writer->commit();
-      l.meter->finish();
+      if (l.meter) l.meter->finish();
     }
     input_meter.finish();
   }
@@ -281,16 +288,15 @@ struct LaneSet {
   // The report's input and systems (the codec lane `bt` in its place), before the checks.
   void fill(analysis::TranslationReport& rep, const analysis::SystemMeasure& bt, bool stereo,
             const analysis::TranslationThresholds& thresholds) {
-    const analysis::StreamMeter* mono_meter = nullptr;
-    double mono_gain = 0.0;
+    const Lane* mono = nullptr;
     for (auto& l : lanes) {
-      analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
-      if (l.measure.system == PlaybackSystem::mono) {
-        mono_meter = l.meter.get();
-        mono_gain = l.measure.drive_gain_db;
-      }
+      if (l.derived) analysis::fill_mono_measure(l.measure, input_meter, l.measure.drive_gain_db);
+      else analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
+      if (l.measure.system == PlaybackSystem::mono) mono = &l;
     }
-    rep.input = analysis::measure_input(input_meter, *mono_meter, mono_gain, stereo);
+    const double mono_gain = mono->measure.drive_gain_db;
+    rep.input = mono->derived ? analysis::measure_input(input_meter, analysis::mono_spectrum(input_meter, mono_gain), mono_gain, stereo)
+                              : analysis::measure_input(input_meter, *mono->meter, mono_gain, stereo);
     for (auto sys : analysis::kPlaybackSystems) {
       if (sys == PlaybackSystem::bluetooth) {
         rep.systems.push_back(bt);
