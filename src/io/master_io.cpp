@@ -13,7 +13,6 @@
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -419,12 +418,38 @@ Measured verify_file(const fs::path& file, const fs::path* preview, double previ
   return measured_from(meter);
 }
 
+void describe_decode(LossyCheck& lc, double ceiling_dbtp) {
+  lc.note = lc.decoded_true_peak_dbtp > 0.0
+                ? fmt::format("the MP3 decode peaks at {:+.2f} dBTP: it would clip", lc.decoded_true_peak_dbtp)
+                : fmt::format("the MP3 decode peaks at {:.2f} dBTP ({:.2f} dB above the {:.1f} dBTP ceiling): no clipping",
+                              lc.decoded_true_peak_dbtp, lc.decoded_true_peak_dbtp - ceiling_dbtp, ceiling_dbtp);
+}
+
+// The check from the translation's Bluetooth round trip of the same passage (the same encode
+// lossy_check would make: see io::HottestPassage).
+LossyCheck lossy_check_from(const HottestPassage& h, double ceiling_dbtp) {
+  LossyCheck lc;
+  lc.codec = "mp3";
+  lc.quality = kCodecQuality;
+  if (!h.done) {
+    lc.note = "not checked: the codec round trip was not made";
+    return lc;
+  }
+  lc.excerpt_start_s = h.start_s;
+  lc.excerpt_s = h.length_s;
+  lc.decoded_true_peak_dbtp = gain_to_db(h.decoded_true_peak);
+  lc.decoded_sample_peak_dbfs = gain_to_db(h.decoded_sample_peak);
+  lc.done = true;
+  describe_decode(lc, ceiling_dbtp);
+  return lc;
+}
+
 // Encodes the hottest passage of a master to MP3, decodes it and measures its peaks.
 LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
                        const analysis::LoudnessSeries& st, double ceiling_dbtp) {
   LossyCheck lc;
   lc.codec = "mp3";
-  lc.quality = 0.5;
+  lc.quality = kCodecQuality;
   AudioReader r(master_file);
   const AudioInfo info = r.info();
   if (info.channels > 2) {
@@ -478,10 +503,7 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
     lc.decoded_true_peak_dbtp = gain_to_db(tp.max_peak());
     lc.decoded_sample_peak_dbfs = gain_to_db(sp);
     lc.done = true;
-    lc.note = lc.decoded_true_peak_dbtp > 0.0
-                  ? fmt::format("the MP3 decode peaks at {:+.2f} dBTP: it would clip", lc.decoded_true_peak_dbtp)
-                  : fmt::format("the MP3 decode peaks at {:.2f} dBTP ({:.2f} dB above the {:.1f} dBTP ceiling): no clipping",
-                                lc.decoded_true_peak_dbtp, lc.decoded_true_peak_dbtp - ceiling_dbtp, ceiling_dbtp);
+    describe_decode(lc, ceiling_dbtp);
   } catch (...) {
     std::error_code ec;
     fs::remove(enc, ec);
@@ -700,31 +722,16 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     if (target.lossy_check && in.channels <= 2) {
       prog(0.9, target.name + ": checking a lossy encode");
       const double lowered = mo.lossy.ceiling_lowered_db;
-      // The check's encode runs on a thread of its own beside the translation's codec round
-      // trips (the pool's): both only read the delivered file, and a lone encode left a core
-      // idle. The translation is kept unless the check sends the master back to be landed
-      // again. Each result is the same whichever finishes first; with --threads 1 they run
-      // one after the other.
-      if (feed && pool.threads() > 1) {
-        std::exception_ptr check_error;
-        std::thread check([&] {
-          try {
-            mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
-          } catch (...) {
-            check_error = std::current_exception();
-          }
-        });
-        std::exception_ptr translation_error;
-        try {
-          prog(0.95, target.name + ": translation");
-          mo.translation = feed->finish(out_file, out_dir, pool);
-          translated = true;
-        } catch (...) {
-          translation_error = std::current_exception();
-        }
-        check.join();
-        if (check_error) std::rethrow_exception(check_error);
-        if (translation_error) std::rethrow_exception(translation_error);
+      // With the translation, the check is its Bluetooth lane's round trip of the loudest
+      // passage: the passage lossy_check would encode, at the same quality, so one encode
+      // serves both (io::HottestPassage). The translation is kept unless the check sends the
+      // master back to be landed again.
+      if (feed) {
+        prog(0.95, target.name + ": translation and a lossy encode");
+        HottestPassage hottest;
+        mo.translation = feed->finish(out_file, out_dir, pool, &hottest);
+        translated = true;
+        mo.lossy = lossy_check_from(hottest, target.ceiling_dbtp);
       } else {
         mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
       }

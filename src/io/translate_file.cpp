@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
+#include "analysis/true_peak.hpp"
 #include "core/error.hpp"
 #include "core/worker_pool.hpp"
 #include "dsp/limiter.hpp"
@@ -21,8 +23,6 @@ using analysis::PlaybackSystem;
 namespace {
 
 constexpr std::size_t kBlock = 16384;
-// LAME VBR around 190 kb/s: the order of what Bluetooth AAC and streaming services deliver.
-constexpr double kCodecQuality = 0.6;
 
 // MPEG audio runs at these rates only; other files are resampled for the codec round trip.
 bool mp3_rate(int rate) {
@@ -91,8 +91,9 @@ double measure_loudness(const fs::path& input) {
 // 3 s window of highest short-term loudness at least 4 s from the others, with half a second
 // either side, encoded apart (a joined excerpt would add edges the song does not have). The
 // lane's peak is the highest decoded one; its level and balance are the input's own.
+// With `hottest`: the loudest passage's decode is measured for it too (its true peak).
 void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, const analysis::StreamMeter& input_meter,
-                      int in_ch, const fs::path& codec_path, WorkerPool& pool) {
+                      int in_ch, const fs::path& codec_path, WorkerPool& pool, HottestPassage* hottest = nullptr) {
   analysis::fill_measure(bt, input_meter);
   const auto st = input_meter.loudness().short_term_series();
   AudioReader r(req.input);
@@ -100,6 +101,7 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
   const double dur = info.duration_s();
   const std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(dur / 60.0)), 1, 4);
   std::vector<std::pair<double, double>> windows;  // [start, stop) seconds, in time order below
+  std::size_t hottest_window = 0;                   // the loudest one's place among them
   {
     std::vector<std::size_t> order(st.lufs.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -111,7 +113,9 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
       if (std::none_of(ends.begin(), ends.end(), [&](double x) { return std::abs(x - e) < 4.0; })) ends.push_back(e);
     }
     if (ends.empty()) ends.push_back(dur);
+    const double loudest = ends.front();
     std::sort(ends.begin(), ends.end());
+    hottest_window = static_cast<std::size_t>(std::find(ends.begin(), ends.end(), loudest) - ends.begin());
     for (double e : ends) windows.emplace_back(std::max(0.0, e - 3.5), std::min(dur, e + 0.5));
   }
   // Each passage read from its start (io::read_range: WAV and FLAC seek exactly), its channels
@@ -154,11 +158,22 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     write_file(path, excerpt.view(), WriteSpec{enc_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
     AudioReader dec(path);
     AudioBuffer d(dec.info().channels, kBlock);
+    std::optional<analysis::TruePeakMeter> tp;
+    if (hottest && w == hottest_window) tp.emplace(dec.info().channels);
     float p = 0.0f;
-    while (const std::size_t n = dec.read(d.view()))
+    while (const std::size_t n = dec.read(d.view())) {
       for (int c = 0; c < dec.info().channels; ++c)
         for (std::size_t i = 0; i < n; ++i) p = std::max(p, std::abs(d.channel(c)[i]));
+      if (tp) tp->add(d.view(n));
+    }
     peaks[w] = p;
+    if (tp) {
+      hottest->start_s = windows[w].first;
+      hottest->length_s = windows[w].second - windows[w].first;
+      hottest->decoded_true_peak = tp->max_peak();
+      hottest->decoded_sample_peak = p;
+      hottest->done = true;
+    }
   });
   const float peak = *std::max_element(peaks.begin(), peaks.end());
   bt.sample_peak_dbfs = peak > 0.0f ? 20.0 * std::log10(double(peak)) : -std::numeric_limits<double>::infinity();
@@ -551,7 +566,8 @@ analysis::LoudnessOptions TranslationFeed::loudness_options() const noexcept {
 
 void TranslationFeed::set_loudness(const analysis::LoudnessMeter& measured) { impl_->set.input_meter.set_loudness(measured); }
 
-analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const fs::path& out_dir, WorkerPool& pool) {
+analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const fs::path& out_dir, WorkerPool& pool,
+                                                    HottestPassage* hottest) {
   LaneSet& set = impl_->set;
   set.finish();
   TranslateRequest req;
@@ -559,7 +575,7 @@ analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const 
   find_versions(req, out_dir);
   analysis::SystemMeasure bt;
   bt.system = PlaybackSystem::bluetooth;
-  bt_from_passages(bt, req, set.input_meter, set.in_ch, out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid()), pool);
+  bt_from_passages(bt, req, set.input_meter, set.in_ch, out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid()), pool, hottest);
   analysis::TranslationReport rep;
   const analysis::TranslationThresholds thresholds;
   set.fill(rep, bt, set.in_ch == 2, thresholds);

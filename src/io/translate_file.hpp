@@ -26,6 +26,20 @@ namespace mixdown::io {
 // the song length from which they apply (shorter songs play whole).
 inline constexpr int kLaneExcerpts = 8;
 inline constexpr double kLaneExcerptS = 6.0, kLaneRunInS = 1.0, kExcerptsFromS = 90.0;
+// The codec round trips' quality (AudioWriter's lossy_quality): LAME VBR around 190 kb/s, the
+// order of what Bluetooth AAC and streaming services deliver. master's lossy check encodes at
+// it too, so its passage is the Bluetooth lane's loudest one, encoded once for both.
+inline constexpr double kCodecQuality = 0.6;
+
+// The Bluetooth lane's round trip of the loudest passage (the 3 s window of highest
+// short-term loudness, half a second either side), its decode measured for master's lossy
+// check (io::LossyCheck), which would encode the same passage at the same quality.
+struct HottestPassage {
+  bool done = false;
+  double start_s = 0.0, length_s = 0.0;
+  double decoded_true_peak = 0.0;    // linear
+  double decoded_sample_peak = 0.0;  // linear
+};
 
 struct TranslateRequest {
   std::filesystem::path input;
@@ -96,8 +110,9 @@ public:
   // After the last block, once the stream is written to `file` (the codec round trip reads its
   // loudest passages from it): the report, as translate_output(out_dir, file, ...) with that
   // scope gives it.
+  // With `hottest`, the loudest passage's decode is measured for it as well.
   analysis::TranslationReport finish(const std::filesystem::path& file, const std::filesystem::path& out_dir,
-                                     WorkerPool& pool);
+                                     WorkerPool& pool, HottestPassage* hottest = nullptr);
 
 private:
   struct Impl;
