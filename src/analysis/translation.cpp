@@ -16,6 +16,26 @@ constexpr double kQ2 = 0.7071068;
 
 double db10(double p) { return p > 0.0 ? 10.0 * std::log10(p) : -kInf; }
 
+// max(init, f(0), ..., f(n-1)), NaNs passed over, in eight lanes so that it vectorizes (a
+// float max is exact in any order).
+template <class F>
+float max_of(float init, std::size_t n, F&& f) {
+  float lanes[8] = {init, init, init, init, init, init, init, init};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) {
+      const float a = f(i + j);
+      lanes[j] = a > lanes[j] ? a : lanes[j];
+    }
+  float m = init;
+  for (; i < n; ++i) {
+    const float a = f(i);
+    m = a > m ? a : m;
+  }
+  for (float l : lanes) m = l > m ? l : m;
+  return m;
+}
+
 std::string clock(double s) {
   const int t = static_cast<int>(std::max(0.0, s));
   return fmt::format("{}:{:02d}", t / 60, t % 60);
@@ -217,18 +237,15 @@ void StreamMeter::add(const ConstAudioView& block) {
 
 void StreamMeter::add_spectrum(const ConstAudioView& block) {
   spectrum_->add(block);
+  const std::size_t n = block.num_frames();
   for (int c = 0; c < block.num_channels(); ++c) {
     const float* x = block.channel(c);
-    float p = peak_;
-    for (std::size_t i = 0; i < block.num_frames(); ++i) p = std::max(p, std::fabs(x[i]));
-    peak_ = p;
+    peak_ = max_of(peak_, n, [x](std::size_t i) { return std::fabs(x[i]); });
   }
   if (loudness_.options().mono_sum && block.num_channels() == 2) {
     const float* l = block.channel(0);
     const float* r = block.channel(1);
-    float p = fold_peak_;
-    for (std::size_t i = 0; i < block.num_frames(); ++i) p = std::max(p, std::fabs(l[i] + r[i]));
-    fold_peak_ = p;
+    fold_peak_ = max_of(fold_peak_, n, [l, r](std::size_t i) { return std::fabs(l[i] + r[i]); });
   }
 }
 
