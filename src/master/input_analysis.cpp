@@ -12,6 +12,7 @@
 
 #include "analysis/loudness.hpp"
 #include "analysis/true_peak.hpp"
+#include "core/simd.hpp"
 #include "core/units.hpp"
 #include "dsp/biquad.hpp"
 #include "dsp/pass_filter.hpp"
@@ -128,13 +129,12 @@ struct InputAnalyzer::Impl {
   void add_rest(const ConstAudioView& b) {
     const std::size_t n = b.num_frames();
     // Integrity: clipped runs, tracked sample by sample only in blocks that reach the clip
-    // level (a vectorised max first; elsewhere every run ends at the block's first sample).
+    // level (a vectorised max first; elsewhere every run ends at the block's first sample). A
+    // NaN reads as over it, so its block is scanned, which finds what skipping it would.
     for (int c = 0; c < channels && n > 0; ++c) {
       const float* x = b.channel(c);
-      float top = 0.0f;
-      for (std::size_t i = 0; i < n; ++i) top = std::max(top, std::abs(x[i]));
       int r = run[static_cast<std::size_t>(c)];
-      if (top >= kClipLevel) {
+      if (simd::max_abs_bits(x, n) >= simd::abs_bits(kClipLevel)) {
         for (std::size_t i = 0; i < n; ++i) {
           if (std::abs(x[i]) >= kClipLevel) {
             if (++r == 3) {
@@ -190,14 +190,25 @@ struct InputAnalyzer::Impl {
     std::size_t i = 0;
     while (i < n) {
       const std::size_t take = std::min<std::size_t>(n - i, kFftSize - fill);
-      for (std::size_t k = 0; k < take; ++k) {
-        float m = 0;
-        for (int c = 0; c < channels; ++c)
-          if (!(has_lfe && c == 3)) m += b.channel(c)[i + k];
-        frame[fill + k] = m * scale;
+      if (channels == 2) {  // the general loop's sums, (0 + L) + R, in a loop that vectorizes
+        const float* l = b.channel(0) + i;
+        const float* r = b.channel(1) + i;
+        float* f = frame.data() + fill;
+        for (std::size_t k = 0; k < take; ++k) f[k] = (0.0f + l[k] + r[k]) * scale;
+      } else {
+        for (std::size_t k = 0; k < take; ++k) {
+          float m = 0;
+          for (int c = 0; c < channels; ++c)
+            if (!(has_lfe && c == 3)) m += b.channel(c)[i + k];
+          frame[fill + k] = m * scale;
+        }
       }
-      if (!side_frame.empty())
-        for (std::size_t k = 0; k < take; ++k) side_frame[fill + k] = 0.5f * (b.channel(0)[i + k] - b.channel(1)[i + k]);
+      if (!side_frame.empty()) {
+        const float* l = b.channel(0) + i;
+        const float* r = b.channel(1) + i;
+        float* f = side_frame.data() + fill;
+        for (std::size_t k = 0; k < take; ++k) f[k] = 0.5f * (l[k] - r[k]);
+      }
       fill += take;
       i += take;
       if (fill == kFftSize) {
