@@ -156,6 +156,8 @@ SpectrumAccumulator::~SpectrumAccumulator() = default;
 SpectrumAccumulator::SpectrumAccumulator(SpectrumAccumulator&&) noexcept = default;
 SpectrumAccumulator& SpectrumAccumulator::operator=(SpectrumAccumulator&&) noexcept = default;
 
+void SpectrumAccumulator::set_no_overlap() noexcept { impl_->hop = impl_->n; }
+
 void SpectrumAccumulator::add(const ConstAudioView& block) {
   Impl& s = *impl_;
   const std::size_t total = block.num_frames();

@@ -37,6 +37,10 @@ public:
   SpectrumAccumulator(SpectrumAccumulator&&) noexcept;
   SpectrumAccumulator& operator=(SpectrumAccumulator&&) noexcept;
 
+  // Frames every fft_size() (no overlap) instead of every half: half the FFTs, for a long
+  // stream whose mean spectrum alone is wanted. Call before the first add().
+  void set_no_overlap() noexcept;
+
   void add(const ConstAudioView& block);  // NaN-free input expected
   // Call once at the end: a file shorter than one FFT frame is analysed zero-padded.
   void finish();

@@ -226,9 +226,11 @@ double road_noise_density(double hz, double sample_rate) {
   return std::pow(10.0, h / 10.0) / (0.5 * sample_rate);
 }
 
-StreamMeter::StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum)
+StreamMeter::StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum, bool overlap)
     : loudness_(sample_rate, channels, LoudnessOptions{false, keep_series, mono_sum && channels == 2, 1}),
-      spectrum_(std::make_unique<SpectrumAccumulator>(sample_rate, channels)) {}
+      spectrum_(std::make_unique<SpectrumAccumulator>(sample_rate, channels)) {
+  if (!overlap) spectrum_->set_no_overlap();
+}
 
 void StreamMeter::add(const ConstAudioView& block) {
   add_loudness(block);

@@ -110,8 +110,10 @@ double road_noise_density(double hz, double sample_rate);
 class StreamMeter {
 public:
   // mono_sum (stereo only): also the (L+R)/2 fold-down's loudness, which only the input's
-  // meter needs (a lane's own fold-down is never read).
-  StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum = false);
+  // meter needs (a lane's own fold-down is never read). overlap false: the long-term spectrum
+  // from Hann frames that do not overlap (SpectrumAccumulator::set_no_overlap), half the FFTs;
+  // the input's meter, which sees the whole stream, takes it.
+  StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum = false, bool overlap = true);
   void add(const ConstAudioView& block);
   // add() in two independent halves that may run at the same time on the same block (the
   // loudness; the spectrum and peak): calling both equals calling add().

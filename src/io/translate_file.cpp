@@ -210,7 +210,7 @@ struct LaneSet {
   // in_lufs: the loudness of the stream, which sets every device's drive gain.
   LaneSet(int rate_, int in_ch_, std::int64_t frames, double in_lufs, bool lane_excerpts, bool write_files,
           const fs::path& out_dir, const std::string& file_prefix)
-      : rate(rate_), in_ch(in_ch_), input_meter(rate_, in_ch_, true, true) {
+      : rate(rate_), in_ch(in_ch_), input_meter(rate_, in_ch_, true, true, false) {
     const bool excerpts = lane_excerpts && !write_files && frames > std::int64_t(kExcerptsFromS * rate);
     if (excerpts) {
       const auto len = static_cast<std::int64_t>(kLaneExcerptS * rate), runin = static_cast<std::int64_t>(kLaneRunInS * rate);
