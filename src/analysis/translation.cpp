@@ -171,6 +171,30 @@ void PlaybackRenderer::reset() noexcept {
 }
 
 void PlaybackRenderer::process(const ConstAudioView& in, const AudioView& out, const AudioView* music_only) noexcept {
+  process_music(in, out);
+  const std::size_t n = in.num_frames();
+  const int oc = model_.out_channels;
+  if (music_only) music_only->copy_from(out);
+  if (model_.noise_below_music_db > 0.0 && noise_rms_ > 0.0) {
+    float* z = noise_.channel(0);
+    for (std::size_t i = 0; i < n; ++i) {
+      // xorshift64*: a fixed-seed generator so renders are bit-identical run to run.
+      noise_state_ ^= noise_state_ >> 12;
+      noise_state_ ^= noise_state_ << 25;
+      noise_state_ ^= noise_state_ >> 27;
+      const std::uint64_t v = noise_state_ * 0x2545F4914F6CDD1Dull;
+      // Uniform in [-1, 1) has variance 1/3: scale by sqrt(3) for unit variance.
+      z[i] = static_cast<float>((static_cast<double>(v >> 11) * 0x1.0p-53 * 2.0 - 1.0) * 1.7320508 * noise_rms_);
+    }
+    noise_shape_.process_channel(0, z, n);
+    for (int c = 0; c < oc; ++c) {
+      float* o = out.channel(c);
+      for (std::size_t i = 0; i < n; ++i) o[i] += z[i];
+    }
+  }
+}
+
+void PlaybackRenderer::process_music(const ConstAudioView& in, const AudioView& out) noexcept {
   const std::size_t n = in.num_frames();
   const int oc = model_.out_channels;
   const float* l = in.channel(0);
@@ -200,24 +224,6 @@ void PlaybackRenderer::process(const ConstAudioView& in, const AudioView& out, c
   }
   response_.process(out);
   if (model_.limiter) limiter_.process(out);
-  if (music_only) music_only->copy_from(out);
-  if (model_.noise_below_music_db > 0.0 && noise_rms_ > 0.0) {
-    float* z = noise_.channel(0);
-    for (std::size_t i = 0; i < n; ++i) {
-      // xorshift64*: a fixed-seed generator so renders are bit-identical run to run.
-      noise_state_ ^= noise_state_ >> 12;
-      noise_state_ ^= noise_state_ << 25;
-      noise_state_ ^= noise_state_ >> 27;
-      const std::uint64_t v = noise_state_ * 0x2545F4914F6CDD1Dull;
-      // Uniform in [-1, 1) has variance 1/3: scale by sqrt(3) for unit variance.
-      z[i] = static_cast<float>((static_cast<double>(v >> 11) * 0x1.0p-53 * 2.0 - 1.0) * 1.7320508 * noise_rms_);
-    }
-    noise_shape_.process_channel(0, z, n);
-    for (int c = 0; c < oc; ++c) {
-      float* o = out.channel(c);
-      for (std::size_t i = 0; i < n; ++i) o[i] += z[i];
-    }
-  }
 }
 
 double road_noise_density(double hz, double sample_rate) {

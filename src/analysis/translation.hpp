@@ -81,6 +81,10 @@ public:
   // `out` has model().out_channels channels and in.num_frames() frames (<= max_block_frames).
   // `music_only` (same shape, optional) receives the output before road noise is added.
   void process(const ConstAudioView& in, const AudioView& out, const AudioView* music_only = nullptr) noexcept;
+  // The output before road noise only (what process() puts in music_only): for measuring the
+  // music as played when the noisy output itself is not wanted. The noise's generator does
+  // not advance.
+  void process_music(const ConstAudioView& in, const AudioView& out) noexcept;
   const PlaybackModel& model() const noexcept { return model_; }
   double noise_rms() const noexcept { return noise_rms_; }
   void set_noise_rms(double rms) noexcept { noise_rms_ = rms; }

@@ -11,6 +11,7 @@
 
 #include "analysis/true_peak.hpp"
 #include "core/error.hpp"
+#include "core/simd.hpp"
 #include "core/worker_pool.hpp"
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
@@ -195,6 +196,11 @@ struct Lane {
   double noise_lufs = -std::numeric_limits<double>::infinity();
   bool excerpted = false;  // plays `spans` only
   bool derived = false;    // the mono lane of a stereo stream: from the input's meter, not played
+  // An excerpted lane without a limiter (earbuds, car) is rendered in full, its filters being
+  // cheap beside the meter, and measured on the excerpts: its peak, which no limiter holds
+  // and a sample of the song would miss, is taken over every frame (full_peak).
+  bool full_render = false;
+  float full_peak = 0.0f;
 };
 // Spans of the file the excerpted lanes play: [from, to), measured from `measure`.
 struct Span {
@@ -234,7 +240,8 @@ struct LaneSet {
       // meter (its mono sum, its channels' cross spectrum, its largest |L + R|:
       // analysis::fill_mono_measure) rather than rendered and measured again.
       l.derived = sys == PlaybackSystem::mono && !write_files && in_ch == 2;
-      if (l.excerpted) l.measure.notes.push_back(excerpt_note);
+      l.full_render = l.excerpted && !m.limiter;
+      if (l.excerpted) l.measure.notes.push_back(l.full_render ? excerpt_note + "; its peak over the whole song" : excerpt_note);
       l.measure.drive_gain_db = std::isfinite(m.drive_lufs) ? m.drive_lufs - in_lufs : 0.0;
       l.renderer.set_gain_db(l.measure.drive_gain_db);
       if (m.noise_below_music_db > 0.0) {
@@ -270,23 +277,38 @@ struct LaneSet {
     Lane& l = lanes[k];
     if (l.derived) return;
     const std::size_t n = in.num_frames();
-    // The music apart from the output only where road noise is added to the output (car):
-    // elsewhere they are the same samples, and the copy is saved.
-    const bool noisy = l.renderer.model().noise_below_music_db > 0.0 && l.renderer.noise_rms() > 0.0;
+    // The lanes are measured on the music as played (before any road noise). The noisy output
+    // is rendered only to be written (car, with files); the music apart from it only then.
+    const bool noisy = l.writer && l.renderer.model().noise_below_music_db > 0.0 && l.renderer.noise_rms() > 0.0;
+    // Renders `len` frames of `from` into the lane's buffers: the music (and the output).
+    auto render = [&](const ConstAudioView& from, std::size_t len) {
+      const AudioView out = l.out.view(len), music = noisy ? l.music.view(len) : out;
+      if (l.writer) l.renderer.process(from, out, noisy ? &music : nullptr);
+      else l.renderer.process_music(from, out);
+      return music;
+    };
     if (!l.excerpted) {
-      const AudioView out = l.out.view(n), music = noisy ? l.music.view(n) : out;
-      l.renderer.process(in, out, noisy ? &music : nullptr);
+      const AudioView music = render(in, n);
       l.meter->add(music);
-      if (l.writer) l.writer->write(out);
+      if (l.writer) l.writer->write(l.out.view(n));
       return;
     }
     const std::int64_t b0 = at, b1 = at + static_cast<std::int64_t>(n);
+    if (l.full_render) {
+      const AudioView music = render(in, n);
+      for (int c = 0; c < music.num_channels(); ++c)
+        l.full_peak = std::max(l.full_peak, simd::from_bits(simd::max_abs_bits(music.channel(c), n)));
+      for (const Span& s : spans) {
+        const std::int64_t m = std::max(b0, s.measure), b = std::min(b1, s.to);
+        if (m < b) l.meter->add(music.sub(static_cast<std::size_t>(m - b0), static_cast<std::size_t>(b - m)));
+      }
+      return;
+    }
     for (const Span& s : spans) {
       const std::int64_t a = std::max(b0, s.from), b = std::min(b1, s.to);
       if (a >= b) continue;
       const auto len = static_cast<std::size_t>(b - a);
-      const AudioView out = l.out.view(len), music = noisy ? l.music.view(len) : out;
-      l.renderer.process(in.sub(static_cast<std::size_t>(a - b0), len), out, noisy ? &music : nullptr);
+      const AudioView music = render(in.sub(static_cast<std::size_t>(a - b0), len), len);
       const std::int64_t m = std::max(a, s.measure);
       if (m < b) l.meter->add(music.sub(static_cast<std::size_t>(m - a), static_cast<std::size_t>(b - m)));
     }
@@ -307,6 +329,8 @@ struct LaneSet {
     for (auto& l : lanes) {
       if (l.derived) analysis::fill_mono_measure(l.measure, input_meter, l.measure.drive_gain_db);
       else analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
+      if (l.full_render)
+        l.measure.sample_peak_dbfs = l.full_peak > 0.0f ? 20.0 * std::log10(double(l.full_peak)) : -std::numeric_limits<double>::infinity();
       if (l.measure.system == PlaybackSystem::mono) mono = &l;
     }
     const double mono_gain = mono->measure.drive_gain_db;
