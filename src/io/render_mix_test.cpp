@@ -117,3 +117,45 @@ TEST(RenderMix, TheEffectTailIsWrittenToEveryOutputUpToWhereItDies) {
     tail += double(mix.channel(0)[i]) * mix.channel(0)[i];
   EXPECT_GT(10.0 * std::log10(tail / 4800.0 + 1e-30), -60.0);
 }
+
+// The landing excerpts of a long song: a few evenly spread and one around the passage the
+// analyses say is hottest (a stem that is loud for two seconds in the middle of a quiet
+// minute), whose fader the hint follows: muted, the hot passage is not chosen.
+TEST(RenderMix, LandingExcerptsFindTheHotPassage) {
+  const int nf = 1200;  // 120 s of 100 ms frames
+  const auto analysis_with = [&](int hot_from, int hot_to) {
+    analysis::StemAnalysis a;
+    a.sample_rate = kRate;
+    a.channels = 1;
+    a.frames = static_cast<std::int64_t>(nf) * kRate / 10;
+    a.integrated_lufs = -20.0;
+    for (int t = 0; t < nf; ++t) {
+      const float db = t >= hot_from && t < hot_to ? -10.0f : -40.0f;
+      a.frame_lufs.push_back(db);
+      a.punch_db.push_back(0.0f);
+      for (int b = 0; b < a.bands; ++b) a.band_db.push_back(db - 15.0f);
+    }
+    return a;
+  };
+  mix::Console c;
+  c.sample_rate = kRate;
+  mix::Strip quiet, hot;
+  quiet.name = "bed.wav";
+  hot.name = "hit.wav";
+  c.strips = {quiet, hot};
+  // The hot passage at 73..75 s, away from the even windows (around 20, 60 and 100 s).
+  const std::vector<analysis::StemAnalysis> stems = {analysis_with(0, 0), analysis_with(730, 750)};
+  const auto ex = landing_excerpts(c, stems);
+  ASSERT_GE(ex.size(), 4u);
+  bool covered = false;
+  for (const auto& e : ex) covered = covered || (e.start_s <= 73.0 && e.start_s + 5.0 >= 75.0);
+  EXPECT_TRUE(covered);
+  for (std::size_t i = 1; i < ex.size(); ++i) EXPECT_LT(ex[i - 1].start_s, ex[i].start_s);
+
+  c.strips[1].mute = true;
+  covered = false;
+  for (const auto& e : landing_excerpts(c, stems)) covered = covered || (e.start_s <= 73.0 && e.start_s + 5.0 >= 75.0);
+  EXPECT_FALSE(covered);
+  // Analyses that do not match the strips give none (the render spreads its excerpts evenly).
+  EXPECT_TRUE(landing_excerpts(c, {stems[0]}).empty());
+}
