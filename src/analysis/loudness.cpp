@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/simd.hpp"
 #include "core/parallel.hpp"
 
 namespace mixdown::analysis {
@@ -186,6 +187,12 @@ struct KStep {
   }
 };
 
+// max |x[i]| over a block (NaN-free: add() cleans the input first), vectorized apart from the
+// filter loop, whose dependency chains it would otherwise share issue slots with.
+double block_peak(const float* x, std::size_t n) noexcept {
+  return static_cast<double>(simd::from_bits(simd::max_abs_bits(x, n)));
+}
+
 template <class S>
 void flush_denormals(S& s) noexcept {
   for (double* v : {&s.t1, &s.t2, &s.u1, &s.u2})
@@ -200,26 +207,21 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
   FilterState s = state_[ci];
   const KStep step(k_);
   float* out = options_.mono_sum ? kout_[ci].data() : nullptr;
-  double peak = sample_peak_[ci];
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
     double acc = 0.0;
-    float seg_peak = 0.0f;
     for (std::size_t i = begin; i < end; ++i) {
       const double u = step(s, static_cast<double>(x[i]));
       acc += u * u;
       if (out) out[i] = static_cast<float>(u);
-      const float a = std::fabs(x[i]);
-      seg_peak = a > seg_peak ? a : seg_peak;
     }
     flush_denormals(s);
     seg_sums_[ci][seg] = acc;
-    peak = std::max(peak, static_cast<double>(seg_peak));
     begin = end;
   }
   state_[ci] = s;
-  sample_peak_[ci] = peak;
+  sample_peak_[ci] = std::max(sample_peak_[ci], block_peak(x, n));
   if (options_.true_peak) true_peak_.add_channel(c, x, n);
 }
 
@@ -238,12 +240,10 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   const KStep step(k_);
   float* oa = options_.mono_sum ? kout_[ca].data() : nullptr;
   float* ob = options_.mono_sum ? kout_[cb].data() : nullptr;
-  double peak_a = sample_peak_[ca], peak_b = sample_peak_[cb];
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
     v2d acc = {0.0, 0.0};
-    float pa = 0.0f, pb = 0.0f;
     for (std::size_t i = begin; i < end; ++i) {
       const v2d x = {static_cast<double>(xa[i]), static_cast<double>(xb[i])};
       const v2d u = step(s, x);
@@ -252,23 +252,18 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
         oa[i] = static_cast<float>(u[0]);
         ob[i] = static_cast<float>(u[1]);
       }
-      const float a = std::fabs(xa[i]), b = std::fabs(xb[i]);
-      pa = a > pa ? a : pa;
-      pb = b > pb ? b : pb;
     }
     for (v2d* v : {&s.t1, &s.t2, &s.u1, &s.u2})
       for (int lane = 0; lane < 2; ++lane)
         if (std::fabs((*v)[lane]) < kDenormalFloor) (*v)[lane] = 0;
     seg_sums_[ca][seg] = acc[0];
     seg_sums_[cb][seg] = acc[1];
-    peak_a = std::max(peak_a, static_cast<double>(pa));
-    peak_b = std::max(peak_b, static_cast<double>(pb));
     begin = end;
   }
   state_[ca] = {s.x1[0], s.x2[0], s.t1[0], s.t2[0], s.u1[0], s.u2[0]};
   state_[cb] = {s.x1[1], s.x2[1], s.t1[1], s.t2[1], s.u1[1], s.u2[1]};
-  sample_peak_[ca] = peak_a;
-  sample_peak_[cb] = peak_b;
+  sample_peak_[ca] = std::max(sample_peak_[ca], block_peak(xa, n));
+  sample_peak_[cb] = std::max(sample_peak_[cb], block_peak(xb, n));
   if (options_.true_peak) {
     true_peak_.add_channel(c, xa, n);
     true_peak_.add_channel(c + 1, xb, n);
