@@ -193,6 +193,54 @@ double block_peak(const float* x, std::size_t n) noexcept {
   return static_cast<double>(simd::from_bits(simd::max_abs_bits(x, n)));
 }
 
+using v2d = double __attribute__((vector_size(16)));
+struct PairState {
+  v2d x1, x2, t1, t2, u1, u2;
+};
+
+// The filter over frames [begin, end) of a channel pair, two lanes of one register, returning
+// the sums of the squared outputs. Cloned for AVX-512 and AVX2 as well as baseline x86-64:
+// the wider register files keep the eight coefficients and the state out of memory and the
+// three-operand forms save the copies; no multiply-adds are fused (-ffp-contract=off), so
+// every clone gives the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+#define MIXDOWN_KWEIGHT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define MIXDOWN_KWEIGHT_CLONES
+#endif
+MIXDOWN_KWEIGHT_CLONES
+v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb, std::size_t begin,
+               std::size_t end) noexcept {
+  const KStep k = step;
+  PairState st = s;
+  v2d acc = {0.0, 0.0};
+  for (std::size_t i = begin; i < end; ++i) {
+    const v2d x = {static_cast<double>(xa[i]), static_cast<double>(xb[i])};
+    const v2d u = k(st, x);
+    acc += u * u;
+  }
+  s = st;
+  return acc;
+}
+// The same, storing the K-weighted samples (for the mono sum).
+MIXDOWN_KWEIGHT_CLONES
+v2d k_pair_run_out(const KStep& step, PairState& s, const float* xa, const float* xb, float* oa, float* ob,
+                   std::size_t begin, std::size_t end) noexcept {
+  const KStep k = step;
+  PairState st = s;
+  v2d acc = {0.0, 0.0};
+  for (std::size_t i = begin; i < end; ++i) {
+    const v2d x = {static_cast<double>(xa[i]), static_cast<double>(xb[i])};
+    const v2d u = k(st, x);
+    acc += u * u;
+    oa[i] = static_cast<float>(u[0]);
+    ob[i] = static_cast<float>(u[1]);
+  }
+  s = st;
+  return acc;
+}
+
 template <class S>
 void flush_denormals(S& s) noexcept {
   for (double* v : {&s.t1, &s.t2, &s.u1, &s.u2})
@@ -229,10 +277,6 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
 // extension): the same operations in the same order as filter_channel, so the same bits, at
 // half the instructions.
 void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::size_t n) {
-  using v2d = double __attribute__((vector_size(16)));
-  struct PairState {
-    v2d x1, x2, t1, t2, u1, u2;
-  };
   const auto ca = static_cast<std::size_t>(c), cb = ca + 1;
   const FilterState& fa = state_[ca];
   const FilterState& fb = state_[cb];
@@ -243,16 +287,7 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
-    v2d acc = {0.0, 0.0};
-    for (std::size_t i = begin; i < end; ++i) {
-      const v2d x = {static_cast<double>(xa[i]), static_cast<double>(xb[i])};
-      const v2d u = step(s, x);
-      acc += u * u;
-      if (oa) {
-        oa[i] = static_cast<float>(u[0]);
-        ob[i] = static_cast<float>(u[1]);
-      }
-    }
+    const v2d acc = oa ? k_pair_run_out(step, s, xa, xb, oa, ob, begin, end) : k_pair_run(step, s, xa, xb, begin, end);
     for (v2d* v : {&s.t1, &s.t2, &s.u1, &s.u2})
       for (int lane = 0; lane < 2; ++lane)
         if (std::fabs((*v)[lane]) < kDenormalFloor) (*v)[lane] = 0;
