@@ -150,8 +150,6 @@ MixOutcome run_mix(const MixRequest& req) {
     if (session && !session->targets.empty()) o.console.targets = session->targets;
     o.console.decided = true;
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));
-    // Where the render first measures the mix's true peak, kept in session.toml.
-    o.console.mix_bus.landing_excerpts = landing_excerpts(o.console, o.stem_analyses);
   }
   if (!req.targets.empty()) o.console.targets = req.targets;
 

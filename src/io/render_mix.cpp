@@ -120,60 +120,14 @@ std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console&
   return src;
 }
 
-// The first estimate of the landing gain on a long song: excerpts of kExcerptS, each after
-// kRunInS of run-in. Songs so short that kExcerptShare of them in excerpts would cover half of
-// them are rendered whole.
+// The first estimate of the landing gain on a long song: excerpts of kExcerptS covering
+// kExcerptShare of it, each after kRunInS of run-in. Songs so short that these would cover half
+// of them are rendered whole.
 constexpr double kExcerptS = 5.0;
 constexpr double kExcerptShare = 0.25;
 constexpr double kRunInS = 1.5;
 // The writing pass keeps its gain when the mix landed this close to its target true peak.
 constexpr double kLandingToleranceDb = 1.0;
-
-// Which excerpts. Without landing excerpts in the console (a session.toml from before they
-// were kept): evenly spread, kExcerptShare of the song. A decided mix keeps them
-// (landing_excerpts): kEvenWindows evenly spread plus kHotWindows around the frames where
-// the stems' analyses predict the mix is hottest (mix_peak_hint) that no window covers yet,
-// each at most as many as the even spread would have had. Peaks live in the loud passages,
-// which the hint finds on a long song with a fraction of the excerpts; the even ones guard
-// against a peak the hint ranks low (a short song's closing roll on two snares at once, where
-// no stem's own level rises much). On the 16-stem bench session the estimate came closer
-// (0.45 dB under the mix's true peak instead of 0.58) from 6 excerpts instead of 12, and the
-// first pass took half the CPU.
-constexpr int kHotWindows = 3;
-constexpr int kEvenWindows = 3;
-
-// Excerpts of a song of `longest` frames: 0 when it is short enough to render whole.
-std::int64_t excerpt_count(std::int64_t longest, std::int64_t excerpt_frames, std::int64_t run_in) {
-  const auto count = static_cast<std::int64_t>(std::ceil(kExcerptShare * static_cast<double>(longest) / static_cast<double>(excerpt_frames)));
-  return count * (excerpt_frames + run_in) < longest / 2 ? count : 0;
-}
-
-graph::Excerpt excerpt_at(std::int64_t start, std::int64_t longest, std::int64_t excerpt_frames) {
-  start = std::clamp<std::int64_t>(start, 0, std::max<std::int64_t>(0, longest - excerpt_frames));
-  return {start, std::min(excerpt_frames, longest - start)};
-}
-
-std::vector<graph::Excerpt> even_excerpts(std::int64_t n, std::int64_t longest, std::int64_t excerpt_frames) {
-  std::vector<graph::Excerpt> out;
-  const double step = static_cast<double>(longest) / static_cast<double>(n);
-  for (std::int64_t k = 0; k < n; ++k)
-    out.push_back(excerpt_at(static_cast<std::int64_t>((static_cast<double>(k) + 0.5) * step) - excerpt_frames / 2, longest, excerpt_frames));
-  return out;
-}
-
-// In time order, merged where they overlap or lie closer than a run-in apart (the run-in would
-// render the frames between anyway).
-std::vector<graph::Excerpt> merge_excerpts(std::vector<graph::Excerpt> picked, std::int64_t run_in) {
-  std::sort(picked.begin(), picked.end(), [](const graph::Excerpt& a, const graph::Excerpt& b) { return a.start < b.start; });
-  std::vector<graph::Excerpt> merged;
-  for (const auto& e : picked) {
-    if (!merged.empty() && e.start <= merged.back().start + merged.back().frames + run_in)
-      merged.back().frames = std::max(merged.back().frames, e.start + e.frames - merged.back().start);
-    else
-      merged.push_back(e);
-  }
-  return merged;
-}
 
 struct Planned {
   graph::OutputId id;
@@ -182,77 +136,6 @@ struct Planned {
 };
 
 }  // namespace
-
-std::vector<mix::LandingExcerpt> landing_excerpts(const mix::Console& console, const std::vector<analysis::StemAnalysis>& stems) {
-  const std::vector<float> hint = mix_peak_hint(console, stems);
-  if (hint.empty()) return {};
-  const double rate = console.sample_rate;
-  std::int64_t longest = 0;
-  for (const auto& a : stems) longest = std::max(longest, a.frames);
-  const auto excerpt_frames = static_cast<std::int64_t>(kExcerptS * rate);
-  const auto run_in = static_cast<std::int64_t>(kRunInS * rate);
-  const std::int64_t count = excerpt_count(longest, excerpt_frames, run_in);
-  if (count == 0) return {};
-  std::vector<graph::Excerpt> picked = even_excerpts(std::min<std::int64_t>(count, kEvenWindows), longest, excerpt_frames);
-  const auto hop = static_cast<std::int64_t>(std::llround(analysis::kStemFrameS * rate));
-  const auto nf = static_cast<std::int64_t>(hint.size());
-  std::vector<std::uint8_t> covered(hint.size(), 0);
-  const auto cover = [&](const graph::Excerpt& e) {
-    for (std::int64_t t = e.start / hop; t < std::min(nf, (e.start + e.frames + hop - 1) / hop); ++t) covered[static_cast<std::size_t>(t)] = 1;
-  };
-  for (const auto& e : picked) cover(e);
-  for (std::int64_t k = 0; k < std::min<std::int64_t>(count, kHotWindows); ++k) {
-    std::int64_t best = -1;
-    for (std::int64_t t = 0; t < nf; ++t)
-      if (!covered[static_cast<std::size_t>(t)] && (best < 0 || hint[static_cast<std::size_t>(t)] > hint[static_cast<std::size_t>(best)]))
-        best = t;
-    if (best < 0 || !(hint[static_cast<std::size_t>(best)] > 0.0f)) break;
-    picked.push_back(excerpt_at(best * hop + hop / 2 - excerpt_frames / 2, longest, excerpt_frames));
-    cover(picked.back());
-  }
-  std::sort(picked.begin(), picked.end(), [](const graph::Excerpt& a, const graph::Excerpt& b) { return a.start < b.start; });
-  std::vector<mix::LandingExcerpt> out;
-  for (const auto& e : picked) out.push_back({static_cast<double>(e.start) / rate});
-  return out;
-}
-
-std::vector<float> mix_peak_hint(const mix::Console& console, const std::vector<analysis::StemAnalysis>& stems) {
-  if (stems.size() != console.strips.size()) return {};
-  std::size_t nf = 0;
-  for (const auto& a : stems) nf = std::max(nf, a.num_frames());
-  std::vector<float> hint(nf, 0.0f);
-  for (std::size_t i = 0; i < stems.size(); ++i) {
-    const mix::Strip& s = console.strips[i];
-    const analysis::StemAnalysis& a = stems[i];
-    if (s.mute || a.silent() || a.band_db.size() != a.num_frames() * static_cast<std::size_t>(a.bands)) continue;
-    double bus_db = 0.0;
-    for (const auto& b : console.buses)
-      if (b.name == s.bus) bus_db = b.fader_db;
-    std::size_t seg = 0;
-    for (std::size_t t = 0; t < a.num_frames(); ++t) {
-      double e = 0.0;
-      for (int b = 0; b < a.bands; ++b) e += std::pow(10.0, 0.1 * a.band(t, b));
-      e *= std::pow(10.0, 0.1 * (t < a.punch_db.size() ? a.punch_db[t] : 0.0f));
-      double auto_db = 0.0;
-      const auto& pts = s.automation;
-      if (!pts.empty()) {
-        const double time = (static_cast<double>(t) + 0.5) * a.frame_s;
-        if (time <= pts.front().time_s) {
-          auto_db = pts.front().gain_db;
-        } else if (time >= pts.back().time_s) {
-          auto_db = pts.back().gain_db;
-        } else {
-          while (seg + 2 < pts.size() && pts[seg + 1].time_s <= time) ++seg;
-          const double span = pts[seg + 1].time_s - pts[seg].time_s;
-          const double f = span > 0 ? (time - pts[seg].time_s) / span : 1.0;
-          auto_db = pts[seg].gain_db + f * (pts[seg + 1].gain_db - pts[seg].gain_db);
-        }
-      }
-      hint[t] += static_cast<float>(std::sqrt(e) * db_to_gain(s.trim_db + s.fader_db + auto_db + bus_db));
-    }
-  }
-  return hint;
-}
 
 std::string printed_stem_name(const std::string& stem_name) {
   return fs::path(stem_name).replace_extension(".wav").filename().string();
@@ -298,10 +181,9 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
 
   // Pass 1: only the mix (no versions, printed stems or the extra return sets they need), at
   // unity output gain, for its true peak: the landing gain's first estimate. On a long song
-  // only excerpts are rendered (the console's landing_excerpts, else evenly spread; each after
-  // a run-in that settles compressors and effect tails); they can miss the loudest moment, so
-  // the estimate is at most the song's true peak and the writing pass below checks where the
-  // mix landed.
+  // only evenly spread excerpts are rendered (a quarter of the song, each after a run-in that
+  // settles compressors and effect tails); they can miss the loudest moment, so the estimate
+  // is at most the song's true peak and the writing pass below checks where the mix landed.
   double tp_db = -INFINITY;
   std::int64_t longest = 0, out_frames = 0;
   {
@@ -312,15 +194,15 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     const double rate = console.sample_rate;
     const auto excerpt_frames = static_cast<std::int64_t>(kExcerptS * rate);
     const auto run_in = static_cast<std::int64_t>(kRunInS * rate);
-    const std::int64_t count = excerpt_count(longest, excerpt_frames, run_in);
+    const auto count = static_cast<std::int64_t>(std::ceil(kExcerptShare * static_cast<double>(longest) / static_cast<double>(excerpt_frames)));
     std::vector<graph::Excerpt> excerpts;
-    if (count > 0 && !console.mix_bus.landing_excerpts.empty()) {
-      for (const auto& e : console.mix_bus.landing_excerpts)
-        excerpts.push_back(excerpt_at(std::llround(e.start_s * rate), longest, excerpt_frames));
-    } else if (count > 0) {
-      excerpts = even_excerpts(count, longest, excerpt_frames);
+    if (count * (excerpt_frames + run_in) < longest / 2) {
+      const double step = static_cast<double>(longest) / static_cast<double>(count);
+      for (std::int64_t k = 0; k < count; ++k) {
+        const auto mid = static_cast<std::int64_t>((static_cast<double>(k) + 0.5) * step);
+        excerpts.push_back({std::max<std::int64_t>(0, mid - excerpt_frames / 2), excerpt_frames});
+      }
     }
-    excerpts = merge_excerpts(std::move(excerpts), run_in);
     if (excerpts.empty()) {
       MeterSink meter(rate);
       r.render({{plan[0].id, &meter}}, [&](double f) { report(0.0, kPass1Share, f); });

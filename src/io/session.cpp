@@ -343,10 +343,8 @@ template <class V> void fields(V& v, mix::Return& r) {
   v.sub("delay", [&](auto& w) { fields(w, r.delay); });
   v.sub("eq", [&](auto& w) { fields(w, r.eq); });
 }
-template <class V> void fields(V& v, mix::LandingExcerpt& e) { v.num("start_s", e.start_s, 0.0, 1e6); }
 template <class V> void fields(V& v, mix::MixBus& m) {
   v.num("target_true_peak_dbtp", m.target_true_peak_dbtp, -6.0, -3.0);
-  v.array("landing_excerpts", m.landing_excerpts, [](auto& w, mix::LandingExcerpt& e) { fields(w, e); });
   v.string_map("reasons", m.reasons);
   v.sub("eq", [&](auto& w) { fields(w, m.eq); });
   v.sub("compressor", [&](auto& w) { fields(w, m.compressor); });

@@ -52,7 +52,6 @@ mix::Console sample_console() {
   r.delay.time_ms = 466.0;
   c.returns.push_back(r);
   c.mix_bus.target_true_peak_dbtp = -4.0;
-  c.mix_bus.landing_excerpts = {{12.5}, {61.25}};
   return c;
 }
 

@@ -80,21 +80,10 @@ struct Return {
   bool operator==(const Return&) const = default;
 };
 
-// An excerpt of the song that the render measures the mix's true peak on (its first estimate
-// of the landing gain; io::render_mix).
-struct LandingExcerpt {
-  double start_s = 0.0;
-  bool operator==(const LandingExcerpt&) const = default;
-};
-
 struct MixBus {
   dsp::EqSettings eq;
   dsp::CompressorSettings compressor;  // glue; never a limiter
   double target_true_peak_dbtp = -4.5; // the rendered mix is set between -6 and -3 dBTP
-  // Where the landing gain is first measured, chosen from the stems' analyses when the mix
-  // was decided and kept in session.toml, so a re-render measures the same excerpts (the same
-  // bits). Empty: evenly spread excerpts.
-  std::vector<LandingExcerpt> landing_excerpts;
   Reasons reasons;
   bool operator==(const MixBus&) const = default;
 };
