@@ -427,7 +427,7 @@ void LoudnessMeter::close_tick(double sum, double mono, std::int64_t len) {
       if (options_.mono_sum) mono_blocks_.push_back(window_mean(mono_ring_, ticks_done_, kMomentaryTicks));
     }
   }
-  if (ticks_done_ >= kShortTermTicks) {
+  if (options_.short_term && ticks_done_ >= kShortTermTicks) {
     const double s = window_mean(ring_, ticks_done_, kShortTermTicks);
     if (!have_short_term_ || s > short_term_max_) short_term_max_ = s;
     have_short_term_ = true;

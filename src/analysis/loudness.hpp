@@ -61,6 +61,11 @@ struct LoudnessOptions {
   bool range = true;      // keep the short-term energies LRA needs (8 bytes per 100 ms)
   bool mono_sum = false;  // stereo only: also measure the mono fold-down (L+R)/2 on both speakers
   int threads = 1;        // > 1: channels filtered in parallel
+  // The 3 s short-term values (their maximum, the LRA's energies, the series). False for a
+  // meter read for its integrated loudness only: short_term_max_lufs(), range_lu() and
+  // short_term_series() then read -inf / empty, and the 300-tick window is not summed every
+  // 10 ms.
+  bool short_term = true;
   bool operator==(const LoudnessOptions&) const = default;
 };
 

@@ -233,7 +233,7 @@ double road_noise_density(double hz, double sample_rate) {
 }
 
 StreamMeter::StreamMeter(double sample_rate, int channels, bool keep_series, bool mono_sum, bool overlap)
-    : loudness_(sample_rate, channels, LoudnessOptions{false, keep_series, mono_sum && channels == 2, 1}),
+    : loudness_(sample_rate, channels, LoudnessOptions{false, keep_series, mono_sum && channels == 2, 1, keep_series}),
       spectrum_(std::make_unique<SpectrumAccumulator>(sample_rate, channels)) {
   if (!overlap) spectrum_->set_no_overlap();
 }

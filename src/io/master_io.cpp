@@ -278,7 +278,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   // the first two channels of more) rather than measuring it again.
   TranslationFeed* feed = deliver ? deliver->translation : nullptr;
   const bool shared = feed && channels <= 2;
-  analysis::LoudnessMeter meter(double(rate), channels, shared ? feed->loudness_options() : analysis::LoudnessOptions{false, full, false, 1});
+  analysis::LoudnessMeter meter(double(rate), channels, shared ? feed->loudness_options() : analysis::LoudnessOptions{false, full, false, 1, full});
   analysis::TruePeakMeter tp(channels);
   AudioBuffer side(channels, kPipeBlock);
   const float gain = static_cast<float>(db_to_gain(gain_db));
@@ -353,7 +353,7 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
   std::array<dsp::TruePeakLimiter, 2> lim{dsp::TruePeakLimiter(ls), dsp::TruePeakLimiter(ls)};
   for (auto& l : lim) l.prepare({double(rate), channels, kPipeBlock});
   const auto lat = static_cast<std::int64_t>(lim[0].latency_frames());
-  const analysis::LoudnessOptions opt{false, false, false, 1};
+  const analysis::LoudnessOptions opt{false, false, false, 1, false};  // integrated loudness only
   std::array<analysis::LoudnessMeter, 2> limited{analysis::LoudnessMeter(double(rate), channels, opt),
                                                  analysis::LoudnessMeter(double(rate), channels, opt)};
   analysis::LoudnessMeter plain(double(rate), channels, opt);  // at unit gain
@@ -573,7 +573,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     std::int64_t pos = 0;
     master::MasterChainProcessor proc(chain);
     proc.prepare({double(rate), ch, kPipeBlock});
-    analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1});
+    analysis::LoudnessMeter meter(double(rate), ch, {false, false, false, 1, false});  // integrated and sample peak
     std::optional<AudioWriter> ipw;
     if (input_preview && !input_preview->done && (in_place || !reader->resampling()))
       ipw.emplace(input_preview->file, WriteSpec{rate, ch, kPreviewFormat});
