@@ -130,6 +130,10 @@ struct StripNode {
   // Whether a send reads `stereo` after the strip (the pre-fader signal); else it is scratch.
   bool pre_fader_sends = false;
   AudioBuffer& out(int slot) { return out_slot[slot]; }
+  // A keyed dynamics processor hears its key after the key stem's trim (the level its threshold
+  // was decided at), never the file's export level.
+  AudioBuffer key_scratch;
+  const float* key_ptrs[2] = {nullptr, nullptr};
   // The stem as it sits in the mix (printed stem output).
   std::optional<dsp::ParametricEq> print_bus_eq, print_mix_eq;
   AudioBuffer print;
@@ -251,6 +255,7 @@ struct Renderer::Impl {
           n->key_comp = it->second;
       }
       if (s.deesser.enabled) make(n->deesser, s.deesser, ch);
+      if (n->key_deq >= 0 || n->key_comp >= 0) n->key_scratch.resize(2, block);
       if (s.saturator.enabled) {
         make(n->sat, s.saturator, ch);
         n->latency += n->sat->latency_frames();
@@ -374,6 +379,21 @@ struct Renderer::Impl {
     mix_comp->reset();
   }
 
+  // Strip `key`'s input for this block after its trim, in `st`'s scratch: the key strip works in
+  // place on its own buffers at the same time, so its trimmed signal cannot be borrowed.
+  ConstAudioView trimmed_key(StripNode& st, int key, std::size_t n, int slot) {
+    const StripNode& k = *strips[static_cast<std::size_t>(key)];
+    const AudioBuffer& raw = k.raw_slot[slot];
+    for (int c = 0; c < k.in_ch; ++c) {
+      const float* r = raw.channel(c);
+      float* d = st.key_scratch.channel(c);
+      for (std::size_t x = 0; x < n; ++x) d[x] = r[x] * k.pre_gain;
+    }
+    st.key_ptrs[0] = st.key_scratch.channel(0);
+    st.key_ptrs[1] = st.key_scratch.channel(1);
+    return ConstAudioView(st.key_ptrs, k.in_ch, n);
+  }
+
   // Phase 2: one strip, one block.
   void process_strip(std::size_t i, std::size_t n, std::int64_t frame0, int slot) {
     StripNode& st = *strips[i];
@@ -389,11 +409,11 @@ struct Renderer::Impl {
     if (st.gate) st.gate->process(work);
     if (st.eq) st.eq->process(work);
     if (st.deq) {
-      if (st.key_deq >= 0) st.deq->process(work, strips[static_cast<std::size_t>(st.key_deq)]->raw(slot).view(n));
+      if (st.key_deq >= 0) st.deq->process(work, trimmed_key(st, st.key_deq, n, slot));
       else st.deq->process(work);
     }
     if (st.comp) {
-      if (st.key_comp >= 0) st.comp->process(work, strips[static_cast<std::size_t>(st.key_comp)]->raw(slot).view(n));
+      if (st.key_comp >= 0) st.comp->process(work, trimmed_key(st, st.key_comp, n, slot));
       else st.comp->process(work);
     }
     if (st.deesser) st.deesser->process(work);
