@@ -404,3 +404,35 @@ TEST(Renderer, NonFiniteOutputSamplesAreSilencedAndCounted) {
     EXPECT_EQ(o.r[1499], in.channel(1)[1499]) << k;
   }
 }
+
+// A keyed compressor hears its key after the key stem's trim: the kick exported 12 dB quieter
+// and trimmed back up ducks the bass exactly as much (the bass's stem output is the same, up to
+// the rounding of the two ways to the same key level).
+TEST(Renderer, KeyedDuckHearsTheKeyAfterItsTrim) {
+  mix::Console c;
+  c.sample_rate = 48000;
+  c.strips = {strip("kick", "drums", Role::kick), strip("bass", "bass", Role::bass)};
+  auto& duck = c.strips[1].compressor;
+  duck.enabled = true;
+  duck.key = "kick";
+  duck.threshold_db = -30.0;
+  duck.ratio = 4.0;
+  duck.attack_ms = 1.0;
+  duck.release_ms = 100.0;
+  std::vector<AudioBuffer> audio = {noise(1, 24000, 3, 0.5f), noise(1, 24000, 4, 0.1f)};
+  const auto loud = render(c, audio, {{OutputKind::stem, "bass"}});
+  for (std::size_t i = 0; i < 24000; ++i) audio[0].channel(0)[i] *= static_cast<float>(db_to_gain(-12.0));
+  c.strips[0].trim_db = 12.0;
+  const auto quiet = render(c, audio, {{OutputKind::stem, "bass"}});
+  // Unducked, the bass stem would be as loud as its input; the duck takes several dB off.
+  c.strips[1].compressor.key.clear();
+  c.strips[1].compressor.enabled = false;
+  const auto dry = render(c, audio, {{OutputKind::stem, "bass"}});
+  const auto& a = loud.out.at("bass").l;
+  const auto& b = quiet.out.at("bass").l;
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_LT(max_diff(a, b), 1e-5);
+  double ea = 0, ed = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) ea += double(a[i]) * a[i], ed += double(dry.out.at("bass").l[i]) * dry.out.at("bass").l[i];
+  EXPECT_LT(10.0 * std::log10(ea / ed), -3.0) << "the kick should duck the bass";
+}
