@@ -31,18 +31,23 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   req.threads = g.threads;
   req.progress = [&](double f, const std::string& stage) { progress.update(f, stage); };
   const auto outcome = io::run_mix(req);
-  // Translation of what gets delivered: the first master, else the mix (--no-master). Measured
-  // only, as `master` does (INTERFACE.md's mix folder lists no simulations; `mixdown translate`
-  // renders them): writing seven full-length float WAVs was about a tenth of the whole mix's
-  // time. The codec reads the loudest passage, the device lanes excerpts of a long song.
+  // Translation of what gets delivered: the first master, played on every system in the pass
+  // that wrote it (io::TranslationFeed); with --no-master the mix, read back. Measured only, as
+  // `master` does (INTERFACE.md's mix folder lists no simulations; `mixdown translate` renders
+  // them). The codec reads the loudest passage, the device lanes excerpts of a long song.
   namespace fs = std::filesystem;
   const fs::path out(a.out);
   const bool mastered = outcome.master && !outcome.master->masters.empty();
   const fs::path delivered = mastered ? outcome.master->masters.front().file : out / "mix.wav";
-  const auto translation = io::translate_output(
-      out, delivered, mastered ? outcome.master->masters.front().after.integrated_lufs : outcome.mix_analysis.loudness.integrated_lufs, g.threads,
-      [&](double f, const std::string& stage) { progress.update(f, "translation: " + stage); },
-      io::TranslateScope{false, false, true});
+  const auto translation =
+      mastered && outcome.master->masters.front().translation
+          ? *outcome.master->masters.front().translation
+          : io::translate_output(out, delivered,
+                                 mastered ? outcome.master->masters.front().after.integrated_lufs
+                                          : outcome.mix_analysis.loudness.integrated_lufs,
+                                 g.threads,
+                                 [&](double f, const std::string& stage) { progress.update(f, "translation: " + stage); },
+                                 io::TranslateScope{false, false, true});
   auto json = report::mix_json(outcome, a.out);
   json["translation"] = report::translation_json(translation, delivered.lexically_relative(out).generic_string());
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
