@@ -301,9 +301,6 @@ struct StemAnalyzer::Impl {
       if (++fill == sub) {
         smax = std::max(smax, ssum / double(sub));
         const float d = clamp_db(to_db(ssum / double(sub)));
-        const float prev = sub_db.empty() ? kFloorDb : sub_db.back();
-        // rises from below -90 dB count from -90 so silence → sound is one finite step
-        out.onset_env.push_back(std::max(0.0f, d - std::max(prev, -90.0f)) * (d > -90.0f ? 1.0f : 0.0f));
         sub_db.push_back(d);
         ssum = 0;
         fill = 0;
@@ -457,6 +454,20 @@ struct StemAnalyzer::Impl {
       a.harmonicity = pk / double(n_act);
       a.flatness = fl / double(n_act);
       a.punch_mean_db = pu / double(n_act);
+    }
+
+    // Tempo's onset strength: the rise of each 10 ms level, counted from at most 80 dB under the
+    // stem's loudest 10 ms, so silence → sound is one finite step and the envelope's shape does
+    // not depend on the level the stem was exported at (an absolute floor made the song's tempo
+    // follow the stems' export gains).
+    if (!sub_db.empty()) {
+      const float floor = *std::max_element(sub_db.begin(), sub_db.end()) - 80.0f;
+      a.onset_env.resize(sub_db.size());
+      for (std::size_t i = 0; i < sub_db.size(); ++i) {
+        const float d = sub_db[i];
+        const float prev = i ? sub_db[i - 1] : kFloorDb;
+        a.onset_env[i] = d > floor ? std::max(0.0f, d - std::max(prev, floor)) : 0.0f;
+      }
     }
 
     // Onsets on the 10 ms grid: a rise of 9 dB over the minimum of the previous 50 ms, above the

@@ -170,3 +170,27 @@ TEST(StemAnalysis, NonFiniteFramesAreLeftOutOfTheStereoSums) {
 
 }  // namespace
 }  // namespace mixdown::analysis
+
+namespace mixdown::analysis {
+
+// The tempo's onset envelope does not depend on the level a stem was exported at: hits over
+// digital silence rise from a floor relative to the stem's own peak, not from an absolute one
+// (which made the song's tempo follow the stems' gains).
+TEST(StemAnalysis, OnsetEnvelopeIsTheSameAtAnyExportLevel) {
+  auto loud = clicks(0.5, 4.0);
+  auto quiet = clicks(0.5, 4.0);
+  for (std::size_t i = 0; i < quiet.num_frames(); ++i) quiet.channel(0)[i] *= 0.0316227766f;  // -30 dB
+  const auto a = analyze_stem(loud.view(), kRate);
+  const auto b = analyze_stem(quiet.view(), kRate);
+  ASSERT_EQ(a.onset_env.size(), b.onset_env.size());
+  ASSERT_FALSE(a.onset_env.empty());
+  double peak = 0, diff = 0;
+  for (std::size_t i = 0; i < a.onset_env.size(); ++i) {
+    peak = std::max(peak, double(a.onset_env[i]));
+    diff = std::max(diff, std::abs(double(a.onset_env[i]) - b.onset_env[i]));
+  }
+  EXPECT_GT(peak, 20.0) << "each hit over silence is a large rise";
+  EXPECT_LT(diff, 0.01);
+}
+
+}  // namespace mixdown::analysis

@@ -167,7 +167,7 @@ TEST(MixQuality, BeatsTheEqualLoudnessSumOnEveryCorpusSong) {
   }
   const double avg = sum / double(songs.size());
   std::printf("average mean |ours - author|: %.2f LU (goal <= 2.5)\n", avg);
-  EXPECT_LT(avg, 2.65) << "the balance regressed (2.53 LU measured when this bound was set; 2.54 with seed 7)";
+  EXPECT_LT(avg, 2.65) << "the balance regressed (2.54 LU measured when this bound was set, 2.54-2.55 with seeds 7 and 99)";
   RecordProperty("average_lu", std::to_string(avg));
 }
 
