@@ -210,8 +210,10 @@ struct PairState {
 #define MIXDOWN_KWEIGHT_CLONES
 #endif
 MIXDOWN_KWEIGHT_CLONES
-v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb, std::size_t begin,
-               std::size_t end) noexcept {
+v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb, float* oa, float* ob,
+               std::size_t begin, std::size_t end) noexcept {
+  // oa/ob (both or neither): also store the K-weighted samples (for the mono sum). The test is
+  // loop-invariant, so the compiler runs two loops, one without the stores.
   const KStep k = step;
   PairState st = s;
   v2d acc = {0.0, 0.0};
@@ -219,23 +221,10 @@ v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb
     const v2d x = {static_cast<double>(xa[i]), static_cast<double>(xb[i])};
     const v2d u = k(st, x);
     acc += u * u;
-  }
-  s = st;
-  return acc;
-}
-// The same, storing the K-weighted samples (for the mono sum).
-MIXDOWN_KWEIGHT_CLONES
-v2d k_pair_run_out(const KStep& step, PairState& s, const float* xa, const float* xb, float* oa, float* ob,
-                   std::size_t begin, std::size_t end) noexcept {
-  const KStep k = step;
-  PairState st = s;
-  v2d acc = {0.0, 0.0};
-  for (std::size_t i = begin; i < end; ++i) {
-    const v2d x = {static_cast<double>(xa[i]), static_cast<double>(xb[i])};
-    const v2d u = k(st, x);
-    acc += u * u;
-    oa[i] = static_cast<float>(u[0]);
-    ob[i] = static_cast<float>(u[1]);
+    if (oa) {
+      oa[i] = static_cast<float>(u[0]);
+      ob[i] = static_cast<float>(u[1]);
+    }
   }
   s = st;
   return acc;
@@ -287,7 +276,7 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
-    const v2d acc = oa ? k_pair_run_out(step, s, xa, xb, oa, ob, begin, end) : k_pair_run(step, s, xa, xb, begin, end);
+    const v2d acc = k_pair_run(step, s, xa, xb, oa, ob, begin, end);
     for (v2d* v : {&s.t1, &s.t2, &s.u1, &s.u2})
       for (int lane = 0; lane < 2; ++lane)
         if (std::fabs((*v)[lane]) < kDenormalFloor) (*v)[lane] = 0;

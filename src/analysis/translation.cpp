@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/simd.hpp"
+
 namespace mixdown::analysis {
 namespace {
 
@@ -16,23 +18,22 @@ constexpr double kQ2 = 0.7071068;
 
 double db10(double p) { return p > 0.0 ? 10.0 * std::log10(p) : -kInf; }
 
-// max(init, f(0), ..., f(n-1)), NaNs passed over, in eight lanes so that it vectorizes (a
-// float max is exact in any order).
-template <class F>
-float max_of(float init, std::size_t n, F&& f) {
-  float lanes[8] = {init, init, init, init, init, init, init, init};
+// max |l[i] + r[i]| over a block (NaN-free input, as SpectrumAccumulator::add expects), in
+// eight lanes so that it vectorizes (a float max is exact in any order).
+float max_abs_sum(const float* l, const float* r, std::size_t n) {
+  float lanes[8] = {};
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8)
     for (std::size_t j = 0; j < 8; ++j) {
-      const float a = f(i + j);
+      const float a = std::fabs(l[i + j] + r[i + j]);
       lanes[j] = a > lanes[j] ? a : lanes[j];
     }
-  float m = init;
+  float m = 0.0f;
   for (; i < n; ++i) {
-    const float a = f(i);
+    const float a = std::fabs(l[i] + r[i]);
     m = a > m ? a : m;
   }
-  for (float l : lanes) m = l > m ? l : m;
+  for (float v : lanes) m = v > m ? v : m;
   return m;
 }
 
@@ -246,15 +247,10 @@ void StreamMeter::add(const ConstAudioView& block) {
 void StreamMeter::add_spectrum(const ConstAudioView& block) {
   spectrum_->add(block);
   const std::size_t n = block.num_frames();
-  for (int c = 0; c < block.num_channels(); ++c) {
-    const float* x = block.channel(c);
-    peak_ = max_of(peak_, n, [x](std::size_t i) { return std::fabs(x[i]); });
-  }
-  if (loudness_.options().mono_sum && block.num_channels() == 2) {
-    const float* l = block.channel(0);
-    const float* r = block.channel(1);
-    fold_peak_ = max_of(fold_peak_, n, [l, r](std::size_t i) { return std::fabs(l[i] + r[i]); });
-  }
+  for (int c = 0; c < block.num_channels(); ++c)
+    peak_ = std::max(peak_, simd::from_bits(simd::max_abs_bits(block.channel(c), n)));
+  if (loudness_.options().mono_sum && block.num_channels() == 2)
+    fold_peak_ = std::max(fold_peak_, max_abs_sum(block.channel(0), block.channel(1), n));
 }
 
 void StreamMeter::finish() { spectrum_->finish(); }
