@@ -23,4 +23,11 @@ struct LandingTry {
 // The next gain to try for `target_lufs` after `tries` (at least one).
 double next_landing_gain(const std::vector<LandingTry>& tries, double target_lufs);
 
+// The same after measured passes `tries` (at least one) when `probes` estimated the landing
+// on part of the file: their estimates steer the first pass but never stand in for a
+// measurement (an estimate a little off but near the target would otherwise hold every later
+// pass at its gain). With one measured pass, the step from it takes the slope of the two probes
+// nearest its gain (the limiter's cost curve there) instead of 1:1.
+double next_landing_gain(const std::vector<LandingTry>& tries, const std::vector<LandingTry>& probes, double target_lufs);
+
 }  // namespace mixdown::master

@@ -139,6 +139,29 @@ TEST(Landing, SecantConvergesOnALimitedLoudnessCurve) {
   EXPECT_LE(tries.size(), 6u);
 }
 
+
+TEST(Landing, ProbesSteerButNeverStandInForAMeasuredPass) {
+  // The probes on segments read the curve 0.3 LU too loud (they sampled lighter passages).
+  auto lufs_for = [](double g) { return g < 4 ? -20 + g : -16 + 4 * std::log1p((g - 4) / 4); };
+  auto probe_for = [&](double g) { return lufs_for(g) + 0.3; };
+  std::vector<LandingTry> probes{{6.0, probe_for(6.0)}, {6.5, probe_for(6.5)}};
+  const double g0 = next_landing_gain(probes, -14.0);
+  probes.push_back({g0, probe_for(g0)});
+  probes.push_back({g0 + 0.25, probe_for(g0 + 0.25)});
+  const double g1 = next_landing_gain(probes, -14.0);
+  // A probe lands near the target, the measured pass does not: the next gain moves.
+  std::vector<LandingTry> tries{{g1, lufs_for(g1)}};
+  ASSERT_GT(std::abs(tries[0].lufs + 14.0), 0.1);
+  const double g2 = next_landing_gain(tries, probes, -14.0);
+  EXPECT_GT(g2, g1 + 0.1);
+  // With the probes' slope (the limiter's curve there), one step lands within 0.1 LU; a 1:1 step
+  // from the measured pass would not.
+  EXPECT_NEAR(lufs_for(g2), -14.0, 0.1);
+  EXPECT_GT(std::abs(lufs_for(g1 + (-14.0 - tries[0].lufs)) + 14.0), 0.1);
+  // Two measured passes: the probes no longer count.
+  tries.push_back({g2, lufs_for(g2)});
+  EXPECT_DOUBLE_EQ(next_landing_gain(tries, probes, -14.0), next_landing_gain(tries, -14.0));
+}
 TEST(InputAnalysis, SpectrumLevelsAndStereo) {
   const int rate = 48000;
   auto a = testkit::sine(1000.0, -6.0, 3.0, rate, 2);
