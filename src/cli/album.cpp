@@ -45,6 +45,13 @@ int run_album(const AlbumArgs& a, const GlobalOptions& g) {
   }
   for (const auto& t : album.tracks)
     if (!fs::exists(t.file)) throw rejected(t.file.string(), "no such file");
+  {
+    const fs::path out(a.out);
+    std::vector<fs::path> inputs;
+    for (const auto& t : album.tracks) inputs.push_back(t.file);
+    for (const char* f : {"album.wav", "album.cue", "report.json", "report.html"}) io::refuse_overwriting_input(out / f, inputs);
+    io::refuse_inputs_in({out / "tracks"}, inputs);
+  }
   Progress progress("album", g.quiet);
   const auto result = io::master_album(album, a.out, *target,
                                        [&](double f, const std::string& s) { progress.update(f, s); });

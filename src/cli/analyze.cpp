@@ -1,5 +1,6 @@
 // `mixdown analyze FILE [--reference REF] [--json PATH|-]`: parse, analyse the file (and the
 // reference) through io::analyze_file, print the table or the JSON of INTERFACE.md.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,11 +26,16 @@ int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
   io::AnalyzeFileOptions opt;
   opt.analyzer.threads = g.threads;  // 0 = all cores
   const bool json_stdout = a.json == "-";
+  io::refuse_overwriting_input(a.json, {a.input, a.reference});
   Progress progress("analyze", g.quiet || json_stdout);
   const double share = a.reference.empty() ? 1.0 : 0.5;
   auto report = io::analyze_file(a.input, opt, [&](double f) { progress.update(f * share); });
   if (!a.reference.empty()) {
     auto ref = io::analyze_file(a.reference, opt, [&](double f) { progress.update(0.5 + 0.5 * f); });
+    // A silent reference (or one shorter than a 400 ms loudness block) has nothing to compare
+    // with: refused, as `master --reference` refuses it.
+    if (!std::isfinite(ref.loudness.integrated_lufs))
+      throw rejected(a.reference, "the reference has no measurable loudness (silent, or shorter than one 400 ms block): nothing to compare with");
     report.reference = analysis::compare(report, ref);
   }
   progress.done();

@@ -26,6 +26,11 @@ int run_check(const CheckArgs& a, const GlobalOptions& g) {
   const auto result = io::check_stem_source(a.stems, g.threads,
                                             [&](double f) { progress.update(f, "reading stems"); });
   progress.done();
+  {
+    std::vector<std::filesystem::path> inputs{a.stems};
+    for (const auto& s : result.stems) inputs.push_back(s.path);
+    io::refuse_overwriting_input(a.json, inputs);
+  }
   if (a.json == "-") {
     std::fputs((report::check_json(result).dump(2) + "\n").c_str(), stdout);
     return 0;

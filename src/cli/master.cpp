@@ -48,6 +48,15 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   const auto targets = resolve_targets(a.targets);
   if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
   if (!a.reference.empty() && !fs::exists(a.reference)) throw rejected(a.reference, "no such file");
+  {
+    const fs::path out(a.out);
+    const std::vector<fs::path> inputs{a.input, a.reference};
+    for (const char* f : {"report.json", "report.html", "previews/input.wav"}) io::refuse_overwriting_input(out / f, inputs);
+    for (const auto& t : targets) {
+      io::refuse_overwriting_input(out / "masters" / (t.name + ".wav"), inputs);
+      io::refuse_overwriting_input(out / "previews" / (t.name + ".wav"), inputs);
+    }
+  }
   io::MasterRequest req;
   req.targets = targets;
   if (!a.reference.empty()) req.reference = fs::path(a.reference);

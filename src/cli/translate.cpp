@@ -24,6 +24,10 @@ int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
   if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
   const bool json_stdout = a.json == "-";
+  for (const auto sys : analysis::kPlaybackSystems)
+    io::refuse_overwriting_input(fs::path(a.out) / (std::string(analysis::to_string(sys)) + ".wav"), {a.input});
+  io::refuse_overwriting_input(fs::path(a.out) / "translation.json", {a.input});
+  io::refuse_overwriting_input(a.json, {a.input});
   Progress progress("translate", g.quiet || json_stdout);
   io::TranslateRequest req;
   req.input = a.input;

@@ -713,6 +713,32 @@ AudioBuffer read_file(const fs::path& path, int* sample_rate) {
   return all;
 }
 
+void refuse_overwriting_input(const fs::path& output, const std::vector<fs::path>& inputs) {
+  std::error_code ec;
+  if (output.empty() || output == "-" || !fs::exists(output, ec)) return;
+  for (const auto& in : inputs) {
+    std::error_code e2;
+    if (!in.empty() && fs::equivalent(output, in, e2))
+      throw usage_error(output.string(), std::string("is an input of this run") +
+                                             (in.lexically_normal() == output.lexically_normal() ? "" : " (" + in.string() + ")") +
+                                             ": writing the output there would overwrite it; choose another path");
+  }
+}
+
+void refuse_inputs_in(const std::vector<fs::path>& folders, const std::vector<fs::path>& inputs) {
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (in.empty() || !fs::exists(in, ec)) continue;
+    const fs::path parent = fs::weakly_canonical(fs::absolute(in, ec), ec).parent_path();
+    for (const auto& f : folders) {
+      std::error_code e2;
+      if (fs::exists(f, e2) && fs::equivalent(parent, f, e2))
+        throw usage_error(in.string(), "lies in " + f.string() +
+                                           ", which this run writes into: an input could be overwritten; choose another -o");
+    }
+  }
+}
+
 void write_text_atomic(const fs::path& path, const std::string& text) {
   std::error_code ec;
   // A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming a

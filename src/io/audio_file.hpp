@@ -138,6 +138,14 @@ AudioBuffer read_range(AudioReader& r, std::int64_t& pos, std::int64_t first, st
 // Text outputs (JSON, TOML, HTML, Markdown) written atomically the same way.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
+// Inputs are never overwritten: a usage error naming `output` when it is the same file as one
+// of `inputs` (an existing file reached by another path, a link, counts). Called before any
+// work, for every path a command would write.
+void refuse_overwriting_input(const std::filesystem::path& output, const std::vector<std::filesystem::path>& inputs);
+// The same for every file a run writes into `folders` (whose names are only known later, e.g.
+// one per stem): refused when an input lies directly in one of them.
+void refuse_inputs_in(const std::vector<std::filesystem::path>& folders, const std::vector<std::filesystem::path>& inputs);
+
 // A run killed with SIGKILL cannot remove its hidden temporaries (".NAME.partial-PID"). Each
 // command that writes into a folder first removes, anywhere under `dir`, those whose PID is no
 // longer a running process (a concurrent run's temporaries are left alone). Returns how many.

@@ -89,6 +89,14 @@ MixOutcome run_mix(const MixRequest& req) {
     copt.analyse_for_mix = true;
     o.check = check_stem_source(req.stems, req.threads, [&](double f) { progress(0.10 * f, "checking stems"); }, copt);
     auto& check = *o.check;
+    {
+      // The stems' files, which a run writing versions/stems/NAME.wav (and the rest) must not
+      // overwrite: none may lie in a folder the mix writes into.
+      std::vector<fs::path> inputs;
+      for (const auto& s : check.stems) inputs.push_back(s.path);
+      refuse_inputs_in({req.out, req.out / "versions", req.out / "versions" / "stems", req.out / "masters", req.out / "previews"},
+                       inputs);
+    }
     o.problems = check.problems;
     if (session) {
       // A session naming stems with a brief: its brief applies, --brief overrides.

@@ -579,5 +579,57 @@ TEST_F(BadInput, StemSetOverTheMemoryBudget) {
   expect_refusal(r, 3, {"in put é", "MIXDOWN_MAX_STEM_HOURS"});
 }
 
+// ---- outputs that would overwrite an input ---------------------------------------------------
+// run() checks that no file under in_ changed; each of these writes its output inside in_.
+
+TEST_F(BadInput, JsonOntoTheInputIsRefused) {
+  const auto a = wav("mix.wav");
+  expect_refusal(run({"analyze", a.string(), "--json", a.string(), "--quiet"}), 2, {"mix.wav", "input"});
+  const auto keys = wav("Keys.wav");
+  expect_refusal(run({"check", in_.string(), "--json", keys.string(), "--quiet"}), 2, {"Keys.wav", "input"});
+  expect_refusal(run({"translate", a.string(), "-o", out_.string(), "--json", a.string(), "--quiet"}), 2, {"mix.wav"});
+}
+
+TEST_F(BadInput, MasteringAMasterIntoItsOwnFolderIsRefused) {
+  fs::create_directories(in_ / "M" / "masters");
+  const auto a = wav("M/masters/streaming.wav");
+  const auto r = run({"master", a.string(), "-o", (in_ / "M").string(), "--quiet"});
+  expect_refusal(r, 2, {"streaming.wav", "input"});
+  // A master into the folder that holds the mix (nothing of the input's name is written) works
+  // and leaves the mix as it was.
+  const auto mix = wav("M/mix.wav");
+  const auto before = slurp(mix);
+  std::string out, err;
+  EXPECT_EQ(testkit::run_command(sh_quote(bin()) + " master " + sh_quote(mix.string()) + " -o " + sh_quote((in_ / "M").string()) +
+                                     " --quiet --target podcast",
+                                 &out, &err),
+            0)
+      << err;
+  EXPECT_TRUE(fs::exists(in_ / "M" / "masters" / "podcast.wav"));
+  EXPECT_EQ(slurp(mix), before);
+}
+
+TEST_F(BadInput, TranslatingALaneIntoItsOwnFolderIsRefused) {
+  fs::create_directories(in_ / "T");
+  const auto a = wav("T/phone.wav");
+  expect_refusal(run({"translate", a.string(), "-o", (in_ / "T").string(), "--quiet"}), 2, {"phone.wav"});
+}
+
+TEST_F(BadInput, MixingStemsThatLieWhereTheMixWritesIsRefused) {
+  fs::create_directories(in_ / "X" / "versions" / "stems");
+  wav("X/versions/stems/Bass.wav", 48000, 1);
+  wav("X/versions/stems/Kick.wav", 48000, 1);
+  expect_refusal(run({"mix", (in_ / "X" / "versions" / "stems").string(), "-o", (in_ / "X").string(), "--quiet"}), 2,
+                 {"Bass.wav", "-o"});
+  EXPECT_FALSE(fs::exists(in_ / "X" / "mix.wav"));
+}
+
+TEST_F(BadInput, AnalyzeAgainstASilentReferenceIsRefused) {
+  const auto a = wav("mix.wav");
+  const auto ref = in_ / "silence.wav";
+  write_audio(ref, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t, int) { return 0.0; });
+  expect_refusal(run({"analyze", a.string(), "--reference", ref.string(), "--quiet"}), 3, {"silence.wav", "loudness"});
+}
+
 }  // namespace
 }  // namespace mixdown
