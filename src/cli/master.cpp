@@ -81,6 +81,22 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
                                                 [&](double f, const std::string& s) { progress.update(f, "translation: " + s); },
                                                 io::TranslateScope{false, false, true});
   progress.done();
+  // A master that missed its loudness or ceiling is not delivered: a master lands within
+  // ±0.5 LU of its target and never above its ceiling (INTERFACE.md). Nothing of the run is
+  // left (its masters and previews are removed, no report) and the one line says why.
+  for (const auto& m : result.masters)
+    for (const auto& p : m.problems)
+      if (p.severity == Severity::error) {
+        std::error_code ec;
+        for (const auto& mm : result.masters) {
+          fs::remove(mm.file, ec);
+          if (!mm.preview.empty()) fs::remove(mm.preview, ec);
+        }
+        if (!result.input_preview.empty()) fs::remove(result.input_preview, ec);
+        for (const char* d : {"masters", "previews"})
+          if (fs::is_empty(out / d, ec)) fs::remove(out / d, ec);
+        throw rejected(a.input, m.target.name + " master: " + p.message);
+      }
   auto json = report::master_json(result, out);
   json["translation"] = report::translation_json(translation, first.file.lexically_relative(out).generic_string());
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
@@ -95,13 +111,6 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
     for (const auto& p : result.problems)
       std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());
   }
-  // A non-zero exit says why in one line (INTERFACE.md), even when --quiet hid the listing.
-  for (const auto& m : result.masters)
-    for (const auto& p : m.problems)
-      if (p.severity == Severity::error) {
-        std::fprintf(stderr, "mixdown: %s: %s master: %s\n", a.input.c_str(), m.target.name.c_str(), p.message.c_str());
-        return static_cast<int>(ExitCode::failed);
-      }
   return 0;
 }
 

@@ -1,5 +1,7 @@
 // `mixdown mix STEMS -o OUT [--brief KEY=VALUE]... [--target NAME]... [--no-master]`
+#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -39,21 +41,26 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   const fs::path out(a.out);
   const bool mastered = outcome.master && !outcome.master->masters.empty();
   const fs::path delivered = mastered ? outcome.master->masters.front().file : out / "mix.wav";
-  const auto translation =
-      mastered && outcome.master->masters.front().translation
-          ? *outcome.master->masters.front().translation
-          : io::translate_output(out, delivered,
-                                 mastered ? outcome.master->masters.front().after.integrated_lufs
-                                          : outcome.mix_analysis.loudness.integrated_lufs,
-                                 g.threads,
-                                 [&](double f, const std::string& stage) { progress.update(f, "translation: " + stage); },
-                                 io::TranslateScope{false, false, true});
+  // A mix too short for a loudness measurement (under 400 ms) has no translation to measure.
+  std::optional<analysis::TranslationReport> translation;
+  if (mastered && outcome.master->masters.front().translation)
+    translation = *outcome.master->masters.front().translation;
+  else if (std::isfinite(outcome.mix_analysis.loudness.integrated_lufs))
+    translation = io::translate_output(out, delivered,
+                                       mastered ? outcome.master->masters.front().after.integrated_lufs
+                                                : outcome.mix_analysis.loudness.integrated_lufs,
+                                       g.threads,
+                                       [&](double f, const std::string& stage) { progress.update(f, "translation: " + stage); },
+                                       io::TranslateScope{false, false, true});
   auto json = report::mix_json(outcome, a.out);
-  json["translation"] = report::translation_json(translation, delivered.lexically_relative(out).generic_string());
+  if (translation) json["translation"] = report::translation_json(*translation, delivered.lexically_relative(out).generic_string());
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
-  io::write_text_atomic(out / "report.html", report::mix_html(outcome, out, &translation));
+  io::write_text_atomic(out / "report.html", report::mix_html(outcome, out, translation ? &*translation : nullptr));
   progress.done();
   if (!g.quiet) std::fputs(report::mix_text(outcome, a.out).c_str(), stdout);
+  // The mix is delivered; a master that could not be is said in one line even when quiet.
+  for (const auto& p : outcome.problems)
+    if (p.code == "not_mastered") std::fprintf(stderr, "mixdown: %s: %s\n", (out / "mix.wav").c_str(), p.message.c_str());
   return 0;
 }
 

@@ -771,8 +771,12 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu)) {
     mo.problems.push_back({"target_not_reached", Severity::error,
-                           fmt::format("the {} master measures {:.2f} LUFS against its {:.1f} LUFS target", target.name,
-                                       mo.after.integrated_lufs, target_lufs),
+                           fmt::format("cannot reach its {:.1f} LUFS target under the {:.1f} dBTP ceiling: with the limiter "
+                                       "taking up to {:.0f} dB off the peaks the master measures {:.2f} LUFS (the input's peaks "
+                                       "sit {:.1f} dB above its loudness, as an isolated drum or a click does; a full mix or a "
+                                       "quieter target lands)",
+                                       target_lufs, target.ceiling_dbtp, mo.limiter_max_reduction_db,
+                                       mo.after.integrated_lufs, in.plr_db),
                            "", std::nullopt, "", ""});
   }
   if (mo.after.true_peak_dbtp > target.ceiling_dbtp) {
@@ -795,14 +799,32 @@ std::string layout_words(int channels) {
   }
 }
 
+constexpr double kTooQuietLufs = -60.0;
+
 void check_layout(const fs::path& input, const master::InputAnalysis& a, const std::vector<master::Target>& targets) {
-  if (a.silent())
-    throw rejected(input.string(), a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0
-                                       ? "nothing to master: the file holds only a DC offset"
-                                       : "nothing to master: the file is silent");
+  if (a.silent()) {
+    if (a.duration_s < 0.4 && a.sample_peak_dbfs >= -90.0)
+      throw rejected(input.string(), fmt::format("too short to master: {:.3f} s, under one 400 ms loudness block (BS.1770)", a.duration_s));
+    if (a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0)
+      throw rejected(input.string(), "nothing to master: the file holds only a DC offset");
+    if (a.sample_peak_dbfs >= -90.0)
+      throw rejected(input.string(), fmt::format("too quiet to master: it peaks at {:.1f} dBFS and no 400 ms block reaches the "
+                                                 "-70 LUFS gate of BS.1770; raise it before mastering",
+                                                 a.sample_peak_dbfs));
+    throw rejected(input.string(), "nothing to master: the file is silent");
+  }
+  // Within 10 dB of the gate, the chain's filters could take the processed signal under it.
+  if (a.integrated_lufs < kTooQuietLufs)
+    throw rejected(input.string(), fmt::format("too quiet to master: {:.1f} LUFS, within 10 dB of the -70 LUFS gate of BS.1770 "
+                                               "under which loudness is not measured; raise it first (a mix for mastering "
+                                               "sits around -30 to -10 LUFS)",
+                                               a.integrated_lufs));
   for (const auto& t : targets)
     if (t.vinyl && a.channels > 2)
       throw rejected(input.string(), fmt::format("a {}-channel file cannot be cut to vinyl: give a stereo or mono mix", a.channels));
+    else if (t.name == "cd" && a.channels > 2)
+      throw rejected(input.string(), fmt::format("a {}-channel file cannot go on a CD, which carries two channels (Red Book): "
+                                                 "give a stereo mix", a.channels));
 }
 
 }  // namespace

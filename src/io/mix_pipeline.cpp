@@ -209,9 +209,21 @@ MixOutcome run_mix(const MixRequest& req) {
   std::thread analysing;
   if (side_by_side) analysing = std::thread(analyse);
   else analyse();
+  // A mix that cannot be mastered (too short to measure, or too sparse to reach a target's
+  // loudness under its ceiling: one drum alone) is still a mix: it is delivered without
+  // masters, and the report says why. A master that missed its loudness or ceiling is not
+  // delivered (a master lands within ±0.5 LU and never above its ceiling).
+  std::optional<Problem> no_master;
   if (req.master && (side_by_side || !analysis_error)) {
     try {
       master();
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::rejected) master_error = std::current_exception();
+      else {
+        std::string why = e.what();
+        if (why.rfind(e.file() + ": ", 0) == 0) why = why.substr(e.file().size() + 2);
+        no_master = Problem{"not_mastered", Severity::error, "no master: " + why, "", {}, {}, {}};
+      }
     } catch (...) {
       master_error = std::current_exception();
     }
@@ -219,6 +231,25 @@ MixOutcome run_mix(const MixRequest& req) {
   if (analysing.joinable()) analysing.join();
   if (analysis_error) std::rethrow_exception(analysis_error);
   if (master_error) std::rethrow_exception(master_error);
+  if (o.master)
+    for (const auto& m : o.master->masters)
+      for (const auto& p : m.problems)
+        if (p.severity == Severity::error && !no_master)
+          no_master = Problem{"not_mastered", Severity::error, "no master: the " + m.target.name + " master " + p.message, "", {}, {}, {}};
+  if (no_master) {
+    if (o.master) {
+      std::error_code ec;
+      for (const auto& m : o.master->masters) {
+        fs::remove(m.file, ec);
+        if (!m.preview.empty()) fs::remove(m.preview, ec);
+      }
+      if (!o.master->input_preview.empty()) fs::remove(o.master->input_preview, ec);
+      for (const char* d : {"masters", "previews"})
+        if (fs::is_empty(req.out / d, ec)) fs::remove(req.out / d, ec);
+    }
+    o.master.reset();
+    o.problems.push_back(*no_master);
+  }
   progress(1.0, "done");
   return o;
 }

@@ -579,6 +579,49 @@ TEST_F(BadInput, StemSetOverTheMemoryBudget) {
   expect_refusal(r, 3, {"in put é", "MIXDOWN_MAX_STEM_HOURS"});
 }
 
+// ---- targets a file cannot reach ---------------------------------------------------------------
+
+// A lone drum hit every second over digital silence: limiting the hits takes the loudness with
+// them, so no gain lands -14 LUFS under -1 dBTP.
+fs::path sparse_hits(const fs::path& p) {
+  write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 10, [](std::int64_t i, int) {
+    const std::int64_t k = i % 48000;
+    return k < 480 ? 0.5 * std::sin(2 * M_PI * 180.0 * double(k) / 48000.0) * std::exp(-double(k) / 120.0) : 0.0;
+  });
+  return p;
+}
+
+TEST_F(BadInput, MasterThatCannotReachItsTargetIsRefusedAndNotDelivered) {
+  const auto hits = sparse_hits(in_ / "snare hits.wav");
+  expect_refusal(run({"master", hits.string(), "-o", out_.string(), "--quiet"}), 3, {"snare hits.wav", "cannot reach", "-14.0 LUFS"});
+}
+
+TEST_F(BadInput, MixTooShortToMasterIsDeliveredWithoutAMaster) {
+  wav("Kick.wav", 48000, 1, 0.25);
+  wav("Bass.wav", 48000, 1, 0.25);
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("no master: too short"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(out_ / "mix.wav"));
+  EXPECT_FALSE(fs::exists(out_ / "masters" / "streaming.wav"));
+  const auto report = nlohmann::json::parse(slurp(out_ / "report.json"));
+  bool said = false;
+  for (const auto& p : report["problems"]) said |= p["code"] == "not_mastered";
+  EXPECT_TRUE(said) << report["problems"].dump();
+}
+
+TEST_F(BadInput, VeryQuietFileIsCalledQuietNotSilent) {
+  const auto p = in_ / "whisper.wav";
+  write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t i, int c) { return music(i, c, 48000) * 3e-3; });
+  expect_refusal(run({"master", p.string(), "-o", out_.string(), "--quiet"}), 3, {"whisper.wav", "too quiet"});
+}
+
+TEST_F(BadInput, SurroundFileToCdIsRefused) {
+  const auto p = wav("surround.wav", 48000, 6, 5.0);
+  expect_refusal(run({"master", p.string(), "-o", out_.string(), "--target", "cd", "--quiet"}), 3, {"surround.wav", "CD"});
+}
+
 // ---- outputs that would overwrite an input ---------------------------------------------------
 // run() checks that no file under in_ changed; each of these writes its output inside in_.
 
