@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -456,6 +457,23 @@ namespace {
 // them, so a failure is kept in the sink and reported to libsndfile as a short write.
 DirectSink& vio_sink(void* user) { return *static_cast<DirectSink*>(user); }
 sf_count_t vio_length(void* user) { return vio_sink(user).file->length(); }
+// The hidden temporary of an atomic write: .NAME.partial-PID beside the final file. A name
+// near the file system's 255-byte limit is cut (at a UTF-8 character boundary) and given a
+// hash of the whole name, so two long names with one beginning stay apart.
+fs::path partial_path(const fs::path& path) {
+  std::string name = path.filename().string();
+  const std::string suffix = ".partial-" + std::to_string(::getpid());
+  constexpr std::size_t kNameMax = 255;
+  if (1 + name.size() + suffix.size() > kNameMax) {
+    char tag[24];
+    std::snprintf(tag, sizeof tag, "~%016zx", std::hash<std::string>{}(name));
+    std::size_t keep = kNameMax - 1 - suffix.size() - std::strlen(tag);
+    while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+    name = name.substr(0, keep) + tag;
+  }
+  return path.parent_path() / ("." + name + suffix);
+}
+
 sf_count_t vio_seek(sf_count_t offset, int whence, void* user) {
   DirectFile& f = *vio_sink(user).file;
   const sf_count_t base = whence == SEEK_CUR ? f.tell() : whence == SEEK_END ? f.length() : 0;
@@ -485,8 +503,7 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
   m.spec = spec;
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  m.temp_path = path.parent_path() / ("." + path.filename().string() + ".partial-" +
-                                      std::to_string(::getpid()));
+  m.temp_path = partial_path(path);
   SF_INFO sfi{};
   sfi.samplerate = spec.sample_rate;
   sfi.channels = spec.channels;
@@ -753,8 +770,7 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
   }
   ec.clear();
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".partial-" +
-                                             std::to_string(::getpid()));
+  const fs::path tmp = partial_path(path);
   const int slot = register_temp(tmp.string());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

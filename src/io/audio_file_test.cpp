@@ -98,6 +98,29 @@ TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+TEST(AudioFile, NamesNearTheFileSystemLimitAreWrittenAtomicallyToo) {
+  // Two 250-byte names (the limit is 255) with one beginning: each hidden temporary has to be
+  // shorter than its final name and the two must not collide.
+  testkit::TempDir dir;
+  auto src = testkit::sine(100.0, -6.0, 0.1, 48000, 1);
+  const std::string stem(240, 'x');
+  const fs::path a = dir / (stem + "-a.wav"), b = dir / (stem + "-b.wav");
+  {
+    WriteSpec spec;
+    spec.channels = 1;
+    AudioWriter wa(a, spec), wb(b, spec);
+    wa.write(src.view());
+    wb.write(src.view());
+    wa.commit();
+    wb.commit();
+  }
+  EXPECT_TRUE(fs::exists(a));
+  EXPECT_TRUE(fs::exists(b));
+  write_text_atomic(dir / (stem + "-c.json"), "{}\n");
+  EXPECT_TRUE(fs::exists(dir / (stem + "-c.json")));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 3);
+}
+
 TEST(AudioFile, CommitReplacesAnExistingFileAtomicallyAndLeavesNothingElse) {
   testkit::TempDir dir;
   auto quiet = testkit::sine(100.0, -30.0, 0.1, 48000, 2);

@@ -160,6 +160,11 @@ MixOutcome run_mix(const MixRequest& req) {
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));
   }
   if (!req.targets.empty()) o.console.targets = req.targets;
+  // Targets a session.toml names are checked before anything is rendered, naming the file.
+  if (session && req.targets.empty())
+    for (const auto& t : o.console.targets)
+      if (!master::find_target(t))
+        throw rejected(req.stems.string(), "targets: unknown target \"" + t + "\" (allowed: " + master::target_names() + ")");
 
   std::error_code ec;
   fs::create_directories(req.out, ec);

@@ -617,6 +617,20 @@ TEST_F(BadInput, VeryQuietFileIsCalledQuietNotSilent) {
   expect_refusal(run({"master", p.string(), "-o", out_.string(), "--quiet"}), 3, {"whisper.wav", "too quiet"});
 }
 
+TEST_F(BadInput, SessionNamingAnUnknownTargetIsRefusedBeforeRendering) {
+  wav("Keys.wav", 48000, 2, 2.0);
+  wav("Bass.wav", 48000, 1, 2.0);
+  const fs::path first = dir_ / "first";
+  ASSERT_EQ(run({"mix", in_.string(), "-o", first.string(), "--quiet", "--no-master"}).code, 0);
+  std::string toml = slurp(first / "session.toml");
+  const auto at = toml.find("\ntargets = ");
+  ASSERT_NE(at, std::string::npos) << toml;
+  toml.replace(at, toml.find('\n', at + 1) - at, "\ntargets = [ 'bogus' ]");
+  { std::ofstream(first / "session.toml") << toml; }
+  expect_refusal(run({"mix", (first / "session.toml").string(), "-o", out_.string(), "--quiet"}), 3, {"session.toml", "bogus"});
+  EXPECT_FALSE(fs::exists(out_ / "mix.wav"));
+}
+
 TEST_F(BadInput, SurroundFileToCdIsRefused) {
   const auto p = wav("surround.wav", 48000, 6, 5.0);
   expect_refusal(run({"master", p.string(), "-o", out_.string(), "--target", "cd", "--quiet"}), 3, {"surround.wav", "CD"});
