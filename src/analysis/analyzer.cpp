@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <functional>
 
 #include "core/error.hpp"
@@ -270,7 +271,7 @@ AnalysisReport Analyzer::finish() {
     const double el = s.stats[0].sumsq, er = s.stats[1].sumsq, c = s.cross;
     St.correlation = (el > 0 && er > 0) ? std::clamp(c / std::sqrt(el * er), -1.0, 1.0) : (el == er ? 1.0 : 0.0);
     const double mid = el + er + 2 * c, side = el + er - 2 * c;
-    St.width = mid > 0 ? std::max(0.0, side) / mid : (side > 0 ? 1e9 : 0.0);
+    St.width = mid > 0 ? std::max(0.0, side) / mid : (side > 0 ? std::numeric_limits<double>::infinity() : 0.0);
     St.balance = (el + er) > 0 ? (er - el) / (el + er) : 0.0;
     St.balance_db = (el > 0 && er > 0) ? 10.0 * std::log10(er / el) : 0.0;
     St.low_end_correlation = s.spectrum.correlation(20.0, 150.0);
@@ -450,7 +451,7 @@ ReferenceComparison compare(const AnalysisReport& mix, const AnalysisReport& ref
       c.sentences.push_back(fmt::format("The mix is {} than the reference (side {:.1f} dB under the mid, against "
                                         "{:.1f} dB).",
                                         a > b ? "wider" : "narrower", -a, -b));
-    else if (std::isfinite(a) != std::isfinite(b))
+    else if ((a == -std::numeric_limits<double>::infinity()) != (b == -std::numeric_limits<double>::infinity()))
       c.sentences.push_back(std::isfinite(b) ? "The mix is mono where the reference is stereo."
                                              : "The mix is stereo where the reference is mono.");
   }

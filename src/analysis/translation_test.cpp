@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 #include "../../tests/support/testing.hpp"
@@ -179,6 +180,13 @@ TEST(Translation, EachFaultRaisesItsCodeNamingTheSystem) {
   {
     auto r = clean_report();
     r.input.mono_lufs = -20;
+    check_translation(r);
+    EXPECT_TRUE(has(r, "mono_cancellation", "mono"));
+  }
+  {
+    // Left and right in opposite polarity: the fold-down has no measurable loudness at all.
+    auto r = clean_report();
+    r.input.mono_lufs = -std::numeric_limits<double>::infinity();
     check_translation(r);
     EXPECT_TRUE(has(r, "mono_cancellation", "mono"));
   }

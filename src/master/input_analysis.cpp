@@ -263,8 +263,10 @@ InputAnalysis InputAnalyzer::finish() {
   a.momentary_max_lufs = m.meter.momentary_max_lufs();
   a.short_term_max_lufs = m.meter.short_term_max_lufs();
   a.mono_lufs = m.channels == 2 ? m.meter.mono_integrated_lufs() : kMinusInf;
-  a.mono_loss_lu = m.channels == 2 && std::isfinite(a.mono_lufs) && std::isfinite(a.integrated_lufs)
-                       ? a.integrated_lufs - a.mono_lufs
+  // A fold-down that cancels to nothing measurable loses at least down to the -70 LUFS gate
+  // (as `analyze` reports it).
+  a.mono_loss_lu = m.channels == 2 && std::isfinite(a.integrated_lufs)
+                       ? a.integrated_lufs - (std::isfinite(a.mono_lufs) ? a.mono_lufs : -70.0)
                        : 0.0;
   if (m.channels == 2) {
     const double den = std::sqrt(m.ll * m.rr);
