@@ -58,13 +58,13 @@ std::vector<std::string> red_book_violations(const CueSheet& sheet) {
     v.push_back(fmt::format("{} tracks: a CD holds at most {}", sheet.tracks.size(), kRedBookMaxTracks));
   const std::int64_t total = disc_frames(sheet);
   if (total > kRedBookMaxFrames)
-    v.push_back(fmt::format("the album runs {} with its pre-gap and gaps: a CD holds at most {}",
+    v.push_back(fmt::format("the album runs {} (minutes:seconds:frames) with its pre-gap and gaps: a CD holds at most {}",
                             format_msf(total), format_msf(kRedBookMaxFrames)));
   for (std::size_t i = 0; i < sheet.tracks.size(); ++i) {
     const auto& t = sheet.tracks[i];
     if (t.length_frames < kRedBookMinTrackFrames)
-      v.push_back(fmt::format("track {} ({}) lasts {}: a CD track must last at least 4 seconds",
-                              i + 1, t.title.empty() ? "untitled" : t.title, format_msf(t.length_frames)));
+      v.push_back(fmt::format("track {} ({}) lasts {:.2f} s: a CD track must last at least 4 seconds",
+                              i + 1, t.title.empty() ? "untitled" : t.title, double(t.length_frames) / 75.0));
     if (!t.isrc.empty() && !valid_isrc(t.isrc))
       v.push_back(fmt::format("track {}: ISRC \"{}\" is not 12 characters CC XXX YY NNNNN", i + 1, t.isrc));
   }
