@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -88,6 +89,29 @@ const std::map<std::string, Entry, std::less<>>& role_table() {
                                     "choirs", "adlib", "adlibs", "oohs", "aahs", "ooh", "aah",
                                     "gang", "bkg", "bckg", "bgvox", "backup", "backingvocals",
                                     "bgs", "response"});
+    // The same in the languages sessions are most often labelled in besides English (German,
+    // French, Spanish, Portuguese, Italian), accents folded (tokenize_name): slightly weaker,
+    // as some are everyday words too.
+    add(Role::vocal, 0.85, {"gesang", "stimme", "stimmen", "voix", "chant", "chanteur", "chanteuse",
+                            "voz", "voces", "vozes", "voce", "canto", "cantante"});
+    add(Role::lead_vocal, 0.85, {"hauptstimme", "leadgesang"});
+    add(Role::backing_vocal, 0.85, {"chor", "chore", "choeur", "choeurs", "coro", "coros", "cori",
+                                    "backgroundgesang"});
+    add(Role::drums, 0.85, {"schlagzeug", "batterie", "bateria", "batteria", "trommel", "trommeln"});
+    add(Role::kick, 0.85, {"bombo", "cassa"});
+    add(Role::snare, 0.85, {"caja", "rullante"});
+    add(Role::cymbal, 0.85, {"becken", "cymbale", "cymbales", "platillo", "platillos", "piatti", "prato"});
+    add(Role::hihat, 0.85, {"charley", "charleston"});
+    add(Role::bass, 0.85, {"basse", "bajo", "baixo", "basso", "kontrabass"});
+    add(Role::guitar, 0.85, {"gitarre", "gitarren", "guitare", "guitares", "guitarra", "guitarras",
+                             "chitarra", "chitarre", "violao"});
+    add(Role::keys, 0.85, {"orgel", "orgue", "organo", "orgao", "clavier", "teclado", "teclados",
+                           "tastiera", "tastiere"});
+    add(Role::piano, 0.85, {"klavier"});
+    add(Role::strings, 0.85, {"streicher", "geige", "geigen", "cordes", "violon", "violons",
+                              "violoncelle", "cuerdas", "cordas", "archi", "violino", "violini"});
+    add(Role::brass, 0.85, {"blaser", "blechblaser", "trompete", "posaune", "cuivres", "trompette",
+                            "metales", "metais", "trompeta", "tromba", "ottoni", "saxofon"});
     add(Role::fx, 0.9, {"fx", "sfx", "efx", "riser", "risers", "sweep", "sweeps", "impact",
                         "impacts", "whoosh", "swoosh", "noise", "downlifter", "uplifter",
                         "transition", "foley", "reverse", "rev", "sfxr", "zap", "laser",
@@ -183,8 +207,36 @@ double ramp(double x, double a, double b) { return std::clamp((x - a) / (b - a),
 
 }  // namespace
 
+// Latin letters with accents (UTF-8) folded to ASCII, so "Batería" and "Chœurs" tokenize as
+// "bateria" and "choeurs"; any other non-ASCII byte stays a separator.
+static std::string fold_accents(const std::string& in) {
+  static const std::array<std::pair<const char*, const char*>, 40> kFold{{
+      {"á", "a"}, {"à", "a"}, {"â", "a"}, {"ä", "a"}, {"ã", "a"}, {"å", "a"}, {"é", "e"}, {"è", "e"},
+      {"ê", "e"}, {"ë", "e"}, {"í", "i"}, {"ì", "i"}, {"î", "i"}, {"ï", "i"}, {"ó", "o"}, {"ò", "o"},
+      {"ô", "o"}, {"ö", "o"}, {"õ", "o"}, {"ø", "o"}, {"ú", "u"}, {"ù", "u"}, {"û", "u"}, {"ü", "u"},
+      {"ñ", "n"}, {"ç", "c"}, {"œ", "oe"}, {"æ", "ae"}, {"ß", "ss"}, {"Á", "A"}, {"É", "E"}, {"Í", "I"},
+      {"Ó", "O"}, {"Ú", "U"}, {"Ä", "A"}, {"Ö", "O"}, {"Ü", "U"}, {"Ñ", "N"}, {"Ç", "C"}, {"Œ", "OE"}}};
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    bool folded = false;
+    if (static_cast<unsigned char>(in[i]) >= 0x80)
+      for (const auto& [from, to] : kFold) {
+        const std::size_t n = std::strlen(from);
+        if (in.compare(i, n, from) == 0) {
+          out += to;
+          i += n;
+          folded = true;
+          break;
+        }
+      }
+    if (!folded) out += in[i++];
+  }
+  return out;
+}
+
 std::vector<std::string> tokenize_name(std::string_view name) {
-  const std::string s = strip_extensions(name);
+  const std::string s = fold_accents(strip_extensions(name));
   std::vector<std::string> out;
   std::string cur;
   auto flush = [&] {

@@ -72,6 +72,25 @@ TEST(RoleFromName, KnowsTheManyWaysPeopleNameTracks) {
   }
 }
 
+TEST(RoleFromName, KnowsTrackNamesInOtherLanguagesWithTheirAccents) {
+  const NameCase cases[] = {
+      {"Gesang.wav", Role::vocal},          {"Voix.wav", Role::vocal},
+      {"Voz Principal.wav", Role::vocal},   {"Hauptstimme.wav", Role::lead_vocal},
+      {"Chœurs.wav", Role::backing_vocal},  {"Coros.wav", Role::backing_vocal},
+      {"Batería.wav", Role::drums},         {"Schlagzeug.wav", Role::drums},
+      {"Klavier.wav", Role::piano},         {"Gitarre 2.wav", Role::guitar},
+      {"Guitare Acoustique.wav", Role::guitar}, {"Basse.wav", Role::bass},
+      {"Bajo.wav", Role::bass},             {"Streicher.wav", Role::strings},
+      {"Bläser.wav", Role::brass},          {"Órgano.wav", Role::keys},
+      {"Cassa.wav", Role::kick},            {"Rullante.wav", Role::snare},
+  };
+  for (const auto& c : cases) {
+    const auto info = role_from_name(c.name);
+    ASSERT_TRUE(info.role.has_value()) << c.name;
+    EXPECT_EQ(*info.role, c.role) << c.name;
+  }
+}
+
 TEST(RoleFromName, ReturnsAreMarkedToStayUnprocessed) {
   EXPECT_TRUE(role_from_name("Verb Print.wav").printed_return);
   EXPECT_TRUE(role_from_name("Vox Delay Return.wav").printed_return);
