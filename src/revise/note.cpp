@@ -5,7 +5,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <limits>
+#include <map>
+#include <set>
 
 namespace mixdown::revise {
 namespace {
@@ -167,6 +170,12 @@ const Table& fix_table() {
       {"masked", "up"}, {"covered", "up"}, {"underneath", "up"}, {"cant make out", "up"},
       {"hard to make out", "up"}, {"cant understand", "up"}, {"cannot understand", "up"},
       {"unintelligible", "up"}, {"understand the", "up"}, {"needs to come up", "up"}, {"audible", "up"}, {"weak in the mix", "up"},
+      {"raise", "up"}, {"boost", "up"}, {"increase", "up"}, {"louder by", "up"},
+      {"reduce", "down"}, {"decrease", "down"}, {"attenuate", "down"},
+      {"not enough reverb", "wetter"}, {"not enough delay", "wetter"}, {"not enough space", "wetter"},
+      {"add reverb", "wetter"}, {"add some reverb", "wetter"}, {"add a delay", "wetter"}, {"add delay", "wetter"},
+      {"add an echo", "wetter"}, {"remove the reverb", "drier"}, {"remove the delay", "drier"},
+      {"take the reverb off", "drier"}, {"no reverb", "drier"},
       // level, down
       {"too loud", "down"}, {"loud", "down"}, {"too hot", "down"}, {"overpowers", "down"},
       {"overpowering", "down"}, {"overpower", "down"}, {"drowns", "down"}, {"drowns out", "down"},
@@ -490,6 +499,54 @@ Fix fix_from(std::string_view s) {
   return Fix::none;
 }
 
+// Words a note uses for what is wrong, where, or how it is heard (any word of those tables),
+// and words too common in file names to tell a stem apart: not taken as a stem's short name.
+bool is_note_word(const std::string& w) {
+  static const std::set<std::string, std::less<>> words = [] {
+    std::set<std::string, std::less<>> out = {"the", "and", "too", "mix", "track", "stem", "audio", "left", "right",
+                                              "default", "preset", "main", "new", "old", "final", "take", "comp",
+                                              "bus", "group", "stereo", "mono", "one", "two", "part", "wav", "flac",
+                                              "print", "bounce", "edit", "version", "master", "ogg", "mp3"};
+    for (const Table* t : {&fix_table(), &vague_table(), &section_table(), &context_table()})
+      for (const auto& [phrase, value] : *t)
+        for (const auto& x : words_of(normalize(phrase))) out.insert(x);
+    return out;
+  }();
+  return words.count(w) > 0;
+}
+
+// "+3 dB", "3db", "-2 dB", "2.5 dB" in the raw text: the amount with its written sign (0 none).
+double stated_amount_db(std::string_view raw) {
+  std::string t(raw);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::size_t p = t.find("db"); p != std::string::npos; p = t.find("db", p + 2)) {
+    if (p + 2 < t.size() && std::isalpha(static_cast<unsigned char>(t[p + 2]))) continue;  // "dbx"
+    std::size_t e = p;
+    while (e > 0 && t[e - 1] == ' ') --e;
+    std::size_t b = e;
+    while (b > 0 && (std::isdigit(static_cast<unsigned char>(t[b - 1])) || t[b - 1] == '.')) --b;
+    if (b == e) continue;
+    double v = 0.0;
+    try {
+      v = std::stod(t.substr(b, e - b));
+    } catch (...) {
+      continue;
+    }
+    return b > 0 && t[b - 1] == '-' ? -v : v;
+  }
+  return 0.0;
+}
+
+// A signed amount ("-2dB", "+3 dB") says its direction by itself.
+bool signed_amount(std::string_view raw) {
+  std::string t(raw);
+  for (std::size_t p = 0; p + 1 < t.size(); ++p)
+    if ((t[p] == '-' || t[p] == '+') && std::isdigit(static_cast<unsigned char>(t[p + 1])) &&
+        (p == 0 || !std::isalnum(static_cast<unsigned char>(t[p - 1]))))
+      return true;
+  return false;
+}
+
 std::string stem_phrase(const std::string& stem) {
   std::string base = stem;
   if (const auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base = base.substr(0, dot);
@@ -609,6 +666,7 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   const std::string text = normalize(raw);
 
   note.scope = parse_scope(text);
+  note.amount_db = stated_amount_db(raw);
   if (const auto c = scan(text, prepared_context_table()); !c.empty()) note.context = c.front().value;
 
   // Elements: a stem the session names wins over the generic vocabulary.
@@ -621,6 +679,23 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
     for (const auto& s : stem_names) phrases.push_back(stem_phrase(s));
     for (std::size_t i = 0; i < stem_names.size(); ++i)
       if (phrases[i].size() >= 3) stems.emplace_back(phrases[i], stem_names[i]);
+    // A word of one stem's name that no other stem has and that says nothing else in a note
+    // ("clap" for 02_Clap.flac, "voice" for Killed_Voice, "high" for Strings_high): people name
+    // stems by the word that tells them apart.
+    std::map<std::string, std::vector<std::size_t>> owners;
+    std::deque<std::string> plurals;  // the table holds views: each string stays where it is
+    for (std::size_t i = 0; i < phrases.size(); ++i) {
+      std::set<std::string> seen;
+      for (const auto& w : words_of(" " + phrases[i] + " "))
+        if (seen.insert(w).second) owners[w].push_back(i);
+    }
+    for (const auto& [w, who] : owners) {
+      if (who.size() != 1 || w.size() < 3 || std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
+        continue;
+      if (is_note_word(w)) continue;
+      stems.emplace_back(w, stem_names[who.front()]);
+      if (w.back() != 's') stems.emplace_back(plurals.emplace_back(w + "s"), stem_names[who.front()]);  // "the claps"
+    }
     for (auto h : scan(text, prepare(stems), &claimed)) {
       h.value = "stem:" + h.value;
       elements.push_back(h);
@@ -654,7 +729,9 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
     note.problem = std::string(rule.phrase);
     return note;
   }
+  const bool level_move = note.amount_db != 0.0 || has(text, "down") || has(text, "a bit") || has(text, "a little");
   for (const auto verb : kDropVerbs) {
+    if (level_move && (verb == "cut" || verb == "drop")) continue;  // "cut the bass by 2 dB"
     for (std::size_t p : find_all(text, std::string(verb))) {
       const std::string after = text.substr(p + verb.size() + 1, 40);
       const bool names_part = std::any_of(elements.begin(), elements.end(), [&](const Hit& h) {
@@ -695,6 +772,30 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
                             });
                           }),
            el.end());
+  // Parts the note protects are not what it asks to change: "don't touch the strings, just
+  // lower the drums", "the strings are fine, but the bass is too loud", "kick: perfect. snare:
+  // too loud", "everything except the kick".
+  {
+    const auto words = words_of(text);
+    static const std::set<std::string, std::less<>> fine = {"fine", "perfect", "great", "good", "ok", "okay", "right", "nice"};
+    el.erase(std::remove_if(el.begin(), el.end(),
+                            [&](const Hit& h) {
+                              const std::size_t w0 = word_index_at(text, h.pos);
+                              const std::size_t n = words_of(" " + h.phrase + " ").size();
+                              for (std::size_t k = w0 + n; k < std::min(words.size(), w0 + n + 3); ++k)
+                                if (fine.count(words[k])) return true;
+                              const std::string before = " " + [&] {
+                                std::string b;
+                                for (std::size_t k = w0 >= 4 ? w0 - 4 : 0; k < w0; ++k) b += words[k] + " ";
+                                return b;
+                              }();
+                              for (const char* p : {" dont touch ", " do not touch ", " leave ", " except ", " apart from ",
+                                                    " besides ", " but not ", " not the "})
+                                if (before.find(p) != std::string::npos) return true;
+                              return false;
+                            }),
+             el.end());
+  }
   const auto specific = std::find_if(el.begin(), el.end(), [](const Hit& h) {
     return h.value != "mix" && h.value != "reverb" && h.value != "delay";
   });
@@ -726,6 +827,47 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   } else if (has(text, "less") || has(text, "down")) {
     fix = Fix::down;
     note.problem = "less";
+  }
+  // A bare quality after "make", "should be", "needs", "want" states the goal, not the
+  // complaint: "make the kick loud" asks for up, "make it bright" for brighter, "the kick needs
+  // more boom" for fuller. "too", "less" or "not" before it keep the complaint reading.
+  if (!fixes.empty() && fix != Fix::none) {
+    static const std::map<std::string, Fix, std::less<>> goal = {
+        {"loud", Fix::up},       {"quiet", Fix::down},      {"bright", Fix::brighter}, {"dark", Fix::darker},
+        {"wide", Fix::wider},    {"narrow", Fix::narrower}, {"dry", Fix::drier},       {"wet", Fix::wetter},
+        {"boom", Fix::fuller},   {"soft", Fix::down},       {"intimate", Fix::closer}, {"distant", Fix::further},
+        {"spread", Fix::wider}, {"punch", Fix::punchier}};
+    const Hit& f = (fixes.front().phrase == "too much" && fixes.size() > 1) ? fixes[1] : fixes.front();
+    const auto g = goal.find(f.phrase);
+    if (g != goal.end()) {
+      const std::string head = text.substr(0, f.pos + 1);
+      const std::size_t wi = word_index_at(text, f.pos);
+      const auto words = words_of(text);
+      const std::string prev = wi > 0 ? words[wi - 1] : "";
+      const bool negated = prev == "too" || prev == "less" || prev == "not" || prev == "so" || prev == "very";
+      const bool goal_marker = has(head, "make") || has(head, "should be") || has(head, "should sound") ||
+                               has(head, "needs to be") || has(head, "needs to sound") || has(head, "want") ||
+                               has(head, "wants") || prev == "more";
+      if (goal_marker && !negated) fix = g->second;
+    }
+    // "no more reverb": the opposite of "more reverb".
+    if (f.phrase.rfind("more ", 0) == 0) {
+      const std::size_t wi = word_index_at(text, f.pos);
+      const auto words = words_of(text);
+      if (wi > 0 && words[wi - 1] == "no") {
+        static const std::map<Fix, Fix> flip = {{Fix::wetter, Fix::drier}, {Fix::drier, Fix::wetter}, {Fix::up, Fix::down},
+                                                {Fix::down, Fix::up}, {Fix::brighter, Fix::darker}, {Fix::wider, Fix::narrower},
+                                                {Fix::fuller, Fix::less_boom}, {Fix::closer, Fix::further}};
+        if (const auto fl = flip.find(fix); fl != flip.end()) fix = fl->second;
+      }
+    }
+  }
+  // "snare -2dB", "kick +3 dB": the sign says the way; "cut the bass by 2 dB": the verb.
+  if (fix == Fix::none && note.amount_db != 0.0) {
+    if (signed_amount(raw)) fix = note.amount_db > 0 ? Fix::up : Fix::down;
+    else if (has(text, "cut") || has(text, "drop") || has(text, "take") || has(text, "pull")) fix = Fix::down;
+    else if (has(text, "add") || has(text, "push") || has(text, "give")) fix = Fix::up;
+    if (fix != Fix::none) note.problem = "amount";
   }
   if (names_space && specific != el.end() && aspect_of(fix) == Aspect::level)
     fix = fix == Fix::up ? Fix::wetter : Fix::drier;

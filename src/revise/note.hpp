@@ -61,6 +61,9 @@ struct ParsedNote {
   std::string context;      // small_speakers | phone | car | headphones | club | mono | laptop | ""
   std::string production_reason;  // why a production note belongs to production
   std::string vague_topic;  // for vague notes: the word that made it vague ("pop", "bigger")
+  // A level amount the note states ("+3 dB", "2 dB louder", "-2dB"), in dB, its sign as
+  // written (0 when none; a sign only when the note gave one or said up/down).
+  double amount_db = 0.0;
   bool operator==(const ParsedNote&) const = default;
 };
 

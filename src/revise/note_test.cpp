@@ -235,3 +235,69 @@ TEST(NoteFuzz, RandomTextIsReadWithoutSurprises) {
 
 }  // namespace
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+namespace {
+
+// Found by reading notes as musicians write them (QA of session 8): goals stated plainly,
+// parts protected, amounts, plain verbs and stems named by the word that tells them apart.
+TEST(NoteReading, AQualityAfterMakeIsTheGoalNotTheComplaint) {
+  EXPECT_EQ(parse_note("make the kick loud").fix, Fix::up);
+  EXPECT_EQ(parse_note("make the strings quiet in the intro").fix, Fix::down);
+  EXPECT_EQ(parse_note("make it bright and airy").fix, Fix::brighter);
+  EXPECT_EQ(parse_note("make it dark and moody").fix, Fix::darker);
+  EXPECT_EQ(parse_note("make the strings wide").fix, Fix::wider);
+  EXPECT_EQ(parse_note("make the keys dry").fix, Fix::drier);
+  EXPECT_EQ(parse_note("the kick needs more boom").fix, Fix::fuller);
+  EXPECT_EQ(parse_note("no more reverb please").fix, Fix::drier);
+  // The complaint readings stay.
+  EXPECT_EQ(parse_note("the kick is too loud").fix, Fix::down);
+  EXPECT_EQ(parse_note("make the kick less loud").fix, Fix::down);
+  EXPECT_EQ(parse_note("the vocal is too bright").fix, Fix::darker);
+  EXPECT_EQ(parse_note("the bass is boomy").fix, Fix::less_boom);
+}
+
+TEST(NoteReading, PartsTheNoteProtectsAreNotChanged) {
+  EXPECT_EQ(parse_note("don't touch the strings, just lower the drums").element, "drums");
+  EXPECT_EQ(parse_note("the strings are fine, but the bass is too loud").element, "bass");
+  EXPECT_EQ(parse_note("kick: perfect. snare: too loud.").element, "snare");
+  EXPECT_NE(parse_note("everything except the kick is too loud").element, "kick");
+}
+
+TEST(NoteReading, AmountsAndPlainVerbs) {
+  auto n = parse_note("kick up +3 dB");
+  EXPECT_EQ(n.fix, Fix::up);
+  EXPECT_DOUBLE_EQ(n.amount_db, 3.0);
+  n = parse_note("snare -2dB");
+  EXPECT_EQ(n.kind, NoteKind::mix);
+  EXPECT_EQ(n.fix, Fix::down);
+  EXPECT_DOUBLE_EQ(n.amount_db, -2.0);
+  n = parse_note("the bass needs to be 6 dB louder");
+  EXPECT_EQ(n.fix, Fix::up);
+  EXPECT_DOUBLE_EQ(n.amount_db, 6.0);
+  n = parse_note("cut the bass by 2 dB");
+  EXPECT_EQ(n.kind, NoteKind::mix);
+  EXPECT_EQ(n.element, "bass");
+  EXPECT_EQ(parse_note("raise the bass").fix, Fix::up);
+  EXPECT_EQ(parse_note("boost the kick").fix, Fix::up);
+  EXPECT_EQ(parse_note("reduce the hi-hats").fix, Fix::down);
+  EXPECT_EQ(parse_note("decrease the strings a little").fix, Fix::down);
+  EXPECT_EQ(parse_note("not enough reverb").fix, Fix::wetter);
+  EXPECT_EQ(parse_note("remove the reverb from the keys").fix, Fix::drier);
+  // Deleting a part is still the arrangement's.
+  EXPECT_EQ(parse_note("mute the clap").kind, NoteKind::production);
+}
+
+TEST(NoteReading, AStemIsNamedByTheWordThatTellsItApart) {
+  const std::vector<std::string> stems = {"01_bassdrum02.ogg.flac", "02_Clap.flac", "09_Killed_Voice.flac",
+                                          "08_Strings_high.flac", "09_Strings_low.flac"};
+  EXPECT_EQ(parse_note("turn the claps down", stems).element, "stem:02_Clap.flac");
+  EXPECT_EQ(parse_note("the clap is too loud", stems).element, "stem:02_Clap.flac");
+  EXPECT_EQ(parse_note("the voice is too loud", stems).element, "stem:09_Killed_Voice.flac");
+  // A word shared by two stems, or one a note uses for something else, names no stem by itself.
+  EXPECT_EQ(parse_note("the strings are too loud", stems).element, "strings");
+  EXPECT_NE(parse_note("more low end", stems).element, "stem:09_Strings_low.flac");
+}
+
+}  // namespace
+}  // namespace mixdown::revise

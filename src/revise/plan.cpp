@@ -158,6 +158,8 @@ std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
 
 // Strong complaints get the bigger step.
 double level_step(const ParsedNote& n) {
+  // An amount the note states is taken as it is, within ±12 dB.
+  if (n.amount_db != 0.0) return std::clamp(std::fabs(n.amount_db), 0.5, 12.0);
   static const std::vector<std::string> strong = {"buried", "burried", "disappears", "disappear", "disappearing",
                                                   "vanishes", "cant hear", "can not hear", "cannot hear",
                                                   "inaudible", "drowned", "drowned out", "barely audible",
