@@ -431,7 +431,7 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
   // Mono fold-down.
   if (auto* mono = find(PlaybackSystem::mono); mono && in.stereo) {
     // A fold-down under the -70 LUFS gate cancelled completely: its loss counts down to the gate.
-    const double loss = in.integrated_lufs - (std::isfinite(in.mono_lufs) ? in.mono_lufs : -70.0);
+    const double loss = in.integrated_lufs - (std::isfinite(in.mono_lufs) ? in.mono_lufs : kAbsoluteGateLufs);
     if (std::isfinite(loss) && loss > t.mono_loss_lu) {
       add("mono_cancellation", PlaybackSystem::mono, Severity::error,
           fmt::format("on a mono speaker the song gets {:.1f} LU quieter and hollow: left and right cancel each "

@@ -84,19 +84,10 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   // A master that missed its loudness or ceiling is not delivered: a master lands within
   // ±0.5 LU of its target and never above its ceiling (INTERFACE.md). Nothing of the run is
   // left (its masters and previews are removed, no report) and the one line says why.
-  for (const auto& m : result.masters)
-    for (const auto& p : m.problems)
-      if (p.severity == Severity::error) {
-        std::error_code ec;
-        for (const auto& mm : result.masters) {
-          fs::remove(mm.file, ec);
-          if (!mm.preview.empty()) fs::remove(mm.preview, ec);
-        }
-        if (!result.input_preview.empty()) fs::remove(result.input_preview, ec);
-        for (const char* d : {"masters", "previews"})
-          if (fs::is_empty(out / d, ec)) fs::remove(out / d, ec);
-        throw rejected(a.input, m.target.name + " master: " + p.message);
-      }
+  if (const auto missed = io::missed_target(result); missed.master) {
+    io::remove_master_outputs(result, out);
+    throw rejected(a.input, missed.master->target.name + " master: " + missed.problem->message);
+  }
   auto json = report::master_json(result, out);
   json["translation"] = report::translation_json(translation, first.file.lexically_relative(out).generic_string());
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");

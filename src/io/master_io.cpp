@@ -799,7 +799,9 @@ std::string layout_words(int channels) {
   }
 }
 
-constexpr double kTooQuietLufs = -60.0;
+// Within 10 dB of the BS.1770 gate a file is not mastered (see check_layout); master::kTooQuietLufs
+// (-35) only warns.
+constexpr double kUnmasterableLufs = analysis::kAbsoluteGateLufs + 10.0;
 
 void check_layout(const fs::path& input, const master::InputAnalysis& a, const std::vector<master::Target>& targets) {
   if (a.silent()) {
@@ -814,7 +816,7 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
     throw rejected(input.string(), "nothing to master: the file is silent");
   }
   // Within 10 dB of the gate, the chain's filters could take the processed signal under it.
-  if (a.integrated_lufs < kTooQuietLufs)
+  if (a.integrated_lufs < kUnmasterableLufs)
     throw rejected(input.string(), fmt::format("too quiet to master: {:.1f} LUFS, within 10 dB of the -70 LUFS gate of BS.1770 "
                                                "under which loudness is not measured; raise it first (a mix for mastering "
                                                "sits around -30 to -10 LUFS)",
@@ -989,6 +991,24 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   }
   report(req.progress, 1.0, "done");
   return res;
+}
+
+MissedTarget missed_target(const MasterResult& result) {
+  for (const auto& m : result.masters)
+    for (const auto& p : m.problems)
+      if (p.severity == Severity::error) return {&m, &p};
+  return {};
+}
+
+void remove_master_outputs(const MasterResult& result, const fs::path& out_dir) {
+  std::error_code ec;
+  for (const auto& m : result.masters) {
+    fs::remove(m.file, ec);
+    if (!m.preview.empty()) fs::remove(m.preview, ec);
+  }
+  if (!result.input_preview.empty()) fs::remove(result.input_preview, ec);
+  for (const char* d : {"masters", "previews"})
+    if (fs::is_empty(out_dir / d, ec)) fs::remove(out_dir / d, ec);
 }
 
 // ---- album.toml ------------------------------------------------------------------------------

@@ -114,6 +114,18 @@ struct MasterResult {
 MasterResult master_file(const std::filesystem::path& input, const std::filesystem::path& out_dir,
                          const MasterRequest& request);
 
+// The first master of `result` that missed its target loudness or passed its ceiling (an
+// error in its problems), and that problem; {nullptr, nullptr} when every one landed. Such a
+// master is not delivered: a master lands within ±0.5 LU and never above its ceiling.
+struct MissedTarget {
+  const MasterOutcome* master = nullptr;
+  const Problem* problem = nullptr;
+};
+MissedTarget missed_target(const MasterResult& result);
+// Removes every master and preview `result` wrote under out_dir (and masters/, previews/ when
+// that leaves them empty).
+void remove_master_outputs(const MasterResult& result, const std::filesystem::path& out_dir);
+
 // album.toml: title, performer, gap_s and [[track]] tables (file, title, performer, isrc,
 // gap_s, crossfade_s). Relative files resolve against the toml's folder. Throws
 // Error(rejected) "FILE:LINE: problem" for syntax errors, unknown keys and bad values.

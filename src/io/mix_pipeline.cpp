@@ -236,22 +236,12 @@ MixOutcome run_mix(const MixRequest& req) {
   if (analysing.joinable()) analysing.join();
   if (analysis_error) std::rethrow_exception(analysis_error);
   if (master_error) std::rethrow_exception(master_error);
-  if (o.master)
-    for (const auto& m : o.master->masters)
-      for (const auto& p : m.problems)
-        if (p.severity == Severity::error && !no_master)
-          no_master = Problem{"not_mastered", Severity::error, "no master: the " + m.target.name + " master " + p.message, "", {}, {}, {}};
+  if (o.master && !no_master)
+    if (const auto missed = missed_target(*o.master); missed.master)
+      no_master = Problem{"not_mastered", Severity::error,
+                          "no master: the " + missed.master->target.name + " master " + missed.problem->message, "", {}, {}, {}};
   if (no_master) {
-    if (o.master) {
-      std::error_code ec;
-      for (const auto& m : o.master->masters) {
-        fs::remove(m.file, ec);
-        if (!m.preview.empty()) fs::remove(m.preview, ec);
-      }
-      if (!o.master->input_preview.empty()) fs::remove(o.master->input_preview, ec);
-      for (const char* d : {"masters", "previews"})
-        if (fs::is_empty(req.out / d, ec)) fs::remove(req.out / d, ec);
-    }
+    if (o.master) remove_master_outputs(*o.master, req.out);
     o.master.reset();
     o.problems.push_back(*no_master);
   }

@@ -266,7 +266,7 @@ InputAnalysis InputAnalyzer::finish() {
   // A fold-down that cancels to nothing measurable loses at least down to the -70 LUFS gate
   // (as `analyze` reports it).
   a.mono_loss_lu = m.channels == 2 && std::isfinite(a.integrated_lufs)
-                       ? a.integrated_lufs - (std::isfinite(a.mono_lufs) ? a.mono_lufs : -70.0)
+                       ? a.integrated_lufs - (std::isfinite(a.mono_lufs) ? a.mono_lufs : analysis::kAbsoluteGateLufs)
                        : 0.0;
   if (m.channels == 2) {
     const double den = std::sqrt(m.ll * m.rr);
