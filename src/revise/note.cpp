@@ -775,8 +775,8 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   // Parts the note protects are not what it asks to change: "don't touch the strings, just
   // lower the drums", "the strings are fine, but the bass is too loud", "kick: perfect. snare:
   // too loud", "everything except the kick".
+  const auto words = words_of(text);
   {
-    const auto words = words_of(text);
     static const std::set<std::string, std::less<>> fine = {"fine", "perfect", "great", "good", "ok", "okay", "right", "nice"};
     el.erase(std::remove_if(el.begin(), el.end(),
                             [&](const Hit& h) {
@@ -842,7 +842,6 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
     if (g != goal.end()) {
       const std::string head = text.substr(0, f.pos + 1);
       const std::size_t wi = word_index_at(text, f.pos);
-      const auto words = words_of(text);
       const std::string prev = wi > 0 ? words[wi - 1] : "";
       const bool negated = prev == "too" || prev == "less" || prev == "not" || prev == "so" || prev == "very";
       const bool goal_marker = has(head, "make") || has(head, "should be") || has(head, "should sound") ||
@@ -853,7 +852,6 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
     // "no more reverb": the opposite of "more reverb".
     if (f.phrase.rfind("more ", 0) == 0) {
       const std::size_t wi = word_index_at(text, f.pos);
-      const auto words = words_of(text);
       if (wi > 0 && words[wi - 1] == "no") {
         static const std::map<Fix, Fix> flip = {{Fix::wetter, Fix::drier}, {Fix::drier, Fix::wetter}, {Fix::up, Fix::down},
                                                 {Fix::down, Fix::up}, {Fix::brighter, Fix::darker}, {Fix::wider, Fix::narrower},
