@@ -806,7 +806,7 @@ constexpr double kUnmasterableLufs = analysis::kAbsoluteGateLufs + 10.0;
 void check_layout(const fs::path& input, const master::InputAnalysis& a, const std::vector<master::Target>& targets) {
   if (a.silent()) {
     if (a.duration_s < 0.4 && a.sample_peak_dbfs >= -90.0)
-      throw rejected(input.string(), fmt::format("too short to master: {:.3f} s, under one 400 ms loudness block (BS.1770)", a.duration_s));
+      throw rejected(input.string(), fmt::format("too short to master: {:.0f} ms, under one 400 ms loudness block (BS.1770)", std::floor(a.duration_s * 1000.0)));
     if (a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0)
       throw rejected(input.string(), "nothing to master: the file holds only a DC offset");
     if (a.sample_peak_dbfs >= -90.0)
