@@ -9,7 +9,8 @@ namespace {
 double base_lu(Role r) {
   switch (r) {
     case Role::drums: return 2.0;       // a full kit on one stem
-    case Role::kick: case Role::snare: case Role::bass: case Role::lead_vocal: return 1.0;
+    case Role::kick: case Role::bass: case Role::lead_vocal: return 1.0;
+    case Role::snare: return 0.0;       // under the kick: kick, then snare, then hats
     case Role::piano: case Role::guitar: case Role::synth: case Role::brass: case Role::vocal:
     case Role::other: return 0.0;
     case Role::keys: return -0.5;

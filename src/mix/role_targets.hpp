@@ -9,9 +9,11 @@
 //   gone. The hierarchy engineers hear between lead and bed is made of a few LU of level plus
 //   masking and placement (Owsinski, "The Mixing Engineer's Handbook", "The balance element":
 //   every element audible, the lead on top; Izhaki, "Mixing Audio", ch. 11 on levels).
-// - The lead (vocal or the focus) on top; the backbeat and the bass (kick, snare, bass) just
-//   over an equal share, since the groove carries the song; time-keeping high parts (hats,
-//   cymbals, shakers), beds (pads, room) and printed effects a little under it.
+// - The lead (vocal or the focus) on top; the kick and the bass just over an equal share, since
+//   the groove carries the song; within the kit the kick is the loudest drum, the snare next
+//   (at an equal share) and the hats after it (the usual drum hierarchy, e.g. integraudio's
+//   "How loud should drums be": kick, then snare, then hi-hat); other time-keeping high parts
+//   (cymbals, shakers), beds (pads, room) and printed effects a little under an equal share.
 // - Brief: `genre` moves whole families by 1-2 LU (hip-hop/electronic: kick and bass forward;
 //   rock: guitars and the backbeat; acoustic and orchestral: drums back, acoustic instruments
 //   up); `density=spacious` widens the gap between leads and beds, `dense` narrows it.
