@@ -4,6 +4,7 @@
 // each i writes only its own outputs, so results are identical for any thread count.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -31,9 +32,11 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(std::size_t)>* job_ = nullptr;
-  std::size_t n_ = 0, next_ = 0, remaining_ = 0;
-  std::uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::size_t n_ = 0, next_ = 0;
+  // Written under mutex_; read without it by threads polling before they sleep.
+  std::atomic<std::size_t> remaining_{0};
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 
