@@ -543,7 +543,8 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             const fs::path* preview, double preview_lufs, FloatTemp* keep,
                             const StageProgressFn& progress, double p0, double p1,
                             InputPreview* input_preview, WorkerPool& pool, bool noise_shaping = false,
-                            bool translate = false, InputCache* cache = nullptr) {
+                            bool translate = false, InputCache* cache = nullptr,
+                            const std::function<const LeadReading&()>* lead = nullptr) {
   MasterOutcome mo;
   mo.target = target;
   mo.target_lufs = target_lufs;
@@ -746,7 +747,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       if (feed) {
         prog(0.95, target.name + ": translation and a lossy encode");
         HottestPassage hottest;
-        mo.translation = feed->finish(out_file, out_dir, pool, &hottest);
+        mo.translation = feed->finish(out_file, out_dir, pool, &hottest, lead && *lead ? &(*lead)() : nullptr);
         translated = true;
         mo.lossy = lossy_check_from(hottest, target.ceiling_dbtp);
       } else {
@@ -766,7 +767,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   }
   if (feed && !translated) {
     prog(0.95, target.name + ": translation");
-    mo.translation = feed->finish(out_file, out_dir, pool);
+    mo.translation = feed->finish(out_file, out_dir, pool, nullptr, lead && *lead ? &(*lead)() : nullptr);
   }
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu)) {
@@ -975,7 +976,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
                                         out_dir / "masters" / (t.name + ".wav"), out_dir,
                                         req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
                                         req.progress, share * double(i + 1), share * double(i + 2), &ip, pool,
-                                        req.noise_shaping, req.translation && i == 0, keep_input));
+                                        req.noise_shaping, req.translation && i == 0, keep_input, &req.lead));
   }
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own

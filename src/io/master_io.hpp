@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "analysis/translation.hpp"
+#include "io/translate_file.hpp"
 #include "core/problem.hpp"
 #include "master/album.hpp"
 #include "master/cue.hpp"
@@ -93,6 +94,10 @@ struct MasterRequest {
   // Measure the first target's master on every playback system (io::TranslationFeed) in the
   // same pass that writes it, into MasterOutcome::translation.
   bool translation = false;
+  // With the translation: the lead's reading of the output folder (io::read_lead), when the
+  // caller reads it beside the master; called once the master is written, it may block until
+  // the reading is done. Empty: read after the master.
+  std::function<const LeadReading&()> lead;
 };
 
 struct MasterResult {

@@ -367,6 +367,53 @@ TEST(MasterFile, TranslationInTheDeliveringPassMatchesTheFileRead) {
   for (const auto& e : fs::directory_iterator(dir / "out")) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 }
 
+TEST(MasterFile, TheLeadReadBesideTheMasterGivesWhatItGivesReadAfter) {
+  // `mix` reads versions/acapella.wav and instrumental.wav on another thread while the master
+  // runs (MasterRequest::lead); the lead's balance on every system must be what the master's
+  // own read after the pass gives, to the bit.
+  testkit::TempDir dir;
+  const int rate = 48000;
+  const double seconds = 20.0;
+  auto lead = testkit::sine(440.0, -20.0, seconds, rate, 2);
+  auto rest = programme(rate, seconds, -22.0, 5);
+  auto mix = AudioBuffer(2, rest.num_frames());
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < mix.num_frames(); ++i) mix.channel(c)[i] = rest.channel(c)[i] + lead.channel(c)[i];
+  const fs::path out = dir / "out";
+  fs::create_directories(out / "versions");
+  write_file(out / "versions" / "acapella.wav", lead.view(), {rate, 2, SampleFormat::wav24});
+  write_file(out / "versions" / "instrumental.wav", rest.view(), {rate, 2, SampleFormat::wav24});
+  write_file(out / "mix.wav", mix.view(), {rate, 2, SampleFormat::wav24});
+  io::MasterRequest req;
+  req.targets = {*master::find_target("streaming")};
+  req.previews = false;
+  req.translation = true;
+  const auto after = io::master_file(out / "mix.wav", out, req);
+  const io::LeadReading reading = io::read_lead(out);
+  ASSERT_TRUE(reading.files);
+  int calls = 0;
+  req.lead = [&]() -> const io::LeadReading& {
+    ++calls;
+    return reading;
+  };
+  const auto beside = io::master_file(out / "mix.wav", out, req);
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(after.masters.front().translation && beside.masters.front().translation);
+  const auto& a = *after.masters.front().translation;
+  const auto& b = *beside.masters.front().translation;
+  EXPECT_TRUE(a.input.lead_known);
+  EXPECT_EQ(a.vocal_note, b.vocal_note);
+  ASSERT_EQ(a.systems.size(), b.systems.size());
+  for (std::size_t i = 0; i < a.systems.size(); ++i) {
+    SCOPED_TRACE(std::string(analysis::to_string(a.systems[i].system)));
+    ASSERT_TRUE(a.systems[i].vocal_to_rest_db.has_value());
+    ASSERT_TRUE(b.systems[i].vocal_to_rest_db.has_value());
+    EXPECT_EQ(*a.systems[i].vocal_to_rest_db, *b.systems[i].vocal_to_rest_db);
+  }
+  // With no versions in the folder the reading says so, and the translation says why.
+  EXPECT_FALSE(io::read_lead(dir.path()).files);
+}
+
 TEST(MasterFile, OneTargetsChainRunsInPlaceOverTheAnalysedInputWithTheSameBits) {
   // A lone target at the input's rate runs its chain over the input as the analysis decoded it
   // (no second read, the result becoming the float temp); with two targets each reads the file

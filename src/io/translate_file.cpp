@@ -347,15 +347,10 @@ struct LaneSet {
   }
 };
 
-// The lead against the rest, from the acapella and the instrumental; else why not.
-void measure_lead(analysis::TranslationReport& rep, const std::optional<fs::path>& vocal,
-                  const std::optional<fs::path>& rest_file, const LaneSet& set) {
-  if (!(vocal && rest_file)) {
-    rep.vocal_note = "a finished stereo mix cannot be separated into the lead and the rest, so the lead's "
-                     "balance is not measured (mixdown mix measures it from the acapella)";
-    return;
-  }
-  AudioReader v(*vocal), r(*rest_file);
+LeadReading read_lead_files(const fs::path& vocal, const fs::path& rest_file) {
+  LeadReading lr;
+  lr.files = true;
+  AudioReader v(vocal), r(rest_file);
   analysis::VocalBalance vb(v.info().sample_rate, v.info().channels, r.info().channels);
   AudioBuffer vbuf(v.info().channels, kBlock), rbuf(r.info().channels, kBlock), sum(r.info().channels, kBlock);
   // The loudness of lead + rest (the mix at the versions' level), so the road noise can be
@@ -376,8 +371,21 @@ void measure_lead(analysis::TranslationReport& rep, const std::optional<fs::path
     }
     sum_meter.add(s);
   }
-  const double versions_lufs = sum_meter.integrated_lufs();
+  lr.versions_lufs = sum_meter.integrated_lufs();
   vb.finish();
+  lr.balance.emplace(std::move(vb));
+  return lr;
+}
+
+// The lead against the rest, from the acapella and the instrumental; else why not.
+void measure_lead(analysis::TranslationReport& rep, const LeadReading& lead, const LaneSet& set) {
+  if (!lead.files) {
+    rep.vocal_note = "a finished stereo mix cannot be separated into the lead and the rest, so the lead's "
+                     "balance is not measured (mixdown mix measures it from the acapella)";
+    return;
+  }
+  const analysis::VocalBalance& vb = *lead.balance;
+  const double versions_lufs = lead.versions_lufs;
   if (!vb.has_vocal()) {
     rep.vocal_note = "the acapella is (nearly) silent: no lead to measure";
     return;
@@ -513,7 +521,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const analysis::TranslationThresholds thresholds;
   set.fill(rep, bt, stereo, thresholds);
   if (req.vocal && req.rest) prog(0.9, "measuring the lead on every system");
-  measure_lead(rep, req.vocal, req.rest, set);
+  measure_lead(rep, req.vocal && req.rest ? read_lead_files(*req.vocal, *req.rest) : LeadReading{}, set);
   analysis::check_translation(rep, thresholds);
   prog(1.0, "done");
   return rep;
@@ -591,7 +599,7 @@ analysis::LoudnessOptions TranslationFeed::loudness_options() const noexcept {
 void TranslationFeed::set_loudness(const analysis::LoudnessMeter& measured) { impl_->set.input_meter.set_loudness(measured); }
 
 analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const fs::path& out_dir, WorkerPool& pool,
-                                                    HottestPassage* hottest) {
+                                                    HottestPassage* hottest, const LeadReading* lead) {
   LaneSet& set = impl_->set;
   set.finish();
   TranslateRequest req;
@@ -603,9 +611,19 @@ analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const 
   analysis::TranslationReport rep;
   const analysis::TranslationThresholds thresholds;
   set.fill(rep, bt, set.in_ch == 2, thresholds);
-  measure_lead(rep, req.vocal, req.rest, set);
+  if (lead) {
+    measure_lead(rep, *lead, set);
+  } else {
+    measure_lead(rep, read_lead(out_dir), set);
+  }
   analysis::check_translation(rep, thresholds);
   return rep;
+}
+
+LeadReading read_lead(const fs::path& out_dir) {
+  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
+  if (!(fs::exists(vocal) && fs::exists(rest))) return {};
+  return read_lead_files(vocal, rest);
 }
 
 }  // namespace mixdown::io

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,6 +96,16 @@ analysis::TranslationReport translate_output(const std::filesystem::path& out_di
 // and a pass of its own. The stream is `frames` long (for the excerpts' places) and measures
 // `expected_lufs` (the devices' drive gains are set from it before any audio arrives: a master
 // landed within 0.1 LU of its target plays 0.1 dB off the device levels at most).
+// The lead and the rest of a mix output folder read and measured (its versions/acapella.wav
+// against versions/instrumental.wav), which the translation's lead balance needs: a read of
+// two whole files of its own, so `mix` runs it beside the master rather than after it.
+struct LeadReading {
+  bool files = false;  // both versions exist
+  std::optional<analysis::VocalBalance> balance;
+  double versions_lufs = -std::numeric_limits<double>::infinity();  // lead + rest
+};
+LeadReading read_lead(const std::filesystem::path& out_dir);
+
 class TranslationFeed {
 public:
   // own_loudness false: the stream's loudness is measured by the caller and handed over with
@@ -115,8 +126,10 @@ public:
   // loudest passages from it): the report, as translate_output(out_dir, file, ...) with that
   // scope gives it.
   // With `hottest`, the loudest passage's decode is measured for it as well.
+  // With `lead`, the lead's files were read already (read_lead of `out_dir`); else they are
+  // read here.
   analysis::TranslationReport finish(const std::filesystem::path& file, const std::filesystem::path& out_dir,
-                                     WorkerPool& pool, HottestPassage* hottest = nullptr);
+                                     WorkerPool& pool, HottestPassage* hottest = nullptr, const LeadReading* lead = nullptr);
 
 private:
   struct Impl;
