@@ -109,7 +109,8 @@ json mix_json(const io::MixOutcome& o, const fs::path& out_dir) {
                  {"mix_true_peak_dbtp", num(o.render.mix_true_peak_dbtp)},
                  {"mix_integrated_lufs", num(o.render.mix_integrated_lufs)},
                  {"frames", o.render.frames},
-                 {"clipped_samples", o.render.clipped_samples}};
+                 {"clipped_samples", o.render.clipped_samples},
+                 {"passes", o.render.passes}};
   json files = json::array();
   for (const auto& f : o.render.files)
     files.push_back({{"file", fs::relative(f.path, out_dir).string()}, {"kind", f.kind}, {"name", f.name}});
