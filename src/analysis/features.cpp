@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <mutex>
@@ -13,10 +15,138 @@
 #include <utility>
 
 #include "analysis/fftw_planner.hpp"
+#include "core/simd.hpp"
 #include <numeric>
 
 namespace mixdown::analysis {
 namespace {
+
+// One channel's block in a pass that vectorizes (eight lanes; the per-sample clip and flat-top
+// runs of StemFeatureAnalyzer::add are branchy and ran at a quarter of this speed): its sum and
+// sum of squares, peak, samples over full scale, and whether the block may hold a clip or a
+// flat top at all (any sample near full scale; two equal neighbours, `prev` before the first,
+// at or above `flat_floor`). When neither, the runs need no sample-by-sample look.
+struct ChannelScan {
+  double sum = 0, sumsq = 0;
+  std::uint32_t peak_bits = 0;
+  std::uint32_t over = 0;
+  bool maybe_clip = false, maybe_flat = false;
+};
+
+MIXDOWN_SIMD_CLONES
+ChannelScan scan_channel(const float* x, std::size_t n, float prev, std::uint32_t clip_bits, float flat_floor) noexcept {
+  constexpr std::size_t L = 8;
+  ChannelScan r;
+  if (n == 0) return r;
+  const std::uint32_t one_bits = std::bit_cast<std::uint32_t>(1.0f);
+  const std::uint32_t floor_bits = std::bit_cast<std::uint32_t>(flat_floor);
+  // The first sample against `prev`; the rest against their neighbour, eight at a time.
+  const std::uint32_t b0 = simd::abs_bits(x[0]);
+  double s[L] = {static_cast<double>(x[0])}, q[L] = {static_cast<double>(x[0]) * static_cast<double>(x[0])};
+  std::uint32_t pk[L] = {b0}, ov[L] = {static_cast<std::uint32_t>(b0 > one_bits)}, clip[L] = {static_cast<std::uint32_t>(b0 >= clip_bits)};
+  std::uint32_t flat[L] = {static_cast<std::uint32_t>((x[0] == prev) && (b0 >= floor_bits))};
+  std::size_t i = 1;
+  for (; i + L <= n; i += L) {
+    for (std::size_t j = 0; j < L; ++j) {
+      const float v = x[i + j];
+      const std::uint32_t b = simd::abs_bits(v);
+      s[j] += static_cast<double>(v);
+      q[j] += static_cast<double>(v) * static_cast<double>(v);
+      pk[j] = simd::umax(pk[j], b);
+      ov[j] += b > one_bits;
+      clip[j] |= b >= clip_bits;
+      flat[j] |= (v == x[i + j - 1]) & (b >= floor_bits);
+    }
+  }
+  for (std::size_t j = 0; i < n; ++i, j = (j + 1) % L) {
+    const float v = x[i];
+    const std::uint32_t b = simd::abs_bits(v);
+    s[j] += static_cast<double>(v);
+    q[j] += static_cast<double>(v) * static_cast<double>(v);
+    pk[j] = simd::umax(pk[j], b);
+    ov[j] += b > one_bits;
+    clip[j] |= b >= clip_bits;
+    flat[j] |= (v == x[i - 1]) & (b >= floor_bits);
+  }
+  for (std::size_t j = 0; j < L; ++j) {
+    r.sum += s[j];
+    r.sumsq += q[j];
+    r.peak_bits = simd::umax(r.peak_bits, pk[j]);
+    r.over += ov[j];
+    r.maybe_clip |= clip[j] != 0;
+    r.maybe_flat |= flat[j] != 0;
+  }
+  return r;
+}
+
+// Where the run of samples equal to the last one begins (0 when the whole block is one value).
+std::size_t trailing_run_start(const float* x, std::size_t n) noexcept {
+  std::size_t k = n - 1;
+  // Eight neighbours at a time while they are all equal (digital silence is long runs).
+  while (k >= 8) {
+    bool all = true;
+    for (std::size_t j = 0; j < 8; ++j) all &= x[k - j] == x[k - j - 1];
+    if (!all) break;
+    k -= 8;
+  }
+  while (k > 0 && x[k] == x[k - 1]) --k;
+  return k;
+}
+
+// Sums (double, eight lanes) of x and of x squared.
+MIXDOWN_SIMD_CLONES
+void lane_sums(const float* x, std::size_t n, double& sum, double& sumsq) noexcept {
+  constexpr std::size_t L = 8;
+  double s[L] = {}, q[L] = {};
+  std::size_t i = 0;
+  for (; i + L <= n; i += L)
+    for (std::size_t j = 0; j < L; ++j) {
+      s[j] += static_cast<double>(x[i + j]);
+      q[j] += static_cast<double>(x[i + j]) * static_cast<double>(x[i + j]);
+    }
+  for (std::size_t j = 0; i < n; ++i, ++j) {
+    s[j] += static_cast<double>(x[i]);
+    q[j] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  }
+  for (std::size_t j = 0; j < L; ++j) {
+    sum += s[j];
+    sumsq += q[j];
+  }
+}
+
+// Energies of L - R, L + R, L, R and the product L R (double, four lanes each).
+MIXDOWN_SIMD_CLONES
+std::array<double, 5> stereo_sums(const float* l, const float* r, std::size_t n) noexcept {
+  constexpr std::size_t L = 4;
+  double ed[L] = {}, es[L] = {}, el[L] = {}, er[L] = {}, elr[L] = {};
+  std::size_t i = 0;
+  for (; i + L <= n; i += L)
+    for (std::size_t j = 0; j < L; ++j) {
+      const double a = l[i + j], b = r[i + j];
+      ed[j] += (a - b) * (a - b);
+      es[j] += (a + b) * (a + b);
+      el[j] += a * a;
+      er[j] += b * b;
+      elr[j] += a * b;
+    }
+  for (std::size_t j = 0; i < n; ++i, ++j) {
+    const double a = l[i], b = r[i];
+    ed[j] += (a - b) * (a - b);
+    es[j] += (a + b) * (a + b);
+    el[j] += a * a;
+    er[j] += b * b;
+    elr[j] += a * b;
+  }
+  std::array<double, 5> out{};
+  for (std::size_t j = 0; j < L; ++j) {
+    out[0] += ed[j];
+    out[1] += es[j];
+    out[2] += el[j];
+    out[3] += er[j];
+    out[4] += elr[j];
+  }
+  return out;
+}
 
 // A run of bins [a, b) in which the same sums are taken: the total (e), the centroid's
 // numerator, the share above 5 kHz (high) when kHigh, one flux band's energy when kBand.
@@ -415,6 +545,23 @@ struct StemFeatureAnalyzer::Impl {
     for (int c = 0; c < nch; ++c) {
       const float* x = block.channel(c);
       const auto cu = static_cast<std::size_t>(c);
+      // Just under full scale as float bits: a conservative test, the exact one runs below.
+      static const std::uint32_t clip_bits = std::bit_cast<std::uint32_t>(std::nextafter(static_cast<float>(kFullScale), 0.0f));
+      const ChannelScan scan = scan_channel(x, n, last_value[cu], clip_bits, 0.25f);
+      if (!scan.maybe_clip && !scan.maybe_flat) {
+        // No sample reaches full scale (the clip run ends at 0) and no flat top can complete:
+        // only the run of equal samples at the block's end carries over.
+        ch_sum[cu] += scan.sum;
+        ch_sumsq[cu] += scan.sumsq;
+        ch_peak[cu] = std::max(ch_peak[cu], simd::from_bits(scan.peak_bits));
+        over_fs += scan.over;
+        clip_run[cu] = 0;
+        const std::size_t k = trailing_run_start(x, n);
+        const int trailing = static_cast<int>(n - k);
+        flat_run[cu] = (k == 0 && x[0] == last_value[cu]) ? flat_run[cu] + trailing : trailing;
+        last_value[cu] = x[n - 1];
+        continue;
+      }
       double s = 0, s2 = 0;
       float pk = ch_peak[cu];
       int run = clip_run[cu], frun = flat_run[cu];
@@ -458,20 +605,12 @@ struct StemFeatureAnalyzer::Impl {
     if (nch >= 2) {
       const float* l = block.channel(0);
       const float* r = block.channel(1);
-      double ed = 0, es = 0, el = 0, er = 0, elr = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const double a = l[i], b = r[i];
-        ed += (a - b) * (a - b);
-        es += (a + b) * (a + b);
-        el += a * a;
-        er += b * b;
-        elr += a * b;
-      }
-      e_diff += ed;
-      e_sum += es;
-      e_l += el;
-      e_r += er;
-      e_lr += elr;
+      const auto e = stereo_sums(l, r, n);
+      e_diff += e[0];
+      e_sum += e[1];
+      e_l += e[2];
+      e_r += e[3];
+      e_lr += e[4];
     }
     excerpts(block, frames);
     // Mono into the STFT ring, one hop at a time.
@@ -480,37 +619,22 @@ struct StemFeatureAnalyzer::Impl {
     while (i < n) {
       const std::size_t take = std::min(n - i, static_cast<std::size_t>(hop) - hop_fill);
       float* dst = ring.data() + (n_fft - hop) + hop_fill;
-      // Sums in locals (as members they were stored back every sample); same order, same bits.
+      // The mono mix into the ring; the hop's sums in eight lanes (lane_sums).
       double hs = hop_sumsq;
       if (nch == 2) {
         const float* l = block.channel(0) + i;
         const float* r = block.channel(1) + i;
-        double h0 = hop_ch_sum[0], h1 = hop_ch_sum[1];
-        for (std::size_t j = 0; j < take; ++j) {
-          float m = 0, sq = 0;
-          m += l[j];
-          sq += l[j] * l[j];
-          h0 += l[j];
-          m += r[j];
-          sq += r[j] * r[j];
-          h1 += r[j];
-          dst[j] = m * inv;
-          hs += sq;
-        }
-        hop_ch_sum[0] = h0;
-        hop_ch_sum[1] = h1;
+        for (std::size_t j = 0; j < take; ++j) dst[j] = (l[j] + r[j]) * inv;
+        double sq = 0.0;
+        lane_sums(l, take, hop_ch_sum[0], sq);
+        lane_sums(r, take, hop_ch_sum[1], sq);
+        hs += sq;
       } else if (nch == 1) {
         const float* x = block.channel(0) + i;
-        double h0 = hop_ch_sum[0];
-        for (std::size_t j = 0; j < take; ++j) {
-          float m = 0, sq = 0;
-          m += x[j];
-          sq += x[j] * x[j];
-          h0 += x[j];
-          dst[j] = m * inv;
-          hs += sq;
-        }
-        hop_ch_sum[0] = h0;
+        for (std::size_t j = 0; j < take; ++j) dst[j] = x[j] * inv;
+        double sq = 0.0;
+        lane_sums(x, take, hop_ch_sum[0], sq);
+        hs += sq;
       } else {
         for (std::size_t j = 0; j < take; ++j) {
           float m = 0, sq = 0;
