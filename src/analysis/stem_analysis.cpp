@@ -17,6 +17,7 @@
 
 #include "analysis/loudness.hpp"
 #include "core/error.hpp"
+#include "core/simd.hpp"
 
 namespace mixdown::analysis {
 namespace {
@@ -46,6 +47,59 @@ double percentile(std::vector<float> v, double q) {
     sum += p[k];
   }
   return {pw, sum};
+}
+
+
+// Sums over a stretch of one or two channels in four double lanes: each channel's energy (a
+// non-finite sample counts as 0), a pair's energies and product L R over the frames where both
+// are finite, and the largest finite magnitude.
+struct StretchSums {
+  double e[2] = {0.0, 0.0};
+  double el = 0.0, er = 0.0, lr = 0.0;
+  float peak = 0.0f;
+};
+
+inline bool finite_bits(float v) noexcept { return (std::bit_cast<std::uint32_t>(v) & 0x7f800000u) != 0x7f800000u; }
+
+template <int NCH>
+MIXDOWN_SIMD_CLONES StretchSums stretch_sums(const float* l, const float* r, std::size_t m) noexcept {
+  constexpr std::size_t L = 4;
+  double e0[L] = {}, e1[L] = {}, pl[L] = {}, pr[L] = {}, x[L] = {};
+  std::uint32_t pk[L] = {};
+  std::size_t i = 0;
+  const auto step = [&](std::size_t k, std::size_t j) {
+    const bool fa = finite_bits(l[k]);
+    const float a = fa ? l[k] : 0.0f;
+    const double da = a;
+    e0[j] += da * da;
+    pk[j] = simd::umax(pk[j], simd::abs_bits(a));
+    if constexpr (NCH == 2) {
+      const bool fb = finite_bits(r[k]);
+      const float b = fb ? r[k] : 0.0f;
+      const double db = b;
+      e1[j] += db * db;
+      pk[j] = simd::umax(pk[j], simd::abs_bits(b));
+      const bool both = fa && fb;
+      pl[j] += both ? da * da : 0.0;
+      pr[j] += both ? db * db : 0.0;
+      x[j] += both ? da * db : 0.0;
+    }
+  };
+  for (; i + L <= m; i += L)
+    for (std::size_t j = 0; j < L; ++j) step(i + j, j);
+  for (std::size_t j = 0; i < m; ++i, ++j) step(i, j);
+  StretchSums out;
+  std::uint32_t p = 0;
+  for (std::size_t j = 0; j < L; ++j) {
+    out.e[0] += e0[j];
+    out.e[1] += e1[j];
+    out.el += pl[j];
+    out.er += pr[j];
+    out.lr += x[j];
+    p = simd::umax(p, pk[j]);
+  }
+  out.peak = simd::from_bits(p);
+  return out;
 }
 
 }  // namespace
@@ -240,6 +294,37 @@ struct StemAnalyzer::Impl {
   // are bit-identical. NCH 1 or 2 fixes the channel count at compile time, 0 reads nch.
   template <int NCH>
   void accumulate(const ConstAudioView& block, std::size_t pos, std::size_t take) {
+    if constexpr (NCH == 1 || NCH == 2) {
+      // In stretches up to the next 10 ms boundary, each summed in lanes (stretch_sums). A
+      // pair's L and R sums skip a frame with a NaN/Inf in either channel, as below.
+      const float* l = block.channel(0) + pos;
+      const float* r = NCH == 2 ? block.channel(1) + pos : nullptr;
+      std::size_t i = 0;
+      while (i < take) {
+        const std::size_t m = std::min(take - i, sub - sub_fill);
+        const StretchSums st = stretch_sums<NCH>(l + i, NCH == 2 ? r + i : nullptr, m);
+        const double s = st.e[0] + st.e[1];
+        ch_sumsq[0] += st.e[0];
+        if constexpr (NCH == 2) {
+          ch_sumsq[1] += st.e[1];
+          e_l += st.el;
+          e_r += st.er;
+          e_lr += st.lr;
+        }
+        peak = std::max(peak, static_cast<double>(st.peak));
+        sub_sum += s;
+        frame_sum += s;
+        sub_fill += m;
+        i += m;
+        if (sub_fill == sub) {
+          sub_max = std::max(sub_max, sub_sum / double(sub));
+          sub_db.push_back(clamp_db(to_db(sub_sum / double(sub))));
+          sub_sum = 0;
+          sub_fill = 0;
+        }
+      }
+      return;
+    }
     const int nc = NCH > 0 ? NCH : nch;
     constexpr int kMaxLocal = 2;
     double cs[kMaxLocal] = {0.0, 0.0};
