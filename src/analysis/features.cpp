@@ -45,29 +45,20 @@ ChannelScan scan_channel(const float* x, std::size_t n, float prev, std::uint32_
   double s[L] = {static_cast<double>(x[0])}, q[L] = {static_cast<double>(x[0]) * static_cast<double>(x[0])};
   std::uint32_t pk[L] = {b0}, ov[L] = {static_cast<std::uint32_t>(b0 > one_bits)}, clip[L] = {static_cast<std::uint32_t>(b0 >= clip_bits)};
   std::uint32_t flat[L] = {static_cast<std::uint32_t>((x[0] == prev) && (b0 >= floor_bits))};
-  std::size_t i = 1;
-  for (; i + L <= n; i += L) {
-    for (std::size_t j = 0; j < L; ++j) {
-      const float v = x[i + j];
-      const std::uint32_t b = simd::abs_bits(v);
-      s[j] += static_cast<double>(v);
-      q[j] += static_cast<double>(v) * static_cast<double>(v);
-      pk[j] = simd::umax(pk[j], b);
-      ov[j] += b > one_bits;
-      clip[j] |= b >= clip_bits;
-      flat[j] |= (v == x[i + j - 1]) & (b >= floor_bits);
-    }
-  }
-  for (std::size_t j = 0; i < n; ++i, j = (j + 1) % L) {
-    const float v = x[i];
+  const auto step = [&](std::size_t k, std::size_t j) {  // sample k >= 1 into lane j
+    const float v = x[k];
     const std::uint32_t b = simd::abs_bits(v);
     s[j] += static_cast<double>(v);
     q[j] += static_cast<double>(v) * static_cast<double>(v);
     pk[j] = simd::umax(pk[j], b);
     ov[j] += b > one_bits;
     clip[j] |= b >= clip_bits;
-    flat[j] |= (v == x[i - 1]) & (b >= floor_bits);
-  }
+    flat[j] |= (v == x[k - 1]) & (b >= floor_bits);
+  };
+  std::size_t i = 1;
+  for (; i + L <= n; i += L)
+    for (std::size_t j = 0; j < L; ++j) step(i + j, j);
+  for (std::size_t j = 0; i < n; ++i, ++j) step(i, j);
   for (std::size_t j = 0; j < L; ++j) {
     r.sum += s[j];
     r.sumsq += q[j];

@@ -50,56 +50,46 @@ double percentile(std::vector<float> v, double q) {
 }
 
 
-// Sums over a stretch of one or two channels in four double lanes: each channel's energy (a
-// non-finite sample counts as 0), a pair's energies and product L R over the frames where both
-// are finite, and the largest finite magnitude.
-struct StretchSums {
-  double e[2] = {0.0, 0.0};
-  double el = 0.0, er = 0.0, lr = 0.0;
-  float peak = 0.0f;
+// Running sums of one or two channels in four double lanes, a sample's lane fixed by its
+// position since the last flush (so where the caller's blocks split the stream changes
+// nothing): each channel's energy (a non-finite sample counts as 0), a pair's energies and
+// product L R over the frames where both are finite, and the largest finite magnitude.
+struct LaneSums {
+  static constexpr std::size_t L = 4;
+  double e0[L] = {}, e1[L] = {}, pl[L] = {}, pr[L] = {}, x[L] = {};
+  std::uint32_t pk[L] = {};
+  std::size_t pos = 0;  // samples since the last flush
 };
 
 inline bool finite_bits(float v) noexcept { return (std::bit_cast<std::uint32_t>(v) & 0x7f800000u) != 0x7f800000u; }
 
 template <int NCH>
-MIXDOWN_SIMD_CLONES StretchSums stretch_sums(const float* l, const float* r, std::size_t m) noexcept {
-  constexpr std::size_t L = 4;
-  double e0[L] = {}, e1[L] = {}, pl[L] = {}, pr[L] = {}, x[L] = {};
-  std::uint32_t pk[L] = {};
-  std::size_t i = 0;
+MIXDOWN_SIMD_CLONES void add_lanes(LaneSums& ls, const float* l, const float* r, std::size_t m) noexcept {
+  constexpr std::size_t L = LaneSums::L;
   const auto step = [&](std::size_t k, std::size_t j) {
     const bool fa = finite_bits(l[k]);
     const float a = fa ? l[k] : 0.0f;
     const double da = a;
-    e0[j] += da * da;
-    pk[j] = simd::umax(pk[j], simd::abs_bits(a));
+    ls.e0[j] += da * da;
+    ls.pk[j] = simd::umax(ls.pk[j], simd::abs_bits(a));
     if constexpr (NCH == 2) {
       const bool fb = finite_bits(r[k]);
       const float b = fb ? r[k] : 0.0f;
       const double db = b;
-      e1[j] += db * db;
-      pk[j] = simd::umax(pk[j], simd::abs_bits(b));
+      ls.e1[j] += db * db;
+      ls.pk[j] = simd::umax(ls.pk[j], simd::abs_bits(b));
       const bool both = fa && fb;
-      pl[j] += both ? da * da : 0.0;
-      pr[j] += both ? db * db : 0.0;
-      x[j] += both ? da * db : 0.0;
+      ls.pl[j] += both ? da * da : 0.0;
+      ls.pr[j] += both ? db * db : 0.0;
+      ls.x[j] += both ? da * db : 0.0;
     }
   };
+  std::size_t i = 0;
+  for (; i < m && (ls.pos + i) % L != 0; ++i) step(i, (ls.pos + i) % L);
   for (; i + L <= m; i += L)
     for (std::size_t j = 0; j < L; ++j) step(i + j, j);
   for (std::size_t j = 0; i < m; ++i, ++j) step(i, j);
-  StretchSums out;
-  std::uint32_t p = 0;
-  for (std::size_t j = 0; j < L; ++j) {
-    out.e[0] += e0[j];
-    out.e[1] += e1[j];
-    out.el += pl[j];
-    out.er += pr[j];
-    out.lr += x[j];
-    p = simd::umax(p, pk[j]);
-  }
-  out.peak = simd::from_bits(p);
-  return out;
+  ls.pos += m;
 }
 
 }  // namespace
@@ -162,6 +152,7 @@ struct StemAnalyzer::Impl {
   double peak = 0;
   double e_l = 0, e_r = 0, e_lr = 0;
   double sub_sum = 0, sub_max = 0, frame_sum = 0;
+  LaneSums lanes;  // mono and stereo stems: the sums since the last flush_lanes
   std::size_t sub_fill = 0;
   std::vector<float> sub_db;  // 10 ms levels
 
@@ -288,35 +279,52 @@ struct StemAnalyzer::Impl {
     sub_max = 0;
   }
 
-  // The time-domain sums of `take` frames from `pos`. The accumulators live in locals (members
-  // reached through `this` and vectors were reloaded and stored every sample, a store-forward
-  // chain); the arithmetic and its order are exactly those of the plain loop, so the results
-  // are bit-identical. NCH 1 or 2 fixes the channel count at compile time, 0 reads nch.
+  // The lanes' sums into the running totals, in a fixed order: at every 10 ms boundary, before
+  // a frame is analysed and at the end (positions in the stream, never a block's edge).
+  void flush_lanes() {
+    if (lanes.pos == 0) return;
+    double e0 = 0, e1 = 0, el = 0, er = 0, elr = 0;
+    std::uint32_t pk = 0;
+    for (std::size_t j = 0; j < LaneSums::L; ++j) {
+      e0 += lanes.e0[j];
+      e1 += lanes.e1[j];
+      el += lanes.pl[j];
+      er += lanes.pr[j];
+      elr += lanes.x[j];
+      pk = simd::umax(pk, lanes.pk[j]);
+    }
+    ch_sumsq[0] += e0;
+    if (nch == 2) {
+      ch_sumsq[1] += e1;
+      e_l += el;
+      e_r += er;
+      e_lr += elr;
+    }
+    peak = std::max(peak, static_cast<double>(simd::from_bits(pk)));
+    sub_sum += e0 + e1;
+    frame_sum += e0 + e1;
+    lanes = LaneSums{};
+  }
+
+  // The time-domain sums of `take` frames from `pos`: for one or two channels in lanes (see
+  // LaneSums); for more, sample by sample with the accumulators in locals (members reached
+  // through `this` were reloaded and stored every sample). NCH 1 or 2 fixes the channel count
+  // at compile time, 0 reads nch.
   template <int NCH>
   void accumulate(const ConstAudioView& block, std::size_t pos, std::size_t take) {
     if constexpr (NCH == 1 || NCH == 2) {
-      // In stretches up to the next 10 ms boundary, each summed in lanes (stretch_sums). A
-      // pair's L and R sums skip a frame with a NaN/Inf in either channel, as below.
+      // Into the lanes (add_lanes) in stretches up to the next 10 ms boundary, where they are
+      // summed (flush_lanes).
       const float* l = block.channel(0) + pos;
       const float* r = NCH == 2 ? block.channel(1) + pos : nullptr;
       std::size_t i = 0;
       while (i < take) {
         const std::size_t m = std::min(take - i, sub - sub_fill);
-        const StretchSums st = stretch_sums<NCH>(l + i, NCH == 2 ? r + i : nullptr, m);
-        const double s = st.e[0] + st.e[1];
-        ch_sumsq[0] += st.e[0];
-        if constexpr (NCH == 2) {
-          ch_sumsq[1] += st.e[1];
-          e_l += st.el;
-          e_r += st.er;
-          e_lr += st.lr;
-        }
-        peak = std::max(peak, static_cast<double>(st.peak));
-        sub_sum += s;
-        frame_sum += s;
+        add_lanes<NCH>(lanes, l + i, NCH == 2 ? r + i : nullptr, m);
         sub_fill += m;
         i += m;
         if (sub_fill == sub) {
+          flush_lanes();
           sub_max = std::max(sub_max, sub_sum / double(sub));
           sub_db.push_back(clamp_db(to_db(sub_sum / double(sub))));
           sub_sum = 0;
@@ -440,6 +448,7 @@ struct StemAnalyzer::Impl {
       pos += take;
       frames += static_cast<std::int64_t>(take);
       if (hop_fill == hop) {
+        flush_lanes();
         analyse_frame();
         // The newest n_fft - hop samples to the front; the last hop is overwritten by the next
         // frame's input before it is read (a copy, where std::rotate also moved that hop).
@@ -450,6 +459,7 @@ struct StemAnalyzer::Impl {
   }
 
   StemAnalysis finish() {
+    flush_lanes();
     if (hop_fill > hop / 4) {  // a last partial frame: zeros after the end
       for (auto& rg : ring)
         std::fill(rg.end() - static_cast<std::ptrdiff_t>(hop - hop_fill), rg.end(), 0.0f);
