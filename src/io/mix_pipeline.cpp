@@ -48,48 +48,6 @@ analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold
   return an.finish();
 }
 
-// Where the mix peaks, per analysis frame, as the decisions set it: each stem's loudest 10 ms
-// in the frame (its frame loudness raised by its punch) through its trim, fader, automation and
-// bus fader, summed as
-// amplitudes, since a peak of the mix is where parts hit together (a kick on the bass note
-// under a snare) more than where the mix is loud on average. The level model's view, without
-// the processing: it says where to look for the mix's true peak, not what it is.
-std::vector<float> predicted_mix_peaks(const mix::Console& console, const std::vector<mix::StemInput>& inputs) {
-  std::vector<double> amp;
-  for (const auto& in : inputs) {
-    const mix::Strip* st = console.find_strip(in.name);
-    if (!st || in.analysis.silent()) continue;
-    const auto& fl = in.analysis.frame_lufs;
-    const auto& punch = in.analysis.punch_db;
-    if (amp.size() < fl.size()) amp.resize(fl.size(), 0.0);
-    if (st->mute) continue;
-    double g = st->trim_db + st->fader_db;
-    for (const auto& b : console.buses)
-      if (b.name == st->bus) g += b.fader_db;
-    const auto& pts = st->automation;
-    std::size_t seg = 0;
-    for (std::size_t f = 0; f < fl.size(); ++f) {
-      if (!(fl[f] > -150.0f)) continue;
-      // The automation as the renderer follows it (linear between points, held at the ends).
-      double ride = 0.0;
-      const double t = (static_cast<double>(f) + 0.5) * in.analysis.frame_s;
-      if (!pts.empty()) {
-        while (seg + 1 < pts.size() && pts[seg + 1].time_s <= t) ++seg;
-        if (t <= pts.front().time_s) ride = pts.front().gain_db;
-        else if (seg + 1 >= pts.size()) ride = pts.back().gain_db;
-        else {
-          const double span = pts[seg + 1].time_s - pts[seg].time_s;
-          ride = pts[seg].gain_db + (span > 0 ? (t - pts[seg].time_s) / span : 1.0) * (pts[seg + 1].gain_db - pts[seg].gain_db);
-        }
-      }
-      amp[f] += std::pow(10.0, (fl[f] + g + ride + (f < punch.size() ? punch[f] : 0.0f)) / 20.0);
-    }
-  }
-  std::vector<float> e(amp.size());
-  for (std::size_t f = 0; f < amp.size(); ++f) e[f] = static_cast<float>(amp[f] * amp[f]);
-  return e;
-}
-
 std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
   std::vector<master::Target> out;
   for (const auto& n : names) {
@@ -114,7 +72,6 @@ MixOutcome run_mix(const MixRequest& req) {
   if (!req.targets.empty()) resolve_targets(req.targets);
 
   MixOutcome o;
-  std::vector<float> predicted;  // where the mix peaks, per analysis frame, as decided
   std::optional<mix::Console> session;
   if (is_session_file(req.stems)) {
     session = load_session(req.stems);
@@ -202,7 +159,6 @@ MixOutcome run_mix(const MixRequest& req) {
       if (auto* st = o.console.find_strip(usable[i]->name)) st->fold_to_mono = usable[i]->features.dual_mono;
     if (session && !session->targets.empty()) o.console.targets = session->targets;
     o.console.decided = true;
-    predicted = predicted_mix_peaks(o.console, inputs);
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));
   }
   if (!req.targets.empty()) o.console.targets = req.targets;
@@ -225,8 +181,6 @@ MixOutcome run_mix(const MixRequest& req) {
 
   RenderMixOptions ropt;
   ropt.threads = req.threads;
-  ropt.predicted_energy = std::move(predicted);
-  ropt.predicted_frame_s = analysis::kStemFrameS;
   ropt.progress = [&](double f) { progress(0.25 + 0.5 * f, "rendering"); };
   o.render = render_mix(o.console, req.out, ropt);
   if (o.render.nonfinite_fixed > 0)

@@ -125,10 +125,6 @@ std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console&
 // of them are rendered whole.
 constexpr double kExcerptS = 5.0;
 constexpr double kExcerptShare = 0.25;
-// With a predicted peak level per frame: the stretches around the loudest, a tenth of the
-// song, and at least two (or the quarter's count, if smaller) on a short one.
-constexpr double kHotExcerptShare = 0.10;
-constexpr std::int64_t kMinHotExcerpts = 2;
 constexpr double kRunInS = 1.5;
 // The writing pass keeps its gain when the mix landed this close to its target true peak.
 constexpr double kLandingToleranceDb = 1.0;
@@ -143,28 +139,6 @@ struct Planned {
 };
 
 }  // namespace
-
-std::vector<graph::Excerpt> hottest_excerpts(const std::vector<float>& energy, double frame_s, double rate,
-                                             std::int64_t longest, std::int64_t excerpt_frames,
-                                             std::int64_t run_in, std::int64_t count) {
-  std::vector<std::size_t> order(energy.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  // Loudest first; equal energies in time order (deterministic).
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return energy[a] > energy[b]; });
-  std::vector<graph::Excerpt> out;
-  const std::int64_t latest = std::max<std::int64_t>(0, longest - excerpt_frames);
-  for (std::size_t f : order) {
-    if (static_cast<std::int64_t>(out.size()) >= count || !(energy[f] > 0.0f)) break;
-    const auto centre = static_cast<std::int64_t>((static_cast<double>(f) + 0.5) * frame_s * rate);
-    const std::int64_t start = std::clamp<std::int64_t>(centre - excerpt_frames / 2, 0, latest);
-    bool clear = true;
-    for (const auto& e : out)
-      if (start < e.start + e.frames + run_in && e.start < start + excerpt_frames + run_in) clear = false;
-    if (clear) out.push_back({start, excerpt_frames});
-  }
-  std::sort(out.begin(), out.end(), [](const graph::Excerpt& a, const graph::Excerpt& b) { return a.start < b.start; });
-  return out;
-}
 
 std::string printed_stem_name(const std::string& stem_name) {
   return fs::path(stem_name).replace_extension(".wav").filename().string();
@@ -224,23 +198,13 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     const double rate = console.sample_rate;
     const auto excerpt_frames = static_cast<std::int64_t>(kExcerptS * rate);
     const auto run_in = static_cast<std::int64_t>(kRunInS * rate);
-    const auto count_for = [&](double share) {
-      return static_cast<std::int64_t>(std::ceil(share * static_cast<double>(longest) / static_cast<double>(excerpt_frames)));
-    };
-    const bool predicted = !options.predicted_energy.empty();
-    std::int64_t count = count_for(kExcerptShare);
+    const auto count = static_cast<std::int64_t>(std::ceil(kExcerptShare * static_cast<double>(longest) / static_cast<double>(excerpt_frames)));
     std::vector<graph::Excerpt> excerpts;
     if (count * (excerpt_frames + run_in) < longest / 2) {
-      if (predicted) count = std::max(count_for(kHotExcerptShare), std::min<std::int64_t>(count, kMinHotExcerpts));
-      if (predicted)
-        excerpts = hottest_excerpts(options.predicted_energy, options.predicted_frame_s, rate, longest, excerpt_frames,
-                                    run_in, count);
-      if (excerpts.empty()) {
-        const double step = static_cast<double>(longest) / static_cast<double>(count);
-        for (std::int64_t k = 0; k < count; ++k) {
-          const auto mid = static_cast<std::int64_t>((static_cast<double>(k) + 0.5) * step);
-          excerpts.push_back({std::max<std::int64_t>(0, mid - excerpt_frames / 2), excerpt_frames});
-        }
+      const double step = static_cast<double>(longest) / static_cast<double>(count);
+      for (std::int64_t k = 0; k < count; ++k) {
+        const auto mid = static_cast<std::int64_t>((static_cast<double>(k) + 0.5) * step);
+        excerpts.push_back({std::max<std::int64_t>(0, mid - excerpt_frames / 2), excerpt_frames});
       }
     }
     if (excerpts.empty()) {
@@ -267,9 +231,9 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   // until the mix says where they die away (the last frame above -96 dBFS at unity gain, plus
   // 100 ms). If the mix landed more than kLandingToleranceDb under its target, or over it by
   // more (after excerpts: above kHighestLandingDb; they missed its loudest moment), or outside
-  // -6..-3 dBTP, or a version or printed stem would
-  // pass -0.5 dBFS (a part can peak above the whole), the gain is corrected and everything is
-  // written again (a third pass), to the tail end found here.
+  // -6..-3 dBTP, or a version or printed stem would pass -0.5 dBFS (a part can peak above the
+  // whole), the gain is corrected and everything is written again (a third pass), to the tail
+  // end found here.
   const float peak_limit = static_cast<float>(db_to_gain(-0.5));
   graph::RenderStats stats;
   std::vector<std::unique_ptr<FileSink>> files;

@@ -117,39 +117,3 @@ TEST(RenderMix, TheEffectTailIsWrittenToEveryOutputUpToWhereItDies) {
     tail += double(mix.channel(0)[i]) * mix.channel(0)[i];
   EXPECT_GT(10.0 * std::log10(tail / 4800.0 + 1e-30), -60.0);
 }
-
-TEST(RenderMix, TheFirstPassLooksWhereTheDecisionsSayTheMixIsLoudest) {
-  // 60 s at 10 frames a second: quiet, with a loud chorus at 20-30 s and a single loud hit at 50 s.
-  std::vector<float> e(600, 1.0f);
-  for (std::size_t f = 200; f < 300; ++f) e[f] = 10.0f;
-  e[500] = 100.0f;
-  const double rate = 1000.0;  // output frames per second, to keep the arithmetic readable
-  const auto ex = io::hottest_excerpts(e, 0.1, rate, 60000, 5000, 1500, 3);
-  ASSERT_EQ(ex.size(), 3u);
-  for (std::size_t k = 0; k < ex.size(); ++k) {
-    EXPECT_EQ(ex[k].frames, 5000);
-    EXPECT_GE(ex[k].start, 0);
-    EXPECT_LE(ex[k].start + ex[k].frames, 60000);
-    if (k > 0) {
-      EXPECT_GE(ex[k].start, ex[k - 1].start + ex[k - 1].frames + 1500) << "in time order, apart by a run-in";
-    }
-  }
-  // The hit at 50.05 s is the first taken, centred; two more land in the chorus.
-  const auto covers = [&](double s) {
-    for (const auto& x : ex)
-      if (s * rate >= double(x.start) && s * rate < double(x.start + x.frames)) return true;
-    return false;
-  };
-  EXPECT_EQ(ex.back().start, 50050 - 2500);
-  EXPECT_TRUE(covers(50.05));
-  EXPECT_TRUE(covers(20.05));
-  int in_chorus = 0;
-  for (const auto& x : ex) in_chorus += x.start >= 17500 && x.start + x.frames <= 32500;
-  EXPECT_EQ(in_chorus, 2);
-  // At the edges the excerpt is moved inside the song; silence is never chosen.
-  std::vector<float> edge(600, 0.0f);
-  edge[599] = 5.0f;
-  const auto ex2 = io::hottest_excerpts(edge, 0.1, rate, 60000, 5000, 1500, 4);
-  ASSERT_EQ(ex2.size(), 1u);
-  EXPECT_EQ(ex2[0].start, 55000);
-}
