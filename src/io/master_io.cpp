@@ -546,6 +546,8 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             bool translate = false, InputCache* cache = nullptr,
                             const std::function<const LeadReading&()>* lead = nullptr) {
   MasterOutcome mo;
+  // The lead's reading the caller made beside the master, if any (it may wait for it).
+  const auto lead_reading = [&]() -> const LeadReading* { return lead && *lead ? &(*lead)() : nullptr; };
   mo.target = target;
   mo.target_lufs = target_lufs;
   mo.file = out_file;
@@ -747,7 +749,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       if (feed) {
         prog(0.95, target.name + ": translation and a lossy encode");
         HottestPassage hottest;
-        mo.translation = feed->finish(out_file, out_dir, pool, &hottest, lead && *lead ? &(*lead)() : nullptr);
+        mo.translation = feed->finish(out_file, out_dir, pool, &hottest, lead_reading());
         translated = true;
         mo.lossy = lossy_check_from(hottest, target.ceiling_dbtp);
       } else {
@@ -767,7 +769,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   }
   if (feed && !translated) {
     prog(0.95, target.name + ": translation");
-    mo.translation = feed->finish(out_file, out_dir, pool, nullptr, lead && *lead ? &(*lead)() : nullptr);
+    mo.translation = feed->finish(out_file, out_dir, pool, nullptr, lead_reading());
   }
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu)) {

@@ -188,7 +188,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   // settles compressors and effect tails); they can miss the loudest moment, so the estimate
   // is at most the song's true peak and the writing pass below checks where the mix landed.
   double tp_db = -INFINITY;
-  bool excerpts_used = false;
+  bool from_excerpts = false;  // the estimate came from excerpts
   std::int64_t longest = 0, out_frames = 0;
   {
     auto sources = open_sources(console);
@@ -212,7 +212,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
       r.render({{plan[0].id, &meter}}, [&](double f) { report(0.0, kPass1Share, f); });
       tp_db = meter.meter.true_peak_dbtp();
     } else {
-      excerpts_used = true;
+      from_excerpts = true;
       ExcerptPeakSink peak;
       for (const auto& e : excerpts) peak.lengths.push_back(e.frames);
       r.render_excerpts({{plan[0].id, &peak}}, excerpts, run_in, [&](double f) { report(0.0, kPass1Share, f); });
@@ -223,7 +223,6 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   // Excerpts see part of the song, so their peak is a floor of the mix's: aim that much under
   // the target, and accept a landing above it up to kHighestLandingDb (the window's top, less a
   // margin) before writing again.
-  const bool from_excerpts = excerpts_used;
   double gain_db = std::isfinite(tp_db) ? target_db - tp_db - (from_excerpts ? kExcerptAimDb : 0.0) : 0.0;
 
   // Pass 2: write everything with that gain, watching the mix's true peak and every other

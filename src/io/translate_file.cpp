@@ -377,6 +377,11 @@ LeadReading read_lead_files(const fs::path& vocal, const fs::path& rest_file) {
   return lr;
 }
 
+// The request's lead files read, when it names both (else: no files).
+LeadReading read_lead_of(const TranslateRequest& req) {
+  return req.vocal && req.rest ? read_lead_files(*req.vocal, *req.rest) : LeadReading{};
+}
+
 // The lead against the rest, from the acapella and the instrumental; else why not.
 void measure_lead(analysis::TranslationReport& rep, const LeadReading& lead, const LaneSet& set) {
   if (!lead.files) {
@@ -521,7 +526,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const analysis::TranslationThresholds thresholds;
   set.fill(rep, bt, stereo, thresholds);
   if (req.vocal && req.rest) prog(0.9, "measuring the lead on every system");
-  measure_lead(rep, req.vocal && req.rest ? read_lead_files(*req.vocal, *req.rest) : LeadReading{}, set);
+  measure_lead(rep, read_lead_of(req), set);
   analysis::check_translation(rep, thresholds);
   prog(1.0, "done");
   return rep;
@@ -614,16 +619,16 @@ analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const 
   if (lead) {
     measure_lead(rep, *lead, set);
   } else {
-    measure_lead(rep, read_lead(out_dir), set);
+    measure_lead(rep, read_lead_of(req), set);  // req has out_dir's versions (find_versions)
   }
   analysis::check_translation(rep, thresholds);
   return rep;
 }
 
 LeadReading read_lead(const fs::path& out_dir) {
-  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
-  if (!(fs::exists(vocal) && fs::exists(rest))) return {};
-  return read_lead_files(vocal, rest);
+  TranslateRequest req;
+  find_versions(req, out_dir);
+  return read_lead_of(req);
 }
 
 }  // namespace mixdown::io

@@ -90,12 +90,6 @@ analysis::TranslationReport translate_output(const std::filesystem::path& out_di
                                              const std::function<void(double, const std::string&)>& progress = {},
                                              TranslateScope scope = {});
 
-// translate_output's measured-only pass (TranslateScope{false, false, true}) fed block by block
-// from a stream the caller produces instead of from a file read: `master` plays its delivered
-// stream into the lanes in the same pass that writes it, which saves a decode of the master
-// and a pass of its own. The stream is `frames` long (for the excerpts' places) and measures
-// `expected_lufs` (the devices' drive gains are set from it before any audio arrives: a master
-// landed within 0.1 LU of its target plays 0.1 dB off the device levels at most).
 // The lead and the rest of a mix output folder read and measured (its versions/acapella.wav
 // against versions/instrumental.wav), which the translation's lead balance needs: a read of
 // two whole files of its own, so `mix` runs it beside the master rather than after it.
@@ -106,6 +100,12 @@ struct LeadReading {
 };
 LeadReading read_lead(const std::filesystem::path& out_dir);
 
+// translate_output's measured-only pass (TranslateScope{false, false, true}) fed block by block
+// from a stream the caller produces instead of from a file read: `master` plays its delivered
+// stream into the lanes in the same pass that writes it, which saves a decode of the master
+// and a pass of its own. The stream is `frames` long (for the excerpts' places) and measures
+// `expected_lufs` (the devices' drive gains are set from it before any audio arrives: a master
+// landed within 0.1 LU of its target plays 0.1 dB off the device levels at most).
 class TranslationFeed {
 public:
   // own_loudness false: the stream's loudness is measured by the caller and handed over with
