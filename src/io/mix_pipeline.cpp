@@ -12,6 +12,7 @@
 #include "io/analyze_file.hpp"
 #include "io/file_source.hpp"
 #include "io/session.hpp"
+#include "io/stem_cache.hpp"
 #include "io/translate_file.hpp"
 #include "master/target.hpp"
 #include "mix/decide.hpp"
@@ -36,13 +37,13 @@ void refuse_overwriting_inputs(const fs::path& stems, const fs::path& out) {
     throw usage_error(out.string(), "-o points at the input folder; choose another folder so no input is overwritten");
 }
 
-analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold) {
-  FileStemSource src(file, rate, fold);
-  analysis::StemAnalyzer an(rate, src.channels());
-  AudioBuffer block(src.channels(), 1 << 15);
-  for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
-    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
-    src.read(block.view(n));
+analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache) {
+  const auto src = open_stem_source(file, rate, fold, &cache);
+  analysis::StemAnalyzer an(rate, src->channels());
+  AudioBuffer block(src->channels(), 1 << 15);
+  for (std::int64_t pos = 0; pos < src->frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src->frames() - pos));
+    src->read(block.view(n));
     an.add(block.view(n));
   }
   return an.finish();
@@ -71,6 +72,8 @@ MixOutcome run_mix(const MixRequest& req) {
   // Validate target names before any work (usage errors, exit 2).
   if (!req.targets.empty()) resolve_targets(req.targets);
 
+  // The stems the check decodes, kept for the render (within a memory budget).
+  StemCache cache(stem_cache_budget());
   MixOutcome o;
   std::optional<mix::Console> session;
   if (is_session_file(req.stems)) {
@@ -89,6 +92,7 @@ MixOutcome run_mix(const MixRequest& req) {
     // The check's read also measures the stems for the mix (one decode per stem, not two).
     CheckOptions copt;
     copt.analyse_for_mix = true;
+    copt.cache = &cache;
     o.check = check_stem_source(req.stems, req.threads, [&](double f) { progress(0.10 * f, "checking stems"); }, copt);
     auto& check = *o.check;
     {
@@ -133,7 +137,7 @@ MixOutcome run_mix(const MixRequest& req) {
       else if (s.mix_analysis_folded && s.mix_analysis_rate == rate && s.features.dual_mono)
         in.analysis = std::move(*s.mix_analysis_folded);
       else
-        in.analysis = analyze_stem(in.file, rate, s.features.dual_mono);
+        in.analysis = analyze_stem(in.file, rate, s.features.dual_mono, cache);
       s.mix_analysis.reset();
       s.mix_analysis_folded.reset();
     });
@@ -182,7 +186,9 @@ MixOutcome run_mix(const MixRequest& req) {
   RenderMixOptions ropt;
   ropt.threads = req.threads;
   ropt.progress = [&](double f) { progress(0.25 + 0.5 * f, "rendering"); };
+  ropt.cache = &cache;
   o.render = render_mix(o.console, req.out, ropt);
+  cache.clear();  // the master reads mix.wav
   if (o.render.nonfinite_fixed > 0)
     o.problems.push_back({"nonfinite", Severity::warning,
                           std::to_string(o.render.nonfinite_fixed) + " non-finite samples produced by processing were replaced by silence",

@@ -12,6 +12,7 @@
 #include "graph/renderer.hpp"
 #include "io/audio_file.hpp"
 #include "io/file_source.hpp"
+#include "io/stem_cache.hpp"
 
 namespace fs = std::filesystem;
 
@@ -114,9 +115,9 @@ struct Tee final : graph::Sink {
   void write(const ConstAudioView& v) override { a->write(v); b->write(v); }
 };
 
-std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console& c) {
+std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console& c, const StemCache* cache) {
   std::vector<std::unique_ptr<graph::StemSource>> src;
-  for (const auto& s : c.strips) src.push_back(std::make_unique<FileStemSource>(s.file, c.sample_rate, s.fold_to_mono));
+  for (const auto& s : c.strips) src.push_back(open_stem_source(s.file, c.sample_rate, s.fold_to_mono, cache));
   return src;
 }
 
@@ -191,7 +192,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   bool from_excerpts = false;  // the estimate came from excerpts
   std::int64_t longest = 0, out_frames = 0;
   {
-    auto sources = open_sources(console);
+    auto sources = open_sources(console, options.cache);
     for (const auto& src : sources) longest = std::max(longest, src->frames());
     graph::Renderer r(console, std::move(sources), ropt);
     out_frames = r.output_frames();
@@ -243,7 +244,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     ++passes;
     ropt.output_gain_db = gain_db;
     ropt.max_frames = end_frames;
-    graph::Renderer r(console, open_sources(console), ropt);
+    graph::Renderer r(console, open_sources(console, options.cache), ropt);
     files.clear();  // an abandoned attempt's writers remove their partial files
     mix_meter = std::make_unique<MeterSink>(console.sample_rate);
     TailSink tail;
@@ -292,6 +293,9 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   }
   res.output_gain_db = gain_db;
   res.passes = passes;
+  if (options.cache)
+    for (const auto& s : console.strips)
+      if (const auto d = options.cache->find(s.file); d && d->rate() == console.sample_rate) ++res.stems_from_memory;
   for (auto& f : files) {
     res.clipped_samples += f->writer.clipped_samples();
     f->writer.commit();

@@ -19,10 +19,13 @@
 
 namespace mixdown::io {
 
+class StemCache;
+
 struct RenderMixOptions {
   int threads = 0;
   bool versions = true;   // versions/ and versions/stems/
   std::function<void(double)> progress;  // 0..1 over both passes
+  const StemCache* cache = nullptr;       // stems already decoded (mix), else read from files
 };
 
 struct RenderedFile {
@@ -40,6 +43,7 @@ struct RenderMixResult {
   std::int64_t nonfinite_fixed = 0;
   std::int64_t clipped_samples = 0;  // should be 0; counted by the writers
   int passes = 0;                    // over the stems: 2, or 3 when the landing was corrected
+  int stems_from_memory = 0;         // strips read from options.cache instead of their files
   std::vector<RenderedFile> files;
 };
 

@@ -13,6 +13,7 @@
 #include "io/audio_file.hpp"
 #include "io/file_source.hpp"
 #include "io/session.hpp"
+#include "io/stem_cache.hpp"
 
 namespace fs = std::filesystem;
 
@@ -173,6 +174,14 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       if (res.stems[i].readable) cost[i] = read_cost(res.stems[i].format.frames, res.stems[i].format.channels);
     order = longest_first(cost);
   }
+  // Which stems the cache keeps, decided here in stem order (not by which read starts first).
+  std::vector<char> keep(n, 0);
+  if (options.cache && mix_rate > 0)
+    for (std::size_t i = 0; i < n; ++i) {
+      const StemResult& s = res.stems[i];
+      if (s.readable && s.format.sample_rate == mix_rate && !(s.name_info.not_a_stem && !listing.stems[i].session_role))
+        keep[i] = options.cache->reserve(s.format.frames, s.format.channels) ? 1 : 0;
+    }
   std::atomic<std::int64_t> done_frames{0};
   std::mutex progress_mutex;
   parallel_for(n, threads, [&](std::size_t k) {
@@ -196,6 +205,8 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       std::optional<analysis::StemAnalyzer> for_mix_mono;
       AudioBuffer mono;
       DualMonoWatch watch;
+      std::shared_ptr<DecodedStem> decoded;
+      if (keep[i] && rate == mix_rate) decoded = std::make_shared<DecodedStem>(channels, rate);
       if (mix_rate > 0 && rate == mix_rate) {
         for_mix.emplace(rate, std::min(channels, 2));
         if (channels > 2) folded.resize(2, kBlock);
@@ -209,6 +220,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         const std::size_t got = reader.read(block.view());
         if (got == 0) break;
         analyzer.add(block.view().sub(0, got));
+        if (decoded) decoded->append(block.view().sub(0, got));
         if (for_mix && channels > 2) {
           fold_channels(block.view().sub(0, got), folded.view(got));
           for_mix->add(folded.view(got));
@@ -235,6 +247,10 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         s.mix_analysis = for_mix->finish();
         s.mix_analysis_rate = rate;
         if (for_mix_mono) s.mix_analysis_folded = for_mix_mono->finish();
+      }
+      if (decoded && got_total == s.format.frames) {
+        decoded->finish();
+        options.cache->put(s.path, std::move(decoded));
       }
       s.features = analyzer.finish();
       if (got_total == 0) {

@@ -18,6 +18,8 @@
 
 namespace mixdown::io {
 
+class StemCache;
+
 struct ListedStem {
   std::filesystem::path path;
   std::string name;                   // file name as shown to the user
@@ -84,6 +86,9 @@ struct CheckOptions {
   // mix in the check's read too, at the rate the probes say the session will be mixed at (the
   // rate most stems share). A stem at another rate is not measured here.
   bool analyse_for_mix = false;
+  // With analyse_for_mix: the stems measured for the mix are also kept here, decoded, as far as
+  // the cache's budget allows (the render reads them from memory instead of decoding again).
+  StemCache* cache = nullptr;
 };
 
 StemCheckResult check_stems(const std::vector<std::filesystem::path>& files, int threads);

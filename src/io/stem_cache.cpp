@@ -1,0 +1,240 @@
+#include "io/stem_cache.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "io/file_source.hpp"
+
+namespace mixdown::io {
+namespace {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr float k2to15 = 32768.0f, k2to23 = 8388608.0f;
+
+// The narrowest of 0 (every sample +0.0: all bits zero, so a -0.0 is kept), 2 (n / 2^15), 3
+// (n / 2^23) or 4 (float) bytes a sample that gives back these samples' bits.
+int width_of(const float* p, std::size_t n) {
+  std::uint32_t any = 0;
+  bool fits16 = true, fits24 = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t u;
+    std::memcpy(&u, p + i, sizeof u);
+    any |= u;
+    const float x = p[i];
+    // In range and exact: the integer scaled back gives the same bits (a -0.0 does not).
+    const float a16 = x * k2to15, a24 = x * k2to23;
+    fits16 = fits16 && a16 >= -32768.0f && a16 <= 32767.0f && static_cast<float>(static_cast<std::int32_t>(a16)) / k2to15 == x &&
+             u != 0x80000000u;
+    fits24 = fits24 && a24 >= -8388608.0f && a24 <= 8388607.0f && static_cast<float>(static_cast<std::int32_t>(a24)) / k2to23 == x &&
+             u != 0x80000000u;
+  }
+  if (any == 0) return 0;
+  return fits16 ? 2 : fits24 ? 3 : 4;
+}
+
+}  // namespace
+
+DecodedStem::DecodedStem(int channels, int rate)
+    : channels_(channels), rate_(rate), pending_(static_cast<std::size_t>(channels) * kFrames, 0.0f) {}
+
+void DecodedStem::FreeChunk::operator()(std::uint8_t* p) const noexcept { std::free(p); }
+
+std::uint8_t* DecodedStem::take(std::size_t bytes) {
+  bytes = (bytes + 63) / 64 * 64;
+  if (chunks_.empty() || chunk_size_ - chunk_used_ < bytes) {
+    const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = std::aligned_alloc(kHugePage, size);
+    if (!p) throw std::bad_alloc();
+    ::madvise(p, size, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+    chunks_.emplace_back(static_cast<std::uint8_t*>(p));
+    chunk_size_ = size;
+    chunk_used_ = 0;
+  }
+  std::uint8_t* at = chunks_.back().get() + chunk_used_;
+  chunk_used_ += bytes;
+  return at;
+}
+
+void DecodedStem::append(const ConstAudioView& v) {
+  const std::size_t nc = static_cast<std::size_t>(channels_);
+  for (std::size_t done = 0; done < v.num_frames();) {
+    const std::size_t n = std::min(kFrames - pending_frames_, v.num_frames() - done);
+    for (std::size_t c = 0; c < nc; ++c)
+      std::copy_n(v.channel(static_cast<int>(c)) + done, n, pending_.data() + c * kFrames + pending_frames_);
+    pending_frames_ += n;
+    done += n;
+    frames_ += static_cast<std::int64_t>(n);
+    if (pending_frames_ == kFrames) seal();
+  }
+}
+
+void DecodedStem::seal() {
+  if (pending_frames_ == 0) return;
+  const std::size_t nc = static_cast<std::size_t>(channels_);
+  float* p = pending_.data();
+  // The last block's unused tail reads as zeros like frames past the end.
+  for (std::size_t c = 0; c < nc; ++c) std::fill(p + c * kFrames + pending_frames_, p + (c + 1) * kFrames, 0.0f);
+  pending_frames_ = 0;
+  const std::size_t count = nc * kFrames;
+  Block b;
+  b.bytes = width_of(p, count);
+  if (b.bytes > 0) {
+    const std::size_t bytes = count * static_cast<std::size_t>(b.bytes) + 1;  // + 1: 24-bit reads 4 bytes at a time
+    std::uint8_t* d = take(bytes);
+    if (b.bytes == 2) {
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto v = static_cast<std::int16_t>(p[i] * k2to15);
+        std::memcpy(d + 2 * i, &v, 2);
+      }
+    } else if (b.bytes == 3) {
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(p[i] * k2to23));
+        d[3 * i] = static_cast<std::uint8_t>(v);
+        d[3 * i + 1] = static_cast<std::uint8_t>(v >> 8);
+        d[3 * i + 2] = static_cast<std::uint8_t>(v >> 16);
+      }
+      d[3 * count] = 0;
+    } else {
+      std::memcpy(d, p, count * sizeof(float));
+    }
+    b.data = d;
+    stored_bytes_ += bytes;
+  }
+  blocks_.push_back(b);
+}
+
+void DecodedStem::finish() {
+  seal();
+  pending_ = {};
+}
+
+void DecodedStem::copy(std::int64_t from, const AudioView& out) const {
+  const std::size_t nc = static_cast<std::size_t>(channels_);
+  for (std::size_t done = 0; done < out.num_frames();) {
+    const std::int64_t at = from + static_cast<std::int64_t>(done);
+    const auto bi = static_cast<std::size_t>(at / static_cast<std::int64_t>(kFrames));
+    const auto off = static_cast<std::size_t>(at % static_cast<std::int64_t>(kFrames));
+    const std::size_t n = std::min(kFrames - off, out.num_frames() - done);
+    // Within the last block, frames past the end read as zeros (its tail was zeroed).
+    const Block b = at < frames_ && bi < blocks_.size() ? blocks_[bi] : Block{};
+    for (std::size_t c = 0; c < nc; ++c) {
+      float* dst = out.channel(static_cast<int>(c)) + done;
+      const std::size_t first = c * kFrames + off;
+      if (!b.data) {
+        std::fill_n(dst, n, 0.0f);
+      } else if (b.bytes == 2) {
+        const std::uint8_t* s = b.data + 2 * first;
+        for (std::size_t i = 0; i < n; ++i) {
+          std::int16_t v;
+          std::memcpy(&v, s + 2 * i, 2);
+          dst[i] = static_cast<float>(v) / k2to15;
+        }
+      } else if (b.bytes == 3) {
+        const std::uint8_t* s = b.data + 3 * first;
+        for (std::size_t i = 0; i < n; ++i) {
+          std::uint32_t u;
+          std::memcpy(&u, s + 3 * i, 4);
+          dst[i] = static_cast<float>(static_cast<std::int32_t>(u << 8) >> 8) / k2to23;
+        }
+      } else {
+        std::memcpy(dst, b.data + 4 * first, n * sizeof(float));
+      }
+    }
+    done += n;
+  }
+}
+
+bool StemCache::reserve(std::int64_t frames, int channels) {
+  if (frames <= 0 || channels <= 0) return false;
+  // Whole blocks, as stored.
+  const auto blocks = static_cast<std::size_t>((frames + static_cast<std::int64_t>(DecodedStem::kFrames) - 1) /
+                                               static_cast<std::int64_t>(DecodedStem::kFrames));
+  const std::size_t bytes = blocks * DecodedStem::kFrames * static_cast<std::size_t>(channels) * sizeof(float);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (bytes > budget_ - std::min(budget_, reserved_)) return false;
+  reserved_ += bytes;
+  return true;
+}
+
+// Paths as the check lists them and as the console stores them (absolute) name the same file.
+std::filesystem::path StemCache::key(const std::filesystem::path& path) {
+  return std::filesystem::absolute(path).lexically_normal();
+}
+
+void StemCache::put(const std::filesystem::path& path, std::shared_ptr<const DecodedStem> stem) {
+  auto k = key(path);
+  std::lock_guard<std::mutex> lock(mutex_);
+  stems_[std::move(k)] = std::move(stem);
+}
+
+std::shared_ptr<const DecodedStem> StemCache::find(const std::filesystem::path& path) const {
+  const auto k = key(path);
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = stems_.find(k);
+  return it == stems_.end() ? nullptr : it->second;
+}
+
+void StemCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stems_.clear();
+  reserved_ = 0;
+}
+
+std::size_t StemCache::stored_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::size_t b = 0;
+  for (const auto& [p, s] : stems_) b += s->stored_bytes();
+  return b;
+}
+
+std::size_t stem_cache_budget() {
+  if (const char* v = std::getenv("MIXDOWN_STEM_CACHE_MB"); v && *v) {
+    char* end = nullptr;
+    const double mb = std::strtod(v, &end);
+    if (end == v || *end != '\0' || !std::isfinite(mb) || mb < 0)
+      throw usage_error("MIXDOWN_STEM_CACHE_MB", fmt::format("\"{}\" is not a number of megabytes (0 turns the cache off)", v));
+    return static_cast<std::size_t>(mb * 1024.0 * 1024.0);
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const std::size_t physical = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
+  return std::min<std::size_t>(physical / 4, std::size_t{4} << 30);
+}
+
+CachedStemSource::CachedStemSource(std::shared_ptr<const DecodedStem> stem, bool fold_to_mono) : stem_(std::move(stem)) {
+  const int in = stem_->channels();
+  out_channels_ = in == 1 || fold_to_mono ? 1 : 2;
+  if (in != out_channels_) scratch_.resize(in, 4096);
+}
+
+void CachedStemSource::read(const AudioView& out) {
+  if (stem_->channels() == out_channels_) {
+    stem_->copy(pos_, out);
+  } else {
+    for (std::size_t done = 0; done < out.num_frames();) {
+      const std::size_t n = std::min(scratch_.num_frames(), out.num_frames() - done);
+      stem_->copy(pos_ + static_cast<std::int64_t>(done), scratch_.view(n));
+      fold_channels(scratch_.view(n), out.sub(done, n));
+      done += n;
+    }
+  }
+  pos_ += static_cast<std::int64_t>(out.num_frames());
+}
+
+std::unique_ptr<graph::StemSource> open_stem_source(const std::filesystem::path& path, int session_rate, bool fold_to_mono,
+                                                    const StemCache* cache) {
+  if (cache)
+    if (auto stem = cache->find(path); stem && stem->rate() == session_rate)
+      return std::make_unique<CachedStemSource>(std::move(stem), fold_to_mono);
+  return std::make_unique<FileStemSource>(path, session_rate, fold_to_mono);
+}
+
+}  // namespace mixdown::io
