@@ -1,4 +1,5 @@
-// Revision notes (revise::parse_note, revise::parse_time). parse_note never throws by contract;
+// Revision notes (revise::parse_note, parse_requests, parse_time). Neither reader throws by
+// contract; every request of a note has a text inside the note's own length;
 // times that parse must be finite and non-negative; a range starts at a finite time and ends at
 // or after it (+inf: to the end of the song).
 #include <cmath>
@@ -25,6 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::fprintf(stderr, "range %g..%g\n", r.start_s, r.end_s);
         mixdown::fuzz::finding("non-finite time range");
       }
+    const auto requests = mixdown::revise::parse_requests(text, stems);
+    if (requests.empty()) mixdown::fuzz::finding("a note read as no request at all");
+    for (const auto& r : requests) {
+      if (r.text.size() > size + 1 && r.text != std::string(text)) mixdown::fuzz::finding("a request's text outgrew its note");
+      if ((r.kind == mixdown::revise::NoteKind::mix) == (r.fix == mixdown::revise::Fix::none))
+        mixdown::fuzz::finding("a mix request without a fix, or another kind with one");
+    }
     (void)mixdown::revise::to_string(note.kind);
     (void)mixdown::revise::to_string(note.fix);
     const auto t = mixdown::revise::parse_time(text);

@@ -250,7 +250,8 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
   std::vector<std::string> stem_names;
   for (const auto& s : console.strips) stem_names.push_back(s.name);
   const bool any_vague = std::any_of(req.notes.begin(), req.notes.end(), [&](const std::string& n) {
-    return revise::parse_note(n, stem_names).kind == revise::NoteKind::vague;
+    const auto rs = revise::parse_requests(n, stem_names);
+    return std::any_of(rs.begin(), rs.end(), [](const revise::ParsedNote& r) { return r.kind == revise::NoteKind::vague; });
   });
   if (any_vague) {
     progress(0.02, "measuring the mix");

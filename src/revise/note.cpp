@@ -660,7 +660,15 @@ std::string format_time(double seconds) {
   return buf;
 }
 
-ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem_names) {
+namespace {
+
+// What parse_note read beyond the request itself, for cutting a note into requests.
+struct ClauseInfo {
+  std::vector<std::string> named;  // the parts the clause names and does not protect, in order
+  bool only_parts = false;         // nothing but parts, conjunctions and articles ("and the bass")
+};
+
+ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& stem_names, ClauseInfo* info) {
   ParsedNote note;
   note.text = std::string(raw);
   const std::string text = normalize(raw);
@@ -796,6 +804,23 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
                             }),
              el.end());
   }
+  if (info) {
+    for (const auto& h : el)
+      if (std::find(info->named.begin(), info->named.end(), h.value) == info->named.end()) info->named.push_back(h.value);
+    static const std::set<std::string, std::less<>> glue = {"and", "but", "also", "plus", "the", "a", "an", "my",
+                                                            "our", "your", "those", "these", "all", "then", "while",
+                                                            "just", "however", "both", "its", "too", "as", "well"};
+    std::vector<bool> covered(words.size(), false);
+    for (const auto& h : el) {
+      const std::size_t w0 = word_index_at(text, h.pos);
+      const std::size_t n = words_of(" " + h.phrase + " ").size();
+      for (std::size_t k = w0; k < std::min(words.size(), w0 + n); ++k) covered[k] = true;
+    }
+    bool only = !el.empty();
+    for (std::size_t k = 0; k < words.size(); ++k)
+      if (!covered[k] && !glue.count(words[k])) only = false;
+    info->only_parts = only;
+  }
   const auto specific = std::find_if(el.begin(), el.end(), [](const Hit& h) {
     return h.value != "mix" && h.value != "reverb" && h.value != "delay";
   });
@@ -895,6 +920,240 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   if (note.element.empty()) note.element = "mix";
   note.kind = NoteKind::mix;
   return note;
+}
+
+}  // namespace
+
+ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem_names) {
+  return parse_clause(raw, stem_names, nullptr);
+}
+
+namespace {
+
+// Where a note is cut: after , ; ! ? a line break or a sentence's full stop (not the point of
+// "2.5 dB" or "1.30"), and before the words that join requests.
+struct Cut {
+  std::size_t begin = 0, end = 0;
+};
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == ':' || c == '.'; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::vector<Cut> cut_note(std::string_view raw) {
+  struct Word {
+    std::size_t begin, end;
+    std::string text;  // lower case, trailing '.'/':' dropped
+  };
+  std::vector<Word> words;
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = 0; i < raw.size();) {
+    const char c = raw[i];
+    if (c == ',' || c == ';' || c == '!' || c == '?' || c == '\n') {
+      cuts.push_back(i + 1);
+      ++i;
+      continue;
+    }
+    if (!word_char(c)) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < raw.size() && word_char(raw[j])) ++j;
+    std::size_t e = j;
+    // A word's trailing '.' or ':' is punctuation ("loud." / "kick:"); inside a number it is not.
+    while (e > i && (raw[e - 1] == '.' || raw[e - 1] == ':')) --e;
+    if (e > i) words.push_back({i, e, lower(raw.substr(i, e - i))});
+    if (e < j && raw[e] == '.') cuts.push_back(j);
+    i = j;
+  }
+  static const std::set<std::string, std::less<>> joins = {"and", "but", "also", "plus", "while", "however", "whereas"};
+  static const std::set<std::string, std::less<>> fixed = {"up and down", "back and forth", "rock and roll",
+                                                           "drum and bass", "r and b", "hit and miss",
+                                                           "on and off", "in and out", "over and over"};
+  auto numeric = [](const std::string& w) {
+    return !w.empty() && std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); });
+  };
+  for (std::size_t k = 1; k < words.size(); ++k) {
+    if (!joins.count(words[k].text)) continue;
+    if (k + 1 < words.size()) {
+      if (fixed.count(words[k - 1].text + " " + words[k].text + " " + words[k + 1].text)) continue;
+      // "between 0:45 and 1:10", "verse 1 and 2"
+      if (numeric(words[k - 1].text) && numeric(words[k + 1].text)) continue;
+    }
+    cuts.push_back(words[k].begin);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  std::vector<Cut> out;
+  std::size_t start = 0;
+  auto has_words = [&](std::size_t b, std::size_t e) {
+    return std::any_of(raw.begin() + static_cast<std::ptrdiff_t>(b), raw.begin() + static_cast<std::ptrdiff_t>(e),
+                       [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); });
+  };
+  for (std::size_t c : cuts) {
+    if (c <= start || c > raw.size()) continue;
+    if (has_words(start, c)) {
+      out.push_back({start, c});
+      start = c;
+    }
+  }
+  if (start < raw.size() && has_words(start, raw.size())) out.push_back({start, raw.size()});
+  else if (!out.empty()) out.back().end = raw.size();
+  return out;
+}
+
+// A clause as people read it back: without the joining word and the punctuation around it.
+std::string clause_text(std::string_view raw, Cut c) {
+  std::string_view s = raw.substr(c.begin, c.end - c.begin);
+  auto trim = [&] {
+    while (!s.empty() && !std::isalnum(static_cast<unsigned char>(s.front())) && s.front() != '+' && s.front() != '-')
+      s.remove_prefix(1);
+    while (!s.empty() && !std::isalnum(static_cast<unsigned char>(s.back())) && s.back() != '.') s.remove_suffix(1);
+  };
+  trim();
+  for (const std::string_view j : {"and ", "but ", "also ", "plus ", "while ", "however ", "whereas "}) {
+    if (s.size() > j.size() && lower(s.substr(0, j.size())) == j) {
+      s.remove_prefix(j.size());
+      trim();
+      break;
+    }
+  }
+  // "and also lower the drums"
+  if (s.size() > 5 && lower(s.substr(0, 5)) == "also ") s.remove_prefix(5);
+  return std::string(s);
+}
+
+enum class Cat { nothing, request, ellipsis, subject, vague };
+
+Cat category(const ParsedNote& p, const ClauseInfo& info) {
+  if (p.kind == NoteKind::production) return Cat::request;
+  if (p.kind == NoteKind::mix) return info.named.empty() ? Cat::ellipsis : Cat::request;
+  if (info.only_parts) return Cat::subject;
+  if (!p.vague_topic.empty() && p.vague_topic != "unclear" && p.vague_topic != "better") return Cat::vague;
+  return Cat::nothing;
+}
+
+struct Group {
+  Cut cut;
+  Cat cat = Cat::nothing;
+  ParsedNote parsed;
+  ClauseInfo info;
+};
+
+void read_group(std::string_view raw, const std::vector<std::string>& stems, Group& g) {
+  g.info = {};
+  g.parsed = parse_clause(raw.substr(g.cut.begin, g.cut.end - g.cut.begin), stems, &g.info);
+  g.cat = category(g.parsed, g.info);
+}
+
+}  // namespace
+
+std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<std::string>& stems) {
+  const auto whole = [&] { return std::vector<ParsedNote>{parse_note(raw, stems)}; };
+  const auto cuts = cut_note(raw);
+  if (cuts.size() < 2) return whole();
+  // Parts that ask for nothing go with the request after them (the last ones with the one before).
+  std::vector<Group> groups;
+  std::optional<std::size_t> pending;
+  for (const auto& c : cuts) {
+    Group g;
+    g.cut = c;
+    read_group(raw, stems, g);
+    const bool leading_ellipsis = g.cat == Cat::ellipsis &&
+                                  std::none_of(groups.begin(), groups.end(), [](const Group& x) { return x.cat == Cat::request; });
+    if (g.cat == Cat::nothing || leading_ellipsis) {
+      if (!pending) pending = c.begin;
+      continue;
+    }
+    if (pending) {
+      g.cut.begin = *pending;
+      pending.reset();
+      read_group(raw, stems, g);
+    }
+    groups.push_back(std::move(g));
+  }
+  if (groups.empty()) return whole();
+  if (pending) {
+    groups.back().cut.end = raw.size();
+    read_group(raw, stems, groups.back());
+  }
+  // A part named by itself ("the kick" and ...) takes the fix of the request next to it; one
+  // with no such neighbour is read together with the group after it (or before it).
+  auto mix_request = [](const Group& g) { return g.cat == Cat::request && g.parsed.kind == NoteKind::mix; };
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    if (groups[i].cat != Cat::subject) continue;
+    const bool next = i + 1 < groups.size() && mix_request(groups[i + 1]);
+    const bool prev = i > 0 && mix_request(groups[i - 1]);
+    if (next || prev) continue;
+    if (i + 1 < groups.size()) {
+      groups[i + 1].cut.begin = groups[i].cut.begin;
+      read_group(raw, stems, groups[i + 1]);
+    } else if (i > 0) {
+      groups[i - 1].cut.end = groups[i].cut.end;
+      read_group(raw, stems, groups[i - 1]);
+    }
+    groups.erase(groups.begin() + static_cast<std::ptrdiff_t>(i));
+    i = static_cast<std::size_t>(-1);  // neighbours changed: look again from the start
+  }
+  std::vector<ParsedNote> out;
+  std::vector<Cut> spans;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto& g = groups[i];
+    ParsedNote p = g.parsed;
+    p.text = clause_text(raw, g.cut);
+    if (g.cat == Cat::subject) {
+      const bool next = i + 1 < groups.size() && mix_request(groups[i + 1]);
+      const Group& src = next ? groups[i + 1] : groups[i - 1];
+      for (const auto& e : g.info.named) {
+        ParsedNote copy = src.parsed;
+        copy.text = clause_text(raw, {g.cut.begin, next ? src.cut.end : g.cut.end});
+        copy.element = e;
+        out.push_back(copy);
+        spans.push_back(g.cut);
+      }
+      continue;
+    }
+    if (g.cat == Cat::ellipsis) {
+      // The part of the request before it; a place said in only one of the two serves both.
+      const auto prev = std::find_if(out.rbegin(), out.rend(), [](const ParsedNote& x) { return x.kind == NoteKind::mix; });
+      if (prev != out.rend()) {
+        p.element = prev->element;
+        if (p.scope.whole_song()) p.scope = prev->scope;
+        else if (prev->scope.whole_song()) prev->scope = p.scope;
+      }
+    }
+    out.push_back(p);
+    spans.push_back(g.cut);
+  }
+  // The same request twice ("the vocal is buried, bring it up 2 dB") is one request, read whole.
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    auto& a = out[i - 1];
+    const auto& b = out[i];
+    if (a.kind != NoteKind::mix || b.kind != NoteKind::mix || a.element != b.element || a.fix != b.fix ||
+        !(a.scope == b.scope))
+      continue;
+    const Cut merged{spans[i - 1].begin, spans[i].end};
+    ParsedNote m = parse_note(raw.substr(merged.begin, merged.end - merged.begin), stems);
+    if (m.kind != NoteKind::mix || m.fix != a.fix) {
+      m = a;
+      m.amount_db = a.amount_db != 0.0 ? a.amount_db : b.amount_db;
+    }
+    m.element = a.element;
+    m.scope = a.scope;
+    m.text = clause_text(raw, merged);
+    a = m;
+    spans[i - 1] = merged;
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+    spans.erase(spans.begin() + static_cast<std::ptrdiff_t>(i));
+    --i;
+  }
+  const auto acting = std::count_if(out.begin(), out.end(), [](const ParsedNote& x) { return x.kind != NoteKind::vague; });
+  if (out.size() < 2 || acting == 0) return whole();
+  return out;
 }
 
 }  // namespace mixdown::revise

@@ -76,6 +76,17 @@ std::string_view to_string(Aspect aspect);
 // ("E-Piano is too loud"). Never throws; an unreadable note comes back vague.
 ParsedNote parse_note(std::string_view text, const std::vector<std::string>& stem_names = {});
 
+// The requests in a note, in order: "the pad is too loud, the bass is too quiet" asks for two
+// changes. The note is cut at commas, semicolons, sentence ends and the words and/but/also/
+// plus/while/however; a part that asks for nothing by itself ("the strings are fine", "in the
+// chorus", "don't touch the strings") stays with the request next to it, so protected parts
+// and shared places still read as one; a part that names only what to change ("the kick" in
+// "the kick and the snare are too loud", "and the guitars") takes the next (or previous)
+// request's fix, and one that says only the fix ("and too bright") takes the previous
+// request's part (then a place said once serves both). Each request's `text` is its own
+// clause. A note with one request comes back as parse_note() reads it whole.
+std::vector<ParsedNote> parse_requests(std::string_view text, const std::vector<std::string>& stem_names = {});
+
 // "1:23" / "83" / "1:02:03" → seconds; nullopt when it is not a time.
 std::optional<double> parse_time(std::string_view token);
 

@@ -208,7 +208,8 @@ TEST(NoteFuzz, RandomTextIsReadWithoutSurprises) {
       "the", "vocal", "vox", "kick", "snare", "is", "too", "loud", "buried", "in", "chorus", "verse", "2",
       "last", "at", "1:23", "from", "0:45", "to", "1:10", "muddy", "harsh", "reverb", "more", "less", "make",
       "it", "pop", "replace", "sample", "add", "a", "cut", "drop", "the drop", "not", "enough", "-", "–",
-      "'", ":", "::", "9:99:99:99", "…", "\xff\xfe", "", " ", "pre-chorus", "on small speakers", "bass drum"};
+      "'", ":", "::", "9:99:99:99", "…", "\xff\xfe", "", " ", "pre-chorus", "on small speakers", "bass drum",
+      ",", ".", "and", "but", "also", "fine", "dont touch", "2.5 dB", "up and down"};
   std::uint64_t seed = 0x5eed1234u;
   auto next = [&] {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
@@ -230,6 +231,16 @@ TEST(NoteFuzz, RandomTextIsReadWithoutSurprises) {
       EXPECT_EQ(p.fix, Fix::none) << text;
     }
     for (const auto& r : p.scope.ranges) EXPECT_LE(r.start_s, r.end_s) << text;
+    std::vector<ParsedNote> rs;
+    ASSERT_NO_THROW(rs = parse_requests(text, {"BD_03.flac", "E-Piano.flac", ".wav", ""})) << "seed case " << i;
+    ASSERT_FALSE(rs.empty()) << text;
+    for (const auto& r : rs) {
+      EXPECT_EQ(r.kind == NoteKind::mix, r.fix != Fix::none) << text;
+      if (r.kind == NoteKind::mix) {
+        EXPECT_FALSE(r.element.empty()) << text;
+      }
+      EXPECT_LE(r.text.size(), text.size()) << text;
+    }
   }
 }
 
@@ -297,6 +308,58 @@ TEST(NoteReading, AStemIsNamedByTheWordThatTellsItApart) {
   // A word shared by two stems, or one a note uses for something else, names no stem by itself.
   EXPECT_EQ(parse_note("the strings are too loud", stems).element, "strings");
   EXPECT_NE(parse_note("more low end", stems).element, "stem:09_Strings_low.flac");
+}
+
+// QA of session 9: a note with several requests acted on its first part only.
+std::string requests_of(const char* note, const std::vector<std::string>& stems = {}) {
+  std::string s;
+  for (const auto& r : parse_requests(note, stems))
+    s += (s.empty() ? "" : " | ") + r.element + " " + std::string(to_string(r.fix)) + (r.kind == NoteKind::mix ? "" : " [" + std::string(to_string(r.kind)) + "]");
+  return s;
+}
+
+TEST(NoteRequests, EveryRequestOfANoteIsRead) {
+  EXPECT_EQ(requests_of("the pad is too loud, the bass is too quiet"), "pad down | bass up");
+  EXPECT_EQ(requests_of("the pad is too loud and the bass is too quiet"), "pad down | bass up");
+  EXPECT_EQ(requests_of("kick up 2 dB; snare down 1 dB. Also the hats are too bright"),
+            "kick up | snare down | hihat darker");
+  EXPECT_EQ(requests_of("the vocal is too loud but the guitars are buried"), "lead_vocal down | guitar up");
+  // Parts the note protects stay protected.
+  EXPECT_EQ(requests_of("the strings are fine, but the bass is too loud"), "bass down");
+  EXPECT_EQ(requests_of("don't touch the strings, just lower the drums"), "drums down");
+  EXPECT_EQ(requests_of("kick: perfect. snare: too loud."), "snare down");
+  EXPECT_EQ(requests_of("the bass is too loud, but leave the kick alone"), "bass down");
+  // One request in several words stays one.
+  EXPECT_EQ(requests_of("snare too loud in verse 2 and the second chorus"), "snare down");
+  EXPECT_EQ(requests_of("bass is muddy between 0:45 and 1:10"), "bass less_mud");
+  EXPECT_EQ(requests_of("the lead vocal is up and down in the verses"), "lead_vocal more_controlled");
+  EXPECT_EQ(requests_of("make it bright and airy"), "mix brighter");
+  EXPECT_EQ(requests_of("kick and bass are fighting"), "kick none [vague]");
+  EXPECT_EQ(requests_of("the drums are too loud and cover the vocal"), "drums down");
+  EXPECT_EQ(requests_of("the vocal is buried, bring it up 2 dB"), "lead_vocal up");
+  EXPECT_DOUBLE_EQ(parse_requests("the vocal is buried, bring it up 2 dB")[0].amount_db, 2.0);
+  // Parts named together share the fix; a fix said alone is the previous part's.
+  EXPECT_EQ(requests_of("the kick and the snare are too loud"), "kick down | snare down");
+  EXPECT_EQ(requests_of("raise the vocal and the guitars"), "lead_vocal up | guitar up");
+  EXPECT_EQ(requests_of("the bass is quiet and muddy"), "bass up | bass less_mud");
+  // A place said once serves an elliptic pair; each request keeps its own otherwise.
+  auto r = parse_requests("the snare is too loud and harsh in the chorus");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].scope, r[1].scope);
+  EXPECT_EQ(r[0].scope.sections.size(), 1u);
+  r = parse_requests("the pad is too loud in the intro, the bass is too quiet");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].scope.whole_song());
+  EXPECT_TRUE(r[1].scope.whole_song());
+  EXPECT_EQ(r[0].text, "the pad is too loud in the intro");
+  EXPECT_EQ(r[1].text, "the bass is too quiet");
+  // Production and vague parts are their own requests beside a mix one.
+  EXPECT_EQ(requests_of("the vocal is too loud, and replace the snare sample"), "lead_vocal down | snare none [production]");
+  EXPECT_EQ(requests_of("the drums need to be bigger, and the vocal is too quiet"), "drums none [vague] | lead_vocal up");
+  // A single request is read exactly as parse_note reads it.
+  for (const char* n : {"the vocal disappears during the chorus", "make it pop", "replace the snare sample",
+                        "everything except the kick is too loud"})
+    EXPECT_EQ(parse_requests(n), std::vector<ParsedNote>{parse_note(n)}) << n;
 }
 
 }  // namespace

@@ -800,57 +800,80 @@ void add_automation_window(Strip& strip, double start_s, double end_s, double de
   strip.reasons["automation"] = "revision ride";
 }
 
-std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
+namespace {
+
+// One request of a note, planned on its own; the note's result folds its requests together.
+struct Request {
+  std::size_t note = 0;
+  NoteResult r;
+  std::vector<Window> windows;
+  std::vector<std::string> missing;
+  std::set<std::string> targets;
+};
+
+std::vector<Request> requests_of(Console& console, const std::vector<std::string>& notes) {
   std::vector<std::string> stem_names;
   for (const auto& s : console.strips) stem_names.push_back(s.name);
-  std::vector<NoteResult> results;
-  std::vector<std::vector<Window>> windows;
-  std::vector<std::vector<std::string>> missing;
-  std::vector<std::set<std::string>> targets;
-  for (const auto& text : notes) {
-    NoteResult r;
-    r.note = text;
-    r.parsed = parse_note(text, stem_names);
-    r.kind = r.parsed.kind;
-    std::vector<std::string> miss;
-    windows.push_back(resolve_scope(r.parsed.scope, console, &miss));
-    missing.push_back(miss);
-    std::set<std::string> t;
-    for (auto* s : strips_for(console, r.parsed.element)) t.insert(s->name);
-    if (t.empty()) t.insert(r.parsed.element);
-    targets.push_back(t);
-    results.push_back(std::move(r));
-  }
-  // Conflicts first: neither side of a contradiction is applied.
-  for (std::size_t i = 0; i < results.size(); ++i)
-    for (std::size_t j = i + 1; j < results.size(); ++j) {
-      auto& a = results[i];
-      auto& b = results[j];
-      if (a.kind != NoteKind::mix || b.kind != NoteKind::mix) continue;
-      if (!opposite(a.parsed.fix, b.parsed.fix)) continue;
-      std::vector<std::string> common;
-      std::set_intersection(targets[i].begin(), targets[i].end(), targets[j].begin(), targets[j].end(),
-                            std::back_inserter(common));
-      const bool mix_vs_part = targets[i].count("mix") || targets[j].count("mix");
-      if (common.empty() && !mix_vs_part) continue;
-      if (!windows_overlap(windows[i], windows[j])) continue;
-      auto say = [&](NoteResult& x, std::size_t other, const NoteResult& y) {
-        x.conflict = true;
-        x.reply = "Not applied: this contradicts note " + std::to_string(other + 1) + " (\"" + y.note + "\") — " +
-                  element_words(x.parsed.element) + " cannot be both " + std::string(to_string(x.parsed.fix)) +
-                  " and " + std::string(to_string(y.parsed.fix)) + " in the same place; which one do you want?";
-      };
-      say(a, j, b);
-      say(b, i, a);
+  std::vector<Request> out;
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    for (auto& p : parse_requests(notes[i], stem_names)) {
+      Request q;
+      q.note = i;
+      q.r.note = p.text;
+      q.r.kind = p.kind;
+      q.r.parsed = std::move(p);
+      q.windows = resolve_scope(q.r.parsed.scope, console, &q.missing);
+      for (auto* s : strips_for(console, q.r.parsed.element)) q.targets.insert(s->name);
+      if (q.targets.empty()) q.targets.insert(q.r.parsed.element);
+      out.push_back(std::move(q));
     }
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    auto& r = results[i];
+  }
+  return out;
+}
+
+// A scope the note gave that names no part of this song: nothing to act on.
+bool scope_missed(const Request& q) {
+  return q.windows.empty() && !q.missing.empty();
+}
+
+}  // namespace
+
+std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
+  auto reqs = requests_of(console, notes);
+  // Conflicts first: neither side of a contradiction is applied.
+  for (std::size_t i = 0; i < reqs.size(); ++i)
+    for (std::size_t j = i + 1; j < reqs.size(); ++j) {
+      auto& a = reqs[i];
+      auto& b = reqs[j];
+      if (a.r.kind != NoteKind::mix || b.r.kind != NoteKind::mix) continue;
+      if (!opposite(a.r.parsed.fix, b.r.parsed.fix)) continue;
+      if (scope_missed(a) || scope_missed(b)) continue;  // not acted on anyway
+      std::vector<std::string> common;
+      std::set_intersection(a.targets.begin(), a.targets.end(), b.targets.begin(), b.targets.end(),
+                            std::back_inserter(common));
+      const bool mix_vs_part = a.targets.count("mix") || b.targets.count("mix");
+      if (common.empty() && !mix_vs_part) continue;
+      if (!windows_overlap(a.windows, b.windows)) continue;
+      auto say = [&](Request& x, const Request& y) {
+        x.r.conflict = true;
+        const std::string other = x.note == y.note ? "\"" + y.r.note + "\" in the same note"
+                                                   : "note " + std::to_string(y.note + 1) + " (\"" + notes[y.note] + "\")";
+        x.r.reply = "Not applied: this contradicts " + other + " — " + element_words(x.r.parsed.element) +
+                    " cannot be both " + std::string(to_string(x.r.parsed.fix)) + " and " +
+                    std::string(to_string(y.r.parsed.fix)) + " in the same place; which one do you want?";
+      };
+      say(a, b);
+      say(b, a);
+    }
+  for (auto& q : reqs) {
+    auto& r = q.r;
     const auto& n = r.parsed;
+    const auto& windows = q.windows;
     if (r.conflict) continue;
     if (r.kind == NoteKind::production) {
       r.reply = "That belongs to production, not the mix: " + n.production_reason +
                 ". Nothing was changed; please pass it to the producer or artist" +
-                (windows[i].empty() ? "" : " with the place (" + where(windows[i], n.scope) + ")") + ".";
+                (windows.empty() ? "" : " with the place (" + where(windows, n.scope) + ")") + ".";
       continue;
     }
     if (r.kind == NoteKind::vague) {
@@ -864,11 +887,11 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       r.reply = reply;
       continue;
     }
-    if (!missing[i].empty() && windows[i].empty()) {
+    if (!q.missing.empty() && windows.empty()) {
       std::string secs;
       for (const auto& s : console.sections)
         secs += (secs.empty() ? "" : ", ") + s.name + " " + format_time(s.start_s) + "–" + format_time(s.end_s);
-      r.reply = "This song has no " + missing[i].front() + " (its sections: " + (secs.empty() ? "none found" : secs) +
+      r.reply = "This song has no " + q.missing.front() + " (its sections: " + (secs.empty() ? "none found" : secs) +
                 "); nothing was changed — which part of the song did you mean?";
       continue;
     }
@@ -883,16 +906,16 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     Applied a;
     switch (aspect_of(n.fix)) {
-      case Aspect::level: a = apply_level(console, n, strips, windows[i], ctx); break;
-      case Aspect::tone: a = apply_tone(console, n, strips, windows[i]); break;
-      case Aspect::dynamics: a = apply_dynamics(console, n, strips, windows[i]); break;
-      case Aspect::space: a = apply_space(console, n, strips, windows[i], ctx); break;
+      case Aspect::level: a = apply_level(console, n, strips, windows, ctx); break;
+      case Aspect::tone: a = apply_tone(console, n, strips, windows); break;
+      case Aspect::dynamics: a = apply_dynamics(console, n, strips, windows); break;
+      case Aspect::space: a = apply_space(console, n, strips, windows, ctx); break;
       case Aspect::none: a.reply = "Nothing to change."; break;
     }
     r.changes = std::move(a.changes);
     r.reply = std::move(a.reply);
-    if (!missing[i].empty())
-      r.reply += " (There is no " + missing[i].front() + " in this song; that part of the note was left out.)";
+    if (!q.missing.empty())
+      r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
     if (!n.context.empty() && r.changes.size() > 0 && r.reply.find("small speakers") == std::string::npos) {
       static const std::map<std::string, std::string> where_heard = {
           {"small_speakers", "on small speakers"}, {"phone", "on a phone"}, {"laptop", "on a laptop"},
@@ -904,8 +927,32 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     for (const auto& ch : r.changes) {
       if (auto* s = console.find_strip(ch.stem); s && ch.parameter == "fader_db")
-        s->reasons["fader"] = "revision: \"" + n.text + "\"";
+        s->reasons["fader"] = "revision: \"" + notes[q.note] + "\"";
     }
+  }
+  // Each note's requests folded back into the note: every change, every reply in order.
+  std::vector<NoteResult> results(notes.size());
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    results[i].note = notes[i];
+    results[i].kind = NoteKind::vague;
+  }
+  for (auto& q : reqs) {
+    auto& out = results[q.note];
+    out.requests.push_back(q.r.parsed);
+    for (auto& c : q.r.changes) out.changes.push_back(std::move(c));
+    out.reply += (out.reply.empty() ? "" : " ") + q.r.reply;
+    out.conflict = out.conflict || q.r.conflict;
+  }
+  for (auto& out : results) {
+    auto any = [&](NoteKind k) {
+      return std::any_of(out.requests.begin(), out.requests.end(), [&](const ParsedNote& p) { return p.kind == k; });
+    };
+    out.kind = any(NoteKind::mix) ? NoteKind::mix : any(NoteKind::production) ? NoteKind::production : NoteKind::vague;
+    for (const auto& p : out.requests)
+      if (p.kind == out.kind) {
+        out.parsed = p;
+        break;
+      }
   }
   return results;
 }

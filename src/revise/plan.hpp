@@ -33,11 +33,18 @@ struct Change {
 
 struct NoteResult {
   std::string note;
-  NoteKind kind = NoteKind::mix;
-  ParsedNote parsed;
+  NoteKind kind = NoteKind::mix;     // mix when any request of the note is; else production, else vague
+  ParsedNote parsed;                 // the first request acted on (the note's only one, mostly)
+  std::vector<ParsedNote> requests;  // every request of the note (parse_requests), in order
   std::vector<Change> changes;
   std::string reply;
   bool conflict = false;
+};
+
+// A time window of the song a note applies to, labelled for replies and changes.json.
+struct Window {
+  std::string label;  // "chorus 2", "0:45-1:10"
+  double start_s = 0, end_s = 0;
 };
 
 struct PlanContext {
@@ -47,14 +54,9 @@ struct PlanContext {
 };
 
 // Parses and plans every note against the console and applies the mix changes to it, in order.
+// A note with several requests (parse_requests) gets each acted on; its reply says each.
 std::vector<NoteResult> plan_revision(mix::Console& console, const std::vector<std::string>& notes,
                                       const PlanContext& context = {});
-
-// A time window of the song a note applies to, labelled for replies and changes.json.
-struct Window {
-  std::string label;  // "chorus 2", "0:45-1:10"
-  double start_s = 0, end_s = 0;
-};
 
 // The windows of a scope in this console's sections; `missing` lists section references the
 // song does not have (then those are left out).

@@ -203,5 +203,31 @@ TEST(Plan, TimeRangeScopes) {
   EXPECT_NEAR(mix::automation_gain_at(k, 80), 0.0, 1e-9);
 }
 
+// QA of session 9.
+TEST(Plan, EveryRequestOfANoteIsActedOn) {
+  auto c = song();
+  const auto r = plan_revision(c, {"the vocal is too loud, the bass is too quiet"});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, NoteKind::mix);
+  EXPECT_EQ(r[0].requests.size(), 2u);
+  EXPECT_EQ(c.find_strip("Vox.wav")->fader_db, -4.5);
+  EXPECT_EQ(c.find_strip("Bass.wav")->fader_db, -5.5);
+  ASSERT_EQ(r[0].changes.size(), 2u);
+  EXPECT_NE(r[0].reply.find("Lowered the lead vocal"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Raised Bass.wav"), std::string::npos) << r[0].reply;
+  // Protected parts stay as they were.
+  auto c2 = song();
+  const auto before = c2;
+  plan_revision(c2, {"the guitars are fine, but the bass is too loud"});
+  EXPECT_EQ(*c2.find_strip("GtrL.wav"), *before.find_strip("GtrL.wav"));
+  EXPECT_EQ(c2.find_strip("Bass.wav")->fader_db, -8.5);
+  // Two requests of one note that contradict each other: neither.
+  auto c3 = song();
+  const auto r3 = plan_revision(c3, {"the kick is too loud, and the kick is too quiet"});
+  EXPECT_TRUE(r3[0].conflict);
+  EXPECT_EQ(c3.find_strip("Kick.wav")->fader_db, -6.0);
+  EXPECT_NE(r3[0].reply.find("in the same note"), std::string::npos) << r3[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
