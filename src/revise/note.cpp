@@ -451,7 +451,7 @@ TimeScope parse_scope(const std::string& text) {
     } else {
       // "at 1:23": a moment; a short window around it (a note about one spot is about the phrase
       // that plays there: a second before to three after).
-      scope.ranges.push_back({std::max(0.0, *t - 1.0), *t + 3.0});
+      scope.ranges.push_back({std::max(0.0, *t - 1.0), *t + 3.0, *t});
     }
     used[i] = true;
   }

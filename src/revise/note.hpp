@@ -38,6 +38,7 @@ struct SectionRef {
 
 struct TimeRange {
   double start_s = 0, end_s = 0;
+  double at_s = -1;  // the moment the note named ("at 1:23"), when it named one; else -1
   bool operator==(const TimeRange&) const = default;
 };
 

@@ -152,6 +152,8 @@ std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
     for (std::size_t i = 0; i < windows.size(); ++i) labels += (i ? ", " : "") + windows[i].label;
     return "in " + labels + " (" + times + ")";
   }
+  if (windows.size() == 1 && scope.ranges.size() == 1 && scope.ranges[0].at_s >= 0)
+    return "around " + format_time(scope.ranges[0].at_s) + " (" + times + ")";
   if (windows.size() == 1) return "from " + format_time(windows[0].start_s) + " to " + format_time(windows[0].end_s);
   return "in " + times;
 }
@@ -724,7 +726,8 @@ bool windows_overlap(const std::vector<Window>& a, const std::vector<Window>& b)
 
 }  // namespace
 
-std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std::vector<std::string>* missing) {
+std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std::vector<std::string>* missing,
+                                  std::vector<TimeRange>* past_end) {
   std::vector<Window> out;
   const double end = c.duration_s > 0 ? c.duration_s : std::numeric_limits<double>::infinity();
   for (const auto& ref : scope.sections) {
@@ -756,6 +759,11 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
     }
   }
   for (const auto& r : scope.ranges) {
+    // A time past the song's end is not in the song (and not a reason to change all of it).
+    if (c.duration_s > 0 && r.start_s >= c.duration_s) {
+      if (past_end) past_end->push_back(r);
+      continue;
+    }
     const double a = std::clamp(r.start_s, 0.0, end), b = std::min(r.end_s, end);
     if (b > a) out.push_back({range_label(a, b), a, b});
   }
@@ -808,6 +816,7 @@ struct Request {
   NoteResult r;
   std::vector<Window> windows;
   std::vector<std::string> missing;
+  std::vector<TimeRange> past_end;
   std::set<std::string> targets;
 };
 
@@ -822,7 +831,7 @@ std::vector<Request> requests_of(Console& console, const std::vector<std::string
       q.r.note = p.text;
       q.r.kind = p.kind;
       q.r.parsed = std::move(p);
-      q.windows = resolve_scope(q.r.parsed.scope, console, &q.missing);
+      q.windows = resolve_scope(q.r.parsed.scope, console, &q.missing, &q.past_end);
       for (auto* s : strips_for(console, q.r.parsed.element)) q.targets.insert(s->name);
       if (q.targets.empty()) q.targets.insert(q.r.parsed.element);
       out.push_back(std::move(q));
@@ -833,7 +842,18 @@ std::vector<Request> requests_of(Console& console, const std::vector<std::string
 
 // A scope the note gave that names no part of this song: nothing to act on.
 bool scope_missed(const Request& q) {
-  return q.windows.empty() && !q.missing.empty();
+  return q.windows.empty() && (!q.missing.empty() || !q.past_end.empty());
+}
+
+std::string past_end_words(const std::vector<TimeRange>& ranges) {
+  std::string s;
+  for (const auto& r : ranges) {
+    std::string one = r.at_s >= 0                 ? "at " + format_time(r.at_s)
+                      : !std::isfinite(r.end_s) ? "after " + format_time(r.start_s)
+                                                : "from " + format_time(r.start_s) + " to " + format_time(r.end_s);
+    s += (s.empty() ? "" : " or ") + one;
+  }
+  return s;
 }
 
 }  // namespace
@@ -887,6 +907,11 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       r.reply = reply;
       continue;
     }
+    if (windows.empty() && !q.past_end.empty() && q.missing.empty()) {
+      r.reply = "The song is only " + format_time(console.duration_s) + " long, so there is nothing " +
+                past_end_words(q.past_end) + "; nothing was changed — which time did you mean?";
+      continue;
+    }
     if (!q.missing.empty() && windows.empty()) {
       std::string secs;
       for (const auto& s : console.sections)
@@ -916,6 +941,9 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     r.reply = std::move(a.reply);
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
+    if (!q.past_end.empty())
+      r.reply += " (The song is only " + format_time(console.duration_s) + " long; " + past_end_words(q.past_end) +
+                 " was left out.)";
     if (!n.context.empty() && r.changes.size() > 0 && r.reply.find("small speakers") == std::string::npos) {
       static const std::map<std::string, std::string> where_heard = {
           {"small_speakers", "on small speakers"}, {"phone", "on a phone"}, {"laptop", "on a laptop"},

@@ -59,9 +59,11 @@ std::vector<NoteResult> plan_revision(mix::Console& console, const std::vector<s
                                       const PlanContext& context = {});
 
 // The windows of a scope in this console's sections; `missing` lists section references the
-// song does not have (then those are left out).
+// song does not have, `past_end` the time ranges that start after the song has ended (both are
+// left out).
 std::vector<Window> resolve_scope(const TimeScope& scope, const mix::Console& console,
-                                  std::vector<std::string>* missing = nullptr);
+                                  std::vector<std::string>* missing = nullptr,
+                                  std::vector<TimeRange>* past_end = nullptr);
 
 // Adds `delta_db` to a strip's fader inside [start, end] only, with linear ramps of `ramp_s`
 // outside the window's edges, keeping every existing breakpoint's effect (the result is the old

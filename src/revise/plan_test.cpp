@@ -229,5 +229,20 @@ TEST(Plan, EveryRequestOfANoteIsActedOn) {
   EXPECT_NE(r3[0].reply.find("in the same note"), std::string::npos) << r3[0].reply;
 }
 
+TEST(Plan, ATimePastTheEndIsRefusedNotTheWholeSong) {
+  auto c = song();
+  const auto before = c;
+  const auto r = plan_revision(c, {"the vocal at 9:30 is too quiet"});
+  EXPECT_EQ(c, before);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("only 2:00 long"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("at 9:30"), std::string::npos) << r[0].reply;
+  plan_revision(c, {"the kick is too loud after 5:00"});
+  EXPECT_EQ(c, before);
+  // A range that runs past the end is kept up to the end.
+  plan_revision(c, {"kick too loud from 1:50 to 3:00"});
+  EXPECT_NEAR(mix::automation_gain_at(*c.find_strip("Kick.wav"), 115), -1.5, 1e-9);
+}
+
 }  // namespace
 }  // namespace mixdown::revise
