@@ -210,6 +210,44 @@ std::string changes_json_text(const std::vector<revise::NoteResult>& notes) {
   return arr.dump(2) + "\n";
 }
 
+namespace {
+
+// The peak of each stem's own file inside each window (dBFS; -inf where it is digital silence).
+std::vector<revise::WindowPeak> measure_window_peaks(const mix::Console& console,
+                                                     const std::vector<std::pair<std::string, revise::Window>>& rides) {
+  std::map<std::string, std::vector<revise::Window>> by_stem;
+  for (const auto& [stem, w] : rides) by_stem[stem].push_back(w);
+  std::vector<revise::WindowPeak> out;
+  for (auto& [stem, windows] : by_stem) {
+    const auto* s = console.find_strip(stem);
+    if (!s) continue;
+    std::sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) { return a.start_s < b.start_s; });
+    try {
+      AudioReader reader(s->file);
+      const double rate = reader.info().sample_rate;
+      std::int64_t pos = 0;
+      for (const auto& w : windows) {
+        const auto first = static_cast<std::int64_t>(std::llround(std::max(0.0, w.start_s) * rate));
+        const auto last = std::max(first, static_cast<std::int64_t>(std::llround(w.end_s * rate)));
+        if (first < pos) {
+          reader.rewind();
+          pos = 0;
+        }
+        const auto buf = read_range(reader, pos, first, last);
+        float peak = 0.0f;
+        for (int ch = 0; ch < buf.num_channels(); ++ch)
+          for (std::size_t i = 0; i < buf.num_frames(); ++i) peak = std::max(peak, std::fabs(buf.channel(ch)[i]));
+        out.push_back({stem, w.start_s, w.end_s, peak > 0.0f ? 20.0 * std::log10(peak) : -HUGE_VAL});
+      }
+    } catch (const Error&) {
+      // an unreadable stem is reported by the render below; the ride is planned as asked
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 ReviseOutcome run_revise(const ReviseRequest& req) {
   auto progress = [&](double f, const std::string& stage) {
     if (req.progress) req.progress(f, stage);
@@ -253,6 +291,11 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
     const auto rs = revise::parse_requests(n, stem_names);
     return std::any_of(rs.begin(), rs.end(), [](const revise::ParsedNote& r) { return r.kind == revise::NoteKind::vague; });
   });
+  // Where a note rides a part in a window, whether the part plays there (its own file's peak).
+  if (const auto rides = revise::planned_rides(console, req.notes); !rides.empty()) {
+    progress(0.01, "listening where the notes ride");
+    ctx.window_peaks = measure_window_peaks(console, rides);
+  }
   if (any_vague) {
     progress(0.02, "measuring the mix");
     ctx.mix_analysis = analyze_file(base_dir / "mix.wav");

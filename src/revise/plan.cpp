@@ -292,6 +292,7 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
               (windows.empty() ? "" : " (returns are not automated per section)") + ".";
     return a;
   }
+  const double ramp = std::clamp(60.0 / std::max(40.0, c.tempo_bpm) * 0.5, 0.1, 0.5);
   if (n.element == "mix") {
     a.reply = "The mix's loudness is set by its delivery targets (" +
               (c.targets.empty() ? std::string("streaming") : c.targets.front()) +
@@ -314,24 +315,54 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
               (windows.empty() ? "" : " (an EQ is not automated per section)") + ".";
     return a;
   }
-  (void)ctx;
-  const double ramp = std::clamp(60.0 / std::max(40.0, c.tempo_bpm) * 0.5, 0.1, 0.5);
+  // A ride where the part does not play changes nothing anyone hears.
+  auto not_playing = [&](const Strip& s, const Window& w) {
+    return std::any_of(ctx.window_peaks.begin(), ctx.window_peaks.end(), [&](const WindowPeak& p) {
+      return p.stem == s.name && std::fabs(p.start_s - w.start_s) < 1e-6 && std::fabs(p.end_s - w.end_s) < 1e-6 &&
+             !(p.peak_dbfs >= kNotPlayingDbfs);
+    });
+  };
+  std::vector<std::string> silent;  // "Vox.wav (0:39-0:43)"
+  std::vector<Strip*> ridden;
   for (auto* s : strips) {
     if (windows.empty()) {
       const double from = s->fader_db;
       s->fader_db = round3(s->fader_db + step);
       a.changes.push_back({s->name, "fader_db", from, s->fader_db, ""});
+      ridden.push_back(s);
     } else {
+      bool any = false;
       for (const auto& w : windows) {
+        if (not_playing(*s, w)) {
+          silent.push_back(s->name + " (" + w.label + ")");
+          continue;
+        }
         const double mid = 0.5 * (w.start_s + w.end_s);
         const double from = s->fader_db + mix::automation_gain_at(*s, mid);
         add_automation_window(*s, w.start_s, w.end_s, step, ramp);
         a.changes.push_back({s->name, "gain_db", round3(from), round3(from + step), w.label});
+        any = true;
       }
+      if (any) ridden.push_back(s);
     }
   }
-  a.reply = std::string(up ? "Raised " : "Lowered ") + who(n.element, strips) + " " + fmt_db(step) + " dB " +
+  if (a.changes.empty() && !silent.empty()) {
+    const std::string w = element_words(n.element);
+    const bool plural = strips.size() > 1 || (n.element.rfind("stem:", 0) != 0 && w.back() == 's' &&
+                                              n.element != "bass" && n.element != "brass");
+    a.reply = who(n.element, strips) + (plural ? " are" : " is") + " not playing " + scope_words + " (" +
+              (strips.size() > 1 ? "their stems are" : "its stem is") + " silent there), so there is nothing to " +
+              (up ? "raise" : "lower") + "; nothing was changed — which part did you hear there?";
+    a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+    return a;
+  }
+  a.reply = std::string(up ? "Raised " : "Lowered ") + who(n.element, ridden) + " " + fmt_db(step) + " dB " +
             scope_words + ".";
+  if (!silent.empty()) {
+    std::string list;
+    for (const auto& x : silent) list += (list.empty() ? "" : ", ") + x;
+    a.reply += " Not ridden where the part is silent: " + list + ".";
+  }
   return a;
 }
 
@@ -857,6 +888,19 @@ std::string past_end_words(const std::vector<TimeRange>& ranges) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, Window>> planned_rides(const Console& console, const std::vector<std::string>& notes) {
+  std::vector<std::pair<std::string, Window>> out;
+  Console c = console;  // strips_for hands out strips to change; nothing is changed here
+  for (const auto& q : requests_of(c, notes)) {
+    const auto& n = q.r.parsed;
+    if (q.r.kind != NoteKind::mix || aspect_of(n.fix) != Aspect::level || q.windows.empty()) continue;
+    if (n.element == "mix" || n.element == "reverb" || n.element == "delay") continue;
+    for (auto* s : strips_for(c, n.element))
+      for (const auto& w : q.windows) out.emplace_back(s->name, w);
+  }
+  return out;
+}
 
 std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
   auto reqs = requests_of(console, notes);

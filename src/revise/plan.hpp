@@ -47,16 +47,33 @@ struct Window {
   double start_s = 0, end_s = 0;
 };
 
+// How loud a stem's own file is inside a window a note would ride it in: a ride where the part
+// does not play changes nothing anyone hears, so it is said instead of done.
+struct WindowPeak {
+  std::string stem;
+  double start_s = 0, end_s = 0;
+  double peak_dbfs = 0;
+};
+
+// A stem whose file peaks below this inside a window is not playing there.
+inline constexpr double kNotPlayingDbfs = -60.0;
+
 struct PlanContext {
   std::optional<analysis::AnalysisReport> mix_analysis;       // of the current mix, for vague notes
   std::optional<analysis::ReferenceComparison> reference;     // when the project has a reference
   std::map<std::string, int> stem_channels;                   // strip name → channels (width needs stereo)
+  std::vector<WindowPeak> window_peaks;                       // of the rides planned_rides() lists
 };
 
 // Parses and plans every note against the console and applies the mix changes to it, in order.
 // A note with several requests (parse_requests) gets each acted on; its reply says each.
 std::vector<NoteResult> plan_revision(mix::Console& console, const std::vector<std::string>& notes,
                                       const PlanContext& context = {});
+
+// The (stem, window) rides the level requests of these notes would make: the caller measures
+// each stem there (WindowPeak) before planning.
+std::vector<std::pair<std::string, Window>> planned_rides(const mix::Console& console,
+                                                          const std::vector<std::string>& notes);
 
 // The windows of a scope in this console's sections; `missing` lists section references the
 // song does not have, `past_end` the time ranges that start after the song has ended (both are

@@ -244,5 +244,23 @@ TEST(Plan, ATimePastTheEndIsRefusedNotTheWholeSong) {
   EXPECT_NEAR(mix::automation_gain_at(*c.find_strip("Kick.wav"), 115), -1.5, 1e-9);
 }
 
+TEST(Plan, ARideWhereThePartIsSilentIsSaidNotDone) {
+  auto c = song();
+  const auto before = c;
+  const auto rides = planned_rides(c, {"the vocal disappears at 0:40"});
+  ASSERT_EQ(rides.size(), 1u);
+  EXPECT_EQ(rides[0].first, "Vox.wav");
+  PlanContext ctx;
+  ctx.window_peaks = {{"Vox.wav", rides[0].second.start_s, rides[0].second.end_s, -95.0}};
+  const auto r = plan_revision(c, {"the vocal disappears at 0:40"}, ctx);
+  EXPECT_EQ(c, before);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("not playing around 0:40"), std::string::npos) << r[0].reply;
+  // Playing there: ridden.
+  ctx.window_peaks[0].peak_dbfs = -12.0;
+  plan_revision(c, {"the vocal disappears at 0:40"}, ctx);
+  EXPECT_NEAR(mix::automation_gain_at(*c.find_strip("Vox.wav"), 40), 3.0, 1e-9);
+}
+
 }  // namespace
 }  // namespace mixdown::revise
