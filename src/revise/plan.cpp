@@ -293,6 +293,24 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     return a;
   }
   const double ramp = std::clamp(60.0 / std::max(40.0, c.tempo_bpm) * 0.5, 0.1, 0.5);
+  if (n.element == "mix" && !windows.empty()) {
+    // "the chorus should be louder": the section against the rest of the song, as the hook
+    // lift does it: every stem ridden together there (their returns follow their sends). The
+    // masters still land on the target loudness, so what changes is the contrast.
+    for (auto& s : c.strips) {
+      if (s.mute) continue;
+      for (const auto& w : windows) {
+        const double mid = 0.5 * (w.start_s + w.end_s);
+        const double from = s.fader_db + mix::automation_gain_at(s, mid);
+        add_automation_window(s, w.start_s, w.end_s, step, ramp);
+        a.changes.push_back({s.name, "gain_db", round3(from), round3(from + step), w.label});
+      }
+    }
+    a.reply = std::string(up ? "Lifted" : "Lowered") + " the whole mix " + fmt_db(step) + " dB " + scope_words +
+              " against the rest of the song (every stem ridden together there; the masters still land on their "
+              "loudness target, so the " + (up ? "lift" : "dip") + " shows as contrast).";
+    return a;
+  }
   if (n.element == "mix") {
     a.reply = "The mix's loudness is set by its delivery targets (" +
               (c.targets.empty() ? std::string("streaming") : c.targets.front()) +

@@ -262,5 +262,27 @@ TEST(Plan, ARideWhereThePartIsSilentIsSaidNotDone) {
   EXPECT_NEAR(mix::automation_gain_at(*c.find_strip("Vox.wav"), 40), 3.0, 1e-9);
 }
 
+TEST(Plan, ASectionLevelNoteRidesTheWholeMixThere) {
+  auto c = song();
+  const auto r = plan_revision(c, {"the chorus should be louder"});
+  EXPECT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : c.strips) {
+    EXPECT_EQ(s.fader_db, song().find_strip(s.name)->fader_db) << s.name;
+    for (double t : {35.0, 75.0, 110.0}) EXPECT_NEAR(mix::automation_gain_at(s, t), 1.5, 1e-9) << s.name << " " << t;
+    for (double t : {5.0, 20.0, 60.0, 95.0}) EXPECT_NEAR(mix::automation_gain_at(s, t), 0.0, 1e-9) << s.name << " " << t;
+  }
+  EXPECT_NE(r[0].reply.find("Lifted the whole mix 1.5 dB in the choruses"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  plan_revision(c2, {"the verse is too quiet"});
+  EXPECT_NEAR(mix::automation_gain_at(*c2.find_strip("Bass.wav"), 20), 1.5, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(*c2.find_strip("Bass.wav"), 40), 0.0, 1e-9);
+  // The whole song's loudness is still the targets'.
+  auto c3 = song();
+  const auto before = c3;
+  const auto r3 = plan_revision(c3, {"the mix is too quiet"});
+  EXPECT_EQ(c3, before);
+  EXPECT_NE(r3[0].reply.find("delivery targets"), std::string::npos) << r3[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
