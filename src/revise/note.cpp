@@ -245,7 +245,7 @@ const Table& fix_table() {
       {"too wet", "drier"}, {"wet", "drier"}, {"washy", "drier"}, {"swimming", "drier"},
       {"too much reverb", "drier"}, {"too much delay", "drier"}, {"too much echo", "drier"},
       {"less reverb", "drier"}, {"less delay", "drier"}, {"less echo", "drier"}, {"drier", "drier"},
-      {"dryer", "drier"}, {"too long", "drier"}, {"tail is too long", "drier"}, {"cavernous", "drier"}, {"washed out", "drier"}, {"echoey", "drier"},
+      {"dryer", "drier"}, {"cavernous", "drier"}, {"washed out", "drier"}, {"echoey", "drier"},
       {"too dry", "wetter"}, {"dry", "wetter"}, {"needs reverb", "wetter"}, {"more reverb", "wetter"},
       {"more delay", "wetter"}, {"more echo", "wetter"}, {"more space", "wetter"}, {"wetter", "wetter"},
       {"needs space", "wetter"}, {"more ambience", "wetter"}, {"more room", "wetter"},
@@ -265,6 +265,11 @@ const Table& fix_table() {
       {"too wide", "narrower"}, {"wide", "narrower"}, {"narrower", "narrower"}, {"too spread", "narrower"},
       {"less wide", "narrower"}, {"phasey", "narrower"}, {"phasy", "narrower"}, {"too stereo", "narrower"},
       {"more centered", "narrower"}, {"more centred", "narrower"},
+      // a reverb's length (its decay), not its level
+      {"too long", "shorter"}, {"tail is too long", "shorter"}, {"rings too long", "shorter"}, {"shorter", "shorter"},
+      {"rings on", "shorter"}, {"hangs too long", "shorter"}, {"hangs on too long", "shorter"},
+      {"too short", "longer"}, {"longer", "longer"}, {"longer tail", "longer"}, {"longer decay", "longer"},
+      {"shorter tail", "shorter"}, {"shorter decay", "shorter"}, {"decay is too short", "longer"},
   };
   return t;
 }
@@ -493,7 +498,7 @@ Fix fix_from(std::string_view s) {
       {"less_sibilance", Fix::less_sibilance}, {"less_compressed", Fix::less_compressed},
       {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"drier", Fix::drier},
       {"wetter", Fix::wetter}, {"closer", Fix::closer}, {"further", Fix::further}, {"wider", Fix::wider},
-      {"narrower", Fix::narrower}};
+      {"narrower", Fix::narrower}, {"shorter", Fix::shorter}, {"longer", Fix::longer}};
   for (const auto& [k, v] : t)
     if (k == s) return v;
   return Fix::none;
@@ -570,7 +575,9 @@ Aspect aspect_of(Fix fix) {
     case Fix::closer:
     case Fix::further:
     case Fix::wider:
-    case Fix::narrower: return Aspect::space;
+    case Fix::narrower:
+    case Fix::shorter:
+    case Fix::longer: return Aspect::space;
     default: return Aspect::tone;
   }
 }
@@ -618,6 +625,8 @@ std::string_view to_string(Fix fix) {
     case Fix::further: return "further";
     case Fix::wider: return "wider";
     case Fix::narrower: return "narrower";
+    case Fix::shorter: return "shorter";
+    case Fix::longer: return "longer";
   }
   return "none";
 }
@@ -897,6 +906,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   if (names_space && specific == el.end() && (fix == Fix::drier || fix == Fix::wetter)) {
     // "too much reverb" alone: the return comes down; "more reverb": up.
     fix = fix == Fix::drier ? Fix::down : Fix::up;
+  }
+  // A length is a reverb's (or a delay's) own: "the intro is too long" is the arrangement's,
+  // "the snare is too long" says nothing the mix can act on by itself.
+  if ((fix == Fix::shorter || fix == Fix::longer) && !names_space) {
+    if (note.element.empty() && !note.scope.sections.empty()) {
+      note.kind = NoteKind::production;
+      note.production_reason = std::string(kArrangement);
+      return note;
+    }
+    fix = Fix::none;
   }
   // "the kick is flat" vs "sings flat" is handled by production; "flat" on the whole mix is a
   // dynamics complaint too. "soft" on a vocal usually means quiet, not un-punchy.

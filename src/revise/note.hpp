@@ -23,7 +23,8 @@ enum class Fix {
   brighter, darker, less_harsh, less_mud, less_boom, fuller, less_boxy, less_nasal,
   less_sibilance,                               // tone
   less_compressed, punchier, more_controlled,   // dynamics
-  drier, wetter, closer, further, wider, narrower  // space
+  drier, wetter, closer, further, wider, narrower,  // space
+  shorter, longer                               // a reverb's decay (a delay's repeats)
 };
 
 enum class Aspect { none, level, tone, dynamics, space };

@@ -91,7 +91,7 @@ const Row kRows[] = {
     // more of the way people say it
     {"I can't understand the lyrics", M, "lead_vocal", Fix::up},
     {"kick needs more click", M, "kick", Fix::punchier},
-    {"the vocal reverb is too long", M, "lead_vocal", Fix::drier},
+    {"the vocal reverb is too long", M, "lead_vocal", Fix::shorter},
     {"turn the keys down a bit", M, "keys", Fix::down},
     {"less bass in the intro", M, "bass", Fix::down},
     {"the bgvs are too wet", M, "backing_vocal", Fix::drier},
@@ -360,6 +360,18 @@ TEST(NoteRequests, EveryRequestOfANoteIsRead) {
   for (const char* n : {"the vocal disappears during the chorus", "make it pop", "replace the snare sample",
                         "everything except the kick is too loud"})
     EXPECT_EQ(parse_requests(n), std::vector<ParsedNote>{parse_note(n)}) << n;
+}
+
+TEST(NoteReading, AReverbThatIsTooLongIsShortenedNotTurnedDown) {
+  auto n = parse_note("the reverb is too long");
+  EXPECT_EQ(n.element, "reverb");
+  EXPECT_EQ(n.fix, Fix::shorter);
+  EXPECT_EQ(parse_note("the reverb tail is too short").fix, Fix::longer);
+  EXPECT_EQ(parse_note("make the reverb longer").fix, Fix::longer);
+  EXPECT_EQ(parse_note("the reverb is too loud").fix, Fix::down);
+  // Length without a reverb or delay is not a reverb's.
+  EXPECT_EQ(parse_note("the intro is too long").kind, NoteKind::production);
+  EXPECT_EQ(parse_note("the snare is too long").kind, NoteKind::vague);
 }
 
 }  // namespace

@@ -540,8 +540,77 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   return a;
 }
 
+// "The reverb is too long": its decay (RT60), not its level; a delay's length is its repeats
+// (feedback). A part's reverb is the return it feeds, shared with whatever else feeds it.
+Applied apply_length(Console& c, const ParsedNote& n, const std::vector<Strip*>& strips,
+                     const std::vector<Window>& windows) {
+  Applied a;
+  const bool shorter = n.fix == Fix::shorter;
+  std::string t = n.text;
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const bool delay = n.element == "delay" ||
+                     (n.element != "reverb" && (t.find("delay") != std::string::npos || t.find("echo") != std::string::npos));
+  const auto kind = delay ? mix::ReturnKind::delay : mix::ReturnKind::reverb;
+  const bool part = n.element != "reverb" && n.element != "delay" && n.element != "mix";
+  std::set<std::string> fed;
+  for (const auto* s : strips)
+    for (const auto& snd : s->sends) fed.insert(snd.to);
+  std::string what;
+  std::set<std::string> touched;
+  for (auto& r : c.returns) {
+    if (r.kind != kind || (part && !fed.count(r.name))) continue;
+    char b[96];
+    if (delay) {
+      const double from = r.delay.feedback;
+      r.delay.feedback = round3(std::clamp(shorter ? from * 0.6 : std::max(0.15, from * 1.4), 0.0, 0.8));
+      if (r.delay.feedback == from) continue;
+      a.changes.push_back({"return:" + r.name, "delay.feedback", from, r.delay.feedback, ""});
+      std::snprintf(b, sizeof b, "%s's feedback %.2f → %.2f", r.name.c_str(), from, r.delay.feedback);
+    } else {
+      const double from = r.reverb.decay_s;
+      r.reverb.decay_s = round3(std::clamp(shorter ? from * 0.7 : from * 1.4, 0.3, 8.0));
+      if (r.reverb.decay_s == from) continue;
+      a.changes.push_back({"return:" + r.name, "reverb.decay_s", from, r.reverb.decay_s, ""});
+      std::snprintf(b, sizeof b, "%s from %.1f s to %.1f s", r.name.c_str(), from, r.reverb.decay_s);
+    }
+    r.reasons[delay ? "delay" : "reverb"] = "revision: \"" + n.text + "\"";
+    what += (what.empty() ? "" : ", ") + std::string(b);
+    touched.insert(r.name);
+  }
+  const std::string thing = delay ? "delay" : "reverb";
+  if (a.changes.empty()) {
+    a.reply = part ? who(n.element, strips) + " feeds no " + thing + " return, so there is no " + thing +
+                         " tail of its own to make " + (shorter ? "shorter" : "longer") + "; nothing was changed."
+                   : "There is no " + thing + " return in this session that can be made " +
+                         (shorter ? "shorter" : "longer") + "; nothing was changed.";
+    a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+    return a;
+  }
+  a.reply = std::string(shorter ? "Shortened " : "Lengthened ") +
+            (delay ? "the delay's repeats (" : "the reverb's decay, RT60 (") + what + ")" +
+            (part ? " that " + who(n.element, strips) + " feeds" : "") + "; the return levels are unchanged";
+  if (part) {
+    std::vector<std::string> others;
+    for (const auto& s : c.strips)
+      if (std::find(strips.begin(), strips.end(), &s) == strips.end())
+        for (const auto& snd : s.sends)
+          if (touched.count(snd.to)) {
+            others.push_back(s.name);
+            break;
+          }
+    if (!others.empty()) {
+      std::string list;
+      for (std::size_t i = 0; i < others.size() && i < 6; ++i) list += (i ? ", " : "") + others[i];
+      a.reply += " (the return is shared: " + list + (others.size() > 6 ? ", ..." : "") + " change with it)";
+    }
+  }
+  a.reply += std::string(windows.empty() ? "" : " — a return's decay is static, so it applies throughout") + ".";
+  return a;
+}
+
 Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows,
                     const PlanContext& ctx) {
+  if (n.fix == Fix::shorter || n.fix == Fix::longer) return apply_length(c, n, strips, windows);
   Applied a;
   const std::string after = windows.empty() ? "" : " (sends and widths are static, so it applies throughout)";
   if (n.element == "mix") {
@@ -759,7 +828,7 @@ bool opposite(Fix a, Fix b) {
       {Fix::up, Fix::down},         {Fix::brighter, Fix::darker},  {Fix::brighter, Fix::less_harsh},
       {Fix::wetter, Fix::drier},    {Fix::closer, Fix::further},   {Fix::wider, Fix::narrower},
       {Fix::less_compressed, Fix::more_controlled}, {Fix::fuller, Fix::less_mud}, {Fix::fuller, Fix::less_boom},
-      {Fix::closer, Fix::wetter},   {Fix::further, Fix::drier}};
+      {Fix::closer, Fix::wetter},   {Fix::further, Fix::drier},    {Fix::shorter, Fix::longer}};
   for (auto [x, y] : pairs)
     if ((a == x && b == y) || (a == y && b == x)) return true;
   return false;

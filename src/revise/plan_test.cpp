@@ -284,5 +284,30 @@ TEST(Plan, ASectionLevelNoteRidesTheWholeMixThere) {
   EXPECT_NE(r3[0].reply.find("delivery targets"), std::string::npos) << r3[0].reply;
 }
 
+TEST(Plan, AReverbTooLongGetsAShorterDecayAtTheSameLevel) {
+  auto c = song();
+  const double decay = c.returns[0].reverb.decay_s;
+  const auto r = plan_revision(c, {"the reverb is too long"});
+  EXPECT_NEAR(c.returns[0].reverb.decay_s, decay * 0.7, 1e-3);
+  EXPECT_EQ(c.returns[0].fader_db, song().returns[0].fader_db);
+  ASSERT_EQ(r[0].changes.size(), 1u);
+  EXPECT_EQ(r[0].changes[0].parameter, "reverb.decay_s");
+  EXPECT_NE(r[0].reply.find("Shortened the reverb's decay"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  plan_revision(c2, {"the reverb is too short"});
+  EXPECT_GT(c2.returns[0].reverb.decay_s, decay);
+  // A part's reverb is the return it feeds; the reply says who shares it.
+  auto c3 = song();
+  const auto r3 = plan_revision(c3, {"the vocal reverb is too long"});
+  EXPECT_LT(c3.returns[0].reverb.decay_s, decay);
+  EXPECT_EQ(c3.find_strip("Vox.wav")->sends, song().find_strip("Vox.wav")->sends);
+  EXPECT_NE(r3[0].reply.find("Snare.wav"), std::string::npos) << r3[0].reply;
+  // The bass feeds no reverb: nothing to shorten.
+  auto c4 = song();
+  const auto r4 = plan_revision(c4, {"the reverb on the bass is too long"});
+  EXPECT_EQ(c4, song());
+  EXPECT_NE(r4[0].reply.find("feeds no reverb"), std::string::npos) << r4[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
