@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -224,6 +225,82 @@ TEST_F(ReviseE2E, NotesHistoryAndDeliverySheet) {
   EXPECT_NE(page.find(out.substr(0, 64), at), std::string::npos) << "the mix's SHA-256 is not in report.html";
   EXPECT_EQ(page.find("FAILED", at), std::string::npos);
   EXPECT_NE(page.find("</html>", at), std::string::npos) << "the page is no longer whole";
+}
+
+// QA of session 9, on a mix of its own: a note with two requests acts on both; a ride where
+// the part is silent (the demo's E-Piano stops at 0:15) and a time past the song's end change
+// nothing and say why; "the chorus should be louder" lifts the chorus against the verse in the
+// rendered mix; "the reverb is too long" shortens the decay and leaves the return's level.
+nlohmann::json revise_json(const fs::path& out, const std::string& note) {
+  std::string o, e;
+  EXPECT_EQ(testkit::run_command(bin() + " revise " + q(out) + " --json - --note " + q(note), &o, &e), 0) << e;
+  return nlohmann::json::parse(o.empty() ? "[{}]" : o);
+}
+
+TEST(ReviseNotes, EveryRequestSilencePastTheEndSectionsAndReverbLength) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  std::string o, e;
+  ASSERT_EQ(testkit::run_command(bin() + " mix " + q(testkit::source_dir() / "examples" / "demo") + " -o " + q(out) +
+                                     " --quiet --no-master",
+                                 &o, &e),
+            0)
+      << e;
+  const auto base = io::load_session(out / "session.toml");
+  double chorus_end = 0;
+  for (const auto& s : base.sections)
+    if (s.name == "chorus") chorus_end = s.end_s;
+  ASSERT_GT(chorus_end, 4.0);
+
+  // Two requests: both acted on, each in the reply.
+  auto j = revise_json(out, "the keys are too loud, the bass is too quiet");
+  ASSERT_EQ(j.size(), 1u);
+  std::map<std::string, double> moved;
+  for (const auto& c : j[0]["changes"]) moved[c["stem"].get<std::string>()] = c["to"].get<double>() - c["from"].get<double>();
+  EXPECT_LT(moved["E-Piano.flac"], 0) << j.dump(2);
+  EXPECT_GT(moved["Bass_Slap_02.flac"], 0) << j.dump(2);
+  const std::string reply = j[0]["reply"];
+  EXPECT_NE(reply.find("Lowered the keys"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Raised the bass"), std::string::npos) << reply;
+  EXPECT_LT(stem_against_rest(out / "rev-2", "E-Piano.flac", 1, 14), stem_against_rest(out / "rev-1", "E-Piano.flac", 1, 14) - 1.0);
+  EXPECT_GT(stem_against_rest(out / "rev-2", "Bass_Slap_02.flac", 1, 19),
+            stem_against_rest(out / "rev-1", "Bass_Slap_02.flac", 1, 19) + 1.0);
+
+  // The E-Piano is silent from 0:15: nothing to raise at 0:17, and the mix is not rendered again.
+  j = revise_json(out, "the keys disappear at 0:17");
+  EXPECT_TRUE(j[0]["changes"].empty()) << j.dump(2);
+  EXPECT_NE(j[0]["reply"].get<std::string>().find("not playing around 0:17"), std::string::npos) << j.dump(2);
+  EXPECT_EQ(slurp(out / "rev-3" / "mix.wav"), slurp(out / "rev-2" / "mix.wav"));
+
+  // 9:30 in a 20-second song.
+  j = revise_json(out, "the kick at 9:30 is too quiet");
+  EXPECT_TRUE(j[0]["changes"].empty()) << j.dump(2);
+  EXPECT_NE(j[0]["reply"].get<std::string>().find("only 0:20 long"), std::string::npos) << j.dump(2);
+
+  // The chorus against the verse, measured on the rendered mix.
+  j = revise_json(out, "the chorus should be louder");
+  EXPECT_FALSE(j[0]["changes"].empty()) << j.dump(2);
+  int rate = 0;
+  const auto before = io::read_file(out / "rev-4" / "mix.wav", &rate);
+  const auto after = io::read_file(out / "rev-5" / "mix.wav");
+  const double lift_before = lufs(before, rate, 0.5, chorus_end - 0.5) - lufs(before, rate, chorus_end + 0.5, 19.5);
+  const double lift_after = lufs(after, rate, 0.5, chorus_end - 0.5) - lufs(after, rate, chorus_end + 0.5, 19.5);
+  std::printf("chorus over verse: %.2f -> %.2f LU\n", lift_before, lift_after);
+  EXPECT_GT(lift_after, lift_before + 0.5);
+
+  // The reverb's decay, not its level.
+  j = revise_json(out, "the reverb is too long");
+  const auto rev = io::load_session(out / "rev-6" / "session.toml");
+  const auto old = io::load_session(out / "rev-5" / "session.toml");
+  ASSERT_EQ(rev.returns.size(), old.returns.size());
+  int shorter = 0;
+  for (std::size_t k = 0; k < rev.returns.size(); ++k) {
+    EXPECT_EQ(rev.returns[k].fader_db, old.returns[k].fader_db) << rev.returns[k].name;
+    if (rev.returns[k].kind == mix::ReturnKind::reverb && rev.returns[k].reverb.decay_s < old.returns[k].reverb.decay_s)
+      ++shorter;
+  }
+  EXPECT_GT(shorter, 0) << j.dump(2);
+  EXPECT_NE(slurp(out / "rev-6" / "versions" / "fx.wav"), slurp(out / "rev-5" / "versions" / "fx.wav"));
 }
 
 }  // namespace
