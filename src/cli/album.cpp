@@ -78,7 +78,9 @@ void add_album(CLI::App& app, GlobalOptions& g, Action& action) {
   sub->add_option("FILE", args->files, "Tracks in running order, or one album.toml")->required();
   sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required();
   sub->add_option("--target", args->target, "One target for the whole album (default streaming)");
-  sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")->check(CLI::Range(0.0, 60.0));
+  sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")
+      ->check(not_empty("seconds from 0 to 60"))
+      ->check(CLI::Range(0.0, 60.0));
   sub->callback([args, &g, &action] { action = [args, &g] { return run_album(*args, g); }; });
 }
 

@@ -17,6 +17,10 @@ using Action = std::function<int()>;
 // Adds the options every command takes (--quiet, --threads) to a subcommand.
 void add_global_options(CLI::App& sub, GlobalOptions& g);
 
+// Refuses an empty value for a numeric option: CLI11 reads `--amount ""` as 0 (or reports
+// "Value  not in range"); `what` says what to give ("a number from 0 to 1").
+CLI::Validator not_empty(const std::string& what);
+
 void add_analyze(CLI::App& app, GlobalOptions& g, Action& action);
 void add_check(CLI::App& app, GlobalOptions& g, Action& action);
 void add_mix(CLI::App& app, GlobalOptions& g, Action& action);

@@ -115,7 +115,8 @@ void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
   sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required();
   sub->add_option("--target", args->targets, "streaming (default), apple, cd, vinyl, broadcast, atsc, podcast; repeatable");
   sub->add_option("--reference", args->reference, "A finished master whose tonal balance and width to move toward");
-  sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)");
+  sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)")
+      ->check(not_empty("a number from 0 to 1"));
   sub->add_flag("--strict", args->strict, "Refuse (exit 3) when the QC finds errors in the mix");
   sub->add_flag("--noise-shaping", args->noise_shaping,
                 "16-bit targets (cd): shape the dither noise toward high frequencies (default: flat TPDF)");

@@ -80,7 +80,7 @@ void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
       ->allow_extra_args(false);
   sub->add_option("--json", args->json, "Write the changes list to PATH, or to stdout with '-'");
   sub->add_flag("--list", args->list, "List the revisions with their notes");
-  sub->add_option("--back", args->back, "Make a new revision equal to rev-N");
+  sub->add_option("--back", args->back, "Make a new revision equal to rev-N")->check(not_empty("a revision number"));
   sub->callback([args, sub, &g, &action] {
     args->back_given = sub->count("--back") > 0;
     action = [args, &g] { return run_revise(*args, g); };

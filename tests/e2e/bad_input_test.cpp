@@ -547,6 +547,21 @@ TEST_F(BadInput, ReviseWithAnEmptyNote) {
   EXPECT_FALSE(fs::exists(in_ / "rev-1"));
 }
 
+// QA of session 9: an unknown command was "A subcommand is required"; `--amount ""` mastered
+// with the amount read as 0.
+TEST_F(BadInput, AnUnknownCommandIsNamed) {
+  expect_refusal(run({"frobnicate", in_.string()}), 2, {"unknown command 'frobnicate'", "master"});
+  expect_refusal(run({"mixx", in_.string(), "-o", out_.string()}), 2, {"'mixx'"});
+}
+
+TEST_F(BadInput, AnEmptyNumberIsRefused) {
+  const auto p = wav("mix.wav");
+  expect_refusal(run({"master", p.string(), "-o", out_.string(), "--amount", ""}), 2, {"--amount", "empty"});
+  EXPECT_FALSE(fs::exists(out_ / "masters"));
+  expect_refusal(run({"album", p.string(), "-o", out_.string(), "--gap", ""}), 2, {"--gap", "empty"});
+  expect_refusal(run({"check", in_.string(), "--threads", " "}), 2, {"--threads", "empty"});
+}
+
 TEST_F(BadInput, AlbumCdWithATwoSecondTrack) {
   const auto a = wav("01 Song.wav", 44100, 2, 6.0);
   const auto b = wav("02 Sting.wav", 44100, 2, 2.0);
