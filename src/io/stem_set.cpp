@@ -77,11 +77,18 @@ StemListing list_stems(const fs::path& stems) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(stems, ec)) {
       const std::string name = e.path().filename().string();
-      if (name.empty() || name[0] == '.') continue;  // hidden files, our own partial outputs
       std::error_code fe;
-      if (!e.is_regular_file(fe)) continue;
+      if (name.empty() || !e.is_regular_file(fe)) continue;
+      // Hidden files are skipped (macOS "._Kick.wav" resource forks, ".DS_Store") but named, so
+      // a stem exported with a leading dot does not vanish unannounced; our own partial
+      // outputs (".NAME.partial") are not the user's and go unmentioned.
+      if (name[0] == '.') {
+        if (!(name.size() > 8 && name.compare(name.size() - 8, 8, ".partial") == 0)) out.hidden.push_back(name);
+        continue;
+      }
       files.push_back(e.path());
     }
+    std::sort(out.hidden.begin(), out.hidden.end());
     if (ec) throw rejected(stems.string(), "cannot list the folder: " + ec.message());
     std::sort(files.begin(), files.end(),
               [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
@@ -120,6 +127,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
                             const CheckOptions& options) {
   StemCheckResult res;
   res.ignored = listing.ignored;
+  res.hidden = listing.hidden;
   const std::size_t n = listing.stems.size();
   res.stems.resize(n);
 

@@ -33,10 +33,11 @@ struct StemListing {
   bool from_session = false;
   std::vector<ListedStem> stems;      // audio files, sorted by name (byte order) for folders
   std::vector<std::string> ignored;   // other files in the folder (not audio), by name
+  std::vector<std::string> hidden;    // dot files of the folder, skipped ("._Kick.wav", ".DS_Store")
 };
 
 // A folder: its audio files by extension (not recursive), sorted by file name, hidden files
-// skipped, other files listed in `ignored`. A .toml file: the strips of the session (paths
+// skipped and listed in `hidden` (so the skip can be said), other files listed in `ignored`. A .toml file: the strips of the session (paths
 // relative to it), in session order. Throws Error(rejected) when STEMS does not exist or is a
 // file of another kind.
 StemListing list_stems(const std::filesystem::path& stems);
@@ -75,6 +76,7 @@ struct StemCheckResult {
   std::vector<analysis::StemPair> pairs;   // by name
   std::vector<analysis::Relation> relations;  // by sound (duplicate, polarity, correlated)
   std::vector<std::string> ignored;        // non-audio files of the folder
+  std::vector<std::string> hidden;         // dot files of the folder, skipped
   int session_rate = 0;
   std::size_t usable() const;              // stems the mix can use
 };

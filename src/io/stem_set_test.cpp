@@ -79,6 +79,9 @@ TEST(StemSet, ListsAudioSortedSkipsHiddenAndReportsTheRest) {
   EXPECT_EQ(l.stems[1].name, "b.wav");
   EXPECT_EQ(l.stems[2].name, "c.flac");
   EXPECT_EQ(l.ignored, std::vector<std::string>{"notes.txt"});
+  // Skipped, but named so the skip can be said; our own partial outputs are not named.
+  std::ofstream(d / ".mix.wav.partial") << "x";
+  EXPECT_EQ(list_stems(d.path()).hidden, std::vector<std::string>{".hidden.wav"});
   EXPECT_FALSE(l.from_session);
 }
 

@@ -99,7 +99,8 @@ nlohmann::json check_json(const io::StemCheckResult& r) {
                          {"gain_db", round_to(rel.gain_db, 0.01)}});
   return {{"stems", std::move(stems)},       {"problems", std::move(problems)},
           {"pairs", std::move(pairs)},       {"relations", std::move(relations)},
-          {"ignored", r.ignored},            {"session_rate", r.session_rate}};
+          {"ignored", r.ignored},            {"hidden", r.hidden},
+          {"session_rate", r.session_rate}};
 }
 
 std::string check_text(const io::StemCheckResult& r) {
@@ -132,6 +133,12 @@ std::string check_text(const io::StemCheckResult& r) {
   if (!r.ignored.empty()) {
     out += "\nnot audio, ignored:";
     for (const auto& f : r.ignored) out += " " + f;
+    out += "\n";
+  }
+  if (!r.hidden.empty()) {
+    out += r.ignored.empty() ? "\n" : "";
+    out += "hidden, skipped:";
+    for (const auto& f : r.hidden) out += " " + f;
     out += "\n";
   }
   if (!r.problems.empty()) {

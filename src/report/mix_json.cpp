@@ -137,6 +137,12 @@ std::string mix_text(const io::MixOutcome& o, const fs::path& out_dir) {
     for (const auto& m : o.master->masters)
       os << "  master " << m.target.name << ": " << (out_dir / "masters" / (m.target.name + ".wav")).string() << "\n";
   if (!o.problems.empty()) os << "  " << o.problems.size() << " intake problem(s): see report.json\n";
+  if (o.check && !o.check->hidden.empty()) {
+    os << "  skipped " << o.check->hidden.size() << " hidden file" << (o.check->hidden.size() == 1 ? "" : "s")
+       << " in the stems folder:";
+    for (const auto& f : o.check->hidden) os << " " << f;
+    os << "\n";
+  }
   return os.str();
 }
 

@@ -49,6 +49,7 @@ TEST(CheckCommand, JsonHasTheInterfaceShape) {
   write(d / "Keys.wav", tone(440, 2, 2), io::SampleFormat::wav16);
   write(d / "Audio 07.wav", tone(660, 1, 3));
   std::ofstream(d / "notes.txt") << "x";
+  std::ofstream(d / ".DS_Store") << "x";
   std::string out, err;
   const int rc = testkit::run_command(bin() + " check " + q(d.path()) + " --json -", &out, &err);
   ASSERT_EQ(rc, 0) << err;
@@ -74,6 +75,10 @@ TEST(CheckCommand, JsonHasTheInterfaceShape) {
   EXPECT_TRUE(low_bits);
   EXPECT_TRUE(unlabeled);
   EXPECT_EQ(j.at("ignored"), nlohmann::json::array({"notes.txt"}));
+  EXPECT_EQ(j.at("hidden"), nlohmann::json::array({".DS_Store"}));
+  // The table says the skip once.
+  ASSERT_EQ(testkit::run_command(bin() + " check " + q(d.path()), &out, &err), 0) << err;
+  EXPECT_NE(out.find("hidden, skipped: .DS_Store"), std::string::npos) << out;
 }
 
 TEST(CheckCommand, TableByDefaultAndJsonFile) {
