@@ -37,6 +37,10 @@ struct Writer {
   void integer(const char* k, int& v, int, int) { t.insert_or_assign(k, static_cast<int64_t>(v)); }
   void flag(const char* k, bool& v) { t.insert_or_assign(k, v); }
   void text(const char* k, std::string& v) { t.insert_or_assign(k, v); }
+  // A value that follows from others unless set: written only when it differs from `derived`.
+  void derived_text(const char* k, std::string& v, const std::string& derived) {
+    if (v != derived) text(k, v);
+  }
   template <class E>
   void choice(const char* k, E& v, Choices<E> choices) {
     for (auto& [e, name] : choices)
@@ -127,6 +131,14 @@ struct Reader {
     if (!n) return;
     if (!n->is_string()) fail(n, name(k) + " must be a string");
     v = *n->value<std::string>();
+  }
+  void derived_text(const char* k, std::string& v, const std::string& derived) {
+    known.insert(k);
+    if (!t.get(k)) {
+      v = derived;
+      return;
+    }
+    text(k, v);
   }
   template <class E>
   void choice(const char* k, E& v, Choices<E> choices) {
@@ -309,7 +321,9 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.num("role_confidence", s.role_confidence, 0.0, 1.0);
   v.flag("printed_fx", s.printed_fx);
   v.flag("fold_to_mono", s.fold_to_mono);
-  v.text("bus", s.bus);
+  // The bus follows the role (so editing `role` moves the stem between the bus stems and the
+  // instrumental/acapella versions) unless the file sets a bus of its own.
+  v.derived_text("bus", s.bus, s.printed_fx ? std::string("fx") : std::string(bus_of(s.role)));
   v.num("trim_db", s.trim_db, -60.0, 60.0);
   v.flag("polarity_invert", s.polarity_invert);
   v.num("fader_db", s.fader_db, -120.0, 12.0);

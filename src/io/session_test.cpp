@@ -69,6 +69,24 @@ const char* kMinimal = "[[stem]]\nname = \"a.wav\"\n";
 
 }  // namespace
 
+// QA of session 9: editing only `role` left the stem on its old bus (the file spelled the bus
+// out), so it stayed in the same bus stem and instrumental/acapella version.
+TEST(Session, TheBusFollowsTheRoleUnlessSetOnItsOwn) {
+  auto c = sample_console();
+  const std::string text = io::session_to_toml(c, "/stems");
+  EXPECT_EQ(text.find("bus = 'vocals'"), std::string::npos) << text;  // the lead vocal's own bus: not spelled out
+  std::string edited = text;
+  const auto at = edited.find("role = 'lead_vocal'");
+  ASSERT_NE(at, std::string::npos) << text;
+  edited.replace(at, std::string("role = 'lead_vocal'").size(), "role = 'keys'");
+  EXPECT_EQ(io::session_from_toml(edited, "/stems/session.toml").strips[0].bus, "music");
+  // A bus set apart from the role is written and kept, whatever the role says.
+  c.strips[0].bus = "drums";
+  const std::string own = io::session_to_toml(c, "/stems");
+  EXPECT_NE(own.find("bus = 'drums'"), std::string::npos) << own;
+  EXPECT_EQ(io::session_from_toml(own, "/stems/session.toml").strips[0].bus, "drums");
+}
+
 TEST(Session, RoundTripsEveryField) {
   const auto c = sample_console();
   const std::string text = io::session_to_toml(c, "/stems");
