@@ -404,6 +404,21 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
     return nullptr;
   };
 
+  // A file far under any delivery level: every system below plays it as brought up to its
+  // listening level (as a platform's normalisation or a listener's volume knob would), so the
+  // figures describe the music, not the file as it stands. Said once, for the file.
+  if (std::isfinite(in.integrated_lufs) && in.integrated_lufs < t.quiet_input_lufs) {
+    Problem p;
+    p.code = "too_quiet";
+    p.severity = Severity::warning;
+    p.message = fmt::format("the file measures {:.1f} LUFS, {:.0f} dB under the quietest delivery level (-24 LUFS): "
+                            "the speakers and headphones here play it brought up to their listening level (the "
+                            "Bluetooth line is the file as it stands, through the codec); as it stands it is barely "
+                            "audible, and bringing it up that far raises its noise floor with it",
+                            in.integrated_lufs, -24.0 - in.integrated_lufs);
+    p.fix = "master it (mixdown master FILE) or check the export's level, then translate the result";
+    rep.problems.push_back(std::move(p));
+  }
   // Low end with nothing above the small speakers' cut-off to carry it.
   const double gap = in.low_db - in.carry_db;
   if (std::isfinite(gap) && gap > t.low_without_carry_db) {

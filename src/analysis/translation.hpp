@@ -216,6 +216,9 @@ struct TranslationThresholds {
   // more than this share of the song is masked.
   double masked_margin_db = 6.0;
   double masked_share = 0.2;
+  // An input this far under every delivery level (the quietest target, ATSC A/85, is -24
+  // LKFS): the systems play it brought up to their listening level, which it is not.
+  double quiet_input_lufs = -40.0;
   bool operator==(const TranslationThresholds&) const = default;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 #include <cstring>
@@ -161,6 +163,23 @@ TEST(Translation, CleanMeasurementsRaiseNothing) {
   auto r = clean_report();
   check_translation(r);
   EXPECT_TRUE(r.problems.empty()) << r.problems.front().code << ": " << r.problems.front().message;
+}
+
+// A file far under every delivery level is said to be, once, for the file (no system); a quiet
+// but deliverable one (broadcast's -23 LUFS) is not.
+TEST(Translation, AFileFarUnderEveryDeliveryLevelIsSaidToBe) {
+  auto r = clean_report();
+  r.input.integrated_lufs = -56.0;
+  check_translation(r);
+  ASSERT_TRUE(has(r, "too_quiet"));
+  const auto& p = *std::find_if(r.problems.begin(), r.problems.end(), [](const auto& q) { return q.code == "too_quiet"; });
+  EXPECT_TRUE(p.system.empty());
+  EXPECT_NE(p.message.find("-56.0 LUFS"), std::string::npos) << p.message;
+  EXPECT_EQ(std::count_if(r.problems.begin(), r.problems.end(), [](const auto& q) { return q.code == "too_quiet"; }), 1);
+  auto broadcast = clean_report();
+  broadcast.input.integrated_lufs = -23.0;
+  check_translation(broadcast);
+  EXPECT_FALSE(has(broadcast, "too_quiet"));
 }
 
 TEST(Translation, EachFaultRaisesItsCodeNamingTheSystem) {

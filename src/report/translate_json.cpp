@@ -70,7 +70,8 @@ std::string translation_text(const analysis::TranslationReport& rep) {
                        m.vocal_to_rest_db ? fmt::format("{:+.1f} dB", *m.vocal_to_rest_db) : "-", join(m.notes));
   }
   if (rep.problems.empty()) out += "no translation problems\n";
-  for (const auto& p : rep.problems) out += fmt::format("{} {} ({}): {}\n", to_string(p.severity), p.code, p.system, p.message);
+  for (const auto& p : rep.problems)
+    out += fmt::format("{} {}{}: {}\n", to_string(p.severity), p.code, p.system.empty() ? "" : " (" + p.system + ")", p.message);
   return out;
 }
 

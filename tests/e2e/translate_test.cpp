@@ -182,6 +182,16 @@ TEST_F(Translate, FaultyMixesRaiseTheirCodes) {
     const auto j = translate(b, rate, dir, "boom");
     EXPECT_TRUE(has(j, "low_end_overload")) << dump_problems(j);
   }
+  {
+    AudioBuffer b = base;  // exported 42 dB too low: -56 LUFS
+    sane(b, rate);
+    gain(b, -42.0);
+    const auto j = translate(b, rate, dir, "quiet");
+    EXPECT_TRUE(has(j, "too_quiet")) << dump_problems(j);
+    AudioBuffer ok = base;  // at a sane level it is not said
+    sane(ok, rate);
+    EXPECT_FALSE(has(translate(ok, rate, dir, "sane"), "too_quiet"));
+  }
 }
 
 TEST(TranslateCli, RejectsMissingInputAndNeedsOut) {
