@@ -8,17 +8,22 @@
 
 namespace mixdown::io {
 
-void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info) {
-  if (info.lossy) return;
+std::optional<std::string> truncation(const std::filesystem::path& path, const AudioInfo& info) {
+  if (info.lossy) return std::nullopt;
   SF_INFO sfi{};
   SNDFILE* f = sf_open(path.string().c_str(), SFM_READ, &sfi);
-  if (!f) return;
+  if (!f) return std::nullopt;
   char log[4096] = {};
   sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
   sf_close(f);
   const std::string text(log);
   if (text.find("truncated") != std::string::npos || text.find("should be") != std::string::npos)
-    throw rejected(path.string(), "truncated: the file ends before the length its header declares");
+    return std::string("truncated: the file ends before the length its header declares");
+  return std::nullopt;
+}
+
+void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info) {
+  if (const auto why = truncation(path, info)) throw rejected(path.string(), *why);
 }
 
 }  // namespace mixdown::io

@@ -5,13 +5,17 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "io/audio_file.hpp"
 
 namespace mixdown::io {
 
-// Throws Error(rejected) "FILE: truncated: ..." when libsndfile's log says the header declares
-// more audio than the file holds. Lossy streams are not checked (their lengths are estimates).
+// What is wrong when libsndfile's log says the header declares more audio than the file holds
+// ("truncated: ..."), else nothing. Lossy streams are not checked (their lengths are estimates).
+std::optional<std::string> truncation(const std::filesystem::path& path, const AudioInfo& info);
+// Throws Error(rejected) "FILE: truncated: ..." where truncation() finds damage.
 void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info);
 
 }  // namespace mixdown::io

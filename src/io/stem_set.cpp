@@ -12,6 +12,7 @@
 #include "core/parallel.hpp"
 #include "io/audio_file.hpp"
 #include "io/file_source.hpp"
+#include "io/integrity.hpp"
 #include "io/session.hpp"
 #include "io/stem_cache.hpp"
 
@@ -153,6 +154,10 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       s.format.container = info.container;
       s.format.encoding = info.encoding;
       s.readable = true;
+      // The damage master and analyze refuse (io::reject_if_truncated): a stem is still mixed
+      // as far as it goes, and the check says so.
+      if (const auto why = truncation(s.path, info))
+        s.error = s.name + ": " + *why + " (a damaged or interrupted export)";
       longest_s = std::max(longest_s, info.duration_s());
       total_frames += info.frames;
     } catch (const std::exception& e) {

@@ -203,6 +203,27 @@ TEST(StemSet, EveryPlantedProblemIsFound) {
   }
 }
 
+// A WAV whose data ends before its header says: the damage master and analyze refuse
+// (io::reject_if_truncated). The check says so too, naming the stem, and the mix uses what is
+// there; an intact stem beside it raises nothing.
+TEST(StemSet, ATruncatedStemIsSaidToBeAndMixedAsFarAsItGoes) {
+  testkit::TempDir d;
+  write(d / "Organ.wav", clean(131, 2, 1));
+  write(d / "whole.wav", clean(220, 2, 2));
+  fs::copy_file(d / "whole.wav", d / "Keys.wav");
+  fs::remove(d / "whole.wav");
+  fs::resize_file(d / "Keys.wav", fs::file_size(d / "Keys.wav") / 2);
+  const auto r = check_stems(list_stems(d.path()), 2);
+  EXPECT_TRUE(codes_for(r, "Organ.wav").empty());
+  const auto it = std::find_if(r.problems.begin(), r.problems.end(), [](const Problem& p) { return p.stem == "Keys.wav"; });
+  ASSERT_NE(it, r.problems.end());
+  EXPECT_EQ(it->code, "unreadable");
+  EXPECT_EQ(it->severity, Severity::warning);
+  EXPECT_NE(it->message.find("Keys.wav"), std::string::npos) << it->message;
+  EXPECT_NE(it->message.find("truncated"), std::string::npos) << it->message;
+  EXPECT_EQ(r.usable(), 2u);
+}
+
 TEST(StemSet, TheOnlyVocalPartIsTheLead) {
   testkit::TempDir d;
   write(d / "Vox.wav", clean(300, 1, 1, 1.0));
