@@ -12,14 +12,18 @@
 
 namespace mixdown::io {
 
-double max_stem_channel_hours() {
-  const char* v = std::getenv("MIXDOWN_MAX_STEM_HOURS");
-  if (!v || !*v) return kDefaultMaxStemChannelHours;
+std::optional<double> env_number(const char* name, double least, bool least_allowed, const std::string& expected) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
   char* end = nullptr;
-  const double h = std::strtod(v, &end);
-  if (end == v || *end != '\0' || !std::isfinite(h) || h <= 0)
-    throw usage_error("MIXDOWN_MAX_STEM_HOURS", fmt::format("\"{}\" is not a positive number of channel-hours", v));
-  return h;
+  const double x = std::strtod(v, &end);
+  if (end == v || *end != '\0' || !std::isfinite(x) || x < least || (x == least && !least_allowed))
+    throw usage_error(name, fmt::format("\"{}\" is not {}", v, expected));
+  return x;
+}
+
+double max_stem_channel_hours() {
+  return env_number("MIXDOWN_MAX_STEM_HOURS", 0.0, false, "a positive number of channel-hours").value_or(kDefaultMaxStemChannelHours);
 }
 
 void check_stem_budget(const std::filesystem::path& stems) {

@@ -7,10 +7,17 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 
 namespace mixdown::io {
 
 inline constexpr double kDefaultMaxStemChannelHours = 96.0;  // e.g. 48 stereo stems of 1 hour
+
+// A number from the environment variable `name`: nothing when it is unset or empty; a usage
+// error naming the variable ("\"VALUE\" is not `expected`") when it is not a finite number at
+// least `least` (above it when `least_allowed` is false).
+std::optional<double> env_number(const char* name, double least, bool least_allowed, const std::string& expected);
 
 // MIXDOWN_MAX_STEM_HOURS when set to a positive number, else the default. A malformed value is
 // a usage error naming the variable.

@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/simd.hpp"
 #include "io/analyze_file.hpp"
 #include "io/audio_file.hpp"
 #include "io/mix_pipeline.hpp"
@@ -236,7 +237,7 @@ std::vector<revise::WindowPeak> measure_window_peaks(const mix::Console& console
         const auto buf = read_range(reader, pos, first, last);
         float peak = 0.0f;
         for (int ch = 0; ch < buf.num_channels(); ++ch)
-          for (std::size_t i = 0; i < buf.num_frames(); ++i) peak = std::max(peak, std::fabs(buf.channel(ch)[i]));
+          peak = std::max(peak, simd::from_bits(simd::max_abs_bits(buf.channel(ch), buf.num_frames())));
         out.push_back({stem, w.start_s, w.end_s, peak > 0.0f ? 20.0 * std::log10(peak) : -HUGE_VAL});
       }
     } catch (const Error&) {

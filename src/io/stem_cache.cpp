@@ -4,14 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-#include <fmt/format.h>
-
-#include "core/error.hpp"
+#include "io/budget.hpp"
 #include "io/file_source.hpp"
 
 namespace mixdown::io {
@@ -189,21 +186,9 @@ void StemCache::clear() {
   reserved_ = 0;
 }
 
-std::size_t StemCache::stored_bytes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::size_t b = 0;
-  for (const auto& [p, s] : stems_) b += s->stored_bytes();
-  return b;
-}
-
 std::size_t stem_cache_budget() {
-  if (const char* v = std::getenv("MIXDOWN_STEM_CACHE_MB"); v && *v) {
-    char* end = nullptr;
-    const double mb = std::strtod(v, &end);
-    if (end == v || *end != '\0' || !std::isfinite(mb) || mb < 0)
-      throw usage_error("MIXDOWN_STEM_CACHE_MB", fmt::format("\"{}\" is not a number of megabytes (0 turns the cache off)", v));
-    return static_cast<std::size_t>(mb * 1024.0 * 1024.0);
-  }
+  if (const auto mb = env_number("MIXDOWN_STEM_CACHE_MB", 0.0, true, "a number of megabytes (0 turns the cache off)"))
+    return static_cast<std::size_t>(*mb * 1024.0 * 1024.0);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const std::size_t physical = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
   return std::min<std::size_t>(physical / 4, std::size_t{4} << 30);

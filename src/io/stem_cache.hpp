@@ -75,7 +75,6 @@ public:
   void put(const std::filesystem::path& path, std::shared_ptr<const DecodedStem> stem);
   std::shared_ptr<const DecodedStem> find(const std::filesystem::path& path) const;
   void clear();
-  std::size_t stored_bytes() const;
 
 private:
   static std::filesystem::path key(const std::filesystem::path& path);

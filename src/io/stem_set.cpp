@@ -219,7 +219,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       AudioBuffer mono;
       DualMonoWatch watch;
       std::shared_ptr<DecodedStem> decoded;
-      if (keep[i] && rate == mix_rate) decoded = std::make_shared<DecodedStem>(channels, rate);
+      if (keep[i]) decoded = std::make_shared<DecodedStem>(channels, rate);
       if (mix_rate > 0 && rate == mix_rate) {
         for_mix.emplace(rate, std::min(channels, 2));
         if (channels > 2) folded.resize(2, kBlock);

@@ -522,8 +522,7 @@ bool is_note_word(const std::string& w) {
 
 // "+3 dB", "3db", "-2 dB", "2.5 dB" in the raw text: the amount with its written sign (0 none).
 double stated_amount_db(std::string_view raw) {
-  std::string t(raw);
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string t = lower_case(raw);
   for (std::size_t p = t.find("db"); p != std::string::npos; p = t.find("db", p + 2)) {
     if (p + 2 < t.size() && std::isalpha(static_cast<unsigned char>(t[p + 2]))) continue;  // "dbx"
     std::size_t e = p;
@@ -669,6 +668,12 @@ std::string format_time(double seconds) {
   return buf;
 }
 
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 namespace {
 
 // What parse_note read beyond the request itself, for cutting a note into requests.
@@ -793,12 +798,17 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   // lower the drums", "the strings are fine, but the bass is too loud", "kick: perfect. snare:
   // too loud", "everything except the kick".
   const auto words = words_of(text);
+  // The words [first, first + count) of `words` that a hit's phrase spans.
+  const auto span_of = [&](const Hit& h) {
+    return std::pair{word_index_at(text, h.pos), words_of(" " + h.phrase + " ").size()};
+  };
   {
     static const std::set<std::string, std::less<>> fine = {"fine", "perfect", "great", "good", "ok", "okay", "right", "nice"};
     el.erase(std::remove_if(el.begin(), el.end(),
                             [&](const Hit& h) {
-                              const std::size_t w0 = word_index_at(text, h.pos);
-                              const std::size_t n = words_of(" " + h.phrase + " ").size();
+                              // Not a structured binding: clang 14 cannot capture one in the lambda below.
+                              const auto span = span_of(h);
+                              const std::size_t w0 = span.first, n = span.second;
                               for (std::size_t k = w0 + n; k < std::min(words.size(), w0 + n + 3); ++k)
                                 if (fine.count(words[k])) return true;
                               const std::string before = " " + [&] {
@@ -821,8 +831,8 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                                                             "just", "however", "both", "its", "too", "as", "well"};
     std::vector<bool> covered(words.size(), false);
     for (const auto& h : el) {
-      const std::size_t w0 = word_index_at(text, h.pos);
-      const std::size_t n = words_of(" " + h.phrase + " ").size();
+      const auto span = span_of(h);
+      const std::size_t w0 = span.first, n = span.second;
       for (std::size_t k = w0; k < std::min(words.size(), w0 + n); ++k) covered[k] = true;
     }
     bool only = !el.empty();
@@ -955,13 +965,10 @@ struct Cut {
   std::size_t begin = 0, end = 0;
 };
 
-bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == ':' || c == '.'; }
+// The words that join two requests ("the pad is too loud and the bass is too quiet").
+constexpr std::array<std::string_view, 7> kJoins = {"and", "but", "also", "plus", "while", "however", "whereas"};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == ':' || c == '.'; }
 
 std::vector<Cut> cut_note(std::string_view raw) {
   struct Word {
@@ -986,11 +993,10 @@ std::vector<Cut> cut_note(std::string_view raw) {
     std::size_t e = j;
     // A word's trailing '.' or ':' is punctuation ("loud." / "kick:"); inside a number it is not.
     while (e > i && (raw[e - 1] == '.' || raw[e - 1] == ':')) --e;
-    if (e > i) words.push_back({i, e, lower(raw.substr(i, e - i))});
+    if (e > i) words.push_back({i, e, lower_case(raw.substr(i, e - i))});
     if (e < j && raw[e] == '.') cuts.push_back(j);
     i = j;
   }
-  static const std::set<std::string, std::less<>> joins = {"and", "but", "also", "plus", "while", "however", "whereas"};
   static const std::set<std::string, std::less<>> fixed = {"up and down", "back and forth", "rock and roll",
                                                            "drum and bass", "r and b", "hit and miss",
                                                            "on and off", "in and out", "over and over"};
@@ -998,7 +1004,7 @@ std::vector<Cut> cut_note(std::string_view raw) {
     return !w.empty() && std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); });
   };
   for (std::size_t k = 1; k < words.size(); ++k) {
-    if (!joins.count(words[k].text)) continue;
+    if (std::find(kJoins.begin(), kJoins.end(), words[k].text) == kJoins.end()) continue;
     if (k + 1 < words.size()) {
       if (fixed.count(words[k - 1].text + " " + words[k].text + " " + words[k + 1].text)) continue;
       // "between 0:45 and 1:10", "verse 1 and 2"
@@ -1034,15 +1040,15 @@ std::string clause_text(std::string_view raw, Cut c) {
     while (!s.empty() && !std::isalnum(static_cast<unsigned char>(s.back())) && s.back() != '.') s.remove_suffix(1);
   };
   trim();
-  for (const std::string_view j : {"and ", "but ", "also ", "plus ", "while ", "however ", "whereas "}) {
-    if (s.size() > j.size() && lower(s.substr(0, j.size())) == j) {
+  for (const std::string_view j : kJoins) {
+    if (s.size() > j.size() && s[j.size()] == ' ' && lower_case(s.substr(0, j.size())) == j) {
       s.remove_prefix(j.size());
       trim();
       break;
     }
   }
   // "and also lower the drums"
-  if (s.size() > 5 && lower(s.substr(0, 5)) == "also ") s.remove_prefix(5);
+  if (s.size() > 5 && lower_case(s.substr(0, 5)) == "also ") s.remove_prefix(5);
   return std::string(s);
 }
 

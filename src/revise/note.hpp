@@ -95,4 +95,7 @@ std::optional<double> parse_time(std::string_view token);
 // A time as people read it in replies: "1:05".
 std::string format_time(double seconds);
 
+// ASCII lower case, for matching words in a note's text.
+std::string lower_case(std::string_view text);
+
 }  // namespace mixdown::revise

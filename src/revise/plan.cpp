@@ -14,6 +14,12 @@
 namespace mixdown::revise {
 namespace {
 
+// A reply that starts with a part's name starts a sentence.
+std::string capitalised(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
 using mix::Console;
 using mix::Strip;
 
@@ -168,8 +174,7 @@ double level_step(const ParsedNote& n) {
                                                   "barely hear", "gets lost", "lost", "overpowers", "overpowering",
                                                   "drowns", "drowns out", "dominates", "buries", "swallowed"};
   const bool is_strong = std::find(strong.begin(), strong.end(), n.problem) != strong.end();
-  std::string t = n.text;
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string t = lower_case(n.text);
   const bool mild = t.find("a bit") != std::string::npos || t.find("a touch") != std::string::npos ||
                     t.find("slightly") != std::string::npos || t.find("a little") != std::string::npos ||
                     t.find("a hair") != std::string::npos || t.find("tad") != std::string::npos;
@@ -292,19 +297,20 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
               (windows.empty() ? "" : " (returns are not automated per section)") + ".";
     return a;
   }
+  // A strip ridden by `step` inside a window, with ramps of half a beat.
   const double ramp = std::clamp(60.0 / std::max(40.0, c.tempo_bpm) * 0.5, 0.1, 0.5);
+  const auto ride = [&](Strip& s, const Window& w) {
+    const double from = s.fader_db + mix::automation_gain_at(s, 0.5 * (w.start_s + w.end_s));
+    add_automation_window(s, w.start_s, w.end_s, step, ramp);
+    a.changes.push_back({s.name, "gain_db", round3(from), round3(from + step), w.label});
+  };
   if (n.element == "mix" && !windows.empty()) {
     // "the chorus should be louder": the section against the rest of the song, as the hook
     // lift does it: every stem ridden together there (their returns follow their sends). The
     // masters still land on the target loudness, so what changes is the contrast.
     for (auto& s : c.strips) {
       if (s.mute) continue;
-      for (const auto& w : windows) {
-        const double mid = 0.5 * (w.start_s + w.end_s);
-        const double from = s.fader_db + mix::automation_gain_at(s, mid);
-        add_automation_window(s, w.start_s, w.end_s, step, ramp);
-        a.changes.push_back({s.name, "gain_db", round3(from), round3(from + step), w.label});
-      }
+      for (const auto& w : windows) ride(s, w);
     }
     a.reply = std::string(up ? "Lifted" : "Lowered") + " the whole mix " + fmt_db(step) + " dB " + scope_words +
               " against the rest of the song (every stem ridden together there; the masters still land on their "
@@ -355,10 +361,7 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
           silent.push_back(s->name + " (" + w.label + ")");
           continue;
         }
-        const double mid = 0.5 * (w.start_s + w.end_s);
-        const double from = s->fader_db + mix::automation_gain_at(*s, mid);
-        add_automation_window(*s, w.start_s, w.end_s, step, ramp);
-        a.changes.push_back({s->name, "gain_db", round3(from), round3(from + step), w.label});
+        ride(*s, w);
         any = true;
       }
       if (any) ridden.push_back(s);
@@ -371,7 +374,7 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     a.reply = who(n.element, strips) + (plural ? " are" : " is") + " not playing " + scope_words + " (" +
               (strips.size() > 1 ? "their stems are" : "its stem is") + " silent there), so there is nothing to " +
               (up ? "raise" : "lower") + "; nothing was changed — which part did you hear there?";
-    a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+    a.reply = capitalised(std::move(a.reply));
     return a;
   }
   a.reply = std::string(up ? "Raised " : "Lowered ") + who(n.element, ridden) + " " + fmt_db(step) + " dB " +
@@ -534,9 +537,7 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   std::set<std::string> owners;
   for (const auto& ch : a.changes) owners.insert(ch.stem);
   for (const auto& o : owners) targets += (targets.empty() ? "" : ", ") + o;
-  std::string h = how;
-  h[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(h[0])));
-  a.reply = h + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + ".";
+  a.reply = capitalised(how) + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + ".";
   return a;
 }
 
@@ -546,8 +547,7 @@ Applied apply_length(Console& c, const ParsedNote& n, const std::vector<Strip*>&
                      const std::vector<Window>& windows) {
   Applied a;
   const bool shorter = n.fix == Fix::shorter;
-  std::string t = n.text;
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const std::string t = lower_case(n.text);
   const bool delay = n.element == "delay" ||
                      (n.element != "reverb" && (t.find("delay") != std::string::npos || t.find("echo") != std::string::npos));
   const auto kind = delay ? mix::ReturnKind::delay : mix::ReturnKind::reverb;
@@ -583,7 +583,7 @@ Applied apply_length(Console& c, const ParsedNote& n, const std::vector<Strip*>&
                          " tail of its own to make " + (shorter ? "shorter" : "longer") + "; nothing was changed."
                    : "There is no " + thing + " return in this session that can be made " +
                          (shorter ? "shorter" : "longer") + "; nothing was changed.";
-    a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+    a.reply = capitalised(std::move(a.reply));
     return a;
   }
   a.reply = std::string(shorter ? "Shortened " : "Lengthened ") +
@@ -660,7 +660,7 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     if (a.changes.empty()) {
       a.reply = who(n.element, strips) + " sends nothing to a reverb or delay, so it cannot get drier; nothing "
                 "was changed.";
-      a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+      a.reply = capitalised(std::move(a.reply));
       return a;
     }
     std::string what = more ? "Raised the reverb/delay sends of " : "Lowered the reverb/delay sends of ";
@@ -691,7 +691,7 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     a.reply = who(n.element, strips) + (wider ? " is a centred mono source: width cannot come from the mix without "
                                                 "a second part or a double (a production question); nothing was changed."
                                               : " is already as narrow as it goes; nothing was changed.");
-    a.reply[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(a.reply[0])));
+    a.reply = capitalised(std::move(a.reply));
     return a;
   }
   const bool any_width = std::any_of(a.changes.begin(), a.changes.end(), [](const Change& c) { return c.parameter == "pan.width"; });
