@@ -4,11 +4,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "io/budget.hpp"
+#include "core/simd.hpp"
 #include "io/file_source.hpp"
 
 namespace mixdown::io {
@@ -18,24 +24,107 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr float k2to15 = 32768.0f, k2to23 = 8388608.0f;
 
 // The narrowest of 0 (every sample +0.0: all bits zero, so a -0.0 is kept), 2 (n / 2^15), 3
-// (n / 2^23) or 4 (float) bytes a sample that gives back these samples' bits.
+// (n / 2^23) or 4 (float) bytes a sample that gives back these samples' bits: each sample is
+// scaled, truncated, range-checked and scaled back, and compared as bits, so anything out of
+// range, fractional, -0.0 or non-finite fails. On x86 four samples a step with SSE2, where a
+// truncation out of range (or of a NaN) gives INT_MIN, which fails both tests.
 int width_of(const float* p, std::size_t n) {
-  std::uint32_t any = 0;
-  bool fits16 = true, fits24 = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t u;
-    std::memcpy(&u, p + i, sizeof u);
-    any |= u;
+  std::size_t i = 0;
+  std::uint32_t any = 0, off16 = 0, off24 = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  const __m128 s16 = _mm_set1_ps(k2to15), s24 = _mm_set1_ps(k2to23);
+  const __m128 b16 = _mm_set1_ps(1.0f / k2to15), b24 = _mm_set1_ps(1.0f / k2to23);
+  const __m128i h16 = _mm_set1_epi32(0x8000), h24 = _mm_set1_epi32(0x800000);
+  const __m128i r16 = _mm_set1_epi32(static_cast<int>(0xffff0000u)), r24 = _mm_set1_epi32(static_cast<int>(0xff000000u));
+  __m128i va = _mm_setzero_si128(), v16 = va, v24 = va;
+  for (; i + 4 <= n; i += 4) {
+    const __m128 x = _mm_loadu_ps(p + i);
+    const __m128i u = _mm_castps_si128(x);
+    va = _mm_or_si128(va, u);
+    const __m128i q16 = _mm_cvttps_epi32(_mm_mul_ps(x, s16)), q24 = _mm_cvttps_epi32(_mm_mul_ps(x, s24));
+    v16 = _mm_or_si128(v16, _mm_xor_si128(_mm_castps_si128(_mm_mul_ps(_mm_cvtepi32_ps(q16), b16)), u));
+    v16 = _mm_or_si128(v16, _mm_and_si128(_mm_add_epi32(q16, h16), r16));
+    v24 = _mm_or_si128(v24, _mm_xor_si128(_mm_castps_si128(_mm_mul_ps(_mm_cvtepi32_ps(q24), b24)), u));
+    v24 = _mm_or_si128(v24, _mm_and_si128(_mm_add_epi32(q24, h24), r24));
+  }
+  alignas(16) std::uint32_t l[3][4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(l[0]), va);
+  _mm_store_si128(reinterpret_cast<__m128i*>(l[1]), v16);
+  _mm_store_si128(reinterpret_cast<__m128i*>(l[2]), v24);
+  for (int j = 0; j < 4; ++j) {
+    any |= l[0][j];
+    off16 |= l[1][j];
+    off24 |= l[2][j];
+  }
+#endif
+  for (; i < n; ++i) {
     const float x = p[i];
-    // In range and exact: the integer scaled back gives the same bits (a -0.0 does not).
+    const std::uint32_t u = std::bit_cast<std::uint32_t>(x);
+    any |= u;
     const float a16 = x * k2to15, a24 = x * k2to23;
-    fits16 = fits16 && a16 >= -32768.0f && a16 <= 32767.0f && static_cast<float>(static_cast<std::int32_t>(a16)) / k2to15 == x &&
-             u != 0x80000000u;
-    fits24 = fits24 && a24 >= -8388608.0f && a24 <= 8388607.0f && static_cast<float>(static_cast<std::int32_t>(a24)) / k2to23 == x &&
-             u != 0x80000000u;
+    const bool in16 = a16 >= -32768.0f && a16 <= 32767.0f, in24 = a24 >= -8388608.0f && a24 <= 8388607.0f;
+    off16 |= in16 ? std::bit_cast<std::uint32_t>(static_cast<float>(static_cast<std::int32_t>(a16)) * (1.0f / k2to15)) ^ u : 1u;
+    off24 |= in24 ? std::bit_cast<std::uint32_t>(static_cast<float>(static_cast<std::int32_t>(a24)) * (1.0f / k2to23)) ^ u : 1u;
   }
   if (any == 0) return 0;
-  return fits16 ? 2 : fits24 ? 3 : 4;
+  return off16 == 0 ? 2 : off24 == 0 ? 3 : 4;
+}
+
+// 24-bit little-endian words of x[i] * 2^23 (exact integers in range, as width_of found). Each
+// sample is stored as a whole word at its place and the next store overwrites the word's top
+// byte, so `d` needs one byte of slack; with SSSE3 four samples a step, one shuffle dropping
+// each word's top byte and 16-byte stores at 12-byte steps (4 bytes of slack).
+void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept;
+// The inverse: n samples from the 24-bit words at s (which may read 4 bytes past the last).
+void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("ssse3"))) std::size_t pack24_ssse3(const float* x, std::size_t n, std::uint8_t* d) noexcept {
+  const __m128i drop_top = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  const __m128 scale = _mm_set1_ps(k2to23);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128i v = _mm_cvttps_epi32(_mm_mul_ps(_mm_loadu_ps(x + i), scale));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 3 * i), _mm_shuffle_epi8(v, drop_top));
+  }
+  return i;
+}
+__attribute__((target("ssse3"))) std::size_t unpack24_ssse3(const std::uint8_t* s, std::size_t n, float* x) noexcept {
+  // Each sample's 3 bytes to the top of its word, then an arithmetic shift brings the sign down.
+  const __m128i to_top = _mm_setr_epi8(-1, 0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11);
+  const __m128 scale = _mm_set1_ps(1.0f / k2to23);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m128i w = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 3 * i)), to_top);
+    _mm_storeu_ps(x + i, _mm_mul_ps(_mm_cvtepi32_ps(_mm_srai_epi32(w, 8)), scale));
+  }
+  return i;
+}
+#endif
+
+void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept {
+  std::size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool ssse3 = __builtin_cpu_supports("ssse3");
+  if (ssse3) i = pack24_ssse3(x, n, d);
+#endif
+  for (; i < n; ++i) {
+    const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * k2to23));
+    std::memcpy(d + 3 * i, &v, 4);
+  }
+}
+
+void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept {
+  std::size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool ssse3 = __builtin_cpu_supports("ssse3");
+  if (ssse3) i = unpack24_ssse3(s, n, x);
+#endif
+  for (; i < n; ++i) {
+    std::uint32_t u;
+    std::memcpy(&u, s + 3 * i, 4);
+    x[i] = static_cast<float>(static_cast<std::int32_t>(u << 8) >> 8) * (1.0f / k2to23);
+  }
 }
 
 }  // namespace
@@ -85,7 +174,8 @@ void DecodedStem::seal() {
   Block b;
   b.bytes = width_of(p, count);
   if (b.bytes > 0) {
-    const std::size_t bytes = count * static_cast<std::size_t>(b.bytes) + 1;  // + 1: 24-bit reads 4 bytes at a time
+    // + 4: 24-bit words are stored and read 4 (16 with SSSE3: 12 used) bytes at a time.
+    const std::size_t bytes = count * static_cast<std::size_t>(b.bytes) + 4;
     std::uint8_t* d = take(bytes);
     if (b.bytes == 2) {
       for (std::size_t i = 0; i < count; ++i) {
@@ -93,13 +183,8 @@ void DecodedStem::seal() {
         std::memcpy(d + 2 * i, &v, 2);
       }
     } else if (b.bytes == 3) {
-      for (std::size_t i = 0; i < count; ++i) {
-        const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(p[i] * k2to23));
-        d[3 * i] = static_cast<std::uint8_t>(v);
-        d[3 * i + 1] = static_cast<std::uint8_t>(v >> 8);
-        d[3 * i + 2] = static_cast<std::uint8_t>(v >> 16);
-      }
-      d[3 * count] = 0;
+      pack24(p, count, d);
+      std::memset(d + 3 * count, 0, 4);  // the slack, written, so the stored bytes are always the same
     } else {
       std::memcpy(d, p, count * sizeof(float));
     }
@@ -136,12 +221,7 @@ void DecodedStem::copy(std::int64_t from, const AudioView& out) const {
           dst[i] = static_cast<float>(v) / k2to15;
         }
       } else if (b.bytes == 3) {
-        const std::uint8_t* s = b.data + 3 * first;
-        for (std::size_t i = 0; i < n; ++i) {
-          std::uint32_t u;
-          std::memcpy(&u, s + 3 * i, 4);
-          dst[i] = static_cast<float>(static_cast<std::int32_t>(u << 8) >> 8) / k2to23;
-        }
+        unpack24(b.data + 3 * first, n, dst);
       } else {
         std::memcpy(dst, b.data + 4 * first, n * sizeof(float));
       }

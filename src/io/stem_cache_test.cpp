@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "../../tests/support/testing.hpp"
@@ -116,6 +118,32 @@ TEST(StemCache, IntegerStemsAreKeptInTheirOwnWidth) {
     write_file(dir / "a.wav", a.view(), spec);
     const DecodedStem d = decode(dir / "a.wav");
     EXPECT_NEAR(double(d.stored_bytes()) / double(floats), share, 0.01) << static_cast<int>(format);
+  }
+}
+
+// The width test's edges: each odd sample, alone in a block of 16-bit values, must push the
+// block to the width that keeps it (and no further), and every sample reads back as its bits.
+TEST(StemCache, EveryBlockKeepsItsSamplesBitForBit) {
+  const float k15 = 1.0f / 32768.0f, k23 = 1.0f / 8388608.0f;
+  const std::vector<std::pair<float, std::size_t>> odd = {
+      {-1.0f, 2}, {32767 * k15, 2}, {1.0f, 4}, {-0.0f, 4}, {3 * k23, 3}, {-8388608 * k23, 2}, {8388607 * k23, 3},
+      {0.1f, 4}, {1e-30f, 4}, {2.0f, 4}, {-2.0f, 4}, {std::numeric_limits<float>::quiet_NaN(), 4},
+      {std::numeric_limits<float>::infinity(), 4}, {65536 * k15, 4}};
+  for (const auto& [value, width] : odd) {
+    for (const std::size_t at : {std::size_t{0}, std::size_t{5}, DecodedStem::kFrames - 1}) {
+      AudioBuffer a(1, DecodedStem::kFrames);
+      for (std::size_t i = 0; i < a.num_frames(); ++i) a.channel(0)[i] = static_cast<float>(int(i % 200) - 100) * k15;
+      a.channel(0)[at] = value;
+      DecodedStem d(1, kRate);
+      d.append(a.view());
+      d.finish();
+      EXPECT_EQ(d.stored_bytes(), DecodedStem::kFrames * width + 4) << value << " at " << at;
+      AudioBuffer back(1, DecodedStem::kFrames);
+      d.copy(0, back.view());
+      for (std::size_t i = 0; i < a.num_frames(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(back.channel(0)[i]), std::bit_cast<std::uint32_t>(a.channel(0)[i]))
+            << value << " at " << at << ", sample " << i;
+    }
   }
 }
 
