@@ -281,6 +281,9 @@ struct StemFeatureAnalyzer::Impl {
   std::vector<double> logs;     // flatness: log of each bin's power
   std::size_t hop_fill = 0;
   double hop_sumsq = 0.0;
+  // Samples at the stream's end that are ±0.0 in every channel (the ring starts as zeros): a
+  // frame whose whole window is silent has a known spectrum, all zeros, and is not transformed.
+  std::size_t zero_tail = 0;
   int k40 = 1, k16k = 1, k120 = 1, k250 = 1, k500 = 1, k5k = 1, k30 = 1, k1000 = 1;
   std::vector<int> band_edges;
   std::vector<float> band_db_prev;
@@ -324,6 +327,7 @@ struct StemFeatureAnalyzer::Impl {
     // One-sided power normalized so that the bins sum to the windowed mean square.
     power_norm = 2.0 / (double(n_fft) * wsum2);
     ring.assign(static_cast<std::size_t>(n_fft), 0.0f);
+    zero_tail = static_cast<std::size_t>(n_fft);
     power.assign(static_cast<std::size_t>(n_fft / 2 + 1), 0.0f);
     {
       std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
@@ -402,14 +406,20 @@ struct StemFeatureAnalyzer::Impl {
   Impl& operator=(const Impl&) = delete;
 
   void analyse_frame() {
-    for (int i = 0; i < n_fft; ++i)
-      fft_in[i] = ring[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
-    fftwf_execute_dft_r2c(fft_plan, fft_in, fft_out);
     const int nb = n_fft / 2;
     double e = 0, cent = 0;
     const double bin_hz = double(rate) / n_fft;
     std::fill(band_e.begin(), band_e.end(), 0.0);
-    const SpectrumSums sums = power_and_sums(fft_out, power_norm, bin_hz, spans, power.data(), band_e.data());
+    // A silent window: every band energy +0.0 and e = 0, as the transform would give (so the
+    // frame ends at the e test below, before the bin powers are read).
+    const bool silent = zero_tail >= static_cast<std::size_t>(n_fft);
+    SpectrumSums sums;
+    if (!silent) {
+      for (int i = 0; i < n_fft; ++i)
+        fft_in[i] = ring[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+      fftwf_execute_dft_r2c(fft_plan, fft_in, fft_out);
+      sums = power_and_sums(fft_out, power_norm, bin_hz, spans, power.data(), band_e.data());
+    }
     e = sums.e;
     cent = sums.cent;
     // Flux over log band energies (Dixon 2006: positive differences only).
@@ -609,6 +619,9 @@ struct StemFeatureAnalyzer::Impl {
     std::size_t i = 0;
     while (i < n) {
       const std::size_t take = std::min(n - i, static_cast<std::size_t>(hop) - hop_fill);
+      bool zero = true;
+      for (int c = 0; c < nch && zero; ++c) zero = simd::max_abs_bits(block.channel(c) + i, take) == 0;
+      zero_tail = zero ? zero_tail + take : 0;
       float* dst = ring.data() + (n_fft - hop) + hop_fill;
       // The mono mix into the ring; the hop's sums in eight lanes (lane_sums).
       double hs = hop_sumsq;
@@ -653,6 +666,7 @@ struct StemFeatureAnalyzer::Impl {
   StemFeatures finish() {
     if (hop_fill > 0) {
       std::fill(ring.begin() + (n_fft - hop) + static_cast<std::ptrdiff_t>(hop_fill), ring.end(), 0.0f);
+      zero_tail += static_cast<std::size_t>(hop) - hop_fill;
       end_hop();
     }
     StemFeatures f;

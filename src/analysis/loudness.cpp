@@ -230,6 +230,21 @@ v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb
   return acc;
 }
 
+// A filter whose inputs and outputs of the last two samples are all zero: fed ±0.0 it stays so
+// and gives ±0.0, whose squares add nothing to a sum, so the run can be skipped. The state
+// flush below puts a decayed filter here after a stretch of silence.
+template <class S>
+bool at_rest(const S& s) noexcept {
+  return s.x1 == 0 && s.x2 == 0 && s.t1 == 0 && s.t2 == 0 && s.u1 == 0 && s.u2 == 0;
+}
+inline bool at_rest(const PairState& s) noexcept {
+  for (int lane = 0; lane < 2; ++lane)
+    if (s.x1[lane] != 0 || s.x2[lane] != 0 || s.t1[lane] != 0 || s.t2[lane] != 0 || s.u1[lane] != 0 ||
+        s.u2[lane] != 0)
+      return false;
+  return true;
+}
+
 template <class S>
 void flush_denormals(S& s) noexcept {
   for (double* v : {&s.t1, &s.t2, &s.u1, &s.u2})
@@ -248,10 +263,14 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
     double acc = 0.0;
-    for (std::size_t i = begin; i < end; ++i) {
-      const double u = step(s, static_cast<double>(x[i]));
-      acc += u * u;
-      if (out) out[i] = static_cast<float>(u);
+    if (at_rest(s) && simd::max_abs_bits(x + begin, end - begin) == 0) {
+      if (out) std::fill(out + begin, out + end, 0.0f);  // at rest, silence in gives silence out
+    } else {
+      for (std::size_t i = begin; i < end; ++i) {
+        const double u = step(s, static_cast<double>(x[i]));
+        acc += u * u;
+        if (out) out[i] = static_cast<float>(u);
+      }
     }
     flush_denormals(s);
     seg_sums_[ci][seg] = acc;
@@ -276,7 +295,16 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
-    const v2d acc = k_pair_run(step, s, xa, xb, oa, ob, begin, end);
+    v2d acc = {0.0, 0.0};
+    if (at_rest(s) && simd::max_abs_bits(xa + begin, end - begin) == 0 &&
+        simd::max_abs_bits(xb + begin, end - begin) == 0) {
+      if (oa) {  // at rest, silence in gives silence out
+        std::fill(oa + begin, oa + end, 0.0f);
+        std::fill(ob + begin, ob + end, 0.0f);
+      }
+    } else {
+      acc = k_pair_run(step, s, xa, xb, oa, ob, begin, end);
+    }
     for (v2d* v : {&s.t1, &s.t2, &s.u1, &s.u2})
       for (int lane = 0; lane < 2; ++lane)
         if (std::fabs((*v)[lane]) < kDenormalFloor) (*v)[lane] = 0;

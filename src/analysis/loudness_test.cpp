@@ -231,6 +231,33 @@ TEST(Loudness, BlockSizeDoesNotMatter) {
   EXPECT_EQ(one.short_term_series(), big.short_term_series());
 }
 
+// The filter is not run over digital silence once it has come to rest (it would give zeros).
+// Against the same signal whose silences are a +-1e-30 alternation, far below anything a double
+// sum of the sound can hold but not silence, so every sample is filtered: the same figures.
+TEST(Loudness, SilenceSkippedGivesWhatFilteringItGives) {
+  for (int channels : {1, 2, 3}) {
+    const int rate = 48000;
+    const auto sig = tone_sequence({{2.0, -20}, {3.0, -INFINITY}, {0.7, -30}, {0.05, -INFINITY}, {1.5, -14},
+                                    {4.0, -INFINITY}, {2.0, -25}},
+                                   rate, channels, 440.0);
+    AudioBuffer lit = sig;
+    for (int c = 0; c < channels; ++c)
+      for (std::size_t i = 0; i < lit.num_frames(); ++i)
+        if (lit.channel(c)[i] == 0.0f) lit.channel(c)[i] = (i % 2 ? 1e-30f : -1e-30f);
+    for (const bool threads : {false, true}) {
+      const LoudnessOptions o{.mono_sum = channels == 2, .threads = threads ? 2 : 1};
+      const auto a = measure(sig, rate, o), b = measure(lit, rate, o);
+      EXPECT_EQ(a.integrated_lufs(), b.integrated_lufs()) << channels;
+      EXPECT_EQ(a.range_lu(), b.range_lu()) << channels;
+      EXPECT_EQ(a.momentary_max_lufs(), b.momentary_max_lufs()) << channels;
+      EXPECT_EQ(a.true_peak_dbtp(), b.true_peak_dbtp()) << channels;
+      if (channels == 2) {
+        EXPECT_EQ(a.mono_integrated_lufs(), b.mono_integrated_lufs());
+      }
+    }
+  }
+}
+
 TEST(Loudness, ParallelChannelsGiveIdenticalResults) {
   const int rate = 48000;
   const auto sig = tone_sequence({{5.0, -20}, {5.0, -26}}, rate);

@@ -142,6 +142,9 @@ struct StemAnalyzer::Impl {
   std::vector<std::size_t> band_bin;  // first bin of each band, bands+1
   std::vector<double> power, spec_sum;
   std::size_t hop_fill = 0;
+  // Samples at the stream's end that are ±0.0 in every channel (the ring starts as zeros): a
+  // frame whose whole window is silent has a known spectrum, all zeros, and is not transformed.
+  std::size_t zero_tail = 0;
   std::size_t k50 = 1, k5k = 1, k10k = 1, k100 = 1;
 
   LoudnessMeter meter;
@@ -176,6 +179,7 @@ struct StemAnalyzer::Impl {
     power_norm = 2.0 / (double(n_fft) * w2);  // one-sided bins sum to the windowed mean square
     bin_hz = rate / double(n_fft);
     ring.assign(static_cast<std::size_t>(nspec), std::vector<float>(n_fft, 0.0f));
+    zero_tail = n_fft;
     {
       std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       fft_in = fftwf_alloc_real(n_fft);
@@ -219,7 +223,10 @@ struct StemAnalyzer::Impl {
 
   void analyse_frame() {
     std::fill(power.begin(), power.end(), 0.0);
-    for (int c = 0; c < nspec; ++c) {
+    // A silent window: every power below is +0.0, as the transform would give, and the sums
+    // over them are known without running them.
+    const bool silent = zero_tail >= n_fft;
+    for (int c = 0; c < nspec && !silent; ++c) {
       const auto& rg = ring[static_cast<std::size_t>(c)];
       for (std::size_t i = 0; i < n_fft; ++i) fft_in[i] = rg[i] * window[i];
       fftwf_execute(plan);
@@ -229,15 +236,16 @@ struct StemAnalyzer::Impl {
     }
     // The sums in their own function: inlined in this long one, GCC kept etot in a stack slot
     // (a store-forward chain per bin). Same sums in the same order.
-    for (std::size_t k = 1; k < power.size(); ++k) spec_sum[k] += power[k];
-    const auto [ek, etot] = weighted_and_total(power.data(), kw.data(), 1, power.size());
+    if (!silent)
+      for (std::size_t k = 1; k < power.size(); ++k) spec_sum[k] += power[k];
+    const auto [ek, etot] = silent ? std::pair{0.0, 0.0} : weighted_and_total(power.data(), kw.data(), 1, power.size());
     out.frame_lufs.push_back(static_cast<float>(ek > 0 ? kLoudnessOffset + to_db(ek) : -200.0));
     double fl = 0;
     int counted = 0;
     for (int b = 0; b < kStemBands; ++b) {
       double be = 0;
       for (std::size_t k = band_bin[static_cast<std::size_t>(b)];
-           k < band_bin[static_cast<std::size_t>(b) + 1]; ++k)
+           !silent && k < band_bin[static_cast<std::size_t>(b) + 1]; ++k)
         be += power[k];
       const float db = clamp_db(to_db(be));
       out.band_db.push_back(db);
@@ -310,8 +318,9 @@ struct StemAnalyzer::Impl {
   // LaneSums); for more, sample by sample with the accumulators in locals (members reached
   // through `this` were reloaded and stored every sample). NCH 1 or 2 fixes the channel count
   // at compile time, 0 reads nch.
+  // `zero`: these frames are all ±0.0, which add nothing to any sum (the lanes only move on).
   template <int NCH>
-  void accumulate(const ConstAudioView& block, std::size_t pos, std::size_t take) {
+  void accumulate(const ConstAudioView& block, std::size_t pos, std::size_t take, bool zero) {
     if constexpr (NCH == 1 || NCH == 2) {
       // Into the lanes (add_lanes) in stretches up to the next 10 ms boundary, where they are
       // summed (flush_lanes).
@@ -320,7 +329,8 @@ struct StemAnalyzer::Impl {
       std::size_t i = 0;
       while (i < take) {
         const std::size_t m = std::min(take - i, sub - sub_fill);
-        add_lanes<NCH>(lanes, l + i, NCH == 2 ? r + i : nullptr, m);
+        if (zero) lanes.pos += m;
+        else add_lanes<NCH>(lanes, l + i, NCH == 2 ? r + i : nullptr, m);
         sub_fill += m;
         i += m;
         if (sub_fill == sub) {
@@ -420,6 +430,9 @@ struct StemAnalyzer::Impl {
     std::size_t pos = 0;
     while (pos < n) {
       const std::size_t take = std::min(n - pos, hop - hop_fill);
+      bool zero = true;
+      for (int c = 0; c < nch && zero; ++c) zero = simd::max_abs_bits(block.channel(c) + pos, take) == 0;
+      zero_tail = zero ? zero_tail + take : 0;
       for (int c = 0; c < nspec; ++c) {
         auto& rg = ring[static_cast<std::size_t>(c)];
         const float* x = block.channel(c) + pos;
@@ -433,10 +446,11 @@ struct StemAnalyzer::Impl {
           for (std::size_t i = 0; i < take; ++i) dst[static_cast<std::ptrdiff_t>(i)] += x[i];
         }
       }
-      if (nch == 1) accumulate<1>(block, pos, take);
-      else if (nch == 2) accumulate<2>(block, pos, take);
-      else accumulate<0>(block, pos, take);
-      for (auto& rg : ring) {  // NaN/Inf would poison the FFT: read them as 0
+      if (nch == 1) accumulate<1>(block, pos, take, zero);
+      else if (nch == 2) accumulate<2>(block, pos, take, zero);
+      else accumulate<0>(block, pos, take, zero);
+      for (auto& rg : ring) {
+        if (zero) break;  // NaN/Inf would poison the FFT: read them as 0
         // On the exponent bits, branch-free, so it vectorises (std::isfinite's branch did not).
         float* x = rg.data() + (n_fft - (hop - hop_fill));
         for (std::size_t i = 0; i < take; ++i) {
@@ -463,6 +477,7 @@ struct StemAnalyzer::Impl {
     if (hop_fill > hop / 4) {  // a last partial frame: zeros after the end
       for (auto& rg : ring)
         std::fill(rg.end() - static_cast<std::ptrdiff_t>(hop - hop_fill), rg.end(), 0.0f);
+      zero_tail += hop - hop_fill;
       analyse_frame();
     }
     hop_fill = 0;

@@ -95,6 +95,28 @@ TEST(StemAnalysis, BlockSizeDoesNotChangeTheResult) {
   EXPECT_EQ(an.finish(), whole);
 }
 
+// A window that is digital silence throughout is not transformed (its spectrum is known to be
+// zeros). One 1 ms burst at offsets around the frame edges: every frame whose 8192-sample
+// window holds part of it measures it, and only those.
+TEST(StemAnalysis, EveryWindowThatHoldsASoundIsMeasured) {
+  const std::size_t hop = 4800, n_fft = 8192, len = 48;
+  for (const std::size_t at : {std::size_t{0}, std::size_t{100}, hop - 1, 3 * hop - len, 3 * hop - len + 1, 3 * hop,
+                               5 * hop + 1234, 7 * hop - 1, 9 * hop + hop / 2}) {
+    AudioBuffer b(2, 12 * hop + 333);
+    const AudioBuffer burst = testkit::noise(-6.0, double(len) / kRate, kRate, 2, 11);
+    for (int c = 0; c < 2; ++c) std::copy_n(burst.channel(c), len, b.channel(c) + at);
+    const auto a = analyze_stem(b.view(), kRate);
+    ASSERT_GE(a.frame_lufs.size(), 12u);
+    for (std::size_t f = 0; f < a.frame_lufs.size(); ++f) {
+      // Frame f's window ends at (f + 1) hops and starts n_fft before (zeros before the file).
+      const std::size_t end = (f + 1) * hop;
+      const bool holds = at < end && at + len > (end > n_fft ? end - n_fft : 0);
+      if (holds) EXPECT_GT(a.frame_lufs[f], -200.0f) << "burst at " << at << ", frame " << f;
+      else EXPECT_EQ(a.frame_lufs[f], -200.0f) << "burst at " << at << ", frame " << f;
+    }
+  }
+}
+
 TEST(StemAnalysis, OnsetsPunchAndFloor) {
   const auto clean = analyze_stem(clicks(0.5, 8.0).view(), kRate);
   EXPECT_NEAR(clean.onset_rate_hz * clean.active_fraction, 2.0, 0.2);
