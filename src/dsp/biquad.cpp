@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/simd.hpp"
 
 namespace mixdown::dsp {
 
@@ -679,13 +680,27 @@ void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noex
   run_cascade<1, V2>(coeffs_.data(), count_, st, d, frames);
 }
 
+// Channel c's sections all at rest (a state that decays is flushed to exactly zero).
+bool BiquadCascade::at_rest(int c) const noexcept {
+  const State* st = &state_[static_cast<std::size_t>(c) * capacity_];
+  for (std::size_t k = 0; k < count_; ++k)
+    if (st[k].x1 != 0.0 || st[k].x2 != 0.0 || st[k].y1 != 0.0 || st[k].y2 != 0.0) return false;
+  return true;
+}
+
 void BiquadCascade::process(const AudioView& io) noexcept {
   if (count_ == 0) return;
   const int nc = std::min(io.num_channels(), channels_);
   const std::size_t frames = io.num_frames();
+  // Sections at rest fed ±0.0 give ±0.0 and stay at rest: such a channel is left as it is
+  // (the usual case in a stem's silences).
+  const auto silent = [&](int ch) {
+    return at_rest(ch) && simd::max_abs_bits(io.channel(ch), frames) == 0;
+  };
   int c = 0;
-  for (; c + 1 < nc; c += 2) process_pair(c, io.channel(c), io.channel(c + 1), frames);
-  if (c < nc) process_channel(c, io.channel(c), frames);
+  for (; c + 1 < nc; c += 2)
+    if (!silent(c) || !silent(c + 1)) process_pair(c, io.channel(c), io.channel(c + 1), frames);
+  if (c < nc && !silent(c)) process_channel(c, io.channel(c), frames);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ public:
 private:
   using State = BiquadCascadeState;
   void process_pair(int c, float* left, float* right, std::size_t frames) noexcept;
+  bool at_rest(int c) const noexcept;
   std::vector<BiquadCoeffs> coeffs_;  // capacity fixed by prepare()
   std::size_t count_ = 0;
   int channels_ = 0;

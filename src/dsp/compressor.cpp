@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cmath>
 
+#include "core/simd.hpp"
 #include "core/units.hpp"
 #include "dsp/fast_math.hpp"
 #include "dsp/finite.hpp"
@@ -98,11 +99,27 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
   const double ac = attack_coef_, rc = release_coef_, rmc = rms_coef_;
   float* lv = level_.data();
   float* g = gain_.data();
+  // A chunk below the knee with no reduction pending: the constant makeup/mix gain.
+  const auto below_knee = [&](std::size_t start, std::size_t n) {
+    if (unity == 1.0f) return;
+    for (int c = 0; c < nc; ++c) {
+      float* x = io.channel(c) + start;
+      for (std::size_t i = 0; i < n; ++i) x[i] *= unity;
+    }
+  };
 
   // In passes over each chunk so the per-frame transcendental work vectorises; only the two
   // recursions (RMS window, gain smoothing) run frame by frame.
   for (std::size_t start = 0; start < io.num_frames(); start += max_block_) {
     const std::size_t n = std::min(max_block_, io.num_frames() - start);
+    // A detector at rest (no level held, no reduction pending) keyed by ±0.0 stays at rest and
+    // computes the below-knee gain found below: the usual case in a stem's silences.
+    bool quiet = ms == 0.0 && red == 0.0;
+    for (int c = 0; c < kc && quiet; ++c) quiet = simd::max_abs_bits(key.channel(c) + start, n) == 0;
+    if (quiet) {
+      below_knee(start, n);
+      continue;
+    }
     // 1. Linked detector input: sum of squares or largest magnitude over the key's channels.
     std::fill_n(lv, n, 0.0f);
     for (int c = 0; c < kc; ++c) {
@@ -142,11 +159,7 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
     for (std::size_t i = 0; i < n; ++i) loudest_bits = std::max(loudest_bits, std::bit_cast<std::int32_t>(lv[i]));
     const float loudest = std::bit_cast<float>(loudest_bits);
     if (loudest <= knee_start && red == 0.0) {
-      if (unity != 1.0f)
-        for (int c = 0; c < nc; ++c) {
-          float* x = io.channel(c) + start;
-          for (std::size_t i = 0; i < n; ++i) x[i] *= unity;
-        }
+      below_knee(start, n);
       continue;
     }
     // 3. Level in dB.
