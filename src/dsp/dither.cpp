@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 
+#include "core/simd.hpp"
+
 namespace mixdown::dsp {
 namespace {
 
@@ -105,7 +107,9 @@ void quantize_run(const Params& p, const float* __restrict x, std::int32_t* __re
     const std::uint32_t a = lowbias32(t ^ key), b = lowbias32((t + 1u) ^ key);
     const double d = v + (static_cast<double>(static_cast<std::int32_t>(a)) + static_cast<double>(static_cast<std::int32_t>(b))) * k2pow32inv;
     const std::int32_t q = static_cast<std::int32_t>(d + (0.5 + kRoundOffset)) - static_cast<std::int32_t>(kRoundOffset);
-    out[i] = std::max(std::min(q, qmax), qmin);
+    // Digital silence (±0.0) stays digital silence: no dither is added to it.
+    const std::int32_t keep = -static_cast<std::int32_t>((bits & 0x7fffffffu) != 0);
+    out[i] = std::max(std::min(q, qmax), qmin) & keep;
   }
   tallies.bad += bad;
   tallies.over += over;
@@ -114,6 +118,10 @@ void quantize_run(const Params& p, const float* __restrict x, std::int32_t* __re
 
 void quantize_plain(const Params& p, const float* x, std::int32_t* out, std::size_t n, std::uint64_t index0,
                     std::uint64_t step, QuantizeStats& stats) noexcept {
+  if (simd::max_abs_bits(x, n) == 0) {  // all digital silence: zeros, nothing to tally
+    std::fill_n(out, n, 0);
+    return;
+  }
   step = std::max<std::uint64_t>(step, 1);
   while (n > 0) {
     // Samples left before k / 2^31 changes (at least one); at most 2^30 at a time, so the
@@ -168,6 +176,12 @@ void TpdfDither::quantize(const float* x, std::int32_t* out, std::size_t n, std:
     // The error fed back is held too: a signal clipped for long would otherwise grow it
     // without bound (the clamp keeps adding the same excess).
     Tally t;
+    if ((std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu) == 0) {
+      // Digital silence stays digital silence, with no error carried into what follows.
+      out[i] = 0;
+      error_ = 0.0;
+      continue;
+    }
     double v = scaled(p, x[i], t) - error_;
     v = v > p.hi ? p.hi : v < p.lo ? p.lo : v;
     const std::int32_t q = round_clamp(p, v + tpdf(p, index0 + i * step));

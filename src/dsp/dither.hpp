@@ -9,6 +9,11 @@
 // threads, and a block quantizes in vector lanes (no serial dependency between samples unless
 // noise shaping feeds the error back). A fixed seed gives the same noise on every run, so
 // renders are bit-identical.
+//
+// Digital silence stays digital silence ("auto-blanking", as mastering dithers offer it): an
+// input of exactly ±0.0 quantizes to 0 with no noise added, so a stem's silences, a master's
+// leading and trailing silence and a muted channel stay exactly silent (and compress as such),
+// while anything else, however quiet, is dithered.
 #pragma once
 
 #include <cstddef>

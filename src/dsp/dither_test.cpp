@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
@@ -23,12 +24,46 @@ TEST(TpdfDither, ErrorIsUnbiasedAndBoundedByTwoLsb) {
   EXPECT_NEAR(sum_err / n, 0.0, 0.02 * lsb);
 }
 
-TEST(TpdfDither, SilenceStaysWithinOneLsbAndFullScaleClamps) {
+TEST(TpdfDither, QuietStaysWithinOneLsbAndFullScaleClamps) {
   TpdfDither d(16, 7);
-  for (int i = 0; i < 1000; ++i) EXPECT_LE(std::abs(d.quantize(0.0f)), 1);
+  int nonzero = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const std::int32_t q = d.quantize(1e-7f);  // far under one 16-bit LSB, but not silence
+    EXPECT_LE(std::abs(q), 1);
+    nonzero += q != 0;
+  }
+  EXPECT_GT(nonzero, 200);  // dithered: about half the samples land on +-1
   EXPECT_EQ(d.quantize(2.0f), 32767);
   EXPECT_EQ(d.quantize(-2.0f), -32768);
   EXPECT_LE(std::abs(d.quantize(NAN)), 1);  // non-finite input quantizes as silence
+}
+
+// Digital silence gets no dither, with or without noise shaping, in blocks and one by one;
+// the sample after it is dithered as usual.
+TEST(TpdfDither, DigitalSilenceStaysSilent) {
+  for (const bool shaping : {false, true}) {
+    TpdfDither one(16, 7, shaping), block(16, 7, shaping);
+    for (int i = 0; i < 1000; ++i) {
+      EXPECT_EQ(one.quantize(0.0f), 0);
+      EXPECT_EQ(one.quantize(-0.0f), 0);
+    }
+    std::vector<float> x(4096, 0.0f);
+    std::vector<std::int32_t> q(x.size(), 7);
+    QuantizeStats stats;
+    block.quantize(x.data(), q.data(), q.size(), 0, 1, stats);
+    EXPECT_EQ(std::count(q.begin(), q.end(), 0), static_cast<std::ptrdiff_t>(q.size()));
+    EXPECT_EQ(stats.peak_bits, 0u);
+    // Silence inside a signal: its samples are 0, the others dithered (some land off the
+    // rounded value: 1e-7 is far under one LSB).
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = i % 3 == 0 ? 0.0f : 1e-7f;
+    block.quantize(x.data(), q.data(), q.size(), 4096, 1, stats);
+    int off = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (i % 3 == 0) EXPECT_EQ(q[i], 0) << i;
+      else off += q[i] != 0;
+    }
+    EXPECT_GT(off, 500) << shaping;
+  }
 }
 
 TEST(TpdfDither, SameSeedSameNoise) {
