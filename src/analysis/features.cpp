@@ -619,9 +619,7 @@ struct StemFeatureAnalyzer::Impl {
     std::size_t i = 0;
     while (i < n) {
       const std::size_t take = std::min(n - i, static_cast<std::size_t>(hop) - hop_fill);
-      bool zero = true;
-      for (int c = 0; c < nch && zero; ++c) zero = simd::max_abs_bits(block.channel(c) + i, take) == 0;
-      zero_tail = zero ? zero_tail + take : 0;
+      zero_tail = block.sub(i, take).digital_silence() ? zero_tail + take : 0;
       float* dst = ring.data() + (n_fft - hop) + hop_fill;
       // The mono mix into the ring; the hop's sums in eight lanes (lane_sums).
       double hs = hop_sumsq;

@@ -430,8 +430,7 @@ struct StemAnalyzer::Impl {
     std::size_t pos = 0;
     while (pos < n) {
       const std::size_t take = std::min(n - pos, hop - hop_fill);
-      bool zero = true;
-      for (int c = 0; c < nch && zero; ++c) zero = simd::max_abs_bits(block.channel(c) + pos, take) == 0;
+      const bool zero = block.sub(pos, take).digital_silence();
       zero_tail = zero ? zero_tail + take : 0;
       for (int c = 0; c < nspec; ++c) {
         auto& rg = ring[static_cast<std::size_t>(c)];
@@ -449,8 +448,8 @@ struct StemAnalyzer::Impl {
       if (nch == 1) accumulate<1>(block, pos, take, zero);
       else if (nch == 2) accumulate<2>(block, pos, take, zero);
       else accumulate<0>(block, pos, take, zero);
-      for (auto& rg : ring) {
-        if (zero) break;  // NaN/Inf would poison the FFT: read them as 0
+      for (auto& rg : ring) {  // NaN/Inf would poison the FFT: read them as 0 (silence has none)
+        if (zero) break;
         // On the exponent bits, branch-free, so it vectorises (std::isfinite's branch did not).
         float* x = rg.data() + (n_fft - (hop - hop_fill));
         for (std::size_t i = 0; i < take; ++i) {

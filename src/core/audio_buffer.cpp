@@ -65,6 +65,12 @@ ConstAudioView::ConstAudioView(const AudioView& v) noexcept
       num_frames_(v.num_frames_),
       offset_(v.offset_) {}
 
+bool ConstAudioView::digital_silence() const noexcept {
+  for (int c = 0; c < num_channels_; ++c)
+    if (simd::max_abs_bits(channel(c), num_frames_) != 0) return false;
+  return true;
+}
+
 AudioBuffer& AudioBuffer::operator=(const AudioBuffer& o) {
   if (this != &o) {
     data_ = o.data_;

@@ -58,6 +58,8 @@ public:
     return channels_[c] + offset_;
   }
   std::span<const float> span(int c) const noexcept { return {channel(c), num_frames_}; }
+  // Every sample of every channel is exactly ±0.0 (a NaN is not silence).
+  bool digital_silence() const noexcept;
   ConstAudioView sub(std::size_t start, std::size_t frames) const noexcept {
     assert(start + frames <= num_frames_);
     ConstAudioView v = *this;

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cmath>
 
-#include "core/simd.hpp"
 #include "core/units.hpp"
 #include "dsp/fast_math.hpp"
 #include "dsp/finite.hpp"
@@ -114,9 +113,7 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
     const std::size_t n = std::min(max_block_, io.num_frames() - start);
     // A detector at rest (no level held, no reduction pending) keyed by ±0.0 stays at rest and
     // computes the below-knee gain found below: the usual case in a stem's silences.
-    bool quiet = ms == 0.0 && red == 0.0;
-    for (int c = 0; c < kc && quiet; ++c) quiet = simd::max_abs_bits(key.channel(c) + start, n) == 0;
-    if (quiet) {
+    if (ms == 0.0 && red == 0.0 && key.sub(start, n).digital_silence()) {
       below_knee(start, n);
       continue;
     }

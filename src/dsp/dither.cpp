@@ -176,7 +176,7 @@ void TpdfDither::quantize(const float* x, std::int32_t* out, std::size_t n, std:
     // The error fed back is held too: a signal clipped for long would otherwise grow it
     // without bound (the clamp keeps adding the same excess).
     Tally t;
-    if ((std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu) == 0) {
+    if (simd::abs_bits(x[i]) == 0) {
       // Digital silence stays digital silence, with no error carried into what follows.
       out[i] = 0;
       error_ = 0.0;

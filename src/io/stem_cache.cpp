@@ -14,7 +14,6 @@
 #endif
 
 #include "io/budget.hpp"
-#include "core/simd.hpp"
 #include "io/file_source.hpp"
 
 namespace mixdown::io {
