@@ -263,7 +263,7 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
     double acc = 0.0;
-    if (at_rest(s) && simd::max_abs_bits(x + begin, end - begin) == 0) {
+    if (at_rest(s) && simd::all_zero(x + begin, end - begin)) {
       if (out) std::fill(out + begin, out + end, 0.0f);  // at rest, silence in gives silence out
     } else {
       for (std::size_t i = begin; i < end; ++i) {
@@ -296,8 +296,7 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
     v2d acc = {0.0, 0.0};
-    if (at_rest(s) && simd::max_abs_bits(xa + begin, end - begin) == 0 &&
-        simd::max_abs_bits(xb + begin, end - begin) == 0) {
+    if (at_rest(s) && simd::all_zero(xa + begin, end - begin) && simd::all_zero(xb + begin, end - begin)) {
       if (oa) {  // at rest, silence in gives silence out
         std::fill(oa + begin, oa + end, 0.0f);
         std::fill(ob + begin, ob + end, 0.0f);

@@ -67,7 +67,7 @@ ConstAudioView::ConstAudioView(const AudioView& v) noexcept
 
 bool ConstAudioView::digital_silence() const noexcept {
   for (int c = 0; c < num_channels_; ++c)
-    if (simd::max_abs_bits(channel(c), num_frames_) != 0) return false;
+    if (!simd::all_zero(channel(c), num_frames_)) return false;
   return true;
 }
 

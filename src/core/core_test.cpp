@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
+#include <vector>
 #include <stdexcept>
 
 #include "core/audio_buffer.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/simd.hpp"
 #include "core/units.hpp"
 
 using namespace mixdown;
@@ -104,4 +107,31 @@ TEST(AudioBuffer, AddFromAndApplyGainAreExactPerSample) {
     for (int c = 0; c < 2; ++c)
       for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(self.channel(c)[i], 3.0f * b.channel(c)[i]) << n << " " << i;
   }
+}
+
+// all_zero is max_abs_bits(x, n) == 0 with an early exit: the same answer for every length and
+// for any one non-zero sample (a denormal, -0.0's neighbour, a NaN) at any place, and views
+// agree per channel.
+TEST(Simd, AllZeroAgreesWithTheMaximumForAnySampleAnywhere) {
+  const float odd[] = {1e-45f, -1e-45f, 1e-30f, -1.0f, std::numeric_limits<float>::quiet_NaN(),
+                       std::numeric_limits<float>::infinity()};
+  for (std::size_t n : {0u, 1u, 63u, 64u, 65u, 200u}) {
+    std::vector<float> x(n, 0.0f);
+    for (std::size_t i = 0; i < n; i += 2) x[i] = -0.0f;
+    EXPECT_TRUE(simd::all_zero(x.data(), n)) << n;
+    EXPECT_EQ(simd::max_abs_bits(x.data(), n), 0u);
+    for (std::size_t at = 0; at < n; at += 7) {
+      for (float v : odd) {
+        std::vector<float> y = x;
+        y[at] = v;
+        EXPECT_FALSE(simd::all_zero(y.data(), n)) << n << " " << at << " " << v;
+        EXPECT_NE(simd::max_abs_bits(y.data(), n), 0u);
+      }
+    }
+  }
+  AudioBuffer b(2, 130);
+  EXPECT_TRUE(ConstAudioView(b.view()).digital_silence());
+  b.channel(1)[129] = 1e-40f;
+  EXPECT_FALSE(ConstAudioView(b.view()).digital_silence());
+  EXPECT_TRUE(ConstAudioView(b.view()).sub(0, 129).digital_silence());
 }

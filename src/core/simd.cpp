@@ -13,4 +13,17 @@ MIXDOWN_SIMD_CLONES std::uint32_t max_abs_bits(const float* x, std::size_t n) no
   return m;
 }
 
+MIXDOWN_SIMD_CLONES bool all_zero(const float* x, std::size_t n) noexcept {
+  constexpr std::size_t kRun = 64;
+  std::size_t i = 0;
+  for (; i + kRun <= n; i += kRun) {
+    std::uint32_t any = 0;
+    for (std::size_t j = 0; j < kRun; ++j) any |= abs_bits(x[i + j]);
+    if (any != 0) return false;
+  }
+  std::uint32_t any = 0;
+  for (; i < n; ++i) any |= abs_bits(x[i]);
+  return any == 0;
+}
+
 }  // namespace mixdown::simd

@@ -35,4 +35,8 @@ inline std::uint32_t umax(std::uint32_t a, std::uint32_t b) noexcept { return a 
 // (the true-peak meter and the limiter's detector) then measure such a chunk in full.
 std::uint32_t max_abs_bits(const float* x, std::size_t n) noexcept;
 
+// Every x[i], i < n, is ±0.0 (max_abs_bits(x, n) == 0), looked at 64 samples at a time and
+// stopping at the first run that holds anything else: on sound it costs one run, not a scan.
+bool all_zero(const float* x, std::size_t n) noexcept;
+
 }  // namespace mixdown::simd

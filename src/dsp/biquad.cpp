@@ -695,7 +695,7 @@ void BiquadCascade::process(const AudioView& io) noexcept {
   // Sections at rest fed ±0.0 give ±0.0 and stay at rest: such a channel is left as it is
   // (the usual case in a stem's silences).
   const auto silent = [&](int ch) {
-    return at_rest(ch) && simd::max_abs_bits(io.channel(ch), frames) == 0;
+    return at_rest(ch) && simd::all_zero(io.channel(ch), frames);
   };
   int c = 0;
   for (; c + 1 < nc; c += 2)

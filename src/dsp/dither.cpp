@@ -118,7 +118,7 @@ void quantize_run(const Params& p, const float* __restrict x, std::int32_t* __re
 
 void quantize_plain(const Params& p, const float* x, std::int32_t* out, std::size_t n, std::uint64_t index0,
                     std::uint64_t step, QuantizeStats& stats) noexcept {
-  if (simd::max_abs_bits(x, n) == 0) {  // all digital silence: zeros, nothing to tally
+  if (simd::all_zero(x, n)) {  // all digital silence: zeros, nothing to tally
     std::fill_n(out, n, 0);
     return;
   }
