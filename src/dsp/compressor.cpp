@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cmath>
 
+#include "core/simd.hpp"
 #include "core/units.hpp"
 #include "dsp/fast_math.hpp"
 #include "dsp/finite.hpp"
@@ -79,7 +80,7 @@ void Compressor::process(const AudioView& io, const ConstAudioView& key) noexcep
   run(io, key);
 }
 
-void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
+MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
   last_reduction_db_ = 0.0;
   if (!settings_.enabled || gain_.empty()) return;
   const int nc = io.num_channels();
@@ -95,6 +96,7 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
   const double wet_gain = wet_ * makeup_;
   const auto unity = static_cast<float>(dry_ + wet_gain);
   double ms = mean_square_, red = reduction_db_, deepest = 0.0;
+  bool attacking = false;  // the gain smoothing's last choice: which to try first on the next frames
   const double ac = attack_coef_, rc = release_coef_, rmc = rms_coef_;
   float* lv = level_.data();
   float* g = gain_.data();
@@ -170,7 +172,8 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
     const double hk = half_knee_, kq = knee_quad_, slope = slope_, thr = threshold_db_;
     const double one_ac = 1.0 - ac, one_rc = 1.0 - rc;
     constexpr std::size_t kSub = 256;
-    double tgt[kSub], tatt[kSub], trel[kSub];
+    double tgt[kSub], tatt[kSub], trel[kSub], out[kSub];
+    const double ac2 = ac * ac, ac3 = ac2 * ac, ac4 = ac2 * ac2, rc2 = rc * rc, rc3 = rc2 * rc, rc4 = rc2 * rc2;
     for (std::size_t s0 = 0; s0 < n; s0 += kSub) {
       const std::size_t m = std::min(kSub, n - s0);
       float* l = lv + s0;
@@ -182,12 +185,52 @@ void Compressor::run(const AudioView& io, const ConstAudioView& key) noexcept {
         tatt[i] = one_ac * target;
         trel[i] = one_rc * target;
       }
-      for (std::size_t i = 0; i < m; ++i) {
-        const double att = ac * red + tatt[i];
-        const double rel = rc * red + trel[i];
-        red = tgt[i] < red ? att : rel;
-        deepest = std::min(deepest, red);
-        l[i] = static_cast<float>(std::max(red, -700.0));  // fast_exp2f's domain
+      // The smoothing is one pole whose coefficient each frame picks (attack while the target
+      // lies under the gain, else release). The recursive path is a multiply-add per frame;
+      // over four frames that all pick one coefficient it is one per four frames, as in the
+      // RMS window above: each of the four follows from the state before them, and the four
+      // are then checked to have picked it. The first frame's test decides which coefficient
+      // can hold (so the result does not depend on which is tried first), and the previous
+      // group's is tried first: runs of one choice are long, the target following a smoothed
+      // level. A group whose frames pick both goes frame by frame.
+      const auto group = [&](std::size_t i, bool att) {
+        const double r = red;
+        const double* t = att ? tatt + i : trel + i;
+        const double a = att ? ac : rc, a2 = att ? ac2 : rc2, a3 = att ? ac3 : rc3, a4 = att ? ac4 : rc4;
+        const double w1 = a * t[0] + t[1], w2 = a * w1 + t[2], w3 = a * w2 + t[3];
+        const double y0 = a * r + t[0], y1 = a2 * r + w1, y2 = a3 * r + w2, y3 = a4 * r + w3;
+        const double* tg = tgt + i;
+        const bool held = att ? (tg[0] < r && tg[1] < y0 && tg[2] < y1 && tg[3] < y2)
+                              : !(tg[0] < r || tg[1] < y0 || tg[2] < y1 || tg[3] < y2);
+        if (held) {
+          out[i] = y0;
+          out[i + 1] = y1;
+          out[i + 2] = y2;
+          out[i + 3] = y3;
+          red = y3;
+        }
+        return held;
+      };
+      std::size_t i = 0;
+      for (; i + 4 <= m; i += 4) {
+        if (group(i, attacking)) continue;
+        if (group(i, !attacking)) {
+          attacking = !attacking;
+          continue;
+        }
+        for (std::size_t k = i; k < i + 4; ++k) {
+          attacking = tgt[k] < red;
+          red = attacking ? ac * red + tatt[k] : rc * red + trel[k];
+          out[k] = red;
+        }
+      }
+      for (; i < m; ++i) {
+        red = tgt[i] < red ? ac * red + tatt[i] : rc * red + trel[i];
+        out[i] = red;
+      }
+      for (std::size_t k = 0; k < m; ++k) {
+        deepest = std::min(deepest, out[k]);
+        l[k] = static_cast<float>(std::max(out[k], -700.0));  // fast_exp2f's domain
       }
     }
     // A release that has come within 1e-6 dB of unity snaps to it, checked once per chunk

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/simd.hpp"
 #include "dsp/fast_math.hpp"
 #include "dsp/finite.hpp"
 
@@ -50,7 +51,7 @@ void DeEsser::reset() noexcept {
   last_reduction_db_ = 0.0;
 }
 
-void DeEsser::process(const AudioView& io) noexcept {
+MIXDOWN_SIMD_CLONES void DeEsser::process(const AudioView& io) noexcept {
   last_reduction_db_ = 0.0;
   if (!settings_.enabled || gain_.empty()) return;
   const int nc = std::min({io.num_channels(), channels_, kMaxChannels});

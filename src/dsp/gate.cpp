@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/simd.hpp"
 #include "core/units.hpp"
 #include "dsp/fast_math.hpp"
 
@@ -52,7 +53,7 @@ void Gate::reset() noexcept {
   last_reduction_db_ = 0.0;
 }
 
-void Gate::process(const AudioView& io) noexcept {
+MIXDOWN_SIMD_CLONES void Gate::process(const AudioView& io) noexcept {
   last_reduction_db_ = 0.0;
   if (!settings_.enabled || gain_.empty()) return;
   const int nc = io.num_channels();
