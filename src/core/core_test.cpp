@@ -2,8 +2,8 @@
 
 #include <atomic>
 #include <limits>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 #include "core/audio_buffer.hpp"
 #include "core/error.hpp"

@@ -96,7 +96,6 @@ MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioVi
   const double wet_gain = wet_ * makeup_;
   const auto unity = static_cast<float>(dry_ + wet_gain);
   double ms = mean_square_, red = reduction_db_, deepest = 0.0;
-  bool attacking = false;  // the gain smoothing's last choice: which to try first on the next frames
   const double ac = attack_coef_, rc = release_coef_, rmc = rms_coef_;
   float* lv = level_.data();
   float* g = gain_.data();
@@ -188,11 +187,10 @@ MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioVi
       // The smoothing is one pole whose coefficient each frame picks (attack while the target
       // lies under the gain, else release). The recursive path is a multiply-add per frame;
       // over four frames that all pick one coefficient it is one per four frames, as in the
-      // RMS window above: each of the four follows from the state before them, and the four
-      // are then checked to have picked it. The first frame's test decides which coefficient
-      // can hold (so the result does not depend on which is tried first), and the previous
-      // group's is tried first: runs of one choice are long, the target following a smoothed
-      // level. A group whose frames pick both goes frame by frame.
+      // RMS window above: the first frame's test picks the coefficient, each of the four
+      // follows from the state before them, and the other three are then checked to have
+      // picked it too (runs of one choice are long, the target following a smoothed level). A
+      // group whose frames pick both goes frame by frame.
       const auto group = [&](std::size_t i, bool att) {
         const double r = red;
         const double* t = att ? tatt + i : trel + i;
@@ -200,8 +198,7 @@ MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioVi
         const double w1 = a * t[0] + t[1], w2 = a * w1 + t[2], w3 = a * w2 + t[3];
         const double y0 = a * r + t[0], y1 = a2 * r + w1, y2 = a3 * r + w2, y3 = a4 * r + w3;
         const double* tg = tgt + i;
-        const bool held = att ? (tg[0] < r && tg[1] < y0 && tg[2] < y1 && tg[3] < y2)
-                              : !(tg[0] < r || tg[1] < y0 || tg[2] < y1 || tg[3] < y2);
+        const bool held = att ? (tg[1] < y0 && tg[2] < y1 && tg[3] < y2) : !(tg[1] < y0 || tg[2] < y1 || tg[3] < y2);
         if (held) {
           out[i] = y0;
           out[i + 1] = y1;
@@ -213,14 +210,9 @@ MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioVi
       };
       std::size_t i = 0;
       for (; i + 4 <= m; i += 4) {
-        if (group(i, attacking)) continue;
-        if (group(i, !attacking)) {
-          attacking = !attacking;
-          continue;
-        }
+        if (group(i, tgt[i] < red)) continue;
         for (std::size_t k = i; k < i + 4; ++k) {
-          attacking = tgt[k] < red;
-          red = attacking ? ac * red + tatt[k] : rc * red + trel[k];
+          red = tgt[k] < red ? ac * red + tatt[k] : rc * red + trel[k];
           out[k] = red;
         }
       }

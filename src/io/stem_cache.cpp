@@ -99,13 +99,16 @@ __attribute__((target("ssse3"))) std::size_t unpack24_ssse3(const std::uint8_t* 
   }
   return i;
 }
+bool has_ssse3() noexcept {
+  static const bool yes = __builtin_cpu_supports("ssse3");
+  return yes;
+}
 #endif
 
 void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept {
   std::size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-  static const bool ssse3 = __builtin_cpu_supports("ssse3");
-  if (ssse3) i = pack24_ssse3(x, n, d);
+  if (has_ssse3()) i = pack24_ssse3(x, n, d);
 #endif
   for (; i < n; ++i) {
     const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * k2to23));
@@ -116,8 +119,7 @@ void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept {
 void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept {
   std::size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-  static const bool ssse3 = __builtin_cpu_supports("ssse3");
-  if (ssse3) i = unpack24_ssse3(s, n, x);
+  if (has_ssse3()) i = unpack24_ssse3(s, n, x);
 #endif
   for (; i < n; ++i) {
     std::uint32_t u;
