@@ -278,7 +278,6 @@ struct StemFeatureAnalyzer::Impl {
   std::vector<float> power;
   std::vector<BinSpan> spans;   // bins 1..nb cut where the sums taken change
   std::vector<double> band_e;   // flux band energies of the frame
-  std::vector<double> logs;     // flatness: log of each bin's power
   std::size_t hop_fill = 0;
   double hop_sumsq = 0.0;
   // Samples at the stream's end that are ±0.0 in every channel (the ring starts as zeros): a
@@ -358,7 +357,6 @@ struct StemFeatureAnalyzer::Impl {
     }
     band_db_prev.assign(band_edges.size() - 1, kFloorDb);
     band_e.assign(band_edges.size() - 1, 0.0);
-    logs.assign(static_cast<std::size_t>(n_fft / 2 + 1), 0.0);
     {
       const int nb = n_fft / 2;
       std::vector<int> cuts{1, nb + 1, std::clamp(k5k, 1, nb + 1)};
@@ -445,15 +443,10 @@ struct StemFeatureAnalyzer::Impl {
     s5k = sums.high;
     // Flatness: geometric over arithmetic mean of power, 40 Hz .. 16 kHz.
     const double eps = e * 1e-10 + 1e-20;
-    double logsum = 0, lin = 0;
-    // The logs first, then the sums in registers (across the calls they lived on the stack).
-    for (int k = k40; k <= k16k; ++k)
-      logs[static_cast<std::size_t>(k)] = std::log(power[static_cast<std::size_t>(k)] + eps);
-    for (int k = k40; k <= k16k; ++k) {
-      logsum += logs[static_cast<std::size_t>(k)];
-      lin += power[static_cast<std::size_t>(k)] + eps;
-    }
     const int nflat = k16k - k40 + 1;
+    double logsum = 0, lin = 0;
+    if (nflat > 0) logsum = simd::sum_log(power.data() + k40, static_cast<std::size_t>(nflat), eps);
+    for (int k = k40; k <= k16k; ++k) lin += power[static_cast<std::size_t>(k)] + eps;
     const double flat = nflat > 0 ? std::exp(logsum / nflat) / (lin / nflat) : 0.0;
     // Peakiness: energy within +-1 bin of the 5 strongest local maxima.
     std::array<std::pair<float, int>, 5> top{};

@@ -271,12 +271,10 @@ struct StemAnalyzer::Impl {
         }
       }
       if (sband > 0) pk = std::min(1.0, std::accumulate(top.begin(), top.end(), 0.0) / sband);
-      double lg = 0, ar = 0;
-      std::size_t n = 0;
-      for (std::size_t k = k100; k < k10k; ++k, ++n) {
-        lg += std::log(power[k] + 1e-20);
-        ar += power[k];
-      }
+      double ar = 0;
+      const std::size_t n = k10k > k100 ? k10k - k100 : 0;
+      const double lg = simd::sum_log(power.data() + k100, n, 1e-20);
+      for (std::size_t k = k100; k < k10k; ++k) ar += power[k];
       if (n > 0 && ar > 0) pf = std::exp(lg / double(n)) / (ar / double(n) + 1e-20);
     }
     peaky.push_back(static_cast<float>(pk));

@@ -1,5 +1,8 @@
 #include "core/simd.hpp"
 
+#include <cmath>
+#include <cstdint>
+
 namespace mixdown::simd {
 
 MIXDOWN_SIMD_CLONES std::uint32_t max_abs_bits(const float* x, std::size_t n) noexcept {
@@ -25,5 +28,42 @@ MIXDOWN_SIMD_CLONES bool all_zero(const float* x, std::size_t n) noexcept {
   for (; i < n; ++i) any |= abs_bits(x[i]);
   return any == 0;
 }
+
+namespace {
+
+// m's binary exponent moved into e: m becomes its mantissa in [1, 2) (zero, subnormals, Inf and
+// NaN are left as they are: a product here is normal unless a term was 0, Inf or NaN).
+[[gnu::always_inline]] inline void take_exponent(double& m, std::int64_t& e) noexcept {
+  const auto b = std::bit_cast<std::uint64_t>(m);
+  const auto field = static_cast<std::int64_t>((b >> 52) & 0x7ff);
+  const bool normal = field != 0 && field != 0x7ff;
+  e += normal ? field - 1023 : 0;
+  m = normal ? std::bit_cast<double>((b & ~(std::uint64_t{0x7ff} << 52)) | (std::uint64_t{1023} << 52)) : m;
+}
+
+template <class T>
+[[gnu::always_inline]] inline double sum_log_impl(const T* x, std::size_t n, double add) noexcept {
+  double m[4] = {1.0, 1.0, 1.0, 1.0};
+  std::int64_t e[4] = {0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (std::size_t l = 0; l < 4; ++l) {
+      const double p = ((static_cast<double>(x[i + l]) + add) * (static_cast<double>(x[i + 4 + l]) + add)) *
+                       ((static_cast<double>(x[i + 8 + l]) + add) * (static_cast<double>(x[i + 12 + l]) + add));
+      m[l] *= p;
+      take_exponent(m[l], e[l]);
+    }
+  double tail = 0.0;
+  for (; i < n; ++i) tail += std::log(static_cast<double>(x[i]) + add);
+  const double ln2 = 0.693147180559945309417232121458176568;
+  double s = tail;
+  for (std::size_t l = 0; l < 4; ++l) s += std::log(m[l]) + static_cast<double>(e[l]) * ln2;
+  return s;
+}
+
+}  // namespace
+
+MIXDOWN_SIMD_CLONES double sum_log(const float* x, std::size_t n, double add) noexcept { return sum_log_impl(x, n, add); }
+MIXDOWN_SIMD_CLONES double sum_log(const double* x, std::size_t n, double add) noexcept { return sum_log_impl(x, n, add); }
 
 }  // namespace mixdown::simd

@@ -39,4 +39,14 @@ std::uint32_t max_abs_bits(const float* x, std::size_t n) noexcept;
 // stopping at the first run that holds anything else: on sound it costs one run, not a scan.
 bool all_zero(const float* x, std::size_t n) noexcept;
 
+// sum of ln(x[i] + add), i < n (the log of a geometric mean: spectral flatness), from running
+// products instead of one log per term. Four lanes multiply their terms in double and move
+// the product's binary exponent into an integer sum every four terms (so it never leaves
+// the normal range: a product of four terms of a float spectrum plus add >= 1e-30 lies within
+// 1e-120 .. 1e+154), and only the lanes' final mantissas take a log: the sum comes out within a
+// few units in its last place of the log per term's, many times faster. A term of 0 gives
+// -inf, Inf or NaN propagate, as the logs would.
+double sum_log(const float* x, std::size_t n, double add) noexcept;
+double sum_log(const double* x, std::size_t n, double add) noexcept;
+
 }  // namespace mixdown::simd
