@@ -25,6 +25,36 @@ constexpr int kFftSize = 8192;
 constexpr float kClipLevel = 0.99990f;  // within 0.001 dB of full scale
 constexpr double kLowSplitHz = 150.0;
 
+// The sums of a stereo block: L, R, L*L, R*R and L*R, in double. Each sum runs in four lanes
+// (samples i, i + 1, i + 2, i + 3 of every four) added up at the end in one fixed order: five
+// chains of one add per sample wait on the adder's latency, four lanes of each do not, and
+// the AVX2 clone takes a lane group in one register. The result depends only on the block.
+struct StereoSums {
+  double l = 0, r = 0, ll = 0, rr = 0, lr = 0;
+};
+MIXDOWN_SIMD_CLONES StereoSums stereo_sums(const float* l, const float* r, std::size_t n) noexcept {
+  double sl[4] = {}, sr[4] = {}, sll[4] = {}, srr[4] = {}, slr[4] = {};
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (std::size_t j = 0; j < 4; ++j) {
+      const double a = l[i + j], b = r[i + j];
+      sl[j] += a;
+      sr[j] += b;
+      sll[j] += a * a;
+      srr[j] += b * b;
+      slr[j] += a * b;
+    }
+  for (std::size_t j = 0; i < n; ++i, ++j) {
+    const double a = l[i], b = r[i];
+    sl[j] += a;
+    sr[j] += b;
+    sll[j] += a * a;
+    srr[j] += b * b;
+    slr[j] += a * b;
+  }
+  auto total = [](const double (&v)[4]) { return (v[0] + v[1]) + (v[2] + v[3]); };
+  return {total(sl), total(sr), total(sll), total(srr), total(slr)};
+}
 
 }  // namespace
 
@@ -150,28 +180,17 @@ struct InputAnalyzer::Impl {
       }
       run[static_cast<std::size_t>(c)] = r;
     }
-    // DC and power per channel (and for stereo the L*R product) in one loop: each sum is
-    // still taken in sample order from 0 within the block, so the same bits as summing them
-    // one after another, but the independent sums overlap instead of waiting on each other.
+    // DC and power per channel (and for stereo the L*R product, in four lanes: stereo_sums).
     // A channel's power is the stereo sums' LL or RR too.
     if (channels == 2) {
-      const float* l = b.channel(0);
-      const float* r = b.channel(1);
-      double sl = 0, sr = 0, sll = 0, srr = 0, slr = 0;
-      for (std::size_t k = 0; k < n; ++k) {
-        sl += l[k];
-        sr += r[k];
-        sll += double(l[k]) * l[k];
-        srr += double(r[k]) * r[k];
-        slr += double(l[k]) * r[k];
-      }
-      dc_sum[0] += sl;
-      dc_sum[1] += sr;
-      sq_sum[0] += sll;
-      sq_sum[1] += srr;
-      ll += sll;
-      rr += srr;
-      lr += slr;
+      const StereoSums s = stereo_sums(b.channel(0), b.channel(1), n);
+      dc_sum[0] += s.l;
+      dc_sum[1] += s.r;
+      sq_sum[0] += s.ll;
+      sq_sum[1] += s.rr;
+      ll += s.ll;
+      rr += s.rr;
+      lr += s.lr;
     } else {
       for (int c = 0; c < channels; ++c) {
         const float* x = b.channel(c);
@@ -223,15 +242,10 @@ struct InputAnalyzer::Impl {
       low_r.assign(r, r + n);
       float* lr_low[2] = {low_l.data(), low_r.data()};
       low.process(AudioView(lr_low, 2, n));  // both channels in the lanes of one register
-      double sll = 0, srr = 0, slr = 0;
-      for (std::size_t k = 0; k < n; ++k) {
-        sll += double(low_l[k]) * low_l[k];
-        srr += double(low_r[k]) * low_r[k];
-        slr += double(low_l[k]) * low_r[k];
-      }
-      low_ll += sll;
-      low_rr += srr;
-      low_lr += slr;
+      const StereoSums s = stereo_sums(low_l.data(), low_r.data(), n);
+      low_ll += s.ll;
+      low_rr += s.rr;
+      low_lr += s.lr;
     }
     frames += static_cast<std::int64_t>(n);
   }
