@@ -556,7 +556,7 @@ void clamp_interleave(const float* x, float* out, std::size_t n, std::size_t str
 }
 
 // Little-endian interleaved PCM frames from a block's planar integers (channel c's n samples
-// at q + c * n). On a little-endian machine each sample is stored as a whole word at its place
+// at q + c * stride). On a little-endian machine each sample is stored as a whole word at its place
 // and the next sample's store overwrites the word's excess bytes (stereo 24-bit: one 8-byte
 // store per frame), so `out` needs 8 bytes of slack past the last frame.
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -578,12 +578,12 @@ __attribute__((target("ssse3"))) std::size_t pack_stereo24_ssse3(const std::int3
 }
 #endif
 
-void pack_pcm(const std::int32_t* __restrict q, std::size_t n, std::size_t nc, int bytes,
+void pack_pcm(const std::int32_t* __restrict q, std::size_t stride, std::size_t n, std::size_t nc, int bytes,
               unsigned char* __restrict out) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     if (bytes == 3 && nc == 2) {
       const std::int32_t* l = q;
-      const std::int32_t* r = q + n;
+      const std::int32_t* r = q + stride;
       std::size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
       static const bool ssse3 = __builtin_cpu_supports("ssse3");
@@ -599,7 +599,7 @@ void pack_pcm(const std::int32_t* __restrict q, std::size_t n, std::size_t nc, i
     if (bytes == 3) {
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t c = 0; c < nc; ++c) {
-          const auto u = static_cast<std::uint32_t>(q[c * n + i]);
+          const auto u = static_cast<std::uint32_t>(q[c * stride + i]);
           std::memcpy(out + (i * nc + c) * 3, &u, sizeof u);
         }
       return;
@@ -608,7 +608,7 @@ void pack_pcm(const std::int32_t* __restrict q, std::size_t n, std::size_t nc, i
   const auto b = static_cast<std::size_t>(bytes);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t c = 0; c < nc; ++c) {
-      const auto u = static_cast<std::uint32_t>(q[c * n + i]);
+      const auto u = static_cast<std::uint32_t>(q[c * stride + i]);
       unsigned char* o = out + (i * nc + c) * b;
       for (std::size_t k = 0; k < b; ++k) o[k] = static_cast<unsigned char>(u >> (8 * k));
     }
@@ -631,11 +631,31 @@ void AudioWriter::write(const ConstAudioView& block) {
       m.dither[static_cast<std::size_t>(c)].quantize(block.channel(c), m.q.data() + static_cast<std::size_t>(c) * n, n,
                                                      static_cast<std::uint64_t>(m.frames) * unc + static_cast<std::size_t>(c),
                                                      unc, m.stats);
-    if (m.raw_pcm) {
+    if (m.raw_pcm && m.direct && m.frames > 0) {
+      // Into the direct file's staging where the stream's next bytes go (DirectFile::
+      // append_area), so its write copies nothing; a frame across the staging's end, or every
+      // frame when there is no staging, is packed apart and copied. Not the first block:
+      // libsndfile may rewrite the header on its first write, before the data.
+      const std::size_t fb = unc * static_cast<std::size_t>(m.bytes_per_sample);
+      for (std::size_t done = 0; done < n;) {
+        std::size_t room = 0;
+        unsigned char* area = m.direct->file->append_area(&room);
+        std::size_t k = area ? std::min(n - done, room / fb) : 0;
+        unsigned char* out = area;
+        if (k == 0) {
+          k = area ? 1 : n - done;
+          out = m.reserve(k * fb);
+        }
+        pack_pcm(m.q.data() + done, n, k, unc, m.bytes_per_sample, out);
+        const auto len = static_cast<sf_count_t>(k * fb);
+        if (sf_write_raw(m.file.get(), out, len) != len) m.write_failed();
+        done += k;
+      }
+    } else if (m.raw_pcm) {
       const std::size_t len = total * static_cast<std::size_t>(m.bytes_per_sample);
-      pack_pcm(m.q.data(), n, unc, m.bytes_per_sample, m.reserve(len));
+      pack_pcm(m.q.data(), n, n, unc, m.bytes_per_sample, m.reserve(len));
       m.raw_used += len;
-      if (m.raw_used >= kRawChunkBytes) m.flush_bytes();
+      if (m.raw_used >= kRawChunkBytes || m.direct) m.flush_bytes();
     } else {
       if (m.ibuf.size() < total) m.ibuf.resize(total);
       const int shift = 32 - m.dither.front().bits();

@@ -191,7 +191,7 @@ DirectFile::DirectFile(const std::filesystem::path& path, bool direct) : impl_(s
   m.direct_fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
   if (m.direct_fd < 0) return;  // not on this file system: every write through the page cache
   for (int i = 0; i < 2; ++i) {
-    void* p = std::aligned_alloc(kAlign, kChunk);
+    void* p = std::aligned_alloc(kAlign, kChunk + kAlign);  // kAlign of scratch: append_area
     if (!p) {
       ::close(m.direct_fd);
       m.direct_fd = -1;
@@ -225,7 +225,7 @@ void DirectFile::write(const void* data, std::size_t n) {
       // Into the staging (the stream's usual case: appended at its end).
       const auto at = static_cast<std::size_t>(m.pos - m.stage_off);
       const std::size_t take = std::min(n, kChunk - at);
-      std::memcpy(m.stage() + at, p, take);
+      if (p != m.stage() + at) std::memcpy(m.stage() + at, p, take);  // else built in place (append_area)
       m.stage_len = std::max(m.stage_len, at + take);
       m.pos += static_cast<std::int64_t>(take);
       p += take;
@@ -253,6 +253,14 @@ void DirectFile::write(const void* data, std::size_t n) {
     }
   }
   m.length = std::max(m.length, m.pos);
+}
+
+unsigned char* DirectFile::append_area(std::size_t* room) noexcept {
+  auto& m = *impl_;
+  *room = 0;
+  if (m.direct_fd < 0 || m.plain_only || m.pos != m.stage_off + static_cast<std::int64_t>(m.stage_len)) return nullptr;
+  *room = kChunk - m.stage_len;
+  return m.stage() + m.stage_len;
 }
 
 void DirectFile::seek(std::int64_t offset) { impl_->pos = offset; }

@@ -37,6 +37,12 @@ public:
   // At the current position, which advances. Throws on a failed write (this one or an earlier
   // one still in flight).
   void write(const void* data, std::size_t n);
+  // Where the stream's next bytes would wait before going to the device, and how many fit
+  // there (*room); nullptr when the next write would not go there (no direct writes, or the
+  // position is not at the stream's end). A caller may build its next write in place, `room`
+  // bytes plus 64 of scratch past them, and pass that pointer to write(), which then copies
+  // nothing. Valid until the next call of any other member.
+  unsigned char* append_area(std::size_t* room) noexcept;
   void seek(std::int64_t offset);  // absolute
   std::int64_t tell() const noexcept;
   std::int64_t length() const noexcept;  // the furthest byte written or sought past
