@@ -105,40 +105,6 @@ void lane_sums(const float* x, std::size_t n, double& sum, double& sumsq) noexce
   }
 }
 
-// Energies of L - R, L + R, L, R and the product L R (double, four lanes each).
-MIXDOWN_SIMD_CLONES
-std::array<double, 5> stereo_sums(const float* l, const float* r, std::size_t n) noexcept {
-  constexpr std::size_t L = 4;
-  double ed[L] = {}, es[L] = {}, el[L] = {}, er[L] = {}, elr[L] = {};
-  std::size_t i = 0;
-  for (; i + L <= n; i += L)
-    for (std::size_t j = 0; j < L; ++j) {
-      const double a = l[i + j], b = r[i + j];
-      ed[j] += (a - b) * (a - b);
-      es[j] += (a + b) * (a + b);
-      el[j] += a * a;
-      er[j] += b * b;
-      elr[j] += a * b;
-    }
-  for (std::size_t j = 0; i < n; ++i, ++j) {
-    const double a = l[i], b = r[i];
-    ed[j] += (a - b) * (a - b);
-    es[j] += (a + b) * (a + b);
-    el[j] += a * a;
-    er[j] += b * b;
-    elr[j] += a * b;
-  }
-  std::array<double, 5> out{};
-  for (std::size_t j = 0; j < L; ++j) {
-    out[0] += ed[j];
-    out[1] += es[j];
-    out[2] += el[j];
-    out[3] += er[j];
-    out[4] += elr[j];
-  }
-  return out;
-}
-
 // A run of bins [a, b) in which the same sums are taken: the total (e), the centroid's
 // numerator, the share above 5 kHz (high) when kHigh, one flux band's energy when kBand.
 struct BinSpan {
@@ -599,12 +565,12 @@ struct StemFeatureAnalyzer::Impl {
     if (nch >= 2) {
       const float* l = block.channel(0);
       const float* r = block.channel(1);
-      const auto e = stereo_sums(l, r, n);
-      e_diff += e[0];
-      e_sum += e[1];
-      e_l += e[2];
-      e_r += e[3];
-      e_lr += e[4];
+      const simd::StereoSums e = simd::stereo_sums(l, r, n);
+      e_diff += e.diff;
+      e_sum += e.sum;
+      e_l += e.ll;
+      e_r += e.rr;
+      e_lr += e.lr;
     }
     excerpts(block, frames);
     // Mono into the STFT ring, one hop at a time.

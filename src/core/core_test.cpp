@@ -138,6 +138,30 @@ TEST(Simd, AllZeroAgreesWithTheMaximumForAnySampleAnywhere) {
   EXPECT_TRUE(ConstAudioView(b.view()).sub(0, 129).digital_silence());
 }
 
+// The stereo sums in lanes against one serial sum each, for every length around the lane step;
+// (L - R)² is summed as such, not derived from the others (it stays exact for a mono signal).
+TEST(Simd, StereoSumsMatchSerialSums) {
+  std::uint64_t r = 99;
+  auto next = [&] {
+    r = r * 6364136223846793005ull + 1442695040888963407ull;
+    return float(double(r >> 11) / double(1ull << 53) * 2.0 - 1.0);
+  };
+  for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 1023u}) {
+    std::vector<float> a(n), b(n);
+    for (std::size_t i = 0; i < n; ++i) a[i] = next(), b[i] = next();
+    double l = 0, rr_ = 0, ll = 0, rr = 0, lr = 0, d = 0, sm = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = a[i], y = b[i];
+      l += x, rr_ += y, ll += x * x, rr += y * y, lr += x * y, d += (x - y) * (x - y), sm += (x + y) * (x + y);
+    }
+    const simd::StereoSums s = simd::stereo_sums(a.data(), b.data(), n);
+    for (auto [got, want] : {std::pair{s.l, l}, {s.r, rr_}, {s.ll, ll}, {s.rr, rr}, {s.lr, lr}, {s.diff, d}, {s.sum, sm}})
+      EXPECT_NEAR(got, want, 1e-12 * (1.0 + std::abs(want))) << n;
+  }
+  std::vector<float> mono(37, 0.3f);
+  EXPECT_EQ(simd::stereo_sums(mono.data(), mono.data(), mono.size()).diff, 0.0);
+}
+
 // The running-product sum of logs against one log per term: spectra spanning 60 orders of
 // magnitude (a power spectrum's floor to its peaks), every length around the 16-term step,
 // float and double; a term of 0 with nothing added gives -inf; NaN and Inf propagate.

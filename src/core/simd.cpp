@@ -66,4 +66,33 @@ template <class T>
 MIXDOWN_SIMD_CLONES double sum_log(const float* x, std::size_t n, double add) noexcept { return sum_log_impl(x, n, add); }
 MIXDOWN_SIMD_CLONES double sum_log(const double* x, std::size_t n, double add) noexcept { return sum_log_impl(x, n, add); }
 
+MIXDOWN_SIMD_CLONES StereoSums stereo_sums(const float* l, const float* r, std::size_t n) noexcept {
+  constexpr std::size_t L = 4;
+  double sl[L] = {}, sr[L] = {}, sll[L] = {}, srr[L] = {}, slr[L] = {}, sd[L] = {}, ss[L] = {};
+  const auto take = [&](std::size_t j, double a, double b) {
+    sl[j] += a;
+    sr[j] += b;
+    sll[j] += a * a;
+    srr[j] += b * b;
+    slr[j] += a * b;
+    sd[j] += (a - b) * (a - b);
+    ss[j] += (a + b) * (a + b);
+  };
+  std::size_t i = 0;
+  for (; i + L <= n; i += L)
+    for (std::size_t j = 0; j < L; ++j) take(j, l[i + j], r[i + j]);
+  for (std::size_t j = 0; i < n; ++i, ++j) take(j, l[i], r[i]);
+  StereoSums out;
+  for (std::size_t j = 0; j < L; ++j) {
+    out.l += sl[j];
+    out.r += sr[j];
+    out.ll += sll[j];
+    out.rr += srr[j];
+    out.lr += slr[j];
+    out.diff += sd[j];
+    out.sum += ss[j];
+  }
+  return out;
+}
+
 }  // namespace mixdown::simd

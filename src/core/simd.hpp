@@ -49,4 +49,13 @@ bool all_zero(const float* x, std::size_t n) noexcept;
 double sum_log(const float* x, std::size_t n, double add) noexcept;
 double sum_log(const double* x, std::size_t n, double add) noexcept;
 
+// Sums over a stereo block in double: L, R, L², R², L·R, (L − R)² and (L + R)². Each runs in
+// four lanes (samples i, i + 1, i + 2, i + 3 of every four) added up in lane order at the end:
+// one add per sample on a single chain would wait on the adder's latency. The result depends
+// only on the block.
+struct StereoSums {
+  double l = 0, r = 0, ll = 0, rr = 0, lr = 0, diff = 0, sum = 0;
+};
+StereoSums stereo_sums(const float* l, const float* r, std::size_t n) noexcept;
+
 }  // namespace mixdown::simd

@@ -25,37 +25,6 @@ constexpr int kFftSize = 8192;
 constexpr float kClipLevel = 0.99990f;  // within 0.001 dB of full scale
 constexpr double kLowSplitHz = 150.0;
 
-// The sums of a stereo block: L, R, L*L, R*R and L*R, in double. Each sum runs in four lanes
-// (samples i, i + 1, i + 2, i + 3 of every four) added up at the end in one fixed order: five
-// chains of one add per sample wait on the adder's latency, four lanes of each do not, and
-// the AVX2 clone takes a lane group in one register. The result depends only on the block.
-struct StereoSums {
-  double l = 0, r = 0, ll = 0, rr = 0, lr = 0;
-};
-MIXDOWN_SIMD_CLONES StereoSums stereo_sums(const float* l, const float* r, std::size_t n) noexcept {
-  double sl[4] = {}, sr[4] = {}, sll[4] = {}, srr[4] = {}, slr[4] = {};
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double a = l[i + j], b = r[i + j];
-      sl[j] += a;
-      sr[j] += b;
-      sll[j] += a * a;
-      srr[j] += b * b;
-      slr[j] += a * b;
-    }
-  for (std::size_t j = 0; i < n; ++i, ++j) {
-    const double a = l[i], b = r[i];
-    sl[j] += a;
-    sr[j] += b;
-    sll[j] += a * a;
-    srr[j] += b * b;
-    slr[j] += a * b;
-  }
-  auto total = [](const double (&v)[4]) { return (v[0] + v[1]) + (v[2] + v[3]); };
-  return {total(sl), total(sr), total(sll), total(srr), total(slr)};
-}
-
 }  // namespace
 
 std::vector<double> fractional_octave_centres(int bands_per_octave, double lo_hz, double hi_hz) {
@@ -180,10 +149,10 @@ struct InputAnalyzer::Impl {
       }
       run[static_cast<std::size_t>(c)] = r;
     }
-    // DC and power per channel (and for stereo the L*R product, in four lanes: stereo_sums).
+    // DC and power per channel (and for stereo the L*R product, in lanes: simd::stereo_sums).
     // A channel's power is the stereo sums' LL or RR too.
     if (channels == 2) {
-      const StereoSums s = stereo_sums(b.channel(0), b.channel(1), n);
+      const simd::StereoSums s = simd::stereo_sums(b.channel(0), b.channel(1), n);
       dc_sum[0] += s.l;
       dc_sum[1] += s.r;
       sq_sum[0] += s.ll;
@@ -242,7 +211,7 @@ struct InputAnalyzer::Impl {
       low_r.assign(r, r + n);
       float* lr_low[2] = {low_l.data(), low_r.data()};
       low.process(AudioView(lr_low, 2, n));  // both channels in the lanes of one register
-      const StereoSums s = stereo_sums(low_l.data(), low_r.data(), n);
+      const simd::StereoSums s = simd::stereo_sums(low_l.data(), low_r.data(), n);
       low_ll += s.ll;
       low_rr += s.rr;
       low_lr += s.lr;
