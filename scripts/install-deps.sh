@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mixdown builds and tests with, only those that are missing
-# (idempotent; uses sudo when not root).
+# (idempotent; uses sudo when not root). EXTRA_PKGS adds more (make fuzz adds clang).
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       libsndfile1-dev libsoxr-dev libfftw3-dev nlohmann-json3-dev libtomlplusplus-dev
       libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev libssl-dev
-      ffmpeg clang libclang-rt-14-dev)
+      ffmpeg)
 PKGS+=(chromium)  # the report test opens report.html headless (tests/e2e/report_test.cpp)
 missing=()
 for p in "${PKGS[@]}" ${EXTRA_PKGS:-}; do
