@@ -14,15 +14,6 @@
 
 namespace mixdown::cli {
 
-namespace {
-
-struct AlbumArgs {
-  std::vector<std::string> files;
-  std::string out;
-  std::string target = "streaming";
-  double gap_s = -1.0;  // < 0: album.toml's or the default
-};
-
 int run_album(const AlbumArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
   const auto target = master::find_target(a.target);
@@ -67,21 +58,6 @@ int run_album(const AlbumArgs& a, const GlobalOptions& g) {
     if (!result.cue_file.empty()) std::printf("  cue sheet: %s\n", result.cue_file.lexically_relative(out).c_str());
   }
   return 0;
-}
-
-}  // namespace
-
-void add_album(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<AlbumArgs>();
-  auto* sub = app.add_subcommand("album", "Master a sequence of tracks as one record");
-  add_global_options(*sub, g);
-  sub->add_option("FILE", args->files, "Tracks in running order, or one album.toml")->required();
-  sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required();
-  sub->add_option("--target", args->target, "One target for the whole album (default streaming)");
-  sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")
-      ->check(not_empty("seconds from 0 to 60"))
-      ->check(CLI::Range(0.0, 60.0));
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_album(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

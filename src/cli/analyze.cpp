@@ -14,13 +14,6 @@
 #include "report/analysis_json.hpp"
 
 namespace mixdown::cli {
-namespace {
-
-struct AnalyzeArgs {
-  std::string input;
-  std::string reference;
-  std::string json;  // "", "-" or a path
-};
 
 int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
   io::AnalyzeFileOptions opt;
@@ -49,18 +42,6 @@ int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
   }
   if (!g.quiet) std::fputs(report::analysis_to_text(report).c_str(), stdout);
   return 0;
-}
-
-}  // namespace
-
-void add_analyze(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<AnalyzeArgs>();
-  auto* sub = app.add_subcommand("analyze", "Measure a file: loudness, true peak, spectrum, stereo, dynamics, problems");
-  add_global_options(*sub, g);
-  sub->add_option("FILE", args->input, "The audio file to analyse")->required();
-  sub->add_option("--reference", args->reference, "A reference track to compare with at matched loudness");
-  sub->add_option("--json", args->json, "Write the JSON report to PATH, or to stdout with '-'");
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_analyze(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

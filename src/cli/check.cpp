@@ -15,12 +15,6 @@
 
 namespace mixdown::cli {
 
-namespace {
-struct CheckArgs {
-  std::string stems;
-  std::string json;
-};
-
 int run_check(const CheckArgs& a, const GlobalOptions& g) {
   Progress progress("check", g.quiet || a.json == "-");
   const auto result = io::check_stem_source(a.stems, g.threads,
@@ -38,16 +32,6 @@ int run_check(const CheckArgs& a, const GlobalOptions& g) {
   if (!a.json.empty()) io::write_text_atomic(a.json, report::check_json(result).dump(2) + "\n");
   if (!g.quiet) std::fputs(report::check_text(result).c_str(), stdout);
   return 0;
-}
-}  // namespace
-
-void add_check(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("check", "Check a folder of stems (or a session.toml) before mixing");
-  add_global_options(*sub, g);
-  auto args = std::make_shared<CheckArgs>();
-  sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
-  sub->add_option("--json", args->json, "Write the JSON report to PATH ('-' for stdout)");
-  sub->callback([&action, &g, args] { action = [&g, args] { return run_check(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

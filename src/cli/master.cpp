@@ -1,5 +1,6 @@
 // `mixdown master FILE -o OUT [--target NAME]... [--reference REF] [--amount 0..1] [--strict] [--noise-shaping]`
 // Parse, call io::master_file, write OUT/report.json, print a short summary.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -20,16 +21,6 @@ namespace mixdown::cli {
 
 namespace {
 
-struct MasterArgs {
-  std::string input;
-  std::string out;
-  std::vector<std::string> targets;
-  std::string reference;
-  double amount = 1.0;
-  bool strict = false;
-  bool noise_shaping = false;
-};
-
 std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
   std::vector<master::Target> out;
   for (const auto& n : names) {
@@ -40,6 +31,8 @@ std::vector<master::Target> resolve_targets(const std::vector<std::string>& name
   if (out.empty()) out.push_back(*master::find_target("streaming"));
   return out;
 }
+
+}  // namespace
 
 int run_master(const MasterArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
@@ -103,24 +96,6 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
       std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());
   }
   return 0;
-}
-
-}  // namespace
-
-void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<MasterArgs>();
-  auto* sub = app.add_subcommand("master", "Master a stereo mix to delivery targets");
-  add_global_options(*sub, g);
-  sub->add_option("FILE", args->input, "The mix to master")->required();
-  sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required();
-  sub->add_option("--target", args->targets, "streaming (default), apple, cd, vinyl, broadcast, atsc, podcast; repeatable");
-  sub->add_option("--reference", args->reference, "A finished master whose tonal balance and width to move toward");
-  sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)")
-      ->check(not_empty("a number from 0 to 1"));
-  sub->add_flag("--strict", args->strict, "Refuse (exit 3) when the QC finds errors in the mix");
-  sub->add_flag("--noise-shaping", args->noise_shaping,
-                "16-bit targets (cd): shape the dither noise toward high frequencies (default: flat TPDF)");
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_master(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

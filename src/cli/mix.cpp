@@ -14,13 +14,6 @@
 #include "report/translate_json.hpp"
 
 namespace mixdown::cli {
-namespace {
-
-struct MixArgs {
-  std::string stems, out;
-  std::vector<std::string> brief, targets;
-  bool no_master = false;
-};
 
 int run_mix(const MixArgs& a, const GlobalOptions& g) {
   Progress progress("mix", g.quiet);
@@ -62,20 +55,6 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   for (const auto& p : outcome.problems)
     if (p.code == "not_mastered") std::fprintf(stderr, "mixdown: %s: %s\n", (out / "mix.wav").c_str(), p.message.c_str());
   return 0;
-}
-
-}  // namespace
-
-void add_mix(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("mix", "Mix a folder of stems (or a session.toml) and master it");
-  add_global_options(*sub, g);
-  auto args = std::make_shared<MixArgs>();
-  sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
-  sub->add_option("-o,--out", args->out, "Output folder")->required();
-  sub->add_option("--brief", args->brief, "KEY=VALUE: focus, vocal, drums, space, density, character, genre");
-  sub->add_option("--target", args->targets, "Delivery target(s) for the masters (default streaming)");
-  sub->add_flag("--no-master", args->no_master, "Render the mix and its versions only");
-  sub->callback([&action, &g, args] { action = [&g, args] { return run_mix(*args, g); }; });
 }
 
 }  // namespace mixdown::cli

@@ -17,16 +17,6 @@
 #include "report/revise_json.hpp"
 
 namespace mixdown::cli {
-namespace {
-
-struct ReviseArgs {
-  std::string out;
-  std::vector<std::string> notes;
-  std::string json;
-  bool list = false;
-  int back = 0;
-  bool back_given = false;
-};
 
 int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   if (a.list) {
@@ -66,25 +56,6 @@ int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   }
   if (!g.quiet) std::fputs(report::revise_text(outcome, &sheet).c_str(), stdout);
   return 0;
-}
-
-}  // namespace
-
-void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<ReviseArgs>();
-  auto* sub = app.add_subcommand("revise", "Apply revision notes to a mix (OUT/rev-N) and update the delivery sheet");
-  add_global_options(*sub, g);
-  sub->add_option("OUT", args->out, "A `mixdown mix` output folder")->required();
-  // One note per --note, repeatable: `--note "a" OUT` keeps OUT as the folder.
-  sub->add_option("--note", args->notes, "A revision note in plain words (repeatable)")
-      ->allow_extra_args(false);
-  sub->add_option("--json", args->json, "Write the changes list to PATH, or to stdout with '-'");
-  sub->add_flag("--list", args->list, "List the revisions with their notes");
-  sub->add_option("--back", args->back, "Make a new revision equal to rev-N")->check(not_empty("a revision number"));
-  sub->callback([args, sub, &g, &action] {
-    args->back_given = sub->count("--back") > 0;
-    action = [args, &g] { return run_revise(*args, g); };
-  });
 }
 
 }  // namespace mixdown::cli

@@ -14,11 +14,6 @@
 #include "report/translate_json.hpp"
 
 namespace mixdown::cli {
-namespace {
-
-struct TranslateArgs {
-  std::string input, out, json;
-};
 
 int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
@@ -45,18 +40,6 @@ int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   if (!a.json.empty()) io::write_text_atomic(a.json, text);
   if (!g.quiet) std::fputs(report::translation_text(rep).c_str(), stdout);
   return 0;
-}
-
-}  // namespace
-
-void add_translate(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<TranslateArgs>();
-  auto* sub = app.add_subcommand("translate", "Play a mix on phone, earbuds, laptop, car, club, Bluetooth and mono; report what breaks");
-  add_global_options(*sub, g);
-  sub->add_option("FILE", args->input, "The mix or master to check")->required();
-  sub->add_option("-o,--out", args->out, "Output folder for the <system>.wav simulations")->required();
-  sub->add_option("--json", args->json, "Write the JSON to PATH, or to stdout with '-'");
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_translate(*args, g); }; });
 }
 
 }  // namespace mixdown::cli
