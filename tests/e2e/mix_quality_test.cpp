@@ -46,7 +46,7 @@ AudioBuffer read_chunked(const fs::path& p, int* rate) {
 double loudness(const fs::path& p) {
   int rate = 0;
   const AudioBuffer a = read_chunked(p, &rate);
-  return testkit::ebur128_measure(a.view(), rate).integrated;
+  return testkit::ebur128_integrated(a.view(), rate);
 }
 
 struct SongScore {
@@ -64,7 +64,7 @@ std::map<std::string, double> equal_loudness_relative(const std::vector<fs::path
   for (const auto& p : dry) {
     int rate = 0;
     AudioBuffer a = read_chunked(p, &rate);
-    const auto l = testkit::ebur128_measure(a.view(), rate).integrated;
+    const auto l = testkit::ebur128_integrated(a.view(), rate);
     if (!std::isfinite(l)) continue;
     const float g = static_cast<float>(std::pow(10.0, (-23.0 - l) / 20.0));
     if (sum.num_frames() < a.num_frames()) {
@@ -80,7 +80,7 @@ std::map<std::string, double> equal_loudness_relative(const std::vector<fs::path
     }
     present.push_back(p.stem().string());
   }
-  const double m = testkit::ebur128_measure(sum.view(), 48000).integrated;
+  const double m = testkit::ebur128_integrated(sum.view(), 48000);
   for (const auto& n : present) rel[n] = -23.0 - m;
   return rel;
 }

@@ -79,29 +79,30 @@ fs::path source_dir() {
 
 static double or_neg_inf(int rc, double v) { return rc == EBUR128_SUCCESS ? v : -INFINITY; }
 
-OracleLoudness ebur128_measure(const ConstAudioView& audio, int rate) {
+// A libebur128 state in `mode` that has heard all of `audio` (5.1 as L R C LFE Ls Rs).
+static ebur128_state* oracle_fed(const ConstAudioView& audio, int rate, int mode) {
   const int nc = audio.num_channels();
-  ebur128_state* st = ebur128_init(static_cast<unsigned>(nc), static_cast<unsigned long>(rate),
-                                   EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK |
-                                       EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_M | EBUR128_MODE_S);
-  if (nc == 6) {  // L R C LFE Ls Rs
+  ebur128_state* st = ebur128_init(static_cast<unsigned>(nc), static_cast<unsigned long>(rate), mode);
+  if (!st) throw std::runtime_error("libebur128 refused the format");
+  if (nc == 6) {
     ebur128_set_channel(st, 3, EBUR128_UNUSED);
     ebur128_set_channel(st, 4, EBUR128_LEFT_SURROUND);
     ebur128_set_channel(st, 5, EBUR128_RIGHT_SURROUND);
   }
-  OracleLoudness r{};
-  double mmax = -INFINITY, smax = -INFINITY;
-  const std::size_t block = static_cast<std::size_t>(rate) / 100;  // 10 ms grid
-  std::vector<float> inter(block * static_cast<std::size_t>(nc));
-  for (std::size_t pos = 0; pos < audio.num_frames(); pos += block) {
-    const std::size_t n = std::min(block, audio.num_frames() - pos);
+  constexpr std::size_t kBlock = 16384;
+  std::vector<float> inter(kBlock * static_cast<std::size_t>(nc));
+  for (std::size_t pos = 0; pos < audio.num_frames(); pos += kBlock) {
+    const std::size_t n = std::min(kBlock, audio.num_frames() - pos);
     for (std::size_t i = 0; i < n; ++i)
       for (int c = 0; c < nc; ++c) inter[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)] = audio.channel(c)[pos + i];
     ebur128_add_frames_float(st, inter.data(), n);
-    double m, s;
-    if (ebur128_loudness_momentary(st, &m) == EBUR128_SUCCESS && pos + n >= static_cast<std::size_t>(rate) * 4 / 10) mmax = std::max(mmax, m);
-    if (ebur128_loudness_shortterm(st, &s) == EBUR128_SUCCESS && pos + n >= static_cast<std::size_t>(rate) * 3) smax = std::max(smax, s);
   }
+  return st;
+}
+
+OracleLoudness ebur128_measure(const ConstAudioView& audio, int rate) {
+  ebur128_state* st = oracle_fed(audio, rate, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_SAMPLE_PEAK);
+  OracleLoudness r{};
   // Call first, read after: the order of evaluation of function arguments is unspecified.
   double v = 0;
   int rc = ebur128_loudness_global(st, &v);
@@ -109,17 +110,23 @@ OracleLoudness ebur128_measure(const ConstAudioView& audio, int rate) {
   rc = ebur128_loudness_range(st, &v);
   r.range = or_neg_inf(rc, v);
   double tp = 0, sp = 0;
-  for (int c = 0; c < nc; ++c) {
+  for (int c = 0; c < audio.num_channels(); ++c) {
     double x;
     if (ebur128_true_peak(st, static_cast<unsigned>(c), &x) == EBUR128_SUCCESS) tp = std::max(tp, x);
     if (ebur128_sample_peak(st, static_cast<unsigned>(c), &x) == EBUR128_SUCCESS) sp = std::max(sp, x);
   }
   r.true_peak_db = tp > 0 ? 20 * std::log10(tp) : -INFINITY;
   r.sample_peak_db = sp > 0 ? 20 * std::log10(sp) : -INFINITY;
-  r.momentary_max = mmax;
-  r.short_term_max = smax;
   ebur128_destroy(&st);
   return r;
+}
+
+double ebur128_integrated(const ConstAudioView& audio, int rate) {
+  ebur128_state* st = oracle_fed(audio, rate, EBUR128_MODE_I);
+  double v = 0;
+  const int rc = ebur128_loudness_global(st, &v);
+  ebur128_destroy(&st);
+  return or_neg_inf(rc, v);
 }
 
 OracleLoudness ebur128_measure_file(const fs::path& path) {
