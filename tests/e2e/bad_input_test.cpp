@@ -4,8 +4,8 @@
 // byte-identical afterwards; that a failed run leaves nothing under the output folder; and that
 // a successful run's audio has no NaN and no sample at full scale, its JSON parses.
 // Fixtures are written with libsndfile (never by hand) except where the case is a damaged file.
-// Registered twice in CTest: in e2e_tests and as bad_input_tests (label "badinput"), which the
-// ASan+UBSan pass runs against the sanitized binary.
+// Its own binary, bad_input_tests (labels "e2e" and "badinput"), which the ASan+UBSan pass runs
+// against the sanitized binary.
 #include <gtest/gtest.h>
 #include <sndfile.h>
 
