@@ -3,8 +3,9 @@
 # (default 60) on its seed corpus in fuzz/corpus/<harness>/; new inputs go to build-fuzz/corpus
 # (the seeds in the repo are never modified). Crashes are saved in build-fuzz/findings/ and make
 # this script fail.   usage: fuzz/run.sh [SECONDS] [HARNESS...]
-# FUZZ_SEED fixes libFuzzer's seed (make test uses 1, so a CI run replays the same mutations
-# and fails only on a real regression; make fuzz leaves it random to explore).
+# FUZZ_SEED fixes libFuzzer's seed (to replay a run; make fuzz leaves it random to explore).
+# make test does not run this: it replays the seeds and fixed mutants of each harness through
+# fuzz/replay_main.cpp in the trees it builds anyway (ctest label "fuzz").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
