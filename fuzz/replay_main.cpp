@@ -8,8 +8,6 @@
 // truncation, splicing with another seed). Coverage-guided exploration stays with libFuzzer in
 // `make fuzz` (fuzz/run.sh); this driver is the bounded, deterministic regression pass.
 // A harness reports a finding by aborting (fuzz/common.hpp), which the sanitizers print.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +17,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   }
   // The harnesses' scratch folder (fuzz/common.hpp) is per process: leave nothing behind.
   std::error_code ec;
-  std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("mixdown-fuzz-" + std::to_string(::getpid())), ec);
+  std::filesystem::remove_all(mixdown::fuzz::scratch_dir(), ec);
   std::printf("fuzz replay: %zu seeds, %ld inputs, no finding\n", seeds.size(), runs);
   return 0;
 }
