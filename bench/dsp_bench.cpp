@@ -12,6 +12,7 @@
 #include "dsp/dither.hpp"
 #include "dsp/dynamic_eq.hpp"
 #include "dsp/gate.hpp"
+#include "dsp/limiter.hpp"
 #include "dsp/parametric_eq.hpp"
 #include "dsp/pass_filter.hpp"
 #include "dsp/reverb.hpp"
@@ -195,5 +196,25 @@ void BM_Dither24(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBlock));
 }
 BENCHMARK(BM_Dither24);
+
+// The mastering limiter as the master's landing pass runs it: 32768-frame stereo blocks of the
+// program driven `drive` dB into a -1 dBTP ceiling (0: it hardly acts; 12: it works throughout).
+void BM_TruePeakLimiter(benchmark::State& state) {
+  constexpr std::size_t kMasterBlock = 32768;
+  const AudioBuffer src = program(8 * kMasterBlock);
+  const float drive = static_cast<float>(std::pow(10.0, static_cast<double>(state.range(0)) / 20.0));
+  TruePeakLimiter lim(LimiterSettings{-1.0, 5.0, 60.0});
+  lim.prepare(ProcessSpec{48000.0, 2, kMasterBlock});
+  AudioBuffer work(2, kMasterBlock);
+  std::size_t at = 0;
+  for (auto _ : state) {
+    work.view().copy_from(src.view().sub(at, kMasterBlock), drive);
+    lim.process(work.view());
+    benchmark::DoNotOptimize(work.channel(0)[0]);
+    at = (at + kMasterBlock) % src.num_frames();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kMasterBlock));
+}
+BENCHMARK(BM_TruePeakLimiter)->Arg(0)->Arg(12)->ArgName("drive_db");
 
 }  // namespace

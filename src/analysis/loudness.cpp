@@ -203,13 +203,7 @@ struct PairState {
 // the wider register files keep the eight coefficients and the state out of memory and the
 // three-operand forms save the copies; no multiply-adds are fused (-ffp-contract=off), so
 // every clone gives the same bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#define MIXDOWN_KWEIGHT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define MIXDOWN_KWEIGHT_CLONES
-#endif
-MIXDOWN_KWEIGHT_CLONES
+MIXDOWN_SIMD_CLONES_WIDE
 v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb, float* oa, float* ob,
                std::size_t begin, std::size_t end) noexcept {
   // oa/ob (both or neither): also store the K-weighted samples (for the mono sum). The test is

@@ -2,7 +2,8 @@
 // compilers' manuals).
 //
 // MIXDOWN_SIMD_CLONES compiles a function twice, for baseline x86-64 and for AVX2
-// (x86-64-v3), and the loader picks one for the CPU at hand. We build with -ffp-contract=off
+// (x86-64-v3), and the loader picks one for the CPU at hand; MIXDOWN_SIMD_CLONES_WIDE adds an
+// AVX-512 (x86-64-v4) clone, for loops whose wider registers or larger register file pay. We build with -ffp-contract=off
 // (CMakeLists.txt; GCC fuses multiply-adds in C++ even with -std=c++20 otherwise), so no
 // multiply-adds are fused and both versions round identically: the same bits on every CPU.
 //
@@ -20,8 +21,10 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
 #define MIXDOWN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define MIXDOWN_SIMD_CLONES_WIDE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define MIXDOWN_SIMD_CLONES
+#define MIXDOWN_SIMD_CLONES_WIDE
 #endif
 
 namespace mixdown::simd {

@@ -29,12 +29,6 @@ constexpr double kRoundOffset = 0x1.0p25;
 // and the noise sum * 2^-32 are exact in double), so neither the lane width nor FMA
 // contraction can change a result. The AVX-512 clone halves the cost of a block on this
 // machine's Zen 4 (bench BM_Dither24).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#define MIXDOWN_DITHER_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define MIXDOWN_DITHER_CLONES
-#endif
 
 struct Params {
   double scale, lo, hi;  // hi/lo: the range held before adding noise (one LSB past the ends)
@@ -91,7 +85,7 @@ inline double scaled(const Params& p, float x, Tally& t) noexcept {
 // One run over which k / 2^31 is constant: only 32-bit integer lanes beside the doubles, the
 // parameters and the tallies in locals (nothing aliases the output), so it vectorises. The
 // input's tallies ride along in integer lanes: the writer needs no second pass over the block.
-MIXDOWN_DITHER_CLONES
+MIXDOWN_SIMD_CLONES_WIDE
 void quantize_run(const Params& p, const float* __restrict x, std::int32_t* __restrict out, std::size_t n,
                   std::uint32_t key, std::uint32_t twice_index0, std::uint32_t twice_step, Tally& tallies) noexcept {
   const double scale = p.scale, lo = p.lo, hi = p.hi;

@@ -1,8 +1,10 @@
 #include "dsp/limiter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cmath>
+#include <cstring>
 
 #include "core/simd.hpp"
 #include "core/units.hpp"
@@ -38,25 +40,70 @@ constexpr std::int64_t kStretchEvery = 64;
 // the ceiling so a BS.1770 meter of another make agrees that it holds.
 constexpr double kDetectorMarginDb = 0.03;
 
-// The detector's arithmetic compiled for baseline x86-64 and for AVX2, the loader picking
-// one (core/simd.hpp: the same bits on every CPU).
-// peak[i] = max(peak[i], |hist[i + T/2]|, |phase p interpolation at i| for the three phases),
-// i < m: `hist` holds the T - 1 samples before the chunk, then the chunk; `acc` is scratch.
-template <int T, int P>
-MIXDOWN_SIMD_CLONES void detect_chunk(const float* hist, const float* taps, float* peak, float* acc,
-                                         std::size_t m) noexcept {
-  for (std::size_t i = 0; i < m; ++i) peak[i] = std::max(peak[i], std::abs(hist[i + T / 2]));
-  for (int p = 0; p < P - 1; ++p) {
-    const float* h = taps + p * T;
-    std::fill(acc, acc + m, 0.0f);
-    // Tap-outer loop so the inner loop is element-wise and vectorizes.
-    for (int k = 0; k < T; ++k) {
-      const float hk = h[k];
-      const float* src = hist + k;
-      for (std::size_t i = 0; i < m; ++i) acc[i] += hk * src[i];
+// The detector's arithmetic, cloned for AVX-512, AVX2 and baseline x86-64 (core/simd.hpp:
+// the same bits on every CPU). peak[i] = max(peak[i], |hist[i + T/2]|, |phase p interpolation
+// at i| for the three phases), i < m: `hist` holds the T - 1 samples before the chunk, then the
+// chunk. Sixteen outputs at a time in one register each, their three phase sums kept in
+// registers over the taps (each input vector loaded once for the three phases); every sum
+// adds its terms in tap order from 0, as the scalar tail does, so the lanes and the tail round
+// alike.
+constexpr int kT = TruePeakLimiter::kTapsPerPhase;
+constexpr int kPhases = TruePeakLimiter::kOversampling - 1;
+using v16f = float __attribute__((vector_size(64)));
+using v16i = std::int32_t __attribute__((vector_size(64)));
+
+MIXDOWN_SIMD_CLONES_WIDE void detect_chunk(const float* hist, const float* taps, float* peak, std::size_t m) noexcept {
+  std::size_t i = 0;
+  for (; i + 16 <= m; i += 16) {
+    // (Vector code written out here, not in helpers: a function passing these vectors by
+    // value would change the ABI between the clones.)
+    v16f acc[kPhases] = {};
+#pragma GCC unroll 16
+    for (int k = 0; k < kT; ++k) {
+      v16f x;
+      std::memcpy(&x, hist + i + k, sizeof x);
+#pragma GCC unroll 3
+      for (int p = 0; p < kPhases; ++p) acc[p] += taps[p * kT + k] * x;
     }
-    for (std::size_t i = 0; i < m; ++i) peak[i] = std::max(peak[i], std::abs(acc[i]));
+    v16f pk, centre;
+    std::memcpy(&pk, peak + i, sizeof pk);
+    std::memcpy(&centre, hist + i + kT / 2, sizeof centre);
+    // |v| clears the sign bit; std::max(a, b) is b where a < b, else a (a NaN b leaves a).
+    centre = reinterpret_cast<v16f>(reinterpret_cast<v16i>(centre) & 0x7fffffff);
+    pk = pk < centre ? centre : pk;
+#pragma GCC unroll 3
+    for (int p = 0; p < kPhases; ++p) {
+      const v16f a = reinterpret_cast<v16f>(reinterpret_cast<v16i>(acc[p]) & 0x7fffffff);
+      pk = pk < a ? a : pk;
+    }
+    std::memcpy(peak + i, &pk, sizeof pk);
   }
+  for (; i < m; ++i) {
+    float acc[kPhases] = {};
+    for (int k = 0; k < kT; ++k)
+      for (int p = 0; p < kPhases; ++p) acc[p] += taps[p * kT + k] * hist[i + k];
+    float pk = std::max(peak[i], std::abs(hist[i + kT / 2]));
+    for (int p = 0; p < kPhases; ++p) pk = std::max(pk, std::abs(acc[p]));
+    peak[i] = pk;
+  }
+}
+
+// dst[i] = max(src[i], src[i + s]) (ways 2) or max(src[i], src[i + s], src[i + 2s],
+// src[i + 3s]) (ways 4), i < n: one step of a sliding maximum.
+MIXDOWN_SIMD_CLONES void max_shifted(const float* __restrict src, float* __restrict dst, std::size_t s,
+                                     std::size_t n, int ways) noexcept {
+  if (ways == 4) {
+    for (std::size_t i = 0; i < n; ++i)
+      dst[i] = std::max(std::max(src[i], src[i + s]), std::max(src[i + 2 * s], src[i + 3 * s]));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = std::max(src[i], src[i + s]);
+  }
+}
+
+// held[j] = ceiling / max(a[j], b[j], ceiling), j < n: 1 exactly where no peak passes the
+// ceiling (x / x is exactly 1), without a branch.
+MIXDOWN_SIMD_CLONES void required_gain(const float* a, const float* b, float ceiling, float* held, std::size_t n) noexcept {
+  for (std::size_t j = 0; j < n; ++j) held[j] = ceiling / std::max(std::max(a[j], b[j]), ceiling);
 }
 
 }  // namespace
@@ -106,13 +153,10 @@ void TruePeakLimiter::prepare(const ProcessSpec& spec) {
     taps_l1_ = std::max(taps_l1_, l1 * 1.0001f);  // a hair over, for float rounding
   }
   history_.assign(static_cast<std::size_t>(channels_), std::vector<float>(T - 1 + max_block_, 0.0f));
-  acc_.assign(max_block_, 0.0f);
-  peak_.assign(max_block_, 0.0f);
-  gain_.assign(kGainChunk, 1.0f);
-  std::size_t cap = 1;
-  while (cap < window_ + 2) cap <<= 1;
-  hold_value_.assign(cap, 1.0f);
-  hold_index_.assign(cap, 0);
+  peak_.assign(window_ + max_block_, 0.0f);
+  for (auto& b : scratch_) b.assign(window_ + max_block_, 0.0f);
+  held_.assign(max_block_, 1.0f);
+  gain_.assign(max_block_, 1.0f);
   box_.assign(window_, 1.0f);
   delay_.assign(static_cast<std::size_t>(channels_), std::vector<float>(latency_, 0.0f));
   reset();
@@ -121,8 +165,8 @@ void TruePeakLimiter::prepare(const ProcessSpec& spec) {
 void TruePeakLimiter::reset() noexcept {
   for (auto& h : history_) std::fill(h.begin(), h.end(), 0.0f);
   for (auto& d : delay_) std::fill(d.begin(), d.end(), 0.0f);
-  hold_head_ = 0;
-  hold_size_ = 0;
+  std::fill(peak_.begin(), peak_.end(), 0.0f);
+  prefix_peaks_ = false;
   index_ = 0;
   std::fill(box_.begin(), box_.end(), 1.0f);
   box_pos_ = 0;
@@ -141,11 +185,13 @@ double TruePeakLimiter::max_gain_reduction_db() const noexcept {
   return -gain_to_db(static_cast<double>(min_gain_));
 }
 
-void TruePeakLimiter::detect(const AudioView& block) noexcept {
+bool TruePeakLimiter::detect(const AudioView& block) noexcept {
   constexpr int T = kTapsPerPhase;
   constexpr std::size_t kChunk = 64;
   const std::size_t n = block.num_frames();
-  std::fill(peak_.begin(), peak_.begin() + static_cast<std::ptrdiff_t>(n), 0.0f);
+  float* peak = peak_.data() + window_;
+  std::fill(peak, peak + n, 0.0f);
+  bool any = false;
   for (int c = 0; c < channels_; ++c) {
     float* hist = history_[static_cast<std::size_t>(c)].data();
     const float* in = block.channel(c);
@@ -154,36 +200,65 @@ void TruePeakLimiter::detect(const AudioView& block) noexcept {
       const std::size_t m = std::min(kChunk, n - start);
       // An interpolated value is at most (sum of |taps|) x the largest input it sees: when
       // that stays under the ceiling nothing in this chunk can ask for gain reduction, and
-      // the required gain there is 1 whatever the exact peak (peak_ stays 0).
+      // the required gain there is 1 whatever the exact peak (the peak stays 0).
       const float span_max = simd::from_bits(simd::max_abs_bits(hist + start, m + (T - 1)));
       if (span_max * taps_l1_ <= ceiling_) continue;
       // The newest sample of the interval (x[j + 1]) sits at hist[i + T/2].
-      detect_chunk<T, kOversampling>(hist + start, taps_.data(), peak_.data() + start, acc_.data(), m);
+      detect_chunk(hist + start, taps_.data(), peak + start, m);
+      any = true;
     }
     std::copy(hist + n, hist + n + (T - 1), hist);
   }
+  return any;
 }
 
-// Frames [c0, c0 + m) of `block` through the look-ahead delay line, in contiguous runs: each
-// output is the delayed sample times its gain (gains == nullptr: unity, a plain exchange).
-void TruePeakLimiter::pass_delay(const AudioView& block, std::size_t c0, std::size_t m,
-                                 const float* gains) noexcept {
+// held_[j], j < n: the gain the hold asks of frame j, the least required gain (ceiling / peak,
+// 1 under the ceiling) over the frame and the window_ before it. That is ceiling / (the
+// largest peak there), as a correctly rounded division falls as its divisor grows: the same
+// bits as the minimum of the quotients. The largest peak over window_ + 1 frames is taken by
+// doubling (after step k, each entry is the maximum of 2^k consecutive peaks; two overlapping
+// runs cover the window), a few vector passes over the block instead of a queue with a
+// data-dependent branch per frame. A block whose window holds no peak at all (every chunk
+// under the detector's bound) holds 1 throughout.
+void TruePeakLimiter::hold(std::size_t n, bool peaks) noexcept {
+  const std::size_t len = window_ + n, span = window_ + 1;
+  if (!peaks && !prefix_peaks_) {
+    std::fill(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n), 1.0f);
+  } else {
+    const float* cur = peak_.data();
+    std::array<float*, 2> buf{scratch_[0].data(), scratch_[1].data()};
+    std::size_t run = 1, valid = len, w = 0;
+    for (; 2 * run <= span; w ^= 1) {
+      const int ways = 4 * run <= span ? 4 : 2;
+      const std::size_t reach = run * static_cast<std::size_t>(ways - 1);
+      max_shifted(cur, buf[w], run, valid - reach, ways);
+      cur = buf[w];
+      valid -= reach;
+      run *= static_cast<std::size_t>(ways);
+    }
+    required_gain(cur, cur + (span - run), ceiling_, held_.data(), n);
+  }
+  // The window_ peaks before the next block.
+  std::copy(peak_.begin() + static_cast<std::ptrdiff_t>(n), peak_.begin() + static_cast<std::ptrdiff_t>(len), peak_.begin());
+  prefix_peaks_ = peaks || (prefix_peaks_ && n < window_);
+}
+
+// The block through the look-ahead delay line in contiguous runs: each output is the delayed
+// sample times its gain.
+void TruePeakLimiter::pass_delay(const AudioView& block, const float* gains) noexcept {
+  const std::size_t m = block.num_frames();
   for (int c = 0; c < channels_; ++c) {
     float* d = delay_[static_cast<std::size_t>(c)].data();
-    float* x = block.channel(c) + c0;
+    float* x = block.channel(c);
     for (std::size_t done = 0, pos = delay_pos_; done < m;) {
       const std::size_t run = std::min(m - done, latency_ - pos);
       float* dp = d + pos;
       float* xp = x + done;
-      if (gains) {
-        const float* gp = gains + done;
-        for (std::size_t i = 0; i < run; ++i) {
-          const float out = dp[i] * gp[i];
-          dp[i] = xp[i];
-          xp[i] = out;
-        }
-      } else {
-        std::swap_ranges(dp, dp + run, xp);
+      const float* gp = gains + done;
+      for (std::size_t i = 0; i < run; ++i) {
+        const float out = dp[i] * gp[i];
+        dp[i] = xp[i];
+        xp[i] = out;
       }
       done += run;
       pos = pos + run == latency_ ? 0 : pos + run;
@@ -197,25 +272,23 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
   if (channels_ == 0 || block.num_channels() != channels_) return;
   const double inv_window = 1.0 / static_cast<double>(window_);
   const float sustain_coef = static_cast<float>(1.0 / std::max(1.0, kSustainSeconds * sample_rate_));
-  const std::size_t hold_mask = hold_value_.size() - 1;  // a power of two
-  const auto hold_len = static_cast<std::int64_t>(window_ + 1);
   const float inv_release = static_cast<float>(1.0 / base_release_frames_);
   for (std::size_t start = 0; start < total; start += max_block_) {
     const std::size_t n = std::min(max_block_, total - start);
     const AudioView sub = block.sub(start, n);
-    detect(sub);
-    constexpr std::size_t kChunk = kGainChunk;
-    for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
-      const std::size_t c1 = std::min(n, c0 + kChunk);
-      // Idle fast path: nothing held, released or averaged below unity, and no peak in this
-      // chunk over the ceiling. The gain stays exactly 1, so the chunk only passes the delay
-      // line; the state is advanced exactly as the per-sample path would leave it.
-      const bool idle = box_below_ == 0 && released_ == 1.0f && hold_size_ > 0 && hold_value_[hold_head_] >= 1.0f &&
-                        *std::max_element(peak_.begin() + static_cast<std::ptrdiff_t>(c0),
-                                          peak_.begin() + static_cast<std::ptrdiff_t>(c1)) <= ceiling_;
+    hold(n, detect(sub));
+    float* gains = gain_.data();
+    for (std::size_t c0 = 0; c0 < n; c0 += kGainChunk) {
+      const std::size_t c1 = std::min(n, c0 + kGainChunk);
+      const std::size_t m = c1 - c0;
+      // Idle fast path: nothing released or averaged below unity and a hold of 1 over the
+      // chunk. The gain stays exactly 1; the state is advanced exactly as the per-frame path
+      // would leave it.
+      const bool idle = box_below_ == 0 && released_ == 1.0f &&
+                        std::all_of(held_.begin() + static_cast<std::ptrdiff_t>(c0),
+                                    held_.begin() + static_cast<std::ptrdiff_t>(c1), [](float h) { return h == 1.0f; });
       if (idle) {
-        const std::size_t m = c1 - c0;
-        pass_delay(sub, c0, m, nullptr);
+        std::fill(gains + c0, gains + c1, 1.0f);
         // released_ is exactly 1 here, so the update's ((1 - released_) - s) * c is -(s * c) to
         // the bit (0 - s is exact and rounding is symmetric): s -= s * c is the same sum with
         // one subtraction fewer on the chain that runs through every idle frame.
@@ -228,49 +301,23 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
         sustained_ = sustained;
         release_coef_ = release_coef;
         index_ += static_cast<std::int64_t>(m);
-        hold_size_ = 1;  // a run of unity gains leaves one entry: the newest
-        hold_value_[hold_head_] = 1.0f;
-        hold_index_[hold_head_] = index_ - 1;
         box_pos_ = (box_pos_ + m) % window_;
         continue;
       }
-      // The gain of every frame first (the serial part: hold, release, average), then the
-      // delay line times the gain per channel in contiguous runs, which vectorizes.
-      // The state lives in locals for the loop (the compiler cannot keep members in
-      // registers across the stores to the arrays).
-      float* gains = gain_.data();
-      float* hold_value = hold_value_.data();
-      std::int64_t* hold_index = hold_index_.data();
+      // The serial part, frame by frame: release, the working-hard average and the box average.
+      // The state lives in locals for the loop (the compiler cannot keep members in registers
+      // across the stores to the arrays).
       float* box = box_.data();
-      std::size_t hold_head = hold_head_, hold_size = hold_size_, box_pos = box_pos_, box_below = box_below_;
+      std::size_t box_pos = box_pos_, box_below = box_below_;
       std::int64_t index = index_;
       float released = released_, sustained = sustained_;
       double box_sum = box_sum_;
-      const float ceiling = ceiling_;
       const std::size_t window = window_;
-      auto release_coef_now = [&] {
-        return inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull));
-      };
       float release_coef = release_coef_;
       for (std::size_t i = c0; i < c1; ++i) {
-        const float pk = peak_[i];
-        const float r = pk > ceiling ? ceiling / pk : 1.0f;
-        // Minimum over the last window_ + 1 required gains (monotonic queue).
-        while (hold_size > 0) {
-          const std::size_t back = (hold_head + hold_size - 1) & hold_mask;
-          if (hold_value[back] >= r) --hold_size;
-          else break;
-        }
-        const std::size_t slot = (hold_head + hold_size) & hold_mask;
-        hold_value[slot] = r;
-        hold_index[slot] = index;
-        ++hold_size;
-        while (hold_index[hold_head] <= index - hold_len) {
-          hold_head = (hold_head + 1) & hold_mask;
-          --hold_size;
-        }
-        const float held = hold_value[hold_head];
-        if (index % kStretchEvery == 0) release_coef = release_coef_now();
+        const float held = held_[i];
+        if (index % kStretchEvery == 0)
+          release_coef = inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull));
         ++index;
 
         // Instant fall, program-dependent rise; never above the held gain.
@@ -295,28 +342,25 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
           // The average of values that are all <= the held minimum; clamp rounding above it.
           g = std::min(1.0f, static_cast<float>(box_sum * inv_window));
         }
-        gains[i - c0] = g;
+        gains[i] = g;
       }
       release_coef_ = release_coef;
-      hold_head_ = hold_head;
-      hold_size_ = hold_size;
       box_pos_ = box_pos;
       box_below_ = box_below;
       index_ = index;
       released_ = released;
       sustained_ = sustained;
       box_sum_ = box_sum;
-      const std::size_t m = c1 - c0;
-      pass_delay(sub, c0, m, gains);
-      float lowest = min_gain_;
-      std::int64_t limited = 0;
-      for (std::size_t i = 0; i < m; ++i) {
-        lowest = std::min(lowest, gains[i]);
-        limited += gains[i] < kLimitedBelow ? 1 : 0;
-      }
-      min_gain_ = lowest;
-      frames_limited_ += limited;
     }
+    pass_delay(sub, gains);
+    float lowest = min_gain_;
+    std::int64_t limited = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      lowest = std::min(lowest, gains[i]);
+      limited += gains[i] < kLimitedBelow ? 1 : 0;
+    }
+    min_gain_ = lowest;
+    frames_limited_ += limited;
     frames_processed_ += static_cast<std::int64_t>(n);
   }
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -44,8 +45,11 @@ public:
   std::int64_t frames_processed() const noexcept { return frames_processed_; }
 
 private:
-  void detect(const AudioView& block) noexcept;  // fills peak_ for the block
-  void pass_delay(const AudioView& block, std::size_t c0, std::size_t m, const float* gains) noexcept;
+  // Fills peak_ past its window_ for the block; false if no chunk had a peak to measure (the
+  // block's peaks are all 0).
+  bool detect(const AudioView& block) noexcept;
+  void hold(std::size_t n, bool peaks) noexcept;  // held_ from peak_
+  void pass_delay(const AudioView& block, const float* gains) noexcept;
 
   LimiterSettings settings_{};
   double sample_rate_ = 48000.0;
@@ -60,16 +64,15 @@ private:
   std::vector<float> taps_;                 // (kOversampling - 1) * kTapsPerPhase
   float taps_l1_ = 1.0f;                    // largest sum of |taps| over the phases
   std::vector<std::vector<float>> history_; // per channel: kTapsPerPhase - 1 + max_block
-  std::vector<float> acc_;                  // max_block
-  std::vector<float> peak_;                 // max_block
-  static constexpr std::size_t kGainChunk = 64;
-  std::vector<float> gain_;                 // kGainChunk: the gains of a chunk before they apply
-
-  // Minimum-hold over window_ + 1 values: a monotonic queue in a ring.
-  std::vector<float> hold_value_;
-  std::vector<std::int64_t> hold_index_;
-  std::size_t hold_head_ = 0, hold_size_ = 0;
-  std::int64_t index_ = 0;
+  // The largest |sample or interpolated value| of each frame over the channels: the window_
+  // frames before the block, then the block's.
+  std::vector<float> peak_;                 // window_ + max_block
+  bool prefix_peaks_ = false;               // the window_ before the block may hold a peak
+  std::array<std::vector<float>, 2> scratch_;  // window_ + max_block each: the hold's steps
+  std::vector<float> held_;                 // max_block: the gain the hold asks of each frame
+  static constexpr std::size_t kGainChunk = 64;  // the idle test's span
+  std::vector<float> gain_;                 // max_block: the gains of the block
+  std::int64_t index_ = 0;                  // frames since reset
 
   // Box average of the released gain over window_ values.
   std::vector<float> box_;
