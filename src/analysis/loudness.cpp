@@ -404,17 +404,42 @@ void LoudnessMeter::add(const ConstAudioView& view) {
 }
 
 double LoudnessMeter::window_mean(const Ring& r, std::int64_t ticks_done, int width) {
-  // The last `width` ticks, newest first, as (at most) two contiguous runs of the ring. Summed
-  // afresh every tick rather than kept as a running sum, which would drift.
+  // The last `width` ticks: (at most) two contiguous runs of the ring. Summed afresh every
+  // tick rather than kept as a running sum, which would drift: in four partial sums (ring slot
+  // i into sum i % 4, added up in a fixed order at the end), so four additions are in flight
+  // rather than one waiting on the one before (the short-term window's 300 terms were a chain
+  // of 300). The slots follow from ticks_done alone, so the result does not depend on how the
+  // stream was cut into blocks.
   const auto size = static_cast<std::int64_t>(r.sum.size());
-  std::int64_t idx = (ticks_done - 1) % size;
-  double sum = 0.0;
+  const std::int64_t newest = (ticks_done - 1) % size, oldest = newest - width + 1;
+  double part[4] = {0.0, 0.0, 0.0, 0.0};
   std::int64_t len = 0;
-  for (int i = 0; i < width; ++i) {
-    sum += r.sum[static_cast<std::size_t>(idx)];
-    len += r.len[static_cast<std::size_t>(idx)];
-    idx = idx == 0 ? size - 1 : idx - 1;
+  const auto run = [&](std::int64_t a, std::int64_t b) {
+    auto i = static_cast<std::size_t>(a);
+    const auto end = static_cast<std::size_t>(b);
+    for (; i < end && (i & 3) != 0; ++i) {
+      part[i & 3] += r.sum[i];
+      len += r.len[i];
+    }
+    for (; i + 4 <= end; i += 4) {
+      part[0] += r.sum[i];
+      part[1] += r.sum[i + 1];
+      part[2] += r.sum[i + 2];
+      part[3] += r.sum[i + 3];
+      len += (r.len[i] + r.len[i + 1]) + (r.len[i + 2] + r.len[i + 3]);
+    }
+    for (; i < end; ++i) {
+      part[i & 3] += r.sum[i];
+      len += r.len[i];
+    }
+  };
+  if (oldest >= 0) {
+    run(oldest, newest + 1);
+  } else {
+    run(0, newest + 1);
+    run(size + oldest, size);
   }
+  const double sum = (part[0] + part[1]) + (part[2] + part[3]);
   return len > 0 ? sum / static_cast<double>(len) : 0.0;
 }
 
