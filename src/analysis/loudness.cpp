@@ -23,15 +23,9 @@ constexpr double kDenormalFloor = 1e-25;
 }  // namespace
 
 bool has_nonfinite(const float* x, std::size_t n) noexcept {
-  // x * 0 is NaN exactly when x is NaN or Inf; eight lanes so the loop vectorizes.
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) lanes[j] += x[i + j] * 0.0f;
-  float rest = 0.0f;
-  for (; i < n; ++i) rest += x[i] * 0.0f;
-  for (float l : lanes) rest += l;
-  return rest != rest;
+  // NaN and Inf have an all-ones exponent: |x|'s bits at or above +Inf's (an integer max over
+  // eight lanes, cloned for AVX2, rather than a float sum on one chain per lane).
+  return simd::max_abs_bits(x, n) >= 0x7f800000u;
 }
 
 std::vector<double> channel_weights(int channels) {
@@ -187,12 +181,6 @@ struct KStep {
   }
 };
 
-// max |x[i]| over a block (NaN-free: add() cleans the input first), vectorized apart from the
-// filter loop, whose dependency chains it would otherwise share issue slots with.
-double block_peak(const float* x, std::size_t n) noexcept {
-  return static_cast<double>(simd::from_bits(simd::max_abs_bits(x, n)));
-}
-
 using v2d = double __attribute__((vector_size(16)));
 struct PairState {
   v2d x1, x2, t1, t2, u1, u2;
@@ -271,7 +259,6 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
     begin = end;
   }
   state_[ci] = s;
-  sample_peak_[ci] = std::max(sample_peak_[ci], block_peak(x, n));
   if (options_.true_peak) true_peak_.add_channel(c, x, n);
 }
 
@@ -307,8 +294,6 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   }
   state_[ca] = {s.x1[0], s.x2[0], s.t1[0], s.t2[0], s.u1[0], s.u2[0]};
   state_[cb] = {s.x1[1], s.x2[1], s.t1[1], s.t2[1], s.u1[1], s.u2[1]};
-  sample_peak_[ca] = std::max(sample_peak_[ca], block_peak(xa, n));
-  sample_peak_[cb] = std::max(sample_peak_[cb], block_peak(xb, n));
   if (options_.true_peak) {
     true_peak_.add_channel(c, xa, n);
     true_peak_.add_channel(c + 1, xb, n);
@@ -322,12 +307,14 @@ void LoudnessMeter::add(const ConstAudioView& view) {
   const std::size_t n = view.num_frames();
   if (n == 0) return;
 
-  // NaN/Inf would poison the filter state for good: read them as 0 (and count them).
+  // NaN/Inf would poison the filter state for good: read them as 0 (and count them). One scan
+  // of each channel's |x| bits finds them (an all-ones exponent) and gives its sample peak.
   std::vector<const float*> ptrs(static_cast<std::size_t>(channels_));
   for (int c = 0; c < channels_; ++c) {
     const float* x = view.channel(c);
     ptrs[static_cast<std::size_t>(c)] = x;
-    if (has_nonfinite(x, n)) {
+    std::uint32_t peak_bits = simd::max_abs_bits(x, n);
+    if (peak_bits >= 0x7f800000u) {
       if (clean_.size() < static_cast<std::size_t>(channels_)) clean_.resize(static_cast<std::size_t>(channels_));
       auto& buf = clean_[static_cast<std::size_t>(c)];
       buf.resize(n);
@@ -337,7 +324,10 @@ void LoudnessMeter::add(const ConstAudioView& view) {
         nonfinite_ += finite ? 0 : 1;
       }
       ptrs[static_cast<std::size_t>(c)] = buf.data();
+      peak_bits = simd::max_abs_bits(buf.data(), n);
     }
+    auto& peak = sample_peak_[static_cast<std::size_t>(c)];
+    peak = std::max(peak, static_cast<double>(simd::from_bits(peak_bits)));
   }
 
   // Cut the block at tick boundaries.
