@@ -23,9 +23,9 @@ constexpr double kDenormalFloor = 1e-25;
 }  // namespace
 
 bool has_nonfinite(const float* x, std::size_t n) noexcept {
-  // NaN and Inf have an all-ones exponent: |x|'s bits at or above +Inf's (an integer max over
-  // eight lanes, cloned for AVX2, rather than a float sum on one chain per lane).
-  return simd::max_abs_bits(x, n) >= 0x7f800000u;
+  // An integer max of |x|'s bits over eight lanes, cloned for AVX2, rather than a float sum on
+  // one chain per lane.
+  return simd::nonfinite_bits(simd::max_abs_bits(x, n));
 }
 
 std::vector<double> channel_weights(int channels) {
@@ -314,7 +314,7 @@ void LoudnessMeter::add(const ConstAudioView& view) {
     const float* x = view.channel(c);
     ptrs[static_cast<std::size_t>(c)] = x;
     std::uint32_t peak_bits = simd::max_abs_bits(x, n);
-    if (peak_bits >= 0x7f800000u) {
+    if (simd::nonfinite_bits(peak_bits)) {
       if (clean_.size() < static_cast<std::size_t>(channels_)) clean_.resize(static_cast<std::size_t>(channels_));
       auto& buf = clean_[static_cast<std::size_t>(c)];
       buf.resize(n);
@@ -404,6 +404,8 @@ double LoudnessMeter::window_mean(const Ring& r, std::int64_t ticks_done, int wi
   const std::int64_t newest = (ticks_done - 1) % size, oldest = newest - width + 1;
   double part[4] = {0.0, 0.0, 0.0, 0.0};
   std::int64_t len = 0;
+  // Written out by fours: a single `part[i & 3] +=` loop keeps the partial sums in memory and
+  // took twice the time (bench BM_KWeightingAndGating: 12 % of it against 5-7 %).
   const auto run = [&](std::int64_t a, std::int64_t b) {
     auto i = static_cast<std::size_t>(a);
     const auto end = static_cast<std::size_t>(b);

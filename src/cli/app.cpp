@@ -38,41 +38,46 @@ void add_global_options(CLI::App& sub, GlobalOptions& g) {
       ->check(CLI::Range(0, 256));
 }
 
-void add_analyze(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<AnalyzeArgs>();
-  auto* sub = app.add_subcommand("analyze", "Measure a file: loudness, true peak, spectrum, stereo, dynamics, problems");
+// A subcommand with the options every command takes; once parsed, its action is `run` on the
+// arguments. Returns the subcommand and the arguments its options fill.
+template <class Args>
+std::pair<CLI::App*, std::shared_ptr<Args>> add_command(CLI::App& app, GlobalOptions& g, Action& action, const char* name,
+                                                        int (*run)(const Args&, const GlobalOptions&), const char* help) {
+  auto args = std::make_shared<Args>();
+  auto* sub = app.add_subcommand(name, help);
   add_global_options(*sub, g);
+  sub->callback([args, &g, &action, run] { action = [args, &g, run] { return run(*args, g); }; });
+  return {sub, args};
+}
+
+void add_analyze(CLI::App& app, GlobalOptions& g, Action& action) {
+  const auto [sub, args] = add_command<AnalyzeArgs>(app, g, action, "analyze", &run_analyze,
+      "Measure a file: loudness, true peak, spectrum, stereo, dynamics, problems");
   sub->add_option("FILE", args->input, "The audio file to analyse")->required();
   sub->add_option("--reference", args->reference, "A reference track to compare with at matched loudness");
   sub->add_option("--json", args->json, "Write the JSON report to PATH, or to stdout with '-'");
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_analyze(*args, g); }; });
 }
 
 void add_check(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("check", "Check a folder of stems (or a session.toml) before mixing");
-  add_global_options(*sub, g);
-  auto args = std::make_shared<CheckArgs>();
+  const auto [sub, args] = add_command<CheckArgs>(app, g, action, "check", &run_check,
+      "Check a folder of stems (or a session.toml) before mixing");
   sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
   sub->add_option("--json", args->json, "Write the JSON report to PATH ('-' for stdout)");
-  sub->callback([&action, &g, args] { action = [&g, args] { return run_check(*args, g); }; });
 }
 
 void add_mix(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto* sub = app.add_subcommand("mix", "Mix a folder of stems (or a session.toml) and master it");
-  add_global_options(*sub, g);
-  auto args = std::make_shared<MixArgs>();
+  const auto [sub, args] = add_command<MixArgs>(app, g, action, "mix", &run_mix,
+      "Mix a folder of stems (or a session.toml) and master it");
   sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
   sub->add_option("-o,--out", args->out, "Output folder")->required();
   sub->add_option("--brief", args->brief, "KEY=VALUE: focus, vocal, drums, space, density, character, genre");
   sub->add_option("--target", args->targets, "Delivery target(s) for the masters (default streaming)");
   sub->add_flag("--no-master", args->no_master, "Render the mix and its versions only");
-  sub->callback([&action, &g, args] { action = [&g, args] { return run_mix(*args, g); }; });
 }
 
 void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<MasterArgs>();
-  auto* sub = app.add_subcommand("master", "Master a stereo mix to delivery targets");
-  add_global_options(*sub, g);
+  const auto [sub, args] = add_command<MasterArgs>(app, g, action, "master", &run_master,
+      "Master a stereo mix to delivery targets");
   sub->add_option("FILE", args->input, "The mix to master")->required();
   sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required();
   sub->add_option("--target", args->targets, "streaming (default), apple, cd, vinyl, broadcast, atsc, podcast; repeatable");
@@ -82,36 +87,30 @@ void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
   sub->add_flag("--strict", args->strict, "Refuse (exit 3) when the QC finds errors in the mix");
   sub->add_flag("--noise-shaping", args->noise_shaping,
                 "16-bit targets (cd): shape the dither noise toward high frequencies (default: flat TPDF)");
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_master(*args, g); }; });
 }
 
 void add_album(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<AlbumArgs>();
-  auto* sub = app.add_subcommand("album", "Master a sequence of tracks as one record");
-  add_global_options(*sub, g);
+  const auto [sub, args] = add_command<AlbumArgs>(app, g, action, "album", &run_album,
+      "Master a sequence of tracks as one record");
   sub->add_option("FILE", args->files, "Tracks in running order, or one album.toml")->required();
   sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required();
   sub->add_option("--target", args->target, "One target for the whole album (default streaming)");
   sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")
       ->check(not_empty("seconds from 0 to 60"))
       ->check(CLI::Range(0.0, 60.0));
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_album(*args, g); }; });
 }
 
 void add_translate(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<TranslateArgs>();
-  auto* sub = app.add_subcommand("translate", "Play a mix on phone, earbuds, laptop, car, club, Bluetooth and mono; report what breaks");
-  add_global_options(*sub, g);
+  const auto [sub, args] = add_command<TranslateArgs>(app, g, action, "translate", &run_translate,
+      "Play a mix on phone, earbuds, laptop, car, club, Bluetooth and mono; report what breaks");
   sub->add_option("FILE", args->input, "The mix or master to check")->required();
   sub->add_option("-o,--out", args->out, "Output folder for the <system>.wav simulations")->required();
   sub->add_option("--json", args->json, "Write the JSON to PATH, or to stdout with '-'");
-  sub->callback([args, &g, &action] { action = [args, &g] { return run_translate(*args, g); }; });
 }
 
 void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
-  auto args = std::make_shared<ReviseArgs>();
-  auto* sub = app.add_subcommand("revise", "Apply revision notes to a mix (OUT/rev-N) and update the delivery sheet");
-  add_global_options(*sub, g);
+  const auto [sub, args] = add_command<ReviseArgs>(app, g, action, "revise", &run_revise,
+      "Apply revision notes to a mix (OUT/rev-N) and update the delivery sheet");
   sub->add_option("OUT", args->out, "A `mixdown mix` output folder")->required();
   // One note per --note, repeatable: `--note "a" OUT` keeps OUT as the folder.
   sub->add_option("--note", args->notes, "A revision note in plain words (repeatable)")
@@ -119,7 +118,8 @@ void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
   sub->add_option("--json", args->json, "Write the changes list to PATH, or to stdout with '-'");
   sub->add_flag("--list", args->list, "List the revisions with their notes");
   sub->add_option("--back", args->back, "Make a new revision equal to rev-N")->check(not_empty("a revision number"));
-  sub->callback([args, sub, &g, &action] {
+  // In place of add_command's callback: --back's presence is read from the parse.
+  sub->callback([args = args, sub = sub, &g, &action] {
     args->back_given = sub->count("--back") > 0;
     action = [args, &g] { return run_revise(*args, g); };
   });

@@ -32,6 +32,8 @@ namespace mixdown::simd {
 inline std::uint32_t abs_bits(float x) noexcept { return std::bit_cast<std::uint32_t>(x) & 0x7fffffffu; }
 inline float from_bits(std::uint32_t b) noexcept { return std::bit_cast<float>(b); }
 inline std::uint32_t umax(std::uint32_t a, std::uint32_t b) noexcept { return a > b ? a : b; }
+// |x|'s bits (abs_bits, max_abs_bits) of a NaN or Inf: an all-ones exponent, at or above +Inf's.
+inline bool nonfinite_bits(std::uint32_t b) noexcept { return b >= 0x7f800000u; }
 
 // max |x[i]|, i < n, as IEEE bits, eight lanes. A NaN or Inf (whose bits exceed every finite
 // value's) makes it a non-finite bound, which never passes a "cannot reach" test: the callers

@@ -5,21 +5,16 @@
 // magnitude bits), the repair runs only when something is wrong.
 #pragma once
 
-#include <bit>
 #include <cmath>
 #include <cstddef>
-#include <cstdint>
+
+#include "core/simd.hpp"
 
 namespace mixdown::dsp {
 
 // Replaces NaN and +-Inf in x[0..n) by 0; returns whether it found any.
 inline bool zero_non_finite(float* x, std::size_t n) noexcept {
-  std::int32_t worst = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int32_t m = std::bit_cast<std::int32_t>(x[i]) & 0x7fffffff;
-    worst = worst > m ? worst : m;
-  }
-  if (worst < 0x7f800000) return false;  // every exponent below the all-ones of Inf/NaN
+  if (!simd::nonfinite_bits(simd::max_abs_bits(x, n))) return false;
   for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i])) x[i] = 0.0f;
   return true;

@@ -100,6 +100,11 @@ MIXDOWN_SIMD_CLONES void max_shifted(const float* __restrict src, float* __restr
   }
 }
 
+// The release step (1 / release frames) stretched by how hard the limiter has been working.
+inline float stretched_release(float inv_release, float sustained) noexcept {
+  return inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull));
+}
+
 // held[j] = ceiling / max(a[j], b[j], ceiling), j < n: 1 exactly where no peak passes the
 // ceiling (x / x is exactly 1), without a branch.
 MIXDOWN_SIMD_CLONES void required_gain(const float* a, const float* b, float ceiling, float* held, std::size_t n) noexcept {
@@ -112,8 +117,7 @@ void TruePeakLimiter::set_settings(const LimiterSettings& s) {
   settings_ = s;
   ceiling_ = static_cast<float>(db_to_gain(s.ceiling_dbtp - kDetectorMarginDb));
   base_release_frames_ = std::max(1.0, s.release_ms * 1e-3 * sample_rate_);
-  release_coef_ = static_cast<float>(1.0 / base_release_frames_) /
-                  (1.0f + kReleaseStretch * std::min(1.0f, sustained_ / kSustainFull));
+  release_coef_ = stretched_release(static_cast<float>(1.0 / base_release_frames_), sustained_);
 }
 
 void TruePeakLimiter::prepare(const ProcessSpec& spec) {
@@ -166,7 +170,6 @@ void TruePeakLimiter::reset() noexcept {
   for (auto& h : history_) std::fill(h.begin(), h.end(), 0.0f);
   for (auto& d : delay_) std::fill(d.begin(), d.end(), 0.0f);
   std::fill(peak_.begin(), peak_.end(), 0.0f);
-  prefix_peaks_ = false;
   index_ = 0;
   std::fill(box_.begin(), box_.end(), 1.0f);
   box_pos_ = 0;
@@ -215,14 +218,15 @@ bool TruePeakLimiter::detect(const AudioView& block) noexcept {
 // held_[j], j < n: the gain the hold asks of frame j, the least required gain (ceiling / peak,
 // 1 under the ceiling) over the frame and the window_ before it. That is ceiling / (the
 // largest peak there), as a correctly rounded division falls as its divisor grows: the same
-// bits as the minimum of the quotients. The largest peak over window_ + 1 frames is taken by
-// doubling (after step k, each entry is the maximum of 2^k consecutive peaks; two overlapping
-// runs cover the window), a few vector passes over the block instead of a queue with a
-// data-dependent branch per frame. A block whose window holds no peak at all (every chunk
-// under the detector's bound) holds 1 throughout.
+// bits as the minimum of the quotients. The largest peak over window_ + 1 frames is taken in
+// steps that each widen the run an entry covers four times (twice at the last; two
+// overlapping runs then cover the window): a few vector passes over the block instead of a
+// queue with a data-dependent branch per frame. A block whose window holds no peak at all (no
+// chunk of it or of the window_ frames before it passed the detector's bound) holds 1
+// throughout.
 void TruePeakLimiter::hold(std::size_t n, bool peaks) noexcept {
   const std::size_t len = window_ + n, span = window_ + 1;
-  if (!peaks && !prefix_peaks_) {
+  if (!peaks && simd::max_abs_bits(peak_.data(), window_) == 0) {
     std::fill(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n), 1.0f);
   } else {
     const float* cur = peak_.data();
@@ -240,7 +244,6 @@ void TruePeakLimiter::hold(std::size_t n, bool peaks) noexcept {
   }
   // The window_ peaks before the next block.
   std::copy(peak_.begin() + static_cast<std::ptrdiff_t>(n), peak_.begin() + static_cast<std::ptrdiff_t>(len), peak_.begin());
-  prefix_peaks_ = peaks || (prefix_peaks_ && n < window_);
 }
 
 // The block through the look-ahead delay line in contiguous runs: each output is the delayed
@@ -295,7 +298,7 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
         float sustained = sustained_, release_coef = release_coef_;
         for (std::size_t i = 0; i < m; ++i) {
           if ((index_ + static_cast<std::int64_t>(i)) % kStretchEvery == 0)
-            release_coef = inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull));
+            release_coef = stretched_release(inv_release, sustained);
           sustained -= sustained * sustain_coef;
         }
         sustained_ = sustained;
@@ -316,8 +319,7 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
       float release_coef = release_coef_;
       for (std::size_t i = c0; i < c1; ++i) {
         const float held = held_[i];
-        if (index % kStretchEvery == 0)
-          release_coef = inv_release / (1.0f + kReleaseStretch * std::min(1.0f, sustained / kSustainFull));
+        if (index % kStretchEvery == 0) release_coef = stretched_release(inv_release, sustained);
         ++index;
 
         // Instant fall, program-dependent rise; never above the held gain.

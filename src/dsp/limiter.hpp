@@ -67,7 +67,6 @@ private:
   // The largest |sample or interpolated value| of each frame over the channels: the window_
   // frames before the block, then the block's.
   std::vector<float> peak_;                 // window_ + max_block
-  bool prefix_peaks_ = false;               // the window_ before the block may hold a peak
   std::array<std::vector<float>, 2> scratch_;  // window_ + max_block each: the hold's steps
   std::vector<float> held_;                 // max_block: the gain the hold asks of each frame
   static constexpr std::size_t kGainChunk = 64;  // the idle test's span
