@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/simd.hpp"
 #include "dsp/denormal.hpp"
 
 namespace mixdown::dsp {
@@ -36,13 +37,24 @@ std::size_t next_prime(std::size_t n) noexcept {
   return n;
 }
 
-using V4 = float __attribute__((vector_size(16)));
-using I4 = int __attribute__((vector_size(16)));
-// Butterfly shuffles and signs of the 8-point Walsh-Hadamard transform within a 4-lane vector.
-constexpr I4 kLo2 = {0, 1, 0, 1}, kHi2 = {2, 3, 2, 3}, kLo1 = {0, 0, 2, 2}, kHi1 = {1, 1, 3, 3};
-constexpr V4 kSign2 = {1, 1, -1, -1}, kSign1 = {1, -1, 1, -1};
-constexpr V4 kNorm = {0.35355339f, 0.35355339f, 0.35355339f, 0.35355339f};  // 1/sqrt(8)
-constexpr float kSqrt2 = 1.41421356f;
+
+// A copy of a few hundred floats as an inline vector loop: a memcpy call costs more than the
+// copy here (the file is built with -fno-tree-loop-distribute-patterns so that the compiler
+// does not turn this loop back into one).
+inline void copy_floats(const float* __restrict src, float* __restrict dst, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+// dst[i] = ring[(from + i) & mask] for i < n, and its inverse: at most two contiguous runs each.
+inline void ring_read(const float* ring, std::size_t mask, std::size_t from, float* dst, std::size_t n) noexcept {
+  const std::size_t at = from & mask, first = std::min(n, mask + 1 - at);
+  copy_floats(ring + at, dst, first);
+  copy_floats(ring, dst + first, n - first);
+}
+inline void ring_write(float* ring, std::size_t mask, std::size_t to, const float* src, std::size_t n) noexcept {
+  const std::size_t at = to & mask, first = std::min(n, mask + 1 - at);
+  copy_floats(src, ring + at, first);
+  copy_floats(src + first, ring, n - first);
+}
 
 }  // namespace
 
@@ -53,7 +65,6 @@ void Reverb::set_settings(const ReverbSettings& s) {
 
 void Reverb::prepare(const ProcessSpec& spec) {
   sample_rate_ = spec.sample_rate;
-  max_block_ = std::max<std::size_t>(spec.max_block_frames, 1);
   for (int i = 0; i < kLines; ++i) {
     const auto longest = static_cast<std::size_t>(kLineMs[static_cast<std::size_t>(i)] * sample_rate_ / 1000.0) + 64;
     lines_[static_cast<std::size_t>(i)].buf.assign(std::bit_ceil(longest + 1), 0.0f);
@@ -67,11 +78,13 @@ void Reverb::prepare(const ProcessSpec& spec) {
       ap.buf.assign(std::bit_ceil(ap.len + 1), 0.0f);
       ap.mask = ap.buf.size() - 1;
     }
+  // A chunk is written whole before it is read back, so the ring holds a chunk more than the
+  // longest pre-delay.
   const auto pd = static_cast<std::size_t>(kMaxPredelayMs * sample_rate_ / 1000.0) + 1;
-  for (auto& p : predelay_) p.assign(std::bit_ceil(pd + 1), 0.0f);
+  for (auto& p : predelay_) p.assign(std::bit_ceil(pd + 1 + kChunk), 0.0f);
   predelay_mask_ = predelay_[0].size() - 1;
   low_cut_.prepare(2, 2);
-  scratch_.assign(2 * max_block_, 0.0f);
+  scratch_.assign((2 + kLines) * kChunk, 0.0f);
   update();
   reset();
 }
@@ -111,6 +124,9 @@ void Reverb::update() {
   } else {
     low_cut_.set_coeffs(nullptr, 0);
   }
+  chunk_ = std::min(kChunk, *std::min_element(lengths_.begin(), lengths_.end()));
+  for (const auto& side : diffusers_)
+    for (const auto& ap : side) chunk_ = std::min(chunk_, ap.len);
   const double w = std::clamp(settings_.width, 0.0, 1.0);
   out_mid_ = (1.0 + w) / 2.0;   // L' = out_mid L + out_side R
   out_side_ = (1.0 - w) / 2.0;
@@ -138,126 +154,99 @@ std::size_t Reverb::tail_frames() const noexcept {
          static_cast<std::size_t>(std::max(0.05, settings_.decay_s) * sample_rate_);
 }
 
-void Reverb::process(const AudioView& io) noexcept {
+// Chunk by chunk, stage by stage: no delay in the chain is shorter than a chunk, so within a
+// chunk every stage's reads come from before it, and each stage runs over the whole chunk as
+// vector code. Only the lines' damping shelves recur frame by frame (eight independent ones).
+// The arithmetic per frame is the same as a frame-by-frame loop's, so the output does not
+// depend on how the caller splits its blocks.
+MIXDOWN_SIMD_CLONES_WIDE void Reverb::process(const AudioView& io) noexcept {
   if (scratch_.empty() || io.num_channels() == 0) return;
   const ScopedFlushDenormals no_denormals;
   const int in_ch = std::min(io.num_channels(), 2);
-  float* sl = scratch_.data();
-  float* sr = scratch_.data() + max_block_;
-  float* const bufs[kLines] = {lines_[0].buf.data(), lines_[1].buf.data(), lines_[2].buf.data(),
-                               lines_[3].buf.data(), lines_[4].buf.data(), lines_[5].buf.data(),
-                               lines_[6].buf.data(), lines_[7].buf.data()};
-  std::size_t masks[kLines], lens[kLines];
-  V4 b0a, b0b, b1a, b1b, a1a, a1b, sta, stb;
-  for (std::size_t i = 0; i < kLines; ++i) {
-    masks[i] = lines_[i].mask;
-    lens[i] = lengths_[i];
-  }
-  for (int i = 0; i < 4; ++i) {
-    const auto k = static_cast<std::size_t>(i);
-    b0a[i] = static_cast<float>(shelf_b0_[k]);
-    b0b[i] = static_cast<float>(shelf_b0_[k + 4]);
-    b1a[i] = static_cast<float>(shelf_b1_[k]);
-    b1b[i] = static_cast<float>(shelf_b1_[k + 4]);
-    a1a[i] = static_cast<float>(shelf_a1_[k]);
-    a1b[i] = static_cast<float>(shelf_a1_[k + 4]);
-    sta[i] = static_cast<float>(lines_[k].lp_state);
-    stb[i] = static_cast<float>(lines_[k + 4].lp_state);
+  // One base for the chunk's buffers, so the compiler sees they cannot overlap.
+  float* const in[2] = {scratch_.data(), scratch_.data() + kChunk};
+  float* const y = scratch_.data() + 2 * kChunk;  // line k's output at y[k * kChunk + i]
+  float b0[kLines], b1[kLines], a1[kLines], st[kLines];
+  for (std::size_t k = 0; k < kLines; ++k) {
+    b0[k] = static_cast<float>(shelf_b0_[k]);
+    b1[k] = static_cast<float>(shelf_b1_[k]);
+    a1[k] = static_cast<float>(shelf_a1_[k]);
+    st[k] = static_cast<float>(lines_[k].lp_state);
   }
   const auto om = static_cast<float>(out_mid_), os = static_cast<float>(out_side_);
+  constexpr float norm = 0.35355339f;  // 1/sqrt(8): the Hadamard matrix orthonormal
+  constexpr float sqrt2 = 1.41421356f;
+  float* out_l = io.channel(0);
+  float* out_r = io.num_channels() > 1 ? io.channel(1) : nullptr;
 
-  for (std::size_t start = 0; start < io.num_frames(); start += max_block_) {
-    const std::size_t n = std::min(max_block_, io.num_frames() - start);
-    // 1. Pre-delay (write, then read `predelay_frames_` back).
-    float* dst[2] = {sl, sr};
-    std::size_t pp = predelay_pos_;
+  for (std::size_t start = 0; start < io.num_frames(); start += chunk_) {
+    const std::size_t n = std::min(chunk_, io.num_frames() - start);
+    // 1. Pre-delay: the chunk goes into the ring, then `predelay_frames_` back comes out.
     for (int c = 0; c < 2; ++c) {
-      const float* x = io.channel(std::min(c, in_ch - 1)) + start;
       float* ring = predelay_[c].data();
-      pp = predelay_pos_;
-      for (std::size_t i = 0; i < n; ++i) {
-        ring[pp] = x[i];
-        dst[c][i] = ring[(pp - predelay_frames_) & predelay_mask_];
-        pp = (pp + 1) & predelay_mask_;
-      }
+      ring_write(ring, predelay_mask_, predelay_pos_, io.channel(std::min(c, in_ch - 1)) + start, n);
+      ring_read(ring, predelay_mask_, predelay_pos_ - predelay_frames_, in[c], n);
     }
-    predelay_pos_ = pp;
-    // 2. Low cut, 3. all-pass diffusion.
-    float* ptrs[2] = {sl, sr};
+    predelay_pos_ += n;
+    // 2. Low cut.
+    float* ptrs[2] = {in[0], in[1]};
     low_cut_.process(AudioView(ptrs, 2, n));
-    // The three all-passes of a side run fused per frame (the signal stays in registers).
-    for (int c = 0; c < 2; ++c) {
-      auto& side = diffusers_[static_cast<std::size_t>(c)];
-      float* d = dst[c];
-      float* b0 = side[0].buf.data();
-      float* b1 = side[1].buf.data();
-      float* b2 = side[2].buf.data();
-      const std::size_t m0 = side[0].mask, m1 = side[1].mask, m2 = side[2].mask;
-      const std::size_t l0 = side[0].len, l1 = side[1].len, l2 = side[2].len;
-      std::size_t p = diffuser_pos_;
-      for (std::size_t i = 0; i < n; ++i, ++p) {
-        float x = d[i];
-        float z = b0[(p - l0) & m0];
-        float v = x - kDiffusion * z;
-        b0[p & m0] = v;
-        x = z + kDiffusion * v;
-        z = b1[(p - l1) & m1];
-        v = x - kDiffusion * z;
-        b1[p & m1] = v;
-        x = z + kDiffusion * v;
-        z = b2[(p - l2) & m2];
-        v = x - kDiffusion * z;
-        b2[p & m2] = v;
-        d[i] = z + kDiffusion * v;
+    // 3. All-pass diffusion, each of a side's three over the chunk in turn.
+    for (std::size_t c = 0; c < 2; ++c)
+      for (auto& ap : diffusers_[c]) {
+        float z[kChunk], v[kChunk];
+        ring_read(ap.buf.data(), ap.mask, diffuser_pos_ - ap.len, z, n);
+        float* x = in[c];
+        for (std::size_t i = 0; i < n; ++i) {
+          v[i] = x[i] - kDiffusion * z[i];
+          x[i] = z[i] + kDiffusion * v[i];
+        }
+        ring_write(ap.buf.data(), ap.mask, diffuser_pos_, v, n);
       }
-    }
     diffuser_pos_ += n;
-    // 4. The network, eight lines as two 4-lane vectors. The stereo outputs are rows 1 and 2
-    //    of the (natural-order) Hadamard product, which the feedback needs anyway.
-    float* out_l = io.channel(0) + start;
-    float* out_r = io.num_channels() > 1 ? io.channel(1) + start : nullptr;
-    std::size_t pos = pos_;
+    // 4. The network. Each line's output over the chunk, through its absorption and HF
+    //    damping (one first-order section per line: the recursion, eight lines side by side).
+    for (std::size_t k = 0; k < kLines; ++k) ring_read(lines_[k].buf.data(), lines_[k].mask, pos_ - lengths_[k], y + k * kChunk, n);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < kLines; ++k) {
+        float& v = y[k * kChunk + i];
+        const float out = b0[k] * v + st[k];
+        st[k] = b1[k] * v - a1[k] * out;
+        v = out;
+      }
+    //    The feedback: a fast Walsh-Hadamard transform (strides 4, 2, 1) of the eight outputs,
+    //    plus the input (L into lines 0-3, R into 4-7). The stereo outputs are rows 1 and 2.
+    float* ol = out_l + start;
+    float* orr = out_r != nullptr ? out_r + start : nullptr;
+    const float* const xl = in[0];
+    const float* const xr = in[1];
     for (std::size_t i = 0; i < n; ++i) {
-      const V4 oa = {bufs[0][(pos - lens[0]) & masks[0]], bufs[1][(pos - lens[1]) & masks[1]],
-                     bufs[2][(pos - lens[2]) & masks[2]], bufs[3][(pos - lens[3]) & masks[3]]};
-      const V4 ob = {bufs[4][(pos - lens[4]) & masks[4]], bufs[5][(pos - lens[5]) & masks[5]],
-                     bufs[6][(pos - lens[6]) & masks[6]], bufs[7][(pos - lens[7]) & masks[7]]};
-      // Absorption (RT60) and HF damping in one first-order section per line.
-      const V4 ya = b0a * oa + sta;
-      const V4 yb = b0b * ob + stb;
-      sta = b1a * oa - a1a * ya;
-      stb = b1b * ob - a1b * yb;
-      // Fast Walsh-Hadamard: stride 4 across the vectors, then 2 and 1 within them.
-      V4 p = ya + yb, q = ya - yb;
-      p = __builtin_shuffle(p, kLo2) + kSign2 * __builtin_shuffle(p, kHi2);
-      q = __builtin_shuffle(q, kLo2) + kSign2 * __builtin_shuffle(q, kHi2);
-      p = (__builtin_shuffle(p, kLo1) + kSign1 * __builtin_shuffle(p, kHi1)) * kNorm;
-      q = (__builtin_shuffle(q, kLo1) + kSign1 * __builtin_shuffle(q, kHi1)) * kNorm;
-      const float l = kSqrt2 * p[1], r = kSqrt2 * p[2];
-      const float il = 0.5f * sl[i], ir = 0.5f * sr[i];
-      bufs[0][pos & masks[0]] = p[0] + il;
-      bufs[1][pos & masks[1]] = p[1] + il;
-      bufs[2][pos & masks[2]] = p[2] + il;
-      bufs[3][pos & masks[3]] = p[3] + il;
-      bufs[4][pos & masks[4]] = q[0] + ir;
-      bufs[5][pos & masks[5]] = q[1] + ir;
-      bufs[6][pos & masks[6]] = q[2] + ir;
-      bufs[7][pos & masks[7]] = q[3] + ir;
-      ++pos;
-      if (out_r != nullptr) {
-        out_l[i] = om * l + os * r;
-        out_r[i] = os * l + om * r;
+      float v[kLines];
+      for (std::size_t k = 0; k < kLines; ++k) v[k] = y[k * kChunk + i];
+      const float p0 = v[0] + v[4], p1 = v[1] + v[5], p2 = v[2] + v[6], p3 = v[3] + v[7];
+      const float q0 = v[0] - v[4], q1 = v[1] - v[5], q2 = v[2] - v[6], q3 = v[3] - v[7];
+      const float pa = p0 + p2, pb = p1 + p3, pc = p0 - p2, pd = p1 - p3;
+      const float qa = q0 + q2, qb = q1 + q3, qc = q0 - q2, qd = q1 - q3;
+      const float h[kLines] = {(pa + pb) * norm, (pa - pb) * norm, (pc + pd) * norm, (pc - pd) * norm,
+                               (qa + qb) * norm, (qa - qb) * norm, (qc + qd) * norm, (qc - qd) * norm};
+      const float il = 0.5f * xl[i], ir = 0.5f * xr[i];
+      for (std::size_t k = 0; k < 4; ++k) y[k * kChunk + i] = h[k] + il;
+      for (std::size_t k = 4; k < kLines; ++k) y[k * kChunk + i] = h[k] + ir;
+      const float l = sqrt2 * h[1], r = sqrt2 * h[2];
+      if (orr != nullptr) {
+        ol[i] = om * l + os * r;
+        orr[i] = os * l + om * r;
       } else {
-        out_l[i] = 0.5f * (l + r);
+        ol[i] = 0.5f * (l + r);
       }
     }
-    pos_ = pos;
+    for (std::size_t k = 0; k < kLines; ++k) ring_write(lines_[k].buf.data(), lines_[k].mask, pos_, y + k * kChunk, n);
+    pos_ += n;
   }
   bool finite = true;
-  for (std::size_t i = 0; i < 4; ++i) {
-    lines_[i].lp_state = sta[i];
-    lines_[i + 4].lp_state = stb[i];
-    finite = finite && std::isfinite(sta[i]) && std::isfinite(stb[i]);
+  for (std::size_t k = 0; k < kLines; ++k) {
+    lines_[k].lp_state = st[k];
+    finite = finite && std::isfinite(st[k]);
   }
   // Self-healing: a NaN or Inf that got into the network would recirculate forever; once it
   // reaches the line outputs the whole state is cleared (reset() does not allocate).

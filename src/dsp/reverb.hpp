@@ -70,8 +70,12 @@ private:
   BiquadCascade low_cut_;
   std::size_t pos_ = 0;
   double out_mid_ = 1.0, out_side_ = 1.0;
-  std::size_t max_block_ = 1024;
-  std::vector<float> scratch_;  // 2 * max_block_: the conditioned input, L then R
+  // Frames processed as one chunk: at most kChunk and at most the shortest line and diffuser,
+  // so every read of a delay inside a chunk finds a value written before the chunk.
+  static constexpr std::size_t kChunk = 256;
+  std::size_t chunk_ = 1;
+  // (2 + kLines) * kChunk: the conditioned input (L, R), then each line's output.
+  std::vector<float> scratch_;
 };
 
 }  // namespace mixdown::dsp
