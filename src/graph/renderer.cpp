@@ -138,6 +138,16 @@ struct StripNode {
   std::optional<dsp::ParametricEq> print_bus_eq, print_mix_eq;
   AudioBuffer print;
   std::size_t auto_seg = 0;
+  // The last automation level and its gain: a ride holds its level between its ramps, and the
+  // gain is not recomputed (a pow every 32 frames of every strip) while it holds.
+  double auto_level_db = 0.0, auto_gain = 1.0;
+  double automation_gain(double level_db) {
+    if (level_db != auto_level_db) {
+      auto_level_db = level_db;
+      auto_gain = db_to_gain(level_db);
+    }
+    return auto_gain;
+  }
 
   double automation_db(double t) {
     const auto& pts = s->automation;
@@ -438,7 +448,7 @@ struct Renderer::Impl {
         const std::size_t m = std::min(kAutomationStep, n - k);
         const double t = static_cast<double>(frame0 + static_cast<std::int64_t>(k) -
                                              static_cast<std::int64_t>(latency)) / rate;
-        st.fader.set_target(db_to_gain(base + st.automation_db(std::max(0.0, t))));
+        st.fader.set_target(st.automation_gain(base + st.automation_db(std::max(0.0, t))));
         st.fader.fill(st.gain.data() + k, m);
       }
       for (int c = 0; c < 2; ++c) multiply(out.channel(c), st.gain.data(), n);
