@@ -5,6 +5,7 @@
 
 #include "analysis/loudness.hpp"
 #include "core/parallel.hpp"
+#include "dsp/fast_math.hpp"
 #include "mix/level_model.hpp"
 #include "mix/reason.hpp"
 #include "mix/role_targets.hpp"
@@ -13,6 +14,9 @@ namespace mixdown::mix {
 namespace {
 
 constexpr double kAlpha = 0.2;          // specific-loudness exponent (Moore et al. 1997)
+// x^kAlpha for x > 0, to about 1e-8 relative (dsp/fast_math.hpp): three per band and frame of
+// every stem in each balance iteration, where std::pow was most of the decisions' time.
+inline double specific(double x) noexcept { return dsp::fast_exp2(kAlpha * dsp::fast_log2(x)); }
 constexpr double kPlaybackSpl = 80.0;   // the mix at -18 LUFS plays at 80 dB SPL
 constexpr double kMixLufs = -18.0;
 constexpr double kMaxCompLu = 1.0;
@@ -83,11 +87,11 @@ double loss_in(const MixSum& m, const std::vector<float>& own, const analysis::S
   if (own.empty() || a.bands <= 0) return 0.0;
   const std::size_t nb = static_cast<std::size_t>(a.bands), nf = own.size() / nb;
   // q: each band's threshold in quiet as power; qa = q^alpha, the same in every frame (the
-  // same pow of the same value as in the loop, taken once).
+  // same function of the same value as in the loop, taken once).
   std::vector<double> q(nb), qa(nb);
   for (std::size_t b = 0; b < nb; ++b) {
     q[b] = std::pow(10.0, terhardt_threshold_spl(std::sqrt(double(a.band_edges_hz[b]) * a.band_edges_hz[b + 1])) / 10.0);
-    qa[b] = std::pow(q[b], kAlpha);
+    qa[b] = specific(q[b]);
   }
   double solo = 0, ctx = 0;
   for (std::size_t f = 0; f < nf; ++f) {
@@ -97,8 +101,8 @@ double loss_in(const MixSum& m, const std::vector<float>& own, const analysis::S
       const double es = own[k] * m.to_spl;
       if (es <= 0) continue;
       const double em = std::max(0.0, (m.total[k] - own[k]) * m.to_spl);
-      solo += std::pow(es + q[b], kAlpha) - qa[b];
-      ctx += std::pow(es + em + q[b], kAlpha) - std::pow(em + q[b], kAlpha);
+      solo += specific(es + q[b]) - qa[b];
+      ctx += specific(es + em + q[b]) - specific(em + q[b]);
     }
   }
   if (solo <= 0 || ctx <= 0) return 0.0;
