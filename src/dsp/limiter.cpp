@@ -1,6 +1,7 @@
 #include "dsp/limiter.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cstdint>
 #include <cmath>
@@ -355,13 +356,15 @@ void TruePeakLimiter::process(const AudioView& block) noexcept {
       box_sum_ = box_sum;
     }
     pass_delay(sub, gains);
-    float lowest = min_gain_;
+    // Gains are > 0, so their bit patterns order like the values: an integer min vectorises
+    // where a float min (NaN rules: one dependent minss per frame) does not.
+    std::int32_t lowest = std::bit_cast<std::int32_t>(min_gain_);
     std::int64_t limited = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      lowest = std::min(lowest, gains[i]);
+      lowest = std::min(lowest, std::bit_cast<std::int32_t>(gains[i]));
       limited += gains[i] < kLimitedBelow ? 1 : 0;
     }
-    min_gain_ = lowest;
+    min_gain_ = std::bit_cast<float>(lowest);
     frames_limited_ += limited;
     frames_processed_ += static_cast<std::int64_t>(n);
   }
