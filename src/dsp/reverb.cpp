@@ -37,7 +37,6 @@ std::size_t next_prime(std::size_t n) noexcept {
   return n;
 }
 
-
 // A copy of a few hundred floats as an inline vector loop: a memcpy call costs more than the
 // copy here (the file is built with -fno-tree-loop-distribute-patterns so that the compiler
 // does not turn this loop back into one).

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "dsp/dsp_test_util.hpp"
@@ -101,6 +103,38 @@ TEST(Reverb, PredelayIsExactAndTailCoversTheDecay) {
   // Nothing before the pre-delay (the diffusers pass the direct impulse at their first tap).
   EXPECT_GE(first, 1200u);
   EXPECT_GE(r.tail_frames(), static_cast<std::size_t>(1.0 * kFs + 1200));
+}
+
+// The reverb runs in chunks no longer than its shortest delay, whatever the caller's blocks:
+// blocks shorter than a chunk, not a multiple of it, and longer than it give the same bits.
+// Covers a pre-delay shorter than a chunk (read back from the chunk just written), none at
+// all, and the smallest room (the shortest lines, so the shortest chunks).
+TEST(Reverb, OutputDoesNotDependOnBlockSize) {
+  for (const auto& [size, predelay_ms] : {std::pair{0.6, 20.0}, std::pair{0.0, 2.0}, std::pair{1.0, 0.0}}) {
+    ReverbSettings s;
+    s.size = size;
+    s.predelay_ms = predelay_ms;
+    const AudioBuffer input = test::noise(24000, 2, 11, 0.5);
+    const auto render = [&](std::size_t block) {
+      Reverb r(s);
+      r.prepare(ProcessSpec{kFs, 2, 4096});
+      AudioBuffer x = input;
+      for (std::size_t at = 0; at < x.num_frames(); at += block)
+        r.process(x.view().sub(at, std::min(block, x.num_frames() - at)));
+      return x;
+    };
+    const AudioBuffer whole = render(4096);
+    double energy = 0.0;
+    for (std::size_t i = 0; i < whole.num_frames(); ++i) energy += double{whole.channel(0)[i]} * whole.channel(0)[i];
+    ASSERT_GT(energy, 1.0) << "size " << size << ": the reverb must produce a tail to compare";
+    for (std::size_t block : {1u, 37u, 255u, 1000u}) {
+      const AudioBuffer part = render(block);
+      for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < whole.num_frames(); ++i)
+          ASSERT_EQ(part.channel(c)[i], whole.channel(c)[i])
+              << "size " << size << ", pre-delay " << predelay_ms << " ms, blocks of " << block << ": frame " << i;
+    }
+  }
 }
 
 TEST(Reverb, WidthControlsInterchannelCorrelation) {
