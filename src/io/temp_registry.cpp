@@ -12,12 +12,10 @@ namespace {
 constexpr int kSlots = 512;
 constexpr std::size_t kPathMax = 4096;
 
-struct Slot {
-  std::atomic<int> state{0};  // 0 free, 1 claimed (being written), 2 live
-  char path[kPathMax];
-};
-
-Slot g_slots[kSlots];
+// Two zero-initialised arrays in .bss, touched only where used (a struct of state and path
+// had a dynamic initialiser that wrote every slot's state: 512 page faults at each start).
+std::atomic<int> g_state[kSlots];  // 0 free, 1 claimed (being written), 2 live
+char g_path[kSlots][kPathMax];
 
 extern "C" void on_signal(int sig) {
   remove_all_temps();
@@ -30,9 +28,9 @@ int register_temp(const std::string& path) noexcept {
   if (path.size() + 1 > kPathMax) return -1;
   for (int i = 0; i < kSlots; ++i) {
     int expected = 0;
-    if (g_slots[i].state.compare_exchange_strong(expected, 1)) {
-      std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
-      g_slots[i].state.store(2);
+    if (g_state[i].compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_path[i], path.c_str(), path.size() + 1);
+      g_state[i].store(2);
       return i;
     }
   }
@@ -40,12 +38,12 @@ int register_temp(const std::string& path) noexcept {
 }
 
 void unregister_temp(int slot) noexcept {
-  if (slot >= 0 && slot < kSlots) g_slots[slot].state.store(0);
+  if (slot >= 0 && slot < kSlots) g_state[slot].store(0);
 }
 
 void remove_all_temps() noexcept {
-  for (auto& s : g_slots)
-    if (s.state.load() == 2) ::unlink(s.path);
+  for (int i = 0; i < kSlots; ++i)
+    if (g_state[i].load() == 2) ::unlink(g_path[i]);
 }
 
 void install_signal_cleanup() noexcept {
