@@ -119,10 +119,31 @@ TEST(TpdfDither, NoiseIsWhiteAndSeedDependent) {
   for (std::size_t i = 0; i < n; ++i) var += (a[i] - mean) * (a[i] - mean);
   for (std::size_t i = 1; i < n; ++i) lag += (a[i] - mean) * (a[i - 1] - mean);
   var /= n;
-  EXPECT_NEAR(mean, 0.0, 0.01);
+  // The mean is the input's own 1e-9 (0.0084 LSB), to within about 4.5 standard errors.
+  EXPECT_NEAR(mean, 1e-9 * 8388608.0, 0.005);
   EXPECT_GT(var, 0.1);
   EXPECT_LT(var, 0.6);
   EXPECT_NEAR(lag / n / var, 0.0, 0.01);
+}
+
+// The noise is triangular over [-1, 1) LSB: 0.3 LSB quantizes to -1, 0 and 1 with the
+// probabilities of that triangle, P(n < -0.8) = 0.02, P(n >= 0.2) = 0.32 (a rectangle of one
+// LSB would give 0, 0.7 and 0.3; two dependent halves would not give the triangle's tails).
+TEST(TpdfDither, QuantizedLevelsFollowTheTriangle) {
+  const std::size_t n = 400000;
+  std::vector<float> x(n, 0.3f / 8388608.0f);
+  std::vector<std::int32_t> q(n);
+  TpdfDither(24, 7).quantize(x.data(), q.data(), n, 0, 1);
+  double p[3] = {0, 0, 0};
+  for (auto v : q) {
+    ASSERT_GE(v, -1);
+    ASSERT_LE(v, 1);
+    p[v + 1] += 1.0 / n;
+  }
+  // Standard errors: 0.0002, 0.0007, 0.0007.
+  EXPECT_NEAR(p[0], 0.02, 0.001);
+  EXPECT_NEAR(p[1], 0.66, 0.003);
+  EXPECT_NEAR(p[2], 0.32, 0.003);
 }
 
 // Non-finite input is counted and quantized as silence; any finite input, however far beyond
