@@ -177,14 +177,14 @@ using MonoState = KState<double>;
 using PairState = KState<v2d>;
 
 // The filter over frames [begin, end) of one channel, or of a channel pair as two lanes of one
-// register, returning the sums of the squared outputs. In chunks of kKChunk frames, two loops: the first stage's
-// feed-forward part b0 x[i] + b1 x[i-1] + b2 x[i-2] has no recursion, so it runs over the chunk
-// in the widest registers first; the recursive loop then does only what depends on the
-// outputs before (both stages' feedback and the second stage's numerator, whose input is the
-// first stage's output of the same frame). Each sum is formed term by term in the order one
-// loop over the frames formed it, so the bits are that loop's; the recursive loop has half the
-// instructions it had with the feed-forward part inside it (171M against 136M stereo frames/s
-// in BM_KWeightingAndGating/1). Cloned for AVX-512 and AVX2 as well as baseline
+// register, returning the sums of the squared outputs. In chunks of kKChunk frames, two loops:
+// the first stage's feed-forward part b0 x[i] + b1 x[i-1] + b2 x[i-2] has no recursion, so it
+// runs over the chunk in the widest registers first; the recursive loop then does only what
+// depends on the outputs before (both stages' feedback and the second stage's numerator, whose
+// input is the first stage's output of the same frame). Each sum is formed term by term in the
+// order one loop over the frames formed it, so the bits are that loop's; the recursive loop has
+// half the instructions it had with the feed-forward part inside it (195M against 136M stereo
+// frames/s in BM_KWeightingAndGating/1). Cloned for AVX-512 and AVX2 as well as baseline
 // x86-64: the wider register files keep the coefficients and the state out of memory and the
 // three-operand forms save the copies; no multiply-adds are fused (-ffp-contract=off), so
 // every clone gives the same bits.

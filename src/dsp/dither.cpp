@@ -41,15 +41,17 @@ struct Params {
 inline std::uint32_t segment_key(const Params& p, std::uint64_t index) noexcept {
   return lowbias32(static_cast<std::uint32_t>(index >> 31) ^ p.key_hi) ^ p.key_lo;
 }
-// The sum of two uniforms of one LSB each, in [-1, 1), from one hash: its high and its low 16
-// bits as signed integers, each times 2^-16 uniform on [-0.5, 0.5) (in steps of 2^-16 LSB). The
-// halves of a uniform 32-bit word are independent; a second hash per sample (the two words'
-// high 32 bits, as before) cost a third of a block's time.
-inline std::int32_t tpdf_sum(std::uint32_t h) noexcept {
-  return (static_cast<std::int32_t>(h) >> 16) + static_cast<std::int32_t>(static_cast<std::int16_t>(h & 0xffffu));
+// The sum of two uniforms of one LSB each, in [-1, 1), from one hash of the sample's index: its
+// high and its low 16 bits as signed integers, each times 2^-16 uniform on [-0.5, 0.5) (in
+// steps of 2^-16 LSB). The halves of a uniform 32-bit word are independent; a second hash per
+// sample (two 32-bit uniforms, before session 17) cost a third of a block's time.
+inline double tpdf(std::uint32_t key, std::uint32_t index) noexcept {
+  const std::uint32_t h = lowbias32(index ^ key);
+  const std::int32_t sum = (static_cast<std::int32_t>(h) >> 16) + static_cast<std::int16_t>(h & 0xffffu);
+  return static_cast<double>(sum) * k2pow16inv;
 }
 inline double tpdf(const Params& p, std::uint64_t index) noexcept {
-  return static_cast<double>(tpdf_sum(lowbias32(static_cast<std::uint32_t>(index) ^ segment_key(p, index)))) * k2pow16inv;
+  return tpdf(segment_key(p, index), static_cast<std::uint32_t>(index));
 }
 
 inline std::int32_t round_clamp(const Params& p, double d) noexcept {
@@ -97,7 +99,7 @@ void quantize_run(const Params& p, const float* __restrict x, std::int32_t* __re
     double v = static_cast<double>(std::bit_cast<float>(bits & (nonfinite - 1u))) * scale;
     v = std::max(std::min(v, hi), lo);
     const std::uint32_t t = index0 + static_cast<std::uint32_t>(i) * step;
-    const double d = v + static_cast<double>(tpdf_sum(lowbias32(t ^ key))) * k2pow16inv;
+    const double d = v + tpdf(key, t);
     const std::int32_t q = static_cast<std::int32_t>(d + (0.5 + kRoundOffset)) - static_cast<std::int32_t>(kRoundOffset);
     // Digital silence (±0.0) stays digital silence: no dither is added to it.
     const std::int32_t keep = -static_cast<std::int32_t>((bits & 0x7fffffffu) != 0);

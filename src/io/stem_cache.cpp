@@ -1,6 +1,5 @@
 #include "io/stem_cache.hpp"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,13 +12,13 @@
 #include <immintrin.h>
 #endif
 
+#include "core/huge_pages.hpp"
 #include "io/budget.hpp"
 #include "io/file_source.hpp"
 
 namespace mixdown::io {
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr float k2to15 = 32768.0f, k2to23 = 8388608.0f;
 
 // The narrowest of 0 (every sample +0.0: all bits zero, so a -0.0 is kept), 2 (n / 2^15), 3
@@ -138,10 +137,9 @@ void DecodedStem::FreeChunk::operator()(std::uint8_t* p) const noexcept { std::f
 std::uint8_t* DecodedStem::take(std::size_t bytes) {
   bytes = (bytes + 63) / 64 * 64;
   if (chunks_.empty() || chunk_size_ - chunk_used_ < bytes) {
-    const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    void* p = std::aligned_alloc(kHugePage, size);
+    const std::size_t size = whole_huge_pages(bytes);
+    void* p = huge_alloc(size);
     if (!p) throw std::bad_alloc();
-    ::madvise(p, size, MADV_HUGEPAGE);  // advice only: without huge pages it still works
     chunks_.emplace_back(static_cast<std::uint8_t*>(p));
     chunk_size_ = size;
     chunk_used_ = 0;
