@@ -159,7 +159,7 @@ struct SpectrumSums {
   return {e, cent, high};
 }
 
-using F4 = float __attribute__((vector_size(16)));  // four float lanes (SSE)
+using F4 = simd::f32x4;  // four float lanes (SSE)
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kFullScale = 0.9999;  // 16-bit full scale is 32767/32768 = 0.99997

@@ -172,7 +172,7 @@ template <class T>
 struct KState {
   T x1, x2, t1, t2, u1, u2;
 };
-using v2d = double __attribute__((vector_size(16)));
+using v2d = simd::f64x2;
 using MonoState = KState<double>;
 using PairState = KState<v2d>;
 

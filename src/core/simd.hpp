@@ -3,9 +3,10 @@
 //
 // MIXDOWN_SIMD_CLONES compiles a function twice, for baseline x86-64 and for AVX2
 // (x86-64-v3), and the loader picks one for the CPU at hand; MIXDOWN_SIMD_CLONES_WIDE adds an
-// AVX-512 (x86-64-v4) clone, for loops whose wider registers or larger register file pay. We build with -ffp-contract=off
-// (CMakeLists.txt; GCC fuses multiply-adds in C++ even with -std=c++20 otherwise), so no
-// multiply-adds are fused and both versions round identically: the same bits on every CPU.
+// AVX-512 (x86-64-v4) clone, for loops whose wider registers or larger register file pay. We
+// build with -ffp-contract=off (CMakeLists.txt; GCC fuses multiply-adds in C++ even with
+// -std=c++20 otherwise), so no multiply-adds are fused and both versions round identically:
+// the same bits on every CPU.
 //
 // abs_bits() maps |x| to its IEEE-754 bit pattern: for non-negative floats the unsigned integer
 // order is the numeric order, and an integer max vectorizes where a float max may not (the
@@ -28,6 +29,12 @@
 #endif
 
 namespace mixdown::simd {
+
+// The GCC/Clang vector types the kernels are written in: lane-wise operators, each lane
+// rounded as its scalar operation would be.
+using f32x4 = float __attribute__((vector_size(16)));
+using f64x2 = double __attribute__((vector_size(16)));
+using f64x4 = double __attribute__((vector_size(32)));
 
 inline std::uint32_t abs_bits(float x) noexcept { return std::bit_cast<std::uint32_t>(x) & 0x7fffffffu; }
 inline float from_bits(std::uint32_t b) noexcept { return std::bit_cast<float>(b); }

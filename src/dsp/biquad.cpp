@@ -149,7 +149,7 @@ std::size_t biquad_tail_frames(const BiquadCoeffs& c) noexcept {
 
 namespace {
 
-using V2 = double __attribute__((vector_size(16)));
+using V2 = simd::f64x2;
 
 }  // namespace
 
@@ -213,7 +213,7 @@ inline double step(const BiquadCoeffs& c, double x, double& x1, double& x2, doub
   return y;
 }
 
-using V4 = double __attribute__((vector_size(32)));
+using V4 = simd::f64x4;
 using I2 = long long __attribute__((vector_size(16)));
 using I4 = long long __attribute__((vector_size(32)));
 

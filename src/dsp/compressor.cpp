@@ -24,8 +24,8 @@ double pole(double time_ms, double fs) noexcept {
 constexpr double kRmsWindowMs = 10.0;
 // Below this much smoothed reduction the gain is exactly unity (saves the exp per frame).
 constexpr double kSnapDb = -1e-6;
-using v4d = double __attribute__((vector_size(32)));
-using v4f = float __attribute__((vector_size(16)));
+// fast_exp2f's domain: reductions below it are clamped before the gain is taken.
+constexpr double kExp2FloorDb = -700.0;
 }  // namespace
 
 void Compressor::set_settings(const CompressorSettings& s) {
@@ -99,7 +99,7 @@ MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioVi
   const double wet_gain = wet_ * makeup_;
   const auto unity = static_cast<float>(dry_ + wet_gain);
   double ms = mean_square_, red = reduction_db_, deepest = 0.0;
-  v4d deepest4 = {0.0, 0.0, 0.0, 0.0};
+  simd::f64x4 deepest4 = {0.0, 0.0, 0.0, 0.0};
   const double ac = attack_coef_, rc = release_coef_, rmc = rms_coef_;
   float* lv = level_.data();
   float* g = gain_.data();
@@ -226,18 +226,18 @@ MIXDOWN_SIMD_CLONES void Compressor::run(const AudioView& io, const ConstAudioVi
       }
       // The deepest reduction in four lanes and the clamp to fast_exp2f's domain, as vector
       // code: a scalar min chain, one dependent min per frame, cost as much as the recursion.
-      const v4d floor4 = {-700.0, -700.0, -700.0, -700.0};
+      const simd::f64x4 floor4 = {kExp2FloorDb, kExp2FloorDb, kExp2FloorDb, kExp2FloorDb};
       std::size_t k = 0;
       for (; k + 4 <= m; k += 4) {
-        v4d o;
+        simd::f64x4 o;
         std::memcpy(&o, out + k, sizeof o);
         deepest4 = o < deepest4 ? o : deepest4;
-        const v4f f = __builtin_convertvector(o > floor4 ? o : floor4, v4f);
+        const auto f = __builtin_convertvector(o > floor4 ? o : floor4, simd::f32x4);
         std::memcpy(l + k, &f, sizeof f);
       }
       for (; k < m; ++k) {
         deepest = std::min(deepest, out[k]);
-        l[k] = static_cast<float>(std::max(out[k], -700.0));
+        l[k] = static_cast<float>(std::max(out[k], kExp2FloorDb));
       }
     }
     // A release that has come within 1e-6 dB of unity snaps to it, checked once per chunk

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/simd.hpp"
+
 namespace mixdown::dsp {
 
 namespace {
@@ -51,7 +53,7 @@ std::vector<float> even_taps(const std::vector<double>& h, double scale) {
   return k;
 }
 
-using V4 = float __attribute__((vector_size(16)));
+using V4 = simd::f32x4;
 
 inline V4 load4(const float* p) noexcept {
   V4 v;
