@@ -26,6 +26,7 @@
 #include "core/error.hpp"
 #include "dsp/dither.hpp"
 #include "io/direct_file.hpp"
+#include "io/pcm.hpp"
 #include "io/temp_registry.hpp"
 
 namespace fs = std::filesystem;
@@ -141,6 +142,13 @@ struct AudioReader::Impl {
   AudioInfo info;
   SndfilePtr file;
   std::vector<float> interleaved;
+  // Uncompressed little-endian PCM or float in a WAV-family container: its bytes are read as
+  // they lie (sf_read_raw, one call per block where sf_readf_float reads and converts in
+  // 8 KB pieces) and converted by io::pcm_to_float, the same floats bit for bit. 0: through
+  // sf_readf_float.
+  int raw_bytes = 0;
+  bool raw_float = false;
+  std::vector<std::uint8_t> raw;
   std::int64_t nonfinite = 0;
   std::int64_t position = 0;
 };
@@ -148,6 +156,16 @@ struct AudioReader::Impl {
 AudioReader::AudioReader(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->file = open_for_read(path, impl_->info);
   impl_->interleaved.resize(kIoBlock * static_cast<std::size_t>(impl_->info.channels));
+  SF_INFO sfi{};
+  sf_command(impl_->file.get(), SFC_GET_CURRENT_SF_INFO, &sfi, sizeof sfi);
+  const int major = sfi.format & SF_FORMAT_TYPEMASK, sub = sfi.format & SF_FORMAT_SUBMASK;
+  const bool container = major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_W64 || major == SF_FORMAT_RF64;
+  const int bytes = sub == SF_FORMAT_PCM_16 ? 2 : sub == SF_FORMAT_PCM_24 ? 3 : sub == SF_FORMAT_PCM_32 || sub == SF_FORMAT_FLOAT ? 4 : 0;
+  if (container && bytes > 0 && sf_command(impl_->file.get(), SFC_RAW_DATA_NEEDS_ENDSWAP, nullptr, 0) == SF_FALSE) {
+    impl_->raw_bytes = bytes;
+    impl_->raw_float = sub == SF_FORMAT_FLOAT;
+    impl_->raw.resize(kIoBlock * static_cast<std::size_t>(impl_->info.channels) * static_cast<std::size_t>(bytes) + 4);
+  }
 }
 AudioReader::~AudioReader() = default;
 AudioReader::AudioReader(AudioReader&&) noexcept = default;
@@ -168,8 +186,16 @@ std::size_t AudioReader::read(const AudioView& out) {
   std::size_t done = 0;
   while (done < out.num_frames()) {
     const std::size_t want = std::min(kIoBlock, out.num_frames() - done);
-    const sf_count_t got =
-        sf_readf_float(impl_->file.get(), impl_->interleaved.data(), static_cast<sf_count_t>(want));
+    sf_count_t got = 0;
+    if (impl_->raw_bytes > 0) {
+      const auto frame_bytes = static_cast<sf_count_t>(nc * impl_->raw_bytes);
+      got = sf_read_raw(impl_->file.get(), impl_->raw.data(), static_cast<sf_count_t>(want) * frame_bytes) / frame_bytes;
+      if (got > 0)
+        pcm_to_float(impl_->raw.data(), static_cast<std::size_t>(got) * static_cast<std::size_t>(nc), impl_->raw_bytes,
+                     impl_->raw_float, impl_->interleaved.data());
+    } else {
+      got = sf_readf_float(impl_->file.get(), impl_->interleaved.data(), static_cast<sf_count_t>(want));
+    }
     if (got <= 0) break;
     const float* src = impl_->interleaved.data();
     const auto n = static_cast<std::size_t>(got);

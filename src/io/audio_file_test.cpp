@@ -369,3 +369,74 @@ TEST(AudioFile, StemSourceSeekReadsWhatAReadFromTheStartReads) {
     }
   }
 }
+
+// Uncompressed little-endian files are read as raw words and converted here (io::pcm_to_float):
+// every word of every width, in every WAV-family container, must read as the float libsndfile's
+// own sf_readf_float gives, also after a seek, and a block size that splits nothing evenly.
+TEST(AudioFile, RawPcmReadsAsLibsndfilesOwnFloatsBitForBit) {
+  testkit::TempDir dir;
+  const int ch = 3;
+  const std::size_t frames = 20011;  // prime: the reads end mid-block
+  struct Case { int format; const char* name; };
+  for (Case c : {Case{SF_FORMAT_WAV | SF_FORMAT_PCM_16, "a.wav"}, Case{SF_FORMAT_WAV | SF_FORMAT_PCM_24, "b.wav"},
+                 Case{SF_FORMAT_WAV | SF_FORMAT_PCM_32, "c.wav"}, Case{SF_FORMAT_WAV | SF_FORMAT_FLOAT, "d.wav"},
+                 Case{SF_FORMAT_W64 | SF_FORMAT_PCM_24, "e.w64"}, Case{SF_FORMAT_RF64 | SF_FORMAT_PCM_16, "f.rf64"},
+                 Case{SF_FORMAT_WAVEX | SF_FORMAT_PCM_24, "g.wav"}, Case{SF_FORMAT_AIFF | SF_FORMAT_PCM_24, "h.aiff"}}) {
+    SCOPED_TRACE(c.name);
+    const fs::path path = dir / c.name;
+    // Words over the whole range: the extremes, zero, and pseudo-random ones.
+    std::vector<std::int32_t> words(frames * ch);
+    std::uint32_t s = 12345;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      s = s * 1664525u + 1013904223u;
+      words[i] = static_cast<std::int32_t>(s);
+    }
+    words[0] = INT32_MIN;
+    words[1] = INT32_MAX;
+    words[2] = 0;
+    SF_INFO info{};
+    info.samplerate = 44100;
+    info.channels = ch;
+    info.format = c.format;
+    {
+      SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+      ASSERT_NE(f, nullptr) << sf_strerror(nullptr);
+      if ((c.format & SF_FORMAT_SUBMASK) == SF_FORMAT_FLOAT) {
+        std::vector<float> x(words.size());
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(words[i]) / 2147483648.0f * 1.5f;
+        ASSERT_EQ(sf_writef_float(f, x.data(), static_cast<sf_count_t>(frames)), static_cast<sf_count_t>(frames));
+      } else {
+        ASSERT_EQ(sf_writef_int(f, words.data(), static_cast<sf_count_t>(frames)), static_cast<sf_count_t>(frames));
+      }
+      sf_close(f);
+    }
+    std::vector<float> want(frames * ch);
+    {
+      SF_INFO ri{};
+      SNDFILE* f = sf_open(path.c_str(), SFM_READ, &ri);
+      ASSERT_NE(f, nullptr);
+      ASSERT_EQ(sf_readf_float(f, want.data(), static_cast<sf_count_t>(frames)), static_cast<sf_count_t>(frames));
+      sf_close(f);
+    }
+    AudioReader r(path);
+    AudioBuffer got(ch, frames);
+    std::size_t done = 0;
+    while (done < frames) {
+      const std::size_t n = r.read(got.view().sub(done, std::min<std::size_t>(3001, frames - done)));
+      ASSERT_GT(n, 0u);
+      done += n;
+    }
+    EXPECT_EQ(r.read(got.view().sub(0, 1)), 0u);  // nothing past the end
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < frames; ++i)
+      for (int k = 0; k < ch; ++k)
+        differ += std::bit_cast<std::uint32_t>(got.channel(k)[i]) != std::bit_cast<std::uint32_t>(want[i * ch + k]);
+    EXPECT_EQ(differ, 0u);
+    // After a seek the words from there on.
+    ASSERT_TRUE(r.seek(7777));
+    AudioBuffer part(ch, 100);
+    ASSERT_EQ(r.read(part.view()), 100u);
+    for (int k = 0; k < ch; ++k)
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(part.channel(k)[0]), std::bit_cast<std::uint32_t>(want[7777 * ch + k]));
+  }
+}

@@ -15,11 +15,10 @@
 #include "core/huge_pages.hpp"
 #include "io/budget.hpp"
 #include "io/file_source.hpp"
+#include "io/pcm.hpp"
 
 namespace mixdown::io {
 namespace {
-
-constexpr float k2to15 = 32768.0f, k2to23 = 8388608.0f;
 
 // The narrowest of 0 (every sample +0.0: all bits zero, so a -0.0 is kept), 2 (n / 2^15), 3
 // (n / 2^23) or 4 (float) bytes a sample that gives back these samples' bits: each sample is
@@ -66,65 +65,6 @@ int width_of(const float* p, std::size_t n) {
   }
   if (any == 0) return 0;
   return off16 == 0 ? 2 : off24 == 0 ? 3 : 4;
-}
-
-// 24-bit little-endian words of x[i] * 2^23 (exact integers in range, as width_of found). Each
-// sample is stored as a whole word at its place and the next store overwrites the word's top
-// byte, so `d` needs one byte of slack; with SSSE3 four samples a step, one shuffle dropping
-// each word's top byte and 16-byte stores at 12-byte steps (4 bytes of slack).
-void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept;
-// The inverse: n samples from the 24-bit words at s (which may read 4 bytes past the last).
-void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept;
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("ssse3"))) std::size_t pack24_ssse3(const float* x, std::size_t n, std::uint8_t* d) noexcept {
-  const __m128i drop_top = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-  const __m128 scale = _mm_set1_ps(k2to23);
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m128i v = _mm_cvttps_epi32(_mm_mul_ps(_mm_loadu_ps(x + i), scale));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 3 * i), _mm_shuffle_epi8(v, drop_top));
-  }
-  return i;
-}
-__attribute__((target("ssse3"))) std::size_t unpack24_ssse3(const std::uint8_t* s, std::size_t n, float* x) noexcept {
-  // Each sample's 3 bytes to the top of its word, then an arithmetic shift brings the sign down.
-  const __m128i to_top = _mm_setr_epi8(-1, 0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11);
-  const __m128 scale = _mm_set1_ps(1.0f / k2to23);
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m128i w = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 3 * i)), to_top);
-    _mm_storeu_ps(x + i, _mm_mul_ps(_mm_cvtepi32_ps(_mm_srai_epi32(w, 8)), scale));
-  }
-  return i;
-}
-bool has_ssse3() noexcept {
-  static const bool yes = __builtin_cpu_supports("ssse3");
-  return yes;
-}
-#endif
-
-void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept {
-  std::size_t i = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (has_ssse3()) i = pack24_ssse3(x, n, d);
-#endif
-  for (; i < n; ++i) {
-    const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(x[i] * k2to23));
-    std::memcpy(d + 3 * i, &v, 4);
-  }
-}
-
-void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept {
-  std::size_t i = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (has_ssse3()) i = unpack24_ssse3(s, n, x);
-#endif
-  for (; i < n; ++i) {
-    std::uint32_t u;
-    std::memcpy(&u, s + 3 * i, 4);
-    x[i] = static_cast<float>(static_cast<std::int32_t>(u << 8) >> 8) * (1.0f / k2to23);
-  }
 }
 
 }  // namespace
