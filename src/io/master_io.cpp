@@ -863,18 +863,20 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCa
   } catch (const Error& e) {
     throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
   }
-  // Block t is read while block t - 1 is measured, its loudness, true peak and the rest side
-  // by side. The items go out largest first (the rest: integrity, spectrum, stereo sums), so
-  // the other core takes the three smaller ones and both finish a block at about one time.
+  // Block t is read while block t - 1 is measured, its loudness, true peak, spectrum and the
+  // rest side by side. The items go out largest first (the rest: integrity, stereo sums, the
+  // low band's; then the spectrum, the loudness, the read, the true peak), so the two cores
+  // finish a block at about one time (with the spectrum inside the rest, that one item was
+  // longer than the other three together once the read got cheap).
   std::array<AudioBuffer, 2> buf{AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
   std::array<std::size_t, 2> len{0, 0};
   std::array<AudioView, 2> at{buf[0].view(), buf[1].view()};  // where each slot's block lies
   bool more = true;
   for (std::size_t t = 0; more || len[(t + 1) & 1] > 0; ++t) {
     const std::size_t cur = t & 1, prev = (t + 1) & 1;
-    pool.run(4, [&](std::size_t k) {
+    pool.run(5, [&](std::size_t k) {
       const ConstAudioView v = at[prev].sub(0, len[prev]);
-      if (k == 2) {
+      if (k == 3) {
         if (!more) {
           len[cur] = 0;
         } else if (caching && pos < cap) {
@@ -888,7 +890,8 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCa
         }
       } else if (len[prev] == 0) return;
       else if (k == 0) an->add_rest(v);
-      else if (k == 1) an->add_loudness(v);
+      else if (k == 1) an->add_spectrum(v);
+      else if (k == 2) an->add_loudness(v);
       else an->add_true_peak(v);
     });
     if (len[cur] == 0) more = false;

@@ -122,7 +122,44 @@ struct InputAnalyzer::Impl {
   void add(const ConstAudioView& b) {
     meter.add(b);
     tp.add(b);
+    add_spectrum(b);
     add_rest(b);
+  }
+
+  void add_spectrum(const ConstAudioView& b) {
+    const std::size_t n = b.num_frames();
+    // Mid signal for the spectrum: mean of the channels (LFE of 5.1 excluded).
+    const bool has_lfe = channels == 6;
+    const float scale = 1.0f / static_cast<float>(has_lfe ? channels - 1 : channels);
+    std::size_t i = 0;
+    while (i < n) {
+      const std::size_t take = std::min<std::size_t>(n - i, kFftSize - fill);
+      if (channels == 2) {  // the general loop's sums, (0 + L) + R, in a loop that vectorizes
+        const float* l = b.channel(0) + i;
+        const float* r = b.channel(1) + i;
+        float* f = frame.data() + fill;
+        for (std::size_t k = 0; k < take; ++k) f[k] = (0.0f + l[k] + r[k]) * scale;
+      } else {
+        for (std::size_t k = 0; k < take; ++k) {
+          float m = 0;
+          for (int c = 0; c < channels; ++c)
+            if (!(has_lfe && c == 3)) m += b.channel(c)[i + k];
+          frame[fill + k] = m * scale;
+        }
+      }
+      if (!side_frame.empty()) {
+        const float* l = b.channel(0) + i;
+        const float* r = b.channel(1) + i;
+        float* f = side_frame.data() + fill;
+        for (std::size_t k = 0; k < take; ++k) f[k] = 0.5f * (l[k] - r[k]);
+      }
+      fill += take;
+      i += take;
+      if (fill == kFftSize) {
+        spectrum_frame();
+        fill = 0;
+      }
+    }
   }
 
   void add_rest(const ConstAudioView& b) {
@@ -172,38 +209,6 @@ struct InputAnalyzer::Impl {
         sq_sum[static_cast<std::size_t>(c)] += q;
       }
     }
-    // Mid signal for the spectrum: mean of the channels (LFE of 5.1 excluded).
-    const bool has_lfe = channels == 6;
-    const float scale = 1.0f / static_cast<float>(has_lfe ? channels - 1 : channels);
-    std::size_t i = 0;
-    while (i < n) {
-      const std::size_t take = std::min<std::size_t>(n - i, kFftSize - fill);
-      if (channels == 2) {  // the general loop's sums, (0 + L) + R, in a loop that vectorizes
-        const float* l = b.channel(0) + i;
-        const float* r = b.channel(1) + i;
-        float* f = frame.data() + fill;
-        for (std::size_t k = 0; k < take; ++k) f[k] = (0.0f + l[k] + r[k]) * scale;
-      } else {
-        for (std::size_t k = 0; k < take; ++k) {
-          float m = 0;
-          for (int c = 0; c < channels; ++c)
-            if (!(has_lfe && c == 3)) m += b.channel(c)[i + k];
-          frame[fill + k] = m * scale;
-        }
-      }
-      if (!side_frame.empty()) {
-        const float* l = b.channel(0) + i;
-        const float* r = b.channel(1) + i;
-        float* f = side_frame.data() + fill;
-        for (std::size_t k = 0; k < take; ++k) f[k] = 0.5f * (l[k] - r[k]);
-      }
-      fill += take;
-      i += take;
-      if (fill == kFftSize) {
-        spectrum_frame();
-        fill = 0;
-      }
-    }
     if (channels == 2) {
       const float* l = b.channel(0);
       const float* r = b.channel(1);
@@ -229,6 +234,7 @@ InputAnalyzer& InputAnalyzer::operator=(InputAnalyzer&&) noexcept = default;
 void InputAnalyzer::add(const ConstAudioView& block) { impl_->add(block); }
 void InputAnalyzer::add_loudness(const ConstAudioView& block) { impl_->meter.add(block); }
 void InputAnalyzer::add_true_peak(const ConstAudioView& block) { impl_->tp.add(block); }
+void InputAnalyzer::add_spectrum(const ConstAudioView& block) { impl_->add_spectrum(block); }
 void InputAnalyzer::add_rest(const ConstAudioView& block) { impl_->add_rest(block); }
 
 InputAnalysis InputAnalyzer::finish() {

@@ -63,10 +63,12 @@ public:
   InputAnalyzer& operator=(InputAnalyzer&&) noexcept;
 
   void add(const ConstAudioView& block);
-  // add() in three independent parts that may run at the same time on the same block (the
-  // loudness meter; the true peak; everything else): calling all three equals calling add().
+  // add() in four independent parts that may run at the same time on the same block (the
+  // loudness meter; the true peak; the long-term spectrum; everything else): calling all four
+  // equals calling add().
   void add_loudness(const ConstAudioView& block);
   void add_true_peak(const ConstAudioView& block);
+  void add_spectrum(const ConstAudioView& block);
   void add_rest(const ConstAudioView& block);
   InputAnalysis finish();  // call once, after the last add()
 
