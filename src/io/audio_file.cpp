@@ -144,10 +144,9 @@ struct AudioReader::Impl {
   std::vector<float> interleaved;
   // Uncompressed little-endian PCM or float in a WAV-family container: its bytes are read as
   // they lie (sf_read_raw, one call per block where sf_readf_float reads and converts in
-  // 8 KB pieces) and converted by io::pcm_to_float, the same floats bit for bit. 0: through
-  // sf_readf_float.
+  // 8 KB pieces) and converted by io::pcm_to_float, the same floats bit for bit. The bytes of
+  // a sample, from info's bit depth; 0: through sf_readf_float.
   int raw_bytes = 0;
-  bool raw_float = false;
   std::vector<std::uint8_t> raw;
   std::int64_t nonfinite = 0;
   std::int64_t position = 0;
@@ -156,15 +155,12 @@ struct AudioReader::Impl {
 AudioReader::AudioReader(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->file = open_for_read(path, impl_->info);
   impl_->interleaved.resize(kIoBlock * static_cast<std::size_t>(impl_->info.channels));
-  SF_INFO sfi{};
-  sf_command(impl_->file.get(), SFC_GET_CURRENT_SF_INFO, &sfi, sizeof sfi);
-  const int major = sfi.format & SF_FORMAT_TYPEMASK, sub = sfi.format & SF_FORMAT_SUBMASK;
-  const bool container = major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_W64 || major == SF_FORMAT_RF64;
-  const int bytes = sub == SF_FORMAT_PCM_16 ? 2 : sub == SF_FORMAT_PCM_24 ? 3 : sub == SF_FORMAT_PCM_32 || sub == SF_FORMAT_FLOAT ? 4 : 0;
-  if (container && bytes > 0 && sf_command(impl_->file.get(), SFC_RAW_DATA_NEEDS_ENDSWAP, nullptr, 0) == SF_FALSE) {
-    impl_->raw_bytes = bytes;
-    impl_->raw_float = sub == SF_FORMAT_FLOAT;
-    impl_->raw.resize(kIoBlock * static_cast<std::size_t>(impl_->info.channels) * static_cast<std::size_t>(bytes) + 4);
+  const AudioInfo& i = impl_->info;
+  const bool container = i.container == "WAV" || i.container == "WAVEX" || i.container == "W64" || i.container == "RF64";
+  const bool words = !i.lossy && (i.bit_depth == 16 || i.bit_depth == 24 || i.bit_depth == 32);  // not 8-bit, G.711, double
+  if (container && words && sf_command(impl_->file.get(), SFC_RAW_DATA_NEEDS_ENDSWAP, nullptr, 0) == SF_FALSE) {
+    impl_->raw_bytes = i.bit_depth / 8;
+    impl_->raw.resize(kIoBlock * static_cast<std::size_t>(i.channels) * static_cast<std::size_t>(impl_->raw_bytes) + 4);
   }
 }
 AudioReader::~AudioReader() = default;
@@ -192,7 +188,7 @@ std::size_t AudioReader::read(const AudioView& out) {
       got = sf_read_raw(impl_->file.get(), impl_->raw.data(), static_cast<sf_count_t>(want) * frame_bytes) / frame_bytes;
       if (got > 0)
         pcm_to_float(impl_->raw.data(), static_cast<std::size_t>(got) * static_cast<std::size_t>(nc), impl_->raw_bytes,
-                     impl_->raw_float, impl_->interleaved.data());
+                     impl_->info.is_float, impl_->interleaved.data());
     } else {
       got = sf_readf_float(impl_->file.get(), impl_->interleaved.data(), static_cast<sf_count_t>(want));
     }

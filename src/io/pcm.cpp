@@ -75,6 +75,10 @@ void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept {
 
 void pcm_to_float(const std::uint8_t* s, std::size_t n, int bytes, bool is_float, float* x) noexcept {
   if (is_float) {
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(x, s, n * sizeof(float));
+      return;
+    }
     for (std::size_t i = 0; i < n; ++i) x[i] = std::bit_cast<float>(load_le<std::uint32_t>(s + 4 * i));
   } else if (bytes == 3) {
     unpack24(s, n, x);

@@ -19,7 +19,7 @@ void pack24(const float* x, std::size_t n, std::uint8_t* d) noexcept;
 void unpack24(const std::uint8_t* s, std::size_t n, float* x) noexcept;
 
 // n little-endian samples of `bytes` bytes each at s as floats, bit for bit what libsndfile's
-// sf_read_float gives for the same words with its default normalisation: 16-bit n / 2^15,
+// sf_readf_float gives for the same words with its default normalisation: 16-bit n / 2^15,
 // 24-bit n / 2^23, 32-bit (float)n / 2^31, and 32-bit IEEE float (is_float) as stored. s may
 // be read 4 bytes past the last sample.
 void pcm_to_float(const std::uint8_t* s, std::size_t n, int bytes, bool is_float, float* x) noexcept;

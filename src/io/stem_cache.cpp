@@ -20,6 +20,10 @@
 namespace mixdown::io {
 namespace {
 
+// The blocks hold their words as the host stores them (memcpy, pack24) and are read back by
+// pcm_to_float, which reads little-endian words: the same order only on a little-endian host.
+static_assert(std::endian::native == std::endian::little, "the stem cache's packed words are little-endian");
+
 // The narrowest of 0 (every sample +0.0: all bits zero, so a -0.0 is kept), 2 (n / 2^15), 3
 // (n / 2^23) or 4 (float) bytes a sample that gives back these samples' bits: each sample is
 // scaled, truncated, range-checked and scaled back, and compared as bits, so anything out of
@@ -150,20 +154,8 @@ void DecodedStem::copy(std::int64_t from, const AudioView& out) const {
     for (std::size_t c = 0; c < nc; ++c) {
       float* dst = out.channel(static_cast<int>(c)) + done;
       const std::size_t first = c * kFrames + off;
-      if (!b.data) {
-        std::fill_n(dst, n, 0.0f);
-      } else if (b.bytes == 2) {
-        const std::uint8_t* s = b.data + 2 * first;
-        for (std::size_t i = 0; i < n; ++i) {
-          std::int16_t v;
-          std::memcpy(&v, s + 2 * i, 2);
-          dst[i] = static_cast<float>(v) / k2to15;
-        }
-      } else if (b.bytes == 3) {
-        unpack24(b.data + 3 * first, n, dst);
-      } else {
-        std::memcpy(dst, b.data + 4 * first, n * sizeof(float));
-      }
+      if (!b.data) std::fill_n(dst, n, 0.0f);
+      else pcm_to_float(b.data + static_cast<std::size_t>(b.bytes) * first, n, b.bytes, b.bytes == 4, dst);
     }
     done += n;
   }
