@@ -463,7 +463,7 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
     lc.note = "not checked: MP3 carries at most two channels";
     return lc;
   }
-  // The 3 s window of highest short-term loudness, with half a second either side.
+  // The 3 s window of highest short-term loudness, kCodecMarginS either side.
   double end_s = info.duration_s();
   if (!st.lufs.empty()) {
     std::size_t best = 0;
@@ -471,8 +471,8 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
       if (st.lufs[i] > st.lufs[best]) best = i;
     end_s = st.first_s + double(best) * st.step_s;
   }
-  const double start_s = std::max(0.0, end_s - 3.5);
-  const double stop_s = std::min(info.duration_s(), end_s + 0.5);
+  const double start_s = std::max(0.0, end_s - 3.0 - kCodecMarginS);
+  const double stop_s = std::min(info.duration_s(), end_s + kCodecMarginS);
   lc.excerpt_start_s = start_s;
   lc.excerpt_s = stop_s - start_s;
   const auto first = static_cast<std::int64_t>(start_s * info.sample_rate);

@@ -89,7 +89,7 @@ double measure_loudness(const fs::path& input) {
 }
 
 // The loudest passages through the codec: one per started minute (at most four), each the
-// 3 s window of highest short-term loudness at least 4 s from the others, with half a second
+// 3 s window of highest short-term loudness at least 4 s from the others, with kCodecMarginS
 // either side, encoded apart (a joined excerpt would add edges the song does not have). The
 // lane's peak is the highest decoded one; its level and balance are the input's own.
 // With `hottest`: the loudest passage's decode is measured for it too (its true peak).
@@ -117,7 +117,7 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     const double loudest = ends.front();
     std::sort(ends.begin(), ends.end());
     hottest_window = static_cast<std::size_t>(std::find(ends.begin(), ends.end(), loudest) - ends.begin());
-    for (double e : ends) windows.emplace_back(std::max(0.0, e - 3.5), std::min(dur, e + 0.5));
+    for (double e : ends) windows.emplace_back(std::max(0.0, e - 3.0 - kCodecMarginS), std::min(dur, e + kCodecMarginS));
   }
   // Each passage read from its start (io::read_range: WAV and FLAC seek exactly), its channels
   // as the lanes play them. The windows are in time order and do not overlap.
