@@ -50,8 +50,7 @@ struct SpectrumAccumulator::Impl {
   std::size_t fill = 0;
   std::unique_ptr<float, FftwFree> in;
   std::vector<std::unique_ptr<fftwf_complex, FftwFree>> out;  // per channel
-  fftwf_plan plan = nullptr;           // real transforms: a mono stream, channels past the pair
-  std::unique_ptr<RealPairFft> pair;   // channels 0 and 1 of a stereo or wider stream, together
+  fftwf_plan plan = nullptr;
   std::int64_t frames = 0;
   std::vector<double> power_sum, p0, p1, cross;
 
@@ -63,14 +62,7 @@ struct SpectrumAccumulator::Impl {
   }
 
   void run_frame() {
-    int first = 0;
-    if (pair) {
-      pair->load(pending[0].data(), pending[1].data(), window.data());
-      pair->execute();
-      pair->split(out[0].get(), out[1].get());
-      first = 2;
-    }
-    for (int c = first; c < channels; ++c) {
+    for (int c = 0; c < channels; ++c) {
       const bool need = included[static_cast<std::size_t>(c)] || c < 2;
       if (!need) continue;
       const float* x = pending[static_cast<std::size_t>(c)].data();
@@ -147,8 +139,7 @@ SpectrumAccumulator::SpectrumAccumulator(double sample_rate, int channels, std::
   s.pending.assign(static_cast<std::size_t>(channels), std::vector<float>(s.n, 0.0f));
   s.in.reset(fftwf_alloc_real(s.n));
   for (int c = 0; c < channels; ++c) s.out.emplace_back(fftwf_alloc_complex(s.bins));
-  if (channels >= 2) s.pair = std::make_unique<RealPairFft>(s.n);
-  if (channels != 2) {
+  {
     std::lock_guard lock(analysis::fftw_planner_mutex());
     s.plan = fftwf_plan_dft_r2c_1d(static_cast<int>(s.n), s.in.get(), s.out.empty() ? nullptr : s.out[0].get(),
                                    FFTW_ESTIMATE);

@@ -9,7 +9,6 @@
 #include <array>
 #include <cmath>
 #include <complex>
-#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -137,8 +136,7 @@ struct StemAnalyzer::Impl {
   std::vector<std::vector<float>> ring;  // [spec channel][n_fft], oldest first (shifted per hop)
   float* fft_in = nullptr;
   fftwf_complex* fft_out = nullptr;
-  fftwf_plan plan = nullptr;           // mono: the real transform
-  std::unique_ptr<RealPairFft> pair;   // stereo: both channels in one transform
+  fftwf_plan plan = nullptr;
   double power_norm = 1.0, bin_hz = 1.0;
   std::vector<float> kw;              // |K|^2 per bin
   std::vector<std::size_t> band_bin;  // first bin of each band, bands+1
@@ -182,9 +180,7 @@ struct StemAnalyzer::Impl {
     bin_hz = rate / double(n_fft);
     ring.assign(static_cast<std::size_t>(nspec), std::vector<float>(n_fft, 0.0f));
     zero_tail = n_fft;
-    if (nspec == 2) {
-      pair = std::make_unique<RealPairFft>(n_fft);
-    } else {
+    {
       std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       fft_in = fftwf_alloc_real(n_fft);
       fft_out = fftwf_alloc_complex(n_fft / 2 + 1);
@@ -230,16 +226,9 @@ struct StemAnalyzer::Impl {
     // A silent window: every power below is +0.0, as the transform would give, and the sums
     // over them are known without running them.
     const bool silent = zero_tail >= n_fft;
-    if (pair && !silent) {  // stereo: both channels through one transform
-      pair->load(ring[0].data(), ring[1].data(), window.data());
-      pair->execute();
-      for (std::size_t k = 1; k < power.size(); ++k) {
-        const auto x = pair->bin(k);
-        power[k] += (double(x.ar) * x.ar + double(x.ai) * x.ai) * power_norm;
-        power[k] += (double(x.br) * x.br + double(x.bi) * x.bi) * power_norm;
-      }
-    } else if (!silent) {
-      for (std::size_t i = 0; i < n_fft; ++i) fft_in[i] = ring[0][i] * window[i];
+    for (int c = 0; c < nspec && !silent; ++c) {
+      const auto& rg = ring[static_cast<std::size_t>(c)];
+      for (std::size_t i = 0; i < n_fft; ++i) fft_in[i] = rg[i] * window[i];
       fftwf_execute(plan);
       for (std::size_t k = 1; k < power.size(); ++k)
         power[k] += (double(fft_out[k][0]) * fft_out[k][0] + double(fft_out[k][1]) * fft_out[k][1]) *

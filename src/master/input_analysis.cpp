@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <mutex>
 
 #include "analysis/fftw_planner.hpp"
@@ -50,8 +49,7 @@ struct InputAnalyzer::Impl {
   // Spectrum.
   float* in = nullptr;
   fftwf_complex* out = nullptr;
-  fftwf_plan plan = nullptr;                     // mono and 5.1: the mid frame's real transform
-  std::unique_ptr<analysis::RealPairFft> pair;  // stereo: mid and side together
+  fftwf_plan plan = nullptr;
   std::vector<float> window;
   std::vector<float> frame;  // mid samples waiting for a full FFT frame
   std::size_t fill = 0;
@@ -75,9 +73,7 @@ struct InputAnalyzer::Impl {
       : rate(r), channels(c),
         meter(double(r), c, analysis::LoudnessOptions{false, true, c == 2, 1}),
         tp(c) {
-    if (c == 2) {
-      pair = std::make_unique<analysis::RealPairFft>(kFftSize);
-    } else {
+    {
       std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
       in = fftwf_alloc_real(kFftSize);
       out = fftwf_alloc_complex(kFftSize / 2 + 1);
@@ -110,21 +106,16 @@ struct InputAnalyzer::Impl {
   }
 
   void spectrum_frame() {
-    if (pair) {  // stereo: the mid and side frames through one transform
-      pair->load(frame.data(), side_frame.data(), window.data());
-      pair->execute();
-      for (int k = 0; k <= kFftSize / 2; ++k) {
-        const auto x = pair->bin(static_cast<std::size_t>(k));
-        power[static_cast<std::size_t>(k)] += double(x.ar) * x.ar + double(x.ai) * x.ai;
-        side_power[static_cast<std::size_t>(k)] += double(x.br) * x.br + double(x.bi) * x.bi;
-      }
-      ++ffts;
-      return;
-    }
     for (int i = 0; i < kFftSize; ++i) in[i] = frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
     fftwf_execute(plan);
     for (int k = 0; k <= kFftSize / 2; ++k)
       power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
+    if (!side_frame.empty()) {
+      for (int i = 0; i < kFftSize; ++i) in[i] = side_frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+      fftwf_execute(plan);
+      for (int k = 0; k <= kFftSize / 2; ++k)
+        side_power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
+    }
     ++ffts;
   }
 
