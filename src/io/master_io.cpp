@@ -471,8 +471,7 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
       if (st.lufs[i] > st.lufs[best]) best = i;
     end_s = st.first_s + double(best) * st.step_s;
   }
-  const double start_s = std::max(0.0, end_s - 3.0 - kCodecMarginS);
-  const double stop_s = std::min(info.duration_s(), end_s + kCodecMarginS);
+  const auto [start_s, stop_s] = codec_passage(end_s, info.duration_s());
   lc.excerpt_start_s = start_s;
   lc.excerpt_s = stop_s - start_s;
   const auto first = static_cast<std::int64_t>(start_s * info.sample_rate);

@@ -117,7 +117,7 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     const double loudest = ends.front();
     std::sort(ends.begin(), ends.end());
     hottest_window = static_cast<std::size_t>(std::find(ends.begin(), ends.end(), loudest) - ends.begin());
-    for (double e : ends) windows.emplace_back(std::max(0.0, e - 3.0 - kCodecMarginS), std::min(dur, e + kCodecMarginS));
+    for (double e : ends) windows.push_back(codec_passage(e, dur));
   }
   // Each passage read from its start (io::read_range: WAV and FLAC seek exactly), its channels
   // as the lanes play them. The windows are in time order and do not overlap.

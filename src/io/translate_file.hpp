@@ -11,12 +11,14 @@
 // mix's acapella and instrumental (the `mix` command has them).
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "analysis/translation.hpp"
 #include "core/worker_pool.hpp"
@@ -41,6 +43,12 @@ inline constexpr double kCodecQuality = 0.6;
 // decoded passage. Half a second either side, as before, encoded 18 % more audio for the same
 // windows, and the MP3 encoder was the largest single cost of a master (perf: 12 % of its CPU).
 inline constexpr double kCodecMarginS = 0.2;
+// The passage around the 3 s window (a short-term loudness block) that ends at end_s:
+// [first, second) in seconds, kCodecMarginS either side, within the song. The Bluetooth lane and
+// master's lossy check both take theirs from here, so they encode the same passage.
+inline std::pair<double, double> codec_passage(double end_s, double duration_s) noexcept {
+  return {std::max(0.0, end_s - 3.0 - kCodecMarginS), std::min(duration_s, end_s + kCodecMarginS)};
+}
 
 // The Bluetooth lane's round trip of the loudest passage (the 3 s window of highest
 // short-term loudness, kCodecMarginS either side), its decode measured for master's lossy
