@@ -14,7 +14,7 @@
 #include <tuple>
 #include <utility>
 
-#include "analysis/fftw_planner.hpp"
+#include "dsp/fftw_planner.hpp"
 #include "core/simd.hpp"
 #include <numeric>
 
@@ -295,7 +295,7 @@ struct StemFeatureAnalyzer::Impl {
     zero_tail = static_cast<std::size_t>(n_fft);
     power.assign(static_cast<std::size_t>(n_fft / 2 + 1), 0.0f);
     {
-      std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
+      std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
       fft_in = fftwf_alloc_real(static_cast<std::size_t>(n_fft));
       fft_out = fftwf_alloc_complex(static_cast<std::size_t>(n_fft / 2 + 1));
       fft_plan = fftwf_plan_dft_r2c_1d(n_fft, fft_in, fft_out, FFTW_ESTIMATE);
@@ -361,7 +361,7 @@ struct StemFeatureAnalyzer::Impl {
   }
 
   ~Impl() {
-    std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
+    std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
     if (fft_plan) fftwf_destroy_plan(fft_plan);
     if (fft_in) fftwf_free(fft_in);
     if (fft_out) fftwf_free(fft_out);

@@ -7,7 +7,7 @@
 #include <limits>
 #include <mutex>
 
-#include "analysis/fftw_planner.hpp"
+#include "dsp/fftw_planner.hpp"
 #include <numbers>
 
 namespace mixdown::analysis {
@@ -56,7 +56,7 @@ struct SpectrumAccumulator::Impl {
 
   ~Impl() {
     if (plan) {
-      std::lock_guard lock(analysis::fftw_planner_mutex());
+      std::lock_guard lock(dsp::fftw_planner_mutex());
       fftwf_destroy_plan(plan);
     }
   }
@@ -140,7 +140,7 @@ SpectrumAccumulator::SpectrumAccumulator(double sample_rate, int channels, std::
   s.in.reset(fftwf_alloc_real(s.n));
   for (int c = 0; c < channels; ++c) s.out.emplace_back(fftwf_alloc_complex(s.bins));
   {
-    std::lock_guard lock(analysis::fftw_planner_mutex());
+    std::lock_guard lock(dsp::fftw_planner_mutex());
     s.plan = fftwf_plan_dft_r2c_1d(static_cast<int>(s.n), s.in.get(), s.out.empty() ? nullptr : s.out[0].get(),
                                    FFTW_ESTIMATE);
   }

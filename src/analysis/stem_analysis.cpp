@@ -12,7 +12,7 @@
 #include <mutex>
 #include <utility>
 
-#include "analysis/fftw_planner.hpp"
+#include "dsp/fftw_planner.hpp"
 #include <numeric>
 
 #include "analysis/loudness.hpp"
@@ -181,7 +181,7 @@ struct StemAnalyzer::Impl {
     ring.assign(static_cast<std::size_t>(nspec), std::vector<float>(n_fft, 0.0f));
     zero_tail = n_fft;
     {
-      std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
+      std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
       fft_in = fftwf_alloc_real(n_fft);
       fft_out = fftwf_alloc_complex(n_fft / 2 + 1);
       plan = fftwf_plan_dft_r2c_1d(static_cast<int>(n_fft), fft_in, fft_out, FFTW_ESTIMATE);
@@ -213,7 +213,7 @@ struct StemAnalyzer::Impl {
   }
 
   ~Impl() {
-    std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
+    std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
     if (plan) fftwf_destroy_plan(plan);
     if (fft_in) fftwf_free(fft_in);
     if (fft_out) fftwf_free(fft_out);

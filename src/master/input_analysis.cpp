@@ -7,7 +7,7 @@
 #include <limits>
 #include <mutex>
 
-#include "analysis/fftw_planner.hpp"
+#include "dsp/fftw_planner.hpp"
 #include <numbers>
 
 #include "analysis/loudness.hpp"
@@ -74,7 +74,7 @@ struct InputAnalyzer::Impl {
         meter(double(r), c, analysis::LoudnessOptions{false, true, c == 2, 1}),
         tp(c) {
     {
-      std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
+      std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
       in = fftwf_alloc_real(kFftSize);
       out = fftwf_alloc_complex(kFftSize / 2 + 1);
       plan = fftwf_plan_dft_r2c_1d(kFftSize, in, out, FFTW_ESTIMATE);
@@ -99,7 +99,7 @@ struct InputAnalyzer::Impl {
     }
   }
   ~Impl() {
-    std::lock_guard<std::mutex> lock(analysis::fftw_planner_mutex());
+    std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
     if (plan) fftwf_destroy_plan(plan);
     if (in) fftwf_free(in);
     if (out) fftwf_free(out);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numbers>
 
 #include "../../tests/support/testing.hpp"
 #include "core/units.hpp"
@@ -357,4 +358,50 @@ TEST(Chain, VinylChainMakesTheBassMonoAndKeepsTheRest) {
     if (hz < 100) EXPECT_LT(db, -20.0);
     else EXPECT_NEAR(db, 0.0, 0.5);
   }
+}
+
+// A reference match's EQ (1/6-octave bells, the narrowest near 31 Hz, boosts and cuts up to
+// 6 dB) runs as an FIR: the same filter as the biquad cascade it replaces, to -60 dB, for
+// stereo and mono and blocks that split the FIR's partitions anywhere.
+TEST(Chain, ManyBandEqRunsAsTheSameFilterByFir) {
+  const int rate = 48000;
+  MasterChain ch;
+  ch.subsonic = {true, 25.0, 4};
+  int i = 0;
+  for (double f : fractional_octave_centres(6, 31.0, 16500.0))
+    ch.eq.bands.push_back({true, dsp::EqType::bell, f, (i++ % 3 == 0 ? 6.0 : -4.0) * (f < 40 ? 1.0 : 0.5), 8.65});
+  for (int channels : {2, 1}) {
+    auto x = testkit::noise(-20, 4.0, rate, channels, 9);
+    // A loud 31 Hz tone through the narrowest boost: the longest ringing.
+    for (int c = 0; c < channels; ++c)
+      for (std::size_t n = 0; n < x.num_frames(); ++n)
+        x.channel(c)[n] += 0.3f * static_cast<float>(std::sin(2.0 * std::numbers::pi * 31.0 * double(n) / rate));
+    AudioBuffer fir = x, iir = x;
+    MasterChainProcessor p(ch);
+    p.prepare({double(rate), channels, 32768});
+    ASSERT_GT(p.fir_frames(), 0u);
+    for (std::size_t s = 0, k = 0; s < fir.num_frames(); ++k) {
+      const std::size_t n = std::min<std::size_t>(k % 2 ? 32768 : 5000, fir.num_frames() - s);
+      p.process_front(fir.view().sub(s, n));
+      p.process_back(fir.view().sub(s, n));
+      s += n;
+    }
+    dsp::ParametricEq eq;
+    eq.set_settings(ch.eq, ch.subsonic, dsp::PassFilterSettings{});
+    eq.prepare({double(rate), channels, iir.num_frames()});
+    eq.process(iir.view());
+    double err = 0, ref = 0;
+    for (int c = 0; c < channels; ++c)
+      for (std::size_t n = 0; n < x.num_frames(); ++n) {
+        err = std::max(err, double(std::abs(fir.channel(c)[n] - iir.channel(c)[n])));
+        ref = std::max(ref, double(std::abs(iir.channel(c)[n])));
+      }
+    EXPECT_LT(gain_to_db(err / ref), -60.0) << channels << " channel(s)";
+  }
+  // A few bands stay biquad sections: cheaper so.
+  MasterChain few;
+  few.eq.bands = {{true, dsp::EqType::bell, 1000.0, 2.0, 1.4}};
+  MasterChainProcessor q(few);
+  q.prepare({double(rate), 2, 512});
+  EXPECT_EQ(q.fir_frames(), 0u);
 }

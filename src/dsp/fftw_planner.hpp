@@ -4,8 +4,8 @@
 
 #include <mutex>
 
-namespace mixdown::analysis {
+namespace mixdown::dsp {
 
 std::mutex& fftw_planner_mutex() noexcept;
 
-}  // namespace mixdown::analysis
+}  // namespace mixdown::dsp

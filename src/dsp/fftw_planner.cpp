@@ -1,0 +1,10 @@
+#include "dsp/fftw_planner.hpp"
+
+namespace mixdown::dsp {
+
+std::mutex& fftw_planner_mutex() noexcept {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace mixdown::dsp
