@@ -88,37 +88,108 @@ double measure_loudness(const fs::path& input) {
   return meter.integrated_lufs();
 }
 
-// The loudest passages through the codec: one per started minute (at most four), each the
-// 3 s window of highest short-term loudness at least 4 s from the others, with kCodecMarginS
-// either side, encoded apart (a joined excerpt would add edges the song does not have). The
-// lane's peak is the highest decoded one; its level and balance are the input's own.
-// With `hottest`: the loudest passage's decode is measured for it too (its true peak).
+// The loudest passages for the codec: one per started minute of a `dur`-second stream (at most
+// four), each the 3 s window of highest short-term loudness at least 4 s from the others, with
+// kCodecMarginS either side, in time order; `hottest` receives the loudest one's place.
+std::vector<std::pair<double, double>> codec_windows(const analysis::LoudnessSeries& st, double dur, std::size_t& hottest) {
+  const std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(dur / 60.0)), 1, 4);
+  std::vector<std::size_t> order(st.lufs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return st.lufs[a] > st.lufs[b]; });
+  std::vector<double> ends;
+  for (std::size_t i : order) {
+    if (ends.size() == count || !(st.lufs[i] > -70.0)) break;
+    const double e = std::min(dur, st.first_s + double(i) * st.step_s);
+    if (std::none_of(ends.begin(), ends.end(), [&](double x) { return std::abs(x - e) < 4.0; })) ends.push_back(e);
+  }
+  if (ends.empty()) ends.push_back(dur);
+  const double loudest = ends.front();
+  std::sort(ends.begin(), ends.end());
+  hottest = static_cast<std::size_t>(std::find(ends.begin(), ends.end(), loudest) - ends.begin());
+  std::vector<std::pair<double, double>> windows;
+  for (double e : ends) windows.push_back(codec_passage(e, dur));
+  return windows;
+}
+
+// A scratch file, removed on return, on a throw, and by the SIGINT/SIGTERM handler.
+struct Scratch {
+  fs::path p;
+  int slot = register_temp(p.string());
+  explicit Scratch(fs::path path) : p(std::move(path)) {}
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove(p, ec);
+    unregister_temp(slot);
+  }
+};
+
+// One passage through the codec at kCodecQuality (resampled first where MPEG has no such
+// rate), decoded and measured: its sample peak, and with `true_peak` its true peak.
+struct RoundTrip {
+  float sample_peak = 0.0f;
+  double true_peak = 0.0;
+};
+RoundTrip codec_round_trip(AudioBuffer excerpt, int rate, const fs::path& path, bool true_peak) {
+  const Scratch scratch(path);
+  const int ch = excerpt.num_channels();
+  if (!mp3_rate(rate)) {
+    excerpt = resample(excerpt.view(), rate, 48000);
+    rate = 48000;
+  }
+  write_file(path, excerpt.view(), WriteSpec{rate, ch, SampleFormat::mp3, false, 0, kCodecQuality});
+  AudioReader dec(path);
+  AudioBuffer d(dec.info().channels, kBlock);
+  std::optional<analysis::TruePeakMeter> tp;
+  if (true_peak) tp.emplace(dec.info().channels);
+  RoundTrip r;
+  while (const std::size_t n = dec.read(d.view())) {
+    for (int c = 0; c < dec.info().channels; ++c)
+      for (std::size_t i = 0; i < n; ++i) r.sample_peak = std::max(r.sample_peak, std::abs(d.channel(c)[i]));
+    if (tp) tp->add(d.view(n));
+  }
+  if (tp) r.true_peak = tp->max_peak();
+  return r;
+}
+
+// The Bluetooth lane from its passages' round trips: the input's level and balance, the
+// highest decoded peak; `hottest` from the loudest passage's.
+void fill_bluetooth(analysis::SystemMeasure& bt, const analysis::StreamMeter& input_meter,
+                    const std::vector<std::pair<double, double>>& windows, const std::vector<RoundTrip>& trips,
+                    std::size_t hottest_window, HottestPassage* hottest) {
+  analysis::fill_measure(bt, input_meter);
+  float peak = 0.0f;
+  for (const auto& t : trips) peak = std::max(peak, t.sample_peak);
+  bt.sample_peak_dbfs = peak > 0.0f ? 20.0 * std::log10(double(peak)) : -std::numeric_limits<double>::infinity();
+  double secs = 0.0;
+  for (const auto& [a, b] : windows) secs += b - a;
+  bt.notes.push_back(fmt::format("codec round trip of the {} loudest passages ({:.0f} s); level and balance as the file",
+                                 windows.size(), secs));
+  if (hottest && hottest_window < trips.size()) {
+    hottest->start_s = windows[hottest_window].first;
+    hottest->length_s = windows[hottest_window].second - windows[hottest_window].first;
+    hottest->decoded_true_peak = trips[hottest_window].true_peak;
+    hottest->decoded_sample_peak = trips[hottest_window].sample_peak;
+    hottest->done = true;
+  }
+}
+
+// The passages' scratch files: `codec_path`, then its stem with -1, -2, ... for the others.
+fs::path passage_path(const fs::path& codec_path, std::size_t w) {
+  return w == 0 ? codec_path
+                : codec_path.parent_path() / fmt::format("{}-{}{}", codec_path.stem().string(), w, codec_path.extension().string());
+}
+
+// The loudest passages (codec_windows) read from the file and through the codec side by side,
+// each encoded apart (a joined excerpt would add edges the song does not have). With
+// `hottest`: the loudest passage's decode is measured for it too (its true peak).
 void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, const analysis::StreamMeter& input_meter,
                       int in_ch, const fs::path& codec_path, WorkerPool& pool, HottestPassage* hottest = nullptr) {
-  analysis::fill_measure(bt, input_meter);
-  const auto st = input_meter.loudness().short_term_series();
   AudioReader r(req.input);
   const AudioInfo info = r.info();
-  const double dur = info.duration_s();
-  const std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(dur / 60.0)), 1, 4);
-  std::vector<std::pair<double, double>> windows;  // [start, stop) seconds, in time order below
-  std::size_t hottest_window = 0;                   // the loudest one's place among them
-  {
-    std::vector<std::size_t> order(st.lufs.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return st.lufs[a] > st.lufs[b]; });
-    std::vector<double> ends;
-    for (std::size_t i : order) {
-      if (ends.size() == count || !(st.lufs[i] > -70.0)) break;
-      const double e = std::min(dur, st.first_s + double(i) * st.step_s);
-      if (std::none_of(ends.begin(), ends.end(), [&](double x) { return std::abs(x - e) < 4.0; })) ends.push_back(e);
-    }
-    if (ends.empty()) ends.push_back(dur);
-    const double loudest = ends.front();
-    std::sort(ends.begin(), ends.end());
-    hottest_window = static_cast<std::size_t>(std::find(ends.begin(), ends.end(), loudest) - ends.begin());
-    for (double e : ends) windows.push_back(codec_passage(e, dur));
-  }
+  std::size_t hottest_window = 0;
+  const auto windows = codec_windows(input_meter.loudness().short_term_series(), info.duration_s(), hottest_window);
   // Each passage read from its start (io::read_range: WAV and FLAC seek exactly), its channels
   // as the lanes play them. The windows are in time order and do not overlap.
   std::vector<AudioBuffer> excerpts;
@@ -131,57 +202,11 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     for (int c = 0; c < in_ch; ++c)
       std::copy_n(span.channel(c == 0 ? 0 : info.channels - 1), span.num_frames(), e.channel(c));
   }
-  // Removed on return, on a throw, and by the SIGINT/SIGTERM handler.
-  struct Scratch {
-    fs::path p;
-    int slot = register_temp(p.string());
-    ~Scratch() {
-      std::error_code ec;
-      fs::remove(p, ec);
-      unregister_temp(slot);
-    }
-  };
-  // The passages through the codec side by side, each in its own scratch file; the lane's peak
-  // is the highest, whatever the order they finish in.
-  std::vector<std::unique_ptr<Scratch>> scratch;
-  for (std::size_t w = 0; w < excerpts.size(); ++w)
-    scratch.push_back(std::make_unique<Scratch>(Scratch{
-        w == 0 ? codec_path : codec_path.parent_path() / fmt::format("{}-{}{}", codec_path.stem().string(), w, codec_path.extension().string())}));
-  std::vector<float> peaks(excerpts.size(), 0.0f);
+  std::vector<RoundTrip> trips(excerpts.size());
   pool.run(excerpts.size(), [&](std::size_t w) {
-    AudioBuffer& excerpt = excerpts[w];
-    const fs::path& path = scratch[w]->p;
-    int enc_rate = info.sample_rate;
-    if (!mp3_rate(enc_rate)) {
-      excerpt = resample(excerpt.view(), enc_rate, 48000);
-      enc_rate = 48000;
-    }
-    write_file(path, excerpt.view(), WriteSpec{enc_rate, in_ch, SampleFormat::mp3, false, 0, kCodecQuality});
-    AudioReader dec(path);
-    AudioBuffer d(dec.info().channels, kBlock);
-    std::optional<analysis::TruePeakMeter> tp;
-    if (hottest && w == hottest_window) tp.emplace(dec.info().channels);
-    float p = 0.0f;
-    while (const std::size_t n = dec.read(d.view())) {
-      for (int c = 0; c < dec.info().channels; ++c)
-        for (std::size_t i = 0; i < n; ++i) p = std::max(p, std::abs(d.channel(c)[i]));
-      if (tp) tp->add(d.view(n));
-    }
-    peaks[w] = p;
-    if (tp) {
-      hottest->start_s = windows[w].first;
-      hottest->length_s = windows[w].second - windows[w].first;
-      hottest->decoded_true_peak = tp->max_peak();
-      hottest->decoded_sample_peak = p;
-      hottest->done = true;
-    }
+    trips[w] = codec_round_trip(std::move(excerpts[w]), info.sample_rate, passage_path(codec_path, w), hottest && w == hottest_window);
   });
-  const float peak = *std::max_element(peaks.begin(), peaks.end());
-  bt.sample_peak_dbfs = peak > 0.0f ? 20.0 * std::log10(double(peak)) : -std::numeric_limits<double>::infinity();
-  double secs = 0.0;
-  for (const auto& [a, b] : windows) secs += b - a;
-  bt.notes.push_back(fmt::format("codec round trip of the {} loudest passages ({:.0f} s); level and balance as the file",
-                                 windows.size(), secs));
+  fill_bluetooth(bt, input_meter, windows, trips, hottest_window, hottest);
 }
 
 // The playback lanes (every system but the codec) and the input's own meter, fed block by
