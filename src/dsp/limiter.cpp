@@ -216,7 +216,7 @@ bool TruePeakLimiter::detect(const AudioView& block) noexcept {
   return any;
 }
 
-// held_[j], j < n: the gain the hold asks of frame j, the least required gain (ceiling / peak,
+// held[j], j < n: the gain the hold asks of frame j, the least required gain (ceiling / peak,
 // 1 under the ceiling) over the frame and the window_ before it. That is ceiling / (the
 // largest peak there), as a correctly rounded division falls as its divisor grows: the same
 // bits as the minimum of the quotients. The largest peak over window_ + 1 frames is taken in
@@ -225,10 +225,10 @@ bool TruePeakLimiter::detect(const AudioView& block) noexcept {
 // queue with a data-dependent branch per frame. A block whose window holds no peak at all (no
 // chunk of it or of the window_ frames before it passed the detector's bound) holds 1
 // throughout.
-void TruePeakLimiter::hold(std::size_t n, bool peaks) noexcept {
+void TruePeakLimiter::hold(std::size_t n, bool peaks, float* held) noexcept {
   const std::size_t len = window_ + n, span = window_ + 1;
   if (!peaks && simd::max_abs_bits(peak_.data(), window_) == 0) {
-    std::fill(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n), 1.0f);
+    std::fill(held, held + n, 1.0f);
   } else {
     const float* cur = peak_.data();
     std::array<float*, 2> buf{scratch_[0].data(), scratch_[1].data()};
@@ -241,7 +241,7 @@ void TruePeakLimiter::hold(std::size_t n, bool peaks) noexcept {
       valid -= reach;
       run *= static_cast<std::size_t>(ways);
     }
-    required_gain(cur, cur + (span - run), ceiling_, held_.data(), n);
+    required_gain(cur, cur + (span - run), ceiling_, held, n);
   }
   // The window_ peaks before the next block.
   std::copy(peak_.begin() + static_cast<std::ptrdiff_t>(n), peak_.begin() + static_cast<std::ptrdiff_t>(len), peak_.begin());
@@ -274,100 +274,113 @@ void TruePeakLimiter::pass_delay(const AudioView& block, const float* gains) noe
 void TruePeakLimiter::process(const AudioView& block) noexcept {
   const std::size_t total = block.num_frames();
   if (channels_ == 0 || block.num_channels() != channels_) return;
+  for (std::size_t start = 0; start < total; start += max_block_) {
+    const AudioView sub = block.sub(start, std::min(max_block_, total - start));
+    hold(sub.num_frames(), detect(sub), held_.data());
+    smooth(sub, held_.data());
+  }
+}
+
+void TruePeakLimiter::analyse(const AudioView& block, float* held) noexcept {
+  if (channels_ == 0 || block.num_channels() != channels_ || block.num_frames() > max_block_) return;
+  hold(block.num_frames(), detect(block), held);
+}
+
+void TruePeakLimiter::apply(const AudioView& block, const float* held) noexcept {
+  if (channels_ == 0 || block.num_channels() != channels_ || block.num_frames() > max_block_) return;
+  smooth(block, held);
+}
+
+void TruePeakLimiter::smooth(const AudioView& sub, const float* held_gains) noexcept {
+  const std::size_t n = sub.num_frames();
   const double inv_window = 1.0 / static_cast<double>(window_);
   const float sustain_coef = static_cast<float>(1.0 / std::max(1.0, kSustainSeconds * sample_rate_));
   const float inv_release = static_cast<float>(1.0 / base_release_frames_);
-  for (std::size_t start = 0; start < total; start += max_block_) {
-    const std::size_t n = std::min(max_block_, total - start);
-    const AudioView sub = block.sub(start, n);
-    hold(n, detect(sub));
-    float* gains = gain_.data();
-    for (std::size_t c0 = 0; c0 < n; c0 += kGainChunk) {
-      const std::size_t c1 = std::min(n, c0 + kGainChunk);
-      const std::size_t m = c1 - c0;
-      // Idle fast path: nothing released or averaged below unity and a hold of 1 over the
-      // chunk. The gain stays exactly 1; the state is advanced exactly as the per-frame path
-      // would leave it.
-      const bool idle = box_below_ == 0 && released_ == 1.0f &&
-                        std::all_of(held_.begin() + static_cast<std::ptrdiff_t>(c0),
-                                    held_.begin() + static_cast<std::ptrdiff_t>(c1), [](float h) { return h == 1.0f; });
-      if (idle) {
-        std::fill(gains + c0, gains + c1, 1.0f);
-        // released_ is exactly 1 here, so the update's ((1 - released_) - s) * c is -(s * c) to
-        // the bit (0 - s is exact and rounding is symmetric): s -= s * c is the same sum with
-        // one subtraction fewer on the chain that runs through every idle frame.
-        float sustained = sustained_, release_coef = release_coef_;
-        for (std::size_t i = 0; i < m; ++i) {
-          if ((index_ + static_cast<std::int64_t>(i)) % kStretchEvery == 0)
-            release_coef = stretched_release(inv_release, sustained);
-          sustained -= sustained * sustain_coef;
-        }
-        sustained_ = sustained;
-        release_coef_ = release_coef;
-        index_ += static_cast<std::int64_t>(m);
-        box_pos_ = (box_pos_ + m) % window_;
-        continue;
+  float* gains = gain_.data();
+  for (std::size_t c0 = 0; c0 < n; c0 += kGainChunk) {
+    const std::size_t c1 = std::min(n, c0 + kGainChunk);
+    const std::size_t m = c1 - c0;
+    // Idle fast path: nothing released or averaged below unity and a hold of 1 over the
+    // chunk. The gain stays exactly 1; the state is advanced exactly as the per-frame path
+    // would leave it.
+    const bool idle = box_below_ == 0 && released_ == 1.0f &&
+                      std::all_of(held_gains + c0, held_gains + c1, [](float h) { return h == 1.0f; });
+    if (idle) {
+      std::fill(gains + c0, gains + c1, 1.0f);
+      // released_ is exactly 1 here, so the update's ((1 - released_) - s) * c is -(s * c) to
+      // the bit (0 - s is exact and rounding is symmetric): s -= s * c is the same sum with
+      // one subtraction fewer on the chain that runs through every idle frame.
+      float sustained = sustained_, release_coef = release_coef_;
+      for (std::size_t i = 0; i < m; ++i) {
+        if ((index_ + static_cast<std::int64_t>(i)) % kStretchEvery == 0)
+          release_coef = stretched_release(inv_release, sustained);
+        sustained -= sustained * sustain_coef;
       }
-      // The serial part, frame by frame: release, the working-hard average and the box average.
-      // The state lives in locals for the loop (the compiler cannot keep members in registers
-      // across the stores to the arrays).
-      float* box = box_.data();
-      std::size_t box_pos = box_pos_, box_below = box_below_;
-      std::int64_t index = index_;
-      float released = released_, sustained = sustained_;
-      double box_sum = box_sum_;
-      const std::size_t window = window_;
-      float release_coef = release_coef_;
-      for (std::size_t i = c0; i < c1; ++i) {
-        const float held = held_[i];
-        if (index % kStretchEvery == 0) release_coef = stretched_release(inv_release, sustained);
-        ++index;
-
-        // Instant fall, program-dependent rise; never above the held gain.
-        if (held <= released) {
-          released = held;
-        } else {
-          released += (held - released) * release_coef;
-        }
-        sustained += ((1.0f - released) - sustained) * sustain_coef;
-
-        const float leaving = box[box_pos];
-        if (released < 1.0f) ++box_below;
-        if (leaving < 1.0f) --box_below;
-        box[box_pos] = released;
-        box_pos = box_pos + 1 == window ? 0 : box_pos + 1;
-        // All unity: exactly 1 (and the running sum re-synchronised, so rounding never drifts).
-        float g = 1.0f;
-        if (box_below == 0) {
-          box_sum = static_cast<double>(window);
-        } else {
-          box_sum += static_cast<double>(released) - static_cast<double>(leaving);
-          // The average of values that are all <= the held minimum; clamp rounding above it.
-          g = std::min(1.0f, static_cast<float>(box_sum * inv_window));
-        }
-        gains[i] = g;
-      }
-      release_coef_ = release_coef;
-      box_pos_ = box_pos;
-      box_below_ = box_below;
-      index_ = index;
-      released_ = released;
       sustained_ = sustained;
-      box_sum_ = box_sum;
+      release_coef_ = release_coef;
+      index_ += static_cast<std::int64_t>(m);
+      box_pos_ = (box_pos_ + m) % window_;
+      continue;
     }
-    pass_delay(sub, gains);
-    // Gains are > 0, so their bit patterns order like the values: an integer min vectorises
-    // where a float min (NaN rules: one dependent minss per frame) does not.
-    std::int32_t lowest = std::bit_cast<std::int32_t>(min_gain_);
-    std::int64_t limited = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      lowest = std::min(lowest, std::bit_cast<std::int32_t>(gains[i]));
-      limited += gains[i] < kLimitedBelow ? 1 : 0;
+    // The serial part, frame by frame: release, the working-hard average and the box average.
+    // The state lives in locals for the loop (the compiler cannot keep members in registers
+    // across the stores to the arrays).
+    float* box = box_.data();
+    std::size_t box_pos = box_pos_, box_below = box_below_;
+    std::int64_t index = index_;
+    float released = released_, sustained = sustained_;
+    double box_sum = box_sum_;
+    const std::size_t window = window_;
+    float release_coef = release_coef_;
+    for (std::size_t i = c0; i < c1; ++i) {
+      const float held = held_gains[i];
+      if (index % kStretchEvery == 0) release_coef = stretched_release(inv_release, sustained);
+      ++index;
+
+      // Instant fall, program-dependent rise; never above the held gain.
+      if (held <= released) {
+        released = held;
+      } else {
+        released += (held - released) * release_coef;
+      }
+      sustained += ((1.0f - released) - sustained) * sustain_coef;
+
+      const float leaving = box[box_pos];
+      if (released < 1.0f) ++box_below;
+      if (leaving < 1.0f) --box_below;
+      box[box_pos] = released;
+      box_pos = box_pos + 1 == window ? 0 : box_pos + 1;
+      // All unity: exactly 1 (and the running sum re-synchronised, so rounding never drifts).
+      float g = 1.0f;
+      if (box_below == 0) {
+        box_sum = static_cast<double>(window);
+      } else {
+        box_sum += static_cast<double>(released) - static_cast<double>(leaving);
+        // The average of values that are all <= the held minimum; clamp rounding above it.
+        g = std::min(1.0f, static_cast<float>(box_sum * inv_window));
+      }
+      gains[i] = g;
     }
-    min_gain_ = std::bit_cast<float>(lowest);
-    frames_limited_ += limited;
-    frames_processed_ += static_cast<std::int64_t>(n);
+    release_coef_ = release_coef;
+    box_pos_ = box_pos;
+    box_below_ = box_below;
+    index_ = index;
+    released_ = released;
+    sustained_ = sustained;
+    box_sum_ = box_sum;
   }
+  pass_delay(sub, gains);
+  // Gains are > 0, so their bit patterns order like the values: an integer min vectorises
+  // where a float min (NaN rules: one dependent minss per frame) does not.
+  std::int32_t lowest = std::bit_cast<std::int32_t>(min_gain_);
+  std::int64_t limited = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    lowest = std::min(lowest, std::bit_cast<std::int32_t>(gains[i]));
+    limited += gains[i] < kLimitedBelow ? 1 : 0;
+  }
+  min_gain_ = std::bit_cast<float>(lowest);
+  frames_limited_ += limited;
+  frames_processed_ += static_cast<std::int64_t>(n);
 }
 
 }  // namespace mixdown::dsp

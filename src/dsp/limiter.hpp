@@ -33,6 +33,14 @@ public:
   void prepare(const ProcessSpec& spec);
   void reset() noexcept;
   void process(const AudioView& block) noexcept;
+  // process() as two stages, which may run on different threads at the same time on different
+  // blocks (their states are apart): analyse() detects a block's peaks and gives the gains its
+  // hold asks of each frame (`held`, one per frame); apply() then smooths those gains and
+  // applies them to the delayed signal, in place. Each stage takes the blocks in order, at most
+  // max_block_frames each, and a block's apply() comes after its analyse(): the output is
+  // process()'s to the bit.
+  void analyse(const AudioView& block, float* held) noexcept;
+  void apply(const AudioView& block, const float* held) noexcept;
 
   // Audio comes out this many frames late (look-ahead plus the interpolator's delay).
   std::size_t latency_frames() const noexcept { return latency_; }
@@ -48,7 +56,8 @@ private:
   // Fills peak_ past its window_ for the block; false if no chunk had a peak to measure (the
   // block's peaks are all 0).
   bool detect(const AudioView& block) noexcept;
-  void hold(std::size_t n, bool peaks) noexcept;  // held_ from peak_
+  void hold(std::size_t n, bool peaks, float* held) noexcept;  // held from peak_
+  void smooth(const AudioView& block, const float* held) noexcept;  // release, average, delay, stats
   void pass_delay(const AudioView& block, const float* gains) noexcept;
 
   LimiterSettings settings_{};
@@ -68,7 +77,7 @@ private:
   // frames before the block, then the block's.
   std::vector<float> peak_;                 // window_ + max_block
   std::array<std::vector<float>, 2> scratch_;  // window_ + max_block each: the hold's steps
-  std::vector<float> held_;                 // max_block: the gain the hold asks of each frame
+  std::vector<float> held_;                 // max_block: the gain the hold asks of each frame (process)
   static constexpr std::size_t kGainChunk = 64;  // the idle test's span
   std::vector<float> gain_;                 // max_block: the gains of the block
   std::int64_t index_ = 0;                  // frames since reset

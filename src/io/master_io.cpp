@@ -234,36 +234,46 @@ struct Delivery {
   TranslationFeed* translation = nullptr;  // plays the delivered stream on every system
 };
 
-// A pass as a two-step pipeline: `produce` fills a block (the sequential part: reading and
-// the stateful processing) while the consumers (meters, writers) take the previous block, each
-// on its own, side by side. Every consumer sees the same blocks in the same order whatever the
-// thread count, so the results are identical for any --threads. `produce` returns the frames
-// of its block to consume as [offset, offset + length), and false once it has nothing more.
+// A pass as a three-step pipeline: `produce` fills block t (the read and the stateless-ahead
+// part of the processing: the limiter's detector and hold) while `finish` completes block t - 1
+// (the stateful serial step: the limiter's smoothing and delay) and the consumers (meters,
+// writers) take block t - 2, each on its own, side by side. Every step sees the same blocks in
+// the same order whatever the thread count, so the results are identical for any --threads.
+// `produce` returns false once it has nothing more, else the frames it filled (n, > 0);
+// `finish` gives the frames of its block to consume as [offset, offset + length).
+// With the limiter in one step, that step was the pass: the other core idled about half the
+// time (perf, bench master); split, its serial part alone is the longest item.
 constexpr std::size_t kPipeBlock = 32768;
 using Consumer = std::function<void(const ConstAudioView&)>;
-void run_pipelined(WorkerPool& pool, int channels, const std::function<bool(AudioBuffer&, std::size_t&, std::size_t&)>& produce,
-                   const std::vector<Consumer>& consumers) {
-  struct Slot {
-    AudioBuffer buf;
-    std::size_t off = 0, len = 0;
-  };
-  std::array<Slot, 2> slot{Slot{AudioBuffer(channels, kPipeBlock)}, Slot{AudioBuffer(channels, kPipeBlock)}};
-  bool more = true, pending = false;
-  for (std::size_t t = 0; more || pending; ++t) {
-    Slot& cur = slot[t & 1];
-    const Slot& prev = slot[(t + 1) & 1];
-    bool produced = false;
-    pool.run(consumers.size() + 1, [&](std::size_t k) {
+struct PipeSlot {
+  AudioBuffer buf;
+  std::vector<float> aux;  // the block's own data between the steps (the limiter's held gains)
+  std::size_t n = 0, off = 0, len = 0;
+};
+void run_pipelined(WorkerPool& pool, int channels, const std::function<bool(PipeSlot&)>& produce,
+                   const std::function<void(PipeSlot&)>& finish, const std::vector<Consumer>& consumers) {
+  std::array<PipeSlot, 3> slot{PipeSlot{AudioBuffer(channels, kPipeBlock), std::vector<float>(kPipeBlock)},
+                               PipeSlot{AudioBuffer(channels, kPipeBlock), std::vector<float>(kPipeBlock)},
+                               PipeSlot{AudioBuffer(channels, kPipeBlock), std::vector<float>(kPipeBlock)}};
+  bool more = true;
+  for (std::size_t t = 0;; ++t) {
+    PipeSlot& cur = slot[t % 3];
+    PipeSlot& mid = slot[(t + 2) % 3];   // block t - 1
+    PipeSlot& done = slot[(t + 1) % 3];  // block t - 2
+    if (!more && mid.n == 0 && done.len == 0) break;
+    // The serial step first: the pool hands items out in order, and it is the longest.
+    pool.run(consumers.size() + 2, [&](std::size_t k) {
       if (k == 0) {
-        if (!more) return;
-        cur.off = cur.len = 0;
-        produced = produce(cur.buf, cur.off, cur.len);
-        return;
+        if (mid.n > 0) finish(mid);
+      } else if (k == 1) {
+        cur.n = 0;
+        if (more && !produce(cur)) cur.n = 0;
+      } else if (done.len > 0) {
+        consumers[k - 2](static_cast<const AudioBuffer&>(done.buf).view().sub(done.off, done.len));
       }
-      if (pending) consumers[k - 1](static_cast<const AudioBuffer&>(prev.buf).view().sub(prev.off, prev.len));
     });
-    if (!produced) more = false;
-    pending = produced && cur.len > 0;
+    if (cur.n == 0) more = false;
+    done.n = done.off = done.len = 0;
   }
 }
 
@@ -286,20 +296,24 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   std::size_t flush = lim.latency_frames();
   src.rewind();
   if (deliver && deliver->keep) deliver->keep->truncate();
-  auto produce = [&](AudioBuffer& buf, std::size_t& off, std::size_t& len) {
-    std::size_t n = src.read(buf.view(), gain);
+  auto produce = [&](PipeSlot& b) {
+    std::size_t n = src.read(b.buf.view(), gain);
     if (n == 0) {
       if (flush == 0) return false;
       n = std::min(flush, kPipeBlock);
-      buf.view(n).clear();
+      b.buf.view(n).clear();
       flush -= n;
     }
-    lim.process(buf.view(n));
-    const std::size_t s = std::min(skip, n);
-    skip -= s;
-    off = s;
-    len = n - s;
+    lim.analyse(b.buf.view(n), b.aux.data());
+    b.n = n;
     return true;
+  };
+  auto finish = [&](PipeSlot& b) {
+    lim.apply(b.buf.view(b.n), b.aux.data());
+    const std::size_t s = std::min(skip, b.n);
+    skip -= s;
+    b.off = s;
+    b.len = b.n - s;
   };
   // The consumers in about descending order of their cost (the writers, which pack and copy
   // into the page cache, then the translation's lanes, its full-length spectrum and mono lane
@@ -323,7 +337,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
       consumers.push_back([&, k](const ConstAudioView& out) { deliver->translation->add(k, out); });
   consumers.push_back([&](const ConstAudioView& out) { meter.add(out); });
   if (full) consumers.push_back([&](const ConstAudioView& out) { tp.add(out); });
-  run_pipelined(pool, channels, produce, consumers);
+  run_pipelined(pool, channels, produce, finish, consumers);
   if (shared) feed->set_loudness(meter);
   PassResult r;
   r.lufs = meter.integrated_lufs();
