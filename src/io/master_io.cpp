@@ -234,12 +234,12 @@ struct Delivery {
   TranslationFeed* translation = nullptr;  // plays the delivered stream on every system
 };
 
-// A pass as a three-step pipeline: `produce` fills block t (the read and the stateless-ahead
-// part of the processing: the limiter's detector and hold) while `finish` completes block t - 1
-// (the stateful serial step: the limiter's smoothing and delay) and the consumers (meters,
-// writers) take block t - 2, each on its own, side by side. Every step sees the same blocks in
-// the same order whatever the thread count, so the results are identical for any --threads.
-// `produce` returns false once it has nothing more, else the frames it filled (n, > 0);
+// A pass as a three-step pipeline: `produce` fills block t (the read and the part of the
+// processing that depends on the input alone: the limiter's detector and hold) while `finish`
+// completes block t - 1 (the serial step: the limiter's smoothing and delay) and the consumers
+// (meters, writers) take block t - 2, each on its own, side by side. Every step sees the same
+// blocks in the same order whatever the thread count, so the results are identical for any
+// --threads. `produce` returns false once it has nothing more, else fills n (> 0) frames;
 // `finish` gives the frames of its block to consume as [offset, offset + length).
 // With the limiter in one step, that step was the pass: the other core idled about half the
 // time (perf, bench master); split, its serial part alone is the longest item.
