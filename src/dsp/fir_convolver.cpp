@@ -52,7 +52,8 @@ FirKernel::FirKernel(const std::vector<float>& h, std::size_t partition) : p_(pa
   if (p_ == 0 || (p_ & (p_ - 1)) != 0) throw std::invalid_argument("FirKernel: the partition must be a power of two");
   k_ = std::max<std::size_t>(1, (h.size() + p_ - 1) / p_);
   bins_ = p_ + 1;
-  const std::size_t stride = stride_for(bins_), n = 2 * p_;
+  stride_ = stride_for(bins_);
+  const std::size_t stride = stride_, n = 2 * p_;
   re_ = alloc_zeroed(k_ * stride);
   im_ = alloc_zeroed(k_ * stride);
   float* in = alloc_zeroed(n);
@@ -91,7 +92,7 @@ FirKernel::~FirKernel() {
 }
 
 FirChannel::FirChannel(std::shared_ptr<const FirKernel> kernel) : kernel_(std::move(kernel)) {
-  const std::size_t p = kernel_->p_, stride = stride_for(kernel_->bins_);
+  const std::size_t p = kernel_->p_, stride = kernel_->stride_;
   const std::size_t ring = std::max<std::size_t>(1, kernel_->k_ - 1);
   window_ = alloc_zeroed(2 * p);
   out_ = alloc_zeroed(2 * p);
@@ -133,7 +134,7 @@ FirChannel& FirChannel::operator=(FirChannel&& o) noexcept {
 
 void FirChannel::reset() noexcept {
   if (!kernel_) return;
-  const std::size_t p = kernel_->p_, stride = stride_for(kernel_->bins_);
+  const std::size_t p = kernel_->p_, stride = kernel_->stride_;
   const std::size_t ring = std::max<std::size_t>(1, kernel_->k_ - 1);
   std::fill_n(window_, 2 * p, 0.0f);
   std::fill_n(histr_, ring * stride, 0.0f);
@@ -145,7 +146,7 @@ void FirChannel::reset() noexcept {
 
 void FirChannel::process(float* x, std::size_t n) noexcept {
   const FirKernel& k = *kernel_;
-  const std::size_t p = k.p_, bins = k.bins_, stride = stride_for(bins);
+  const std::size_t p = k.p_, bins = k.bins_, stride = k.stride_;
   const std::size_t ring = std::max<std::size_t>(1, k.k_ - 1);
   const auto forward = static_cast<fftwf_plan>(k.forward_);
   const auto inverse = static_cast<fftwf_plan>(k.inverse_);

@@ -36,6 +36,7 @@ public:
 private:
   friend class FirChannel;
   std::size_t p_, k_, bins_;
+  std::size_t stride_;   // a spectrum's storage: bins_ rounded up to whole 64-byte lines
   float* re_ = nullptr;  // k_ × bins_, split complex
   float* im_ = nullptr;
   void* forward_ = nullptr;  // fftwf_plan (split r2c, 2P points)

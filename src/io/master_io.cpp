@@ -239,8 +239,8 @@ struct Delivery {
 // completes block t - 1 (the serial step: the limiter's smoothing and delay) and the consumers
 // (meters, writers) take block t - 2, each on its own, side by side. Every step sees the same
 // blocks in the same order whatever the thread count, so the results are identical for any
-// --threads. `produce` returns false once it has nothing more, else fills n (> 0) frames;
-// `finish` gives the frames of its block to consume as [offset, offset + length).
+// --threads. `produce` fills n frames (0 once it has nothing more); `finish` gives the frames
+// of its block to consume as [offset, offset + length).
 // With the limiter in one step, that step was the pass: the other core idled about half the
 // time (perf, bench master); split, its serial part alone is the longest item.
 constexpr std::size_t kPipeBlock = 32768;
@@ -250,7 +250,7 @@ struct PipeSlot {
   std::vector<float> aux;  // the block's own data between the steps (the limiter's held gains)
   std::size_t n = 0, off = 0, len = 0;
 };
-void run_pipelined(WorkerPool& pool, int channels, const std::function<bool(PipeSlot&)>& produce,
+void run_pipelined(WorkerPool& pool, int channels, const std::function<void(PipeSlot&)>& produce,
                    const std::function<void(PipeSlot&)>& finish, const std::vector<Consumer>& consumers) {
   std::array<PipeSlot, 3> slot{PipeSlot{AudioBuffer(channels, kPipeBlock), std::vector<float>(kPipeBlock)},
                                PipeSlot{AudioBuffer(channels, kPipeBlock), std::vector<float>(kPipeBlock)},
@@ -267,7 +267,7 @@ void run_pipelined(WorkerPool& pool, int channels, const std::function<bool(Pipe
         if (mid.n > 0) finish(mid);
       } else if (k == 1) {
         cur.n = 0;
-        if (more && !produce(cur)) cur.n = 0;
+        if (more) produce(cur);
       } else if (done.len > 0) {
         consumers[k - 2](static_cast<const AudioBuffer&>(done.buf).view().sub(done.off, done.len));
       }
@@ -299,14 +299,13 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   auto produce = [&](PipeSlot& b) {
     std::size_t n = src.read(b.buf.view(), gain);
     if (n == 0) {
-      if (flush == 0) return false;
+      if (flush == 0) return;
       n = std::min(flush, kPipeBlock);
       b.buf.view(n).clear();
       flush -= n;
     }
     lim.analyse(b.buf.view(n), b.aux.data());
     b.n = n;
-    return true;
   };
   auto finish = [&](PipeSlot& b) {
     lim.apply(b.buf.view(b.n), b.aux.data());

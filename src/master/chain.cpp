@@ -21,13 +21,10 @@ constexpr std::size_t kFirMaxFrames = std::size_t(1) << 17;
 // -60 dB of full scale, under 0.02 dB on an EQ that cuts at most 6 dB.
 constexpr double kFirTailError = 1e-3;
 
-// The impulse response of the two halves of the EQ in series, cut to whole partitions where
-// the rest's L1 norm falls under kFirTailError; empty if it still rings at kFirMaxFrames.
-std::vector<float> eq_impulse_response(const dsp::EqSettings& front, const dsp::EqSettings& back,
-                                       const dsp::PassFilterSettings& subsonic, double rate) {
-  dsp::ParametricEq a, b;
-  a.set_settings(front, subsonic, dsp::PassFilterSettings{});
-  b.set_settings(back);
+// The impulse response of the two halves of the EQ in series (copies of them, run mono), cut to
+// whole partitions where the rest's L1 norm falls under kFirTailError; empty if it still rings
+// at kFirMaxFrames.
+std::vector<float> eq_impulse_response(dsp::ParametricEq a, dsp::ParametricEq b, double rate) {
   const dsp::ProcessSpec mono{rate, 1, kFirMaxFrames};
   a.prepare(mono);
   b.prepare(mono);
@@ -55,8 +52,7 @@ std::vector<float> eq_impulse_response(const dsp::EqSettings& front, const dsp::
 }  // namespace
 
 MasterChainProcessor::MasterChainProcessor(const MasterChain& chain) : chain_(chain) {
-  dsp::EqSettings& front = front_;
-  dsp::EqSettings& back = back_;
+  dsp::EqSettings front, back;
   std::vector<dsp::EqBand> on;
   for (const auto& b : chain.eq.bands)
     if (b.enabled) on.push_back(b);
@@ -79,11 +75,10 @@ void MasterChainProcessor::prepare(const dsp::ProcessSpec& spec) {
   mono.channels = 1;
   side_hp_.prepare(mono);
   side_.assign(spec.max_block_frames, 0.0f);
-  channels_ = spec.channels;
   fir_.clear();
   fir_kernel_.reset();
   if (eq_.active_sections() + eq2_.active_sections() >= kFirMinSections) {
-    const auto h = eq_impulse_response(front_, back_, chain_.subsonic, spec.sample_rate);
+    const auto h = eq_impulse_response(eq_, eq2_, spec.sample_rate);
     if (!h.empty()) {
       fir_kernel_ = std::make_shared<const dsp::FirKernel>(h, kFirPartition);
       for (int c = 0; c < spec.channels; ++c) fir_.emplace_back(fir_kernel_);
@@ -114,13 +109,13 @@ void MasterChainProcessor::process_front(const AudioView& block) noexcept {
     eq_.process(block);
     return;
   }
-  for (int c = 0; c < (channels_ + 1) / 2; ++c) fir_[static_cast<std::size_t>(c)].process(block.channel(c), block.num_frames());
+  for (std::size_t c = 0; c < (fir_.size() + 1) / 2; ++c) fir_[c].process(block.channel(static_cast<int>(c)), block.num_frames());
 }
 
 void MasterChainProcessor::process_back(const AudioView& block) noexcept {
   if (fir_.empty()) eq2_.process(block);
   else
-    for (int c = (channels_ + 1) / 2; c < channels_; ++c) fir_[static_cast<std::size_t>(c)].process(block.channel(c), block.num_frames());
+    for (std::size_t c = (fir_.size() + 1) / 2; c < fir_.size(); ++c) fir_[c].process(block.channel(static_cast<int>(c)), block.num_frames());
   if (ms_) {
     for (std::size_t start = 0; start < block.num_frames(); start += side_.size()) {
       const std::size_t n = std::min(side_.size(), block.num_frames() - start);

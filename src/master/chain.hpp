@@ -45,12 +45,10 @@ private:
   MasterChain chain_;
   dsp::ParametricEq eq_;   // the subsonic high-pass fused with the first half of the bands
   dsp::ParametricEq eq2_;  // the second half
-  dsp::EqSettings front_, back_;
-  // The EQ as an FIR, when prepare() chose it: the first half of the channels in
-  // process_front, the rest in process_back.
+  // The EQ as an FIR, when prepare() chose it (one FirChannel per channel): the first half of
+  // the channels in process_front, the rest in process_back.
   std::shared_ptr<const dsp::FirKernel> fir_kernel_;
   std::vector<dsp::FirChannel> fir_;
-  int channels_ = 0;
   dsp::PassFilter side_hp_{dsp::PassKind::high_pass};
   dsp::Compressor compressor_;
   bool ms_ = false;

@@ -612,9 +612,10 @@ TEST_F(BadInput, MasterThatCannotReachItsTargetIsRefusedAndNotDelivered) {
   expect_refusal(r, 3, {"snare hits.wav", "cannot reach", "-14.0 LUFS"});
   // The landing stops pushing once more gain no longer makes it louder: the refusal reports the
   // limiting that reached that loudness first (10 dB), not what six more passes piled on (61).
-  const auto at = r.err.find("taking up to ");
+  const std::string taking = "taking up to ";
+  const auto at = r.err.find(taking);
   ASSERT_NE(at, std::string::npos) << r.err;
-  EXPECT_LT(std::stod(r.err.substr(at + 13)), 30.0) << r.err;
+  EXPECT_LT(std::stod(r.err.substr(at + taking.size())), 30.0) << r.err;
 }
 
 TEST_F(BadInput, MixTooShortToMasterIsDeliveredWithoutAMaster) {
