@@ -23,7 +23,8 @@
 namespace mixdown::master {
 
 struct Decision {
-  std::string what;    // "eq", "width", "mono_bass", "subsonic", "compressor", "limiter", "tonal_target"
+  std::string what;    // "eq", "width", "mono_bass", "subsonic", "compressor", "limiter", "tonal_target";
+                       // "match_eased" (io::master_file, when a reference match had to be eased to land)
   std::string reason;  // plain words
   bool operator==(const Decision&) const = default;
 };
