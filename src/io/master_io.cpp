@@ -41,9 +41,9 @@ constexpr std::size_t kBlock = 8192;
 // noise floor) rather than 32-bit float, a quarter fewer bytes to write for the same sound;
 // their level keeps every sample inside full scale (see master_file).
 constexpr SampleFormat kPreviewFormat = SampleFormat::wav24;
-// A reference match that costs the target is eased to half its strength, down to this share of
-// the asked --amount (two retries: 50 %, 25 %).
-constexpr double kLeastEasedAmount = 0.25;
+// A reference match that costs the target is eased to half its strength at most this many times
+// (50 %, then 25 % of the asked --amount).
+constexpr int kMaxEasings = 2;
 
 void report(const StageProgressFn& p, double f, const std::string& stage) {
   if (p) p(std::clamp(f, 0.0, 1.0), stage);
@@ -1014,44 +1014,38 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     // target with the limiter taking 26 dB off them. A mastering engineer eases
     // the match rather than deliver a master short of its loudness, so the master is made
     // again with the match at half its strength, twice at most, before it is refused.
-    double amount = req.amount;
-    std::optional<double> short_lu;  // how far the first try fell short
-    double last_short = 0.0;          // and the latest
-    for (;;) {
+    double amount = req.amount, first_short = 0.0, last_short = 0.0;
+    for (int eased = 0;; ++eased) {
       const auto chain = master::decide(res.analysis, t, res.reference_analysis ? &*res.reference_analysis : nullptr, amount);
       MasterOutcome mo = render_master(input, res.analysis, chain, t, t.integrated_lufs,
                                        out_dir / "masters" / (t.name + ".wav"), out_dir,
                                        req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
                                        req.progress, share * double(i + 1), share * double(i + 2), &ip, pool,
                                        req.noise_shaping, req.translation && i == 0,
-                                       short_lu ? nullptr : keep_input,  // the first try ran the chain over the cache
+                                       eased == 0 ? keep_input : nullptr,  // the first try ran the chain over the cache
                                        &req.lead);
       const bool missed = std::any_of(mo.problems.begin(), mo.problems.end(),
                                       [](const Problem& p) { return p.code == "target_not_reached"; });
-      const bool eased = short_lu.has_value();
       const double short_now = t.integrated_lufs - mo.after.integrated_lufs;
-      if (missed && !short_lu) short_lu = short_now;
+      if (eased == 0) first_short = short_now;
       // Eased again while that helps: a match that cuts where the peaks are can land a master
       // its easing would leave shorter, and then the first try's refusal stands.
-      const bool helps = !eased || short_now < last_short - 0.01;
+      const bool helps = eased == 0 || short_now < last_short - 0.01;
       last_short = short_now;
-      if (missed && helps && req.reference && amount > kLeastEasedAmount * req.amount * 1.01 && amount > 0.0) {
+      if (missed && helps && req.reference && req.amount > 0.0 && eased < kMaxEasings) {
         amount *= 0.5;
         continue;
       }
-      if (eased) {
-        const std::string what = fmt::format(
+      if (eased > 0 && missed) {
+        for (auto& p : mo.problems)
+          if (p.code == "target_not_reached")
+            p.message += fmt::format("; the reference match, eased from {:.0f}% to {:.0f}% of its strength, did not land it either",
+                                     req.amount * 100, amount * 100);
+      } else if (eased > 0) {
+        mo.chain.decisions.push_back({"match_eased", fmt::format(
             "the reference match at {:.0f}% strength left the master {:.2f} LU short of its {:.1f} LUFS target (its "
-            "boosts take the headroom the loudness needs): eased to {:.0f}%",
-            req.amount * 100, *short_lu, t.integrated_lufs, amount * 100);
-        if (missed) {
-          for (auto& p : mo.problems)
-            if (p.code == "target_not_reached")
-              p.message += fmt::format("; the reference match, eased from {:.0f}% to {:.0f}% of its strength, did not land it either",
-                                       req.amount * 100, amount * 100);
-        } else {
-          mo.chain.decisions.push_back({"match_eased", what + " and it lands"});
-        }
+            "boosts take the headroom the loudness needs): eased to {:.0f}% and it lands",
+            req.amount * 100, first_short, t.integrated_lufs, amount * 100)});
       }
       res.masters.push_back(std::move(mo));
       break;

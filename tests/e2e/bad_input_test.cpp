@@ -618,6 +618,16 @@ TEST_F(BadInput, MasterThatCannotReachItsTargetIsRefusedAndNotDelivered) {
   EXPECT_LT(std::stod(r.err.substr(at + taking.size())), 30.0) << r.err;
 }
 
+// With a reference, a master that misses is made again with the match eased (io::master_file)
+// before it is refused; a refusal after that says so, and leaves nothing behind either.
+TEST_F(BadInput, MasterMatchedToAReferenceIsEasedBeforeItIsRefused) {
+  const auto hits = sparse_hits(in_ / "snare hits.wav");
+  const auto ref = in_ / "reference.wav";
+  write_audio(ref, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 10, [](std::int64_t i, int c) { return music(i, c, 48000) * 0.5; });
+  const auto r = run({"master", hits.string(), "--reference", ref.string(), "-o", out_.string(), "--quiet"});
+  expect_refusal(r, 3, {"snare hits.wav", "cannot reach", "eased from 100% to", "did not land it either"});
+}
+
 TEST_F(BadInput, MixTooShortToMasterIsDeliveredWithoutAMaster) {
   wav("Kick.wav", 48000, 1, 0.25);
   wav("Bass.wav", 48000, 1, 0.25);
