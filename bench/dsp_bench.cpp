@@ -11,6 +11,7 @@
 #include "dsp/delay.hpp"
 #include "dsp/dither.hpp"
 #include "dsp/dynamic_eq.hpp"
+#include "dsp/fir_convolver.hpp"
 #include "dsp/gate.hpp"
 #include "dsp/limiter.hpp"
 #include "dsp/parametric_eq.hpp"
@@ -216,5 +217,30 @@ void BM_TruePeakLimiter(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kMasterBlock));
 }
 BENCHMARK(BM_TruePeakLimiter)->Arg(0)->Arg(12)->ArgName("drive_db");
+
+// The master's matching EQ as an FIR (dsp/fir_convolver): one channel, 32768-frame blocks as the
+// master's passes give it, a decaying-noise response of `taps` frames in partitions of
+// `partition` frames.
+void BM_FirConvolver(benchmark::State& state) {
+  constexpr std::size_t kMasterBlock = 32768;
+  const auto partition = static_cast<std::size_t>(state.range(0)), taps = static_cast<std::size_t>(state.range(1));
+  std::vector<float> h(taps);
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (std::size_t i = 0; i < taps; ++i) h[i] = u(rng) * std::exp(-8.0f * static_cast<float>(i) / static_cast<float>(taps));
+  const auto kernel = std::make_shared<const FirKernel>(h, partition);
+  FirChannel fir(kernel);
+  const AudioBuffer src = program(8 * kMasterBlock);
+  std::vector<float> work(kMasterBlock);
+  std::size_t at = 0;
+  for (auto _ : state) {
+    std::copy_n(src.channel(0) + at, kMasterBlock, work.data());
+    fir.process(work.data(), kMasterBlock);
+    benchmark::DoNotOptimize(work[0]);
+    at = (at + kMasterBlock) % src.num_frames();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kMasterBlock));
+}
+BENCHMARK(BM_FirConvolver)->ArgsProduct({{4096, 8192, 16384, 32768}, {24576, 65536, 131072}})->ArgNames({"partition", "taps"});
 
 }  // namespace

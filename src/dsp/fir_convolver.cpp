@@ -13,9 +13,14 @@
 namespace mixdown::dsp {
 namespace {
 
-// Spectra are stored split (real and imaginary parts apart) at a stride of whole 64-byte
-// lines, so the multiply-add below is plain vector arithmetic at any partition's offset.
-std::size_t stride_for(std::size_t bins) { return (bins + 15) / 16 * 16; }
+// Spectra are stored interleaved (FFTW's r2c layout: re, im per bin) at a stride of whole
+// 64-byte lines, so the multiply-add below is plain vector arithmetic at any partition's offset.
+// FFTW_ESTIMATE plans the interleaved transforms with its vector codelets; the split (guru)
+// layout ran scalar codelets and cost about twice as much per frame (BM_FirConvolver).
+std::size_t stride_for(std::size_t bins) { return (bins + 7) / 8 * 16; }  // floats
+
+// Bins of the older partitions' sum computed together (4 KB of it).
+constexpr std::size_t kAccRun = 512;
 
 float* alloc_zeroed(std::size_t n) {
   float* p = fftwf_alloc_real(n);
@@ -24,25 +29,27 @@ float* alloc_zeroed(std::size_t n) {
   return p;
 }
 
-fftwf_plan plan_forward(std::size_t n, float* in, float* re, float* im) {
-  fftwf_iodim dim{static_cast<int>(n), 1, 1};
-  return fftwf_plan_guru_split_dft_r2c(1, &dim, 0, nullptr, in, re, im, FFTW_ESTIMATE);
+fftwf_plan plan_forward(std::size_t n, float* in, float* spectrum) {
+  return fftwf_plan_dft_r2c_1d(static_cast<int>(n), in, reinterpret_cast<fftwf_complex*>(spectrum), FFTW_ESTIMATE);
 }
 
-fftwf_plan plan_inverse(std::size_t n, float* re, float* im, float* out) {
-  fftwf_iodim dim{static_cast<int>(n), 1, 1};
-  return fftwf_plan_guru_split_dft_c2r(1, &dim, 0, nullptr, re, im, out, FFTW_ESTIMATE);
+fftwf_plan plan_inverse(std::size_t n, float* spectrum, float* out) {
+  return fftwf_plan_dft_c2r_1d(static_cast<int>(n), reinterpret_cast<fftwf_complex*>(spectrum), out, FFTW_ESTIMATE);
 }
 
-// a += x * h over n bins. No fused multiply-add (the build contracts none), so every clone
-// rounds alike.
+void forward(void* plan, float* in, float* spectrum) noexcept {
+  fftwf_execute_dft_r2c(static_cast<fftwf_plan>(plan), in, reinterpret_cast<fftwf_complex*>(spectrum));
+}
+
+// y = a + x * h over n interleaved bins (y may be a). No fused multiply-add (the build contracts
+// none), so every clone rounds alike.
 MIXDOWN_SIMD_CLONES_WIDE
-void multiply_add(float* __restrict ar, float* __restrict ai, const float* __restrict xr, const float* __restrict xi,
-                  const float* __restrict hr, const float* __restrict hi, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float a = xr[i], b = xi[i], c = hr[i], d = hi[i];
-    ar[i] += a * c - b * d;
-    ai[i] += a * d + b * c;
+void multiply_add(float* y, const float* a, const float* __restrict x, const float* __restrict h, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < 2 * n; i += 2) {
+    const float xr = x[i], xi = x[i + 1], hr = h[i], hi = h[i + 1];
+    const float re = a[i] + (xr * hr - xi * hi), im = a[i + 1] + (xr * hi + xi * hr);
+    y[i] = re;
+    y[i + 1] = im;
   }
 }
 
@@ -54,15 +61,13 @@ FirKernel::FirKernel(const std::vector<float>& h, std::size_t partition) : p_(pa
   bins_ = p_ + 1;
   stride_ = stride_for(bins_);
   const std::size_t stride = stride_, n = 2 * p_;
-  re_ = alloc_zeroed(k_ * stride);
-  im_ = alloc_zeroed(k_ * stride);
+  spectra_ = alloc_zeroed(k_ * stride);
   float* in = alloc_zeroed(n);
-  float* tr = alloc_zeroed(stride);
-  float* ti = alloc_zeroed(stride);
+  float* t = alloc_zeroed(stride);
   {
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-    forward_ = plan_forward(n, in, tr, ti);
-    inverse_ = plan_inverse(n, tr, ti, in);
+    forward_ = plan_forward(n, in, t);
+    inverse_ = plan_inverse(n, t, in);
   }
   // H[m]: the m-th partition, zero-padded to 2P, scaled by 1 / 2P (FFTW's inverse is unscaled).
   const float scale = 1.0f / static_cast<float>(n);
@@ -70,15 +75,11 @@ FirKernel::FirKernel(const std::vector<float>& h, std::size_t partition) : p_(pa
     std::fill_n(in, n, 0.0f);
     const std::size_t from = m * p_, count = std::min(p_, h.size() - std::min(h.size(), from));
     std::copy_n(h.data() + from, count, in);
-    fftwf_execute_split_dft_r2c(static_cast<fftwf_plan>(forward_), in, tr, ti);
-    for (std::size_t b = 0; b < bins_; ++b) {
-      re_[m * stride + b] = tr[b] * scale;
-      im_[m * stride + b] = ti[b] * scale;
-    }
+    forward(forward_, in, t);
+    for (std::size_t b = 0; b < 2 * bins_; ++b) spectra_[m * stride + b] = t[b] * scale;
   }
   fftwf_free(in);
-  fftwf_free(tr);
-  fftwf_free(ti);
+  fftwf_free(t);
 }
 
 FirKernel::~FirKernel() {
@@ -87,8 +88,7 @@ FirKernel::~FirKernel() {
     if (forward_) fftwf_destroy_plan(static_cast<fftwf_plan>(forward_));
     if (inverse_) fftwf_destroy_plan(static_cast<fftwf_plan>(inverse_));
   }
-  fftwf_free(re_);
-  fftwf_free(im_);
+  fftwf_free(spectra_);
 }
 
 FirChannel::FirChannel(std::shared_ptr<const FirKernel> kernel) : kernel_(std::move(kernel)) {
@@ -96,18 +96,14 @@ FirChannel::FirChannel(std::shared_ptr<const FirKernel> kernel) : kernel_(std::m
   const std::size_t ring = std::max<std::size_t>(1, kernel_->k_ - 1);
   window_ = alloc_zeroed(2 * p);
   out_ = alloc_zeroed(2 * p);
-  xr_ = alloc_zeroed(stride);
-  xi_ = alloc_zeroed(stride);
-  accr_ = alloc_zeroed(stride);
-  acci_ = alloc_zeroed(stride);
-  yr_ = alloc_zeroed(stride);
-  yi_ = alloc_zeroed(stride);
-  histr_ = alloc_zeroed(ring * stride);
-  histi_ = alloc_zeroed(ring * stride);
+  x_ = alloc_zeroed(stride);
+  acc_ = alloc_zeroed(stride);
+  y_ = alloc_zeroed(stride);
+  hist_ = alloc_zeroed(ring * stride);
 }
 
 void FirChannel::free() noexcept {
-  for (float** p : {&window_, &out_, &xr_, &xi_, &accr_, &acci_, &yr_, &yi_, &histr_, &histi_}) {
+  for (float** p : {&window_, &out_, &x_, &acc_, &y_, &hist_}) {
     fftwf_free(*p);
     *p = nullptr;
   }
@@ -121,9 +117,8 @@ FirChannel& FirChannel::operator=(FirChannel&& o) noexcept {
   if (this != &o) {
     free();
     kernel_ = std::move(o.kernel_);
-    for (auto [a, b] : {std::pair{&window_, &o.window_}, {&out_, &o.out_}, {&xr_, &o.xr_}, {&xi_, &o.xi_},
-                        {&accr_, &o.accr_}, {&acci_, &o.acci_}, {&yr_, &o.yr_}, {&yi_, &o.yi_},
-                        {&histr_, &o.histr_}, {&histi_, &o.histi_}})
+    for (auto [a, b] : {std::pair{&window_, &o.window_}, {&out_, &o.out_}, {&x_, &o.x_}, {&acc_, &o.acc_},
+                        {&y_, &o.y_}, {&hist_, &o.hist_}})
       *a = std::exchange(*b, nullptr);
     head_ = o.head_;
     fill_ = o.fill_;
@@ -133,12 +128,10 @@ FirChannel& FirChannel::operator=(FirChannel&& o) noexcept {
 }
 
 void FirChannel::reset() noexcept {
-  if (!kernel_) return;
   const std::size_t p = kernel_->p_, stride = kernel_->stride_;
   const std::size_t ring = std::max<std::size_t>(1, kernel_->k_ - 1);
   std::fill_n(window_, 2 * p, 0.0f);
-  std::fill_n(histr_, ring * stride, 0.0f);
-  std::fill_n(histi_, ring * stride, 0.0f);
+  std::fill_n(hist_, ring * stride, 0.0f);
   head_ = 0;
   fill_ = 0;
   acc_ready_ = false;
@@ -148,38 +141,36 @@ void FirChannel::process(float* x, std::size_t n) noexcept {
   const FirKernel& k = *kernel_;
   const std::size_t p = k.p_, bins = k.bins_, stride = k.stride_;
   const std::size_t ring = std::max<std::size_t>(1, k.k_ - 1);
-  const auto forward = static_cast<fftwf_plan>(k.forward_);
   const auto inverse = static_cast<fftwf_plan>(k.inverse_);
   while (n > 0) {
     if (!acc_ready_) {
       // The older windows' part of this partition's output, fixed once it starts: window
       // j - m (ring slot head_ - (m - 1)) through partition m of the filter.
-      std::fill_n(accr_, stride, 0.0f);
-      std::fill_n(acci_, stride, 0.0f);
-      for (std::size_t m = 1; m < k.k_; ++m) {
-        const std::size_t slot = (head_ + ring - (m - 1)) % ring;
-        multiply_add(accr_, acci_, histr_ + slot * stride, histi_ + slot * stride, k.re_ + m * stride,
-                     k.im_ + m * stride, bins);
+      // In runs of kAccRun bins, so each run of acc_ stays in L1 over all the partitions.
+      std::fill_n(acc_, stride, 0.0f);
+      for (std::size_t b = 0; b < bins; b += kAccRun) {
+        const std::size_t n_b = std::min(kAccRun, bins - b);
+        for (std::size_t m = 1; m < k.k_; ++m) {
+          const std::size_t at = ((head_ + ring - (m - 1)) % ring) * stride + 2 * b;
+          multiply_add(acc_ + 2 * b, acc_ + 2 * b, hist_ + at, k.spectra_ + m * stride + 2 * b, n_b);
+        }
       }
       acc_ready_ = true;
     }
     const std::size_t take = std::min(n, p - fill_);
     std::copy_n(x, take, window_ + p + fill_);
     fill_ += take;
-    fftwf_execute_split_dft_r2c(forward, window_, xr_, xi_);
-    std::copy_n(accr_, bins, yr_);
-    std::copy_n(acci_, bins, yi_);
-    multiply_add(yr_, yi_, xr_, xi_, k.re_, k.im_, bins);
-    fftwf_execute_split_dft_c2r(inverse, yr_, yi_, out_);
+    // A complete window's spectrum goes straight to its slot in the history.
+    const bool complete = fill_ == p && k.k_ > 1;
+    float* const spectrum = complete ? hist_ + ((head_ + 1) % ring) * stride : x_;
+    forward(k.forward_, window_, spectrum);
+    multiply_add(y_, acc_, spectrum, k.spectra_, bins);
+    fftwf_execute_dft_c2r(inverse, reinterpret_cast<fftwf_complex*>(y_), out_);
     // Overlap-save: the window's second half is this partition's output; its frames up to
     // fill_ are exact (the zeros after them reach only later frames).
     std::copy_n(out_ + p + fill_ - take, take, x);
     if (fill_ == p) {
-      if (k.k_ > 1) {
-        head_ = (head_ + 1) % ring;
-        std::copy_n(xr_, bins, histr_ + head_ * stride);
-        std::copy_n(xi_, bins, histi_ + head_ * stride);
-      }
+      if (complete) head_ = (head_ + 1) % ring;
       std::copy_n(window_ + p, p, window_);
       std::fill_n(window_ + p, p, 0.0f);
       fill_ = 0;

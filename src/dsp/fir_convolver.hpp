@@ -36,11 +36,10 @@ public:
 private:
   friend class FirChannel;
   std::size_t p_, k_, bins_;
-  std::size_t stride_;   // a spectrum's storage: bins_ rounded up to whole 64-byte lines
-  float* re_ = nullptr;  // k_ × bins_, split complex
-  float* im_ = nullptr;
-  void* forward_ = nullptr;  // fftwf_plan (split r2c, 2P points)
-  void* inverse_ = nullptr;  // fftwf_plan (split c2r)
+  std::size_t stride_;         // a spectrum's storage in floats: 2 bins_ rounded up to whole 64-byte lines
+  float* spectra_ = nullptr;  // k_ spectra at stride_, interleaved complex
+  void* forward_ = nullptr;   // fftwf_plan (r2c, 2P points)
+  void* inverse_ = nullptr;   // fftwf_plan (c2r)
 };
 
 // One channel's state: the last 2P input frames, the older partitions' spectra and their sum.
@@ -62,14 +61,10 @@ private:
   std::shared_ptr<const FirKernel> kernel_;
   float* window_ = nullptr;     // 2P: the previous partition, then the current one (zeros past fill_)
   float* out_ = nullptr;        // 2P: the inverse transform
-  float* xr_ = nullptr;         // bins: the current window's spectrum
-  float* xi_ = nullptr;
-  float* accr_ = nullptr;       // bins: sum over k >= 1 of X[j - k] H[k]
-  float* acci_ = nullptr;
-  float* yr_ = nullptr;         // bins: acc + X[j] H[0]
-  float* yi_ = nullptr;
-  float* histr_ = nullptr;      // k × bins: spectra of the last k complete windows, a ring
-  float* histi_ = nullptr;
+  float* x_ = nullptr;          // the current window's spectrum (spectra are interleaved complex)
+  float* acc_ = nullptr;        // sum over k >= 1 of X[j - k] H[k]
+  float* y_ = nullptr;          // acc + X[j] H[0]
+  float* hist_ = nullptr;       // k - 1 spectra at the kernel's stride: the last complete windows, a ring
   std::size_t head_ = 0;        // ring slot of the newest complete window
   std::size_t fill_ = 0;        // frames of the current partition received
   bool acc_ready_ = false;
