@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -870,67 +871,138 @@ master::InputAnalysis analyze_for_master(const fs::path& file) { return analyze_
 
 namespace {
 
+// One file's analysis pass, a block at a time: block t is read while block t - 1 is measured,
+// its loudness, true peak, spectrum and the rest side by side, as kItems work items per step
+// (step() calls item(0 .. kItems - 1), in any order and on any threads, then advance()). The
+// items go out largest first (the rest: integrity, stereo sums, the low band's; then the
+// spectrum, the loudness, the read, the true peak), so the two cores finish a block at about
+// one time (with the spectrum inside the rest, that one item was longer than the other three
+// together once the read got cheap). Every item sees the same blocks in the same order for any
+// thread count.
 // cache: when given, and the file fits kMemoryTempBytes, the decoded file is kept in it (else
 // it is left empty).
-master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCache* cache = nullptr) {
-  AudioReader r(file);
-  reject_if_truncated(file, r.info());  // issue 9: never master part of a damaged file
-  const int ch = r.info().channels;
-  const std::int64_t cap = r.info().frames;
-  bool caching = cache && cap > 0 && cap * ch * std::int64_t(sizeof(float)) <= kMemoryTempBytes;
-  AudioView whole;
-  if (caching) {
-    // Left uninitialised: the reader's writes are the pages' first touch, on its own core.
-    for (int c = 0; c < ch; ++c) {
-      cache->planar.emplace_back(new float[static_cast<std::size_t>(cap)]);
-      cache->ptr.push_back(cache->planar.back().get());
+class AnalysisPass {
+public:
+  static constexpr std::size_t kItems = 5;
+
+  AnalysisPass(const fs::path& file, InputCache* cache, master::InputAnalyzer::Scope scope)
+      : r_(file), cache_(cache) {
+    reject_if_truncated(file, r_.info());  // issue 9: never master part of a damaged file
+    const int ch = r_.info().channels;
+    cap_ = r_.info().frames;
+    caching_ = cache && cap_ > 0 && cap_ * ch * std::int64_t(sizeof(float)) <= kMemoryTempBytes;
+    try {
+      an_.emplace(r_.info().sample_rate, ch, scope);
+    } catch (const Error& e) {
+      throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
     }
-    cache->frames = cap;
-    whole = cache->view();
+    if (caching_) {
+      // Left uninitialised: the reader's writes are the pages' first touch, on its own core.
+      for (int c = 0; c < ch; ++c) {
+        cache->planar.emplace_back(new float[static_cast<std::size_t>(cap_)]);
+        cache->ptr.push_back(cache->planar.back().get());
+      }
+      cache->frames = cap_;
+      whole_ = cache->view();
+    }
+    buf_ = {AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
+    at_ = {buf_[0].view(), buf_[1].view()};
   }
-  std::int64_t pos = 0;
-  std::optional<master::InputAnalyzer> an;
+
+  bool active() const { return more_ || len_[(t_ + 1) & 1] > 0; }
+
+  void item(std::size_t k) {
+    const std::size_t cur = t_ & 1, prev = (t_ + 1) & 1;
+    const ConstAudioView v = at_[prev].sub(0, len_[prev]);
+    if (k == 3) {
+      if (!more_) {
+        len_[cur] = 0;
+      } else if (caching_ && pos_ < cap_) {
+        at_[cur] = whole_.sub(static_cast<std::size_t>(pos_), static_cast<std::size_t>(std::min<std::int64_t>(kPipeBlock, cap_ - pos_)));
+        len_[cur] = r_.read(at_[cur]);
+        pos_ += static_cast<std::int64_t>(len_[cur]);
+      } else {
+        at_[cur] = buf_[cur].view();
+        len_[cur] = r_.read(at_[cur]);
+        if (len_[cur] > 0) caching_ = false;  // longer than its header says: no cache
+      }
+    } else if (len_[prev] == 0) return;
+    else if (k == 0) an_->add_rest(v);
+    else if (k == 1) an_->add_spectrum(v);
+    else if (k == 2) an_->add_loudness(v);
+    else an_->add_true_peak(v);
+  }
+
+  void advance() {
+    if (len_[t_ & 1] == 0) more_ = false;
+    len_[(t_ + 1) & 1] = 0;
+    ++t_;
+  }
+
+  master::InputAnalysis finish() {
+    if (cache_ && (!caching_ || pos_ != cap_)) *cache_ = InputCache{};  // not the whole file: no cache
+    return an_->finish();
+  }
+
+private:
+  AudioReader r_;
+  InputCache* cache_;
+  std::int64_t cap_ = 0, pos_ = 0;
+  bool caching_ = false, more_ = true;
+  AudioView whole_;
+  std::optional<master::InputAnalyzer> an_;
+  std::array<AudioBuffer, 2> buf_;
+  std::array<std::size_t, 2> len_{0, 0};
+  std::array<AudioView, 2> at_;  // where each slot's block lies
+  std::size_t t_ = 0;
+};
+
+master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCache* cache = nullptr) {
+  AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix);
+  while (a.active()) {
+    pool.run(AnalysisPass::kItems, [&](std::size_t k) { a.item(k); });
+    a.advance();
+  }
+  return a.finish();
+}
+
+// The mix and the reference analysed side by side, their blocks' items in one round each step
+// so both cores stay busy whichever file is longer or costs more (the reference is measured only
+// for what the match reads: InputAnalyzer::Scope::reference). An error in the mix is thrown; one
+// in the reference is left in `ref_error` (the mix's own problems are reported first).
+master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::path& reference, WorkerPool& pool,
+                                             InputCache* cache, master::InputAnalysis& ref_out, std::exception_ptr& ref_error) {
+  AnalysisPass a(input, cache, master::InputAnalyzer::Scope::mix);
+  std::optional<AnalysisPass> b;
   try {
-    an.emplace(r.info().sample_rate, ch);
-  } catch (const Error& e) {
-    throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
+    b.emplace(reference, nullptr, master::InputAnalyzer::Scope::reference);
+  } catch (...) {
+    ref_error = std::current_exception();
   }
-  // Block t is read while block t - 1 is measured, its loudness, true peak, spectrum and the
-  // rest side by side. The items go out largest first (the rest: integrity, stereo sums, the
-  // low band's; then the spectrum, the loudness, the read, the true peak), so the two cores
-  // finish a block at about one time (with the spectrum inside the rest, that one item was
-  // longer than the other three together once the read got cheap).
-  std::array<AudioBuffer, 2> buf{AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};
-  std::array<std::size_t, 2> len{0, 0};
-  std::array<AudioView, 2> at{buf[0].view(), buf[1].view()};  // where each slot's block lies
-  bool more = true;
-  for (std::size_t t = 0; more || len[(t + 1) & 1] > 0; ++t) {
-    const std::size_t cur = t & 1, prev = (t + 1) & 1;
-    pool.run(5, [&](std::size_t k) {
-      const ConstAudioView v = at[prev].sub(0, len[prev]);
-      if (k == 3) {
-        if (!more) {
-          len[cur] = 0;
-        } else if (caching && pos < cap) {
-          at[cur] = whole.sub(static_cast<std::size_t>(pos), static_cast<std::size_t>(std::min<std::int64_t>(kPipeBlock, cap - pos)));
-          len[cur] = r.read(at[cur]);
-          pos += static_cast<std::int64_t>(len[cur]);
-        } else {
-          at[cur] = buf[cur].view();
-          len[cur] = r.read(at[cur]);
-          if (len[cur] > 0) caching = false;  // longer than its header says: no cache
-        }
-      } else if (len[prev] == 0) return;
-      else if (k == 0) an->add_rest(v);
-      else if (k == 1) an->add_spectrum(v);
-      else if (k == 2) an->add_loudness(v);
-      else an->add_true_peak(v);
+  std::atomic<bool> ref_failed{false};
+  while (a.active() || (b && b->active())) {
+    const bool ia = a.active(), ib = b && b->active();
+    pool.run(2 * AnalysisPass::kItems, [&](std::size_t k) {
+      const std::size_t item = k / 2;  // the two files' items interleaved, largest first
+      if (k % 2 == 0) {
+        if (ia) a.item(item);
+        return;
+      }
+      if (!ib) return;
+      try {
+        b->item(item);
+      } catch (...) {
+        if (!ref_failed.exchange(true)) ref_error = std::current_exception();
+      }
     });
-    if (len[cur] == 0) more = false;
-    len[prev] = 0;
+    if (ia) a.advance();
+    if (ib) {
+      if (ref_failed) b.reset();
+      else b->advance();
+    }
   }
-  if (cache && (!caching || pos != cap)) *cache = InputCache{};  // not the whole file: no cache
-  return an->finish();
+  if (b) ref_out = b->finish();
+  return a.finish();
 }
 
 }  // namespace
@@ -963,22 +1035,8 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     if (master::delivery_rate(req.targets[0], info.sample_rate) == info.sample_rate) keep_input = &cache;
   }
   std::exception_ptr ref_error;
-  if (!req.reference) {
-    res.analysis = analyze_on(input, pool, keep_input);
-  } else {
-    pool.run(2, [&](std::size_t k) {
-      WorkerPool inline_pool(1);
-      if (k == 0) {
-        res.analysis = analyze_on(input, inline_pool, keep_input);
-        return;
-      }
-      try {
-        *res.reference_analysis = analyze_on(*req.reference, inline_pool);
-      } catch (...) {
-        ref_error = std::current_exception();
-      }
-    });
-  }
+  if (!req.reference) res.analysis = analyze_on(input, pool, keep_input);
+  else res.analysis = analyze_with_reference(input, *req.reference, pool, keep_input, *res.reference_analysis, ref_error);
   check_layout(input, res.analysis, req.targets);
   res.layout = layout_words(res.analysis.channels);
   if (ref_error) std::rethrow_exception(ref_error);

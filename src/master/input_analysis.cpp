@@ -69,10 +69,13 @@ struct InputAnalyzer::Impl {
   std::int64_t first_clip = -1;
   std::int64_t frames = 0;
 
-  Impl(int r, int c)
+  bool full;  // Scope::mix
+  Impl(int r, int c, Scope scope)
       : rate(r), channels(c),
-        meter(double(r), c, analysis::LoudnessOptions{false, true, c == 2, 1}),
-        tp(c) {
+        meter(double(r), c,
+              scope == Scope::mix ? analysis::LoudnessOptions{false, true, c == 2, 1}
+                                  : analysis::LoudnessOptions{false, false, false, 1, false}),
+        tp(c), full(scope == Scope::mix) {
     {
       std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
       in = fftwf_alloc_real(kFftSize);
@@ -121,7 +124,7 @@ struct InputAnalyzer::Impl {
 
   void add(const ConstAudioView& b) {
     meter.add(b);
-    tp.add(b);
+    if (full) tp.add(b);
     add_spectrum(b);
     add_rest(b);
   }
@@ -225,15 +228,17 @@ struct InputAnalyzer::Impl {
   }
 };
 
-InputAnalyzer::InputAnalyzer(int sample_rate, int channels)
-    : impl_(std::make_unique<Impl>(sample_rate, channels)) {}
+InputAnalyzer::InputAnalyzer(int sample_rate, int channels, Scope scope)
+    : impl_(std::make_unique<Impl>(sample_rate, channels, scope)) {}
 InputAnalyzer::~InputAnalyzer() = default;
 InputAnalyzer::InputAnalyzer(InputAnalyzer&&) noexcept = default;
 InputAnalyzer& InputAnalyzer::operator=(InputAnalyzer&&) noexcept = default;
 
 void InputAnalyzer::add(const ConstAudioView& block) { impl_->add(block); }
 void InputAnalyzer::add_loudness(const ConstAudioView& block) { impl_->meter.add(block); }
-void InputAnalyzer::add_true_peak(const ConstAudioView& block) { impl_->tp.add(block); }
+void InputAnalyzer::add_true_peak(const ConstAudioView& block) {
+  if (impl_->full) impl_->tp.add(block);
+}
 void InputAnalyzer::add_spectrum(const ConstAudioView& block) { impl_->add_spectrum(block); }
 void InputAnalyzer::add_rest(const ConstAudioView& block) { impl_->add_rest(block); }
 
@@ -254,7 +259,7 @@ InputAnalysis InputAnalyzer::finish() {
   a.mono_lufs = m.channels == 2 ? m.meter.mono_integrated_lufs() : kMinusInf;
   // A fold-down that cancels to nothing measurable loses at least down to the -70 LUFS gate
   // (as `analyze` reports it).
-  a.mono_loss_lu = m.channels == 2 && std::isfinite(a.integrated_lufs)
+  a.mono_loss_lu = m.full && m.channels == 2 && std::isfinite(a.integrated_lufs)
                        ? a.integrated_lufs - (std::isfinite(a.mono_lufs) ? a.mono_lufs : analysis::kAbsoluteGateLufs)
                        : 0.0;
   if (m.channels == 2) {

@@ -228,6 +228,35 @@ TEST(InputAnalysis, ClippedRunsAcrossBlocksAndPerChannelSums) {
   EXPECT_NEAR(an.ac_rms_dbfs, 10.0 * std::log10(ac), 1e-6);
 }
 
+// A reference is read only for what the match uses: its spectra, stereo sums and integrated
+// loudness equal a full analysis's, bit for bit; what it skips reads -inf (and its mono loss 0).
+TEST(InputAnalysis, ReferenceScopeMeasuresWhatTheMatchReads) {
+  const int rate = 48000;
+  auto b = testkit::noise(-18, 5.0, rate, 2, 11);
+  for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(1)[i] = 0.6f * b.channel(1)[i] + 0.4f * b.channel(0)[i];
+  auto run = [&](InputAnalyzer::Scope scope) {
+    InputAnalyzer an(rate, 2, scope);
+    for (std::size_t at = 0; at < b.num_frames(); at += 8192)
+      an.add(b.view().sub(at, std::min<std::size_t>(8192, b.num_frames() - at)));
+    return an.finish();
+  };
+  const auto full = run(InputAnalyzer::Scope::mix), ref = run(InputAnalyzer::Scope::reference);
+  EXPECT_EQ(ref.band_db, full.band_db);
+  EXPECT_EQ(ref.side_band_db, full.side_band_db);
+  EXPECT_EQ(ref.side_ratio, full.side_ratio);
+  EXPECT_EQ(ref.correlation, full.correlation);
+  EXPECT_EQ(ref.integrated_lufs, full.integrated_lufs);
+  EXPECT_EQ(ref.sample_peak_dbfs, full.sample_peak_dbfs);
+  EXPECT_EQ(ref.silent(), full.silent());
+  EXPECT_TRUE(std::isfinite(full.true_peak_dbtp));
+  EXPECT_TRUE(std::isfinite(full.range_lu));
+  EXPECT_GT(full.mono_loss_lu, 0.0);
+  EXPECT_EQ(ref.true_peak_dbtp, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ref.range_lu, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ref.short_term_max_lufs, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ref.mono_loss_lu, 0.0);
+}
+
 TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   const std::vector<Target> streaming{*find_target("streaming")};
   // A mix already at -6 LUFS with 4 dB of PLR.

@@ -136,7 +136,15 @@ json master_json(const io::MasterResult& r, const fs::path& out) {
             {"masters", masters},
             {"previews", previews},
             {"problems", problems}};
-  if (r.reference_analysis) j["reference"] = input_analysis_json(*r.reference_analysis, *r.reference);
+  if (r.reference_analysis) {
+    // The reference is measured only for what the match reads (master::InputAnalyzer::Scope::
+    // reference): its true peak, loudness range, short-term maximum and mono loss are not
+    // measured, so they are left out rather than written as nulls.
+    json ref = input_analysis_json(*r.reference_analysis, *r.reference);
+    for (const char* k : {"true_peak_dbtp", "plr_db", "range_lu", "short_term_max_lufs"}) ref["loudness"].erase(k);
+    ref["stereo"].erase("mono_loss_lu");
+    j["reference"] = std::move(ref);
+  }
   return j;
 }
 
