@@ -459,8 +459,12 @@ mix::Console session_from_toml(const std::string& text, const fs::path& file_for
     auto& s = c.strips[i];
     const toml::node* node = root["stem"][i].node();
     const std::string loc = file + (node && node->source().begin ? ":" + std::to_string(node->source().begin.line) : "");
-    if (s.name.empty()) throw Error(ExitCode::rejected, loc, "a [[stem]] has no name");
+    // A hand-written session may name a stem by its file alone, and leave its role to the
+    // check (from the name, else the sound): role_source kRoleToDetect says so.
+    if (s.name.empty() && s.file.empty()) throw Error(ExitCode::rejected, loc, "a [[stem]] has neither a file nor a name");
+    if (s.name.empty()) s.name = fs::path(s.file).filename().string();
     if (s.file.empty()) s.file = s.name;
+    if (const toml::table* t = node ? node->as_table() : nullptr; t && !t->contains("role")) s.role_source = kRoleToDetect;
     if (!names.insert(s.name).second) throw Error(ExitCode::rejected, loc, "stem '" + s.name + "' is named twice");
     fs::path p = s.file;
     if (p.is_relative()) p = fs::absolute(dir / p);

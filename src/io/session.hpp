@@ -15,9 +15,14 @@ namespace mixdown::io {
 // written relative to it when possible.
 std::string session_to_toml(const mix::Console& console, const std::filesystem::path& base_dir);
 
+// The role_source of a stem whose [[stem]] table gives no role: the check finds it (from the
+// name, else the sound) as it does for a folder of stems.
+inline constexpr const char* kRoleToDetect = "detect";
+
 // Parses a session. Throws Error(rejected) "FILE:LINE: problem" for syntax errors, unknown
 // keys, wrong types and out-of-range values. Stem `file` entries are made absolute against the
-// session file's folder.
+// session file's folder; a stem's name defaults to its file's name, and a stem with no role
+// gets role_source kRoleToDetect.
 mix::Console session_from_toml(const std::string& text, const std::filesystem::path& file_for_messages);
 mix::Console load_session(const std::filesystem::path& path);
 void save_session(const mix::Console& console, const std::filesystem::path& path);

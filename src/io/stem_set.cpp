@@ -109,8 +109,10 @@ StemListing list_stems(const fs::path& stems) {
       s.path = fs::path(strip.file);
       if (s.path.is_relative()) s.path = stems.parent_path() / s.path;
       s.name = strip.name.empty() ? s.path.filename().string() : strip.name;
-      s.session_role = strip.role;
-      s.session_confidence = strip.role_confidence;
+      if (strip.role_source != kRoleToDetect) {
+        s.session_role = strip.role;
+        s.session_confidence = strip.role_confidence;
+      }
       out.stems.push_back(std::move(s));
     }
     return out;

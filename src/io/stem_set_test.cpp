@@ -305,6 +305,33 @@ TEST(StemSet, ReadsTheStemsOfASessionFile) {
   EXPECT_EQ(r.usable(), 2u);
 }
 
+// A hand-written session may give a stem's file alone: its name is the file's, and its role is
+// found as for a folder of stems (from the name here), not taken as `other` from the session.
+TEST(StemSet, ASessionStemWithNoNameOrRoleIsNamedAfterItsFileAndItsRoleFound) {
+  testkit::TempDir d;
+  write(d / "Bass.wav", clean(100, 1, 1, 1.0));
+  write(d / "b.wav", clean(200, 1, 2, 1.0));
+  std::ofstream(d / "session.toml") << "[[stem]]\nfile = \"Bass.wav\"\n"
+                                    << "[[stem]]\nfile = \"b.wav\"\nname = \"Snare top\"\n";
+  const auto l = list_stems(d / "session.toml");
+  ASSERT_EQ(l.stems.size(), 2u);
+  EXPECT_EQ(l.stems[0].name, "Bass.wav");
+  EXPECT_FALSE(l.stems[0].session_role.has_value());
+  const auto r = check_stems(l, 1);
+  EXPECT_EQ(r.stems[0].role, Role::bass);
+  EXPECT_EQ(r.stems[0].role_source, "name");
+  EXPECT_EQ(r.stems[1].role, Role::snare);
+  EXPECT_EQ(r.stems[1].role_source, "name");
+  // Neither a file nor a name: refused, naming the session file and line.
+  std::ofstream(d / "bad.toml") << "[[stem]]\nrole = \"bass\"\n";
+  try {
+    (void)list_stems(d / "bad.toml");
+    ADD_FAILURE() << "accepted a stem with neither a file nor a name";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.toml:1"), std::string::npos) << e.what();
+  }
+}
+
 // The corpus stems renamed "Audio NN": kit pieces and bass recognized from their sound.
 TEST(StemSet, CorpusRolesFromSoundAlone) {
   const char* san = std::getenv("MIXDOWN_SANITIZED");
