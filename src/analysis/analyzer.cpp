@@ -37,7 +37,8 @@ std::string channel_label(int c, int channels) {
 // Per-channel time-domain statistics.
 struct ChannelStats {
   double sum = 0, sumsq = 0;
-  std::int64_t run = 0;           // current run of full-scale samples
+  std::int64_t run = 0;           // current run of full-scale samples, all of one value
+  float run_value = 0.0f;         // that value (valid while run > 0)
   std::int64_t runs = 0, clipped = 0;
   std::int64_t first_clip = -1;   // frame where the first counted run started
   std::int64_t first_loud = -1, last_loud = -1;
@@ -130,7 +131,11 @@ struct Analyzer::Impl {
       const std::int64_t base = frames + static_cast<std::int64_t>(pos);
       if (mx >= clip || s.run > 0) {
         for (std::size_t k = 0; k < len; ++k) {
+          // A run is a flat top: samples at full scale, each equal to the one before (a float
+          // file's samples over full scale that still move were not cut off).
           if (std::fabs(p[k]) >= clip) {
+            if (s.run > 0 && p[k] != s.run_value) s.run = 0;
+            s.run_value = p[k];
             ++s.run;
             if (s.run == opt.clip_run) {
               ++s.runs;

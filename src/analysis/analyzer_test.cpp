@@ -124,6 +124,22 @@ TEST(Analyzer, ClippingNeedsThreeSamplesInARow) {
   EXPECT_GT(r.clipped_runs, 100);
 }
 
+// A float file over full scale whose samples still move was not cut off: no clipping (it is
+// over full scale, which the true peak says). Clamped at 1.0, the same passage is clipping.
+TEST(Analyzer, FloatSamplesOverFullScaleThatMoveAreNotClipping) {
+  const int rate = 48000;
+  auto b = testkit::sine(100.0, 8.0, 2.0, rate);  // peaks at 2.5
+  auto r = analyse(b, rate);
+  EXPECT_FALSE(has_problem(r, "clipping"));
+  EXPECT_EQ(r.clipped_runs, 0);
+  EXPECT_TRUE(has_problem(r, "intersample_overs"));
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] = std::clamp(b.channel(c)[i], -1.0f, 1.0f);
+  r = analyse(b, rate);
+  EXPECT_TRUE(has_problem(r, "clipping"));
+  EXPECT_GT(r.clipped_runs, 300);
+}
+
 TEST(Analyzer, IntersampleOvers) {
   const int rate = 48000;
   AudioBuffer b(2, static_cast<std::size_t>(rate));

@@ -67,6 +67,14 @@ TEST(Features, ClippingIsCountedAsFlattenedRuns) {
   EXPECT_GE(g.flat_top_runs, 100);
 }
 
+// Samples over full scale in a float file that still move were not cut off: not clipping.
+TEST(Features, FloatSamplesOverFullScaleThatMoveAreNotClipping) {
+  const auto s = testkit::sine(100.0, 3.5, 1.0, kRate, 1);  // peak 1.5
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_EQ(f.clipped_runs, 0);
+  EXPECT_GT(f.over_full_scale, 1000);
+}
+
 TEST(Features, CleanLowSineIsNotFlatTopped) {
   auto s = testkit::sine(40.0, -1.0, 2.0, kRate, 1);
   const auto f = compute_features(s.view(), kRate);

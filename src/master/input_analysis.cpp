@@ -65,6 +65,7 @@ struct InputAnalyzer::Impl {
   std::vector<double> dc_sum;
   std::vector<double> sq_sum;  // for the level left once the DC is removed
   std::vector<int> run;  // current clipped run per channel
+  std::vector<float> last;  // per channel: the run's sample value (valid while run > 0)
   std::int64_t clipped_runs = 0;
   std::int64_t first_clip = -1;
   std::int64_t frames = 0;
@@ -95,6 +96,7 @@ struct InputAnalyzer::Impl {
     dc_sum.assign(static_cast<std::size_t>(c), 0.0);
     sq_sum.assign(static_cast<std::size_t>(c), 0.0);
     run.assign(static_cast<std::size_t>(c), 0);
+    last.assign(static_cast<std::size_t>(c), 0.0f);
     if (c == 2) {
       const auto d = dsp::PassFilter::design(dsp::PassKind::low_pass, kLowSplitHz, 2, double(r));
       low.prepare(2, d.count);
@@ -174,8 +176,13 @@ struct InputAnalyzer::Impl {
       const float* x = b.channel(c);
       int r = run[static_cast<std::size_t>(c)];
       if (simd::max_abs_bits(x, n) >= simd::abs_bits(kClipLevel)) {
+        float prev = last[static_cast<std::size_t>(c)];  // read only while a run goes on
         for (std::size_t i = 0; i < n; ++i) {
+          // A run is a flat top: samples at full scale, every one equal to the one before (a
+          // float file's samples over full scale that still move were not cut off).
           if (std::abs(x[i]) >= kClipLevel) {
+            if (r > 0 && x[i] != prev) r = 0;
+            prev = x[i];
             if (++r == 3) {
               ++clipped_runs;
               if (first_clip < 0) first_clip = frames + static_cast<std::int64_t>(i);
@@ -184,6 +191,7 @@ struct InputAnalyzer::Impl {
             r = 0;
           }
         }
+        last[static_cast<std::size_t>(c)] = prev;
       } else {
         r = 0;
       }

@@ -285,6 +285,22 @@ TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   EXPECT_TRUE(has("clipping"));
   EXPECT_TRUE(has("dc_offset"));
   EXPECT_FALSE(has("too_loud_to_master"));
+
+  // A float mix as loud, but with its peaks 12 dB over its loudness (over full scale): not
+  // squashed and not clipped (its samples over 1.0 still move): turned down by gain, said so.
+  auto f = testkit::noise(-20, 3.0, 48000, 2, 9);
+  for (int c = 0; c < 2; ++c)  // hits every 0.25 s, decaying over 30 ms, peaking near +10 dBFS
+    for (std::size_t i = 0; i < f.num_frames(); ++i)
+      f.channel(c)[i] *= static_cast<float>(40.0 * std::exp(-double(i % 12000) / 1440.0));
+  const auto loud = analyze_buffer(f.view(), 48000);
+  ASSERT_GT(loud.integrated_lufs, -9.0);
+  ASSERT_GT(loud.plr_db, kOverCompressedPlrDb);
+  EXPECT_EQ(loud.clipped_runs, 0);
+  p = qc_input(loud, streaming);
+  EXPECT_TRUE(has("over_full_scale"));
+  EXPECT_FALSE(has("too_loud_to_master"));
+  EXPECT_FALSE(has("clipping"));
+  EXPECT_FALSE(has_errors(p));
 }
 
 TEST(Decide, EqFitFollowsASmoothCurve) {

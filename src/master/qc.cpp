@@ -29,8 +29,18 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
   }
   double loudest_target = -100.0;
   for (const auto& t : targets) loudest_target = std::max(loudest_target, t.integrated_lufs);
-  if (std::isfinite(in.integrated_lufs) && in.integrated_lufs > kTooLoudLufs &&
-      in.integrated_lufs > loudest_target + 2.0) {
+  const bool too_loud = std::isfinite(in.integrated_lufs) && in.integrated_lufs > kTooLoudLufs &&
+                        in.integrated_lufs > loudest_target + 2.0;
+  if (too_loud && std::isfinite(in.plr_db) && in.plr_db >= kOverCompressedPlrDb) {
+    // Loud but not squashed: only a float file can be this loud with its peaks this far above
+    // its loudness (its peaks over full scale). Turning it down loses nothing.
+    add("over_full_scale", Severity::warning,
+        fmt::format("the mix is at {:.1f} LUFS with peaks at {:+.1f} dBTP, over full scale: a float file "
+                    "keeps them, but any fixed-point copy of it clips. Its dynamics are intact "
+                    "(peak-to-loudness {:.1f} dB), so the master turns it down by gain alone",
+                    in.integrated_lufs, in.true_peak_dbtp, in.plr_db),
+        "bounce the mix with its peaks under 0 dBFS (around -6 dBFS) so every copy of it is safe");
+  } else if (too_loud) {
     add("too_loud_to_master", Severity::error,
         fmt::format("the mix is already at {:.1f} LUFS (peak-to-loudness {:.1f} dB): it cannot get "
                     "quieter without sounding squashed — turning it down to {:.0f} LUFS keeps every bit "
