@@ -51,10 +51,12 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   io::write_text_atomic(out / "report.html", report::mix_html(outcome, out, translation ? &*translation : nullptr));
   progress.done();
   if (!g.quiet) std::fputs(report::mix_text(outcome, a.out).c_str(), stdout);
-  // The mix is delivered; a master that could not be, and a stem left out of the mix (or mixed
-  // only as far as it could be read), are said in one line each even when quiet.
+  // The mix is delivered; a master that could not be, a stem left out of the mix (or mixed only
+  // as far as it could be read) and one with samples that are not numbers (read as silence)
+  // are said in one line each even when quiet.
   for (const auto& p : outcome.problems) {
     if (p.code == "not_mastered") std::fprintf(stderr, "mixdown: %s: %s\n", (out / "mix.wav").c_str(), p.message.c_str());
+    if (p.code == "nonfinite_samples") std::fprintf(stderr, "mixdown: %s\n", p.message.c_str());
     if (p.code == "unreadable")
       std::fprintf(stderr, "mixdown: %s; %s\n", p.message.c_str(),
                    p.severity == Severity::error ? "left out of the mix" : "the part that could be read is mixed");

@@ -946,7 +946,9 @@ public:
 
   master::InputAnalysis finish() {
     if (cache_ && (!caching_ || pos_ != cap_)) *cache_ = InputCache{};  // not the whole file: no cache
-    return an_->finish();
+    master::InputAnalysis a = an_->finish();
+    a.nonfinite_samples = r_.nonfinite_samples();  // the reader turned them into silence
+    return a;
   }
 
 private:

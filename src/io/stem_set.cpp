@@ -268,6 +268,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         options.cache->put(s.path, std::move(decoded));
       }
       s.features = analyzer.finish();
+      s.nonfinite_samples = reader.nonfinite_samples();
       if (got_total == 0) {
         s.readable = false;
         s.error = s.name + ": no audio could be decoded";
@@ -385,6 +386,17 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       p.severity = Severity::warning;
       p.message = s.error;
       p.fix = "re-export it; the part that could be read is used meanwhile";
+      per[i].push_back(p);
+    }
+    if (s.nonfinite_samples > 0) {
+      Problem p;
+      p.stem = s.name;
+      p.code = "nonfinite_samples";
+      p.severity = Severity::error;
+      p.message = fmt::format("{} holds {} sample{} that {} not numbers (NaN or infinite): they are read as silence",
+                              s.name, s.nonfinite_samples, s.nonfinite_samples == 1 ? "" : "s",
+                              s.nonfinite_samples == 1 ? "is" : "are");
+      p.fix = "re-export it; a plug-in that blows up (a filter at an extreme setting) is the usual cause";
       per[i].push_back(p);
     }
     if (s.name_info.not_a_stem && !listing.stems[i].session_role) {

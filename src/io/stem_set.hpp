@@ -47,6 +47,7 @@ struct StemResult {
   std::filesystem::path path;
   bool readable = false;
   std::string error;                       // why it is unreadable
+  std::int64_t nonfinite_samples = 0;      // NaN or infinite samples, read as silence
   analysis::StemFormat format;
   analysis::StemFeatures features;
   analysis::NameInfo name_info;

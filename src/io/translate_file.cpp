@@ -553,6 +553,16 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   if (req.vocal && req.rest) prog(0.9, "measuring the lead on every system");
   measure_lead(rep, read_lead_of(req), set);
   analysis::check_translation(rep, thresholds);
+  if (const std::int64_t bad = reader.nonfinite_samples(); bad > 0) {
+    Problem p;
+    p.code = "nonfinite_samples";
+    p.severity = Severity::error;
+    p.message = fmt::format("{} holds {} sample{} that {} not numbers (NaN or infinite): every system played "
+                            "silence there",
+                            name, bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+    p.fix = "export the file again; a plug-in that blows up is the usual cause";
+    rep.problems.insert(rep.problems.begin(), p);
+  }
   prog(1.0, "done");
   return rep;
 }

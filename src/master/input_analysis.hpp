@@ -40,6 +40,7 @@ struct InputAnalysis {
   std::vector<double> dc;        // mean per channel
   double ac_rms_dbfs = 0.0;      // RMS with the DC removed, loudest channel (-inf: none)
   std::int64_t clipped_runs = 0; // runs of >= 3 consecutive samples at full scale
+  std::int64_t nonfinite_samples = 0;  // NaN or infinite samples in the file (read as silence)
   double first_clip_s = -1.0;
 
   // Long-term spectrum of the mid signal, 1/6-octave bands 20 Hz .. 20 kHz (up to Nyquist):

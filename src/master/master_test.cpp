@@ -301,6 +301,13 @@ TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   EXPECT_FALSE(has("too_loud_to_master"));
   EXPECT_FALSE(has("clipping"));
   EXPECT_FALSE(has_errors(p));
+
+  // Samples that are not numbers (the reader's count): an error, the file is damaged.
+  InputAnalysis nan = loud;
+  nan.nonfinite_samples = 3;
+  p = qc_input(nan, streaming);
+  EXPECT_TRUE(has("nonfinite_samples"));
+  EXPECT_TRUE(has_errors(p));
 }
 
 TEST(Decide, EqFitFollowsASmoothCurve) {

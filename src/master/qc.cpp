@@ -27,6 +27,13 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
         "lower the mix bus (or the loudest stems) so peaks stay below -3 dBFS and bounce again",
         in.first_clip_s >= 0 ? std::optional<double>(in.first_clip_s) : std::nullopt);
   }
+  if (in.nonfinite_samples > 0) {
+    add("nonfinite_samples", Severity::error,
+        fmt::format("the mix holds {} sample{} that {} not numbers (NaN or infinite): the file is damaged, and "
+                    "the master plays silence there",
+                    in.nonfinite_samples, in.nonfinite_samples == 1 ? "" : "s", in.nonfinite_samples == 1 ? "is" : "are"),
+        "bounce the mix again; a plug-in that blows up (a filter at an extreme setting) is the usual cause");
+  }
   double loudest_target = -100.0;
   for (const auto& t : targets) loudest_target = std::max(loudest_target, t.integrated_lufs);
   const bool too_loud = std::isfinite(in.integrated_lufs) && in.integrated_lufs > kTooLoudLufs &&

@@ -224,6 +224,32 @@ TEST_F(BadInput, RandomBytesAsFlacInAMixFolder) {
   }
 }
 
+// Samples that are not numbers are read as silence, and said: master's QC (an error, so
+// --strict refuses), and a mix names the stem on stderr.
+TEST_F(BadInput, NotANumberSamplesAreSaid) {
+  const auto p = in_ / "nan mix.wav";
+  write_audio(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 6, [](std::int64_t i, int c) {
+    return i >= 48000 * 4 && i < 48000 * 4 + 100 ? std::nan("") : music(i, c, 48000);
+  });
+  auto r = run({"master", p.string(), "-o", out_.string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto report = nlohmann::json::parse(slurp(out_ / "report.json"));
+  bool said = false;
+  for (const auto& q : report["problems"]) said |= q["code"] == "nonfinite_samples" && q["severity"] == "error";
+  EXPECT_TRUE(said) << report["problems"].dump();
+  fs::remove_all(out_);
+  expect_refusal(run({"master", p.string(), "-o", out_.string(), "--strict"}), 3, {"nan mix.wav", "not numbers"});
+
+  const fs::path stems = dir_ / "stems";
+  fs::create_directories(stems);
+  fs::copy_file(p, stems / "Keys.wav");
+  write_audio(stems / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 6, [](std::int64_t i, int c) { return music(i, c, 48000); });
+  const fs::path mixed = dir_ / "mixed";
+  r = run({"mix", stems.string(), "-o", mixed.string(), "--quiet", "--no-master"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("Keys.wav holds 200 samples that are not numbers"), std::string::npos) << r.err;
+}
+
 TEST_F(BadInput, TextNamedWav) {
   std::ofstream(in_ / "notes.wav") << "Take 3 was the good one.\nUse the second chorus.\n";
   expect_refusal(run({"analyze", (in_ / "notes.wav").string()}), 3, {"notes.wav"});
