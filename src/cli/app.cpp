@@ -117,7 +117,7 @@ void add_revise(CLI::App& app, GlobalOptions& g, Action& action) {
       ->allow_extra_args(false);
   sub->add_option("--json", args->json, "Write the changes list to PATH, or to stdout with '-'");
   sub->add_flag("--list", args->list, "List the revisions with their notes");
-  sub->add_option("--back", args->back, "Make a new revision equal to rev-N")->check(not_empty("a revision number"));
+  sub->add_option("--back", args->back, "Make a new revision equal to rev-N")->check(not_empty("a revision number"))->check(CLI::Range(1, 9999));
   // In place of add_command's callback: --back's presence is read from the parse.
   sub->callback([args = args, sub = sub, &g, &action] {
     args->back_given = sub->count("--back") > 0;

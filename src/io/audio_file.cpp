@@ -798,6 +798,12 @@ void refuse_inputs_in(const std::vector<fs::path>& folders, const std::vector<fs
   }
 }
 
+void create_output_dir(const fs::path& dir, const fs::path& report_as) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw failed((report_as.empty() ? dir : report_as).string(), "cannot create the output folder: " + ec.message());
+}
+
 void write_text_atomic(const fs::path& path, const std::string& text) {
   std::error_code ec;
   // A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming a

@@ -138,6 +138,11 @@ AudioBuffer read_range(AudioReader& r, std::int64_t& pos, std::int64_t first, st
 // Text outputs (JSON, TOML, HTML, Markdown) written atomically the same way.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
+// Creates an output folder (and its parents); a failure is Error(failed) in one line naming
+// `report_as` (default: the folder) and why, e.g. "cannot create the output folder: Not a
+// directory" when a file stands where a folder should be.
+void create_output_dir(const std::filesystem::path& dir, const std::filesystem::path& report_as = {});
+
 // Inputs are never overwritten: a usage error naming `output` when it is the same file as one
 // of `inputs` (an existing file reached by another path, a link, counts). Called before any
 // work, for every path a command would write.

@@ -1047,6 +1047,10 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   check_layout(input, res.analysis, req.targets);
   res.layout = layout_words(res.analysis.channels);
   if (ref_error) std::rethrow_exception(ref_error);
+  if (req.reference && res.reference_analysis->duration_s < 0.4)
+    throw rejected(req.reference->string(),
+                   fmt::format("the reference is too short: {:.0f} ms, under one 400 ms loudness block (BS.1770)",
+                               std::floor(res.reference_analysis->duration_s * 1000.0)));
   if (req.reference && res.reference_analysis->silent())
     throw rejected(req.reference->string(), "the reference is silent");
   res.problems = master::qc_input(res.analysis, req.targets);
@@ -1294,7 +1298,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     lufs.push_back(an.back().integrated_lufs);
   }
   const auto targets = master::album_track_targets(lufs, target.integrated_lufs);
-  fs::create_directories(out_dir / "tracks");
+  create_output_dir(out_dir / "tracks", out_dir);
   sweep_stale_partials(out_dir);
   for (std::size_t i = 0; i < n; ++i) {
     for (auto p : master::qc_input(an[i], {target})) {

@@ -155,7 +155,7 @@ void ensure_rev1(const fs::path& out) {
   if (fs::exists(dir)) return;
   const fs::path partial = out / ".rev-1.partial";
   fs::remove_all(partial);
-  fs::create_directories(partial);
+  create_output_dir(partial, out);
   const auto console = load_session(out / "session.toml");
   write_text_atomic(partial / "session.toml", session_to_toml(console, partial));
   link_audio(out, partial);
@@ -172,7 +172,8 @@ void ensure_rev1(const fs::path& out) {
 void require_mix_folder(const fs::path& out) {
   std::error_code ec;
   if (!fs::is_directory(out, ec))
-    throw rejected(out.string(), "not a mix output folder (no such folder); run `mixdown mix STEMS -o OUT` first");
+    throw rejected(out.string(), fs::exists(out, ec) ? "is a file, not a mix output folder; run `mixdown mix STEMS -o OUT` first"
+                                                      : "not a mix output folder (no such folder); run `mixdown mix STEMS -o OUT` first");
   if (!fs::is_regular_file(out / "session.toml", ec) || !fs::is_regular_file(out / "mix.wav", ec))
     throw rejected(out.string(), "not a mix output folder (it needs the session.toml and mix.wav that `mixdown mix` writes)");
 }
@@ -325,7 +326,7 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
 
   const fs::path partial = out / (".rev-" + std::to_string(number) + ".partial");
   fs::remove_all(partial);
-  fs::create_directories(partial);
+  create_output_dir(partial, out);
   const bool changed = session_to_toml(console, out) != session_to_toml(base, out);
   if (changed) {
     const fs::path tmp_session = out / (".rev-" + std::to_string(number) + ".session.toml");

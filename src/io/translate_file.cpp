@@ -453,8 +453,11 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
 
   prog(0.0, "measuring loudness");
   const double in_lufs = req.input_lufs ? *req.input_lufs : measure_loudness(req.input);
+  if (!std::isfinite(in_lufs) && info.duration_s() < 0.4)
+    throw rejected(name, fmt::format("too short to translate: {:.0f} ms, under one 400 ms loudness block (BS.1770)",
+                                     std::floor(info.duration_s() * 1000.0)));
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
-  if (req.write_files) fs::create_directories(req.out_dir);
+  if (req.write_files) create_output_dir(req.out_dir);
 
   LaneSet set(rate, in_ch, info.frames, in_lufs, req.lane_excerpts, req.write_files, req.out_dir, req.file_prefix);
   auto& lanes = set.lanes;

@@ -250,6 +250,28 @@ TEST_F(BadInput, NotANumberSamplesAreSaid) {
   EXPECT_NE(r.err.find("Keys.wav holds 200 samples that are not numbers"), std::string::npos) << r.err;
 }
 
+// Output and argument mistakes get a sentence, not a library's exception text; a file too short
+// for one loudness block is called too short, not silent.
+TEST_F(BadInput, OutputThatIsAFileAndOtherSmallMistakesAreSaidPlainly) {
+  const auto mix = in_ / "mix.wav";
+  write_audio(mix, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3, [](std::int64_t i, int c) { return music(i, c, 48000); });
+  const auto file = dir_ / "a file";
+  std::ofstream(file) << "not a folder\n";
+  for (const char* cmd : {"translate", "album"}) {
+    const auto r = run({cmd, mix.string(), "-o", file.string()});
+    EXPECT_NE(r.code, 0) << cmd;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot create the output folder"), std::string::npos) << cmd << ": " << r.err;
+    EXPECT_EQ(r.err.find("filesystem error"), std::string::npos) << cmd << ": " << r.err;
+  }
+  expect_refusal(run({"revise", file.string(), "--note", "more bass"}), 3, {"a file", "is a file"});
+  EXPECT_EQ(run({"revise", out_.string(), "--back", "-1"}).code, 2);
+  const auto tiny = in_ / "tiny.wav";
+  write_audio(tiny, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 100, [](std::int64_t i, int) { return 0.5 * std::sin(double(i) / 5.0); });
+  expect_refusal(run({"translate", tiny.string(), "-o", out_.string()}), 3, {"tiny.wav", "too short"});
+  expect_refusal(run({"master", mix.string(), "--reference", tiny.string(), "-o", out_.string()}), 3, {"tiny.wav", "too short"});
+}
+
 TEST_F(BadInput, TextNamedWav) {
   std::ofstream(in_ / "notes.wav") << "Take 3 was the good one.\nUse the second chorus.\n";
   expect_refusal(run({"analyze", (in_ / "notes.wav").string()}), 3, {"notes.wav"});
