@@ -379,6 +379,9 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   }
   a.reply = std::string(up ? "Raised " : "Lowered ") + who(n.element, ridden) + " " + fmt_db(step) + " dB " +
             scope_words + ".";
+  if (std::fabs(n.amount_db) > 12.0)
+    a.reply += " You asked for " + fmt_db(std::fabs(n.amount_db)) + " dB; a revision moves a part at most 12 dB at a time, "
+               "so listen and ask again if it needs more.";
   if (!silent.empty()) {
     std::string list;
     for (const auto& x : silent) list += (list.empty() ? "" : ", ") + x;
@@ -822,10 +825,12 @@ std::vector<std::string> suggestions(const PlanContext& ctx, const Console& c) {
   return out;
 }
 
-// Contradictions: same target, same aspect, opposite directions, overlapping time.
+// Contradictions: same target, same aspect, opposite directions, overlapping time. Brighter
+// and less harsh are not opposite: air above 8 kHz with the 2-5 kHz bite taken down is the
+// usual way to brighten a harsh part.
 bool opposite(Fix a, Fix b) {
   static const std::vector<std::pair<Fix, Fix>> pairs = {
-      {Fix::up, Fix::down},         {Fix::brighter, Fix::darker},  {Fix::brighter, Fix::less_harsh},
+      {Fix::up, Fix::down},         {Fix::brighter, Fix::darker},
       {Fix::wetter, Fix::drier},    {Fix::closer, Fix::further},   {Fix::wider, Fix::narrower},
       {Fix::less_compressed, Fix::more_controlled}, {Fix::fuller, Fix::less_mud}, {Fix::fuller, Fix::less_boom},
       {Fix::closer, Fix::wetter},   {Fix::further, Fix::drier},    {Fix::shorter, Fix::longer}};
@@ -1002,8 +1007,9 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       std::vector<std::string> common;
       std::set_intersection(a.targets.begin(), a.targets.end(), b.targets.begin(), b.targets.end(),
                             std::back_inserter(common));
-      const bool mix_vs_part = a.targets.count("mix") || b.targets.count("mix");
-      if (common.empty() && !mix_vs_part) continue;
+      // A note on the whole mix and one on a part do not contradict: the part's note refines
+      // the mix's ("brighter overall, but the hi-hat is harsh"; "louder, but the vocal too loud").
+      if (common.empty()) continue;
       if (!windows_overlap(a.windows, b.windows)) continue;
       auto say = [&](Request& x, const Request& y) {
         x.r.conflict = true;

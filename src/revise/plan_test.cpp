@@ -168,6 +168,30 @@ TEST(Plan, VagueSuggestionsComeFromTheMeasurements) {
   EXPECT_NE(r2[0].reply.find("3 dB less presence"), std::string::npos) << r2[0].reply;
 }
 
+// A note on the whole mix and one on a part refine each other; brighter and less harsh on one
+// part go together too (air up, bite down). A part the song does not have is said to be missing,
+// whatever the instrument's name; an amount past the 12 dB step says it was held to it.
+TEST(Plan, NotesThatRefineEachOtherAreBothApplied) {
+  auto c = song();
+  auto r = plan_revision(c, {"make it brighter", "the snare is harsh"});
+  EXPECT_FALSE(r[0].conflict) << r[0].reply;
+  EXPECT_FALSE(r[1].conflict) << r[1].reply;
+  EXPECT_FALSE(r[0].changes.empty());
+  EXPECT_FALSE(r[1].changes.empty());
+  auto c2 = song();
+  r = plan_revision(c2, {"the vocal needs to be brighter", "the vocal is harsh"});
+  EXPECT_FALSE(r[0].conflict) << r[0].reply;
+  EXPECT_FALSE(r[1].conflict) << r[1].reply;
+  auto c3 = song();
+  const auto before = c3;
+  r = plan_revision(c3, {"the saxophone is too loud"});
+  EXPECT_NE(r[0].reply.find("There is no brass"), std::string::npos) << r[0].reply;
+  EXPECT_EQ(c3, before);
+  r = plan_revision(c3, {"bring the bass up 40 dB"});
+  EXPECT_NE(r[0].reply.find("12 dB"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("You asked for 40 dB"), std::string::npos) << r[0].reply;
+}
+
 TEST(Plan, ConflictingNotesAreReportedNotAveraged) {
   auto c = song();
   const auto before = c;
