@@ -1015,9 +1015,14 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
         x.r.conflict = true;
         const std::string other = x.note == y.note ? "\"" + y.r.note + "\" in the same note"
                                                    : "note " + std::to_string(y.note + 1) + " (\"" + notes[y.note] + "\")";
+        auto words = [](Fix f) {  // "more_controlled" -> "more controlled"
+          std::string w(to_string(f));
+          std::replace(w.begin(), w.end(), '_', ' ');
+          return w;
+        };
         x.r.reply = "Not applied: this contradicts " + other + " — " + element_words(x.r.parsed.element) +
-                    " cannot be both " + std::string(to_string(x.r.parsed.fix)) + " and " +
-                    std::string(to_string(y.r.parsed.fix)) + " in the same place; which one do you want?";
+                    " cannot be both " + words(x.r.parsed.fix) + " and " + words(y.r.parsed.fix) +
+                    " in the same place; which one do you want?";
       };
       say(a, b);
       say(b, a);
