@@ -274,4 +274,44 @@ MixOutcome run_mix(const MixRequest& req) {
   return o;
 }
 
+std::vector<std::string> remove_earlier_outputs(const fs::path& out, fs::file_time_type since) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  auto stale = [&](const fs::path& p) {
+    const auto t = fs::last_write_time(p, ec);
+    return !ec && t < since;
+  };
+  for (const char* sub : {"masters", "previews", "versions", "versions/stems"}) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(out / sub, ec))
+      if (e.is_regular_file() && e.path().extension() == ".wav" && stale(e.path())) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      if (fs::remove(f, ec)) removed.push_back(f.lexically_relative(out).generic_string());
+  }
+  // The revisions stay when they descend from this very mix (rev-1 is the mix they started
+  // from: a session re-rendered into its own folder gives the same console).
+  bool same_base = false;
+  try {
+    same_base = fs::exists(out / "rev-1" / "session.toml") &&
+                load_session(out / "rev-1" / "session.toml") == load_session(out / "session.toml");
+  } catch (const std::exception&) {
+    same_base = false;  // an unreadable revision cannot be a base
+  }
+  if (same_base) return removed;
+  std::vector<fs::path> revisions;
+  for (const auto& e : fs::directory_iterator(out, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.size() > 4 && name.rfind("rev-", 0) == 0 &&
+        name.find_first_not_of("0123456789", 4) == std::string::npos && fs::exists(e.path() / "session.toml"))
+      revisions.push_back(e.path());
+  }
+  std::sort(revisions.begin(), revisions.end());
+  for (const auto& r : revisions)
+    if (fs::remove_all(r, ec) > 0 && !ec) removed.push_back(r.filename().string() + "/");
+  if (const fs::path sheet = out / "delivery-sheet.md"; fs::exists(sheet, ec) && stale(sheet) && fs::remove(sheet, ec))
+    removed.push_back("delivery-sheet.md");
+  return removed;
+}
+
 }  // namespace mixdown::io

@@ -272,6 +272,35 @@ TEST_F(BadInput, OutputThatIsAFileAndOtherSmallMistakesAreSaidPlainly) {
   expect_refusal(run({"master", mix.string(), "--reference", tiny.string(), "-o", out_.string()}), 3, {"tiny.wav", "too short"});
 }
 
+// A mix written into a folder that holds another song's outputs replaces them: no target, stem
+// or revision of the earlier song is left beside the new one, and the run says what it removed.
+// The revisions of the same mix, mixed again, stay.
+TEST_F(BadInput, MixIntoAnEarlierMixFolderLeavesNothingOfTheEarlierSong) {
+  wav("Keys.wav", 48000, 2, 2.0);
+  wav("Bass.wav", 48000, 1, 2.0);
+  ASSERT_EQ(run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--target", "cd"}).code, 0);
+  ASSERT_EQ(run({"revise", out_.string(), "--note", "more bass", "--quiet"}).code, 0);
+  ASSERT_TRUE(fs::exists(out_ / "rev-2"));
+  // The same stems mixed again: the revisions descend from this mix and stay.
+  auto r = run({"mix", in_.string(), "-o", out_.string(), "--target", "cd"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out_ / "rev-2"));
+  EXPECT_EQ(r.out.find("removed"), std::string::npos) << r.out;
+  // Another song into the same folder.
+  const fs::path other = dir_ / "other song";
+  fs::create_directories(other);
+  write_audio(other / "Pad.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 2, [](std::int64_t i, int c) { return music(i, c, 48000); });
+  r = run({"mix", other.string(), "-o", out_.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out_ / "masters" / "streaming.wav"));
+  EXPECT_TRUE(fs::exists(out_ / "versions" / "stems" / "Pad.wav"));
+  for (const char* gone : {"masters/cd.wav", "previews/cd.wav", "versions/stems/Keys.wav", "versions/stems/Bass.wav", "rev-1", "rev-2",
+                           "delivery-sheet.md"})
+    EXPECT_FALSE(fs::exists(out_ / gone)) << gone;
+  EXPECT_NE(r.out.find("removed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("masters/cd.wav"), std::string::npos) << r.out;
+}
+
 TEST_F(BadInput, TextNamedWav) {
   std::ofstream(in_ / "notes.wav") << "Take 3 was the good one.\nUse the second chorus.\n";
   expect_refusal(run({"analyze", (in_ / "notes.wav").string()}), 3, {"notes.wav"});
