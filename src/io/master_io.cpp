@@ -537,10 +537,13 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
   return lc;
 }
 
+// A title as a file name that every file system takes (Windows and FAT refuse < > : " / \ | ? *
+// and control characters, and a trailing dot or space).
 std::string safe_name(std::string s) {
   for (char& c : s)
-    if (c == '/' || c == '\\' || c == ':' || c == '"' || static_cast<unsigned char>(c) < 32) c = '_';
-  return s;
+    if (std::string_view("<>:\"/\\|?*").find(c) != std::string_view::npos || static_cast<unsigned char>(c) < 32) c = '_';
+  while (!s.empty() && (s.back() == '.' || s.back() == ' ')) s.pop_back();
+  return s.empty() ? "track" : s;
 }
 
 // The input's preview, written on the side of a pre-render pass that reads the input at its
