@@ -1228,6 +1228,33 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
 
 // ---- album rendering -------------------------------------------------------------------------
 
+// A scratch file in the output folder, removed on destruction and by the SIGINT/SIGTERM handler.
+struct ScratchFile {
+  fs::path path;
+  int slot;
+  explicit ScratchFile(fs::path p) : path(std::move(p)), slot(register_temp(path.string())) {}
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ~ScratchFile() {
+    std::error_code ec;
+    fs::remove(path, ec);
+    unregister_temp(slot);
+  }
+};
+
+// `mono` as a two-channel float WAV of the same samples on both channels.
+void dual_mono_copy(const fs::path& mono, const fs::path& to) {
+  AudioReader r(mono);
+  AudioWriter w(to, WriteSpec{r.info().sample_rate, 2, SampleFormat::wav_float});
+  AudioBuffer in(1, kBlock), out(2, kBlock);
+  while (const std::size_t got = r.read(in.view())) {
+    std::copy_n(in.channel(0), got, out.channel(0));
+    std::copy_n(in.channel(0), got, out.channel(1));
+    w.write(out.view(got));
+  }
+  w.commit();
+}
+
 AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir, const master::Target& target,
                          const StageProgressFn& progress) {
   if (album.tracks.empty()) throw usage_error("album", "no tracks given");
@@ -1239,16 +1266,39 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   // Probe lengths first: Red Book refusals come before any work.
   std::vector<AudioInfo> infos;
   for (const auto& t : album.tracks) infos.push_back(probe(t.file));
+  // One rate for the album: the target's, else the first track's; a track at another rate is
+  // mastered at the album's (soxr, as any master that changes rate).
   const int rate = master::delivery_rate(target, infos[0].sample_rate);
-  for (std::size_t i = 1; i < n; ++i)
-    if (master::delivery_rate(target, infos[i].sample_rate) != rate)
-      throw rejected(album.tracks[i].file.string(), fmt::format(
-          "its sample rate ({} Hz) differs from the first track's ({} Hz); choose a target with a fixed rate (cd, broadcast) or resample",
-          infos[i].sample_rate, infos[0].sample_rate));
-  for (std::size_t i = 1; i < n; ++i)
-    if (infos[i].channels != infos[0].channels)
-      throw rejected(album.tracks[i].file.string(), "its channel count differs from the first track's");
-  const int ch = infos[0].channels;
+  master::Target at_rate = target;
+  at_rate.sample_rate = rate;
+  // One channel layout: a mono track on a stereo album is mastered as the dual mono it plays as
+  // (on both speakers, as a player plays a mono file); other layouts must match.
+  int ch = 0;
+  for (const auto& inf : infos) ch = std::max(ch, inf.channels);
+  for (std::size_t i = 0; i < n; ++i)
+    if (infos[i].channels != ch && !(infos[i].channels == 1 && ch == 2))
+      throw rejected(album.tracks[i].file.string(),
+                     fmt::format("{} channels on an album of {}-channel tracks: only a mono track can join a stereo album",
+                                 infos[i].channels, ch));
+  std::vector<fs::path> source(n);
+  std::vector<std::optional<ScratchFile>> upmixed(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    source[i] = album.tracks[i].file;
+    if (infos[i].channels == ch) continue;
+    create_output_dir(out_dir, out_dir);
+    upmixed[i].emplace(out_dir / fmt::format(".album-stereo-{}-{}.wav", i, ::getpid()));
+    dual_mono_copy(album.tracks[i].file, upmixed[i]->path);
+    source[i] = upmixed[i]->path;
+    res.problems.push_back({"mono_track", Severity::info,
+                            album.tracks[i].title + ": a mono track, played on both channels of the stereo album", "",
+                            std::nullopt, album.tracks[i].file.filename().string(), ""});
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (infos[i].sample_rate != rate)
+      res.problems.push_back({"resampled", Severity::info,
+                              fmt::format("{}: resampled from {} to {} Hz to sit in the album", album.tracks[i].title,
+                                          infos[i].sample_rate, rate),
+                              "", std::nullopt, album.tracks[i].file.filename().string(), ""});
   auto frames_at_rate = [&](std::size_t i) {
     return static_cast<std::int64_t>(std::llround(double(infos[i].frames) * rate / infos[i].sample_rate));
   };
@@ -1296,7 +1346,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   std::vector<double> lufs;
   for (std::size_t i = 0; i < n; ++i) {
     report(progress, 0.2 * double(i) / double(n), "analysing " + album.tracks[i].title);
-    an.push_back(analyze_for_master(album.tracks[i].file));
+    an.push_back(analyze_for_master(source[i]));
     check_layout(album.tracks[i].file, an.back(), {target});
     lufs.push_back(an.back().integrated_lufs);
   }
@@ -1337,7 +1387,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     to.title = tr.title;
     to.input_lufs = lufs[i];
     const fs::path file = out_dir / "tracks" / fmt::format("{:02d}-{}.wav", i + 1, safe_name(tr.title));
-    to.master = render_master(tr.file, an[i], chain, target, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
+    to.master = render_master(source[i], an[i], chain, at_rate, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
                               0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n), nullptr, pool);
     // Gap (silence), then the track; its head crossfades with the held tail of the previous one.
     for (std::int64_t g = gap[i]; g > 0;) {

@@ -245,6 +245,24 @@ gap_s = 3
   const auto report = read_json(dir_ / "o" / "report.json");
   EXPECT_EQ(report["cue"]["tracks"][1]["index01"], "00:08:00");
 
+  // A mono track and one at 44.1 kHz join a 48 kHz stereo streaming album: the mono track plays
+  // on both channels, the other is resampled, and the report says both.
+  io::write_file(dir_ / "mono.wav", testkit::noise(-20.0, 5.0, 48000, 1, 12).view(), {48000, 1, io::SampleFormat::wav24});
+  io::write_file(dir_ / "cd rate.wav", testkit::noise(-20.0, 5.0, 44100, 2, 13).view(), {44100, 2, io::SampleFormat::wav24});
+  ASSERT_EQ(testkit::run_command(bin() + " album " + q(dir_ / "s0.wav") + " " + q(dir_ / "mono.wav") + " " + q(dir_ / "cd rate.wav") +
+                                     " -o " + q(dir_ / "o3") + " -q", nullptr, &err), 0) << err;
+  const auto mixed = oracle(dir_ / "o3" / "album.wav");
+  EXPECT_EQ(mixed.rate, 48000);
+  EXPECT_EQ(mixed.channels, 2);
+  EXPECT_LE(mixed.true_peak_db, -1.0);
+  EXPECT_EQ(oracle(dir_ / "o3" / "tracks" / "02-mono.wav").channels, 2);
+  const auto r3 = read_json(dir_ / "o3" / "report.json");
+  std::string codes;
+  for (const auto& pr : r3["problems"]) codes += pr["code"].get<std::string>() + " ";
+  EXPECT_NE(codes.find("mono_track"), std::string::npos) << codes;
+  EXPECT_NE(codes.find("resampled"), std::string::npos) << codes;
+  for (const auto& e : fs::directory_iterator(dir_ / "o3")) EXPECT_NE(e.path().filename().string().front(), '.') << e.path();
+
   // A 3-second track cannot go on a CD.
   io::write_file(dir_ / "blip.wav", testkit::noise(-20, 3.0, 44100, 2, 4).view(), {44100, 2, io::SampleFormat::wav24});
   EXPECT_EQ(testkit::run_command(bin() + " album " + q(dir_ / "s0.wav") + " " + q(dir_ / "blip.wav") + " -o " + q(dir_ / "o2") + " --target cd", nullptr, &err), 3);
