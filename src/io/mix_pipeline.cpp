@@ -181,13 +181,15 @@ MixOutcome run_mix(const MixRequest& req) {
   const fs::path session_path = req.out / "session.toml";
   const std::string session_text = session_to_toml(o.console, req.out);
   o.console = session_from_toml(session_text, session_path);
-  write_text_atomic(session_path, session_text);
 
   RenderMixOptions ropt;
   ropt.threads = req.threads;
   ropt.progress = [&](double f) { progress(0.25 + 0.5 * f, "rendering"); };
   ropt.cache = &cache;
   o.render = render_mix(o.console, req.out, ropt);
+  // Written once the mix it describes is: a run stopped during the render leaves no session.toml
+  // that would pass for a finished mix.
+  write_text_atomic(session_path, session_text);
   cache.clear();  // the master reads mix.wav
   if (o.render.nonfinite_fixed > 0)
     o.problems.push_back({"nonfinite", Severity::warning,

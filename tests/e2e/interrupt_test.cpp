@@ -177,6 +177,10 @@ protected:
       int temps = 0;
       expect_complete(out, "after signal " + std::to_string(sig), &temps);
       EXPECT_EQ(temps, 0) << "signal " << sig << " left temporaries in " << out;
+      // A session.toml is written with the mix it describes, never ahead of it.
+      if (fs::exists(out / "session.toml")) {
+        EXPECT_TRUE(fs::exists(out / "mix.wav")) << "a session.toml without its mix in " << out;
+      }
     }
   }
 
