@@ -1228,20 +1228,6 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
 
 // ---- album rendering -------------------------------------------------------------------------
 
-// A scratch file in the output folder, removed on destruction and by the SIGINT/SIGTERM handler.
-struct ScratchFile {
-  fs::path path;
-  int slot;
-  explicit ScratchFile(fs::path p) : path(std::move(p)), slot(register_temp(path.string())) {}
-  ScratchFile(const ScratchFile&) = delete;
-  ScratchFile& operator=(const ScratchFile&) = delete;
-  ~ScratchFile() {
-    std::error_code ec;
-    fs::remove(path, ec);
-    unregister_temp(slot);
-  }
-};
-
 // `mono` as a two-channel float WAV of the same samples on both channels.
 void dual_mono_copy(const fs::path& mono, const fs::path& to) {
   AudioReader r(mono);

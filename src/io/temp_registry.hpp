@@ -4,7 +4,9 @@
 // a signal handler can reach nothing else.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace mixdown::io {
 
@@ -12,5 +14,20 @@ int register_temp(const std::string& path) noexcept;  // returns a slot (or -1 w
 void unregister_temp(int slot) noexcept;
 void remove_all_temps() noexcept;                      // async-signal-safe
 void install_signal_cleanup() noexcept;                // SIGINT → 130, SIGTERM → 143
+
+// A scratch file (a codec round trip's encode, an album's dual-mono copy): registered while it
+// exists, so the handler removes it, and removed on destruction, also on a throw.
+struct ScratchFile {
+  std::filesystem::path path;
+  int slot;
+  explicit ScratchFile(std::filesystem::path p) : path(std::move(p)), slot(register_temp(path.string())) {}
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ~ScratchFile() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    unregister_temp(slot);
+  }
+};
 
 }  // namespace mixdown::io

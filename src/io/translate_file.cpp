@@ -111,20 +111,6 @@ std::vector<std::pair<double, double>> codec_windows(const analysis::LoudnessSer
   return windows;
 }
 
-// A scratch file, removed on return, on a throw, and by the SIGINT/SIGTERM handler.
-struct Scratch {
-  fs::path p;
-  int slot = register_temp(p.string());
-  explicit Scratch(fs::path path) : p(std::move(path)) {}
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove(p, ec);
-    unregister_temp(slot);
-  }
-};
-
 // One passage through the codec at kCodecQuality (resampled first where MPEG has no such
 // rate), decoded and measured: its sample peak, and with `true_peak` its true peak.
 struct RoundTrip {
@@ -132,7 +118,7 @@ struct RoundTrip {
   double true_peak = 0.0;
 };
 RoundTrip codec_round_trip(AudioBuffer excerpt, int rate, const fs::path& path, bool true_peak) {
-  const Scratch scratch(path);
+  const ScratchFile scratch(path);
   const int ch = excerpt.num_channels();
   if (!mp3_rate(rate)) {
     excerpt = resample(excerpt.view(), rate, 48000);
