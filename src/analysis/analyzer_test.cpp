@@ -138,6 +138,11 @@ TEST(Analyzer, FloatSamplesOverFullScaleThatMoveAreNotClipping) {
   r = analyse(b, rate);
   EXPECT_TRUE(has_problem(r, "clipping"));
   EXPECT_GT(r.clipped_runs, 300);
+  // A fixed-point clip whose top codes wobble (dither after the clip) is still clipping.
+  auto w = testkit::sine(100.0, -6.0, 1.0, rate);
+  const float tops[] = {32767.0f / 32768.0f, 32765.0f / 32768.0f, 32767.0f / 32768.0f, 32766.0f / 32768.0f};
+  for (std::size_t k = 0; k < 4; ++k) w.channel(0)[20000 + k] = tops[k];
+  EXPECT_TRUE(has_problem(analyse(w, rate), "clipping"));
 }
 
 TEST(Analyzer, IntersampleOvers) {

@@ -25,8 +25,6 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   req.master = !a.no_master;
   req.threads = g.threads;
   req.progress = [&](double f, const std::string& stage) { progress.update(f, stage); };
-  // Outputs last written before now belong to an earlier run (see io::remove_earlier_outputs).
-  const auto started = std::filesystem::file_time_type::clock::now();
   const auto outcome = io::run_mix(req);
   // Translation of what gets delivered: the first master, played on every system in the pass
   // that wrote it (io::TranslationFeed); with --no-master the mix, read back. Measured only, as
@@ -52,14 +50,15 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
   io::write_text_atomic(out / "report.html", report::mix_html(outcome, out, translation ? &*translation : nullptr));
   // The deliverables of an earlier run into this folder that this one did not replace.
-  const auto removed = io::remove_earlier_outputs(out, started);
+  const auto removed = io::remove_earlier_outputs(out, outcome, req.stems);
   progress.done();
   if (!g.quiet) std::fputs(report::mix_text(outcome, a.out).c_str(), stdout);
-  if (!g.quiet && !removed.empty()) {
+  // Said even when quiet: files the user may have wanted are gone.
+  if (!removed.empty()) {
     std::string list;
     for (const auto& r : removed) list += (list.empty() ? "" : ", ") + r;
-    std::printf("  removed %zu output%s of an earlier run in %s: %s\n", removed.size(), removed.size() == 1 ? "" : "s",
-                out.string().c_str(), list.c_str());
+    std::fprintf(stderr, "mixdown: %s: removed %zu output%s of an earlier run: %s\n", out.string().c_str(), removed.size(),
+                 removed.size() == 1 ? "" : "s", list.c_str());
   }
   // The mix is delivered; a master that could not be, a stem left out of the mix (or mixed only
   // as far as it could be read) and one with samples that are not numbers (read as silence)

@@ -128,6 +128,7 @@ FirChannel& FirChannel::operator=(FirChannel&& o) noexcept {
 }
 
 void FirChannel::reset() noexcept {
+  if (!kernel_) return;  // moved from
   const std::size_t p = kernel_->p_, stride = kernel_->stride_;
   const std::size_t ring = std::max<std::size_t>(1, kernel_->k_ - 1);
   std::fill_n(window_, 2 * p, 0.0f);

@@ -57,6 +57,24 @@ TEST(FirConvolver, MatchesDirectConvolutionForAnyBlockSize) {
   }
 }
 
+// Partitions of more than 512 bins (the older partitions' sum is taken in runs of 512), with
+// three partitions and with two (a ring of one slot, the newest spectrum written into the slot
+// just read), in ragged blocks.
+TEST(FirConvolver, WidePartitionsAndATwoPartitionRing) {
+  const std::size_t p = 1024;
+  const auto x = random_signal(9000, 4);
+  for (const std::size_t taps : {3 * p - 100, 2 * p - 7}) {
+    const auto h = random_signal(taps, 5, 0.1f);
+    const auto want = direct(h, x);
+    const auto k = std::make_shared<const FirKernel>(h, p);
+    EXPECT_EQ(k->partitions(), taps > 2 * p ? 3u : 2u);
+    for (const std::vector<std::size_t>& blocks : std::vector<std::vector<std::size_t>>{{9000}, {p}, {333, 1, 2048, 700}}) {
+      const auto y = run(k, x, blocks);
+      EXPECT_LT(worst_error(y, want), 2e-5) << taps << " taps, first block " << blocks[0];
+    }
+  }
+}
+
 TEST(FirConvolver, ShortFilterInOnePartition) {
   const std::vector<float> h = {0.5f, -0.25f, 0.125f};
   const auto x = random_signal(500, 3);

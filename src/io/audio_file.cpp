@@ -859,14 +859,16 @@ static std::string temporary_pid(std::string name) {
   };
   if (name.size() < 3 || name.front() != '.') return {};
   name.erase(0, 1);
-  if (ends_with(name, ".f32") || ends_with(name, ".mp3") || ends_with(name, ".wav")) name.resize(name.size() - 4);
+  const bool wav = ends_with(name, ".wav");
+  if (ends_with(name, ".f32") || ends_with(name, ".mp3") || wav) name.resize(name.size() - 4);
   const auto dash = name.rfind('-');
   if (dash == std::string::npos) return {};
   const std::string pid = name.substr(dash + 1), stem = name.substr(0, dash);
   if (!all_digits(pid) || pid.size() > 9) return {};
+  // A .wav is ours only as an album's dual-mono copy (".album-stereo-N-PID.wav").
+  if (wav) return stem.rfind("album-stereo-", 0) == 0 && all_digits(std::string_view(stem).substr(13)) ? pid : std::string{};
   const bool ours = (ends_with(stem, ".partial") && stem.size() > 8) || stem.rfind("master-", 0) == 0 ||
                     (stem.rfind("album-", 0) == 0 && all_digits(std::string_view(stem).substr(6))) ||
-                    (stem.rfind("album-stereo-", 0) == 0 && all_digits(std::string_view(stem).substr(13))) ||
                     stem == "lossy-check" || stem == "bluetooth";
   return ours ? pid : std::string{};
 }

@@ -259,7 +259,7 @@ TEST(AudioFile, SweepRemovesOnlyTheTemporariesOfDeadRuns) {
                                        dir / (".master-streaming-" + dead + ".f32"), dir / (".lossy-check-" + dead + ".mp3"),
                                        dir / (".album-stereo-3-" + dead + ".wav")};
   const std::vector<fs::path> kept = {dir / (".mix.wav.partial-" + live), dir / ".hidden", dir / "mix.wav",
-                                      dir / ".notes.partial-abc", dir / ("song.partial-" + dead), dir / (".take-" + dead + ".wav")};
+                                      dir / ".notes.partial-abc", dir / ("song.partial-" + dead), dir / (".take-" + dead + ".wav"), dir / (".master-take-" + dead + ".wav")};
   for (const auto& p : stale) std::ofstream(p) << "x";
   for (const auto& p : kept) std::ofstream(p) << "x";
   EXPECT_EQ(sweep_stale_partials(dir.path()), static_cast<int>(stale.size()));

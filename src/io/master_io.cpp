@@ -1027,8 +1027,8 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   MasterResult res;
   res.input = input;
   report(req.progress, 0.0, "analysing");
-  // The mix and the reference are read and analysed side by side (two independent passes;
-  // an error in the mix is reported first, as before).
+  // The mix and the reference are read and analysed in lockstep (analyze_with_reference; an
+  // error in the mix is reported first, as before).
   if (req.reference) {
     res.reference = req.reference;
     res.reference_analysis.emplace();
@@ -1228,9 +1228,12 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
 
 // ---- album rendering -------------------------------------------------------------------------
 
-// `mono` as a two-channel float WAV of the same samples on both channels.
-void dual_mono_copy(const fs::path& mono, const fs::path& to) {
+// `mono` as a two-channel float WAV of the same samples on both channels. A damaged file is
+// refused as any input is (never master part of one); returns the samples that were not numbers
+// (read as silence), which the copy no longer shows.
+std::int64_t dual_mono_copy(const fs::path& mono, const fs::path& to) {
   AudioReader r(mono);
+  reject_if_truncated(mono, r.info());
   AudioWriter w(to, WriteSpec{r.info().sample_rate, 2, SampleFormat::wav_float});
   AudioBuffer in(1, kBlock), out(2, kBlock);
   while (const std::size_t got = r.read(in.view())) {
@@ -1239,6 +1242,7 @@ void dual_mono_copy(const fs::path& mono, const fs::path& to) {
     w.write(out.view(got));
   }
   w.commit();
+  return r.nonfinite_samples();
 }
 
 AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir, const master::Target& target,
@@ -1259,21 +1263,24 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   at_rate.sample_rate = rate;
   // One channel layout: a mono track on a stereo album is mastered as the dual mono it plays as
   // (on both speakers, as a player plays a mono file); other layouts must match.
-  int ch = 0;
-  for (const auto& inf : infos) ch = std::max(ch, inf.channels);
+  // The first track's layout, stereo when it is mono and another track is stereo.
+  int ch = infos[0].channels;
+  if (ch == 1 && std::any_of(infos.begin(), infos.end(), [](const AudioInfo& f) { return f.channels == 2; })) ch = 2;
+  auto layout = [](int c) { return c == 1 ? std::string("mono") : c == 2 ? std::string("stereo") : std::to_string(c) + "-channel"; };
   for (std::size_t i = 0; i < n; ++i)
     if (infos[i].channels != ch && !(infos[i].channels == 1 && ch == 2))
       throw rejected(album.tracks[i].file.string(),
-                     fmt::format("{} channels on an album of {}-channel tracks: only a mono track can join a stereo album",
-                                 infos[i].channels, ch));
+                     fmt::format("a {} track on a {} album: only a mono track can join a stereo album", layout(infos[i].channels),
+                                 layout(ch)));
   std::vector<fs::path> source(n);
   std::vector<std::optional<ScratchFile>> upmixed(n);
+  std::vector<std::int64_t> unreadable_samples(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     source[i] = album.tracks[i].file;
     if (infos[i].channels == ch) continue;
     create_output_dir(out_dir, out_dir);
     upmixed[i].emplace(out_dir / fmt::format(".album-stereo-{}-{}.wav", i, ::getpid()));
-    dual_mono_copy(album.tracks[i].file, upmixed[i]->path);
+    unreadable_samples[i] = dual_mono_copy(album.tracks[i].file, upmixed[i]->path);
     source[i] = upmixed[i]->path;
     res.problems.push_back({"mono_track", Severity::info,
                             album.tracks[i].title + ": a mono track, played on both channels of the stereo album", "",
@@ -1333,6 +1340,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   for (std::size_t i = 0; i < n; ++i) {
     report(progress, 0.2 * double(i) / double(n), "analysing " + album.tracks[i].title);
     an.push_back(analyze_for_master(source[i]));
+    an.back().nonfinite_samples += unreadable_samples[i];  // the dual-mono copy's, counted at the copy
     check_layout(album.tracks[i].file, an.back(), {target});
     lufs.push_back(an.back().integrated_lufs);
   }

@@ -2,6 +2,7 @@
 #include "io/budget.hpp"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <exception>
 #include <future>
@@ -276,31 +277,29 @@ MixOutcome run_mix(const MixRequest& req) {
   return o;
 }
 
-std::vector<std::string> remove_earlier_outputs(const fs::path& out, fs::file_time_type since) {
+std::vector<std::string> remove_earlier_outputs(const fs::path& out, const MixOutcome& o, const fs::path& stems) {
   std::vector<std::string> removed;
   std::error_code ec;
-  auto stale = [&](const fs::path& p) {
-    const auto t = fs::last_write_time(p, ec);
-    return !ec && t < since;
-  };
+  auto key = [&](const fs::path& p) { return fs::weakly_canonical(p, ec).string(); };
+  // What this run wrote, and what it read: never removed.
+  std::set<std::string> keep;
+  for (const auto& f : o.render.files) keep.insert(key(f.path));
+  if (o.master) {
+    keep.insert(key(o.master->input_preview));
+    for (const auto& m : o.master->masters) {
+      keep.insert(key(m.file));
+      if (!m.preview.empty()) keep.insert(key(m.preview));
+    }
+  }
+  for (const auto& s : o.console.strips) keep.insert(key(s.file));
   for (const char* sub : {"masters", "previews", "versions", "versions/stems"}) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(out / sub, ec))
-      if (e.is_regular_file() && e.path().extension() == ".wav" && stale(e.path())) files.push_back(e.path());
+      if (e.is_regular_file() && e.path().extension() == ".wav" && !keep.count(key(e.path()))) files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
       if (fs::remove(f, ec)) removed.push_back(f.lexically_relative(out).generic_string());
   }
-  // The revisions stay when they descend from this very mix (rev-1 is the mix they started
-  // from: a session re-rendered into its own folder gives the same console).
-  bool same_base = false;
-  try {
-    same_base = fs::exists(out / "rev-1" / "session.toml") &&
-                load_session(out / "rev-1" / "session.toml") == load_session(out / "session.toml");
-  } catch (const std::exception&) {
-    same_base = false;  // an unreadable revision cannot be a base
-  }
-  if (same_base) return removed;
   std::vector<fs::path> revisions;
   for (const auto& e : fs::directory_iterator(out, ec)) {
     const std::string name = e.path().filename().string();
@@ -308,10 +307,27 @@ std::vector<std::string> remove_earlier_outputs(const fs::path& out, fs::file_ti
         name.find_first_not_of("0123456789", 4) == std::string::npos && fs::exists(e.path() / "session.toml"))
       revisions.push_back(e.path());
   }
+  if (revisions.empty()) return removed;
+  // The revisions stay when the run read its stems or session from inside OUT (a revision's
+  // session rendered into the main folder), or when one of them descends from this very mix:
+  // its session is the new one but for the delivery targets.
+  const std::string out_key = key(out) + "/";
+  if (key(stems).rfind(out_key, 0) == 0) return removed;
+  mix::Console mine = o.console;
+  mine.targets.clear();
+  for (const auto& r : revisions) {
+    try {
+      mix::Console theirs = load_session(r / "session.toml");
+      theirs.targets.clear();
+      if (theirs == mine) return removed;
+    } catch (const std::exception&) {
+      // an unreadable revision cannot be this mix
+    }
+  }
   std::sort(revisions.begin(), revisions.end());
   for (const auto& r : revisions)
     if (fs::remove_all(r, ec) > 0 && !ec) removed.push_back(r.filename().string() + "/");
-  if (const fs::path sheet = out / "delivery-sheet.md"; fs::exists(sheet, ec) && stale(sheet) && fs::remove(sheet, ec))
+  if (const fs::path sheet = out / "delivery-sheet.md"; fs::exists(sheet, ec) && fs::remove(sheet, ec))
     removed.push_back("delivery-sheet.md");
   return removed;
 }

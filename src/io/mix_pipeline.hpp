@@ -47,13 +47,14 @@ struct MixOutcome {
 
 MixOutcome run_mix(const MixRequest& request);
 
-// A mix written into a folder that holds an earlier run's outputs replaces them: what this run
-// did not write again (files last written before `since`) goes, so OUT never mixes two songs'
-// deliverables: masters/, previews/, versions/ and versions/stems/ WAVs (a target, a preview or
-// a stem the new run has not), and the revisions (rev-N folders) with the delivery sheet unless
-// they descend from this same mix (rev-1's session equals the new one, as when a session is
-// re-rendered into its own folder). Nothing else in OUT is touched. Returns what was removed,
-// relative to OUT.
-std::vector<std::string> remove_earlier_outputs(const std::filesystem::path& out, std::filesystem::file_time_type since);
+// A mix written into a folder that holds an earlier run's outputs replaces them, so OUT never
+// mixes two songs' deliverables. Removed: the WAVs in masters/, previews/, versions/ and
+// versions/stems/ that this run did not write (`o`'s files: a target, a preview or a stem the
+// new run has not), and the revisions (rev-N folders) with the delivery sheet unless one of them
+// descends from this same mix (a revision's session equals the new one but for its targets), or
+// the run's stems or session lie inside OUT. Nothing else in OUT is touched, nor any of the
+// run's inputs. Returns what was removed, relative to OUT.
+std::vector<std::string> remove_earlier_outputs(const std::filesystem::path& out, const MixOutcome& o,
+                                                const std::filesystem::path& stems);
 
 }  // namespace mixdown::io

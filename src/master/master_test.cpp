@@ -236,8 +236,13 @@ TEST(InputAnalysis, ReferenceScopeMeasuresWhatTheMatchReads) {
   for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(1)[i] = 0.6f * b.channel(1)[i] + 0.4f * b.channel(0)[i];
   auto run = [&](InputAnalyzer::Scope scope) {
     InputAnalyzer an(rate, 2, scope);
-    for (std::size_t at = 0; at < b.num_frames(); at += 8192)
-      an.add(b.view().sub(at, std::min<std::size_t>(8192, b.num_frames() - at)));
+    for (std::size_t at = 0; at < b.num_frames(); at += 8192) {  // in the four parts io::AnalysisPass feeds
+      const auto v = b.view().sub(at, std::min<std::size_t>(8192, b.num_frames() - at));
+      an.add_rest(v);
+      an.add_spectrum(v);
+      an.add_loudness(v);
+      an.add_true_peak(v);
+    }
     return an.finish();
   };
   const auto full = run(InputAnalyzer::Scope::mix), ref = run(InputAnalyzer::Scope::reference);
@@ -301,6 +306,18 @@ TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   EXPECT_FALSE(has("too_loud_to_master"));
   EXPECT_FALSE(has("clipping"));
   EXPECT_FALSE(has_errors(p));
+
+  // A fixed-point master as loud with a PLR just over 8 dB (peaks at -0.4 dBTP, no sample over
+  // full scale) is too loud to master, not a float file over full scale.
+  InputAnalysis fixed;
+  fixed.channels = 2;
+  fixed.integrated_lufs = -8.6;
+  fixed.true_peak_dbtp = -0.4;
+  fixed.sample_peak_dbfs = -0.5;
+  fixed.plr_db = 8.2;
+  p = qc_input(fixed, streaming);
+  EXPECT_TRUE(has("too_loud_to_master"));
+  EXPECT_FALSE(has("over_full_scale"));
 
   // Samples that are not numbers (the reader's count): an error, the file is damaged.
   InputAnalysis nan = loud;

@@ -38,9 +38,10 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
   for (const auto& t : targets) loudest_target = std::max(loudest_target, t.integrated_lufs);
   const bool too_loud = std::isfinite(in.integrated_lufs) && in.integrated_lufs > kTooLoudLufs &&
                         in.integrated_lufs > loudest_target + 2.0;
-  if (too_loud && std::isfinite(in.plr_db) && in.plr_db >= kOverCompressedPlrDb) {
-    // Loud but not squashed: only a float file can be this loud with its peaks this far above
-    // its loudness (its peaks over full scale). Turning it down loses nothing.
+  if (too_loud && std::isfinite(in.plr_db) && in.plr_db >= kOverCompressedPlrDb && in.sample_peak_dbfs > 0.0) {
+    // Loud but not squashed, its samples over full scale: a float file. Turning it down loses
+    // nothing. (A fixed-point file this loud with PLR over 8 dB peaks near 0 dBFS and is
+    // limited: too loud to master, below.)
     add("over_full_scale", Severity::warning,
         fmt::format("the mix is at {:.1f} LUFS with peaks at {:+.1f} dBTP, over full scale: a float file "
                     "keeps them, but any fixed-point copy of it clips. Its dynamics are intact "

@@ -285,7 +285,19 @@ TEST_F(BadInput, MixIntoAnEarlierMixFolderLeavesNothingOfTheEarlierSong) {
   auto r = run({"mix", in_.string(), "-o", out_.string(), "--target", "cd"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(out_ / "rev-2"));
-  EXPECT_EQ(r.out.find("removed"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("removed"), std::string::npos) << r.err;
+  // Another target only: the revisions still descend from this mix; the cd master goes.
+  r = run({"mix", in_.string(), "-o", out_.string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out_ / "rev-2"));
+  EXPECT_FALSE(fs::exists(out_ / "masters" / "cd.wav"));
+  EXPECT_NE(r.err.find("masters/cd.wav"), std::string::npos) << r.err;  // said even when quiet
+  // A revision's session rendered into the main folder: its revisions (its own input among
+  // them) stay.
+  r = run({"mix", (out_ / "rev-2" / "session.toml").string(), "-o", out_.string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out_ / "rev-2" / "session.toml"));
+  ASSERT_EQ(run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--target", "cd"}).code, 0);
   // Another song into the same folder.
   const fs::path other = dir_ / "other song";
   fs::create_directories(other);
@@ -297,8 +309,9 @@ TEST_F(BadInput, MixIntoAnEarlierMixFolderLeavesNothingOfTheEarlierSong) {
   for (const char* gone : {"masters/cd.wav", "previews/cd.wav", "versions/stems/Keys.wav", "versions/stems/Bass.wav", "rev-1", "rev-2",
                            "delivery-sheet.md"})
     EXPECT_FALSE(fs::exists(out_ / gone)) << gone;
-  EXPECT_NE(r.out.find("removed"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("masters/cd.wav"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("removed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("masters/cd.wav"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST_F(BadInput, TextNamedWav) {
