@@ -464,7 +464,9 @@ mix::Console session_from_toml(const std::string& text, const fs::path& file_for
     if (s.name.empty() && s.file.empty()) throw Error(ExitCode::rejected, loc, "a [[stem]] has neither a file nor a name");
     if (s.name.empty()) s.name = fs::path(s.file).filename().string();
     if (s.file.empty()) s.file = s.name;
-    if (const toml::table* t = node ? node->as_table() : nullptr; t && !t->contains("role")) s.role_source = kRoleToDetect;
+    // (A decided session is rendered as it stands: a stem it gives no role keeps `other`.)
+    if (const toml::table* t = node ? node->as_table() : nullptr; !c.decided && t && !t->contains("role"))
+      s.role_source = kRoleToDetect;
     if (!names.insert(s.name).second) throw Error(ExitCode::rejected, loc, "stem '" + s.name + "' is named twice");
     fs::path p = s.file;
     if (p.is_relative()) p = fs::absolute(dir / p);
