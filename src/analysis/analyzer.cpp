@@ -7,6 +7,7 @@
 #include <limits>
 #include <functional>
 
+#include "analysis/features.hpp"
 #include "core/error.hpp"
 #include "core/simd.hpp"
 #include "core/parallel.hpp"
@@ -131,11 +132,8 @@ struct Analyzer::Impl {
       const std::int64_t base = frames + static_cast<std::int64_t>(pos);
       if (mx >= clip || s.run > 0) {
         for (std::size_t k = 0; k < len; ++k) {
-          // A run: samples at full scale (the few top codes of a fixed-point file, dither or a
-          // lossy decode may wobble among them); over full scale (a float file) only a flat top
-          // counts, each sample equal to the one before: overs that still move were not cut off.
           if (std::fabs(p[k]) >= clip) {
-            if (s.run > 0 && std::fabs(p[k]) > 1.0f && p[k] != s.run_value) s.run = 0;
+            if (s.run > 0 && breaks_clip_run(p[k], s.run_value)) s.run = 0;
             s.run_value = p[k];
             ++s.run;
             if (s.run == opt.clip_run) {

@@ -533,9 +533,7 @@ struct StemFeatureAnalyzer::Impl {
         s2 += double(v) * v;
         pk = std::max(pk, a);
         if (a >= kFullScale) {
-          // Over full scale (a float file) only a flat top counts, each sample equal to the one
-          // before: overs that still move were not cut off. At full scale any top code counts.
-          if (run > 0 && a > 1.0f && v != last) run = 0;
+          if (run > 0 && breaks_clip_run(v, last)) run = 0;
           if (++run == kClipRun) {
             ++clipped_runs;
             if (first_clip_frame < 0) first_clip_frame = frames + static_cast<std::int64_t>(i);

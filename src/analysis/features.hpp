@@ -19,6 +19,13 @@
 
 namespace mixdown::analysis {
 
+// Whether sample x, at or over the clip level, ends the clipped run that prev (the sample
+// before it) belongs to. At full scale any top code continues it (the few top codes of a
+// fixed-point file; dither or a lossy decode may wobble among them); over full scale (a float
+// file) only a flat top does, each sample equal to the one before: overs that still move were
+// not cut off. The one rule of analyze, check and master's QC.
+inline bool breaks_clip_run(float x, float prev) noexcept { return (x > 1.0f || x < -1.0f) && x != prev; }
+
 // Where to keep decimated excerpts: windows [start, start + frames) in source frames. Every
 // stem of a session gets the same plan (same absolute times) so excerpts line up across stems.
 struct ExcerptPlan {

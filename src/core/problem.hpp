@@ -1,6 +1,7 @@
 // A problem found by any check (analyze, check, master QC, translate), in plain words.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -27,5 +28,11 @@ struct Problem {
   std::string system;      // the playback system it concerns (translate), empty otherwise
   bool operator==(const Problem&) const = default;
 };
+
+// "N samples that are not numbers (NaN or infinite)": how the problems about samples a reader
+// turned into silence (nonfinite_samples: master's QC, check, translate) count them.
+inline std::string nonfinite_samples_phrase(std::int64_t n) {
+  return std::to_string(n) + (n == 1 ? " sample that is" : " samples that are") + " not numbers (NaN or infinite)";
+}
 
 }  // namespace mixdown

@@ -1,5 +1,7 @@
 #include "io/integrity.hpp"
 
+#include <cmath>
+
 #include <sndfile.h>
 
 #include <string>
@@ -28,6 +30,12 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
 
 void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info) {
   if (const auto why = truncation(path, info)) throw rejected(path.string(), *why);
+}
+
+bool under_one_loudness_block(double seconds) { return seconds < 0.4; }
+
+std::string under_one_loudness_block_words(double seconds) {
+  return std::to_string(static_cast<long long>(std::floor(seconds * 1000.0))) + " ms, under one 400 ms loudness block (BS.1770)";
 }
 
 }  // namespace mixdown::io

@@ -18,4 +18,9 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
 // Throws Error(rejected) "FILE: truncated: ..." where truncation() finds damage.
 void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info);
 
+// A file too short for one BS.1770 loudness block, which master, a reference and translate
+// refuse: true under 0.4 s; why: "N ms, under one 400 ms loudness block (BS.1770)".
+bool under_one_loudness_block(double seconds);
+std::string under_one_loudness_block_words(double seconds);
+
 }  // namespace mixdown::io

@@ -849,8 +849,8 @@ constexpr double kUnmasterableLufs = analysis::kAbsoluteGateLufs + 10.0;
 
 void check_layout(const fs::path& input, const master::InputAnalysis& a, const std::vector<master::Target>& targets) {
   if (a.silent()) {
-    if (a.duration_s < 0.4 && a.sample_peak_dbfs >= -90.0)
-      throw rejected(input.string(), fmt::format("too short to master: {:.0f} ms, under one 400 ms loudness block (BS.1770)", std::floor(a.duration_s * 1000.0)));
+    if (under_one_loudness_block(a.duration_s) && a.sample_peak_dbfs >= -90.0)
+      throw rejected(input.string(), "too short to master: " + under_one_loudness_block_words(a.duration_s));
     if (a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0)
       throw rejected(input.string(), "nothing to master: the file holds only a DC offset");
     if (a.sample_peak_dbfs >= -90.0)
@@ -1050,19 +1050,16 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   check_layout(input, res.analysis, req.targets);
   res.layout = layout_words(res.analysis.channels);
   if (ref_error) std::rethrow_exception(ref_error);
-  if (req.reference && res.reference_analysis->duration_s < 0.4)
+  if (req.reference && under_one_loudness_block(res.reference_analysis->duration_s))
     throw rejected(req.reference->string(),
-                   fmt::format("the reference is too short: {:.0f} ms, under one 400 ms loudness block (BS.1770)",
-                               std::floor(res.reference_analysis->duration_s * 1000.0)));
+                   "the reference is too short: " + under_one_loudness_block_words(res.reference_analysis->duration_s));
   if (req.reference && res.reference_analysis->silent())
     throw rejected(req.reference->string(), "the reference is silent");
   res.problems = master::qc_input(res.analysis, req.targets);
   if (req.strict)
     for (const auto& p : res.problems)
       if (p.severity == Severity::error) throw rejected(input.string(), p.message + " (--strict)");
-  std::error_code ec;
-  fs::create_directories(out_dir / "masters", ec);
-  if (ec) throw failed(out_dir.string(), "cannot create the output folder: " + ec.message());
+  create_output_dir(out_dir / "masters", out_dir);
   sweep_stale_partials(out_dir);  // what a killed earlier run left behind
 
   // Previews at the quietest loudness in play, so every preview is only turned down, and low
@@ -1073,7 +1070,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   if (std::isfinite(res.analysis.sample_peak_dbfs) && res.analysis.sample_peak_dbfs > 0.0)
     res.preview_lufs = std::min(res.preview_lufs, res.analysis.integrated_lufs - res.analysis.sample_peak_dbfs);
   res.preview_lufs = std::floor(res.preview_lufs);
-  if (req.previews) fs::create_directories(out_dir / "previews", ec);
+  if (req.previews) create_output_dir(out_dir / "previews", out_dir);
 
   const double share = 1.0 / double(req.targets.size() + 1);
   InputPreview ip{out_dir / "previews" / "input.wav", res.preview_lufs - res.analysis.integrated_lufs, !req.previews};

@@ -12,6 +12,7 @@
 #include "core/parallel.hpp"
 #include "io/analyze_file.hpp"
 #include "io/file_source.hpp"
+#include "io/revise_io.hpp"
 #include "io/session.hpp"
 #include "io/stem_cache.hpp"
 #include "io/translate_file.hpp"
@@ -173,9 +174,7 @@ MixOutcome run_mix(const MixRequest& req) {
       if (!master::find_target(t))
         throw rejected(req.stems.string(), "targets: unknown target \"" + t + "\" (allowed: " + master::target_names() + ")");
 
-  std::error_code ec;
-  fs::create_directories(req.out, ec);
-  if (ec) throw failed(req.out.string(), "cannot create the output folder: " + ec.message());
+  create_output_dir(req.out);
   sweep_stale_partials(req.out);  // what a killed earlier run left behind
   // Render the console exactly as session.toml stores it (values rounded for people), so that
   // `mixdown mix OUT/session.toml` re-renders bit-identically.
@@ -301,12 +300,8 @@ std::vector<std::string> remove_earlier_outputs(const fs::path& out, const MixOu
       if (fs::remove(f, ec)) removed.push_back(f.lexically_relative(out).generic_string());
   }
   std::vector<fs::path> revisions;
-  for (const auto& e : fs::directory_iterator(out, ec)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_directory() && name.size() > 4 && name.rfind("rev-", 0) == 0 &&
-        name.find_first_not_of("0123456789", 4) == std::string::npos && fs::exists(e.path() / "session.toml"))
-      revisions.push_back(e.path());
-  }
+  for (const auto& e : fs::directory_iterator(out, ec))
+    if (e.is_directory() && revision_number(e.path()) > 0 && fs::exists(e.path() / "session.toml")) revisions.push_back(e.path());
   if (revisions.empty()) return removed;
   // The revisions stay when the run read its stems or session from inside OUT (a revision's
   // session rendered into the main folder), or when one of them descends from this very mix:
@@ -327,8 +322,8 @@ std::vector<std::string> remove_earlier_outputs(const fs::path& out, const MixOu
   std::sort(revisions.begin(), revisions.end());
   for (const auto& r : revisions)
     if (fs::remove_all(r, ec) > 0 && !ec) removed.push_back(r.filename().string() + "/");
-  if (const fs::path sheet = out / "delivery-sheet.md"; fs::exists(sheet, ec) && fs::remove(sheet, ec))
-    removed.push_back("delivery-sheet.md");
+  if (const fs::path sheet = out / kDeliverySheetFile; fs::exists(sheet, ec) && fs::remove(sheet, ec))
+    removed.push_back(kDeliverySheetFile);
   return removed;
 }
 

@@ -129,18 +129,6 @@ RevisionRecord read_record(const fs::path& dir, int number) {
   return r;
 }
 
-int revision_number(const fs::path& p) {
-  const std::string n = p.filename().string();
-  if (n.rfind("rev-", 0) != 0 || n.size() < 5) return 0;
-  int v = 0;
-  for (std::size_t i = 4; i < n.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(n[i]))) return 0;
-    v = v * 10 + (n[i] - '0');
-    if (v > 100000) return 0;
-  }
-  return v;
-}
-
 std::string first_mix_date(const fs::path& out) {
   std::error_code ec;
   const auto ft = fs::last_write_time(out / "mix.wav", ec);
@@ -168,6 +156,18 @@ void ensure_rev1(const fs::path& out) {
 }
 
 }  // namespace
+
+int revision_number(const fs::path& p) {
+  const std::string n = p.filename().string();
+  if (n.rfind("rev-", 0) != 0 || n.size() < 5) return 0;
+  int v = 0;
+  for (std::size_t i = 4; i < n.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(n[i]))) return 0;
+    v = v * 10 + (n[i] - '0');
+    if (v > 100000) return 0;
+  }
+  return v;
+}
 
 void require_mix_folder(const fs::path& out) {
   std::error_code ec;
@@ -582,7 +582,7 @@ DeliverySheet write_delivery_sheet(const fs::path& out, int threads) {
   }
   md << "\n" << (all ? "All checks passed." : "Some checks failed: see above.") << "\n";
   sheet.markdown = md.str();
-  write_text_atomic(out / "delivery-sheet.md", sheet.markdown);
+  write_text_atomic(out / kDeliverySheetFile, sheet.markdown);
   return sheet;
 }
 

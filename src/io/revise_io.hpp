@@ -49,6 +49,12 @@ void require_mix_folder(const std::filesystem::path& out);
 // Error(rejected) for a folder that is not a mix output or a --back to a revision that does not exist.
 ReviseOutcome run_revise(const ReviseRequest& request);
 
+// The delivery sheet's Markdown, in OUT.
+inline constexpr const char* kDeliverySheetFile = "delivery-sheet.md";
+
+// N for a folder named rev-N (N from 1 to 100000), else 0.
+int revision_number(const std::filesystem::path& dir);
+
 // Every revision, rev-1 first.
 std::vector<RevisionRecord> list_revisions(const std::filesystem::path& out);
 

@@ -393,9 +393,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       p.stem = s.name;
       p.code = "nonfinite_samples";
       p.severity = Severity::error;
-      p.message = fmt::format("{} holds {} sample{} that {} not numbers (NaN or infinite): they are read as silence",
-                              s.name, s.nonfinite_samples, s.nonfinite_samples == 1 ? "" : "s",
-                              s.nonfinite_samples == 1 ? "is" : "are");
+      p.message = s.name + " holds " + nonfinite_samples_phrase(s.nonfinite_samples) + ": they are read as silence";
       p.fix = "re-export it; a plug-in that blows up (a filter at an extreme setting) is the usual cause";
       per[i].push_back(p);
     }

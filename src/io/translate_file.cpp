@@ -15,6 +15,7 @@
 #include "core/worker_pool.hpp"
 #include "dsp/limiter.hpp"
 #include "io/audio_file.hpp"
+#include "io/integrity.hpp"
 #include "io/temp_registry.hpp"
 
 namespace mixdown::io {
@@ -439,9 +440,8 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
 
   prog(0.0, "measuring loudness");
   const double in_lufs = req.input_lufs ? *req.input_lufs : measure_loudness(req.input);
-  if (!std::isfinite(in_lufs) && info.duration_s() < 0.4)
-    throw rejected(name, fmt::format("too short to translate: {:.0f} ms, under one 400 ms loudness block (BS.1770)",
-                                     std::floor(info.duration_s() * 1000.0)));
+  if (!std::isfinite(in_lufs) && under_one_loudness_block(info.duration_s()))
+    throw rejected(name, "too short to translate: " + under_one_loudness_block_words(info.duration_s()));
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
   if (req.write_files) create_output_dir(req.out_dir);
 
@@ -546,9 +546,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     Problem p;
     p.code = "nonfinite_samples";
     p.severity = Severity::error;
-    p.message = fmt::format("{} holds {} sample{} that {} not numbers (NaN or infinite): every system played "
-                            "silence there",
-                            name, bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+    p.message = name + " holds " + nonfinite_samples_phrase(bad) + ": every system played silence there";
     p.fix = "export the file again; a plug-in that blows up is the usual cause";
     rep.problems.insert(rep.problems.begin(), p);
   }

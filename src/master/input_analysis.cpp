@@ -10,6 +10,7 @@
 #include "dsp/fftw_planner.hpp"
 #include <numbers>
 
+#include "analysis/features.hpp"
 #include "analysis/loudness.hpp"
 #include "analysis/true_peak.hpp"
 #include "core/simd.hpp"
@@ -178,11 +179,8 @@ struct InputAnalyzer::Impl {
       if (simd::max_abs_bits(x, n) >= simd::abs_bits(kClipLevel)) {
         float prev = last[static_cast<std::size_t>(c)];  // read only while a run goes on
         for (std::size_t i = 0; i < n; ++i) {
-          // A run: samples at full scale (the few top codes of a fixed-point file, dither or a
-          // lossy decode may wobble among them); over full scale (a float file) only a flat top
-          // counts, each sample equal to the one before: overs that still move were not cut off.
           if (std::abs(x[i]) >= kClipLevel) {
-            if (r > 0 && std::abs(x[i]) > 1.0f && x[i] != prev) r = 0;
+            if (r > 0 && analysis::breaks_clip_run(x[i], prev)) r = 0;
             prev = x[i];
             if (++r == 3) {
               ++clipped_runs;

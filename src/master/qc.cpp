@@ -29,9 +29,8 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
   }
   if (in.nonfinite_samples > 0) {
     add("nonfinite_samples", Severity::error,
-        fmt::format("the mix holds {} sample{} that {} not numbers (NaN or infinite): the file is damaged, and "
-                    "the master plays silence there",
-                    in.nonfinite_samples, in.nonfinite_samples == 1 ? "" : "s", in.nonfinite_samples == 1 ? "is" : "are"),
+        "the mix holds " + nonfinite_samples_phrase(in.nonfinite_samples) +
+            ": the file is damaged, and the master plays silence there",
         "bounce the mix again; a plug-in that blows up (a filter at an extreme setting) is the usual cause");
   }
   double loudest_target = -100.0;
