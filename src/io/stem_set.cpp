@@ -222,6 +222,12 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       DualMonoWatch watch;
       std::shared_ptr<DecodedStem> decoded;
       if (keep[i]) decoded = std::make_shared<DecodedStem>(channels, rate);
+      // A stereo stem the cache keeps is measured in stereo only once the read has shown it is
+      // not dual mono, from the kept copy (the same bits the read delivered; the measurement
+      // does not depend on block edges): half the mix's spectra are not taken for a stem that
+      // is mixed folded to mono (most of the bench session's 16 stems, and any mono instrument
+      // exported to a stereo file).
+      const bool stereo_later = channels == 2 && decoded != nullptr;
       if (mix_rate > 0 && rate == mix_rate) {
         for_mix.emplace(rate, std::min(channels, 2));
         if (channels > 2) folded.resize(2, kBlock);
@@ -239,7 +245,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         if (for_mix && channels > 2) {
           fold_channels(block.view().sub(0, got), folded.view(got));
           for_mix->add(folded.view(got));
-        } else if (for_mix) {
+        } else if (for_mix && !stereo_later) {
           for_mix->add(block.view().sub(0, got));
         }
         if (for_mix_mono) {
@@ -257,17 +263,25 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
           progress(double(d) / double(total_frames));
         }
       }
+      s.features = analyzer.finish();
+      if (decoded && got_total == s.format.frames) decoded->finish();
       // The renderer pads a short read to the declared length; such a stem is measured again.
       if (for_mix && got_total == s.format.frames) {
-        s.mix_analysis = for_mix->finish();
+        if (stereo_later && !s.features.dual_mono) {
+          for (std::int64_t at = 0; at < got_total;) {
+            const auto m = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kBlock), got_total - at));
+            decoded->copy(at, block.view().sub(0, m));
+            for_mix->add(block.view().sub(0, m));
+            at += static_cast<std::int64_t>(m);
+          }
+        }
+        // Dual mono and measured in stereo later: the stereo measurement is never taken (the
+        // mix reads the folded one, or measures the stem again if it was not kept).
+        if (!stereo_later || !s.features.dual_mono) s.mix_analysis = for_mix->finish();
         s.mix_analysis_rate = rate;
         if (for_mix_mono) s.mix_analysis_folded = for_mix_mono->finish();
       }
-      if (decoded && got_total == s.format.frames) {
-        decoded->finish();
-        options.cache->put(s.path, std::move(decoded));
-      }
-      s.features = analyzer.finish();
+      if (decoded && got_total == s.format.frames) options.cache->put(s.path, std::move(decoded));
       s.nonfinite_samples = reader.nonfinite_samples();
       if (got_total == 0) {
         s.readable = false;

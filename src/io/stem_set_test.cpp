@@ -1,4 +1,5 @@
 #include "io/stem_set.hpp"
+#include "io/stem_cache.hpp"
 
 #include <gtest/gtest.h>
 
@@ -387,27 +388,34 @@ TEST(StemSet, CheckReadMeasuresTheStemsForTheMixAsASeparateReadWould) {
   write(dir / "02_keys.flac", clean(440.0, 2, 2), SampleFormat::flac24);
   write(dir / "03_pad.wav", clean(330.0, 6, 3));
   write(dir / "04_guitar.wav", clean(220.0, 2, 4), SampleFormat::wav24, 44100);
-  CheckOptions opt;
-  opt.analyse_for_mix = true;
-  const auto res = check_stem_source(dir.path(), 2, {}, opt);
-  ASSERT_EQ(res.session_rate, kRate);
-  for (const char* name : {"01_kick.wav", "02_keys.flac", "03_pad.wav"}) {
-    const StemResult* s = find(res, name);
-    ASSERT_TRUE(s && s->mix_analysis) << name;
-    EXPECT_EQ(s->mix_analysis_rate, kRate);
-    FileStemSource src(s->path, kRate, false);
-    analysis::StemAnalyzer an(kRate, src.channels());
-    AudioBuffer block(src.channels(), 1 << 15);
-    for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
-      const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
-      src.read(block.view(n));
-      an.add(block.view(n));
+  // Without and with the decode cache: with it, a stereo stem is measured in stereo from the
+  // kept copy once the read has shown its channels differ.
+  StemCache cache(std::size_t{1} << 30);
+  for (StemCache* kept : {static_cast<StemCache*>(nullptr), &cache}) {
+    CheckOptions opt;
+    opt.analyse_for_mix = true;
+    opt.cache = kept;
+    const auto res = check_stem_source(dir.path(), 2, {}, opt);
+    ASSERT_EQ(res.session_rate, kRate);
+    for (const char* name : {"01_kick.wav", "02_keys.flac", "03_pad.wav"}) {
+      const StemResult* s = find(res, name);
+      ASSERT_TRUE(s && s->mix_analysis) << name;
+      EXPECT_EQ(s->mix_analysis_rate, kRate);
+      FileStemSource src(s->path, kRate, false);
+      analysis::StemAnalyzer an(kRate, src.channels());
+      AudioBuffer block(src.channels(), 1 << 15);
+      for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
+        const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
+        src.read(block.view(n));
+        an.add(block.view(n));
+      }
+      const auto separate = an.finish();
+      EXPECT_EQ(s->mix_analysis->channels, src.channels()) << name;
+      EXPECT_TRUE(*s->mix_analysis == separate) << name;
     }
-    const auto separate = an.finish();
-    EXPECT_EQ(s->mix_analysis->channels, src.channels()) << name;
-    EXPECT_TRUE(*s->mix_analysis == separate) << name;
+    EXPECT_FALSE(find(res, "04_guitar.wav")->mix_analysis);
   }
-  EXPECT_FALSE(find(res, "04_guitar.wav")->mix_analysis);
+  ASSERT_TRUE(cache.find(dir / "02_keys.flac")) << "the stereo stem was kept, so its stereo measurement came from the copy";
   const auto plain = check_stem_source(dir.path(), 2);
   for (const auto& s : plain.stems) EXPECT_FALSE(s.mix_analysis) << s.name;
 }
@@ -421,30 +429,42 @@ TEST(StemSet, CheckReadMeasuresADualMonoStemFoldedAsTheMixReadsIt) {
   for (int c = 0; c < 2; ++c) std::copy_n(dual.channel(0), dual.num_frames(), both.channel(c));
   write(dir / "01_synth.flac", both, SampleFormat::flac24);
   write(dir / "02_keys.wav", clean(220.0, 2, 8));
-  CheckOptions opt;
-  opt.analyse_for_mix = true;
-  const auto res = check_stem_source(dir.path(), 2, {}, opt);
-  const StemResult* s = find(res, "01_synth.flac");
-  ASSERT_TRUE(s && s->features.dual_mono);
-  ASSERT_TRUE(s->mix_analysis_folded);
-  FileStemSource src(s->path, kRate, true);
-  ASSERT_EQ(src.channels(), 1);
-  analysis::StemAnalyzer an(kRate, 1);
-  AudioBuffer block(1, 1 << 15);
-  for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
-    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
-    src.read(block.view(n));
-    an.add(block.view(n));
+  // Without and with the decode cache: with it, the dual-mono stem's stereo measurement is
+  // never taken (the mix reads the folded one).
+  StemCache cache(std::size_t{1} << 30);
+  for (StemCache* kept : {static_cast<StemCache*>(nullptr), &cache}) {
+    CheckOptions opt;
+    opt.analyse_for_mix = true;
+    opt.cache = kept;
+    const auto res = check_stem_source(dir.path(), 2, {}, opt);
+    const StemResult* s = find(res, "01_synth.flac");
+    ASSERT_TRUE(s && s->features.dual_mono);
+    ASSERT_TRUE(s->mix_analysis_folded);
+    FileStemSource src(s->path, kRate, true);
+    ASSERT_EQ(src.channels(), 1);
+    analysis::StemAnalyzer an(kRate, 1);
+    AudioBuffer block(1, 1 << 15);
+    for (std::int64_t pos = 0; pos < src.frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
+      const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block.num_frames()), src.frames() - pos));
+      src.read(block.view(n));
+      an.add(block.view(n));
+    }
+    const auto separate = an.finish();
+    EXPECT_EQ(s->mix_analysis_folded->channels, 1);
+    EXPECT_EQ(s->mix_analysis_folded->frames, src.frames());
+    EXPECT_TRUE(*s->mix_analysis_folded == separate);
+    if (kept) {
+      EXPECT_FALSE(s->mix_analysis) << "a dual-mono stem kept in the cache is not measured in stereo";
+    } else {
+      ASSERT_TRUE(s->mix_analysis);
+      EXPECT_FALSE(*s->mix_analysis == separate) << "the stereo measurement is another one";
+    }
+    const StemResult* k = find(res, "02_keys.wav");
+    ASSERT_TRUE(k && k->mix_analysis);
+    EXPECT_EQ(k->mix_analysis->channels, 2);
+    EXPECT_FALSE(k->features.dual_mono);
+    EXPECT_FALSE(k->mix_analysis_folded);
   }
-  const auto separate = an.finish();
-  EXPECT_EQ(s->mix_analysis_folded->channels, 1);
-  EXPECT_EQ(s->mix_analysis_folded->frames, src.frames());
-  EXPECT_TRUE(*s->mix_analysis_folded == separate);
-  EXPECT_FALSE(*s->mix_analysis == separate) << "the stereo measurement is another one";
-  const StemResult* k = find(res, "02_keys.wav");
-  ASSERT_TRUE(k && k->mix_analysis);
-  EXPECT_FALSE(k->features.dual_mono);
-  EXPECT_FALSE(k->mix_analysis_folded);
 }
 
 // The reads start longest first; equal costs keep their order.
