@@ -148,6 +148,11 @@ TEST(AnalyzeFile, BadInputIsRejectedInOneLineNamingTheFile) {
   EXPECT_EQ(rejected_code(dir / "cut.wav", &msg), 3);
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
   EXPECT_EQ(rejected_code(dir / "whole.wav", &msg), 0);
+  // A whole file whose path says "truncated" or "(should be " is whole: libsndfile's log names
+  // the file, and only the rest of the log is read for damage.
+  fs::create_directories(dir / "truncated takes (should be 2)");
+  fs::copy_file(dir / "whole.wav", dir / "truncated takes (should be 2)" / "truncated.wav");
+  EXPECT_EQ(rejected_code(dir / "truncated takes (should be 2)" / "truncated.wav", &msg), 0) << msg;
   // Not truncated: a mono 24-bit WAV with an odd number of frames has an odd-length data chunk
   // and the standard pad byte after it, which libsndfile's log remarks on ("should be an even
   // number of bytes"); ffmpeg writes such files too. Cut short, it is still refused.

@@ -1,5 +1,6 @@
 #include "io/integrity.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <sndfile.h>
@@ -18,7 +19,18 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
   char log[4096] = {};
   sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
   sf_close(f);
-  const std::string text(log);
+  // The log's lines but the ones that name the file ("File : /path/..."): a path holding
+  // "truncated" or "(should be " is not damage.
+  std::string text;
+  {
+    const std::string all(log), name = path.string();
+    for (std::size_t at = 0; at < all.size();) {
+      const std::size_t end = std::min(all.find('\n', at), all.size());
+      const std::string line = all.substr(at, end - at);
+      if (line.rfind("File :", 0) != 0 && (name.empty() || line.find(name) == std::string::npos)) text += line + "\n";
+      at = end + 1;
+    }
+  }
   // libsndfile notes a chunk shorter than its header says as "data : 264606 (should be
   // 199956)". Its other "should be" notes are harmless: "'data' chunk should be an even number
   // of bytes in length" is every valid WAV whose odd-length data chunk ends in the standard pad
