@@ -246,6 +246,7 @@ struct StemFeatureAnalyzer::Impl {
   std::vector<double> band_e;   // flux band energies of the frame
   std::size_t hop_fill = 0;
   double hop_sumsq = 0.0;
+  double max_ac_power = 0.0;  // the loudest hop's mean square with its channels' means removed
   // Samples at the stream's end that are ±0.0 in every channel (the ring starts as zeros): a
   // frame whose whole window is silent has a known spectrum, all zeros, and is not transformed.
   std::size_t zero_tail = 0;
@@ -458,6 +459,12 @@ struct StemFeatureAnalyzer::Impl {
 
   void end_hop() {
     frame_db.push_back(hop_fill > 0 ? to_db(hop_sumsq / (double(hop_fill) * nch)) : kFloorDb);
+    if (hop_fill > 0) {
+      // The hop's power without its channels' means: what is left of a DC offset's hop.
+      double dc_power = 0.0;
+      for (double sum : hop_ch_sum) dc_power += (sum / double(hop_fill)) * (sum / double(hop_fill));
+      max_ac_power = std::max(max_ac_power, hop_sumsq / (double(hop_fill) * nch) - dc_power / nch);
+    }
     for (std::size_t c = 0; c < hop_ch_sum.size(); ++c) {
       hop_ch_mean[c].push_back(hop_fill > 0 ? static_cast<float>(hop_ch_sum[c] / double(hop_fill)) : 0.0f);
       hop_ch_sum[c] = 0.0;
@@ -673,6 +680,11 @@ struct StemFeatureAnalyzer::Impl {
     const float max_db = nf ? *std::max_element(frame_db.begin(), frame_db.end()) : kFloorDb;
     const float thr = std::max(-70.0f, max_db - 50.0f);
     f.silent = max_db < -70.0f || f.peak_dbfs < -80.0;
+    // Level in every hop, but none once each hop's mean is taken off: a constant (a DC offset)
+    // with nothing audible on it (-70 dBFS, the activity floor). It holds no sound to mix; a
+    // high-pass would only turn its start and end into thumps.
+    f.dc_only = !f.silent && max_ac_power < 1e-7;
+    if (f.dc_only) f.silent = true;
     std::vector<char> active(nf, 0);
     std::size_t n_active = 0, first = nf, last = 0;
     for (std::size_t t = 0; t < nf; ++t) {

@@ -53,6 +53,7 @@ struct StemFeatures {
   double first_clip_s = -1.0;
   std::vector<double> dc;           // per channel: the smaller of the file mean and the median hop mean
   bool silent = true;               // nothing above the activity floor
+  bool dc_only = false;             // silent but for a constant (a DC offset): also `silent`
   double active_fraction = 0.0;     // share of frames that carry sound
   double head_silence_s = 0.0;      // before the first active frame
   double tail_silence_s = 0.0;      // after the last active frame

@@ -90,6 +90,24 @@ TEST(Features, SilenceAndDcAreSeen) {
   const auto f = compute_features(s.view(), kRate);
   EXPECT_NEAR(f.dc[0], 0.02, 1e-3);
   EXPECT_FALSE(f.silent);
+  EXPECT_FALSE(f.dc_only);
+  // A constant with nothing on it (stereo, a different offset per channel, a little noise far
+  // under the activity floor) holds no sound: silent, and said to be only DC.
+  AudioBuffer dc = testkit::noise(-100.0, 3.0, kRate, 2, 5);
+  for (std::size_t i = 0; i < dc.num_frames(); ++i) {
+    dc.channel(0)[i] += 0.2f;
+    dc.channel(1)[i] -= 0.05f;
+  }
+  const auto g = compute_features(dc.view(), kRate);
+  EXPECT_TRUE(g.dc_only);
+  EXPECT_TRUE(g.silent);
+  // The same offset under a quiet part (-50 dBFS) is a part with a DC offset.
+  AudioBuffer quiet = testkit::sine(300.0, -50.0, 3.0, kRate, 2);
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < quiet.num_frames(); ++i) quiet.channel(c)[i] += 0.2f;
+  const auto h = compute_features(quiet.view(), kRate);
+  EXPECT_FALSE(h.dc_only);
+  EXPECT_FALSE(h.silent);
 }
 
 TEST(Features, HeadAndTailSilence) {

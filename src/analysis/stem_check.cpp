@@ -100,8 +100,10 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
   std::vector<Problem> out;
   if (f.silent) {
     out.push_back(make(s.name, "silent", Severity::warning,
-                       f.peak_dbfs <= -199.0
-                           ? fmt::format("{} is digital silence from start to end", s.name)
+                       f.peak_dbfs <= -199.0 ? fmt::format("{} is digital silence from start to end", s.name)
+                       : f.dc_only
+                           ? fmt::format("{} holds only a DC offset (a constant at {:.0f} dBFS) and no sound on it",
+                                         s.name, f.peak_dbfs)
                            : fmt::format("{} holds no audible signal (peak {:.1f} dBFS)", s.name, f.peak_dbfs),
                        "check the export (muted track, wrong output, empty region); it is left "
                        "out of the mix"));

@@ -461,7 +461,9 @@ StemCheckResult check_stem_source(const fs::path& stems, int threads, const Prog
     std::string why;
     for (const auto& s : res.stems)
       if (s.excluded) {
-        why = s.readable ? s.name + " is " + s.excluded_reason : s.error;
+        why = !s.readable             ? s.error
+              : s.features.dc_only ? s.name + " holds only a DC offset, no sound"
+                                   : s.name + " is " + s.excluded_reason;
         break;
       }
     throw rejected(stems.string(),

@@ -401,6 +401,19 @@ TEST_F(BadInput, AllDc) {
   expect_refusal(run({"master", p.string(), "-o", out_.string(), "--quiet"}), 3, {"dc.wav", "DC offset"});
 }
 
+// A stem that is only DC holds no sound: before, it was mixed, and the high-pass turned its
+// start and end into two thumps that set the mix's level. Alone it is refused, naming the DC;
+// beside a real part it is left out and the part is mixed.
+TEST_F(BadInput, MixOfAStemThatIsAllDc) {
+  const auto dc = in_ / "DC.wav";
+  write_audio(dc, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 3, [](std::int64_t, int) { return 0.5; });
+  expect_refusal(run({"mix", in_.string(), "-o", out_.string(), "--quiet"}), 3, {"DC.wav", "DC offset"});
+  wav("Keys.wav");
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  EXPECT_NE(slurp(out_ / "report.json").find("DC.wav holds only a DC offset"), std::string::npos);
+}
+
 TEST_F(BadInput, Silence) {
   const auto p = in_ / "silence.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3, [](std::int64_t, int) { return 0.0; });
