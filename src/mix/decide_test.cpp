@@ -481,4 +481,21 @@ TEST(DecideBrief, DirectionsMatchTheWords) {
 }
 
 }  // namespace
+// One part alone has nothing to balance it against: it sits in the centre (before, a lone
+// keys or guitar part was sent to the side the empty mix called lighter, and the mix leaned
+// 3-6 dB to one side).
+TEST(Decide, AnOnlyPartSitsInTheCentre) {
+  for (Role r : {Role::keys, Role::guitar, Role::synth}) {
+    std::vector<StemInput> s{stem("Part.wav", r, synth(200, 3000, -20, always))};
+    const auto c = decide(s, song_of(s), Brief{}, kRate);
+    EXPECT_EQ(c.strips[0].pan.pan, 0.0) << to_string(r);
+    EXPECT_NE(c.strips[0].reasons.at("pan").find("the only part"), std::string::npos) << c.strips[0].reasons.at("pan");
+  }
+  // Beside another part it is placed as before (off the centre, against the other).
+  auto two = band();
+  const auto c = decide(two, song_of(two), Brief{}, kRate);
+  EXPECT_NE(c.strips[4].pan.pan, 0.0);
+}
+
 }  // namespace mixdown::mix
+

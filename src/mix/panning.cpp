@@ -55,6 +55,9 @@ void place_pans(Console& console, const std::vector<StemInput>& stems, int focus
       right[b] += gr * energy(i, b);
     }
   };
+  // The parts that sound: one alone has nothing to balance it against left or right.
+  std::size_t sounding = 0;
+  for (const auto& s : stems) sounding += s.analysis.active_lufs > -199.0 ? 1 : 0;
   // 1. Anchors and low-frequency-heavy parts.
   for (std::size_t i = 0; i < n; ++i) {
     auto& st = console.strips[i];
@@ -62,7 +65,8 @@ void place_pans(Console& console, const std::vector<StemInput>& stems, int focus
     const Role r = s.role;
     const bool stereo = s.analysis.channels >= 2 && s.analysis.width > 0.02;
     std::string why;
-    if (static_cast<int>(i) == focus) why = "the focus sits in the centre";
+    if (sounding <= 1) why = "the only part: nothing to balance it against, so it sits in the centre";
+    else if (static_cast<int>(i) == focus) why = "the focus sits in the centre";
     else if (r == Role::kick || r == Role::snare || r == Role::bass || r == Role::lead_vocal)
       why = std::string(to_string(r)) + " anchors the centre";
     else if (s.analysis.low_share > 0.4)
