@@ -69,7 +69,8 @@ void add_mix(CLI::App& app, GlobalOptions& g, Action& action) {
   const auto [sub, args] = add_command<MixArgs>(app, g, action, "mix", &run_mix,
       "Mix a folder of stems (or a session.toml) and master it");
   sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
-  sub->add_option("-o,--out", args->out, "Output folder")->required();
+  sub->add_option("-o,--out", args->out, "Output folder")->required()
+      ->check(not_empty("a folder to write into"));
   sub->add_option("--brief", args->brief, "KEY=VALUE: focus, vocal, drums, space, density, character, genre");
   sub->add_option("--target", args->targets, "Delivery target(s) for the masters (default streaming)");
   sub->add_flag("--no-master", args->no_master, "Render the mix and its versions only");
@@ -79,7 +80,8 @@ void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
   const auto [sub, args] = add_command<MasterArgs>(app, g, action, "master", &run_master,
       "Master a stereo mix to delivery targets");
   sub->add_option("FILE", args->input, "The mix to master")->required();
-  sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required();
+  sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required()
+      ->check(not_empty("a folder to write into"));
   sub->add_option("--target", args->targets, "streaming (default), apple, cd, vinyl, broadcast, atsc, podcast; repeatable");
   sub->add_option("--reference", args->reference, "A finished master whose tonal balance and width to move toward");
   sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)")
@@ -93,7 +95,8 @@ void add_album(CLI::App& app, GlobalOptions& g, Action& action) {
   const auto [sub, args] = add_command<AlbumArgs>(app, g, action, "album", &run_album,
       "Master a sequence of tracks as one record");
   sub->add_option("FILE", args->files, "Tracks in running order, or one album.toml")->required();
-  sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required();
+  sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required()
+      ->check(not_empty("a folder to write into"));
   sub->add_option("--target", args->target, "One target for the whole album (default streaming)");
   sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")
       ->check(not_empty("seconds from 0 to 60"))
@@ -104,7 +107,8 @@ void add_translate(CLI::App& app, GlobalOptions& g, Action& action) {
   const auto [sub, args] = add_command<TranslateArgs>(app, g, action, "translate", &run_translate,
       "Play a mix on phone, earbuds, laptop, car, club, Bluetooth and mono; report what breaks");
   sub->add_option("FILE", args->input, "The mix or master to check")->required();
-  sub->add_option("-o,--out", args->out, "Output folder for the <system>.wav simulations")->required();
+  sub->add_option("-o,--out", args->out, "Output folder for the <system>.wav simulations")->required()
+      ->check(not_empty("a folder to write into"));
   sub->add_option("--json", args->json, "Write the JSON to PATH, or to stdout with '-'");
 }
 

@@ -576,6 +576,15 @@ TEST_F(BadInput, UnknownTarget) {
   expect_refusal(run({"master", p.string(), "-o", out_.string(), "--target", "spotify"}), 2, {"--target", "spotify"});
 }
 
+// An empty output folder is a usage error: before, master wrote masters/, previews/ and
+// report.json into the working directory (over a report there) and mix failed with an errno.
+TEST_F(BadInput, EmptyOutputFolder) {
+  const auto p = wav("mix.wav");
+  expect_refusal(run({"master", p.string(), "-o", ""}), 2, {"--out", "empty"});
+  expect_refusal(run({"mix", in_.string(), "-o", ""}), 2, {"--out", "empty"});
+  expect_refusal(run({"album", p.string(), "-o", ""}), 2, {"--out", "empty"});
+}
+
 TEST_F(BadInput, UnknownTargetOnMix) {
   wav("Keys.wav");
   expect_refusal(run({"mix", in_.string(), "-o", out_.string(), "--target", "tape"}), 2, {"--target", "tape"});
