@@ -1253,9 +1253,13 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   // Probe lengths first: Red Book refusals come before any work.
   std::vector<AudioInfo> infos;
   for (const auto& t : album.tracks) infos.push_back(probe(t.file));
-  // One rate for the album: the target's, else the first track's; a track at another rate is
-  // mastered at the album's (soxr, as any master that changes rate).
-  const int rate = master::delivery_rate(target, infos[0].sample_rate);
+  // One rate for the album: the target's, else the highest of its tracks' (the first track's,
+  // until a 96 kHz track after an 8 kHz opener came out at 8 kHz: nothing is lowered for the
+  // album's sake); a track at another rate is mastered at the album's (soxr, as any master that
+  // changes rate).
+  int highest = 0;
+  for (const auto& f : infos) highest = std::max(highest, f.sample_rate);
+  const int rate = master::delivery_rate(target, highest);
   master::Target at_rate = target;
   at_rate.sample_rate = rate;
   // One channel layout: a mono track on a stereo album is mastered as the dual mono it plays as

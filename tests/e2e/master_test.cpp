@@ -262,6 +262,12 @@ gap_s = 3
   EXPECT_NE(codes.find("mono_track"), std::string::npos) << codes;
   EXPECT_NE(codes.find("resampled"), std::string::npos) << codes;
   for (const auto& e : fs::directory_iterator(dir_ / "o3")) EXPECT_NE(e.path().filename().string().front(), '.') << e.path();
+  // The album runs at its tracks' highest rate, whichever comes first: the 44.1 kHz opener is
+  // raised, the 48 kHz track is not lowered.
+  ASSERT_EQ(testkit::run_command(bin() + " album " + q(dir_ / "cd rate.wav") + " " + q(dir_ / "s0.wav") + " -o " + q(dir_ / "o4") + " -q",
+                                 nullptr, &err), 0) << err;
+  EXPECT_EQ(oracle(dir_ / "o4" / "album.wav").rate, 48000);
+  EXPECT_EQ(oracle(dir_ / "o4" / "tracks" / "02-s0.wav").rate, 48000);
 
   // A 3-second track cannot go on a CD.
   io::write_file(dir_ / "blip.wav", testkit::noise(-20, 3.0, 44100, 2, 4).view(), {44100, 2, io::SampleFormat::wav24});
