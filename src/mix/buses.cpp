@@ -86,10 +86,17 @@ void set_buses(Console& console, const std::vector<StemInput>& stems,
   auto& mb = console.mix_bus;
   const double p90 = bus_p90(pw, all, stems);
   if (p90 > -199.0 && brief.character != "raw") {
-    const double gr = brief.character == "restrained" ? 1.0 : (brief.character == "polished" || brief.character == "modern" ? 2.0 : 1.5);
-    mb.compressor = glue(p90, 1.5, gr, 30.0, std::clamp(beat_ms, 150.0, 600.0));
-    mb.reasons["compressor"] = "mix-bus glue: 1.5:1, 30 ms attack, about " + db1(gr) +
-                               " dB of reduction on the loudest passages (never a limiter)";
+    // An orchestra keeps its dynamics: light glue, as for a restrained character. A modern mix
+    // is punchy and forward: a faster attack clamps the body of the hits; a polished one is
+    // held smooth at the slower attack.
+    const bool light = brief.character == "restrained" || brief.genre == "orchestral";
+    const double gr = light ? 1.0 : (brief.character == "polished" || brief.character == "modern" ? 2.0 : 1.5);
+    const double attack = brief.character == "modern" ? 10.0 : 30.0;
+    mb.compressor = glue(p90, 1.5, gr, attack, std::clamp(beat_ms, 150.0, 600.0));
+    mb.reasons["compressor"] = "mix-bus glue: 1.5:1, " + db1(attack) + " ms attack, about " + db1(gr) +
+                               " dB of reduction on the loudest passages (never a limiter)" +
+                               (brief.genre == "orchestral" && brief.character != "restrained" ? "; genre=orchestral: light, the orchestra keeps its dynamics" : "") +
+                               (brief.character == "modern" ? "; character=modern: a faster attack for punch" : "");
   } else {
     mb.reasons["compressor"] = brief.character == "raw" ? "character=raw: no mix-bus compression" : "nothing to compress";
   }
@@ -98,9 +105,14 @@ void set_buses(Console& console, const std::vector<StemInput>& stems,
   if (brief.character == "vintage") {
     mb.eq.bands.push_back({true, dsp::EqType::high_shelf, 10000.0, -1.5, 0.7});
     mb.reasons["eq"] = "character=vintage: a gentle top roll-off";
-  } else if (brief.character == "modern" || brief.character == "polished") {
+  } else if (brief.character == "modern") {
+    mb.eq.bands.push_back({true, dsp::EqType::high_shelf, 10000.0, 1.5, 0.7});
+    mb.reasons["eq"] = "character=modern: a bright, forward top";
+  } else if (brief.character == "polished") {
+    // Glossy and smooth: air on top, and the upper presence where harshness lives eased a little.
     mb.eq.bands.push_back({true, dsp::EqType::high_shelf, 12000.0, 1.0, 0.7});
-    mb.reasons["eq"] = "character=" + brief.character + ": a touch of air";
+    mb.eq.bands.push_back({true, dsp::EqType::bell, 3500.0, -1.0, 1.0});
+    mb.reasons["eq"] = "character=polished: a touch of air, the harsh upper presence eased";
   }
 }
 

@@ -56,7 +56,16 @@ RoleTarget role_target(Role role, const Brief& brief, bool focus, double accompa
   const std::string& g = brief.genre;
   if (g == "hiphop" || g == "electronic") {
     if (role == Role::kick || role == Role::bass) adjust(+2.0, "genre=" + g + " pushes kick and bass");
-    if (role == Role::guitar || is_bed(role)) adjust(-1.0, "genre=" + g + " keeps beds back");
+    // Hip-hop is the voice over the beat, its backbeat snare or clap in front; electronic music
+    // carries its hooks in the synths, and its pads are part of the sound, not a bed behind it.
+    if (g == "hiphop") {
+      if (role == Role::guitar || is_bed(role)) adjust(-1.0, "genre=hiphop keeps beds back");
+      if (is_vocal(role)) adjust(+1.5, "genre=hiphop: the voice leads over the beat");
+      if (role == Role::snare) adjust(+1.0, "genre=hiphop: the backbeat forward");
+    } else {
+      if (role == Role::guitar) adjust(-1.0, "genre=electronic keeps guitars back");
+      if (role == Role::synth) adjust(+1.0, "genre=electronic: the synths carry the hooks");
+    }
   } else if (g == "rock") {
     if (role == Role::guitar) adjust(+2.0, "genre=rock brings guitars up");
     if (role == Role::snare || role == Role::drums) adjust(+1.0, "genre=rock brings the backbeat up");
@@ -65,6 +74,7 @@ RoleTarget role_target(Role role, const Brief& brief, bool focus, double accompa
     if (drum) adjust(-3.0, "genre=acoustic keeps the drums back");
     if (role == Role::guitar || role == Role::piano || role == Role::strings)
       adjust(+2.0, "genre=acoustic brings acoustic instruments up");
+    if (is_vocal(role)) adjust(+1.0, "genre=acoustic: the song's voice in front");
   } else if (g == "orchestral") {
     if (drum) adjust(-3.0, "genre=orchestral keeps percussion back");
     if (role == Role::strings || role == Role::brass) adjust(+3.0, "genre=orchestral: the orchestra carries the piece");

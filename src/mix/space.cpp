@@ -43,9 +43,13 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   const bool dry = brief.space == "dry", ambient = brief.space == "ambient";
   const double decay_scale = dry ? 0.7 : (ambient ? 1.4 : 1.0);
   const double send_offset = dry ? -6.0 : (ambient ? 5.0 : 0.0);
+  // Hip-hop is dry and close, electronic music lives in its delays and reverbs as much as the
+  // default; an acoustic song sits in a room (more of it, no longer), an orchestra in a hall
+  // (more, and longer).
   double genre_offset = 0.0;
-  if (brief.genre == "electronic" || brief.genre == "hiphop") genre_offset = -2.0;
+  if (brief.genre == "hiphop") genre_offset = -2.0;
   if (brief.genre == "orchestral" || brief.genre == "acoustic") genre_offset = 2.0;
+  const double genre_decay = brief.genre == "orchestral" ? 1.3 : (brief.genre == "acoustic" ? 0.85 : 1.0);
 
   Return plate;
   plate.name = "plate";
@@ -67,12 +71,15 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   hall.name = "hall";
   hall.kind = ReturnKind::reverb;
   hall.reverb.size = ambient ? 0.95 : 0.85;
-  hall.reverb.decay_s = std::clamp(bar, 1.8, 3.5) * decay_scale;
+  hall.reverb.decay_s = std::clamp(bar, 1.8, 3.5) * decay_scale * genre_decay;
   hall.reverb.predelay_ms = std::clamp(1000.0 * beat / 8.0, 20.0, 80.0);
   hall.reverb.damping_hz = brief.character == "vintage" ? 4000.0 : 5500.0;
   hall.reverb.low_cut_hz = 300.0;
   hall.reasons["reverb"] = "hall for the beds and the depth: decay " + db1(hall.reverb.decay_s) +
-                           " s (about a bar), pre-delay " + db1(hall.reverb.predelay_ms) + " ms (1/32 note)";
+                           " s (about a bar), pre-delay " + db1(hall.reverb.predelay_ms) + " ms (1/32 note)" +
+                           (genre_decay > 1.0   ? "; genre=orchestral: a longer hall"
+                            : genre_decay < 1.0 ? "; genre=acoustic: a shorter room"
+                                                : "");
   Return delay;
   delay.name = "delay";
   delay.kind = ReturnKind::delay;
@@ -118,13 +125,15 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
     }
     if (send_offset != 0.0) why += "; space=" + brief.space + " " + db1(send_offset, true) + " dB";
     if (genre_offset != 0.0) why += "; genre=" + brief.genre + " " + db1(genre_offset, true) + " dB";
+    const double delay_extra = brief.genre == "electronic" ? 2.0 : (genre_offset > 0 ? 0.0 : genre_offset);
+    if (brief.genre == "electronic" && p.delay > -99) why += "; genre=electronic: the delay +2.0 dB";
     auto add = [&](const char* to, double level, double extra) {
       if (level < -99) return;
       st.sends.push_back(Send{to, std::round((level + send_offset + extra) * 10) / 10, false});
     };
     add("plate", p.plate, genre_offset);
     add("hall", p.hall, genre_offset);
-    add("delay", p.delay, genre_offset > 0 ? 0.0 : genre_offset);
+    add("delay", p.delay, delay_extra);
     if (!st.sends.empty()) st.reasons["send"] = why;
     for (const auto& snd : st.sends) st.reasons["send." + snd.to] = why;
   }
