@@ -94,6 +94,8 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
                   m.after.true_peak_dbtp, m.target.ceiling_dbtp, m.after.range_lu);
       for (const auto& d : m.chain.decisions)
         if (d.what == "match_eased") std::printf("  note: %s\n", d.reason.c_str());
+      for (const auto& p : m.problems)
+        std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());
     }
     for (const auto& p : result.problems)
       std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());

@@ -822,6 +822,20 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                                        target_lufs, target.ceiling_dbtp, mo.limiter_max_reduction_db,
                                        mo.after.integrated_lufs, in.plr_db),
                            "", std::nullopt, "", ""});
+  } else if (std::abs(err) > master::kLandingToleranceLu) {
+    // Delivered (within the ±0.5 LU limit) but off the ±0.2 LU aim: said, not kept quiet. A
+    // sustained part pushed hard into the limiter (a solo piano to a CD's -12 LUFS) turns
+    // down as fast as it is pushed up.
+    mo.problems.push_back({"target_off_aim", Severity::warning,
+                           fmt::format("lands at {:.2f} LUFS, {:.2f} LU {} its {:.1f} LUFS target (aim ±{:.1f} LU): {}",
+                                       mo.after.integrated_lufs, std::abs(err), err < 0 ? "under" : "over", target_lufs,
+                                       master::kLandingToleranceLu,
+                                       err < 0 ? fmt::format("the limiter, taking up to {:.0f} dB off the peaks, holds the "
+                                                             "loudness there under the {:.1f} dBTP ceiling",
+                                                             mo.limiter_max_reduction_db, target.ceiling_dbtp)
+                                               : std::string("the landing passes ran out nearer than this")),
+                           err < 0 ? "a quieter target, or compression in the mix, lands it on the aim" : "",
+                           std::nullopt, "", ""});
   }
   if (mo.after.true_peak_dbtp > target.ceiling_dbtp) {
     mo.problems.push_back({"ceiling_exceeded", Severity::error,
