@@ -255,12 +255,22 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
 
   // --- Low end ------------------------------------------------------------------------------
   if (target.vinyl) {
-    ch.subsonic = {true, kVinylSubsonicHz, 4};
-    ch.decisions.push_back({"subsonic", "vinyl: nothing below 25 Hz (24 dB/octave high-pass) so the stylus is not driven by rumble"});
+    // 48 dB/octave: a 20 Hz rumble 16 dB down, not 8 (24 dB/octave left a 20 Hz tone the
+    // loudest line of the spectrum).
+    ch.subsonic = {true, kVinylSubsonicHz, 8};
+    ch.decisions.push_back({"subsonic", "vinyl: nothing below 25 Hz (48 dB/octave high-pass) so the stylus is not driven by rumble"});
   } else {
     double worst_dc = 0;
     for (double d : in.dc) worst_dc = std::max(worst_dc, std::abs(d));
-    if (worst_dc > 0.001) {
+    if (in.infrasonic_db > kInfrasonicShareDb) {
+      // Rumble, wind, a slowly drifting offset or a subsonic tone: a share of the power that
+      // no speaker plays and the limiter would still answer to. 48 dB/octave at 20 Hz takes a
+      // 15 Hz tone 20 dB down and leaves 30 Hz untouched (0.0 dB; 25 Hz -0.1 dB).
+      ch.subsonic = {true, 20.0, 8};
+      ch.decisions.push_back({"subsonic", fmt::format("{:.0f} % of the power lies under 20 Hz (rumble nobody hears that takes the "
+                                                      "limiter's headroom): 48 dB/octave high-pass at 20 Hz",
+                                                      100.0 * std::pow(10.0, in.infrasonic_db / 10.0))});
+    } else if (worst_dc > 0.001) {
       ch.subsonic = {true, 10.0, 2};
       ch.decisions.push_back({"subsonic", fmt::format("DC offset of {:.1f} dBFS removed with a 10 Hz high-pass", 20 * std::log10(worst_dc))});
     }

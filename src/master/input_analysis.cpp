@@ -310,6 +310,25 @@ InputAnalysis InputAnalyzer::finish() {
     const double density = width > 0 && ffts > 0 ? sum / width / double(ffts) : 0.0;
     return power_to_db(density * (hi - lo) / bin_hz + 1e-30);
   };
+  if (m.power.size() > 1 && ffts > 0) {
+    // The file's constant DC offset lies in bins 0 and 1 only (periodic Hann window: |X0| =
+    // d N / 2, |X1| = d N / 4 every frame), and is removed on its own (a 10 Hz high-pass): it
+    // is taken out; what else lies there, a drifting offset, rumble, a subsonic tone, is not.
+    const bool lfe = a.channels == 6;
+    double d = 0.0;
+    for (std::size_t c = 0; c < a.dc.size(); ++c)
+      if (!(lfe && c == 3)) d += a.dc[c];
+    d /= double(lfe ? a.channels - 1 : std::max(1, a.channels));
+    const double dc_power = double(ffts) * d * d * double(kFftSize) * double(kFftSize) * 5.0 / 16.0;
+    double total = 0.0;
+    for (double p : m.power) total += p;
+    total -= dc_power;
+    // Bins 0..3: up to 20.5 Hz at 48 kHz (5.9 Hz bins); a kick's 40 Hz lies 4 bins away, in
+    // the window's side lobes (-40 dB and under).
+    double low = -dc_power;
+    for (std::size_t k = 0; k < 4 && k < m.power.size(); ++k) low += m.power[k];
+    if (total > 0.0) a.infrasonic_db = power_to_db(std::max(0.0, low) / total + 1e-30);
+  }
   for (double fc : fractional_octave_centres(6, 20.0, std::min(20000.0, nyquist * 0.95))) {
     a.band_hz.push_back(fc);
     a.band_db.push_back(band_db(m.power, fc));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <limits>
 #include <vector>
 
 #include "core/audio_buffer.hpp"
@@ -50,6 +51,10 @@ struct InputAnalysis {
   // Stereo: the side signal's ((L-R)/2) spectrum on the same grid and scale as band_db, whose
   // mid is (L+R)/2, so mid + side power is the channels' mean power; empty otherwise.
   std::vector<double> side_band_db;
+  // The share of the power (a constant DC offset left out) in the spectrum's lowest four bins,
+  // under about 20 Hz at 48 kHz (22 Hz at 44.1), in dB: infrasonic rumble nobody hears that
+  // takes the limiter's headroom (-inf: no power).
+  double infrasonic_db = -std::numeric_limits<double>::infinity();
 
   bool silent() const;
   bool operator==(const InputAnalysis&) const = default;

@@ -386,6 +386,7 @@ TEST(Decide, VinylLowEndAndCompressionOnlyWhenNeeded) {
   EXPECT_EQ(v.mono_below_hz, 150.0);
   EXPECT_TRUE(v.subsonic.enabled);
   EXPECT_EQ(v.subsonic.freq_hz, 25.0);
+  EXPECT_EQ(v.subsonic.order, 8);  // 48 dB/octave: a 20 Hz rumble 16 dB down, not 8
   in.low_correlation = 0.8;  // bass in phase: no reason to touch it outside vinyl
   auto s = decide(in, *find_target("streaming"), nullptr, 1.0);
   EXPECT_EQ(s.mono_below_hz, 0.0);
@@ -403,6 +404,32 @@ TEST(Decide, VinylLowEndAndCompressionOnlyWhenNeeded) {
   bool explained = false;
   for (const auto& d : c.decisions) explained |= d.what == "compressor" && d.reason.find("gentle") != std::string::npos;
   EXPECT_TRUE(explained);
+}
+
+// Power under 20 Hz nobody hears takes the limiter's headroom: a 15 Hz tone under the music
+// (a subsonic rumble) is measured and high-passed on every target; the music alone, or with a
+// DC offset (removed on its own), is not.
+TEST(Decide, InfrasonicRumbleIsHighPassedOnEveryTarget) {
+  AudioBuffer music = testkit::noise(-20, 6.0, 48000, 2, 4);
+  // The noise's first difference (a high-passed noise) keeps almost nothing under 20 Hz; a
+  // constant offset on it is not rumble.
+  AudioBuffer plain(2, music.num_frames()), rumble(2, music.num_frames());
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < music.num_frames(); ++i) {
+      const float x = music.channel(c)[i] - (i > 0 ? music.channel(c)[i - 1] : 0.0f);  // a high-passed noise
+      plain.channel(c)[i] = x + 0.01f;
+      rumble.channel(c)[i] = x + 0.3f * static_cast<float>(std::sin(2.0 * 3.141592653589793 * 15.0 * double(i) / 48000.0));
+    }
+  const InputAnalysis a = analyze_buffer(plain.view(), 48000), b = analyze_buffer(rumble.view(), 48000);
+  EXPECT_LT(a.infrasonic_db, -40.0);
+  EXPECT_GT(b.infrasonic_db, -3.0);
+  for (const char* t : {"streaming", "broadcast", "cd"}) {
+    const auto ca = decide(a, *find_target(t), nullptr, 1.0), cb = decide(b, *find_target(t), nullptr, 1.0);
+    EXPECT_EQ(ca.subsonic.freq_hz, 10.0) << t << ": the offset's own 10 Hz high-pass";
+    EXPECT_TRUE(cb.subsonic.enabled) << t;
+    EXPECT_EQ(cb.subsonic.freq_hz, 20.0) << t;
+    EXPECT_EQ(cb.subsonic.order, 8) << t;
+  }
 }
 
 TEST(Chain, VinylChainMakesTheBassMonoAndKeepsTheRest) {

@@ -36,5 +36,9 @@ inline int delivery_rate(const Target& t, int source_rate) {
 // out-of-phase bass) and everything below kVinylSubsonicHz is removed (rumble, excursion).
 inline constexpr double kVinylMonoBelowHz = 150.0;
 inline constexpr double kVinylSubsonicHz = 25.0;
+// A mix whose spectrum under ~20 Hz holds more than this share of its power (dB; the corpus
+// mixes: -10.8 CapDan, whose level drifts slowly, -21.5 and -22.8 the others)
+// is high-passed at 20 Hz on every target (master::decide_chain).
+inline constexpr double kInfrasonicShareDb = -15.0;
 
 }  // namespace mixdown::master
