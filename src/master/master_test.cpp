@@ -380,6 +380,36 @@ TEST(Decide, ReferenceMatchingMovesTowardTheReferenceScaledByAmount) {
   EXPECT_NEAR(at(bright, 200), 0.0, 1.0);
 }
 
+// Two songs' long-term spectra differ note by note: a reference whose bands alternate ±5 dB
+// a sixth of an octave apart (one song's bass notes where the other's are not) is no tone to
+// match, and the match stays smooth; a broad difference (+4 dB over an octave) is followed.
+TEST(Decide, ReferenceMatchIsSmoothedAtAThirdOfAnOctave) {
+  const int rate = 48000;
+  const auto in = analyze_buffer(testkit::noise(-20, 4.0, rate, 2, 1).view(), rate);
+  const auto streaming = *find_target("streaming");
+  auto at = [&](const MasterChain& c, double f) { return eq_response(c.eq, {f}, rate)[0]; };
+  InputAnalysis comb = in, broad = in;
+  int sign = 1;
+  for (std::size_t i = 0; i < in.band_hz.size(); ++i) {
+    if (in.band_hz[i] >= 80 && in.band_hz[i] <= 600) {
+      comb.band_db[i] += 5.0 * sign;
+      comb.side_band_db[i] += 5.0 * sign;
+      sign = -sign;
+    }
+    if (in.band_hz[i] >= 1000 && in.band_hz[i] <= 2000) {
+      broad.band_db[i] += 4.0;
+      broad.side_band_db[i] += 4.0;
+    }
+  }
+  const auto c = decide(in, streaming, &comb, 1.0);
+  double worst = 0.0;
+  for (double f = 90.0; f <= 550.0; f *= 1.06) worst = std::max(worst, std::abs(at(c, f)));
+  EXPECT_LT(worst, 2.0) << "a comb of note-by-note differences is not matched";
+  const auto b = decide(in, streaming, &broad, 1.0);
+  EXPECT_GT(at(b, 1414.0), 2.5);
+  EXPECT_NEAR(at(b, 300.0), 0.0, 1.0);
+}
+
 TEST(Decide, VinylLowEndAndCompressionOnlyWhenNeeded) {
   InputAnalysis in = analyze_buffer(testkit::noise(-20, 3.0, 48000, 2, 2).view(), 48000);
   auto v = decide(in, *find_target("vinyl"), nullptr, 1.0);
