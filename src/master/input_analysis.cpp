@@ -276,6 +276,12 @@ InputAnalysis InputAnalyzer::finish() {
     a.side_ratio = mid + side > 0 ? side / (mid + side) : 0.0;
     const double lden = std::sqrt(m.low_ll * m.low_rr);
     a.low_correlation = lden > 0 ? m.low_lr / lden : 1.0;
+    // Left over right in dB (±inf: one side silent); the correlation of a one-sided mix is
+    // undefined and reads 1.
+    a.channel_balance_db = m.ll > 0 && m.rr > 0 ? 10.0 * std::log10(m.ll / m.rr)
+                           : m.ll > 0           ? std::numeric_limits<double>::infinity()
+                           : m.rr > 0           ? -std::numeric_limits<double>::infinity()
+                                                : 0.0;
   }
   for (double s : m.dc_sum) a.dc.push_back(m.frames > 0 ? s / double(m.frames) : 0.0);
   double ac_power = 0.0;

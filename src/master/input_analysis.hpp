@@ -38,6 +38,7 @@ struct InputAnalysis {
   double correlation = 1.0;      // L/R, whole file (1 for mono)
   double side_ratio = 0.0;       // side energy / (mid + side) energy: 0 mono .. 1 all side
   double low_correlation = 1.0;  // L/R below 150 Hz
+  double channel_balance_db = 0.0;  // stereo: left power over right, dB (±inf: one side silent)
   std::vector<double> dc;        // mean per channel
   double ac_rms_dbfs = 0.0;      // RMS with the DC removed, loudest channel (-inf: none)
   std::int64_t clipped_runs = 0; // runs of >= 3 consecutive samples at full scale

@@ -287,9 +287,19 @@ TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
     return std::any_of(p.begin(), p.end(), [&](const Problem& x) { return x.code == code; });
   };
   EXPECT_TRUE(has("mono_cancellation"));
+  EXPECT_FALSE(has("one_sided"));
   EXPECT_TRUE(has("clipping"));
   EXPECT_TRUE(has("dc_offset"));
   EXPECT_FALSE(has("too_loud_to_master"));
+
+  // A mix on the left channel only does not cancel (its correlation is undefined): it plays
+  // on one side, and that is what is said.
+  auto one = testkit::noise(-20, 2.0, 48000, 2, 6);
+  std::fill_n(one.channel(1), one.num_frames(), 0.0f);
+  p = qc_input(analyze_buffer(one.view(), 48000), streaming);
+  EXPECT_TRUE(has("one_sided"));
+  EXPECT_FALSE(has("mono_cancellation"));
+  EXPECT_TRUE(has_errors(p));
 
   // A float mix as loud, but with its peaks 12 dB over its loudness (over full scale): not
   // squashed and not clipped (its samples over 1.0 still move): turned down by gain, said so.

@@ -69,7 +69,19 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
                     in.integrated_lufs, loudest_target - in.integrated_lufs),
         "bounce the mix louder (peaks around -6 dBFS), in 24-bit or float");
   }
-  if (in.channels == 2 && (in.mono_loss_lu > kMonoLossWarnLu || in.correlation < 0.0)) {
+  const bool one_sided = in.channels == 2 && std::abs(in.channel_balance_db) > kOneSidedDb;
+  if (one_sided) {
+    // Nothing cancels in mono here (the fold-down only halves the one side): the mix plays on
+    // one speaker, which is the problem to name.
+    const bool left = in.channel_balance_db > 0;
+    add("one_sided", Severity::error,
+        std::isfinite(in.channel_balance_db)
+            ? fmt::format("the {} channel is {:.0f} dB under the {}: the mix plays on one side only", left ? "right" : "left",
+                          std::abs(in.channel_balance_db), left ? "left" : "right")
+            : fmt::format("the {} channel is silent: the mix plays on one side only", left ? "right" : "left"),
+        "check the export's channel routing (a mono source bounced to one side of a stereo file)");
+  }
+  if (in.channels == 2 && !one_sided && (in.mono_loss_lu > kMonoLossWarnLu || in.correlation < 0.0)) {
     add("mono_cancellation", in.mono_loss_lu > kMonoLossErrorLu || in.correlation < -0.2 ? Severity::error : Severity::warning,
         fmt::format("in mono the mix gets {:.1f} LU quieter (left/right correlation {:.2f}): parts "
                     "cancel on phones, club systems and mono speakers",

@@ -16,6 +16,8 @@ namespace mixdown::master {
 inline constexpr double kOverCompressedPlrDb = 8.0;
 inline constexpr double kSquashedPlrDb = 5.0;
 inline constexpr double kMonoLossWarnLu = 3.0;
+// A stereo mix whose one channel is this far under the other (dB) plays on one side only.
+inline constexpr double kOneSidedDb = 30.0;
 inline constexpr double kMonoLossErrorLu = 6.0;
 inline constexpr double kDcOffset = 0.001;        // -60 dBFS
 inline constexpr double kTooQuietLufs = -35.0;
