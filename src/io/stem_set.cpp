@@ -79,6 +79,18 @@ StemListing list_stems(const fs::path& stems) {
     for (const auto& e : fs::directory_iterator(stems, ec)) {
       const std::string name = e.path().filename().string();
       std::error_code fe;
+      if (!name.empty() && name[0] != '.' && e.is_directory(fe)) {
+        // Audio in a sub-folder is not read (a session's stems lie side by side), but said:
+        // "Drums/Kick.wav" left out unannounced was a part missing from the mix. A mixdown
+        // output folder inside the stems (its session.toml or report.json) is not stems.
+        std::error_code se;
+        if (fs::exists(e.path() / "session.toml", se) || fs::exists(e.path() / "report.json", se)) continue;
+        int audio = 0;
+        for (const auto& f : fs::directory_iterator(e.path(), se))
+          if (std::error_code re; f.is_regular_file(re) && f.path().filename().string()[0] != '.' && has_audio_extension(f.path())) ++audio;
+        if (audio > 0) out.subfolders.push_back({name, audio});
+        continue;
+      }
       if (name.empty() || !e.is_regular_file(fe)) continue;
       // Hidden files are skipped (macOS "._Kick.wav" resource forks, ".DS_Store") but named, so
       // a stem exported with a leading dot does not vanish unannounced; our own partial
@@ -90,6 +102,7 @@ StemListing list_stems(const fs::path& stems) {
       files.push_back(e.path());
     }
     std::sort(out.hidden.begin(), out.hidden.end());
+    std::sort(out.subfolders.begin(), out.subfolders.end());
     if (ec) throw rejected(stems.string(), "cannot list the folder: " + ec.message());
     std::sort(files.begin(), files.end(),
               [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
@@ -442,6 +455,13 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     route(analysis::relation_problems(all_formats, res.relations));
   }
   for (auto& v : per) res.problems.insert(res.problems.end(), v.begin(), v.end());
+  for (const auto& [folder, count] : listing.subfolders)
+    res.problems.push_back({"stems_in_subfolder", Severity::warning,
+                            fmt::format("{}/ holds {} audio file{} that {} not in the mix: stems are read from the folder "
+                                        "itself, not from its sub-folders",
+                                        folder, count, count == 1 ? "" : "s", count == 1 ? "is" : "are"),
+                            "move the stems up into the stems folder (or drop the sub-folder if it holds other takes)",
+                            std::nullopt, "", ""});
   return res;
 }
 
@@ -451,7 +471,11 @@ StemCheckResult check_stem_source(const fs::path& stems, int threads, const Prog
   if (listing.stems.empty()) {
     if (listing.from_session) throw rejected(stems.string(), "the session names no stems");
     throw rejected(stems.string(),
-                   listing.ignored.empty()
+                   !listing.subfolders.empty()
+                       ? fmt::format("no audio files in the folder itself; {}/ holds {} (stems are read from the folder, "
+                                     "not its sub-folders: point mixdown at the sub-folder)",
+                                     listing.subfolders[0].first, listing.subfolders[0].second)
+                   : listing.ignored.empty()
                        ? std::string("the folder is empty: no audio files to check")
                        : fmt::format("no audio files (wav, aiff, flac, ogg, opus, mp3) among its {} file{}",
                                      listing.ignored.size(), listing.ignored.size() == 1 ? "" : "s"));

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/features.hpp"
@@ -34,6 +35,9 @@ struct StemListing {
   std::vector<ListedStem> stems;      // audio files, sorted by name (byte order) for folders
   std::vector<std::string> ignored;   // other files in the folder (not audio), by name
   std::vector<std::string> hidden;    // dot files of the folder, skipped ("._Kick.wav", ".DS_Store")
+  // Sub-folders holding audio files, with how many (stems are read from the folder itself, so
+  // these are not read, but said); a mixdown output folder inside is not one of them.
+  std::vector<std::pair<std::string, int>> subfolders;
 };
 
 // A folder: its audio files by extension (not recursive), sorted by file name, hidden files

@@ -467,6 +467,36 @@ TEST(StemSet, CheckReadMeasuresADualMonoStemFoldedAsTheMixReadsIt) {
   }
 }
 
+// Audio in a sub-folder is not read but said (a kit in Drums/ left out unannounced was a part
+// missing from the mix); a mixdown output folder inside the stems is not stems. With no audio
+// in the folder itself, the refusal points at the sub-folder.
+TEST(StemSet, AudioInASubfolderIsSaid) {
+  testkit::TempDir dir;
+  write(dir / "Keys.wav", clean(220.0, 2, 3));
+  fs::create_directories(dir / "Drums");
+  write(dir / "Drums" / "Kick.wav", clean(60.0, 1, 4));
+  write(dir / "Drums" / "Snare.wav", clean(200.0, 1, 5));
+  fs::create_directories(dir / "mixed");
+  write(dir / "mixed" / "mix.wav", clean(220.0, 2, 6));
+  std::ofstream(dir / "mixed" / "session.toml") << "# a mixdown output\n";
+  const auto res = check_stem_source(dir.path(), 2);
+  int said = 0;
+  for (const auto& p : res.problems)
+    if (p.code == "stems_in_subfolder") {
+      ++said;
+      EXPECT_NE(p.message.find("Drums/ holds 2 audio files"), std::string::npos) << p.message;
+    }
+  EXPECT_EQ(said, 1);
+  EXPECT_EQ(res.stems.size(), 1u);
+  fs::remove(dir / "Keys.wav");
+  try {
+    check_stem_source(dir.path(), 2);
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Drums/ holds 2"), std::string::npos) << e.what();
+  }
+}
+
 // The reads start longest first; equal costs keep their order.
 TEST(StemSet, ReadsStartLongestFirst) {
   EXPECT_EQ(longest_first({10, 30, 20, 30, 0}), (std::vector<std::size_t>{1, 3, 2, 0, 4}));
