@@ -472,6 +472,17 @@ mix::Console session_from_toml(const std::string& text, const fs::path& file_for
     if (p.is_relative()) p = fs::absolute(dir / p);
     s.file = p.lexically_normal().string();
   }
+  // A side-chain key names a stem of the session: a key naming none ran the compressor on the
+  // stem's own signal with a threshold set for ducking, and the stem dropped 6 dB unsaid.
+  for (std::size_t i = 0; i < c.strips.size(); ++i) {
+    const auto& s = c.strips[i];
+    for (const auto& [what, key] : {std::pair{"compressor", &s.compressor.key}, std::pair{"dynamic_eq", &s.dynamic_eq.key}}) {
+      if (key->empty() || names.count(*key)) continue;
+      const toml::node* node = root["stem"][i][what]["key"].node();
+      const std::string loc = file + (node && node->source().begin ? ":" + std::to_string(node->source().begin.line) : "");
+      throw Error(ExitCode::rejected, loc, std::string(what) + ".key '" + *key + "' names no stem of the session");
+    }
+  }
   return c;
 }
 

@@ -41,6 +41,12 @@ mix::Console sample_console() {
   s.sends = {{"plate", -18.0, false}, {"delay", -24.0, true}};
   s.reasons = {{"fader", "sits 3 LU above the band"}, {"eq", "cut mud at 350 Hz"}};
   c.strips.push_back(s);
+  mix::Strip kick;  // the stem the vocal's compressor is keyed to
+  kick.name = "Kick.wav";
+  kick.file = "/stems/Kick.wav";
+  kick.role = Role::kick;
+  kick.bus = "drums";
+  c.strips.push_back(kick);
   mix::Bus b;
   b.name = "drums";
   b.compressor.enabled = true;
@@ -120,4 +126,10 @@ TEST(Session, RejectsSyntaxErrorsAndEmptySessions) {
   expect_rejected_with("[session]\nsample_rate = 48000\n", "names no stems");
   expect_rejected_with("[brief]\nvocal = \"loud\"\n[[stem]]\nname=\"a\"\n", "unknown value 'loud'");
   expect_rejected_with(std::string(kMinimal) + "[[stem]]\nname = \"a.wav\"\n", "named twice");
+  // A side-chain key names a stem of the session, else it is refused at its line.
+  expect_rejected_with(std::string(kMinimal) + "[stem.compressor]\nkey = \"Nothing.wav\"\n",
+                       ":4: compressor.key 'Nothing.wav' names no stem of the session");
+  expect_rejected_with(std::string(kMinimal) + "[stem.dynamic_eq]\nkey = \"b.wav\"\n", "dynamic_eq.key 'b.wav' names no stem");
+  EXPECT_NO_THROW(io::session_from_toml(std::string(kMinimal) + "[stem.compressor]\nkey = \"b.wav\"\n[[stem]]\nname = \"b.wav\"\n",
+                                        "/x/session.toml"));
 }
