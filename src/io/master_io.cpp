@@ -1360,6 +1360,16 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     lufs.push_back(an.back().integrated_lufs);
   }
   const auto targets = master::album_track_targets(lufs, target.integrated_lufs);
+  {
+    const double loudest = *std::max_element(lufs.begin(), lufs.end());
+    for (std::size_t i = 0; i < n; ++i)
+      if (std::isfinite(lufs[i]) && loudest - lufs[i] > master::kMaxAlbumSpreadLu)
+        res.problems.push_back({"album_spread", Severity::info,
+                                fmt::format("{}: came in {:.1f} LU under the loudest track; held {:.0f} LU under it (a level "
+                                            "difference that large is the export's, not the music's)",
+                                            album.tracks[i].title, loudest - lufs[i], master::kMaxAlbumSpreadLu),
+                                "", std::nullopt, album.tracks[i].file.filename().string(), ""});
+  }
   create_output_dir(out_dir / "tracks", out_dir);
   sweep_stale_partials(out_dir);
   for (std::size_t i = 0; i < n; ++i) {

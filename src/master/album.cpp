@@ -24,7 +24,8 @@ std::vector<double> album_track_targets(const std::vector<double>& track_lufs, d
   std::vector<double> out;
   out.reserve(track_lufs.size());
   for (double l : track_lufs)
-    out.push_back(std::isfinite(l) && std::isfinite(loudest) ? target_lufs + (l - loudest) : target_lufs);
+    out.push_back(std::isfinite(l) && std::isfinite(loudest) ? target_lufs + std::max(l - loudest, -kMaxAlbumSpreadLu)
+                                                             : target_lufs);
   return out;
 }
 

@@ -39,8 +39,13 @@ double gap_before(const AlbumSpec& album, std::size_t i);
 double crossfade_before(const AlbumSpec& album, std::size_t i);
 
 // Per-track loudness targets: the loudest track at `target_lufs`, the others at the same
-// distance below it as in the input. Tracks without a defined loudness (silence) get the
-// target itself (the caller refuses silence before this matters).
+// distance below it as in the input, up to kMaxAlbumSpreadLu: a track further under is held
+// there (unmastered mixes from different sessions differ by their export levels, not by a
+// musical relation; a ballad or an interlude on a record sits a few LU, at most about ten,
+// under the loud songs, not 40).
+// Tracks without a defined loudness (silence) get the target itself (the caller refuses
+// silence before this matters).
+inline constexpr double kMaxAlbumSpreadLu = 12.0;
 std::vector<double> album_track_targets(const std::vector<double>& track_lufs, double target_lufs);
 
 }  // namespace mixdown::master

@@ -115,6 +115,12 @@ TEST(Album, LoudestTrackGoesToTargetOthersKeepTheirDistance) {
   EXPECT_DOUBLE_EQ(t[1], -14.0);
   EXPECT_DOUBLE_EQ(t[0], -14.0 - 5.5);
   EXPECT_DOUBLE_EQ(t[2], -14.0 - 9.5);
+  // A track far under the rest (an export 30 LU quieter) is held kMaxAlbumSpreadLu under the
+  // loudest, not 30 LU.
+  const auto far = album_track_targets({-6.0, -18.7, -48.7}, -14.0);
+  EXPECT_DOUBLE_EQ(far[0], -14.0);
+  EXPECT_DOUBLE_EQ(far[1], -14.0 - kMaxAlbumSpreadLu);
+  EXPECT_DOUBLE_EQ(far[2], -14.0 - kMaxAlbumSpreadLu);
   AlbumSpec a;
   a.gap_s = 2.0;
   a.tracks.resize(3);
