@@ -85,6 +85,11 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   json["translation"] = report::translation_json(translation, first.file.lexically_relative(out).generic_string());
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
   io::write_text_atomic(out / "report.html", report::master_html(result, out, &translation));
+  // The folder holds this run: an earlier run's masters for other targets would sit beside a
+  // report that does not list them.
+  for (const auto& f : io::remove_other_targets_outputs(result, out, {fs::path(a.input), fs::path(a.reference)}))
+    std::fprintf(stderr, "mixdown: removed %s, an earlier run's output for a target this run did not make\n",
+                 f.lexically_relative(out).c_str());
   if (!g.quiet) {
     std::printf("%s: %.1f LUFS, %.1f dBTP, PLR %.1f dB\n", a.input.c_str(), result.analysis.integrated_lufs,
                 result.analysis.true_peak_dbtp, result.analysis.plr_db);

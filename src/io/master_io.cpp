@@ -1168,6 +1168,27 @@ void remove_master_outputs(const MasterResult& result, const fs::path& out_dir) 
     if (fs::is_empty(out_dir / d, ec)) fs::remove(out_dir / d, ec);
 }
 
+std::vector<fs::path> remove_other_targets_outputs(const MasterResult& result, const fs::path& out_dir,
+                                                   const std::vector<fs::path>& inputs) {
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  for (const auto& t : master::all_targets()) {
+    const bool made = std::any_of(result.masters.begin(), result.masters.end(),
+                                  [&](const MasterOutcome& m) { return m.target.name == t.name; });
+    if (made) continue;
+    for (const char* d : {"masters", "previews"}) {
+      const fs::path f = out_dir / d / (t.name + ".wav");
+      if (!fs::is_regular_file(f, ec)) continue;
+      const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const fs::path& in) {
+        std::error_code e2;
+        return !in.empty() && fs::equivalent(in, f, e2);
+      });
+      if (!is_input && fs::remove(f, ec)) removed.push_back(f);
+    }
+  }
+  return removed;
+}
+
 // ---- album.toml ------------------------------------------------------------------------------
 
 master::AlbumSpec load_album(const fs::path& toml_file) {

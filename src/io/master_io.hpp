@@ -130,6 +130,11 @@ MissedTarget missed_target(const MasterResult& result);
 // Removes every master and preview `result` wrote under out_dir (and masters/, previews/ when
 // that leaves them empty).
 void remove_master_outputs(const MasterResult& result, const std::filesystem::path& out_dir);
+// After a delivered run into out_dir: the masters and previews an earlier run left there for
+// targets this run did not make (masters/cd.wav beside a report that lists only apple), never
+// one of `inputs`. Returns what was removed.
+std::vector<std::filesystem::path> remove_other_targets_outputs(const MasterResult& result, const std::filesystem::path& out_dir,
+                                                                const std::vector<std::filesystem::path>& inputs);
 
 // album.toml: title, performer, gap_s and [[track]] tables (file, title, performer, isrc,
 // gap_s, crossfade_s). Relative files resolve against the toml's folder. Throws

@@ -127,6 +127,27 @@ TEST_F(MasterCommand, AMasterOffTheAimSaysSo) {
   EXPECT_GE(off, 1) << "the CD master of the solo piano is expected off the aim";
 }
 
+// A folder mastered again for other targets holds this run only: the earlier run's cd master
+// and preview are removed (before, they stayed beside a report that listed only apple) and
+// the removal is said; a file the run reads is never removed.
+TEST_F(MasterCommand, MasteringAgainForOtherTargetsLeavesNoEarlierMaster) {
+  io::write_file(dir_ / "mix.wav", testkit::noise(-20, 4.0, 48000, 2, 1).view(), {48000, 2, io::SampleFormat::wav24});
+  const auto out = dir_ / "o";
+  std::string err;
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "mix.wav") + " -o " + q(out) + " --target cd -q", nullptr, &err), 0) << err;
+  ASSERT_TRUE(fs::exists(out / "masters" / "cd.wav"));
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "mix.wav") + " -o " + q(out) + " --target apple -q", nullptr, &err), 0) << err;
+  EXPECT_FALSE(fs::exists(out / "masters" / "cd.wav"));
+  EXPECT_FALSE(fs::exists(out / "previews" / "cd.wav"));
+  EXPECT_TRUE(fs::exists(out / "masters" / "apple.wav"));
+  EXPECT_NE(err.find("removed masters/cd.wav"), std::string::npos) << err;
+  // The apple master, mastered again into its own folder for streaming, is read, not removed.
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(out / "masters" / "apple.wav") + " -o " + q(out) + " --target streaming -q",
+                                 nullptr, &err), 0) << err;
+  EXPECT_TRUE(fs::exists(out / "masters" / "apple.wav"));
+  EXPECT_TRUE(fs::exists(out / "masters" / "streaming.wav"));
+}
+
 TEST_F(MasterCommand, UsageErrorsAndRefusals) {
   io::write_file(dir_ / "mix.wav", testkit::noise(-20, 4.0, 48000, 2, 1).view(), {48000, 2, io::SampleFormat::wav24});
   io::write_file(dir_ / "silence.wav", AudioBuffer(2, 48000 * 2).view(), {48000, 2, io::SampleFormat::wav24});
