@@ -378,6 +378,14 @@ TEST(StemSet, CorpusRolesFromSoundAlone) {
   EXPECT_GE(rate, 0.9) << misses;
 }
 
+// The check of a mix: the stems measured for it in the same read, kept in `cache` (or not).
+StemCheckResult check_for_mix(const fs::path& dir, StemCache* cache) {
+  CheckOptions opt;
+  opt.analyse_for_mix = true;
+  opt.cache = cache;
+  return check_stem_source(dir, 2, {}, opt);
+}
+
 // The check's read measures the stems for the mix exactly as a separate read through the
 // renderer's source would (same numbers, bit for bit): mono, stereo FLAC, 5.1 folded to
 // stereo. A stem at another rate is left for the mix to read again (resampled), and
@@ -392,10 +400,7 @@ TEST(StemSet, CheckReadMeasuresTheStemsForTheMixAsASeparateReadWould) {
   // kept copy once the read has shown its channels differ.
   StemCache cache(std::size_t{1} << 30);
   for (StemCache* kept : {static_cast<StemCache*>(nullptr), &cache}) {
-    CheckOptions opt;
-    opt.analyse_for_mix = true;
-    opt.cache = kept;
-    const auto res = check_stem_source(dir.path(), 2, {}, opt);
+    const auto res = check_for_mix(dir.path(), kept);
     ASSERT_EQ(res.session_rate, kRate);
     for (const char* name : {"01_kick.wav", "02_keys.flac", "03_pad.wav"}) {
       const StemResult* s = find(res, name);
@@ -433,10 +438,7 @@ TEST(StemSet, CheckReadMeasuresADualMonoStemFoldedAsTheMixReadsIt) {
   // never taken (the mix reads the folded one).
   StemCache cache(std::size_t{1} << 30);
   for (StemCache* kept : {static_cast<StemCache*>(nullptr), &cache}) {
-    CheckOptions opt;
-    opt.analyse_for_mix = true;
-    opt.cache = kept;
-    const auto res = check_stem_source(dir.path(), 2, {}, opt);
+    const auto res = check_for_mix(dir.path(), kept);
     const StemResult* s = find(res, "01_synth.flac");
     ASSERT_TRUE(s && s->features.dual_mono);
     ASSERT_TRUE(s->mix_analysis_folded);
