@@ -77,11 +77,29 @@ void MasterChainProcessor::prepare(const dsp::ProcessSpec& spec) {
   side_.assign(spec.max_block_frames, 0.0f);
   fir_.clear();
   fir_kernel_.reset();
+  subsonic_.clear();
   if (eq_.active_sections() + eq2_.active_sections() >= kFirMinSections) {
-    const auto h = eq_impulse_response(eq_, eq2_, spec.sample_rate);
+    // The FIR holds the tonal bands only; the subsonic filter runs beside it.
+    dsp::ParametricEq bands = eq_;
+    dsp::EqSettings front;
+    std::vector<dsp::EqBand> on;
+    for (const auto& b : chain_.eq.bands)
+      if (b.enabled) on.push_back(b);
+    front.bands.assign(on.begin(), on.begin() + static_cast<std::ptrdiff_t>((on.size() + 1) / 2));
+    bands.set_settings(front, dsp::PassFilterSettings{}, dsp::PassFilterSettings{});
+    const auto h = eq_impulse_response(bands, eq2_, spec.sample_rate);
     if (!h.empty()) {
       fir_kernel_ = std::make_shared<const dsp::FirKernel>(h, kFirPartition);
       for (int c = 0; c < spec.channels; ++c) fir_.emplace_back(fir_kernel_);
+      if (chain_.subsonic.enabled) {
+        dsp::ProcessSpec mono = spec;
+        mono.channels = 1;
+        for (int c = 0; c < spec.channels; ++c) {
+          subsonic_.emplace_back(dsp::PassKind::high_pass);
+          subsonic_.back().set_settings(chain_.subsonic);
+          subsonic_.back().prepare(mono);
+        }
+      }
     }
   }
 }
@@ -90,12 +108,14 @@ void MasterChainProcessor::reset() noexcept {
   eq_.reset();
   eq2_.reset();
   for (auto& f : fir_) f.reset();
+  for (auto& f : subsonic_) f.reset();
   side_hp_.reset();
   compressor_.reset();
 }
 
 std::size_t MasterChainProcessor::tail_frames() const noexcept {
-  if (fir_kernel_) return std::max(fir_kernel_->length(), side_hp_.tail_frames());
+  if (fir_kernel_)
+    return std::max(fir_kernel_->length() + (subsonic_.empty() ? 0 : subsonic_.front().tail_frames()), side_hp_.tail_frames());
   return std::max({eq_.tail_frames(), eq2_.tail_frames(), side_hp_.tail_frames()});
 }
 
@@ -109,13 +129,19 @@ void MasterChainProcessor::process_front(const AudioView& block) noexcept {
     eq_.process(block);
     return;
   }
-  for (std::size_t c = 0; c < (fir_.size() + 1) / 2; ++c) fir_[c].process(block.channel(static_cast<int>(c)), block.num_frames());
+  for (std::size_t c = 0; c < (fir_.size() + 1) / 2; ++c) fir_channel(block, c);
+}
+
+void MasterChainProcessor::fir_channel(const AudioView& block, std::size_t c) noexcept {
+  float* x = block.channel(static_cast<int>(c));
+  if (c < subsonic_.size()) subsonic_[c].process(AudioView(&x, 1, block.num_frames()));
+  fir_[c].process(x, block.num_frames());
 }
 
 void MasterChainProcessor::process_back(const AudioView& block) noexcept {
   if (fir_.empty()) eq2_.process(block);
   else
-    for (std::size_t c = (fir_.size() + 1) / 2; c < fir_.size(); ++c) fir_[c].process(block.channel(static_cast<int>(c)), block.num_frames());
+    for (std::size_t c = (fir_.size() + 1) / 2; c < fir_.size(); ++c) fir_channel(block, c);
   if (ms_) {
     for (std::size_t start = 0; start < block.num_frames(); start += side_.size()) {
       const std::size_t n = std::min(side_.size(), block.num_frames() - start);

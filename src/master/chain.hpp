@@ -42,6 +42,7 @@ public:
   std::size_t fir_frames() const noexcept { return fir_kernel_ ? fir_kernel_->length() : 0; }
 
 private:
+  void fir_channel(const AudioView& block, std::size_t c) noexcept;  // subsonic (if any), then the FIR
   MasterChain chain_;
   dsp::ParametricEq eq_;   // the subsonic high-pass fused with the first half of the bands
   dsp::ParametricEq eq2_;  // the second half
@@ -49,6 +50,10 @@ private:
   // the channels in process_front, the rest in process_back.
   std::shared_ptr<const dsp::FirKernel> fir_kernel_;
   std::vector<dsp::FirChannel> fir_;
+  // With the FIR, the subsonic high-pass runs beside it as biquads, one per channel: a steep
+  // high-pass at 20-25 Hz rings for seconds, and in the FIR's impulse response it made the
+  // kernel long (a reference master with a 20 Hz cut took twice as long).
+  std::vector<dsp::PassFilter> subsonic_;
   dsp::PassFilter side_hp_{dsp::PassKind::high_pass};
   dsp::Compressor compressor_;
   bool ms_ = false;
