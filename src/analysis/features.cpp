@@ -458,12 +458,13 @@ struct StemFeatureAnalyzer::Impl {
   }
 
   void end_hop() {
-    frame_db.push_back(hop_fill > 0 ? to_db(hop_sumsq / (double(hop_fill) * nch)) : kFloorDb);
+    const double mean_square = hop_fill > 0 ? hop_sumsq / (double(hop_fill) * nch) : 0.0;
+    frame_db.push_back(hop_fill > 0 ? to_db(mean_square) : kFloorDb);
     if (hop_fill > 0) {
       // The hop's power without its channels' means: what is left of a DC offset's hop.
       double dc_power = 0.0;
       for (double sum : hop_ch_sum) dc_power += (sum / double(hop_fill)) * (sum / double(hop_fill));
-      max_ac_power = std::max(max_ac_power, hop_sumsq / (double(hop_fill) * nch) - dc_power / nch);
+      max_ac_power = std::max(max_ac_power, mean_square - dc_power / nch);
     }
     for (std::size_t c = 0; c < hop_ch_sum.size(); ++c) {
       hop_ch_mean[c].push_back(hop_fill > 0 ? static_cast<float>(hop_ch_sum[c] / double(hop_fill)) : 0.0f);

@@ -772,16 +772,21 @@ AudioBuffer read_file(const fs::path& path, int* sample_rate) {
   return all;
 }
 
-void refuse_overwriting_input(const fs::path& output, const std::vector<fs::path>& inputs) {
+const fs::path* input_at(const fs::path& path, const std::vector<fs::path>& inputs) {
   std::error_code ec;
-  if (output.empty() || output == "-" || !fs::exists(output, ec)) return;
+  if (path.empty() || path == "-" || !fs::exists(path, ec)) return nullptr;
   for (const auto& in : inputs) {
     std::error_code e2;
-    if (!in.empty() && fs::equivalent(output, in, e2))
-      throw usage_error(output.string(), std::string("is an input of this run") +
-                                             (in.lexically_normal() == output.lexically_normal() ? "" : " (" + in.string() + ")") +
-                                             ": writing the output there would overwrite it; choose another path");
+    if (!in.empty() && fs::equivalent(path, in, e2)) return &in;
   }
+  return nullptr;
+}
+
+void refuse_overwriting_input(const fs::path& output, const std::vector<fs::path>& inputs) {
+  if (const fs::path* in = input_at(output, inputs))
+    throw usage_error(output.string(), std::string("is an input of this run") +
+                                           (in->lexically_normal() == output.lexically_normal() ? "" : " (" + in->string() + ")") +
+                                           ": writing the output there would overwrite it; choose another path");
 }
 
 void refuse_inputs_in(const std::vector<fs::path>& folders, const std::vector<fs::path>& inputs) {

@@ -143,6 +143,9 @@ void write_text_atomic(const std::filesystem::path& path, const std::string& tex
 // directory" when a file stands where a folder should be.
 void create_output_dir(const std::filesystem::path& dir, const std::filesystem::path& report_as = {});
 
+// The input `path` is the same file as (an existing file reached by another path, a link,
+// counts), or nullptr.
+const std::filesystem::path* input_at(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs);
 // Inputs are never overwritten: a usage error naming `output` when it is the same file as one
 // of `inputs` (an existing file reached by another path, a link, counts). Called before any
 // work, for every path a command would write.

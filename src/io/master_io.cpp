@@ -1178,12 +1178,7 @@ std::vector<fs::path> remove_other_targets_outputs(const MasterResult& result, c
     if (made) continue;
     for (const char* d : {"masters", "previews"}) {
       const fs::path f = out_dir / d / (t.name + ".wav");
-      if (!fs::is_regular_file(f, ec)) continue;
-      const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const fs::path& in) {
-        std::error_code e2;
-        return !in.empty() && fs::equivalent(in, f, e2);
-      });
-      if (!is_input && fs::remove(f, ec)) removed.push_back(f);
+      if (fs::is_regular_file(f, ec) && !input_at(f, inputs) && fs::remove(f, ec)) removed.push_back(f);
     }
   }
   return removed;

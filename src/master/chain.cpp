@@ -52,14 +52,14 @@ std::vector<float> eq_impulse_response(dsp::ParametricEq a, dsp::ParametricEq b,
 }  // namespace
 
 MasterChainProcessor::MasterChainProcessor(const MasterChain& chain) : chain_(chain) {
-  dsp::EqSettings front, back;
+  dsp::EqSettings back;
   std::vector<dsp::EqBand> on;
   for (const auto& b : chain.eq.bands)
     if (b.enabled) on.push_back(b);
   const std::size_t half = (on.size() + 1) / 2;
-  front.bands.assign(on.begin(), on.begin() + static_cast<std::ptrdiff_t>(half));
+  front_.bands.assign(on.begin(), on.begin() + static_cast<std::ptrdiff_t>(half));
   back.bands.assign(on.begin() + static_cast<std::ptrdiff_t>(half), on.end());
-  eq_.set_settings(front, chain.subsonic, dsp::PassFilterSettings{});
+  eq_.set_settings(front_, chain.subsonic, dsp::PassFilterSettings{});
   eq2_.set_settings(back);
   side_hp_.set_settings({chain.mono_below_hz > 0, chain.mono_below_hz > 0 ? chain.mono_below_hz : 20.0, 4});
   compressor_.set_settings(chain.compressor);
@@ -80,14 +80,7 @@ void MasterChainProcessor::prepare(const dsp::ProcessSpec& spec) {
   subsonic_.clear();
   if (eq_.active_sections() + eq2_.active_sections() >= kFirMinSections) {
     // The FIR holds the tonal bands only; the subsonic filter runs beside it.
-    dsp::ParametricEq bands = eq_;
-    dsp::EqSettings front;
-    std::vector<dsp::EqBand> on;
-    for (const auto& b : chain_.eq.bands)
-      if (b.enabled) on.push_back(b);
-    front.bands.assign(on.begin(), on.begin() + static_cast<std::ptrdiff_t>((on.size() + 1) / 2));
-    bands.set_settings(front, dsp::PassFilterSettings{}, dsp::PassFilterSettings{});
-    const auto h = eq_impulse_response(bands, eq2_, spec.sample_rate);
+    const auto h = eq_impulse_response(dsp::ParametricEq(front_), eq2_, spec.sample_rate);
     if (!h.empty()) {
       fir_kernel_ = std::make_shared<const dsp::FirKernel>(h, kFirPartition);
       for (int c = 0; c < spec.channels; ++c) fir_.emplace_back(fir_kernel_);

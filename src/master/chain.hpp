@@ -44,7 +44,8 @@ public:
 private:
   void fir_channel(const AudioView& block, std::size_t c) noexcept;  // subsonic (if any), then the FIR
   MasterChain chain_;
-  dsp::ParametricEq eq_;   // the subsonic high-pass fused with the first half of the bands
+  dsp::EqSettings front_;  // the first half of the bands
+  dsp::ParametricEq eq_;   // the subsonic high-pass fused with front_
   dsp::ParametricEq eq2_;  // the second half
   // The EQ as an FIR, when prepare() chose it (one FirChannel per channel): the first half of
   // the channels in process_front, the rest in process_back.

@@ -50,6 +50,7 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   if (brief.genre == "hiphop") genre_offset = -2.0;
   if (brief.genre == "orchestral" || brief.genre == "acoustic") genre_offset = 2.0;
   const double genre_decay = brief.genre == "orchestral" ? 1.3 : (brief.genre == "acoustic" ? 0.85 : 1.0);
+  const double delay_extra = brief.genre == "electronic" ? 2.0 : std::min(genre_offset, 0.0);
 
   Return plate;
   plate.name = "plate";
@@ -125,7 +126,6 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
     }
     if (send_offset != 0.0) why += "; space=" + brief.space + " " + db1(send_offset, true) + " dB";
     if (genre_offset != 0.0) why += "; genre=" + brief.genre + " " + db1(genre_offset, true) + " dB";
-    const double delay_extra = brief.genre == "electronic" ? 2.0 : (genre_offset > 0 ? 0.0 : genre_offset);
     if (brief.genre == "electronic" && p.delay > -99) why += "; genre=electronic: the delay +2.0 dB";
     auto add = [&](const char* to, double level, double extra) {
       if (level < -99) return;
