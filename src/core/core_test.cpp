@@ -198,22 +198,3 @@ TEST(Simd, SumLogMatchesOneLogPerTerm) {
   x[3] = std::numeric_limits<float>::infinity();
   EXPECT_EQ(simd::sum_log(x.data(), x.size(), 1e-20), std::numeric_limits<double>::infinity());
 }
-
-#include <cstdlib>
-#include <cstring>
-
-#include "core/huge_pages.hpp"
-
-// A huge-page block is whole 2 MiB pages, starts on one, and is ordinary writable memory.
-TEST(HugePages, BlocksAreWholeAlignedPages) {
-  using mixdown::kHugePage;
-  EXPECT_EQ(mixdown::whole_huge_pages(1), kHugePage);
-  EXPECT_EQ(mixdown::whole_huge_pages(kHugePage), kHugePage);
-  EXPECT_EQ(mixdown::whole_huge_pages(kHugePage + 1), 2 * kHugePage);
-  void* p = mixdown::huge_alloc(2 * kHugePage);
-  ASSERT_NE(p, nullptr);
-  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % kHugePage, 0u);
-  std::memset(p, 0x5a, 2 * kHugePage);
-  EXPECT_EQ(static_cast<unsigned char*>(p)[2 * kHugePage - 1], 0x5a);
-  std::free(p);
-}

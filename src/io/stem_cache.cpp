@@ -12,7 +12,6 @@
 #include <immintrin.h>
 #endif
 
-#include "core/huge_pages.hpp"
 #include "io/budget.hpp"
 #include "io/file_source.hpp"
 #include "io/pcm.hpp"
@@ -81,8 +80,8 @@ void DecodedStem::FreeChunk::operator()(std::uint8_t* p) const noexcept { std::f
 std::uint8_t* DecodedStem::take(std::size_t bytes) {
   bytes = (bytes + 63) / 64 * 64;
   if (chunks_.empty() || chunk_size_ - chunk_used_ < bytes) {
-    const std::size_t size = whole_huge_pages(bytes);
-    void* p = huge_alloc(size);
+    const std::size_t size = std::max(bytes, kChunkBytes);
+    void* p = std::malloc(size);
     if (!p) throw std::bad_alloc();
     chunks_.emplace_back(static_cast<std::uint8_t*>(p));
     chunk_size_ = size;

@@ -56,7 +56,9 @@ private:
   std::int64_t frames_ = 0;
   std::vector<Block> blocks_;  // planar: channel c at c * kFrames samples
   std::size_t stored_bytes_ = 0;
-  // Blocks live in chunks of whole huge pages: one page fault per 2 MiB, not per 4 KiB.
+  // Blocks live in chunks of kChunkBytes (or one block's size, if larger): one allocation per
+  // chunk, not per block. Plain memory: see docs/ARCHITECTURE.md on huge pages.
+  static constexpr std::size_t kChunkBytes = std::size_t{2} << 20;
   std::vector<std::unique_ptr<std::uint8_t, FreeChunk>> chunks_;
   std::size_t chunk_size_ = 0, chunk_used_ = 0;
   std::vector<float> pending_;  // channels × kFrames
