@@ -96,6 +96,31 @@ std::vector<Problem> format_problems(const StemFormat& s) {
   return out;
 }
 
+float spike_ceiling(std::vector<float> block_peaks) {
+  std::erase_if(block_peaks, [](float p) { return !(p > 0.0f); });
+  if (block_peaks.empty()) return 0.0f;
+  const auto top = std::max_element(block_peaks.begin(), block_peaks.end());
+  const float peak = *top;
+  const auto k = static_cast<std::size_t>(0.99 * static_cast<double>(block_peaks.size() - 1));
+  std::nth_element(block_peaks.begin(), block_peaks.begin() + static_cast<std::ptrdiff_t>(k), block_peaks.end());
+  const double loud = block_peaks[k];
+  const auto ceiling = static_cast<float>(std::max(1.0, loud) * std::pow(10.0, kSpikeMarginDb / 20.0));
+  return peak > ceiling ? ceiling : 0.0f;
+}
+
+Problem spike_problem(const std::string& stem, std::int64_t count, float peak) {
+  Problem p;
+  p.stem = stem;
+  p.code = "spike_samples";
+  p.severity = Severity::warning;
+  p.message = fmt::format("{} holds {} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and "
+                          "over its own loudest passages (a corrupt float export): read as silence, so they neither "
+                          "set its level nor click in the mix",
+                          stem, count, count == 1 ? "" : "s", 20.0 * std::log10(double(peak)), kSpikeMarginDb);
+  p.fix = "re-export it; the plug-in or converter that wrote it is the usual cause";
+  return p;
+}
+
 std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f) {
   std::vector<Problem> out;
   if (f.silent) {

@@ -42,6 +42,19 @@ int session_rate(const std::vector<StemFormat>& stems);
 std::vector<Problem> format_problems(const StemFormat& s);
 // clipping, silent, dc_offset, dual_mono.
 std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f);
+// Isolated absurd samples in a float stem (a corrupt export: one sample at +60 dBFS in a part
+// that peaks at -6 dBFS), from the peaks of its blocks of equal length: the level above which
+// a sample is such a spike, or 0 when there is none. A spike stands above
+// kSpikeMarginDb over the larger of full scale and the stem's loud blocks (the 99th
+// percentile of the block peaks), so at most 1 % of the blocks hold one; a float file written
+// at integer scale (peaks of 30000 throughout) has none. Read as silence
+// (io::AudioReader::set_spike_ceiling), such samples would otherwise set the stem's loudness
+// (one 400 ms block outweighs the song) and the mix's peak.
+inline constexpr double kSpikeMarginDb = 24.0;
+float spike_ceiling(std::vector<float> block_peaks);
+// spike_samples: `count` such samples, the highest at `peak`, read as silence.
+Problem spike_problem(const std::string& stem, std::int64_t count, float peak);
+
 // sample_rate_mismatch against the session rate.
 std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems);
 // length_mismatch: stems shorter than the longest by more than a tolerance (10 ms; 60 ms for

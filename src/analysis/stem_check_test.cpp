@@ -173,3 +173,31 @@ TEST(StemCheck, ClockFormat) {
   EXPECT_EQ(format_clock(83.44), "1:23.4");
   EXPECT_EQ(format_clock(5.0), "0:05.0");
 }
+
+// The spike rule: samples more than kSpikeMarginDb over the larger of full scale and the loud
+// blocks (99th percentile of the block peaks) are spikes, and only where there are any.
+TEST(StemCheck, SpikeCeilingOnlyForIsolatedAbsurdSamples) {
+  std::vector<float> normal(1000, 0.4f);
+  normal[10] = 0.9f;
+  EXPECT_EQ(spike_ceiling(normal), 0.0f) << "a stem within full scale";
+  std::vector<float> spiked = normal;
+  spiked[500] = 1000.0f;
+  EXPECT_NEAR(spike_ceiling(spiked), std::pow(10.0f, 24.0f / 20.0f), 1e-4) << "one block at +60 dBFS";
+  std::vector<float> hot(1000, 4.0f);  // a float stem at +12 dBFS throughout
+  hot[3] = 40.0f;                      // a transient 20 dB over it: music, not a spike
+  EXPECT_EQ(spike_ceiling(hot), 0.0f);
+  hot[7] = 1000.0f;  // 48 dB over it
+  EXPECT_NEAR(spike_ceiling(hot), 4.0f * std::pow(10.0f, 24.0f / 20.0f), 1e-3);
+  std::vector<float> integer_scale(1000, 30000.0f);  // a float file written at integer scale
+  integer_scale[1] = 32767.0f;
+  EXPECT_EQ(spike_ceiling(integer_scale), 0.0f);
+  std::vector<float> sparse(1000, 0.0f);  // one hit in silence and a faint tail: no spike
+  sparse[100] = 0.5f;
+  for (int i = 101; i < 110; ++i) sparse[static_cast<std::size_t>(i)] = 1e-4f;
+  EXPECT_EQ(spike_ceiling(sparse), 0.0f);
+  EXPECT_EQ(spike_ceiling({}), 0.0f);
+  const Problem p = spike_problem("Keys.wav", 1, 1000.0f);
+  EXPECT_EQ(p.code, "spike_samples");
+  EXPECT_NE(p.message.find("+60.0 dBFS"), std::string::npos) << p.message;
+  EXPECT_NE(p.message.find("Keys.wav"), std::string::npos);
+}

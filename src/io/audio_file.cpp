@@ -149,6 +149,8 @@ struct AudioReader::Impl {
   int raw_bytes = 0;
   std::vector<std::uint8_t> raw;
   std::int64_t nonfinite = 0;
+  float spike_ceiling = 0.0f;  // float files: |x| above it reads as 0 (0: off)
+  std::int64_t spikes = 0;
   std::int64_t position = 0;
 };
 
@@ -169,6 +171,8 @@ AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
 
 const AudioInfo& AudioReader::info() const noexcept { return impl_->info; }
 std::int64_t AudioReader::nonfinite_samples() const noexcept { return impl_->nonfinite; }
+void AudioReader::set_spike_ceiling(float level) noexcept { impl_->spike_ceiling = impl_->info.is_float ? level : 0.0f; }
+std::int64_t AudioReader::spike_samples() const noexcept { return impl_->spikes; }
 
 namespace {
 // +60 dBFS: far above anything a real recording holds, far below float overflow.
@@ -225,6 +229,15 @@ std::size_t AudioReader::read(const AudioView& out) {
           dst[i] = nonfinite ? 0.0f : std::clamp(dst[i], -kFloatCeiling, kFloatCeiling);
         }
         impl_->nonfinite += bad;
+        if (const float lim = impl_->spike_ceiling; lim > 0.0f) {
+          std::int64_t spikes = 0;
+          for (std::size_t i = 0; i < n; ++i) {
+            const bool spike = std::abs(dst[i]) > lim;
+            spikes += spike;
+            dst[i] = spike ? 0.0f : dst[i];
+          }
+          impl_->spikes += spikes;
+        }
       }
     }
     done += static_cast<std::size_t>(got);
@@ -346,6 +359,8 @@ std::size_t ResamplingReader::read(const AudioView& out) {
   m.delivered += static_cast<std::int64_t>(done);
   return done;
 }
+
+void ResamplingReader::set_spike_ceiling(float level) noexcept { impl_->reader.set_spike_ceiling(level); }
 
 bool ResamplingReader::seek(std::int64_t frame) {
   if (impl_->soxr || !impl_->reader.seek(frame)) return false;

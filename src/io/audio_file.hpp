@@ -51,6 +51,11 @@ public:
   // unchanged) for lossy codecs, whose seeking libsndfile does not promise sample-accurate.
   bool seek(std::int64_t frame);
   std::int64_t nonfinite_samples() const noexcept;
+  // Float files only: samples whose magnitude exceeds `level` (linear, > 0) read as silence
+  // and are counted (spike_samples), as NaN/Inf are. The check sets it for a stem whose few
+  // absurd samples stand far above everything else in it (analysis::spike_ceiling); 0: off.
+  void set_spike_ceiling(float level) noexcept;
+  std::int64_t spike_samples() const noexcept;
 
 private:
   struct Impl;
@@ -74,6 +79,8 @@ public:
   // Jumps to `frame` (at the delivered rate) when no resampling runs and the reader can seek
   // exactly (AudioReader::seek); false, position unchanged, otherwise.
   bool seek(std::int64_t frame);
+  // AudioReader::set_spike_ceiling, applied before resampling.
+  void set_spike_ceiling(float level) noexcept;
 
 private:
   struct Impl;

@@ -5,8 +5,9 @@
 
 namespace mixdown::io {
 
-FileStemSource::FileStemSource(const std::filesystem::path& path, int session_rate, bool fold_to_mono)
+FileStemSource::FileStemSource(const std::filesystem::path& path, int session_rate, bool fold_to_mono, float spike_ceiling)
     : reader_(path, session_rate), in_channels_(reader_.info().channels) {
+  reader_.set_spike_ceiling(spike_ceiling);
   out_channels_ = in_channels_ == 1 || fold_to_mono ? 1 : 2;
   if (in_channels_ != out_channels_) scratch_.resize(in_channels_, 4096);
 }

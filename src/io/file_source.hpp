@@ -13,7 +13,8 @@ namespace mixdown::io {
 
 class FileStemSource final : public graph::StemSource {
 public:
-  FileStemSource(const std::filesystem::path& path, int session_rate, bool fold_to_mono = false);
+  // spike_ceiling: AudioReader::set_spike_ceiling (0: off).
+  FileStemSource(const std::filesystem::path& path, int session_rate, bool fold_to_mono = false, float spike_ceiling = 0.0f);
   int channels() const override { return out_channels_; }
   std::int64_t frames() const override { return reader_.frames(); }
   void read(const AudioView& out) override;

@@ -8,6 +8,8 @@
 #include <future>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "io/analyze_file.hpp"
@@ -39,8 +41,8 @@ void refuse_overwriting_inputs(const fs::path& stems, const fs::path& out) {
     throw usage_error(out.string(), "-o points at the input folder; choose another folder so no input is overwritten");
 }
 
-analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache) {
-  const auto src = open_stem_source(file, rate, fold, &cache);
+analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache, float spike_ceiling) {
+  const auto src = open_stem_source(file, rate, fold, &cache, spike_ceiling);
   analysis::StemAnalyzer an(rate, src->channels());
   AudioBuffer block(src->channels(), 1 << 15);
   for (std::int64_t pos = 0; pos < src->frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
@@ -139,7 +141,7 @@ MixOutcome run_mix(const MixRequest& req) {
       else if (s.mix_analysis_folded && s.mix_analysis_rate == rate && s.features.dual_mono)
         in.analysis = std::move(*s.mix_analysis_folded);
       else
-        in.analysis = analyze_stem(in.file, rate, s.features.dual_mono, cache);
+        in.analysis = analyze_stem(in.file, rate, s.features.dual_mono, cache, s.spike_ceiling);
       s.mix_analysis.reset();
       s.mix_analysis_folded.reset();
     });
@@ -162,7 +164,16 @@ MixOutcome run_mix(const MixRequest& req) {
     progress(0.20, "deciding the mix");
     o.console = mix::decide(inputs, o.song, brief, rate, req.threads);
     for (std::size_t i = 0; i < usable.size(); ++i)
-      if (auto* st = o.console.find_strip(usable[i]->name)) st->fold_to_mono = usable[i]->features.dual_mono;
+      if (auto* st = o.console.find_strip(usable[i]->name)) {
+        st->fold_to_mono = usable[i]->features.dual_mono;
+        if (const float c = usable[i]->spike_ceiling; c > 0.0f) {
+          st->spike_ceiling_dbfs = std::round(200.0 * std::log10(double(c))) / 10.0;
+          st->reasons["spike_ceiling_dbfs"] = fmt::format(
+              "{} isolated sample(s) up to {:+.1f} dBFS stand far above the rest of this float file (a corrupt export): "
+              "samples above {:+.1f} dBFS read as silence",
+              usable[i]->spike_samples, 20.0 * std::log10(double(usable[i]->spike_peak)), *st->spike_ceiling_dbfs);
+        }
+      }
     if (session && !session->targets.empty()) o.console.targets = session->targets;
     o.console.decided = true;
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));

@@ -35,6 +35,10 @@ struct Writer {
     t.insert_or_assign(k, std::round(v * 1e6) / 1e6);
   }
   void integer(const char* k, int& v, int, int) { t.insert_or_assign(k, static_cast<int64_t>(v)); }
+  // A number that is often not set: written only when it is.
+  void optional_num(const char* k, std::optional<double>& v, double lo, double hi) {
+    if (v) num(k, *v, lo, hi);
+  }
   void flag(const char* k, bool& v) { t.insert_or_assign(k, v); }
   void text(const char* k, std::string& v) { t.insert_or_assign(k, v); }
   // A value that follows from others unless set: written only when it differs from `derived`.
@@ -117,6 +121,15 @@ struct Reader {
       fail(n, name(k) + " = " + std::to_string(*i) + " is out of range (allowed " + std::to_string(lo) +
                   " to " + std::to_string(hi) + ")");
     v = static_cast<int>(*i);
+  }
+  void optional_num(const char* k, std::optional<double>& v, double lo, double hi) {
+    if (!t.get(k)) {
+      known.insert(k);
+      return;
+    }
+    double d = 0.0;
+    num(k, d, lo, hi);
+    v = d;
   }
   void flag(const char* k, bool& v) {
     known.insert(k);
@@ -321,6 +334,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.num("role_confidence", s.role_confidence, 0.0, 1.0);
   v.flag("printed_fx", s.printed_fx);
   v.flag("fold_to_mono", s.fold_to_mono);
+  v.optional_num("spike_ceiling_dbfs", s.spike_ceiling_dbfs, 0.0, 60.0);
   // The bus follows the role (so editing `role` moves the stem between the bus stems and the
   // instrumental/acapella versions) unless the file sets a bus of its own.
   v.derived_text("bus", s.bus, s.printed_fx ? std::string("fx") : std::string(bus_of(s.role)));

@@ -225,11 +225,11 @@ void CachedStemSource::read(const AudioView& out) {
 }
 
 std::unique_ptr<graph::StemSource> open_stem_source(const std::filesystem::path& path, int session_rate, bool fold_to_mono,
-                                                    const StemCache* cache) {
+                                                    const StemCache* cache, float spike_ceiling) {
   if (cache)
     if (auto stem = cache->find(path); stem && stem->rate() == session_rate)
       return std::make_unique<CachedStemSource>(std::move(stem), fold_to_mono);
-  return std::make_unique<FileStemSource>(path, session_rate, fold_to_mono);
+  return std::make_unique<FileStemSource>(path, session_rate, fold_to_mono, spike_ceiling);
 }
 
 }  // namespace mixdown::io

@@ -108,8 +108,9 @@ private:
 };
 
 // The render's source for a stem: from the cache when it holds the stem at `session_rate`,
-// else from the file.
+// else from the file, read with `spike_ceiling` (AudioReader::set_spike_ceiling; the cache
+// holds what the check read with it).
 std::unique_ptr<graph::StemSource> open_stem_source(const std::filesystem::path& path, int session_rate, bool fold_to_mono,
-                                                    const StemCache* cache);
+                                                    const StemCache* cache, float spike_ceiling = 0.0f);
 
 }  // namespace mixdown::io

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/simd.hpp"
 #include "io/audio_file.hpp"
 #include "io/file_source.hpp"
 #include "io/integrity.hpp"
@@ -217,93 +218,116 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     StemResult& s = res.stems[i];
     if (!s.readable) return;
     try {
-      AudioReader reader(s.path);
-      const int rate = reader.info().sample_rate;
-      const auto plan_frames = static_cast<std::int64_t>(std::llround(longest_s * rate));
-      analysis::StemFeatureAnalyzer analyzer(rate, reader.info().channels,
-                                             analysis::make_excerpt_plan(plan_frames, rate));
-      const int channels = reader.info().channels;
-      AudioBuffer block(channels, kBlock);
-      // The mix's measurement, with the channels the renderer reads (io::FileStemSource).
-      std::optional<analysis::StemAnalyzer> for_mix;
-      AudioBuffer folded;
-      // Dual mono is only known at the end of the read (StemFeatures::dual_mono); a stereo
-      // stem is measured folded to mono as well while its channels stay close, so a dual-mono
-      // stem needs no second read.
-      std::optional<analysis::StemAnalyzer> for_mix_mono;
-      AudioBuffer mono;
-      DualMonoWatch watch;
-      std::shared_ptr<DecodedStem> decoded;
-      if (keep[i]) decoded = std::make_shared<DecodedStem>(channels, rate);
-      // A stereo stem the cache keeps is measured in stereo only once the read has shown it is
-      // not dual mono, from the kept copy (the same bits the read delivered; the measurement
-      // does not depend on block edges): half the mix's spectra are not taken for a stem that
-      // is mixed folded to mono (most of the bench session's 16 stems, and any mono instrument
-      // exported to a stereo file).
-      const bool stereo_later = channels == 2 && decoded != nullptr;
-      if (mix_rate > 0 && rate == mix_rate) {
-        for_mix.emplace(rate, std::min(channels, 2));
-        if (channels > 2) folded.resize(2, kBlock);
-        if (channels == 2) {
-          for_mix_mono.emplace(rate, 1);
-          mono.resize(1, kBlock);
-        }
-      }
-      std::int64_t got_total = 0;
-      for (;;) {
-        const std::size_t got = reader.read(block.view());
-        if (got == 0) break;
-        analyzer.add(block.view().sub(0, got));
-        if (decoded) decoded->append(block.view().sub(0, got));
-        if (for_mix && channels > 2) {
-          fold_channels(block.view().sub(0, got), folded.view(got));
-          for_mix->add(folded.view(got));
-        } else if (for_mix && !stereo_later) {
-          for_mix->add(block.view().sub(0, got));
-        }
-        if (for_mix_mono) {
-          if (watch.add(block.view().sub(0, got))) {
-            fold_channels(block.view().sub(0, got), mono.view(got));
-            for_mix_mono->add(mono.view(got));
-          } else {
-            for_mix_mono.reset();
+      // A float stem whose few blocks hold absurd samples (analysis::spike_ceiling) is read
+      // again with them as silence: every measurement and the cache see the repaired stem.
+      float spike_ceiling = 0.0f, spike_peak = 0.0f;
+      for (int attempt = 0;; ++attempt) {
+        AudioReader reader(s.path);
+        reader.set_spike_ceiling(spike_ceiling);
+        const bool scan_spikes = attempt == 0 && reader.info().is_float;
+        std::vector<float> block_peaks;
+        const int rate = reader.info().sample_rate;
+        const auto plan_frames = static_cast<std::int64_t>(std::llround(longest_s * rate));
+        analysis::StemFeatureAnalyzer analyzer(rate, reader.info().channels,
+                                               analysis::make_excerpt_plan(plan_frames, rate));
+        const int channels = reader.info().channels;
+        AudioBuffer block(channels, kBlock);
+        // The mix's measurement, with the channels the renderer reads (io::FileStemSource).
+        std::optional<analysis::StemAnalyzer> for_mix;
+        AudioBuffer folded;
+        // Dual mono is only known at the end of the read (StemFeatures::dual_mono); a stereo
+        // stem is measured folded to mono as well while its channels stay close, so a dual-mono
+        // stem needs no second read.
+        std::optional<analysis::StemAnalyzer> for_mix_mono;
+        AudioBuffer mono;
+        DualMonoWatch watch;
+        std::shared_ptr<DecodedStem> decoded;
+        if (keep[i]) decoded = std::make_shared<DecodedStem>(channels, rate);
+        // A stereo stem the cache keeps is measured in stereo only once the read has shown it is
+        // not dual mono, from the kept copy (the same bits the read delivered; the measurement
+        // does not depend on block edges): half the mix's spectra are not taken for a stem that
+        // is mixed folded to mono (most of the bench session's 16 stems, and any mono instrument
+        // exported to a stereo file).
+        const bool stereo_later = channels == 2 && decoded != nullptr;
+        if (mix_rate > 0 && rate == mix_rate) {
+          for_mix.emplace(rate, std::min(channels, 2));
+          if (channels > 2) folded.resize(2, kBlock);
+          if (channels == 2) {
+            for_mix_mono.emplace(rate, 1);
+            mono.resize(1, kBlock);
           }
         }
-        got_total += static_cast<std::int64_t>(got);
-        const auto d = done_frames.fetch_add(static_cast<std::int64_t>(got)) + static_cast<std::int64_t>(got);
-        if (progress && total_frames > 0) {
-          std::lock_guard<std::mutex> lock(progress_mutex);
-          progress(double(d) / double(total_frames));
-        }
-      }
-      s.features = analyzer.finish();
-      if (decoded && got_total == s.format.frames) decoded->finish();
-      // The renderer pads a short read to the declared length; such a stem is measured again.
-      if (for_mix && got_total == s.format.frames) {
-        if (stereo_later && !s.features.dual_mono) {
-          for (std::int64_t at = 0; at < got_total;) {
-            const auto m = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kBlock), got_total - at));
-            decoded->copy(at, block.view().sub(0, m));
-            for_mix->add(block.view().sub(0, m));
-            at += static_cast<std::int64_t>(m);
+        std::int64_t got_total = 0;
+        for (;;) {
+          const std::size_t got = reader.read(block.view());
+          if (got == 0) break;
+          if (scan_spikes) {
+            std::uint32_t bits = 0;
+            for (int c = 0; c < channels; ++c) bits = std::max(bits, simd::max_abs_bits(block.channel(c), got));
+            block_peaks.push_back(simd::from_bits(bits));
+          }
+          analyzer.add(block.view().sub(0, got));
+          if (decoded) decoded->append(block.view().sub(0, got));
+          if (for_mix && channels > 2) {
+            fold_channels(block.view().sub(0, got), folded.view(got));
+            for_mix->add(folded.view(got));
+          } else if (for_mix && !stereo_later) {
+            for_mix->add(block.view().sub(0, got));
+          }
+          if (for_mix_mono) {
+            if (watch.add(block.view().sub(0, got))) {
+              fold_channels(block.view().sub(0, got), mono.view(got));
+              for_mix_mono->add(mono.view(got));
+            } else {
+              for_mix_mono.reset();
+            }
+          }
+          got_total += static_cast<std::int64_t>(got);
+          if (attempt > 0) continue;  // the progress counted the first read
+          const auto d = done_frames.fetch_add(static_cast<std::int64_t>(got)) + static_cast<std::int64_t>(got);
+          if (progress && total_frames > 0) {
+            std::lock_guard<std::mutex> lock(progress_mutex);
+            progress(double(d) / double(total_frames));
           }
         }
-        // Dual mono and measured in stereo later: the stereo measurement is never taken (the
-        // mix reads the folded one, or measures the stem again if it was not kept).
-        if (!stereo_later || !s.features.dual_mono) s.mix_analysis = for_mix->finish();
-        s.mix_analysis_rate = rate;
-        if (for_mix_mono) s.mix_analysis_folded = for_mix_mono->finish();
-      }
-      if (decoded && got_total == s.format.frames) options.cache->put(s.path, std::move(decoded));
-      s.nonfinite_samples = reader.nonfinite_samples();
-      if (got_total == 0) {
-        s.readable = false;
-        s.error = s.name + ": no audio could be decoded";
-      } else if (got_total < s.format.frames) {
-        // Truncated: what was read is still usable; say so.
-        s.error = fmt::format("{}: ends early: the header promises {:.3f} s, only {:.3f} s could be read",
-                              s.name, s.format.duration_s(), double(got_total) / rate);
-        s.format.frames = got_total;
+        if (scan_spikes) {
+          if (!block_peaks.empty()) spike_peak = *std::max_element(block_peaks.begin(), block_peaks.end());
+          spike_ceiling = analysis::spike_ceiling(std::move(block_peaks));
+          if (spike_ceiling > 0.0f) continue;
+        }
+        s.features = analyzer.finish();
+        if (decoded && got_total == s.format.frames) decoded->finish();
+        // The renderer pads a short read to the declared length; such a stem is measured again.
+        if (for_mix && got_total == s.format.frames) {
+          if (stereo_later && !s.features.dual_mono) {
+            for (std::int64_t at = 0; at < got_total;) {
+              const auto m = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kBlock), got_total - at));
+              decoded->copy(at, block.view().sub(0, m));
+              for_mix->add(block.view().sub(0, m));
+              at += static_cast<std::int64_t>(m);
+            }
+          }
+          // Dual mono and measured in stereo later: the stereo measurement is never taken (the
+          // mix reads the folded one, or measures the stem again if it was not kept).
+          if (!stereo_later || !s.features.dual_mono) s.mix_analysis = for_mix->finish();
+          s.mix_analysis_rate = rate;
+          if (for_mix_mono) s.mix_analysis_folded = for_mix_mono->finish();
+        }
+        if (decoded && got_total == s.format.frames) options.cache->put(s.path, std::move(decoded));
+        s.nonfinite_samples = reader.nonfinite_samples();
+        s.spike_ceiling = spike_ceiling;
+        s.spike_samples = reader.spike_samples();
+        s.spike_peak = spike_peak;
+        if (got_total == 0) {
+          s.readable = false;
+          s.error = s.name + ": no audio could be decoded";
+        } else if (got_total < s.format.frames) {
+          // Truncated: what was read is still usable; say so.
+          s.error = fmt::format("{}: ends early: the header promises {:.3f} s, only {:.3f} s could be read",
+                                s.name, s.format.duration_s(), double(got_total) / rate);
+          s.format.frames = got_total;
+        }
+        break;
       }
     } catch (const std::exception& e) {
       s.readable = false;
@@ -424,6 +448,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       p.fix = "re-export it; a plug-in that blows up (a filter at an extreme setting) is the usual cause";
       per[i].push_back(p);
     }
+    if (s.spike_samples > 0) per[i].push_back(analysis::spike_problem(s.name, s.spike_samples, s.spike_peak));
     if (s.name_info.not_a_stem && !listing.stems[i].session_role) {
       add(analysis::name_problems(s.name, s.name_info, s.content));
       continue;  // a rough mix or a reference is not checked as a stem

@@ -52,6 +52,11 @@ struct StemResult {
   bool readable = false;
   std::string error;                       // why it is unreadable
   std::int64_t nonfinite_samples = 0;      // NaN or infinite samples, read as silence
+  // Isolated absurd samples of a float stem (analysis::spike_ceiling): the level above which
+  // they read as silence (0: none), how many did and the highest.
+  float spike_ceiling = 0.0f;
+  std::int64_t spike_samples = 0;
+  float spike_peak = 0.0f;
   analysis::StemFormat format;
   analysis::StemFeatures features;
   analysis::NameInfo name_info;

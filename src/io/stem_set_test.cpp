@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
+#include <sndfile.h>
 
 #include "../../tests/support/testing.hpp"
 #include "core/error.hpp"
@@ -44,6 +45,22 @@ void write(const fs::path& p, const AudioBuffer& b, SampleFormat f = SampleForma
   spec.channels = b.num_channels();
   spec.format = f;
   write_file(p, b.view(), spec);
+}
+
+// A 32-bit float WAV of `b` as it is, every sample kept whatever its size (the program's own
+// writers hold their outputs within full scale).
+void write_raw_float(const fs::path& p, const AudioBuffer& b) {
+  SF_INFO info{};
+  info.samplerate = kRate;
+  info.channels = b.num_channels();
+  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
+  ASSERT_NE(f, nullptr) << p;
+  std::vector<float> x(b.num_frames() * static_cast<std::size_t>(b.num_channels()));
+  for (std::size_t i = 0; i < b.num_frames(); ++i)
+    for (int c = 0; c < b.num_channels(); ++c) x[i * static_cast<std::size_t>(b.num_channels()) + static_cast<std::size_t>(c)] = b.channel(c)[i];
+  EXPECT_EQ(sf_writef_float(f, x.data(), static_cast<sf_count_t>(b.num_frames())), static_cast<sf_count_t>(b.num_frames()));
+  sf_close(f);
 }
 
 std::vector<std::string> codes_for(const StemCheckResult& r, const std::string& stem) {
@@ -537,4 +554,57 @@ TEST(StemSet, CheckResultsStayInListingOrderWhateverTheReadOrder) {
     EXPECT_EQ(one.stems[i].features.rms_dbfs, two.stems[i].features.rms_dbfs) << one.stems[i].name;
     EXPECT_EQ(one.stems[i].role, two.stems[i].role) << one.stems[i].name;
   }
+}
+
+// A float stem holding one absurd sample (a corrupt export: +60 dBFS in a part peaking at
+// -8 dBFS) is read again with that sample as silence: its measurements, the cache and a file
+// source given the ceiling all see the stem without it, and the check says so. Without the
+// repair the one sample set the stem's loudness and the mix's peak. A float stem written at
+// integer scale (every sample a thousand times full scale) is left as it is.
+TEST(StemSet, AnIsolatedAbsurdSampleInAFloatStemReadsAsSilence) {
+  testkit::TempDir dir;
+  AudioBuffer part = clean(220.0, 2, 7);
+  AudioBuffer spiked = clean(220.0, 2, 7);
+  spiked.channel(0)[kRate] = 1.0e6f;
+  write_raw_float(dir / "01_keys.wav", spiked);
+  write_raw_float(dir / "02_bass.wav", clean(55.0, 1, 8));
+  AudioBuffer loud = clean(330.0, 1, 9);
+  for (std::size_t i = 0; i < loud.num_frames(); ++i) loud.channel(0)[i] *= 1000.0f;
+  write_raw_float(dir / "03_lead.wav", loud);
+  testkit::TempDir clean_dir;
+  part.channel(0)[kRate] = 0.0f;  // as the repaired stem reads
+  write_raw_float(clean_dir / "01_keys.wav", part);
+  StemCache cache(std::size_t{1} << 30);
+  for (StemCache* kept : {static_cast<StemCache*>(nullptr), &cache}) {
+    const auto res = check_for_mix(dir.path(), kept);
+    const StemResult* s = find(res, "01_keys.wav");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->spike_samples, 1);
+    EXPECT_NEAR(20.0 * std::log10(double(s->spike_ceiling)), analysis::kSpikeMarginDb, 0.01);
+    EXPECT_TRUE(has(res, "01_keys.wav", "spike_samples"));
+    EXPECT_FALSE(has(res, "01_keys.wav", "clipping"));
+    const auto reference = check_for_mix(clean_dir.path(), nullptr);
+    const StemResult* c = find(reference, "01_keys.wav");
+    ASSERT_TRUE(c && c->mix_analysis && s->mix_analysis);
+    EXPECT_EQ(s->features.peak_dbfs, c->features.peak_dbfs);
+    EXPECT_TRUE(*s->mix_analysis == *c->mix_analysis) << "measured as the stem without its spike";
+    for (const char* other : {"02_bass.wav", "03_lead.wav"}) {
+      EXPECT_EQ(find(res, other)->spike_ceiling, 0.0f) << other;
+      EXPECT_FALSE(has(res, other, "spike_samples")) << other;
+    }
+  }
+  // The render's sources: from the cache (what the check read) and from the file with the
+  // ceiling give the stem without the spike; from the file without it, the spike is there.
+  const float ceiling = static_cast<float>(std::pow(10.0, analysis::kSpikeMarginDb / 20.0));
+  for (const StemCache* from : {static_cast<const StemCache*>(&cache), static_cast<const StemCache*>(nullptr)}) {
+    const auto src = open_stem_source(dir / "01_keys.wav", kRate, false, from, ceiling);
+    AudioBuffer b(2, part.num_frames());
+    src->read(b.view());
+    EXPECT_EQ(b.channel(0)[kRate], 0.0f);
+    EXPECT_EQ(b.channel(0)[kRate + 1], part.channel(0)[kRate + 1]);
+  }
+  FileStemSource raw(dir / "01_keys.wav", kRate, false);
+  AudioBuffer b(2, part.num_frames());
+  raw.read(b.view());
+  EXPECT_GT(b.channel(0)[kRate], 100.0f);
 }

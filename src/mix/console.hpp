@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct Strip {
   double role_confidence = 1.0;
   bool printed_fx = false;  // a printed effect/return: balanced, not re-processed
   bool fold_to_mono = false;  // a dual-mono stereo file is mixed as the mono source it is
+  // A float stem's isolated absurd samples (analysis::spike_ceiling): above this level they
+  // read as silence. Unset: every sample is read as it is.
+  std::optional<double> spike_ceiling_dbfs;
   std::string bus = "music";
 
   double trim_db = 0.0;

@@ -414,6 +414,31 @@ TEST_F(BadInput, MixOfAStemThatIsAllDc) {
   EXPECT_NE(slurp(out_ / "report.json").find("DC.wav holds only a DC offset"), std::string::npos);
 }
 
+// A float stem with one absurd sample (a corrupt export: +60 dBFS in a part that peaks near
+// -10 dBFS). Before, that one sample set the stem's loudness and the mix's peak: the mix came
+// out 16 dB too quiet around one click. It is read as silence and said; the mix measures as
+// the one without the spike, and a re-render of its session.toml keeps the repair.
+TEST_F(BadInput, MixOfAFloatStemWithOneAbsurdSample) {
+  wav("Bass.wav", 48000, 1);
+  const auto keys = in_ / "Keys.wav";
+  const auto keys_part = [](std::int64_t i, int c) { return music(i, c, 48000) * (i % 5000 < 2500 ? 1.0 : 0.2); };
+  write_audio(keys, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 3, keys_part);
+  const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  write_audio(keys, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 3,
+              [&](std::int64_t i, int c) { return i == 70000 && c == 0 ? 1e6 : keys_part(i, c); });
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  EXPECT_NE(slurp(out_ / "report.json").find("spike_samples"), std::string::npos);
+  const double want = testkit::ebur128_measure_file(out_ / "plain" / "mix.wav").integrated;
+  const auto got = testkit::ebur128_measure_file(out_ / "mix.wav");
+  EXPECT_NEAR(got.integrated, want, 0.1);
+  EXPECT_LT(got.sample_peak_db, -2.9);
+  const auto again = run({"mix", (out_ / "session.toml").string(), "-o", (out_ / "again").string(), "--quiet", "--no-master"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(slurp(out_ / "again" / "mix.wav"), slurp(out_ / "mix.wav"));
+}
+
 TEST_F(BadInput, Silence) {
   const auto p = in_ / "silence.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3, [](std::int64_t, int) { return 0.0; });
