@@ -114,9 +114,10 @@ Problem spike_problem(const std::string& stem, std::int64_t count, float peak) {
   p.code = "spike_samples";
   p.severity = Severity::warning;
   p.message = fmt::format("{} holds {} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and "
-                          "over its own loudest passages (a corrupt float export): read as silence, so they neither "
-                          "set its level nor click in the mix",
-                          stem, count, count == 1 ? "" : "s", 20.0 * std::log10(double(peak)), kSpikeMarginDb);
+                          "over its own loudest passages (a corrupt float export): read as silence, so the stem is "
+                          "measured and mixed without {}",
+                          stem, count, count == 1 ? "" : "s", 20.0 * std::log10(double(peak)), kSpikeMarginDb,
+                          count == 1 ? "it" : "them");
   p.fix = "re-export it; the plug-in or converter that wrote it is the usual cause";
   return p;
 }

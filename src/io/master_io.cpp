@@ -18,9 +18,11 @@
 #include <fmt/format.h>
 
 #include "analysis/loudness.hpp"
+#include "analysis/stem_check.hpp"
 #include "analysis/true_peak.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/simd.hpp"
 #include "core/worker_pool.hpp"
 #include "core/units.hpp"
 #include "dsp/limiter.hpp"
@@ -53,11 +55,12 @@ void report(const StageProgressFn& p, double f, const std::string& stage) {
 // The file at a chosen rate: decoded directly when the rate matches, through soxr otherwise.
 class SourceReader {
 public:
-  SourceReader(const fs::path& path, int rate) {
+  // spike_ceiling: AudioReader::set_spike_ceiling (InputAnalysis::spike_ceiling).
+  SourceReader(const fs::path& path, int rate, float spike_ceiling) {
     const AudioInfo info = probe(path);
     channels_ = info.channels;
-    if (info.sample_rate == rate) plain_.emplace(path);
-    else resampled_.emplace(path, rate);
+    if (info.sample_rate == rate) plain_.emplace(path).set_spike_ceiling(spike_ceiling);
+    else resampled_.emplace(path, rate).set_spike_ceiling(spike_ceiling);
   }
   std::size_t read(const AudioView& v) { return plain_ ? plain_->read(v) : resampled_->read(v); }
   int channels() const { return channels_; }
@@ -598,7 +601,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   double pre_peak_db = kMinusInf;
   {
     std::optional<SourceReader> reader;
-    if (!in_place) reader.emplace(input, rate);
+    if (!in_place) reader.emplace(input, rate, in.spike_ceiling);
     std::int64_t pos = 0;
     master::MasterChainProcessor proc(chain);
     proc.prepare({double(rate), ch, kPipeBlock});
@@ -907,9 +910,14 @@ class AnalysisPass {
 public:
   static constexpr std::size_t kItems = 5;
 
-  AnalysisPass(const fs::path& file, InputCache* cache, master::InputAnalyzer::Scope scope)
-      : r_(file), cache_(cache) {
+  // spike_ceiling: read samples above it as silence (the second pass over a float file whose
+  // first found spikes); 0 on a first pass, which collects a float file's block peaks for
+  // spike_ceiling().
+  AnalysisPass(const fs::path& file, InputCache* cache, master::InputAnalyzer::Scope scope, float spike_ceiling = 0.0f)
+      : r_(file), cache_(cache), spike_ceiling_(spike_ceiling) {
     reject_if_truncated(file, r_.info());  // issue 9: never master part of a damaged file
+    r_.set_spike_ceiling(spike_ceiling);
+    scan_spikes_ = spike_ceiling == 0.0f && r_.info().is_float;
     const int ch = r_.info().channels;
     cap_ = r_.info().frames;
     caching_ = cache && cap_ > 0 && cap_ * ch * std::int64_t(sizeof(float)) <= kMemoryTempBytes;
@@ -948,6 +956,11 @@ public:
         len_[cur] = r_.read(at_[cur]);
         if (len_[cur] > 0) caching_ = false;  // longer than its header says: no cache
       }
+      if (scan_spikes_ && len_[cur] > 0) {
+        std::uint32_t bits = 0;
+        for (int c = 0; c < at_[cur].num_channels(); ++c) bits = std::max(bits, simd::max_abs_bits(at_[cur].channel(c), len_[cur]));
+        block_peaks_.push_back(simd::from_bits(bits));
+      }
     } else if (len_[prev] == 0) return;
     else if (k == 0) an_->add_rest(v);
     else if (k == 1) an_->add_spectrum(v);
@@ -961,12 +974,19 @@ public:
     ++t_;
   }
 
+  // After a first pass over a float file: the level above which its samples are spikes
+  // (analysis::spike_ceiling; 0: none), to be read again with it.
+  float spike_ceiling() const { return scan_spikes_ ? analysis::spike_ceiling(block_peaks_) : 0.0f; }
+
   master::InputAnalysis finish() {
     if (cache_ && (!caching_ || pos_ != cap_)) *cache_ = InputCache{};  // not the whole file: no cache
     master::InputAnalysis a = an_->finish();
     a.nonfinite_samples = r_.nonfinite_samples();  // the reader turned them into silence
+    a.spike_ceiling = spike_ceiling_;
+    a.spike_samples = r_.spike_samples();
     return a;
   }
+  float block_peak() const { return block_peaks_.empty() ? 0.0f : *std::max_element(block_peaks_.begin(), block_peaks_.end()); }
 
 private:
   AudioReader r_;
@@ -979,27 +999,46 @@ private:
   std::array<std::size_t, 2> len_{0, 0};
   std::array<AudioView, 2> at_;  // where each slot's block lies
   std::size_t t_ = 0;
+  float spike_ceiling_ = 0.0f;
+  bool scan_spikes_ = false;
+  std::vector<float> block_peaks_;  // scan_spikes_: each block's peak over its channels
 };
 
+// A float file's first pass that found spikes (AnalysisPass::spike_ceiling) is made again with
+// them read as silence; its analysis, and the cache, are the second pass's.
 master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCache* cache = nullptr) {
-  AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix);
-  while (a.active()) {
-    pool.run(AnalysisPass::kItems, [&](std::size_t k) { a.item(k); });
-    a.advance();
+  float ceiling = 0.0f, peak = 0.0f;
+  for (;;) {
+    if (cache) *cache = InputCache{};
+    AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix, ceiling);
+    while (a.active()) {
+      pool.run(AnalysisPass::kItems, [&](std::size_t k) { a.item(k); });
+      a.advance();
+    }
+    if (ceiling == 0.0f && (ceiling = a.spike_ceiling()) > 0.0f) {
+      peak = a.block_peak();
+      continue;
+    }
+    master::InputAnalysis r = a.finish();
+    r.spike_peak = peak;
+    return r;
   }
-  return a.finish();
 }
 
 // The mix and the reference analysed side by side, their blocks' items in one round each step
 // so both cores stay busy whichever file is longer or costs more (the reference is measured only
 // for what the match reads: InputAnalyzer::Scope::reference). An error in the mix is thrown; one
 // in the reference is left in `ref_error` (the mix's own problems are reported first).
+// Spikes (see analyze_on) in either file: both are read again, each with its own ceiling.
 master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::path& reference, WorkerPool& pool,
-                                             InputCache* cache, master::InputAnalysis& ref_out, std::exception_ptr& ref_error) {
-  AnalysisPass a(input, cache, master::InputAnalyzer::Scope::mix);
+                                             InputCache* cache, master::InputAnalysis& ref_out, std::exception_ptr& ref_error,
+                                             float input_ceiling = 0.0f, float reference_ceiling = 0.0f) {
+  const bool again = input_ceiling > 0.0f || reference_ceiling > 0.0f;
+  if (cache) *cache = InputCache{};
+  AnalysisPass a(input, cache, master::InputAnalyzer::Scope::mix, input_ceiling);
   std::optional<AnalysisPass> b;
   try {
-    b.emplace(reference, nullptr, master::InputAnalyzer::Scope::reference);
+    b.emplace(reference, nullptr, master::InputAnalyzer::Scope::reference, reference_ceiling);
   } catch (...) {
     ref_error = std::current_exception();
   }
@@ -1024,6 +1063,15 @@ master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::pa
       if (ref_failed) b.reset();
       else b->advance();
     }
+  }
+  if (!again && (a.spike_ceiling() > 0.0f || (b && b->spike_ceiling() > 0.0f))) {
+    const float ia = a.spike_ceiling(), ib = b ? b->spike_ceiling() : 0.0f;
+    const float pa = ia > 0.0f ? a.block_peak() : 0.0f, pb = ib > 0.0f ? b->block_peak() : 0.0f;
+    ref_error = nullptr;
+    master::InputAnalysis r = analyze_with_reference(input, reference, pool, cache, ref_out, ref_error, ia, ib);
+    r.spike_peak = pa;
+    ref_out.spike_peak = pb;
+    return r;
   }
   if (b) ref_out = b->finish();
   return a.finish();
@@ -1137,6 +1185,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   if (req.previews) res.input_preview = ip.file;
   if (!ip.done) {  // every target resampled: a pass of its own
     AudioReader r(input);
+    r.set_spike_ceiling(res.analysis.spike_ceiling);
     AudioWriter w(res.input_preview, WriteSpec{r.info().sample_rate, r.info().channels, kPreviewFormat});
     AudioBuffer buf(r.info().channels, kBlock);
     const float g = static_cast<float>(db_to_gain(res.preview_lufs - res.analysis.integrated_lufs));

@@ -43,6 +43,11 @@ struct InputAnalysis {
   double ac_rms_dbfs = 0.0;      // RMS with the DC removed, loudest channel (-inf: none)
   std::int64_t clipped_runs = 0; // runs of >= 3 consecutive samples at full scale
   std::int64_t nonfinite_samples = 0;  // NaN or infinite samples in the file (read as silence)
+  // A float file's isolated absurd samples (analysis::spike_ceiling): the level above which they
+  // read as silence in every pass (0: none), how many did and the highest.
+  float spike_ceiling = 0.0f;
+  std::int64_t spike_samples = 0;
+  float spike_peak = 0.0f;
   double first_clip_s = -1.0;
 
   // Long-term spectrum of the mid signal, 1/6-octave bands 20 Hz .. 20 kHz (up to Nyquist):

@@ -341,6 +341,18 @@ TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   p = qc_input(nan, streaming);
   EXPECT_TRUE(has("nonfinite_samples"));
   EXPECT_TRUE(has_errors(p));
+
+  // Isolated absurd samples of a float file, read as silence: said, as a warning.
+  InputAnalysis spiked = loud;
+  spiked.spike_samples = 2;
+  spiked.spike_peak = 1000.0f;
+  p = qc_input(spiked, streaming);
+  ASSERT_TRUE(has("spike_samples"));
+  for (const auto& pr : p)
+    if (pr.code == "spike_samples") {
+      EXPECT_EQ(pr.severity, Severity::warning);
+      EXPECT_NE(pr.message.find("2 isolated samples up to +60.0 dBFS"), std::string::npos) << pr.message;
+    }
 }
 
 TEST(Decide, EqFitFollowsASmoothCurve) {

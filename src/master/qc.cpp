@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/stem_check.hpp"
+
 namespace mixdown::master {
 
 std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>& targets) {
@@ -32,6 +34,15 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
         "the mix holds " + nonfinite_samples_phrase(in.nonfinite_samples) +
             ": the file is damaged, and the master plays silence there",
         "bounce the mix again; a plug-in that blows up (a filter at an extreme setting) is the usual cause");
+  }
+  if (in.spike_samples > 0) {
+    add("spike_samples", Severity::warning,
+        fmt::format("the mix holds {} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and over "
+                    "its own loudest passages (a corrupt float export): read as silence, so the "
+                    "mix is measured and mastered without {}",
+                    in.spike_samples, in.spike_samples == 1 ? "" : "s", 20.0 * std::log10(double(in.spike_peak)),
+                    analysis::kSpikeMarginDb, in.spike_samples == 1 ? "it" : "them"),
+        "bounce the mix again; the plug-in or converter that wrote it is the usual cause");
   }
   double loudest_target = -100.0;
   for (const auto& t : targets) loudest_target = std::max(loudest_target, t.integrated_lufs);

@@ -439,6 +439,30 @@ TEST_F(BadInput, MixOfAFloatStemWithOneAbsurdSample) {
   EXPECT_EQ(slurp(out_ / "again" / "mix.wav"), slurp(out_ / "mix.wav"));
 }
 
+// The same in a float mix handed to master: one +60 dBFS sample made the input read 20 LUFS
+// with a +60 dBTP peak (and "mono cancellation"), and the previews 40 LU down. It is read as
+// silence in every pass, said, and the input measures as the mix without it.
+TEST_F(BadInput, MasterOfAFloatMixWithOneAbsurdSample) {
+  const auto mix = in_ / "mix.wav";
+  const auto part = [](std::int64_t i, int c) { return music(i, c, 48000); };
+  write_audio(mix, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 6, part);
+  const auto plain = run({"master", mix.string(), "-o", (out_ / "plain").string(), "--quiet"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  write_audio(mix, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 6,
+              [&](std::int64_t i, int c) { return i == 100000 && c == 1 ? -1e6 : part(i, c); });
+  const auto r = run({"master", mix.string(), "-o", out_.string(), "--quiet"});
+  expect_clean_outputs(r, out_);
+  const auto report = nlohmann::json::parse(slurp(out_ / "report.json"));
+  const auto before = report["masters"][0]["before"];
+  const auto want = nlohmann::json::parse(slurp(out_ / "plain" / "report.json"))["masters"][0]["before"];
+  EXPECT_NEAR(before["integrated_lufs"].get<double>(), want["integrated_lufs"].get<double>(), 0.05);
+  EXPECT_LT(before["true_peak_dbtp"].get<double>(), 0.0);
+  bool said = false;
+  for (const auto& p : report["problems"]) said = said || p["code"] == "spike_samples";
+  EXPECT_TRUE(said) << report["problems"].dump();
+  EXPECT_NEAR(testkit::ebur128_measure_file(out_ / "masters" / "streaming.wav").integrated, -14.0, 0.2);
+}
+
 TEST_F(BadInput, Silence) {
   const auto p = in_ / "silence.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3, [](std::int64_t, int) { return 0.0; });
