@@ -108,16 +108,19 @@ float spike_ceiling(std::vector<float> block_peaks) {
   return peak > ceiling ? ceiling : 0.0f;
 }
 
+std::string spike_words(std::int64_t count, float peak) {
+  return fmt::format("{} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and over its own "
+                     "loudest passages (a corrupt float export)",
+                     count, count == 1 ? "" : "s", 20.0 * std::log10(double(peak)), kSpikeMarginDb);
+}
+
 Problem spike_problem(const std::string& stem, std::int64_t count, float peak) {
   Problem p;
   p.stem = stem;
   p.code = "spike_samples";
   p.severity = Severity::warning;
-  p.message = fmt::format("{} holds {} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and "
-                          "over its own loudest passages (a corrupt float export): read as silence, so the stem is "
-                          "measured and mixed without {}",
-                          stem, count, count == 1 ? "" : "s", 20.0 * std::log10(double(peak)), kSpikeMarginDb,
-                          count == 1 ? "it" : "them");
+  p.message = fmt::format("{} holds {}: read as silence, so the stem is measured and mixed without {}", stem,
+                          spike_words(count, peak), count == 1 ? "it" : "them");
   p.fix = "re-export it; the plug-in or converter that wrote it is the usual cause";
   return p;
 }

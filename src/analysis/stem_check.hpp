@@ -52,7 +52,10 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
 // (one 400 ms block outweighs the song) and the mix's peak.
 inline constexpr double kSpikeMarginDb = 24.0;
 float spike_ceiling(std::vector<float> block_peaks);
-// spike_samples: `count` such samples, the highest at `peak`, read as silence.
+// "N isolated samples up to +X dBFS, more than 24 dB over ...": `count` such samples, the
+// highest at `peak` (linear), in the words every spike_samples problem uses.
+std::string spike_words(std::int64_t count, float peak);
+// A stem's spike_samples problem: read as silence.
 Problem spike_problem(const std::string& stem, std::int64_t count, float peak);
 
 // sample_rate_mismatch against the session rate.

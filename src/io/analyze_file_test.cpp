@@ -115,6 +115,40 @@ TEST(AnalyzeFile, StreamsAFileLikeTheInMemoryAnalyzer) {
   EXPECT_EQ(from_file.sample_rate, rate);
 }
 
+// A float file with one absurd sample (+60 dBFS in noise at -20 dBFS) is measured without it,
+// as the same file with that sample at 0, and says so; before, that sample was the file's
+// loudness (one 400 ms block over the gate) and its peak.
+TEST(AnalyzeFile, AnIsolatedAbsurdSampleIsMeasuredAsSilenceAndSaid) {
+  testkit::TempDir dir;
+  const int rate = 48000;
+  auto sig = testkit::noise(-20.0, 5.0, rate, 2, 4);
+  sig.channel(1)[100000] = 0.0f;
+  const auto write_raw = [&](const fs::path& p) {
+    SF_INFO info{};
+    info.samplerate = rate;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
+    ASSERT_NE(f, nullptr);
+    std::vector<float> x(2 * sig.num_frames());
+    for (std::size_t i = 0; i < sig.num_frames(); ++i)
+      for (int c = 0; c < 2; ++c) x[2 * i + static_cast<std::size_t>(c)] = sig.channel(c)[i];
+    sf_writef_float(f, x.data(), static_cast<sf_count_t>(sig.num_frames()));
+    sf_close(f);
+  };
+  write_raw(dir / "clean.wav");
+  sig.channel(1)[100000] = -1.0e6f;
+  write_raw(dir / "spiked.wav");
+  const auto clean = analyze_file(dir / "clean.wav");
+  const auto spiked = analyze_file(dir / "spiked.wav");
+  EXPECT_DOUBLE_EQ(spiked.loudness.integrated_lufs, clean.loudness.integrated_lufs);
+  EXPECT_DOUBLE_EQ(spiked.loudness.sample_peak_dbfs, clean.loudness.sample_peak_dbfs);
+  ASSERT_FALSE(spiked.problems.empty());
+  EXPECT_EQ(spiked.problems.front().code, "spike_samples");
+  EXPECT_NE(spiked.problems.front().message.find("1 isolated sample up to +60.0 dBFS"), std::string::npos);
+  for (const auto& p : clean.problems) EXPECT_NE(p.code, "spike_samples");
+}
+
 int rejected_code(const fs::path& p, std::string* message) {
   try {
     analyze_file(p);

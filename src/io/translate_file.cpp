@@ -9,6 +9,7 @@
 #include <cmath>
 #include <optional>
 
+#include "analysis/stem_check.hpp"
 #include "analysis/true_peak.hpp"
 #include "core/error.hpp"
 #include "core/simd.hpp"
@@ -80,13 +81,37 @@ private:
   std::size_t skip_ = 0;
 };
 
-double measure_loudness(const fs::path& input) {
-  AudioReader r(input);
-  const int ch = r.info().channels;
-  analysis::LoudnessMeter meter(r.info().sample_rate, ch, analysis::LoudnessOptions{false, false, false, 1});
-  AudioBuffer buf(ch, kBlock);
-  while (const std::size_t n = r.read(buf.view())) meter.add(buf.view(n));
-  return meter.integrated_lufs();
+// The file's integrated loudness; a float file's isolated absurd samples (analysis::
+// spike_ceiling) found on the way are read as silence, and the level they are found above is
+// kept for every later read of the file.
+struct InputLoudness {
+  double lufs = 0.0;
+  float spike_ceiling = 0.0f, spike_peak = 0.0f;
+};
+InputLoudness measure_loudness(const fs::path& input) {
+  InputLoudness m;
+  for (;;) {
+    AudioReader r(input);
+    r.set_spike_ceiling(m.spike_ceiling);
+    const bool scan = m.spike_ceiling == 0.0f && r.info().is_float;
+    const int ch = r.info().channels;
+    analysis::LoudnessMeter meter(r.info().sample_rate, ch, analysis::LoudnessOptions{false, false, false, 1});
+    AudioBuffer buf(ch, kBlock);
+    std::vector<float> peaks;
+    while (const std::size_t n = r.read(buf.view())) {
+      meter.add(buf.view(n));
+      if (!scan) continue;
+      std::uint32_t bits = 0;
+      for (int c = 0; c < ch; ++c) bits = std::max(bits, simd::max_abs_bits(buf.channel(c), n));
+      peaks.push_back(simd::from_bits(bits));
+    }
+    if (scan && !peaks.empty()) {
+      m.spike_peak = *std::max_element(peaks.begin(), peaks.end());
+      if ((m.spike_ceiling = analysis::spike_ceiling(std::move(peaks))) > 0.0f) continue;
+    }
+    m.lufs = meter.integrated_lufs();
+    return m;
+  }
 }
 
 // The loudest passages for the codec: one per started minute of a `dur`-second stream (at most
@@ -172,8 +197,10 @@ fs::path passage_path(const fs::path& codec_path, std::size_t w) {
 // each encoded apart (a joined excerpt would add edges the song does not have). With
 // `hottest`: the loudest passage's decode is measured for it too (its true peak).
 void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, const analysis::StreamMeter& input_meter,
-                      int in_ch, const fs::path& codec_path, WorkerPool& pool, HottestPassage* hottest = nullptr) {
+                      int in_ch, const fs::path& codec_path, WorkerPool& pool, HottestPassage* hottest = nullptr,
+                      float spike_ceiling = 0.0f) {
   AudioReader r(req.input);
+  r.set_spike_ceiling(spike_ceiling);
   const AudioInfo info = r.info();
   std::size_t hottest_window = 0;
   const auto windows = codec_windows(input_meter.loudness().short_term_series(), info.duration_s(), hottest_window);
@@ -439,7 +466,9 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const std::string name = req.input.string();
 
   prog(0.0, "measuring loudness");
-  const double in_lufs = req.input_lufs ? *req.input_lufs : measure_loudness(req.input);
+  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs} : measure_loudness(req.input);
+  const double in_lufs = measured.lufs;
+  reader.set_spike_ceiling(measured.spike_ceiling);
   if (!std::isfinite(in_lufs) && under_one_loudness_block(info.duration_s()))
     throw rejected(name, "too short to translate: " + under_one_loudness_block_words(info.duration_s()));
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
@@ -461,6 +490,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   std::int64_t codec_done = 0;
   if (codec_inline && codec_rate != rate) {
     codec_reader = std::make_unique<ResamplingReader>(req.input, codec_rate);
+    codec_reader->set_spike_ceiling(measured.spike_ceiling);
     codec_buf.resize(info.channels, kBlock * 2);
   }
   if (codec_inline)
@@ -513,7 +543,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   bt.system = PlaybackSystem::bluetooth;
   if (!codec_inline) {
     prog(share, "a codec round trip of the loudest passage");
-    bt_from_passages(bt, req, input_meter, in_ch, codec_path, pool);
+    bt_from_passages(bt, req, input_meter, in_ch, codec_path, pool, nullptr, measured.spike_ceiling);
   } else {
     prog(share, "decoding the Bluetooth codec");
     AudioReader dec(codec_path);
@@ -548,6 +578,15 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     p.severity = Severity::error;
     p.message = name + " holds " + nonfinite_samples_phrase(bad) + ": every system played silence there";
     p.fix = "export the file again; a plug-in that blows up is the usual cause";
+    rep.problems.insert(rep.problems.begin(), p);
+  }
+  if (const std::int64_t spikes = reader.spike_samples(); spikes > 0) {
+    Problem p;
+    p.code = "spike_samples";
+    p.severity = Severity::warning;
+    p.message = fmt::format("{} holds {}: read as silence, so every system played the file without {}", name,
+                            analysis::spike_words(spikes, measured.spike_peak), spikes == 1 ? "it" : "them");
+    p.fix = "export it again; the plug-in or converter that wrote it is the usual cause";
     rep.problems.insert(rep.problems.begin(), p);
   }
   prog(1.0, "done");

@@ -37,11 +37,8 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
   }
   if (in.spike_samples > 0) {
     add("spike_samples", Severity::warning,
-        fmt::format("the mix holds {} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and over "
-                    "its own loudest passages (a corrupt float export): read as silence, so the "
-                    "mix is measured and mastered without {}",
-                    in.spike_samples, in.spike_samples == 1 ? "" : "s", 20.0 * std::log10(double(in.spike_peak)),
-                    analysis::kSpikeMarginDb, in.spike_samples == 1 ? "it" : "them"),
+        fmt::format("the mix holds {}: read as silence, so it is measured and mastered without {}",
+                    analysis::spike_words(in.spike_samples, in.spike_peak), in.spike_samples == 1 ? "it" : "them"),
         "bounce the mix again; the plug-in or converter that wrote it is the usual cause");
   }
   double loudest_target = -100.0;

@@ -461,6 +461,18 @@ TEST_F(BadInput, MasterOfAFloatMixWithOneAbsurdSample) {
   for (const auto& p : report["problems"]) said = said || p["code"] == "spike_samples";
   EXPECT_TRUE(said) << report["problems"].dump();
   EXPECT_NEAR(testkit::ebur128_measure_file(out_ / "masters" / "streaming.wav").integrated, -14.0, 0.2);
+  // analyze and translate measure it the same way, and say so.
+  for (const auto* cmd : {"analyze", "translate"}) {
+    std::vector<std::string> args{cmd, mix.string(), "--json", (out_ / (std::string(cmd) + ".json")).string(), "--quiet"};
+    if (std::string(cmd) == "translate") args.insert(args.begin() + 2, {"-o", (out_ / "tr").string()});
+    const auto t = run(args);
+    ASSERT_EQ(t.code, 0) << cmd << ": " << t.err;
+    const auto j = nlohmann::json::parse(slurp(out_ / (std::string(cmd) + ".json")));
+    const double lufs = std::string(cmd) == "analyze" ? j["loudness"]["integrated_lufs"].get<double>()
+                                                      : j["input"]["integrated_lufs"].get<double>();
+    EXPECT_NEAR(lufs, want["integrated_lufs"].get<double>(), 0.05) << cmd;
+    EXPECT_EQ(j["problems"][0]["code"], "spike_samples") << cmd;
+  }
 }
 
 TEST_F(BadInput, Silence) {
