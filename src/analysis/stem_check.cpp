@@ -2,8 +2,10 @@
 #include "analysis/stem_check.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -250,6 +252,17 @@ std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& fea
   return out;
 }
 
+std::size_t duplicate_copy(const Relation& r, const std::string& a, const std::string& b) {
+  const auto says_copy = [](std::string name) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    static const std::regex marker(R"((copy|dup|duplicate|kopie|copie)|\(\d+\)\.[a-z0-9]+$)");
+    return std::regex_search(name, marker);
+  };
+  const bool ca = says_copy(a), cb = says_copy(b);
+  if (ca != cb) return ca ? r.a : r.b;
+  return r.gain_db <= 0.05 ? r.b : r.a;
+}
+
 std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
                                        const std::vector<Relation>& relations) {
   std::vector<Problem> out;
@@ -258,17 +271,18 @@ std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
     const std::string& na = stems[r.a].name;
     const std::string& nb = stems[r.b].name;
     if (r.kind == "duplicate") {
-      // Blame the quieter copy (the later one when equal): the louder is the likelier original.
-      const bool b_is_copy = r.gain_db <= 0.05;
+      const bool b_is_copy = duplicate_copy(r, na, nb) == r.b;
       const std::string& copy = b_is_copy ? nb : na;
       const std::string& orig = b_is_copy ? na : nb;
       const double g = std::fabs(r.gain_db);
       const std::string level = g < 0.05 ? "at the same level" : fmt::format("{:.1f} dB quieter", g);
       out.push_back(make(copy, "duplicate", Severity::warning,
-                         fmt::format("{} is the same audio as {} ({}{}): mixed together they "
-                                     "double that part",
-                                     copy, orig, level, r.r < 0 ? ", with inverted polarity" : ""),
-                         "remove one of the two, unless the copy is intended"));
+                         fmt::format("{} is the same audio as {} ({}{}): summed, the two would {} that part, so a mix "
+                                     "leaves {} out",
+                                     copy, orig, level, r.r < 0 ? ", with inverted polarity" : "",
+                                     r.r < 0 ? "cancel" : "double", copy),
+                         "remove one of the two; if the copy is meant to double the part, export it as a take of "
+                         "its own (a copy of the same samples only makes the part louder)"));
     } else if (r.kind == "polarity") {
       // Flip the secondary mic (bottom, out, under, back, sub): by convention the top/in mic
       // keeps its polarity. Otherwise the later stem in the list.

@@ -76,6 +76,11 @@ struct Relation {
 // Compares every pair of analysed stems (null entries are skipped; stems at different rates
 // are not compared).
 std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& features);
+// Of a duplicate pair (stems r.a and r.b, named a and b), the copy: the one whose name alone
+// says so ("copy", "dup", "(1)"), else the quieter (the louder is the likelier original), else
+// the later. A mix leaves the copy out (summed, the two would double the part, or cancel it
+// when one is inverted).
+std::size_t duplicate_copy(const Relation& r, const std::string& a, const std::string& b);
 // duplicate, polarity.
 std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
                                        const std::vector<Relation>& relations);

@@ -201,3 +201,20 @@ TEST(StemCheck, SpikeCeilingOnlyForIsolatedAbsurdSamples) {
   EXPECT_NE(p.message.find("+60.0 dBFS"), std::string::npos) << p.message;
   EXPECT_NE(p.message.find("Keys.wav"), std::string::npos);
 }
+
+// Of two stems holding the same audio, the one a mix leaves out: the one named a copy, else
+// the quieter, else the later.
+TEST(StemCheck, DuplicateCopyIsTheOneNamedSoElseTheQuieterElseTheLater) {
+  Relation r;
+  r.kind = "duplicate";
+  r.a = 3;
+  r.b = 5;
+  r.gain_db = 0.0;
+  EXPECT_EQ(duplicate_copy(r, "Bass copy.wav", "Bass.wav"), 3u);
+  EXPECT_EQ(duplicate_copy(r, "Bass.wav", "Bass (1).wav"), 5u);
+  EXPECT_EQ(duplicate_copy(r, "Gtr DUP.wav", "Gtr.wav"), 3u);
+  EXPECT_EQ(duplicate_copy(r, "Gtr L.wav", "Gtr R.wav"), 5u);
+  r.gain_db = 2.0;  // b louder: a is the copy
+  EXPECT_EQ(duplicate_copy(r, "Gtr L.wav", "Gtr R.wav"), 3u);
+  EXPECT_EQ(duplicate_copy(r, "Gtr.wav", "Gtr copy.wav"), 5u);
+}

@@ -474,6 +474,20 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
   route(analysis::rate_problems(usable_formats));
   route(analysis::length_problems(usable_formats));
   res.relations = analysis::find_relations(feats);
+  // A stem that is the same audio as another is left out of the mix: summed, the two would
+  // double the part (or cancel it, one inverted). A copy of a copy is left out once.
+  for (const auto& r : res.relations)
+    if (r.kind == "duplicate") {
+      StemResult& copy = res.stems[analysis::duplicate_copy(r, res.stems[r.a].name, res.stems[r.b].name)];
+      if (copy.excluded) continue;
+      copy.excluded = true;
+      copy.excluded_reason = "duplicate";
+    }
+  // What a left-out copy relates to otherwise is its original's to say (a part opposite in
+  // polarity to an inverted copy is in polarity with the original, which the mix keeps).
+  std::erase_if(res.relations, [&](const analysis::Relation& r) {
+    return r.kind != "duplicate" && (res.stems[r.a].excluded || res.stems[r.b].excluded);
+  });
   {
     std::vector<analysis::StemFormat> all_formats;
     for (const auto& s : res.stems) all_formats.push_back(s.format);
@@ -510,9 +524,10 @@ StemCheckResult check_stem_source(const fs::path& stems, int threads, const Prog
     std::string why;
     for (const auto& s : res.stems)
       if (s.excluded) {
-        why = !s.readable             ? s.error
-              : s.features.dc_only ? s.name + " holds only a DC offset, no sound"
-                                   : s.name + " is " + s.excluded_reason;
+        why = !s.readable                       ? s.error
+              : s.features.dc_only                 ? s.name + " holds only a DC offset, no sound"
+              : s.excluded_reason == "duplicate"   ? s.name + " is a copy of another stem"
+                                                   : s.name + " is " + s.excluded_reason;
         break;
       }
     throw rejected(stems.string(),

@@ -208,10 +208,13 @@ TEST(StemSet, EveryPlantedProblemIsFound) {
     if (p.code == "polarity") {
       EXPECT_NE(p.message.find("0.6 ms"), std::string::npos) << p.message;
     }
-  // The unreadable and the silent stem are excluded; the others are still checked.
+  // The unreadable and the silent stem are excluded, and the copy of the vocal (a mix leaves
+  // it out: summed, the two would double the part); the others are still checked.
   EXPECT_FALSE(find(r, "Broken.wav")->readable);
   EXPECT_TRUE(find(r, "Empty Synth.wav")->excluded);
-  EXPECT_EQ(r.usable(), r.stems.size() - 2);
+  EXPECT_EQ(find(r, "Lead Vox copy.wav")->excluded_reason, "duplicate");
+  EXPECT_FALSE(find(r, "Lead Vox.wav")->excluded);
+  EXPECT_EQ(r.usable(), r.stems.size() - 3);
   EXPECT_EQ(find(r, "Audio 07.wav")->role_source, "content");
   for (const auto& p : r.problems) {
     EXPECT_FALSE(p.message.empty());

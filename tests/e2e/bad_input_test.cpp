@@ -78,11 +78,14 @@ void write_audio(const fs::path& p, int format, int rate, int channels, std::int
 }
 
 // A musical-enough test signal: a decaying tone burst every half second plus low noise.
-double music(std::int64_t i, int c, int rate, double amp = 0.3) {
+// `part` sets the tone's pitch (a semitone a step) and the noise's seed, so the stems of a
+// test folder are different parts, not copies of one file (which a mix leaves out).
+double music(std::int64_t i, int c, int rate, double amp = 0.3, int part = 0) {
   const double t = double(i) / rate;
   const double env = std::exp(-6.0 * std::fmod(t, 0.5));
-  const double noise = std::sin(double(i) * 12.9898 + c * 78.233) * 43758.5453;
-  return amp * (env * std::sin(2 * M_PI * (220.0 + 110.0 * c) * t) + 0.05 * (noise - std::floor(noise) - 0.5));
+  const double noise = std::sin(double(i) * 12.9898 + c * 78.233 + part * 39.425) * 43758.5453;
+  const double hz = (220.0 + 110.0 * c) * std::pow(2.0, part / 12.0);
+  return amp * (env * std::sin(2 * M_PI * hz * t) + 0.05 * (noise - std::floor(noise) - 0.5));
 }
 
 class BadInput : public ::testing::Test {
@@ -97,8 +100,9 @@ protected:
   fs::path wav(const std::string& name, int rate = 48000, int channels = 2, double seconds = 3.0,
                int format = SF_FORMAT_WAV | SF_FORMAT_PCM_24) {
     const auto p = in_ / name;
+    const int part = static_cast<int>(std::hash<std::string>{}(name) % 12);
     write_audio(p, format, rate, channels, static_cast<std::int64_t>(seconds * rate),
-                [&](std::int64_t i, int c) { return music(i, c, rate); });
+                [&](std::int64_t i, int c) { return music(i, c, rate, 0.3, part); });
     return p;
   }
 
@@ -473,6 +477,27 @@ TEST_F(BadInput, MasterOfAFloatMixWithOneAbsurdSample) {
     EXPECT_NEAR(lufs, want["integrated_lufs"].get<double>(), 0.05) << cmd;
     EXPECT_EQ(j["problems"][0]["code"], "spike_samples") << cmd;
   }
+}
+
+// A stem that is another's samples again, here inverted (an export that flipped polarity):
+// before, both were mixed at one fader and the bass cancelled (its bus 20 LU down) with exit 0.
+// The copy is left out and said; the mix is the one without the copy's file.
+TEST_F(BadInput, MixOfAStemAndItsInvertedCopy) {
+  wav("Keys.wav");
+  const auto bass = [](std::int64_t i, int c) { return music(i, c, 48000, 0.4, 13); };  // no name's part
+  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 3, bass);
+  const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  write_audio(in_ / "Bass copy.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 3,
+              [&](std::int64_t i, int c) { return -bass(i, c); });
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  const std::string report = slurp(out_ / "report.json");
+  EXPECT_NE(report.find("Bass copy.wav is the same audio as Bass.wav"), std::string::npos);
+  EXPECT_NE(report.find("would cancel that part"), std::string::npos);
+  EXPECT_NEAR(testkit::ebur128_measure_file(out_ / "versions" / "bass.wav").integrated,
+              testkit::ebur128_measure_file(out_ / "plain" / "versions" / "bass.wav").integrated, 0.05);
+  EXPECT_EQ(slurp(out_ / "mix.wav"), slurp(out_ / "plain" / "mix.wav"));
 }
 
 TEST_F(BadInput, Silence) {
