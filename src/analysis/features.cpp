@@ -665,6 +665,9 @@ struct StemFeatureAnalyzer::Impl {
       f.dual_mono = e_sum > 1e-12 && e_diff <= 1e-8 * e_sum;
       f.side_ratio = (e_sum + e_diff) > 0 ? e_diff / (e_sum + e_diff) : 0.0;
       f.lr_correlation = (e_l > 0 && e_r > 0) ? e_lr / std::sqrt(e_l * e_r) : 1.0;
+      const double lo = std::min(e_l, e_r), hi = std::max(e_l, e_r);
+      f.one_sided = hi > 1e-12 && !f.dual_mono && lo <= hi * std::pow(10.0, -kOneSidedDb / 10.0);
+      f.left_minus_right_db = e_l > 0 && e_r > 0 ? 10.0 * std::log10(e_l / e_r) : e_l > 0 ? 200.0 : e_r > 0 ? -200.0 : 0.0;
     }
     if (spec_e > 0) {
       f.centroid_hz = spec_cent / spec_e;

@@ -39,6 +39,10 @@ struct ExcerptPlan {
 ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int count = 24,
                               double window_s = 0.5);
 
+// A stereo stem whose quieter channel lies this far under the other holds its part on one side
+// only.
+inline constexpr double kOneSidedDb = 40.0;
+
 struct StemFeatures {
   int sample_rate = 0;
   int channels = 0;
@@ -60,6 +64,11 @@ struct StemFeatures {
 
   // Stereo (channels >= 2; first two channels).
   bool dual_mono = false;           // L and R identical up to -60 dB of difference
+  // One of L and R silent, or more than kOneSidedDb under the other: a mono part on one side
+  // of a stereo file (left_db - right_db says which). Mixed, like dual mono, as the mono part
+  // it is (MixedAsMono).
+  bool one_sided = false;
+  double left_minus_right_db = 0.0;
   double side_ratio = 0.0;          // side energy / (mid + side) energy, 0 (mono) .. 1
   double lr_correlation = 1.0;
 
@@ -94,6 +103,9 @@ struct StemFeatures {
 
   bool operator==(const StemFeatures&) const = default;
 };
+
+// Mixed as a mono source (folded, then panned by the mix): dual mono, or one-sided.
+inline bool mixed_as_mono(const StemFeatures& f) noexcept { return f.dual_mono || f.one_sided; }
 
 class StemFeatureAnalyzer {
 public:

@@ -51,6 +51,24 @@ TEST(Features, WhiteNoiseIsFlatAndBright) {
   EXPECT_NEAR(f.side_ratio, 0.5, 0.05);
 }
 
+// One channel silent, or 40 dB under the other: one-sided, with the side it is on; a part
+// 20 dB quieter on one side is a stereo image, not one-sided.
+TEST(Features, OneSidedStereoIsFoundWithItsSide) {
+  auto n = testkit::noise(-20.0, 3.0, kRate, 2, 9);
+  for (std::size_t i = 0; i < n.num_frames(); ++i) n.channel(0)[i] = 0.0f;
+  auto f = compute_features(n.view(), kRate);
+  EXPECT_TRUE(f.one_sided);
+  EXPECT_LT(f.left_minus_right_db, -100.0);
+  EXPECT_FALSE(f.dual_mono);
+  auto m = testkit::noise(-20.0, 3.0, kRate, 2, 9);
+  for (std::size_t i = 0; i < m.num_frames(); ++i) m.channel(1)[i] *= 0.1f;  // 20 dB down
+  f = compute_features(m.view(), kRate);
+  EXPECT_FALSE(f.one_sided);
+  EXPECT_NEAR(f.left_minus_right_db, 20.0, 0.5);
+  for (std::size_t i = 0; i < m.num_frames(); ++i) m.channel(1)[i] *= 0.001f;  // 80 dB down
+  EXPECT_TRUE(compute_features(m.view(), kRate).one_sided);
+}
+
 TEST(Features, ClippingIsCountedAsFlattenedRuns) {
   auto s = testkit::sine(100.0, 3.5, 1.0, kRate, 1);  // peak 1.5, clipped below
   for (std::size_t i = 0; i < s.num_frames(); ++i)

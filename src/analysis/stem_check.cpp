@@ -181,6 +181,17 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                                    s.name),
                        "will be folded to mono automatically (and panned like a mono source)"));
   }
+  if (f.one_sided) {
+    const bool left = f.left_minus_right_db > 0.0;
+    const double gap = std::fabs(f.left_minus_right_db);
+    out.push_back(make(s.name, "one_sided", Severity::warning,
+                       fmt::format("{} is stereo but only its {} channel carries sound (the {} is {}): it is a mono "
+                                   "part on one side of a stereo file, which would lean the mix",
+                                   s.name, left ? "left" : "right", left ? "right" : "left",
+                                   gap >= 199.0 ? std::string("silent") : fmt::format("{:.0f} dB under it", gap)),
+                       "it is mixed as the mono part it is and panned by the mix; export it as mono, or check the "
+                       "routing that left one side empty"));
+  }
   return out;
 }
 

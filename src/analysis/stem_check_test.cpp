@@ -218,3 +218,24 @@ TEST(StemCheck, DuplicateCopyIsTheOneNamedSoElseTheQuieterElseTheLater) {
   EXPECT_EQ(duplicate_copy(r, "Gtr L.wav", "Gtr R.wav"), 3u);
   EXPECT_EQ(duplicate_copy(r, "Gtr.wav", "Gtr copy.wav"), 5u);
 }
+
+// A stereo stem with one channel silent (or 40 dB under the other) is one-sided, said, and
+// mixed as mono; a stereo part with one quieter side is not.
+TEST(StemCheck, OneSidedStereoStem) {
+  StemFormat fmt_;
+  fmt_.name = "Bass.wav";
+  fmt_.channels = 2;
+  StemFeatures f;
+  f.channels = 2;
+  f.silent = false;
+  f.one_sided = true;
+  f.left_minus_right_db = 200.0;
+  const auto p = signal_problems(fmt_, f);
+  ASSERT_TRUE(std::any_of(p.begin(), p.end(), [](const Problem& q) { return q.code == "one_sided"; }));
+  for (const auto& q : p) {
+    if (q.code == "one_sided") {
+      EXPECT_NE(q.message.find("only its left channel"), std::string::npos) << q.message;
+    }
+  }
+  EXPECT_TRUE(mixed_as_mono(f));
+}

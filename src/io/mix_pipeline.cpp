@@ -136,12 +136,13 @@ MixOutcome run_mix(const MixRequest& req) {
       // Measured in the check's read when it ran at this rate with these channels (a dual-mono
       // stem is mixed folded to mono, which the check could not know until its end: it measured
       // such a stem folded too while its channels stayed alike, and else it is read again).
-      if (s.mix_analysis && s.mix_analysis_rate == rate && !s.features.dual_mono)
+      const bool mono = analysis::mixed_as_mono(s.features);
+      if (s.mix_analysis && s.mix_analysis_rate == rate && !mono)
         in.analysis = std::move(*s.mix_analysis);
       else if (s.mix_analysis_folded && s.mix_analysis_rate == rate && s.features.dual_mono)
         in.analysis = std::move(*s.mix_analysis_folded);
       else
-        in.analysis = analyze_stem(in.file, rate, s.features.dual_mono, cache, s.spike_ceiling);
+        in.analysis = analyze_stem(in.file, rate, mono, cache, s.spike_ceiling);
       s.mix_analysis.reset();
       s.mix_analysis_folded.reset();
     });
@@ -165,7 +166,7 @@ MixOutcome run_mix(const MixRequest& req) {
     o.console = mix::decide(inputs, o.song, brief, rate, req.threads);
     for (std::size_t i = 0; i < usable.size(); ++i)
       if (auto* st = o.console.find_strip(usable[i]->name)) {
-        st->fold_to_mono = usable[i]->features.dual_mono;
+        st->fold_to_mono = analysis::mixed_as_mono(usable[i]->features);
         if (const float c = usable[i]->spike_ceiling; c > 0.0f) {
           st->spike_ceiling_dbfs = std::round(200.0 * std::log10(double(c))) / 10.0;
           st->reasons["spike_ceiling_dbfs"] = fmt::format(

@@ -299,7 +299,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         if (decoded && got_total == s.format.frames) decoded->finish();
         // The renderer pads a short read to the declared length; such a stem is measured again.
         if (for_mix && got_total == s.format.frames) {
-          if (stereo_later && !s.features.dual_mono) {
+          if (stereo_later && !analysis::mixed_as_mono(s.features)) {
             for (std::int64_t at = 0; at < got_total;) {
               const auto m = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kBlock), got_total - at));
               decoded->copy(at, block.view().sub(0, m));
@@ -309,7 +309,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
           }
           // Dual mono and measured in stereo later: the stereo measurement is never taken (the
           // mix reads the folded one, or measures the stem again if it was not kept).
-          if (!stereo_later || !s.features.dual_mono) s.mix_analysis = for_mix->finish();
+          if (!stereo_later || !analysis::mixed_as_mono(s.features)) s.mix_analysis = for_mix->finish();
           s.mix_analysis_rate = rate;
           if (for_mix_mono) s.mix_analysis_folded = for_mix_mono->finish();
         }

@@ -500,6 +500,33 @@ TEST_F(BadInput, MixOfAStemAndItsInvertedCopy) {
   EXPECT_EQ(slurp(out_ / "mix.wav"), slurp(out_ / "plain" / "mix.wav"));
 }
 
+// A stereo stem with sound on one side only (a mono part routed to one channel of a stereo
+// bounce): before, the bass was "centred" at pan 0 and still sat 9.5 dB to the left, and the
+// whole mix leaned. It is said (one_sided) and mixed as the mono part it is.
+TEST_F(BadInput, MixOfAStereoStemWithOneSilentSide) {
+  wav("Keys.wav");
+  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3,
+              [](std::int64_t i, int c) { return c == 0 ? music(i, 0, 48000, 0.4, 13) : 0.0; });
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  EXPECT_NE(slurp(out_ / "report.json").find("\"one_sided\""), std::string::npos);
+  EXPECT_NE(slurp(out_ / "session.toml").find("fold_to_mono = true"), std::string::npos);
+  // Left and right of the bass bus within 0.5 dB of each other.
+  SF_INFO info{};
+  SNDFILE* f = sf_open((out_ / "versions" / "bass.wav").c_str(), SFM_READ, &info);
+  ASSERT_TRUE(f && info.channels == 2);
+  std::vector<float> x(static_cast<std::size_t>(info.frames) * 2);
+  sf_readf_float(f, x.data(), info.frames);
+  sf_close(f);
+  double l = 0, rr = 0;
+  for (std::size_t i = 0; i + 1 < x.size(); i += 2) {
+    l += double(x[i]) * x[i];
+    rr += double(x[i + 1]) * x[i + 1];
+  }
+  ASSERT_GT(rr, 0.0);
+  EXPECT_NEAR(10.0 * std::log10(l / rr), 0.0, 0.5);
+}
+
 TEST_F(BadInput, Silence) {
   const auto p = in_ / "silence.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3, [](std::int64_t, int) { return 0.0; });
