@@ -319,7 +319,7 @@ template <class V> void fields(V& v, dsp::DelaySettings& s) {
 }
 template <class V> void fields(V& v, mix::AutomationPoint& p) {
   v.num("time_s", p.time_s, 0.0, 1e6);
-  v.num("gain_db", p.gain_db, -60.0, 24.0);
+  v.num("gain_db", p.gain_db, mix::kAutomationMinDb, mix::kAutomationMaxDb);
 }
 template <class V> void fields(V& v, mix::Send& s) {
   v.text("to", s.to);
@@ -340,7 +340,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.derived_text("bus", s.bus, s.printed_fx ? std::string("fx") : std::string(bus_of(s.role)));
   v.num("trim_db", s.trim_db, -60.0, 60.0);
   v.flag("polarity_invert", s.polarity_invert);
-  v.num("fader_db", s.fader_db, -120.0, 12.0);
+  v.num("fader_db", s.fader_db, mix::kFaderMinDb, mix::kFaderMaxDb);
   v.flag("mute", s.mute);
   v.string_map("reasons", s.reasons);
   v.sub("high_pass", [&](auto& w) { fields(w, s.high_pass); });
@@ -357,7 +357,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
 }
 template <class V> void fields(V& v, mix::Bus& b) {
   v.text("name", b.name);
-  v.num("fader_db", b.fader_db, -120.0, 12.0);
+  v.num("fader_db", b.fader_db, mix::kFaderMinDb, mix::kFaderMaxDb);
   v.string_map("reasons", b.reasons);
   v.sub("eq", [&](auto& w) { fields(w, b.eq); });
   v.sub("compressor", [&](auto& w) { fields(w, b.compressor); });
@@ -365,7 +365,7 @@ template <class V> void fields(V& v, mix::Bus& b) {
 template <class V> void fields(V& v, mix::Return& r) {
   v.text("name", r.name);
   v.choice("kind", r.kind, kReturnKinds);
-  v.num("fader_db", r.fader_db, -120.0, 12.0);
+  v.num("fader_db", r.fader_db, mix::kFaderMinDb, mix::kFaderMaxDb);
   v.string_map("reasons", r.reasons);
   v.sub("reverb", [&](auto& w) { fields(w, r.reverb); });
   v.sub("delay", [&](auto& w) { fields(w, r.delay); });

@@ -16,6 +16,11 @@ namespace mixdown::mix {
 
 using Reasons = std::map<std::string, std::string>;
 
+// The console's ranges (session.toml refuses values outside them): faders, and automation
+// breakpoints relative to their fader.
+inline constexpr double kFaderMinDb = -120.0, kFaderMaxDb = 12.0;
+inline constexpr double kAutomationMinDb = -60.0, kAutomationMaxDb = 24.0;
+
 // A fader breakpoint; between points the gain moves linearly in dB and is then smoothed.
 struct AutomationPoint {
   double time_s = 0.0;

@@ -1179,6 +1179,19 @@ std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<s
     spans.erase(spans.begin() + static_cast<std::ptrdiff_t>(i));
     --i;
   }
+  // The same request again later in the note (a note pasted twice, or said again at its end)
+  // is the one request: acted on once, not once per saying.
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    const auto same = [&](const ParsedNote& a) {
+      return a.kind == NoteKind::mix && out[i].kind == NoteKind::mix && a.element == out[i].element &&
+             a.fix == out[i].fix && a.scope == out[i].scope && a.amount_db == out[i].amount_db &&
+             a.context == out[i].context;
+    };
+    if (std::any_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(i), same)) {
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+      --i;
+    }
+  }
   const auto acting = std::count_if(out.begin(), out.end(), [](const ParsedNote& x) { return x.kind != NoteKind::vague; });
   if (out.size() < 2 || acting == 0) return whole();
   return out;

@@ -375,4 +375,18 @@ TEST(NoteReading, AReverbThatIsTooLongIsShortenedNotTurnedDown) {
 }
 
 }  // namespace
+
+// A note that says the same requests again (pasted twice) acts on each once.
+TEST(Note, RequestsSaidAgainLaterInANoteAreOne) {
+  const std::vector<std::string> stems = {"Kick.wav", "Bass.wav", "Vox.wav"};
+  const std::string once = "the bass is too loud and the kick needs more punch";
+  const auto a = parse_requests(once, stems);
+  const auto b = parse_requests(once + ", " + once + ", " + once, stems);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].element, b[i].element);
+    EXPECT_EQ(a[i].fix, b[i].fix);
+  }
+}
+
 }  // namespace mixdown::revise

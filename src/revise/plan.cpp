@@ -348,10 +348,17 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   };
   std::vector<std::string> silent;  // "Vox.wav (0:39-0:43)"
   std::vector<Strip*> ridden;
+  // A fader pushed past the console's top: it stops there and every other part comes down by
+  // the rest, as an engineer pulls the others down when a fader runs out (the masters land on
+  // their loudness target either way, so only the balance moves). One past the bottom stops
+  // there (the part is inaudible long before).
+  double others_down = 0.0;
+  if (windows.empty())
+    for (auto* s : strips) others_down = std::max(others_down, s->fader_db + step - mix::kFaderMaxDb);
   for (auto* s : strips) {
     if (windows.empty()) {
       const double from = s->fader_db;
-      s->fader_db = round3(s->fader_db + step);
+      s->fader_db = round3(std::clamp(s->fader_db + step - others_down, mix::kFaderMinDb, mix::kFaderMaxDb));
       a.changes.push_back({s->name, "fader_db", from, s->fader_db, ""});
       ridden.push_back(s);
     } else {
@@ -377,8 +384,23 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     a.reply = capitalised(std::move(a.reply));
     return a;
   }
+  if (others_down > 0.0) {
+    for (auto& s : c.strips) {
+      if (std::find(strips.begin(), strips.end(), &s) != strips.end() || s.mute) continue;
+      const double from = s.fader_db;
+      s.fader_db = round3(std::max(mix::kFaderMinDb, s.fader_db - others_down));
+      a.changes.push_back({s.name, "fader_db", from, s.fader_db, ""});
+    }
+  }
   a.reply = std::string(up ? "Raised " : "Lowered ") + who(n.element, ridden) + " " + fmt_db(step) + " dB " +
             scope_words + ".";
+  if (others_down > 0.0)
+    a.reply += step - others_down < 0.05
+                   ? " Its fader was already at the console's +" + fmt_db(mix::kFaderMaxDb) +
+                         " dB, so every other part came down " + fmt_db(others_down) + " dB instead: the same balance."
+                   : " Its fader reached the console's +" + fmt_db(mix::kFaderMaxDb) + " dB, so it went up " +
+                         fmt_db(step - others_down) + " dB and every other part came down " + fmt_db(others_down) +
+                         " dB: the same balance.";
   if (std::fabs(n.amount_db) > 12.0)
     a.reply += " You asked for " + fmt_db(std::fabs(n.amount_db)) + " dB; a revision moves a part at most 12 dB at a time, "
                "so listen and ask again if it needs more.";
@@ -912,7 +934,8 @@ void add_automation_window(Strip& strip, double start_s, double end_s, double de
               times.end());
   std::vector<mix::AutomationPoint> pts;
   for (double t : times) {
-    const double g = mix::automation_gain_at(strip, t) + delta_db * trapezoid(t);
+    const double g = std::clamp(mix::automation_gain_at(strip, t) + delta_db * trapezoid(t), mix::kAutomationMinDb,
+                                mix::kAutomationMaxDb);
     pts.push_back({round3(t), round3(g)});
   }
   // Breakpoints that change nothing (collinear with their neighbours) are dropped so repeated

@@ -92,6 +92,18 @@ TEST(Plan, WholeSongLevelMovesTheFader) {
   EXPECT_EQ(r[0].changes[0].parameter, "fader_db");
 }
 
+// A fader pushed past the console's +12 dB stops there and the other parts come down by the
+// rest: the balance asked for, in a session that still reads back (it refused the value).
+TEST(Plan, AFaderAtTheConsoleTopBringsTheOthersDown) {
+  auto c = song();
+  c.find_strip("Kick.wav")->fader_db = 8.0;
+  const auto r = plan_revision(c, {"bring the kick up 10 dB"});
+  EXPECT_EQ(c.find_strip("Kick.wav")->fader_db, mix::kFaderMaxDb);
+  EXPECT_EQ(c.find_strip("Bass.wav")->fader_db, -13.0);  // -7 - (8 + 10 - 12)
+  EXPECT_EQ(c.find_strip("Vox.wav")->fader_db, -9.0);
+  EXPECT_NE(r[0].reply.find("every other part came down 6 dB"), std::string::npos) << r[0].reply;
+}
+
 TEST(Plan, ToneNotesAddBandsAtTheNamedRange) {
   auto c = song();
   plan_revision(c, {"the guitars are muddy", "vocal is harsh"});
