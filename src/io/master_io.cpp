@@ -542,9 +542,19 @@ LossyCheck lossy_check(const fs::path& master_file, const fs::path& out_dir,
 
 // A title as a file name that every file system takes (Windows and FAT refuse < > : " / \ | ? *
 // and control characters, and a trailing dot or space).
+// A title as a file name: the characters Windows and FAT refuse become _, and a long title is
+// cut to kMaxNameBytes at a character boundary (file systems take 255 bytes a name; a
+// 92-character Japanese title is 276, and the album failed after all its work). The full
+// title stays in the report and the cue sheet.
+constexpr std::size_t kMaxNameBytes = 120;
 std::string safe_name(std::string s) {
   for (char& c : s)
     if (std::string_view("<>:\"/\\|?*").find(c) != std::string_view::npos || static_cast<unsigned char>(c) < 32) c = '_';
+  if (s.size() > kMaxNameBytes) {
+    std::size_t cut = kMaxNameBytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    s.resize(cut);
+  }
   while (!s.empty() && (s.back() == '.' || s.back() == ' ')) s.pop_back();
   return s.empty() ? "track" : s;
 }
@@ -1292,8 +1302,16 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
     text(t, "performer", tr.performer);
     text(t, "isrc", tr.isrc);
     std::erase(tr.isrc, '-');
+    // Written upper case on the disc; a code typed in lower case is the same code.
+    std::transform(tr.isrc.begin(), tr.isrc.end(), tr.isrc.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     if (!tr.isrc.empty() && !master::valid_isrc(tr.isrc))
       throw Error(ExitCode::rejected, where(t.get("isrc")), fmt::format("ISRC \"{}\" is not CC-XXX-YY-NNNNN (12 characters)", tr.isrc));
+    // An ISRC names one recording: a second track with it would be the same recording twice.
+    for (std::size_t k = 0; k < album.tracks.size(); ++k)
+      if (!tr.isrc.empty() && album.tracks[k].isrc == tr.isrc)
+        throw Error(ExitCode::rejected, where(t.get("isrc")),
+                    fmt::format("ISRC {} is already track {}'s: an ISRC names one recording, so each track needs its own",
+                                tr.isrc, k + 1));
     tr.gap_s = seconds(t, "gap_s", 0.0, 60.0);
     tr.crossfade_s = seconds(t, "crossfade_s", 0.0, 30.0);
     if (tr.title.empty()) tr.title = tr.file.stem().string();

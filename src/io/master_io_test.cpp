@@ -242,6 +242,18 @@ crossfade_s = 2
   EXPECT_EQ(a.tracks[1].title, "b");
   EXPECT_EQ(a.tracks[1].crossfade_s, 2.0);
 
+  // A code in lower case is the same code; one ISRC on two tracks is refused at its line.
+  io::write_text_atomic(dir / "lower.toml", "[[track]]\nfile = \"a.wav\"\nisrc = \"us-rc1-76-07839\"\n");
+  EXPECT_EQ(io::load_album(dir / "lower.toml").tracks[0].isrc, "USRC17607839");
+  io::write_text_atomic(dir / "twice.toml", "[[track]]\nfile = \"a.wav\"\nisrc = \"USRC17607839\"\n[[track]]\nfile = "
+                                            "\"b.wav\"\nisrc = \"US-RC1-76-07839\"\n");
+  try {
+    io::load_album(dir / "twice.toml");
+    FAIL() << "one ISRC on two tracks";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("twice.toml:6"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("track 1"), std::string::npos) << e.what();
+  }
   io::write_text_atomic(dir / "bad.toml", "[[track]]\nfile = \"a.wav\"\n\n[[track]]\nfile = \"b.wav\"\nspeed = 2\n");
   try {
     io::load_album(dir / "bad.toml");
@@ -270,6 +282,11 @@ TEST(Album, KeepsTheRelationAndWritesAFrameAccurateCueSheet) {
     album.tracks.push_back(t);
   }
   album.tracks[2].gap_s = 1.0;
+  // A title longer than a file name may be (92 characters, 276 bytes: the album failed at its
+  // end): the file takes a shortened name, the cue sheet the whole title.
+  std::string long_title;
+  for (int k = 0; k < 46; ++k) long_title += "交響";
+  album.tracks[1].title = long_title;
   const auto cd = *master::find_target("cd");
   const auto res = io::master_album(album, dir / "out", cd);
   ASSERT_EQ(res.tracks.size(), 3u);
@@ -300,6 +317,9 @@ TEST(Album, KeepsTheRelationAndWritesAFrameAccurateCueSheet) {
   EXPECT_NE(text.find("INDEX 01 00:07:00"), std::string::npos) << text;  // 525 frames
   EXPECT_NE(text.find("INDEX 00 00:05:00"), std::string::npos) << text;
   EXPECT_NE(text.find("INDEX 01 00:14:00"), std::string::npos) << text;  // 1050 frames
+  EXPECT_NE(text.find(long_title), std::string::npos);
+  EXPECT_LE(res.tracks[1].master.file.filename().string().size(), 128u);
+  EXPECT_EQ(res.tracks[1].master.file.filename().string().rfind("02-交響", 0), 0u);
   EXPECT_LE(oracle(res.album_file).true_peak_db, cd.ceiling_dbtp);
 }
 
