@@ -131,6 +131,10 @@ const Table& element_table() {
       {"beat", "drums"}, {"drum bus", "drums"},
       {"percussion", "percussion"}, {"perc", "percussion"}, {"shaker", "percussion"},
       {"tambourine", "percussion"}, {"congas", "percussion"}, {"bongos", "percussion"},
+      {"cowbell", "percussion"}, {"cowbells", "percussion"}, {"conga", "percussion"}, {"bongo", "percussion"},
+      {"triangle", "percussion"}, {"woodblock", "percussion"}, {"claves", "percussion"}, {"guiro", "percussion"},
+      {"timbales", "percussion"}, {"cajon", "percussion"}, {"maracas", "percussion"}, {"tabla", "percussion"},
+      {"glockenspiel", "percussion"}, {"vibraphone", "percussion"}, {"marimba", "percussion"},
       {"bass", "bass"}, {"bass guitar", "bass"}, {"808", "bass"}, {"808s", "bass"}, {"sub", "bass"},
       {"sub bass", "bass"}, {"low end", "bass"}, {"bottom end", "bass"}, {"bassline", "bass"},
       {"bass line", "bass"}, {"synth bass", "bass"}, {"upright", "bass"},
@@ -523,19 +527,33 @@ bool is_note_word(const std::string& w) {
   return words.count(w) > 0;
 }
 
-// "+3 dB", "3db", "-2 dB", "2.5 dB" in the raw text: the amount with its written sign (0 none).
+// "+3 dB", "3db", "-2 dB", "2.5 dB", "2,5 dB" (a decimal comma), "three dB" in the raw text: the
+// amount with its written sign (0 none).
 double stated_amount_db(std::string_view raw) {
   const std::string t = lower_case(raw);
+  static const std::vector<std::pair<std::string_view, double>> words = {
+      {"half a", 0.5}, {"one", 1}, {"a", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
+      {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12}};
   for (std::size_t p = t.find("db"); p != std::string::npos; p = t.find("db", p + 2)) {
     if (p + 2 < t.size() && std::isalpha(static_cast<unsigned char>(t[p + 2]))) continue;  // "dbx"
     std::size_t e = p;
     while (e > 0 && t[e - 1] == ' ') --e;
     std::size_t b = e;
-    while (b > 0 && (std::isdigit(static_cast<unsigned char>(t[b - 1])) || t[b - 1] == '.')) --b;
-    if (b == e) continue;
+    const auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(t[i])) != 0; };
+    while (b > 0 && (digit(b - 1) || t[b - 1] == '.' || (t[b - 1] == ',' && b < e && digit(b) && b >= 2 && digit(b - 2)))) --b;
+    if (b == e) {
+      // A number in words just before it ("three dB", "half a dB").
+      for (const auto& [w, v] : words)
+        if (e >= w.size() && t.compare(e - w.size(), w.size(), w) == 0 &&
+            (e == w.size() || !std::isalpha(static_cast<unsigned char>(t[e - w.size() - 1]))))
+          return v;
+      continue;
+    }
+    std::string number = t.substr(b, e - b);
+    std::replace(number.begin(), number.end(), ',', '.');
     double v = 0.0;
     try {
-      v = std::stod(t.substr(b, e - b));
+      v = std::stod(number);
     } catch (...) {
       continue;
     }

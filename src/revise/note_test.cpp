@@ -389,4 +389,16 @@ TEST(Note, RequestsSaidAgainLaterInANoteAreOne) {
   }
 }
 
+// Amounts as people write them: a decimal comma, a number in words; an instrument the session
+// may not have ("more cowbell") is a part, not the whole mix.
+TEST(Note, AmountsWithADecimalCommaOrInWords) {
+  EXPECT_EQ(parse_note("bring the snare down by 2,5dB").amount_db, 2.5);
+  EXPECT_EQ(parse_note("snare down 3,5 dB").amount_db, 3.5);
+  EXPECT_EQ(parse_note("snare down three dB").amount_db, 3.0);
+  EXPECT_EQ(parse_note("kick up half a dB").amount_db, 0.5);
+  EXPECT_EQ(parse_note("vocal up 2 dB").amount_db, 2.0);
+  EXPECT_EQ(parse_note("more cowbell").element, "percussion");
+}
+
+
 }  // namespace mixdown::revise

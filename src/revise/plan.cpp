@@ -404,6 +404,9 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   if (std::fabs(n.amount_db) > 12.0)
     a.reply += " You asked for " + fmt_db(std::fabs(n.amount_db)) + " dB; a revision moves a part at most 12 dB at a time, "
                "so listen and ask again if it needs more.";
+  else if (n.amount_db != 0.0 && std::fabs(n.amount_db) < 0.5)
+    a.reply += " You asked for " + fmt_db(std::fabs(n.amount_db)) + " dB; a move under half a dB is not heard, so it "
+               "moved 0.5 dB.";
   if (!silent.empty()) {
     std::string list;
     for (const auto& x : silent) list += (list.empty() ? "" : ", ") + x;
