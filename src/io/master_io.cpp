@@ -47,6 +47,8 @@ constexpr SampleFormat kPreviewFormat = SampleFormat::wav24;
 // A reference match that costs the target is eased to half its strength at most this many times
 // (50 %, then 25 % of the asked --amount).
 constexpr int kMaxEasings = 2;
+// The shortest reference a tonal match is made to (see master_file).
+constexpr double kMinReferenceS = 5.0;
 
 void report(const StageProgressFn& p, double f, const std::string& stage) {
   if (p) p(std::clamp(f, 0.0, 1.0), stage);
@@ -1127,6 +1129,13 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
                    "the reference is too short: " + under_one_loudness_block_words(res.reference_analysis->duration_s));
   if (req.reference && res.reference_analysis->silent())
     throw rejected(req.reference->string(), "the reference is silent");
+  // A tonal balance is a song's, or at least a phrase's: a reference of a second or two is a
+  // chord or a hit, and matching it put bells a sixth of an octave apart, ±6 dB, into the master.
+  if (req.reference && res.reference_analysis->duration_s < kMinReferenceS)
+    throw rejected(req.reference->string(),
+                   fmt::format("the reference is {:.1f} s long: its tonal balance is a few notes', not a song's (at least "
+                               "{:.0f} s of music is needed, a whole song is best)",
+                               res.reference_analysis->duration_s, kMinReferenceS));
   res.problems = master::qc_input(res.analysis, req.targets);
   if (req.strict)
     for (const auto& p : res.problems)

@@ -274,6 +274,12 @@ TEST_F(BadInput, OutputThatIsAFileAndOtherSmallMistakesAreSaidPlainly) {
   write_audio(tiny, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 100, [](std::int64_t i, int) { return 0.5 * std::sin(double(i) / 5.0); });
   expect_refusal(run({"translate", tiny.string(), "-o", out_.string()}), 3, {"tiny.wav", "too short"});
   expect_refusal(run({"master", mix.string(), "--reference", tiny.string(), "-o", out_.string()}), 3, {"tiny.wav", "too short"});
+  // Half a second of music is a chord, not a tonal balance to match (it put a comb of ±6 dB
+  // bells a sixth of an octave apart into the master).
+  const auto chord = in_ / "chord.wav";
+  write_audio(chord, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 24000, [](std::int64_t i, int c) { return music(i, c, 48000); });
+  expect_refusal(run({"master", mix.string(), "--reference", chord.string(), "-o", out_.string()}), 3,
+                 {"chord.wav", "0.5 s long"});
 }
 
 // A mix written into a folder that holds another song's outputs replaces them: no target, stem
