@@ -163,7 +163,17 @@ MixOutcome run_mix(const MixRequest& req) {
     }
     o.song = analysis::analyze_song(ptrs, roles, duration);
     progress(0.20, "deciding the mix");
-    o.console = mix::decide(inputs, o.song, brief, rate, req.threads);
+    try {
+      o.console = mix::decide(inputs, o.song, brief, rate, req.threads);
+    } catch (const Error& e) {
+      // A focus the session.toml's [brief] names (no --brief focus= over it) is the session
+      // file's mistake: refused as its other bad values are, naming it.
+      const bool cli_focus = std::any_of(req.brief_pairs.begin(), req.brief_pairs.end(),
+                                         [](const std::string& p) { return p.rfind("focus=", 0) == 0; });
+      if (session && !cli_focus && e.code() == ExitCode::usage && !brief.focus.empty())
+        throw rejected(req.stems.string(), "[brief] focus = '" + brief.focus + "' names no stem and no role present in the session");
+      throw;
+    }
     for (std::size_t i = 0; i < usable.size(); ++i)
       if (auto* st = o.console.find_strip(usable[i]->name)) {
         st->fold_to_mono = analysis::mixed_as_mono(usable[i]->features);

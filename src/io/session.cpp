@@ -177,7 +177,7 @@ struct Reader {
     auto s = n->value<std::string>();
     auto parsed = s ? role_from_string(*s) : std::nullopt;
     if (!parsed)
-      fail(n, name(k) + " is not a role (allowed: kick, snare, hihat, tom, cymbal, overhead, room, percussion, "
+      fail(n, name(k) + (s ? " = '" + *s + "'" : std::string()) + " is not a role (allowed: kick, snare, hihat, tom, cymbal, overhead, room, percussion, "
                         "drums, bass, guitar, keys, piano, synth, pad, strings, brass, lead_vocal, "
                         "backing_vocal, vocal, fx, other)");
     r = *parsed;

@@ -117,7 +117,7 @@ TEST(Session, RejectsUnknownKeysWithFileAndLine) {
 TEST(Session, RejectsOutOfRangeValuesWithTheAllowedRange) {
   expect_rejected_with(std::string(kMinimal) + "fader_db = 40\n", ":3: stem.fader_db = 40 is out of range (allowed -120 to 12)");
   expect_rejected_with(std::string(kMinimal) + "[stem.pan]\npan = 2\n", "allowed -1 to 1");
-  expect_rejected_with(std::string(kMinimal) + "role = \"tuba\"\n", "is not a role");
+  expect_rejected_with(std::string(kMinimal) + "role = \"tuba\"\n", "role = 'tuba' is not a role");
   expect_rejected_with(std::string(kMinimal) + "[[stem.eq.bands]]\ntype = \"wobble\"\n", "allowed: bell");
 }
 

@@ -533,6 +533,15 @@ TEST_F(BadInput, MixOfAStereoStemWithOneSilentSide) {
   EXPECT_NEAR(10.0 * std::log10(l / rr), 0.0, 0.5);
 }
 
+// A focus the session.toml names that is no stem: the session file's mistake, refused (3) in a
+// line naming it (it was a usage error about a --brief the user never typed).
+TEST_F(BadInput, SessionFocusNamingNoStem) {
+  const auto keys = wav("Keys.wav");
+  const auto session = in_ / "s.toml";
+  std::ofstream(session) << "[brief]\nfocus = \"Vocals.wav\"\n\n[[stem]]\nfile = \"Keys.wav\"\n";
+  expect_refusal(run({"mix", session.string(), "-o", out_.string(), "--quiet"}), 3, {"s.toml", "focus = 'Vocals.wav'"});
+}
+
 TEST_F(BadInput, Silence) {
   const auto p = in_ / "silence.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3, [](std::int64_t, int) { return 0.0; });
