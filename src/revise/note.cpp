@@ -467,6 +467,40 @@ TimeScope parse_scope(const std::string& text) {
     }
     used[i] = true;
   }
+  // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
+  // "the first 20 seconds", "the last minute".
+  static const std::vector<std::pair<std::string, double>> counts = {
+      {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"ten", 10}, {"fifteen", 15},
+      {"twenty", 20}, {"thirty", 30}};
+  const auto number = [&](const std::string& w) -> std::optional<double> {
+    if (!w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; }))
+      return std::stod(w);
+    for (const auto& [k, v] : counts)
+      if (w == k) return v;
+    return std::nullopt;
+  };
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    const std::string& w = words[i];
+    const bool first = w == "first" || w == "opening", last = w == "last" || w == "final" || w == "closing";
+    if (words[i + 1] == "half" && (first || last || w == "second" || w == "latter")) {
+      scope.ranges.push_back({first ? 0.0 : 0.5, first ? 0.5 : 1.0, -1, TimeRange::Count::share_of_song});
+      continue;
+    }
+    if ((first || last) && words[i + 1] == "minute") {
+      scope.ranges.push_back(first ? TimeRange{0.0, 60.0} : TimeRange{60.0, 0.0, -1, TimeRange::Count::seconds_before_end});
+      continue;
+    }
+    if ((first || last) && i + 2 < words.size()) {
+      const auto n = number(words[i + 1]);
+      const std::string& unit = words[i + 2];
+      const double scale = unit == "seconds" || unit == "second" || unit == "secs" || unit == "sec" ? 1.0
+                           : unit == "minutes" || unit == "minute" || unit == "mins" || unit == "min" ? 60.0 : 0.0;
+      if (n && *n > 0 && scale > 0) {
+        const double len = *n * scale;
+        scope.ranges.push_back(first ? TimeRange{0.0, len} : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
+      }
+    }
+  }
   // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two".
   std::vector<Span> claimed;
   for (const auto& h : scan(text, prepared_section_table(), &claimed)) {

@@ -40,6 +40,11 @@ struct SectionRef {
 struct TimeRange {
   double start_s = 0, end_s = 0;
   double at_s = -1;  // the moment the note named ("at 1:23"), when it named one; else -1
+  // How start_s and end_s count, the song's length being the planner's to know: seconds from
+  // the start; shares of the song ("the second half": 0.5 to 1); seconds before its end ("the
+  // last 10 seconds": 10 to 0).
+  enum class Count { seconds, share_of_song, seconds_before_end };
+  Count count = Count::seconds;
   bool operator==(const TimeRange&) const = default;
 };
 

@@ -906,7 +906,14 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
         out.push_back({label, s->start_s, s->end_s});
     }
   }
-  for (const auto& r : scope.ranges) {
+  for (TimeRange r : scope.ranges) {
+    // Shares of the song and times before its end, in seconds from its start.
+    if (r.count != TimeRange::Count::seconds && !std::isfinite(end)) continue;  // a song of unknown length
+    if (r.count == TimeRange::Count::share_of_song) {
+      r = {r.start_s * end, r.end_s * end};
+    } else if (r.count == TimeRange::Count::seconds_before_end) {
+      r = {std::max(0.0, end - r.start_s), end - r.end_s};
+    }
     // A time past the song's end is not in the song (and not a reason to change all of it).
     if (c.duration_s > 0 && r.start_s >= c.duration_s) {
       if (past_end) past_end->push_back(r);

@@ -104,6 +104,24 @@ TEST(Plan, AFaderAtTheConsoleTopBringsTheOthersDown) {
   EXPECT_NE(r[0].reply.find("every other part came down 6 dB"), std::string::npos) << r[0].reply;
 }
 
+// Parts of the song by its length: the halves, the last and the first seconds (they were read
+// as the whole song).
+TEST(Plan, HalvesAndLastSecondsAreWindowsOfTheSong) {
+  auto c = song();  // 120 s
+  auto r = plan_revision(c, {"the bass is too loud in the second half"});
+  ASSERT_EQ(r[0].changes.size(), 1u);
+  EXPECT_EQ(r[0].changes[0].parameter, "gain_db");
+  EXPECT_EQ(r[0].changes[0].section, "1:00-2:00");
+  c = song();
+  r = plan_revision(c, {"the vocal is buried in the last 15 seconds"});
+  ASSERT_EQ(r[0].changes.size(), 1u);
+  EXPECT_EQ(r[0].changes[0].section, "1:45-2:00");
+  c = song();
+  r = plan_revision(c, {"the kick is too quiet in the first half"});
+  ASSERT_EQ(r[0].changes.size(), 1u);
+  EXPECT_EQ(r[0].changes[0].section, "0:00-1:00");
+}
+
 TEST(Plan, ToneNotesAddBandsAtTheNamedRange) {
   auto c = song();
   plan_revision(c, {"the guitars are muddy", "vocal is harsh"});
