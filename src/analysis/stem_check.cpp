@@ -86,14 +86,17 @@ std::vector<Problem> format_problems(const StemFormat& s) {
                                    "detail (the top octave, stereo nuance, the edges of "
                                    "transients) that mixing cannot bring back",
                                    s.name, s.encoding, s.container),
-                       "ask for a lossless export (WAV or FLAC, 24-bit, 48 kHz)"));
+                       s.sample_rate > 0 ? fmt::format("ask for a lossless export (WAV or FLAC, 24-bit, {} Hz)", s.sample_rate)
+                                         : std::string("ask for a lossless export (WAV or FLAC, 24-bit)")));
   } else if (!s.is_float && s.bit_depth > 0 && s.bit_depth < 24) {
     out.push_back(make(s.name, "low_bit_depth", s.bit_depth <= 8 ? Severity::error : Severity::warning,
                        fmt::format("{} is {}-bit: quiet passages, fades and reverb tails have less "
                                    "resolution and a higher noise floor than a 24-bit export "
                                    "(about {:.0f} dB of dynamic range instead of 144)",
                                    s.name, s.bit_depth, 6.02 * s.bit_depth),
-                       "re-export at 24-bit (48 kHz); it is mixed as it is meanwhile"));
+                       s.sample_rate > 0 ? fmt::format("re-export at 24-bit ({} Hz, as it is); it is mixed as it is meanwhile",
+                                                       s.sample_rate)
+                                         : std::string("re-export at 24-bit; it is mixed as it is meanwhile")));
   }
   return out;
 }
