@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -267,10 +266,17 @@ std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& fea
 }
 
 std::size_t duplicate_copy(const Relation& r, const std::string& a, const std::string& b) {
+  // "copy", "dup", "kopie", "copie" anywhere, or "(1)" just before the extension.
   const auto says_copy = [](std::string name) {
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    static const std::regex marker(R"((copy|dup|duplicate|kopie|copie)|\(\d+\)\.[a-z0-9]+$)");
-    return std::regex_search(name, marker);
+    for (const char* w : {"copy", "dup", "kopie", "copie"})
+      if (name.find(w) != std::string::npos) return true;
+    const auto dot = name.rfind('.');
+    const std::string base = name.substr(0, dot == std::string::npos ? name.size() : dot);
+    const auto open = base.rfind('(');
+    return open != std::string::npos && base.size() > open + 2 && base.back() == ')' &&
+           std::all_of(base.begin() + static_cast<std::ptrdiff_t>(open) + 1, base.end() - 1,
+                       [](unsigned char ch) { return std::isdigit(ch) != 0; });
   };
   const bool ca = says_copy(a), cb = says_copy(b);
   if (ca != cb) return ca ? r.a : r.b;
