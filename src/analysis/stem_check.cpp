@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/simd.hpp"
+
 namespace mixdown::analysis {
 namespace {
 
@@ -112,20 +114,38 @@ float spike_ceiling(std::vector<float> block_peaks) {
   return peak > ceiling ? ceiling : 0.0f;
 }
 
+void SpikeScan::add(const ConstAudioView& block) {
+  std::uint32_t bits = 0;
+  for (int c = 0; c < block.num_channels(); ++c) bits = std::max(bits, simd::max_abs_bits(block.channel(c), block.num_frames()));
+  peaks_.push_back(simd::from_bits(bits));
+}
+
+Spikes SpikeScan::found() const {
+  Spikes s;
+  s.ceiling = spike_ceiling(peaks_);
+  if (s.ceiling > 0.0f) s.peak = *std::max_element(peaks_.begin(), peaks_.end());
+  return s;
+}
+
 std::string spike_words(std::int64_t count, float peak) {
   return fmt::format("{} isolated sample{} up to {:+.1f} dBFS, more than {:.0f} dB over full scale and over its own "
                      "loudest passages (a corrupt float export)",
                      count, count == 1 ? "" : "s", 20.0 * std::log10(double(peak)), kSpikeMarginDb);
 }
 
-Problem spike_problem(const std::string& stem, std::int64_t count, float peak) {
+Problem spike_problem_of(const std::string& subject, const std::string& consequence, std::int64_t count, float peak) {
   Problem p;
-  p.stem = stem;
   p.code = "spike_samples";
   p.severity = Severity::warning;
-  p.message = fmt::format("{} holds {}: read as silence, so the stem is measured and mixed without {}", stem,
-                          spike_words(count, peak), count == 1 ? "it" : "them");
-  p.fix = "re-export it; the plug-in or converter that wrote it is the usual cause";
+  p.message = fmt::format("{} holds {}: read as silence, so {} without {}", subject, spike_words(count, peak), consequence,
+                          count == 1 ? "it" : "them");
+  p.fix = "export it again; the plug-in or converter that wrote it is the usual cause";
+  return p;
+}
+
+Problem spike_problem(const std::string& stem, std::int64_t count, float peak) {
+  Problem p = spike_problem_of(stem, "the stem is measured and mixed", count, peak);
+  p.stem = stem;
   return p;
 }
 

@@ -16,6 +16,7 @@
 
 #include "analysis/features.hpp"
 #include "analysis/roles.hpp"
+#include "core/audio_buffer.hpp"
 #include "core/problem.hpp"
 
 namespace mixdown::analysis {
@@ -52,10 +53,26 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
 // (one 400 ms block outweighs the song) and the mix's peak.
 inline constexpr double kSpikeMarginDb = 24.0;
 float spike_ceiling(std::vector<float> block_peaks);
+// What a file's first pass found: the level its spikes lie above (0: none) and the highest.
+struct Spikes {
+  float ceiling = 0.0f, peak = 0.0f;
+};
+// The block peaks of a float file's first pass (every reader of a whole file scans the same
+// way: check, master, analyze, translate), and the spikes they show.
+class SpikeScan {
+public:
+  void add(const ConstAudioView& block);  // one block: its peak over its channels
+  Spikes found() const;
+private:
+  std::vector<float> peaks_;
+};
 // "N isolated samples up to +X dBFS, more than 24 dB over ...": `count` such samples, the
 // highest at `peak` (linear), in the words every spike_samples problem uses.
 std::string spike_words(std::int64_t count, float peak);
-// A stem's spike_samples problem: read as silence.
+// The spike_samples problem: "`subject` holds N isolated samples ...: read as silence, so
+// `consequence` without them".
+Problem spike_problem_of(const std::string& subject, const std::string& consequence, std::int64_t count, float peak);
+// A stem's: read as silence.
 Problem spike_problem(const std::string& stem, std::int64_t count, float peak);
 
 // sample_rate_mismatch against the session rate.

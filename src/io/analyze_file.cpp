@@ -2,13 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include "analysis/stem_check.hpp"
 #include "core/error.hpp"
-#include "core/simd.hpp"
 #include "io/audio_file.hpp"
 #include "io/integrity.hpp"
 
@@ -16,15 +14,16 @@ namespace mixdown::io {
 
 namespace {
 
-// One pass over the file; `spike_ceiling` as AudioReader::set_spike_ceiling. With `block_peaks`
-// (a float file's first pass), each block's peak over its channels is kept there.
+// One pass over the file, the spikes of `repair` read as silence (their count into `spikes`);
+// with `scan`, a float file's blocks are scanned for spikes.
 analysis::AnalysisReport analyze_pass(const std::filesystem::path& path, const AnalyzeFileOptions& options,
-                                      const std::function<void(double)>& progress, float spike_ceiling,
-                                      std::vector<float>* block_peaks, std::int64_t& spikes) {
+                                      const std::function<void(double)>& progress, const analysis::Spikes& repair,
+                                      analysis::SpikeScan* scan, std::int64_t& spikes) {
   AudioReader reader(path);  // rejects unreadable / empty / non-audio files
   const AudioInfo& info = reader.info();
   reject_if_truncated(path, info);
-  reader.set_spike_ceiling(spike_ceiling);
+  reader.set_spike_ceiling(repair.ceiling);
+  if (!info.is_float) scan = nullptr;
 
   std::optional<analysis::Analyzer> analyzer;
   try {
@@ -66,11 +65,7 @@ analysis::AnalysisReport analyze_pass(const std::filesystem::path& path, const A
       analyzer->add(now.view().sub(0, got));
       next_got = reader.read(next.view());
     }
-    if (block_peaks) {
-      std::uint32_t bits = 0;
-      for (int c = 0; c < info.channels; ++c) bits = std::max(bits, simd::max_abs_bits(now.channel(c), got));
-      block_peaks->push_back(simd::from_bits(bits));
-    }
+    if (scan) scan->add(now.view().sub(0, got));
     total += static_cast<std::int64_t>(got);
     if (progress && info.frames > 0) progress(std::min(1.0, static_cast<double>(total) / static_cast<double>(info.frames)));
     got = next_got;
@@ -95,21 +90,14 @@ analysis::AnalysisReport analyze_pass(const std::filesystem::path& path, const A
 // file's loudness, peak and spectrum (as the master and the mix read it too).
 analysis::AnalysisReport analyze_file(const std::filesystem::path& path, const AnalyzeFileOptions& options,
                                       const std::function<void(double)>& progress) {
-  std::vector<float> peaks;
+  analysis::SpikeScan scan;
   std::int64_t spikes = 0;
-  const bool is_float = probe(path).is_float;
-  analysis::AnalysisReport first = analyze_pass(path, options, progress, 0.0f, is_float ? &peaks : nullptr, spikes);
-  const float ceiling = is_float ? analysis::spike_ceiling(peaks) : 0.0f;
-  if (ceiling == 0.0f) return first;
-  const float peak = *std::max_element(peaks.begin(), peaks.end());
-  analysis::AnalysisReport report = analyze_pass(path, options, progress, ceiling, nullptr, spikes);
-  Problem p;
-  p.code = "spike_samples";
-  p.severity = Severity::warning;
-  p.message = fmt::format("the file holds {}: read as silence, so these figures are of the file without {}",
-                          analysis::spike_words(spikes, peak), spikes == 1 ? "it" : "them");
-  p.fix = "export it again; the plug-in or converter that wrote it is the usual cause";
-  report.problems.insert(report.problems.begin(), p);
+  analysis::AnalysisReport first = analyze_pass(path, options, progress, {}, &scan, spikes);
+  const analysis::Spikes found = scan.found();
+  if (found.ceiling == 0.0f) return first;
+  analysis::AnalysisReport report = analyze_pass(path, options, progress, found, nullptr, spikes);
+  report.problems.insert(report.problems.begin(),
+                         analysis::spike_problem_of("the file", "these figures are of the file", spikes, found.peak));
   return report;
 }
 

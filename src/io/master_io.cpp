@@ -22,7 +22,6 @@
 #include "analysis/true_peak.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
-#include "core/simd.hpp"
 #include "core/worker_pool.hpp"
 #include "core/units.hpp"
 #include "dsp/limiter.hpp"
@@ -922,14 +921,13 @@ class AnalysisPass {
 public:
   static constexpr std::size_t kItems = 5;
 
-  // spike_ceiling: read samples above it as silence (the second pass over a float file whose
-  // first found spikes); 0 on a first pass, which collects a float file's block peaks for
-  // spike_ceiling().
-  AnalysisPass(const fs::path& file, InputCache* cache, master::InputAnalyzer::Scope scope, float spike_ceiling = 0.0f)
-      : r_(file), cache_(cache), spike_ceiling_(spike_ceiling) {
+  // repair: the spikes a first pass found, read as silence in this one (the analysis says so);
+  // none on a first pass, which scans a float file for them (spikes()).
+  AnalysisPass(const fs::path& file, InputCache* cache, master::InputAnalyzer::Scope scope, analysis::Spikes repair = {})
+      : r_(file), cache_(cache), repair_(repair) {
     reject_if_truncated(file, r_.info());  // issue 9: never master part of a damaged file
-    r_.set_spike_ceiling(spike_ceiling);
-    scan_spikes_ = spike_ceiling == 0.0f && r_.info().is_float;
+    r_.set_spike_ceiling(repair.ceiling);
+    if (repair.ceiling == 0.0f && r_.info().is_float) scan_.emplace();
     const int ch = r_.info().channels;
     cap_ = r_.info().frames;
     caching_ = cache && cap_ > 0 && cap_ * ch * std::int64_t(sizeof(float)) <= kMemoryTempBytes;
@@ -968,11 +966,7 @@ public:
         len_[cur] = r_.read(at_[cur]);
         if (len_[cur] > 0) caching_ = false;  // longer than its header says: no cache
       }
-      if (scan_spikes_ && len_[cur] > 0) {
-        std::uint32_t bits = 0;
-        for (int c = 0; c < at_[cur].num_channels(); ++c) bits = std::max(bits, simd::max_abs_bits(at_[cur].channel(c), len_[cur]));
-        block_peaks_.push_back(simd::from_bits(bits));
-      }
+      if (scan_ && len_[cur] > 0) scan_->add(at_[cur].sub(0, len_[cur]));
     } else if (len_[prev] == 0) return;
     else if (k == 0) an_->add_rest(v);
     else if (k == 1) an_->add_spectrum(v);
@@ -986,19 +980,19 @@ public:
     ++t_;
   }
 
-  // After a first pass over a float file: the level above which its samples are spikes
-  // (analysis::spike_ceiling; 0: none), to be read again with it.
-  float spike_ceiling() const { return scan_spikes_ ? analysis::spike_ceiling(block_peaks_) : 0.0f; }
+  // After a first pass over a float file: the spikes it holds (ceiling 0: none), for a pass
+  // that reads them as silence.
+  analysis::Spikes spikes() const { return scan_ ? scan_->found() : analysis::Spikes{}; }
 
   master::InputAnalysis finish() {
     if (cache_ && (!caching_ || pos_ != cap_)) *cache_ = InputCache{};  // not the whole file: no cache
     master::InputAnalysis a = an_->finish();
     a.nonfinite_samples = r_.nonfinite_samples();  // the reader turned them into silence
-    a.spike_ceiling = spike_ceiling_;
+    a.spike_ceiling = repair_.ceiling;
+    a.spike_peak = repair_.peak;
     a.spike_samples = r_.spike_samples();
     return a;
   }
-  float block_peak() const { return block_peaks_.empty() ? 0.0f : *std::max_element(block_peaks_.begin(), block_peaks_.end()); }
 
 private:
   AudioReader r_;
@@ -1011,29 +1005,23 @@ private:
   std::array<std::size_t, 2> len_{0, 0};
   std::array<AudioView, 2> at_;  // where each slot's block lies
   std::size_t t_ = 0;
-  float spike_ceiling_ = 0.0f;
-  bool scan_spikes_ = false;
-  std::vector<float> block_peaks_;  // scan_spikes_: each block's peak over its channels
+  analysis::Spikes repair_;
+  std::optional<analysis::SpikeScan> scan_;  // a float file's first pass
 };
 
 // A float file's first pass that found spikes (AnalysisPass::spike_ceiling) is made again with
 // them read as silence; its analysis, and the cache, are the second pass's.
 master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCache* cache = nullptr) {
-  float ceiling = 0.0f, peak = 0.0f;
+  analysis::Spikes repair;
   for (;;) {
     if (cache) *cache = InputCache{};
-    AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix, ceiling);
+    AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix, repair);
     while (a.active()) {
       pool.run(AnalysisPass::kItems, [&](std::size_t k) { a.item(k); });
       a.advance();
     }
-    if (ceiling == 0.0f && (ceiling = a.spike_ceiling()) > 0.0f) {
-      peak = a.block_peak();
-      continue;
-    }
-    master::InputAnalysis r = a.finish();
-    r.spike_peak = peak;
-    return r;
+    if (repair.ceiling == 0.0f && (repair = a.spikes()).ceiling > 0.0f) continue;
+    return a.finish();
   }
 }
 
@@ -1044,13 +1032,13 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCa
 // Spikes (see analyze_on) in either file: both are read again, each with its own ceiling.
 master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::path& reference, WorkerPool& pool,
                                              InputCache* cache, master::InputAnalysis& ref_out, std::exception_ptr& ref_error,
-                                             float input_ceiling = 0.0f, float reference_ceiling = 0.0f) {
-  const bool again = input_ceiling > 0.0f || reference_ceiling > 0.0f;
+                                             analysis::Spikes input_repair = {}, analysis::Spikes reference_repair = {}) {
+  const bool again = input_repair.ceiling > 0.0f || reference_repair.ceiling > 0.0f;
   if (cache) *cache = InputCache{};
-  AnalysisPass a(input, cache, master::InputAnalyzer::Scope::mix, input_ceiling);
+  AnalysisPass a(input, cache, master::InputAnalyzer::Scope::mix, input_repair);
   std::optional<AnalysisPass> b;
   try {
-    b.emplace(reference, nullptr, master::InputAnalyzer::Scope::reference, reference_ceiling);
+    b.emplace(reference, nullptr, master::InputAnalyzer::Scope::reference, reference_repair);
   } catch (...) {
     ref_error = std::current_exception();
   }
@@ -1076,14 +1064,12 @@ master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::pa
       else b->advance();
     }
   }
-  if (!again && (a.spike_ceiling() > 0.0f || (b && b->spike_ceiling() > 0.0f))) {
-    const float ia = a.spike_ceiling(), ib = b ? b->spike_ceiling() : 0.0f;
-    const float pa = ia > 0.0f ? a.block_peak() : 0.0f, pb = ib > 0.0f ? b->block_peak() : 0.0f;
-    ref_error = nullptr;
-    master::InputAnalysis r = analyze_with_reference(input, reference, pool, cache, ref_out, ref_error, ia, ib);
-    r.spike_peak = pa;
-    ref_out.spike_peak = pb;
-    return r;
+  if (!again) {
+    const analysis::Spikes ia = a.spikes(), ib = b ? b->spikes() : analysis::Spikes{};
+    if (ia.ceiling > 0.0f || ib.ceiling > 0.0f) {
+      ref_error = nullptr;
+      return analyze_with_reference(input, reference, pool, cache, ref_out, ref_error, ia, ib);
+    }
   }
   if (b) ref_out = b->finish();
   return a.finish();

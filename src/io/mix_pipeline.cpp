@@ -178,11 +178,10 @@ MixOutcome run_mix(const MixRequest& req) {
       if (auto* st = o.console.find_strip(usable[i]->name)) {
         st->fold_to_mono = analysis::mixed_as_mono(usable[i]->features);
         if (const float c = usable[i]->spike_ceiling; c > 0.0f) {
-          st->spike_ceiling_dbfs = std::round(200.0 * std::log10(double(c))) / 10.0;
-          st->reasons["spike_ceiling_dbfs"] = fmt::format(
-              "{} isolated sample(s) up to {:+.1f} dBFS stand far above the rest of this float file (a corrupt export): "
-              "samples above {:+.1f} dBFS read as silence",
-              usable[i]->spike_samples, 20.0 * std::log10(double(usable[i]->spike_peak)), *st->spike_ceiling_dbfs);
+          st->spike_ceiling_dbfs = 20.0 * std::log10(double(c));
+          st->reasons["spike_ceiling_dbfs"] =
+              fmt::format("{}: samples above {:+.1f} dBFS read as silence",
+                          analysis::spike_words(usable[i]->spike_samples, usable[i]->spike_peak), *st->spike_ceiling_dbfs);
         }
       }
     if (session && !session->targets.empty()) o.console.targets = session->targets;

@@ -10,7 +10,6 @@
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
-#include "core/simd.hpp"
 #include "io/audio_file.hpp"
 #include "io/file_source.hpp"
 #include "io/integrity.hpp"
@@ -220,12 +219,12 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     try {
       // A float stem whose few blocks hold absurd samples (analysis::spike_ceiling) is read
       // again with them as silence: every measurement and the cache see the repaired stem.
-      float spike_ceiling = 0.0f, spike_peak = 0.0f;
+      analysis::Spikes spikes;
       for (int attempt = 0;; ++attempt) {
         AudioReader reader(s.path);
-        reader.set_spike_ceiling(spike_ceiling);
-        const bool scan_spikes = attempt == 0 && reader.info().is_float;
-        std::vector<float> block_peaks;
+        reader.set_spike_ceiling(spikes.ceiling);
+        std::optional<analysis::SpikeScan> scan;
+        if (attempt == 0 && reader.info().is_float) scan.emplace();
         const int rate = reader.info().sample_rate;
         const auto plan_frames = static_cast<std::int64_t>(std::llround(longest_s * rate));
         analysis::StemFeatureAnalyzer analyzer(rate, reader.info().channels,
@@ -261,11 +260,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         for (;;) {
           const std::size_t got = reader.read(block.view());
           if (got == 0) break;
-          if (scan_spikes) {
-            std::uint32_t bits = 0;
-            for (int c = 0; c < channels; ++c) bits = std::max(bits, simd::max_abs_bits(block.channel(c), got));
-            block_peaks.push_back(simd::from_bits(bits));
-          }
+          if (scan) scan->add(block.view().sub(0, got));
           analyzer.add(block.view().sub(0, got));
           if (decoded) decoded->append(block.view().sub(0, got));
           if (for_mix && channels > 2) {
@@ -290,11 +285,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
             progress(double(d) / double(total_frames));
           }
         }
-        if (scan_spikes) {
-          if (!block_peaks.empty()) spike_peak = *std::max_element(block_peaks.begin(), block_peaks.end());
-          spike_ceiling = analysis::spike_ceiling(std::move(block_peaks));
-          if (spike_ceiling > 0.0f) continue;
-        }
+        if (scan && (spikes = scan->found()).ceiling > 0.0f) continue;
         s.features = analyzer.finish();
         if (decoded && got_total == s.format.frames) decoded->finish();
         // The renderer pads a short read to the declared length; such a stem is measured again.
@@ -315,9 +306,9 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
         }
         if (decoded && got_total == s.format.frames) options.cache->put(s.path, std::move(decoded));
         s.nonfinite_samples = reader.nonfinite_samples();
-        s.spike_ceiling = spike_ceiling;
+        s.spike_ceiling = spikes.ceiling;
         s.spike_samples = reader.spike_samples();
-        s.spike_peak = spike_peak;
+        s.spike_peak = spikes.peak;
         if (got_total == 0) {
           s.readable = false;
           s.error = s.name + ": no audio could be decoded";

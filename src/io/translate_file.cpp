@@ -86,29 +86,23 @@ private:
 // kept for every later read of the file.
 struct InputLoudness {
   double lufs = 0.0;
-  float spike_ceiling = 0.0f, spike_peak = 0.0f;
+  analysis::Spikes spikes;
 };
 InputLoudness measure_loudness(const fs::path& input) {
   InputLoudness m;
   for (;;) {
     AudioReader r(input);
-    r.set_spike_ceiling(m.spike_ceiling);
-    const bool scan = m.spike_ceiling == 0.0f && r.info().is_float;
+    r.set_spike_ceiling(m.spikes.ceiling);
+    std::optional<analysis::SpikeScan> scan;
+    if (m.spikes.ceiling == 0.0f && r.info().is_float) scan.emplace();
     const int ch = r.info().channels;
     analysis::LoudnessMeter meter(r.info().sample_rate, ch, analysis::LoudnessOptions{false, false, false, 1});
     AudioBuffer buf(ch, kBlock);
-    std::vector<float> peaks;
     while (const std::size_t n = r.read(buf.view())) {
       meter.add(buf.view(n));
-      if (!scan) continue;
-      std::uint32_t bits = 0;
-      for (int c = 0; c < ch; ++c) bits = std::max(bits, simd::max_abs_bits(buf.channel(c), n));
-      peaks.push_back(simd::from_bits(bits));
+      if (scan) scan->add(buf.view(n));
     }
-    if (scan && !peaks.empty()) {
-      m.spike_peak = *std::max_element(peaks.begin(), peaks.end());
-      if ((m.spike_ceiling = analysis::spike_ceiling(std::move(peaks))) > 0.0f) continue;
-    }
+    if (scan && (m.spikes = scan->found()).ceiling > 0.0f) continue;
     m.lufs = meter.integrated_lufs();
     return m;
   }
@@ -466,9 +460,9 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const std::string name = req.input.string();
 
   prog(0.0, "measuring loudness");
-  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs} : measure_loudness(req.input);
+  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs, {}} : measure_loudness(req.input);
   const double in_lufs = measured.lufs;
-  reader.set_spike_ceiling(measured.spike_ceiling);
+  reader.set_spike_ceiling(measured.spikes.ceiling);
   if (!std::isfinite(in_lufs) && under_one_loudness_block(info.duration_s()))
     throw rejected(name, "too short to translate: " + under_one_loudness_block_words(info.duration_s()));
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
@@ -490,7 +484,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   std::int64_t codec_done = 0;
   if (codec_inline && codec_rate != rate) {
     codec_reader = std::make_unique<ResamplingReader>(req.input, codec_rate);
-    codec_reader->set_spike_ceiling(measured.spike_ceiling);
+    codec_reader->set_spike_ceiling(measured.spikes.ceiling);
     codec_buf.resize(info.channels, kBlock * 2);
   }
   if (codec_inline)
@@ -543,7 +537,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   bt.system = PlaybackSystem::bluetooth;
   if (!codec_inline) {
     prog(share, "a codec round trip of the loudest passage");
-    bt_from_passages(bt, req, input_meter, in_ch, codec_path, pool, nullptr, measured.spike_ceiling);
+    bt_from_passages(bt, req, input_meter, in_ch, codec_path, pool, nullptr, measured.spikes.ceiling);
   } else {
     prog(share, "decoding the Bluetooth codec");
     AudioReader dec(codec_path);
@@ -580,15 +574,9 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     p.fix = "export the file again; a plug-in that blows up is the usual cause";
     rep.problems.insert(rep.problems.begin(), p);
   }
-  if (const std::int64_t spikes = reader.spike_samples(); spikes > 0) {
-    Problem p;
-    p.code = "spike_samples";
-    p.severity = Severity::warning;
-    p.message = fmt::format("{} holds {}: read as silence, so every system played the file without {}", name,
-                            analysis::spike_words(spikes, measured.spike_peak), spikes == 1 ? "it" : "them");
-    p.fix = "export it again; the plug-in or converter that wrote it is the usual cause";
-    rep.problems.insert(rep.problems.begin(), p);
-  }
+  if (const std::int64_t spikes = reader.spike_samples(); spikes > 0)
+    rep.problems.insert(rep.problems.begin(),
+                        analysis::spike_problem_of(name, "every system played the file", spikes, measured.spikes.peak));
   prog(1.0, "done");
   return rep;
 }

@@ -35,12 +35,8 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
             ": the file is damaged, and the master plays silence there",
         "bounce the mix again; a plug-in that blows up (a filter at an extreme setting) is the usual cause");
   }
-  if (in.spike_samples > 0) {
-    add("spike_samples", Severity::warning,
-        fmt::format("the mix holds {}: read as silence, so it is measured and mastered without {}",
-                    analysis::spike_words(in.spike_samples, in.spike_peak), in.spike_samples == 1 ? "it" : "them"),
-        "bounce the mix again; the plug-in or converter that wrote it is the usual cause");
-  }
+  if (in.spike_samples > 0)
+    p.push_back(analysis::spike_problem_of("the mix", "it is measured and mastered", in.spike_samples, in.spike_peak));
   double loudest_target = -100.0;
   for (const auto& t : targets) loudest_target = std::max(loudest_target, t.integrated_lufs);
   const bool too_loud = std::isfinite(in.integrated_lufs) && in.integrated_lufs > kTooLoudLufs &&

@@ -437,6 +437,19 @@ std::size_t word_index_at(const std::string& text, std::size_t pos) {
   return n;
 }
 
+// A count written in digits or in words ("10", "ten"): how long, how many dB.
+std::optional<double> number_word(std::string_view w) {
+  if (!w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; }))
+    return std::stod(std::string(w));
+  static const std::vector<std::pair<std::string_view, double>> words = {
+      {"one", 1},    {"two", 2},   {"three", 3}, {"four", 4},     {"five", 5},     {"six", 6},
+      {"seven", 7},  {"eight", 8}, {"nine", 9},  {"ten", 10},     {"eleven", 11},  {"twelve", 12},
+      {"fifteen", 15}, {"twenty", 20}, {"thirty", 30}};
+  for (const auto& [k, v] : words)
+    if (w == k) return v;
+  return std::nullopt;
+}
+
 TimeScope parse_scope(const std::string& text) {
   TimeScope scope;
   const auto words = words_of(text);
@@ -469,15 +482,9 @@ TimeScope parse_scope(const std::string& text) {
   }
   // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
   // "the first 20 seconds", "the last minute".
-  static const std::vector<std::pair<std::string, double>> counts = {
-      {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"ten", 10}, {"fifteen", 15},
-      {"twenty", 20}, {"thirty", 30}};
-  const auto number = [&](const std::string& w) -> std::optional<double> {
-    if (!w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; }))
-      return std::stod(w);
-    for (const auto& [k, v] : counts)
-      if (w == k) return v;
-    return std::nullopt;
+  const auto unit_s = [](const std::string& u) {
+    return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
+           : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
   };
   for (std::size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
@@ -486,20 +493,13 @@ TimeScope parse_scope(const std::string& text) {
       scope.ranges.push_back({first ? 0.0 : 0.5, first ? 0.5 : 1.0, -1, TimeRange::Count::share_of_song});
       continue;
     }
-    if ((first || last) && words[i + 1] == "minute") {
-      scope.ranges.push_back(first ? TimeRange{0.0, 60.0} : TimeRange{60.0, 0.0, -1, TimeRange::Count::seconds_before_end});
-      continue;
-    }
-    if ((first || last) && i + 2 < words.size()) {
-      const auto n = number(words[i + 1]);
-      const std::string& unit = words[i + 2];
-      const double scale = unit == "seconds" || unit == "second" || unit == "secs" || unit == "sec" ? 1.0
-                           : unit == "minutes" || unit == "minute" || unit == "mins" || unit == "min" ? 60.0 : 0.0;
-      if (n && *n > 0 && scale > 0) {
-        const double len = *n * scale;
-        scope.ranges.push_back(first ? TimeRange{0.0, len} : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
-      }
-    }
+    if (!first && !last) continue;
+    // "the last minute" (one), "the last 10 seconds".
+    const bool counted = i + 2 < words.size() && unit_s(words[i + 2]) > 0.0;
+    const auto n = counted ? number_word(words[i + 1]) : std::optional<double>(1.0);
+    const double len = (n ? *n : 0.0) * unit_s(words[i + (counted ? 2 : 1)]);
+    if (len > 0.0)
+      scope.ranges.push_back(first ? TimeRange{0.0, len} : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
   }
   // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two".
   std::vector<Span> claimed;
@@ -565,9 +565,6 @@ bool is_note_word(const std::string& w) {
 // amount with its written sign (0 none).
 double stated_amount_db(std::string_view raw) {
   const std::string t = lower_case(raw);
-  static const std::vector<std::pair<std::string_view, double>> words = {
-      {"half a", 0.5}, {"one", 1}, {"a", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
-      {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12}};
   for (std::size_t p = t.find("db"); p != std::string::npos; p = t.find("db", p + 2)) {
     if (p + 2 < t.size() && std::isalpha(static_cast<unsigned char>(t[p + 2]))) continue;  // "dbx"
     std::size_t e = p;
@@ -576,11 +573,12 @@ double stated_amount_db(std::string_view raw) {
     const auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(t[i])) != 0; };
     while (b > 0 && (digit(b - 1) || t[b - 1] == '.' || (t[b - 1] == ',' && b < e && digit(b) && b >= 2 && digit(b - 2)))) --b;
     if (b == e) {
-      // A number in words just before it ("three dB", "half a dB").
-      for (const auto& [w, v] : words)
-        if (e >= w.size() && t.compare(e - w.size(), w.size(), w) == 0 &&
-            (e == w.size() || !std::isalpha(static_cast<unsigned char>(t[e - w.size() - 1]))))
-          return v;
+      // A number in words just before it ("three dB", "a dB", "half a dB").
+      std::size_t w = e;
+      while (w > 0 && std::isalpha(static_cast<unsigned char>(t[w - 1]))) --w;
+      const std::string_view word = std::string_view(t).substr(w, e - w);
+      if (word == "a") return t.substr(0, w).ends_with("half ") ? 0.5 : 1.0;
+      if (const auto v = number_word(word)) return *v;
       continue;
     }
     std::string number = t.substr(b, e - b);
