@@ -1075,6 +1075,23 @@ master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::pa
   return a.finish();
 }
 
+// `mono` as a two-channel float WAV of the same samples on both channels. A damaged file is
+// refused as any input is (never master part of one); returns the samples that were not numbers
+// (read as silence), which the copy no longer shows.
+std::int64_t dual_mono_copy(const fs::path& mono, const fs::path& to) {
+  AudioReader r(mono);
+  reject_if_truncated(mono, r.info());
+  AudioWriter w(to, WriteSpec{r.info().sample_rate, 2, SampleFormat::wav_float});
+  AudioBuffer in(1, kBlock), out(2, kBlock);
+  while (const std::size_t got = r.read(in.view())) {
+    std::copy_n(in.channel(0), got, out.channel(0));
+    std::copy_n(in.channel(0), got, out.channel(1));
+    w.write(out.view(got));
+  }
+  w.commit();
+  return r.nonfinite_samples();
+}
+
 }  // namespace
 
 master::InputAnalysis analyze_for_master(const fs::path& file, int threads) {
@@ -1141,8 +1158,27 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
 
   const double share = 1.0 / double(req.targets.size() + 1);
   InputPreview ip{out_dir / "previews" / "input.wav", res.preview_lufs - res.analysis.integrated_lufs, !req.previews};
+  // A CD carries two channels (Red Book): a mono mix goes on it as the dual mono it plays as, a
+  // copy on both channels, analysed and mastered as such. Its loudness is the two speakers',
+  // 3 dB over the mono file's: mastered as mono, the CD's -12 LUFS asked 3 dB more of the limiter
+  // than the same mix in stereo, and a reggae mix was refused as "an isolated drum or a click".
+  std::optional<ScratchFile> dual;
+  std::optional<master::InputAnalysis> dual_analysis;
   for (std::size_t i = 0; i < req.targets.size(); ++i) {
     const auto& t = req.targets[i];
+    const bool upmix = master::delivery_channels(t, res.analysis.channels) != res.analysis.channels;
+    if (upmix && !dual) {
+      dual.emplace(out_dir / "masters" / fmt::format(".master-dual-mono-{}.wav", ::getpid()));
+      dual_mono_copy(input, dual->path);
+      dual_analysis = analyze_on(dual->path, pool);
+      res.problems.push_back({"mono_input", Severity::info,
+                              fmt::format("a mono mix: the {} master carries it on both channels, as the medium has two "
+                                          "(dual mono, measured as it plays on two speakers)",
+                                          t.name),
+                              "", std::nullopt, "", ""});
+    }
+    const fs::path& source = upmix ? dual->path : input;
+    const master::InputAnalysis& analysis = upmix ? *dual_analysis : res.analysis;
     const fs::path preview = out_dir / "previews" / (t.name + ".wav");
     // A reference match's boosts take headroom: a boost where the peaks are (a mono fold-down's
     // kick and bass, 88-160 Hz, raised 4-6 dB) lifts them far more than the loudness, and a mix
@@ -1152,14 +1188,15 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     // again with the match at half its strength, twice at most, before it is refused.
     double amount = req.amount, first_short = 0.0, last_short = 0.0;
     for (int eased = 0;; ++eased) {
-      const auto chain = master::decide(res.analysis, t, res.reference_analysis ? &*res.reference_analysis : nullptr, amount);
-      MasterOutcome mo = render_master(input, res.analysis, chain, t, t.integrated_lufs,
+      const auto chain = master::decide(analysis, t, res.reference_analysis ? &*res.reference_analysis : nullptr, amount);
+      MasterOutcome mo = render_master(source, analysis, chain, t, t.integrated_lufs,
                                        out_dir / "masters" / (t.name + ".wav"), out_dir,
                                        req.previews ? &preview : nullptr, res.preview_lufs, nullptr,
-                                       req.progress, share * double(i + 1), share * double(i + 2), &ip, pool,
-                                       req.noise_shaping, req.translation && i == 0,
-                                       eased == 0 ? keep_input : nullptr,  // the first try ran the chain over the cache
-                                       &req.lead);
+                                       req.progress, share * double(i + 1), share * double(i + 2),
+                                       upmix ? nullptr : &ip,  // the input's preview is of the input itself
+                                       pool, req.noise_shaping, req.translation && i == 0,
+                                       // the first try ran the chain over the cache
+                                       eased == 0 && !upmix ? keep_input : nullptr, &req.lead);
       const bool missed = std::any_of(mo.problems.begin(), mo.problems.end(),
                                       [](const Problem& p) { return p.code == "target_not_reached"; });
       const double short_now = t.integrated_lufs - mo.after.integrated_lufs;
@@ -1317,23 +1354,6 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
 
 // ---- album rendering -------------------------------------------------------------------------
 
-// `mono` as a two-channel float WAV of the same samples on both channels. A damaged file is
-// refused as any input is (never master part of one); returns the samples that were not numbers
-// (read as silence), which the copy no longer shows.
-std::int64_t dual_mono_copy(const fs::path& mono, const fs::path& to) {
-  AudioReader r(mono);
-  reject_if_truncated(mono, r.info());
-  AudioWriter w(to, WriteSpec{r.info().sample_rate, 2, SampleFormat::wav_float});
-  AudioBuffer in(1, kBlock), out(2, kBlock);
-  while (const std::size_t got = r.read(in.view())) {
-    std::copy_n(in.channel(0), got, out.channel(0));
-    std::copy_n(in.channel(0), got, out.channel(1));
-    w.write(out.view(got));
-  }
-  w.commit();
-  return r.nonfinite_samples();
-}
-
 AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir, const master::Target& target,
                          const StageProgressFn& progress) {
   if (album.tracks.empty()) throw usage_error("album", "no tracks given");
@@ -1356,8 +1376,9 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   at_rate.sample_rate = rate;
   // One channel layout: a mono track on a stereo album is mastered as the dual mono it plays as
   // (on both speakers, as a player plays a mono file); other layouts must match.
-  // The first track's layout, stereo when it is mono and another track is stereo.
-  int ch = infos[0].channels;
+  // The first track's layout, stereo when it is mono and another track is stereo or the medium
+  // carries two channels (a CD).
+  int ch = master::delivery_channels(target, infos[0].channels);
   if (ch == 1 && std::any_of(infos.begin(), infos.end(), [](const AudioInfo& f) { return f.channels == 2; })) ch = 2;
   auto layout = [](int c) { return c == 1 ? std::string("mono") : c == 2 ? std::string("stereo") : std::to_string(c) + "-channel"; };
   for (std::size_t i = 0; i < n; ++i)

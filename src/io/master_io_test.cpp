@@ -179,6 +179,22 @@ TEST(MasterFile, BadInputs) {
   EXPECT_EQ(io::probe(res.masters[0].file).channels, 1);
   EXPECT_NE(res.layout.find("mastered as mono"), std::string::npos);
   expect_landed(res.masters[0].file, req.targets[0], -14.0);
+  // Mono to a CD beside streaming: the CD carries two channels, so it is the dual mono the mix
+  // plays as, landed as the two speakers measure it; the streaming master stays mono.
+  {
+    io::MasterRequest both = req;
+    both.targets = {*master::find_target("streaming"), *master::find_target("cd")};
+    const auto r2 = io::master_file(dir / "mono.wav", dir / "o6", both);
+    ASSERT_EQ(r2.masters.size(), 2u);
+    EXPECT_EQ(io::probe(r2.masters[0].file).channels, 1);
+    EXPECT_EQ(io::probe(r2.masters[1].file).channels, 2);
+    expect_landed(r2.masters[0].file, both.targets[0], -14.0);
+    expect_landed(r2.masters[1].file, both.targets[1], -12.0);
+    EXPECT_TRUE(std::any_of(r2.problems.begin(), r2.problems.end(), [](const Problem& p) { return p.code == "mono_input"; }));
+    for (const auto& e : fs::directory_iterator(dir / "o6" / "masters"))
+      EXPECT_NE(e.path().extension(), ".f32") << "a scratch file was left: " << e.path();
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir / "o6" / "masters"), fs::directory_iterator{}), 2);
+  }
   // 96 kHz: delivered at 96 kHz; the MP3 check encodes its excerpt at 48 kHz.
   write_file(dir / "hires.wav", programme(96000, 3.0, -20.0, 6).view(), {96000, 2, SampleFormat::wav24});
   res = io::master_file(dir / "hires.wav", dir / "o5", req);

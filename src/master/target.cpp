@@ -6,7 +6,7 @@ const std::vector<Target>& all_targets() {
   static const std::vector<Target> targets = {
       {"streaming", -14.0, -1.0, 24, 0, false, true, "Spotify/YouTube/Tidal normalisation, -1 dBTP for transcoding headroom"},
       {"apple", -16.0, -1.0, 24, 0, false, true, "Apple Music Sound Check / Apple Digital Masters"},
-      {"cd", -12.0, -0.3, 16, 44100, false, false, "Red Book CD-DA: 16-bit 44.1 kHz, TPDF dither"},
+      {"cd", -12.0, -0.3, 16, 44100, false, false, "Red Book CD-DA: 16-bit 44.1 kHz, TPDF dither", true},
       {"vinyl", -14.0, -1.0, 24, 0, true, false, "lacquer cutting: mono below 150 Hz, nothing below 25 Hz"},
       {"broadcast", -23.0, -1.0, 24, 48000, false, false, "EBU R128 (-23 LUFS, -1 dBTP), 48 kHz"},
       {"atsc", -24.0, -2.0, 24, 48000, false, false, "ATSC A/85 (-24 LKFS, -2 dBTP), 48 kHz"},

@@ -19,6 +19,7 @@ struct Target {
   bool vinyl = false;        // mono below 150 Hz, nothing below 25 Hz
   bool lossy_check = false;  // streaming services transcode: check a lossy encode for clipping
   std::string standard;      // where the numbers come from, for the report
+  bool two_channels = false;  // the medium carries two channels: a mono source goes on both (dual mono)
   bool operator==(const Target&) const = default;
 };
 
@@ -30,6 +31,12 @@ std::string target_names();
 // The delivered sample rate for a source rate.
 inline int delivery_rate(const Target& t, int source_rate) {
   return t.sample_rate > 0 ? t.sample_rate : source_rate;
+}
+
+// The delivered channel count for a source's: a mono source on a two-channel medium is the dual
+// mono it plays as; nothing is ever folded down.
+inline int delivery_channels(const Target& t, int source_channels) {
+  return t.two_channels && source_channels == 1 ? 2 : source_channels;
 }
 
 // Vinyl: the side signal is high-passed here (the cutting lathe's stylus cannot follow
