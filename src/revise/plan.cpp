@@ -974,6 +974,8 @@ struct Request {
   std::vector<std::string> missing;
   std::vector<TimeRange> past_end;
   std::set<std::string> targets;
+  std::set<std::string> except;  // parts a more specific request of the same note set acts on
+  std::string except_words;      // which, for the reply
 };
 
 std::vector<Request> requests_of(Console& console, const std::vector<std::string>& notes) {
@@ -1044,6 +1046,16 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       // the mix's ("brighter overall, but the hi-hat is harsh"; "louder, but the vocal too loud").
       if (common.empty()) continue;
       if (!windows_overlap(a.windows, b.windows)) continue;
+      // A part against its group ("the kick is too loud and the drums are too quiet"): the part
+      // goes its own way and the group's request acts on the rest of the group, as an engineer
+      // reads it.
+      if (a.targets.size() != b.targets.size() && common.size() == std::min(a.targets.size(), b.targets.size())) {
+        auto& broad = a.targets.size() > b.targets.size() ? a : b;
+        const auto& part = a.targets.size() > b.targets.size() ? b : a;
+        broad.except.insert(common.begin(), common.end());
+        broad.except_words += (broad.except_words.empty() ? "" : ", ") + element_words(part.r.parsed.element);
+        continue;
+      }
       auto say = [&](Request& x, const Request& y) {
         x.r.conflict = true;
         const std::string other = x.note == y.note ? "\"" + y.r.note + "\" in the same note"
@@ -1096,6 +1108,12 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       continue;
     }
     auto strips = strips_for(console, n.element);
+    const std::size_t before_except = strips.size();
+    std::erase_if(strips, [&](const auto* st) { return q.except.count(st->name) > 0; });
+    if (before_except > 0 && strips.empty()) {
+      r.reply = "Nothing else to change: " + q.except_words + " went the way the other request said.";
+      continue;
+    }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
     if (needs_strips && strips.empty()) {
       r.reply = "There is no " + element_words(n.element).substr(4) + " in this session (stems: " + stem_list(console) +
@@ -1114,6 +1132,8 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     r.changes = std::move(a.changes);
     r.reply = std::move(a.reply);
+    if (!q.except.empty() && !r.reply.empty() && r.reply.back() == '.')
+      r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ", as the other request said)");
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
     if (!q.past_end.empty())

@@ -235,6 +235,14 @@ TEST(Plan, ConflictingNotesAreReportedNotAveraged) {
   const auto r2 = plan_revision(c2, {"vocal louder in the chorus", "the vocal is too loud in the bridge"});
   EXPECT_FALSE(r2[0].conflict);
   EXPECT_FALSE(r2[1].conflict);
+  // A part against its group is no contradiction: the part goes its way, the group's request
+  // acts on the rest of the group.
+  auto c3 = song();
+  const auto r3 = plan_revision(c3, {"the kick is too loud and the drums are too quiet"});
+  EXPECT_FALSE(r3[0].conflict) << r3[0].reply;
+  EXPECT_LT(c3.find_strip("Kick.wav")->fader_db, before.find_strip("Kick.wav")->fader_db);
+  EXPECT_GT(c3.find_strip("Snare.wav")->fader_db, before.find_strip("Snare.wav")->fader_db);
+  EXPECT_NE(r3[0].reply.find("but not Kick.wav"), std::string::npos) << r3[0].reply;
 }
 
 TEST(Plan, MissingElementOrSectionIsSaidNotGuessed) {
