@@ -53,6 +53,11 @@ analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold
   return an.finish();
 }
 
+// The folders a mix writes into.
+std::vector<fs::path> output_folders(const fs::path& out) {
+  return {out, out / "versions", out / "versions" / "stems", out / "masters", out / "previews"};
+}
+
 std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
   std::vector<master::Target> out;
   for (const auto& n : names) {
@@ -84,6 +89,11 @@ MixOutcome run_mix(const MixRequest& req) {
     session = load_session(req.stems);
     for (const auto& s : session->strips)
       if (!fs::exists(s.file)) throw rejected(req.stems.string(), "names a stem that does not exist: " + s.file);
+    // A session's stems may lie anywhere, a decided one's too (an earlier run's versions/stems):
+    // none may lie in a folder this run writes into.
+    std::vector<fs::path> files;
+    for (const auto& s : session->strips) files.emplace_back(s.file);
+    refuse_inputs_in(output_folders(req.out), files);
   }
 
   if (session && session->decided) {
@@ -104,8 +114,7 @@ MixOutcome run_mix(const MixRequest& req) {
       // overwrite: none may lie in a folder the mix writes into.
       std::vector<fs::path> inputs;
       for (const auto& s : check.stems) inputs.push_back(s.path);
-      refuse_inputs_in({req.out, req.out / "versions", req.out / "versions" / "stems", req.out / "masters", req.out / "previews"},
-                       inputs);
+      refuse_inputs_in(output_folders(req.out), inputs);
     }
     o.problems = check.problems;
     if (session) {

@@ -324,6 +324,21 @@ TEST_F(BadInput, MixIntoAnEarlierMixFolderLeavesNothingOfTheEarlierSong) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+TEST_F(BadInput, DecidedSessionWhoseStemsLieInTheOutputIsRefused) {
+  wav("Keys.wav", 48000, 2, 2.0);
+  wav("Bass.wav", 48000, 1, 2.0);
+  const fs::path a = dir_ / "A", b = dir_ / "B";
+  ASSERT_EQ(run({"mix", in_.string(), "-o", a.string(), "--quiet", "--no-master"}).code, 0);
+  ASSERT_EQ(run({"mix", (a / "versions" / "stems").string(), "-o", b.string(), "--quiet", "--no-master"}).code, 0);
+  // B's session is decided and its stems are A's versions/stems: rendering it into A would
+  // write over its own inputs.
+  const auto before = fingerprint(a / "versions" / "stems");
+  const auto r = run({"mix", (b / "session.toml").string(), "-o", a.string(), "--quiet", "--no-master"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("which this run writes into"), std::string::npos) << r.err;
+  EXPECT_EQ(fingerprint(a / "versions" / "stems"), before);
+}
+
 TEST_F(BadInput, TextNamedWav) {
   std::ofstream(in_ / "notes.wav") << "Take 3 was the good one.\nUse the second chorus.\n";
   expect_refusal(run({"analyze", (in_ / "notes.wav").string()}), 3, {"notes.wav"});
