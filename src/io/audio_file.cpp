@@ -34,6 +34,21 @@ namespace fs = std::filesystem;
 namespace mixdown::io {
 namespace {
 
+// Audio a musician's folder may hold that libsndfile does not decode: AAC/ALAC in MP4, WMA,
+// WavPack, Monkey's Audio, DSD, Matroska, MPEG layer 2, AC-3.
+const char* unread_audio_format(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::pair<const char*, const char*> kFormats[] = {
+      {".m4a", "AAC/ALAC (M4A)"}, {".aac", "AAC"},          {".mp4", "MP4"},          {".alac", "ALAC"},
+      {".wma", "WMA"},            {".wv", "WavPack"},       {".ape", "Monkey's Audio"}, {".dsf", "DSD"},
+      {".dff", "DSD"},            {".mka", "Matroska"},     {".mp2", "MPEG layer 2"},  {".ac3", "AC-3"}};
+  for (const auto& [e, name] : kFormats)
+    if (ext == e) return name;
+  return nullptr;
+}
+
+
 constexpr std::size_t kIoBlock = 8192;
 // Raw PCM is written to the file in chunks of about this size: few system calls, few partly
 // written pages.
@@ -100,6 +115,8 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
     if (why.find("ormat") != std::string::npos || why.find("ecognised") != std::string::npos ||
         why.find("not supported") != std::string::npos)
       why = "not a readable audio file (" + why + ")";
+    if (const char* format = unread_audio_format(path))
+      why = std::string(format) + " is not a format mixdown reads (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3): convert it to WAV or FLAC";
     throw rejected(name, why);
   }
   if (sfi.channels <= 0) throw rejected(name, "file declares no channels");
@@ -126,9 +143,20 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
 bool has_audio_extension(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* kExts[] = {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg",
+  static const char* kExts[] = {".wav", ".wave", ".bwf", ".aif", ".aiff", ".aifc", ".flac", ".ogg",
                                 ".oga", ".opus", ".mp3", ".w64", ".caf", ".rf64"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
+}
+
+
+bool looks_like_audio(const fs::path& path) {
+  if (has_audio_extension(path) || unread_audio_format(path)) return true;
+  // Anything else libsndfile recognises by its content (a WAV without an extension, an AU file).
+  SF_INFO sfi{};
+  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &sfi);
+  if (!f) return false;
+  sf_close(f);
+  return sfi.channels > 0 && sfi.frames > 0;
 }
 
 AudioInfo probe(const fs::path& path) {

@@ -34,6 +34,9 @@ AudioInfo probe(const std::filesystem::path& path);
 
 // Whether a path has an audio extension we read (wav, aif(f), flac, ogg, oga, opus, mp3, w64, caf).
 bool has_audio_extension(const std::filesystem::path& path);
+// A file a stem folder's listing takes for a stem: an audio extension (readable or not: an M4A is
+// a stem the check then refuses, never "not audio"), or content libsndfile recognises.
+bool looks_like_audio(const std::filesystem::path& path);
 
 class AudioReader {
 public:

@@ -107,7 +107,7 @@ StemListing list_stems(const fs::path& stems) {
     std::sort(files.begin(), files.end(),
               [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
     for (const auto& f : files) {
-      if (has_audio_extension(f))
+      if (looks_like_audio(f))
         out.stems.push_back({f, f.filename().string(), std::nullopt, 1.0});
       else
         out.ignored.push_back(f.filename().string());

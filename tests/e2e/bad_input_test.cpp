@@ -228,6 +228,23 @@ TEST_F(BadInput, RandomBytesAsFlacInAMixFolder) {
   }
 }
 
+// A Broadcast WAV (.bwf) and a WAV without an extension are stems; an M4A is a stem mixdown
+// cannot read, said as such: none vanishes from the mix as "not audio".
+TEST_F(BadInput, StemsByContentAndUnreadAudioFormatsAreNotPassedOver) {
+  wav("Keys.wav");
+  wav("Piano.bwf");
+  wav("hihat");
+  std::ofstream(in_ / "Lead Vocal.m4a", std::ios::binary) << std::string(5000, '\x11');
+  std::ofstream(in_ / "notes.txt") << "take 3\n";
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  EXPECT_TRUE(fs::exists(out_ / "versions" / "stems" / "Piano.wav"));
+  EXPECT_TRUE(fs::exists(out_ / "versions" / "stems" / "hihat.wav"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("Lead Vocal.m4a: AAC/ALAC (M4A) is not a format mixdown reads"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("notes.txt"), std::string::npos) << r.err;
+}
+
 // Samples that are not numbers are read as silence, and said: master's QC (an error, so
 // --strict refuses), and a mix names the stem on stderr.
 TEST_F(BadInput, NotANumberSamplesAreSaid) {
