@@ -139,8 +139,16 @@ const std::map<std::string, std::string, std::less<>>& not_stem_words() {
       {"bounce", "bounce"}, {"reference", "reference"}, {"ref", "reference"},
       {"master", "master"}, {"mastered", "master"}, {"premaster", "master"},
       {"2mix", "mix"}, {"2trk", "mix"}, {"2track", "mix"}, {"stereomix", "mix"},
-      {"fullmix", "mix"}, {"demo", "reference"}, {"guide", "reference"}};
+      {"fullmix", "mix"}, {"demo", "reference"}, {"guide", "guide track"}, {"scratch", "scratch track"},
+      {"click", "click track"}, {"clicktrack", "click track"}, {"metronome", "click track"},
+      {"countin", "count-in"}};
   return m;
+}
+// Tracks made for the players, not the listener, whatever part they name ("Guide Vocal",
+// "Scratch Gtr", "Metronome"): never stems, even beside an instrument word. ("Click" alone is a
+// click track, but "Rim Click" is a snare.)
+bool cue_word(std::string_view w) {
+  return w == "guide" || w == "scratch" || w == "clicktrack" || w == "metronome" || w == "countin";
 }
 const std::set<std::string, std::less<>>& generic_words() {
   static const std::set<std::string, std::less<>> s = {
@@ -293,6 +301,7 @@ NameInfo role_from_name(std::string_view file_name) {
   std::vector<bool> used(toks.size(), false);
   bool has_lead = false, has_backing_word = false, has_return = false, has_strong_return = false;
   std::string not_stem_kind;
+  bool cue = false;  // a cue_word among the tokens
   bool all_generic = true;
   // Adjacent pairs first: "hi hat", "bass drum", "e piano", "over head", "ad lib", "floor tom".
   for (std::size_t i = 0; i + 1 < toks.size(); ++i) {
@@ -303,6 +312,7 @@ NameInfo role_from_name(std::string_view file_name) {
       all_generic = false;
     } else if (not_stem_words().count(j)) {
       not_stem_kind = not_stem_words().at(j);
+      cue = cue || cue_word(j);
       used[i] = used[i + 1] = true;
     }
   }
@@ -323,7 +333,8 @@ NameInfo role_from_name(std::string_view file_name) {
       continue;
     }
     if (auto it = not_stem_words().find(t); it != not_stem_words().end()) {
-      if (not_stem_kind.empty()) not_stem_kind = it->second;
+      if (not_stem_kind.empty() || (cue_word(t) && !cue)) not_stem_kind = it->second;
+      cue = cue || cue_word(t);
       continue;
     }
     if (t == "l" || t == "left" || t == "lft") {
@@ -361,7 +372,7 @@ NameInfo role_from_name(std::string_view file_name) {
   };
 
   // A rough mix or a reference names no instrument ("Rough Mix 3", "Ref - Artist").
-  if (!not_stem_kind.empty() && !has && !has_return) {
+  if (!not_stem_kind.empty() && ((!has && !has_return) || cue)) {
     info.not_a_stem = true;
     info.not_a_stem_kind = not_stem_kind;
     return info;
@@ -571,13 +582,17 @@ std::vector<StemPair> find_pairs(const std::vector<std::string>& names) {
         // Multi-mic: same tokens but for one position word ("Kick In" / "Kick Out").
         if (x.role && y.role && *x.role == *y.role && x.tokens.size() == y.tokens.size() &&
             !x.tokens.empty()) {
+          // Register words name different parts, not microphones: "Tom Hi" / "Tom Lo" are two
+          // drums, "Strings High" / "Strings Low" violins and cellos.
+          auto mic_position = [](const std::string& t) {
+            return position_words().count(t) && t != "hi" && t != "lo" && t != "high" && t != "low";
+          };
           int diff = 0;
           bool positional = true;
           for (std::size_t i = 0; i < x.tokens.size(); ++i)
             if (x.tokens[i] != y.tokens[i]) {
               ++diff;
-              positional = positional && position_words().count(x.tokens[i]) &&
-                           position_words().count(y.tokens[i]);
+              positional = positional && mic_position(x.tokens[i]) && mic_position(y.tokens[i]);
             }
           if (diff == 1 && positional) {
             pairs.push_back({"multi_mic", a, b});

@@ -120,6 +120,10 @@ TEST(RoleFromName, MixesAndReferencesAreNotStems) {
   }
   // A named instrument's own mix is a stem.
   EXPECT_FALSE(role_from_name("Drums Mix.wav").not_a_stem);
+  // Tracks for the players are not stems, whatever part they name; a rim click is a snare.
+  for (const char* n : {"Click.wav", "Guide Vocal.wav", "Scratch Vox.wav", "Count In.wav", "Metronome.wav", "Click Track.wav"})
+    EXPECT_TRUE(role_from_name(n).not_a_stem) << n;
+  EXPECT_FALSE(role_from_name("Rim Click.wav").not_a_stem);
 }
 
 TEST(RoleFromName, PairsLeftRightDoublesAndMultiMics) {
@@ -139,6 +143,8 @@ TEST(RoleFromName, PairsLeftRightDoublesAndMultiMics) {
   EXPECT_TRUE(has("multi_mic", 10, 11));
   EXPECT_FALSE(has("double", 8, 9));  // two toms are two drums
   EXPECT_EQ(pairs.size(), 5u);
+  // Register words name two parts, not two microphones of one.
+  EXPECT_TRUE(find_pairs({"Tom Hi.wav", "Tom Lo.wav", "Strings High.wav", "Strings Low.wav"}).empty());
   for (const auto& p : pairs)
     if (p.kind == "stereo") {
       EXPECT_EQ(p.a, 0u);  // the left one first
