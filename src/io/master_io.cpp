@@ -449,8 +449,9 @@ Measured verify_file(const fs::path& file, const fs::path* preview, double previ
 void describe_decode(LossyCheck& lc, double ceiling_dbtp) {
   lc.note = lc.decoded_true_peak_dbtp > 0.0
                 ? fmt::format("the MP3 decode peaks at {:+.2f} dBTP: it would clip", lc.decoded_true_peak_dbtp)
-                : fmt::format("the MP3 decode peaks at {:.2f} dBTP ({:.2f} dB above the {:.1f} dBTP ceiling): no clipping",
-                              lc.decoded_true_peak_dbtp, lc.decoded_true_peak_dbtp - ceiling_dbtp, ceiling_dbtp);
+                : fmt::format("the MP3 decode peaks at {:.2f} dBTP ({:.2f} dB {} the {:.1f} dBTP ceiling): no clipping",
+                              lc.decoded_true_peak_dbtp, std::abs(lc.decoded_true_peak_dbtp - ceiling_dbtp),
+                              lc.decoded_true_peak_dbtp > ceiling_dbtp ? "above" : "under", ceiling_dbtp);
 }
 
 // The check from the translation's Bluetooth round trip of the same passage (the same encode
@@ -1386,6 +1387,17 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
       throw rejected(album.tracks[i].file.string(),
                      fmt::format("a {} track on a {} album: only a mono track can join a stereo album", layout(infos[i].channels),
                                  layout(ch)));
+  // The same file twice is almost always a slip of the running order (a reprise is a track of
+  // its own): said, not refused.
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (std::error_code ec; fs::equivalent(album.tracks[i].file, album.tracks[j].file, ec)) {
+        res.problems.push_back({"duplicate_track", Severity::warning,
+                                fmt::format("tracks {} and {} are the same file ({}): the album plays it twice", j + 1,
+                                            i + 1, album.tracks[i].file.filename().string()),
+                                "check the running order", std::nullopt, album.tracks[i].file.filename().string(), ""});
+        break;
+      }
   std::vector<fs::path> source(n);
   std::vector<std::optional<ScratchFile>> upmixed(n);
   std::vector<std::int64_t> unreadable_samples(n, 0);

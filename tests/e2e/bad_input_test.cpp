@@ -356,6 +356,24 @@ TEST_F(BadInput, DecidedSessionWhoseStemsLieInTheOutputIsRefused) {
   EXPECT_EQ(fingerprint(a / "versions" / "stems"), before);
 }
 
+TEST_F(BadInput, AlbumIntoAnEarlierAlbumFolderAndTheSameTrackTwice) {
+  const auto a = wav("One.wav", 44100, 2, 5.0), b = wav("Two.wav", 44100, 2, 5.0), c = wav("Three.wav", 44100, 2, 5.0);
+  ASSERT_EQ(run({"album", a.string(), b.string(), c.string(), "-o", out_.string(), "--target", "cd", "--quiet"}).code, 0);
+  ASSERT_TRUE(fs::exists(out_ / "album.cue"));
+  // Two tracks to streaming into the same folder: nothing of the three-track CD stays.
+  auto r = run({"album", c.string(), a.string(), "-o", out_.string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(out_ / "album.cue"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(out_ / "tracks"), fs::directory_iterator{}), 2);
+  EXPECT_NE(r.err.find("removed album.cue"), std::string::npos) << r.err;
+  // The same file twice is said; --gap nan is refused.
+  r = run({"album", a.string(), a.string(), "-o", out_.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("tracks 1 and 2 are the same file"), std::string::npos) << r.out;
+  r = run({"album", a.string(), b.string(), "-o", (dir_ / "o2").string(), "--gap", "nan"});
+  EXPECT_EQ(r.code, 2) << r.err;
+}
+
 TEST_F(BadInput, TextNamedWav) {
   std::ofstream(in_ / "notes.wav") << "Take 3 was the good one.\nUse the second chorus.\n";
   expect_refusal(run({"analyze", (in_ / "notes.wav").string()}), 3, {"notes.wav"});
