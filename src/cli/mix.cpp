@@ -25,6 +25,9 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   req.master = !a.no_master;
   req.threads = g.threads;
   req.progress = [&](double f, const std::string& stage) { progress.update(f, stage); };
+  // Whether OUT holds an earlier run (see io::remove_earlier_outputs), before this one writes.
+  const bool earlier_run = std::filesystem::exists(std::filesystem::path(a.out) / "session.toml") ||
+                           std::filesystem::exists(std::filesystem::path(a.out) / "report.json");
   const auto outcome = io::run_mix(req);
   // Translation of what gets delivered: the first master, played on every system in the pass
   // that wrote it (io::TranslationFeed); with --no-master the mix, read back. Measured only, as
@@ -50,7 +53,7 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
   io::write_text_atomic(out / "report.html", report::mix_html(outcome, out, translation ? &*translation : nullptr));
   // The deliverables of an earlier run into this folder that this one did not replace.
-  const auto removed = io::remove_earlier_outputs(out, outcome, req.stems);
+  const auto removed = io::remove_earlier_outputs(out, outcome, req.stems, earlier_run);
   progress.done();
   if (!g.quiet) std::fputs(report::mix_text(outcome, a.out).c_str(), stdout);
   // Said even when quiet: files the user may have wanted are gone.

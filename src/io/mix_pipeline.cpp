@@ -306,8 +306,12 @@ MixOutcome run_mix(const MixRequest& req) {
   return o;
 }
 
-std::vector<std::string> remove_earlier_outputs(const fs::path& out, const MixOutcome& o, const fs::path& stems) {
+std::vector<std::string> remove_earlier_outputs(const fs::path& out, const MixOutcome& o, const fs::path& stems,
+                                                bool earlier_run) {
   std::vector<std::string> removed;
+  // A folder mixdown never wrote into is the user's: their own "masters/Song_FINAL_v7.wav" is
+  // not an earlier run's output.
+  if (!earlier_run) return removed;
   std::error_code ec;
   auto key = [&](const fs::path& p) { return fs::weakly_canonical(p, ec).string(); };
   // What this run wrote, and what it read: never removed.
@@ -321,10 +325,19 @@ std::vector<std::string> remove_earlier_outputs(const fs::path& out, const MixOu
     }
   }
   for (const auto& s : o.console.strips) keep.insert(key(s.file));
-  for (const char* sub : {"masters", "previews", "versions", "versions/stems"}) {
+  // In masters/ and previews/ only the names mixdown gives (a target's, the input's); the
+  // versions/ folders hold the earlier mix's buses, versions and stems.
+  auto ours = [](const std::string& sub, const fs::path& f) {
+    if (sub != "masters" && sub != "previews") return true;
+    const std::string stem = f.stem().string();
+    if (sub == "previews" && (stem == "input" || stem == "mix")) return true;
+    return master::find_target(stem).has_value();
+  };
+  for (const std::string sub : {"masters", "previews", "versions", "versions/stems"}) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(out / sub, ec))
-      if (e.is_regular_file() && e.path().extension() == ".wav" && !keep.count(key(e.path()))) files.push_back(e.path());
+      if (e.is_regular_file() && e.path().extension() == ".wav" && !keep.count(key(e.path())) && ours(sub, e.path()))
+        files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
       if (fs::remove(f, ec)) removed.push_back(f.lexically_relative(out).generic_string());

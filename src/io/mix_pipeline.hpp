@@ -52,9 +52,11 @@ MixOutcome run_mix(const MixRequest& request);
 // versions/stems/ that this run did not write (`o`'s files: a target, a preview or a stem the
 // new run has not), and the revisions (rev-N folders) with the delivery sheet unless one of them
 // descends from this same mix (a revision's session equals the new one but for its targets), or
-// the run's stems or session lie inside OUT. Nothing else in OUT is touched, nor any of the
-// run's inputs. Returns what was removed, relative to OUT.
+// the run's stems or session lie inside OUT. In masters/ and previews/ only the names mixdown
+// gives are removed, and nothing at all unless `earlier_run` (OUT held a session.toml or a
+// report.json before this run: a folder mixdown never wrote into is the user's). Nothing else in
+// OUT is touched, nor any of the run's inputs. Returns what was removed, relative to OUT.
 std::vector<std::string> remove_earlier_outputs(const std::filesystem::path& out, const MixOutcome& o,
-                                                const std::filesystem::path& stems);
+                                                const std::filesystem::path& stems, bool earlier_run);
 
 }  // namespace mixdown::io

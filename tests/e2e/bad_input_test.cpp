@@ -356,6 +356,26 @@ TEST_F(BadInput, DecidedSessionWhoseStemsLieInTheOutputIsRefused) {
   EXPECT_EQ(fingerprint(a / "versions" / "stems"), before);
 }
 
+TEST_F(BadInput, MixIntoAFolderOfTheUsersOwnFilesRemovesNoneOfThem) {
+  wav("Keys.wav", 48000, 2, 2.0);
+  wav("Bass.wav", 48000, 1, 2.0);
+  const fs::path mine[] = {out_ / "masters" / "Song_FINAL_v7.wav", out_ / "versions" / "inst_from_studio.wav"};
+  for (const auto& f : mine) {
+    fs::create_directories(f.parent_path());
+    write_audio(f, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 4800, [](std::int64_t i, int c) { return music(i, c, 48000); });
+  }
+  auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& f : mine) EXPECT_TRUE(fs::exists(f)) << f;
+  EXPECT_EQ(r.err.find("removed"), std::string::npos) << r.err;
+  // Mixed again with another target: the earlier run's streaming master goes, the user's file
+  // in masters/ (not a name mixdown gives) stays.
+  r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--target", "cd"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(out_ / "masters" / "streaming.wav"));
+  EXPECT_TRUE(fs::exists(mine[0]));
+}
+
 TEST_F(BadInput, AlbumIntoAnEarlierAlbumFolderAndTheSameTrackTwice) {
   const auto a = wav("One.wav", 44100, 2, 5.0), b = wav("Two.wav", 44100, 2, 5.0), c = wav("Three.wav", 44100, 2, 5.0);
   ASSERT_EQ(run({"album", a.string(), b.string(), c.string(), "-o", out_.string(), "--target", "cd", "--quiet"}).code, 0);
