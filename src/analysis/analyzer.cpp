@@ -43,6 +43,8 @@ struct ChannelStats {
   std::int64_t runs = 0, clipped = 0;
   std::int64_t first_clip = -1;   // frame where the first counted run started
   std::int64_t first_loud = -1, last_loud = -1;
+  std::vector<double> chunk_means;  // for the DC offset: the typical chunk's, not the asymmetric hits'
+
 };
 
 struct ChunkStats {
@@ -129,6 +131,7 @@ struct Analyzer::Impl {
       const float mx = cs.max_abs;
       s.sum += cs.sum;
       s.sumsq += cs.sumsq;
+      if (mx > loud) s.chunk_means.push_back(cs.sum / double(len));  // sounding chunks only
       const std::int64_t base = frames + static_cast<std::int64_t>(pos);
       if (mx >= clip || s.run > 0) {
         for (std::size_t k = 0; k < len; ++k) {
@@ -277,7 +280,8 @@ AnalysisReport Analyzer::finish() {
     const double mid = el + er + 2 * c, side = el + er - 2 * c;
     St.width = mid > 0 ? std::max(0.0, side) / mid : (side > 0 ? std::numeric_limits<double>::infinity() : 0.0);
     St.balance = (el + er) > 0 ? (er - el) / (el + er) : 0.0;
-    St.balance_db = (el > 0 && er > 0) ? 10.0 * std::log10(er / el) : 0.0;
+    // One silent side reads 120 dB to the other (not 0 dB, "centred"), and is a problem below.
+    St.balance_db = (el > 0 || er > 0) ? 10.0 * std::log10(std::max(er, el * 1e-12) / std::max(el, er * 1e-12)) : 0.0;
     St.low_end_correlation = s.spectrum.correlation(20.0, 150.0);
     for (std::size_t b = 0; b < 6; ++b) {
       St.band_correlation[b] = s.spectrum.correlation(kBandEdgesHz[b], kBandEdgesHz[b + 1]);
@@ -306,7 +310,16 @@ AnalysisReport Analyzer::finish() {
   std::int64_t first_loud = -1, last_loud = -1, first_clip = -1;
   for (int c = 0; c < s.channels; ++c) {
     const ChannelStats& cs = s.stats[static_cast<std::size_t>(c)];
-    r.dc_offset.push_back(s.frames > 0 ? cs.sum / static_cast<double>(s.frames) : 0.0);
+    // A DC offset is a constant: it shows in the typical sounding chunk (the median), not just
+    // in the whole-file mean, which an asymmetric kick waveform also moves.
+    const double mean = s.frames > 0 ? cs.sum / static_cast<double>(s.frames) : 0.0;
+    std::vector<double> cm = cs.chunk_means;
+    double typical = 0.0;
+    if (!cm.empty()) {
+      std::nth_element(cm.begin(), cm.begin() + static_cast<std::ptrdiff_t>(cm.size() / 2), cm.end());
+      typical = cm[cm.size() / 2];
+    }
+    r.dc_offset.push_back(std::fabs(typical) < std::fabs(mean) ? typical : mean);
     r.clipped_runs += cs.runs;
     r.clipped_samples += cs.clipped;
     if (cs.first_clip >= 0 && (first_clip < 0 || cs.first_clip < first_clip)) first_clip = cs.first_clip;
@@ -363,19 +376,30 @@ AnalysisReport Analyzer::finish() {
     const double dc = r.dc_offset[static_cast<std::size_t>(c)];
     if (std::fabs(dc) > dc_limit)
       add("dc_offset", Severity::warning,
-          fmt::format("the {} channel sits off centre (DC offset {:.1f} dBFS): it wastes headroom and clicks at "
+          fmt::format("{} sits off centre (DC offset {:.1f} dBFS): it wastes headroom and clicks at "
                       "edits and fades",
-                      channel_label(c, s.channels), db20(std::fabs(dc))),
+                      s.channels == 1 ? std::string("the file") : "the " + channel_label(c, s.channels) + " channel",
+                      db20(std::fabs(dc))),
           "remove it with a DC-blocking high-pass filter (a few Hz)");
   }
-  if (St.stereo && !all_silent) {
-    if (St.correlation < 0.0)
+  // Decorrelated channels (a wide pad, a reverb, noise) measure about 0; opposed ones under it.
+  constexpr double kOpposed = -0.1;
+  // One side under the other by 40 dB or more: the file plays on one side only.
+  const bool one_sided = St.stereo && !all_silent && std::fabs(St.balance_db) >= 40.0;
+  if (one_sided)
+    add("one_sided", Severity::warning,
+        fmt::format("the {} channel is {}: the file plays on one side only",
+                    St.balance_db < 0 ? "right" : "left",
+                    std::fabs(St.balance_db) >= 120.0 ? std::string("silent") : fmt::format("{:.0f} dB under the other", std::fabs(St.balance_db))),
+        "re-export it as mono, or from the channel that holds the sound");
+  if (St.stereo && !all_silent && !one_sided) {
+    if (St.correlation < kOpposed)
       add("out_of_phase", St.correlation < -0.3 ? Severity::error : Severity::warning,
           fmt::format("the two channels work against each other (correlation {:.2f}): the mix thins out or "
                       "vanishes in mono ({:.1f} LU quieter)",
                       St.correlation, St.mono_loss_lu),
           "check for a polarity-inverted channel or an over-wide stereo effect");
-    else if (St.low_end_correlation < 0.0 && std::isfinite(S.bands_db[1]) && S.bands_db[1] > -70.0)
+    else if (St.low_end_correlation < kOpposed && std::isfinite(S.bands_db[1]) && S.bands_db[1] > -70.0)
       add("low_end_out_of_phase", Severity::warning,
           fmt::format("below 150 Hz the channels work against each other (correlation {:.2f}): the bass loses "
                       "weight in mono, on phones and on club systems",

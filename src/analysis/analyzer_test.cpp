@@ -174,6 +174,29 @@ TEST(Analyzer, DcOffsetAndSilenceAtTheEnds) {
   EXPECT_NEAR(r.dc_offset[1], 0.02 * 3.0 / 8.5, 1e-4);
 }
 
+TEST(Analyzer, OneSidedDecorrelatedAndMonoDcAreSaidAsWhatTheyAre) {
+  const int rate = 48000;
+  // One silent side: not "centred", and said.
+  auto left = testkit::noise(-20.0, 3.0, rate, 2, 3);
+  std::fill(left.channel(1), left.channel(1) + left.num_frames(), 0.0f);
+  auto r = analyse(left, rate);
+  EXPECT_LT(r.stereo.balance_db, -100.0);
+  EXPECT_TRUE(has_problem(r, "one_sided"));
+  EXPECT_FALSE(has_problem(r, "out_of_phase"));
+  // Independent noise on the two sides is wide, not opposed.
+  r = analyse(testkit::noise(-20.0, 3.0, rate, 2, 5), rate);
+  EXPECT_NEAR(r.stereo.correlation, 0.0, 0.05);
+  EXPECT_FALSE(has_problem(r, "out_of_phase"));
+  EXPECT_FALSE(has_problem(r, "one_sided"));
+  // A mono file's offset is the file's.
+  auto mono = testkit::sine(220.0, -10.0, 3.0, rate, 1);
+  for (std::size_t i = 0; i < mono.num_frames(); ++i) mono.channel(0)[i] += 0.05f;
+  r = analyse(mono, rate);
+  const Problem* dc = find_problem(r, "dc_offset");
+  ASSERT_NE(dc, nullptr);
+  EXPECT_EQ(dc->message.rfind("the file sits off centre", 0), 0u) << dc->message;
+}
+
 TEST(Analyzer, NonFiniteSamplesAreAProblemNotAPoison) {
   const int rate = 48000;
   auto b = testkit::sine(440.0, -20.0, 2.0, rate);

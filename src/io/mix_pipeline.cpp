@@ -2,6 +2,7 @@
 #include "io/budget.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <cmath>
 #include <exception>
@@ -77,7 +78,18 @@ MixOutcome run_mix(const MixRequest& req) {
   refuse_overwriting_inputs(req.stems, req.out);
   check_stem_budget(req.stems);  // refused up front (issue 9), before any decoding
   mix::Brief brief;
-  for (const auto& p : req.brief_pairs) mix::apply_brief_pair(brief, p);
+  {
+    // A key given twice with two values is a slip: which one was meant is not for mixdown to guess.
+    std::map<std::string, std::string> given;
+    for (const auto& p : req.brief_pairs) {
+      mix::apply_brief_pair(brief, p);
+      const auto eq = p.find('=');
+      const std::string key = p.substr(0, eq), value = eq == std::string::npos ? "" : p.substr(eq + 1);
+      if (const auto it = given.find(key); it != given.end() && it->second != value)
+        throw usage_error("--brief " + p, key + " is already " + it->second + " in this command: give it once");
+      given[key] = value;
+    }
+  }
   // Validate target names before any work (usage errors, exit 2).
   if (!req.targets.empty()) resolve_targets(req.targets);
 
@@ -179,6 +191,19 @@ MixOutcome run_mix(const MixRequest& req) {
       // file's mistake: refused as its other bad values are, naming it.
       const bool cli_focus = std::any_of(req.brief_pairs.begin(), req.brief_pairs.end(),
                                          [](const std::string& p) { return p.rfind("focus=", 0) == 0; });
+      // A stem that is there but left out (a copy, silent, unreadable, not a stem) is said so:
+      // "names no stem" told the user their spelling was wrong.
+      if (e.code() == ExitCode::usage && !brief.focus.empty())
+        for (const auto& st : check.stems)
+          if (st.excluded && (st.name == brief.focus || fs::path(st.name).stem().string() == brief.focus)) {
+            const std::string& r = st.excluded_reason;
+            const std::string reason = r == "duplicate" ? "a copy of another stem"
+                                       : r == "silent" || r == "unreadable" || r.empty() ? (r.empty() ? "see the check" : r)
+                                                                                          : "a " + r + ", not a stem";
+            const std::string why = "names " + st.name + ", which is left out of the mix (" + reason + "); name a stem that is mixed";
+            if (session && !cli_focus) throw rejected(req.stems.string(), "[brief] focus = '" + brief.focus + "' " + why);
+            throw usage_error("--brief focus=" + brief.focus, why);
+          }
       if (session && !cli_focus && e.code() == ExitCode::usage && !brief.focus.empty())
         throw rejected(req.stems.string(), "[brief] focus = '" + brief.focus + "' names no stem and no role present in the session");
       throw;

@@ -808,6 +808,20 @@ TEST_F(BadInput, BriefUnknownKey) {
   expect_refusal(run({"mix", in_.string(), "-o", out_.string(), "--brief", "tempo=fast"}), 2, {"tempo"});
 }
 
+TEST_F(BadInput, BriefKeyGivenTwiceWithTwoValues) {
+  wav("Keys.wav");
+  expect_refusal(run({"mix", in_.string(), "-o", out_.string(), "--brief", "genre=rock", "--brief", "genre=pop"}), 2,
+                 {"genre is already rock"});
+}
+
+TEST_F(BadInput, BriefFocusOnAStemLeftOutAsACopy) {
+  wav("Keys.wav");
+  wav("Bass.wav");
+  fs::copy_file(in_ / "Keys.wav", in_ / "Piano.wav");
+  expect_refusal(run({"mix", in_.string(), "-o", out_.string(), "--brief", "focus=Piano.wav"}), 2,
+                 {"Piano.wav", "left out of the mix", "a copy of another stem"});
+}
+
 TEST_F(BadInput, BriefFocusEmpty) {
   wav("Keys.wav");
   expect_refusal(run({"mix", in_.string(), "-o", out_.string(), "--brief", "focus="}), 2, {"focus"});
