@@ -689,6 +689,15 @@ struct StemFeatureAnalyzer::Impl {
     // high-pass would only turn its start and end into thumps.
     f.dc_only = !f.silent && max_ac_power < 1e-7;
     if (f.dc_only) f.silent = true;
+    if (!f.silent && nf > 0 && max_db < kNoiseFloorDbfs) {
+      std::vector<double> levels(frame_db.begin(), frame_db.end());
+      const double typical = median(std::move(levels));
+      if (max_db - typical < kNoiseSteadyDb) {
+        f.noise_only = true;
+        f.noise_dbfs = typical;
+        f.silent = true;
+      }
+    }
     std::vector<char> active(nf, 0);
     std::size_t n_active = 0, first = nf, last = 0;
     for (std::size_t t = 0; t < nf; ++t) {

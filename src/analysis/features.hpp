@@ -42,6 +42,10 @@ ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int co
 // A stereo stem whose quieter channel lies this far under the other holds its part on one side
 // only.
 inline constexpr double kOneSidedDb = 40.0;
+// A stem whose loudest hop stays under kNoiseFloorDbfs and within kNoiseSteadyDb of its median
+// hop holds a noise floor, not a part (a part, however quiet, has events over its floor).
+inline constexpr double kNoiseFloorDbfs = -50.0;
+inline constexpr double kNoiseSteadyDb = 6.0;
 
 struct StemFeatures {
   int sample_rate = 0;
@@ -58,6 +62,10 @@ struct StemFeatures {
   std::vector<double> dc;           // per channel: the smaller of the file mean and the median hop mean
   bool silent = true;               // nothing above the activity floor
   bool dc_only = false;             // silent but for a constant (a DC offset): also `silent`
+  // A steady floor and nothing on it: every hop within kNoiseSteadyDb of the median and none
+  // above kNoiseFloorDbfs (an unused channel's hum and hiss). Also `silent`: no part to mix.
+  bool noise_only = false;
+  double noise_dbfs = -200.0;       // that floor's median hop level
   double active_fraction = 0.0;     // share of frames that carry sound
   double head_silence_s = 0.0;      // before the first active frame
   double tail_silence_s = 0.0;      // after the last active frame

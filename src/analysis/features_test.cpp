@@ -128,6 +128,25 @@ TEST(Features, SilenceAndDcAreSeen) {
   EXPECT_FALSE(h.silent);
 }
 
+TEST(Features, AnUnusedChannelsHumAndHissIsNoPart) {
+  // 60 Hz hum at -65 dBFS and hiss under it, steady for the whole file: a floor, not a part.
+  AudioBuffer hum = testkit::noise(-78.0, 6.0, kRate, 2, 11);
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < hum.num_frames(); ++i)
+      hum.channel(c)[i] += static_cast<float>(std::pow(10.0, -65.0 / 20.0) * std::sin(2 * M_PI * 60.0 * double(i) / kRate));
+  const auto f = compute_features(hum.view(), kRate);
+  EXPECT_TRUE(f.noise_only);
+  EXPECT_TRUE(f.silent);
+  EXPECT_NEAR(f.noise_dbfs, -68.0, 2.0);
+  // Quiet struck notes over that floor are a part, however quiet.
+  AudioBuffer part = bursts(0.5, 6.0, 0.05, 3);
+  part.view().apply_gain(static_cast<float>(std::pow(10.0, -40.0 / 20.0)));
+  for (std::size_t i = 0; i < part.num_frames(); ++i) part.channel(0)[i] += hum.channel(0)[i];
+  const auto g = compute_features(part.view(), kRate);
+  EXPECT_FALSE(g.noise_only);
+  EXPECT_FALSE(g.silent);
+}
+
 TEST(Features, HeadAndTailSilence) {
   auto s = testkit::concat({testkit::sine(300, -80.0 - 120, 1.0, kRate, 1), testkit::sine(300, -10, 2.0, kRate, 1),
                             testkit::sine(300, -200, 0.5, kRate, 1)});

@@ -157,6 +157,10 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                        : f.dc_only
                            ? fmt::format("{} holds only a DC offset (a constant at {:.0f} dBFS) and no sound on it",
                                          s.name, f.peak_dbfs)
+                       : f.noise_only
+                           ? fmt::format("{} holds only a steady noise floor at {:.0f} dBFS (hum or hiss, nothing played "
+                                         "over it)",
+                                         s.name, f.noise_dbfs)
                            : fmt::format("{} holds no audible signal (peak {:.1f} dBFS)", s.name, f.peak_dbfs),
                        "check the export (muted track, wrong output, empty region); it is left "
                        "out of the mix"));
