@@ -754,6 +754,29 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     for (const auto& s : stem_names) phrases.push_back(stem_phrase(s));
     for (std::size_t i = 0; i < stem_names.size(); ++i)
       if (phrases[i].size() >= 3) stems.emplace_back(phrases[i], stem_names[i]);
+    // A stem's whole name first; then the parts a note names in more than one word ("backing
+    // vocals", "lead synth", "lead guitar"), before any one word of a stem's name can take a
+    // word of theirs: "the backing vocals are too loud" had lowered Lead Vocal.flac by its
+    // "vocals". (Section and context words are kept out of that claim, as below.)
+    for (auto h : scan(text, prepare(stems), &claimed)) {
+      h.value = "stem:" + h.value;
+      elements.push_back(h);
+    }
+    stems.clear();
+    {
+      static const Prepared multi = [] {
+        Table t;
+        for (const auto& e : element_table())
+          if (e.first.find(' ') != std::string_view::npos || e.first.find('-') != std::string_view::npos) t.push_back(e);
+        return prepare(t);
+      }();
+      std::vector<Span> scratch = claimed;
+      for (const auto& h : scan(text, prepared_section_table(), &scratch)) (void)h;
+      for (const auto& h : scan(text, prepared_context_table(), &scratch)) (void)h;
+      const std::size_t before = scratch.size();
+      for (const auto& h : scan(text, multi, &scratch)) elements.push_back(h);
+      claimed.insert(claimed.end(), scratch.begin() + static_cast<std::ptrdiff_t>(before), scratch.end());
+    }
     // A word of one stem's name that no other stem has and that says nothing else in a note
     // ("clap" for 02_Clap.flac, "voice" for Killed_Voice, "high" for Strings_high): people name
     // stems by the word that tells them apart.

@@ -308,6 +308,12 @@ TEST(NoteReading, AStemIsNamedByTheWordThatTellsItApart) {
   // A word shared by two stems, or one a note uses for something else, names no stem by itself.
   EXPECT_EQ(parse_note("the strings are too loud", stems).element, "strings");
   EXPECT_NE(parse_note("more low end", stems).element, "stem:09_Strings_low.flac");
+  // A part named in two words is that part, not the stem one of its words names: "vocals" of
+  // "the backing vocals" is not Lead Vocal.flac's, nor "lead" of "the lead synth".
+  const std::vector<std::string> vox = {"Lead Vocal.flac", "BGV.flac", "Bass.flac"};
+  EXPECT_EQ(parse_note("the backing vocals are too loud", vox).element, "backing_vocal");
+  EXPECT_NE(parse_note("the lead synth is too loud", vox).element, "stem:Lead Vocal.flac");
+  EXPECT_EQ(parse_note("the lead vocal is too quiet", vox).element, "stem:Lead Vocal.flac");
 }
 
 // QA of session 9: a note with several requests acted on its first part only.

@@ -1116,7 +1116,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
     if (needs_strips && strips.empty()) {
-      r.reply = "There is no " + element_words(n.element).substr(4) + " in this session (stems: " + stem_list(console) +
+      r.reply = "This session has no " + element_words(n.element).substr(4) + " (stems: " + stem_list(console) +
                 "); which stem did you mean? Nothing was changed.";
       if (r.reply.find("no  ") != std::string::npos || n.element.rfind("stem:", 0) == 0)
         r.reply = "No stem matches that note (stems: " + stem_list(console) + "); nothing was changed.";

@@ -215,7 +215,7 @@ TEST(Plan, NotesThatRefineEachOtherAreBothApplied) {
   auto c3 = song();
   const auto before = c3;
   r = plan_revision(c3, {"the saxophone is too loud"});
-  EXPECT_NE(r[0].reply.find("There is no brass"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("This session has no brass"), std::string::npos) << r[0].reply;
   EXPECT_EQ(c3, before);
   r = plan_revision(c3, {"bring the bass up 40 dB"});
   EXPECT_NE(r[0].reply.find("12 dB"), std::string::npos) << r[0].reply;
