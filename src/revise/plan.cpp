@@ -1029,6 +1029,21 @@ std::vector<std::pair<std::string, Window>> planned_rides(const Console& console
   return out;
 }
 
+namespace {
+constexpr std::array<std::string_view, 8> kGoBack = {" undo ", " go back ", " revert ", " previous version ",
+                                                     " previous mix ", " last version ", " roll back ", " put it back "};
+// Lower case, every run of non-letters one space.
+std::string lower_words(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalpha(c)) out.push_back(static_cast<char>(std::tolower(c)));
+    else if (out.empty() || out.back() != ' ') out.push_back(' ');
+  }
+  return out;
+}
+}  // namespace
+
 std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
   auto reqs = requests_of(console, notes);
   // Conflicts first: neither side of a contradiction is applied.
@@ -1084,6 +1099,13 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       continue;
     }
     if (r.kind == NoteKind::vague) {
+      // "Undo that", "go back to the previous version": a revision to return to, not a mix note.
+      const std::string low = " " + lower_words(n.text) + " ";
+      if (std::any_of(kGoBack.begin(), kGoBack.end(), [&](std::string_view w) { return low.find(w) != std::string::npos; })) {
+        r.reply = "Nothing was changed: to go back, run `mixdown revise OUT --back N` with the revision to return to "
+                  "(`mixdown revise OUT --list` lists them); it makes a new revision equal to that one.";
+        continue;
+      }
       std::string reply = "Nothing was changed yet: \"" + n.text + "\" can mean several things. " + questions_for(n);
       const auto sug = suggestions(ctx, console);
       if (!sug.empty()) {

@@ -222,6 +222,16 @@ TEST(Plan, NotesThatRefineEachOtherAreBothApplied) {
   EXPECT_NE(r[0].reply.find("You asked for 40 dB"), std::string::npos) << r[0].reply;
 }
 
+TEST(Plan, UndoIsAnsweredWithTheWayBack) {
+  auto c = song();
+  const auto before = c;
+  for (const char* note : {"undo that", "go back to the previous version"}) {
+    const auto r = plan_revision(c, {note});
+    EXPECT_NE(r[0].reply.find("--back"), std::string::npos) << r[0].reply;
+    EXPECT_EQ(c, before);
+  }
+}
+
 TEST(Plan, ConflictingNotesAreReportedNotAveraged) {
   auto c = song();
   const auto before = c;
