@@ -1030,7 +1030,41 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
 }  // namespace
 
 ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem_names) {
-  return parse_clause(raw, stem_names, nullptr);
+  ParsedNote note = parse_clause(raw, stem_names, nullptr);
+  // "Everything but the vocal is too loud", "the music is too loud under the vocal": the rest of
+  // the mix against one part. The balance is the same as that part the other way (the master's
+  // loudness is the target's either way), so it is read as "the vocal is too quiet"; before,
+  // the protected part was the only one named and went down.
+  if (note.kind == NoteKind::mix && (note.fix == Fix::up || note.fix == Fix::down)) {
+    const std::string text = normalize(raw);
+    static const std::array<std::string_view, 6> rest_but = {" everything but ", " everything except ",
+                                                             " everything apart from ", " everything other than ",
+                                                             " all but ", " everything besides "};
+    static const std::array<std::string_view, 5> rest = {" the music ", " the band ", " the instruments ",
+                                                         " the beat ", " the backing track "};
+    static const std::array<std::string_view, 5> against = {" under the ", " over the ", " behind the ",
+                                                             " around the ", " against the "};
+    // Where the first of `list` begins, and where it ends.
+    const auto found = [&](const auto& list) {
+      std::pair<std::size_t, std::size_t> at{std::string::npos, std::string::npos};
+      for (auto w : list)
+        if (const std::size_t p = text.find(w); p < at.first) at = {p, p + w.size() - 1};
+      return at;
+    };
+    auto marker = found(rest_but);
+    if (marker.first == std::string::npos && found(rest).first != std::string::npos &&
+        found(against).first != std::string::npos && found(against).first > found(rest).first)
+      marker = found(against);
+    if (marker.first != std::string::npos) {
+      // The part named after the marker.
+      const ParsedNote part = parse_clause(" the" + text.substr(marker.second), stem_names, nullptr);
+      if (!part.element.empty() && part.element != "mix" && part.element != "reverb" && part.element != "delay") {
+        note.element = part.element;
+        note.fix = note.fix == Fix::up ? Fix::down : Fix::up;
+      }
+    }
+  }
+  return note;
 }
 
 namespace {
@@ -1081,6 +1115,10 @@ std::vector<Cut> cut_note(std::string_view raw) {
   };
   for (std::size_t k = 1; k < words.size(); ++k) {
     if (std::find(kJoins.begin(), kJoins.end(), words[k].text) == kJoins.end()) continue;
+    // "everything but the vocal": one request about the rest of the mix (see parse_note).
+    if (words[k].text == "but" && (words[k - 1].text == "everything" || words[k - 1].text == "all" ||
+                                   words[k - 1].text == "anything"))
+      continue;
     if (k + 1 < words.size()) {
       if (fixed.count(words[k - 1].text + " " + words[k].text + " " + words[k + 1].text)) continue;
       // "between 0:45 and 1:10", "verse 1 and 2"

@@ -272,7 +272,10 @@ TEST(NoteReading, PartsTheNoteProtectsAreNotChanged) {
   EXPECT_EQ(parse_note("don't touch the strings, just lower the drums").element, "drums");
   EXPECT_EQ(parse_note("the strings are fine, but the bass is too loud").element, "bass");
   EXPECT_EQ(parse_note("kick: perfect. snare: too loud.").element, "snare");
-  EXPECT_NE(parse_note("everything except the kick is too loud").element, "kick");
+  // "Everything except the kick is too loud": the rest down against the kick, which is the kick
+  // up against the rest (the master lands on its target either way).
+  EXPECT_EQ(parse_note("everything except the kick is too loud").element, "kick");
+  EXPECT_EQ(parse_note("everything except the kick is too loud").fix, Fix::up);
 }
 
 TEST(NoteReading, AmountsAndPlainVerbs) {
@@ -314,6 +317,16 @@ TEST(NoteReading, AStemIsNamedByTheWordThatTellsItApart) {
   EXPECT_EQ(parse_note("the backing vocals are too loud", vox).element, "backing_vocal");
   EXPECT_NE(parse_note("the lead synth is too loud", vox).element, "stem:Lead Vocal.flac");
   EXPECT_EQ(parse_note("the lead vocal is too quiet", vox).element, "stem:Lead Vocal.flac");
+  // The rest of the mix against one part is that part the other way.
+  for (const char* n : {"everything but the vocal is too loud", "the music is too loud under the vocal"}) {
+    const auto p = parse_requests(n, vox);
+    ASSERT_EQ(p.size(), 1u) << n;
+    EXPECT_EQ(p[0].element, "stem:Lead Vocal.flac") << n;
+    EXPECT_EQ(p[0].fix, Fix::up) << n;
+  }
+  const auto k = parse_requests("everything except the bass is too quiet", vox);
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].fix, Fix::down);
 }
 
 // QA of session 9: a note with several requests acted on its first part only.
