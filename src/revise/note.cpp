@@ -564,7 +564,10 @@ bool is_note_word(const std::string& w) {
 // "+3 dB", "3db", "-2 dB", "2.5 dB", "2,5 dB" (a decimal comma), "three dB" in the raw text: the
 // amount with its written sign (0 none).
 double stated_amount_db(std::string_view raw) {
-  const std::string t = lower_case(raw);
+  std::string t = lower_case(raw);
+  // "3 decibels", "a decibel": the unit spelled out.
+  for (const std::string_view w : {"decibels", "decibel"})
+    for (std::size_t p = t.find(w); p != std::string::npos; p = t.find(w, p + 2)) t.replace(p, w.size(), "db");
   for (std::size_t p = t.find("db"); p != std::string::npos; p = t.find("db", p + 2)) {
     if (p + 2 < t.size() && std::isalpha(static_cast<unsigned char>(t[p + 2]))) continue;  // "dbx"
     std::size_t e = p;

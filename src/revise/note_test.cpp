@@ -282,6 +282,7 @@ TEST(NoteReading, AmountsAndPlainVerbs) {
   auto n = parse_note("kick up +3 dB");
   EXPECT_EQ(n.fix, Fix::up);
   EXPECT_DOUBLE_EQ(n.amount_db, 3.0);
+  EXPECT_DOUBLE_EQ(parse_note("raise the kick 3 decibels").amount_db, 3.0);
   n = parse_note("snare -2dB");
   EXPECT_EQ(n.kind, NoteKind::mix);
   EXPECT_EQ(n.fix, Fix::down);
