@@ -881,6 +881,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   const auto span_of = [&](const Hit& h) {
     return std::pair{word_index_at(text, h.pos), words_of(" " + h.phrase + " ").size()};
   };
+  std::vector<std::string> protected_parts;
   {
     static const std::set<std::string, std::less<>> fine = {"fine", "perfect", "great", "good", "ok", "okay", "right", "nice"};
     el.erase(std::remove_if(el.begin(), el.end(),
@@ -897,7 +898,10 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                               }();
                               for (const char* p : {" dont touch ", " do not touch ", " leave ", " except ", " apart from ",
                                                     " besides ", " but not ", " not the "})
-                                if (before.find(p) != std::string::npos) return true;
+                                if (before.find(p) != std::string::npos) {
+                                  protected_parts.push_back(h.value);
+                                  return true;
+                                }
                               return false;
                             }),
              el.end());
@@ -927,6 +931,20 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   });
   if (specific != el.end()) {
     note.element = specific->value;
+    note.except = protected_parts;
+    // A list of parts joined by "and" ("the bass and the kick", "hats and strings"): each one.
+    static const std::set<std::string, std::less<>> list_glue = {"and", "the", "plus", "also", "both", "my", "our"};
+    std::size_t end = word_index_at(text, specific->pos) + words_of(" " + specific->phrase + " ").size();
+    for (auto it = specific + 1; it != el.end(); ++it) {
+      if (it->value == "mix" || it->value == "reverb" || it->value == "delay") break;
+      const std::size_t w0 = word_index_at(text, it->pos);
+      bool joined = w0 > end;  // at least "and" between them
+      for (std::size_t k = end; k < w0 && joined; ++k) joined = list_glue.count(words[k]) > 0;
+      if (!joined) break;
+      if (it->value != note.element && std::find(note.also.begin(), note.also.end(), it->value) == note.also.end())
+        note.also.push_back(it->value);
+      end = w0 + words_of(" " + it->phrase + " ").size();
+    }
   } else if (!el.empty()) {
     const auto fx = std::find_if(el.begin(), el.end(), [](const Hit& h) { return h.value != "mix"; });
     note.element = fx != el.end() ? fx->value : "mix";
@@ -1064,6 +1082,8 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
       if (!part.element.empty() && part.element != "mix" && part.element != "reverb" && part.element != "delay") {
         note.element = part.element;
         note.fix = note.fix == Fix::up ? Fix::down : Fix::up;
+        note.except.clear();
+        note.also.clear();
       }
     }
   }
@@ -1192,15 +1212,17 @@ void read_group(std::string_view raw, const std::vector<std::string>& stems, Gro
   g.cat = category(g.parsed, g.info);
 }
 
-}  // namespace
 
-std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<std::string>& stems) {
+
+std::vector<ParsedNote> requests_before_lists(std::string_view raw, const std::vector<std::string>& stems) {
   const auto whole = [&] { return std::vector<ParsedNote>{parse_note(raw, stems)}; };
   const auto cuts = cut_note(raw);
   if (cuts.size() < 2) return whole();
   // Parts that ask for nothing go with the request after them (the last ones with the one before).
   std::vector<Group> groups;
-  std::optional<std::size_t> pending;
+  // Where the parts that ask for nothing begin (npos: none pending). Not a std::optional: GCC 12
+  // warns it may be read uninitialised here.
+  std::size_t pending = std::string::npos;
   for (const auto& c : cuts) {
     Group g;
     g.cut = c;
@@ -1208,18 +1230,18 @@ std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<s
     const bool leading_ellipsis = g.cat == Cat::ellipsis &&
                                   std::none_of(groups.begin(), groups.end(), [](const Group& x) { return x.cat == Cat::request; });
     if (g.cat == Cat::nothing || leading_ellipsis) {
-      if (!pending) pending = c.begin;
+      if (pending == std::string::npos) pending = c.begin;
       continue;
     }
-    if (pending) {
-      g.cut.begin = *pending;
-      pending.reset();
+    if (pending != std::string::npos) {
+      g.cut.begin = pending;
+      pending = std::string::npos;
       read_group(raw, stems, g);
     }
     groups.push_back(std::move(g));
   }
   if (groups.empty()) return whole();
-  if (pending) {
+  if (pending != std::string::npos) {
     groups.back().cut.end = raw.size();
     read_group(raw, stems, groups.back());
   }
@@ -1308,6 +1330,26 @@ std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<s
   }
   const auto acting = std::count_if(out.begin(), out.end(), [](const ParsedNote& x) { return x.kind != NoteKind::vague; });
   if (out.size() < 2 || acting == 0) return whole();
+  return out;
+}
+
+}  // namespace
+
+std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<std::string>& stems) {
+  // A request naming a list of parts ("bring up the bass and the kick 2 dB") is one request
+  // per part; before, the kick was dropped without a word.
+  std::vector<ParsedNote> out;
+  for (auto& p : requests_before_lists(raw, stems)) {
+    std::vector<std::string> also = std::move(p.also);
+    p.also.clear();
+    out.push_back(p);
+    if (p.kind != NoteKind::mix || p.fix == Fix::none) continue;  // "kick and bass are fighting": one question
+    for (const auto& e : also) {
+      ParsedNote copy = p;
+      copy.element = e;
+      out.push_back(std::move(copy));
+    }
+  }
   return out;
 }
 

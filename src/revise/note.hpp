@@ -71,6 +71,12 @@ struct ParsedNote {
   // A level amount the note states ("+3 dB", "2 dB louder", "-2dB"), in dB, its sign as
   // written (0 when none; a sign only when the note gave one or said up/down).
   double amount_db = 0.0;
+  // More parts the request names in a list with `element` ("bring up the bass and the kick"):
+  // parse_requests makes each a request of its own.
+  std::vector<std::string> also;
+  // Parts the note protects ("the drums are too loud except the kick"): left out of `element`'s
+  // group when it holds them.
+  std::vector<std::string> except;
   bool operator==(const ParsedNote&) const = default;
 };
 

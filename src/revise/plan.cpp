@@ -992,6 +992,16 @@ std::vector<Request> requests_of(Console& console, const std::vector<std::string
       q.windows = resolve_scope(q.r.parsed.scope, console, &q.missing, &q.past_end);
       for (auto* s : strips_for(console, q.r.parsed.element)) q.targets.insert(s->name);
       if (q.targets.empty()) q.targets.insert(q.r.parsed.element);
+      // Parts the note protects inside the group it names ("the drums except the kick").
+      for (const auto& e : q.r.parsed.except) {
+        bool inside = false;
+        for (auto* s : strips_for(console, e))
+          if (q.targets.count(s->name)) {
+            q.except.insert(s->name);
+            inside = true;
+          }
+        if (inside) q.except_words += (q.except_words.empty() ? "" : ", ") + element_words(e);
+      }
       out.push_back(std::move(q));
     }
   }
@@ -1133,7 +1143,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     const std::size_t before_except = strips.size();
     std::erase_if(strips, [&](const auto* st) { return q.except.count(st->name) > 0; });
     if (before_except > 0 && strips.empty()) {
-      r.reply = "Nothing else to change: " + q.except_words + " went the way the other request said.";
+      r.reply = "Nothing else to change: the note leaves " + q.except_words + " out of it.";
       continue;
     }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
@@ -1155,7 +1165,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     r.changes = std::move(a.changes);
     r.reply = std::move(a.reply);
     if (!q.except.empty() && !r.reply.empty() && r.reply.back() == '.')
-      r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ", as the other request said)");
+      r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ")");
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
     if (!q.past_end.empty())

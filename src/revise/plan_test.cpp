@@ -253,6 +253,15 @@ TEST(Plan, ConflictingNotesAreReportedNotAveraged) {
   EXPECT_LT(c3.find_strip("Kick.wav")->fader_db, before.find_strip("Kick.wav")->fader_db);
   EXPECT_GT(c3.find_strip("Snare.wav")->fader_db, before.find_strip("Snare.wav")->fader_db);
   EXPECT_NE(r3[0].reply.find("but not Kick.wav"), std::string::npos) << r3[0].reply;
+  // A list of parts is each of them; a part the note protects stays out of its group's move.
+  auto c4 = song();
+  plan_revision(c4, {"bring up the bass and the kick 2 dB"});
+  EXPECT_NEAR(c4.find_strip("Kick.wav")->fader_db - before.find_strip("Kick.wav")->fader_db, 2.0, 1e-9);
+  EXPECT_NEAR(c4.find_strip("Bass.wav")->fader_db - before.find_strip("Bass.wav")->fader_db, 2.0, 1e-9);
+  auto c5 = song();
+  plan_revision(c5, {"the drums are too loud except the kick"});
+  EXPECT_EQ(c5.find_strip("Kick.wav")->fader_db, before.find_strip("Kick.wav")->fader_db);
+  EXPECT_LT(c5.find_strip("Snare.wav")->fader_db, before.find_strip("Snare.wav")->fader_db);
 }
 
 TEST(Plan, MissingElementOrSectionIsSaidNotGuessed) {
