@@ -30,11 +30,15 @@ std::string normalize(std::string_view in) {
       s.push_back(static_cast<char>(c));
     } else if (c == '\'') {
       continue;
-    } else if ((c == '-' || static_cast<unsigned char>(c) == 0xE2) && digit_before) {
-      // "0:45-1:10" or "0:45–1:10" (en dash, UTF-8 E2 80 93)
+    } else if ((c == '-' || static_cast<unsigned char>(c) == 0xE2) &&
+               (digit_before || (s.size() >= 2 && s.back() == ' ' && std::isdigit(static_cast<unsigned char>(s[s.size() - 2])) &&
+                                 i + 1 < in.size() && in[i + 1] == ' '))) {
+      // "0:45-1:10", "0:45–1:10" (en dash, UTF-8 E2 80 93), "0:05 - 0:10"
       std::size_t j = i + 1;
       if (c == 0xE2) j = i + 3;
+      while (j < in.size() && in[j] == ' ' && !digit_before) ++j;
       if (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) {
+        if (s.back() == ' ') s.pop_back();
         s += " to ";
         i = j - 1;
       } else if (s.back() != ' ') {
@@ -450,9 +454,64 @@ std::optional<double> number_word(std::string_view w) {
   return std::nullopt;
 }
 
+// Times written in seconds or minutes and seconds, as clock times: "at 10 seconds", "around
+// 30s", "40-50s" (normalized "40 to 50s"), "at 1m10s", "the 30 second mark" -> "0:10", "0:30",
+// "0:40 to 0:50", "1:10". A count after "first"/"last" ("the last 10 seconds") is a length, not
+// a time, and stays. Unit words taken into a time become empty, so indices still match.
+std::vector<std::string> clock_words(std::vector<std::string> w) {
+  const auto clock = [](double s) {
+    const auto m = static_cast<long long>(s / 60.0);
+    char b[32];
+    std::snprintf(b, sizeof b, "%lld:%05.2f", m, s - 60.0 * double(m));
+    return std::string(b);
+  };
+  const auto number = [](const std::string& x) -> std::optional<double> {
+    if (x.empty() || !std::all_of(x.begin(), x.end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; }))
+      return std::nullopt;
+    return parse_time(x);
+  };
+  const auto unit = [](const std::string& u) {
+    return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
+           : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
+  };
+  static const std::set<std::string, std::less<>> before = {"at", "around", "from", "after", "until", "till", "before",
+                                                           "to", "between", "and", "about", "by", "the", "past", "since"};
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const std::string& x = w[i];
+    const std::string prev = i > 0 ? w[i - 1] : "";
+    // "40s", "1m10s", "1m10", "2m"
+    if (x.size() >= 2 && std::isdigit(static_cast<unsigned char>(x[0])) && x.find(':') == std::string::npos &&
+        (x.back() == 's' || x.find('m') != std::string::npos)) {
+      const std::size_t m = x.find('m');
+      const bool tail_s = x.back() == 's';
+      if (m != std::string::npos && m > 0) {
+        const auto mins = number(x.substr(0, m));
+        const std::string rest = x.substr(m + 1, x.size() - m - 1 - (tail_s ? 1 : 0));
+        const auto secs = rest.empty() ? std::optional<double>(0.0) : number(rest);
+        if (mins && secs) w[i] = clock(*mins * 60.0 + *secs);
+        continue;
+      }
+      if (tail_s && (before.count(prev) || (i + 1 < w.size() && w[i + 1] == "mark")))
+        if (const auto v = number(x.substr(0, x.size() - 1))) w[i] = clock(*v);
+      continue;
+    }
+    // "10 seconds" after a word that places it ("at", "around", "from ... to", "the ... mark")
+    if (const auto v = number(x); v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 && before.count(prev) &&
+                                  (prev != "the" || (i + 2 < w.size() && w[i + 2] == "mark"))) {
+      w[i] = clock(*v * unit(w[i + 1]));
+      w[i + 1] = "";
+    }
+  }
+  // "40 to 0:50" (from "40-50s"): the first end in the second's unit.
+  for (std::size_t i = 0; i + 2 < w.size(); ++i)
+    if (const auto v = number(w[i]); v && (w[i + 1] == "to" || w[i + 1] == "and") && w[i + 2].find(':') != std::string::npos)
+      w[i] = clock(*v);
+  return w;
+}
+
 TimeScope parse_scope(const std::string& text) {
   TimeScope scope;
-  const auto words = words_of(text);
+  const auto words = clock_words(words_of(text));
   // Time ranges: "from A to B", "between A and B", "A to B", "at A", "around A", "after A".
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<bool> used(words.size(), false);

@@ -135,6 +135,23 @@ TEST(NoteTable, KindElementAndFixOfEveryNote) {
   EXPECT_GE(rows, 60);
 }
 
+TEST(NoteScope, TimesInSecondsAndSpacedRanges) {
+  struct Case {
+    const char* note;
+    double start, end;
+  };
+  for (const Case& c : {Case{"the vocal is too loud from 0:05 - 0:10", 5.0, 10.0}, Case{"kick too loud 40-50s", 40.0, 50.0},
+                        Case{"kick too loud from 4 to 8 seconds", 4.0, 8.0}, Case{"kick too loud at 1m10s", 69.0, 73.0},
+                        Case{"kick too loud at 10 seconds", 9.0, 13.0}, Case{"kick too loud around the 30 second mark", 29.0, 33.0}}) {
+    const auto n = parse_note(c.note);
+    ASSERT_EQ(n.scope.ranges.size(), 1u) << c.note;
+    EXPECT_NEAR(n.scope.ranges[0].start_s, c.start, 1e-6) << c.note;
+    EXPECT_NEAR(n.scope.ranges[0].end_s, c.end, 1e-6) << c.note;
+  }
+  // A count after "last" is a length, not a time.
+  EXPECT_EQ(parse_note("kick too loud in the last 10 seconds").scope.ranges[0].count, TimeRange::Count::seconds_before_end);
+}
+
 TEST(NoteScope, SectionsOrdinalsAndTimes) {
   auto n = parse_note("the vocal is buried in the last chorus");
   ASSERT_EQ(n.scope.sections.size(), 1u);
