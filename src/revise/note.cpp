@@ -224,6 +224,18 @@ const Table& fix_table() {
       {"thin", "fuller"}, {"too thin", "fuller"}, {"no body", "fuller"}, {"lacks body", "fuller"},
       {"needs body", "fuller"}, {"more body", "fuller"}, {"fuller", "fuller"}, {"wimpy", "fuller"},
       {"needs weight", "fuller"}, {"more weight", "fuller"}, {"more bottom", "fuller"},
+      {"to the left", "pan_left"}, {"more left", "pan_left"}, {"further left", "pan_left"},
+      {"more to the left", "pan_left"}, {"too far right", "pan_left"}, {"too far to the right", "pan_left"},
+      {"too much to the right", "pan_left"}, {"too far on the right", "pan_left"},
+      {"to the right", "pan_right"}, {"more right", "pan_right"}, {"further right", "pan_right"},
+      {"more to the right", "pan_right"}, {"too far left", "pan_right"}, {"too far to the left", "pan_right"},
+      {"too much to the left", "pan_right"}, {"too far on the left", "pan_right"},
+      {"to the centre", "centre"}, {"to the center", "centre"}, {"in the middle", "centre"},
+      {"to the middle", "centre"}, {"centre", "centre"}, {"center", "centre"}, {"centred", "centre"},
+      {"centered", "centre"}, {"pan it centre", "centre"},
+      {"less low end", "less_boom"}, {"less bottom", "less_boom"}, {"less bottom end", "less_boom"},
+      {"more bottom", "fuller"}, {"more bottom end", "fuller"},
+      {"compress", "more_controlled"}, {"more compressed", "more_controlled"}, {"compress it more", "more_controlled"},
       {"more low end", "fuller"}, {"more warmth", "fuller"}, {"cold", "fuller"}, {"weedy", "fuller"},
       {"anemic", "fuller"}, {"no weight", "fuller"}, {"lacks weight", "fuller"},
       {"boxy", "less_boxy"}, {"cardboard", "less_boxy"}, {"cardboardy", "less_boxy"}, {"papery", "less_boxy"},
@@ -598,7 +610,8 @@ Fix fix_from(std::string_view s) {
       {"less_sibilance", Fix::less_sibilance}, {"less_compressed", Fix::less_compressed},
       {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"drier", Fix::drier},
       {"wetter", Fix::wetter}, {"closer", Fix::closer}, {"further", Fix::further}, {"wider", Fix::wider},
-      {"narrower", Fix::narrower}, {"shorter", Fix::shorter}, {"longer", Fix::longer}};
+      {"narrower", Fix::narrower}, {"shorter", Fix::shorter}, {"longer", Fix::longer},
+      {"pan_left", Fix::pan_left}, {"pan_right", Fix::pan_right}, {"centre", Fix::centre}};
   for (const auto& [k, v] : t)
     if (k == s) return v;
   return Fix::none;
@@ -691,7 +704,10 @@ Aspect aspect_of(Fix fix) {
     case Fix::wider:
     case Fix::narrower:
     case Fix::shorter:
-    case Fix::longer: return Aspect::space;
+    case Fix::longer:
+    case Fix::pan_left:
+    case Fix::pan_right:
+    case Fix::centre: return Aspect::space;
     default: return Aspect::tone;
   }
 }
@@ -741,6 +757,9 @@ std::string_view to_string(Fix fix) {
     case Fix::narrower: return "narrower";
     case Fix::shorter: return "shorter";
     case Fix::longer: return "longer";
+    case Fix::pan_left: return "pan_left";
+    case Fix::pan_right: return "pan_right";
+    case Fix::centre: return "centre";
   }
   return "none";
 }

@@ -24,7 +24,8 @@ enum class Fix {
   less_sibilance,                               // tone
   less_compressed, punchier, more_controlled,   // dynamics
   drier, wetter, closer, further, wider, narrower,  // space
-  shorter, longer                               // a reverb's decay (a delay's repeats)
+  shorter, longer,                              // a reverb's decay (a delay's repeats)
+  pan_left, pan_right, centre                   // a part's place left to right
 };
 
 enum class Aspect { none, level, tone, dynamics, space };

@@ -652,6 +652,31 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     return a;
   }
   const Fix f = n.fix;
+  if (f == Fix::pan_left || f == Fix::pan_right || f == Fix::centre) {
+    // A quarter of the way to the side asked (pan -1 .. 1), or to the centre.
+    for (auto* s : strips) {
+      const double from = s->pan.pan;
+      s->pan.pan = round3(f == Fix::centre ? 0.0 : std::clamp(from + (f == Fix::pan_right ? 0.25 : -0.25), -1.0, 1.0));
+      if (s->pan.pan != from) {
+        a.changes.push_back({s->name, "pan.pan", from, s->pan.pan, ""});
+        s->reasons["pan"] = "revision: \"" + n.text + "\"";
+      }
+    }
+    const auto place = [](double p) {
+      if (std::fabs(p) < 0.005) return std::string("centre");
+      return std::to_string(static_cast<int>(std::lround(std::fabs(p) * 100))) + "% " + (p < 0 ? "left" : "right");
+    };
+    if (a.changes.empty()) {
+      a.reply = capitalised(who(n.element, strips) + " is already " +
+                            (f == Fix::centre ? "in the centre" : "as far to that side as it goes") + "; nothing was changed.");
+      return a;
+    }
+    std::string moves;
+    for (const auto& ch : a.changes) moves += (moves.empty() ? "" : ", ") + ch.stem + " " + place(ch.from) + " → " + place(ch.to);
+    a.reply = std::string(f == Fix::centre ? "Centred " : f == Fix::pan_right ? "Panned further right: " : "Panned further left: ") +
+              (f == Fix::centre ? who(n.element, strips) + " (" + moves + ")" : moves) + after + ".";
+    return a;
+  }
   if (f == Fix::drier || f == Fix::wetter || f == Fix::closer || f == Fix::further) {
     const bool more = f == Fix::wetter || f == Fix::further;
     const double step = more ? 3.0 : -3.0;
@@ -1026,6 +1051,47 @@ std::string past_end_words(const std::vector<TimeRange>& ranges) {
 
 }  // namespace
 
+namespace {
+
+// Lower-case words of a text (letters only).
+std::set<std::string> letter_words(std::string_view text) {
+  std::set<std::string> out;
+  std::string cur;
+  for (char ch : std::string(text) + " ") {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalpha(c)) {
+      cur.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!cur.empty()) {
+      out.insert(cur);
+      cur.clear();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void narrow_by_name(std::vector<Strip*>& strips, std::string_view note, const std::string& element) {
+  // "The open hat" among Open_HiHat_02 and Closed_HihHat_03: a word of the note that names one
+  // strip of the group, and no other, is that strip.
+  if (strips.size() < 2 || element.rfind("stem:", 0) == 0) return;
+  const auto said = letter_words(note);
+  std::map<std::string, int> count;
+  std::vector<std::set<std::string>> names;
+  for (const auto* st : strips) {
+    names.push_back(letter_words(st->name));
+    for (const auto& w : names.back()) ++count[w];
+  }
+  std::vector<Strip*> picked;
+  for (std::size_t i = 0; i < strips.size(); ++i)
+    for (const auto& w : names[i])
+      if (w.size() >= 3 && count[w] == 1 && said.count(w) && w != "wav" && w != "flac" && w != "aif" && w != "aiff") {
+        picked.push_back(strips[i]);
+        break;
+      }
+  if (picked.size() == 1) strips = picked;
+}
+
 std::vector<std::pair<std::string, Window>> planned_rides(const Console& console, const std::vector<std::string>& notes) {
   std::vector<std::pair<std::string, Window>> out;
   Console c = console;  // strips_for hands out strips to change; nothing is changed here
@@ -1142,6 +1208,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     auto strips = strips_for(console, n.element);
     const std::size_t before_except = strips.size();
     std::erase_if(strips, [&](const auto* st) { return q.except.count(st->name) > 0; });
+    narrow_by_name(strips, n.text, n.element);
     if (before_except > 0 && strips.empty()) {
       r.reply = "Nothing else to change: the note leaves " + q.except_words + " out of it.";
       continue;

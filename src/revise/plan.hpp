@@ -65,6 +65,10 @@ struct PlanContext {
   std::vector<WindowPeak> window_peaks;                       // of the rides planned_rides() lists
 };
 
+// Narrows a group's strips to the one a word of the note names alone ("the open hat" among an
+// open and a closed hi-hat); unchanged when no word, or several strips, match.
+void narrow_by_name(std::vector<mix::Strip*>& strips, std::string_view note, const std::string& element);
+
 // Parses and plans every note against the console and applies the mix changes to it, in order.
 // A note with several requests (parse_requests) gets each acted on; its reply says each.
 std::vector<NoteResult> plan_revision(mix::Console& console, const std::vector<std::string>& notes,

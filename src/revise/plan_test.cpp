@@ -222,6 +222,31 @@ TEST(Plan, NotesThatRefineEachOtherAreBothApplied) {
   EXPECT_NE(r[0].reply.find("You asked for 40 dB"), std::string::npos) << r[0].reply;
 }
 
+TEST(Plan, PanNotesMoveThePanAndANamedOneOfAGroupIsThatOne) {
+  auto c = song();
+  const auto before = c;
+  // A pan note moves the pan, not the fader; "too far right" moves it back left.
+  auto r = plan_revision(c, {"pan the bass more to the right"});
+  EXPECT_NEAR(c.find_strip("Bass.wav")->pan.pan, before.find_strip("Bass.wav")->pan.pan + 0.25, 1e-9) << r[0].reply;
+  EXPECT_EQ(c.find_strip("Bass.wav")->fader_db, before.find_strip("Bass.wav")->fader_db);
+  r = plan_revision(c, {"the bass is too far right"});
+  EXPECT_NEAR(c.find_strip("Bass.wav")->pan.pan, before.find_strip("Bass.wav")->pan.pan, 1e-9) << r[0].reply;
+  // "Compress the drums more" is the compressor, not the faders.
+  auto c2 = song();
+  r = plan_revision(c2, {"compress the kick more"});
+  EXPECT_EQ(c2.find_strip("Kick.wav")->fader_db, before.find_strip("Kick.wav")->fader_db) << r[0].reply;
+  ASSERT_FALSE(r[0].changes.empty());
+  EXPECT_EQ(r[0].changes[0].parameter.rfind("compressor.", 0), 0u) << r[0].changes[0].parameter;
+  // One strip of a group named by its own word.
+  std::vector<mix::Strip*> hats = {c.find_strip("GtrL.wav"), c.find_strip("GtrR.wav")};
+  narrow_by_name(hats, "the gtrr is too loud", "guitar");
+  ASSERT_EQ(hats.size(), 1u);
+  EXPECT_EQ(hats[0]->name, "GtrR.wav");
+  hats = {c.find_strip("GtrL.wav"), c.find_strip("GtrR.wav")};
+  narrow_by_name(hats, "the guitars are too loud", "guitar");
+  EXPECT_EQ(hats.size(), 2u);
+}
+
 TEST(Plan, UndoIsAnsweredWithTheWayBack) {
   auto c = song();
   const auto before = c;
