@@ -1128,8 +1128,58 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
 
 }  // namespace
 
+// A frequency in a normalized text: "5 khz", "5khz", "300hz", "300 hz", "5k", "2.5 kilohertz"
+// (0 when none). A bare "5k" counts only after "at"/"around" or before "area"/"range".
+double stated_freq_hz(const std::string& text) {
+  const auto w = words_of(text);
+  const auto num = [](const std::string& x, std::size_t len) -> double {
+    if (len == 0) return 0.0;
+    const std::string d = x.substr(0, len);
+    if (!std::all_of(d.begin(), d.end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; })) return 0.0;
+    return std::atof(d.c_str());
+  };
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const std::string& x = w[i];
+    const std::string next = i + 1 < w.size() ? w[i + 1] : "", prev = i > 0 ? w[i - 1] : "";
+    const auto ends = [&](std::string_view suf) { return x.size() > suf.size() && x.compare(x.size() - suf.size(), suf.size(), suf) == 0; };
+    double hz = 0.0;
+    if (ends("khz")) hz = 1000.0 * num(x, x.size() - 3);
+    else if (ends("hz")) hz = num(x, x.size() - 2);
+    else if (ends("k") && (prev == "at" || prev == "around" || next == "area" || next == "range")) hz = 1000.0 * num(x, x.size() - 1);
+    else if (next == "khz" || next == "kilohertz" || next == "k") hz = 1000.0 * num(x, x.size());
+    else if (next == "hz" || next == "hertz") hz = num(x, x.size());
+    if (hz >= 20.0 && hz <= 20000.0) return hz;
+  }
+  return 0.0;
+}
+
+// "Boost the vocal 2 dB at 5 kHz", "too much 200Hz in the bass": a bell at that frequency, not
+// the fader (a level or tone request that names a frequency is an EQ move there).
+void read_frequency(ParsedNote& note, std::string_view raw) {
+  if (note.kind != NoteKind::production) {
+    const std::string text = normalize(raw);
+    if (const double hz = stated_freq_hz(text); hz > 0.0) {
+      const bool cut = note.fix == Fix::down || note.fix == Fix::darker || note.fix == Fix::less_mud ||
+                       note.fix == Fix::less_boom || note.fix == Fix::less_harsh || note.fix == Fix::less_boxy ||
+                       note.fix == Fix::less_nasal ||
+                       (note.fix == Fix::none && (has(text, "too much") || has(text, "less") || has(text, "cut") ||
+                                                  has(text, "reduce") || has(text, "remove")));
+      const bool boost = note.fix == Fix::up || note.fix == Fix::brighter || note.fix == Fix::fuller ||
+                         (note.fix == Fix::none && (has(text, "more") || has(text, "boost") || has(text, "add") ||
+                                                    has(text, "needs")));
+      if ((cut || boost) && !note.element.empty()) {
+        note.kind = NoteKind::mix;
+        note.fix = cut ? Fix::less_mud : Fix::fuller;
+        note.freq_hz = hz;
+        note.problem = std::string(cut ? "cut" : "boost") + " at the frequency named";
+      }
+    }
+  }
+}
+
 ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem_names) {
   ParsedNote note = parse_clause(raw, stem_names, nullptr);
+  read_frequency(note, raw);
   // "Everything but the vocal is too loud", "the music is too loud under the vocal": the rest of
   // the mix against one part. The balance is the same as that part the other way (the master's
   // loudness is the target's either way), so it is read as "the vocal is too quiet"; before,
@@ -1418,6 +1468,12 @@ std::vector<ParsedNote> parse_requests(std::string_view raw, const std::vector<s
   // per part; before, the kick was dropped without a word.
   std::vector<ParsedNote> out;
   for (auto& p : requests_before_lists(raw, stems)) {
+    if (p.freq_hz == 0.0) read_frequency(p, p.text);
+    // "The vocal is harsh, cut 2 dB at 3 kHz": the second says how to fix the first; one move.
+    if (p.freq_hz > 0.0 && !out.empty() && out.back().element == p.element && out.back().freq_hz == 0.0 &&
+        aspect_of(out.back().fix) == Aspect::tone && out.back().fix != Fix::less_sibilance &&
+        (out.back().fix == Fix::brighter || out.back().fix == Fix::fuller) == (p.fix == Fix::fuller))
+      out.pop_back();
     std::vector<std::string> also = std::move(p.also);
     p.also.clear();
     out.push_back(p);

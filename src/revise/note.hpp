@@ -75,6 +75,8 @@ struct ParsedNote {
   // More parts the request names in a list with `element` ("bring up the bass and the kick"):
   // parse_requests makes each a request of its own.
   std::vector<std::string> also;
+  // A frequency the note names ("at 5 kHz", "too much 200Hz"): the tone move is a bell there.
+  double freq_hz = 0.0;
   // Parts the note protects ("the drums are too loud except the kick"): left out of `element`'s
   // group when it holds them.
   std::vector<std::string> except;

@@ -295,6 +295,20 @@ TEST(NoteReading, PartsTheNoteProtectsAreNotChanged) {
   EXPECT_EQ(parse_note("everything except the kick is too loud").fix, Fix::up);
 }
 
+TEST(NoteReading, AFrequencyNamedIsAnEqMoveThere) {
+  auto n = parse_note("boost the vocal 2 dB at 5 kHz");
+  EXPECT_EQ(n.freq_hz, 5000.0);
+  EXPECT_EQ(n.fix, Fix::fuller);
+  n = parse_note("cut 3 dB at 300 Hz on the strings");
+  EXPECT_EQ(n.freq_hz, 300.0);
+  EXPECT_EQ(n.fix, Fix::less_mud);
+  EXPECT_EQ(n.element, "strings");
+  n = parse_note("too much 200Hz in the bass");
+  EXPECT_EQ(n.freq_hz, 200.0);
+  EXPECT_EQ(n.element, "bass");
+  EXPECT_EQ(parse_note("the kick is too loud").freq_hz, 0.0);
+}
+
 TEST(NoteReading, AmountsAndPlainVerbs) {
   auto n = parse_note("kick up +3 dB");
   EXPECT_EQ(n.fix, Fix::up);

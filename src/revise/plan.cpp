@@ -461,9 +461,14 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   } else {
     for (auto* s : strips) {
       m = tone_move(n.fix, s->role, false);
+      if (n.freq_hz > 0.0) {
+        // The frequency the note names: a bell there, by the amount it states (else 2.5 dB).
+        const double amount = n.amount_db != 0.0 ? std::min(std::fabs(n.amount_db), 12.0) : 2.5;
+        m = {dsp::EqType::bell, n.freq_hz, m.gain_db < 0 ? -amount : amount, 1.4, ""};
+      }
       a.changes.push_back(apply_eq(s->eq, s->name, m));
       // Thin: a high-pass set high is often the cause; open it by a third of an octave.
-      if (n.fix == Fix::fuller && s->high_pass.enabled && s->high_pass.freq_hz > 40.0) {
+      if (n.fix == Fix::fuller && n.freq_hz == 0.0 && s->high_pass.enabled && s->high_pass.freq_hz > 40.0) {
         const double from = s->high_pass.freq_hz;
         s->high_pass.freq_hz = round3(std::max(20.0, from * 0.79));
         a.changes.push_back({s->name, "high_pass.freq_hz", from, s->high_pass.freq_hz, ""});
@@ -481,7 +486,7 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
             (n.fix == Fix::fuller && std::any_of(a.changes.begin(), a.changes.end(), [](const Change& ch) {
                return ch.parameter == "high_pass.freq_hz";
              }) ? " and lowered its high-pass" : "") +
-            " (" + n.problem + ") throughout the song" + after + ".";
+            (n.freq_hz > 0.0 ? std::string() : " (" + n.problem + ")") + " throughout the song" + after + ".";
   return a;
 }
 
