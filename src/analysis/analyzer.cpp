@@ -43,8 +43,7 @@ struct ChannelStats {
   std::int64_t runs = 0, clipped = 0;
   std::int64_t first_clip = -1;   // frame where the first counted run started
   std::int64_t first_loud = -1, last_loud = -1;
-  std::vector<double> chunk_means;  // for the DC offset: the typical chunk's, not the asymmetric hits'
-
+  std::vector<double> chunk_means;  // of the sounding chunks, for the DC offset (dc_offset_of)
 };
 
 struct ChunkStats {
@@ -310,16 +309,8 @@ AnalysisReport Analyzer::finish() {
   std::int64_t first_loud = -1, last_loud = -1, first_clip = -1;
   for (int c = 0; c < s.channels; ++c) {
     const ChannelStats& cs = s.stats[static_cast<std::size_t>(c)];
-    // A DC offset is a constant: it shows in the typical sounding chunk (the median), not just
-    // in the whole-file mean, which an asymmetric kick waveform also moves.
-    const double mean = s.frames > 0 ? cs.sum / static_cast<double>(s.frames) : 0.0;
-    std::vector<double> cm = cs.chunk_means;
-    double typical = 0.0;
-    if (!cm.empty()) {
-      std::nth_element(cm.begin(), cm.begin() + static_cast<std::ptrdiff_t>(cm.size() / 2), cm.end());
-      typical = cm[cm.size() / 2];
-    }
-    r.dc_offset.push_back(std::fabs(typical) < std::fabs(mean) ? typical : mean);
+    // The check's rule (features), over the sounding chunks.
+    r.dc_offset.push_back(dc_offset_of(s.frames > 0 ? cs.sum / static_cast<double>(s.frames) : 0.0, cs.chunk_means));
     r.clipped_runs += cs.runs;
     r.clipped_samples += cs.clipped;
     if (cs.first_clip >= 0 && (first_clip < 0 || cs.first_clip < first_clip)) first_clip = cs.first_clip;

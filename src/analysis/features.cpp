@@ -212,6 +212,11 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+double dc_offset_of(double mean, std::vector<double> part_means) {
+  const double typical = median(std::move(part_means));
+  return std::fabs(typical) < std::fabs(mean) ? typical : mean;
+}
+
 ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int count,
                               double window_s) {
   ExcerptPlan plan;
@@ -646,12 +651,8 @@ struct StemFeatureAnalyzer::Impl {
       const auto cu = static_cast<std::size_t>(c);
       peak = std::max(peak, ch_peak[cu]);
       sumsq += ch_sumsq[cu];
-      // A DC offset is a constant: it shows in the typical hop (the median), not just in the
-      // whole-file mean, which an asymmetric kick waveform also moves.
-      const double mean = frames > 0 ? ch_sum[cu] / double(frames) : 0.0;
-      std::vector<double> hm(hop_ch_mean[cu].begin(), hop_ch_mean[cu].end());
-      const double typical = median(std::move(hm));
-      f.dc.push_back(std::fabs(typical) < std::fabs(mean) ? typical : mean);
+      f.dc.push_back(dc_offset_of(frames > 0 ? ch_sum[cu] / double(frames) : 0.0,
+                                  std::vector<double>(hop_ch_mean[cu].begin(), hop_ch_mean[cu].end())));
     }
     f.peak_dbfs = peak > 0 ? 20.0 * std::log10(double(peak)) : -200.0;
     f.rms_dbfs = frames > 0 ? std::max(-200.0, double(to_db(sumsq / (double(frames) * nch)))) : -200.0;

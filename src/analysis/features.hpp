@@ -47,6 +47,11 @@ inline constexpr double kOneSidedDb = 40.0;
 inline constexpr double kNoiseFloorDbfs = -50.0;
 inline constexpr double kNoiseSteadyDb = 6.0;
 
+// A channel's DC offset from its whole-file mean and the means of its parts (hops, chunks): a
+// DC offset is a constant, so it shows in the typical part (the median), not just in the mean,
+// which an asymmetric kick waveform also moves. The smaller of the two (0 with no parts).
+double dc_offset_of(double mean, std::vector<double> part_means);
+
 struct StemFeatures {
   int sample_rate = 0;
   int channels = 0;

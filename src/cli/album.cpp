@@ -2,10 +2,7 @@
 // running order or one album.toml (order, titles, ISRC, gaps, crossfades).
 #include <cmath>
 #include <cstdio>
-#include <algorithm>
 #include <filesystem>
-#include <set>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -56,21 +53,9 @@ int run_album(const AlbumArgs& a, const GlobalOptions& g) {
   io::write_text_atomic(out / "report.json", report::album_json(result, out).dump(2) + "\n");
   // The folder holds this album: an earlier album's track files and cue sheet would sit beside
   // it (and a cue for another disc beside album.wav is what a plant would burn).
-  {
-    std::set<fs::path> made;
-    for (const auto& t : result.tracks) made.insert(t.master.file.lexically_normal());
-    std::vector<fs::path> stale;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(out / "tracks", ec))
-      if (e.is_regular_file(ec) && e.path().filename().string().front() != '.' && !made.count(e.path().lexically_normal()))
-        stale.push_back(e.path());
-    if (result.cue_file.empty() && fs::is_regular_file(out / "album.cue", ec)) stale.push_back(out / "album.cue");
-    std::sort(stale.begin(), stale.end());
-    for (const auto& f : stale)
-      if (fs::remove(f, ec))
-        std::fprintf(stderr, "mixdown: removed %s, an earlier run's output that is not part of this album\n",
-                     f.lexically_relative(out).c_str());
-  }
+  for (const auto& f : io::remove_other_album_outputs(result, out))
+    std::fprintf(stderr, "mixdown: removed %s, an earlier run's output that is not part of this album\n",
+                 f.lexically_relative(out).c_str());
   if (!g.quiet) {
     std::printf("album (%s): %.2f LUFS, %.2f dBTP -> %s\n", target->name.c_str(), result.album.integrated_lufs,
                 result.album.true_peak_dbtp, result.album_file.lexically_relative(out).c_str());

@@ -48,7 +48,6 @@ const char* unread_audio_format(const fs::path& path) {
   return nullptr;
 }
 
-
 constexpr std::size_t kIoBlock = 8192;
 // Raw PCM is written to the file in chunks of about this size: few system calls, few partly
 // written pages.
@@ -147,7 +146,6 @@ bool has_audio_extension(const fs::path& path) {
                                 ".oga", ".opus", ".mp3", ".w64", ".caf", ".rf64"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
 }
-
 
 bool looks_like_audio(const fs::path& path) {
   if (has_audio_extension(path) || unread_audio_format(path)) return true;

@@ -897,7 +897,7 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
   for (const auto& t : targets)
     if (t.vinyl && a.channels > 2)
       throw rejected(input.string(), fmt::format("a {}-channel file cannot be cut to vinyl: give a stereo or mono mix", a.channels));
-    else if (t.name == "cd" && a.channels > 2)
+    else if (t.two_channels && a.channels > 2)
       throw rejected(input.string(), fmt::format("a {}-channel file cannot go on a CD, which carries two channels (Red Book): "
                                                  "give a stereo mix", a.channels));
 }
@@ -1273,6 +1273,21 @@ std::vector<fs::path> remove_other_targets_outputs(const MasterResult& result, c
       if (fs::is_regular_file(f, ec) && !input_at(f, inputs) && fs::remove(f, ec)) removed.push_back(f);
     }
   }
+  return removed;
+}
+
+std::vector<fs::path> remove_other_album_outputs(const AlbumResult& result, const fs::path& out_dir) {
+  std::set<fs::path> made;
+  for (const auto& t : result.tracks) made.insert(t.master.file.lexically_normal());
+  std::vector<fs::path> stale, removed;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(out_dir / "tracks", ec))
+    if (e.is_regular_file(ec) && e.path().filename().string().front() != '.' && !made.count(e.path().lexically_normal()))
+      stale.push_back(e.path());
+  if (result.cue_file.empty() && fs::is_regular_file(out_dir / "album.cue", ec)) stale.push_back(out_dir / "album.cue");
+  std::sort(stale.begin(), stale.end());
+  for (const auto& f : stale)
+    if (fs::remove(f, ec)) removed.push_back(f);
   return removed;
 }
 

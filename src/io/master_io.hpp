@@ -164,5 +164,9 @@ struct AlbumResult {
 // violations throw Error(rejected) before anything is rendered.
 AlbumResult master_album(const master::AlbumSpec& album, const std::filesystem::path& out_dir,
                          const master::Target& target, const StageProgressFn& progress = {});
+// After a delivered album into out_dir: what an earlier album left there that this one did not
+// write (track files in tracks/, a cue sheet for another disc), as remove_other_targets_outputs
+// does for masters. Returns what was removed, in order.
+std::vector<std::filesystem::path> remove_other_album_outputs(const AlbumResult& result, const std::filesystem::path& out_dir);
 
 }  // namespace mixdown::io

@@ -196,11 +196,8 @@ MixOutcome run_mix(const MixRequest& req) {
       if (e.code() == ExitCode::usage && !brief.focus.empty())
         for (const auto& st : check.stems)
           if (st.excluded && (st.name == brief.focus || fs::path(st.name).stem().string() == brief.focus)) {
-            const std::string& r = st.excluded_reason;
-            const std::string reason = r == "duplicate" ? "a copy of another stem"
-                                       : r == "silent" || r == "unreadable" || r.empty() ? (r.empty() ? "see the check" : r)
-                                                                                          : "a " + r + ", not a stem";
-            const std::string why = "names " + st.name + ", which is left out of the mix (" + reason + "); name a stem that is mixed";
+            const std::string why =
+                "names " + st.name + ", which is left out of the mix (" + excluded_words(st) + "); name a stem that is mixed";
             if (session && !cli_focus) throw rejected(req.stems.string(), "[brief] focus = '" + brief.focus + "' " + why);
             throw usage_error("--brief focus=" + brief.focus, why);
           }

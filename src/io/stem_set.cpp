@@ -69,6 +69,15 @@ std::size_t StemCheckResult::usable() const {
       std::count_if(stems.begin(), stems.end(), [](const StemResult& s) { return s.readable && !s.excluded; }));
 }
 
+std::string excluded_words(const StemResult& s) {
+  if (!s.readable) return "unreadable";
+  if (s.features.dc_only) return "only a DC offset, no sound";
+  const std::string& r = s.excluded_reason;
+  if (r == "duplicate") return "a copy of another stem";
+  if (r == "silent" || r == "unreadable" || r.empty()) return r.empty() ? "left out" : r;
+  return "a " + r + ", not a stem";
+}
+
 StemListing list_stems(const fs::path& stems) {
   StemListing out;
   out.source = stems;
@@ -515,10 +524,7 @@ StemCheckResult check_stem_source(const fs::path& stems, int threads, const Prog
     std::string why;
     for (const auto& s : res.stems)
       if (s.excluded) {
-        why = !s.readable                       ? s.error
-              : s.features.dc_only                 ? s.name + " holds only a DC offset, no sound"
-              : s.excluded_reason == "duplicate"   ? s.name + " is a copy of another stem"
-                                                   : s.name + " is " + s.excluded_reason;
+        why = !s.readable ? s.error : s.name + " is " + excluded_words(s);
         break;
       }
     throw rejected(stems.string(),

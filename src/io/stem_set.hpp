@@ -91,6 +91,10 @@ struct StemCheckResult {
   std::size_t usable() const;              // stems the mix can use
 };
 
+// Why an excluded stem is left out of the mix, to follow "is": "unreadable", "silent", "only a
+// DC offset, no sound", "a copy of another stem", "a rough mix, not a stem".
+std::string excluded_words(const StemResult& s);
+
 using ProgressFn = std::function<void(double fraction)>;
 
 struct CheckOptions {

@@ -470,17 +470,19 @@ std::optional<double> number_word(std::string_view w) {
 // 30s", "40-50s" (normalized "40 to 50s"), "at 1m10s", "the 30 second mark" -> "0:10", "0:30",
 // "0:40 to 0:50", "1:10". A count after "first"/"last" ("the last 10 seconds") is a length, not
 // a time, and stays. Unit words taken into a time become empty, so indices still match.
+// A number written in digits and at most one point ("10", "2.5"), else none.
+std::optional<double> decimal(std::string_view x) {
+  if (x.empty() || !std::all_of(x.begin(), x.end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; }))
+    return std::nullopt;
+  return parse_time(x);  // digits and a point: the number itself
+}
+
 std::vector<std::string> clock_words(std::vector<std::string> w) {
   const auto clock = [](double s) {
     const auto m = static_cast<long long>(s / 60.0);
     char b[32];
     std::snprintf(b, sizeof b, "%lld:%05.2f", m, s - 60.0 * double(m));
     return std::string(b);
-  };
-  const auto number = [](const std::string& x) -> std::optional<double> {
-    if (x.empty() || !std::all_of(x.begin(), x.end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; }))
-      return std::nullopt;
-    return parse_time(x);
   };
   const auto unit = [](const std::string& u) {
     return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
@@ -497,18 +499,18 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
       const std::size_t m = x.find('m');
       const bool tail_s = x.back() == 's';
       if (m != std::string::npos && m > 0) {
-        const auto mins = number(x.substr(0, m));
+        const auto mins = decimal(x.substr(0, m));
         const std::string rest = x.substr(m + 1, x.size() - m - 1 - (tail_s ? 1 : 0));
-        const auto secs = rest.empty() ? std::optional<double>(0.0) : number(rest);
+        const auto secs = rest.empty() ? std::optional<double>(0.0) : decimal(rest);
         if (mins && secs) w[i] = clock(*mins * 60.0 + *secs);
         continue;
       }
       if (tail_s && (before.count(prev) || (i + 1 < w.size() && w[i + 1] == "mark")))
-        if (const auto v = number(x.substr(0, x.size() - 1))) w[i] = clock(*v);
+        if (const auto v = decimal(std::string_view(x).substr(0, x.size() - 1))) w[i] = clock(*v);
       continue;
     }
     // "10 seconds" after a word that places it ("at", "around", "from ... to", "the ... mark")
-    if (const auto v = number(x); v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 && before.count(prev) &&
+    if (const auto v = decimal(x); v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 && before.count(prev) &&
                                   (prev != "the" || (i + 2 < w.size() && w[i + 2] == "mark"))) {
       w[i] = clock(*v * unit(w[i + 1]));
       w[i + 1] = "";
@@ -516,7 +518,7 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
   }
   // "40 to 0:50" (from "40-50s"): the first end in the second's unit.
   for (std::size_t i = 0; i + 2 < w.size(); ++i)
-    if (const auto v = number(w[i]); v && (w[i + 1] == "to" || w[i + 1] == "and") && w[i + 2].find(':') != std::string::npos)
+    if (const auto v = decimal(w[i]); v && (w[i + 1] == "to" || w[i + 1] == "and") && w[i + 2].find(':') != std::string::npos)
       w[i] = clock(*v);
   return w;
 }
@@ -1132,12 +1134,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
 // (0 when none). A bare "5k" counts only after "at"/"around" or before "area"/"range".
 double stated_freq_hz(const std::string& text) {
   const auto w = words_of(text);
-  const auto num = [](const std::string& x, std::size_t len) -> double {
-    if (len == 0) return 0.0;
-    const std::string d = x.substr(0, len);
-    if (!std::all_of(d.begin(), d.end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; })) return 0.0;
-    return std::atof(d.c_str());
-  };
+  const auto num = [](const std::string& x, std::size_t len) { return decimal(std::string_view(x).substr(0, len)).value_or(0.0); };
   for (std::size_t i = 0; i < w.size(); ++i) {
     const std::string& x = w[i];
     const std::string next = i + 1 < w.size() ? w[i + 1] : "", prev = i > 0 ? w[i - 1] : "";

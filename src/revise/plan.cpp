@@ -5,8 +5,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <set>
+#include <sstream>
 
 #include "analysis/spectrum.hpp"
 #include "mix/automation.hpp"
@@ -1058,21 +1060,28 @@ std::string past_end_words(const std::vector<TimeRange>& ranges) {
 
 namespace {
 
-// Lower-case words of a text (letters only).
-std::set<std::string> letter_words(std::string_view text) {
-  std::set<std::string> out;
-  std::string cur;
-  for (char ch : std::string(text) + " ") {
+// Lower case, every run of non-letters one space.
+std::string lower_words(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalpha(c)) {
-      cur.push_back(static_cast<char>(std::tolower(c)));
-    } else if (!cur.empty()) {
-      out.insert(cur);
-      cur.clear();
-    }
+    if (std::isalpha(c)) out.push_back(static_cast<char>(std::tolower(c)));
+    else if (out.empty() || out.back() != ' ') out.push_back(' ');
   }
   return out;
 }
+
+// The distinct words of lower_words(text).
+std::set<std::string> letter_words(std::string_view text) {
+  std::set<std::string> out;
+  std::istringstream in(lower_words(text));
+  for (std::string w; in >> w;) out.insert(w);
+  return out;
+}
+
+// "Undo that", "go back to the previous version": a revision to return to, not a mix note.
+constexpr std::array<std::string_view, 8> kGoBack = {" undo ", " go back ", " revert ", " previous version ",
+                                                     " previous mix ", " last version ", " roll back ", " put it back "};
 
 }  // namespace
 
@@ -1084,13 +1093,13 @@ void narrow_by_name(std::vector<Strip*>& strips, std::string_view note, const st
   std::map<std::string, int> count;
   std::vector<std::set<std::string>> names;
   for (const auto* st : strips) {
-    names.push_back(letter_words(st->name));
+    names.push_back(letter_words(std::filesystem::path(st->name).stem().string()));  // not the extension
     for (const auto& w : names.back()) ++count[w];
   }
   std::vector<Strip*> picked;
   for (std::size_t i = 0; i < strips.size(); ++i)
     for (const auto& w : names[i])
-      if (w.size() >= 3 && count[w] == 1 && said.count(w) && w != "wav" && w != "flac" && w != "aif" && w != "aiff") {
+      if (w.size() >= 3 && count[w] == 1 && said.count(w)) {
         picked.push_back(strips[i]);
         break;
       }
@@ -1109,21 +1118,6 @@ std::vector<std::pair<std::string, Window>> planned_rides(const Console& console
   }
   return out;
 }
-
-namespace {
-constexpr std::array<std::string_view, 8> kGoBack = {" undo ", " go back ", " revert ", " previous version ",
-                                                     " previous mix ", " last version ", " roll back ", " put it back "};
-// Lower case, every run of non-letters one space.
-std::string lower_words(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalpha(c)) out.push_back(static_cast<char>(std::tolower(c)));
-    else if (out.empty() || out.back() != ' ') out.push_back(' ');
-  }
-  return out;
-}
-}  // namespace
 
 std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
   auto reqs = requests_of(console, notes);
@@ -1180,7 +1174,6 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       continue;
     }
     if (r.kind == NoteKind::vague) {
-      // "Undo that", "go back to the previous version": a revision to return to, not a mix note.
       const std::string low = " " + lower_words(n.text) + " ";
       if (std::any_of(kGoBack.begin(), kGoBack.end(), [&](std::string_view w) { return low.find(w) != std::string::npos; })) {
         r.reply = "Nothing was changed: to go back, run `mixdown revise OUT --back N` with the revision to return to "
