@@ -938,4 +938,9 @@ int sweep_stale_partials(const fs::path& dir) {
   return removed;
 }
 
+void retire_reports(const fs::path& dir) {
+  std::error_code ec;
+  for (const char* f : {"report.json", "report.html"}) fs::remove(dir / f, ec);
+}
+
 }  // namespace mixdown::io

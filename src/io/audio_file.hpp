@@ -169,4 +169,11 @@ void refuse_inputs_in(const std::vector<std::filesystem::path>& folders, const s
 // longer a running process (a concurrent run's temporaries are left alone). Returns how many.
 int sweep_stale_partials(const std::filesystem::path& dir);
 
+// An earlier run's report.json and report.html in `dir` describe files this run is about to
+// replace: they are removed before the first of them is, so a run stopped half-way leaves no
+// report that vouches for audio it does not describe (the new files beside the old ones say
+// nothing; the finished run writes its own report). Called after every refusal that comes
+// before the outputs, so a refused run loses nothing.
+void retire_reports(const std::filesystem::path& dir);
+
 }  // namespace mixdown::io

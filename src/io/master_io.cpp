@@ -1146,6 +1146,7 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
       if (p.severity == Severity::error) throw rejected(input.string(), p.message + " (--strict)");
   create_output_dir(out_dir / "masters", out_dir);
   sweep_stale_partials(out_dir);  // what a killed earlier run left behind
+  retire_reports(out_dir);
 
   // Previews at the quietest loudness in play, so every preview is only turned down, and low
   // enough that the input's own peak stays under full scale in its preview (a float file may
@@ -1498,6 +1499,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   }
   create_output_dir(out_dir / "tracks", out_dir);
   sweep_stale_partials(out_dir);
+  retire_reports(out_dir);
   for (std::size_t i = 0; i < n; ++i) {
     for (auto p : master::qc_input(an[i], {target})) {
       p.message = album.tracks[i].title + ": " + p.message;

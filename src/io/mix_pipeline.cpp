@@ -228,6 +228,7 @@ MixOutcome run_mix(const MixRequest& req) {
 
   create_output_dir(req.out);
   sweep_stale_partials(req.out);  // what a killed earlier run left behind
+  retire_reports(req.out);
   // Render the console exactly as session.toml stores it (values rounded for people), so that
   // `mixdown mix OUT/session.toml` re-renders bit-identically.
   const fs::path session_path = req.out / "session.toml";

@@ -200,6 +200,46 @@ TEST_F(Interrupt, MasterSurvivesSigkillAtRandomPoints) {
                         out);
 }
 
+// A re-master of another song into a folder that holds a finished run, stopped at points spread
+// over its length: a report.json left in the folder describes every master it lists (their
+// lengths are its input's), never the new song's files beside the old run's report.
+TEST_F(Interrupt, RemasterStoppedHalfwayLeavesNoReportOfOtherAudio) {
+  const auto out = dir_ / "rout";
+  const auto other = dir_ / "other.wav";
+  {
+    AudioBuffer b = testkit::noise(-18, 40.0, 48000, 2, 99);
+    io::write_file(other, b.view(), io::WriteSpec{});
+  }
+  const std::vector<std::string> first{"master", (dir_ / "mix.wav").string(), "-o", out.string(), "--quiet",
+                                       "--target", "streaming", "--target", "cd"};
+  const std::vector<std::string> second{"master", other.string(), "-o", out.string(), "--quiet",
+                                        "--target", "streaming", "--target", "cd"};
+  double full = 0;
+  ASSERT_EQ(run_to_end(first), 0);
+  ASSERT_EQ(run_to_end(second, &full), 0);
+  int checked = 0;
+  for (double share : {0.05, 0.35, 0.5, 0.65, 0.8, 0.95}) {
+    ASSERT_EQ(run_to_end(first), 0);
+    const pid_t pid = spawn(second);
+    std::this_thread::sleep_for(std::chrono::duration<double>(share * full));
+    kill(pid, SIGKILL);
+    wait_status(pid);
+    if (!fs::exists(out / "report.json")) continue;
+    ++checked;
+    const auto j = nlohmann::json::parse(slurp(out / "report.json"));
+    const double seconds = j["input"]["duration_s"].get<double>();
+    for (const auto& m : j["masters"]) {
+      SF_INFO info{};
+      SNDFILE* f = sf_open((out / m["file"].get<std::string>()).c_str(), SFM_READ, &info);
+      ASSERT_NE(f, nullptr) << m["file"];
+      sf_close(f);
+      EXPECT_NEAR(double(info.frames) / info.samplerate, seconds, 0.1)
+          << m["file"] << " is not the audio report.json describes (SIGKILL after " << share * full << " s of " << full << " s)";
+    }
+  }
+  std::printf("[ info ] %d of 6 stopped runs left a report.json, each checked\n", checked);
+}
+
 TEST_F(Interrupt, MixSigintExits130AndCleansUp) {
   const auto out = dir_ / "out";
   clean_signal_exit({"mix", stems_.string(), "-o", out.string(), "--quiet"}, out, SIGINT, 130);
