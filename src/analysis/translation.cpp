@@ -473,7 +473,12 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
     if (bt->sample_peak_dbfs > t.codec_peak_dbfs)
       add("codec_clipping", PlaybackSystem::bluetooth, Severity::warning,
           fmt::format("over Bluetooth and streaming codecs the decoded file peaks at {:+.1f} dBFS and clips: "
-                      "expect crackle on the loudest hits", bt->sample_peak_dbfs),
+                      "expect crackle on the loudest hits{}",
+                      bt->sample_peak_dbfs,
+                      bt->protection_db > 0.0 ? fmt::format(" (the listenable {} is limited to -1 dBTP so it plays "
+                                                            "safely: the codec's sound, not the clipping)",
+                                                            bt->file)
+                                              : std::string()),
           "leave at least 1 dB of true-peak headroom (a ceiling of -1 dBTP) on the master");
     bt->notes.push_back(fmt::format("decoded peak {:.1f} dBFS", bt->sample_peak_dbfs));
   }

@@ -173,6 +173,11 @@ struct SystemMeasure {
   double first_masked_s = -1.0;
   std::vector<std::string> notes;
   std::string file;                    // the listenable file, relative to the output folder
+  // The listenable file as written, after its -1 dBTP device protection (NaN with no file):
+  // its loudness, sample peak and the deepest gain reduction the protection applied.
+  double file_loudness_lufs = std::numeric_limits<double>::quiet_NaN();
+  double file_sample_peak_dbfs = std::numeric_limits<double>::quiet_NaN();
+  double protection_db = std::numeric_limits<double>::quiet_NaN();
 };
 
 // What the checks need from the input itself.

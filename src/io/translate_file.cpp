@@ -37,13 +37,16 @@ bool mp3_rate(int rate) {
 // Every listenable simulation passes a device-protection true-peak limiter (-1 dBTP) before
 // it is written, as a phone, earbuds or a club system's own output stage would: a simulation
 // played at the device's level must not reach full scale in the file. The measurements and
-// checks are taken before it. Its look-ahead latency is skipped at the start and flushed at
-// the end, so the file stays aligned with its source.
+// checks are taken before it (they describe the device's output); what the file holds after
+// it is measured too (describe()), so the report can say how far the two differ. Its
+// look-ahead latency is skipped at the start and flushed at the end, so the file stays aligned
+// with its source.
 class ProtectedWriter {
 public:
   ProtectedWriter(const fs::path& path, int rate, int channels)
       : writer_(path, WriteSpec{rate, channels, SampleFormat::wav_float}),
-        limiter_(dsp::LimiterSettings{-1.0, 5.0, 60.0}),
+        limiter_(dsp::LimiterSettings{kCeilingDbtp, 5.0, 60.0}),
+        meter_(double(rate), channels, analysis::LoudnessOptions{false, false, false, 1, false}),
         buf_(channels, kBlock) {
     limiter_.prepare(dsp::ProcessSpec{double(rate), channels, kBlock});
     skip_ = limiter_.latency_frames();
@@ -67,16 +70,34 @@ public:
     }
     writer_.commit();
   }
+  // The written file's loudness and peak, and how much the protection took off, into `m`;
+  // with a note when the file differs audibly from the figures (more than half a dB limited).
+  void describe(analysis::SystemMeasure& m) const {
+    m.file_loudness_lufs = meter_.integrated_lufs();
+    m.file_sample_peak_dbfs = meter_.sample_peak_dbfs();
+    m.protection_db = std::max(0.0, limiter_.max_gain_reduction_db());
+    if (m.protection_db > kAudibleProtectionDb)
+      m.notes.push_back(fmt::format("{} is limited to {:.0f} dBTP for listening (up to {:.1f} dB off its peaks; it plays at "
+                                    "{:.1f} LUFS): the figures here are the device's output before that protection",
+                                    m.file, kCeilingDbtp, m.protection_db, m.file_loudness_lufs));
+  }
 
 private:
+  static constexpr double kCeilingDbtp = -1.0;
+  static constexpr double kAudibleProtectionDb = 0.5;
   void emit(const AudioView& v) {
     limiter_.process(v);
     const std::size_t drop = std::min(skip_, v.num_frames());
     skip_ -= drop;
-    if (drop < v.num_frames()) writer_.write(v.sub(drop, v.num_frames() - drop));
+    if (drop < v.num_frames()) {
+      const AudioView w = v.sub(drop, v.num_frames() - drop);
+      writer_.write(w);
+      meter_.add(w);
+    }
   }
   AudioWriter writer_;
   dsp::TruePeakLimiter limiter_;
+  analysis::LoudnessMeter meter_;
   AudioBuffer buf_;
   std::size_t skip_ = 0;
 };
@@ -364,6 +385,7 @@ struct LaneSet {
       else analysis::fill_measure(l.measure, *l.meter, l.noise_lufs, thresholds.masked_margin_db);
       if (l.full_render)
         l.measure.sample_peak_dbfs = l.full_peak > 0.0f ? 20.0 * std::log10(double(l.full_peak)) : -std::numeric_limits<double>::infinity();
+      if (l.writer) l.writer->describe(l.measure);
       if (l.measure.system == PlaybackSystem::mono) mono = &l;
     }
     const double mono_gain = mono->measure.drive_gain_db;
@@ -556,6 +578,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     if (w) w->commit();
     meter.finish();
     analysis::fill_measure(bt, meter);
+    if (w) w->describe(bt);
   }
   std::error_code ec;
   fs::remove(codec_path, ec);

@@ -38,7 +38,10 @@ json translation_json(const analysis::TranslationReport& rep, const std::string&
                        {"file", m.file.empty() ? json(nullptr) : json(m.file)},
                        {"drive_gain_db", num(m.drive_gain_db)},
                        {"sample_peak_dbfs", num(m.sample_peak_dbfs)},
-                       {"presence_db", num(m.presence_db)}});
+                       {"presence_db", num(m.presence_db)},
+                       {"file_loudness_lufs", num(m.file_loudness_lufs)},
+                       {"file_sample_peak_dbfs", num(m.file_sample_peak_dbfs)},
+                       {"protection_db", num(m.protection_db)}});
   }
   json problems = json::array();
   for (const auto& p : rep.problems) {

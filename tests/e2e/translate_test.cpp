@@ -167,6 +167,20 @@ TEST_F(Translate, FaultyMixesRaiseTheirCodes) {
       for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] = std::clamp(b.channel(c)[i], -1.0f, 1.0f);
     const auto j = translate(b, rate, dir, "hot");
     EXPECT_TRUE(has(j, "codec_clipping", "bluetooth")) << dump_problems(j);
+    // The figures of each written file are the file's (libebur128 on what was written), and the
+    // codec lane, whose decode peaks over full scale, says its file was limited for listening.
+    for (const auto& s : j["systems"]) {
+      const std::string name = s["name"];
+      ASSERT_TRUE(s["file_loudness_lufs"].is_number()) << name;
+      const auto oracle = testkit::ebur128_measure_file(dir / "hot" / (name + ".wav"));
+      EXPECT_NEAR(double(s["file_loudness_lufs"]), oracle.integrated, 0.05) << name;
+      EXPECT_LE(double(s["file_sample_peak_dbfs"]), -0.99) << name;
+      if (name == "bluetooth") {
+        EXPECT_GT(double(s["sample_peak_dbfs"]), 0.0);
+        EXPECT_GT(double(s["protection_db"]), 1.0);
+        EXPECT_NE(std::string(s["notes"]).find("limited to -1 dBTP"), std::string::npos) << s["notes"];
+      }
+    }
   }
   {
     AudioBuffer b = base;  // +12 dB top
