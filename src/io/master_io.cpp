@@ -900,6 +900,12 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
     else if (t.two_channels && a.channels > 2)
       throw rejected(input.string(), fmt::format("a {}-channel file cannot go on a CD, which carries two channels (Red Book): "
                                                  "give a stereo mix", a.channels));
+    else if (t.vinyl && a.channels == 2 && master::as_flipped(a).low_correlation <= master::kOutOfPhaseBassCorrelation)
+      throw rejected(input.string(),
+                     fmt::format("cannot be cut to vinyl: its bass is out of phase between left and right (correlation {:.2f} "
+                                 "below 150 Hz), which a cutter would cut as vertical groove motion, and made mono for the cut "
+                                 "it would cancel; fix the bass's polarity in the mix",
+                                 master::as_flipped(a).low_correlation));
 }
 
 }  // namespace

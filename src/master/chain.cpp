@@ -135,6 +135,10 @@ void MasterChainProcessor::process_back(const AudioView& block) noexcept {
   if (fir_.empty()) eq2_.process(block);
   else
     for (std::size_t c = (fir_.size() + 1) / 2; c < fir_.size(); ++c) fir_channel(block, c);
+  if (chain_.flip_right && block.num_channels() == 2) {
+    float* r = block.channel(1);
+    for (std::size_t i = 0; i < block.num_frames(); ++i) r[i] = -r[i];
+  }
   if (ms_) {
     for (std::size_t start = 0; start < block.num_frames(); start += side_.size()) {
       const std::size_t n = std::min(side_.size(), block.num_frames() - start);

@@ -138,8 +138,32 @@ dsp::EqSettings fit_eq(const std::vector<double>& hz, const std::vector<double>&
   return eq;
 }
 
-MasterChain decide(const InputAnalysis& in, const Target& target, const InputAnalysis* ref, double amount) {
+bool channel_inverted(const InputAnalysis& in) {
+  return in.channels == 2 && in.correlation < kInvertedChannelCorrelation;
+}
+
+InputAnalysis as_flipped(const InputAnalysis& in) {
+  if (!channel_inverted(in)) return in;
+  InputAnalysis f = in;
+  f.correlation = -in.correlation;
+  f.low_correlation = -in.low_correlation;
+  f.side_ratio = 1.0 - in.side_ratio;
+  if (f.side_band_db.size() == f.band_db.size()) std::swap(f.band_db, f.side_band_db);
+  return f;
+}
+
+MasterChain decide(const InputAnalysis& given, const Target& target, const InputAnalysis* ref, double amount) {
   MasterChain ch;
+  // One channel polarity-inverted is an export's mistake, not a choice: put right first, and
+  // everything after decides on the mix as it should have been.
+  const InputAnalysis in = as_flipped(given);
+  if (channel_inverted(given)) {
+    ch.flip_right = true;
+    ch.decisions.push_back({"polarity", fmt::format("the right channel is polarity-inverted (left/right correlation {:.2f}: "
+                                                    "the mix cancels in mono and its bass is all side): flipped back "
+                                                    "before anything else",
+                                                    given.correlation)});
+  }
   amount = std::clamp(amount, 0.0, 1.0);
   const int rate = delivery_rate(target, in.sample_rate);
   const bool stereo = in.channels == 2;
@@ -283,6 +307,11 @@ MasterChain decide(const InputAnalysis& in, const Target& target, const InputAna
     if (target.vinyl) {
       ch.mono_below_hz = kVinylMonoBelowHz;
       ch.decisions.push_back({"mono_bass", "vinyl: the low end is made mono below 150 Hz (side signal high-passed) so the groove stays cuttable"});
+    } else if (in.low_correlation <= kOutOfPhaseBassCorrelation) {
+      ch.decisions.push_back({"mono_bass", fmt::format("the low end is out of phase between left and right (correlation {:.2f} "
+                                                       "below 150 Hz): made mono it would cancel, so it is left as it is; it "
+                                                       "vanishes in mono playback until its polarity is fixed in the mix",
+                                                       in.low_correlation)});
     } else if (in.low_correlation < 0.0) {
       ch.mono_below_hz = 100.0;
       ch.decisions.push_back({"mono_bass", fmt::format("the low end is out of phase between left and right (correlation {:.2f} below 150 Hz): made mono below 100 Hz so the bass survives mono playback", in.low_correlation)});

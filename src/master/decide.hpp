@@ -23,13 +23,14 @@
 namespace mixdown::master {
 
 struct Decision {
-  std::string what;    // "eq", "width", "mono_bass", "subsonic", "compressor", "limiter", "tonal_target";
+  std::string what;    // "polarity", "eq", "width", "mono_bass", "subsonic", "compressor", "limiter", "tonal_target";
                        // "match_eased" (io::master_file, when a reference match had to be eased to land)
   std::string reason;  // plain words
   bool operator==(const Decision&) const = default;
 };
 
 struct MasterChain {
+  bool flip_right = false;            // stereo: the right channel's polarity inverted first
   dsp::PassFilterSettings subsonic;   // high-pass on every channel
   dsp::EqSettings eq;                 // tonal balance
   double side_gain_db = 0.0;          // stereo width: gain on the side signal
@@ -51,6 +52,18 @@ inline constexpr double kCeilingMarginDb = 0.1;
 inline constexpr double kMaxMatchDb = 6.0;
 inline constexpr double kMaxAutoEqDb = 3.0;
 inline constexpr double kMaxSideGainDb = 3.0;
+
+// A stereo file whose whole left/right correlation is under this has one channel
+// polarity-inverted: no mix is that on purpose (a wide mix reads about 0.2-0.7, a very wide
+// one near 0), and its mono fold-down and its bass for a groove cancel. It is flipped back.
+inline constexpr double kInvertedChannelCorrelation = -0.7;
+// Bass this far out of phase (correlation below 150 Hz, after any flip) cancels when made
+// mono: vinyl refuses it, other targets leave it as it is rather than remove it.
+inline constexpr double kOutOfPhaseBassCorrelation = -0.5;
+bool channel_inverted(const InputAnalysis& in);
+// The analysis as the chain sees it: with the inverted channel flipped back (correlations
+// negated, mid and side exchanged), else `in`.
+InputAnalysis as_flipped(const InputAnalysis& in);
 
 // `reference` may be null. `amount` in 0..1 scales tonal and width moves.
 MasterChain decide(const InputAnalysis& in, const Target& target, const InputAnalysis* reference,

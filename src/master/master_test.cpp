@@ -464,6 +464,41 @@ TEST(Decide, VinylLowEndAndCompressionOnlyWhenNeeded) {
   EXPECT_TRUE(explained);
 }
 
+// A polarity-inverted channel (L = -R on a whole mix) is flipped back first, said, and the rest
+// is decided on the mix as it should have been (its mid is the music, not its side); bass alone
+// out of phase is not made mono (it would cancel) outside vinyl. A wide mix is not flipped.
+TEST(Decide, InvertedChannelIsFlippedBackAndOutOfPhaseBassIsNotCancelled) {
+  const int rate = 48000;
+  AudioBuffer b = testkit::noise(-20, 4.0, rate, 2, 5);
+  for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(1)[i] = -0.9f * b.channel(0)[i];
+  const InputAnalysis in = analyze_buffer(b.view(), rate);
+  ASSERT_LT(in.correlation, -0.9);
+  EXPECT_TRUE(channel_inverted(in));
+  const auto c = decide(in, *find_target("streaming"), nullptr, 1.0);
+  EXPECT_TRUE(c.flip_right);
+  EXPECT_TRUE(std::any_of(c.decisions.begin(), c.decisions.end(), [](const Decision& d) { return d.what == "polarity"; }));
+  EXPECT_EQ(c.side_gain_db, 0.0) << "no narrowing of a mix that is all side only through the flipped channel";
+  const InputAnalysis f = as_flipped(in);
+  EXPECT_GT(f.correlation, 0.9);
+  EXPECT_LT(f.side_ratio, 0.1);
+  // The chain flips the right channel: the output's channels agree.
+  MasterChainProcessor p(c);
+  p.prepare({double(rate), 2, 512});
+  for (std::size_t s = 0; s < b.num_frames(); s += 512) p.process(b.view().sub(s, std::min<std::size_t>(512, b.num_frames() - s)));
+  EXPECT_GT(analyze_buffer(b.view(), rate).correlation, 0.9);
+  // Uncorrelated (a very wide mix) is not inverted.
+  EXPECT_FALSE(channel_inverted(analyze_buffer(testkit::noise(-20, 4.0, rate, 2, 6).view(), rate)));
+  EXPECT_FALSE(decide(analyze_buffer(testkit::noise(-20, 4.0, rate, 2, 6).view(), rate), *find_target("streaming"), nullptr, 1.0).flip_right);
+  // Bass far out of phase in an otherwise sound mix: left as it is, and said.
+  InputAnalysis bass = analyze_buffer(testkit::noise(-20, 3.0, rate, 2, 7).view(), rate);
+  bass.correlation = 0.5;
+  bass.low_correlation = -0.85;
+  const auto s = decide(bass, *find_target("streaming"), nullptr, 1.0);
+  EXPECT_EQ(s.mono_below_hz, 0.0);
+  EXPECT_TRUE(std::any_of(s.decisions.begin(), s.decisions.end(),
+                          [](const Decision& d) { return d.what == "mono_bass" && d.reason.find("cancel") != std::string::npos; }));
+}
+
 // Power under 20 Hz nobody hears takes the limiter's headroom: a 15 Hz tone under the music
 // (a subsonic rumble) is measured and high-passed on every target; the music alone, or with a
 // DC offset (removed on its own), is not.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "analysis/stem_check.hpp"
+#include "master/decide.hpp"
 
 namespace mixdown::master {
 
@@ -87,9 +88,11 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
   }
   if (in.channels == 2 && !one_sided && (in.mono_loss_lu > kMonoLossWarnLu || in.correlation < 0.0)) {
     add("mono_cancellation", in.mono_loss_lu > kMonoLossErrorLu || in.correlation < -0.2 ? Severity::error : Severity::warning,
-        fmt::format("in mono the mix gets {:.1f} LU quieter (left/right correlation {:.2f}): parts "
-                    "cancel on phones, club systems and mono speakers",
-                    in.mono_loss_lu, in.correlation),
+        fmt::format("in mono the mix gets {:.1f} LU quieter (left/right correlation {:.2f}): {}", in.mono_loss_lu,
+                    in.correlation,
+                    channel_inverted(in) ? "its right channel is polarity-inverted; the master flips it back, and the "
+                                           "mix itself should be fixed too"
+                                         : "parts cancel on phones, club systems and mono speakers"),
         "check for a polarity-inverted channel or an over-wide stereo effect, and narrow it");
   }
   double worst_dc = 0.0;

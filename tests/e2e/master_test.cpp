@@ -177,6 +177,43 @@ TEST_F(MasterCommand, HotMixIsFlaggedAndStrictRefuses) {
   EXPECT_NE(err.find("squashed"), std::string::npos) << err;
 }
 
+// A mix exported with its right channel inverted is mastered with it flipped back (the master
+// plays in mono); a mix whose bass alone is out of phase is refused for vinyl, naming why,
+// since made mono for the groove that bass would cancel.
+TEST_F(MasterCommand, InvertedChannelIsFlippedBackAndAntiphaseBassIsNotCutToVinyl) {
+  const int rate = 48000;
+  auto inverted = testkit::noise(-20.0, 6.0, rate, 2, 8);
+  for (std::size_t i = 0; i < inverted.num_frames(); ++i) inverted.channel(1)[i] = -inverted.channel(0)[i];
+  io::write_file(dir_ / "inverted.wav", inverted.view(), {rate, 2, io::SampleFormat::wav24});
+  std::string err;
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "inverted.wav") + " -o " + q(dir_ / "o") + " --target vinyl -q",
+                                 nullptr, &err), 0) << err;
+  const AudioBuffer m = io::read_file(dir_ / "o" / "masters" / "vinyl.wav");
+  double lr = 0, ll = 0, rr = 0;
+  for (std::size_t i = 0; i < m.num_frames(); ++i) {
+    lr += double(m.channel(0)[i]) * m.channel(1)[i];
+    ll += double(m.channel(0)[i]) * m.channel(0)[i];
+    rr += double(m.channel(1)[i]) * m.channel(1)[i];
+  }
+  EXPECT_GT(lr / std::sqrt(ll * rr), 0.95) << "the master's channels still cancel";
+  EXPECT_NE(read_json(dir_ / "o" / "report.json").dump().find("\"polarity\""), std::string::npos);
+  // The bass (a 60 Hz tone) out of phase under an in-phase mix.
+  auto bass = testkit::noise(-14.0, 6.0, rate, 2, 9);
+  for (std::size_t i = 0; i < bass.num_frames(); ++i) bass.channel(1)[i] = bass.channel(0)[i];
+  const auto tone = testkit::sine(60.0, -20.0, 6.0, rate, 1);
+  for (std::size_t i = 0; i < bass.num_frames(); ++i) {
+    bass.channel(0)[i] += tone.channel(0)[i];
+    bass.channel(1)[i] -= tone.channel(0)[i];
+  }
+  io::write_file(dir_ / "bass.wav", bass.view(), {rate, 2, io::SampleFormat::wav24});
+  EXPECT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "bass.wav") + " -o " + q(dir_ / "o2") + " --target vinyl -q",
+                                 nullptr, &err), 3);
+  EXPECT_NE(err.find("bass.wav"), std::string::npos) << err;
+  EXPECT_NE(err.find("out of phase"), std::string::npos) << err;
+  ASSERT_EQ(testkit::run_command(bin() + " master " + q(dir_ / "bass.wav") + " -o " + q(dir_ / "o3") + " -q", nullptr, &err), 0) << err;
+  EXPECT_NEAR(oracle(dir_ / "o3" / "masters" / "streaming.wav").integrated, -14.0, 0.2);
+}
+
 // The passes run as pipelines (reading and limiting beside metering and writing): the master,
 // its preview and the report's measurements are the same bytes for any --threads. Twenty
 // seconds of noise span several pipeline blocks, and its clicks keep the limiter working.
