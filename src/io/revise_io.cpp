@@ -1,5 +1,6 @@
 #include "io/revise_io.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -8,9 +9,11 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -19,6 +22,7 @@
 #include "io/analyze_file.hpp"
 #include "io/audio_file.hpp"
 #include "io/mix_pipeline.hpp"
+#include "io/render_mix.hpp"
 #include "io/session.hpp"
 #include "master/target.hpp"
 
@@ -250,6 +254,67 @@ std::vector<revise::WindowPeak> measure_window_peaks(const mix::Console& console
 
 }  // namespace
 
+// A level note's fader move lands as said: the part against the rest of the mix. Faders sit
+// before the bus and mix-bus compressors, which hold part of any move back (a 3 dB vocal raise
+// measured +1.9 dB against the band under a 2:1 vocal bus), so the move is measured on the
+// printed stems and, when it fell short, made again once with the fader moved further, as an
+// engineer rides a fader until the part sits where it was asked to.
+struct LevelMove {
+  std::vector<std::string> strips;  // every strip whose fader this revision moved, all by `said`
+  double said = 0.0;
+};
+
+// The revision's whole-song fader moves when they are one move (every moved strip by the same
+// amount); nothing otherwise (a move against others, e.g. a part raised past the console's
+// top while the rest came down, is not one part against the rest).
+std::optional<LevelMove> level_move(const mix::Console& base, const mix::Console& now) {
+  LevelMove m;
+  for (const auto& s : now.strips) {
+    const auto* b = base.find_strip(s.name);
+    if (!b || s.mute || b->mute) continue;
+    const double d = s.fader_db - b->fader_db;
+    if (std::abs(d) < 1e-6) continue;
+    if (!m.strips.empty() && std::abs(d - m.said) > 1e-6) return std::nullopt;
+    m.said = d;
+    m.strips.push_back(s.name);
+  }
+  if (m.strips.empty() || m.strips.size() == now.strips.size()) return std::nullopt;
+  return m;
+}
+
+// The strips' printed stems against the rest of the mix (mix.wav minus them), dB of power;
+// NaN when a file is missing or either side is silent.
+double part_against_rest_db(const fs::path& dir, const std::vector<std::string>& strips) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  try {
+    AudioBuffer mix = read_file(dir / "mix.wav");
+    AudioBuffer part(mix.num_channels(), mix.num_frames());
+    for (const auto& name : strips) {
+      const AudioBuffer st = read_file(dir / "versions" / "stems" / printed_stem_name(name));
+      if (st.num_channels() != mix.num_channels()) return nan;
+      const std::size_t n = std::min(st.num_frames(), mix.num_frames());
+      for (int c = 0; c < mix.num_channels(); ++c)
+        for (std::size_t i = 0; i < n; ++i) part.channel(c)[i] += st.channel(c)[i];
+    }
+    double e_part = 0.0, e_rest = 0.0;
+    for (int c = 0; c < mix.num_channels(); ++c)
+      for (std::size_t i = 0; i < mix.num_frames(); ++i) {
+        const double p = part.channel(c)[i], r = double(mix.channel(c)[i]) - p;
+        e_part += p * p;
+        e_rest += r * r;
+      }
+    if (!(e_part > 0.0 && e_rest > 0.0)) return nan;
+    return 10.0 * std::log10(e_part / e_rest);
+  } catch (const Error&) {
+    return nan;
+  }
+}
+
+// A move within this of what was said stands; a shorter one is made again once.
+constexpr double kLevelSlackDb = 0.4;
+// The fader moves at most this far past what was said (a part whose bus holds it hard).
+constexpr double kMaxLevelExtraDb = 6.0;
+
 ReviseOutcome run_revise(const ReviseRequest& req) {
   auto progress = [&](double f, const std::string& stage) {
     if (req.progress) req.progress(f, stage);
@@ -340,6 +405,42 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
     mreq.progress = [&](double f, const std::string& stage) { progress(0.05 + 0.9 * f, stage); };
     try {
       run_mix(mreq);
+      if (const auto move = level_move(base, console)) {
+        const double before = part_against_rest_db(base_dir, move->strips);
+        double landed = part_against_rest_db(partial, move->strips) - before;
+        // Made again when it landed short, the same way, of a move big enough to hear.
+        if (std::abs(move->said) >= 1.0 && landed * move->said > 0.0 && std::abs(landed) < std::abs(move->said) - kLevelSlackDb) {
+          const double share = std::max(0.3, landed / move->said);  // of a fader move that reaches the balance
+          const double extra = std::clamp(move->said / share - move->said, -kMaxLevelExtraDb, kMaxLevelExtraDb);
+          std::map<std::string, double> moved;  // strip -> its fader now
+          for (const auto& name : move->strips)
+            if (auto* st = console.find_strip(name)) {
+              st->fader_db = std::round(std::clamp(st->fader_db + extra, mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
+              moved[name] = st->fader_db;
+            }
+          write_text_atomic(tmp_session, session_to_toml(console, out));
+          const double first = landed;
+          run_mix(mreq);
+          landed = part_against_rest_db(partial, move->strips) - before;
+          const auto* st0 = console.find_strip(move->strips.front());
+          const std::string holder = st0 && st0->bus.size() ? "the " + st0->bus + " bus's and the mix bus's compressors"
+                                                            : "the mix bus's compressor";
+          for (auto& n : o.revision.notes) {
+            bool mine = false;
+            for (auto& ch : n.changes)
+              if (ch.parameter == "fader_db" && moved.count(ch.stem) && ch.section.empty()) {
+                ch.to = moved[ch.stem];
+                mine = true;
+              }
+            if (!mine) continue;
+            if (!n.reply.empty() && n.reply.back() == '.') n.reply.pop_back();
+            n.reply += fmt::format(" (against the rest of the mix: {:+.1f} dB; the fader moved {:+.1f} dB, as {} held back "
+                                   "part of the first move, which measured {:+.1f} dB).",
+                                   landed, move->said + extra, holder, first);
+            break;
+          }
+        }
+      }
     } catch (...) {
       std::error_code ec;
       fs::remove(tmp_session, ec);

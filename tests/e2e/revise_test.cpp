@@ -237,6 +237,40 @@ nlohmann::json revise_json(const fs::path& out, const std::string& note) {
   return nlohmann::json::parse(o.empty() ? "[{}]" : o);
 }
 
+// "Raise X 3 dB" ends with X 3 dB up against the rest of the mix (libebur128 on its printed
+// stem and the mix minus it), not the fader's 3 dB less what the bus compressors held back
+// (+1.9 dB before session 27); the reply gives the figure it measured and the fader's move.
+TEST(ReviseNotes, StatedLevelMoveLandsAgainstTheRest) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  std::string o, e;
+  ASSERT_EQ(testkit::run_command(bin() + " mix " + q(testkit::source_dir() / "examples" / "demo") + " -o " + q(out) +
+                                     " --quiet --no-master",
+                                 &o, &e),
+            0)
+      << e;
+  const auto base = io::load_session(out / "session.toml");
+  // The focus, or else the first part whose bus has a compressor (the demo has no lead).
+  std::string stem = base.focus;
+  for (const auto& st : base.strips)
+    for (const auto& b : base.buses)
+      if (stem.empty() && b.name == st.bus && b.compressor.enabled) stem = st.name;
+  ASSERT_FALSE(stem.empty());
+  const double before = stem_against_rest(out, stem, 0.0, base.duration_s);
+  auto j = revise_json(out, "raise " + fs::path(stem).stem().string() + " 3 dB");
+  ASSERT_EQ(j.size(), 1u);
+  const double after = stem_against_rest(out / "rev-2", stem, 0.0, base.duration_s);
+  EXPECT_NEAR(after - before, 3.0, 0.6) << j.dump(2);
+  const std::string reply = j[0]["reply"];
+  EXPECT_NE(reply.find("against the rest of the mix"), std::string::npos) << reply;
+  // The fader moved further than 3 dB, and changes.json says where it went.
+  ASSERT_FALSE(j[0]["changes"].empty());
+  const auto& c = j[0]["changes"][0];
+  EXPECT_GT(c["to"].get<double>() - c["from"].get<double>(), 3.1) << j.dump(2);
+  const auto rev2 = io::load_session(out / "rev-2" / "session.toml");
+  EXPECT_NEAR(rev2.find_strip(stem)->fader_db, c["to"].get<double>(), 1e-3);
+}
+
 TEST(ReviseNotes, EveryRequestSilencePastTheEndSectionsAndReverbLength) {
   testkit::TempDir dir;
   const fs::path out = dir.path() / "OUT";
