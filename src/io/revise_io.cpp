@@ -23,6 +23,7 @@
 #include "io/audio_file.hpp"
 #include "io/mix_pipeline.hpp"
 #include "io/render_mix.hpp"
+#include "mix/automation.hpp"
 #include "io/session.hpp"
 #include "master/target.hpp"
 
@@ -254,65 +255,137 @@ std::vector<revise::WindowPeak> measure_window_peaks(const mix::Console& console
 
 }  // namespace
 
-// A level note's fader move lands as said: the part against the rest of the mix. Faders sit
-// before the bus and mix-bus compressors, which hold part of any move back (a 3 dB vocal raise
-// measured +1.9 dB against the band under a 2:1 vocal bus), so the move is measured on the
-// printed stems and, when it fell short, made again once with the fader moved further, as an
-// engineer rides a fader until the part sits where it was asked to.
+// A level note lands as said. Faders and rides sit before the bus and mix-bus compressors, and
+// a section lift before the master's limiter too, which hold part of any move back (a 3 dB
+// vocal raise measured +1.9 dB against the band, a 1.5 dB chorus lift 0.36 dB of contrast in
+// the master), so the move is measured on what was rendered and, when it fell short, made
+// again once, further, as an engineer rides a fader until the part sits where it was asked.
 struct LevelMove {
-  std::vector<std::string> strips;  // every strip whose fader this revision moved, all by `said`
-  double said = 0.0;
+  std::vector<std::string> strips;  // every strip this revision moved, all by the same curve
+  double said = 0.0;                // the move at full depth, dB
+  bool fader = true;                // a whole-song fader move; else a ride (automation)
+  bool whole_mix = false;           // a ride of every strip: the section against the rest of the song
+  std::vector<std::pair<double, double>> spans;  // a ride's spans at full depth, seconds
 };
 
-// The revision's whole-song fader moves when they are one move (every moved strip by the same
-// amount); nothing otherwise (a move against others, e.g. a part raised past the console's
-// top while the rest came down, is not one part against the rest).
+// The revision's level moves when they are one move: every moved strip by the same amount
+// (faders) or the same curve (rides), not both kinds. Nothing otherwise (a part raised past the
+// console's top while the rest came down is not one part against the rest).
 std::optional<LevelMove> level_move(const mix::Console& base, const mix::Console& now) {
+  constexpr double kStepS = 0.05;  // the grid a ride's curve is compared on
   LevelMove m;
+  std::vector<double> curve;  // the first ridden strip's automation change on the grid
+  std::vector<std::string> ridden;
+  std::size_t playing = 0;
   for (const auto& s : now.strips) {
     const auto* b = base.find_strip(s.name);
     if (!b || s.mute || b->mute) continue;
+    ++playing;
     const double d = s.fader_db - b->fader_db;
-    if (std::abs(d) < 1e-6) continue;
-    if (!m.strips.empty() && std::abs(d - m.said) > 1e-6) return std::nullopt;
-    m.said = d;
-    m.strips.push_back(s.name);
+    if (std::abs(d) >= 1e-6) {
+      if (!m.strips.empty() && std::abs(d - m.said) > 1e-6) return std::nullopt;
+      m.said = d;
+      m.strips.push_back(s.name);
+    }
+    if (s.automation == b->automation) continue;
+    std::vector<double> c;
+    for (double t = 0.0; t <= now.duration_s; t += kStepS) c.push_back(mix::automation_gain_at(s, t) - mix::automation_gain_at(*b, t));
+    if (std::none_of(c.begin(), c.end(), [](double x) { return std::abs(x) > 1e-3; })) continue;
+    if (ridden.empty()) curve = c;
+    else
+      for (std::size_t i = 0; i < c.size(); ++i)
+        if (std::abs(c[i] - curve[i]) > 0.01) return std::nullopt;
+    ridden.push_back(s.name);
   }
-  if (m.strips.empty() || m.strips.size() == now.strips.size()) return std::nullopt;
+  if (!m.strips.empty() && !ridden.empty()) return std::nullopt;
+  if (!ridden.empty()) {
+    m.fader = false;
+    m.strips = ridden;
+    m.whole_mix = ridden.size() == playing;
+    m.said = *std::max_element(curve.begin(), curve.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
+    for (std::size_t i = 0; i < curve.size(); ++i) {
+      if (std::abs(curve[i] - m.said) > 0.05) continue;
+      const double t = double(i) * kStepS;
+      if (!m.spans.empty() && m.spans.back().second >= t - 1.5 * kStepS) m.spans.back().second = t;
+      else m.spans.emplace_back(t, t);
+    }
+  }
+  if (m.strips.empty() || (m.fader && m.strips.size() == playing)) return std::nullopt;
   return m;
 }
 
-// The strips' printed stems against the rest of the mix (mix.wav minus them), dB of power;
-// NaN when a file is missing or either side is silent.
-double part_against_rest_db(const fs::path& dir, const std::vector<std::string>& strips) {
+// Whether frame i at `rate` lies in one of the spans (all of the file when there are none).
+bool in_spans(const std::vector<std::pair<double, double>>& spans, std::size_t i, int rate) {
+  if (spans.empty()) return true;
+  const double t = double(i) / rate;
+  return std::any_of(spans.begin(), spans.end(), [&](const auto& sp) { return t >= sp.first && t <= sp.second; });
+}
+
+// What a move changes, measured on a rendered revision (dB of power; NaN when a file is missing
+// or a side is silent): a part's printed stems against the rest of the mix (mix.wav minus them)
+// inside the move's spans; for a ride of the whole mix, `file` of the revision (mix.wav, or a
+// master) inside the spans against outside them.
+double measure_move(const fs::path& dir, const LevelMove& m, const fs::path& file = "mix.wav") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   try {
-    AudioBuffer mix = read_file(dir / "mix.wav");
+    double e_in = 0.0, e_out = 0.0;
+    if (m.whole_mix) {
+      int rate = 0;
+      const AudioBuffer a = read_file(dir / file, &rate);
+      for (int c = 0; c < a.num_channels(); ++c)
+        for (std::size_t i = 0; i < a.num_frames(); ++i) {
+          const double x = a.channel(c)[i];
+          (in_spans(m.spans, i, rate) ? e_in : e_out) += x * x;
+        }
+      std::size_t n_in = 0;
+      for (std::size_t i = 0; i < a.num_frames(); ++i) n_in += in_spans(m.spans, i, rate) ? 1 : 0;
+      const std::size_t n_out = a.num_frames() - n_in;
+      if (n_in == 0 || n_out == 0 || !(e_in > 0.0 && e_out > 0.0)) return nan;
+      return 10.0 * std::log10((e_in / double(n_in)) / (e_out / double(n_out)));
+    }
+    int rate = 0;
+    AudioBuffer mix = read_file(dir / "mix.wav", &rate);
     AudioBuffer part(mix.num_channels(), mix.num_frames());
-    for (const auto& name : strips) {
+    for (const auto& name : m.strips) {
       const AudioBuffer st = read_file(dir / "versions" / "stems" / printed_stem_name(name));
       if (st.num_channels() != mix.num_channels()) return nan;
       const std::size_t n = std::min(st.num_frames(), mix.num_frames());
       for (int c = 0; c < mix.num_channels(); ++c)
         for (std::size_t i = 0; i < n; ++i) part.channel(c)[i] += st.channel(c)[i];
     }
-    double e_part = 0.0, e_rest = 0.0;
     for (int c = 0; c < mix.num_channels(); ++c)
       for (std::size_t i = 0; i < mix.num_frames(); ++i) {
+        if (!in_spans(m.spans, i, rate)) continue;
         const double p = part.channel(c)[i], r = double(mix.channel(c)[i]) - p;
-        e_part += p * p;
-        e_rest += r * r;
+        e_in += p * p;
+        e_out += r * r;
       }
-    if (!(e_part > 0.0 && e_rest > 0.0)) return nan;
-    return 10.0 * std::log10(e_part / e_rest);
+    if (!(e_in > 0.0 && e_out > 0.0)) return nan;
+    return 10.0 * std::log10(e_in / e_out);
   } catch (const Error&) {
     return nan;
   }
 }
 
+// A ride made `k` times as deep: base + k (now - base), exact on the union of both curves'
+// breakpoints (both are linear between them).
+std::vector<mix::AutomationPoint> deepened(const mix::Strip& base, const mix::Strip& now, double k) {
+  std::vector<double> times;
+  for (const auto& p : base.automation) times.push_back(p.time_s);
+  for (const auto& p : now.automation) times.push_back(p.time_s);
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  std::vector<mix::AutomationPoint> out;
+  for (double t : times) {
+    const double b = mix::automation_gain_at(base, t);
+    out.push_back({t, std::round((b + k * (mix::automation_gain_at(now, t) - b)) * 1000.0) / 1000.0});
+  }
+  return out;
+}
+
 // A move within this of what was said stands; a shorter one is made again once.
 constexpr double kLevelSlackDb = 0.4;
-// The fader moves at most this far past what was said (a part whose bus holds it hard).
+// A move is made at most this much further than said (a part its bus holds hard).
 constexpr double kMaxLevelExtraDb = 6.0;
 
 ReviseOutcome run_revise(const ReviseRequest& req) {
@@ -406,38 +479,61 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
     try {
       run_mix(mreq);
       if (const auto move = level_move(base, console)) {
-        const double before = part_against_rest_db(base_dir, move->strips);
-        double landed = part_against_rest_db(partial, move->strips) - before;
+        const double before = measure_move(base_dir, *move);
+        double landed = measure_move(partial, *move) - before;
         // Made again when it landed short, the same way, of a move big enough to hear.
         if (std::abs(move->said) >= 1.0 && landed * move->said > 0.0 && std::abs(landed) < std::abs(move->said) - kLevelSlackDb) {
-          const double share = std::max(0.3, landed / move->said);  // of a fader move that reaches the balance
+          const double share = std::max(0.3, landed / move->said);  // of a move that reaches the balance
           const double extra = std::clamp(move->said / share - move->said, -kMaxLevelExtraDb, kMaxLevelExtraDb);
-          std::map<std::string, double> moved;  // strip -> its fader now
-          for (const auto& name : move->strips)
-            if (auto* st = console.find_strip(name)) {
+          const double k = (move->said + extra) / move->said;
+          for (const auto& name : move->strips) {
+            auto* st = console.find_strip(name);
+            const auto* b = base.find_strip(name);
+            if (!st || !b) continue;
+            if (move->fader)
               st->fader_db = std::round(std::clamp(st->fader_db + extra, mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
-              moved[name] = st->fader_db;
-            }
+            else
+              st->automation = deepened(*b, *st, k);
+          }
           write_text_atomic(tmp_session, session_to_toml(console, out));
           const double first = landed;
           run_mix(mreq);
-          landed = part_against_rest_db(partial, move->strips) - before;
+          landed = measure_move(partial, *move) - before;
           const auto* st0 = console.find_strip(move->strips.front());
-          const std::string holder = st0 && st0->bus.size() ? "the " + st0->bus + " bus's and the mix bus's compressors"
-                                                            : "the mix bus's compressor";
+          const std::string holder = move->whole_mix || !st0 || st0->bus.empty()
+                                         ? "the mix bus's compressor"
+                                         : "the " + st0->bus + " bus's and the mix bus's compressors";
+          // A section lifted against the song: the master's limiter, landing its loudness
+          // target, takes the lifted section's peaks down and with them part of the contrast.
+          std::string in_master;
+          if (move->whole_mix && mreq.master) {
+            const std::string first_target = console.targets.empty() ? "streaming" : console.targets.front();
+            const fs::path master = fs::path("masters") / (first_target + ".wav");
+            const double m = measure_move(partial, *move, master) - measure_move(base_dir, *move, master);
+            if (std::isfinite(m) && std::abs(m - landed) > kLevelSlackDb)
+              in_master = fmt::format("; in the {} master {:+.1f} dB, as its limiter, landing the loudness target, takes "
+                                      "part of a lift back",
+                                      first_target, m);
+          }
           for (auto& n : o.revision.notes) {
             bool mine = false;
-            for (auto& ch : n.changes)
-              if (ch.parameter == "fader_db" && moved.count(ch.stem) && ch.section.empty()) {
-                ch.to = moved[ch.stem];
+            for (auto& ch : n.changes) {
+              if (std::find(move->strips.begin(), move->strips.end(), ch.stem) == move->strips.end()) continue;
+              if (move->fader && ch.parameter == "fader_db" && ch.section.empty()) {
+                ch.to = console.find_strip(ch.stem)->fader_db;
+                mine = true;
+              } else if (!move->fader && ch.parameter == "gain_db" && !ch.section.empty()) {
+                ch.to = std::round((ch.from + k * (ch.to - ch.from)) * 1000.0) / 1000.0;
                 mine = true;
               }
+            }
             if (!mine) continue;
             if (!n.reply.empty() && n.reply.back() == '.') n.reply.pop_back();
-            n.reply += fmt::format(" (against the rest of the mix: {:+.1f} dB; the fader moved {:+.1f} dB, as {} held back "
-                                   "part of the first move, which measured {:+.1f} dB).",
-                                   landed, move->said + extra, holder, first);
-            break;
+            n.reply += fmt::format(" ({}: {:+.1f} dB; the {} moved {:+.1f} dB, as {} held back part of the first move, "
+                                   "which measured {:+.1f} dB{}).",
+                                   move->whole_mix ? "measured in the mix against the rest of the song"
+                                                   : "measured against the rest of the mix",
+                                   landed, move->fader ? "fader" : "ride", move->said + extra, holder, first, in_master);
           }
         }
       }
