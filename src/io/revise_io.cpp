@@ -289,7 +289,8 @@ std::optional<LevelMove> level_move(const mix::Console& base, const mix::Console
     }
     if (s.automation == b->automation) continue;
     std::vector<double> c;
-    for (double t = 0.0; t <= now.duration_s; t += kStepS) c.push_back(mix::automation_gain_at(s, t) - mix::automation_gain_at(*b, t));
+    for (std::size_t i = 0; double(i) * kStepS <= now.duration_s; ++i)
+      c.push_back(mix::automation_gain_at(s, double(i) * kStepS) - mix::automation_gain_at(*b, double(i) * kStepS));
     if (std::none_of(c.begin(), c.end(), [](double x) { return std::abs(x) > 1e-3; })) continue;
     if (ridden.empty()) curve = c;
     else
