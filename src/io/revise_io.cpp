@@ -513,8 +513,8 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
             const double m = measure_move(partial, *move, master) - measure_move(base_dir, *move, master);
             if (std::isfinite(m) && std::abs(m - landed) > kLevelSlackDb)
               in_master = fmt::format("; in the {} master {:+.1f} dB, as its limiter, landing the loudness target, takes "
-                                      "part of a lift back",
-                                      first_target, m);
+                                      "part of a {} back",
+                                      first_target, m, move->said > 0.0 ? "lift" : "dip");
           }
           for (auto& n : o.revision.notes) {
             bool mine = false;
