@@ -656,6 +656,13 @@ double stated_amount_db(std::string_view raw) {
       const std::string_view word = std::string_view(t).substr(w, e - w);
       if (word == "a") return t.substr(0, w).ends_with("half ") ? 0.5 : 1.0;
       if (const auto v = number_word(word)) return *v;
+      // "two and a half dB", "2 and a half dB": the count before "and a half", plus a half.
+      if (word == "half" && t.substr(0, w).ends_with(" and a ")) {
+        std::size_t n_end = w - 7;
+        std::size_t n_begin = n_end;
+        while (n_begin > 0 && std::isalnum(static_cast<unsigned char>(t[n_begin - 1]))) --n_begin;
+        if (const auto v = number_word(std::string_view(t).substr(n_begin, n_end - n_begin))) return *v + 0.5;
+      }
       continue;
     }
     std::string number = t.substr(b, e - b);
@@ -1271,6 +1278,10 @@ std::vector<Cut> cut_note(std::string_view raw) {
       if (fixed.count(words[k - 1].text + " " + words[k].text + " " + words[k + 1].text)) continue;
       // "between 0:45 and 1:10", "verse 1 and 2"
       if (numeric(words[k - 1].text) && numeric(words[k + 1].text)) continue;
+      // "two and a half dB": one amount.
+      if (k + 2 < words.size() && number_word(words[k - 1].text) && words[k + 1].text == "a" &&
+          words[k + 2].text == "half")
+        continue;
     }
     cuts.push_back(words[k].begin);
   }

@@ -453,3 +453,23 @@ TEST(Note, AmountsWithADecimalCommaOrInWords) {
 
 
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+namespace {
+
+// Fix-revise: amounts said in words, common typos, parts no vocabulary knows, filters, a
+// request taken back, which returns a space note means, and places before/after/among sections.
+TEST(NoteAmounts, AHalfSaidInWordsIsOneAmountNotTwoRequests) {
+  const auto r = parse_requests("raise the lead vocal two and a half dB");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].fix, Fix::up);
+  EXPECT_EQ(r[0].element, "lead_vocal");
+  EXPECT_DOUBLE_EQ(r[0].amount_db, 2.5);
+  EXPECT_DOUBLE_EQ(parse_note("snare down 1 and a half dB").amount_db, 1.5);
+  EXPECT_DOUBLE_EQ(parse_note("kick up one and a half decibels").amount_db, 1.5);
+  // "and" between two requests still cuts.
+  EXPECT_EQ(requests_of("the pad is too loud and the bass is too quiet"), "pad down | bass up");
+}
+
+}  // namespace
+}  // namespace mixdown::revise

@@ -25,6 +25,8 @@ std::string capitalised(std::string s) {
 using mix::Console;
 using mix::Strip;
 
+std::string lower_words(std::string_view text);  // below
+
 std::string fmt_db(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", std::fabs(v));
@@ -176,14 +178,20 @@ double level_step(const ParsedNote& n) {
                                                   "barely hear", "gets lost", "lost", "overpowers", "overpowering",
                                                   "drowns", "drowns out", "dominates", "buries", "swallowed"};
   const bool is_strong = std::find(strong.begin(), strong.end(), n.problem) != strong.end();
-  const std::string t = lower_case(n.text);
-  const bool mild = t.find("a bit") != std::string::npos || t.find("a touch") != std::string::npos ||
-                    t.find("slightly") != std::string::npos || t.find("a little") != std::string::npos ||
-                    t.find("a hair") != std::string::npos || t.find("tad") != std::string::npos;
-  const bool way = t.find("way too") != std::string::npos || t.find("much too") != std::string::npos ||
-                   t.find("completely") != std::string::npos || t.find("totally") != std::string::npos;
-  if (mild) return 1.5;
-  return (is_strong || way) ? 3.0 : 1.5;
+  // Whole words only: "a lot" is not "a lottery", "tad" not "tadpole".
+  const std::string t = " " + lower_words(n.text) + " ";
+  const auto said = [&](std::initializer_list<std::string_view> phrases) {
+    return std::any_of(phrases.begin(), phrases.end(),
+                       [&](std::string_view p) { return t.find(" " + std::string(p) + " ") != std::string::npos; });
+  };
+  // A small move asked for is smaller than the default step (about the just-noticeable 1 dB);
+  // a big one is the "can't hear it" step.
+  const bool mild = said({"a bit", "a touch", "slightly", "a little", "a hair", "tad", "a smidge", "a notch"});
+  const bool big = said({"way too", "much too", "completely", "totally", "a lot", "lots", "loads", "a ton",
+                         "much louder", "much quieter", "much softer", "way louder", "way quieter", "way down",
+                         "way up", "a good deal", "a great deal", "significantly", "a bunch"});
+  if (mild && !big) return 1.0;
+  return (is_strong || big) ? 3.0 : 1.5;
 }
 
 struct Applied {

@@ -415,5 +415,21 @@ TEST(Plan, AReverbTooLongGetsAShorterDecayAtTheSameLevel) {
   EXPECT_NE(r4[0].reply.find("feeds no reverb"), std::string::npos) << r4[0].reply;
 }
 
+// Fix-revise: amounts said in words, unknown parts, filters, a request taken back, delay
+// against reverb sends, width on near-mono stereo stems, and places before/after sections.
+TEST(Plan, ATouchIsSmallerAndALotBiggerThanTheDefaultStep) {
+  const auto fader_move = [](const char* note) {
+    auto c = song();
+    plan_revision(c, {note});
+    return c.find_strip("Snare.wav")->fader_db - song().find_strip("Snare.wav")->fader_db;
+  };
+  EXPECT_NEAR(fader_move("turn the snare down"), -1.5, 1e-9);
+  EXPECT_NEAR(fader_move("turn the snare down a lot"), -3.0, 1e-9);
+  EXPECT_NEAR(fader_move("turn the snare down a touch"), -1.0, 1e-9);
+  EXPECT_NEAR(fader_move("the snare is slightly too loud"), -1.0, 1e-9);
+  EXPECT_NEAR(fader_move("bring the snare up a little"), 1.0, 1e-9);
+  EXPECT_NEAR(fader_move("raise the snare two and a half dB"), 2.5, 1e-9);
+}
+
 }  // namespace
 }  // namespace mixdown::revise
