@@ -635,6 +635,119 @@ bool is_note_word(const std::string& w) {
   return words.count(w) > 0;
 }
 
+// A normalized note with its common misspellings read as meant: words no note means otherwise
+// ("laud", "lound", "sibilent"), and "quite"/"to" where the "too" of a complaint belongs ("too
+// quite" is "too quiet"; "to loud" is "too loud"). Without it such notes came back vague.
+std::string spelled(std::string text) {
+  static const std::map<std::string, std::string, std::less<>> typo = {
+      {"laud", "loud"},         {"lound", "loud"},          {"loundly", "loudly"},     {"lowd", "loud"},
+      {"louad", "loud"},        {"quiter", "quieter"},      {"quietter", "quieter"},   {"lowder", "louder"},     {"sibilent", "sibilant"},   {"sibilence", "sibilance"}, {"sibilanse", "sibilance"},
+      {"sibillant", "sibilant"}, {"sibillance", "sibilance"}, {"sibilants", "sibilant"}, {"burried", "buried"},
+      {"bured", "buried"},      {"muddey", "muddy"},        {"harsch", "harsh"},       {"brite", "bright"}};
+  // The words that follow "too" in a complaint ("too loud", "too bright").
+  static const std::set<std::string, std::less<>> after_too = [] {
+    std::set<std::string, std::less<>> out;
+    for (const auto& [phrase, value] : fix_table())
+      if (phrase.starts_with("too ")) out.insert(std::string(words_of(" " + std::string(phrase) + " ").at(1)));
+    return out;
+  }();
+  // Where "to" stands for "too": after the verb or a hedge ("is to loud", "a bit to bright").
+  static const std::set<std::string, std::less<>> copula = {"is", "are", "its", "sounds", "sound", "seems", "feels",
+                                                             "way", "bit", "little", "just", "still", "much", "far",
+                                                             "gets", "get", "got", "was", "were"};
+  auto w = words_of(text);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (const auto t = typo.find(w[i]); t != typo.end()) w[i] = t->second;
+    if (i > 0 && w[i] == "quite" && (w[i - 1] == "too" || w[i - 1] == "so")) w[i] = "quiet";
+  }
+  for (std::size_t i = 0; i + 1 < w.size(); ++i)
+    if (w[i] == "to" && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
+  std::string out = " ";
+  for (const auto& x : w) out += x + " ";
+  return out;
+}
+
+// Words around the subject of a complaint that name no part: verbs and hedges ("is", "sounds",
+// "a bit"), and the words for the whole, a region or an aspect ("it", "the levels", "the low
+// mids"). A word that is none of these and no known word, in the subject's place, names a part.
+bool is_filler_word(const std::string& w) {
+  static const std::set<std::string, std::less<>> words = {
+      "is", "are", "was", "were", "be", "been", "being", "sounds", "sound", "seems", "seem", "feels", "feel",
+      "gets", "get", "got", "getting", "too", "way", "a", "an", "bit", "little", "much", "so", "very", "really",
+      "still", "kind", "kinda", "sort", "of", "just", "now", "quite", "pretty", "rather", "totally", "completely",
+      "all", "and", "has", "have", "had", "its", "it", "s", "always", "somewhat", "slightly", "maybe", "probably",
+      "i", "think", "feel", "like", "overall", "generally", "in", "on", "at", "for", "to", "also", "then", "please",
+      "can", "could", "would", "should", "you", "we", "us", "me", "my", "our", "your", "the", "this", "that",
+      "these", "those", "they", "them", "there", "here", "he", "she", "his", "her", "their", "what", "which",
+      "who", "where", "when", "how", "why", "not", "no", "yes", "some", "any", "more", "less", "most", "least",
+      "whole", "entire", "rest", "other", "others", "same", "problem", "issue", "part", "parts", "moment", "time",
+      "times", "thing", "things", "stuff", "something", "everything", "anything", "nothing", "one", "ones",
+      "song", "tune", "record", "recording", "track", "tracks", "level", "levels", "volume", "loudness",
+      "balance", "tone", "tones", "frequencies", "frequency", "range", "region", "area", "band", "bands",
+      "music", "instruments", "arrangement", "mids", "mid", "midrange", "lows", "highs", "treble", "top",
+      "bottom", "upper", "lower", "high", "low", "side", "sides", "front", "back", "middle", "image",
+      "width", "dynamics", "transients", "tail", "tails", "seconds", "second", "minutes", "minute", "start",
+      "end", "beginning", "first", "last", "next", "before", "after", "during", "from", "until", "till",
+      "with", "without", "by", "about", "over", "under", "than", "really", "again", "as", "if", "but", "or",
+      // verbs a request starts with
+      "make", "turn", "bring", "push", "pull", "raise", "lower", "boost", "cut", "reduce", "add", "put", "keep",
+      "need", "needs", "want", "wants", "try", "let", "give", "take", "set", "move", "pan", "eq", "use", "hear",
+      "listen", "sit", "sits", "go", "goes", "come", "comes", "leave", "lets", "do", "does", "dont", "did",
+      "actually", "instead", "ok", "okay", "hey", "hi", "thanks", "thank", "great", "good", "nice", "love", "mixed"};
+  return words.count(w) > 0;
+}
+
+// A word of the part vocabulary ("kick", "vocals", "low" of "low end").
+bool is_element_word(const std::string& w) {
+  static const std::set<std::string, std::less<>> words = [] {
+    std::set<std::string, std::less<>> out;
+    for (const auto& [phrase, value] : element_table())
+      for (const auto& x : words_of(normalize(phrase))) out.insert(x);
+    return out;
+  }();
+  return words.count(w) > 0;
+}
+
+// Between the stems one word names together, in an element hit's value ("A.wav\nstem:B.wav",
+// read as "stem:A.wav" and "stem:B.wav").
+constexpr std::string_view kStemsJoin = "\nstem:";
+
+// The elements an element hit's value stands for: one, or the stems one word names together.
+std::vector<std::string> split_stems(const std::string& value) {
+  std::vector<std::string> out;
+  std::size_t b = 0;
+  for (std::size_t p = value.find('\n'); p != std::string::npos; p = value.find('\n', b)) {
+    out.push_back(value.substr(b, p - b));
+    b = p + 1;
+  }
+  out.push_back(value.substr(b));
+  return out;
+}
+
+// Whether a stem's name (stem_phrase) holds `word` with its spaces taken out, starting where
+// one of its words (or a run of letters or digits) starts and ending where one ends.
+bool holds_whole(const std::string& phrase, const std::string& word) {
+  if (word.size() < 3) return false;
+  std::string compact;
+  std::vector<bool> edge;  // edge[i]: a word or a letter/digit run begins (or ends) before compact[i]
+  bool space = true;
+  for (char c : phrase) {
+    if (c == ' ') {
+      space = true;
+      continue;
+    }
+    const bool kind_change = !compact.empty() && (std::isdigit(static_cast<unsigned char>(compact.back())) != 0) !=
+                                                     (std::isdigit(static_cast<unsigned char>(c)) != 0);
+    edge.push_back(space || kind_change);
+    compact.push_back(c);
+    space = false;
+  }
+  edge.push_back(true);
+  for (std::size_t p = compact.find(word); p != std::string::npos; p = compact.find(word, p + 1))
+    if (edge[p] && edge[p + word.size()]) return true;
+  return false;
+}
+
 // "+3 dB", "3db", "-2 dB", "2.5 dB", "2,5 dB" (a decimal comma), "three dB" in the raw text: the
 // amount with its written sign (0 none).
 double stated_amount_db(std::string_view raw) {
@@ -825,10 +938,37 @@ struct ClauseInfo {
   bool only_parts = false;         // nothing but parts, conjunctions and articles ("and the bass")
 };
 
+// A word of the note in the place of the part it is about ("the bassdrum is too loud", "sfxr
+// too loud", "turn down the bassdrum") that is no word a note uses otherwise: a part this
+// reading does not know. "" when there is none ("it is too loud", "the low mids are muddy").
+std::string unnamed_part(const std::string& text, const std::vector<std::string>& words, const std::vector<Hit>& fixes) {
+  const auto unknown = [](const std::string& w) {
+    return w.size() >= 3 && std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isalpha(c); }) &&
+           w.find(':') == std::string::npos && !is_filler_word(w) && !is_note_word(w) && !is_element_word(w) &&
+           !number_word(w) && !ordinal_word(w);
+  };
+  static const std::set<std::string, std::less<>> articles = {"the", "my", "that", "this", "those", "these", "our", "your"};
+  for (std::size_t k = 0; k + 1 < words.size(); ++k)
+    if (articles.count(words[k]) && unknown(words[k + 1])) return words[k + 1];
+  // The subject just before the complaint, past the verb and hedges ("sfxr is a bit too loud").
+  // Only the first word that says something: "make it louder" names no part.
+  if (!fixes.empty()) {
+    const std::size_t end = std::min(word_index_at(text, fixes.front().pos), words.size());
+    for (std::size_t wi = 0; wi < end; ++wi) {
+      if (is_filler_word(words[wi])) continue;
+      return unknown(words[wi]) && std::all_of(words.begin() + static_cast<std::ptrdiff_t>(wi) + 1,
+                                               words.begin() + static_cast<std::ptrdiff_t>(end), is_filler_word)
+                 ? words[wi]
+                 : "";
+    }
+  }
+  return "";
+}
+
 ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& stem_names, ClauseInfo* info) {
   ParsedNote note;
   note.text = std::string(raw);
-  const std::string text = normalize(raw);
+  const std::string text = spelled(normalize(raw));
 
   note.scope = parse_scope(text);
   note.amount_db = stated_amount_db(raw);
@@ -877,12 +1017,34 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       for (const auto& w : words_of(" " + phrases[i] + " "))
         if (seen.insert(w).second) owners[w].push_back(i);
     }
+    // Several stems of one name that no note word has ("sfxr" of 12_sfxr and 13_sfxr): each of
+    // them, the values joined by kStemsJoin.
+    const auto joined = [&](const std::vector<std::size_t>& who) -> std::string_view {
+      std::string v;
+      for (std::size_t i : who) v += (v.empty() ? "" : std::string(kStemsJoin)) + stem_names[i];
+      return plurals.emplace_back(std::move(v));
+    };
     for (const auto& [w, who] : owners) {
-      if (who.size() != 1 || w.size() < 3 || std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
+      if (w.size() < 3 || std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
         continue;
       if (is_note_word(w)) continue;
-      stems.emplace_back(w, stem_names[who.front()]);
-      if (w.back() != 's') stems.emplace_back(plurals.emplace_back(w + "s"), stem_names[who.front()]);  // "the claps"
+      if (who.size() > 1 && (is_element_word(w) || is_filler_word(w))) continue;
+      const std::string_view value = who.size() == 1 ? std::string_view(stem_names[who.front()]) : joined(who);
+      stems.emplace_back(w, value);
+      if (w.back() != 's') stems.emplace_back(plurals.emplace_back(w + "s"), value);  // "the claps"
+    }
+    // A word of the note that one stem's name holds whole, from a word start to a word end or
+    // a letter-digit boundary: "bassdrum" in 01_bassdrum02, "leadvocal" in "Lead Vocal". The
+    // word names the instrument the stem is; before, the note fell to the whole mix.
+    for (const auto& w : words_of(text)) {
+      if (w.size() < 4 || owners.count(w) || is_note_word(w) || is_element_word(w) || is_filler_word(w) ||
+          !std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isalpha(c); }))
+        continue;
+      const std::string bare = w.back() == 's' ? w.substr(0, w.size() - 1) : w;  // "the bassdrums"
+      std::vector<std::size_t> holders;
+      for (std::size_t i = 0; i < phrases.size(); ++i)
+        if (holds_whole(phrases[i], w) || holds_whole(phrases[i], bare)) holders.push_back(i);
+      if (!holders.empty()) stems.emplace_back(plurals.emplace_back(w), joined(holders));
     }
     for (auto h : scan(text, prepare(stems), &claimed)) {
       h.value = "stem:" + h.value;
@@ -913,7 +1075,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     if (rule.phrase == "trigger" && !has(text, "trigger the") && !has(text, "trigger a")) continue;
     note.kind = NoteKind::production;
     note.production_reason = std::string(rule.reason);
-    if (!elements.empty()) note.element = elements.front().value;
+    if (!elements.empty()) note.element = split_stems(elements.front().value).front();
     note.problem = std::string(rule.phrase);
     return note;
   }
@@ -933,7 +1095,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       if (names_part || names_section) {
         note.kind = NoteKind::production;
         note.production_reason = std::string(kArrangement);
-        if (!elements.empty()) note.element = elements.front().value;
+        if (!elements.empty()) note.element = split_stems(elements.front().value).front();
         note.problem = std::string(verb);
         return note;
       }
@@ -986,7 +1148,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                               for (const char* p : {" dont touch ", " do not touch ", " leave ", " except ", " apart from ",
                                                     " besides ", " but not ", " not the "})
                                 if (before.find(p) != std::string::npos) {
-                                  protected_parts.push_back(h.value);
+                                  for (const auto& e : split_stems(h.value)) protected_parts.push_back(e);
                                   return true;
                                 }
                               return false;
@@ -995,7 +1157,8 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   }
   if (info) {
     for (const auto& h : el)
-      if (std::find(info->named.begin(), info->named.end(), h.value) == info->named.end()) info->named.push_back(h.value);
+      for (const auto& e : split_stems(h.value))
+        if (std::find(info->named.begin(), info->named.end(), e) == info->named.end()) info->named.push_back(e);
     static const std::set<std::string, std::less<>> glue = {"and", "but", "also", "plus", "the", "a", "an", "my",
                                                             "our", "your", "those", "these", "all", "then", "while",
                                                             "just", "however", "both", "its", "too", "as", "well"};
@@ -1017,7 +1180,9 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     return h.value == "reverb" || h.value == "delay";
   });
   if (specific != el.end()) {
-    note.element = specific->value;
+    const auto named = split_stems(specific->value);
+    note.element = named.front();
+    note.also.assign(named.begin() + 1, named.end());
     note.except = protected_parts;
     // A list of parts joined by "and" ("the bass and the kick", "hats and strings"): each one.
     static const std::set<std::string, std::less<>> list_glue = {"and", "the", "plus", "also", "both", "my", "our"};
@@ -1028,8 +1193,8 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       bool joined = w0 > end;  // at least "and" between them
       for (std::size_t k = end; k < w0 && joined; ++k) joined = list_glue.count(words[k]) > 0;
       if (!joined) break;
-      if (it->value != note.element && std::find(note.also.begin(), note.also.end(), it->value) == note.also.end())
-        note.also.push_back(it->value);
+      for (const auto& e : split_stems(it->value))
+        if (e != note.element && std::find(note.also.begin(), note.also.end(), e) == note.also.end()) note.also.push_back(e);
       end = w0 + words_of(" " + it->phrase + " ").size();
     }
   } else if (!el.empty()) {
@@ -1130,7 +1295,13 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     if (note.vague_topic.empty()) note.vague_topic = note.element.empty() ? "unclear" : "unclear";
     return note;
   }
-  if (note.element.empty()) note.element = "mix";
+  if (note.element.empty()) {
+    // A part the note names that no table knows and no stem holds is still a part: said back
+    // to the user, not read as the whole mix.
+    const std::string part = unnamed_part(text, words, fixes);
+    note.element = part.empty() ? "mix" : "part:" + part;
+    if (info && !part.empty()) info->named.push_back(note.element);
+  }
   note.kind = NoteKind::mix;
   return note;
 }
@@ -1189,7 +1360,7 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   // loudness is the target's either way), so it is read as "the vocal is too quiet"; before,
   // the protected part was the only one named and went down.
   if (note.kind == NoteKind::mix && (note.fix == Fix::up || note.fix == Fix::down)) {
-    const std::string text = normalize(raw);
+    const std::string text = spelled(normalize(raw));
     static const std::array<std::string_view, 6> rest_but = {" everything but ", " everything except ",
                                                              " everything apart from ", " everything other than ",
                                                              " all but ", " everything besides "};

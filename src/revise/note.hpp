@@ -61,7 +61,9 @@ struct ParsedNote {
   NoteKind kind = NoteKind::mix;
   // Canonical element: lead_vocal, backing_vocal, vocal, kick, snare, hihat, cymbal, tom, drums,
   // percussion, bass, guitar, keys, piano, synth, pad, strings, brass, reverb, delay, mix; or
-  // "stem:NAME" when the note names a stem of the session. Empty when none was recognised.
+  // "stem:NAME" when the note names a stem of the session; or "part:WORD" when it names a part
+  // by a word no vocabulary and no stem knows ("the sfxr is too loud"). Empty when none was
+  // recognised.
   std::string element;
   Fix fix = Fix::none;
   std::string problem;      // the word that said what is wrong ("buried", "muddy", ...)

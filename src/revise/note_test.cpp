@@ -471,5 +471,56 @@ TEST(NoteAmounts, AHalfSaidInWordsIsOneAmountNotTwoRequests) {
   EXPECT_EQ(requests_of("the pad is too loud and the bass is too quiet"), "pad down | bass up");
 }
 
+TEST(NoteSpelling, CommonTyposReadAsMeant) {
+  for (const char* n : {"the bass is too quite", "the bass is so quite"}) {
+    const auto p = parse_note(n);
+    EXPECT_EQ(p.kind, NoteKind::mix) << n;
+    EXPECT_EQ(p.element, "bass") << n;
+    EXPECT_EQ(p.fix, Fix::up) << n;
+  }
+  for (const char* n : {"the snare is too laud", "the snare is too lound", "the snare is to loud"}) {
+    const auto p = parse_note(n);
+    EXPECT_EQ(p.kind, NoteKind::mix) << n;
+    EXPECT_EQ(p.fix, Fix::down) << n;
+  }
+  EXPECT_EQ(parse_note("the vocal is sibilent").fix, Fix::less_sibilance);
+  EXPECT_EQ(parse_note("too much sibilence on the vox").fix, Fix::less_sibilance);
+  // "quite" stays where it means "rather".
+  EXPECT_EQ(parse_note("the kick is quite loud").fix, Fix::down);
+  EXPECT_EQ(parse_note("the pad is quite quiet").fix, Fix::up);
+  // A range's "to" is not "too".
+  EXPECT_EQ(parse_note("kick too loud from 0:40 to 0:50").scope.ranges.size(), 1u);
+}
+
+TEST(NoteParts, AWordAStemNameHoldsNamesThatStem) {
+  const std::vector<std::string> stems = {"01_bassdrum02.ogg.flac", "02_Clap.flac", "Lead Vocal.flac", "BGV.flac"};
+  EXPECT_EQ(parse_note("the bassdrum is too loud", stems).element, "stem:01_bassdrum02.ogg.flac");
+  EXPECT_EQ(parse_note("leadvocal too loud", stems).element, "stem:Lead Vocal.flac");
+  // Not from inside a word of the name.
+  EXPECT_NE(parse_note("the ass is too loud", stems).element, "stem:01_bassdrum02.ogg.flac");
+  // A word two stems share, and no note word, is both of them.
+  const std::vector<std::string> fx = {"12_sfxr.flac", "13_sfxr.flac", "Kick.wav"};
+  EXPECT_EQ(requests_of("the sfxr is too loud", fx), "stem:12_sfxr.flac down | stem:13_sfxr.flac down");
+  EXPECT_EQ(requests_of("the kick is too loud, leave the sfxr", fx), "stem:Kick.wav down");
+}
+
+TEST(NoteParts, AnUnknownPartWordIsAPartNotTheWholeMix) {
+  const std::vector<std::string> stems = {"Kick.wav", "Snare.wav"};
+  EXPECT_EQ(parse_note("the bassdrum is too loud", stems).element, "part:bassdrum");
+  EXPECT_EQ(parse_note("sfxr too loud", stems).element, "part:sfxr");
+  EXPECT_EQ(parse_note("turn down the sfxr", stems).element, "part:sfxr");
+  EXPECT_EQ(parse_note("the sfxr is muddy", stems).element, "part:sfxr");
+  // The whole mix, said in any of the ways it is said, stays the mix.
+  for (const char* n : {"the mix is too loud", "it is too loud", "make it louder", "way too loud", "this is too quiet",
+                        "the low mids are muddy", "the levels are too loud", "the first 10 seconds are too loud",
+                        "in the chorus it is too loud", "the whole thing is too bright"}) {
+    const auto p = parse_note(n, stems);
+    EXPECT_EQ(p.kind, NoteKind::mix) << n;
+    EXPECT_EQ(p.element, "mix") << n;
+  }
+  // Two requests: the unknown part is a part of its own, not the previous request's.
+  EXPECT_EQ(requests_of("the kick is too quiet, the sfxr is too loud", stems), "stem:Kick.wav up | part:sfxr down");
+}
+
 }  // namespace
 }  // namespace mixdown::revise

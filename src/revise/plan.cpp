@@ -121,6 +121,7 @@ std::vector<Strip*> strips_for(Console& c, const std::string& element) {
 
 std::string element_words(const std::string& e) {
   if (e.rfind("stem:", 0) == 0) return e.substr(5);
+  if (e.rfind("part:", 0) == 0) return "the " + e.substr(5);
   if (e == "lead_vocal") return "the lead vocal";
   if (e == "backing_vocal") return "the backing vocals";
   if (e == "vocal") return "the vocals";
@@ -278,6 +279,7 @@ ToneMove tone_move(Fix fix, Role role, bool mix_bus) {
 std::string stem_list(const Console& c) {
   std::string s;
   for (std::size_t i = 0; i < c.strips.size() && i < 12; ++i) s += (i ? ", " : "") + c.strips[i].name;
+  if (c.strips.size() > 12) s += " and " + std::to_string(c.strips.size() - 12) + " more";
   return s;
 }
 
@@ -1220,6 +1222,11 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       continue;
     }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
+    if (n.element.rfind("part:", 0) == 0) {
+      r.reply = "No stem matches \"" + n.element.substr(5) + "\" (stems: " + stem_list(console) +
+                "); which one did you mean? Nothing was changed.";
+      continue;
+    }
     if (needs_strips && strips.empty()) {
       r.reply = "This session has no " + element_words(n.element).substr(4) + " (stems: " + stem_list(console) +
                 "); which stem did you mean? Nothing was changed.";

@@ -431,5 +431,16 @@ TEST(Plan, ATouchIsSmallerAndALotBiggerThanTheDefaultStep) {
   EXPECT_NEAR(fader_move("raise the snare two and a half dB"), 2.5, 1e-9);
 }
 
+TEST(Plan, APartNoStemMatchesIsSaidAndNothingChanges) {
+  auto c = song();
+  const auto r = plan_revision(c, {"the bassdrum is too loud"});
+  EXPECT_EQ(c, song());
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("No stem matches \"bassdrum\""), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Kick.wav"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  EXPECT_NE(plan_revision(c2, {"the mix is too loud"})[0].reply.find("delivery targets"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mixdown::revise
