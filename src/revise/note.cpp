@@ -242,6 +242,10 @@ const Table& fix_table() {
       {"like a box", "less_boxy"}, {"in a box", "less_boxy"}, {"hollow", "less_boxy"},
       {"nasal", "less_nasal"}, {"nasally", "less_nasal"}, {"honky", "less_nasal"}, {"honk", "less_nasal"},
       {"telephone", "less_nasal"}, {"megaphone", "less_nasal"},
+      {"high pass", "high_pass"}, {"highpass", "high_pass"}, {"hpf", "high_pass"}, {"low cut", "high_pass"},
+      {"lowcut", "high_pass"}, {"high pass filter", "high_pass"}, {"low cut filter", "high_pass"},
+      {"low pass", "low_pass"}, {"lowpass", "low_pass"}, {"lpf", "low_pass"}, {"high cut", "low_pass"},
+      {"highcut", "low_pass"}, {"low pass filter", "low_pass"}, {"high cut filter", "low_pass"},
       {"sibilant", "less_sibilance"}, {"sibilance", "less_sibilance"}, {"esses", "less_sibilance"},
       {"essy", "less_sibilance"}, {"s sounds", "less_sibilance"}, {"ss", "less_sibilance"},
       {"hissy", "less_sibilance"}, {"lispy", "less_sibilance"},
@@ -609,7 +613,8 @@ Fix fix_from(std::string_view s) {
       {"up", Fix::up}, {"down", Fix::down}, {"brighter", Fix::brighter}, {"darker", Fix::darker},
       {"less_harsh", Fix::less_harsh}, {"less_mud", Fix::less_mud}, {"less_boom", Fix::less_boom},
       {"fuller", Fix::fuller}, {"less_boxy", Fix::less_boxy}, {"less_nasal", Fix::less_nasal},
-      {"less_sibilance", Fix::less_sibilance}, {"less_compressed", Fix::less_compressed},
+      {"less_sibilance", Fix::less_sibilance}, {"high_pass", Fix::high_pass}, {"low_pass", Fix::low_pass},
+      {"less_compressed", Fix::less_compressed},
       {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"drier", Fix::drier},
       {"wetter", Fix::wetter}, {"closer", Fix::closer}, {"further", Fix::further}, {"wider", Fix::wider},
       {"narrower", Fix::narrower}, {"shorter", Fix::shorter}, {"longer", Fix::longer},
@@ -868,6 +873,8 @@ std::string_view to_string(Fix fix) {
     case Fix::less_boxy: return "less_boxy";
     case Fix::less_nasal: return "less_nasal";
     case Fix::less_sibilance: return "less_sibilance";
+    case Fix::high_pass: return "high_pass";
+    case Fix::low_pass: return "low_pass";
     case Fix::less_compressed: return "less_compressed";
     case Fix::punchier: return "punchier";
     case Fix::more_controlled: return "more_controlled";
@@ -1083,6 +1090,9 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   for (const auto verb : kDropVerbs) {
     if (level_move && (verb == "cut" || verb == "drop")) continue;  // "cut the bass by 2 dB"
     for (std::size_t p : find_all(text, std::string(verb))) {
+      // "low cut the vocal", "high cut the synth": a filter, not a part dropped.
+      if (verb == "cut" && p >= 4 && (text.compare(p - 4, 4, " low") == 0 || (p >= 5 && text.compare(p - 5, 5, " high") == 0)))
+        continue;
       const std::string after = text.substr(p + verb.size() + 1, 40);
       const bool names_part = std::any_of(elements.begin(), elements.end(), [&](const Hit& h) {
         return h.pos > p && h.pos <= p + verb.size() + 1 + 12 && h.value != "mix" && h.value != "reverb" &&
@@ -1333,6 +1343,11 @@ double stated_freq_hz(const std::string& text) {
 void read_frequency(ParsedNote& note, std::string_view raw) {
   if (note.kind != NoteKind::production) {
     const std::string text = normalize(raw);
+    if (note.fix == Fix::high_pass || note.fix == Fix::low_pass) {
+      // "high-pass the strings at 150 Hz": the filter's corner, not a bell.
+      note.freq_hz = stated_freq_hz(text);
+      return;
+    }
     if (const double hz = stated_freq_hz(text); hz > 0.0) {
       const bool cut = note.fix == Fix::down || note.fix == Fix::darker || note.fix == Fix::less_mud ||
                        note.fix == Fix::less_boom || note.fix == Fix::less_harsh || note.fix == Fix::less_boxy ||

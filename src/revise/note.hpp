@@ -22,6 +22,7 @@ enum class Fix {
   up, down,                                     // level
   brighter, darker, less_harsh, less_mud, less_boom, fuller, less_boxy, less_nasal,
   less_sibilance,                               // tone
+  high_pass, low_pass,                          // a strip's pass filters (at freq_hz when named)
   less_compressed, punchier, more_controlled,   // dynamics
   drier, wetter, closer, further, wider, narrower,  // space
   shorter, longer,                              // a reverb's decay (a delay's repeats)
@@ -77,7 +78,8 @@ struct ParsedNote {
   // More parts the request names in a list with `element` ("bring up the bass and the kick"):
   // parse_requests makes each a request of its own.
   std::vector<std::string> also;
-  // A frequency the note names ("at 5 kHz", "too much 200Hz"): the tone move is a bell there.
+  // A frequency the note names ("at 5 kHz", "too much 200Hz"): the tone move is a bell there
+  // (for high_pass / low_pass: the filter's corner).
   double freq_hz = 0.0;
   // Parts the note protects ("the drums are too loud except the kick"): left out of `element`'s
   // group when it holds them.

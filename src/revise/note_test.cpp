@@ -522,5 +522,27 @@ TEST(NoteParts, AnUnknownPartWordIsAPartNotTheWholeMix) {
   EXPECT_EQ(requests_of("the kick is too quiet, the sfxr is too loud", stems), "stem:Kick.wav up | part:sfxr down");
 }
 
+TEST(NoteFilters, HighPassAndLowCutAtTheFrequencyNamed) {
+  auto n = parse_note("high-pass the strings at 150 Hz");
+  EXPECT_EQ(n.kind, NoteKind::mix);
+  EXPECT_EQ(n.element, "strings");
+  EXPECT_EQ(n.fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(n.freq_hz, 150.0);
+  n = parse_note("low-cut the vocal at 100 Hz");
+  EXPECT_EQ(n.kind, NoteKind::mix);  // not "cut the vocal" (a part dropped)
+  EXPECT_EQ(n.element, "lead_vocal");
+  EXPECT_EQ(n.fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(n.freq_hz, 100.0);
+  n = parse_note("low pass the synth at 8 kHz");
+  EXPECT_EQ(n.fix, Fix::low_pass);
+  EXPECT_DOUBLE_EQ(n.freq_hz, 8000.0);
+  EXPECT_EQ(parse_note("hpf the bass").fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(parse_note("hpf the bass").freq_hz, 0.0);
+  const auto r = parse_requests("high-pass the strings at 150 Hz");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(r[0].freq_hz, 150.0);
+}
+
 }  // namespace
 }  // namespace mixdown::revise

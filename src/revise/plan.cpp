@@ -458,6 +458,41 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
               "there was none) throughout the song" + after + ".";
     return a;
   }
+  if (n.fix == Fix::high_pass || n.fix == Fix::low_pass) {
+    // A strip's own pass filter, at the corner the note names; without one, a third of an
+    // octave past where it is (or, where there is none, at a corner that keeps the part's body:
+    // a high-pass at 80 Hz, a low-pass at 12 kHz).
+    const bool hp = n.fix == Fix::high_pass;
+    if (n.element == "mix" || n.element == "reverb" || n.element == "delay") strips.clear();
+    const std::string name = hp ? "high_pass" : "low_pass";
+    double corner = 0.0;
+    for (auto* s : strips) {
+      auto& f = hp ? s->high_pass : s->low_pass;
+      const double from = f.enabled ? f.freq_hz : 0.0;
+      const double to = n.freq_hz > 0.0 ? n.freq_hz
+                        : f.enabled     ? std::clamp(hp ? f.freq_hz * 1.26 : f.freq_hz / 1.26, 20.0, 20000.0)
+                                        : (hp ? 80.0 : 12000.0);
+      if (!f.enabled) {
+        f.enabled = true;
+        a.changes.push_back({s->name, name + ".enabled", 0.0, 1.0, ""});
+      }
+      f.freq_hz = round3(to);
+      if (f.freq_hz != from) a.changes.push_back({s->name, name + ".freq_hz", from, f.freq_hz, ""});
+      s->reasons[name] = "revision: \"" + n.text + "\"";
+      corner = f.freq_hz;
+    }
+    if (a.changes.empty()) {
+      a.reply = strips.empty() ? "A " + std::string(hp ? "high-pass" : "low-pass") +
+                                     " filter sits on a part; name the stem it is for (stems: " + stem_list(c) +
+                                     "), nothing was changed."
+                               : capitalised(who(n.element, strips)) + " is already " + (hp ? "high" : "low") +
+                                     "-passed there; nothing was changed.";
+      return a;
+    }
+    a.reply = std::string(hp ? "High-passed " : "Low-passed ") + who(n.element, strips) +
+              (strips.size() == 1 || n.freq_hz > 0.0 ? " at " + fmt_hz(corner) : "") + " throughout the song" + after + ".";
+    return a;
+  }
   ToneMove m;
   if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
     m = tone_move(n.fix, Role::other, n.element == "mix");

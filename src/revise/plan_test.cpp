@@ -442,5 +442,23 @@ TEST(Plan, APartNoStemMatchesIsSaidAndNothingChanges) {
   EXPECT_NE(plan_revision(c2, {"the mix is too loud"})[0].reply.find("delivery targets"), std::string::npos);
 }
 
+TEST(Plan, AHighPassAtTheFrequencyNamed) {
+  auto c = song();
+  const auto r = plan_revision(c, {"high-pass the guitars at 150 Hz"});
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    const auto& s = *c.find_strip(g);
+    EXPECT_TRUE(s.high_pass.enabled) << g;
+    EXPECT_DOUBLE_EQ(s.high_pass.freq_hz, 150.0) << g;
+    EXPECT_TRUE(s.eq.bands.empty()) << g;  // a filter, not a bell
+  }
+  EXPECT_EQ(c.find_strip("Vox.wav")->high_pass, song().find_strip("Vox.wav")->high_pass);
+  EXPECT_NE(r[0].reply.find("High-passed the guitars"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("150 Hz"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  plan_revision(c2, {"low-cut the vocal at 100 Hz"});
+  EXPECT_TRUE(c2.find_strip("Vox.wav")->high_pass.enabled);
+  EXPECT_DOUBLE_EQ(c2.find_strip("Vox.wav")->high_pass.freq_hz, 100.0);
+}
+
 }  // namespace
 }  // namespace mixdown::revise
