@@ -943,6 +943,7 @@ namespace {
 struct ClauseInfo {
   std::vector<std::string> named;  // the parts the clause names and does not protect, in order
   bool only_parts = false;         // nothing but parts, conjunctions and articles ("and the bass")
+  std::vector<std::string> retracted;  // parts it leaves as they are ("actually leave the snare")
 };
 
 // A word of the note in the place of the part it is about ("the bassdrum is too loud", "sfxr
@@ -1141,6 +1142,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     return std::pair{word_index_at(text, h.pos), words_of(" " + h.phrase + " ").size()};
   };
   std::vector<std::string> protected_parts;
+  std::vector<std::string> retracted;  // the parts the note leaves as they are ("leave the snare", "the kick is fine")
   {
     static const std::set<std::string, std::less<>> fine = {"fine", "perfect", "great", "good", "ok", "okay", "right", "nice"};
     el.erase(std::remove_if(el.begin(), el.end(),
@@ -1149,14 +1151,25 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                               const auto span = span_of(h);
                               const std::size_t w0 = span.first, n = span.second;
                               for (std::size_t k = w0 + n; k < std::min(words.size(), w0 + n + 3); ++k)
-                                if (fine.count(words[k])) return true;
+                                if (fine.count(words[k])) {
+                                  for (const auto& e : split_stems(h.value)) retracted.push_back(e);
+                                  return true;
+                                }
                               const std::string before = " " + [&] {
                                 std::string b;
                                 for (std::size_t k = w0 >= 4 ? w0 - 4 : 0; k < w0; ++k) b += words[k] + " ";
                                 return b;
                               }();
-                              for (const char* p : {" dont touch ", " do not touch ", " leave ", " except ", " apart from ",
-                                                    " besides ", " but not ", " not the "})
+                              // Words that leave a part as it is: said after a request on
+                              // it, they take that request back ("actually leave the snare").
+                              for (const char* p : {" dont touch ", " do not touch ", " leave ", " never mind ",
+                                                    " nevermind ", " forget ", " forget about "})
+                                if (before.find(p) != std::string::npos) {
+                                  for (const auto& e : split_stems(h.value)) protected_parts.push_back(e);
+                                  for (const auto& e : split_stems(h.value)) retracted.push_back(e);
+                                  return true;
+                                }
+                              for (const char* p : {" except ", " apart from ", " besides ", " but not ", " not the "})
                                 if (before.find(p) != std::string::npos) {
                                   for (const auto& e : split_stems(h.value)) protected_parts.push_back(e);
                                   return true;
@@ -1166,6 +1179,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
              el.end());
   }
   if (info) {
+    info->retracted = retracted;
     for (const auto& h : el)
       for (const auto& e : split_stems(h.value))
         if (std::find(info->named.begin(), info->named.end(), e) == info->named.end()) info->named.push_back(e);
@@ -1587,8 +1601,25 @@ std::vector<ParsedNote> requests_before_lists(std::string_view raw, const std::v
   }
   std::vector<ParsedNote> out;
   std::vector<Cut> spans;
+  // A part left alone after a request on it ("the snare is too loud. Actually leave the snare,
+  // bring the kick up instead") takes that request back: the later word stands.
+  std::vector<std::string> taken_back;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
+    for (const auto& x : g.info.retracted) {
+      for (std::size_t k = out.size(); k-- > 0;)
+        if (out[k].element == x && out[k].kind != NoteKind::production) {
+          out.erase(out.begin() + static_cast<std::ptrdiff_t>(k));
+          spans.erase(spans.begin() + static_cast<std::ptrdiff_t>(k));
+          taken_back.push_back(x);
+        }
+    }
+    // The group names the part it also leaves alone: a request and its taking back in one.
+    if (g.parsed.kind == NoteKind::mix &&
+        std::find(g.info.retracted.begin(), g.info.retracted.end(), g.parsed.element) != g.info.retracted.end()) {
+      taken_back.push_back(g.parsed.element);
+      continue;
+    }
     ParsedNote p = g.parsed;
     p.text = clause_text(raw, g.cut);
     if (g.cat == Cat::subject) {
@@ -1649,6 +1680,16 @@ std::vector<ParsedNote> requests_before_lists(std::string_view raw, const std::v
       out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
       --i;
     }
+  }
+  if (!taken_back.empty()) {
+    if (!out.empty()) return out;
+    // Every request taken back: nothing to do, and the reply says so.
+    ParsedNote none;
+    none.text = std::string(raw);
+    none.kind = NoteKind::vague;
+    none.element = taken_back.front();
+    none.vague_topic = "taken_back";
+    return {none};
   }
   const auto acting = std::count_if(out.begin(), out.end(), [](const ParsedNote& x) { return x.kind != NoteKind::vague; });
   if (out.size() < 2 || acting == 0) return whole();

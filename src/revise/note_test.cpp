@@ -544,5 +544,18 @@ TEST(NoteFilters, HighPassAndLowCutAtTheFrequencyNamed) {
   EXPECT_DOUBLE_EQ(r[0].freq_hz, 150.0);
 }
 
+TEST(NoteRequests, ALaterWordTakesAnEarlierRequestBack) {
+  EXPECT_EQ(requests_of("the snare is too loud. Actually leave the snare, bring the kick up instead"), "kick up");
+  EXPECT_EQ(requests_of("the snare is too loud, the bass is too quiet. never mind the snare"), "bass up");
+  EXPECT_EQ(requests_of("the snare is too loud; don't touch the snare after all, the hats are too bright"), "hihat darker");
+  const auto all = parse_requests("the snare is too loud. Actually, leave the snare alone");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_NE(all[0].kind, NoteKind::mix);
+  // Protecting a part of a group is not taking a request back.
+  EXPECT_EQ(requests_of("the drums are too loud, but leave the kick alone"), "drums down");
+  EXPECT_EQ(parse_requests("the drums are too loud, but leave the kick alone")[0].except, std::vector<std::string>{"kick"});
+  EXPECT_EQ(requests_of("don't touch the strings, just lower the drums"), "drums down");
+}
+
 }  // namespace
 }  // namespace mixdown::revise

@@ -1218,6 +1218,10 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 (windows.empty() ? "" : " with the place (" + where(windows, n.scope) + ")") + ".";
       continue;
     }
+    if (r.kind == NoteKind::vague && n.vague_topic == "taken_back") {
+      r.reply = "Nothing was changed: the note takes back what it asked of " + element_words(n.element) + ".";
+      continue;
+    }
     if (r.kind == NoteKind::vague) {
       const std::string low = " " + lower_words(n.text) + " ";
       if (std::any_of(kGoBack.begin(), kGoBack.end(), [&](std::string_view w) { return low.find(w) != std::string::npos; })) {

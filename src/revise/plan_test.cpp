@@ -460,5 +460,17 @@ TEST(Plan, AHighPassAtTheFrequencyNamed) {
   EXPECT_DOUBLE_EQ(c2.find_strip("Vox.wav")->high_pass.freq_hz, 100.0);
 }
 
+TEST(Plan, ARequestTakenBackLaterInTheNoteIsNotActedOn) {
+  auto c = song();
+  const auto r = plan_revision(c, {"the snare is too loud. Actually leave the snare, bring the kick up instead"});
+  EXPECT_EQ(*c.find_strip("Snare.wav"), *song().find_strip("Snare.wav"));
+  EXPECT_NEAR(c.find_strip("Kick.wav")->fader_db, song().find_strip("Kick.wav")->fader_db + 1.5, 1e-9);
+  EXPECT_EQ(r[0].reply.find("Snare"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  const auto r2 = plan_revision(c2, {"the snare is too loud. Never mind the snare"});
+  EXPECT_EQ(c2, song());
+  EXPECT_NE(r2[0].reply.find("takes back"), std::string::npos) << r2[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
