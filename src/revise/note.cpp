@@ -1290,6 +1290,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     // "too much reverb" alone: the return comes down; "more reverb": up.
     fix = fix == Fix::drier ? Fix::down : Fix::up;
   }
+  // Which returns a space note is about: "more delay on the vocal" is its delay sends, not its
+  // reverb sends too (the word may sit inside the fix phrase, "less delay").
+  {
+    std::set<std::string> spaces;
+    for (const auto& h : elements)
+      if ((h.value == "reverb" || h.value == "delay") &&
+          std::find(protected_parts.begin(), protected_parts.end(), h.value) == protected_parts.end())
+        spaces.insert(h.value);
+    if (spaces.size() == 1) note.space = *spaces.begin();
+  }
   // A length is a reverb's (or a delay's) own: "the intro is too long" is the arrangement's,
   // "the snare is too long" says nothing the mix can act on by itself.
   if ((fix == Fix::shorter || fix == Fix::longer) && !names_space) {

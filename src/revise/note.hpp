@@ -84,6 +84,9 @@ struct ParsedNote {
   // Parts the note protects ("the drums are too loud except the kick"): left out of `element`'s
   // group when it holds them.
   std::vector<std::string> except;
+  // The returns a space note names, when it names one kind: "reverb" (plate, hall, room...) or
+  // "delay" (echo, slapback); "" when it names none or both.
+  std::string space;
   bool operator==(const ParsedNote&) const = default;
 };
 

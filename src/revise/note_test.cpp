@@ -557,5 +557,25 @@ TEST(NoteRequests, ALaterWordTakesAnEarlierRequestBack) {
   EXPECT_EQ(requests_of("don't touch the strings, just lower the drums"), "drums down");
 }
 
+TEST(NoteSpace, DelayAndReverbAreToldApart) {
+  auto n = parse_note("more delay on the lead vocal");
+  EXPECT_EQ(n.element, "lead_vocal");
+  EXPECT_EQ(n.fix, Fix::wetter);
+  EXPECT_EQ(n.space, "delay");
+  n = parse_note("less reverb on the vocal");
+  EXPECT_EQ(n.fix, Fix::drier);
+  EXPECT_EQ(n.space, "reverb");
+  EXPECT_EQ(parse_note("the vocal is too wet").space, "");
+  EXPECT_EQ(parse_note("too much echo on the snare").space, "delay");
+  // No part: the whole mix's sends of that kind.
+  n = parse_note("less delay");
+  EXPECT_EQ(n.element, "mix");
+  EXPECT_EQ(n.fix, Fix::drier);
+  EXPECT_EQ(n.space, "delay");
+  n = parse_note("too much reverb");
+  EXPECT_EQ(n.fix, Fix::drier);
+  EXPECT_EQ(n.space, "reverb");
+}
+
 }  // namespace
 }  // namespace mixdown::revise

@@ -733,10 +733,28 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     const bool more = f == Fix::wetter || f == Fix::further;
     const double step = more ? 3.0 : -3.0;
     std::set<std::string> fed;
+    // The returns the note is about: one it names by its name ("more plate on the vocal"), else
+    // the kind it names ("more delay": the delay returns only), else every one.
+    const std::string said = " " + lower_words(n.text) + " ";
+    std::string named;
+    for (const auto& r : c.returns)
+      if (named.empty() && said.find(" " + lower_words(r.name) + " ") != std::string::npos) named = r.name;
+    const auto wanted = [&](const std::string& to) {
+      const auto r = std::find_if(c.returns.begin(), c.returns.end(), [&](const mix::Return& x) { return x.name == to; });
+      if (r == c.returns.end()) return n.space.empty() && named.empty();
+      if (!named.empty()) return r->name == named;
+      if (n.space == "delay") return r->kind == mix::ReturnKind::delay;
+      if (n.space == "reverb") return r->kind == mix::ReturnKind::reverb;
+      return true;
+    };
+    const bool one_kind = !named.empty() || !n.space.empty();
     for (auto* s : strips) {
-      if (s->sends.empty() && more) {
-        const auto r = std::find_if(c.returns.begin(), c.returns.end(),
-                                    [](const mix::Return& x) { return x.kind == mix::ReturnKind::reverb; });
+      const bool feeds = std::any_of(s->sends.begin(), s->sends.end(), [&](const mix::Send& x) { return wanted(x.to); });
+      if (!feeds && more) {
+        // A send to the first return asked for (a reverb when the note names none).
+        const auto r = std::find_if(c.returns.begin(), c.returns.end(), [&](const mix::Return& x) {
+          return one_kind ? wanted(x.name) : x.kind == mix::ReturnKind::reverb;
+        });
         if (r == c.returns.end()) continue;
         s->sends.push_back({r->name, -20.0, false});
         a.changes.push_back({s->name, "send." + r->name + ".level_db", -120.0, -20.0, ""});
@@ -744,6 +762,7 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
         continue;
       }
       for (auto& snd : s->sends) {
+        if (!wanted(snd.to)) continue;
         const double from = snd.level_db;
         snd.level_db = round3(std::clamp(snd.level_db + step, -60.0, 0.0));
         a.changes.push_back({s->name, "send." + snd.to + ".level_db", from, snd.level_db, ""});
@@ -763,12 +782,14 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
       }
     }
     if (a.changes.empty()) {
-      a.reply = who(n.element, strips) + " sends nothing to a reverb or delay, so it cannot get drier; nothing "
-                "was changed.";
+      a.reply = who(n.element, strips) + " sends nothing to " +
+                (!named.empty() ? "the " + named : n.space.empty() ? std::string("a reverb or delay") : "a " + n.space) +
+                (more ? "" : ", so it cannot get drier") + "; nothing was changed.";
       a.reply = capitalised(std::move(a.reply));
       return a;
     }
-    std::string what = more ? "Raised the reverb/delay sends of " : "Lowered the reverb/delay sends of ";
+    const std::string kind = !named.empty() ? named : n.space.empty() ? "reverb/delay" : n.space;
+    std::string what = (more ? "Raised the " : "Lowered the ") + kind + " sends of ";
     a.reply = what + who(n.element, strips) + " 3 dB" +
               (f == Fix::closer ? " and lengthened the reverb pre-delay 15 ms" :
                f == Fix::further ? " and shortened the reverb pre-delay 10 ms" : "") +

@@ -472,5 +472,48 @@ TEST(Plan, ARequestTakenBackLaterInTheNoteIsNotActedOn) {
   EXPECT_NE(r2[0].reply.find("takes back"), std::string::npos) << r2[0].reply;
 }
 
+TEST(Plan, DelayAndReverbNotesMoveOnlyTheirOwnSends) {
+  auto with_delay = [] {
+    auto c = song();
+    mix::Return d;
+    d.name = "delay";
+    d.kind = mix::ReturnKind::delay;
+    c.returns.push_back(d);
+    c.find_strip("Vox.wav")->sends.push_back({"delay", -20, false});
+    return c;
+  };
+  const auto send = [](const mix::Console& c, const std::string& to) {
+    for (const auto& s : c.find_strip("Vox.wav")->sends)
+      if (s.to == to) return s.level_db;
+    return -999.0;
+  };
+  auto c = with_delay();
+  auto r = plan_revision(c, {"more delay on the lead vocal"});
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -17.0);
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -18.0);
+  EXPECT_NE(r[0].reply.find("delay sends"), std::string::npos) << r[0].reply;
+  c = with_delay();
+  r = plan_revision(c, {"less reverb on the vocal"});
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -21.0);
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -20.0);
+  c = with_delay();
+  plan_revision(c, {"the vocal is too wet"});  // no kind named: every send
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -21.0);
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -23.0);
+  // "less delay" alone: the mix's delay sends, not its reverb sends.
+  c = with_delay();
+  plan_revision(c, {"less delay"});
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -23.0);
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -18.0);
+  EXPECT_EQ(c.find_strip("Snare.wav")->sends, with_delay().find_strip("Snare.wav")->sends);
+  // A part with no delay send gets one to the delay return, not to the plate.
+  c = with_delay();
+  plan_revision(c, {"more delay on the snare"});
+  const auto& sn = c.find_strip("Snare.wav")->sends;
+  ASSERT_EQ(sn.size(), 2u);
+  EXPECT_EQ(sn[0].level_db, -22.0);
+  EXPECT_EQ(sn[1].to, "delay");
+}
+
 }  // namespace
 }  // namespace mixdown::revise
