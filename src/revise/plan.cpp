@@ -801,7 +801,12 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   for (auto* s : strips) {
     if (n.element == "mix" && (low_role(s->role) || s->role == Role::snare || s->role == Role::lead_vocal)) continue;
     const auto ch = ctx.stem_channels.find(s->name);
-    const bool stereo = ch != ctx.stem_channels.end() ? ch->second >= 2 && !s->fold_to_mono : !s->fold_to_mono;
+    // Stereo by what the file holds, not its channel count: a side 30 dB or more under the mid
+    // (hats printed as two equal channels) gives a width stage nothing to widen.
+    const auto side = ctx.stem_side_db.find(s->name);
+    const bool near_mono = side != ctx.stem_side_db.end() && side->second <= kNearMonoSideDb;
+    const bool stereo = !near_mono &&
+                        (ch != ctx.stem_channels.end() ? ch->second >= 2 && !s->fold_to_mono : !s->fold_to_mono);
     if (stereo) {
       const double from = s->pan.width;
       s->pan.width = round3(std::clamp(from + (wider ? 0.3 : -0.3), 0.0, 2.0));

@@ -515,5 +515,38 @@ TEST(Plan, DelayAndReverbNotesMoveOnlyTheirOwnSends) {
   EXPECT_EQ(sn[1].to, "delay");
 }
 
+TEST(Plan, WideningANearMonoStereoStemSpreadsItsPan) {
+  auto hats = [] {
+    auto c = song();
+    mix::Strip h;
+    h.name = "Hats.wav";
+    h.role = Role::hihat;
+    h.pan.pan = 0.6;
+    c.strips.push_back(h);
+    return c;
+  };
+  PlanContext ctx;
+  ctx.stem_channels["Hats.wav"] = 2;
+  ctx.stem_side_db["Hats.wav"] = -50.0;  // two equal channels, all but
+  auto c = hats();
+  auto r = plan_revision(c, {"the hats are too narrow"}, ctx);
+  EXPECT_DOUBLE_EQ(c.find_strip("Hats.wav")->pan.width, 1.0);
+  EXPECT_NEAR(c.find_strip("Hats.wav")->pan.pan, 0.84, 1e-9);
+  EXPECT_NE(r[0].reply.find("panned further out"), std::string::npos) << r[0].reply;
+  // A real stereo image widens.
+  ctx.stem_side_db["Hats.wav"] = -10.0;
+  c = hats();
+  plan_revision(c, {"the hats are too narrow"}, ctx);
+  EXPECT_NEAR(c.find_strip("Hats.wav")->pan.width, 1.3, 1e-9);
+  EXPECT_DOUBLE_EQ(c.find_strip("Hats.wav")->pan.pan, 0.6);
+  // A centred near-mono stem cannot widen: said, nothing changed.
+  ctx.stem_side_db["Hats.wav"] = -50.0;
+  c = hats();
+  c.find_strip("Hats.wav")->pan.pan = 0.0;
+  r = plan_revision(c, {"the hats are too narrow"}, ctx);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("nothing was changed"), std::string::npos) << r[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
