@@ -329,7 +329,8 @@ const Table& section_table() {
       {"verse", "verse"}, {"verses", "verse"}, {"pre chorus", "prechorus"}, {"prechorus", "prechorus"},
       {"pre choruses", "prechorus"}, {"pre", "prechorus"}, {"chorus", "chorus"}, {"choruses", "chorus"},
       {"choruss", "chorus"}, {"hook", "chorus"}, {"hooks", "chorus"}, {"refrain", "chorus"},
-      {"bridge", "bridge"}, {"middle eight", "bridge"}, {"middle 8", "bridge"}, {"outro", "outro"},
+      {"bridge", "bridge"}, {"bridges", "bridge"}, {"middle eight", "bridge"}, {"middle eights", "bridge"},
+      {"outros", "outro"}, {"breakdowns", "breakdown"}, {"solos", "solo"}, {"interludes", "solo"}, {"middle 8", "bridge"}, {"outro", "outro"},
       {"ending", "outro"}, {"the end", "outro"}, {"breakdown", "breakdown"}, {"drop", "drop"},
       {"drops", "drop"}, {"solo", "solo"}, {"instrumental", "solo"}, {"interlude", "solo"},
   };
@@ -530,6 +531,18 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
 TimeScope parse_scope(const std::string& text) {
   TimeScope scope;
   const auto words = clock_words(words_of(text));
+  const auto at = [&](std::size_t i) -> const std::string& {
+    static const std::string none;
+    return i < words.size() ? words[i] : none;
+  };
+  // "the end" / "the start" that close a time range ("from 1:00 till the end") are the range's
+  // ends, not the outro or the intro as well.
+  bool end_taken = false, start_taken = false;
+  const auto is_end = [&](std::size_t i) { return at(i) == "end" || (at(i) == "the" && at(i + 1) == "end"); };
+  const auto is_start = [&](std::size_t i) {  // the words just before i name the song's start
+    return (i >= 1 && (at(i - 1) == "start" || at(i - 1) == "beginning")) ||
+           (i >= 2 && at(i - 1) == "top" && at(i - 2) == "the");
+  };
   // Time ranges: "from A to B", "between A and B", "A to B", "at A", "around A", "after A".
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<bool> used(words.size(), false);
@@ -538,17 +551,25 @@ TimeScope parse_scope(const std::string& text) {
     const auto t = parse_time(words[i]);
     if (!t || words[i].find(':') == std::string::npos) continue;
     const std::string prev = i > 0 ? words[i - 1] : "";
-    if (i + 2 < words.size() && (words[i + 1] == "to" || words[i + 1] == "and" || words[i + 1] == "till" ||
-                                 words[i + 1] == "until")) {
+    const std::string& next = at(i + 1);
+    const bool to = next == "to" || next == "till" || next == "until" || next == "til";
+    // "A and B" is a range only after "between": "up at 1:05 and 1:20" names two moments.
+    if ((to || (next == "and" && prev == "between")) && i + 2 < words.size()) {
       if (const auto t2 = parse_time(words[i + 2])) {
         scope.ranges.push_back({std::min(*t, *t2), std::max(*t, *t2)});
         used[i] = used[i + 2] = true;
         continue;
       }
     }
-    if (prev == "after" || prev == "from" || prev == "since") {
+    if (to && is_end(i + 2)) {  // "from 1:00 till the end"
       scope.ranges.push_back({*t, inf});
-    } else if (prev == "until" || prev == "before" || prev == "till") {
+      end_taken = true;
+    } else if ((prev == "to" || prev == "till" || prev == "until" || prev == "til") && i >= 1 && is_start(i - 1)) {
+      scope.ranges.push_back({0.0, *t});  // "from the start to 1:00"
+      start_taken = true;
+    } else if (prev == "after" || prev == "from" || prev == "since" || prev == "past") {
+      scope.ranges.push_back({*t, inf});
+    } else if (prev == "until" || prev == "before" || prev == "till" || prev == "til") {
       scope.ranges.push_back({0.0, *t});
     } else {
       // "at 1:23": a moment; a short window around it (a note about one spot is about the phrase
@@ -558,15 +579,16 @@ TimeScope parse_scope(const std::string& text) {
     used[i] = true;
   }
   // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
-  // "the first 20 seconds", "the last minute".
+  // "the first 20 seconds", "the last minute"; "after the first 10 seconds" is what follows them.
   const auto unit_s = [](const std::string& u) {
     return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
            : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
   };
   for (std::size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
-    const bool first = w == "first" || w == "opening", last = w == "last" || w == "final" || w == "closing";
-    if (words[i + 1] == "half" && (first || last || w == "second" || w == "latter")) {
+    const bool first = w == "first" || w == "opening" || w == "1st" || w == "former";
+    const bool last = w == "last" || w == "final" || w == "closing";
+    if (words[i + 1] == "half" && (first || last || w == "second" || w == "2nd" || w == "latter")) {
       scope.ranges.push_back({first ? 0.0 : 0.5, first ? 0.5 : 1.0, -1, TimeRange::Count::share_of_song});
       continue;
     }
@@ -575,10 +597,30 @@ TimeScope parse_scope(const std::string& text) {
     const bool counted = i + 2 < words.size() && unit_s(words[i + 2]) > 0.0;
     const auto n = counted ? number_word(words[i + 1]) : std::optional<double>(1.0);
     const double len = (n ? *n : 0.0) * unit_s(words[i + (counted ? 2 : 1)]);
-    if (len > 0.0)
-      scope.ranges.push_back(first ? TimeRange{0.0, len} : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
+    if (len <= 0.0) continue;
+    // The word before "the first ..." says which side of it: "after the first 10 seconds" is
+    // from 0:10 on, "before the last minute" up to the last minute.
+    const std::size_t b = i >= 1 && words[i - 1] == "the" ? i - 1 : i;
+    const std::string side = b >= 1 ? words[b - 1] : "";
+    const bool after = side == "after" || side == "past" || side == "beyond" || side == "following";
+    const bool before = side == "before" || side == "until" || side == "till" || side == "til";
+    if (first)
+      scope.ranges.push_back(after ? TimeRange{len, inf} : TimeRange{0.0, len});
+    else
+      scope.ranges.push_back(before ? TimeRange{1e9, len, -1, TimeRange::Count::seconds_before_end}
+                                    : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
   }
-  // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two".
+  // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two",
+  // "bridges 3 and 4", "the second and third bridge", "the first two bridges"; and the span
+  // before or after one ("before the verse", "the bridge after the chorus").
+  const auto count_word = [](const std::string& w) -> int {
+    static const std::vector<std::pair<std::string, int>> numbers = {
+        {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"5", 5}, {"6", 6}, {"7", 7}, {"8", 8}, {"9", 9},
+        {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}};
+    for (const auto& [k, v] : numbers)
+      if (w == k) return v;
+    return 0;
+  };
   std::vector<Span> claimed;
   for (const auto& h : scan(text, prepared_section_table(), &claimed)) {
     // "drop" as a verb ("drop the guitars") is not the section.
@@ -590,20 +632,50 @@ TimeScope parse_scope(const std::string& text) {
     if (h.value == "prechorus" && h.phrase == "pre" && text.find(" pre chorus") == std::string::npos &&
         text.find(" the pre ") == std::string::npos)
       continue;
-    SectionRef ref{h.value, 0};
+    if (end_taken && (h.phrase == "the end" || h.phrase == "ending")) continue;
+    if (start_taken && (h.phrase == "the start" || h.phrase == "beginning")) continue;
     const std::size_t wi = word_index_at(text, h.pos + 1);
     const std::size_t nwords = words_of(h.phrase).size();
-    if (wi > 0)
-      if (const auto o = ordinal_word(words[wi - 1])) ref.ordinal = *o;
-    if (ref.ordinal == 0 && wi + nwords < words.size()) {
-      const std::string& next = words[wi + nwords];
-      static const std::vector<std::pair<std::string, int>> numbers = {
-          {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"5", 5}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}};
-      for (const auto& [k, v] : numbers)
-        if (next == k) ref.ordinal = v;
+    std::vector<int> ordinals;
+    // Ordinals before: "the second and third", "the last".
+    std::size_t j = wi;
+    if (j > 0 && ordinal_word(words[j - 1])) {
+      --j;
+      ordinals.push_back(*ordinal_word(words[j]));
+      while (j >= 2 && (words[j - 1] == "and" || words[j - 1] == "or") && ordinal_word(words[j - 2])) {
+        j -= 2;
+        ordinals.insert(ordinals.begin(), *ordinal_word(words[j]));
+      }
+    } else if (j >= 2 && count_word(words[j - 1]) > 0 && ordinal_word(words[j - 2]) &&
+               (*ordinal_word(words[j - 2]) == 1 || *ordinal_word(words[j - 2]) == -1)) {
+      // "the first two bridges", "the last 2 choruses": that many from the start or the end.
+      const int n = count_word(words[j - 1]);
+      const int from = *ordinal_word(words[j - 2]);
+      for (int k = 1; k <= n; ++k) ordinals.push_back(from == 1 ? k : -(n + 1 - k));
+      j -= 2;
     }
-    if (std::find(scope.sections.begin(), scope.sections.end(), ref) == scope.sections.end())
-      scope.sections.push_back(ref);
+    // Numbers after: "verse 2", "bridges 3 and 4", "chorus one".
+    if (ordinals.empty())
+      for (std::size_t k = wi + nwords; k < words.size() && count_word(words[k]) > 0;) {
+        ordinals.push_back(count_word(words[k]));
+        if (k + 2 < words.size() && (words[k + 1] == "and" || words[k + 1] == "or") && count_word(words[k + 2]) > 0) k += 2;
+        else ++k;
+      }
+    if (ordinals.empty()) ordinals.push_back(0);
+    // The span before or after it: "before the verse", "after the second chorus".
+    if (j > 0 && words[j - 1] == "the") --j;
+    std::string relation;
+    const bool song_edge = h.phrase == "the end" || h.phrase == "ending" || h.phrase == "the start" || h.phrase == "beginning";
+    if (j > 0 && !song_edge) {
+      const std::string& r = words[j - 1];
+      if (r == "before" || r == "until" || r == "till" || r == "til") relation = "before";
+      else if (r == "after" || r == "since" || r == "following" || r == "past") relation = "after";
+    }
+    for (int o : ordinals) {
+      const SectionRef ref{h.value, o, relation};
+      if (std::find(scope.sections.begin(), scope.sections.end(), ref) == scope.sections.end())
+        scope.sections.push_back(ref);
+    }
   }
   return scope;
 }

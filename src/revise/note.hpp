@@ -35,7 +35,11 @@ enum class Aspect { none, level, tone, dynamics, space };
 // last, 0 every one of that name) and/or explicit time ranges in seconds.
 struct SectionRef {
   std::string name;   // intro | verse | prechorus | chorus | bridge | outro | breakdown | solo | drop
-  int ordinal = 0;    // 0 every, 1.. the n-th, -1 the last
+  int ordinal = 0;    // 0 every, 1.. the n-th, -1 the last, -n the n-th from the end
+  // "" the section itself; "before" / "after" the span of the song before or after it ("before
+  // the verse"), or, beside another section named in the same note, the one of those right
+  // before or after it ("the bridge after the chorus").
+  std::string relation;
   bool operator==(const SectionRef&) const = default;
 };
 

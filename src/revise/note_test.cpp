@@ -3,6 +3,8 @@
 // note.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "revise/note.hpp"
 
 namespace mixdown::revise {
@@ -160,8 +162,8 @@ TEST(NoteScope, SectionsOrdinalsAndTimes) {
 
   n = parse_note("snare too loud in verse 2 and the second chorus");
   ASSERT_EQ(n.scope.sections.size(), 2u);
-  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 2}));
-  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 2}));
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 2, ""}));
+  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 2, ""}));
 
   n = parse_note("bass is muddy from 0:45 to 1:10");
   ASSERT_EQ(n.scope.ranges.size(), 1u);
@@ -575,6 +577,60 @@ TEST(NoteSpace, DelayAndReverbAreToldApart) {
   n = parse_note("too much reverb");
   EXPECT_EQ(n.fix, Fix::drier);
   EXPECT_EQ(n.space, "reverb");
+}
+
+TEST(NoteScope, BeforeAfterAndAmongSections) {
+  auto n = parse_note("the lead vocal is too loud after the first 10 seconds");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 10.0);
+  EXPECT_FALSE(std::isfinite(n.scope.ranges[0].end_s));
+  n = parse_note("the lead vocal is too loud in the first 10 seconds");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 10.0);
+
+  n = parse_note("the lead vocal is too loud before the verse");
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 0, "before"}));
+  n = parse_note("the pad is too loud in the bridge after the chorus");
+  ASSERT_EQ(n.scope.sections.size(), 2u);
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"bridge", 0, ""}));
+  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 0, "after"}));
+
+  const auto sections = [](const char* note) {
+    std::vector<int> o;
+    for (const auto& s : parse_note(note).scope.sections) o.push_back(s.ordinal);
+    return o;
+  };
+  EXPECT_EQ(sections("the pad is too loud in bridges 3 and 4"), (std::vector<int>{3, 4}));
+  EXPECT_EQ(sections("the pad is too loud in bridge 3 and 4"), (std::vector<int>{3, 4}));
+  EXPECT_EQ(sections("the pad is too loud in the second and third bridge"), (std::vector<int>{2, 3}));
+  EXPECT_EQ(sections("the pad is too loud in the first two bridges"), (std::vector<int>{1, 2}));
+  EXPECT_EQ(sections("the pad is too loud in the last 2 bridges"), (std::vector<int>{-2, -1}));
+  EXPECT_EQ(sections("snare too loud in verse 2 and the second chorus"), (std::vector<int>{2, 2}));
+
+  n = parse_note("the pad is too loud in the 2nd half");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0].count, TimeRange::Count::share_of_song);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 0.5);
+
+  n = parse_note("vocal up at 1:05 and 1:20");
+  ASSERT_EQ(n.scope.ranges.size(), 2u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].at_s, 65.0);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[1].at_s, 80.0);
+  n = parse_note("bass is muddy between 0:45 and 1:10");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 70.0);
+
+  n = parse_note("the vocal is too loud from 1:00 till the end");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 60.0);
+  EXPECT_FALSE(std::isfinite(n.scope.ranges[0].end_s));
+  EXPECT_TRUE(n.scope.sections.empty());
+  n = parse_note("the vocal is too loud from the start to 0:30");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 0.0);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 30.0);
+  EXPECT_TRUE(n.scope.sections.empty());
 }
 
 }  // namespace

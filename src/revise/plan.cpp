@@ -154,6 +154,8 @@ std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
   std::string times;
   for (std::size_t i = 0; i < windows.size(); ++i)
     times += (i ? ", " : "") + format_time(windows[i].start_s) + "–" + format_time(windows[i].end_s);
+  if (windows.size() == 1 && (windows[0].label.starts_with("before ") || windows[0].label.starts_with("after ")))
+    return windows[0].label + " (" + times + ")";
   if (!scope.sections.empty()) {
     if (windows.size() == 1)
       return std::string("in ") + (windows[0].label == base_name(windows[0].label) ? "the " : "") + windows[0].label +
@@ -981,6 +983,9 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
                                   std::vector<TimeRange>* past_end) {
   std::vector<Window> out;
   const double end = c.duration_s > 0 ? c.duration_s : std::numeric_limits<double>::infinity();
+  // Sections named by what is before or after them ("before the verse"): the relation and the
+  // windows of the sections it is measured from.
+  std::vector<std::pair<std::string, std::vector<Window>>> anchors;
   for (const auto& ref : scope.sections) {
     std::vector<const mix::Section*> named;
     for (const auto& s : c.sections)
@@ -989,15 +994,19 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
     if (named.empty() && !c.sections.empty() && ref.name == "outro") named.push_back(&c.sections.back());
     if (named.empty() && !c.sections.empty() && ref.name == "intro") named.push_back(&c.sections.front());
     std::vector<const mix::Section*> pick;
+    const auto count = static_cast<int>(named.size());
     if (ref.ordinal == 0) pick = named;
-    else if (ref.ordinal == -1 && !named.empty()) pick.push_back(named.back());
-    else if (ref.ordinal > 0 && static_cast<std::size_t>(ref.ordinal) <= named.size()) pick.push_back(named[ref.ordinal - 1]);
+    else if (ref.ordinal < 0 && -ref.ordinal <= count) pick.push_back(named[static_cast<std::size_t>(count + ref.ordinal)]);
+    else if (ref.ordinal > 0 && ref.ordinal <= count) pick.push_back(named[static_cast<std::size_t>(ref.ordinal - 1)]);
     if (pick.empty()) {
       if (missing)
-        missing->push_back(ref.ordinal == 0 ? ref.name :
-                           ref.ordinal == -1 ? "the last " + ref.name : ref.name + " " + std::to_string(ref.ordinal));
+        missing->push_back(ref.ordinal == 0    ? ref.name
+                           : ref.ordinal == -1 ? "the last " + ref.name
+                           : ref.ordinal < 0   ? ref.name + " " + std::to_string(-ref.ordinal) + " from the end"
+                                               : ref.name + " " + std::to_string(ref.ordinal));
       continue;
     }
+    std::vector<Window> windows;
     for (const auto* s : pick) {
       std::string label = s->name;
       // Several sections of the same name: number them so changes.json says which.
@@ -1005,8 +1014,47 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
         const auto idx = std::find(named.begin(), named.end(), s) - named.begin();
         label = s->name + " " + std::to_string(idx + 1);
       }
-      if (std::none_of(out.begin(), out.end(), [&](const Window& w) { return w.start_s == s->start_s; }))
-        out.push_back({label, s->start_s, s->end_s});
+      windows.push_back({label, s->start_s, s->end_s});
+    }
+    if (!ref.relation.empty()) {
+      anchors.emplace_back(ref.relation, std::move(windows));
+      continue;
+    }
+    for (auto& w : windows)
+      if (std::none_of(out.begin(), out.end(), [&](const Window& x) { return x.start_s == w.start_s; })) out.push_back(w);
+  }
+  if (!anchors.empty()) {
+    if (!out.empty()) {
+      // "The bridge after the chorus": of the sections named, those right after (before) one of
+      // the anchor's; else the nearest one on that side of it.
+      std::vector<Window> kept;
+      const auto keep = [&](const Window& w) {
+        if (std::none_of(kept.begin(), kept.end(), [&](const Window& x) { return x.start_s == w.start_s; })) kept.push_back(w);
+      };
+      for (const auto& [relation, at] : anchors)
+        for (const auto& a : at)
+          for (const auto& w : out)
+            if (relation == "after" ? std::fabs(w.start_s - a.end_s) < 1.0 : std::fabs(w.end_s - a.start_s) < 1.0) keep(w);
+      if (kept.empty())
+        for (const auto& [relation, at] : anchors) {
+          const Window& a = relation == "after" ? at.front() : at.back();
+          const Window* best = nullptr;
+          for (const auto& w : out) {
+            if (relation == "after" && w.start_s >= a.end_s - 1e-6 && (!best || w.start_s < best->start_s)) best = &w;
+            if (relation == "before" && w.end_s <= a.start_s + 1e-6 && (!best || w.end_s > best->end_s)) best = &w;
+          }
+          if (best) keep(*best);
+        }
+      out = std::move(kept);
+      if (out.empty() && missing) missing->push_back("section on that side of the " + anchors.front().second.front().label);
+    } else {
+      // "Before the verse": from the start of the song to where the (first) verse begins;
+      // "after the chorus": from where it ends to the end of the song.
+      for (const auto& [relation, at] : anchors) {
+        const Window& a = at.front();
+        const double from = relation == "before" ? 0.0 : a.end_s, to = relation == "before" ? a.start_s : end;
+        if (to > from) out.push_back({relation + (a.label == base_name(a.label) ? " the " : " ") + a.label, from, to});
+      }
     }
   }
   for (TimeRange r : scope.ranges) {
@@ -1026,7 +1074,21 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
     if (b > a) out.push_back({range_label(a, b), a, b});
   }
   std::sort(out.begin(), out.end(), [](const Window& x, const Window& y) { return x.start_s < y.start_s; });
-  return out;
+  // Windows that overlap are one: a part ridden in both would move twice there ("from 1:00 till
+  // the end" and the last section).
+  std::vector<Window> merged;
+  for (auto& w : out) {
+    if (!merged.empty() && w.start_s < merged.back().end_s - 1e-6) {
+      auto& m = merged.back();
+      if (w.end_s > m.end_s) {
+        m.end_s = w.end_s;
+        m.label = range_label(m.start_s, m.end_s);
+      }
+      continue;
+    }
+    merged.push_back(std::move(w));
+  }
+  return merged;
 }
 
 void add_automation_window(Strip& strip, double start_s, double end_s, double delta_db, double ramp_s) {

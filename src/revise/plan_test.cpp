@@ -548,5 +548,37 @@ TEST(Plan, WideningANearMonoStereoStemSpreadsItsPan) {
   EXPECT_NE(r[0].reply.find("nothing was changed"), std::string::npos) << r[0].reply;
 }
 
+TEST(Plan, PlacesBeforeAfterAndAmongSectionsResolveToThatSpan) {
+  const auto windows = [](const mix::Console& c, const char* note) {
+    std::string s;
+    for (const auto& w : resolve_scope(parse_note(note).scope, c))
+      s += (s.empty() ? "" : " ") + format_time(w.start_s) + "-" + format_time(w.end_s);
+    return s;
+  };
+  const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
+  EXPECT_EQ(windows(c, "vocal too loud before the verse"), "0:00-0:10");
+  EXPECT_EQ(windows(c, "vocal too loud after the first 10 seconds"), "0:10-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud in the first 10 seconds"), "0:00-0:10");
+  EXPECT_EQ(windows(c, "vocal too loud after the bridge"), "1:40-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud in the 2nd half"), "1:00-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud from 1:00 till the end"), "1:00-2:00");
+  EXPECT_EQ(windows(c, "vocal up at 1:05 and 1:20"), "1:04-1:08 1:19-1:23");
+  EXPECT_EQ(windows(c, "vocal too loud in the chorus after the bridge"), "1:40-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud in the verse before the second chorus"), "0:50-1:10");
+  // A song with several bridges (as DirtyLove has).
+  auto d = song();
+  d.sections = {{"intro", 0, 10}, {"bridge", 10, 20}, {"bridge", 20, 30}, {"bridge", 30, 40},
+                {"chorus", 40, 60}, {"bridge", 60, 70}, {"verse", 70, 120}};
+  EXPECT_EQ(windows(d, "the pad is too loud in the bridge after the chorus"), "1:00-1:10");
+  EXPECT_EQ(windows(d, "the pad is too loud in bridges 3 and 4"), "0:30-0:40 1:00-1:10");
+  EXPECT_EQ(windows(d, "the pad is too loud in the second and third bridge"), "0:20-0:30 0:30-0:40");
+  EXPECT_EQ(windows(d, "the pad is too loud in the first two bridges"), "0:10-0:20 0:20-0:30");
+  EXPECT_EQ(windows(d, "the pad is too loud in the last 2 bridges"), "0:30-0:40 1:00-1:10");
+  // Overlapping windows are ridden once.
+  auto e = song();
+  const auto r = plan_revision(e, {"the vocal is too loud from 1:00 till the end and in the last chorus"});
+  EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Vox.wav"), 110), -1.5, 1e-9);
+}
+
 }  // namespace
 }  // namespace mixdown::revise
