@@ -253,6 +253,31 @@ std::vector<revise::WindowPeak> measure_window_peaks(const mix::Console& console
   return out;
 }
 
+// How far a stereo file's side signal (L-R)/2 sits under its mid (L+R)/2, in dB over the whole
+// file; NaN for a mono, silent or unreadable file. A stem 2-channel in name only (the same
+// signal twice, or nearly) has its side 40-60 dB down: a width stage has nothing to widen there.
+double side_under_mid_db(const fs::path& file) {
+  try {
+    AudioReader reader(file);
+    if (reader.info().channels < 2) return std::numeric_limits<double>::quiet_NaN();
+    AudioBuffer buf(reader.info().channels, 1 << 15);
+    double mid = 0.0, side = 0.0;
+    for (std::size_t n; (n = reader.read(buf.view())) > 0;) {
+      const float* l = buf.channel(0);
+      const float* r = buf.channel(1);
+      for (std::size_t i = 0; i < n; ++i) {
+        const double m = 0.5 * (double(l[i]) + double(r[i])), s = 0.5 * (double(l[i]) - double(r[i]));
+        mid += m * m;
+        side += s * s;
+      }
+    }
+    if (!(mid > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+    return side > 0.0 ? 10.0 * std::log10(side / mid) : -200.0;
+  } catch (const Error&) {
+    return std::numeric_limits<double>::quiet_NaN();  // reported by the render below
+  }
+}
+
 }  // namespace
 
 // A level note lands as said. Faders and rides sit before the bus and mix-bus compressors, and
@@ -432,6 +457,19 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
     const auto rs = revise::parse_requests(n, stem_names);
     return std::any_of(rs.begin(), rs.end(), [](const revise::ParsedNote& r) { return r.kind == revise::NoteKind::vague; });
   });
+  // Where a note widens or narrows, whether each stereo stem has a side signal to work with.
+  const bool any_width = std::any_of(req.notes.begin(), req.notes.end(), [&](const std::string& n) {
+    const auto rs = revise::parse_requests(n, stem_names);
+    return std::any_of(rs.begin(), rs.end(), [](const revise::ParsedNote& r) {
+      return r.kind == revise::NoteKind::mix && (r.fix == revise::Fix::wider || r.fix == revise::Fix::narrower);
+    });
+  });
+  if (any_width) {
+    progress(0.005, "measuring the stems' stereo width");
+    for (const auto& s : console.strips)
+      if (const auto ch = ctx.stem_channels.find(s.name); ch != ctx.stem_channels.end() && ch->second >= 2)
+        if (const double d = side_under_mid_db(s.file); std::isfinite(d)) ctx.stem_side_db[s.name] = d;
+  }
   // Where a note rides a part in a window, whether the part plays there (its own file's peak).
   if (const auto rides = revise::planned_rides(console, req.notes); !rides.empty()) {
     progress(0.01, "listening where the notes ride");

@@ -242,6 +242,10 @@ const Table& fix_table() {
       {"like a box", "less_boxy"}, {"in a box", "less_boxy"}, {"hollow", "less_boxy"},
       {"nasal", "less_nasal"}, {"nasally", "less_nasal"}, {"honky", "less_nasal"}, {"honk", "less_nasal"},
       {"telephone", "less_nasal"}, {"megaphone", "less_nasal"},
+      {"high pass", "high_pass"}, {"highpass", "high_pass"}, {"hpf", "high_pass"}, {"low cut", "high_pass"},
+      {"lowcut", "high_pass"}, {"high pass filter", "high_pass"}, {"low cut filter", "high_pass"},
+      {"low pass", "low_pass"}, {"lowpass", "low_pass"}, {"lpf", "low_pass"}, {"high cut", "low_pass"},
+      {"highcut", "low_pass"}, {"low pass filter", "low_pass"}, {"high cut filter", "low_pass"},
       {"sibilant", "less_sibilance"}, {"sibilance", "less_sibilance"}, {"esses", "less_sibilance"},
       {"essy", "less_sibilance"}, {"s sounds", "less_sibilance"}, {"ss", "less_sibilance"},
       {"hissy", "less_sibilance"}, {"lispy", "less_sibilance"},
@@ -325,7 +329,8 @@ const Table& section_table() {
       {"verse", "verse"}, {"verses", "verse"}, {"pre chorus", "prechorus"}, {"prechorus", "prechorus"},
       {"pre choruses", "prechorus"}, {"pre", "prechorus"}, {"chorus", "chorus"}, {"choruses", "chorus"},
       {"choruss", "chorus"}, {"hook", "chorus"}, {"hooks", "chorus"}, {"refrain", "chorus"},
-      {"bridge", "bridge"}, {"middle eight", "bridge"}, {"middle 8", "bridge"}, {"outro", "outro"},
+      {"bridge", "bridge"}, {"bridges", "bridge"}, {"middle eight", "bridge"}, {"middle eights", "bridge"},
+      {"outros", "outro"}, {"breakdowns", "breakdown"}, {"solos", "solo"}, {"interludes", "solo"}, {"middle 8", "bridge"}, {"outro", "outro"},
       {"ending", "outro"}, {"the end", "outro"}, {"breakdown", "breakdown"}, {"drop", "drop"},
       {"drops", "drop"}, {"solo", "solo"}, {"instrumental", "solo"}, {"interlude", "solo"},
   };
@@ -526,6 +531,18 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
 TimeScope parse_scope(const std::string& text) {
   TimeScope scope;
   const auto words = clock_words(words_of(text));
+  const auto at = [&](std::size_t i) -> const std::string& {
+    static const std::string none;
+    return i < words.size() ? words[i] : none;
+  };
+  // "the end" / "the start" that close a time range ("from 1:00 till the end") are the range's
+  // ends, not the outro or the intro as well.
+  bool end_taken = false, start_taken = false;
+  const auto is_end = [&](std::size_t i) { return at(i) == "end" || (at(i) == "the" && at(i + 1) == "end"); };
+  const auto is_start = [&](std::size_t i) {  // the words just before i name the song's start
+    return (i >= 1 && (at(i - 1) == "start" || at(i - 1) == "beginning")) ||
+           (i >= 2 && at(i - 1) == "top" && at(i - 2) == "the");
+  };
   // Time ranges: "from A to B", "between A and B", "A to B", "at A", "around A", "after A".
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<bool> used(words.size(), false);
@@ -534,17 +551,25 @@ TimeScope parse_scope(const std::string& text) {
     const auto t = parse_time(words[i]);
     if (!t || words[i].find(':') == std::string::npos) continue;
     const std::string prev = i > 0 ? words[i - 1] : "";
-    if (i + 2 < words.size() && (words[i + 1] == "to" || words[i + 1] == "and" || words[i + 1] == "till" ||
-                                 words[i + 1] == "until")) {
+    const std::string& next = at(i + 1);
+    const bool to = next == "to" || next == "till" || next == "until" || next == "til";
+    // "A and B" is a range only after "between": "up at 1:05 and 1:20" names two moments.
+    if ((to || (next == "and" && prev == "between")) && i + 2 < words.size()) {
       if (const auto t2 = parse_time(words[i + 2])) {
         scope.ranges.push_back({std::min(*t, *t2), std::max(*t, *t2)});
         used[i] = used[i + 2] = true;
         continue;
       }
     }
-    if (prev == "after" || prev == "from" || prev == "since") {
+    if (to && is_end(i + 2)) {  // "from 1:00 till the end"
       scope.ranges.push_back({*t, inf});
-    } else if (prev == "until" || prev == "before" || prev == "till") {
+      end_taken = true;
+    } else if ((prev == "to" || prev == "till" || prev == "until" || prev == "til") && i >= 1 && is_start(i - 1)) {
+      scope.ranges.push_back({0.0, *t});  // "from the start to 1:00"
+      start_taken = true;
+    } else if (prev == "after" || prev == "from" || prev == "since" || prev == "past") {
+      scope.ranges.push_back({*t, inf});
+    } else if (prev == "until" || prev == "before" || prev == "till" || prev == "til") {
       scope.ranges.push_back({0.0, *t});
     } else {
       // "at 1:23": a moment; a short window around it (a note about one spot is about the phrase
@@ -554,15 +579,16 @@ TimeScope parse_scope(const std::string& text) {
     used[i] = true;
   }
   // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
-  // "the first 20 seconds", "the last minute".
+  // "the first 20 seconds", "the last minute"; "after the first 10 seconds" is what follows them.
   const auto unit_s = [](const std::string& u) {
     return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
            : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
   };
   for (std::size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
-    const bool first = w == "first" || w == "opening", last = w == "last" || w == "final" || w == "closing";
-    if (words[i + 1] == "half" && (first || last || w == "second" || w == "latter")) {
+    const bool first = w == "first" || w == "opening" || w == "1st" || w == "former";
+    const bool last = w == "last" || w == "final" || w == "closing";
+    if (words[i + 1] == "half" && (first || last || w == "second" || w == "2nd" || w == "latter")) {
       scope.ranges.push_back({first ? 0.0 : 0.5, first ? 0.5 : 1.0, -1, TimeRange::Count::share_of_song});
       continue;
     }
@@ -571,10 +597,30 @@ TimeScope parse_scope(const std::string& text) {
     const bool counted = i + 2 < words.size() && unit_s(words[i + 2]) > 0.0;
     const auto n = counted ? number_word(words[i + 1]) : std::optional<double>(1.0);
     const double len = (n ? *n : 0.0) * unit_s(words[i + (counted ? 2 : 1)]);
-    if (len > 0.0)
-      scope.ranges.push_back(first ? TimeRange{0.0, len} : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
+    if (len <= 0.0) continue;
+    // The word before "the first ..." says which side of it: "after the first 10 seconds" is
+    // from 0:10 on, "before the last minute" up to the last minute.
+    const std::size_t b = i >= 1 && words[i - 1] == "the" ? i - 1 : i;
+    const std::string side = b >= 1 ? words[b - 1] : "";
+    const bool after = side == "after" || side == "past" || side == "beyond" || side == "following";
+    const bool before = side == "before" || side == "until" || side == "till" || side == "til";
+    if (first)
+      scope.ranges.push_back(after ? TimeRange{len, inf} : TimeRange{0.0, len});
+    else
+      scope.ranges.push_back(before ? TimeRange{1e9, len, -1, TimeRange::Count::seconds_before_end}
+                                    : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
   }
-  // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two".
+  // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two",
+  // "bridges 3 and 4", "the second and third bridge", "the first two bridges"; and the span
+  // before or after one ("before the verse", "the bridge after the chorus").
+  const auto count_word = [](const std::string& w) -> int {
+    static const std::vector<std::pair<std::string, int>> numbers = {
+        {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"5", 5}, {"6", 6}, {"7", 7}, {"8", 8}, {"9", 9},
+        {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}};
+    for (const auto& [k, v] : numbers)
+      if (w == k) return v;
+    return 0;
+  };
   std::vector<Span> claimed;
   for (const auto& h : scan(text, prepared_section_table(), &claimed)) {
     // "drop" as a verb ("drop the guitars") is not the section.
@@ -586,20 +632,50 @@ TimeScope parse_scope(const std::string& text) {
     if (h.value == "prechorus" && h.phrase == "pre" && text.find(" pre chorus") == std::string::npos &&
         text.find(" the pre ") == std::string::npos)
       continue;
-    SectionRef ref{h.value, 0};
+    if (end_taken && (h.phrase == "the end" || h.phrase == "ending")) continue;
+    if (start_taken && (h.phrase == "the start" || h.phrase == "beginning")) continue;
     const std::size_t wi = word_index_at(text, h.pos + 1);
     const std::size_t nwords = words_of(h.phrase).size();
-    if (wi > 0)
-      if (const auto o = ordinal_word(words[wi - 1])) ref.ordinal = *o;
-    if (ref.ordinal == 0 && wi + nwords < words.size()) {
-      const std::string& next = words[wi + nwords];
-      static const std::vector<std::pair<std::string, int>> numbers = {
-          {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}, {"5", 5}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}};
-      for (const auto& [k, v] : numbers)
-        if (next == k) ref.ordinal = v;
+    std::vector<int> ordinals;
+    // Ordinals before: "the second and third", "the last".
+    std::size_t j = wi;
+    if (j > 0 && ordinal_word(words[j - 1])) {
+      --j;
+      ordinals.push_back(*ordinal_word(words[j]));
+      while (j >= 2 && (words[j - 1] == "and" || words[j - 1] == "or") && ordinal_word(words[j - 2])) {
+        j -= 2;
+        ordinals.insert(ordinals.begin(), *ordinal_word(words[j]));
+      }
+    } else if (j >= 2 && count_word(words[j - 1]) > 0 && ordinal_word(words[j - 2]) &&
+               (*ordinal_word(words[j - 2]) == 1 || *ordinal_word(words[j - 2]) == -1)) {
+      // "the first two bridges", "the last 2 choruses": that many from the start or the end.
+      const int n = count_word(words[j - 1]);
+      const int from = *ordinal_word(words[j - 2]);
+      for (int k = 1; k <= n; ++k) ordinals.push_back(from == 1 ? k : -(n + 1 - k));
+      j -= 2;
     }
-    if (std::find(scope.sections.begin(), scope.sections.end(), ref) == scope.sections.end())
-      scope.sections.push_back(ref);
+    // Numbers after: "verse 2", "bridges 3 and 4", "chorus one".
+    if (ordinals.empty())
+      for (std::size_t k = wi + nwords; k < words.size() && count_word(words[k]) > 0;) {
+        ordinals.push_back(count_word(words[k]));
+        if (k + 2 < words.size() && (words[k + 1] == "and" || words[k + 1] == "or") && count_word(words[k + 2]) > 0) k += 2;
+        else ++k;
+      }
+    if (ordinals.empty()) ordinals.push_back(0);
+    // The span before or after it: "before the verse", "after the second chorus".
+    if (j > 0 && words[j - 1] == "the") --j;
+    std::string relation;
+    const bool song_edge = h.phrase == "the end" || h.phrase == "ending" || h.phrase == "the start" || h.phrase == "beginning";
+    if (j > 0 && !song_edge) {
+      const std::string& r = words[j - 1];
+      if (r == "before" || r == "until" || r == "till" || r == "til") relation = "before";
+      else if (r == "after" || r == "since" || r == "following" || r == "past") relation = "after";
+    }
+    for (int o : ordinals) {
+      const SectionRef ref{h.value, o, relation};
+      if (std::find(scope.sections.begin(), scope.sections.end(), ref) == scope.sections.end())
+        scope.sections.push_back(ref);
+    }
   }
   return scope;
 }
@@ -609,7 +685,8 @@ Fix fix_from(std::string_view s) {
       {"up", Fix::up}, {"down", Fix::down}, {"brighter", Fix::brighter}, {"darker", Fix::darker},
       {"less_harsh", Fix::less_harsh}, {"less_mud", Fix::less_mud}, {"less_boom", Fix::less_boom},
       {"fuller", Fix::fuller}, {"less_boxy", Fix::less_boxy}, {"less_nasal", Fix::less_nasal},
-      {"less_sibilance", Fix::less_sibilance}, {"less_compressed", Fix::less_compressed},
+      {"less_sibilance", Fix::less_sibilance}, {"high_pass", Fix::high_pass}, {"low_pass", Fix::low_pass},
+      {"less_compressed", Fix::less_compressed},
       {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"drier", Fix::drier},
       {"wetter", Fix::wetter}, {"closer", Fix::closer}, {"further", Fix::further}, {"wider", Fix::wider},
       {"narrower", Fix::narrower}, {"shorter", Fix::shorter}, {"longer", Fix::longer},
@@ -635,6 +712,119 @@ bool is_note_word(const std::string& w) {
   return words.count(w) > 0;
 }
 
+// A normalized note with its common misspellings read as meant: words no note means otherwise
+// ("laud", "lound", "sibilent"), and "quite"/"to" where the "too" of a complaint belongs ("too
+// quite" is "too quiet"; "to loud" is "too loud"). Without it such notes came back vague.
+std::string spelled(std::string text) {
+  static const std::map<std::string, std::string, std::less<>> typo = {
+      {"laud", "loud"},         {"lound", "loud"},          {"loundly", "loudly"},     {"lowd", "loud"},
+      {"louad", "loud"},        {"quiter", "quieter"},      {"quietter", "quieter"},   {"lowder", "louder"},     {"sibilent", "sibilant"},   {"sibilence", "sibilance"}, {"sibilanse", "sibilance"},
+      {"sibillant", "sibilant"}, {"sibillance", "sibilance"}, {"sibilants", "sibilant"}, {"burried", "buried"},
+      {"bured", "buried"},      {"muddey", "muddy"},        {"harsch", "harsh"},       {"brite", "bright"}};
+  // The words that follow "too" in a complaint ("too loud", "too bright").
+  static const std::set<std::string, std::less<>> after_too = [] {
+    std::set<std::string, std::less<>> out;
+    for (const auto& [phrase, value] : fix_table())
+      if (phrase.starts_with("too ")) out.insert(std::string(words_of(" " + std::string(phrase) + " ").at(1)));
+    return out;
+  }();
+  // Where "to" stands for "too": after the verb or a hedge ("is to loud", "a bit to bright").
+  static const std::set<std::string, std::less<>> copula = {"is", "are", "its", "sounds", "sound", "seems", "feels",
+                                                             "way", "bit", "little", "just", "still", "much", "far",
+                                                             "gets", "get", "got", "was", "were"};
+  auto w = words_of(text);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (const auto t = typo.find(w[i]); t != typo.end()) w[i] = t->second;
+    if (i > 0 && w[i] == "quite" && (w[i - 1] == "too" || w[i - 1] == "so")) w[i] = "quiet";
+  }
+  for (std::size_t i = 0; i + 1 < w.size(); ++i)
+    if (w[i] == "to" && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
+  std::string out = " ";
+  for (const auto& x : w) out += x + " ";
+  return out;
+}
+
+// Words around the subject of a complaint that name no part: verbs and hedges ("is", "sounds",
+// "a bit"), and the words for the whole, a region or an aspect ("it", "the levels", "the low
+// mids"). A word that is none of these and no known word, in the subject's place, names a part.
+bool is_filler_word(const std::string& w) {
+  static const std::set<std::string, std::less<>> words = {
+      "is", "are", "was", "were", "be", "been", "being", "sounds", "sound", "seems", "seem", "feels", "feel",
+      "gets", "get", "got", "getting", "too", "way", "a", "an", "bit", "little", "much", "so", "very", "really",
+      "still", "kind", "kinda", "sort", "of", "just", "now", "quite", "pretty", "rather", "totally", "completely",
+      "all", "and", "has", "have", "had", "its", "it", "s", "always", "somewhat", "slightly", "maybe", "probably",
+      "i", "think", "feel", "like", "overall", "generally", "in", "on", "at", "for", "to", "also", "then", "please",
+      "can", "could", "would", "should", "you", "we", "us", "me", "my", "our", "your", "the", "this", "that",
+      "these", "those", "they", "them", "there", "here", "he", "she", "his", "her", "their", "what", "which",
+      "who", "where", "when", "how", "why", "not", "no", "yes", "some", "any", "more", "less", "most", "least",
+      "whole", "entire", "rest", "other", "others", "same", "problem", "issue", "part", "parts", "moment", "time",
+      "times", "thing", "things", "stuff", "something", "everything", "anything", "nothing", "one", "ones",
+      "song", "tune", "record", "recording", "track", "tracks", "level", "levels", "volume", "loudness",
+      "balance", "tone", "tones", "frequencies", "frequency", "range", "region", "area", "band", "bands",
+      "music", "instruments", "arrangement", "mids", "mid", "midrange", "lows", "highs", "treble", "top",
+      "bottom", "upper", "lower", "high", "low", "side", "sides", "front", "back", "middle", "image",
+      "width", "dynamics", "transients", "tail", "tails", "seconds", "second", "minutes", "minute", "start",
+      "end", "beginning", "first", "last", "next", "before", "after", "during", "from", "until", "till",
+      "with", "without", "by", "about", "over", "under", "than", "really", "again", "as", "if", "but", "or",
+      // verbs a request starts with
+      "make", "turn", "bring", "push", "pull", "raise", "lower", "boost", "cut", "reduce", "add", "put", "keep",
+      "need", "needs", "want", "wants", "try", "let", "give", "take", "set", "move", "pan", "eq", "use", "hear",
+      "listen", "sit", "sits", "go", "goes", "come", "comes", "leave", "lets", "do", "does", "dont", "did",
+      "actually", "instead", "ok", "okay", "hey", "hi", "thanks", "thank", "great", "good", "nice", "love", "mixed"};
+  return words.count(w) > 0;
+}
+
+// A word of the part vocabulary ("kick", "vocals", "low" of "low end").
+bool is_element_word(const std::string& w) {
+  static const std::set<std::string, std::less<>> words = [] {
+    std::set<std::string, std::less<>> out;
+    for (const auto& [phrase, value] : element_table())
+      for (const auto& x : words_of(normalize(phrase))) out.insert(x);
+    return out;
+  }();
+  return words.count(w) > 0;
+}
+
+// Between the stems one word names together, in an element hit's value ("A.wav\nstem:B.wav",
+// read as "stem:A.wav" and "stem:B.wav").
+constexpr std::string_view kStemsJoin = "\nstem:";
+
+// The elements an element hit's value stands for: one, or the stems one word names together.
+std::vector<std::string> split_stems(const std::string& value) {
+  std::vector<std::string> out;
+  std::size_t b = 0;
+  for (std::size_t p = value.find('\n'); p != std::string::npos; p = value.find('\n', b)) {
+    out.push_back(value.substr(b, p - b));
+    b = p + 1;
+  }
+  out.push_back(value.substr(b));
+  return out;
+}
+
+// Whether a stem's name (stem_phrase) holds `word` with its spaces taken out, starting where
+// one of its words (or a run of letters or digits) starts and ending where one ends.
+bool holds_whole(const std::string& phrase, const std::string& word) {
+  if (word.size() < 3) return false;
+  std::string compact;
+  std::vector<bool> edge;  // edge[i]: a word or a letter/digit run begins (or ends) before compact[i]
+  bool space = true;
+  for (char c : phrase) {
+    if (c == ' ') {
+      space = true;
+      continue;
+    }
+    const bool kind_change = !compact.empty() && (std::isdigit(static_cast<unsigned char>(compact.back())) != 0) !=
+                                                     (std::isdigit(static_cast<unsigned char>(c)) != 0);
+    edge.push_back(space || kind_change);
+    compact.push_back(c);
+    space = false;
+  }
+  edge.push_back(true);
+  for (std::size_t p = compact.find(word); p != std::string::npos; p = compact.find(word, p + 1))
+    if (edge[p] && edge[p + word.size()]) return true;
+  return false;
+}
+
 // "+3 dB", "3db", "-2 dB", "2.5 dB", "2,5 dB" (a decimal comma), "three dB" in the raw text: the
 // amount with its written sign (0 none).
 double stated_amount_db(std::string_view raw) {
@@ -656,6 +846,13 @@ double stated_amount_db(std::string_view raw) {
       const std::string_view word = std::string_view(t).substr(w, e - w);
       if (word == "a") return t.substr(0, w).ends_with("half ") ? 0.5 : 1.0;
       if (const auto v = number_word(word)) return *v;
+      // "two and a half dB", "2 and a half dB": the count before "and a half", plus a half.
+      if (word == "half" && t.substr(0, w).ends_with(" and a ")) {
+        std::size_t n_end = w - 7;
+        std::size_t n_begin = n_end;
+        while (n_begin > 0 && std::isalnum(static_cast<unsigned char>(t[n_begin - 1]))) --n_begin;
+        if (const auto v = number_word(std::string_view(t).substr(n_begin, n_end - n_begin))) return *v + 0.5;
+      }
       continue;
     }
     std::string number = t.substr(b, e - b);
@@ -748,6 +945,8 @@ std::string_view to_string(Fix fix) {
     case Fix::less_boxy: return "less_boxy";
     case Fix::less_nasal: return "less_nasal";
     case Fix::less_sibilance: return "less_sibilance";
+    case Fix::high_pass: return "high_pass";
+    case Fix::low_pass: return "low_pass";
     case Fix::less_compressed: return "less_compressed";
     case Fix::punchier: return "punchier";
     case Fix::more_controlled: return "more_controlled";
@@ -816,12 +1015,40 @@ namespace {
 struct ClauseInfo {
   std::vector<std::string> named;  // the parts the clause names and does not protect, in order
   bool only_parts = false;         // nothing but parts, conjunctions and articles ("and the bass")
+  std::vector<std::string> retracted;  // parts it leaves as they are ("actually leave the snare")
 };
+
+// A word of the note in the place of the part it is about ("the bassdrum is too loud", "sfxr
+// too loud", "turn down the bassdrum") that is no word a note uses otherwise: a part this
+// reading does not know. "" when there is none ("it is too loud", "the low mids are muddy").
+std::string unnamed_part(const std::string& text, const std::vector<std::string>& words, const std::vector<Hit>& fixes) {
+  const auto unknown = [](const std::string& w) {
+    return w.size() >= 3 && std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isalpha(c); }) &&
+           w.find(':') == std::string::npos && !is_filler_word(w) && !is_note_word(w) && !is_element_word(w) &&
+           !number_word(w) && !ordinal_word(w);
+  };
+  static const std::set<std::string, std::less<>> articles = {"the", "my", "that", "this", "those", "these", "our", "your"};
+  for (std::size_t k = 0; k + 1 < words.size(); ++k)
+    if (articles.count(words[k]) && unknown(words[k + 1])) return words[k + 1];
+  // The subject just before the complaint, past the verb and hedges ("sfxr is a bit too loud").
+  // Only the first word that says something: "make it louder" names no part.
+  if (!fixes.empty()) {
+    const std::size_t end = std::min(word_index_at(text, fixes.front().pos), words.size());
+    for (std::size_t wi = 0; wi < end; ++wi) {
+      if (is_filler_word(words[wi])) continue;
+      return unknown(words[wi]) && std::all_of(words.begin() + static_cast<std::ptrdiff_t>(wi) + 1,
+                                               words.begin() + static_cast<std::ptrdiff_t>(end), is_filler_word)
+                 ? words[wi]
+                 : "";
+    }
+  }
+  return "";
+}
 
 ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& stem_names, ClauseInfo* info) {
   ParsedNote note;
   note.text = std::string(raw);
-  const std::string text = normalize(raw);
+  const std::string text = spelled(normalize(raw));
 
   note.scope = parse_scope(text);
   note.amount_db = stated_amount_db(raw);
@@ -870,12 +1097,34 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       for (const auto& w : words_of(" " + phrases[i] + " "))
         if (seen.insert(w).second) owners[w].push_back(i);
     }
+    // Several stems of one name that no note word has ("sfxr" of 12_sfxr and 13_sfxr): each of
+    // them, the values joined by kStemsJoin.
+    const auto joined = [&](const std::vector<std::size_t>& who) -> std::string_view {
+      std::string v;
+      for (std::size_t i : who) v += (v.empty() ? "" : std::string(kStemsJoin)) + stem_names[i];
+      return plurals.emplace_back(std::move(v));
+    };
     for (const auto& [w, who] : owners) {
-      if (who.size() != 1 || w.size() < 3 || std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
+      if (w.size() < 3 || std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
         continue;
       if (is_note_word(w)) continue;
-      stems.emplace_back(w, stem_names[who.front()]);
-      if (w.back() != 's') stems.emplace_back(plurals.emplace_back(w + "s"), stem_names[who.front()]);  // "the claps"
+      if (who.size() > 1 && (is_element_word(w) || is_filler_word(w))) continue;
+      const std::string_view value = who.size() == 1 ? std::string_view(stem_names[who.front()]) : joined(who);
+      stems.emplace_back(w, value);
+      if (w.back() != 's') stems.emplace_back(plurals.emplace_back(w + "s"), value);  // "the claps"
+    }
+    // A word of the note that one stem's name holds whole, from a word start to a word end or
+    // a letter-digit boundary: "bassdrum" in 01_bassdrum02, "leadvocal" in "Lead Vocal". The
+    // word names the instrument the stem is; before, the note fell to the whole mix.
+    for (const auto& w : words_of(text)) {
+      if (w.size() < 4 || owners.count(w) || is_note_word(w) || is_element_word(w) || is_filler_word(w) ||
+          !std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isalpha(c); }))
+        continue;
+      const std::string bare = w.back() == 's' ? w.substr(0, w.size() - 1) : w;  // "the bassdrums"
+      std::vector<std::size_t> holders;
+      for (std::size_t i = 0; i < phrases.size(); ++i)
+        if (holds_whole(phrases[i], w) || holds_whole(phrases[i], bare)) holders.push_back(i);
+      if (!holders.empty()) stems.emplace_back(plurals.emplace_back(w), joined(holders));
     }
     for (auto h : scan(text, prepare(stems), &claimed)) {
       h.value = "stem:" + h.value;
@@ -906,7 +1155,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     if (rule.phrase == "trigger" && !has(text, "trigger the") && !has(text, "trigger a")) continue;
     note.kind = NoteKind::production;
     note.production_reason = std::string(rule.reason);
-    if (!elements.empty()) note.element = elements.front().value;
+    if (!elements.empty()) note.element = split_stems(elements.front().value).front();
     note.problem = std::string(rule.phrase);
     return note;
   }
@@ -914,6 +1163,9 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   for (const auto verb : kDropVerbs) {
     if (level_move && (verb == "cut" || verb == "drop")) continue;  // "cut the bass by 2 dB"
     for (std::size_t p : find_all(text, std::string(verb))) {
+      // "low cut the vocal", "high cut the synth": a filter, not a part dropped.
+      if (verb == "cut" && p >= 4 && (text.compare(p - 4, 4, " low") == 0 || (p >= 5 && text.compare(p - 5, 5, " high") == 0)))
+        continue;
       const std::string after = text.substr(p + verb.size() + 1, 40);
       const bool names_part = std::any_of(elements.begin(), elements.end(), [&](const Hit& h) {
         return h.pos > p && h.pos <= p + verb.size() + 1 + 12 && h.value != "mix" && h.value != "reverb" &&
@@ -926,7 +1178,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       if (names_part || names_section) {
         note.kind = NoteKind::production;
         note.production_reason = std::string(kArrangement);
-        if (!elements.empty()) note.element = elements.front().value;
+        if (!elements.empty()) note.element = split_stems(elements.front().value).front();
         note.problem = std::string(verb);
         return note;
       }
@@ -962,6 +1214,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     return std::pair{word_index_at(text, h.pos), words_of(" " + h.phrase + " ").size()};
   };
   std::vector<std::string> protected_parts;
+  std::vector<std::string> retracted;  // the parts the note leaves as they are ("leave the snare", "the kick is fine")
   {
     static const std::set<std::string, std::less<>> fine = {"fine", "perfect", "great", "good", "ok", "okay", "right", "nice"};
     el.erase(std::remove_if(el.begin(), el.end(),
@@ -970,16 +1223,27 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                               const auto span = span_of(h);
                               const std::size_t w0 = span.first, n = span.second;
                               for (std::size_t k = w0 + n; k < std::min(words.size(), w0 + n + 3); ++k)
-                                if (fine.count(words[k])) return true;
+                                if (fine.count(words[k])) {
+                                  for (const auto& e : split_stems(h.value)) retracted.push_back(e);
+                                  return true;
+                                }
                               const std::string before = " " + [&] {
                                 std::string b;
                                 for (std::size_t k = w0 >= 4 ? w0 - 4 : 0; k < w0; ++k) b += words[k] + " ";
                                 return b;
                               }();
-                              for (const char* p : {" dont touch ", " do not touch ", " leave ", " except ", " apart from ",
-                                                    " besides ", " but not ", " not the "})
+                              // Words that leave a part as it is: said after a request on
+                              // it, they take that request back ("actually leave the snare").
+                              for (const char* p : {" dont touch ", " do not touch ", " leave ", " never mind ",
+                                                    " nevermind ", " forget ", " forget about "})
                                 if (before.find(p) != std::string::npos) {
-                                  protected_parts.push_back(h.value);
+                                  for (const auto& e : split_stems(h.value)) protected_parts.push_back(e);
+                                  for (const auto& e : split_stems(h.value)) retracted.push_back(e);
+                                  return true;
+                                }
+                              for (const char* p : {" except ", " apart from ", " besides ", " but not ", " not the "})
+                                if (before.find(p) != std::string::npos) {
+                                  for (const auto& e : split_stems(h.value)) protected_parts.push_back(e);
                                   return true;
                                 }
                               return false;
@@ -987,8 +1251,10 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
              el.end());
   }
   if (info) {
+    info->retracted = retracted;
     for (const auto& h : el)
-      if (std::find(info->named.begin(), info->named.end(), h.value) == info->named.end()) info->named.push_back(h.value);
+      for (const auto& e : split_stems(h.value))
+        if (std::find(info->named.begin(), info->named.end(), e) == info->named.end()) info->named.push_back(e);
     static const std::set<std::string, std::less<>> glue = {"and", "but", "also", "plus", "the", "a", "an", "my",
                                                             "our", "your", "those", "these", "all", "then", "while",
                                                             "just", "however", "both", "its", "too", "as", "well"};
@@ -1010,7 +1276,9 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     return h.value == "reverb" || h.value == "delay";
   });
   if (specific != el.end()) {
-    note.element = specific->value;
+    const auto named = split_stems(specific->value);
+    note.element = named.front();
+    note.also.assign(named.begin() + 1, named.end());
     note.except = protected_parts;
     // A list of parts joined by "and" ("the bass and the kick", "hats and strings"): each one.
     static const std::set<std::string, std::less<>> list_glue = {"and", "the", "plus", "also", "both", "my", "our"};
@@ -1021,8 +1289,8 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       bool joined = w0 > end;  // at least "and" between them
       for (std::size_t k = end; k < w0 && joined; ++k) joined = list_glue.count(words[k]) > 0;
       if (!joined) break;
-      if (it->value != note.element && std::find(note.also.begin(), note.also.end(), it->value) == note.also.end())
-        note.also.push_back(it->value);
+      for (const auto& e : split_stems(it->value))
+        if (e != note.element && std::find(note.also.begin(), note.also.end(), e) == note.also.end()) note.also.push_back(e);
       end = w0 + words_of(" " + it->phrase + " ").size();
     }
   } else if (!el.empty()) {
@@ -1094,6 +1362,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     // "too much reverb" alone: the return comes down; "more reverb": up.
     fix = fix == Fix::drier ? Fix::down : Fix::up;
   }
+  // Which returns a space note is about: "more delay on the vocal" is its delay sends, not its
+  // reverb sends too (the word may sit inside the fix phrase, "less delay").
+  {
+    std::set<std::string> spaces;
+    for (const auto& h : elements)
+      if ((h.value == "reverb" || h.value == "delay") &&
+          std::find(protected_parts.begin(), protected_parts.end(), h.value) == protected_parts.end())
+        spaces.insert(h.value);
+    if (spaces.size() == 1) note.space = *spaces.begin();
+  }
   // A length is a reverb's (or a delay's) own: "the intro is too long" is the arrangement's,
   // "the snare is too long" says nothing the mix can act on by itself.
   if ((fix == Fix::shorter || fix == Fix::longer) && !names_space) {
@@ -1123,7 +1401,13 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     if (note.vague_topic.empty()) note.vague_topic = note.element.empty() ? "unclear" : "unclear";
     return note;
   }
-  if (note.element.empty()) note.element = "mix";
+  if (note.element.empty()) {
+    // A part the note names that no table knows and no stem holds is still a part: said back
+    // to the user, not read as the whole mix.
+    const std::string part = unnamed_part(text, words, fixes);
+    note.element = part.empty() ? "mix" : "part:" + part;
+    if (info && !part.empty()) info->named.push_back(note.element);
+  }
   note.kind = NoteKind::mix;
   return note;
 }
@@ -1155,6 +1439,11 @@ double stated_freq_hz(const std::string& text) {
 void read_frequency(ParsedNote& note, std::string_view raw) {
   if (note.kind != NoteKind::production) {
     const std::string text = normalize(raw);
+    if (note.fix == Fix::high_pass || note.fix == Fix::low_pass) {
+      // "high-pass the strings at 150 Hz": the filter's corner, not a bell.
+      note.freq_hz = stated_freq_hz(text);
+      return;
+    }
     if (const double hz = stated_freq_hz(text); hz > 0.0) {
       const bool cut = note.fix == Fix::down || note.fix == Fix::darker || note.fix == Fix::less_mud ||
                        note.fix == Fix::less_boom || note.fix == Fix::less_harsh || note.fix == Fix::less_boxy ||
@@ -1182,7 +1471,7 @@ ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem
   // loudness is the target's either way), so it is read as "the vocal is too quiet"; before,
   // the protected part was the only one named and went down.
   if (note.kind == NoteKind::mix && (note.fix == Fix::up || note.fix == Fix::down)) {
-    const std::string text = normalize(raw);
+    const std::string text = spelled(normalize(raw));
     static const std::array<std::string_view, 6> rest_but = {" everything but ", " everything except ",
                                                              " everything apart from ", " everything other than ",
                                                              " all but ", " everything besides "};
@@ -1271,6 +1560,10 @@ std::vector<Cut> cut_note(std::string_view raw) {
       if (fixed.count(words[k - 1].text + " " + words[k].text + " " + words[k + 1].text)) continue;
       // "between 0:45 and 1:10", "verse 1 and 2"
       if (numeric(words[k - 1].text) && numeric(words[k + 1].text)) continue;
+      // "two and a half dB": one amount.
+      if (k + 2 < words.size() && number_word(words[k - 1].text) && words[k + 1].text == "a" &&
+          words[k + 2].text == "half")
+        continue;
     }
     cuts.push_back(words[k].begin);
   }
@@ -1390,8 +1683,25 @@ std::vector<ParsedNote> requests_before_lists(std::string_view raw, const std::v
   }
   std::vector<ParsedNote> out;
   std::vector<Cut> spans;
+  // A part left alone after a request on it ("the snare is too loud. Actually leave the snare,
+  // bring the kick up instead") takes that request back: the later word stands.
+  std::vector<std::string> taken_back;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
+    for (const auto& x : g.info.retracted) {
+      for (std::size_t k = out.size(); k-- > 0;)
+        if (out[k].element == x && out[k].kind != NoteKind::production) {
+          out.erase(out.begin() + static_cast<std::ptrdiff_t>(k));
+          spans.erase(spans.begin() + static_cast<std::ptrdiff_t>(k));
+          taken_back.push_back(x);
+        }
+    }
+    // The group names the part it also leaves alone: a request and its taking back in one.
+    if (g.parsed.kind == NoteKind::mix &&
+        std::find(g.info.retracted.begin(), g.info.retracted.end(), g.parsed.element) != g.info.retracted.end()) {
+      taken_back.push_back(g.parsed.element);
+      continue;
+    }
     ParsedNote p = g.parsed;
     p.text = clause_text(raw, g.cut);
     if (g.cat == Cat::subject) {
@@ -1452,6 +1762,16 @@ std::vector<ParsedNote> requests_before_lists(std::string_view raw, const std::v
       out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
       --i;
     }
+  }
+  if (!taken_back.empty()) {
+    if (!out.empty()) return out;
+    // Every request taken back: nothing to do, and the reply says so.
+    ParsedNote none;
+    none.text = std::string(raw);
+    none.kind = NoteKind::vague;
+    none.element = taken_back.front();
+    none.vague_topic = "taken_back";
+    return {none};
   }
   const auto acting = std::count_if(out.begin(), out.end(), [](const ParsedNote& x) { return x.kind != NoteKind::vague; });
   if (out.size() < 2 || acting == 0) return whole();

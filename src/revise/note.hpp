@@ -22,6 +22,7 @@ enum class Fix {
   up, down,                                     // level
   brighter, darker, less_harsh, less_mud, less_boom, fuller, less_boxy, less_nasal,
   less_sibilance,                               // tone
+  high_pass, low_pass,                          // a strip's pass filters (at freq_hz when named)
   less_compressed, punchier, more_controlled,   // dynamics
   drier, wetter, closer, further, wider, narrower,  // space
   shorter, longer,                              // a reverb's decay (a delay's repeats)
@@ -34,7 +35,11 @@ enum class Aspect { none, level, tone, dynamics, space };
 // last, 0 every one of that name) and/or explicit time ranges in seconds.
 struct SectionRef {
   std::string name;   // intro | verse | prechorus | chorus | bridge | outro | breakdown | solo | drop
-  int ordinal = 0;    // 0 every, 1.. the n-th, -1 the last
+  int ordinal = 0;    // 0 every, 1.. the n-th, -1 the last, -n the n-th from the end
+  // "" the section itself; "before" / "after" the span of the song before or after it ("before
+  // the verse"), or, beside another section named in the same note, the one of those right
+  // before or after it ("the bridge after the chorus").
+  std::string relation;
   bool operator==(const SectionRef&) const = default;
 };
 
@@ -61,7 +66,9 @@ struct ParsedNote {
   NoteKind kind = NoteKind::mix;
   // Canonical element: lead_vocal, backing_vocal, vocal, kick, snare, hihat, cymbal, tom, drums,
   // percussion, bass, guitar, keys, piano, synth, pad, strings, brass, reverb, delay, mix; or
-  // "stem:NAME" when the note names a stem of the session. Empty when none was recognised.
+  // "stem:NAME" when the note names a stem of the session; or "part:WORD" when it names a part
+  // by a word no vocabulary and no stem knows ("the sfxr is too loud"). Empty when none was
+  // recognised.
   std::string element;
   Fix fix = Fix::none;
   std::string problem;      // the word that said what is wrong ("buried", "muddy", ...)
@@ -75,11 +82,15 @@ struct ParsedNote {
   // More parts the request names in a list with `element` ("bring up the bass and the kick"):
   // parse_requests makes each a request of its own.
   std::vector<std::string> also;
-  // A frequency the note names ("at 5 kHz", "too much 200Hz"): the tone move is a bell there.
+  // A frequency the note names ("at 5 kHz", "too much 200Hz"): the tone move is a bell there
+  // (for high_pass / low_pass: the filter's corner).
   double freq_hz = 0.0;
   // Parts the note protects ("the drums are too loud except the kick"): left out of `element`'s
   // group when it holds them.
   std::vector<std::string> except;
+  // The returns a space note names, when it names one kind: "reverb" (plate, hall, room...) or
+  // "delay" (echo, slapback); "" when it names none or both.
+  std::string space;
   bool operator==(const ParsedNote&) const = default;
 };
 

@@ -3,6 +3,8 @@
 // note.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "revise/note.hpp"
 
 namespace mixdown::revise {
@@ -160,8 +162,8 @@ TEST(NoteScope, SectionsOrdinalsAndTimes) {
 
   n = parse_note("snare too loud in verse 2 and the second chorus");
   ASSERT_EQ(n.scope.sections.size(), 2u);
-  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 2}));
-  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 2}));
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 2, ""}));
+  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 2, ""}));
 
   n = parse_note("bass is muddy from 0:45 to 1:10");
   ASSERT_EQ(n.scope.ranges.size(), 1u);
@@ -452,4 +454,184 @@ TEST(Note, AmountsWithADecimalCommaOrInWords) {
 }
 
 
+}  // namespace mixdown::revise
+
+namespace mixdown::revise {
+namespace {
+
+// Fix-revise: amounts said in words, common typos, parts no vocabulary knows, filters, a
+// request taken back, which returns a space note means, and places before/after/among sections.
+TEST(NoteAmounts, AHalfSaidInWordsIsOneAmountNotTwoRequests) {
+  const auto r = parse_requests("raise the lead vocal two and a half dB");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].fix, Fix::up);
+  EXPECT_EQ(r[0].element, "lead_vocal");
+  EXPECT_DOUBLE_EQ(r[0].amount_db, 2.5);
+  EXPECT_DOUBLE_EQ(parse_note("snare down 1 and a half dB").amount_db, 1.5);
+  EXPECT_DOUBLE_EQ(parse_note("kick up one and a half decibels").amount_db, 1.5);
+  // "and" between two requests still cuts.
+  EXPECT_EQ(requests_of("the pad is too loud and the bass is too quiet"), "pad down | bass up");
+}
+
+TEST(NoteSpelling, CommonTyposReadAsMeant) {
+  for (const char* n : {"the bass is too quite", "the bass is so quite"}) {
+    const auto p = parse_note(n);
+    EXPECT_EQ(p.kind, NoteKind::mix) << n;
+    EXPECT_EQ(p.element, "bass") << n;
+    EXPECT_EQ(p.fix, Fix::up) << n;
+  }
+  for (const char* n : {"the snare is too laud", "the snare is too lound", "the snare is to loud"}) {
+    const auto p = parse_note(n);
+    EXPECT_EQ(p.kind, NoteKind::mix) << n;
+    EXPECT_EQ(p.fix, Fix::down) << n;
+  }
+  EXPECT_EQ(parse_note("the vocal is sibilent").fix, Fix::less_sibilance);
+  EXPECT_EQ(parse_note("too much sibilence on the vox").fix, Fix::less_sibilance);
+  // "quite" stays where it means "rather".
+  EXPECT_EQ(parse_note("the kick is quite loud").fix, Fix::down);
+  EXPECT_EQ(parse_note("the pad is quite quiet").fix, Fix::up);
+  // A range's "to" is not "too".
+  EXPECT_EQ(parse_note("kick too loud from 0:40 to 0:50").scope.ranges.size(), 1u);
+}
+
+TEST(NoteParts, AWordAStemNameHoldsNamesThatStem) {
+  const std::vector<std::string> stems = {"01_bassdrum02.ogg.flac", "02_Clap.flac", "Lead Vocal.flac", "BGV.flac"};
+  EXPECT_EQ(parse_note("the bassdrum is too loud", stems).element, "stem:01_bassdrum02.ogg.flac");
+  EXPECT_EQ(parse_note("leadvocal too loud", stems).element, "stem:Lead Vocal.flac");
+  // Not from inside a word of the name.
+  EXPECT_NE(parse_note("the ass is too loud", stems).element, "stem:01_bassdrum02.ogg.flac");
+  // A word two stems share, and no note word, is both of them.
+  const std::vector<std::string> fx = {"12_sfxr.flac", "13_sfxr.flac", "Kick.wav"};
+  EXPECT_EQ(requests_of("the sfxr is too loud", fx), "stem:12_sfxr.flac down | stem:13_sfxr.flac down");
+  EXPECT_EQ(requests_of("the kick is too loud, leave the sfxr", fx), "stem:Kick.wav down");
+}
+
+TEST(NoteParts, AnUnknownPartWordIsAPartNotTheWholeMix) {
+  const std::vector<std::string> stems = {"Kick.wav", "Snare.wav"};
+  EXPECT_EQ(parse_note("the bassdrum is too loud", stems).element, "part:bassdrum");
+  EXPECT_EQ(parse_note("sfxr too loud", stems).element, "part:sfxr");
+  EXPECT_EQ(parse_note("turn down the sfxr", stems).element, "part:sfxr");
+  EXPECT_EQ(parse_note("the sfxr is muddy", stems).element, "part:sfxr");
+  // The whole mix, said in any of the ways it is said, stays the mix.
+  for (const char* n : {"the mix is too loud", "it is too loud", "make it louder", "way too loud", "this is too quiet",
+                        "the low mids are muddy", "the levels are too loud", "the first 10 seconds are too loud",
+                        "in the chorus it is too loud", "the whole thing is too bright"}) {
+    const auto p = parse_note(n, stems);
+    EXPECT_EQ(p.kind, NoteKind::mix) << n;
+    EXPECT_EQ(p.element, "mix") << n;
+  }
+  // Two requests: the unknown part is a part of its own, not the previous request's.
+  EXPECT_EQ(requests_of("the kick is too quiet, the sfxr is too loud", stems), "stem:Kick.wav up | part:sfxr down");
+}
+
+TEST(NoteFilters, HighPassAndLowCutAtTheFrequencyNamed) {
+  auto n = parse_note("high-pass the strings at 150 Hz");
+  EXPECT_EQ(n.kind, NoteKind::mix);
+  EXPECT_EQ(n.element, "strings");
+  EXPECT_EQ(n.fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(n.freq_hz, 150.0);
+  n = parse_note("low-cut the vocal at 100 Hz");
+  EXPECT_EQ(n.kind, NoteKind::mix);  // not "cut the vocal" (a part dropped)
+  EXPECT_EQ(n.element, "lead_vocal");
+  EXPECT_EQ(n.fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(n.freq_hz, 100.0);
+  n = parse_note("low pass the synth at 8 kHz");
+  EXPECT_EQ(n.fix, Fix::low_pass);
+  EXPECT_DOUBLE_EQ(n.freq_hz, 8000.0);
+  EXPECT_EQ(parse_note("hpf the bass").fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(parse_note("hpf the bass").freq_hz, 0.0);
+  const auto r = parse_requests("high-pass the strings at 150 Hz");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].fix, Fix::high_pass);
+  EXPECT_DOUBLE_EQ(r[0].freq_hz, 150.0);
+}
+
+TEST(NoteRequests, ALaterWordTakesAnEarlierRequestBack) {
+  EXPECT_EQ(requests_of("the snare is too loud. Actually leave the snare, bring the kick up instead"), "kick up");
+  EXPECT_EQ(requests_of("the snare is too loud, the bass is too quiet. never mind the snare"), "bass up");
+  EXPECT_EQ(requests_of("the snare is too loud; don't touch the snare after all, the hats are too bright"), "hihat darker");
+  const auto all = parse_requests("the snare is too loud. Actually, leave the snare alone");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_NE(all[0].kind, NoteKind::mix);
+  // Protecting a part of a group is not taking a request back.
+  EXPECT_EQ(requests_of("the drums are too loud, but leave the kick alone"), "drums down");
+  EXPECT_EQ(parse_requests("the drums are too loud, but leave the kick alone")[0].except, std::vector<std::string>{"kick"});
+  EXPECT_EQ(requests_of("don't touch the strings, just lower the drums"), "drums down");
+}
+
+TEST(NoteSpace, DelayAndReverbAreToldApart) {
+  auto n = parse_note("more delay on the lead vocal");
+  EXPECT_EQ(n.element, "lead_vocal");
+  EXPECT_EQ(n.fix, Fix::wetter);
+  EXPECT_EQ(n.space, "delay");
+  n = parse_note("less reverb on the vocal");
+  EXPECT_EQ(n.fix, Fix::drier);
+  EXPECT_EQ(n.space, "reverb");
+  EXPECT_EQ(parse_note("the vocal is too wet").space, "");
+  EXPECT_EQ(parse_note("too much echo on the snare").space, "delay");
+  // No part: the whole mix's sends of that kind.
+  n = parse_note("less delay");
+  EXPECT_EQ(n.element, "mix");
+  EXPECT_EQ(n.fix, Fix::drier);
+  EXPECT_EQ(n.space, "delay");
+  n = parse_note("too much reverb");
+  EXPECT_EQ(n.fix, Fix::drier);
+  EXPECT_EQ(n.space, "reverb");
+}
+
+TEST(NoteScope, BeforeAfterAndAmongSections) {
+  auto n = parse_note("the lead vocal is too loud after the first 10 seconds");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 10.0);
+  EXPECT_FALSE(std::isfinite(n.scope.ranges[0].end_s));
+  n = parse_note("the lead vocal is too loud in the first 10 seconds");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 10.0);
+
+  n = parse_note("the lead vocal is too loud before the verse");
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"verse", 0, "before"}));
+  n = parse_note("the pad is too loud in the bridge after the chorus");
+  ASSERT_EQ(n.scope.sections.size(), 2u);
+  EXPECT_EQ(n.scope.sections[0], (SectionRef{"bridge", 0, ""}));
+  EXPECT_EQ(n.scope.sections[1], (SectionRef{"chorus", 0, "after"}));
+
+  const auto sections = [](const char* note) {
+    std::vector<int> o;
+    for (const auto& s : parse_note(note).scope.sections) o.push_back(s.ordinal);
+    return o;
+  };
+  EXPECT_EQ(sections("the pad is too loud in bridges 3 and 4"), (std::vector<int>{3, 4}));
+  EXPECT_EQ(sections("the pad is too loud in bridge 3 and 4"), (std::vector<int>{3, 4}));
+  EXPECT_EQ(sections("the pad is too loud in the second and third bridge"), (std::vector<int>{2, 3}));
+  EXPECT_EQ(sections("the pad is too loud in the first two bridges"), (std::vector<int>{1, 2}));
+  EXPECT_EQ(sections("the pad is too loud in the last 2 bridges"), (std::vector<int>{-2, -1}));
+  EXPECT_EQ(sections("snare too loud in verse 2 and the second chorus"), (std::vector<int>{2, 2}));
+
+  n = parse_note("the pad is too loud in the 2nd half");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0].count, TimeRange::Count::share_of_song);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 0.5);
+
+  n = parse_note("vocal up at 1:05 and 1:20");
+  ASSERT_EQ(n.scope.ranges.size(), 2u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].at_s, 65.0);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[1].at_s, 80.0);
+  n = parse_note("bass is muddy between 0:45 and 1:10");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 70.0);
+
+  n = parse_note("the vocal is too loud from 1:00 till the end");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 60.0);
+  EXPECT_FALSE(std::isfinite(n.scope.ranges[0].end_s));
+  EXPECT_TRUE(n.scope.sections.empty());
+  n = parse_note("the vocal is too loud from the start to 0:30");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].start_s, 0.0);
+  EXPECT_DOUBLE_EQ(n.scope.ranges[0].end_s, 30.0);
+  EXPECT_TRUE(n.scope.sections.empty());
+}
+
+}  // namespace
 }  // namespace mixdown::revise

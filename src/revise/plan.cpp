@@ -25,6 +25,8 @@ std::string capitalised(std::string s) {
 using mix::Console;
 using mix::Strip;
 
+std::string lower_words(std::string_view text);  // below
+
 std::string fmt_db(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", std::fabs(v));
@@ -119,6 +121,7 @@ std::vector<Strip*> strips_for(Console& c, const std::string& element) {
 
 std::string element_words(const std::string& e) {
   if (e.rfind("stem:", 0) == 0) return e.substr(5);
+  if (e.rfind("part:", 0) == 0) return "the " + e.substr(5);
   if (e == "lead_vocal") return "the lead vocal";
   if (e == "backing_vocal") return "the backing vocals";
   if (e == "vocal") return "the vocals";
@@ -151,6 +154,8 @@ std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
   std::string times;
   for (std::size_t i = 0; i < windows.size(); ++i)
     times += (i ? ", " : "") + format_time(windows[i].start_s) + "–" + format_time(windows[i].end_s);
+  if (windows.size() == 1 && (windows[0].label.starts_with("before ") || windows[0].label.starts_with("after ")))
+    return windows[0].label + " (" + times + ")";
   if (!scope.sections.empty()) {
     if (windows.size() == 1)
       return std::string("in ") + (windows[0].label == base_name(windows[0].label) ? "the " : "") + windows[0].label +
@@ -176,14 +181,20 @@ double level_step(const ParsedNote& n) {
                                                   "barely hear", "gets lost", "lost", "overpowers", "overpowering",
                                                   "drowns", "drowns out", "dominates", "buries", "swallowed"};
   const bool is_strong = std::find(strong.begin(), strong.end(), n.problem) != strong.end();
-  const std::string t = lower_case(n.text);
-  const bool mild = t.find("a bit") != std::string::npos || t.find("a touch") != std::string::npos ||
-                    t.find("slightly") != std::string::npos || t.find("a little") != std::string::npos ||
-                    t.find("a hair") != std::string::npos || t.find("tad") != std::string::npos;
-  const bool way = t.find("way too") != std::string::npos || t.find("much too") != std::string::npos ||
-                   t.find("completely") != std::string::npos || t.find("totally") != std::string::npos;
-  if (mild) return 1.5;
-  return (is_strong || way) ? 3.0 : 1.5;
+  // Whole words only: "a lot" is not "a lottery", "tad" not "tadpole".
+  const std::string t = " " + lower_words(n.text) + " ";
+  const auto said = [&](std::initializer_list<std::string_view> phrases) {
+    return std::any_of(phrases.begin(), phrases.end(),
+                       [&](std::string_view p) { return t.find(" " + std::string(p) + " ") != std::string::npos; });
+  };
+  // A small move asked for is smaller than the default step (about the just-noticeable 1 dB);
+  // a big one is the "can't hear it" step.
+  const bool mild = said({"a bit", "a touch", "slightly", "a little", "a hair", "tad", "a smidge", "a notch"});
+  const bool big = said({"way too", "much too", "completely", "totally", "a lot", "lots", "loads", "a ton",
+                         "much louder", "much quieter", "much softer", "way louder", "way quieter", "way down",
+                         "way up", "a good deal", "a great deal", "significantly", "a bunch"});
+  if (mild && !big) return 1.0;
+  return (is_strong || big) ? 3.0 : 1.5;
 }
 
 struct Applied {
@@ -270,6 +281,7 @@ ToneMove tone_move(Fix fix, Role role, bool mix_bus) {
 std::string stem_list(const Console& c) {
   std::string s;
   for (std::size_t i = 0; i < c.strips.size() && i < 12; ++i) s += (i ? ", " : "") + c.strips[i].name;
+  if (c.strips.size() > 12) s += " and " + std::to_string(c.strips.size() - 12) + " more";
   return s;
 }
 
@@ -446,6 +458,41 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
     }
     a.reply = "De-essed " + who(n.element, strips) + " harder (threshold 4 dB lower, or a de-esser at 6 kHz where "
               "there was none) throughout the song" + after + ".";
+    return a;
+  }
+  if (n.fix == Fix::high_pass || n.fix == Fix::low_pass) {
+    // A strip's own pass filter, at the corner the note names; without one, a third of an
+    // octave past where it is (or, where there is none, at a corner that keeps the part's body:
+    // a high-pass at 80 Hz, a low-pass at 12 kHz).
+    const bool hp = n.fix == Fix::high_pass;
+    if (n.element == "mix" || n.element == "reverb" || n.element == "delay") strips.clear();
+    const std::string name = hp ? "high_pass" : "low_pass";
+    double corner = 0.0;
+    for (auto* s : strips) {
+      auto& f = hp ? s->high_pass : s->low_pass;
+      const double from = f.enabled ? f.freq_hz : 0.0;
+      const double to = n.freq_hz > 0.0 ? n.freq_hz
+                        : f.enabled     ? std::clamp(hp ? f.freq_hz * 1.26 : f.freq_hz / 1.26, 20.0, 20000.0)
+                                        : (hp ? 80.0 : 12000.0);
+      if (!f.enabled) {
+        f.enabled = true;
+        a.changes.push_back({s->name, name + ".enabled", 0.0, 1.0, ""});
+      }
+      f.freq_hz = round3(to);
+      if (f.freq_hz != from) a.changes.push_back({s->name, name + ".freq_hz", from, f.freq_hz, ""});
+      s->reasons[name] = "revision: \"" + n.text + "\"";
+      corner = f.freq_hz;
+    }
+    if (a.changes.empty()) {
+      a.reply = strips.empty() ? "A " + std::string(hp ? "high-pass" : "low-pass") +
+                                     " filter sits on a part; name the stem it is for (stems: " + stem_list(c) +
+                                     "), nothing was changed."
+                               : capitalised(who(n.element, strips)) + " is already " + (hp ? "high" : "low") +
+                                     "-passed there; nothing was changed.";
+      return a;
+    }
+    a.reply = std::string(hp ? "High-passed " : "Low-passed ") + who(n.element, strips) +
+              (strips.size() == 1 || n.freq_hz > 0.0 ? " at " + fmt_hz(corner) : "") + " throughout the song" + after + ".";
     return a;
   }
   ToneMove m;
@@ -688,10 +735,28 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     const bool more = f == Fix::wetter || f == Fix::further;
     const double step = more ? 3.0 : -3.0;
     std::set<std::string> fed;
+    // The returns the note is about: one it names by its name ("more plate on the vocal"), else
+    // the kind it names ("more delay": the delay returns only), else every one.
+    const std::string said = " " + lower_words(n.text) + " ";
+    std::string named;
+    for (const auto& r : c.returns)
+      if (named.empty() && said.find(" " + lower_words(r.name) + " ") != std::string::npos) named = r.name;
+    const auto wanted = [&](const std::string& to) {
+      const auto r = std::find_if(c.returns.begin(), c.returns.end(), [&](const mix::Return& x) { return x.name == to; });
+      if (r == c.returns.end()) return n.space.empty() && named.empty();
+      if (!named.empty()) return r->name == named;
+      if (n.space == "delay") return r->kind == mix::ReturnKind::delay;
+      if (n.space == "reverb") return r->kind == mix::ReturnKind::reverb;
+      return true;
+    };
+    const bool one_kind = !named.empty() || !n.space.empty();
     for (auto* s : strips) {
-      if (s->sends.empty() && more) {
-        const auto r = std::find_if(c.returns.begin(), c.returns.end(),
-                                    [](const mix::Return& x) { return x.kind == mix::ReturnKind::reverb; });
+      const bool feeds = std::any_of(s->sends.begin(), s->sends.end(), [&](const mix::Send& x) { return wanted(x.to); });
+      if (!feeds && more) {
+        // A send to the first return asked for (a reverb when the note names none).
+        const auto r = std::find_if(c.returns.begin(), c.returns.end(), [&](const mix::Return& x) {
+          return one_kind ? wanted(x.name) : x.kind == mix::ReturnKind::reverb;
+        });
         if (r == c.returns.end()) continue;
         s->sends.push_back({r->name, -20.0, false});
         a.changes.push_back({s->name, "send." + r->name + ".level_db", -120.0, -20.0, ""});
@@ -699,6 +764,7 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
         continue;
       }
       for (auto& snd : s->sends) {
+        if (!wanted(snd.to)) continue;
         const double from = snd.level_db;
         snd.level_db = round3(std::clamp(snd.level_db + step, -60.0, 0.0));
         a.changes.push_back({s->name, "send." + snd.to + ".level_db", from, snd.level_db, ""});
@@ -718,12 +784,14 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
       }
     }
     if (a.changes.empty()) {
-      a.reply = who(n.element, strips) + " sends nothing to a reverb or delay, so it cannot get drier; nothing "
-                "was changed.";
+      a.reply = who(n.element, strips) + " sends nothing to " +
+                (!named.empty() ? "the " + named : n.space.empty() ? std::string("a reverb or delay") : "a " + n.space) +
+                (more ? "" : ", so it cannot get drier") + "; nothing was changed.";
       a.reply = capitalised(std::move(a.reply));
       return a;
     }
-    std::string what = more ? "Raised the reverb/delay sends of " : "Lowered the reverb/delay sends of ";
+    const std::string kind = !named.empty() ? named : n.space.empty() ? "reverb/delay" : n.space;
+    std::string what = (more ? "Raised the " : "Lowered the ") + kind + " sends of ";
     a.reply = what + who(n.element, strips) + " 3 dB" +
               (f == Fix::closer ? " and lengthened the reverb pre-delay 15 ms" :
                f == Fix::further ? " and shortened the reverb pre-delay 10 ms" : "") +
@@ -735,7 +803,12 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   for (auto* s : strips) {
     if (n.element == "mix" && (low_role(s->role) || s->role == Role::snare || s->role == Role::lead_vocal)) continue;
     const auto ch = ctx.stem_channels.find(s->name);
-    const bool stereo = ch != ctx.stem_channels.end() ? ch->second >= 2 && !s->fold_to_mono : !s->fold_to_mono;
+    // Stereo by what the file holds, not its channel count: a side 30 dB or more under the mid
+    // (hats printed as two equal channels) gives a width stage nothing to widen.
+    const auto side = ctx.stem_side_db.find(s->name);
+    const bool near_mono = side != ctx.stem_side_db.end() && side->second <= kNearMonoSideDb;
+    const bool stereo = !near_mono &&
+                        (ch != ctx.stem_channels.end() ? ch->second >= 2 && !s->fold_to_mono : !s->fold_to_mono);
     if (stereo) {
       const double from = s->pan.width;
       s->pan.width = round3(std::clamp(from + (wider ? 0.3 : -0.3), 0.0, 2.0));
@@ -910,6 +983,9 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
                                   std::vector<TimeRange>* past_end) {
   std::vector<Window> out;
   const double end = c.duration_s > 0 ? c.duration_s : std::numeric_limits<double>::infinity();
+  // Sections named by what is before or after them ("before the verse"): the relation and the
+  // windows of the sections it is measured from.
+  std::vector<std::pair<std::string, std::vector<Window>>> anchors;
   for (const auto& ref : scope.sections) {
     std::vector<const mix::Section*> named;
     for (const auto& s : c.sections)
@@ -918,15 +994,19 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
     if (named.empty() && !c.sections.empty() && ref.name == "outro") named.push_back(&c.sections.back());
     if (named.empty() && !c.sections.empty() && ref.name == "intro") named.push_back(&c.sections.front());
     std::vector<const mix::Section*> pick;
+    const auto count = static_cast<int>(named.size());
     if (ref.ordinal == 0) pick = named;
-    else if (ref.ordinal == -1 && !named.empty()) pick.push_back(named.back());
-    else if (ref.ordinal > 0 && static_cast<std::size_t>(ref.ordinal) <= named.size()) pick.push_back(named[ref.ordinal - 1]);
+    else if (ref.ordinal < 0 && -ref.ordinal <= count) pick.push_back(named[static_cast<std::size_t>(count + ref.ordinal)]);
+    else if (ref.ordinal > 0 && ref.ordinal <= count) pick.push_back(named[static_cast<std::size_t>(ref.ordinal - 1)]);
     if (pick.empty()) {
       if (missing)
-        missing->push_back(ref.ordinal == 0 ? ref.name :
-                           ref.ordinal == -1 ? "the last " + ref.name : ref.name + " " + std::to_string(ref.ordinal));
+        missing->push_back(ref.ordinal == 0    ? ref.name
+                           : ref.ordinal == -1 ? "the last " + ref.name
+                           : ref.ordinal < 0   ? ref.name + " " + std::to_string(-ref.ordinal) + " from the end"
+                                               : ref.name + " " + std::to_string(ref.ordinal));
       continue;
     }
+    std::vector<Window> windows;
     for (const auto* s : pick) {
       std::string label = s->name;
       // Several sections of the same name: number them so changes.json says which.
@@ -934,8 +1014,47 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
         const auto idx = std::find(named.begin(), named.end(), s) - named.begin();
         label = s->name + " " + std::to_string(idx + 1);
       }
-      if (std::none_of(out.begin(), out.end(), [&](const Window& w) { return w.start_s == s->start_s; }))
-        out.push_back({label, s->start_s, s->end_s});
+      windows.push_back({label, s->start_s, s->end_s});
+    }
+    if (!ref.relation.empty()) {
+      anchors.emplace_back(ref.relation, std::move(windows));
+      continue;
+    }
+    for (auto& w : windows)
+      if (std::none_of(out.begin(), out.end(), [&](const Window& x) { return x.start_s == w.start_s; })) out.push_back(w);
+  }
+  if (!anchors.empty()) {
+    if (!out.empty()) {
+      // "The bridge after the chorus": of the sections named, those right after (before) one of
+      // the anchor's; else the nearest one on that side of it.
+      std::vector<Window> kept;
+      const auto keep = [&](const Window& w) {
+        if (std::none_of(kept.begin(), kept.end(), [&](const Window& x) { return x.start_s == w.start_s; })) kept.push_back(w);
+      };
+      for (const auto& [relation, at] : anchors)
+        for (const auto& a : at)
+          for (const auto& w : out)
+            if (relation == "after" ? std::fabs(w.start_s - a.end_s) < 1.0 : std::fabs(w.end_s - a.start_s) < 1.0) keep(w);
+      if (kept.empty())
+        for (const auto& [relation, at] : anchors) {
+          const Window& a = relation == "after" ? at.front() : at.back();
+          const Window* best = nullptr;
+          for (const auto& w : out) {
+            if (relation == "after" && w.start_s >= a.end_s - 1e-6 && (!best || w.start_s < best->start_s)) best = &w;
+            if (relation == "before" && w.end_s <= a.start_s + 1e-6 && (!best || w.end_s > best->end_s)) best = &w;
+          }
+          if (best) keep(*best);
+        }
+      out = std::move(kept);
+      if (out.empty() && missing) missing->push_back("section on that side of the " + anchors.front().second.front().label);
+    } else {
+      // "Before the verse": from the start of the song to where the (first) verse begins;
+      // "after the chorus": from where it ends to the end of the song.
+      for (const auto& [relation, at] : anchors) {
+        const Window& a = at.front();
+        const double from = relation == "before" ? 0.0 : a.end_s, to = relation == "before" ? a.start_s : end;
+        if (to > from) out.push_back({relation + (a.label == base_name(a.label) ? " the " : " ") + a.label, from, to});
+      }
     }
   }
   for (TimeRange r : scope.ranges) {
@@ -955,7 +1074,21 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
     if (b > a) out.push_back({range_label(a, b), a, b});
   }
   std::sort(out.begin(), out.end(), [](const Window& x, const Window& y) { return x.start_s < y.start_s; });
-  return out;
+  // Windows that overlap are one: a part ridden in both would move twice there ("from 1:00 till
+  // the end" and the last section).
+  std::vector<Window> merged;
+  for (auto& w : out) {
+    if (!merged.empty() && w.start_s < merged.back().end_s - 1e-6) {
+      auto& m = merged.back();
+      if (w.end_s > m.end_s) {
+        m.end_s = w.end_s;
+        m.label = range_label(m.start_s, m.end_s);
+      }
+      continue;
+    }
+    merged.push_back(std::move(w));
+  }
+  return merged;
 }
 
 void add_automation_window(Strip& strip, double start_s, double end_s, double delta_db, double ramp_s) {
@@ -1173,6 +1306,10 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 (windows.empty() ? "" : " with the place (" + where(windows, n.scope) + ")") + ".";
       continue;
     }
+    if (r.kind == NoteKind::vague && n.vague_topic == "taken_back") {
+      r.reply = "Nothing was changed: the note takes back what it asked of " + element_words(n.element) + ".";
+      continue;
+    }
     if (r.kind == NoteKind::vague) {
       const std::string low = " " + lower_words(n.text) + " ";
       if (std::any_of(kGoBack.begin(), kGoBack.end(), [&](std::string_view w) { return low.find(w) != std::string::npos; })) {
@@ -1212,6 +1349,11 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       continue;
     }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
+    if (n.element.rfind("part:", 0) == 0) {
+      r.reply = "No stem matches \"" + n.element.substr(5) + "\" (stems: " + stem_list(console) +
+                "); which one did you mean? Nothing was changed.";
+      continue;
+    }
     if (needs_strips && strips.empty()) {
       r.reply = "This session has no " + element_words(n.element).substr(4) + " (stems: " + stem_list(console) +
                 "); which stem did you mean? Nothing was changed.";

@@ -55,6 +55,10 @@ struct WindowPeak {
   double peak_dbfs = 0;
 };
 
+// A stereo stem whose side signal sits this far (or further) under its mid has no width for a
+// width stage to widen: it is treated as the mono source it is (its pan spreads instead).
+inline constexpr double kNearMonoSideDb = -30.0;
+
 // A stem whose file peaks below this inside a window is not playing there.
 inline constexpr double kNotPlayingDbfs = -60.0;
 
@@ -62,6 +66,9 @@ struct PlanContext {
   std::optional<analysis::AnalysisReport> mix_analysis;       // of the current mix, for vague notes
   std::optional<analysis::ReferenceComparison> reference;     // when the project has a reference
   std::map<std::string, int> stem_channels;                   // strip name → channels (width needs stereo)
+  // Strip name → its file's side energy against its mid, dB (stereo stems measured for a width
+  // note). A stem whose side sits more than kNearMonoSideDb under its mid is mono in effect.
+  std::map<std::string, double> stem_side_db;
   std::vector<WindowPeak> window_peaks;                       // of the rides planned_rides() lists
 };
 

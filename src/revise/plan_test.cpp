@@ -415,5 +415,170 @@ TEST(Plan, AReverbTooLongGetsAShorterDecayAtTheSameLevel) {
   EXPECT_NE(r4[0].reply.find("feeds no reverb"), std::string::npos) << r4[0].reply;
 }
 
+// Fix-revise: amounts said in words, unknown parts, filters, a request taken back, delay
+// against reverb sends, width on near-mono stereo stems, and places before/after sections.
+TEST(Plan, ATouchIsSmallerAndALotBiggerThanTheDefaultStep) {
+  const auto fader_move = [](const char* note) {
+    auto c = song();
+    plan_revision(c, {note});
+    return c.find_strip("Snare.wav")->fader_db - song().find_strip("Snare.wav")->fader_db;
+  };
+  EXPECT_NEAR(fader_move("turn the snare down"), -1.5, 1e-9);
+  EXPECT_NEAR(fader_move("turn the snare down a lot"), -3.0, 1e-9);
+  EXPECT_NEAR(fader_move("turn the snare down a touch"), -1.0, 1e-9);
+  EXPECT_NEAR(fader_move("the snare is slightly too loud"), -1.0, 1e-9);
+  EXPECT_NEAR(fader_move("bring the snare up a little"), 1.0, 1e-9);
+  EXPECT_NEAR(fader_move("raise the snare two and a half dB"), 2.5, 1e-9);
+}
+
+TEST(Plan, APartNoStemMatchesIsSaidAndNothingChanges) {
+  auto c = song();
+  const auto r = plan_revision(c, {"the bassdrum is too loud"});
+  EXPECT_EQ(c, song());
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("No stem matches \"bassdrum\""), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Kick.wav"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  EXPECT_NE(plan_revision(c2, {"the mix is too loud"})[0].reply.find("delivery targets"), std::string::npos);
+}
+
+TEST(Plan, AHighPassAtTheFrequencyNamed) {
+  auto c = song();
+  const auto r = plan_revision(c, {"high-pass the guitars at 150 Hz"});
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    const auto& s = *c.find_strip(g);
+    EXPECT_TRUE(s.high_pass.enabled) << g;
+    EXPECT_DOUBLE_EQ(s.high_pass.freq_hz, 150.0) << g;
+    EXPECT_TRUE(s.eq.bands.empty()) << g;  // a filter, not a bell
+  }
+  EXPECT_EQ(c.find_strip("Vox.wav")->high_pass, song().find_strip("Vox.wav")->high_pass);
+  EXPECT_NE(r[0].reply.find("High-passed the guitars"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("150 Hz"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  plan_revision(c2, {"low-cut the vocal at 100 Hz"});
+  EXPECT_TRUE(c2.find_strip("Vox.wav")->high_pass.enabled);
+  EXPECT_DOUBLE_EQ(c2.find_strip("Vox.wav")->high_pass.freq_hz, 100.0);
+}
+
+TEST(Plan, ARequestTakenBackLaterInTheNoteIsNotActedOn) {
+  auto c = song();
+  const auto r = plan_revision(c, {"the snare is too loud. Actually leave the snare, bring the kick up instead"});
+  EXPECT_EQ(*c.find_strip("Snare.wav"), *song().find_strip("Snare.wav"));
+  EXPECT_NEAR(c.find_strip("Kick.wav")->fader_db, song().find_strip("Kick.wav")->fader_db + 1.5, 1e-9);
+  EXPECT_EQ(r[0].reply.find("Snare"), std::string::npos) << r[0].reply;
+  auto c2 = song();
+  const auto r2 = plan_revision(c2, {"the snare is too loud. Never mind the snare"});
+  EXPECT_EQ(c2, song());
+  EXPECT_NE(r2[0].reply.find("takes back"), std::string::npos) << r2[0].reply;
+}
+
+TEST(Plan, DelayAndReverbNotesMoveOnlyTheirOwnSends) {
+  auto with_delay = [] {
+    auto c = song();
+    mix::Return d;
+    d.name = "delay";
+    d.kind = mix::ReturnKind::delay;
+    c.returns.push_back(d);
+    c.find_strip("Vox.wav")->sends.push_back({"delay", -20, false});
+    return c;
+  };
+  const auto send = [](const mix::Console& c, const std::string& to) {
+    for (const auto& s : c.find_strip("Vox.wav")->sends)
+      if (s.to == to) return s.level_db;
+    return -999.0;
+  };
+  auto c = with_delay();
+  auto r = plan_revision(c, {"more delay on the lead vocal"});
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -17.0);
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -18.0);
+  EXPECT_NE(r[0].reply.find("delay sends"), std::string::npos) << r[0].reply;
+  c = with_delay();
+  r = plan_revision(c, {"less reverb on the vocal"});
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -21.0);
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -20.0);
+  c = with_delay();
+  plan_revision(c, {"the vocal is too wet"});  // no kind named: every send
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -21.0);
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -23.0);
+  // "less delay" alone: the mix's delay sends, not its reverb sends.
+  c = with_delay();
+  plan_revision(c, {"less delay"});
+  EXPECT_DOUBLE_EQ(send(c, "delay"), -23.0);
+  EXPECT_DOUBLE_EQ(send(c, "plate"), -18.0);
+  EXPECT_EQ(c.find_strip("Snare.wav")->sends, with_delay().find_strip("Snare.wav")->sends);
+  // A part with no delay send gets one to the delay return, not to the plate.
+  c = with_delay();
+  plan_revision(c, {"more delay on the snare"});
+  const auto& sn = c.find_strip("Snare.wav")->sends;
+  ASSERT_EQ(sn.size(), 2u);
+  EXPECT_EQ(sn[0].level_db, -22.0);
+  EXPECT_EQ(sn[1].to, "delay");
+}
+
+TEST(Plan, WideningANearMonoStereoStemSpreadsItsPan) {
+  auto hats = [] {
+    auto c = song();
+    mix::Strip h;
+    h.name = "Hats.wav";
+    h.role = Role::hihat;
+    h.pan.pan = 0.6;
+    c.strips.push_back(h);
+    return c;
+  };
+  PlanContext ctx;
+  ctx.stem_channels["Hats.wav"] = 2;
+  ctx.stem_side_db["Hats.wav"] = -50.0;  // two equal channels, all but
+  auto c = hats();
+  auto r = plan_revision(c, {"the hats are too narrow"}, ctx);
+  EXPECT_DOUBLE_EQ(c.find_strip("Hats.wav")->pan.width, 1.0);
+  EXPECT_NEAR(c.find_strip("Hats.wav")->pan.pan, 0.84, 1e-9);
+  EXPECT_NE(r[0].reply.find("panned further out"), std::string::npos) << r[0].reply;
+  // A real stereo image widens.
+  ctx.stem_side_db["Hats.wav"] = -10.0;
+  c = hats();
+  plan_revision(c, {"the hats are too narrow"}, ctx);
+  EXPECT_NEAR(c.find_strip("Hats.wav")->pan.width, 1.3, 1e-9);
+  EXPECT_DOUBLE_EQ(c.find_strip("Hats.wav")->pan.pan, 0.6);
+  // A centred near-mono stem cannot widen: said, nothing changed.
+  ctx.stem_side_db["Hats.wav"] = -50.0;
+  c = hats();
+  c.find_strip("Hats.wav")->pan.pan = 0.0;
+  r = plan_revision(c, {"the hats are too narrow"}, ctx);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("nothing was changed"), std::string::npos) << r[0].reply;
+}
+
+TEST(Plan, PlacesBeforeAfterAndAmongSectionsResolveToThatSpan) {
+  const auto windows = [](const mix::Console& c, const char* note) {
+    std::string s;
+    for (const auto& w : resolve_scope(parse_note(note).scope, c))
+      s += (s.empty() ? "" : " ") + format_time(w.start_s) + "-" + format_time(w.end_s);
+    return s;
+  };
+  const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
+  EXPECT_EQ(windows(c, "vocal too loud before the verse"), "0:00-0:10");
+  EXPECT_EQ(windows(c, "vocal too loud after the first 10 seconds"), "0:10-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud in the first 10 seconds"), "0:00-0:10");
+  EXPECT_EQ(windows(c, "vocal too loud after the bridge"), "1:40-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud in the 2nd half"), "1:00-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud from 1:00 till the end"), "1:00-2:00");
+  EXPECT_EQ(windows(c, "vocal up at 1:05 and 1:20"), "1:04-1:08 1:19-1:23");
+  EXPECT_EQ(windows(c, "vocal too loud in the chorus after the bridge"), "1:40-2:00");
+  EXPECT_EQ(windows(c, "vocal too loud in the verse before the second chorus"), "0:50-1:10");
+  // A song with several bridges (as DirtyLove has).
+  auto d = song();
+  d.sections = {{"intro", 0, 10}, {"bridge", 10, 20}, {"bridge", 20, 30}, {"bridge", 30, 40},
+                {"chorus", 40, 60}, {"bridge", 60, 70}, {"verse", 70, 120}};
+  EXPECT_EQ(windows(d, "the pad is too loud in the bridge after the chorus"), "1:00-1:10");
+  EXPECT_EQ(windows(d, "the pad is too loud in bridges 3 and 4"), "0:30-0:40 1:00-1:10");
+  EXPECT_EQ(windows(d, "the pad is too loud in the second and third bridge"), "0:20-0:30 0:30-0:40");
+  EXPECT_EQ(windows(d, "the pad is too loud in the first two bridges"), "0:10-0:20 0:20-0:30");
+  EXPECT_EQ(windows(d, "the pad is too loud in the last 2 bridges"), "0:30-0:40 1:00-1:10");
+  // Overlapping windows are ridden once.
+  auto e = song();
+  const auto r = plan_revision(e, {"the vocal is too loud from 1:00 till the end and in the last chorus"});
+  EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Vox.wav"), 110), -1.5, 1e-9);
+}
+
 }  // namespace
 }  // namespace mixdown::revise

@@ -340,5 +340,74 @@ TEST(ReviseNotes, EveryRequestSilencePastTheEndSectionsAndReverbLength) {
   EXPECT_NE(slurp(out / "rev-6" / "versions" / "fx.wav"), slurp(out / "rev-5" / "versions" / "fx.wav"));
 }
 
+// Fix-revise, on a mix of its own: a span named "after the first 10 seconds" is ridden there
+// and not before; "more delay" moves only the sends to delay returns; widening the demo's
+// hi-hats (two-channel files whose side sits ~50 dB under the mid) spreads their pans, which the
+// printed stems show; a part no stem matches changes nothing and says so.
+double side_over_mid_db(const fs::path& file) {
+  const AudioBuffer a = io::read_file(file);
+  if (a.num_channels() < 2) return -200.0;
+  double m = 0, s = 0;
+  for (std::size_t i = 0; i < a.num_frames(); ++i) {
+    const double l = a.channel(0)[i], r = a.channel(1)[i];
+    m += (l + r) * (l + r);
+    s += (l - r) * (l - r);
+  }
+  return 10.0 * std::log10(s / m);
+}
+
+TEST(ReviseNotes, SpansAfterAPlaceDelaySendsAndWidthOfNearMonoStems) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  std::string o, e;
+  ASSERT_EQ(testkit::run_command(bin() + " mix " + q(testkit::source_dir() / "examples" / "demo") + " -o " + q(out) +
+                                     " --quiet --no-master",
+                                 &o, &e),
+            0)
+      << e;
+
+  // rev-2: after the first 10 seconds, not in them.
+  auto j = revise_json(out, "the bass is too loud after the first 10 seconds");
+  ASSERT_FALSE(j[0]["changes"].empty()) << j.dump(2);
+  const double first_before = stem_against_rest(out / "rev-1", "Bass_Slap_02.flac", 1, 9.5);
+  const double first_after = stem_against_rest(out / "rev-2", "Bass_Slap_02.flac", 1, 9.5);
+  const double rest_before = stem_against_rest(out / "rev-1", "Bass_Slap_02.flac", 10.5, 19.5);
+  const double rest_after = stem_against_rest(out / "rev-2", "Bass_Slap_02.flac", 10.5, 19.5);
+  std::printf("bass against the rest: 0:01-0:09 %.2f -> %.2f LU, 0:10-0:19 %.2f -> %.2f LU\n", first_before,
+              first_after, rest_before, rest_after);
+  EXPECT_NEAR(first_after, first_before, 0.3);
+  EXPECT_LT(rest_after, rest_before - 0.7);
+
+  // rev-3: the delay sends only.
+  j = revise_json(out, "more delay on the keys");
+  const auto session = io::load_session(out / "rev-3" / "session.toml");
+  ASSERT_FALSE(j[0]["changes"].empty()) << j.dump(2);
+  for (const auto& c : j[0]["changes"]) {
+    const std::string p = c["parameter"];
+    ASSERT_EQ(p.rfind("send.", 0), 0u) << j.dump(2);
+    const std::string to = p.substr(5, p.size() - 5 - std::string(".level_db").size());
+    const auto r = std::find_if(session.returns.begin(), session.returns.end(), [&](const mix::Return& x) { return x.name == to; });
+    ASSERT_NE(r, session.returns.end()) << to;
+    EXPECT_EQ(r->kind, mix::ReturnKind::delay) << to << "\n" << j.dump(2);
+  }
+
+  // rev-4: the hats spread by their pans, measurably wider in their printed stems.
+  j = revise_json(out, "the hi-hats are too narrow");
+  ASSERT_FALSE(j[0]["changes"].empty()) << j.dump(2);
+  for (const auto& c : j[0]["changes"]) EXPECT_EQ(c["parameter"], "pan.pan") << j.dump(2);
+  for (const char* hat : {"Closed_HihHat_03", "Open_HiHat_02"}) {
+    const double before = side_over_mid_db(out / "rev-3" / "versions" / "stems" / (std::string(hat) + ".wav"));
+    const double after = side_over_mid_db(out / "rev-4" / "versions" / "stems" / (std::string(hat) + ".wav"));
+    std::printf("%s side/mid %.2f -> %.2f dB\n", hat, before, after);
+    EXPECT_GT(after, before + 1.0) << hat;
+  }
+
+  // rev-5: a part no stem matches.
+  j = revise_json(out, "the sfxr is too loud");
+  EXPECT_TRUE(j[0]["changes"].empty()) << j.dump(2);
+  EXPECT_NE(j[0]["reply"].get<std::string>().find("No stem matches \"sfxr\""), std::string::npos) << j.dump(2);
+  EXPECT_EQ(slurp(out / "rev-5" / "mix.wav"), slurp(out / "rev-4" / "mix.wav"));
+}
+
 }  // namespace
 }  // namespace mixdown
