@@ -710,6 +710,13 @@ struct StemFeatureAnalyzer::Impl {
       }
     }
     const double dur = double(frames) / rate;
+    f.sound_end_s = dur;
+    if (!f.silent) {
+      const auto floor_db = static_cast<float>(std::min(kSoundFloorDbfs, double(max_db) - kSoundBelowPeakDb));
+      std::size_t end = nf;
+      while (end > 0 && frame_db[end - 1] <= floor_db) --end;
+      f.sound_end_s = std::min(dur, double(end) * f.frame_s);
+    }
     f.active_fraction = nf ? double(n_active) / double(nf) : 0.0;
     if (n_active) {
       f.head_silence_s = std::min(dur, double(first) * f.frame_s);

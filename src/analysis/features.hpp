@@ -46,6 +46,15 @@ inline constexpr double kOneSidedDb = 40.0;
 // hop holds a noise floor, not a part (a part, however quiet, has events over its floor).
 inline constexpr double kNoiseFloorDbfs = -50.0;
 inline constexpr double kNoiseSteadyDb = 6.0;
+// Where a stem's sound ends (StemFeatures::sound_end_s): the last hop above kSoundFloorDbfs, or
+// kSoundBelowPeakDb under the stem's loudest hop when that is lower (a quiet part's own fade).
+// Below -90 dBFS lies only a 16-bit export's dither (about -96 dBFS) and digital silence: what
+// follows is an export's padding, not part of the music.
+inline constexpr double kSoundFloorDbfs = -90.0;
+inline constexpr double kSoundBelowPeakDb = 60.0;
+// sound_end_s is known to one analysis hop (1024 frames at 44.1/48 kHz, 2048 at 88.2/96 kHz):
+// at most this much after the true end.
+inline constexpr double kSoundEndResolutionS = 0.025;
 
 // A channel's DC offset from its whole-file mean and the means of its parts (hops, chunks): a
 // DC offset is a constant, so it shows in the typical part (the median), not just in the mean,
@@ -74,6 +83,9 @@ struct StemFeatures {
   double active_fraction = 0.0;     // share of frames that carry sound
   double head_silence_s = 0.0;      // before the first active frame
   double tail_silence_s = 0.0;      // after the last active frame
+  // The end of the last hop that holds any sound (kSoundFloorDbfs): what follows is silence.
+  // The file's length when it is silent throughout (nothing ends: its length is all it says).
+  double sound_end_s = 0.0;
 
   // Stereo (channels >= 2; first two channels).
   bool dual_mono = false;           // L and R identical up to -60 dB of difference

@@ -156,6 +156,23 @@ TEST(Features, HeadAndTailSilence) {
   EXPECT_NEAR(f.active_fraction, 2.0 / 3.5, 0.03);
 }
 
+// The sound ends at the last hop above the sound floor: a fade far under the part's level
+// (-75 dBFS, under its activity threshold) is still sound; 16-bit dither (-96 dBFS) and digital
+// silence after it are not.
+TEST(Features, SoundEndsAfterTheFadeNotAfterTheDither) {
+  auto s = testkit::concat({testkit::sine(300, -10, 2.0, kRate, 1), testkit::sine(300, -75, 1.0, kRate, 1),
+                            testkit::noise(-96.0, 5.0, kRate, 1, 4), testkit::sine(300, -200, 20.0, kRate, 1)});
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_NEAR(f.tail_silence_s, 26.0, 0.05);  // the activity floor stops at -60 dBFS
+  EXPECT_GE(f.sound_end_s, 3.0);
+  EXPECT_LT(f.sound_end_s, 3.0 + kSoundEndResolutionS);
+  // A part that sounds to its end ends there; a silent file's sound "ends" at its length.
+  auto full = testkit::sine(300, -10, 2.0, kRate, 1);
+  EXPECT_DOUBLE_EQ(compute_features(full.view(), kRate).sound_end_s, 2.0);
+  auto quiet = testkit::sine(300, -200, 2.0, kRate, 1);
+  EXPECT_DOUBLE_EQ(compute_features(quiet.view(), kRate).sound_end_s, 2.0);
+}
+
 TEST(Features, StruckBurstsAreCountedAndPercussive) {
   auto b = bursts(0.25, 5.0, 0.03, 3);
   const auto f = compute_features(b.view(), kRate);

@@ -235,22 +235,51 @@ std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems) {
   return out;
 }
 
-std::vector<Problem> length_problems(const std::vector<StemFormat>& stems) {
+std::vector<Problem> length_problems(const std::vector<StemFormat>& stems, const std::vector<double>& sound_end_s) {
   std::vector<Problem> out;
-  const StemFormat* longest = nullptr;
-  for (const auto& s : stems)
-    if (s.sample_rate > 0 && (!longest || s.duration_s() > longest->duration_s())) longest = &s;
-  if (!longest) return out;
-  for (const auto& s : stems) {
-    if (&s == longest || s.sample_rate <= 0) continue;
-    const double diff = longest->duration_s() - s.duration_s();
-    const double tol = (s.lossy || longest->lossy) ? 0.06 : 0.01;
-    if (diff <= tol) continue;
+  const auto tol = [](const StemFormat& a, const StemFormat& b) { return (a.lossy || b.lossy) ? 0.06 : 0.01; };
+  const auto sound_end = [&](std::size_t i) {
+    return i < sound_end_s.size() ? std::min(sound_end_s[i], stems[i].duration_s()) : stems[i].duration_s();
+  };
+  // The session's length: the shortest stem length past which every longer stem holds only
+  // silence (its sound ends within the tolerance, plus one analysis hop, of that length). The
+  // longest stem when its sound runs to its end, as it does in most sessions.
+  const StemFormat* session = nullptr;
+  for (std::size_t j = 0; j < stems.size(); ++j) {
+    const StemFormat& c = stems[j];
+    if (c.sample_rate <= 0 || (session && c.duration_s() >= session->duration_s())) continue;
+    bool beyond_is_silence = true;
+    for (std::size_t i = 0; i < stems.size() && beyond_is_silence; ++i)
+      if (stems[i].sample_rate > 0 && stems[i].duration_s() > c.duration_s() + tol(stems[i], c))
+        beyond_is_silence = sound_end(i) <= c.duration_s() + tol(stems[i], c) + kSoundEndResolutionS;
+    if (beyond_is_silence) session = &c;
+  }
+  if (!session) return out;
+  // Of the stems within the tolerance of that length, the longest names it.
+  for (const auto& c : stems)
+    if (c.sample_rate > 0 && c.duration_s() > session->duration_s() && c.duration_s() <= session->duration_s() + tol(c, *session))
+      session = &c;
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    const StemFormat& s = stems[i];
+    if (&s == session || s.sample_rate <= 0) continue;
+    const double diff = s.duration_s() - session->duration_s();
+    if (diff > tol(s, *session)) {
+      const double silence = s.duration_s() - sound_end(i);
+      out.push_back(make(s.name, "length_mismatch", Severity::warning,
+                         fmt::format("{} has {:.1f} s of silence after its last sound (at {}): it is {:.3f} s long, "
+                                     "{:.3f} s longer than the other stems ({}, {:.3f} s) by that silence alone",
+                                     s.name, silence, format_clock(sound_end(i)), s.duration_s(), diff, session->name,
+                                     session->duration_s()),
+                         "nothing to do for the mix: it ends after the music and its tail, not after the silence; "
+                         "to tidy the export, set its end marker where the song ends"));
+      continue;
+    }
+    if (-diff <= tol(s, *session)) continue;
     out.push_back(make(s.name, "length_mismatch", Severity::warning,
                        fmt::format("{} is {:.3f} s long, {:.3f} s shorter than {} ({:.3f} s): stems "
                                    "exported from the session start all have the same length, so "
                                    "it may not line up in time",
-                                   s.name, s.duration_s(), diff, longest->name, longest->duration_s()),
+                                   s.name, s.duration_s(), -diff, session->name, session->duration_s()),
                        "re-export every stem from the very start of the session to the same end "
                        "point; it is mixed from time 0 meanwhile"));
   }

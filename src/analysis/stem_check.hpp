@@ -77,9 +77,12 @@ Problem spike_problem(const std::string& stem, std::int64_t count, float peak);
 
 // sample_rate_mismatch against the session rate.
 std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems);
-// length_mismatch: stems shorter than the longest by more than a tolerance (10 ms; 60 ms for
-// lossy files, whose codecs pad).
-std::vector<Problem> length_problems(const std::vector<StemFormat>& stems);
+// length_mismatch: stems shorter than the session by more than a tolerance (10 ms; 60 ms for
+// lossy files, whose codecs pad). `sound_end_s` (one per stem, StemFeatures::sound_end_s; empty:
+// every stem sounds to its end) tells a stem that is longer only by silence after its last sound
+// (an export's end marker left far out): that stem is named, with its silence, and the session
+// is as long as the stems whose sound reaches their end, so they are not called short.
+std::vector<Problem> length_problems(const std::vector<StemFormat>& stems, const std::vector<double>& sound_end_s = {});
 
 // Two stems that carry the same source.
 struct Relation {

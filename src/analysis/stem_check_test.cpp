@@ -91,6 +91,38 @@ TEST(StemCheck, LengthMismatchSaysByHowMuch) {
   EXPECT_TRUE(length_problems({fmt24("a.wav", 48000, 480000), fmt24("b.wav", 44100, 441000)}).empty());
 }
 
+// One stem 280 s longer than the rest, every second of it silence after its last sound (an
+// export's end marker left far out): that stem is named with its silence, and the stems that
+// end with the music are not called short.
+TEST(StemCheck, LengthMismatchNamesTheStemWhoseExtraIsSilence) {
+  std::vector<StemFormat> s = {fmt24("Kick.wav", 48000, 20 * 48000), fmt24("Snare.wav", 48000, 300 * 48000),
+                               fmt24("Bass.wav", 48000, 20 * 48000)};
+  auto p = length_problems(s, {20.0, 19.6, 20.0});
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].stem, "Snare.wav");
+  EXPECT_NE(p[0].message.find("280.4 s of silence after its last sound (at 0:19.6)"), std::string::npos) << p[0].message;
+  expect_plain(p);
+  // Without the sound ends every stem sounds to its end: the short ones are named, as before.
+  p = length_problems(s);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(has(p, "length_mismatch", "Kick.wav"));
+  EXPECT_TRUE(has(p, "length_mismatch", "Bass.wav"));
+  // Sound past the shorter stems' end (a long stem that plays on): the short stems are named.
+  p = length_problems(s, {20.0, 150.0, 20.0});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_FALSE(has(p, "length_mismatch", "Snare.wav"));
+  // A stem that is genuinely short is still named against the length the rest share.
+  s.push_back(fmt24("Pad.wav", 48000, 10 * 48000));
+  p = length_problems(s, {20.0, 19.6, 20.0, 10.0});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(has(p, "length_mismatch", "Snare.wav"));
+  ASSERT_TRUE(has(p, "length_mismatch", "Pad.wav"));
+  for (const auto& q : p)
+    if (q.stem == "Pad.wav") {
+      EXPECT_NE(q.message.find("10.000 s shorter than Kick.wav"), std::string::npos) << q.message;
+    }
+}
+
 TEST(StemCheck, SignalProblemsFromFeatures) {
   StemFeatures f;
   f.silent = false;

@@ -59,6 +59,12 @@ std::vector<fs::path> output_folders(const fs::path& out) {
   return {out, out / "versions", out / "versions" / "stems", out / "masters", out / "previews"};
 }
 
+// The stems' files may run on in silence after the music; the mix keeps this much after the
+// last sound of any stem (a part's own fade below the sound floor, kSoundFloorDbfs), and trims
+// only when that saves at least kLeastTrimS (a second of silence at the end is no defect).
+constexpr double kKeepAfterSoundS = 3.0;
+constexpr double kLeastTrimS = 1.0;
+
 std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
   std::vector<master::Target> out;
   for (const auto& n : names) {
@@ -176,11 +182,22 @@ MixOutcome run_mix(const MixRequest& req) {
 
     std::vector<const analysis::StemAnalysis*> ptrs;
     std::vector<Role> roles;
-    double duration = 0;
-    for (const auto& in : inputs) {
-      ptrs.push_back(&in.analysis);
-      roles.push_back(in.role);
-      duration = std::max(duration, static_cast<double>(in.analysis.frames) / rate);
+    double duration = 0, sound_end = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      ptrs.push_back(&inputs[i].analysis);
+      roles.push_back(inputs[i].role);
+      duration = std::max(duration, static_cast<double>(inputs[i].analysis.frames) / rate);
+      sound_end = std::max(sound_end, usable[i]->features.sound_end_s);
+    }
+    // Files that run on in silence after the music (one stem's export end marker left minutes
+    // out): the mix ends after the last sound of every stem, plus kKeepAfterSoundS (a stem's
+    // own fade under the sound floor; the effect tails follow in the render), instead of
+    // delivering the silence. Only the end moves: every stem still starts at time 0.
+    std::optional<double> stems_end;
+    const double files_end = duration;
+    if (sound_end + kKeepAfterSoundS + kLeastTrimS < duration) {
+      stems_end = sound_end + kKeepAfterSoundS;
+      duration = *stems_end;
     }
     o.song = analysis::analyze_song(ptrs, roles, duration);
     progress(0.20, "deciding the mix");
@@ -215,6 +232,13 @@ MixOutcome run_mix(const MixRequest& req) {
                           analysis::spike_words(usable[i]->spike_samples, usable[i]->spike_peak), *st->spike_ceiling_dbfs);
         }
       }
+    if (stems_end) {
+      o.console.stems_end_s = stems_end;
+      o.console.mix_bus.reasons["stems_end_s"] =
+          fmt::format("the stems hold only silence after {} (the last sound of any stem): the mix ends {:.0f} s after it, "
+                      "with the effect tails, instead of {:.0f} s later where the longest file ends",
+                      analysis::format_clock(sound_end), kKeepAfterSoundS, files_end - sound_end);
+    }
     if (session && !session->targets.empty()) o.console.targets = session->targets;
     o.console.decided = true;
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));

@@ -194,9 +194,8 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   bool from_excerpts = false;  // the estimate came from excerpts
   std::int64_t longest = 0, out_frames = 0;
   {
-    auto sources = open_sources(console, options.cache);
-    for (const auto& src : sources) longest = std::max(longest, src->frames());
-    graph::Renderer r(console, std::move(sources), ropt);
+    graph::Renderer r(console, open_sources(console, options.cache), ropt);
+    longest = r.stem_frames();
     out_frames = r.output_frames();
     const double rate = console.sample_rate;
     const auto excerpt_frames = static_cast<std::int64_t>(kExcerptS * rate);

@@ -397,6 +397,7 @@ template <class V> void fields(V& v, mix::Console& c) {
     w.integer("sample_rate", c.sample_rate, 8000, 384000);
     w.num("tempo_bpm", c.tempo_bpm, 20.0, 400.0);
     w.num("duration_s", c.duration_s, 0.0, 1e6);
+    w.optional_num("stems_end_s", c.stems_end_s, 0.0, 1e6);
     w.text("focus", c.focus);
     w.string_list("targets", c.targets);
     w.flag("decided", c.decided);

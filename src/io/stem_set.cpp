@@ -472,7 +472,11 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
   };
   res.session_rate = analysis::session_rate(usable_formats);
   route(analysis::rate_problems(usable_formats));
-  route(analysis::length_problems(usable_formats));
+  {
+    std::vector<double> sound_end;
+    for (std::size_t i : usable_index) sound_end.push_back(res.stems[i].features.sound_end_s);
+    route(analysis::length_problems(usable_formats, sound_end));
+  }
   res.relations = analysis::find_relations(feats);
   // A stem that is the same audio as another is left out of the mix: summed, the two would
   // double the part (or cancel it, one inverted). A copy of a copy is left out once.

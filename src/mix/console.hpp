@@ -108,6 +108,10 @@ struct Console {
   int sample_rate = 48000;
   double tempo_bpm = 120.0;
   double duration_s = 0.0;
+  // Set when the stems' files run on in silence after the music (an export's end marker left
+  // far out): the stems are read up to here and the mix ends after it with the effect tails.
+  // Unset: every file is read to its end.
+  std::optional<double> stems_end_s;
   std::string focus;          // the stem the mix is built around
   Brief brief;
   std::vector<std::string> targets{"streaming"};

@@ -603,6 +603,64 @@ TEST_F(BadInput, MixOfAStereoStemWithOneSilentSide) {
   EXPECT_NEAR(10.0 * std::log10(l / rr), 0.0, 0.5);
 }
 
+// The frames of a WAV file, interleaved, and its rate and channels.
+std::vector<float> read_frames(const fs::path& p, SF_INFO* info) {
+  *info = SF_INFO{};
+  SNDFILE* f = sf_open(p.c_str(), SFM_READ, info);
+  if (!f) return {};
+  std::vector<float> x(static_cast<std::size_t>(info->frames * info->channels));
+  sf_readf_float(f, x.data(), info->frames);
+  sf_close(f);
+  return x;
+}
+
+// One stem with a minute of digital silence after its 3 s of music (an export end marker left
+// far out): before, the mix and its masters ran the whole minute, and `check` told the stems that
+// end with the music that they were short. The padded stem is named with its silence, the mix
+// ends a few seconds after the music, and the stem still lines up from time 0.
+TEST_F(BadInput, MixOfAStemWithAMinuteOfSilenceAfterItsMusic) {
+  wav("Keys.wav");
+  const auto bass = [](std::int64_t i, int c) { return i < 48000 * 3 ? music(i, c, 48000, 0.4, 13) : 0.0; };
+  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 3, bass);
+  const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 63, bass);
+  const auto check = run({"check", in_.string(), "--json", "-"});
+  ASSERT_EQ(check.code, 0) << check.err;
+  int mismatches = 0;
+  const auto report = nlohmann::json::parse(check.out);
+  for (const auto& p : report.at("problems"))
+    if (p.at("code") == "length_mismatch") {
+      ++mismatches;
+      EXPECT_EQ(p.at("stem"), "Bass.wav");
+      EXPECT_NE(p.at("message").get<std::string>().find("60.0 s of silence after its last sound"), std::string::npos)
+          << p.at("message");
+    }
+  EXPECT_EQ(mismatches, 1);
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet"});
+  expect_clean_outputs(r, out_);
+  for (const char* f : {"mix.wav", "masters/streaming.wav", "versions/stems/Bass.wav"}) {
+    SF_INFO info{};
+    ASSERT_FALSE(read_frames(out_ / f, &info).empty()) << f;
+    EXPECT_GE(info.frames, 48000 * 3) << f;          // never cut into the music
+    EXPECT_LE(info.frames, 48000 * (3 + 3 + 6)) << f;  // the music, 3 s, at most the longest effect tail
+  }
+  EXPECT_NE(slurp(out_ / "session.toml").find("stems_end_s = 6"), std::string::npos);
+  // The padded bass as printed lines up with the plain one from the start (correlation at lag 0).
+  SF_INFO a{}, b{};
+  const auto x = read_frames(out_ / "versions" / "stems" / "Bass.wav", &a);
+  const auto y = read_frames(out_ / "plain" / "versions" / "stems" / "Bass.wav", &b);
+  ASSERT_EQ(a.channels, b.channels);
+  double xy = 0, xx = 0, yy = 0;
+  for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
+    xy += double(x[i]) * y[i];
+    xx += double(x[i]) * x[i];
+    yy += double(y[i]) * y[i];
+  }
+  ASSERT_GT(xx * yy, 0.0);
+  EXPECT_GT(xy / std::sqrt(xx * yy), 0.99);
+}
+
 // A focus the session.toml names that is no stem: the session file's mistake, refused (3) in a
 // line naming it (it was a usage error about a --brief the user never typed).
 TEST_F(BadInput, SessionFocusNamingNoStem) {
