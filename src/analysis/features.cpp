@@ -719,6 +719,20 @@ struct StemFeatureAnalyzer::Impl {
     }
     f.active_fraction = nf ? double(n_active) / double(nf) : 0.0;
     if (n_active) {
+      std::size_t runs = 0, run = 0, longest_run = 0;
+      for (std::size_t t = 0; t < nf; ++t) {
+        run = active[t] ? run + 1 : 0;
+        if (run == 1) ++runs;
+        longest_run = std::max(longest_run, run);
+      }
+      const double at_peak_s = dur * std::pow(10.0, (f.rms_dbfs - f.peak_dbfs) / 10.0);
+      f.clicks_only = double(longest_run) * f.frame_s <= kClickMaxS && at_peak_s < kClickEnergyS;
+      if (f.clicks_only) {
+        f.clicks = static_cast<int>(runs);
+        f.first_click_s = double(first) * f.frame_s;
+      }
+    }
+    if (n_active) {
       f.head_silence_s = std::min(dur, double(first) * f.frame_s);
       f.tail_silence_s = std::max(0.0, dur - double(last + 1) * f.frame_s);
     } else {

@@ -52,6 +52,12 @@ inline constexpr double kNoiseSteadyDb = 6.0;
 // follows is an export's padding, not part of the music.
 inline constexpr double kSoundFloorDbfs = -90.0;
 inline constexpr double kSoundBelowPeakDb = 60.0;
+// A stem that holds nothing but a few isolated clicks (a muted track that kept an edit click, a
+// stray digital tick): every sounding stretch lasts at most kClickMaxS, and all its sound
+// together carries less energy than kClickEnergyS of its peak level would (a one-shot impact,
+// a single hit or a crash rings for tens of milliseconds and more). Two 1 ms clicks: 0.75 ms.
+inline constexpr double kClickMaxS = 0.05;
+inline constexpr double kClickEnergyS = 0.005;
 // sound_end_s is known to one analysis hop (1024 frames at 44.1/48 kHz, 2048 at 88.2/96 kHz):
 // at most this much after the true end.
 inline constexpr double kSoundEndResolutionS = 0.025;
@@ -86,6 +92,10 @@ struct StemFeatures {
   // The end of the last hop that holds any sound (kSoundFloorDbfs): what follows is silence.
   // The file's length when it is silent throughout (nothing ends: its length is all it says).
   double sound_end_s = 0.0;
+  // Nothing but isolated clicks (kClickMaxS, kClickEnergyS): no part to mix. Not `silent`.
+  bool clicks_only = false;
+  int clicks = 0;                   // sounding stretches (with clicks_only)
+  double first_click_s = -1.0;
 
   // Stereo (channels >= 2; first two channels).
   bool dual_mono = false;           // L and R identical up to -60 dB of difference

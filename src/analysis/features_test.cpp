@@ -173,6 +173,27 @@ TEST(Features, SoundEndsAfterTheFadeNotAfterTheDither) {
   EXPECT_DOUBLE_EQ(compute_features(quiet.view(), kRate).sound_end_s, 2.0);
 }
 
+// Two 1 ms clicks in 20 s of silence are clicks only (no part); a 0.25 s decaying noise impact
+// and a single struck burst are sounds, however short.
+TEST(Features, IsolatedClicksAreNoPart) {
+  AudioBuffer clicks(2, 20 * kRate);
+  for (int at : {5, 12})
+    for (std::size_t i = 0; i < 48; ++i)
+      for (int c = 0; c < 2; ++c)
+        clicks.channel(c)[static_cast<std::size_t>(at * kRate) + i] =
+            static_cast<float>(0.1 * 0.5 * (1 - std::cos(2 * M_PI * double(i) / 47.0)));
+  const auto f = compute_features(clicks.view(), kRate);
+  EXPECT_FALSE(f.silent);
+  EXPECT_TRUE(f.clicks_only);
+  EXPECT_EQ(f.clicks, 2);
+  EXPECT_NEAR(f.first_click_s, 5.0, 0.03);
+  AudioBuffer impact = testkit::noise(-6.0, 0.25, kRate, 1, 7);
+  for (std::size_t i = 0; i < impact.num_frames(); ++i) impact.channel(0)[i] *= static_cast<float>(std::exp(-12.0 * double(i) / kRate));
+  EXPECT_FALSE(compute_features(impact.view(), kRate).clicks_only);
+  auto hit = testkit::concat({testkit::sine(300, -200, 5.0, kRate, 1), bursts(10.0, 1.0, 0.03, 5), testkit::sine(300, -200, 5.0, kRate, 1)});
+  EXPECT_FALSE(compute_features(hit.view(), kRate).clicks_only);
+}
+
 TEST(Features, StruckBurstsAreCountedAndPercussive) {
   auto b = bursts(0.25, 5.0, 0.03, 3);
   const auto f = compute_features(b.view(), kRate);

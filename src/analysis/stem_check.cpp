@@ -166,6 +166,17 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                        "out of the mix"));
     return out;  // nothing else about a silent file is meaningful
   }
+  if (f.clicks_only) {
+    out.push_back(make(s.name, "clicks_only", Severity::warning,
+                       fmt::format("{} holds nothing but {} isolated click{} (each shorter than {:.0f} ms, the loudest at "
+                                   "{:.1f} dBFS, the first at {}) and silence: no part to mix",
+                                   s.name, f.clicks, f.clicks == 1 ? "" : "s", 1000.0 * kClickMaxS, f.peak_dbfs,
+                                   format_clock(f.first_click_s)),
+                       "check the export (a muted or empty track that kept an edit click, the wrong output); it is left "
+                       "out of the mix, so the clicks neither lead it nor set its level",
+                       f.first_click_s));
+    return out;  // as with silence, nothing else about it is meaningful
+  }
   if (f.clipped_runs > 0) {
     out.push_back(make(s.name, "clipping", f.clipped_runs >= 100 ? Severity::error : Severity::warning,
                        fmt::format("{} clips: {} place{} where the waveform is flattened at full "

@@ -74,6 +74,7 @@ std::string excluded_words(const StemResult& s) {
   if (s.features.dc_only) return "only a DC offset, no sound";
   const std::string& r = s.excluded_reason;
   if (r == "duplicate") return "a copy of another stem";
+  if (r == "clicks") return "only isolated clicks, no part";
   if (r == "silent" || r == "unreadable" || r.empty()) return r.empty() ? "left out" : r;
   return "a " + r + ", not a stem";
 }
@@ -379,6 +380,9 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     } else if (s.features.silent) {
       s.excluded = true;
       s.excluded_reason = "silent";
+    } else if (s.features.clicks_only) {
+      s.excluded = true;
+      s.excluded_reason = "clicks";
     }
   }
   // One vocal part and no named lead: that part is the lead ("Vox" and its "Vox Dbl" are one
@@ -456,7 +460,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     add(analysis::format_problems(s.format));
     add(analysis::signal_problems(s.format, s.features));
     if (!listing.stems[i].session_role) add(analysis::name_problems(s.name, s.name_info, s.content));
-    if (!s.excluded || s.excluded_reason == "silent") {
+    if (!s.excluded || s.excluded_reason == "silent" || s.excluded_reason == "clicks") {
       usable_formats.push_back(s.format);
       usable_index.push_back(i);
     }
