@@ -669,6 +669,9 @@ struct StemFeatureAnalyzer::Impl {
       const double lo = std::min(e_l, e_r), hi = std::max(e_l, e_r);
       f.one_sided = hi > 1e-12 && !f.dual_mono && lo <= hi * std::pow(10.0, -kOneSidedDb / 10.0);
       f.left_minus_right_db = e_l > 0 && e_r > 0 ? 10.0 * std::log10(e_l / e_r) : e_l > 0 ? 200.0 : e_r > 0 ? -200.0 : 0.0;
+      f.out_of_phase = !f.dual_mono && !f.one_sided && e_l > 0 && e_r > 0 && f.lr_correlation < kOutOfPhaseCorrelation;
+      // Identical once one is inverted: the dual-mono test on the sum instead of the difference.
+      f.inverted_dual_mono = f.out_of_phase && e_diff > 1e-12 && e_sum <= 1e-8 * e_diff;
     }
     if (spec_e > 0) {
       f.centroid_hz = spec_cent / spec_e;

@@ -42,6 +42,12 @@ ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int co
 // A stereo stem whose quieter channel lies this far under the other holds its part on one side
 // only.
 inline constexpr double kOneSidedDb = 40.0;
+// A stereo stem whose L/R correlation (energy-weighted over the file, so over its sounding
+// parts) is under kOutOfPhaseCorrelation has one channel inverted (a miswired cable, a
+// phase-flipped channel): it cancels in mono. Wide stereo (room mics, a spread pad, M/S
+// tricks) sits around 0 and at worst mildly negative (-0.3); -0.8 and below is no recording's
+// image but the same part on both sides with opposite signs.
+inline constexpr double kOutOfPhaseCorrelation = -0.8;
 // A stem whose loudest hop stays under kNoiseFloorDbfs and within kNoiseSteadyDb of its median
 // hop holds a noise floor, not a part (a part, however quiet, has events over its floor).
 inline constexpr double kNoiseFloorDbfs = -50.0;
@@ -104,6 +110,11 @@ struct StemFeatures {
   // it is (MixedAsMono).
   bool one_sided = false;
   double left_minus_right_db = 0.0;
+  // L/R correlation under kOutOfPhaseCorrelation: one channel inverted. Mixed with its right
+  // channel inverted back (Strip::invert_right); `inverted_dual_mono` when the two are then
+  // identical (L = -R up to -80 dB), and then also folded to mono (MixedAsMono).
+  bool out_of_phase = false;
+  bool inverted_dual_mono = false;
   double side_ratio = 0.0;          // side energy / (mid + side) energy, 0 (mono) .. 1
   double lr_correlation = 1.0;
 
@@ -139,8 +150,9 @@ struct StemFeatures {
   bool operator==(const StemFeatures&) const = default;
 };
 
-// Mixed as a mono source (folded, then panned by the mix): dual mono, or one-sided.
-inline bool mixed_as_mono(const StemFeatures& f) noexcept { return f.dual_mono || f.one_sided; }
+// Mixed as a mono source (folded, then panned by the mix): dual mono (also once one channel is
+// inverted back), or one-sided.
+inline bool mixed_as_mono(const StemFeatures& f) noexcept { return f.dual_mono || f.one_sided || f.inverted_dual_mono; }
 
 class StemFeatureAnalyzer {
 public:

@@ -69,6 +69,34 @@ TEST(Features, OneSidedStereoIsFoundWithItsSide) {
   EXPECT_TRUE(compute_features(m.view(), kRate).one_sided);
 }
 
+// Channels opposite in polarity: L = -R (a mono part with one side inverted) and a stereo part
+// with one side inverted (correlation -0.9) are out of phase; wide stereo (uncorrelated, or
+// mildly negative at -0.4) is not.
+TEST(Features, ChannelsOppositeInPolarityAreFoundAndWideStereoIsNot) {
+  const auto with_corr = [](double rho) {
+    auto n = testkit::noise(-20.0, 3.0, kRate, 2, 11);
+    const double k = std::sqrt(1.0 - rho * rho);
+    for (std::size_t i = 0; i < n.num_frames(); ++i)
+      n.channel(1)[i] = static_cast<float>(rho * n.channel(0)[i] + k * n.channel(1)[i]);
+    return compute_features(n.view(), kRate);
+  };
+  auto f = with_corr(-1.0);
+  EXPECT_TRUE(f.out_of_phase);
+  EXPECT_TRUE(f.inverted_dual_mono);
+  EXPECT_TRUE(mixed_as_mono(f));
+  EXPECT_FALSE(f.dual_mono);
+  f = with_corr(-0.9);
+  EXPECT_NEAR(f.lr_correlation, -0.9, 0.03);
+  EXPECT_TRUE(f.out_of_phase);
+  EXPECT_FALSE(f.inverted_dual_mono);
+  EXPECT_FALSE(mixed_as_mono(f));
+  for (double rho : {0.0, -0.4, 0.9}) {
+    f = with_corr(rho);
+    EXPECT_FALSE(f.out_of_phase) << rho;
+    EXPECT_FALSE(f.inverted_dual_mono) << rho;
+  }
+}
+
 TEST(Features, ClippingIsCountedAsFlattenedRuns) {
   auto s = testkit::sine(100.0, 3.5, 1.0, kRate, 1);  // peak 1.5, clipped below
   for (std::size_t i = 0; i < s.num_frames(); ++i)

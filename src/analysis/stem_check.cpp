@@ -218,6 +218,18 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                                    s.name),
                        "will be folded to mono automatically (and panned like a mono source)"));
   }
+  if (f.out_of_phase) {
+    out.push_back(make(s.name, "channels_out_of_phase", Severity::warning,
+                       fmt::format("{}'s two channels are opposite in polarity (correlation {:.2f}): one of them was "
+                                   "inverted (a miswired cable or a phase-flipped channel), so the part cancels when "
+                                   "the channels are summed and disappears in mono (a phone, a mono club or PA system)",
+                                   s.name, f.lr_correlation),
+                       f.inverted_dual_mono
+                           ? std::string("it is mixed with its right channel inverted back, as the mono part it then is; "
+                                         "re-export it with the channel's polarity corrected")
+                           : std::string("it is mixed with its right channel inverted back; re-export it with the "
+                                         "channel's polarity corrected")));
+  }
   if (f.one_sided) {
     const bool left = f.left_minus_right_db > 0.0;
     const double gap = std::fabs(f.left_minus_right_db);

@@ -41,7 +41,7 @@ int session_rate(const std::vector<StemFormat>& stems);
 
 // lossy_format, low_bit_depth.
 std::vector<Problem> format_problems(const StemFormat& s);
-// clipping, silent, clicks_only, dc_offset, dual_mono, one_sided.
+// clipping, silent, clicks_only, dc_offset, dual_mono, channels_out_of_phase, one_sided.
 std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f);
 // Isolated absurd samples in a float stem (a corrupt export: one sample at +60 dBFS in a part
 // that peaks at -6 dBFS), from the peaks of its blocks of equal length: the level above which

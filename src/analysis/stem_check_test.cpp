@@ -123,6 +123,24 @@ TEST(StemCheck, LengthMismatchNamesTheStemWhoseExtraIsSilence) {
     }
 }
 
+TEST(StemCheck, ChannelsOppositeInPolarityAreSaidWithTheFix) {
+  StemFeatures f;
+  f.silent = false;
+  f.dc = {0.0, 0.0};
+  f.lr_correlation = -1.0;
+  f.out_of_phase = true;
+  f.inverted_dual_mono = true;
+  auto p = signal_problems(fmt24("Bass.wav"), f);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"channels_out_of_phase"});
+  EXPECT_EQ(p[0].severity, Severity::warning);
+  EXPECT_NE(p[0].message.find("correlation -1.00"), std::string::npos) << p[0].message;
+  EXPECT_NE(p[0].fix.find("mono part"), std::string::npos) << p[0].fix;
+  expect_plain(p);
+  f.lr_correlation = -0.3;  // wide, not inverted
+  f.out_of_phase = f.inverted_dual_mono = false;
+  EXPECT_TRUE(signal_problems(fmt24("Pad.wav"), f).empty());
+}
+
 TEST(StemCheck, SignalProblemsFromFeatures) {
   StemFeatures f;
   f.silent = false;

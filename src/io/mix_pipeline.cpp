@@ -42,8 +42,9 @@ void refuse_overwriting_inputs(const fs::path& stems, const fs::path& out) {
     throw usage_error(out.string(), "-o points at the input folder; choose another folder so no input is overwritten");
 }
 
-analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache, float spike_ceiling) {
-  const auto src = open_stem_source(file, rate, fold, &cache, spike_ceiling);
+analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache, float spike_ceiling,
+                                    bool invert_right) {
+  const auto src = open_stem_source(file, rate, fold, &cache, spike_ceiling, invert_right);
   analysis::StemAnalyzer an(rate, src->channels());
   AudioBuffer block(src->channels(), 1 << 15);
   for (std::int64_t pos = 0; pos < src->frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
@@ -53,6 +54,9 @@ analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold
   }
   return an.finish();
 }
+
+// A stereo file with one channel inverted is mixed with its right channel inverted back.
+bool inverts_right(const analysis::StemFeatures& f) { return f.out_of_phase && f.channels == 2; }
 
 // The folders a mix writes into.
 std::vector<fs::path> output_folders(const fs::path& out) {
@@ -163,13 +167,16 @@ MixOutcome run_mix(const MixRequest& req) {
       // Measured in the check's read when it ran at this rate with these channels (a dual-mono
       // stem is mixed folded to mono, which the check could not know until its end: it measured
       // such a stem folded too while its channels stayed alike, and else it is read again).
+      // A stem with one channel inverted is measured as it is mixed: inverted back (the check
+      // read it as it is in the file).
       const bool mono = analysis::mixed_as_mono(s.features);
-      if (s.mix_analysis && s.mix_analysis_rate == rate && !mono)
+      const bool invert_right = inverts_right(s.features);
+      if (s.mix_analysis && s.mix_analysis_rate == rate && !mono && !invert_right)
         in.analysis = std::move(*s.mix_analysis);
       else if (s.mix_analysis_folded && s.mix_analysis_rate == rate && s.features.dual_mono)
         in.analysis = std::move(*s.mix_analysis_folded);
       else
-        in.analysis = analyze_stem(in.file, rate, mono, cache, s.spike_ceiling);
+        in.analysis = analyze_stem(in.file, rate, mono, cache, s.spike_ceiling, invert_right);
       s.mix_analysis.reset();
       s.mix_analysis_folded.reset();
     });
@@ -225,6 +232,13 @@ MixOutcome run_mix(const MixRequest& req) {
     for (std::size_t i = 0; i < usable.size(); ++i)
       if (auto* st = o.console.find_strip(usable[i]->name)) {
         st->fold_to_mono = analysis::mixed_as_mono(usable[i]->features);
+        if (inverts_right(usable[i]->features)) {
+          st->invert_right = true;
+          st->reasons["invert_right"] = fmt::format(
+              "its channels are opposite in polarity (correlation {:.2f}): the right one is inverted back so the part "
+              "survives in mono{}",
+              usable[i]->features.lr_correlation, st->fold_to_mono ? ", and the two, then identical, are mixed as one mono part" : "");
+        }
         if (const float c = usable[i]->spike_ceiling; c > 0.0f) {
           st->spike_ceiling_dbfs = 20.0 * std::log10(double(c));
           st->reasons["spike_ceiling_dbfs"] =

@@ -119,7 +119,8 @@ std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console&
   std::vector<std::unique_ptr<graph::StemSource>> src;
   for (const auto& s : c.strips)
     src.push_back(open_stem_source(s.file, c.sample_rate, s.fold_to_mono, cache,
-                                   s.spike_ceiling_dbfs ? static_cast<float>(std::pow(10.0, *s.spike_ceiling_dbfs / 20.0)) : 0.0f));
+                                   s.spike_ceiling_dbfs ? static_cast<float>(std::pow(10.0, *s.spike_ceiling_dbfs / 20.0)) : 0.0f,
+                                   s.invert_right));
   return src;
 }
 

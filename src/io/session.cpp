@@ -334,6 +334,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.num("role_confidence", s.role_confidence, 0.0, 1.0);
   v.flag("printed_fx", s.printed_fx);
   v.flag("fold_to_mono", s.fold_to_mono);
+  v.flag("invert_right", s.invert_right);
   v.optional_num("spike_ceiling_dbfs", s.spike_ceiling_dbfs, 0.0, 60.0);
   // The bus follows the role (so editing `role` moves the stem between the bus stems and the
   // instrumental/acapella versions) unless the file sets a bus of its own.

@@ -723,6 +723,49 @@ TEST_F(BadInput, MixWithAOneShotShorterThanALoudnessBlock) {
               testkit::ebur128_measure_file(out_ / "plain" / "mix.wav").integrated, 1.5);
 }
 
+// A stereo bass whose right channel is its left inverted (a phase-flipped channel): before, `check`
+// said nothing and the delivered bass bus was pure side signal (mono -147.6 dB against side
+// -26.9 dB): gone on a mono system. `check` warns, the mix inverts the channel back (and folds
+// the then identical pair to mono), and a wide stereo pad (uncorrelated sides) is left alone.
+TEST_F(BadInput, MixOfAStereoStemWithOneChannelInverted) {
+  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 4,
+              [](std::int64_t i, int c) { return (c == 0 ? 1.0 : -1.0) * music(i, 0, 48000, 0.4, 13); });
+  write_audio(in_ / "Pad.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 4, [](std::int64_t i, int c) {
+    const double n = std::sin(double(i) * 12.9898 + c * 78.233) * 43758.5453;
+    return 0.1 * (n - std::floor(n) - 0.5);
+  });
+  const auto check = run({"check", in_.string(), "--json", "-"});
+  ASSERT_EQ(check.code, 0) << check.err;
+  const auto report = nlohmann::json::parse(check.out);
+  int flagged = 0;
+  for (const auto& p : report.at("problems"))
+    if (p.at("code") == "channels_out_of_phase") {
+      ++flagged;
+      EXPECT_EQ(p.at("stem"), "Bass.wav");
+    }
+  EXPECT_EQ(flagged, 1) << check.out;
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  const std::string session = slurp(out_ / "session.toml");
+  std::size_t at = 0;
+  int inverted = 0;
+  while ((at = session.find("\ninvert_right = true", at)) != std::string::npos) ++inverted, ++at;
+  EXPECT_EQ(inverted, 1);  // the bass only
+  SF_INFO info{};
+  const auto x = read_frames(out_ / "versions" / "bass.wav", &info);
+  ASSERT_EQ(info.channels, 2);
+  double mid = 0, side = 0;
+  for (std::size_t i = 0; i + 1 < x.size(); i += 2) {
+    mid += 0.25 * (double(x[i]) + x[i + 1]) * (double(x[i]) + x[i + 1]);
+    side += 0.25 * (double(x[i]) - x[i + 1]) * (double(x[i]) - x[i + 1]);
+  }
+  EXPECT_GT(10.0 * std::log10(mid / std::max(side, 1e-30)), 40.0);  // it plays in mono
+  // The decided session renders the same mix again (the inversion is stored).
+  const auto again = run({"mix", (out_ / "session.toml").string(), "-o", (out_ / "again").string(), "--quiet", "--no-master"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(slurp(out_ / "again" / "mix.wav"), slurp(out_ / "mix.wav"));
+}
+
 // A focus the session.toml names that is no stem: the session file's mistake, refused (3) in a
 // line naming it (it was a usage error about a --brief the user never typed).
 TEST_F(BadInput, SessionFocusNamingNoStem) {
