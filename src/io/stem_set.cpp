@@ -491,6 +491,23 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       copy.excluded = true;
       copy.excluded_reason = "duplicate";
     }
+  // A stem that is the sum of the others (the song's bounce under any name): left out and said,
+  // among the stems still mixed (a copy left out above would double its part in the sum).
+  {
+    std::vector<const analysis::StemFeatures*> mixed(n, nullptr);
+    for (std::size_t i = 0; i < n; ++i)
+      if (!res.stems[i].excluded) mixed[i] = feats[i];
+    for (const auto& b : analysis::find_bounces(mixed)) {
+      StemResult& s = res.stems[b.index];
+      s.excluded = true;
+      s.excluded_reason = "bounce of the other stems";
+      // What its name said about a part (unlabeled, role_mismatch) no longer applies.
+      std::erase_if(per[b.index], [](const Problem& p) { return p.code == "unlabeled" || p.code == "role_mismatch"; });
+      std::vector<std::string> names;
+      for (std::size_t k : b.parts) names.push_back(res.stems[k].name);
+      per[b.index].push_back(analysis::bounce_problem(s.name, b, names));
+    }
+  }
   // What a left-out copy relates to otherwise is its original's to say (a part opposite in
   // polarity to an inverted copy is in polarity with the original, which the mix keeps).
   std::erase_if(res.relations, [&](const analysis::Relation& r) {

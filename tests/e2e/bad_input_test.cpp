@@ -791,6 +791,37 @@ TEST_F(BadInput, MsAdpcmWavIsWholeAndNamed) {
   EXPECT_NE(slurp(out_ / "session.toml").find("Bass.wav"), std::string::npos);
 }
 
+// The song's bounce among its stems under a name that says nothing ("Song 90bpm.wav"): before,
+// it was mixed on top of its own parts, as the focus and the loudest part, so every part played
+// twice. `check` says it is a mix of the other stems, and the mix leaves it out.
+TEST_F(BadInput, MixWithTheSongsBounceAmongItsStems) {
+  const auto keys = [](std::int64_t i, int c) { return music(i, c, 48000, 0.3, 4); };
+  const auto bass = [](std::int64_t i, int) { return music(i, 0, 48000, 0.4, 13); };
+  const auto kick = [](std::int64_t i, int) { return music(i, 0, 48000, 0.4, 1) * (i % 24000 < 4800 ? 1.0 : 0.1); };
+  write_audio(in_ / "Keys.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 6, keys);
+  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 6, bass);
+  write_audio(in_ / "Kick.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 6, kick);
+  const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  write_audio(in_ / "Song 90bpm.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 6,
+              [&](std::int64_t i, int c) { return 0.7 * (keys(i, c) + bass(i, c) + kick(i, c)); });
+  const auto check = run({"check", in_.string(), "--json", "-"});
+  ASSERT_EQ(check.code, 0) << check.err;
+  const auto report = nlohmann::json::parse(check.out);
+  int said = 0;
+  for (const auto& p : report.at("problems"))
+    if (p.at("code") == "not_a_stem") {
+      ++said;
+      EXPECT_EQ(p.at("stem"), "Song 90bpm.wav");
+      EXPECT_NE(p.at("message").get<std::string>().find("a mix of the other 3 stems"), std::string::npos) << p.at("message");
+    }
+  EXPECT_EQ(said, 1) << check.out;
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  EXPECT_EQ(slurp(out_ / "session.toml").find("Song 90bpm.wav"), std::string::npos);
+  EXPECT_EQ(slurp(out_ / "mix.wav"), slurp(out_ / "plain" / "mix.wav"));
+}
+
 // A focus the session.toml names that is no stem: the session file's mistake, refused (3) in a
 // line naming it (it was a usage error about a --brief the user never typed).
 TEST_F(BadInput, SessionFocusNamingNoStem) {
