@@ -669,6 +669,9 @@ struct StemFeatureAnalyzer::Impl {
       const double lo = std::min(e_l, e_r), hi = std::max(e_l, e_r);
       f.one_sided = hi > 1e-12 && !f.dual_mono && lo <= hi * std::pow(10.0, -kOneSidedDb / 10.0);
       f.left_minus_right_db = e_l > 0 && e_r > 0 ? 10.0 * std::log10(e_l / e_r) : e_l > 0 ? 200.0 : e_r > 0 ? -200.0 : 0.0;
+      f.out_of_phase = !f.dual_mono && !f.one_sided && e_l > 0 && e_r > 0 && f.lr_correlation < kOutOfPhaseCorrelation;
+      // Identical once one is inverted: the dual-mono test on the sum instead of the difference.
+      f.inverted_dual_mono = f.out_of_phase && e_diff > 1e-12 && e_sum <= 1e-8 * e_diff;
     }
     if (spec_e > 0) {
       f.centroid_hz = spec_cent / spec_e;
@@ -710,7 +713,28 @@ struct StemFeatureAnalyzer::Impl {
       }
     }
     const double dur = double(frames) / rate;
+    f.sound_end_s = dur;
+    if (!f.silent) {
+      const auto floor_db = static_cast<float>(std::min(kSoundFloorDbfs, double(max_db) - kSoundBelowPeakDb));
+      std::size_t end = nf;
+      while (end > 0 && frame_db[end - 1] <= floor_db) --end;
+      f.sound_end_s = std::min(dur, double(end) * f.frame_s);
+    }
     f.active_fraction = nf ? double(n_active) / double(nf) : 0.0;
+    if (n_active) {
+      std::size_t runs = 0, run = 0, longest_run = 0;
+      for (std::size_t t = 0; t < nf; ++t) {
+        run = active[t] ? run + 1 : 0;
+        if (run == 1) ++runs;
+        longest_run = std::max(longest_run, run);
+      }
+      const double at_peak_s = dur * std::pow(10.0, (f.rms_dbfs - f.peak_dbfs) / 10.0);
+      f.clicks_only = double(longest_run) * f.frame_s <= kClickMaxS && at_peak_s < kClickEnergyS;
+      if (f.clicks_only) {
+        f.clicks = static_cast<int>(runs);
+        f.first_click_s = double(first) * f.frame_s;
+      }
+    }
     if (n_active) {
       f.head_silence_s = std::min(dur, double(first) * f.frame_s);
       f.tail_silence_s = std::max(0.0, dur - double(last + 1) * f.frame_s);

@@ -42,10 +42,31 @@ ExcerptPlan make_excerpt_plan(std::int64_t total_frames, int sample_rate, int co
 // A stereo stem whose quieter channel lies this far under the other holds its part on one side
 // only.
 inline constexpr double kOneSidedDb = 40.0;
+// A stereo stem whose L/R correlation (energy-weighted over the file, so over its sounding
+// parts) is under kOutOfPhaseCorrelation has one channel inverted (a miswired cable, a
+// phase-flipped channel): it cancels in mono. Wide stereo (room mics, a spread pad, M/S
+// tricks) sits around 0 and at worst mildly negative (-0.3); -0.8 and below is no recording's
+// image but the same part on both sides with opposite signs.
+inline constexpr double kOutOfPhaseCorrelation = -0.8;
 // A stem whose loudest hop stays under kNoiseFloorDbfs and within kNoiseSteadyDb of its median
 // hop holds a noise floor, not a part (a part, however quiet, has events over its floor).
 inline constexpr double kNoiseFloorDbfs = -50.0;
 inline constexpr double kNoiseSteadyDb = 6.0;
+// Where a stem's sound ends (StemFeatures::sound_end_s): the last hop above kSoundFloorDbfs, or
+// kSoundBelowPeakDb under the stem's loudest hop when that is lower (a quiet part's own fade).
+// Below -90 dBFS lies only a 16-bit export's dither (about -96 dBFS) and digital silence: what
+// follows is an export's padding, not part of the music.
+inline constexpr double kSoundFloorDbfs = -90.0;
+inline constexpr double kSoundBelowPeakDb = 60.0;
+// A stem that holds nothing but a few isolated clicks (a muted track that kept an edit click, a
+// stray digital tick): every sounding stretch lasts at most kClickMaxS, and all its sound
+// together carries less energy than kClickEnergyS of its peak level would (a one-shot impact,
+// a single hit or a crash rings for tens of milliseconds and more). Two 1 ms clicks: 0.75 ms.
+inline constexpr double kClickMaxS = 0.05;
+inline constexpr double kClickEnergyS = 0.005;
+// sound_end_s is known to one analysis hop (1024 frames at 44.1/48 kHz, 2048 at 88.2/96 kHz):
+// at most this much after the true end.
+inline constexpr double kSoundEndResolutionS = 0.025;
 
 // A channel's DC offset from its whole-file mean and the means of its parts (hops, chunks): a
 // DC offset is a constant, so it shows in the typical part (the median), not just in the mean,
@@ -74,6 +95,13 @@ struct StemFeatures {
   double active_fraction = 0.0;     // share of frames that carry sound
   double head_silence_s = 0.0;      // before the first active frame
   double tail_silence_s = 0.0;      // after the last active frame
+  // The end of the last hop that holds any sound (kSoundFloorDbfs): what follows is silence.
+  // The file's length when it is silent throughout (nothing ends: its length is all it says).
+  double sound_end_s = 0.0;
+  // Nothing but isolated clicks (kClickMaxS, kClickEnergyS): no part to mix. Not `silent`.
+  bool clicks_only = false;
+  int clicks = 0;                   // sounding stretches (with clicks_only)
+  double first_click_s = -1.0;
 
   // Stereo (channels >= 2; first two channels).
   bool dual_mono = false;           // L and R identical up to -60 dB of difference
@@ -82,6 +110,11 @@ struct StemFeatures {
   // it is (MixedAsMono).
   bool one_sided = false;
   double left_minus_right_db = 0.0;
+  // L/R correlation under kOutOfPhaseCorrelation: one channel inverted. Mixed with its right
+  // channel inverted back (Strip::invert_right); `inverted_dual_mono` when the two are then
+  // identical (L = -R up to -80 dB), and then also folded to mono (MixedAsMono).
+  bool out_of_phase = false;
+  bool inverted_dual_mono = false;
   double side_ratio = 0.0;          // side energy / (mid + side) energy, 0 (mono) .. 1
   double lr_correlation = 1.0;
 
@@ -117,8 +150,9 @@ struct StemFeatures {
   bool operator==(const StemFeatures&) const = default;
 };
 
-// Mixed as a mono source (folded, then panned by the mix): dual mono, or one-sided.
-inline bool mixed_as_mono(const StemFeatures& f) noexcept { return f.dual_mono || f.one_sided; }
+// Mixed as a mono source (folded, then panned by the mix): dual mono (also once one channel is
+// inverted back), or one-sided.
+inline bool mixed_as_mono(const StemFeatures& f) noexcept { return f.dual_mono || f.one_sided || f.inverted_dual_mono; }
 
 class StemFeatureAnalyzer {
 public:

@@ -69,6 +69,34 @@ TEST(Features, OneSidedStereoIsFoundWithItsSide) {
   EXPECT_TRUE(compute_features(m.view(), kRate).one_sided);
 }
 
+// Channels opposite in polarity: L = -R (a mono part with one side inverted) and a stereo part
+// with one side inverted (correlation -0.9) are out of phase; wide stereo (uncorrelated, or
+// mildly negative at -0.4) is not.
+TEST(Features, ChannelsOppositeInPolarityAreFoundAndWideStereoIsNot) {
+  const auto with_corr = [](double rho) {
+    auto n = testkit::noise(-20.0, 3.0, kRate, 2, 11);
+    const double k = std::sqrt(1.0 - rho * rho);
+    for (std::size_t i = 0; i < n.num_frames(); ++i)
+      n.channel(1)[i] = static_cast<float>(rho * n.channel(0)[i] + k * n.channel(1)[i]);
+    return compute_features(n.view(), kRate);
+  };
+  auto f = with_corr(-1.0);
+  EXPECT_TRUE(f.out_of_phase);
+  EXPECT_TRUE(f.inverted_dual_mono);
+  EXPECT_TRUE(mixed_as_mono(f));
+  EXPECT_FALSE(f.dual_mono);
+  f = with_corr(-0.9);
+  EXPECT_NEAR(f.lr_correlation, -0.9, 0.03);
+  EXPECT_TRUE(f.out_of_phase);
+  EXPECT_FALSE(f.inverted_dual_mono);
+  EXPECT_FALSE(mixed_as_mono(f));
+  for (double rho : {0.0, -0.4, 0.9}) {
+    f = with_corr(rho);
+    EXPECT_FALSE(f.out_of_phase) << rho;
+    EXPECT_FALSE(f.inverted_dual_mono) << rho;
+  }
+}
+
 TEST(Features, ClippingIsCountedAsFlattenedRuns) {
   auto s = testkit::sine(100.0, 3.5, 1.0, kRate, 1);  // peak 1.5, clipped below
   for (std::size_t i = 0; i < s.num_frames(); ++i)
@@ -154,6 +182,44 @@ TEST(Features, HeadAndTailSilence) {
   EXPECT_NEAR(f.head_silence_s, 1.0, 0.05);
   EXPECT_NEAR(f.tail_silence_s, 0.5, 0.05);
   EXPECT_NEAR(f.active_fraction, 2.0 / 3.5, 0.03);
+}
+
+// The sound ends at the last hop above the sound floor: a fade far under the part's level
+// (-75 dBFS, under its activity threshold) is still sound; 16-bit dither (-96 dBFS) and digital
+// silence after it are not.
+TEST(Features, SoundEndsAfterTheFadeNotAfterTheDither) {
+  auto s = testkit::concat({testkit::sine(300, -10, 2.0, kRate, 1), testkit::sine(300, -75, 1.0, kRate, 1),
+                            testkit::noise(-96.0, 5.0, kRate, 1, 4), testkit::sine(300, -200, 20.0, kRate, 1)});
+  const auto f = compute_features(s.view(), kRate);
+  EXPECT_NEAR(f.tail_silence_s, 26.0, 0.05);  // the activity floor stops at -60 dBFS
+  EXPECT_GE(f.sound_end_s, 3.0);
+  EXPECT_LT(f.sound_end_s, 3.0 + kSoundEndResolutionS);
+  // A part that sounds to its end ends there; a silent file's sound "ends" at its length.
+  auto full = testkit::sine(300, -10, 2.0, kRate, 1);
+  EXPECT_DOUBLE_EQ(compute_features(full.view(), kRate).sound_end_s, 2.0);
+  auto quiet = testkit::sine(300, -200, 2.0, kRate, 1);
+  EXPECT_DOUBLE_EQ(compute_features(quiet.view(), kRate).sound_end_s, 2.0);
+}
+
+// Two 1 ms clicks in 20 s of silence are clicks only (no part); a 0.25 s decaying noise impact
+// and a single struck burst are sounds, however short.
+TEST(Features, IsolatedClicksAreNoPart) {
+  AudioBuffer clicks(2, 20 * kRate);
+  for (int at : {5, 12})
+    for (std::size_t i = 0; i < 48; ++i)
+      for (int c = 0; c < 2; ++c)
+        clicks.channel(c)[static_cast<std::size_t>(at * kRate) + i] =
+            static_cast<float>(0.1 * 0.5 * (1 - std::cos(2 * M_PI * double(i) / 47.0)));
+  const auto f = compute_features(clicks.view(), kRate);
+  EXPECT_FALSE(f.silent);
+  EXPECT_TRUE(f.clicks_only);
+  EXPECT_EQ(f.clicks, 2);
+  EXPECT_NEAR(f.first_click_s, 5.0, 0.03);
+  AudioBuffer impact = testkit::noise(-6.0, 0.25, kRate, 1, 7);
+  for (std::size_t i = 0; i < impact.num_frames(); ++i) impact.channel(0)[i] *= static_cast<float>(std::exp(-12.0 * double(i) / kRate));
+  EXPECT_FALSE(compute_features(impact.view(), kRate).clicks_only);
+  auto hit = testkit::concat({testkit::sine(300, -200, 5.0, kRate, 1), bursts(10.0, 1.0, 0.03, 5), testkit::sine(300, -200, 5.0, kRate, 1)});
+  EXPECT_FALSE(compute_features(hit.view(), kRate).clicks_only);
 }
 
 TEST(Features, StruckBurstsAreCountedAndPercussive) {

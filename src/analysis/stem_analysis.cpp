@@ -25,6 +25,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr float kFloorDb = -150.0f;
 constexpr double kTiny = 1e-15;
+constexpr double kLoudnessBlockS = 0.4;  // BS.1770-4 gating block
 
 
 double to_db(double power) { return 10.0 * std::log10(std::max(power, kTiny)); }
@@ -480,6 +481,14 @@ struct StemAnalyzer::Impl {
     hop_fill = 0;
     StemAnalysis& a = out;
     a.frames = frames;
+    // A one-shot shorter than one 400 ms gating block (an impact, a single hit) has no
+    // BS.1770 block of its own and would read as silence: it is measured as the file padded
+    // with silence to one block (its momentary loudness), which is how it sounds placed in a
+    // song. Digital silence stays silent.
+    if (const auto block = static_cast<std::int64_t>(std::ceil(kLoudnessBlockS * rate)); frames > 0 && frames < block) {
+      AudioBuffer pad(nch, static_cast<std::size_t>(block - frames));
+      meter.add(pad.view());
+    }
     auto fin = [](double v) { return std::isfinite(v) ? v : -200.0; };
     a.integrated_lufs = fin(meter.integrated_lufs());
     a.loudness_range_lu = std::max(0.0, fin(meter.range_lu()));

@@ -151,6 +151,23 @@ TEST(StemAnalysis, SilenceAndShortInputAreFinite) {
   for (float v : c.band_db) ASSERT_TRUE(std::isfinite(v));
 }
 
+// A one-shot shorter than one 400 ms gating block (an impact) is measured as the file padded
+// with silence to one block, its momentary loudness: before, it read as silence ("nothing to
+// balance") and was mixed at unity. A 0.25 s file of digital silence stays silent.
+TEST(StemAnalysis, AOneShotShorterThanAGatingBlockIsMeasured) {
+  const auto n = static_cast<std::size_t>(0.25 * kRate);
+  AudioBuffer hit(1, n);
+  for (std::size_t i = 0; i < n; ++i)
+    hit.channel(0)[i] = static_cast<float>(0.5 * std::sin(2 * M_PI * 1000.0 * double(i) / kRate));
+  const auto a = analyze_stem(hit.view(), kRate);
+  EXPECT_FALSE(a.silent());
+  // A -9 dBFS RMS 1 kHz tone (K-weighting +0.7 dB at 1 kHz, -0.691 offset) for 0.25 of 0.4 s.
+  EXPECT_NEAR(a.integrated_lufs, -9.03 + 10.0 * std::log10(0.25 / 0.4), 0.3);
+  EXPECT_GT(a.active_lufs, -199.0);
+  AudioBuffer quiet(1, n);
+  EXPECT_TRUE(analyze_stem(quiet.view(), kRate).silent());
+}
+
 TEST(StemAnalysis, ActivityFollowsWhereTheStemPlays) {
   AudioBuffer z(1, kRate * 3);
   auto tone = testkit::sine(440.0, -12.0, 3.0, kRate, 1);

@@ -166,6 +166,17 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                        "out of the mix"));
     return out;  // nothing else about a silent file is meaningful
   }
+  if (f.clicks_only) {
+    out.push_back(make(s.name, "clicks_only", Severity::warning,
+                       fmt::format("{} holds nothing but {} isolated click{} (each shorter than {:.0f} ms, the loudest at "
+                                   "{:.1f} dBFS, the first at {}) and silence: no part to mix",
+                                   s.name, f.clicks, f.clicks == 1 ? "" : "s", 1000.0 * kClickMaxS, f.peak_dbfs,
+                                   format_clock(f.first_click_s)),
+                       "check the export (a muted or empty track that kept an edit click, the wrong output); it is left "
+                       "out of the mix, so the clicks neither lead it nor set its level",
+                       f.first_click_s));
+    return out;  // as with silence, nothing else about it is meaningful
+  }
   if (f.clipped_runs > 0) {
     out.push_back(make(s.name, "clipping", f.clipped_runs >= 100 ? Severity::error : Severity::warning,
                        fmt::format("{} clips: {} place{} where the waveform is flattened at full "
@@ -207,6 +218,18 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                                    s.name),
                        "will be folded to mono automatically (and panned like a mono source)"));
   }
+  if (f.out_of_phase) {
+    out.push_back(make(s.name, "channels_out_of_phase", Severity::warning,
+                       fmt::format("{}'s two channels are opposite in polarity (correlation {:.2f}): one of them was "
+                                   "inverted (a miswired cable or a phase-flipped channel), so the part cancels when "
+                                   "the channels are summed and disappears in mono (a phone, a mono club or PA system)",
+                                   s.name, f.lr_correlation),
+                       f.inverted_dual_mono
+                           ? std::string("it is mixed with its right channel inverted back, as the mono part it then is; "
+                                         "re-export it with the channel's polarity corrected")
+                           : std::string("it is mixed with its right channel inverted back; re-export it with the "
+                                         "channel's polarity corrected")));
+  }
   if (f.one_sided) {
     const bool left = f.left_minus_right_db > 0.0;
     const double gap = std::fabs(f.left_minus_right_db);
@@ -235,22 +258,51 @@ std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems) {
   return out;
 }
 
-std::vector<Problem> length_problems(const std::vector<StemFormat>& stems) {
+std::vector<Problem> length_problems(const std::vector<StemFormat>& stems, const std::vector<double>& sound_end_s) {
   std::vector<Problem> out;
-  const StemFormat* longest = nullptr;
-  for (const auto& s : stems)
-    if (s.sample_rate > 0 && (!longest || s.duration_s() > longest->duration_s())) longest = &s;
-  if (!longest) return out;
-  for (const auto& s : stems) {
-    if (&s == longest || s.sample_rate <= 0) continue;
-    const double diff = longest->duration_s() - s.duration_s();
-    const double tol = (s.lossy || longest->lossy) ? 0.06 : 0.01;
-    if (diff <= tol) continue;
+  const auto tol = [](const StemFormat& a, const StemFormat& b) { return (a.lossy || b.lossy) ? 0.06 : 0.01; };
+  const auto sound_end = [&](std::size_t i) {
+    return i < sound_end_s.size() ? std::min(sound_end_s[i], stems[i].duration_s()) : stems[i].duration_s();
+  };
+  // The session's length: the shortest stem length past which every longer stem holds only
+  // silence (its sound ends within the tolerance, plus one analysis hop, of that length). The
+  // longest stem when its sound runs to its end, as it does in most sessions.
+  const StemFormat* session = nullptr;
+  for (std::size_t j = 0; j < stems.size(); ++j) {
+    const StemFormat& c = stems[j];
+    if (c.sample_rate <= 0 || (session && c.duration_s() >= session->duration_s())) continue;
+    bool beyond_is_silence = true;
+    for (std::size_t i = 0; i < stems.size() && beyond_is_silence; ++i)
+      if (stems[i].sample_rate > 0 && stems[i].duration_s() > c.duration_s() + tol(stems[i], c))
+        beyond_is_silence = sound_end(i) <= c.duration_s() + tol(stems[i], c) + kSoundEndResolutionS;
+    if (beyond_is_silence) session = &c;
+  }
+  if (!session) return out;
+  // Of the stems within the tolerance of that length, the longest names it.
+  for (const auto& c : stems)
+    if (c.sample_rate > 0 && c.duration_s() > session->duration_s() && c.duration_s() <= session->duration_s() + tol(c, *session))
+      session = &c;
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    const StemFormat& s = stems[i];
+    if (&s == session || s.sample_rate <= 0) continue;
+    const double diff = s.duration_s() - session->duration_s();
+    if (diff > tol(s, *session)) {
+      const double silence = s.duration_s() - sound_end(i);
+      out.push_back(make(s.name, "length_mismatch", Severity::warning,
+                         fmt::format("{} has {:.1f} s of silence after its last sound (at {}): it is {:.3f} s long, "
+                                     "{:.3f} s longer than the other stems ({}, {:.3f} s) by that silence alone",
+                                     s.name, silence, format_clock(sound_end(i)), s.duration_s(), diff, session->name,
+                                     session->duration_s()),
+                         "nothing to do for the mix: it ends after the music and its tail, not after the silence; "
+                         "to tidy the export, set its end marker where the song ends"));
+      continue;
+    }
+    if (-diff <= tol(s, *session)) continue;
     out.push_back(make(s.name, "length_mismatch", Severity::warning,
                        fmt::format("{} is {:.3f} s long, {:.3f} s shorter than {} ({:.3f} s): stems "
                                    "exported from the session start all have the same length, so "
                                    "it may not line up in time",
-                                   s.name, s.duration_s(), diff, longest->name, longest->duration_s()),
+                                   s.name, s.duration_s(), -diff, session->name, session->duration_s()),
                        "re-export every stem from the very start of the session to the same end "
                        "point; it is mixed from time 0 meanwhile"));
   }
@@ -266,7 +318,7 @@ std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& fea
       const StemFeatures* fb = features[b];
       if (!fb || fb->silent || fb->sample_rate != fa->sample_rate) continue;
       const PairCorrelation pc = correlate_excerpts(*fa, *fb);
-      if (!pc.valid || std::fabs(pc.r) < 0.5) continue;
+      if (!pc.valid || std::fabs(pc.r) < kRelatedCorrelation) continue;
       Relation rel;
       rel.a = a;
       rel.b = b;
@@ -287,6 +339,162 @@ std::vector<Relation> find_relations(const std::vector<const StemFeatures*>& fea
     }
   }
   return out;
+}
+
+namespace {
+
+// The gains g that fit stem c as the others o, by least squares on the inner products `gram`
+// (n x n): the normal equations by Cholesky, with a ridge of 1e-9 of the diagonal. Empty when
+// they cannot be solved.
+std::vector<double> fit_gains(const std::vector<double>& gram, std::size_t n, const std::vector<std::size_t>& o, std::size_t c) {
+  const std::size_t m = o.size();
+  std::vector<double> A(m * m), g(m);
+  for (std::size_t p = 0; p < m; ++p) {
+    for (std::size_t q = 0; q < m; ++q) A[p * m + q] = gram[o[p] * n + o[q]];
+    A[p * m + p] *= 1.0 + 1e-9;
+    g[p] = gram[o[p] * n + c];
+  }
+  for (std::size_t p = 0; p < m; ++p) {
+    for (std::size_t q = 0; q < p; ++q) {
+      double s = A[p * m + q];
+      for (std::size_t k = 0; k < q; ++k) s -= A[p * m + k] * A[q * m + k];
+      A[p * m + q] = s / A[q * m + q];
+    }
+    double d = A[p * m + p];
+    for (std::size_t k = 0; k < p; ++k) d -= A[p * m + k] * A[p * m + k];
+    if (!(d > 0.0)) return {};
+    A[p * m + p] = std::sqrt(d);
+  }
+  for (std::size_t p = 0; p < m; ++p) {  // L y = b
+    for (std::size_t k = 0; k < p; ++k) g[p] -= A[p * m + k] * g[k];
+    g[p] /= A[p * m + p];
+  }
+  for (std::size_t p = m; p-- > 0;) {  // L^T g = y
+    for (std::size_t k = p + 1; k < m; ++k) g[p] -= A[k * m + p] * g[k];
+    g[p] /= A[p * m + p];
+  }
+  return g;
+}
+
+// The correlation of stem c with the others o at gains g, on the inner products `gram`.
+double fit_correlation(const std::vector<double>& gram, std::size_t n, const std::vector<std::size_t>& o, std::size_t c,
+                       const std::vector<double>& g) {
+  double cross = 0.0, fit = 0.0;
+  for (std::size_t p = 0; p < o.size(); ++p) {
+    cross += g[p] * gram[o[p] * n + c];
+    for (std::size_t q = 0; q < o.size(); ++q) fit += g[p] * g[q] * gram[o[p] * n + o[q]];
+  }
+  const double e = gram[c * n + c];
+  return fit > 0.0 && e > 0.0 ? cross / std::sqrt(fit * e) : 0.0;
+}
+
+}  // namespace
+
+std::vector<Bounce> find_bounces(const std::vector<const StemFeatures*>& features) {
+  std::vector<Bounce> out;
+  const std::size_t n = features.size();
+  std::vector<char> in(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    in[i] = features[i] && !features[i]->silent && !features[i]->excerpt.empty() && features[i]->excerpt_window > 0;
+  const auto same_plan = [&](std::size_t a, std::size_t b) {
+    return features[a]->excerpt_rate == features[b]->excerpt_rate && features[a]->excerpt_window == features[b]->excerpt_window &&
+           features[a]->excerpt.size() == features[b]->excerpt.size();
+  };
+  // The excerpts' inner products over two halves of them: alternate windows (the halves of the
+  // one window a short song has). The gains are fitted on one half and the fit judged on the
+  // other: a bounce holds there, while a fit that only bends many others to one stem's samples
+  // (narrowband parts, a short song, many stems) falls apart.
+  std::vector<double> half[2] = {std::vector<double>(n * n, 0.0), std::vector<double>(n * n, 0.0)};
+  for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t b = a; b < n && in[a]; ++b) {
+      if (!in[b] || !same_plan(a, b)) continue;
+      const auto& x = features[a]->excerpt;
+      const auto& y = features[b]->excerpt;
+      const auto w = static_cast<std::size_t>(features[a]->excerpt_window);
+      const bool by_window = x.size() >= 2 * w;
+      double s[2] = {0.0, 0.0};
+      for (std::size_t k = 0; k < x.size(); ++k) s[by_window ? (k / w) % 2 : (2 * (k % w) >= w)] += double(x[k]) * y[k];
+      for (int h = 0; h < 2; ++h) half[h][a * n + b] = half[h][b * n + a] = s[h];
+    }
+  std::vector<double> gram(n * n);
+  for (std::size_t k = 0; k < n * n; ++k) gram[k] = half[0][k] + half[1][k];
+  for (std::size_t i = 0; i < n; ++i) in[i] = in[i] && half[0][i * n + i] > 0.0 && half[1][i * n + i] > 0.0;
+  for (;;) {
+    Bounce best;
+    bool found = false;
+    for (std::size_t c = 0; c < n; ++c) {
+      if (!in[c]) continue;
+      std::vector<std::size_t> o;
+      for (std::size_t j = 0; j < n; ++j)
+        if (j != c && in[j] && same_plan(c, j)) o.push_back(j);
+      const std::size_t m = o.size();
+      if (m < kBounceMinParts) continue;
+      // Fitted on each half, judged on the other: the weaker of the two.
+      double r = 1.0;
+      for (int h = 0; h < 2 && r >= kBounceCorrelation; ++h) {
+        const auto gh = fit_gains(half[h], n, o, c);
+        r = gh.empty() ? 0.0 : std::min(r, fit_correlation(half[1 - h], n, o, c, gh));
+      }
+      if (r < kBounceCorrelation) continue;
+      const auto g = fit_gains(gram, n, o, c);
+      if (g.empty()) continue;
+      Bounce b;
+      b.index = c;
+      b.r = r;
+      b.others = m;
+      const double energy = gram[c * n + c];
+      double parts_energy = 0.0, explained = 0.0;
+      for (std::size_t p = 0; p < m; ++p) {
+        const double e = g[p] * g[p] * gram[o[p] * n + o[p]];
+        parts_energy += e;
+        explained += g[p] * gram[o[p] * n + c];
+        if (e >= kBouncePartShare * energy) b.parts.push_back(o[p]);
+      }
+      // The fit's energy is g.b (the normal equations): the parts' energies over it.
+      b.cancellation = explained > 0.0 ? parts_energy / explained : 0.0;
+      // The parts it holds, as distinct sources: parts correlated with each other (two mics on
+      // one drum, the same sound in two files) count once.
+      std::vector<std::size_t> group(b.parts.size());
+      for (std::size_t p = 0; p < group.size(); ++p) group[p] = p;
+      const auto root = [&](std::size_t p) {
+        while (group[p] != p) p = group[p];
+        return p;
+      };
+      for (std::size_t p = 0; p < b.parts.size(); ++p)
+        for (std::size_t q = p + 1; q < b.parts.size(); ++q) {
+          const std::size_t x = b.parts[p], y = b.parts[q];
+          if (std::fabs(gram[x * n + y]) >= kRelatedCorrelation * std::sqrt(gram[x * n + x] * gram[y * n + y]))
+            group[root(q)] = root(p);
+        }
+      std::size_t sources = 0;
+      for (std::size_t p = 0; p < group.size(); ++p) sources += root(p) == p;
+      if (sources < kBounceMinParts || b.cancellation > kBounceMaxCancellation) continue;
+      if (found && (b.cancellation > best.cancellation || (b.cancellation == best.cancellation && b.r <= best.r))) continue;
+      best = std::move(b);
+      found = true;
+    }
+    if (!found) return out;
+    in[best.index] = 0;
+    out.push_back(std::move(best));
+  }
+}
+
+Problem bounce_problem(const std::string& stem, const Bounce& b, const std::vector<std::string>& part_names) {
+  // Most of the others in it: the song's bounce (a quiet part, hats in a band-limited fit, may
+  // carry under kBouncePartShare); a few: a submix of those, named.
+  std::string parts;
+  if (2 * part_names.size() >= b.others) {
+    parts = fmt::format("the other {} stems", b.others);
+  } else {
+    parts = fmt::format("{} of the other stems (", part_names.size());
+    for (std::size_t i = 0; i < part_names.size(); ++i) parts += (i ? ", " : "") + part_names[i];
+    parts += ")";
+  }
+  return make(stem, "not_a_stem", Severity::warning,
+              fmt::format("{} sounds like a mix of {} (correlation {:.3f}): a bounce, not a stem; mixed in, those parts "
+                          "would play twice: it is left out of the mix",
+                          stem, parts, b.r),
+              "remove it from the stems folder; if it is a part of its own, export it without the other tracks");
 }
 
 std::size_t duplicate_copy(const Relation& r, const std::string& a, const std::string& b) {

@@ -41,7 +41,7 @@ int session_rate(const std::vector<StemFormat>& stems);
 
 // lossy_format, low_bit_depth.
 std::vector<Problem> format_problems(const StemFormat& s);
-// clipping, silent, dc_offset, dual_mono.
+// clipping, silent, clicks_only, dc_offset, dual_mono, channels_out_of_phase, one_sided.
 std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f);
 // Isolated absurd samples in a float stem (a corrupt export: one sample at +60 dBFS in a part
 // that peaks at -6 dBFS), from the peaks of its blocks of equal length: the level above which
@@ -77,9 +77,15 @@ Problem spike_problem(const std::string& stem, std::int64_t count, float peak);
 
 // sample_rate_mismatch against the session rate.
 std::vector<Problem> rate_problems(const std::vector<StemFormat>& stems);
-// length_mismatch: stems shorter than the longest by more than a tolerance (10 ms; 60 ms for
-// lossy files, whose codecs pad).
-std::vector<Problem> length_problems(const std::vector<StemFormat>& stems);
+// length_mismatch: stems shorter than the session by more than a tolerance (10 ms; 60 ms for
+// lossy files, whose codecs pad). `sound_end_s` (one per stem, StemFeatures::sound_end_s; empty:
+// every stem sounds to its end) tells a stem that is longer only by silence after its last sound
+// (an export's end marker left far out): that stem is named, with its silence, and the session
+// is as long as the stems whose sound reaches their end, so they are not called short.
+std::vector<Problem> length_problems(const std::vector<StemFormat>& stems, const std::vector<double>& sound_end_s = {});
+
+// Two stems whose band-limited excerpts correlate at this or more carry the same source.
+inline constexpr double kRelatedCorrelation = 0.5;
 
 // Two stems that carry the same source.
 struct Relation {
@@ -101,6 +107,42 @@ std::size_t duplicate_copy(const Relation& r, const std::string& a, const std::s
 // duplicate, polarity.
 std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
                                        const std::vector<Relation>& relations);
+
+// A stem that is (nearly) a mix of the others: the song's bounce exported among its stems,
+// whatever its name. Its band-limited excerpts are fitted, by least squares, as the other
+// stems' excerpts each at its own gain (a mix at any balance, a part inverted or not); it is a
+// bounce when that fit explains it to a correlation of kBounceCorrelation or more, with at
+// least kBounceMinParts distinct sources among the others in it at kBouncePartShare of its
+// energy or more (others related to each other, kRelatedCorrelation, are one source). Parts
+// are independent: in the corpus no stem fits the others better than 0.21, while a bounce of
+// the stems (the author's own mix of two of its songs, against the dry stems) fits at 1.00;
+// two mics on one source (kick in and out) are one part, not a mix, and stay stems.
+// A part is the bounce minus the other parts, a fit just as exact: but there the fitted parts
+// cancel (their energies add up to many times the part's), where a mix's parts add up to it
+// (the energies' sum over the fit's: 1.00 for an exact bounce of independent parts, 0.92 and
+// 0.99 for the corpus authors' mixes). A fit over kBounceMaxCancellation is no mix; of the fits
+// that pass, the one whose parts cancel least is the bounce.
+// The fit is judged on the half of the excerpts it was not fitted on (alternate windows), so
+// that many stems bent to one stem's samples (200 sines over a second and a half) are no mix.
+// Found one at a time, that best first and then left out of the others' fits: a second bounce
+// is found as well, and no part is taken for a mix of the bounce and the rest.
+inline constexpr double kBounceCorrelation = 0.95;
+inline constexpr std::size_t kBounceMinParts = 2;
+inline constexpr double kBouncePartShare = 0.01;
+inline constexpr double kBounceMaxCancellation = 2.0;
+struct Bounce {
+  std::size_t index = 0;            // into the features
+  double r = 0.0;                   // correlation of the stem with its fit (held-out half)
+  std::vector<std::size_t> parts;   // the others the fit holds (kBouncePartShare)
+  std::size_t others = 0;           // the stems it was fitted with
+  double cancellation = 0.0;        // the fitted parts' energies over the fit's (1: they add)
+  bool operator==(const Bounce&) const = default;
+};
+// Null entries (stems left out) and silent stems take no part.
+std::vector<Bounce> find_bounces(const std::vector<const StemFeatures*>& features);
+// not_a_stem for a stem found to be a bounce of the stems `part_names` (b.parts' names): said,
+// with the correlation, and left out.
+Problem bounce_problem(const std::string& stem, const Bounce& b, const std::vector<std::string>& part_names);
 
 // unlabeled / role_mismatch / not_a_stem / printed_return, from what the name and sound say.
 std::vector<Problem> name_problems(const std::string& file, const NameInfo& name,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "../../tests/support/testing.hpp"
 
@@ -89,6 +90,127 @@ TEST(StemCheck, LengthMismatchSaysByHowMuch) {
   EXPECT_NE(p[0].message.find("2.000 s shorter"), std::string::npos) << p[0].message;
   // Same length at different rates is not a mismatch.
   EXPECT_TRUE(length_problems({fmt24("a.wav", 48000, 480000), fmt24("b.wav", 44100, 441000)}).empty());
+}
+
+// One stem 280 s longer than the rest, every second of it silence after its last sound (an
+// export's end marker left far out): that stem is named with its silence, and the stems that
+// end with the music are not called short.
+TEST(StemCheck, LengthMismatchNamesTheStemWhoseExtraIsSilence) {
+  std::vector<StemFormat> s = {fmt24("Kick.wav", 48000, 20 * 48000), fmt24("Snare.wav", 48000, 300 * 48000),
+                               fmt24("Bass.wav", 48000, 20 * 48000)};
+  auto p = length_problems(s, {20.0, 19.6, 20.0});
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].stem, "Snare.wav");
+  EXPECT_NE(p[0].message.find("280.4 s of silence after its last sound (at 0:19.6)"), std::string::npos) << p[0].message;
+  expect_plain(p);
+  // Without the sound ends every stem sounds to its end: the short ones are named, as before.
+  p = length_problems(s);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(has(p, "length_mismatch", "Kick.wav"));
+  EXPECT_TRUE(has(p, "length_mismatch", "Bass.wav"));
+  // Sound past the shorter stems' end (a long stem that plays on): the short stems are named.
+  p = length_problems(s, {20.0, 150.0, 20.0});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_FALSE(has(p, "length_mismatch", "Snare.wav"));
+  // A stem that is genuinely short is still named against the length the rest share.
+  s.push_back(fmt24("Pad.wav", 48000, 10 * 48000));
+  p = length_problems(s, {20.0, 19.6, 20.0, 10.0});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(has(p, "length_mismatch", "Snare.wav"));
+  ASSERT_TRUE(has(p, "length_mismatch", "Pad.wav"));
+  for (const auto& q : p)
+    if (q.stem == "Pad.wav") {
+      EXPECT_NE(q.message.find("10.000 s shorter than Kick.wav"), std::string::npos) << q.message;
+    }
+}
+
+TEST(StemCheck, ChannelsOppositeInPolarityAreSaidWithTheFix) {
+  StemFeatures f;
+  f.silent = false;
+  f.dc = {0.0, 0.0};
+  f.lr_correlation = -1.0;
+  f.out_of_phase = true;
+  f.inverted_dual_mono = true;
+  auto p = signal_problems(fmt24("Bass.wav"), f);
+  ASSERT_EQ(codes(p), std::vector<std::string>{"channels_out_of_phase"});
+  EXPECT_EQ(p[0].severity, Severity::warning);
+  EXPECT_NE(p[0].message.find("correlation -1.00"), std::string::npos) << p[0].message;
+  EXPECT_NE(p[0].fix.find("mono part"), std::string::npos) << p[0].fix;
+  expect_plain(p);
+  f.lr_correlation = -0.3;  // wide, not inverted
+  f.out_of_phase = f.inverted_dual_mono = false;
+  EXPECT_TRUE(signal_problems(fmt24("Pad.wav"), f).empty());
+}
+
+namespace {
+// A stem's excerpts: 24 windows of 2000 samples at 4 kHz, seeded white noise (a part) or a mix.
+StemFeatures excerpts_of(std::vector<float> x) {
+  StemFeatures f;
+  f.silent = false;
+  f.excerpt_rate = 4000;
+  f.excerpt_window = 2000;
+  f.excerpt = std::move(x);
+  return f;
+}
+std::vector<float> part(std::uint32_t seed, double gain = 1.0) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, static_cast<float>(gain));
+  std::vector<float> x(24 * 2000);
+  for (auto& v : x) v = d(rng);
+  return x;
+}
+std::vector<float> mix(const std::vector<std::pair<double, std::vector<float>>>& parts) {
+  std::vector<float> x(parts[0].second.size(), 0.0f);
+  for (const auto& [g, p] : parts)
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] += static_cast<float>(g * p[k]);
+  return x;
+}
+std::vector<const StemFeatures*> ptrs(const std::vector<StemFeatures>& f) {
+  std::vector<const StemFeatures*> p;
+  for (const auto& x : f) p.push_back(&x);
+  return p;
+}
+}  // namespace
+
+// The song's bounce among its stems, at its own balance (one part inverted, a quiet one): found,
+// with the parts it holds. Independent parts are not; nor is a second mic on one part (kick in
+// and out: one part, not a mix); nor a part that dominates a session holding the bounce; two
+// bounces are both found.
+TEST(StemCheck, ABounceOfTheOtherStemsIsFoundAndPartsAreNot) {
+  const auto kick = part(1), bass = part(2), keys = part(3), vox = part(4, 0.3);
+  std::vector<StemFeatures> f = {excerpts_of(kick), excerpts_of(bass), excerpts_of(keys), excerpts_of(vox)};
+  EXPECT_TRUE(find_bounces(ptrs(f)).empty());
+  f.push_back(excerpts_of(mix({{0.5, kick}, {-0.8, bass}, {0.3, keys}, {1.0, vox}, {0.01, part(9)}})));
+  auto b = find_bounces(ptrs(f));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].index, 4u);
+  EXPECT_GT(b[0].r, 0.99);
+  EXPECT_EQ(b[0].parts.size(), 4u);
+  EXPECT_EQ(b[0].others, 4u);
+  auto p = bounce_problem("Song.wav", b[0], {"Kick.wav", "Bass.wav", "Keys.wav", "Vox.wav"});
+  EXPECT_EQ(p.code, "not_a_stem");
+  EXPECT_NE(p.message.find("a mix of the other 4 stems"), std::string::npos) << p.message;
+  // A second bounce (another balance) is found too.
+  f.push_back(excerpts_of(mix({{1.0, kick}, {1.0, bass}, {1.0, keys}, {1.0, vox}})));
+  EXPECT_EQ(find_bounces(ptrs(f)).size(), 2u);
+  // Kick in and kick out (the same part, another mic: 0.9 of it and its own sound) with parts.
+  std::vector<StemFeatures> mics = {excerpts_of(kick), excerpts_of(mix({{0.9, kick}, {0.3, part(7)}})), excerpts_of(bass),
+                                    excerpts_of(keys)};
+  EXPECT_TRUE(find_bounces(ptrs(mics)).empty());
+  // The same sound in three files (a sine of one pitch, different lengths): one source, however
+  // well two of them fit the third.
+  std::vector<StemFeatures> same = {excerpts_of(kick), excerpts_of(mix({{0.5, kick}, {0.05, part(5)}})),
+                                    excerpts_of(mix({{0.7, kick}, {0.05, part(6)}})), excerpts_of(bass)};
+  EXPECT_TRUE(find_bounces(ptrs(same)).empty());
+  // A part that dominates (the bass 10 dB over the keys and the kick; each part is as exactly
+  // the bounce minus the others): the bounce only.
+  std::vector<StemFeatures> loud = {excerpts_of(part(2, std::sqrt(10.0))), excerpts_of(kick), excerpts_of(keys)};
+  loud.push_back(excerpts_of(mix({{1.0, loud[0].excerpt}, {1.0, kick}, {1.0, keys}})));
+  b = find_bounces(ptrs(loud));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].index, 3u);
+  // Stems left out (null) take no part: without the bass, the rest explain little of the bounce.
+  EXPECT_TRUE(find_bounces({nullptr, &loud[1], &loud[2], &loud[3]}).empty());
 }
 
 TEST(StemCheck, SignalProblemsFromFeatures) {

@@ -216,6 +216,7 @@ struct Renderer::Impl {
   std::vector<float> mix_curve[kSlots];
   std::size_t latency = 0;
   std::int64_t out_frames = 0;
+  std::int64_t stem_frames = 0;
   std::int64_t nonfinite = 0;
 
   dsp::ProcessSpec spec(int ch) const { return {rate, ch, block}; }
@@ -283,6 +284,9 @@ struct Renderer::Impl {
       longest = std::max(longest, sources[i]->frames());
       strips.push_back(std::move(n));
     }
+    // Past the session's stated end the files hold only silence: the tails start there.
+    if (console.stems_end_s) longest = std::min(longest, static_cast<std::int64_t>(std::llround(*console.stems_end_s * rate)));
+    stem_frames = longest;
     for (auto& n : strips) latency = std::max(latency, n->latency);
     for (auto& n : strips) n->align.prepare(latency - n->latency);
 
@@ -814,5 +818,6 @@ RenderStats Renderer::render_excerpts(const std::vector<std::pair<OutputId, Sink
 }
 
 std::int64_t Renderer::output_frames() const noexcept { return impl_->out_frames; }
+std::int64_t Renderer::stem_frames() const noexcept { return impl_->stem_frames; }
 
 }  // namespace mixdown::graph

@@ -92,6 +92,9 @@ public:
 
   // Frames every output will have.
   std::int64_t output_frames() const noexcept;
+  // Frames of stem audio the outputs carry (the longest stem, up to Console::stems_end_s);
+  // the effect tails follow.
+  std::int64_t stem_frames() const noexcept;
 
 private:
   struct Impl;

@@ -95,6 +95,15 @@ void describe_encoding(int format, AudioInfo& info) {
     case SF_FORMAT_MPEG_LAYER_I: case SF_FORMAT_MPEG_LAYER_II: case SF_FORMAT_MPEG_LAYER_III:
       info.encoding = "MPEG"; info.lossy = true; break;
     case SF_FORMAT_ULAW: case SF_FORMAT_ALAW: info.encoding = "G711"; info.bit_depth = 8; info.lossy = true; break;
+    // ADPCM and GSM code each sample in 2 to 5 bits with a predictor: lossy block codecs (no
+    // bit depth of their own; libsndfile decodes them whole, the last block partial by design).
+    case SF_FORMAT_MS_ADPCM: info.encoding = "MS_ADPCM"; info.lossy = true; break;
+    case SF_FORMAT_IMA_ADPCM: info.encoding = "IMA_ADPCM"; info.lossy = true; break;
+    case SF_FORMAT_VOX_ADPCM: info.encoding = "VOX_ADPCM"; info.lossy = true; break;
+    case SF_FORMAT_NMS_ADPCM_16: case SF_FORMAT_NMS_ADPCM_24: case SF_FORMAT_NMS_ADPCM_32:
+      info.encoding = "NMS_ADPCM"; info.lossy = true; break;
+    case SF_FORMAT_G721_32: case SF_FORMAT_G723_24: case SF_FORMAT_G723_40: info.encoding = "G72x_ADPCM"; info.lossy = true; break;
+    case SF_FORMAT_GSM610: info.encoding = "GSM610"; info.lossy = true; break;
     default: info.encoding = "other"; break;
   }
 }

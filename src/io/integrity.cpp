@@ -12,7 +12,8 @@
 namespace mixdown::io {
 
 std::optional<std::string> truncation(const std::filesystem::path& path, const AudioInfo& info) {
-  if (info.lossy) return std::nullopt;
+  // Ogg and MP3 streams have no declared length to fall short of (theirs are estimates).
+  if (info.container == "OGG" || info.container == "MP3") return std::nullopt;
   SF_INFO sfi{};
   SNDFILE* f = sf_open(path.string().c_str(), SFM_READ, &sfi);
   if (!f) return std::nullopt;
@@ -31,12 +32,21 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
       at = end + 1;
     }
   }
-  // libsndfile notes a chunk shorter than its header says as "data : 264606 (should be
-  // 199956)". Its other "should be" notes are harmless: "'data' chunk should be an even number
-  // of bytes in length" is every valid WAV whose odd-length data chunk ends in the standard pad
-  // byte (a mono 24-bit or 8-bit file with an odd number of frames, as ffmpeg writes them).
-  if (text.find("truncated") != std::string::npos || text.find("(should be ") != std::string::npos)
-    return std::string("truncated: the file ends before the length its header declares");
+  // libsndfile notes a chunk shorter than its header says on the chunk's own line, at the start
+  // of the line: "data : 264606 (should be 199956)" (WAV, W64), "SSND : ... (should be ...)"
+  // (AIFF). Its other "should be" notes are harmless: the fields of a format chunk, indented
+  // under it ("  Bytes/sec     : 16000 (should be 48569)": every MS-ADPCM WAV ffmpeg writes
+  // states its block codec's byte rate so), and "'data' chunk should be an even number of bytes
+  // in length", every valid WAV whose odd-length data chunk ends in the standard pad byte (a
+  // mono 24-bit or 8-bit file with an odd number of frames, as ffmpeg writes them).
+  bool short_chunk = text.find("truncated") != std::string::npos;
+  for (std::size_t at = 0; at < text.size() && !short_chunk;) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    const std::string line = text.substr(at, end - at);
+    short_chunk = !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find("(should be ") != std::string::npos;
+    at = end + 1;
+  }
+  if (short_chunk) return std::string("truncated: the file ends before the length its header declares");
   return std::nullopt;
 }
 

@@ -42,8 +42,9 @@ void refuse_overwriting_inputs(const fs::path& stems, const fs::path& out) {
     throw usage_error(out.string(), "-o points at the input folder; choose another folder so no input is overwritten");
 }
 
-analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache, float spike_ceiling) {
-  const auto src = open_stem_source(file, rate, fold, &cache, spike_ceiling);
+analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold, const StemCache& cache, float spike_ceiling,
+                                    bool invert_right) {
+  const auto src = open_stem_source(file, rate, fold, &cache, spike_ceiling, invert_right);
   analysis::StemAnalyzer an(rate, src->channels());
   AudioBuffer block(src->channels(), 1 << 15);
   for (std::int64_t pos = 0; pos < src->frames(); pos += static_cast<std::int64_t>(block.num_frames())) {
@@ -54,10 +55,19 @@ analysis::StemAnalysis analyze_stem(const std::string& file, int rate, bool fold
   return an.finish();
 }
 
+// A stereo file with one channel inverted is mixed with its right channel inverted back.
+bool inverts_right(const analysis::StemFeatures& f) { return f.out_of_phase && f.channels == 2; }
+
 // The folders a mix writes into.
 std::vector<fs::path> output_folders(const fs::path& out) {
   return {out, out / "versions", out / "versions" / "stems", out / "masters", out / "previews"};
 }
+
+// The stems' files may run on in silence after the music; the mix keeps this much after the
+// last sound of any stem (a part's own fade below the sound floor, kSoundFloorDbfs), and trims
+// only when that saves at least kLeastTrimS (a second of silence at the end is no defect).
+constexpr double kKeepAfterSoundS = 3.0;
+constexpr double kLeastTrimS = 1.0;
 
 std::vector<master::Target> resolve_targets(const std::vector<std::string>& names) {
   std::vector<master::Target> out;
@@ -157,13 +167,16 @@ MixOutcome run_mix(const MixRequest& req) {
       // Measured in the check's read when it ran at this rate with these channels (a dual-mono
       // stem is mixed folded to mono, which the check could not know until its end: it measured
       // such a stem folded too while its channels stayed alike, and else it is read again).
+      // A stem with one channel inverted is measured as it is mixed: inverted back (the check
+      // read it as it is in the file).
       const bool mono = analysis::mixed_as_mono(s.features);
-      if (s.mix_analysis && s.mix_analysis_rate == rate && !mono)
+      const bool invert_right = inverts_right(s.features);
+      if (s.mix_analysis && s.mix_analysis_rate == rate && !mono && !invert_right)
         in.analysis = std::move(*s.mix_analysis);
       else if (s.mix_analysis_folded && s.mix_analysis_rate == rate && s.features.dual_mono)
         in.analysis = std::move(*s.mix_analysis_folded);
       else
-        in.analysis = analyze_stem(in.file, rate, mono, cache, s.spike_ceiling);
+        in.analysis = analyze_stem(in.file, rate, mono, cache, s.spike_ceiling, invert_right);
       s.mix_analysis.reset();
       s.mix_analysis_folded.reset();
     });
@@ -176,11 +189,22 @@ MixOutcome run_mix(const MixRequest& req) {
 
     std::vector<const analysis::StemAnalysis*> ptrs;
     std::vector<Role> roles;
-    double duration = 0;
-    for (const auto& in : inputs) {
-      ptrs.push_back(&in.analysis);
-      roles.push_back(in.role);
-      duration = std::max(duration, static_cast<double>(in.analysis.frames) / rate);
+    double duration = 0, sound_end = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      ptrs.push_back(&inputs[i].analysis);
+      roles.push_back(inputs[i].role);
+      duration = std::max(duration, static_cast<double>(inputs[i].analysis.frames) / rate);
+      sound_end = std::max(sound_end, usable[i]->features.sound_end_s);
+    }
+    // Files that run on in silence after the music (one stem's export end marker left minutes
+    // out): the mix ends after the last sound of every stem, plus kKeepAfterSoundS (a stem's
+    // own fade under the sound floor; the effect tails follow in the render), instead of
+    // delivering the silence. Only the end moves: every stem still starts at time 0.
+    std::optional<double> stems_end;
+    const double files_end = duration;
+    if (sound_end + kKeepAfterSoundS + kLeastTrimS < duration) {
+      stems_end = sound_end + kKeepAfterSoundS;
+      duration = *stems_end;
     }
     o.song = analysis::analyze_song(ptrs, roles, duration);
     progress(0.20, "deciding the mix");
@@ -208,6 +232,13 @@ MixOutcome run_mix(const MixRequest& req) {
     for (std::size_t i = 0; i < usable.size(); ++i)
       if (auto* st = o.console.find_strip(usable[i]->name)) {
         st->fold_to_mono = analysis::mixed_as_mono(usable[i]->features);
+        if (inverts_right(usable[i]->features)) {
+          st->invert_right = true;
+          st->reasons["invert_right"] = fmt::format(
+              "its channels are opposite in polarity (correlation {:.2f}): the right one is inverted back so the part "
+              "survives in mono{}",
+              usable[i]->features.lr_correlation, st->fold_to_mono ? ", and the two, then identical, are mixed as one mono part" : "");
+        }
         if (const float c = usable[i]->spike_ceiling; c > 0.0f) {
           st->spike_ceiling_dbfs = 20.0 * std::log10(double(c));
           st->reasons["spike_ceiling_dbfs"] =
@@ -215,6 +246,13 @@ MixOutcome run_mix(const MixRequest& req) {
                           analysis::spike_words(usable[i]->spike_samples, usable[i]->spike_peak), *st->spike_ceiling_dbfs);
         }
       }
+    if (stems_end) {
+      o.console.stems_end_s = stems_end;
+      o.console.mix_bus.reasons["stems_end_s"] =
+          fmt::format("the stems hold only silence after {} (the last sound of any stem): the mix ends {:.0f} s after it, "
+                      "with the effect tails, instead of {:.0f} s later where the longest file ends",
+                      analysis::format_clock(sound_end), kKeepAfterSoundS, files_end - sound_end);
+    }
     if (session && !session->targets.empty()) o.console.targets = session->targets;
     o.console.decided = true;
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));

@@ -119,7 +119,8 @@ std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console&
   std::vector<std::unique_ptr<graph::StemSource>> src;
   for (const auto& s : c.strips)
     src.push_back(open_stem_source(s.file, c.sample_rate, s.fold_to_mono, cache,
-                                   s.spike_ceiling_dbfs ? static_cast<float>(std::pow(10.0, *s.spike_ceiling_dbfs / 20.0)) : 0.0f));
+                                   s.spike_ceiling_dbfs ? static_cast<float>(std::pow(10.0, *s.spike_ceiling_dbfs / 20.0)) : 0.0f,
+                                   s.invert_right));
   return src;
 }
 
@@ -194,9 +195,8 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   bool from_excerpts = false;  // the estimate came from excerpts
   std::int64_t longest = 0, out_frames = 0;
   {
-    auto sources = open_sources(console, options.cache);
-    for (const auto& src : sources) longest = std::max(longest, src->frames());
-    graph::Renderer r(console, std::move(sources), ropt);
+    graph::Renderer r(console, open_sources(console, options.cache), ropt);
+    longest = r.stem_frames();
     out_frames = r.output_frames();
     const double rate = console.sample_rate;
     const auto excerpt_frames = static_cast<std::int64_t>(kExcerptS * rate);

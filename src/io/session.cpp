@@ -334,6 +334,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.num("role_confidence", s.role_confidence, 0.0, 1.0);
   v.flag("printed_fx", s.printed_fx);
   v.flag("fold_to_mono", s.fold_to_mono);
+  v.flag("invert_right", s.invert_right);
   v.optional_num("spike_ceiling_dbfs", s.spike_ceiling_dbfs, 0.0, 60.0);
   // The bus follows the role (so editing `role` moves the stem between the bus stems and the
   // instrumental/acapella versions) unless the file sets a bus of its own.
@@ -397,6 +398,7 @@ template <class V> void fields(V& v, mix::Console& c) {
     w.integer("sample_rate", c.sample_rate, 8000, 384000);
     w.num("tempo_bpm", c.tempo_bpm, 20.0, 400.0);
     w.num("duration_s", c.duration_s, 0.0, 1e6);
+    w.optional_num("stems_end_s", c.stems_end_s, 0.0, 1e6);
     w.text("focus", c.focus);
     w.string_list("targets", c.targets);
     w.flag("decided", c.decided);

@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/error.hpp"
 #include "io/budget.hpp"
 #include "io/file_source.hpp"
 #include "io/pcm.hpp"
@@ -224,8 +225,36 @@ void CachedStemSource::read(const AudioView& out) {
   pos_ += static_cast<std::int64_t>(out.num_frames());
 }
 
+InvertedRightSource::InvertedRightSource(std::unique_ptr<graph::StemSource> stereo, bool fold_to_mono)
+    : in_(std::move(stereo)), fold_(fold_to_mono) {
+  if (in_->channels() != 2) throw failed("", "internal: a right channel is inverted on a stereo source only");
+  if (fold_) scratch_.resize(2, 4096);
+}
+
+void InvertedRightSource::read(const AudioView& out) {
+  if (!fold_) {
+    in_->read(out);
+    float* r = out.channel(1);
+    for (std::size_t i = 0; i < out.num_frames(); ++i) r[i] = -r[i];
+    return;
+  }
+  for (std::size_t done = 0; done < out.num_frames();) {
+    const std::size_t n = std::min(scratch_.num_frames(), out.num_frames() - done);
+    in_->read(scratch_.view(n));
+    const float* l = scratch_.channel(0);
+    const float* r = scratch_.channel(1);
+    float* o = out.channel(0) + done;
+    for (std::size_t i = 0; i < n; ++i) o[i] = 0.5f * (l[i] - r[i]);
+    done += n;
+  }
+}
+
 std::unique_ptr<graph::StemSource> open_stem_source(const std::filesystem::path& path, int session_rate, bool fold_to_mono,
-                                                    const StemCache* cache, float spike_ceiling) {
+                                                    const StemCache* cache, float spike_ceiling, bool invert_right) {
+  if (invert_right) {
+    auto stereo = open_stem_source(path, session_rate, false, cache, spike_ceiling);
+    if (stereo->channels() == 2) return std::make_unique<InvertedRightSource>(std::move(stereo), fold_to_mono);
+  }
   if (cache)
     if (auto stem = cache->find(path); stem && stem->rate() == session_rate)
       return std::make_unique<CachedStemSource>(std::move(stem), fold_to_mono);

@@ -107,10 +107,29 @@ private:
   AudioBuffer scratch_;
 };
 
+// A stereo source with its right channel inverted (mix::Strip::invert_right), then folded to
+// mono when asked: (L - R) / 2, the part a stem with one inverted channel holds.
+class InvertedRightSource final : public graph::StemSource {
+public:
+  // `stereo` delivers two channels (unfolded).
+  InvertedRightSource(std::unique_ptr<graph::StemSource> stereo, bool fold_to_mono);
+  int channels() const override { return fold_ ? 1 : 2; }
+  std::int64_t frames() const override { return in_->frames(); }
+  void read(const AudioView& out) override;
+  void rewind() override { in_->rewind(); }
+  void seek(std::int64_t frame) override { in_->seek(frame); }
+
+private:
+  std::unique_ptr<graph::StemSource> in_;
+  bool fold_;
+  AudioBuffer scratch_;
+};
+
 // The render's source for a stem: from the cache when it holds the stem at `session_rate`,
 // else from the file, read with `spike_ceiling` (AudioReader::set_spike_ceiling; the cache
-// holds what the check read with it).
+// holds what the check read with it). `invert_right` (a stereo file only): InvertedRightSource.
 std::unique_ptr<graph::StemSource> open_stem_source(const std::filesystem::path& path, int session_rate, bool fold_to_mono,
-                                                    const StemCache* cache, float spike_ceiling = 0.0f);
+                                                    const StemCache* cache, float spike_ceiling = 0.0f,
+                                                    bool invert_right = false);
 
 }  // namespace mixdown::io

@@ -84,6 +84,24 @@ void expect_same_reads(graph::StemSource& from_file, graph::StemSource& from_mem
 
 // Float, 16- and 24-bit files (their blocks kept as floats, 2 or 3 bytes a sample), mono,
 // stereo, stereo folded to mono, 5.1 folded to stereo or mono.
+// A stem with one channel inverted reads with its right channel inverted back, and folded to
+// mono as (L - R) / 2: the part, not the silence (L + R) / 2 would leave.
+TEST(StemCache, TheRightChannelIsInvertedBackBeforeTheFold) {
+  AudioBuffer b(2, 5000);
+  for (std::size_t i = 0; i < b.num_frames(); ++i) {
+    b.channel(0)[i] = static_cast<float>(std::sin(0.01 * double(i)));
+    b.channel(1)[i] = -b.channel(0)[i];
+  }
+  for (bool fold : {false, true}) {
+    InvertedRightSource src(std::make_unique<graph::BufferSource>(b), fold);
+    ASSERT_EQ(src.channels(), fold ? 1 : 2);
+    AudioBuffer out(src.channels(), 5000);
+    src.read(out.view());
+    for (std::size_t i = 0; i < out.num_frames(); i += 97)
+      for (int c = 0; c < out.num_channels(); ++c) ASSERT_EQ(out.channel(c)[i], b.channel(0)[i]) << i;
+  }
+}
+
 TEST(StemCache, ACachedStemReadsBitForBitAsItsFile) {
   testkit::TempDir dir;
   struct Case {

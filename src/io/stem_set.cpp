@@ -74,6 +74,7 @@ std::string excluded_words(const StemResult& s) {
   if (s.features.dc_only) return "only a DC offset, no sound";
   const std::string& r = s.excluded_reason;
   if (r == "duplicate") return "a copy of another stem";
+  if (r == "clicks") return "only isolated clicks, no part";
   if (r == "silent" || r == "unreadable" || r.empty()) return r.empty() ? "left out" : r;
   return "a " + r + ", not a stem";
 }
@@ -379,6 +380,9 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     } else if (s.features.silent) {
       s.excluded = true;
       s.excluded_reason = "silent";
+    } else if (s.features.clicks_only) {
+      s.excluded = true;
+      s.excluded_reason = "clicks";
     }
   }
   // One vocal part and no named lead: that part is the lead ("Vox" and its "Vox Dbl" are one
@@ -456,7 +460,7 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
     add(analysis::format_problems(s.format));
     add(analysis::signal_problems(s.format, s.features));
     if (!listing.stems[i].session_role) add(analysis::name_problems(s.name, s.name_info, s.content));
-    if (!s.excluded || s.excluded_reason == "silent") {
+    if (!s.excluded || s.excluded_reason == "silent" || s.excluded_reason == "clicks") {
       usable_formats.push_back(s.format);
       usable_index.push_back(i);
     }
@@ -472,7 +476,11 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
   };
   res.session_rate = analysis::session_rate(usable_formats);
   route(analysis::rate_problems(usable_formats));
-  route(analysis::length_problems(usable_formats));
+  {
+    std::vector<double> sound_end;
+    for (std::size_t i : usable_index) sound_end.push_back(res.stems[i].features.sound_end_s);
+    route(analysis::length_problems(usable_formats, sound_end));
+  }
   res.relations = analysis::find_relations(feats);
   // A stem that is the same audio as another is left out of the mix: summed, the two would
   // double the part (or cancel it, one inverted). A copy of a copy is left out once.
@@ -483,6 +491,23 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       copy.excluded = true;
       copy.excluded_reason = "duplicate";
     }
+  // A stem that is the sum of the others (the song's bounce under any name): left out and said,
+  // among the stems still mixed (a copy left out above would double its part in the sum).
+  {
+    std::vector<const analysis::StemFeatures*> mixed(n, nullptr);
+    for (std::size_t i = 0; i < n; ++i)
+      if (!res.stems[i].excluded) mixed[i] = feats[i];
+    for (const auto& b : analysis::find_bounces(mixed)) {
+      StemResult& s = res.stems[b.index];
+      s.excluded = true;
+      s.excluded_reason = "bounce of the other stems";
+      // What its name said about a part (unlabeled, role_mismatch) no longer applies.
+      std::erase_if(per[b.index], [](const Problem& p) { return p.code == "unlabeled" || p.code == "role_mismatch"; });
+      std::vector<std::string> names;
+      for (std::size_t k : b.parts) names.push_back(res.stems[k].name);
+      per[b.index].push_back(analysis::bounce_problem(s.name, b, names));
+    }
+  }
   // What a left-out copy relates to otherwise is its original's to say (a part opposite in
   // polarity to an inverted copy is in polarity with the original, which the mix keeps).
   std::erase_if(res.relations, [&](const analysis::Relation& r) {

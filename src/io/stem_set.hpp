@@ -64,7 +64,7 @@ struct StemResult {
   Role role = Role::other;
   std::string role_source = "name";        // name | content | session
   double role_confidence = 0.0;
-  bool excluded = false;                   // not mixed: unreadable, silent, or not a stem
+  bool excluded = false;                   // not mixed: unreadable, silent, only clicks, or not a stem
   std::string excluded_reason;
   bool printed_return = false;             // an effect print: keep it unprocessed
   std::string pair_kind;                   // "stereo" | "double" | "multi_mic" | ""

@@ -26,6 +26,21 @@ constexpr double kCompShare = 0.25;
 constexpr double kGrooveLeadsLu = -3.0;
 constexpr double kBeatActive = 0.25;  // a beat plays at least a quarter of the song
 constexpr double kTonal = 0.5;        // harmonicity of a tonal part
+// An accent (a crash, a riser, a one-shot impact) plays under this share of the song.
+constexpr double kAccentShare = 0.05;
+// An accent hits no harder than the loudest continuous part peaks (its peak through trim and
+// fader, at most this far over theirs): the mix is landed on its true peak, so one hit above
+// the music would set the whole mix down by the difference.
+constexpr double kAccentPeakOverDb = 0.0;
+
+// The share of the song a stem plays: its active frames over the longest stem's frames (a
+// one-shot file of 0.25 s is active for all of its own length, and for a moment of the song).
+double song_share(const std::vector<StemInput>& stems, std::size_t i) {
+  std::size_t song = 0;
+  for (const auto& s : stems) song = std::max(song, s.analysis.num_frames());
+  const auto& a = stems[i].analysis;
+  return song ? a.active_fraction * double(a.num_frames()) / double(song) : 0.0;
+}
 
 double terhardt_threshold_spl(double hz) {
   const double f = std::max(hz, 20.0) / 1000.0;
@@ -171,8 +186,8 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     // An accent (a crash on the downbeat, a riser, a one-shot effect) plays for moments only: it
     // is heard against the whole mix at the instant it hits and must be noticed there, so a role
     // that would sit under an equal share in a continuous part is not held under it.
-    const double act = stems[i].analysis.active_fraction;
-    if (act > 0.0 && act < 0.05 && rep.target_lu[i] < 0.0 && static_cast<int>(i) != focus) {
+    const double act = song_share(stems, i);
+    if (act > 0.0 && act < kAccentShare && rep.target_lu[i] < 0.0 && static_cast<int>(i) != focus) {
       why[i] += "; it plays " + db1(100.0 * act, false) + " % of the song, as accents heard against the whole mix: " +
                 db1(-rep.target_lu[i], true) + " LU back to an equal share";
       rep.target_lu[i] = 0.0;
@@ -249,6 +264,26 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
       comp[i] = 0.5 * comp[i] + 0.5 * want;
     }
   }
+  // Accents held to the loudest continuous part's peak (kAccentPeakOverDb).
+  std::vector<double> peak_cut(n, 0.0);
+  {
+    double parts_peak = -200.0;
+    std::vector<std::size_t> accents;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (l0[i] <= -199.0) continue;
+      const double peak = stems[i].analysis.peak_dbfs + console.strips[i].trim_db + fader[i];
+      if (song_share(stems, i) < kAccentShare && static_cast<int>(i) != focus) accents.push_back(i);
+      else parts_peak = std::max(parts_peak, peak);
+    }
+    if (parts_peak > -199.0)
+      for (std::size_t i : accents) {
+        const double over = stems[i].analysis.peak_dbfs + console.strips[i].trim_db + fader[i] - (parts_peak + kAccentPeakOverDb);
+        if (over > 0.0) {
+          peak_cut[i] = -over;
+          fader[i] -= over;
+        }
+      }
+  }
   rep.mix_lufs = mix_lufs();
   for (std::size_t i = 0; i < n; ++i) {
     auto& st = console.strips[i];
@@ -258,6 +293,9 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
       continue;
     }
     st.fader_db = std::round(std::clamp(fader[i], -60.0, 24.0) * 10.0) / 10.0;
+    if (peak_cut[i] < 0.0)
+      why[i] += "; it plays moments of the song and its peak would stand " + db1(-peak_cut[i]) +
+                " dB over the loudest part's, which would set the whole mix down by that: held to that peak";
     rep.solo_lufs[i] = l0[i] + st.fader_db;
     st.reasons["fader"] = why[i] + "; in context it loses " + db1(rep.masking_loss[i]) + " LU to masking (the parts' median " +
                           db1(median_loss) + "), a quarter of the difference made up (" + db1(comp[i], true) + " LU): fader " +

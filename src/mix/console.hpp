@@ -43,6 +43,9 @@ struct Strip {
   double role_confidence = 1.0;
   bool printed_fx = false;  // a printed effect/return: balanced, not re-processed
   bool fold_to_mono = false;  // a dual-mono stereo file is mixed as the mono source it is
+  // A stereo file whose channels are opposite in polarity (one inverted): its right channel is
+  // inverted back as it is read (before any fold to mono), so the part survives in mono.
+  bool invert_right = false;
   // A float stem's isolated absurd samples (analysis::spike_ceiling): above this level they
   // read as silence. Unset: every sample is read as it is.
   std::optional<double> spike_ceiling_dbfs;
@@ -108,6 +111,10 @@ struct Console {
   int sample_rate = 48000;
   double tempo_bpm = 120.0;
   double duration_s = 0.0;
+  // Set when the stems' files run on in silence after the music (an export's end marker left
+  // far out): the stems are read up to here and the mix ends after it with the effect tails.
+  // Unset: every file is read to its end.
+  std::optional<double> stems_end_s;
   std::string focus;          // the stem the mix is built around
   Brief brief;
   std::vector<std::string> targets{"streaming"};

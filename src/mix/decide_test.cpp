@@ -247,6 +247,29 @@ TEST(Decide, AnAccentIsNotHeldUnderAnEqualShare) {
   EXPECT_GT(relative_levels(c, s).back(), relative_levels(c2, t).back() + 1.5);
 }
 
+// A one-shot file (0.3 s) plays a moment of the song, not all of its own length: it is an
+// accent. And an accent whose peak would stand over the loudest part's is held to that peak:
+// the mix lands on its true peak, so one hit over the music would set the whole mix down.
+TEST(Decide, AOneShotIsAnAccentAndItsHitDoesNotSetTheMixPeak) {
+  auto s = band();
+  auto shot = synth(60, 8000, -6, always, 30.0f);
+  shot.frames = 3 * kRate / 10;
+  shot.frame_lufs.resize(3);
+  shot.band_db.resize(3 * analysis::kStemBands);
+  shot.active.resize(3);
+  shot.onset.resize(3);
+  shot.punch_db.resize(3);
+  s.push_back(stem("Impact.wav", Role::fx, shot));
+  const auto c = decide(s, song_of(s), Brief{}, kRate);
+  const auto& st = c.strips.back();
+  EXPECT_NE(st.reasons.at("fader").find("as accents"), std::string::npos) << st.reasons.at("fader");
+  EXPECT_NE(st.reasons.at("fader").find("held to that peak"), std::string::npos) << st.reasons.at("fader");
+  double parts_peak = -200.0;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i)
+    parts_peak = std::max(parts_peak, s[i].analysis.peak_dbfs + c.strips[i].trim_db + c.strips[i].fader_db);
+  EXPECT_LE(shot.peak_dbfs + st.trim_db + st.fader_db, parts_peak + 0.1);
+}
+
 TEST(Decide, WithNoLeadTheGrooveLeadsAndTheAccompanimentSitsBack) {
   // The band without its singer: nothing carries a tune, the kick and snare play all through.
   auto s = band();

@@ -17,8 +17,12 @@ nlohmann::json db_or_null(double db) {
 std::string format_label(const io::StemResult& s) {
   if (!s.readable) return "unreadable";
   const auto& f = s.format;
-  std::string depth = f.lossy ? "lossy" : (f.is_float ? fmt::format("{}-bit float", f.bit_depth)
-                                                      : fmt::format("{}-bit", f.bit_depth));
+  // A lossy codec in a PCM container (ADPCM or G.711 in a WAV) is named: "WAV lossy" says
+  // little. A format with no bit depth of its own is named too, never "0-bit".
+  const bool stream_codec = f.encoding == "VORBIS" || f.encoding == "OPUS" || f.encoding == "MPEG";
+  std::string depth = f.lossy ? (stream_codec ? std::string("lossy") : f.encoding)
+                      : f.bit_depth <= 0 ? f.encoding
+                      : (f.is_float ? fmt::format("{}-bit float", f.bit_depth) : fmt::format("{}-bit", f.bit_depth));
   return fmt::format("{} {} {:g}k", f.container, depth, f.sample_rate / 1000.0);
 }
 
