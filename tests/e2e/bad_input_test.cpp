@@ -117,6 +117,22 @@ protected:
     return r;
   }
 
+  // `check --json` of the input folder reports exactly one problem of `code`, on `stem`, with
+  // `words` in its message.
+  void expect_one_problem(const std::string& code, const std::string& stem, const std::string& words) {
+    const auto check = run({"check", in_.string(), "--json", "-"});
+    ASSERT_EQ(check.code, 0) << check.err;
+    const auto report = nlohmann::json::parse(check.out);
+    int found = 0;
+    for (const auto& p : report.at("problems"))
+      if (p.at("code") == code) {
+        ++found;
+        EXPECT_EQ(p.at("stem"), stem);
+        EXPECT_NE(p.at("message").get<std::string>().find(words), std::string::npos) << p.at("message");
+      }
+    EXPECT_EQ(found, 1) << code << " in " << check.out;
+  }
+
   // A refusal: the status, exactly one line on stderr holding every `needles` entry, and
   // nothing left in the output folder.
   void expect_refusal(const RunResult& r, int code, const std::vector<std::string>& needles) {
@@ -626,18 +642,7 @@ TEST_F(BadInput, MixOfAStemWithAMinuteOfSilenceAfterItsMusic) {
   const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
   ASSERT_EQ(plain.code, 0) << plain.err;
   write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 63, bass);
-  const auto check = run({"check", in_.string(), "--json", "-"});
-  ASSERT_EQ(check.code, 0) << check.err;
-  int mismatches = 0;
-  const auto report = nlohmann::json::parse(check.out);
-  for (const auto& p : report.at("problems"))
-    if (p.at("code") == "length_mismatch") {
-      ++mismatches;
-      EXPECT_EQ(p.at("stem"), "Bass.wav");
-      EXPECT_NE(p.at("message").get<std::string>().find("60.0 s of silence after its last sound"), std::string::npos)
-          << p.at("message");
-    }
-  EXPECT_EQ(mismatches, 1);
+  expect_one_problem("length_mismatch", "Bass.wav", "60.0 s of silence after its last sound");
   const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet"});
   expect_clean_outputs(r, out_);
   for (const char* f : {"mix.wav", "masters/streaming.wav", "versions/stems/Bass.wav"}) {
@@ -676,17 +681,7 @@ TEST_F(BadInput, MixOfAStemHoldingOnlyTwoClicks) {
     const std::int64_t k = i % (48000 * 5) - 48000 * 2;  // at 2 s and 7 s
     return k >= 0 && k < 48 ? (i < 48000 * 5 ? 0.1 : -0.1) * 0.5 * (1 - std::cos(2 * M_PI * double(k) / 47.0)) : 0.0;
   });
-  const auto check = run({"check", in_.string(), "--json", "-"});
-  ASSERT_EQ(check.code, 0) << check.err;
-  const auto report = nlohmann::json::parse(check.out);
-  bool flagged = false;
-  for (const auto& p : report.at("problems"))
-    if (p.at("code") == "clicks_only") {
-      flagged = true;
-      EXPECT_EQ(p.at("stem"), "Lead Vocal.wav");
-      EXPECT_NE(p.at("message").get<std::string>().find("2 isolated clicks"), std::string::npos) << p.at("message");
-    }
-  EXPECT_TRUE(flagged) << check.out;
+  expect_one_problem("clicks_only", "Lead Vocal.wav", "2 isolated clicks");
   const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
   expect_clean_outputs(r, out_);
   EXPECT_EQ(slurp(out_ / "session.toml").find("Lead Vocal.wav"), std::string::npos);
@@ -735,16 +730,7 @@ TEST_F(BadInput, MixOfAStereoStemWithOneChannelInverted) {
     const double n = std::sin(double(i) * 12.9898 + c * 78.233) * 43758.5453;
     return 0.1 * (n - std::floor(n) - 0.5);
   });
-  const auto check = run({"check", in_.string(), "--json", "-"});
-  ASSERT_EQ(check.code, 0) << check.err;
-  const auto report = nlohmann::json::parse(check.out);
-  int flagged = 0;
-  for (const auto& p : report.at("problems"))
-    if (p.at("code") == "channels_out_of_phase") {
-      ++flagged;
-      EXPECT_EQ(p.at("stem"), "Bass.wav");
-    }
-  EXPECT_EQ(flagged, 1) << check.out;
+  expect_one_problem("channels_out_of_phase", "Bass.wav", "Bass.wav");
   const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
   expect_clean_outputs(r, out_);
   const std::string session = slurp(out_ / "session.toml");
@@ -805,17 +791,7 @@ TEST_F(BadInput, MixWithTheSongsBounceAmongItsStems) {
   ASSERT_EQ(plain.code, 0) << plain.err;
   write_audio(in_ / "Song 90bpm.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 6,
               [&](std::int64_t i, int c) { return 0.7 * (keys(i, c) + bass(i, c) + kick(i, c)); });
-  const auto check = run({"check", in_.string(), "--json", "-"});
-  ASSERT_EQ(check.code, 0) << check.err;
-  const auto report = nlohmann::json::parse(check.out);
-  int said = 0;
-  for (const auto& p : report.at("problems"))
-    if (p.at("code") == "not_a_stem") {
-      ++said;
-      EXPECT_EQ(p.at("stem"), "Song 90bpm.wav");
-      EXPECT_NE(p.at("message").get<std::string>().find("a mix of the other 3 stems"), std::string::npos) << p.at("message");
-    }
-  EXPECT_EQ(said, 1) << check.out;
+  expect_one_problem("not_a_stem", "Song 90bpm.wav", "a mix of the other 3 stems");
   const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
   expect_clean_outputs(r, out_);
   EXPECT_EQ(slurp(out_ / "session.toml").find("Song 90bpm.wav"), std::string::npos);

@@ -237,18 +237,23 @@ nlohmann::json revise_json(const fs::path& out, const std::string& note) {
   return nlohmann::json::parse(o.empty() ? "[{}]" : o);
 }
 
-// "Raise X 3 dB" ends with X 3 dB up against the rest of the mix (libebur128 on its printed
-// stem and the mix minus it), not the fader's 3 dB less what the bus compressors held back
-// (+1.9 dB before session 27); the reply gives the figure it measured and the fader's move.
-TEST(ReviseNotes, StatedLevelMoveLandsAgainstTheRest) {
-  testkit::TempDir dir;
-  const fs::path out = dir.path() / "OUT";
+// The demo mixed into `out`, without masters (a revision then renders no master either).
+void mix_demo_unmastered(const fs::path& out) {
   std::string o, e;
   ASSERT_EQ(testkit::run_command(bin() + " mix " + q(testkit::source_dir() / "examples" / "demo") + " -o " + q(out) +
                                      " --quiet --no-master",
                                  &o, &e),
             0)
       << e;
+}
+
+// "Raise X 3 dB" ends with X 3 dB up against the rest of the mix (libebur128 on its printed
+// stem and the mix minus it), not the fader's 3 dB less what the bus compressors held back
+// (+1.9 dB before session 27); the reply gives the figure it measured and the fader's move.
+TEST(ReviseNotes, StatedLevelMoveLandsAgainstTheRest) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
   const auto base = io::load_session(out / "session.toml");
   // The focus, or else the first part whose bus has a compressor (the demo has no lead).
   std::string stem = base.focus;
@@ -274,12 +279,7 @@ TEST(ReviseNotes, StatedLevelMoveLandsAgainstTheRest) {
 TEST(ReviseNotes, EveryRequestSilencePastTheEndSectionsAndReverbLength) {
   testkit::TempDir dir;
   const fs::path out = dir.path() / "OUT";
-  std::string o, e;
-  ASSERT_EQ(testkit::run_command(bin() + " mix " + q(testkit::source_dir() / "examples" / "demo") + " -o " + q(out) +
-                                     " --quiet --no-master",
-                                 &o, &e),
-            0)
-      << e;
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
   const auto base = io::load_session(out / "session.toml");
   double chorus_end = 0;
   for (const auto& s : base.sections)
@@ -359,12 +359,7 @@ double side_over_mid_db(const fs::path& file) {
 TEST(ReviseNotes, SpansAfterAPlaceDelaySendsAndWidthOfNearMonoStems) {
   testkit::TempDir dir;
   const fs::path out = dir.path() / "OUT";
-  std::string o, e;
-  ASSERT_EQ(testkit::run_command(bin() + " mix " + q(testkit::source_dir() / "examples" / "demo") + " -o " + q(out) +
-                                     " --quiet --no-master",
-                                 &o, &e),
-            0)
-      << e;
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
 
   // rev-2: after the first 10 seconds, not in them.
   auto j = revise_json(out, "the bass is too loud after the first 10 seconds");
