@@ -734,8 +734,6 @@ struct StemFeatureAnalyzer::Impl {
         f.clicks = static_cast<int>(runs);
         f.first_click_s = double(first) * f.frame_s;
       }
-    }
-    if (n_active) {
       f.head_silence_s = std::min(dur, double(first) * f.frame_s);
       f.tail_silence_s = std::max(0.0, dur - double(last + 1) * f.frame_s);
     } else {

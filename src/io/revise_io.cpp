@@ -358,13 +358,14 @@ double measure_move(const fs::path& dir, const LevelMove& m, const fs::path& fil
     if (m.whole_mix) {
       int rate = 0;
       const AudioBuffer a = read_file(dir / file, &rate);
-      for (int c = 0; c < a.num_channels(); ++c)
-        for (std::size_t i = 0; i < a.num_frames(); ++i) {
-          const double x = a.channel(c)[i];
-          (in_spans(m.spans, i, rate) ? e_in : e_out) += x * x;
-        }
       std::size_t n_in = 0;
-      for (std::size_t i = 0; i < a.num_frames(); ++i) n_in += in_spans(m.spans, i, rate) ? 1 : 0;
+      for (std::size_t i = 0; i < a.num_frames(); ++i) {
+        double e = 0.0;
+        for (int c = 0; c < a.num_channels(); ++c) e += double(a.channel(c)[i]) * a.channel(c)[i];
+        const bool inside = in_spans(m.spans, i, rate);
+        (inside ? e_in : e_out) += e;
+        n_in += inside ? 1 : 0;
+      }
       const std::size_t n_out = a.num_frames() - n_in;
       if (n_in == 0 || n_out == 0 || !(e_in > 0.0 && e_out > 0.0)) return nan;
       return 10.0 * std::log10((e_in / double(n_in)) / (e_out / double(n_out)));
@@ -453,17 +454,14 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
   }
   std::vector<std::string> stem_names;
   for (const auto& s : console.strips) stem_names.push_back(s.name);
-  const bool any_vague = std::any_of(req.notes.begin(), req.notes.end(), [&](const std::string& n) {
-    const auto rs = revise::parse_requests(n, stem_names);
-    return std::any_of(rs.begin(), rs.end(), [](const revise::ParsedNote& r) { return r.kind == revise::NoteKind::vague; });
-  });
-  // Where a note widens or narrows, whether each stereo stem has a side signal to work with.
-  const bool any_width = std::any_of(req.notes.begin(), req.notes.end(), [&](const std::string& n) {
-    const auto rs = revise::parse_requests(n, stem_names);
-    return std::any_of(rs.begin(), rs.end(), [](const revise::ParsedNote& r) {
-      return r.kind == revise::NoteKind::mix && (r.fix == revise::Fix::wider || r.fix == revise::Fix::narrower);
-    });
-  });
+  // Every note's requests, read once for what the planner will need measured.
+  bool any_vague = false, any_width = false;
+  for (const auto& note : req.notes)
+    for (const auto& r : revise::parse_requests(note, stem_names)) {
+      any_vague = any_vague || r.kind == revise::NoteKind::vague;
+      // Where a note widens or narrows, whether each stereo stem has a side signal to work with.
+      any_width = any_width || (r.kind == revise::NoteKind::mix && (r.fix == revise::Fix::wider || r.fix == revise::Fix::narrower));
+    }
   if (any_width) {
     progress(0.005, "measuring the stems' stereo width");
     for (const auto& s : console.strips)

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/features.hpp"
 #include "dsp/settings.hpp"
 #include "master/input_analysis.hpp"
 #include "master/target.hpp"
@@ -56,7 +57,8 @@ inline constexpr double kMaxSideGainDb = 3.0;
 // A stereo file whose whole left/right correlation is under this has one channel
 // polarity-inverted: no mix is that on purpose (a wide mix reads about 0.2-0.7, a very wide
 // one near 0), and its mono fold-down and its bass for a groove cancel. It is flipped back.
-inline constexpr double kInvertedChannelCorrelation = -0.7;
+// The same line as for a stem (analysis::kOutOfPhaseCorrelation, where the check flips one).
+inline constexpr double kInvertedChannelCorrelation = analysis::kOutOfPhaseCorrelation;
 // Bass this far out of phase (correlation below 150 Hz, after any flip) cancels when made
 // mono: vinyl refuses it, other targets leave it as it is rather than remove it.
 inline constexpr double kOutOfPhaseBassCorrelation = -0.5;

@@ -33,13 +33,15 @@ constexpr double kAccentShare = 0.05;
 // the music would set the whole mix down by the difference.
 constexpr double kAccentPeakOverDb = 0.0;
 
-// The share of the song a stem plays: its active frames over the longest stem's frames (a
+// The share of the song each stem plays: its active frames over the longest stem's frames (a
 // one-shot file of 0.25 s is active for all of its own length, and for a moment of the song).
-double song_share(const std::vector<StemInput>& stems, std::size_t i) {
+std::vector<double> song_shares(const std::vector<StemInput>& stems) {
   std::size_t song = 0;
   for (const auto& s : stems) song = std::max(song, s.analysis.num_frames());
-  const auto& a = stems[i].analysis;
-  return song ? a.active_fraction * double(a.num_frames()) / double(song) : 0.0;
+  std::vector<double> out;
+  for (const auto& s : stems)
+    out.push_back(song ? s.analysis.active_fraction * double(s.analysis.num_frames()) / double(song) : 0.0);
+  return out;
 }
 
 double terhardt_threshold_spl(double hz) {
@@ -162,6 +164,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
   std::vector<std::vector<float>> pre(n);   // pre-fader band power
   std::vector<std::vector<double>> ke(n);   // pre-fader K energy per frame
   std::vector<double> l0(n, -200.0);
+  const std::vector<double> share = song_shares(stems);  // of the song each plays (accents)
   std::vector<std::string> why(n);
   const bool groove = groove_leads(stems, focus, brief);
   std::vector<Role> accompaniment;  // the roles the focus plays against
@@ -186,7 +189,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     // An accent (a crash on the downbeat, a riser, a one-shot effect) plays for moments only: it
     // is heard against the whole mix at the instant it hits and must be noticed there, so a role
     // that would sit under an equal share in a continuous part is not held under it.
-    const double act = song_share(stems, i);
+    const double act = share[i];
     if (act > 0.0 && act < kAccentShare && rep.target_lu[i] < 0.0 && static_cast<int>(i) != focus) {
       why[i] += "; it plays " + db1(100.0 * act, false) + " % of the song, as accents heard against the whole mix: " +
                 db1(-rep.target_lu[i], true) + " LU back to an equal share";
@@ -272,7 +275,7 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
     for (std::size_t i = 0; i < n; ++i) {
       if (l0[i] <= -199.0) continue;
       const double peak = stems[i].analysis.peak_dbfs + console.strips[i].trim_db + fader[i];
-      if (song_share(stems, i) < kAccentShare && static_cast<int>(i) != focus) accents.push_back(i);
+      if (share[i] < kAccentShare && static_cast<int>(i) != focus) accents.push_back(i);
       else parts_peak = std::max(parts_peak, peak);
     }
     if (parts_peak > -199.0)

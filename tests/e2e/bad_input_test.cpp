@@ -117,6 +117,17 @@ protected:
     return r;
   }
 
+  // Keys and a bass, 10 s, in the input folder, and their mix in OUT/plain (no master): the
+  // mix a stem added next must leave as it is.
+  void keys_and_bass_mixed_plain() {
+    write_audio(in_ / "Keys.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 10,
+                [](std::int64_t i, int c) { return music(i, c, 48000, 0.3, 4); });
+    write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 10,
+                [](std::int64_t i, int c) { return music(i, c, 48000, 0.4, 13); });
+    const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
+    ASSERT_EQ(plain.code, 0) << plain.err;
+  }
+
   // `check --json` of the input folder reports exactly one problem of `code`, on `stem`, with
   // `words` in its message.
   void expect_one_problem(const std::string& code, const std::string& stem, const std::string& words) {
@@ -671,12 +682,7 @@ TEST_F(BadInput, MixOfAStemWithAMinuteOfSilenceAfterItsMusic) {
 // the focus, boosted 8.6 dB, and its click set the mix's peak, 12 LU under the music's level.
 // `check` says it holds only clicks, and the mix leaves it out: the same loudness as without it.
 TEST_F(BadInput, MixOfAStemHoldingOnlyTwoClicks) {
-  const auto keys = [](std::int64_t i, int c) { return music(i, c, 48000, 0.3, 4); };
-  const auto bass = [](std::int64_t i, int c) { return music(i, c, 48000, 0.4, 13); };
-  write_audio(in_ / "Keys.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 10, keys);
-  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 10, bass);
-  const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
-  ASSERT_EQ(plain.code, 0) << plain.err;
+  ASSERT_NO_FATAL_FAILURE(keys_and_bass_mixed_plain());
   write_audio(in_ / "Lead Vocal.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 10, [](std::int64_t i, int) {
     const std::int64_t k = i % (48000 * 5) - 48000 * 2;  // at 2 s and 7 s
     return k >= 0 && k < 48 ? (i < 48000 * 5 ? 0.1 : -0.1) * 0.5 * (1 - std::cos(2 * M_PI * double(k) / 47.0)) : 0.0;
@@ -693,12 +699,7 @@ TEST_F(BadInput, MixOfAStemHoldingOnlyTwoClicks) {
 // "silent stem: nothing to balance", left at unity, and its hit set the mix 7 LU quieter. It is
 // measured on what it has, balanced as an accent, and the mix keeps its level.
 TEST_F(BadInput, MixWithAOneShotShorterThanALoudnessBlock) {
-  const auto keys = [](std::int64_t i, int c) { return music(i, c, 48000, 0.3, 4); };
-  const auto bass = [](std::int64_t i, int c) { return music(i, c, 48000, 0.4, 13); };
-  write_audio(in_ / "Keys.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 10, keys);
-  write_audio(in_ / "Bass.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 * 10, bass);
-  const auto plain = run({"mix", in_.string(), "-o", (out_ / "plain").string(), "--quiet", "--no-master"});
-  ASSERT_EQ(plain.code, 0) << plain.err;
+  ASSERT_NO_FATAL_FAILURE(keys_and_bass_mixed_plain());
   write_audio(in_ / "Impact.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 1, 48000 / 4, [](std::int64_t i, int) {
     const double n = std::sin(double(i) * 12.9898) * 43758.5453;
     return std::clamp(2.4 * (n - std::floor(n) - 0.5) * std::exp(-12.0 * double(i) / 48000), -0.999, 0.999);
