@@ -154,182 +154,277 @@ LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions o
 
 namespace {
 
-// The two K-weighting stages' coefficients: a shelf (b0, b1, b2; a1, a2) and a high pass whose
-// numerator is g * (1, -2, 1) (p1, p2), each in direct form I. Double precision: the 38 Hz high
-// pass has poles within 0.5 % of the unit circle, where single precision would add noise to the
-// energy. Direct form I keeps only one multiply and one subtract on each stage's recursive path
-// (y[n-1] -> y[n]); everything else is computed off that path (k_run).
+// The two K-weighting stages: a shelf (b0, b1, b2; a1, a2) and a high pass whose numerator is
+// g * (1, -2, 1) (p1, p2), each in direct form I, in double precision: the 38 Hz high pass has
+// poles within 0.5 % of the unit circle, where single precision would add noise to the energy.
+// The recursion runs kGroup frames at a time in its block (look-ahead) form: within a group
+// every output is a fixed linear combination of the group's shelf feed-forward sums
+// f = b0 x[i] + b1 x[i-1] + b2 x[i-2] and of the state before it (the last two outputs of each
+// stage), so a group is a few products of a vector of eight coefficients by one value each,
+// with no wait on the frame before. Frame by frame, each frame waited on a multiply and a
+// subtract of the frame before on both stages (about 8 cycles a frame); the group waits on its
+// state once, and the vector units stay busy (BM_KWeightingAndGating: see KStep's history in
+// git). The group matrices are the recursion's own responses, computed in long double.
+constexpr std::size_t kGroup = 8;
+// Eight doubles (GCC vector extension): one AVX-512 register, two AVX2 or four SSE2 ones, each
+// lane computed by the same operations.
+using v8d = double __attribute__((vector_size(64)));
 struct KStep {
-  double b0, b1, b2, a1, a2, g, p1, p2;
-  explicit KStep(const KWeighting& k)
-      : b0(k.shelf.b0), b1(k.shelf.b1), b2(k.shelf.b2), a1(k.shelf.a1), a2(k.shelf.a2),
-        g(k.highpass.b0), p1(k.highpass.a1), p2(k.highpass.a2) {}
-};
-
-// A filter's state: the inputs, the shelf's outputs and the high pass's outputs of the last two
-// frames, as double (one channel) or v2d (a pair, one channel per lane).
-template <class T>
-struct KState {
-  T x1, x2, t1, t2, u1, u2;
-};
-using v2d = simd::f64x2;
-using MonoState = KState<double>;
-using PairState = KState<v2d>;
-
-// The filter over frames [begin, end) of one channel, or of a channel pair as two lanes of one
-// register, returning the sums of the squared outputs. In chunks of kKChunk frames, two loops:
-// the first stage's feed-forward part b0 x[i] + b1 x[i-1] + b2 x[i-2] has no recursion, so it
-// runs over the chunk in the widest registers first; the recursive loop then does only what
-// depends on the outputs before (both stages' feedback and the second stage's numerator, whose
-// input is the first stage's output of the same frame). Each sum is formed term by term in the
-// order one loop over the frames formed it, so the bits are that loop's; the recursive loop has
-// half the instructions it had with the feed-forward part inside it (195M against 136M stereo
-// frames/s in BM_KWeightingAndGating/1). Cloned for AVX-512 and AVX2 as well as baseline
-// x86-64: the wider register files keep the coefficients and the state out of memory and the
-// three-operand forms save the copies; no multiply-adds are fused (-ffp-contract=off), so
-// every clone gives the same bits.
-constexpr std::size_t kKChunk = 256;
-// T: double (one channel) or v2d (a pair); x and out hold one pointer per lane (out: all null,
-// or none).
-template <class T>
-__attribute__((always_inline)) inline T k_run(const KStep& step, KState<T>& s, const float* const* x, float* const* out,
-                                              std::size_t begin, std::size_t end) noexcept {
-  constexpr int L = sizeof(T) / sizeof(double);
-  auto lane = [](auto& v, int l) -> auto& {
-    if constexpr (L == 1) return v;
-    else return v[l];
-  };
-  // out (all or none): also store the K-weighted samples (for the mono sum). The test is
-  // loop-invariant, so the compiler runs two loops, one without the stores.
-  const KStep k = step;
-  KState<T> st = s;
-  T acc{};
-  // Each lane's input as double, after the two frames before the chunk; then the
-  // feed-forward sums.
-  alignas(64) double d[L][kKChunk + 2], f[L][kKChunk];
-  for (std::size_t c0 = begin; c0 < end; c0 += kKChunk) {
-    const std::size_t m = std::min(kKChunk, end - c0);
-    for (int l = 0; l < L; ++l) {
-      d[l][0] = lane(st.x2, l);
-      d[l][1] = lane(st.x1, l);
-      for (std::size_t i = 0; i < m; ++i) d[l][i + 2] = static_cast<double>(x[l][c0 + i]);
-      for (std::size_t i = 0; i < m; ++i) f[l][i] = k.b0 * d[l][i + 2] + k.b1 * d[l][i + 1] + k.b2 * d[l][i];
+  double b0, b1, b2;
+  v8d h[kGroup];  // h[j][k]: the shelf's output k from f[j]
+  v8d m[kGroup];  // m[j][k]: the high pass's output k from f[j]
+  v8d ht[2];      // the shelf's outputs from its last two (t1, t2)
+  v8d mt[4];      // the high pass's outputs from t1, t2, u1, u2
+  explicit KStep(const KWeighting& k) : b0(k.shelf.b0), b1(k.shelf.b1), b2(k.shelf.b2) {
+    using LD = long double;
+    // Runs the recursion over one group from feed-forward sums f and state (t1, t2, u1, u2).
+    auto run = [&](const LD* f, LD t1, LD t2, LD u1, LD u2, v8d& to, v8d& uo) {
+      for (std::size_t i = 0; i < kGroup; ++i) {
+        const LD t = f[i] - LD(k.shelf.a2) * t2 - LD(k.shelf.a1) * t1;
+        const LD u = LD(k.highpass.b0) * (t - 2 * t1 + t2) - LD(k.highpass.a2) * u2 - LD(k.highpass.a1) * u1;
+        t2 = t1;
+        t1 = t;
+        u2 = u1;
+        u1 = u;
+        to[i] = static_cast<double>(t);
+        uo[i] = static_cast<double>(u);
+      }
+    };
+    LD f[kGroup] = {};
+    v8d none;
+    for (std::size_t j = 0; j < kGroup; ++j) {
+      f[j] = 1;
+      run(f, 0, 0, 0, 0, h[j], m[j]);
+      f[j] = 0;
     }
-    for (std::size_t i = 0; i < m; ++i) {
-      T fi;
-      for (int l = 0; l < L; ++l) lane(fi, l) = f[l][i];
-      const T t = (fi - k.a2 * st.t2) - k.a1 * st.t1;
-      const T u = (k.g * (t - 2.0 * st.t1 + st.t2) - k.p2 * st.u2) - k.p1 * st.u1;  // numerator g * (1, -2, 1)
-      st.t2 = st.t1;
-      st.t1 = t;
-      st.u2 = st.u1;
-      st.u1 = u;
-      acc += u * u;
-      if (out[0])
-        for (int l = 0; l < L; ++l) out[l][c0 + i] = static_cast<float>(lane(u, l));
-    }
-    for (int l = 0; l < L; ++l) {
-      lane(st.x1, l) = d[l][m + 1];
-      lane(st.x2, l) = d[l][m];
-    }
+    run(f, 1, 0, 0, 0, ht[0], mt[0]);
+    run(f, 0, 1, 0, 0, ht[1], mt[1]);
+    run(f, 0, 0, 1, 0, none, mt[2]);
+    run(f, 0, 0, 0, 1, none, mt[3]);
   }
-  s = st;
-  return acc;
+};
+
+// The filter over frames [begin, end) of L channels (1 or 2) whose states are st[0 .. L-1],
+// `pn` frames into a group (the stream's frame count modulo kGroup: groups lie at fixed places
+// in the stream, so the output does not depend on how the stream is cut into blocks). In
+// chunks of at most kKChunk frames: the feed-forward sums first (no recursion: the widest
+// registers), after the open group's sums kept from before, then the groups. A group not yet
+// complete is computed over the frames it has (its outputs depend only on those), its sums are
+// kept and it is computed again, whole, once the rest of it arrives. The squared outputs go to
+// each state's eight sums by frame index modulo kGroup; with `closes` (the run ends a tick)
+// they are added up in a fixed order into sums[l] and cleared. Every sum and product is formed
+// in the same order on every build (no multiply-adds are fused: -ffp-contract=off), so the
+// AVX-512, AVX2 and baseline clones give the same bits.
+constexpr std::size_t kKChunk = 256;
+using KFilterState = LoudnessMeter::FilterState;
+
+// x in every lane (a macro: a function returning a 64-byte vector by value has a different ABI
+// in each clone).
+#define MIXDOWN_SPLAT(x) (v8d{} + (x))
+
+template <int L>
+__attribute__((always_inline)) inline void k_run(const KStep& k, KFilterState* const* st, const float* const* x,
+                                                 float* const* out, std::size_t begin, std::size_t end, std::size_t pn,
+                                                 bool closes, double* sums) noexcept {
+  v8d t1[L], t2[L], u1[L], u2[L], acc[L];
+#pragma GCC unroll 2
+  for (int l = 0; l < L; ++l) {
+    t1[l] = MIXDOWN_SPLAT(st[l]->t1);
+    t2[l] = MIXDOWN_SPLAT(st[l]->t2);
+    u1[l] = MIXDOWN_SPLAT(st[l]->u1);
+    u2[l] = MIXDOWN_SPLAT(st[l]->u2);
+    acc[l] = st[l]->acc;
+  }
+  // Each lane's input as double after the two frames before the chunk; the feed-forward sums
+  // after the open group's, padded with zeros to whole groups.
+  alignas(64) double d[L][kKChunk + 2], f[L][kKChunk + kGroup];
+  for (std::size_t pos = begin; pos < end;) {
+    const std::size_t m = std::min(kKChunk - pn, end - pos), fill = pn + m;
+#pragma GCC unroll 2
+    for (int l = 0; l < L; ++l) {
+      d[l][0] = st[l]->x2;
+      d[l][1] = st[l]->x1;
+      for (std::size_t i = 0; i < m; ++i) d[l][i + 2] = static_cast<double>(x[l][pos + i]);
+      for (std::size_t i = 0; i < pn; ++i) f[l][i] = st[l]->open[i];
+      double* fl = f[l] + pn;
+      for (std::size_t i = 0; i < m; ++i) fl[i] = k.b0 * d[l][i + 2] + k.b1 * d[l][i + 1] + k.b2 * d[l][i];
+      for (std::size_t i = fill; i < (fill + kGroup - 1) / kGroup * kGroup; ++i) f[l][i] = 0.0;
+      st[l]->x1 = d[l][m + 1];
+      st[l]->x2 = d[l][m];
+    }
+    // One group at g0 of the chunk's sums; [lo, hi): its frames that are new here.
+    const auto group = [&](std::size_t g0, std::size_t lo, std::size_t hi) __attribute__((always_inline)) {
+      const bool whole = hi == kGroup;
+#pragma GCC unroll 2
+      for (int l = 0; l < L; ++l) {
+        const double* fg = f[l] + g0;
+        // The feed-forward part in a tree of sums (no chain of eight additions); the state
+        // last, so the wait on the group before is as short as it can be.
+        const v8d tf = ((k.h[0] * fg[0] + k.h[1] * fg[1]) + (k.h[2] * fg[2] + k.h[3] * fg[3])) +
+                       ((k.h[4] * fg[4] + k.h[5] * fg[5]) + (k.h[6] * fg[6] + k.h[7] * fg[7]));
+        const v8d uf = ((k.m[0] * fg[0] + k.m[1] * fg[1]) + (k.m[2] * fg[2] + k.m[3] * fg[3])) +
+                       ((k.m[4] * fg[4] + k.m[5] * fg[5]) + (k.m[6] * fg[6] + k.m[7] * fg[7]));
+        const v8d tv = tf + (k.ht[0] * t1[l] + k.ht[1] * t2[l]);
+        const v8d uv = uf + ((k.mt[0] * t1[l] + k.mt[1] * t2[l]) + (k.mt[2] * u1[l] + k.mt[3] * u2[l]));
+        if (lo == 0 && whole) {
+          acc[l] += uv * uv;
+          if (out[0]) {
+            float* o = out[l] + pos + g0 - pn;
+            for (std::size_t i = 0; i < kGroup; ++i) o[i] = static_cast<float>(uv[i]);
+          }
+        } else {
+          for (std::size_t i = lo; i < hi; ++i) {
+            acc[l][i] += uv[i] * uv[i];
+            if (out[0]) out[l][pos + g0 + i - pn] = static_cast<float>(uv[i]);
+          }
+        }
+        if (whole) {
+          t2[l] = MIXDOWN_SPLAT(tv[kGroup - 2]);
+          t1[l] = MIXDOWN_SPLAT(tv[kGroup - 1]);
+          u2[l] = MIXDOWN_SPLAT(uv[kGroup - 2]);
+          u1[l] = MIXDOWN_SPLAT(uv[kGroup - 1]);
+        } else {
+          for (std::size_t i = 0; i < hi; ++i) st[l]->open[i] = fg[i];
+        }
+      }
+    };
+    std::size_t g0 = 0;
+    if (pn > 0) {  // the group left open before (it may stay open)
+      group(0, pn, std::min(kGroup, fill));
+      g0 = kGroup;
+    }
+    for (; g0 + kGroup <= fill; g0 += kGroup) group(g0, 0, kGroup);
+    if (g0 < fill) group(g0, 0, fill - g0);
+    pos += m;
+    pn = fill % kGroup;
+  }
+#pragma GCC unroll 2
+  for (int l = 0; l < L; ++l) {
+    st[l]->t1 = t1[l][0];
+    st[l]->t2 = t2[l][0];
+    st[l]->u1 = u1[l][0];
+    st[l]->u2 = u2[l][0];
+    if (closes) {
+      const v8d& a = acc[l];
+      sums[l] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+      acc[l] = v8d{};
+    } else {
+      sums[l] = 0.0;
+    }
+    st[l]->acc = acc[l];
+  }
 }
 
 MIXDOWN_SIMD_CLONES_WIDE
-v2d k_pair_run(const KStep& step, PairState& s, const float* xa, const float* xb, float* oa, float* ob,
-               std::size_t begin, std::size_t end) noexcept {
+void k_pair_run(const KStep& step, KFilterState* a, KFilterState* b, const float* xa, const float* xb, float* oa,
+                float* ob, std::size_t begin, std::size_t end, std::size_t pn, bool closes, double* sums) noexcept {
+  KFilterState* st[2] = {a, b};
   const float* x[2] = {xa, xb};
   float* out[2] = {oa, ob};
-  return k_run(step, s, x, out, begin, end);
+  k_run<2>(step, st, x, out, begin, end, pn, closes, sums);
 }
 
 MIXDOWN_SIMD_CLONES_WIDE
-double k_mono_run(const KStep& step, MonoState& s, const float* x, float* out, std::size_t begin,
-                  std::size_t end) noexcept {
-  return k_run(step, s, &x, &out, begin, end);
+void k_mono_run(const KStep& step, KFilterState* s, const float* x, float* out, std::size_t begin, std::size_t end,
+                std::size_t pn, bool closes, double* sums) noexcept {
+  k_run<1>(step, &s, &x, &out, begin, end, pn, closes, sums);
 }
 
-// A filter whose inputs and outputs of the last two samples are all zero: fed ±0.0 it stays so
-// and gives ±0.0, whose squares add nothing to a sum, so the run can be skipped. The state
-// flush below puts a decayed filter here after a stretch of silence.
-template <class S>
-bool at_rest(const S& s) noexcept {
-  return s.x1 == 0 && s.x2 == 0 && s.t1 == 0 && s.t2 == 0 && s.u1 == 0 && s.u2 == 0;
-}
-inline bool at_rest(const PairState& s) noexcept {
-  for (int lane = 0; lane < 2; ++lane)
-    if (s.x1[lane] != 0 || s.x2[lane] != 0 || s.t1[lane] != 0 || s.t2[lane] != 0 || s.u1[lane] != 0 ||
-        s.u2[lane] != 0)
-      return false;
+// A filter whose inputs and outputs of the last two samples, and the open group's sums, are
+// all zero: fed ±0.0 it stays so and gives ±0.0, whose squares add nothing to a sum, so the run
+// can be skipped. The state flush below puts a decayed filter here after a stretch of silence.
+bool at_rest(const KFilterState& s, std::size_t pn) noexcept {
+  if (s.x1 != 0 || s.x2 != 0 || s.t1 != 0 || s.t2 != 0 || s.u1 != 0 || s.u2 != 0) return false;
+  for (std::size_t i = 0; i < pn; ++i)
+    if (s.open[i] != 0) return false;
   return true;
 }
 
-template <class S>
-void flush_denormals(S& s) noexcept {
+// A skipped run of silence: the open group's sums are zeros for its frames.
+void rest(KFilterState& s, std::size_t pn, std::size_t n) noexcept {
+  for (std::size_t i = pn; i < std::min(kGroup, pn + n); ++i) s.open[i] = 0.0;
+}
+
+// States this small are set to zero, between groups only (where the state is the outputs alone)
+// and at the end of a tick (a place in the stream, not in a block): the output stays
+// independent of the blocks.
+void flush_denormals(KFilterState& s) noexcept {
   for (double* v : {&s.t1, &s.t2, &s.u1, &s.u2})
     if (std::fabs(*v) < kDenormalFloor) *v = 0;
 }
 
 }  // namespace
 
-// K-weights channel c over the block and sums the squares per tick segment into seg_sums_[c].
+// K-weights channel c over the block and sums the squares per tick into seg_sums_[c] (at the
+// segment that ends the tick; 0 at the others).
 void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
   const auto ci = static_cast<std::size_t>(c);
-  const FilterState& f = state_[ci];
-  MonoState s{f.x1, f.x2, f.t1, f.t2, f.u1, f.u2};
+  FilterState& s = state_[ci];
   const KStep step(k_);
   float* out = options_.mono_sum ? kout_[ci].data() : nullptr;
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
-    double acc = 0.0;
-    if (at_rest(s) && simd::all_zero(x + begin, end - begin)) {
+    const std::size_t pn = static_cast<std::size_t>(frames_ + static_cast<std::int64_t>(begin)) % kGroup;
+    double sum = 0.0;
+    if (at_rest(s, pn) && simd::all_zero(x + begin, end - begin)) {
       if (out) std::fill(out + begin, out + end, 0.0f);  // at rest, silence in gives silence out
+      rest(s, pn, end - begin);
+      if (seg_closes_[seg]) {
+        const v8d& a = s.acc;
+        sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+        s.acc = v8d{};
+      }
     } else {
-      acc = k_mono_run(step, s, x, out, begin, end);
+      k_mono_run(step, &s, x, out, begin, end, pn, seg_closes_[seg], &sum);
     }
-    flush_denormals(s);
-    seg_sums_[ci][seg] = acc;
+    if (seg_closes_[seg] && (pn + end - begin) % kGroup == 0) flush_denormals(s);
+    seg_sums_[ci][seg] = sum;
     begin = end;
   }
-  state_[ci] = {s.x1, s.x2, s.t1, s.t2, s.u1, s.u2};
   if (options_.true_peak) true_peak_.add_channel(c, x, n);
 }
 
-// Channels c and c+1 together, as the two lanes of one SSE2 register (GCC/Clang vector
-// extension): the same operations in the same order as filter_channel, so the same bits, at
-// half the instructions.
+// Channels c and c+1 together: the same operations in the same order as filter_channel, so the
+// same bits, with twice the independent work in flight.
 void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::size_t n) {
   const auto ca = static_cast<std::size_t>(c), cb = ca + 1;
-  const FilterState& fa = state_[ca];
-  const FilterState& fb = state_[cb];
-  PairState s{{fa.x1, fb.x1}, {fa.x2, fb.x2}, {fa.t1, fb.t1}, {fa.t2, fb.t2}, {fa.u1, fb.u1}, {fa.u2, fb.u2}};
+  FilterState& sa = state_[ca];
+  FilterState& sb = state_[cb];
   const KStep step(k_);
   float* oa = options_.mono_sum ? kout_[ca].data() : nullptr;
   float* ob = options_.mono_sum ? kout_[cb].data() : nullptr;
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
     const std::size_t end = seg_ends_[seg];
-    v2d acc = {0.0, 0.0};
-    if (at_rest(s) && simd::all_zero(xa + begin, end - begin) && simd::all_zero(xb + begin, end - begin)) {
+    const std::size_t pn = static_cast<std::size_t>(frames_ + static_cast<std::int64_t>(begin)) % kGroup;
+    double sum[2] = {0.0, 0.0};
+    if (at_rest(sa, pn) && at_rest(sb, pn) && simd::all_zero(xa + begin, end - begin) &&
+        simd::all_zero(xb + begin, end - begin)) {
       if (oa) {  // at rest, silence in gives silence out
         std::fill(oa + begin, oa + end, 0.0f);
         std::fill(ob + begin, ob + end, 0.0f);
       }
+      FilterState* both[2] = {&sa, &sb};
+      for (int l = 0; l < 2; ++l) {
+        rest(*both[l], pn, end - begin);
+        if (seg_closes_[seg]) {
+          const v8d& a = both[l]->acc;
+          sum[l] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+          both[l]->acc = v8d{};
+        }
+      }
     } else {
-      acc = k_pair_run(step, s, xa, xb, oa, ob, begin, end);
+      k_pair_run(step, &sa, &sb, xa, xb, oa, ob, begin, end, pn, seg_closes_[seg], sum);
     }
-    for (v2d* v : {&s.t1, &s.t2, &s.u1, &s.u2})
-      for (int lane = 0; lane < 2; ++lane)
-        if (std::fabs((*v)[lane]) < kDenormalFloor) (*v)[lane] = 0;
-    seg_sums_[ca][seg] = acc[0];
-    seg_sums_[cb][seg] = acc[1];
+    if (seg_closes_[seg] && (pn + end - begin) % kGroup == 0) {
+      flush_denormals(sa);
+      flush_denormals(sb);
+    }
+    seg_sums_[ca][seg] = sum[0];
+    seg_sums_[cb][seg] = sum[1];
     begin = end;
   }
-  state_[ca] = {s.x1[0], s.x2[0], s.t1[0], s.t2[0], s.u1[0], s.u2[0]};
-  state_[cb] = {s.x1[1], s.x2[1], s.t1[1], s.t2[1], s.u1[1], s.u2[1]};
   if (options_.true_peak) {
     true_peak_.add_channel(c, xa, n);
     true_peak_.add_channel(c + 1, xb, n);
@@ -368,6 +463,7 @@ void LoudnessMeter::add(const ConstAudioView& view) {
 
   // Cut the block at tick boundaries.
   seg_ends_.clear();
+  seg_closes_.clear();
   {
     std::int64_t tick = ticks_done_;
     const std::int64_t block_end = frames_ + static_cast<std::int64_t>(n);
@@ -375,9 +471,11 @@ void LoudnessMeter::add(const ConstAudioView& view) {
       const std::int64_t b = tick_boundary(tick + 1);
       if (b >= block_end) {
         seg_ends_.push_back(n);
+        seg_closes_.push_back(b == block_end);
         break;
       }
       seg_ends_.push_back(static_cast<std::size_t>(b - frames_));
+      seg_closes_.push_back(true);
       ++tick;
     }
   }

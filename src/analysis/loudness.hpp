@@ -128,9 +128,18 @@ public:
   const LoudnessOptions& options() const noexcept { return options_; }
 
 private:
-  struct FilterState {  // direct form I: inputs, shelf outputs, high-pass outputs
-    double x1 = 0, x2 = 0, t1 = 0, t2 = 0, u1 = 0, u2 = 0;
+public:
+  // One channel's K-weighting filter (loudness.cpp), run a group of eight frames at a time.
+  struct FilterState {
+    double x1 = 0, x2 = 0;                  // the last two inputs
+    double t1 = 0, t2 = 0, u1 = 0, u2 = 0;  // each stage's last two outputs before the open group
+    double open[8] = {};                    // the open group's feed-forward sums so far
+    using Lanes = double __attribute__((vector_size(64)));
+    alignas(64) Lanes acc = {};             // the open tick's squares, by frame % 8
   };
+  static_assert(alignof(FilterState) == 64);
+
+private:
   struct Ring {  // the last 300 ticks' weighted energy sums and lengths
     std::vector<double> sum;
     std::vector<std::int64_t> len;
@@ -166,6 +175,7 @@ private:
   std::vector<std::vector<double>> seg_sums_;  // [channel][segment]
   std::vector<std::vector<float>> kout_;       // K-weighted L and R (mono_sum only)
   std::vector<std::size_t> seg_ends_;          // segment ends within the block
+  std::vector<bool> seg_closes_;               // whether each segment ends a tick
   std::vector<std::vector<float>> clean_;      // NaN-free copy when needed
 };
 
