@@ -295,6 +295,7 @@ void TruePeakLimiter::smooth(const AudioView& sub, const float* held_gains) noex
   const std::size_t n = sub.num_frames();
   const double inv_window = 1.0 / static_cast<double>(window_);
   const float sustain_coef = static_cast<float>(1.0 / std::max(1.0, kSustainSeconds * sample_rate_));
+  const float sustain_keep = 1.0f - sustain_coef;
   const float inv_release = static_cast<float>(1.0 / base_release_frames_);
   float* gains = gain_.data();
   for (std::size_t c0 = 0; c0 < n; c0 += kGainChunk) {
@@ -307,14 +308,13 @@ void TruePeakLimiter::smooth(const AudioView& sub, const float* held_gains) noex
                       std::all_of(held_gains + c0, held_gains + c1, [](float h) { return h == 1.0f; });
     if (idle) {
       std::fill(gains + c0, gains + c1, 1.0f);
-      // released_ is exactly 1 here, so the update's ((1 - released_) - s) * c is -(s * c) to
-      // the bit (0 - s is exact and rounding is symmetric): s -= s * c is the same sum with
-      // one subtraction fewer on the chain that runs through every idle frame.
+      // released_ is exactly 1 here, so the update's (1 - released_) * c is 0 and
+      // s * keep + 0 is s * keep to the bit: one multiply on the chain through every idle frame.
       float sustained = sustained_, release_coef = release_coef_;
       for (std::size_t i = 0; i < m; ++i) {
         if ((index_ + static_cast<std::int64_t>(i)) % kStretchEvery == 0)
           release_coef = stretched_release(inv_release, sustained);
-        sustained -= sustained * sustain_coef;
+        sustained *= sustain_keep;
       }
       sustained_ = sustained;
       release_coef_ = release_coef;
@@ -331,31 +331,39 @@ void TruePeakLimiter::smooth(const AudioView& sub, const float* held_gains) noex
     float released = released_, sustained = sustained_;
     double box_sum = box_sum_;
     const std::size_t window = window_;
-    float release_coef = release_coef_;
+    float release_coef = release_coef_, release_keep = 1.0f - release_coef;
     for (std::size_t i = c0; i < c1; ++i) {
       const float held = held_gains[i];
-      if (index % kStretchEvery == 0) release_coef = stretched_release(inv_release, sustained);
+      if (index % kStretchEvery == 0) {
+        release_coef = stretched_release(inv_release, sustained);
+        release_keep = 1.0f - release_coef;
+      }
       ++index;
 
-      // Instant fall, program-dependent rise; never above the held gain.
+      // Instant fall, program-dependent rise toward the held gain. Both one-pole updates are
+      // written as r * keep + target * coef: a multiply and an add on the chain from one frame
+      // to the next (r + (target - r) * coef waited on a subtraction as well). The rise can
+      // round an ulp past the held gain; the next frame falls back to it, and the gain used
+      // is never above it (the min below).
       if (held <= released) {
         released = held;
       } else {
-        released += (held - released) * release_coef;
+        released = released * release_keep + held * release_coef;
       }
-      sustained += ((1.0f - released) - sustained) * sustain_coef;
+      const float used = std::min(released, held);
+      sustained = sustained * sustain_keep + (1.0f - used) * sustain_coef;
 
       const float leaving = box[box_pos];
-      if (released < 1.0f) ++box_below;
+      if (used < 1.0f) ++box_below;
       if (leaving < 1.0f) --box_below;
-      box[box_pos] = released;
+      box[box_pos] = used;
       box_pos = box_pos + 1 == window ? 0 : box_pos + 1;
       // All unity: exactly 1 (and the running sum re-synchronised, so rounding never drifts).
       float g = 1.0f;
       if (box_below == 0) {
         box_sum = static_cast<double>(window);
       } else {
-        box_sum += static_cast<double>(released) - static_cast<double>(leaving);
+        box_sum += static_cast<double>(used) - static_cast<double>(leaving);
         // The average of values that are all <= the held minimum; clamp rounding above it.
         g = std::min(1.0f, static_cast<float>(box_sum * inv_window));
       }
