@@ -139,6 +139,7 @@ LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions o
   rate_int_ = static_cast<std::int64_t>(std::llround(sample_rate));
   if (channels != 2) options_.mono_sum = false;
   k_ = k_weighting(sample_rate);
+  kstep_ = std::make_shared<const KGroupStep>(k_);
   state_.assign(static_cast<std::size_t>(channels), FilterState{});
   if (options_.true_peak) true_peak_ = TruePeakMeter(channels);
   sample_peak_.assign(static_cast<std::size_t>(channels), 0.0);
@@ -152,8 +153,6 @@ LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions o
   if (options_.mono_sum) kout_.resize(2);
 }
 
-namespace {
-
 // The two K-weighting stages: a shelf (b0, b1, b2; a1, a2) and a high pass whose numerator is
 // g * (1, -2, 1) (p1, p2), each in direct form I, in double precision: the 38 Hz high pass has
 // poles within 0.5 % of the unit circle, where single precision would add noise to the energy.
@@ -163,19 +162,19 @@ namespace {
 // stage), so a group is a few products of a vector of eight coefficients by one value each,
 // with no wait on the frame before. Frame by frame, each frame waited on a multiply and a
 // subtract of the frame before on both stages (about 8 cycles a frame); the group waits on its
-// state once, and the vector units stay busy (BM_KWeightingAndGating: see KStep's history in
-// git). The group matrices are the recursion's own responses, computed in long double.
+// state once, and the vector units stay busy (BM_KWeightingAndGating). The group vectors are the
+// recursion's own responses, computed in long double once per meter.
 constexpr std::size_t kGroup = 8;
 // Eight doubles (GCC vector extension): one AVX-512 register, two AVX2 or four SSE2 ones, each
 // lane computed by the same operations.
 using v8d = double __attribute__((vector_size(64)));
-struct KStep {
+struct KGroupStep {
   double b0, b1, b2;
   v8d h[kGroup];  // h[j][k]: the shelf's output k from f[j]
   v8d m[kGroup];  // m[j][k]: the high pass's output k from f[j]
   v8d ht[2];      // the shelf's outputs from its last two (t1, t2)
   v8d mt[4];      // the high pass's outputs from t1, t2, u1, u2
-  explicit KStep(const KWeighting& k) : b0(k.shelf.b0), b1(k.shelf.b1), b2(k.shelf.b2) {
+  explicit KGroupStep(const KWeighting& k) : b0(k.shelf.b0), b1(k.shelf.b1), b2(k.shelf.b2) {
     using LD = long double;
     // Runs the recursion over one group from feed-forward sums f and state (t1, t2, u1, u2).
     auto run = [&](const LD* f, LD t1, LD t2, LD u1, LD u2, v8d& to, v8d& uo) {
@@ -204,6 +203,8 @@ struct KStep {
   }
 };
 
+namespace {
+
 // The filter over frames [begin, end) of L channels (1 or 2) whose states are st[0 .. L-1],
 // `pn` frames into a group (the stream's frame count modulo kGroup: groups lie at fixed places
 // in the stream, so the output does not depend on how the stream is cut into blocks). In
@@ -223,7 +224,7 @@ using KFilterState = LoudnessMeter::FilterState;
 #define MIXDOWN_SPLAT(x) (v8d{} + (x))
 
 template <int L>
-__attribute__((always_inline)) inline void k_run(const KStep& k, KFilterState* const* st, const float* const* x,
+__attribute__((always_inline)) inline void k_run(const KGroupStep& k, KFilterState* const* st, const float* const* x,
                                                  float* const* out, std::size_t begin, std::size_t end, std::size_t pn,
                                                  bool closes, double* sums) noexcept {
   v8d t1[L], t2[L], u1[L], u2[L], acc[L];
@@ -316,7 +317,7 @@ __attribute__((always_inline)) inline void k_run(const KStep& k, KFilterState* c
 }
 
 MIXDOWN_SIMD_CLONES_WIDE
-void k_pair_run(const KStep& step, KFilterState* a, KFilterState* b, const float* xa, const float* xb, float* oa,
+void k_pair_run(const KGroupStep& step, KFilterState* a, KFilterState* b, const float* xa, const float* xb, float* oa,
                 float* ob, std::size_t begin, std::size_t end, std::size_t pn, bool closes, double* sums) noexcept {
   KFilterState* st[2] = {a, b};
   const float* x[2] = {xa, xb};
@@ -325,7 +326,7 @@ void k_pair_run(const KStep& step, KFilterState* a, KFilterState* b, const float
 }
 
 MIXDOWN_SIMD_CLONES_WIDE
-void k_mono_run(const KStep& step, KFilterState* s, const float* x, float* out, std::size_t begin, std::size_t end,
+void k_mono_run(const KGroupStep& step, KFilterState* s, const float* x, float* out, std::size_t begin, std::size_t end,
                 std::size_t pn, bool closes, double* sums) noexcept {
   k_run<1>(step, &s, &x, &out, begin, end, pn, closes, sums);
 }
@@ -360,7 +361,7 @@ void flush_denormals(KFilterState& s) noexcept {
 void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
   const auto ci = static_cast<std::size_t>(c);
   FilterState& s = state_[ci];
-  const KStep step(k_);
+  const KGroupStep& step = *kstep_;
   float* out = options_.mono_sum ? kout_[ci].data() : nullptr;
   std::size_t begin = 0;
   for (std::size_t seg = 0; seg < seg_ends_.size(); ++seg) {
@@ -391,7 +392,7 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
   const auto ca = static_cast<std::size_t>(c), cb = ca + 1;
   FilterState& sa = state_[ca];
   FilterState& sb = state_[cb];
-  const KStep step(k_);
+  const KGroupStep& step = *kstep_;
   float* oa = options_.mono_sum ? kout_[ca].data() : nullptr;
   float* ob = options_.mono_sum ? kout_[cb].data() : nullptr;
   std::size_t begin = 0;

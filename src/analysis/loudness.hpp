@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -76,6 +77,8 @@ struct LoudnessSeries {
   std::vector<float> lufs;  // -inf for digital silence
   bool operator==(const LoudnessSeries&) const = default;
 };
+
+struct KGroupStep;  // loudness.cpp
 
 class LoudnessMeter {
 public:
@@ -158,6 +161,7 @@ private:
   LoudnessOptions options_;
   std::vector<double> weights_;
   KWeighting k_;
+  std::shared_ptr<const KGroupStep> kstep_;  // the filter's group form (loudness.cpp), shared by copies
   std::vector<FilterState> state_;
   TruePeakMeter true_peak_;
   std::vector<double> sample_peak_;
