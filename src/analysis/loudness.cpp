@@ -138,8 +138,7 @@ LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions o
   weights_ = channel_weights(channels);
   rate_int_ = static_cast<std::int64_t>(std::llround(sample_rate));
   if (channels != 2) options_.mono_sum = false;
-  k_ = k_weighting(sample_rate);
-  kstep_ = std::make_shared<const KGroupStep>(k_);
+  kstep_ = std::make_shared<const KGroupStep>(k_weighting(sample_rate));
   state_.assign(static_cast<std::size_t>(channels), FilterState{});
   if (options_.true_peak) true_peak_ = TruePeakMeter(channels);
   sample_peak_.assign(static_cast<std::size_t>(channels), 0.0);
@@ -167,7 +166,7 @@ LoudnessMeter::LoudnessMeter(double sample_rate, int channels, LoudnessOptions o
 constexpr std::size_t kGroup = 8;
 // Eight doubles (GCC vector extension): one AVX-512 register, two AVX2 or four SSE2 ones, each
 // lane computed by the same operations.
-using v8d = double __attribute__((vector_size(64)));
+using v8d = LoudnessMeter::FilterState::Lanes;
 struct KGroupStep {
   double b0, b1, b2;
   v8d h[kGroup];  // h[j][k]: the shelf's output k from f[j]
@@ -222,6 +221,13 @@ using KFilterState = LoudnessMeter::FilterState;
 // x in every lane (a macro: a function returning a 64-byte vector by value has a different ABI
 // in each clone).
 #define MIXDOWN_SPLAT(x) (v8d{} + (x))
+
+// The open tick's eight sums of squares added up in a fixed order, and cleared.
+inline double take_tick_sum(KFilterState::Lanes& a) noexcept {
+  const double sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+  a = KFilterState::Lanes{};
+  return sum;
+}
 
 template <int L>
 __attribute__((always_inline)) inline void k_run(const KGroupStep& k, KFilterState* const* st, const float* const* x,
@@ -305,16 +311,12 @@ __attribute__((always_inline)) inline void k_run(const KGroupStep& k, KFilterSta
     st[l]->t2 = t2[l][0];
     st[l]->u1 = u1[l][0];
     st[l]->u2 = u2[l][0];
-    if (closes) {
-      const v8d& a = acc[l];
-      sums[l] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-      acc[l] = v8d{};
-    } else {
-      sums[l] = 0.0;
-    }
+    sums[l] = closes ? take_tick_sum(acc[l]) : 0.0;
     st[l]->acc = acc[l];
   }
 }
+
+#undef MIXDOWN_SPLAT
 
 MIXDOWN_SIMD_CLONES_WIDE
 void k_pair_run(const KGroupStep& step, KFilterState* a, KFilterState* b, const float* xa, const float* xb, float* oa,
@@ -371,11 +373,7 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
     if (at_rest(s, pn) && simd::all_zero(x + begin, end - begin)) {
       if (out) std::fill(out + begin, out + end, 0.0f);  // at rest, silence in gives silence out
       rest(s, pn, end - begin);
-      if (seg_closes_[seg]) {
-        const v8d& a = s.acc;
-        sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-        s.acc = v8d{};
-      }
+      if (seg_closes_[seg]) sum = take_tick_sum(s.acc);
     } else {
       k_mono_run(step, &s, x, out, begin, end, pn, seg_closes_[seg], &sum);
     }
@@ -409,11 +407,7 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
       FilterState* both[2] = {&sa, &sb};
       for (int l = 0; l < 2; ++l) {
         rest(*both[l], pn, end - begin);
-        if (seg_closes_[seg]) {
-          const v8d& a = both[l]->acc;
-          sum[l] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-          both[l]->acc = v8d{};
-        }
+        if (seg_closes_[seg]) sum[l] = take_tick_sum(both[l]->acc);
       }
     } else {
       k_pair_run(step, &sa, &sb, xa, xb, oa, ob, begin, end, pn, seg_closes_[seg], sum);

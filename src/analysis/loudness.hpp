@@ -130,8 +130,6 @@ public:
   std::int64_t nonfinite_samples() const noexcept { return nonfinite_; }
   const LoudnessOptions& options() const noexcept { return options_; }
 
-private:
-public:
   // One channel's K-weighting filter (loudness.cpp), run a group of eight frames at a time.
   struct FilterState {
     double x1 = 0, x2 = 0;                  // the last two inputs
@@ -160,7 +158,6 @@ private:
   int channels_ = 0;
   LoudnessOptions options_;
   std::vector<double> weights_;
-  KWeighting k_;
   std::shared_ptr<const KGroupStep> kstep_;  // the filter's group form (loudness.cpp), shared by copies
   std::vector<FilterState> state_;
   TruePeakMeter true_peak_;
