@@ -14,6 +14,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -21,7 +22,13 @@ namespace mixdown::io {
 namespace {
 
 constexpr std::size_t kAlign = 4096;      // offsets, lengths and buffers of direct writes
-constexpr std::size_t kChunk = 1u << 19;  // one direct write; two per file are in memory
+constexpr std::size_t kChunk = 1u << 20;  // one direct write; two per file are in memory
+// Writes in flight at once, each on a thread of its own. A virtual disk (virtio) or an NVMe
+// device reaches its throughput only with several requests queued: with one, the mix's render
+// (1.95 GB of outputs for the bench's 16 stems) waited on the device, its threads blocked
+// 1.3 s in all on their files' previous chunks. Three writers of 1 MiB chunks: the 16-stem
+// mix 4.17 -> 3.80 s (median of 5, interleaved with one writer of 512 KiB chunks).
+constexpr int kWriters = 3;
 
 // pwrite all of [p, p + n) at `off`; returns 0 or an errno.
 int write_all(int fd, const unsigned char* p, std::size_t n, std::int64_t off) noexcept {
@@ -66,11 +73,13 @@ int write_chunk(const Chunk& c) noexcept {
   return done == c.len ? 0 : write_all(c.plain_fd, c.data + done, c.len - done, c.off + static_cast<std::int64_t>(done));
 }
 
-// One background thread writes every file's chunks in the order they are handed over: the
-// device is one queue anyway, and the render's threads go on computing meanwhile.
+// kWriters background threads write the files' chunks, taken in the order they are handed
+// over, while the render's threads go on computing. Chunks of one file may be in flight on two
+// writers at once: they cover different bytes, and a file's writes are waited for before
+// anything reads or rewrites it (wait_all, close).
 class Writer {
 public:
-  // Never destroyed: the thread idles in its wait until the process ends (every file has
+  // Never destroyed: the threads idle in their wait until the process ends (every file has
   // waited for its own chunks by then), so no exit-time join can hang or terminate.
   static Writer& get() {
     static Writer* w = new Writer;
@@ -81,13 +90,13 @@ public:
       std::lock_guard lock(m_);
       c.in_flight = true;
       c.err = 0;
-      if (!thread_.joinable()) {
+      if (threads_.empty()) {
         try {
-          thread_ = std::thread([this] { run(); });
-          owner_ = ::getpid();
+          for (int k = 0; k < kWriters; ++k) threads_.emplace_back([this] { run(); });
         } catch (const std::system_error&) {
-          c.in_flight = false;  // no thread: write here and now
+          if (threads_.empty()) c.in_flight = false;  // no thread: write here and now
         }
+        owner_ = ::getpid();
       }
       if (owner_ != ::getpid()) c.in_flight = false;  // a forked child has no writer thread
       if (c.in_flight) {
@@ -126,7 +135,7 @@ private:
   std::mutex m_;
   std::condition_variable work_, done_;
   std::deque<Chunk*> queue_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   pid_t owner_ = 0;
 };
 
