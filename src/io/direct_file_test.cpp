@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "../../tests/support/testing.hpp"
@@ -35,7 +37,7 @@ std::vector<unsigned char> random_bytes(std::size_t n, unsigned seed) {
 // whether the writes went around the page cache or through it.
 TEST(DirectFile, HoldsExactlyTheBytesWrittenWithAHeaderRewrittenAtTheEnd) {
   testkit::TempDir dir;
-  const auto data = random_bytes(3 * (1u << 19) + 12345, 7);  // 3 chunks and a partial block
+  const auto data = random_bytes(3 * (1u << 20) + 12345, 7);  // 3 chunks and a partial block
   const auto header = random_bytes(44, 8);
   for (bool direct : {true, false}) {
     const fs::path path = dir / (direct ? "d.bin" : "p.bin");
@@ -59,12 +61,45 @@ TEST(DirectFile, HoldsExactlyTheBytesWrittenWithAHeaderRewrittenAtTheEnd) {
   }
 }
 
+// Several files written at once from threads of their own, as the render's outputs are: their
+// chunks are on the writer threads together, two of one file's at times, and each file holds
+// exactly its own bytes with its header rewritten at the end.
+TEST(DirectFile, FilesWrittenSideBySideEachHoldTheirOwnBytes) {
+  testkit::TempDir dir;
+  constexpr int kFiles = 6;
+  std::vector<std::vector<unsigned char>> data, header;
+  for (int k = 0; k < kFiles; ++k) {
+    data.push_back(random_bytes(5 * (1u << 20) + 1000u * static_cast<unsigned>(k) + 3, 100 + static_cast<unsigned>(k)));
+    header.push_back(random_bytes(44, 200 + static_cast<unsigned>(k)));
+  }
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kFiles; ++k)
+    threads.emplace_back([&, k] {
+      DirectFile f(dir / ("f" + std::to_string(k) + ".bin"), true);
+      std::mt19937 rng(static_cast<unsigned>(k));
+      for (std::size_t at = 0; at < data[k].size();) {
+        const std::size_t n = std::min<std::size_t>(data[k].size() - at, 1 + rng() % 300000);
+        f.write(data[k].data() + at, n);
+        at += n;
+      }
+      f.seek(0);
+      f.write(header[k].data(), header[k].size());
+      f.close();
+    });
+  for (auto& t : threads) t.join();
+  for (int k = 0; k < kFiles; ++k) {
+    auto want = data[k];
+    std::copy(header[k].begin(), header[k].end(), want.begin());
+    EXPECT_EQ(slurp(dir / ("f" + std::to_string(k) + ".bin")), want) << "file " << k;
+  }
+}
+
 // Writes built in place (append_area) between ordinary ones, across chunk ends, with the
 // scratch past each built write scribbled on as a packer's whole-word stores do: the file holds
 // exactly the bytes written. There is no area through the page cache, or away from the end.
 TEST(DirectFile, WritesBuiltInTheStagingHoldTheirBytesAndNothingPastThem) {
   testkit::TempDir dir;
-  const auto data = random_bytes(3 * (1u << 19) + 777, 11);
+  const auto data = random_bytes(3 * (1u << 20) + 777, 11);
   for (bool direct : {true, false}) {
     const fs::path path = dir / (direct ? "d.bin" : "p.bin");
     DirectFile f(path, direct);
