@@ -75,16 +75,20 @@ TEST(DirectFile, FilesWrittenSideBySideEachHoldTheirOwnBytes) {
   std::vector<std::thread> threads;
   for (int k = 0; k < kFiles; ++k)
     threads.emplace_back([&, k] {
-      DirectFile f(dir / ("f" + std::to_string(k) + ".bin"), true);
-      std::mt19937 rng(static_cast<unsigned>(k));
-      for (std::size_t at = 0; at < data[k].size();) {
-        const std::size_t n = std::min<std::size_t>(data[k].size() - at, 1 + rng() % 300000);
-        f.write(data[k].data() + at, n);
-        at += n;
+      try {
+        DirectFile f(dir / ("f" + std::to_string(k) + ".bin"), true);
+        std::mt19937 rng(static_cast<unsigned>(k));
+        for (std::size_t at = 0; at < data[k].size();) {
+          const std::size_t n = std::min<std::size_t>(data[k].size() - at, 1 + rng() % 300000);
+          f.write(data[k].data() + at, n);
+          at += n;
+        }
+        f.seek(0);
+        f.write(header[k].data(), header[k].size());
+        f.close();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "file " << k << ": " << e.what();
       }
-      f.seek(0);
-      f.write(header[k].data(), header[k].size());
-      f.close();
     });
   for (auto& t : threads) t.join();
   for (int k = 0; k < kFiles; ++k) {
