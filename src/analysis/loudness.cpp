@@ -343,15 +343,19 @@ bool at_rest(const KFilterState& s, std::size_t pn) noexcept {
   return true;
 }
 
-// A skipped run of silence: the open group's sums are zeros for its frames.
-void rest(KFilterState& s, std::size_t pn, std::size_t n) noexcept {
+// A skipped run of n frames of silence, `pn` frames into a group: the open group's sums are
+// zeros for its frames; when it ends a tick (`closes`), the tick's sum of squares so far.
+double rest(KFilterState& s, std::size_t pn, std::size_t n, bool closes) noexcept {
   for (std::size_t i = pn; i < std::min(kGroup, pn + n); ++i) s.open[i] = 0.0;
+  return closes ? take_tick_sum(s.acc) : 0.0;
 }
 
 // States this small are set to zero, between groups only (where the state is the outputs alone)
-// and at the end of a tick (a place in the stream, not in a block): the output stays
-// independent of the blocks.
-void flush_denormals(KFilterState& s) noexcept {
+// and at the end of a tick (a place in the stream, not in a block): after a run of n frames
+// begun `pn` frames into a group, where it ends a tick (`closes`) on a group boundary. The
+// output stays independent of the blocks.
+void flush_denormals(KFilterState& s, std::size_t pn, std::size_t n, bool closes) noexcept {
+  if (!closes || (pn + n) % kGroup != 0) return;
   for (double* v : {&s.t1, &s.t2, &s.u1, &s.u2})
     if (std::fabs(*v) < kDenormalFloor) *v = 0;
 }
@@ -372,12 +376,11 @@ void LoudnessMeter::filter_channel(int c, const float* x, std::size_t n) {
     double sum = 0.0;
     if (at_rest(s, pn) && simd::all_zero(x + begin, end - begin)) {
       if (out) std::fill(out + begin, out + end, 0.0f);  // at rest, silence in gives silence out
-      rest(s, pn, end - begin);
-      if (seg_closes_[seg]) sum = take_tick_sum(s.acc);
+      sum = rest(s, pn, end - begin, seg_closes_[seg]);
     } else {
       k_mono_run(step, &s, x, out, begin, end, pn, seg_closes_[seg], &sum);
     }
-    if (seg_closes_[seg] && (pn + end - begin) % kGroup == 0) flush_denormals(s);
+    flush_denormals(s, pn, end - begin, seg_closes_[seg]);
     seg_sums_[ci][seg] = sum;
     begin = end;
   }
@@ -404,18 +407,13 @@ void LoudnessMeter::filter_pair(int c, const float* xa, const float* xb, std::si
         std::fill(oa + begin, oa + end, 0.0f);
         std::fill(ob + begin, ob + end, 0.0f);
       }
-      FilterState* both[2] = {&sa, &sb};
-      for (int l = 0; l < 2; ++l) {
-        rest(*both[l], pn, end - begin);
-        if (seg_closes_[seg]) sum[l] = take_tick_sum(both[l]->acc);
-      }
+      sum[0] = rest(sa, pn, end - begin, seg_closes_[seg]);
+      sum[1] = rest(sb, pn, end - begin, seg_closes_[seg]);
     } else {
       k_pair_run(step, &sa, &sb, xa, xb, oa, ob, begin, end, pn, seg_closes_[seg], sum);
     }
-    if (seg_closes_[seg] && (pn + end - begin) % kGroup == 0) {
-      flush_denormals(sa);
-      flush_denormals(sb);
-    }
+    flush_denormals(sa, pn, end - begin, seg_closes_[seg]);
+    flush_denormals(sb, pn, end - begin, seg_closes_[seg]);
     seg_sums_[ca][seg] = sum[0];
     seg_sums_[cb][seg] = sum[1];
     begin = end;
