@@ -327,14 +327,26 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
                          const std::string& brief_focus) {
   FocusChoice fc;
   auto role_of = [&](std::size_t i) { return i < roles.size() ? roles[i] : Role::other; };
-  auto loud = [&](std::size_t i) {
-    return i < stems.size() && stems[i] ? stems[i]->integrated_lufs : -200.0;
+  auto audible = [&](std::size_t i) { return i < stems.size() && stems[i] && stems[i]->integrated_lufs > -199.0; };
+  // A stem's level is whatever its export left it at (a take recorded hot, a double printed 6 dB
+  // down, or the same file at any gain): no choice below reads it. Among stems of a role the
+  // one that plays the most of the song is its main part; parts within kTie of that (a line and
+  // its double, a verse take and a chorus take) are told apart by the session's order, where
+  // the main part comes first as it does on a console (the first of two doubles is the take).
+  constexpr double kTie = 0.05;
+  std::size_t longest = 1;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (i < stems.size() && stems[i]) longest = std::max(longest, stems[i]->num_frames());
+  auto plays = [&](std::size_t i) {
+    return audible(i) ? stems[i]->active_fraction * double(stems[i]->num_frames()) / double(longest) : 0.0;
   };
-  auto loudest_of = [&](auto pred) {
-    int best = -1;
+  auto main_of = [&](auto pred) {
+    double top = -1.0;
     for (std::size_t i = 0; i < names.size(); ++i)
-      if (pred(i) && (best < 0 || loud(i) > loud(static_cast<std::size_t>(best)))) best = static_cast<int>(i);
-    return best;
+      if (pred(i)) top = std::max(top, plays(i));
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (pred(i) && plays(i) >= top - kTie) return static_cast<int>(i);
+    return -1;
   };
   if (!brief_focus.empty()) {
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -347,11 +359,11 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
       }
     }
     if (const auto r = role_from_string(brief_focus)) {
-      const int i = loudest_of([&](std::size_t k) { return role_of(k) == *r; });
+      const int i = main_of([&](std::size_t k) { return role_of(k) == *r; });
       if (i >= 0) {
         fc.index = i;
         fc.reason = "the brief asks for the " + brief_focus + " as the focus; " +
-                    names[static_cast<std::size_t>(i)] + " is the loudest " + brief_focus + " stem";
+                    names[static_cast<std::size_t>(i)] + " is the " + brief_focus + " stem that plays the most of the song";
         return fc;
       }
     }
@@ -359,7 +371,7 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
                       "names no stem and no role present in the session");
   }
   for (Role r : {Role::lead_vocal, Role::vocal}) {
-    const int i = loudest_of([&](std::size_t k) { return role_of(k) == r && loud(k) > -199.0; });
+    const int i = main_of([&](std::size_t k) { return role_of(k) == r && audible(k); });
     if (i >= 0) {
       fc.index = i;
       fc.reason = std::string(names[static_cast<std::size_t>(i)]) + " is the " +
@@ -374,8 +386,8 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
   // pace of a tune (at most 4 notes a second, about the syllable rate of singing: faster even
   // figures are arpeggios and riffs, accompaniment) and not a bed (pad, strings section). An instrumental with no such part has no lead,
   // and pushing an accompaniment part forward would be a guess: it is balanced without a focus.
-  // Among the parts that qualify, the most tonal and most present wins; the level of the file
-  // only breaks near-ties (within 0.05 on the 0..1 score).
+  // Among the parts that qualify, the most tonal and most present wins; near-ties (within kTie
+  // on the 0..1 score: a line and its double) go to the first in the session's order.
   struct Cand {
     std::size_t i;
     double score;
@@ -397,8 +409,10 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
                          return a.score < b.score;
                        })->score;
     for (const auto& c : cands)
-      if (c.score >= top - 0.05 && (fc.index < 0 || loud(c.i) > loud(static_cast<std::size_t>(fc.index))))
+      if (c.score >= top - kTie) {
         fc.index = static_cast<int>(c.i);
+        break;
+      }
   }
   if (fc.index >= 0) {
     const auto& s = *stems[static_cast<std::size_t>(fc.index)];

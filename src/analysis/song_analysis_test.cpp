@@ -172,10 +172,35 @@ TEST(SongAnalysis, AnInstrumentalWithoutALineThatCarriesTheSongHasNoFocus) {
   const auto f = choose_focus({&arp, &tune}, roles, names, "");
   EXPECT_EQ(f.index, 1);
   EXPECT_NE(f.reason.find("the lead"), std::string::npos);
-  // Near-ties go to the louder file.
+  // Near-ties (a line and its double) go to the first in the session's order, whichever file
+  // is louder: the choice must not follow random gains on the stems (issue 5's measure).
   StemAnalysis twin = tune;
   twin.integrated_lufs = twin.active_lufs = -10;
-  EXPECT_EQ(choose_focus({&tune, &twin}, roles, names, "").index, 1);
+  twin.harmonicity = 0.88;
+  EXPECT_EQ(choose_focus({&tune, &twin}, roles, names, "").index, 0);
+  EXPECT_EQ(choose_focus({&twin, &tune}, roles, names, "").index, 0);
+  std::swap(tune.integrated_lufs, twin.integrated_lufs);
+  EXPECT_EQ(choose_focus({&tune, &twin}, roles, names, "").index, 0);
+}
+
+TEST(SongAnalysis, OfTwoLeadVocalsTheOneThatSingsMoreLeadsWhateverTheLevels) {
+  StemAnalysis adlibs, main;
+  adlibs.integrated_lufs = adlibs.active_lufs = -8;  // exported hot
+  adlibs.active_fraction = 0.2;
+  main.integrated_lufs = main.active_lufs = -28;
+  main.active_fraction = 0.7;
+  adlibs.frame_lufs.assign(100, -20.0f);
+  main.frame_lufs.assign(100, -20.0f);
+  const std::vector<Role> roles{Role::lead_vocal, Role::lead_vocal};
+  const auto f = choose_focus({&adlibs, &main}, roles, {"Adlibs.wav", "Lead.wav"}, "");
+  EXPECT_EQ(f.index, 1);
+  // As the brief's role: the same part.
+  const auto g = choose_focus({&adlibs, &main}, roles, {"Adlibs.wav", "Lead.wav"}, "lead_vocal");
+  EXPECT_EQ(g.index, 1);
+  EXPECT_NE(g.reason.find("plays the most"), std::string::npos);
+  // A verse take and a chorus take that sing as much: the first in the session leads.
+  adlibs.active_fraction = 0.68;
+  EXPECT_EQ(choose_focus({&adlibs, &main}, roles, {"Verse.wav", "Chorus.wav"}, "").index, 0);
 }
 
 TEST(SongAnalysis, EmptyAndSilentSessionsAreSafe) {
