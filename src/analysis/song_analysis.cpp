@@ -184,7 +184,10 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
         for (std::size_t f = f0; f < f1 && f < s->frame_lufs.size(); ++f, ++cnt)
           if (s->frame_lufs[f] > -199.0f) e += lufs_to_energy(s->frame_lufs[f]);
       e = cnt ? e / double(cnt) : 0.0;
-      esum += e;
+      // The bar's loudness sums the stems each at its own loudness (an equal-loudness sum): which
+      // bars are loud, and so which section is the chorus, must not follow the levels the stems
+      // were exported at (a hot pad file would make its swells the chorus).
+      if (s && !s->silent() && e > 0) esum += e / lufs_to_energy(s->integrated_lufs);
       // dB relative to the stem's own loudness, floored 40 dB down: "is it playing, how much".
       const double rel = s && !s->silent() && e > 0 ? energy_to_lufs(e) - s->integrated_lufs : -40.0;
       feat[b].push_back(std::clamp(rel, -40.0, 6.0) / 10.0);
