@@ -13,10 +13,43 @@
 #include "core/error.hpp"
 #include "io/audio_file.hpp"
 #include "io/revise_io.hpp"
+#include "io/session.hpp"
 #include "report/html.hpp"
 #include "report/revise_json.hpp"
 
 namespace mixdown::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// --json PATH must not land on what the revisions read or deliver: a stem of the session, or a
+// file of the mix folder other than a JSON file of the user's own (the folder's report.json,
+// translation.json and each rev-N/changes.json are the run's; rev-N/changes.json already holds
+// the same list).
+void refuse_json_over_the_mix(const fs::path& json, const fs::path& out) {
+  std::error_code ec;
+  if (!fs::exists(json, ec)) return;
+  std::vector<fs::path> inputs{out / "session.toml"};
+  if (fs::is_regular_file(out / "session.toml", ec)) {
+    try {
+      for (const auto& st : io::load_session(out / "session.toml").strips) inputs.push_back(st.file);
+    } catch (const std::exception&) {
+      // An unreadable session is reported by the revision itself.
+    }
+  }
+  io::refuse_overwriting_input(json, inputs);
+  const fs::path dir = fs::weakly_canonical(out, ec), file = fs::weakly_canonical(json, ec);
+  const auto rel = file.lexically_relative(dir);
+  const bool inside = !dir.empty() && !rel.empty() && *rel.begin() != "..";
+  const std::string name = json.filename().string();
+  const bool owned = name == "report.json" || name == "changes.json" || name == "translation.json";
+  if (inside && (json.extension() != ".json" || owned))
+    throw usage_error(json.string(), "is a file of the mix folder " + out.string() +
+                                         ": writing the revision's JSON there would overwrite it; choose another path");
+}
+
+}  // namespace
 
 int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   if (a.list) {
@@ -28,6 +61,7 @@ int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   if (a.notes.empty() && !a.back_given)
     throw usage_error("--note", "give at least one --note TEXT (or --back N, or --list)");
   const bool json_stdout = a.json == "-";
+  if (!a.json.empty() && !json_stdout) refuse_json_over_the_mix(a.json, a.out);
   Progress progress("revise", g.quiet || json_stdout);
   io::ReviseRequest req;
   req.out = a.out;

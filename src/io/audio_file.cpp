@@ -452,7 +452,7 @@ struct AudioWriter::Impl {
   std::unique_ptr<DirectSink> direct;
   SndfilePtr file;
   int slot = -1;
-  bool committed = false;
+  bool committed = false, finished = false;
   // One dither per channel (noise shaping feeds each channel's own error back); sample k of
   // channel c has index k * channels + c, so the noise does not depend on the block sizes.
   std::vector<dsp::TpdfDither> dither;
@@ -748,15 +748,24 @@ void AudioWriter::write(const ConstAudioView& block) {
   m.frames += static_cast<std::int64_t>(n);
 }
 
-void AudioWriter::commit() {
+void AudioWriter::finish() {
   auto& m = *impl_;
-  if (m.committed) return;
+  if (m.finished) return;
   m.flush_bytes();
   m.file.reset();  // flush and close (the header is rewritten now)
   if (m.direct) {
     if (m.direct->error) std::rethrow_exception(m.direct->error);
     m.direct->file->close();
   }
+  m.finished = true;
+}
+
+const fs::path& AudioWriter::temporary_path() const noexcept { return impl_->temp_path; }
+
+void AudioWriter::commit() {
+  auto& m = *impl_;
+  if (m.committed) return;
+  finish();
   // A regular file (or link) already there is exchanged with the new one in one step and the
   // old one removed; otherwise, or where the file system cannot exchange, a plain rename.
   struct stat st {};

@@ -123,6 +123,12 @@ public:
   // Plain rename where there is nothing to replace, the destination is not a regular file,
   // or the file system cannot exchange.
   void commit();
+  // Completes the file under its temporary name without moving it into place (commit() then
+  // only moves it): a file that is read and checked before it is delivered, and that may yet be
+  // discarded (a master whose decode would clip is landed again), is never seen under its final
+  // name. temporary_path() names it meanwhile.
+  void finish();
+  const std::filesystem::path& temporary_path() const noexcept;
   std::int64_t frames_written() const noexcept;
   std::int64_t clipped_samples() const noexcept;
   std::int64_t nonfinite_samples() const noexcept;

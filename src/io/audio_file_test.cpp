@@ -98,6 +98,32 @@ TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+// finish(): the file complete and readable under its temporary name, not yet under its final
+// one (a master is checked there before it is delivered); commit() then only moves it, and a
+// finished file that is never committed is removed like any other.
+TEST(AudioFile, AFinishedFileIsReadableBeforeItIsMovedIntoPlace) {
+  testkit::TempDir dir;
+  auto src = testkit::sine(100.0, -6.0, 0.1, 48000, 1);
+  WriteSpec spec;
+  spec.channels = 1;
+  {
+    AudioWriter w(dir / "out.wav", spec);
+    w.write(src.view());
+    w.finish();
+    EXPECT_FALSE(fs::exists(dir / "out.wav"));
+    ASSERT_TRUE(fs::exists(w.temporary_path()));
+    EXPECT_EQ(AudioReader(w.temporary_path()).info().frames, static_cast<std::int64_t>(src.num_frames()));
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));  // never committed: gone
+  AudioWriter w(dir / "out.wav", spec);
+  w.write(src.view());
+  w.finish();
+  const fs::path temp = w.temporary_path();
+  w.commit();
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_EQ(AudioReader(dir / "out.wav").info().frames, static_cast<std::int64_t>(src.num_frames()));
+}
+
 TEST(AudioFile, NamesNearTheFileSystemLimitAreWrittenAtomicallyToo) {
   // Two 250-byte names (the limit is 255) with one beginning: each hidden temporary has to be
   // shorter than its final name and the two must not collide.

@@ -685,7 +685,16 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   dsp::LimiterSettings ls = chain.limiter;
   std::optional<TranslationFeed> feed;  // the accepted pass's, once the loop ends
   bool translated = false;              // feed finished beside the lossy check
+  // The accepted pass's master and preview, complete under their temporary names: they are
+  // checked there (true peak, the lossy decode, the translation read the master) and moved into
+  // place only once nothing sends the master back to be landed again, so an interrupted run never
+  // leaves a master over its ceiling under the final name.
+  std::optional<AudioWriter> delivered, delivered_preview;
+  const auto delivered_file = [&]() -> const fs::path& { return delivered ? delivered->temporary_path() : out_file; };
   for (int attempt = 0; attempt < 3; ++attempt) {
+    // A master landed again replaces the one held (same temporary names: let go of it first).
+    delivered.reset();
+    delivered_preview.reset();
     // Landing loop: measure-only passes until the correction is small, then passes that write.
     std::vector<master::LandingTry> tries, probes;  // measured passes; estimates on segments
     double g = target_lufs - mo.pre_limiter_lufs;
@@ -756,8 +765,10 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
       if (write_now && (std::abs(err) <= master::kLandingAcceptLu || pass == master::kMaxLandingPasses)) {
-        writer->commit();
-        if (preview_writer) preview_writer->commit();
+        writer->finish();
+        if (preview_writer) preview_writer->finish();
+        delivered = std::move(writer);
+        delivered_preview = std::move(preview_writer);
         accepted = true;
         mo.gain_db = g;
         mo.limiter_max_reduction_db = last.max_reduction_db;
@@ -805,11 +816,11 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       if (feed) {
         prog(0.95, target.name + ": translation and a lossy encode");
         HottestPassage hottest;
-        mo.translation = feed->finish(out_file, out_dir, pool, &hottest, lead_reading());
+        mo.translation = feed->finish(delivered_file(), out_dir, pool, &hottest, lead_reading());
         translated = true;
         mo.lossy = lossy_check_from(hottest, target.ceiling_dbtp);
       } else {
-        mo.lossy = lossy_check(out_file, out_dir, st, target.ceiling_dbtp);
+        mo.lossy = lossy_check(delivered_file(), out_dir, st, target.ceiling_dbtp);
       }
       mo.lossy.ceiling_lowered_db = lowered;
       if (mo.lossy.done && mo.lossy.decoded_true_peak_dbtp > 0.0 && attempt < 2) {
@@ -825,8 +836,10 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   }
   if (feed && !translated) {
     prog(0.95, target.name + ": translation");
-    mo.translation = feed->finish(out_file, out_dir, pool, nullptr, lead_reading());
+    mo.translation = feed->finish(delivered_file(), out_dir, pool, nullptr, lead_reading());
   }
+  if (delivered) delivered->commit();
+  if (delivered_preview) delivered_preview->commit();
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu)) {
     mo.problems.push_back({"target_not_reached", Severity::error,
