@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <bit>
 #include <cstdint>
 #include <cmath>
@@ -133,6 +134,11 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
   if (sfi.samplerate < 1000 || sfi.samplerate > 768000)
     throw rejected(name, "unsupported sample rate " + std::to_string(sfi.samplerate) + " Hz");
   if (sfi.frames <= 0) throw rejected(name, "holds no audio frames");
+  // An Ogg stream cut short has no last page to read its length from: libsndfile says "as many
+  // frames as can be counted" (SF_COUNT_MAX), which every later size and budget would take
+  // for the truth (it became "out of memory" and a 100-billion-hour session).
+  if (sfi.frames == std::numeric_limits<sf_count_t>::max())
+    throw rejected(name, "ends early: its length cannot be read (an Ogg or Opus stream cut short); export it again");
   info.path = name;
   info.sample_rate = sfi.samplerate;
   info.channels = sfi.channels;

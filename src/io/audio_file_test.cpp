@@ -84,6 +84,31 @@ TEST(AudioFile, BadFilesAreRejectedNamingTheFile) {
   }
 }
 
+// An Ogg stream cut short (its last page gone) has no length libsndfile can read: it reports
+// SF_COUNT_MAX frames, which master took for the truth ("out of memory") and mix for a
+// 100-billion-hour session. It is refused as ending early, naming the file.
+TEST(AudioFile, AnOggStreamCutShortIsRefusedAsEndingEarly) {
+  testkit::TempDir dir;
+  const auto src = testkit::sine(220.0, -12.0, 3.0, 48000, 2);
+  for (auto [name, format] : {std::pair{"cut.ogg", SampleFormat::vorbis}, std::pair{"cut.opus", SampleFormat::opus}}) {
+    const fs::path whole = dir / (std::string("whole-") + name), cut = dir / name;
+    write_file(whole, src.view(), {.sample_rate = 48000, .channels = 2, .format = format});
+    EXPECT_GT(probe(whole).frames, 0);
+    const auto size = fs::file_size(whole);
+    ASSERT_GT(size, 400u);
+    fs::copy_file(whole, cut);
+    fs::resize_file(cut, size - 200);
+    try {
+      probe(cut);
+      FAIL() << name << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::rejected);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("ends early"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
   testkit::TempDir dir;
   auto src = testkit::sine(100.0, -6.0, 0.1, 48000, 1);
