@@ -37,7 +37,7 @@ int run_album(const AlbumArgs& a, const GlobalOptions& g) {
     for (auto& t : album.tracks) t.gap_s.reset();
   }
   for (const auto& t : album.tracks)
-    if (!fs::exists(t.file)) throw rejected(t.file.string(), "no such file");
+    io::require_input(t.file);
   {
     const fs::path out(a.out);
     std::vector<fs::path> inputs;

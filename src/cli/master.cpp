@@ -39,8 +39,8 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   if (!(a.amount >= 0.0 && a.amount <= 1.0))
     throw usage_error("--amount", fmt::format("{} is outside 0..1", a.amount));
   const auto targets = resolve_targets(a.targets);
-  if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
-  if (!a.reference.empty() && !fs::exists(a.reference)) throw rejected(a.reference, "no such file");
+  io::require_input(a.input);
+  if (!a.reference.empty()) io::require_input(a.reference);
   {
     const fs::path out(a.out);
     const std::vector<fs::path> inputs{a.input, a.reference};

@@ -26,8 +26,9 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   req.threads = g.threads;
   req.progress = [&](double f, const std::string& stage) { progress.update(f, stage); };
   // Whether OUT holds an earlier run (see io::remove_earlier_outputs), before this one writes.
-  const bool earlier_run = std::filesystem::exists(std::filesystem::path(a.out) / "session.toml") ||
-                           std::filesystem::exists(std::filesystem::path(a.out) / "report.json");
+  std::error_code ec;  // a path that cannot be looked into holds no earlier run
+  const bool earlier_run = std::filesystem::exists(std::filesystem::path(a.out) / "session.toml", ec) ||
+                           std::filesystem::exists(std::filesystem::path(a.out) / "report.json", ec);
   const auto outcome = io::run_mix(req);
   // Translation of what gets delivered: the first master, played on every system in the pass
   // that wrote it (io::TranslationFeed); with --no-master the mix, read back. Measured only, as

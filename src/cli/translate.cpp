@@ -17,7 +17,7 @@ namespace mixdown::cli {
 
 int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
-  if (!fs::exists(a.input)) throw rejected(a.input, "no such file");
+  io::require_input(a.input);
   const bool json_stdout = a.json == "-";
   for (const auto sys : analysis::kPlaybackSystems)
     io::refuse_overwriting_input(fs::path(a.out) / (std::string(analysis::to_string(sys)) + ".wav"), {a.input});

@@ -113,7 +113,7 @@ void describe_encoding(int format, AudioInfo& info) {
 SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
   const std::string name = path.string();
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw rejected(name, "no such file");
+  require_input(path);
   if (fs::is_directory(path, ec)) throw rejected(name, "is a folder, not an audio file");
   const auto size = fs::file_size(path, ec);
   if (!ec && size == 0) throw rejected(name, "empty file (0 bytes)");
@@ -845,6 +845,16 @@ const fs::path* input_at(const fs::path& path, const std::vector<fs::path>& inpu
     if (!in.empty() && fs::equivalent(path, in, e2)) return &in;
   }
   return nullptr;
+}
+
+void require_input(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) return;
+  if (!ec || ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
+    throw rejected(path.string(), "no such file");
+  std::string why = ec.message();
+  if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+  throw rejected(path.string(), "cannot be read: " + why);
 }
 
 void refuse_overwriting_input(const fs::path& output, const std::vector<fs::path>& inputs) {

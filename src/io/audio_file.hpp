@@ -166,6 +166,9 @@ const std::filesystem::path* input_at(const std::filesystem::path& path, const s
 // of `inputs` (an existing file reached by another path, a link, counts). Called before any
 // work, for every path a command would write.
 void refuse_overwriting_input(const std::filesystem::path& output, const std::vector<std::filesystem::path>& inputs);
+// An input file given on the command line exists: else a rejection naming it, with the system's
+// reason where there is one besides its absence (a loop of symbolic links, no permission).
+void require_input(const std::filesystem::path& path);
 // The same for every file a run writes into `folders` (whose names are only known later, e.g.
 // one per stem): refused when an input lies directly in one of them.
 void refuse_inputs_in(const std::vector<std::filesystem::path>& folders, const std::vector<std::filesystem::path>& inputs);
