@@ -72,10 +72,7 @@ analysis::AnalysisReport analyze_pass(const std::filesystem::path& path, const A
     current = 1 - current;
   }
   if (total == 0) throw rejected(path.string(), "holds no audio frames");
-  if (!info.lossy && total < info.frames)
-    throw rejected(path.string(), fmt::format("truncated: the header declares {:.2f} s but only {:.2f} s could be "
-                                              "decoded",
-                                              info.duration_s(), static_cast<double>(total) / info.sample_rate));
+  reject_if_decoded_short(path, info, total);
   analyzer->note_nonfinite(reader.nonfinite_samples());
   spikes = reader.spike_samples();
   analysis::AnalysisReport report = analyzer->finish();

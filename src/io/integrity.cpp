@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <sndfile.h>
 
 #include <string>
@@ -52,6 +53,12 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
 
 void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info) {
   if (const auto why = truncation(path, info)) throw rejected(path.string(), *why);
+}
+
+void reject_if_decoded_short(const std::filesystem::path& path, const AudioInfo& info, std::int64_t decoded) {
+  if (info.lossy || decoded >= info.frames) return;
+  throw rejected(path.string(), fmt::format("truncated: the header declares {:.2f} s but only {:.2f} s could be decoded",
+                                            info.duration_s(), static_cast<double>(decoded) / info.sample_rate));
 }
 
 bool under_one_loudness_block(double seconds) { return seconds < 0.4; }

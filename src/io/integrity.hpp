@@ -17,6 +17,10 @@ namespace mixdown::io {
 std::optional<std::string> truncation(const std::filesystem::path& path, const AudioInfo& info);
 // Throws Error(rejected) "FILE: truncated: ..." where truncation() finds damage.
 void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info);
+// After reading the whole file: Error(rejected) "FILE: truncated: the header declares X s but only
+// Y s could be decoded" when a lossless file gave fewer frames than it declares (a FLAC cut
+// short opens whole and ends early; its log says nothing).
+void reject_if_decoded_short(const std::filesystem::path& path, const AudioInfo& info, std::int64_t decoded);
 
 // A file too short for one BS.1770 loudness block, which master, a reference and translate
 // refuse: true under 0.4 s; why: "N ms, under one 400 ms loudness block (BS.1770)".

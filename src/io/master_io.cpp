@@ -986,6 +986,7 @@ public:
         len_[cur] = r_.read(at_[cur]);
         if (len_[cur] > 0) caching_ = false;  // longer than its header says: no cache
       }
+      decoded_ += static_cast<std::int64_t>(len_[cur]);
       if (scan_ && len_[cur] > 0) scan_->add(at_[cur].sub(0, len_[cur]));
     } else if (len_[prev] == 0) return;
     else if (k == 0) an_->add_rest(v);
@@ -1005,6 +1006,7 @@ public:
   analysis::Spikes spikes() const { return scan_ ? scan_->found() : analysis::Spikes{}; }
 
   master::InputAnalysis finish() {
+    reject_if_decoded_short(r_.info().path, r_.info(), decoded_);  // issue 9, as at the start
     if (cache_ && (!caching_ || pos_ != cap_)) *cache_ = InputCache{};  // not the whole file: no cache
     master::InputAnalysis a = an_->finish();
     a.nonfinite_samples = r_.nonfinite_samples();  // the reader turned them into silence
@@ -1017,7 +1019,7 @@ public:
 private:
   AudioReader r_;
   InputCache* cache_;
-  std::int64_t cap_ = 0, pos_ = 0;
+  std::int64_t cap_ = 0, pos_ = 0, decoded_ = 0;
   bool caching_ = false, more_ = true;
   AudioView whole_;
   std::optional<master::InputAnalyzer> an_;

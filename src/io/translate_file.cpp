@@ -119,10 +119,13 @@ InputLoudness measure_loudness(const fs::path& input) {
     const int ch = r.info().channels;
     analysis::LoudnessMeter meter(r.info().sample_rate, ch, analysis::LoudnessOptions{false, false, false, 1});
     AudioBuffer buf(ch, kBlock);
+    std::int64_t decoded = 0;
     while (const std::size_t n = r.read(buf.view())) {
       meter.add(buf.view(n));
       if (scan) scan->add(buf.view(n));
+      decoded += static_cast<std::int64_t>(n);
     }
+    reject_if_decoded_short(input, r.info(), decoded);  // as analyze and master refuse it
     if (scan && (m.spikes = scan->found()).ceiling > 0.0f) continue;
     m.lufs = meter.integrated_lufs();
     return m;
@@ -476,6 +479,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   };
   AudioReader reader(req.input);
   const AudioInfo info = reader.info();
+  reject_if_truncated(req.input, info);
   const int rate = info.sample_rate;
   const int in_ch = std::min(info.channels, 2);
   const bool stereo = in_ch == 2;

@@ -249,6 +249,22 @@ TEST_F(BadInput, TruncatedHeaderLongerThanData) {
   expect_refusal(run({"master", (in_ / "cut.wav").string(), "-o", out_.string()}), 3, {"cut.wav", "truncated"});
 }
 
+// A FLAC cut short opens whole (its header keeps the full length) and ends early: analyze
+// refused it, master, translate and album made a shorter master of part of it (exit 0).
+TEST_F(BadInput, FlacCutShortIsRefusedByEveryCommand) {
+  const auto full = wav("full.flac", 48000, 2, 6.0, SF_FORMAT_FLAC | SF_FORMAT_PCM_24);
+  const auto bytes = slurp(full);
+  fs::remove(full);
+  const std::string cut = (in_ / "cut.flac").string();
+  std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 2000));
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"master", cut, "-o", out_.string()}, {"translate", cut, "-o", out_.string()},
+        {"album", cut, "-o", out_.string()}, {"analyze", cut}}) {
+    SCOPED_TRACE(args[0]);
+    expect_refusal(run(args), 3, {"cut.flac", "truncated"});
+  }
+}
+
 TEST_F(BadInput, RandomBytesWithAudioExtension) {
   std::string junk(20000, '\0');
   std::uint64_t s = 42;
