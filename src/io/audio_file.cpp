@@ -124,6 +124,12 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
     if (why.find("ormat") != std::string::npos || why.find("ecognised") != std::string::npos ||
         why.find("not supported") != std::string::npos)
       why = "not a readable audio file (" + why + ")";
+    // libsndfile's wording for a header with a field missing or zero, and for the system's
+    // refusals, in plain words.
+    else if (why.find("SF_INFO struct incomplete") != std::string::npos || why.find("ount is zero") != std::string::npos)
+      why = "its header is damaged: it declares no sample rate or no channels (" + why + ")";
+    else if (why.find("Permission denied") != std::string::npos)
+      why = "cannot be read: permission denied";
     if (const char* format = unread_audio_format(path))
       why = std::string(format) + " is not a format mixdown reads (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3): convert it to WAV or FLAC";
     throw rejected(name, why);

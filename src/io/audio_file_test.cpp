@@ -109,6 +109,37 @@ TEST(AudioFile, AnOggStreamCutShortIsRefusedAsEndingEarly) {
   }
 }
 
+// A WAV header with its sample rate or channel count zero: said in plain words, naming the file
+// (libsndfile's own "Internal error : SF_INFO struct incomplete." came through alone).
+TEST(AudioFile, AHeaderWithNoRateOrNoChannelsIsCalledDamaged) {
+  testkit::TempDir dir;
+  auto header = [&](const char* name, std::uint16_t channels, std::uint32_t rate) {
+    const std::string data(2000, '\0');
+    std::string w = "RIFF";
+    auto u32 = [&](std::uint32_t v) { for (int k = 0; k < 4; ++k) w += static_cast<char>((v >> (8 * k)) & 0xff); };
+    auto u16 = [&](std::uint16_t v) { for (int k = 0; k < 2; ++k) w += static_cast<char>((v >> (8 * k)) & 0xff); };
+    u32(4 + 8 + 16 + 8 + static_cast<std::uint32_t>(data.size()));
+    w += "WAVEfmt ";
+    u32(16);
+    u16(1), u16(channels), u32(rate), u32(rate * 4u), u16(4), u16(16);
+    w += "data";
+    u32(static_cast<std::uint32_t>(data.size()));
+    w += data;
+    std::ofstream(dir / name, std::ios::binary) << w;
+    return dir / name;
+  };
+  for (const auto& p : {header("rate0.wav", 2, 0), header("channels0.wav", 0, 48000)}) {
+    try {
+      probe(p);
+      FAIL() << p << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::rejected);
+      EXPECT_NE(std::string(e.what()).find(p.filename().string()), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("header is damaged"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
   testkit::TempDir dir;
   auto src = testkit::sine(100.0, -6.0, 0.1, 48000, 1);
