@@ -140,28 +140,21 @@ TEST(AudioFile, AHeaderWithNoRateOrNoChannelsIsCalledDamaged) {
   }
 }
 
+// Written under a temporary name, moved into place on commit(); an uncommitted writer leaves
+// nothing. finish(): the file complete and readable under its temporary name, not yet under
+// its final one (a master is checked there before it is delivered); commit() then only moves
+// it, and a finished file that is never committed is removed like any other.
 TEST(AudioFile, WriterIsAtomicAndCleansUpWhenNotCommitted) {
-  testkit::TempDir dir;
-  auto src = testkit::sine(100.0, -6.0, 0.1, 48000, 1);
-  {
-    WriteSpec spec;
-    spec.channels = 1;
-    AudioWriter w(dir / "out.wav", spec);
-    w.write(src.view());
-    EXPECT_FALSE(fs::exists(dir / "out.wav"));  // only the temporary exists while writing
-  }
-  EXPECT_FALSE(fs::exists(dir / "out.wav"));
-  EXPECT_TRUE(fs::is_empty(dir.path()));
-}
-
-// finish(): the file complete and readable under its temporary name, not yet under its final
-// one (a master is checked there before it is delivered); commit() then only moves it, and a
-// finished file that is never committed is removed like any other.
-TEST(AudioFile, AFinishedFileIsReadableBeforeItIsMovedIntoPlace) {
   testkit::TempDir dir;
   auto src = testkit::sine(100.0, -6.0, 0.1, 48000, 1);
   WriteSpec spec;
   spec.channels = 1;
+  {
+    AudioWriter w(dir / "out.wav", spec);
+    w.write(src.view());
+    EXPECT_FALSE(fs::exists(dir / "out.wav"));  // only the temporary exists while writing
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
   {
     AudioWriter w(dir / "out.wav", spec);
     w.write(src.view());
@@ -170,7 +163,7 @@ TEST(AudioFile, AFinishedFileIsReadableBeforeItIsMovedIntoPlace) {
     ASSERT_TRUE(fs::exists(w.temporary_path()));
     EXPECT_EQ(AudioReader(w.temporary_path()).info().frames, static_cast<std::int64_t>(src.num_frames()));
   }
-  EXPECT_TRUE(fs::is_empty(dir.path()));  // never committed: gone
+  EXPECT_TRUE(fs::is_empty(dir.path()));  // finished, never committed: gone
   AudioWriter w(dir / "out.wav", spec);
   w.write(src.view());
   w.finish();
@@ -179,6 +172,7 @@ TEST(AudioFile, AFinishedFileIsReadableBeforeItIsMovedIntoPlace) {
   EXPECT_FALSE(fs::exists(temp));
   EXPECT_EQ(AudioReader(dir / "out.wav").info().frames, static_cast<std::int64_t>(src.num_frames()));
 }
+
 
 TEST(AudioFile, NamesNearTheFileSystemLimitAreWrittenAtomicallyToo) {
   // Two 250-byte names (the limit is 255) with one beginning: each hidden temporary has to be
