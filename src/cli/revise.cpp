@@ -49,6 +49,23 @@ void refuse_json_over_the_mix(const fs::path& json, const fs::path& out) {
                                          ": writing the revision's JSON there would overwrite it; choose another path");
 }
 
+// A note as words: terminal escape sequences (ESC [ ... final byte) dropped and any other
+// control character a space, so none reaches the terminal, the delivery sheet or the parser
+// ("\x1b[31m" once read as a time, 31:00).
+std::string plain_note(const std::string& note) {
+  std::string out;
+  for (std::size_t i = 0; i < note.size(); ++i) {
+    const auto c = static_cast<unsigned char>(note[i]);
+    if (c == 0x1b && i + 1 < note.size() && note[i + 1] == '[') {
+      i += 2;
+      while (i < note.size() && !(static_cast<unsigned char>(note[i]) >= 0x40 && static_cast<unsigned char>(note[i]) <= 0x7e)) ++i;
+      continue;
+    }
+    out += (c < 0x20 || c == 0x7f) ? ' ' : note[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
@@ -65,7 +82,7 @@ int run_revise(const ReviseArgs& a, const GlobalOptions& g) {
   Progress progress("revise", g.quiet || json_stdout);
   io::ReviseRequest req;
   req.out = a.out;
-  req.notes = a.notes;
+  for (const auto& n : a.notes) req.notes.push_back(plain_note(n));
   if (a.back_given) req.back = a.back;
   req.threads = g.threads;
   req.progress = [&](double f, const std::string& stage) { progress.update(0.9 * f, stage); };

@@ -107,6 +107,7 @@ private:
 // kept for every later read of the file.
 struct InputLoudness {
   double lufs = 0.0;
+  double peak_dbfs = -200.0;  // the sample peak, when measured here
   analysis::Spikes spikes;
 };
 InputLoudness measure_loudness(const fs::path& input) {
@@ -128,6 +129,7 @@ InputLoudness measure_loudness(const fs::path& input) {
     reject_if_decoded_short(input, r.info(), decoded);  // as analyze and master refuse it
     if (scan && (m.spikes = scan->found()).ceiling > 0.0f) continue;
     m.lufs = meter.integrated_lufs();
+    m.peak_dbfs = meter.sample_peak_dbfs();
     return m;
   }
 }
@@ -486,11 +488,16 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const std::string name = req.input.string();
 
   prog(0.0, "measuring loudness");
-  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs, {}} : measure_loudness(req.input);
+  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs, -200.0, {}} : measure_loudness(req.input);
   const double in_lufs = measured.lufs;
   reader.set_spike_ceiling(measured.spikes.ceiling);
   if (!std::isfinite(in_lufs) && under_one_loudness_block(info.duration_s()))
     throw rejected(name, "too short to translate: " + under_one_loudness_block_words(info.duration_s()));
+  // A file that plays but stays under the -70 LUFS gate is quiet, not silent (as master says).
+  if (!std::isfinite(in_lufs) && measured.peak_dbfs >= -90.0)
+    throw rejected(name, fmt::format("too quiet to translate: it peaks at {:.1f} dBFS and no 400 ms block reaches the -70 "
+                                     "LUFS gate of BS.1770; raise it first",
+                                     measured.peak_dbfs));
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
   if (req.write_files) create_output_dir(req.out_dir);
 

@@ -1208,6 +1208,13 @@ TEST_F(BadInput, VeryQuietFileIsCalledQuietNotSilent) {
   const auto p = in_ / "whisper.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t i, int c) { return music(i, c, 48000) * 3e-3; });
   expect_refusal(run({"master", p.string(), "-o", out_.string(), "--quiet"}), 3, {"whisper.wav", "too quiet"});
+  // translate says the same (it called a file under the gate "silent"), and silence silent.
+  const auto hush = in_ / "hush.wav";
+  write_audio(hush, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t i, int c) { return music(i, c, 48000) * 3e-4; });
+  expect_refusal(run({"translate", hush.string(), "-o", out_.string(), "--quiet"}), 3, {"hush.wav", "too quiet"});
+  const auto none = in_ / "none.wav";
+  write_audio(none, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t, int) { return 0.0; });
+  expect_refusal(run({"translate", none.string(), "-o", out_.string(), "--quiet"}), 3, {"none.wav", "silent"});
 }
 
 TEST_F(BadInput, SessionNamingAnUnknownTargetIsRefusedBeforeRendering) {

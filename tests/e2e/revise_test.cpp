@@ -262,6 +262,23 @@ void mix_demo_unmastered(const fs::path& out) {
       << e;
 }
 
+// A note pasted with a terminal's colour codes or a bell: the words are read, and no control
+// character reaches the reply, changes.json or the delivery sheet.
+TEST(ReviseNotes, ControlCharactersInANoteAreNotPassedOn) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
+  const auto j = revise_json(out, "the kick \x1b[31mis too\x07 quiet");
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_FALSE(j[0]["changes"].empty()) << j.dump(2);
+  auto clean = [](const std::string& t) {
+    return std::none_of(t.begin(), t.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n'; });
+  };
+  EXPECT_TRUE(clean(j.dump())) << j.dump();
+  EXPECT_TRUE(clean(slurp(out / "delivery-sheet.md")));
+  EXPECT_TRUE(clean(slurp(out / "rev-2" / "changes.json")));
+}
+
 // "Raise X 3 dB" ends with X 3 dB up against the rest of the mix (libebur128 on its printed
 // stem and the mix minus it), not the fader's 3 dB less what the bus compressors held back
 // (+1.9 dB before session 27); the reply gives the figure it measured and the fader's move.
