@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "analysis/loudness.hpp"
+#include "analysis/roles.hpp"
 #include "core/error.hpp"
 
 namespace mixdown::analysis {
@@ -334,21 +335,35 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
   // A stem's level is whatever its export left it at (a take recorded hot, a double printed 6 dB
   // down, or the same file at any gain): no choice below reads it. Among stems of a role the
   // one that plays the most of the song is its main part; parts within kTie of that (a line and
-  // its double, a verse take and a chorus take) are told apart by the session's order, where
-  // the main part comes first as it does on a console (the first of two doubles is the take).
+  // its double, a verse take and a chorus take) go to one whose name does not call it a double
+  // ("Vox Dbl", "Lead DT": analysis::role_from_name), then to the first in the session (a folder
+  // sorts "Vox Dbl" before "Vox", hence the name first).
   constexpr double kTie = 0.05;
+  auto named_double = [&](std::size_t i) { return role_from_name(names[i]).double_track; };
+  // Of the near-ties `tied` (in session order): the first not named a double, else the first.
+  auto of_ties = [&](const std::vector<std::size_t>& tied) {
+    for (std::size_t i : tied)
+      if (!named_double(i)) return static_cast<int>(i);
+    return tied.empty() ? -1 : static_cast<int>(tied.front());
+  };
   std::size_t longest = 1;
   for (std::size_t i = 0; i < names.size(); ++i)
     if (i < stems.size() && stems[i]) longest = std::max(longest, stems[i]->num_frames());
   auto plays = [&](std::size_t i) {
     return audible(i) ? stems[i]->active_fraction * double(stems[i]->num_frames()) / double(longest) : 0.0;
   };
+  // Audible stems first: a silent one (which plays none of the song) only when no stem of the
+  // role sounds.
   auto main_of = [&](auto pred) {
-    double top = -1.0;
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (pred(i)) top = std::max(top, plays(i));
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (pred(i) && plays(i) >= top - kTie) return static_cast<int>(i);
+    for (const bool sounding : {true, false}) {
+      double top = -1.0;
+      for (std::size_t i = 0; i < names.size(); ++i)
+        if (pred(i) && (!sounding || audible(i))) top = std::max(top, plays(i));
+      std::vector<std::size_t> tied;
+      for (std::size_t i = 0; i < names.size(); ++i)
+        if (pred(i) && (!sounding || audible(i)) && plays(i) >= top - kTie) tied.push_back(i);
+      if (!tied.empty()) return of_ties(tied);
+    }
     return -1;
   };
   if (!brief_focus.empty()) {
@@ -390,7 +405,7 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
   // figures are arpeggios and riffs, accompaniment) and not a bed (pad, strings section). An instrumental with no such part has no lead,
   // and pushing an accompaniment part forward would be a guess: it is balanced without a focus.
   // Among the parts that qualify, the most tonal and most present wins; near-ties (within kTie
-  // on the 0..1 score: a line and its double) go to the first in the session's order.
+  // on the 0..1 score: a line and its double) as above.
   struct Cand {
     std::size_t i;
     double score;
@@ -411,11 +426,10 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
     const double top = std::max_element(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
                          return a.score < b.score;
                        })->score;
+    std::vector<std::size_t> tied;
     for (const auto& c : cands)
-      if (c.score >= top - kTie) {
-        fc.index = static_cast<int>(c.i);
-        break;
-      }
+      if (c.score >= top - kTie) tied.push_back(c.i);
+    fc.index = of_ties(tied);
   }
   if (fc.index >= 0) {
     const auto& s = *stems[static_cast<std::size_t>(fc.index)];

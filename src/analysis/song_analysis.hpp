@@ -23,7 +23,7 @@ struct SongSection {
   std::string name;      // intro | verse | chorus | bridge | outro
   double start_s = 0.0;
   double end_s = 0.0;
-  double energy_lufs = -200.0;  // the stems' equal-loudness sum over the section (each stem at its own loudness = 0 LU)
+  double energy_lufs = -200.0;  // the stems' equal-loudness sum over the section (each stem counted at its own loudness)
   int group = 0;                // sections with the same group are repeats of one another
   bool operator==(const SongSection&) const = default;
 };

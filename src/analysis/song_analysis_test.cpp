@@ -209,6 +209,14 @@ TEST(SongAnalysis, OfTwoLeadVocalsTheOneThatSingsMoreLeadsWhateverTheLevels) {
   // A verse take and a chorus take that sing as much: the first in the session leads.
   adlibs.active_fraction = 0.68;
   EXPECT_EQ(choose_focus({&adlibs, &main}, roles, {"Verse.wav", "Chorus.wav"}, "").index, 0);
+  // A double sorts first in a folder ("Vox Dbl" before "Vox"): its name says it is the double.
+  EXPECT_EQ(choose_focus({&adlibs, &main}, roles, {"Vox Dbl.wav", "Vox.wav"}, "").index, 1);
+  EXPECT_EQ(choose_focus({&adlibs, &main}, roles, {"Lead DT.wav", "Lead.wav"}, "").index, 1);
+  // A silent stem of the role is never the brief's focus while one of it sounds.
+  StemAnalysis silent;
+  silent.frame_lufs.assign(100, -200.0f);
+  adlibs.active_fraction = 0.02;
+  EXPECT_EQ(choose_focus({&silent, &adlibs}, roles, {"A.wav", "B.wav"}, "lead_vocal").index, 1);
 }
 
 TEST(SongAnalysis, EmptyAndSilentSessionsAreSafe) {

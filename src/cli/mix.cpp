@@ -70,6 +70,7 @@ int run_mix(const MixArgs& a, const GlobalOptions& g) {
   for (const auto& p : outcome.problems) {
     if (p.code == "not_mastered") std::fprintf(stderr, "mixdown: %s: %s\n", (out / "mix.wav").c_str(), p.message.c_str());
     if (p.code == "nonfinite_samples") std::fprintf(stderr, "mixdown: %s\n", p.message.c_str());
+    if (p.code == "stem_changed") std::fprintf(stderr, "mixdown: warning: %s\n", p.message.c_str());
     if (p.code == "unreadable")
       std::fprintf(stderr, "mixdown: %s; %s\n", p.message.c_str(),
                    p.severity == Severity::error ? "left out of the mix" : "the part that could be read is mixed");

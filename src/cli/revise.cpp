@@ -23,42 +23,65 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// --json PATH must not land on what the revisions read or deliver: a stem of the session, or a
-// file of the mix folder other than a JSON file of the user's own (the folder's report.json,
-// translation.json and each rev-N/changes.json are the run's; rev-N/changes.json already holds
-// the same list).
+// --json PATH must not land on what the revisions read or write: a stem of the session, the
+// session, or anything of the mix folder (its rev-N folders, report.*, delivery-sheet.md, ...).
+// Inside the folder, a JSON file of the user's own directly in it is allowed (OUT/notes.json),
+// under no name the runs use (report.json, changes.json, revision.json, translation.json).
 void refuse_json_over_the_mix(const fs::path& json, const fs::path& out) {
   std::error_code ec;
-  if (!fs::exists(json, ec)) return;
-  std::vector<fs::path> inputs{out / "session.toml"};
-  if (fs::is_regular_file(out / "session.toml", ec)) {
-    try {
-      for (const auto& st : io::load_session(out / "session.toml").strips) inputs.push_back(st.file);
-    } catch (const std::exception&) {
-      // An unreadable session is reported by the revision itself.
+  if (fs::exists(json, ec)) {
+    std::vector<fs::path> inputs{out / "session.toml"};
+    if (fs::is_regular_file(out / "session.toml", ec)) {
+      try {
+        for (const auto& st : io::load_session(out / "session.toml").strips) inputs.push_back(st.file);
+      } catch (const std::exception&) {
+        // An unreadable session is reported by the revision itself.
+      }
     }
+    io::refuse_overwriting_input(json, inputs);
   }
-  io::refuse_overwriting_input(json, inputs);
-  const fs::path dir = fs::weakly_canonical(out, ec), file = fs::weakly_canonical(json, ec);
-  const auto rel = file.lexically_relative(dir);
+  const fs::path dir = fs::weakly_canonical(fs::absolute(out, ec), ec);
+  const fs::path file = fs::weakly_canonical(fs::absolute(json, ec), ec);
+  const fs::path rel = file.lexically_relative(dir);
   const bool inside = !dir.empty() && !rel.empty() && *rel.begin() != "..";
+  if (!inside) return;
   const std::string name = json.filename().string();
-  const bool owned = name == "report.json" || name == "changes.json" || name == "translation.json";
-  if (inside && (json.extension() != ".json" || owned))
-    throw usage_error(json.string(), "is a file of the mix folder " + out.string() +
-                                         ": writing the revision's JSON there would overwrite it; choose another path");
+  const bool own = rel != "." && file.parent_path() == dir && json.extension() == ".json" && name != "report.json" &&
+                   name != "changes.json" && name != "revision.json" && name != "translation.json";
+  if (!own)
+    throw usage_error(json.string(), "lies in the mix folder " + out.string() +
+                                         ", whose files the revisions read and write: choose a path outside it (or a "
+                                         "name of your own ending in .json directly in it)");
 }
 
-// A note as words: terminal escape sequences (ESC [ ... final byte) dropped and any other
-// control character a space, so none reaches the terminal, the delivery sheet or the parser
-// ("\x1b[31m" once read as a time, 31:00).
+// A note as words: terminal escape sequences dropped (CSI "ESC [ params final", OSC "ESC ] ...
+// BEL or ESC \\", and any other ESC plus one byte), and every other control character, C1 ones
+// (U+0080..U+009F) included, read as a space, so none reaches the terminal, the delivery sheet
+// or the parser ("\x1b[31m" once read as a time, 31:00). Other UTF-8 passes as it is.
 std::string plain_note(const std::string& note) {
   std::string out;
-  for (std::size_t i = 0; i < note.size(); ++i) {
-    const auto c = static_cast<unsigned char>(note[i]);
-    if (c == 0x1b && i + 1 < note.size() && note[i + 1] == '[') {
-      i += 2;
-      while (i < note.size() && !(static_cast<unsigned char>(note[i]) >= 0x40 && static_cast<unsigned char>(note[i]) <= 0x7e)) ++i;
+  const std::size_t n = note.size();
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(note[i]); };
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = byte(i);
+    if (c == 0x1b) {
+      if (i + 1 >= n) break;
+      const unsigned char kind = byte(++i);
+      if (kind == '[') {  // parameters 0x30-0x3F, intermediates 0x20-0x2F, then a final 0x40-0x7E
+        std::size_t k = i + 1;
+        while (k < n && byte(k) >= 0x20 && byte(k) <= 0x3f) ++k;
+        if (k < n && byte(k) >= 0x40 && byte(k) <= 0x7e) ++k;  // the final byte
+        i = k - 1;
+      } else if (kind == ']') {  // up to BEL or ESC backslash
+        std::size_t k = i + 1;
+        while (k < n && byte(k) != 0x07 && !(byte(k) == 0x1b && k + 1 < n && note[k + 1] == '\\')) ++k;
+        i = k < n && byte(k) == 0x1b ? k + 1 : k;
+      }
+      continue;
+    }
+    if (c == 0xc2 && i + 1 < n && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9f) {  // a C1 control
+      out += ' ';
+      ++i;
       continue;
     }
     out += (c < 0x20 || c == 0x7f) ? ' ' : note[i];

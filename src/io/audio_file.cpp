@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
 #include <bit>
 #include <cstdint>
+#include <limits>
 #include <cmath>
 #include <cerrno>
 #include <cstdio>
@@ -140,11 +140,12 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
   if (sfi.samplerate < 1000 || sfi.samplerate > 768000)
     throw rejected(name, "unsupported sample rate " + std::to_string(sfi.samplerate) + " Hz");
   if (sfi.frames <= 0) throw rejected(name, "holds no audio frames");
-  // An Ogg stream cut short has no last page to read its length from: libsndfile says "as many
-  // frames as can be counted" (SF_COUNT_MAX), which every later size and budget would take
-  // for the truth (it became "out of memory" and a 100-billion-hour session).
+  // An Ogg stream cut short has no last page to read its length from (nor an MP3 whose length
+  // mpg123 cannot find): libsndfile says "as many frames as can be counted" (SF_COUNT_MAX),
+  // which every later size and budget would take for the truth (it became "out of memory" and
+  // a 100-billion-hour session).
   if (sfi.frames == std::numeric_limits<sf_count_t>::max())
-    throw rejected(name, "ends early: its length cannot be read (an Ogg or Opus stream cut short); export it again");
+    throw rejected(name, "ends early: its length cannot be read (a compressed stream cut short); export it again");
   info.path = name;
   info.sample_rate = sfi.samplerate;
   info.channels = sfi.channels;
@@ -706,6 +707,7 @@ void AudioWriter::write(const ConstAudioView& block) {
   const int nc = m.spec.channels;
   if (block.num_channels() != nc)
     throw failed(m.final_path.string(), "internal: writer block has the wrong channel count");
+  if (m.finished) throw failed(m.final_path.string(), "internal: written after the file was finished");
   const std::size_t n = block.num_frames();
   const auto unc = static_cast<std::size_t>(nc);
   const std::size_t total = n * unc;

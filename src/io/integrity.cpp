@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <sndfile.h>
@@ -59,6 +62,24 @@ void reject_if_decoded_short(const std::filesystem::path& path, const AudioInfo&
   if (info.lossy || decoded >= info.frames) return;
   throw rejected(path.string(), fmt::format("truncated: the header declares {:.2f} s but only {:.2f} s could be decoded",
                                             info.duration_s(), static_cast<double>(decoded) / info.sample_rate));
+}
+
+std::string file_fingerprint(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!in || ec) return {};
+  constexpr std::uint64_t kPiece = 64 * 1024;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  std::vector<char> buf(kPiece);
+  for (const std::uint64_t at : {std::uint64_t{0}, size / 2 > kPiece / 2 ? size / 2 - kPiece / 2 : 0,
+                                 size > kPiece ? size - kPiece : 0}) {
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(buf.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(kPiece, size)));
+    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buf[static_cast<std::size_t>(i)])) * 1099511628211ull;
+  }
+  return fmt::format("{}-{:016x}", size, h);
 }
 
 bool under_one_loudness_block(double seconds) { return seconds < 0.4; }

@@ -22,6 +22,11 @@ void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& inf
 // short opens whole and ends early; its log says nothing).
 void reject_if_decoded_short(const std::filesystem::path& path, const AudioInfo& info, std::int64_t decoded);
 
+// A cheap fingerprint of a file's content: its size and a 64-bit hash of three 64 KiB pieces
+// (start, middle, end), as hex; empty when the file cannot be read. Two exports of a stem that
+// differ anywhere in those pieces (or in length) differ here; it reads 192 KiB at most.
+std::string file_fingerprint(const std::filesystem::path& path);
+
 // A file too short for one BS.1770 loudness block, which master, a reference and translate
 // refuse: true under 0.4 s; why: "N ms, under one 400 ms loudness block (BS.1770)".
 bool under_one_loudness_block(double seconds);

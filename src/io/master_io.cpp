@@ -578,7 +578,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                             const StageProgressFn& progress, double p0, double p1,
                             InputPreview* input_preview, WorkerPool& pool, bool noise_shaping = false,
                             bool translate = false, InputCache* cache = nullptr,
-                            const std::function<const LeadReading&()>* lead = nullptr) {
+                            const std::function<const LeadReading&()>* lead = nullptr, bool deliver_errored = false) {
   MasterOutcome mo;
   // The lead's reading the caller made beside the master, if any (it may wait for it).
   const auto lead_reading = [&]() -> const LeadReading* { return lead && *lead ? &(*lead)() : nullptr; };
@@ -838,8 +838,6 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     prog(0.95, target.name + ": translation");
     mo.translation = feed->finish(delivered_file(), out_dir, pool, nullptr, lead_reading());
   }
-  if (delivered) delivered->commit();
-  if (delivered_preview) delivered_preview->commit();
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu)) {
     mo.problems.push_back({"target_not_reached", Severity::error,
@@ -870,6 +868,14 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
                            fmt::format("the {} master peaks at {:.2f} dBTP, over its {:.1f} dBTP ceiling", target.name,
                                        mo.after.true_peak_dbtp, target.ceiling_dbtp),
                            "", std::nullopt, "", ""});
+  }
+  // Into place only when it is delivered: `master` and `mix` deliver no master with an error
+  // (off its target, over its ceiling: io::missed_target), whose temporary then goes with its
+  // writer; an album keeps its tracks whatever they say (deliver_errored).
+  if (deliver_errored ||
+      std::none_of(mo.problems.begin(), mo.problems.end(), [](const Problem& p) { return p.severity == Severity::error; })) {
+    if (delivered) delivered->commit();
+    if (delivered_preview) delivered_preview->commit();
   }
   prog(1.0, target.name + ": done");
   return mo;
@@ -1093,7 +1099,13 @@ master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::pa
       return analyze_with_reference(input, reference, pool, cache, ref_out, ref_error, ia, ib);
     }
   }
-  if (b) ref_out = b->finish();
+  if (b) {
+    try {
+      ref_out = b->finish();  // a reference that ends early is refused here (reject_if_decoded_short)
+    } catch (...) {
+      ref_error = std::current_exception();
+    }
+  }
   return a.finish();
 }
 
@@ -1556,7 +1568,8 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     to.input_lufs = lufs[i];
     const fs::path file = out_dir / "tracks" / fmt::format("{:02d}-{}.wav", i + 1, safe_name(tr.title));
     to.master = render_master(source[i], an[i], chain, at_rate, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
-                              0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n), nullptr, pool);
+                              0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n), nullptr, pool,
+                              false, false, nullptr, nullptr, /*deliver_errored=*/true);
     // Gap (silence), then the track; its head crossfades with the held tail of the previous one.
     for (std::int64_t g = gap[i]; g > 0;) {
       const std::size_t k = static_cast<std::size_t>(std::min<std::int64_t>(g, kBlock));

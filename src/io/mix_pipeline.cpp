@@ -15,6 +15,7 @@
 #include "core/parallel.hpp"
 #include "io/analyze_file.hpp"
 #include "io/file_source.hpp"
+#include "io/integrity.hpp"
 #include "io/revise_io.hpp"
 #include "io/session.hpp"
 #include "io/stem_cache.hpp"
@@ -123,6 +124,14 @@ MixOutcome run_mix(const MixRequest& req) {
     o.re_rendered = true;
     if (!req.brief_pairs.empty())
       throw usage_error("--brief", "a decided session.toml is rendered as it stands; edit its values instead of passing --brief");
+    // A stem exported again since the session was decided is rendered as it is now, with the
+    // settings decided for the earlier file: said, not kept quiet.
+    for (const auto& st : o.console.strips)
+      if (!st.fingerprint.empty() && file_fingerprint(st.file) != st.fingerprint)
+        o.problems.push_back(Problem{"stem_changed", Severity::warning,
+                                     st.name + " has changed since this session was decided (" + st.file +
+                                         "): it is rendered as it is now, with the settings decided for the earlier file",
+                                     "mix the stems folder again to decide for the new file", {}, st.name, {}});
   } else {
     progress(0.0, "checking stems");
     // The check's read also measures the stems for the mix (one decode per stem, not two).
@@ -255,6 +264,7 @@ MixOutcome run_mix(const MixRequest& req) {
     }
     if (session && !session->targets.empty()) o.console.targets = session->targets;
     o.console.decided = true;
+    for (auto& st : o.console.strips) st.fingerprint = file_fingerprint(st.file);
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));
   }
   if (!req.targets.empty()) o.console.targets = req.targets;

@@ -514,7 +514,11 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
     mreq.threads = req.threads;
     mreq.progress = [&](double f, const std::string& stage) { progress(0.05 + 0.9 * f, stage); };
     try {
-      run_mix(mreq);
+      // A stem exported again since the mix was decided: the revision says so (its render
+      // uses the file as it is now).
+      for (const auto& p : run_mix(mreq).problems)
+        if (p.code == "stem_changed")
+          o.revision.warning += (o.revision.warning.empty() ? "" : "; ") + p.message;
       if (const auto move = level_move(base, console)) {
         const double before = measure_move(base_dir, *move);
         double landed = measure_move(partial, *move) - before;

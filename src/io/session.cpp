@@ -329,6 +329,7 @@ template <class V> void fields(V& v, mix::Send& s) {
 template <class V> void fields(V& v, mix::Strip& s) {
   v.text("name", s.name);
   v.text("file", s.file);
+  v.derived_text("fingerprint", s.fingerprint, std::string());
   v.role("role", s.role);
   v.text("role_source", s.role_source);
   v.num("role_confidence", s.role_confidence, 0.0, 1.0);

@@ -108,6 +108,7 @@ private:
 struct InputLoudness {
   double lufs = 0.0;
   double peak_dbfs = -200.0;  // the sample peak, when measured here
+  float swing = 0.0f;         // the largest max - min of a channel: 0 for a constant (DC) signal
   analysis::Spikes spikes;
 };
 InputLoudness measure_loudness(const fs::path& input) {
@@ -121,11 +122,21 @@ InputLoudness measure_loudness(const fs::path& input) {
     analysis::LoudnessMeter meter(r.info().sample_rate, ch, analysis::LoudnessOptions{false, false, false, 1});
     AudioBuffer buf(ch, kBlock);
     std::int64_t decoded = 0;
+    std::vector<float> lo(static_cast<std::size_t>(ch), std::numeric_limits<float>::max()),
+        hi(static_cast<std::size_t>(ch), std::numeric_limits<float>::lowest());
     while (const std::size_t n = r.read(buf.view())) {
       meter.add(buf.view(n));
       if (scan) scan->add(buf.view(n));
       decoded += static_cast<std::int64_t>(n);
+      for (int c = 0; c < ch; ++c) {
+        const auto [a, b] = std::minmax_element(buf.channel(c), buf.channel(c) + n);
+        lo[static_cast<std::size_t>(c)] = std::min(lo[static_cast<std::size_t>(c)], *a);
+        hi[static_cast<std::size_t>(c)] = std::max(hi[static_cast<std::size_t>(c)], *b);
+      }
     }
+    m.swing = 0.0f;
+    for (int c = 0; c < ch && decoded > 0; ++c)
+      m.swing = std::max(m.swing, hi[static_cast<std::size_t>(c)] - lo[static_cast<std::size_t>(c)]);
     reject_if_decoded_short(input, r.info(), decoded);  // as analyze and master refuse it
     if (scan && (m.spikes = scan->found()).ceiling > 0.0f) continue;
     m.lufs = meter.integrated_lufs();
@@ -488,12 +499,16 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const std::string name = req.input.string();
 
   prog(0.0, "measuring loudness");
-  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs, -200.0, {}} : measure_loudness(req.input);
+  const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs, -200.0, 1.0f, {}} : measure_loudness(req.input);
   const double in_lufs = measured.lufs;
   reader.set_spike_ceiling(measured.spikes.ceiling);
   if (!std::isfinite(in_lufs) && under_one_loudness_block(info.duration_s()))
     throw rejected(name, "too short to translate: " + under_one_loudness_block_words(info.duration_s()));
-  // A file that plays but stays under the -70 LUFS gate is quiet, not silent (as master says).
+  // A file that plays but stays under the -70 LUFS gate is quiet, not silent (as master says);
+  // one that holds a constant offset has nothing to play.
+  // (The K-weighting's step response to a constant can reach the gate: its loudness is no sign.)
+  if (measured.peak_dbfs >= -90.0 && measured.swing < 3.2e-5f)
+    throw rejected(name, "nothing to translate: the file holds only a DC offset");
   if (!std::isfinite(in_lufs) && measured.peak_dbfs >= -90.0)
     throw rejected(name, fmt::format("too quiet to translate: it peaks at {:.1f} dBFS and no 400 ms block reaches the -70 "
                                      "LUFS gate of BS.1770; raise it first",

@@ -38,6 +38,9 @@ struct Send {
 struct Strip {
   std::string name;         // the stem's file name (unique in a session)
   std::string file;         // path to the stem, relative to the session file or absolute
+  // The file's content when the session was decided (io::file_fingerprint); empty: not known
+  // (a hand-written session). A decided session rendered again says when the file has changed.
+  std::string fingerprint;
   Role role = Role::other;
   std::string role_source = "name";  // name | content | session
   double role_confidence = 1.0;

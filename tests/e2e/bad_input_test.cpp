@@ -1215,6 +1215,10 @@ TEST_F(BadInput, VeryQuietFileIsCalledQuietNotSilent) {
   const auto none = in_ / "none.wav";
   write_audio(none, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t, int) { return 0.0; });
   expect_refusal(run({"translate", none.string(), "-o", out_.string(), "--quiet"}), 3, {"none.wav", "silent"});
+  // A constant offset: nothing to play, as master says (translate measured its step response).
+  const auto dc = in_ / "dc.wav";
+  write_audio(dc, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 5, [](std::int64_t, int) { return 0.5; });
+  expect_refusal(run({"translate", dc.string(), "-o", out_.string(), "--quiet"}), 3, {"dc.wav", "DC offset"});
 }
 
 TEST_F(BadInput, SessionNamingAnUnknownTargetIsRefusedBeforeRendering) {
