@@ -185,12 +185,13 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
         for (std::size_t f = f0; f < f1 && f < s->frame_lufs.size(); ++f, ++cnt)
           if (s->frame_lufs[f] > -199.0f) e += lufs_to_energy(s->frame_lufs[f]);
       e = cnt ? e / double(cnt) : 0.0;
+      const bool sounds = s && !s->silent() && e > 0;
       // The bar's loudness sums the stems each at its own loudness (an equal-loudness sum): which
       // bars are loud, and so which section is the chorus, must not follow the levels the stems
       // were exported at (a hot pad file would make its swells the chorus).
-      if (s && !s->silent() && e > 0) esum += e / lufs_to_energy(s->integrated_lufs);
+      if (sounds) esum += e / lufs_to_energy(s->integrated_lufs);
       // dB relative to the stem's own loudness, floored 40 dB down: "is it playing, how much".
-      const double rel = s && !s->silent() && e > 0 ? energy_to_lufs(e) - s->integrated_lufs : -40.0;
+      const double rel = sounds ? energy_to_lufs(e) - s->integrated_lufs : -40.0;
       feat[b].push_back(std::clamp(rel, -40.0, 6.0) / 10.0);
     }
     bar_lufs[b] = esum > 0 ? energy_to_lufs(esum) : -200.0;
@@ -356,12 +357,13 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
   // role sounds.
   auto main_of = [&](auto pred) {
     for (const bool sounding : {true, false}) {
+      const auto in_pass = [&](std::size_t i) { return pred(i) && (!sounding || audible(i)); };
       double top = -1.0;
       for (std::size_t i = 0; i < names.size(); ++i)
-        if (pred(i) && (!sounding || audible(i))) top = std::max(top, plays(i));
+        if (in_pass(i)) top = std::max(top, plays(i));
       std::vector<std::size_t> tied;
       for (std::size_t i = 0; i < names.size(); ++i)
-        if (pred(i) && (!sounding || audible(i)) && plays(i) >= top - kTie) tied.push_back(i);
+        if (in_pass(i) && plays(i) >= top - kTie) tied.push_back(i);
       if (!tied.empty()) return of_ties(tied);
     }
     return -1;

@@ -49,9 +49,10 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
 // The stem the mix is built around: `brief_focus` naming a stem (exact file name, or the name
 // without its extension) or a role; empty → lead vocal, else vocal, else the most melodic,
 // most present lead (harmonicity and activity among melodic roles). Never the stems' levels:
-// among stems of a role, the one that plays the most of the song; near-ties go to the first in
-// the session's order. Returns the index and the reason. Throws Error(usage) when brief_focus
-// names no stem and no role present.
+// among stems of a role, the sounding one that plays the most of the song; near-ties go to a
+// stem whose name does not call it a double, then to the first in the session's order.
+// Returns the index and the reason. Throws Error(usage) when brief_focus names no stem and no
+// role present.
 struct FocusChoice {
   int index = -1;
   std::string reason;

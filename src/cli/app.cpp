@@ -181,9 +181,7 @@ int run(int argc, char** argv) {
   } catch (const std::filesystem::filesystem_error& e) {
     // The path and the system's reason in plain words, not the library's "filesystem error:
     // status: ... [path]".
-    std::string why = e.code().message();
-    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-    std::fprintf(stderr, "mixdown: %s: %s\n", e.path1().empty() ? "a file" : e.path1().c_str(), why.c_str());
+    std::fprintf(stderr, "mixdown: %s: %s\n", e.path1().empty() ? "a file" : e.path1().c_str(), reason_words(e.code()).c_str());
     return static_cast<int>(ExitCode::failed);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mixdown: %s\n", e.what());

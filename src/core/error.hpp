@@ -2,8 +2,10 @@
 // of INTERFACE.md (1 processing failed, 2 usage, 3 input rejected).
 #pragma once
 
+#include <cctype>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace mixdown {
 
@@ -32,6 +34,13 @@ inline Error rejected(const std::string& file, const std::string& problem) {
 }
 inline Error failed(const std::string& file, const std::string& problem) {
   return Error(ExitCode::failed, file, problem);
+}
+
+// The system's reason as the middle of a sentence: "too many levels of symbolic links".
+inline std::string reason_words(const std::error_code& ec) {
+  std::string why = ec.message();
+  if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+  return why;
 }
 
 }  // namespace mixdown

@@ -860,9 +860,7 @@ void require_input(const fs::path& path) {
   if (fs::exists(path, ec)) return;
   if (!ec || ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory)
     throw rejected(path.string(), "no such file");
-  std::string why = ec.message();
-  if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-  throw rejected(path.string(), "cannot be read: " + why);
+  throw rejected(path.string(), "cannot be read: " + reason_words(ec));
 }
 
 void refuse_overwriting_input(const fs::path& output, const std::vector<fs::path>& inputs) {

@@ -84,6 +84,10 @@ std::string file_fingerprint(const std::filesystem::path& path) {
 
 bool under_one_loudness_block(double seconds) { return seconds < 0.4; }
 
+std::string under_the_gate_words(double peak_dbfs) {
+  return fmt::format("it peaks at {:.1f} dBFS and no 400 ms block reaches the -70 LUFS gate of BS.1770", peak_dbfs);
+}
+
 std::string under_one_loudness_block_words(double seconds) {
   return std::to_string(static_cast<long long>(std::floor(seconds * 1000.0))) + " ms, under one 400 ms loudness block (BS.1770)";
 }

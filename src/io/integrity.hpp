@@ -31,5 +31,8 @@ std::string file_fingerprint(const std::filesystem::path& path);
 // refuse: true under 0.4 s; why: "N ms, under one 400 ms loudness block (BS.1770)".
 bool under_one_loudness_block(double seconds);
 std::string under_one_loudness_block_words(double seconds);
+// Why a file that plays measures no loudness, for master's and translate's "too quiet to ...":
+// "it peaks at X dBFS and no 400 ms block reaches the -70 LUFS gate of BS.1770".
+std::string under_the_gate_words(double peak_dbfs);
 
 }  // namespace mixdown::io

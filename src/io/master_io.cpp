@@ -902,9 +902,7 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
     if (a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0)
       throw rejected(input.string(), "nothing to master: the file holds only a DC offset");
     if (a.sample_peak_dbfs >= -90.0)
-      throw rejected(input.string(), fmt::format("too quiet to master: it peaks at {:.1f} dBFS and no 400 ms block reaches the "
-                                                 "-70 LUFS gate of BS.1770; raise it before mastering",
-                                                 a.sample_peak_dbfs));
+      throw rejected(input.string(), "too quiet to master: " + under_the_gate_words(a.sample_peak_dbfs) + "; raise it before mastering");
     throw rejected(input.string(), "nothing to master: the file is silent");
   }
   // Within 10 dB of the gate, the chain's filters could take the processed signal under it.

@@ -510,9 +510,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   if (measured.peak_dbfs >= -90.0 && measured.swing < 3.2e-5f)
     throw rejected(name, "nothing to translate: the file holds only a DC offset");
   if (!std::isfinite(in_lufs) && measured.peak_dbfs >= -90.0)
-    throw rejected(name, fmt::format("too quiet to translate: it peaks at {:.1f} dBFS and no 400 ms block reaches the -70 "
-                                     "LUFS gate of BS.1770; raise it first",
-                                     measured.peak_dbfs));
+    throw rejected(name, "too quiet to translate: " + under_the_gate_words(measured.peak_dbfs) + "; raise it first");
   if (!std::isfinite(in_lufs)) throw rejected(name, "is silent: there is nothing to translate");
   if (req.write_files) create_output_dir(req.out_dir);
 
