@@ -196,6 +196,25 @@ void PlaybackRenderer::process(const ConstAudioView& in, const AudioView& out, c
 }
 
 void PlaybackRenderer::process_music(const ConstAudioView& in, const AudioView& out) noexcept {
+  music_in(in, out);
+  response_.process(out);
+  music_out(out);
+}
+
+void PlaybackRenderer::process_music_two(PlaybackRenderer& a, const AudioView& out_a, PlaybackRenderer& b,
+                                         const AudioView& out_b, const ConstAudioView& in) noexcept {
+  a.music_in(in, out_a);
+  b.music_in(in, out_b);
+  dsp::BiquadCascade::process_two(a.response_, out_a, b.response_, out_b);
+  a.music_out(out_a);
+  b.music_out(out_b);
+}
+
+void PlaybackRenderer::music_out(const AudioView& out) noexcept {
+  if (model_.limiter) limiter_.process(out);
+}
+
+void PlaybackRenderer::music_in(const ConstAudioView& in, const AudioView& out) noexcept {
   const std::size_t n = in.num_frames();
   const int oc = model_.out_channels;
   const float* l = in.channel(0);
@@ -223,8 +242,6 @@ void PlaybackRenderer::process_music(const ConstAudioView& in, const AudioView& 
       for (std::size_t i = 0; i < n; ++i) o[i] += lo[i];
     }
   }
-  response_.process(out);
-  if (model_.limiter) limiter_.process(out);
 }
 
 double road_noise_density(double hz, double sample_rate) {

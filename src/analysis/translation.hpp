@@ -85,6 +85,11 @@ public:
   // music as played when the noisy output itself is not wanted. The noise's generator does
   // not advance.
   void process_music(const ConstAudioView& in, const AudioView& out) noexcept;
+  // a.process_music(in, out_a) and b.process_music(in, out_b), the same bits, their response
+  // filters side by side (dsp::BiquadCascade::process_two): two systems that play the whole
+  // song for its peak (earbuds, car) cost about one.
+  static void process_music_two(PlaybackRenderer& a, const AudioView& out_a, PlaybackRenderer& b,
+                                const AudioView& out_b, const ConstAudioView& in) noexcept;
   const PlaybackModel& model() const noexcept { return model_; }
   double noise_rms() const noexcept { return noise_rms_; }
   void set_noise_rms(double rms) noexcept { noise_rms_ = rms; }
@@ -92,6 +97,9 @@ public:
   std::size_t tail_frames() const noexcept { return latency_frames(); }
 
 private:
+  // process_music before the response filter and after it.
+  void music_in(const ConstAudioView& in, const AudioView& out) noexcept;
+  void music_out(const AudioView& out) noexcept;
   PlaybackModel model_;
   double rate_ = 48000.0;
   int in_channels_ = 2;

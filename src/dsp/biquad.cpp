@@ -503,24 +503,31 @@ __attribute__((target("avx512f"), always_inline)) inline __m512d wide_carry(cons
 constexpr int kLag = 2;
 
 // One iteration of run_wide (masked: only the sections whose frame lies in [0, n) change
-// state). out_lane: the first lane of the last section in register M - 1.
-template <int L, int M, bool masked>
-__attribute__((target("avx512f"), always_inline)) inline void wide_iteration(WideLanes<M>& w, float* const* data, std::size_t i,
+// state). out_lane: the first lane of the last section in register M - 1. With C = 2 chains
+// the M = 2 registers are two cascades of their own (no carry from one to the other): register
+// m's first section reads chain m's data and its last section writes it back.
+template <int L, int M, bool masked, int C = 1>
+__attribute__((target("avx512f"), always_inline)) inline void wide_iteration(WideLanes<M>& w, float* const* const* data, std::size_t i,
                                                                           std::size_t n, std::size_t lead, int out_lane) noexcept {
+  static_assert(C == 1 || M == C, "one register per chain");
   constexpr int P = 8 / L;
   constexpr unsigned kSection = (1u << L) - 1;  // the lane bits of one section
   auto& [B0, B1, B2, A1, A2, X1, X2, Y1, Y2] = w;
   for (int m = M - 1; m >= 0; --m) {
-    __m512d in = wide_carry<L>(Y2, m, data, i, n);
+    // A chain's register m' = 0 of its own: its sections are numbered from 0.
+    const int mc = C == 1 ? m : 0;
+    float* const* chain = data[C == 1 ? 0 : m];
+    __m512d* Y2c = C == 1 ? Y2 : Y2 + m;
+    __m512d in = wide_carry<L>(Y2c, mc, chain, i, n);
     __mmask8 k = 0;  // masked: the lanes of sections whose frame lies in [0, n)
     if (masked) {
       __mmask8 last = 0;  // the lanes of sections at their last frame: their input is in y1
       for (int p = 0; p < P; ++p) {
-        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - kLag * (P * m + p);
+        const std::ptrdiff_t f = static_cast<std::ptrdiff_t>(i) - kLag * (P * mc + p);
         if (f >= 0 && f < static_cast<std::ptrdiff_t>(n)) k = static_cast<__mmask8>(k | (kSection << (L * p)));
         if (f == static_cast<std::ptrdiff_t>(n) - 1) last = static_cast<__mmask8>(last | (kSection << (L * p)));
       }
-      if (last) in = _mm512_mask_blend_pd(last, in, wide_carry<L>(Y1, m, data, i, n));
+      if (last) in = _mm512_mask_blend_pd(last, in, wide_carry<L>(C == 1 ? Y1 : Y1 + m, mc, chain, i, n));
     }
     const __m512d u = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(B1[m], X1[m]), _mm512_mul_pd(B2[m], X2[m])),
                                     _mm512_mul_pd(A2[m], Y2[m]));
@@ -538,20 +545,26 @@ __attribute__((target("avx512f"), always_inline)) inline void wide_iteration(Wid
     }
   }
   if (i >= lead)
-    for (int ch = 0; ch < L; ++ch) data[ch][i - lead] = static_cast<float>(Y1[M - 1][out_lane + ch]);
+    for (int c = 0; c < C; ++c)
+      for (int ch = 0; ch < L; ++ch) data[c][ch][i - lead] = static_cast<float>(Y1[C == 1 ? M - 1 : c][out_lane + ch]);
 }
 
-template <int L, int M>
-__attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, int count, BiquadCascadeState* const* st,
-                                                      float* const* data, std::size_t n) noexcept {
+// C = 1: one cascade of `count[0]` sections over M registers. C = 2: two cascades (M = 2), of
+// up to 8 / L sections each, one register each, padded with identities to the same even
+// length so both run with the same lead.
+template <int L, int M, int C = 1>
+__attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* const* c, const int* count, BiquadCascadeState* const* const* st,
+                                                      float* const* const* data, std::size_t n) noexcept {
   constexpr int P = 8 / L;
-  const int S = count + (count & 1);  // padded to even with an identity, as run_skewed does
+  int S = 0;
+  for (int k = 0; k < C; ++k) S = std::max(S, count[k] + (count[k] & 1));  // padded to even with an identity, as run_skewed does
   alignas(64) double lanes[9][M][8];
   for (int m = 0; m < M; ++m)
     for (int l = 0; l < 8; ++l) {
-      const int j = P * m + l / L, ch = l % L;
-      const BiquadCoeffs cj = j < count ? c[j] : BiquadCoeffs{};
-      const BiquadCascadeState s = j < count ? st[ch][j] : BiquadCascadeState{};
+      const int chain = C == 1 ? 0 : m;
+      const int j = (C == 1 ? P * m : 0) + l / L, ch = l % L;
+      const BiquadCoeffs cj = j < count[chain] ? c[chain][j] : BiquadCoeffs{};
+      const BiquadCascadeState s = j < count[chain] ? st[chain][ch][j] : BiquadCascadeState{};
       lanes[0][m][l] = cj.b0;
       lanes[1][m][l] = cj.b1;
       lanes[2][m][l] = cj.b2;
@@ -576,22 +589,23 @@ __attribute__((target("avx512f"))) inline void run_wide(const BiquadCoeffs* c, i
     Y2[m] = _mm512_load_pd(lanes[8][m]);
   }
   const std::size_t lead = static_cast<std::size_t>(kLag * (S - 1)), total = n + lead;
-  const int out_lane = (S - 1 - P * (M - 1)) * L;
+  const int out_lane = (S - 1 - (C == 1 ? P * (M - 1) : 0)) * L;
   std::size_t i = 0;
-  for (; i < std::min(lead, total); ++i) wide_iteration<L, M, true>(w, data, i, n, lead, out_lane);
-  for (; i < n; ++i) wide_iteration<L, M, false>(w, data, i, n, lead, out_lane);
-  for (; i < total; ++i) wide_iteration<L, M, true>(w, data, i, n, lead, out_lane);
+  for (; i < std::min(lead, total); ++i) wide_iteration<L, M, true, C>(w, data, i, n, lead, out_lane);
+  for (; i < n; ++i) wide_iteration<L, M, false, C>(w, data, i, n, lead, out_lane);
+  for (; i < total; ++i) wide_iteration<L, M, true, C>(w, data, i, n, lead, out_lane);
   for (int m = 0; m < M; ++m) {
     _mm512_store_pd(lanes[5][m], X1[m]);
     _mm512_store_pd(lanes[6][m], X2[m]);
     _mm512_store_pd(lanes[7][m], Y1[m]);
     _mm512_store_pd(lanes[8][m], Y2[m]);
   }
-  for (int j = 0; j < count; ++j)
-    for (int ch = 0; ch < L; ++ch) {
-      const int m = j / P, l = (j % P) * L + ch;
-      st[ch][j] = {flush(lanes[5][m][l]), flush(lanes[6][m][l]), flush(lanes[7][m][l]), flush(lanes[8][m][l])};
-    }
+  for (int chain = 0; chain < C; ++chain)
+    for (int j = 0; j < count[chain]; ++j)
+      for (int ch = 0; ch < L; ++ch) {
+        const int m = C == 1 ? j / P : chain, l = (j % P) * L + ch;
+        st[chain][ch][j] = {flush(lanes[5][m][l]), flush(lanes[6][m][l]), flush(lanes[7][m][l]), flush(lanes[8][m][l])};
+      }
 }
 
 // The AVX-512 cascade of L channels (1 or 2).
@@ -613,13 +627,15 @@ __attribute__((target("avx512f"))) inline void run_cascade_avx512(const BiquadCo
     const std::size_t g = groups / passes + (p < groups % passes ? 1 : 0);
     const int n = static_cast<int>(std::min<std::size_t>(g * kGroup, count - k0));
     BiquadCascadeState* s[2] = {st[0] + k0, L == 2 ? st[1] + k0 : nullptr};
+    BiquadCascadeState* const* sp = s;
+    const BiquadCoeffs* cp = coeffs + k0;
     switch ((static_cast<std::size_t>(n) + P - 1) / P) {
-      case 1: run_wide<L, 1>(coeffs + k0, n, s, data, frames); break;
-      case 2: run_wide<L, 2>(coeffs + k0, n, s, data, frames); break;
-      case 3: run_wide<L, 3>(coeffs + k0, n, s, data, frames); break;
-      case 4: run_wide<L, 4>(coeffs + k0, n, s, data, frames); break;
-      case 5: run_wide<L, 5>(coeffs + k0, n, s, data, frames); break;
-      default: run_wide<L, 6>(coeffs + k0, n, s, data, frames); break;
+      case 1: run_wide<L, 1>(&cp, &n, &sp, &data, frames); break;
+      case 2: run_wide<L, 2>(&cp, &n, &sp, &data, frames); break;
+      case 3: run_wide<L, 3>(&cp, &n, &sp, &data, frames); break;
+      case 4: run_wide<L, 4>(&cp, &n, &sp, &data, frames); break;
+      case 5: run_wide<L, 5>(&cp, &n, &sp, &data, frames); break;
+      default: run_wide<L, 6>(&cp, &n, &sp, &data, frames); break;
     }
     k0 += static_cast<std::size_t>(n);
   }
@@ -629,6 +645,14 @@ __attribute__((target("avx512f"))) void run_pair_avx512(const BiquadCoeffs* coef
                                                        BiquadCascadeState* const* st, float* const* data,
                                                        std::size_t frames) noexcept {
   run_cascade_avx512<2>(coeffs, count, st, data, frames);
+}
+
+// Two stereo cascades of 2 to 8 / 2 sections each, one register each: their recursions
+// interleave, so the pair takes about the time of one (each alone waits on its own carries).
+__attribute__((target("avx512f"))) void run_two_pairs_avx512(const BiquadCoeffs* const* coeffs, const int* count,
+                                                            BiquadCascadeState* const* const* st, float* const* const* data,
+                                                            std::size_t frames) noexcept {
+  run_wide<2, 2, 2>(coeffs, count, st, data, frames);
 }
 
 __attribute__((target("avx512f"))) void run_mono_avx512(const BiquadCoeffs* coeffs, std::size_t count,
@@ -662,6 +686,34 @@ void BiquadCascade::process_pair(int c, float* left, float* right, std::size_t f
                   &state_[static_cast<std::size_t>(c + 1) * capacity_]};
   float* data[2] = {left, right};
   run_pair(coeffs_.data(), count_, st, data, frames);
+}
+
+void BiquadCascade::process_two(BiquadCascade& a, const AudioView& va, BiquadCascade& b, const AudioView& vb) noexcept {
+#ifdef MIXDOWN_HAVE_AVX2_PAIR
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  // The fused kernel where each cascade is one stereo pair of 2 to 4 sections and neither is
+  // left alone as silence at rest (process()'s shortcut); otherwise one after the other. A
+  // lone section keeps run_single's recursion (process()), so the bits are the same either way.
+  const auto fits = [](const BiquadCascade& c, const AudioView& v) {
+    return c.channels_ == 2 && v.num_channels() == 2 && c.count_ >= 2 && c.count_ <= 4 &&
+           !(c.at_rest(0) && c.at_rest(1) && simd::all_zero(v.channel(0), v.num_frames()) &&
+             simd::all_zero(v.channel(1), v.num_frames()));
+  };
+  if (avx512 && va.num_frames() == vb.num_frames() && fits(a, va) && fits(b, vb)) {
+    const BiquadCoeffs* coeffs[2] = {a.coeffs_.data(), b.coeffs_.data()};
+    const int count[2] = {static_cast<int>(a.count_), static_cast<int>(b.count_)};
+    State* sa[2] = {&a.state_[0], &a.state_[a.capacity_]};
+    State* sb[2] = {&b.state_[0], &b.state_[b.capacity_]};
+    State* const* st[2] = {sa, sb};
+    float* da[2] = {va.channel(0), va.channel(1)};
+    float* db[2] = {vb.channel(0), vb.channel(1)};
+    float* const* data[2] = {da, db};
+    run_two_pairs_avx512(coeffs, count, st, data, va.num_frames());
+    return;
+  }
+#endif
+  a.process(va);
+  b.process(vb);
 }
 
 void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noexcept {

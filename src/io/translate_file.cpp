@@ -271,6 +271,11 @@ struct Lane {
   // and a sample of the song would miss, is taken over every frame (full_peak).
   bool full_render = false;
   float full_peak = 0.0f;
+  // Two full-render lanes are played by one item, their filters side by side
+  // (PlaybackRenderer::process_music_two): `partner` is the other lane's index in the first,
+  // and the second's own item does nothing (`played_by_partner`).
+  int partner = -1;
+  bool played_by_partner = false;
 };
 // Spans of the file the excerpted lanes play: [from, to), measured from `measure`.
 struct Span {
@@ -340,12 +345,36 @@ struct LaneSet {
         l.writer = std::make_unique<ProtectedWriter>(out_dir / file, rate, m.out_channels);
       }
     }
+    // The first two stereo full-render lanes without a limiter (earbuds and car) go as a pair.
+    int first = -1;
+    for (std::size_t k = 0; k < lanes.size(); ++k) {
+      Lane& l = lanes[k];
+      if (!l.full_render || l.writer || l.renderer.model().out_channels != 2 || l.renderer.model().limiter) continue;
+      if (first < 0) {
+        first = static_cast<int>(k);
+      } else {
+        lanes[static_cast<std::size_t>(first)].partner = static_cast<int>(k);
+        l.played_by_partner = true;
+        break;
+      }
+    }
+  }
+
+  // A full-render lane's measurements of `music`, frames [b0, b1) of the stream: its peak over
+  // every frame, its meter over the spans.
+  void measure_full(Lane& l, const AudioView& music, std::int64_t b0, std::int64_t b1) const {
+    for (int c = 0; c < music.num_channels(); ++c)
+      l.full_peak = std::max(l.full_peak, simd::from_bits(simd::max_abs_bits(music.channel(c), music.num_frames())));
+    for (const Span& s : spans) {
+      const std::int64_t m = std::max(b0, s.measure), b = std::min(b1, s.to);
+      if (m < b) l.meter->add(music.sub(static_cast<std::size_t>(m - b0), static_cast<std::size_t>(b - m)));
+    }
   }
 
   // Lane k plays `in` (at most kBlock frames), which starts at frame `at` of the stream.
   void play(std::size_t k, const ConstAudioView& in, std::int64_t at) {
     Lane& l = lanes[k];
-    if (l.derived) return;
+    if (l.derived || l.played_by_partner) return;
     const std::size_t n = in.num_frames();
     // The lanes are measured on the music as played (before any road noise). The noisy output
     // is rendered only to be written (car, with files); the music apart from it only then.
@@ -364,14 +393,16 @@ struct LaneSet {
       return;
     }
     const std::int64_t b0 = at, b1 = at + static_cast<std::int64_t>(n);
+    if (l.partner >= 0) {
+      Lane& o = lanes[static_cast<std::size_t>(l.partner)];
+      const AudioView a = l.out.view(n), b = o.out.view(n);
+      analysis::PlaybackRenderer::process_music_two(l.renderer, a, o.renderer, b, in);
+      measure_full(l, a, b0, b1);
+      measure_full(o, b, b0, b1);
+      return;
+    }
     if (l.full_render) {
-      const AudioView music = render(in, n);
-      for (int c = 0; c < music.num_channels(); ++c)
-        l.full_peak = std::max(l.full_peak, simd::from_bits(simd::max_abs_bits(music.channel(c), n)));
-      for (const Span& s : spans) {
-        const std::int64_t m = std::max(b0, s.measure), b = std::min(b1, s.to);
-        if (m < b) l.meter->add(music.sub(static_cast<std::size_t>(m - b0), static_cast<std::size_t>(b - m)));
-      }
+      measure_full(l, render(in, n), b0, b1);
       return;
     }
     for (const Span& s : spans) {
