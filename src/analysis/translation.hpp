@@ -85,8 +85,8 @@ public:
   // music as played when the noisy output itself is not wanted. The noise's generator does
   // not advance.
   void process_music(const ConstAudioView& in, const AudioView& out) noexcept;
-  // a.process_music(in, out_a) and b.process_music(in, out_b), the same bits, their response
-  // filters side by side (dsp::BiquadCascade::process_two): two systems that play the whole
+  // a.process_music(in, out_a) and b.process_music(in, out_b), the same values (an exact zero
+  // may take the other sign), their response filters side by side (dsp::BiquadCascade::process_two): two systems that play the whole
   // song for its peak (earbuds, car) cost about one.
   static void process_music_two(PlaybackRenderer& a, const AudioView& out_a, PlaybackRenderer& b,
                                 const AudioView& out_b, const ConstAudioView& in) noexcept;

@@ -692,12 +692,11 @@ void BiquadCascade::process_two(BiquadCascade& a, const AudioView& va, BiquadCas
 #ifdef MIXDOWN_HAVE_AVX2_PAIR
   static const bool avx512 = __builtin_cpu_supports("avx512f");
   // The fused kernel where each cascade is one stereo pair of 2 to 4 sections and neither is
-  // left alone as silence at rest (process()'s shortcut); otherwise one after the other. A
-  // lone section keeps run_single's recursion (process()), so the bits are the same either way.
+  // left alone as idle (process()'s shortcut); otherwise one after the other. A lone section
+  // keeps run_single's recursion (process()).
   const auto fits = [](const BiquadCascade& c, const AudioView& v) {
     return c.channels_ == 2 && v.num_channels() == 2 && c.count_ >= 2 && c.count_ <= 4 &&
-           !(c.at_rest(0) && c.at_rest(1) && simd::all_zero(v.channel(0), v.num_frames()) &&
-             simd::all_zero(v.channel(1), v.num_frames()));
+           !(c.idle(0, v.channel(0), v.num_frames()) && c.idle(1, v.channel(1), v.num_frames()));
   };
   if (avx512 && va.num_frames() == vb.num_frames() && fits(a, va) && fits(b, vb)) {
     const BiquadCoeffs* coeffs[2] = {a.coeffs_.data(), b.coeffs_.data()};
@@ -732,6 +731,12 @@ void BiquadCascade::process_channel(int c, float* data, std::size_t frames) noex
   run_cascade<1, V2>(coeffs_.data(), count_, st, d, frames);
 }
 
+// Sections at rest fed ±0.0 give ±0.0 and stay at rest: such a channel is left as it is (the
+// usual case in a stem's silences).
+bool BiquadCascade::idle(int c, const float* data, std::size_t frames) const noexcept {
+  return at_rest(c) && simd::all_zero(data, frames);
+}
+
 // Channel c's sections all at rest (a state that decays is flushed to exactly zero).
 bool BiquadCascade::at_rest(int c) const noexcept {
   const State* st = &state_[static_cast<std::size_t>(c) * capacity_];
@@ -744,11 +749,7 @@ void BiquadCascade::process(const AudioView& io) noexcept {
   if (count_ == 0) return;
   const int nc = std::min(io.num_channels(), channels_);
   const std::size_t frames = io.num_frames();
-  // Sections at rest fed ±0.0 give ±0.0 and stay at rest: such a channel is left as it is
-  // (the usual case in a stem's silences).
-  const auto silent = [&](int ch) {
-    return at_rest(ch) && simd::all_zero(io.channel(ch), frames);
-  };
+  const auto silent = [&](int ch) { return idle(ch, io.channel(ch), frames); };
   int c = 0;
   for (; c + 1 < nc; c += 2)
     if (!silent(c) || !silent(c + 1)) process_pair(c, io.channel(c), io.channel(c + 1), frames);

@@ -65,9 +65,10 @@ public:
   void set_coeffs(const std::vector<BiquadCoeffs>& coeffs);
   void set_coeffs(const BiquadCoeffs* coeffs, std::size_t count);
   void process(const AudioView& io) noexcept;
-  // a.process(va) and b.process(vb), the same bits, in one pass where the CPU allows (AVX-512,
-  // two stereo cascades of 2 to 4 sections): two short cascades each wait on their own
-  // recursion, and side by side they take about the time of one.
+  // a.process(va) and b.process(vb) in one pass where the CPU allows (AVX-512, two stereo
+  // cascades of 2 to 4 sections): two short cascades each wait on their own recursion, and side
+  // by side they take about the time of one. The same values; the shorter cascade is padded
+  // with identity sections, which may give an exact zero the other sign.
   static void process_two(BiquadCascade& a, const AudioView& va, BiquadCascade& b, const AudioView& vb) noexcept;
   // One channel's data with that channel's state (channel < prepared channels).
   void process_channel(int channel, float* data, std::size_t frames) noexcept;
@@ -80,6 +81,7 @@ private:
   using State = BiquadCascadeState;
   void process_pair(int c, float* left, float* right, std::size_t frames) noexcept;
   bool at_rest(int c) const noexcept;
+  bool idle(int c, const float* data, std::size_t frames) const noexcept;  // at rest, fed silence
   std::vector<BiquadCoeffs> coeffs_;  // capacity fixed by prepare()
   std::size_t count_ = 0;
   int channels_ = 0;
