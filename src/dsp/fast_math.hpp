@@ -10,6 +10,14 @@
 
 namespace mixdown::dsp {
 
+// ln(m) for m in [sqrt(0.5), sqrt(2)): ln(m) = 2 atanh(t), t = (m-1)/(m+1), |t| < 0.1716, the
+// odd series to t^11 (fast_log2 and fast_pow_pos).
+inline double ln_folded(double m) noexcept {
+  const double t = (m - 1.0) / (m + 1.0);
+  const double t2 = t * t;
+  return t * (2.0 + t2 * (2.0 / 3.0 + t2 * (2.0 / 5.0 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0))))));
+}
+
 // log2(x) for x > 0 (finite). x <= 0 returns a very large negative number (about -1000).
 inline double fast_log2(double x) noexcept {
   if (!(x > 1e-300)) return -1000.0;
@@ -22,12 +30,7 @@ inline double fast_log2(double x) noexcept {
     m *= 0.5;
     e += 1.0;
   }
-  // log(m) = 2 atanh(t), t = (m-1)/(m+1), |t| < 0.1716: odd series to t^11.
-  const double t = (m - 1.0) / (m + 1.0);
-  const double t2 = t * t;
-  const double p =
-      t * (2.0 + t2 * (2.0 / 3.0 + t2 * (2.0 / 5.0 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0))))));
-  return e + p * 1.4426950408889634;  // 1/ln 2
+  return e + ln_folded(m) * 1.4426950408889634;  // 1/ln 2
 }
 
 // 2^x; saturates to 0 below -1000 and to 2^1000 above 1000.
@@ -46,7 +49,7 @@ inline double fast_exp2(double x) noexcept {
 
 // x^a for x > 0 (positive, normal, finite) and |a log2 x| < 1000, branch-free so a loop over
 // bands vectorises (the balance's specific loudness: three per band and frame of every stem in
-// each iteration): the same atanh series as fast_log2 (to t^11), the mantissa folded to
+// each iteration): the same atanh series as fast_log2 (ln_folded), the mantissa folded to
 // [sqrt(0.5), sqrt(2)) by an integer offset instead of a branch, and 2^y from the nearest
 // integer (|fraction| <= 0.5, Taylor to degree 10), exponents moved through integer lanes only
 // (no 64-bit integer to double conversion, which AVX2 lacks). Relative error under 1e-9.
@@ -57,11 +60,7 @@ inline double fast_pow_pos(double x, double a) noexcept {
   const std::int64_t ebits = bits >> 52;  // the exponent, sqrt(0.5)-relative, -1023..1024
   const double e = std::bit_cast<double>(ebits + std::bit_cast<std::int64_t>(kMagic)) - kMagic;
   const double m = std::bit_cast<double>((bits & 0x000fffffffffffffLL) + kFold);
-  const double t = (m - 1.0) / (m + 1.0);
-  const double t2 = t * t;
-  const double p =
-      t * (2.0 + t2 * (2.0 / 3.0 + t2 * (2.0 / 5.0 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0))))));
-  const double y = a * (e + p * 1.4426950408889634);
+  const double y = a * (e + ln_folded(m) * 1.4426950408889634);
   const double r = y + kMagic;             // y rounded to the nearest integer, in the low bits
   const double n = r - kMagic;
   const double z = (y - n) * 0.6931471805599453;  // |z| <= ln2 / 2

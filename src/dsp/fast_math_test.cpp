@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mixdown::dsp {
@@ -22,9 +23,6 @@ TEST(FastMath, Log2AndExp2AgreeWithTheLibrary) {
   EXPECT_NEAR(fast_gain_to_db(0.5), -6.0206, 1e-4);
 }
 
-}  // namespace
-}  // namespace mixdown::dsp
-
 TEST(FastMath, PositivePowerMatchesPowToABillionthOverTheBalanceRange) {
   // The balance takes x^0.2 of band powers in SPL units plus the threshold in quiet: from
   // about 1e-2 (a quiet band at its threshold) to 1e13 (130 dB), and beyond for safety.
@@ -32,10 +30,13 @@ TEST(FastMath, PositivePowerMatchesPowToABillionthOverTheBalanceRange) {
   for (double x = 1e-30; x < 1e30; x *= 1.0137) {
     for (double a : {0.2, 0.5, 1.0, -0.3}) {
       const double want = std::pow(x, a);
-      worst = std::max(worst, std::abs(mixdown::dsp::fast_pow_pos(x, a) / want - 1.0));
+      worst = std::max(worst, std::abs(fast_pow_pos(x, a) / want - 1.0));
     }
   }
   EXPECT_LT(worst, 1e-9);
-  EXPECT_DOUBLE_EQ(mixdown::dsp::fast_pow_pos(1.0, 0.2), 1.0);
-  EXPECT_NEAR(mixdown::dsp::fast_pow_pos(32.0, 0.2), 2.0, 1e-12);
+  EXPECT_DOUBLE_EQ(fast_pow_pos(1.0, 0.2), 1.0);
+  EXPECT_NEAR(fast_pow_pos(32.0, 0.2), 2.0, 1e-12);
 }
+
+}  // namespace
+}  // namespace mixdown::dsp
