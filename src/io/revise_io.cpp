@@ -293,51 +293,62 @@ struct LevelMove {
   std::vector<std::pair<double, double>> spans;  // a ride's spans at full depth, seconds
 };
 
-// The revision's level moves when they are one move: every moved strip by the same amount
-// (faders) or the same curve (rides), not both kinds. Nothing otherwise (a part raised past the
-// console's top while the rest came down is not one part against the rest).
-std::optional<LevelMove> level_move(const mix::Console& base, const mix::Console& now) {
+// The revision's level moves: the strips whose faders moved by the same amount are one move,
+// the strips ridden by the same curve another ("the keys down 2 dB, the bass up 3" is two
+// moves). Nothing when a strip's fader and ride both moved, and a ride of every strip (a section
+// against the song) only alone: those are not parts against an unmoved rest.
+std::vector<LevelMove> level_moves(const mix::Console& base, const mix::Console& now) {
   constexpr double kStepS = 0.05;  // the grid a ride's curve is compared on
-  LevelMove m;
-  std::vector<double> curve;  // the first ridden strip's automation change on the grid
-  std::vector<std::string> ridden;
-  std::size_t playing = 0;
+  std::vector<LevelMove> faders, rides;
+  std::vector<std::vector<double>> curves;  // each ride move's automation change on the grid
+  std::size_t playing = 0, fader_moved = 0;
   for (const auto& s : now.strips) {
     const auto* b = base.find_strip(s.name);
     if (!b || s.mute || b->mute) continue;
     ++playing;
     const double d = s.fader_db - b->fader_db;
-    if (std::abs(d) >= 1e-6) {
-      if (!m.strips.empty() && std::abs(d - m.said) > 1e-6) return std::nullopt;
-      m.said = d;
-      m.strips.push_back(s.name);
+    const bool moved = std::abs(d) >= 1e-6;
+    if (moved) {
+      ++fader_moved;
+      auto f = std::find_if(faders.begin(), faders.end(), [&](const LevelMove& m) { return std::abs(d - m.said) <= 1e-6; });
+      if (f == faders.end()) f = faders.insert(faders.end(), LevelMove{{}, d, true, false, {}});
+      f->strips.push_back(s.name);
     }
     if (s.automation == b->automation) continue;
     std::vector<double> c;
     for (std::size_t i = 0; double(i) * kStepS <= now.duration_s; ++i)
       c.push_back(mix::automation_gain_at(s, double(i) * kStepS) - mix::automation_gain_at(*b, double(i) * kStepS));
     if (std::none_of(c.begin(), c.end(), [](double x) { return std::abs(x) > 1e-3; })) continue;
-    if (ridden.empty()) curve = c;
-    else
-      for (std::size_t i = 0; i < c.size(); ++i)
-        if (std::abs(c[i] - curve[i]) > 0.01) return std::nullopt;
-    ridden.push_back(s.name);
-  }
-  if (!m.strips.empty() && !ridden.empty()) return std::nullopt;
-  if (!ridden.empty()) {
-    m.fader = false;
-    m.strips = ridden;
-    m.whole_mix = ridden.size() == playing;
-    m.said = *std::max_element(curve.begin(), curve.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
-    for (std::size_t i = 0; i < curve.size(); ++i) {
-      if (std::abs(curve[i] - m.said) > 0.05) continue;
-      const double t = double(i) * kStepS;
-      if (!m.spans.empty() && m.spans.back().second >= t - 1.5 * kStepS) m.spans.back().second = t;
-      else m.spans.emplace_back(t, t);
+    if (moved) return {};
+    std::size_t k = 0;
+    for (; k < curves.size(); ++k) {
+      bool same = true;
+      for (std::size_t i = 0; i < c.size() && same; ++i) same = std::abs(c[i] - curves[k][i]) <= 0.01;
+      if (same) break;
     }
+    if (k == curves.size()) {
+      curves.push_back(c);
+      LevelMove m;
+      m.fader = false;
+      m.said = *std::max_element(c.begin(), c.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        if (std::abs(c[i] - m.said) > 0.05) continue;
+        const double t = double(i) * kStepS;
+        if (!m.spans.empty() && m.spans.back().second >= t - 1.5 * kStepS) m.spans.back().second = t;
+        else m.spans.emplace_back(t, t);
+      }
+      rides.push_back(std::move(m));
+    }
+    rides[k].strips.push_back(s.name);
   }
-  if (m.strips.empty() || (m.fader && m.strips.size() == playing)) return std::nullopt;
-  return m;
+  std::vector<LevelMove> moves = std::move(faders);
+  for (auto& r : rides) {
+    r.whole_mix = r.strips.size() == playing;
+    if (r.whole_mix && (rides.size() > 1 || !moves.empty())) return {};
+    moves.push_back(std::move(r));
+  }
+  if (fader_moved == playing) return {};  // every fader moved: no unmoved rest to measure against
+  return moves;
 }
 
 // Whether frame i at `rate` lies in one of the spans (all of the file when there are none).
@@ -347,15 +358,18 @@ bool in_spans(const std::vector<std::pair<double, double>>& spans, std::size_t i
   return std::any_of(spans.begin(), spans.end(), [&](const auto& sp) { return t >= sp.first && t <= sp.second; });
 }
 
-// What a move changes, measured on a rendered revision (dB of power; NaN when a file is missing
-// or a side is silent): a part's printed stems against the rest of the mix (mix.wav minus them)
-// inside the move's spans; for a ride of the whole mix, `file` of the revision (mix.wav, or a
-// master) inside the spans against outside them.
-double measure_move(const fs::path& dir, const LevelMove& m, const fs::path& file = "mix.wav") {
+// What the moves change, measured on a rendered revision (dB of power; NaN when a file is
+// missing or a side is silent): each move's printed stems against the rest of the mix (mix.wav
+// minus every moved part, so that one move does not count another's) inside its spans; for a
+// ride of the whole mix (always alone), `file` of the revision (mix.wav, or a master) inside the
+// spans against outside them.
+std::vector<double> measure_moves(const fs::path& dir, const std::vector<LevelMove>& moves, const fs::path& file = "mix.wav") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> out(moves.size(), nan);
   try {
-    double e_in = 0.0, e_out = 0.0;
-    if (m.whole_mix) {
+    if (moves.size() == 1 && moves[0].whole_mix) {
+      const LevelMove& m = moves[0];
+      double e_in = 0.0, e_out = 0.0;
       int rate = 0;
       const AudioBuffer a = read_file(dir / file, &rate);
       std::size_t n_in = 0;
@@ -367,31 +381,41 @@ double measure_move(const fs::path& dir, const LevelMove& m, const fs::path& fil
         n_in += inside ? 1 : 0;
       }
       const std::size_t n_out = a.num_frames() - n_in;
-      if (n_in == 0 || n_out == 0 || !(e_in > 0.0 && e_out > 0.0)) return nan;
-      return 10.0 * std::log10((e_in / double(n_in)) / (e_out / double(n_out)));
+      if (n_in > 0 && n_out > 0 && e_in > 0.0 && e_out > 0.0)
+        out[0] = 10.0 * std::log10((e_in / double(n_in)) / (e_out / double(n_out)));
+      return out;
     }
     int rate = 0;
-    AudioBuffer mix = read_file(dir / "mix.wav", &rate);
-    AudioBuffer part(mix.num_channels(), mix.num_frames());
-    for (const auto& name : m.strips) {
-      const AudioBuffer st = read_file(dir / "versions" / "stems" / printed_stem_name(name));
-      if (st.num_channels() != mix.num_channels()) return nan;
-      const std::size_t n = std::min(st.num_frames(), mix.num_frames());
-      for (int c = 0; c < mix.num_channels(); ++c)
-        for (std::size_t i = 0; i < n; ++i) part.channel(c)[i] += st.channel(c)[i];
-    }
-    for (int c = 0; c < mix.num_channels(); ++c)
-      for (std::size_t i = 0; i < mix.num_frames(); ++i) {
-        if (!in_spans(m.spans, i, rate)) continue;
-        const double p = part.channel(c)[i], r = double(mix.channel(c)[i]) - p;
-        e_in += p * p;
-        e_out += r * r;
+    AudioBuffer rest = read_file(dir / "mix.wav", &rate);
+    const int chans = rest.num_channels();
+    std::vector<AudioBuffer> parts;
+    for (const LevelMove& m : moves) {
+      AudioBuffer& part = parts.emplace_back(chans, rest.num_frames());
+      for (const auto& name : m.strips) {
+        const AudioBuffer st = read_file(dir / "versions" / "stems" / printed_stem_name(name));
+        if (st.num_channels() != chans) return out;
+        const std::size_t n = std::min(st.num_frames(), rest.num_frames());
+        for (int c = 0; c < chans; ++c)
+          for (std::size_t i = 0; i < n; ++i) {
+            part.channel(c)[i] += st.channel(c)[i];
+            rest.channel(c)[i] -= st.channel(c)[i];
+          }
       }
-    if (!(e_in > 0.0 && e_out > 0.0)) return nan;
-    return 10.0 * std::log10(e_in / e_out);
+    }
+    for (std::size_t k = 0; k < moves.size(); ++k) {
+      double e_in = 0.0, e_out = 0.0;
+      for (int c = 0; c < chans; ++c)
+        for (std::size_t i = 0; i < rest.num_frames(); ++i) {
+          if (!in_spans(moves[k].spans, i, rate)) continue;
+          const double p = parts[k].channel(c)[i], r = rest.channel(c)[i];
+          e_in += p * p;
+          e_out += r * r;
+        }
+      if (e_in > 0.0 && e_out > 0.0) out[k] = 10.0 * std::log10(e_in / e_out);
+    }
   } catch (const Error&) {
-    return nan;
   }
+  return out;
 }
 
 // A ride made `k` times as deep: base + k (now - base), exact on the union of both curves'
@@ -414,6 +438,113 @@ std::vector<mix::AutomationPoint> deepened(const mix::Strip& base, const mix::St
 constexpr double kLevelSlackDb = 0.4;
 // A move is made at most this much further than said (a part its bus holds hard).
 constexpr double kMaxLevelExtraDb = 6.0;
+
+// Lands the revision's level moves (level_moves): each is measured on the render against the
+// unmoved rest, and those that fell short (of a move big enough to hear) are made again
+// further, all in one more render; the notes' changes and replies say where each went.
+void land_level_moves(const mix::Console& base, mix::Console& console, const fs::path& base_dir, const fs::path& partial,
+                      const fs::path& tmp_session, const MixRequest& mreq, std::vector<revise::NoteResult>& notes,
+                      const fs::path& out) {
+  const std::vector<LevelMove> moves = level_moves(base, console);
+  if (moves.empty()) return;
+  const std::vector<double> before = measure_moves(base_dir, moves);
+  std::vector<double> landed = measure_moves(partial, moves);
+  for (std::size_t k = 0; k < moves.size(); ++k) landed[k] -= before[k];
+  std::vector<double> first = landed, extra(moves.size(), 0.0), depth(moves.size(), 1.0);
+  bool again = false;
+  for (std::size_t k = 0; k < moves.size(); ++k) {
+    const LevelMove& move = moves[k];
+    // Made again when it landed short, the same way (NaN compares false: not measured).
+    if (!(std::abs(move.said) >= 1.0 && landed[k] * move.said > 0.0 && std::abs(landed[k]) < std::abs(move.said) - kLevelSlackDb))
+      continue;
+    const double share = std::max(0.3, landed[k] / move.said);  // of a move that reaches the balance
+    extra[k] = std::clamp(move.said / share - move.said, -kMaxLevelExtraDb, kMaxLevelExtraDb);
+    depth[k] = (move.said + extra[k]) / move.said;
+    for (const auto& name : move.strips) {
+      auto* st = console.find_strip(name);
+      const auto* b = base.find_strip(name);
+      if (!st || !b) continue;
+      if (move.fader)
+        st->fader_db = std::round(std::clamp(st->fader_db + extra[k], mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
+      else
+        st->automation = deepened(*b, *st, depth[k]);
+    }
+    again = true;
+  }
+  if (!again) return;
+  write_text_atomic(tmp_session, session_to_toml(console, out));
+  run_mix(mreq);
+  landed = measure_moves(partial, moves);
+  for (std::size_t k = 0; k < moves.size(); ++k) landed[k] -= before[k];
+  // What each move made again says, for the notes that made it.
+  std::vector<std::string> said(moves.size());
+  for (std::size_t k = 0; k < moves.size(); ++k) {
+    const LevelMove& move = moves[k];
+    if (extra[k] == 0.0) continue;
+    const auto* st0 = console.find_strip(move.strips.front());
+    const std::string holder = move.whole_mix || !st0 || st0->bus.empty()
+                                   ? "the mix bus's compressor"
+                                   : "the " + st0->bus + " bus's and the mix bus's compressors";
+    // A section lifted against the song: the master's limiter, landing its loudness target,
+    // takes the lifted section's peaks down and with them part of the contrast.
+    std::string in_master;
+    if (move.whole_mix && mreq.master) {
+      const std::string first_target = console.targets.empty() ? "streaming" : console.targets.front();
+      const fs::path master = fs::path("masters") / (first_target + ".wav");
+      const double m = measure_moves(partial, moves, master)[0] - measure_moves(base_dir, moves, master)[0];
+      if (std::isfinite(m) && std::abs(m - landed[k]) > kLevelSlackDb)
+        in_master = fmt::format("; in the {} master {:+.1f} dB, as its limiter, landing the loudness target, takes "
+                                "part of a {} back",
+                                first_target, m, move.said > 0.0 ? "lift" : "dip");
+    }
+    const std::string where = move.whole_mix ? "measured in the mix against the rest of the song"
+                                             : "measured against the rest of the mix";
+    const std::string why = fmt::format("as {} held back part of the first move, which measured {:+.1f} dB{}", holder,
+                                        first[k], in_master);
+    if (moves.size() == 1) {
+      said[k] = fmt::format(" ({}: {:+.1f} dB; the {} moved {:+.1f} dB, {}).", where, landed[k],
+                            move.fader ? "fader" : "ride", move.said + extra[k], why);
+      continue;
+    }
+    // With several moves, each is named by its parts, in a sentence of its own.
+    std::string whose;
+    const bool one_bus = std::all_of(move.strips.begin(), move.strips.end(), [&](const std::string& name) {
+      const auto* st = console.find_strip(name);
+      return st && st0 && !st0->bus.empty() && st->bus == st0->bus;
+    });
+    if (move.strips.size() > 2 && one_bus) {
+      whose = fmt::format("the {} bus's {} parts", st0->bus, move.strips.size());
+    } else {
+      for (const auto& name : move.strips) whose += (whose.empty() ? "" : " and ") + fs::path(name).stem().string();
+    }
+    said[k] = fmt::format(" {} {}: {:+.1f} dB (the {} moved {:+.1f} dB, {}).",
+                          whose, where, landed[k],
+                          move.fader ? (move.strips.size() > 1 ? "faders" : "fader") : "ride", move.said + extra[k], why);
+    said[k][1] = static_cast<char>(std::toupper(static_cast<unsigned char>(said[k][1])));
+  }
+  for (auto& n : notes) {
+    std::string add;
+    for (std::size_t k = 0; k < moves.size(); ++k) {
+      if (said[k].empty()) continue;
+      const LevelMove& move = moves[k];
+      bool mine = false;
+      for (auto& ch : n.changes) {
+        if (std::find(move.strips.begin(), move.strips.end(), ch.stem) == move.strips.end()) continue;
+        if (move.fader && ch.parameter == "fader_db" && ch.section.empty()) {
+          ch.to = console.find_strip(ch.stem)->fader_db;
+          mine = true;
+        } else if (!move.fader && ch.parameter == "gain_db" && !ch.section.empty()) {
+          ch.to = std::round((ch.from + depth[k] * (ch.to - ch.from)) * 1000.0) / 1000.0;
+          mine = true;
+        }
+      }
+      if (mine) add += said[k];
+    }
+    if (add.empty()) continue;
+    if (!n.reply.empty() && n.reply.back() == '.' && add[0] == ' ' && add[1] == '(') n.reply.pop_back();
+    n.reply += add;
+  }
+}
 
 ReviseOutcome run_revise(const ReviseRequest& req) {
   auto progress = [&](double f, const std::string& stage) {
@@ -519,65 +650,7 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
       for (const auto& p : run_mix(mreq).problems)
         if (p.code == "stem_changed")
           o.revision.warning += (o.revision.warning.empty() ? "" : "; ") + p.message;
-      if (const auto move = level_move(base, console)) {
-        const double before = measure_move(base_dir, *move);
-        double landed = measure_move(partial, *move) - before;
-        // Made again when it landed short, the same way, of a move big enough to hear.
-        if (std::abs(move->said) >= 1.0 && landed * move->said > 0.0 && std::abs(landed) < std::abs(move->said) - kLevelSlackDb) {
-          const double share = std::max(0.3, landed / move->said);  // of a move that reaches the balance
-          const double extra = std::clamp(move->said / share - move->said, -kMaxLevelExtraDb, kMaxLevelExtraDb);
-          const double k = (move->said + extra) / move->said;
-          for (const auto& name : move->strips) {
-            auto* st = console.find_strip(name);
-            const auto* b = base.find_strip(name);
-            if (!st || !b) continue;
-            if (move->fader)
-              st->fader_db = std::round(std::clamp(st->fader_db + extra, mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
-            else
-              st->automation = deepened(*b, *st, k);
-          }
-          write_text_atomic(tmp_session, session_to_toml(console, out));
-          const double first = landed;
-          run_mix(mreq);
-          landed = measure_move(partial, *move) - before;
-          const auto* st0 = console.find_strip(move->strips.front());
-          const std::string holder = move->whole_mix || !st0 || st0->bus.empty()
-                                         ? "the mix bus's compressor"
-                                         : "the " + st0->bus + " bus's and the mix bus's compressors";
-          // A section lifted against the song: the master's limiter, landing its loudness
-          // target, takes the lifted section's peaks down and with them part of the contrast.
-          std::string in_master;
-          if (move->whole_mix && mreq.master) {
-            const std::string first_target = console.targets.empty() ? "streaming" : console.targets.front();
-            const fs::path master = fs::path("masters") / (first_target + ".wav");
-            const double m = measure_move(partial, *move, master) - measure_move(base_dir, *move, master);
-            if (std::isfinite(m) && std::abs(m - landed) > kLevelSlackDb)
-              in_master = fmt::format("; in the {} master {:+.1f} dB, as its limiter, landing the loudness target, takes "
-                                      "part of a {} back",
-                                      first_target, m, move->said > 0.0 ? "lift" : "dip");
-          }
-          for (auto& n : o.revision.notes) {
-            bool mine = false;
-            for (auto& ch : n.changes) {
-              if (std::find(move->strips.begin(), move->strips.end(), ch.stem) == move->strips.end()) continue;
-              if (move->fader && ch.parameter == "fader_db" && ch.section.empty()) {
-                ch.to = console.find_strip(ch.stem)->fader_db;
-                mine = true;
-              } else if (!move->fader && ch.parameter == "gain_db" && !ch.section.empty()) {
-                ch.to = std::round((ch.from + k * (ch.to - ch.from)) * 1000.0) / 1000.0;
-                mine = true;
-              }
-            }
-            if (!mine) continue;
-            if (!n.reply.empty() && n.reply.back() == '.') n.reply.pop_back();
-            n.reply += fmt::format(" ({}: {:+.1f} dB; the {} moved {:+.1f} dB, as {} held back part of the first move, "
-                                   "which measured {:+.1f} dB{}).",
-                                   move->whole_mix ? "measured in the mix against the rest of the song"
-                                                   : "measured against the rest of the mix",
-                                   landed, move->fader ? "fader" : "ride", move->said + extra, holder, first, in_master);
-          }
-        }
-      }
+      land_level_moves(base, console, base_dir, partial, tmp_session, mreq, o.revision.notes, out);
     } catch (...) {
       std::error_code ec;
       fs::remove(tmp_session, ec);
