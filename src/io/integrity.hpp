@@ -18,8 +18,8 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
 // Throws Error(rejected) "FILE: truncated: ..." where truncation() finds damage.
 void reject_if_truncated(const std::filesystem::path& path, const AudioInfo& info);
 // After reading the whole file: Error(rejected) "FILE: truncated: the header declares X s but only
-// Y s could be decoded" when a lossless file gave fewer frames than it declares (a FLAC cut
-// short opens whole and ends early; its log says nothing).
+// Y s could be decoded" when a file gave fewer frames than it declares (a FLAC cut short opens
+// whole and ends early; its log says nothing); a lossy one by more than 0.5 s and 1 %.
 void reject_if_decoded_short(const std::filesystem::path& path, const AudioInfo& info, std::int64_t decoded);
 
 // A cheap fingerprint of a file's content: its size and a 64-bit hash of three 64 KiB pieces

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../../tests/support/testing.hpp"
+#include "core/error.hpp"
 
 namespace mixdown::io {
 namespace {
@@ -70,6 +71,42 @@ TEST(Integrity, AWholeAdpcmWavIsNotTruncatedAndACutOneIs) {
   const auto why = truncation(dir / "cut.wav", probe(dir / "cut.wav"));
   ASSERT_TRUE(why.has_value());
   EXPECT_NE(why->find("truncated"), std::string::npos);
+}
+
+// Frames an AudioReader decodes from the whole file.
+std::int64_t decoded_frames(const fs::path& p) {
+  AudioReader r(p);
+  AudioBuffer buf(r.info().channels, 4096);
+  std::int64_t n = 0;
+  while (const std::size_t got = r.read(buf.view())) n += static_cast<std::int64_t>(got);
+  return n;
+}
+
+// A lossy stream that decodes short of the length it declares was mastered short, exit 0 (an
+// MP3 cut at 16.6 of its 30 s; its cd master padded with 13 s of silence): it is refused as
+// damaged, while a whole one, a few frames off its declared length, is not.
+TEST(Integrity, ALossyStreamDecodingShortOfItsLengthIsRefused) {
+  testkit::TempDir dir;
+  AudioBuffer x(2, 48000 * 8);
+  for (std::size_t i = 0; i < x.num_frames(); ++i)
+    x.channel(0)[i] = x.channel(1)[i] = static_cast<float>(0.3 * std::sin(2 * M_PI * 330.0 * double(i) / 48000));
+  write_file(dir / "whole.mp3", x.view(), WriteSpec{48000, 2, SampleFormat::mp3, false, 0, 0.6});
+  const AudioInfo info = probe(dir / "whole.mp3");
+  ASSERT_TRUE(info.lossy);
+  ASSERT_NEAR(info.duration_s(), 8.0, 0.1) << "the fixture's declared length";
+  EXPECT_NO_THROW(reject_if_decoded_short(dir / "whole.mp3", info, decoded_frames(dir / "whole.mp3")));
+  // A few frames short (an estimate's error) passes; half the stream does not.
+  EXPECT_NO_THROW(reject_if_decoded_short(dir / "whole.mp3", info, info.frames - 1152));
+  fs::copy_file(dir / "whole.mp3", dir / "cut.mp3");
+  fs::resize_file(dir / "cut.mp3", fs::file_size(dir / "whole.mp3") / 2);
+  const AudioInfo cut = probe(dir / "cut.mp3");
+  ASSERT_EQ(cut.frames, info.frames) << "the cut file's declared length (its Xing header)";
+  try {
+    reject_if_decoded_short(dir / "cut.mp3", cut, decoded_frames(dir / "cut.mp3"));
+    ADD_FAILURE() << "a half MP3 was not refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged or cut short"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace mixdown::io
