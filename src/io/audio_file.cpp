@@ -200,12 +200,32 @@ struct AudioReader::Impl {
   float spike_ceiling = 0.0f;  // float files: |x| above it reads as 0 (0: off)
   std::int64_t spikes = 0;
   std::int64_t position = 0;
+  // Output channel c is the file's channel order[c] (empty: the file's order).
+  std::vector<int> order;
 };
+
+namespace {
+// Ogg Vorbis (and Opus, mapping family 1) lay 3 to 8 channels out in the Vorbis order (L C R;
+// L C R Ls Rs LFE; ...), which libsndfile passes on as it is; everything downstream (the
+// loudness weights, the LFE left out, the files written) reads the WAV/SMPTE order (L R C LFE
+// Ls Rs ...). For each WAV position, the Vorbis channel it comes from (Vorbis I spec, 4.3.9).
+std::vector<int> vorbis_to_wav_order(int channels) {
+  switch (channels) {
+    case 3: return {0, 2, 1};                    // L C R -> L R C
+    case 5: return {0, 2, 1, 3, 4};              // L C R Ls Rs -> L R C Ls Rs
+    case 6: return {0, 2, 1, 5, 3, 4};           // L C R Ls Rs LFE -> L R C LFE Ls Rs
+    case 7: return {0, 2, 1, 6, 5, 3, 4};        // L C R Ls Rs Cs LFE -> L R C LFE Cs Ls Rs
+    case 8: return {0, 2, 1, 7, 5, 6, 3, 4};     // L C R Ls Rs Lb Rb LFE -> L R C LFE Lb Rb Ls Rs
+    default: return {};                          // mono, stereo and quad are the same in both
+  }
+}
+}  // namespace
 
 AudioReader::AudioReader(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->file = open_for_read(path, impl_->info);
   impl_->interleaved.resize(kIoBlock * static_cast<std::size_t>(impl_->info.channels));
   const AudioInfo& i = impl_->info;
+  if (i.container == "OGG") impl_->order = vorbis_to_wav_order(i.channels);
   const bool container = i.container == "WAV" || i.container == "WAVEX" || i.container == "W64" || i.container == "RF64";
   const bool words = !i.lossy && (i.bit_depth == 16 || i.bit_depth == 24 || i.bit_depth == 32);  // not 8-bit, G.711, double
   if (container && words && sf_command(impl_->file.get(), SFC_RAW_DATA_NEEDS_ENDSWAP, nullptr, 0) == SF_FALSE) {
@@ -259,7 +279,8 @@ std::size_t AudioReader::read(const AudioView& out) {
     } else {
       for (int c = 0; c < nc; ++c) {
         float* dst = out.channel(c) + done;
-        for (std::size_t i = 0; i < n; ++i) dst[i] = src[i * static_cast<std::size_t>(nc) + static_cast<std::size_t>(c)];
+        const auto from = static_cast<std::size_t>(impl_->order.empty() ? c : impl_->order[static_cast<std::size_t>(c)]);
+        for (std::size_t i = 0; i < n; ++i) dst[i] = src[i * static_cast<std::size_t>(nc) + from];
       }
     }
     // Integer PCM (FLAC included) is finite by construction; float files and decoders of
@@ -582,6 +603,30 @@ sf_count_t vio_tell(void* user) { return vio_sink(user).file->tell(); }
 SF_VIRTUAL_IO kDirectIo{vio_length, vio_seek, vio_read, vio_write, vio_tell};
 }  // namespace
 
+namespace {
+// The WAV/SMPTE speaker layouts mixdown reads and writes (as the loudness weights take them: L R
+// C LFE, then the surrounds), as libsndfile channel map entries; empty past eight channels.
+std::vector<int> wav_channel_map(int channels) {
+  switch (channels) {
+    case 3: return {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER};
+    case 4: return {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT};
+    case 5:
+      return {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_REAR_LEFT,
+              SF_CHANNEL_MAP_REAR_RIGHT};
+    case 6:
+      return {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
+              SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT};
+    case 7:
+      return {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
+              SF_CHANNEL_MAP_REAR_CENTER, SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT};
+    case 8:
+      return {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
+              SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT, SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT};
+    default: return {};
+  }
+}
+}  // namespace
+
 AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(std::make_unique<Impl>()) {
   auto& m = *impl_;
   m.final_path = path;
@@ -593,6 +638,13 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
   sfi.samplerate = spec.sample_rate;
   sfi.channels = spec.channels;
   sfi.format = sf_format_of(spec.format);
+  // More than two channels in a WAV: WAVE_FORMAT_EXTENSIBLE with its speaker mask (below), so
+  // players and meters know which channel is the centre and which the LFE (a plain WAV's six
+  // channels have no layout: ffmpeg measured such a 5.1 master at 0.0 LUFS).
+  const std::vector<int> layout = spec.channels > 2 && (sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV
+                                      ? wav_channel_map(spec.channels)
+                                      : std::vector<int>{};
+  if (!layout.empty()) sfi.format = (sfi.format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_WAVEX;
   if (!sf_format_check(&sfi))
     throw failed(path.string(), "cannot write this format at " + std::to_string(spec.sample_rate) +
                                     " Hz with " + std::to_string(spec.channels) + " channels");
@@ -606,6 +658,9 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
     m.file.reset(sf_open(m.temp_path.string().c_str(), SFM_WRITE, &sfi));
   }
   if (!m.file) throw failed(path.string(), std::string("cannot write: ") + sf_strerror(nullptr));
+  if (!layout.empty())
+    sf_command(m.file.get(), SFC_SET_CHANNEL_MAP_INFO, const_cast<int*>(layout.data()),
+               static_cast<int>(layout.size() * sizeof(int)));
   // No PEAK chunk: libsndfile stamps it with the time of writing, which would make float
   // files differ from run to run; outputs must be bit-identical for the same inputs.
   sf_command(m.file.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);

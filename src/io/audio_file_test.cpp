@@ -517,3 +517,53 @@ TEST(AudioFile, RawPcmReadsAsLibsndfilesOwnFloatsBitForBit) {
       EXPECT_EQ(std::bit_cast<std::uint32_t>(part.channel(k)[0]), std::bit_cast<std::uint32_t>(want[7777 * ch + k]));
   }
 }
+
+namespace {
+// The frequency (Hz, on a 10 Hz grid: whole cycles in 0.1 s) strongest in 0.1 s of channel c.
+int dominant_hz(const AudioBuffer& a, int c, int rate) {
+  double best = 0.0;
+  int at = 0;
+  for (int f = 20; f < 1000; f += 10) {
+    double re = 0.0, im = 0.0;
+    for (int i = rate / 2; i < rate / 2 + rate / 10; ++i) {
+      re += a.channel(c)[i] * std::cos(2 * M_PI * f * i / rate);
+      im += a.channel(c)[i] * std::sin(2 * M_PI * f * i / rate);
+    }
+    if (re * re + im * im > best) best = re * re + im * im, at = f;
+  }
+  return at;
+}
+}  // namespace
+
+// A 5.1 Ogg Vorbis lays its channels out L C R Ls Rs LFE; libsndfile hands them over so, and a
+// 5.1 Vorbis or Opus master came out with centre and right swapped and the LFE weighted as a
+// surround (1 LU off its target). Read, they are in the WAV order (L R C LFE Ls Rs) everything
+// else uses; written, a WAV of more than two channels carries its speaker layout.
+TEST(AudioFile, SurroundOggReadsInWavOrderAndSurroundWavCarriesItsLayout) {
+  testkit::TempDir dir;
+  const int rate = 48000;
+  const int vorbis_hz[6] = {200, 300, 400, 500, 600, 100};  // L C R Ls Rs LFE
+  AudioBuffer x(6, rate);
+  for (int c = 0; c < 6; ++c)
+    for (int i = 0; i < rate; ++i) x.channel(c)[i] = static_cast<float>(0.2 * std::sin(2 * M_PI * vorbis_hz[c] * i / rate));
+  WriteSpec spec{rate, 6, SampleFormat::vorbis};
+  write_file(dir / "s.ogg", x.view(), spec);
+  const AudioBuffer back = read_file(dir / "s.ogg");
+  ASSERT_EQ(back.num_channels(), 6);
+  const int wav_hz[6] = {200, 400, 300, 100, 500, 600};  // L R C LFE Ls Rs
+  for (int c = 0; c < 6; ++c) EXPECT_EQ(dominant_hz(back, c, rate), wav_hz[c]) << "channel " << c;
+
+  write_file(dir / "s.wav", back.view(), WriteSpec{rate, 6, SampleFormat::wav24});
+  SF_INFO info{};
+  SNDFILE* f = sf_open((dir / "s.wav").c_str(), SFM_READ, &info);
+  ASSERT_NE(f, nullptr);
+  int map[6] = {};
+  const bool has_map = sf_command(f, SFC_GET_CHANNEL_MAP_INFO, map, sizeof map) == SF_TRUE;
+  sf_close(f);
+  EXPECT_EQ(info.format & SF_FORMAT_TYPEMASK, SF_FORMAT_WAVEX);
+  ASSERT_TRUE(has_map);
+  EXPECT_EQ(map[2], SF_CHANNEL_MAP_CENTER);
+  EXPECT_EQ(map[3], SF_CHANNEL_MAP_LFE);
+  const AudioBuffer again = read_file(dir / "s.wav");
+  for (int c = 0; c < 6; ++c) EXPECT_EQ(dominant_hz(again, c, rate), wav_hz[c]) << "channel " << c;
+}
