@@ -118,6 +118,11 @@ void MasterChainProcessor::process(const AudioView& block) noexcept {
 }
 
 void MasterChainProcessor::process_front(const AudioView& block) noexcept {
+  for (std::size_t c = 0; c < chain_.dc_offset.size() && c < static_cast<std::size_t>(block.num_channels()); ++c) {
+    float* x = block.channel(static_cast<int>(c));
+    const auto d = static_cast<float>(chain_.dc_offset[c]);
+    for (std::size_t i = 0; i < block.num_frames(); ++i) x[i] -= d;
+  }
   if (fir_.empty()) {
     eq_.process(block);
     return;

@@ -32,6 +32,7 @@ struct Decision {
 
 struct MasterChain {
   bool flip_right = false;            // stereo: the right channel's polarity inverted first
+  std::vector<double> dc_offset;      // subtracted from each channel first (empty: none)
   dsp::PassFilterSettings subsonic;   // high-pass on every channel
   dsp::EqSettings eq;                 // tonal balance
   double side_gain_db = 0.0;          // stereo width: gain on the side signal

@@ -607,3 +607,38 @@ TEST(Chain, ManyBandEqRunsAsTheSameFilterByFir) {
   q.prepare({double(rate), 2, 512});
   EXPECT_EQ(q.fir_frames(), 0u);
 }
+
+namespace mixdown::master {
+// A mix with a DC offset from its first sample: the offset is subtracted before the high-pass,
+// so the master does not start with the step a filter from rest makes of it (a 0.05 offset gave
+// a thump 1.8 dB over the rest of the master, decaying over 20 ms).
+TEST(Decide, ADcOffsetIsTakenOffWithoutAStepAtTheStart) {
+  const int rate = 48000;
+  AudioBuffer b = testkit::noise(-30, 3.0, rate, 2, 11);
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] += c == 0 ? 0.05f : -0.03f;
+  const InputAnalysis in = analyze_buffer(b.view(), rate);
+  const auto chain = decide(in, *find_target("streaming"), nullptr, 1.0);
+  ASSERT_EQ(chain.dc_offset.size(), 2u);
+  EXPECT_NEAR(chain.dc_offset[0], 0.05, 0.002);
+  EXPECT_NEAR(chain.dc_offset[1], -0.03, 0.002);
+  MasterChainProcessor p(chain);
+  p.prepare({double(rate), 2, 512});
+  for (std::size_t s = 0; s < b.num_frames(); s += 512) p.process(b.view().sub(s, std::min<std::size_t>(512, b.num_frames() - s)));
+  // The first 20 ms peak no higher than the rest, and the output's mean is near zero.
+  for (int c = 0; c < 2; ++c) {
+    const float* x = b.channel(c);
+    float head = 0.0f, rest = 0.0f;
+    double sum = 0.0;
+    for (std::size_t i = 0; i < b.num_frames(); ++i) {
+      (i < std::size_t(rate / 50) ? head : rest) = std::max(i < std::size_t(rate / 50) ? head : rest, std::abs(x[i]));
+      sum += x[i];
+    }
+    EXPECT_LE(head, rest) << "channel " << c;
+    EXPECT_LT(std::abs(sum / double(b.num_frames())), 1e-3) << "channel " << c;
+  }
+  // A clean mix has none to take off.
+  EXPECT_TRUE(decide(analyze_buffer(testkit::noise(-30, 3.0, rate, 2, 12).view(), rate), *find_target("streaming"), nullptr, 1.0)
+                  .dc_offset.empty());
+}
+}  // namespace mixdown::master
