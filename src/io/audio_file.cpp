@@ -929,10 +929,13 @@ void refuse_inputs_in(const std::vector<fs::path>& folders, const std::vector<fs
   for (const auto& in : inputs) {
     std::error_code ec;
     if (in.empty() || !fs::exists(in, ec)) continue;
+    // Where the file resolves to, and where its name lies (a symlink in the folder is an input
+    // there too: album once removed one as an earlier run's track).
     const fs::path parent = fs::weakly_canonical(fs::absolute(in, ec), ec).parent_path();
+    const fs::path named_in = fs::weakly_canonical(fs::absolute(in, ec).parent_path(), ec);
     for (const auto& f : folders) {
-      std::error_code e2;
-      if (fs::exists(f, e2) && fs::equivalent(parent, f, e2))
+      std::error_code e2, e3;
+      if (fs::exists(f, e2) && (fs::equivalent(parent, f, e2) || fs::equivalent(named_in, f, e3)))
         throw usage_error(in.string(), "lies in " + f.string() +
                                            ", which this run writes into: an input could be overwritten; choose another -o");
     }

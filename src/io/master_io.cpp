@@ -1184,6 +1184,13 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
                    "the reference is too short: " + under_one_loudness_block_words(res.reference_analysis->duration_s));
   if (req.reference && res.reference_analysis->silent())
     throw rejected(req.reference->string(), "the reference is silent");
+  // As quiet as a file that is not mastered, its spectrum is mostly noise floor: matching it
+  // pulled a master 3-4 dB down across the lows toward -64 LUFS of hiss.
+  if (req.reference && res.reference_analysis->integrated_lufs < kUnmasterableLufs)
+    throw rejected(req.reference->string(),
+                   fmt::format("the reference is too quiet to match: {:.1f} LUFS, within 10 dB of the -70 LUFS gate of "
+                               "BS.1770 (a released song sits around -16 to -6 LUFS)",
+                               res.reference_analysis->integrated_lufs));
   // A tonal balance is a song's, or at least a phrase's: a reference of a second or two is a
   // chord or a hit, and matching it put bells a sixth of an octave apart, ±6 dB, into the master.
   if (req.reference && res.reference_analysis->duration_s < kMinReferenceS)
@@ -1322,7 +1329,7 @@ std::vector<fs::path> remove_other_targets_outputs(const MasterResult& result, c
     if (made) continue;
     for (const char* d : {"masters", "previews"}) {
       const fs::path f = out_dir / d / (t.name + ".wav");
-      if (fs::is_regular_file(f, ec) && !input_at(f, inputs) && fs::remove(f, ec)) removed.push_back(f);
+      if (!fs::is_symlink(f, ec) && fs::is_regular_file(f, ec) && !input_at(f, inputs) && fs::remove(f, ec)) removed.push_back(f);
     }
   }
   return removed;
@@ -1334,7 +1341,8 @@ std::vector<fs::path> remove_other_album_outputs(const AlbumResult& result, cons
   std::vector<fs::path> stale, removed;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(out_dir / "tracks", ec))
-    if (e.is_regular_file(ec) && e.path().filename().string().front() != '.' && !made.count(e.path().lexically_normal()))
+    if (!e.is_symlink(ec) && e.is_regular_file(ec) && e.path().filename().string().front() != '.' &&
+        !made.count(e.path().lexically_normal()))  // a symlink is never one of ours
       stale.push_back(e.path());
   if (result.cue_file.empty() && fs::is_regular_file(out_dir / "album.cue", ec)) stale.push_back(out_dir / "album.cue");
   std::sort(stale.begin(), stale.end());

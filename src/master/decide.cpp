@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dsp/biquad.hpp"
+#include "master/qc.hpp"
 
 namespace mixdown::master {
 
@@ -287,7 +288,7 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   // An offset is taken off as the constant it is before any filter: a high-pass alone starts
   // from rest and turned the offset present from the first sample into a step at the start
   // (a 0.05 offset left a thump 1.8 dB over the rest of the master, decaying over 20 ms).
-  if (worst_dc > kDcOffsetLimit) ch.dc_offset = in.dc;
+  if (worst_dc > kDcOffset) ch.dc_offset = in.dc;
   if (target.vinyl) {
     // 48 dB/octave: a 20 Hz rumble 16 dB down, not 8 (24 dB/octave left a 20 Hz tone the
     // loudest line of the spectrum).
@@ -302,7 +303,7 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
       ch.decisions.push_back({"subsonic", fmt::format("{:.0f} % of the power lies under 20 Hz (rumble nobody hears that takes the "
                                                       "limiter's headroom): 48 dB/octave high-pass at 20 Hz",
                                                       100.0 * std::pow(10.0, in.infrasonic_db / 10.0))});
-    } else if (worst_dc > kDcOffsetLimit) {
+    } else if (worst_dc > kDcOffset) {
       ch.subsonic = {true, 10.0, 2};
       ch.decisions.push_back({"subsonic", fmt::format("DC offset of {:.1f} dBFS removed (the file's mean subtracted, then a 10 Hz "
                                                       "high-pass for any drift)",

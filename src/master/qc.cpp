@@ -86,7 +86,7 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
             : fmt::format("the {} channel is silent: the mix plays on one side only", left ? "right" : "left"),
         "check the export's channel routing (a mono source bounced to one side of a stereo file)");
   }
-  if (in.channels == 2 && !one_sided && (in.mono_loss_lu > kMonoLossWarnLu || in.correlation < 0.0)) {
+  if (in.channels == 2 && !one_sided && (in.mono_loss_lu > kMonoLossWarnLu + kUncorrelatedSlackLu || in.correlation < -kUncorrelatedSlack)) {
     add("mono_cancellation", in.mono_loss_lu > kMonoLossErrorLu || in.correlation < -0.2 ? Severity::error : Severity::warning,
         fmt::format("in mono the mix gets {:.1f} LU quieter (left/right correlation {:.2f}): {}", in.mono_loss_lu,
                     in.correlation,

@@ -15,7 +15,13 @@ namespace mixdown::master {
 
 inline constexpr double kOverCompressedPlrDb = 8.0;
 inline constexpr double kSquashedPlrDb = 5.0;
+// Mono fold-down: a loss over kMonoLossWarnLu + kUncorrelatedSlackLu, or a correlation under
+// -kUncorrelatedSlack, is cancellation. Two unrelated channels (independent noise, a wide
+// room) read a 3.0 LU loss at a correlation of 0 +- a few thousandths, which is no
+// cancellation: summed, unrelated signals add in power (-3 dB against a mono source).
 inline constexpr double kMonoLossWarnLu = 3.0;
+inline constexpr double kUncorrelatedSlackLu = 0.3;
+inline constexpr double kUncorrelatedSlack = 0.05;
 // A stereo mix whose one channel is this far under the other (dB) plays on one side only.
 inline constexpr double kOneSidedDb = 30.0;
 inline constexpr double kMonoLossErrorLu = 6.0;

@@ -50,8 +50,5 @@ inline constexpr double kVinylSubsonicHz = 25.0;
 // transients' peaks (the limiter's cost at one gain +0.07 LU) more than the 8 % of the power
 // it took away lowered them.
 inline constexpr double kInfrasonicShareDb = -8.0;
-// A channel whose mean sits further from zero than this (-60 dBFS) carries a DC offset, which
-// the master subtracts (master::decide_chain).
-inline constexpr double kDcOffsetLimit = 0.001;
 
 }  // namespace mixdown::master
