@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/simd.hpp"
 
@@ -73,16 +74,142 @@ const double kTapBound = [] {
   return m * 1.0001;
 }();
 
+// The refining reconstruction: 16 points per interval (lane 0 the sample itself, lane k the
+// point k/16 past it) from the 64 samples around it, by a Kaiser-windowed (beta 8) sinc cut
+// at Nyquist, stored tap-major so the 16 lanes accumulate side by side, each in tap order.
+constexpr int kSincPhases = 16;
+constexpr int kSincHalf = 32;
+constexpr int kSincTaps = 2 * kSincHalf;
+struct SincBank {
+  alignas(64) float h[kSincTaps][kSincPhases];
+  double l1 = 0.0;  // the largest sum of |taps| over the lanes, a hair over
+};
+const SincBank& sinc_bank() {
+  static const SincBank bank = [] {
+    SincBank b{};
+    const double beta = 8.0;
+    auto i0 = [](double x) {  // modified Bessel function of order 0, by its series
+      double sum = 1.0, term = 1.0;
+      for (int k = 1; k < 60; ++k) {
+        term *= (x / 2.0) / k;
+        sum += term * term;
+      }
+      return sum;
+    };
+    for (int k = 0; k < kSincPhases; ++k) {
+      double l1 = 0.0;
+      for (int m = 0; m < kSincTaps; ++m) {
+        const double t = double(m - (kSincHalf - 1)) - double(k) / kSincPhases;  // from the point
+        double v = 0.0;
+        if (k == 0) {
+          v = m == kSincHalf - 1 ? 1.0 : 0.0;
+        } else {
+          const double r = t / kSincHalf;
+          v = std::sin(M_PI * t) / (M_PI * t) * i0(beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / i0(beta);
+        }
+        b.h[m][k] = static_cast<float>(v);
+        l1 += std::fabs(double(b.h[m][k]));
+      }
+      b.l1 = std::max(b.l1, l1 * 1.0001);
+    }
+    return b;
+  }();
+  return bank;
+}
+
+// The largest |value| over one interval's 16 points; w: the 64 samples around it, the
+// interval's left sample at w[kSincHalf - 1].
+MIXDOWN_SIMD_CLONES float interval_peak(const SincBank& b, const float* w) noexcept {
+  float acc[kSincPhases] = {};
+  for (int m = 0; m < kSincTaps; ++m)
+    for (int k = 0; k < kSincPhases; ++k) acc[k] += b.h[m][k] * w[m];
+  float mx = 0.0f;
+  for (float a : acc) mx = std::max(mx, std::abs(a));
+  return mx;
+}
+
+// The context a channel keeps for the reconstruction: the intervals waiting (their left sample
+// up to kSincHalf before the end) and the candidates (up to 8 before a block) reach back
+// kSincHalf - 1 samples further.
+constexpr std::size_t kCtx = 2 * kSincHalf + 16;
+
 }  // namespace
+
+double sinc_peak(const float* x, std::size_t n) {
+  const SincBank& b = sinc_bank();
+  // Stream sample q at pad[q + kSincTaps], silence either side.
+  std::vector<float> pad(kSincTaps, 0.0f);
+  pad.insert(pad.end(), x, x + n);
+  pad.resize(pad.size() + kSincTaps, 0.0f);
+  float m = 0.0f;
+  const auto last = static_cast<std::int64_t>(n) + kSincHalf - 1;
+  for (std::int64_t j = -kSincHalf; j <= last; ++j)  // interval (j, j + 1): its window from j - 31
+    m = std::max(m, interval_peak(b, pad.data() + (j - (kSincHalf - 1) + kSincTaps)));
+  return m;
+}
 
 const std::array<std::array<float, TruePeakMeter::kTaps>, TruePeakMeter::kPhases>&
 true_peak_coefficients() noexcept {
   return kCoeffs;
 }
 
-TruePeakMeter::TruePeakMeter(int channels)
-    : state_(static_cast<std::size_t>(std::max(0, channels))),
-      peak_(static_cast<std::size_t>(std::max(0, channels)), 0.0) {}
+TruePeakMeter::TruePeakMeter(int channels, bool refine)
+    : refine_(refine),
+      state_(static_cast<std::size_t>(std::max(0, channels))),
+      peak_(static_cast<std::size_t>(std::max(0, channels)), 0.0) {
+  if (refine_)
+    for (auto& st : state_) {
+      st.ctx.assign(kCtx, 0.0f);  // silence before the stream
+      st.ctx_start = -static_cast<std::int64_t>(kCtx);
+    }
+}
+
+// Reconstructs the candidate intervals (and those left waiting) whose samples after them have
+// arrived; x: the n samples just added (the stream now ends at st.frames).
+void TruePeakMeter::refine_channel(Channel& st, const float* x, std::size_t n, std::vector<std::int64_t>& intervals) const {
+  const SincBank& b = sinc_bank();
+  const std::int64_t end = st.frames, begin = end - static_cast<std::int64_t>(n);
+  if (!intervals.empty() || !st.pending.empty()) {
+    std::vector<float> buf(st.ctx.size() + n);
+    std::copy(st.ctx.begin(), st.ctx.end(), buf.begin());
+    std::copy_n(x, n, buf.begin() + static_cast<std::ptrdiff_t>(st.ctx.size()));
+    std::vector<std::int64_t> waiting;
+    for (const auto* list : {&st.pending, &intervals})
+      for (const std::int64_t j : *list) {
+        if (j + kSincHalf >= end) {
+          waiting.push_back(j);
+          continue;
+        }
+        const std::int64_t from = j - (kSincHalf - 1) - st.ctx_start;
+        if (from < 0) continue;  // cannot happen: the context reaches back far enough
+        st.refined = std::max(st.refined, double(interval_peak(b, buf.data() + from)));
+      }
+    st.pending = std::move(waiting);
+  }
+  // The context moves on to the stream's last kCtx samples.
+  const std::size_t keep = n >= kCtx ? 0 : kCtx - n;  // of the old context
+  for (std::size_t i = 0; i < keep; ++i) st.ctx[i] = st.ctx[i + n];
+  for (std::size_t i = keep; i < kCtx; ++i) st.ctx[i] = x[n - (kCtx - i)];
+  st.ctx_start = end - static_cast<std::int64_t>(kCtx);
+  (void)begin;
+}
+
+// The intervals still waiting at the end of the stream, with silence after it.
+void TruePeakMeter::finish_refine() const {
+  if (!refine_) return;
+  const SincBank& b = sinc_bank();
+  for (auto& st : state_) {
+    if (st.pending.empty()) continue;
+    std::vector<float> buf(st.ctx.size() + kSincTaps, 0.0f);
+    std::copy(st.ctx.begin(), st.ctx.end(), buf.begin());
+    for (const std::int64_t j : st.pending) {
+      const std::int64_t from = j - (kSincHalf - 1) - st.ctx_start;
+      if (from >= 0 && from + kSincTaps <= static_cast<std::int64_t>(buf.size()))
+        st.refined = std::max(st.refined, double(interval_peak(b, buf.data() + from)));
+    }
+    st.pending.clear();
+  }
+}
 
 void TruePeakMeter::add(const ConstAudioView& block) {
   const int nc = std::min(block.num_channels(), channels());
@@ -95,15 +222,21 @@ void TruePeakMeter::add_channel(int c, const float* x, std::size_t n) noexcept {
   constexpr std::uint32_t kFullScale = 0x3f800000u;  // bits of 1.0f
   float ext[kHist + kChunk];
   std::uint32_t z[kChunk];
+  // refine: the intervals to reconstruct, and the skip's bound (the reconstruction's taps can
+  // make more of a chunk's samples than the Annex's).
+  std::vector<std::int64_t> intervals;
+  const double bound = refine_ ? std::max(kTapBound, sinc_bank().l1) : kTapBound;
+  const double window = std::pow(10.0, -kRefineWindowDb / 20.0);
   for (std::size_t pos = 0; pos < n;) {
     const std::size_t len = std::min(kChunk, n - pos);
+    const double known = refine_ ? std::max(pk, st.refined) : pk;
     // An interpolated value is at most kTapBound x the largest sample it is made of, and the
     // sample peak is at most that sample: when that bound stays under the peak so far and under
     // full scale, this chunk can change neither the peak nor the overs, and only the history
     // moves on. (A measured master spends most of its chunks more than 6.3 dB under its peak:
     // this skips about 70 % of the interpolation, with the same results to the bit.)
     const float span = simd::from_bits(simd::umax(simd::max_abs_bits(st.history.data(), kHist), simd::max_abs_bits(x + pos, len)));
-    if (double(span) * kTapBound < std::min(pk, 1.0)) {
+    if (double(span) * bound < std::min(known, 1.0)) {
       if (len >= kHist) {
         std::copy_n(x + pos + len - kHist, kHist, st.history.begin());
       } else {
@@ -119,6 +252,18 @@ void TruePeakMeter::add_channel(int c, const float* x, std::size_t n) noexcept {
     interpolate_abs(ext, z, len);
     const std::uint32_t mb = max_bits(z, x + pos, len);
     const double m = simd::from_bits(mb);
+    if (refine_) {
+      // Candidates: samples whose Annex reading is within the window of the peak so far; the
+      // Annex phases centre about 5.5 samples before the newest sample they use, so the
+      // intervals from 8 to 3 samples back are reconstructed.
+      const float thr = static_cast<float>(std::max(known, m) * window);
+      for (std::size_t i = 0; i < len; ++i) {
+        if (!(simd::from_bits(z[i]) > thr)) continue;
+        const std::int64_t s = st.frames + static_cast<std::int64_t>(i);
+        for (std::int64_t j = std::max(s - 8, st.last_interval + 1); j <= s - 3; ++j) intervals.push_back(j);
+        st.last_interval = std::max(st.last_interval, s - 3);
+      }
+    }
     if (m > pk) pk = m;
     if (mb > kFullScale) {  // rare: find where and how often the interpolated signal goes over
       for (std::size_t i = 0; i < len; ++i) {
@@ -132,13 +277,17 @@ void TruePeakMeter::add_channel(int c, const float* x, std::size_t n) noexcept {
     st.frames += static_cast<std::int64_t>(len);
     pos += len;
   }
+  if (refine_) refine_channel(st, x, n, intervals);
 }
 
-double TruePeakMeter::peak(int c) const noexcept { return peak_[static_cast<std::size_t>(c)]; }
+double TruePeakMeter::peak(int c) const noexcept {
+  finish_refine();
+  return std::max(peak_[static_cast<std::size_t>(c)], state_[static_cast<std::size_t>(c)].refined);
+}
 
 double TruePeakMeter::max_peak() const noexcept {
   double m = 0.0;
-  for (double p : peak_) m = std::max(m, p);
+  for (int c = 0; c < channels(); ++c) m = std::max(m, peak(c));
   return m;
 }
 
@@ -157,8 +306,9 @@ std::int64_t TruePeakMeter::over_count() const noexcept {
 
 void TruePeakMeter::merge(const TruePeakMeter& other) {
   const std::size_t nc = std::min(peak_.size(), other.peak_.size());
+  other.finish_refine();
   for (std::size_t c = 0; c < nc; ++c) {
-    peak_[c] = std::max(peak_[c], other.peak_[c]);
+    peak_[c] = std::max({peak_[c], other.peak_[c], other.state_[c].refined});
     state_[c].overs += other.state_[c].overs;
     if (state_[c].first_over < 0 && other.state_[c].first_over >= 0)
       state_[c].first_over = state_[c].frames + other.state_[c].first_over;

@@ -299,7 +299,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   TranslationFeed* feed = deliver ? deliver->translation : nullptr;
   const bool shared = feed && channels <= 2;
   analysis::LoudnessMeter meter(double(rate), channels, shared ? feed->loudness_options() : analysis::LoudnessOptions{false, full, false, 1, full});
-  analysis::TruePeakMeter tp(channels);
+  analysis::TruePeakMeter tp(channels, /*refine=*/true);  // the delivered stream, read as a DAC plays it
   AudioBuffer side(channels, kPipeBlock);
   const float gain = static_cast<float>(db_to_gain(gain_db));
   std::size_t skip = lim.latency_frames();
