@@ -255,13 +255,13 @@ void TruePeakMeter::add_channel(int c, const float* x, std::size_t n) noexcept {
     if (refine_) {
       // Candidates: samples whose Annex reading is within the window of the peak so far; the
       // Annex phases centre about 5.5 samples before the newest sample they use, so the
-      // intervals from 8 to 3 samples back are reconstructed.
+      // intervals from 7 to 4 samples back are reconstructed.
       const float thr = static_cast<float>(std::max(known, m) * window);
       for (std::size_t i = 0; i < len; ++i) {
         if (!(simd::from_bits(z[i]) > thr)) continue;
         const std::int64_t s = st.frames + static_cast<std::int64_t>(i);
-        for (std::int64_t j = std::max(s - 8, st.last_interval + 1); j <= s - 3; ++j) intervals.push_back(j);
-        st.last_interval = std::max(st.last_interval, s - 3);
+        for (std::int64_t j = std::max(s - 7, st.last_interval + 1); j <= s - 4; ++j) intervals.push_back(j);
+        st.last_interval = std::max(st.last_interval, s - 4);
       }
     }
     if (m > pk) pk = m;

@@ -31,7 +31,7 @@ public:
   // limited master's), so it costs little. Read the peak at the end of the stream: reading
   // it ends the intervals still waiting for samples after them as if silence followed.
   explicit TruePeakMeter(int channels, bool refine = false);
-  static constexpr double kRefineWindowDb = 2.0;
+  static constexpr double kRefineWindowDb = 1.0;
 
   void add(const ConstAudioView& block);
   // One channel's next n samples; calls for different channels may run concurrently.
