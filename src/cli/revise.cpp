@@ -56,7 +56,7 @@ void refuse_json_over_the_mix(const fs::path& json, const fs::path& out) {
 
 // A note as words: terminal escape sequences dropped (CSI "ESC [ params final", OSC "ESC ] ...
 // BEL or ESC \\", and any other ESC plus one byte), and every other control character, C1 ones
-// (U+0080..U+009F) included, read as a space, so none reaches the terminal, the delivery sheet
+// (U+0080..U+009F) included, read as a space (a line break as the end of a request), so none reaches the terminal, the delivery sheet
 // or the parser ("\x1b[31m" once read as a time, 31:00). Other UTF-8 passes as it is.
 std::string plain_note(const std::string& note) {
   std::string out;
@@ -82,6 +82,14 @@ std::string plain_note(const std::string& note) {
     if (c == 0xc2 && i + 1 < n && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9f) {  // a C1 control
       out += ' ';
       ++i;
+      continue;
+    }
+    if (c == '\n') {
+      // A line break ends a request, as a comma does: a note sent as a list of lines ("kick up
+      // 2 dB", "snare down 1 dB", or "- " bullets) once read as one request, its first line's.
+      while (!out.empty() && out.back() == ' ') out.pop_back();
+      if (!out.empty() && std::string_view(",;.!?").find(out.back()) == std::string_view::npos) out += ';';
+      out += ' ';
       continue;
     }
     out += (c < 0x20 || c == 0x7f) ? ' ' : note[i];

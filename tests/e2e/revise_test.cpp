@@ -310,6 +310,22 @@ TEST(ReviseNotes, ControlCharactersInANoteAreNotPassedOn) {
   EXPECT_TRUE(clean(slurp(out / "delivery-sheet.md")));
 }
 
+// A note sent as lines (a list, with or without "- " bullets) is one request per line; it once
+// read as one request, its first line's, and said nothing of the rest.
+TEST(ReviseNotes, ANoteOnSeveralLinesIsARequestPerLine) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
+  const auto j = revise_json(out, "- the bass is too loud\n- the kick is too quiet");
+  ASSERT_EQ(j.size(), 1u);
+  std::map<std::string, double> moved;
+  for (const auto& c : j[0]["changes"])
+    if (c["parameter"] == "fader_db") moved[c["stem"].get<std::string>()] = c["to"].get<double>() - c["from"].get<double>();
+  EXPECT_LT(moved["Bass_Slap_02.flac"], 0.0) << j.dump(2);
+  EXPECT_GT(moved["BD_03.flac"], 0.0) << j.dump(2);
+  EXPECT_EQ(j[0]["note"].get<std::string>().find('\n'), std::string::npos) << j.dump(2);
+}
+
 // "Raise X 3 dB" ends with X 3 dB up against the rest of the mix (libebur128 on its printed
 // stem and the mix minus it), not the fader's 3 dB less what the bus compressors held back
 // (+1.9 dB before session 27); the reply gives the figure it measured and the fader's move.
