@@ -168,7 +168,7 @@ TruePeakMeter::TruePeakMeter(int channels, bool refine)
 // arrived; x: the n samples just added (the stream now ends at st.frames).
 void TruePeakMeter::refine_channel(Channel& st, const float* x, std::size_t n, std::vector<std::int64_t>& intervals) const {
   const SincBank& b = sinc_bank();
-  const std::int64_t end = st.frames, begin = end - static_cast<std::int64_t>(n);
+  const std::int64_t end = st.frames;
   if (!intervals.empty() || !st.pending.empty()) {
     std::vector<float> buf(st.ctx.size() + n);
     std::copy(st.ctx.begin(), st.ctx.end(), buf.begin());
@@ -181,7 +181,7 @@ void TruePeakMeter::refine_channel(Channel& st, const float* x, std::size_t n, s
           continue;
         }
         const std::int64_t from = j - (kSincHalf - 1) - st.ctx_start;
-        if (from < 0) continue;  // cannot happen: the context reaches back far enough
+        if (from < 0) continue;  // the context (kCtx) reaches back far enough: never taken
         st.refined = std::max(st.refined, double(interval_peak(b, buf.data() + from)));
       }
     st.pending = std::move(waiting);
@@ -191,7 +191,6 @@ void TruePeakMeter::refine_channel(Channel& st, const float* x, std::size_t n, s
   for (std::size_t i = 0; i < keep; ++i) st.ctx[i] = st.ctx[i + n];
   for (std::size_t i = keep; i < kCtx; ++i) st.ctx[i] = x[n - (kCtx - i)];
   st.ctx_start = end - static_cast<std::int64_t>(kCtx);
-  (void)begin;
 }
 
 // The intervals still waiting at the end of the stream, with silence after it.

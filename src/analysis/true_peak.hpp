@@ -48,7 +48,6 @@ public:
   void merge(const TruePeakMeter& other);
 
 private:
-  static constexpr int kSincHalf = 32;  // taps either side of the reconstructed point
   struct Channel {
     std::array<float, kTaps - 1> history{};
     std::int64_t frames = 0;

@@ -283,8 +283,7 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   }
 
   // --- Low end ------------------------------------------------------------------------------
-  double worst_dc = 0;
-  for (double d : in.dc) worst_dc = std::max(worst_dc, std::abs(d));
+  const double worst_dc = in.worst_dc();
   // An offset is taken off as the constant it is before any filter: a high-pass alone starts
   // from rest and turned the offset present from the first sample into a step at the start
   // (a 0.05 offset left a thump 1.8 dB over the rest of the master, decaying over 20 ms).

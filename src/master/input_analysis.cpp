@@ -38,6 +38,12 @@ std::vector<double> fractional_octave_centres(int bands_per_octave, double lo_hz
 
 // Silent: no gated loudness, peaks below -90 dBFS, or nothing left once the DC is removed
 // (an all-DC file measures some loudness from its first-sample step but holds no programme).
+double InputAnalysis::worst_dc() const {
+  double m = 0.0;
+  for (double d : dc) m = std::max(m, std::abs(d));
+  return m;
+}
+
 bool InputAnalysis::silent() const {
   return !std::isfinite(integrated_lufs) || sample_peak_dbfs < -90.0 || ac_rms_dbfs < -90.0;
 }

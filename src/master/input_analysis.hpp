@@ -63,6 +63,7 @@ struct InputAnalysis {
   double infrasonic_db = -std::numeric_limits<double>::infinity();
 
   bool silent() const;
+  double worst_dc() const;  // the largest |mean| over the channels
   bool operator==(const InputAnalysis&) const = default;
 };
 

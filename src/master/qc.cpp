@@ -95,11 +95,9 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
                                          : "parts cancel on phones, club systems and mono speakers"),
         "check for a polarity-inverted channel or an over-wide stereo effect, and narrow it");
   }
-  double worst_dc = 0.0;
-  for (double d : in.dc) worst_dc = std::max(worst_dc, std::abs(d));
-  if (worst_dc > kDcOffset) {
+  if (const double worst_dc = in.worst_dc(); worst_dc > kDcOffset) {
     add("dc_offset", Severity::warning,
-        fmt::format("the mix has a DC offset of {:.1f} dBFS; the master removes it with a high-pass",
+        fmt::format("the mix has a DC offset of {:.1f} dBFS; the master subtracts it",
                     20.0 * std::log10(worst_dc)),
         "find the stem with the offset (a plugin or converter) and high-pass it");
   }
