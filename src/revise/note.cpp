@@ -112,7 +112,9 @@ const Table& element_table() {
   static const Table t = {
       {"lead vocal", "lead_vocal"}, {"lead vocals", "lead_vocal"}, {"lead vox", "lead_vocal"},
       {"lead singer", "lead_vocal"}, {"main vocal", "lead_vocal"}, {"vocal", "lead_vocal"},
-      {"vocals", "lead_vocal"}, {"vox", "lead_vocal"}, {"singer", "lead_vocal"},
+      {"vocals", "lead_vocal"}, {"all the vocals", "vocal"}, {"all vocals", "vocal"},
+      {"all of the vocals", "vocal"}, {"every vocal", "vocal"}, {"both vocals", "vocal"}, {"all the voices", "vocal"},
+      {"all the vox", "vocal"}, {"vox", "lead_vocal"}, {"singer", "lead_vocal"},
       {"voice", "lead_vocal"}, {"lead", "lead_vocal"}, {"singing", "lead_vocal"},
       {"lyrics", "lead_vocal"}, {"words", "lead_vocal"}, {"rap", "lead_vocal"}, {"verses vocal", "lead_vocal"},
       {"bgvs", "backing_vocal"}, {"bgv", "backing_vocal"}, {"bvs", "backing_vocal"},
@@ -528,7 +530,51 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
   return w;
 }
 
+TimeScope parse_scope_plain(const std::string& text);
+
+// Where a note leaves a place out: "louder except in the chorus", "but not in the first verse",
+// "everywhere but the bridge", "not during the solo", "apart from the last 10 seconds". The
+// marker counts only when a place follows it (past "in", "the", ...): "except the kick" leaves
+// a part out, which the element reading handles. Returns the position just past the marker.
+std::optional<std::pair<std::size_t, std::size_t>> place_exclusion(const std::string& text) {
+  static const std::array<std::string_view, 12> markers = {
+      " except ", " excepting ", " excluding ", " but not ", " apart from ", " other than ", " not in ",
+      " not during ", " outside ", " everywhere but ", " save for ", " aside from "};
+  static const std::set<std::string, std::less<>> lead = {"in", "during", "for", "on", "at", "the", "of", "when",
+                                                          "while", "from", "inside", "within", "it", "s", "its",
+                                                          "throughout", "that", "this", "those", "these"};
+  static const std::set<std::string, std::less<>> place_words = [] {
+    std::set<std::string, std::less<>> out = {"first", "last", "final", "second", "third", "opening", "closing",
+                                              "half", "end", "start", "top", "between", "around", "after", "before"};
+    for (const auto& [phrase, value] : section_table())
+      for (const auto& w : words_of(normalize(phrase))) out.insert(w);
+    return out;
+  }();
+  std::pair<std::size_t, std::size_t> best{std::string::npos, 0};
+  for (auto m : markers)
+    if (const std::size_t p = text.find(m); p != std::string::npos && p < best.first) {
+      const std::size_t from = p + m.size() - 1;
+      for (const auto& w : words_of(text.substr(from))) {
+        if (lead.count(w)) continue;
+        if (place_words.count(w) || ordinal_word(w) || parse_time(w)) best = {p, from};
+        break;
+      }
+    }
+  if (best.first == std::string::npos) return std::nullopt;
+  return best;
+}
+
 TimeScope parse_scope(const std::string& text) {
+  const auto ex = place_exclusion(text);
+  if (!ex) return parse_scope_plain(text);
+  TimeScope scope = parse_scope_plain(text.substr(0, ex->first + 1));
+  const TimeScope left_out = parse_scope_plain(text.substr(ex->second));
+  scope.except_sections = left_out.sections;
+  scope.except_ranges = left_out.ranges;
+  return scope;
+}
+
+TimeScope parse_scope_plain(const std::string& text) {
   TimeScope scope;
   const auto words = clock_words(words_of(text));
   const auto at = [&](std::size_t i) -> const std::string& {
@@ -718,7 +764,7 @@ bool is_note_word(const std::string& w) {
 std::string spelled(std::string text) {
   static const std::map<std::string, std::string, std::less<>> typo = {
       {"laud", "loud"},         {"lound", "loud"},          {"loundly", "loudly"},     {"lowd", "loud"},
-      {"louad", "loud"},        {"quiter", "quieter"},      {"quietter", "quieter"},   {"lowder", "louder"},     {"sibilent", "sibilant"},   {"sibilence", "sibilance"}, {"sibilanse", "sibilance"},
+      {"louad", "loud"},        {"kik", "kick"},            {"quiter", "quieter"},      {"quietter", "quieter"},   {"lowder", "louder"},     {"sibilent", "sibilant"},   {"sibilence", "sibilance"}, {"sibilanse", "sibilance"},
       {"sibillant", "sibilant"}, {"sibillance", "sibilance"}, {"sibilants", "sibilant"}, {"burried", "buried"},
       {"bured", "buried"},      {"muddey", "muddy"},        {"harsch", "harsh"},       {"brite", "bright"}};
   // The words that follow "too" in a complaint ("too loud", "too bright").
@@ -739,6 +785,9 @@ std::string spelled(std::string text) {
   }
   for (std::size_t i = 0; i + 1 < w.size(); ++i)
     if (w[i] == "to" && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
+  // "Oh, the vocal is too loud": the interjection, not the overheads ("OH are too loud").
+  static const std::set<std::string, std::less<>> oh_subject = {"is", "are", "too", "sound", "sounds", "mics", "mic", "s"};
+  if (w.size() > 1 && w[0] == "oh" && !oh_subject.count(w[1])) w.erase(w.begin());
   std::string out = " ";
   for (const auto& x : w) out += x + " ";
   return out;
@@ -865,6 +914,26 @@ double stated_amount_db(std::string_view raw) {
     }
     return b > 0 && t[b - 1] == '-' ? -v : v;
   }
+  // A signed number with no unit ("kick +3", "vocal -1.5"): dB, as on a console's fader. Not a
+  // share ("-50%"), a time or a frequency ("+2k").
+  for (std::size_t p = 0; p + 1 < t.size(); ++p) {
+    if ((t[p] != '-' && t[p] != '+') || !std::isdigit(static_cast<unsigned char>(t[p + 1]))) continue;
+    if (p > 0 && !std::isspace(static_cast<unsigned char>(t[p - 1]))) continue;
+    std::size_t e = p + 1;
+    while (e < t.size() && (std::isdigit(static_cast<unsigned char>(t[e])) || t[e] == '.')) ++e;
+    if (e < t.size() && !std::isspace(static_cast<unsigned char>(t[e])) && t[e] != ',' && t[e] != ';') continue;
+    const std::string rest = t.substr(e, 9);
+    if (rest.starts_with(" %") || rest.starts_with(" percent") || rest.starts_with(" k") || rest.starts_with(" hz") ||
+        rest.starts_with(" s") || rest.starts_with(" min") || rest.starts_with(" bar") || rest.starts_with(" beat"))
+      continue;
+    double v = 0.0;
+    try {
+      v = std::stod(t.substr(p + 1, e - p - 1));
+    } catch (...) {
+      continue;
+    }
+    if (v > 0.0 && v <= 24.0) return t[p] == '-' ? -v : v;
+  }
   return 0.0;
 }
 
@@ -878,6 +947,18 @@ bool signed_amount(std::string_view raw) {
   return false;
 }
 
+// A two-letter stem name or word of one ("FM", "BD_03", "OH L") names its stem when it is
+// letters and no common word or unit a note would use ("it", "up", "db"): before, a stem named
+// "FM" could not be named at all.
+bool two_letter_name(const std::string& w) {
+  static const std::set<std::string, std::less<>> common = {
+      "am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no",
+      "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we", "ya", "yo", "db", "hz", "vs", "pm", "ms",
+      "st", "nd", "rd", "th", "id", "im", "ur", "ah", "eh", "uh", "um", "ha", "lo", "re", "ll", "ve"};
+  return w.size() == 2 && std::isalpha(static_cast<unsigned char>(w[0])) &&
+         std::isalpha(static_cast<unsigned char>(w[1])) && !common.count(w);
+}
+
 std::string stem_phrase(const std::string& stem) {
   std::string base = stem;
   if (const auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) base = base.substr(0, dot);
@@ -887,6 +968,25 @@ std::string stem_phrase(const std::string& stem) {
 }
 
 }  // namespace
+
+std::optional<double> percent_in(std::string_view raw) {
+  const std::string t = lower_case(raw);
+  for (std::size_t p = 0; p < t.size(); ++p) {
+    if (!std::isdigit(static_cast<unsigned char>(t[p])) || (p > 0 && (std::isdigit(static_cast<unsigned char>(t[p - 1])) || t[p - 1] == '.')))
+      continue;
+    std::size_t e = p;
+    while (e < t.size() && (std::isdigit(static_cast<unsigned char>(t[e])) || t[e] == '.')) ++e;
+    std::size_t u = e;
+    while (u < t.size() && t[u] == ' ') ++u;
+    if (t.compare(u, 1, "%") != 0 && t.compare(u, 7, "percent") != 0 && t.compare(u, 8, "per cent") != 0) continue;
+    try {
+      return std::stod(t.substr(p, e - p));
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
 
 Aspect aspect_of(Fix fix) {
   switch (fix) {
@@ -1063,7 +1163,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     phrases.reserve(stem_names.size());
     for (const auto& s : stem_names) phrases.push_back(stem_phrase(s));
     for (std::size_t i = 0; i < stem_names.size(); ++i)
-      if (phrases[i].size() >= 3) stems.emplace_back(phrases[i], stem_names[i]);
+      if (phrases[i].size() >= 3 || two_letter_name(phrases[i])) stems.emplace_back(phrases[i], stem_names[i]);
     // A stem's whole name first; then the parts a note names in more than one word ("backing
     // vocals", "lead synth", "lead guitar"), before any one word of a stem's name can take a
     // word of theirs: "the backing vocals are too loud" had lowered Lead Vocal.flac by its
@@ -1105,7 +1205,8 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       return plurals.emplace_back(std::move(v));
     };
     for (const auto& [w, who] : owners) {
-      if (w.size() < 3 || std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
+      if ((w.size() < 3 && !two_letter_name(w)) ||
+          std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
         continue;
       if (is_note_word(w)) continue;
       if (who.size() > 1 && (is_element_word(w) || is_filler_word(w))) continue;
@@ -1222,8 +1323,12 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                               // Not a structured binding: clang 14 cannot capture one in the lambda below.
                               const auto span = span_of(h);
                               const std::size_t w0 = span.first, n = span.second;
+                              // "Right" is fine only as a verdict ("the kick is right", "sounds
+                              // just right"); "the BGV further right" is a place.
+                              static const std::set<std::string, std::less<>> verdict = {
+                                  "is", "are", "s", "sounds", "sound", "feels", "feel", "just", "about", "seems", "all"};
                               for (std::size_t k = w0 + n; k < std::min(words.size(), w0 + n + 3); ++k)
-                                if (fine.count(words[k])) {
+                                if (fine.count(words[k]) && (words[k] != "right" || verdict.count(words[k - 1]))) {
                                   for (const auto& e : split_stems(h.value)) retracted.push_back(e);
                                   return true;
                                 }
@@ -1356,6 +1461,22 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     else if (has(text, "add") || has(text, "push") || has(text, "give")) fix = Fix::up;
     if (fix != Fix::none) note.problem = "amount";
   }
+  // "Pan the BGV right", "put the shaker on the left", "move the guitar hard left": a verb that
+  // places a part and the side after it (the fix table holds only the side phrases that say
+  // the way by themselves, as "the guitar on the right is too loud" names a part).
+  if (fix == Fix::none) {
+    static const std::set<std::string, std::less<>> place_verbs = {"pan", "put", "move", "shift", "place", "push",
+                                                                   "nudge", "send", "bring", "sit", "panned"};
+    std::size_t verb = words.size();
+    for (std::size_t k = 0; k < words.size() && verb == words.size(); ++k)
+      if (place_verbs.count(words[k])) verb = k;
+    for (std::size_t k = verb + 1; k < words.size(); ++k)
+      if (words[k] == "right" || words[k] == "left") {
+        fix = words[k] == "right" ? Fix::pan_right : Fix::pan_left;
+        note.problem = words[k];
+        break;
+      }
+  }
   if (names_space && specific != el.end() && aspect_of(fix) == Aspect::level)
     fix = fix == Fix::up ? Fix::wetter : Fix::drier;
   if (names_space && specific == el.end() && (fix == Fix::drier || fix == Fix::wetter)) {
@@ -1387,6 +1508,14 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   if (fix == Fix::punchier && note.problem == "soft" && !note.element.empty() &&
       (is_vocal(note.element) || note.element == "keys" || note.element == "pad" || note.element == "strings"))
     fix = Fix::up;
+  // A share for a level ("hats down 50%", "the vocal 20 percent louder"): of the part's level,
+  // as an amplitude (half is -6 dB; a share past 90 % down is taken as -20 dB).
+  if ((fix == Fix::up || fix == Fix::down) && note.amount_db == 0.0)
+    if (const auto pc = percent_in(raw); pc && *pc > 0.0) {
+      note.amount_db = fix == Fix::up ? 20.0 * std::log10(1.0 + std::min(*pc, 300.0) / 100.0)
+                                      : 20.0 * std::log10(std::max(0.1, 1.0 - *pc / 100.0));
+      note.amount_db = std::round(note.amount_db * 10.0) / 10.0;
+    }
   note.fix = fix;
 
   // Kind.

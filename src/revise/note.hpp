@@ -57,7 +57,13 @@ struct TimeRange {
 struct TimeScope {
   std::vector<SectionRef> sections;
   std::vector<TimeRange> ranges;
-  bool whole_song() const { return sections.empty() && ranges.empty(); }
+  // Places the note leaves out ("louder except in the chorus", "but not in the first verse"):
+  // the scope is `sections` and `ranges` (the whole song when both are empty) without them.
+  std::vector<SectionRef> except_sections;
+  std::vector<TimeRange> except_ranges;
+  bool whole_song() const {
+    return sections.empty() && ranges.empty() && except_sections.empty() && except_ranges.empty();
+  }
   bool operator==(const TimeScope&) const = default;
 };
 
@@ -119,6 +125,9 @@ std::optional<double> parse_time(std::string_view token);
 
 // A time as people read it in replies: "1:05".
 std::string format_time(double seconds);
+
+// A share the note states ("50%", "30 percent"), in percent; nullopt when it states none.
+std::optional<double> percent_in(std::string_view text);
 
 // ASCII lower case, for matching words in a note's text.
 std::string lower_case(std::string_view text);

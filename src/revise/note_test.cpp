@@ -635,3 +635,45 @@ TEST(NoteScope, BeforeAfterAndAmongSections) {
 
 }  // namespace
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+namespace {
+
+TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
+  const std::vector<std::string> stems = {"Lead Vocal.wav", "BGV.wav", "FM.wav", "BD_03.wav", "Bass.wav", "hats.wav"};
+  // Two-letter stem names name their stem; a common two-letter word does not.
+  EXPECT_EQ(parse_note("FM is too loud", stems).element, "stem:FM.wav");
+  EXPECT_EQ(parse_note("turn up the bd", stems).element, "stem:BD_03.wav");
+  EXPECT_EQ(parse_note("it is too loud", stems).element, "mix");
+  // "Oh" opening a note is no overhead mic.
+  EXPECT_EQ(parse_note("oh the vocal is too loud", stems).element, "stem:Lead Vocal.wav");
+  EXPECT_EQ(parse_note("OH are too loud").element, "cymbal");
+  // "All the vocals" is every voice, not the lead alone.
+  EXPECT_EQ(parse_note("all the vocals are too quiet", stems).element, "vocal");
+  // Placing a part: before, "right" after a part read as "fine" and the note panned every stem.
+  for (const char* n : {"pan the BGV further right", "put the BGV on the right", "pan the BGV right"}) {
+    const auto p = parse_note(n, stems);
+    EXPECT_EQ(p.element, "stem:BGV.wav") << n;
+    EXPECT_EQ(p.fix, Fix::pan_right) << n;
+  }
+  EXPECT_EQ(parse_note("pan the bass hard left", stems).fix, Fix::pan_left);
+  EXPECT_EQ(parse_note("the kick sounds just right", stems).kind, NoteKind::vague);
+  EXPECT_EQ(parse_note("the guitar on the right is too loud").fix, Fix::down);
+  // Amounts: a signed number is dB; a share is of the part's level (half is -6 dB).
+  EXPECT_DOUBLE_EQ(parse_note("kick +3", stems).amount_db, 3.0);
+  EXPECT_EQ(parse_note("kick +3", stems).fix, Fix::up);
+  EXPECT_DOUBLE_EQ(parse_note("hats down 50%", stems).amount_db, -6.0);
+  EXPECT_DOUBLE_EQ(parse_note("the vocal 20 percent louder", stems).amount_db, 1.6);
+  EXPECT_DOUBLE_EQ(parse_note("the bass is too loud at +2k", stems).amount_db, 0.0);
+  EXPECT_EQ(percent_in("pan it 30 % left"), 30.0);
+  EXPECT_FALSE(percent_in("pan it left").has_value());
+  // Places left out.
+  const auto p = parse_note("vocal louder but not in the first verse", stems);
+  EXPECT_TRUE(p.scope.sections.empty());
+  ASSERT_EQ(p.scope.except_sections.size(), 1u);
+  EXPECT_EQ(p.scope.except_sections[0], (SectionRef{"verse", 1, ""}));
+  EXPECT_FALSE(p.scope.whole_song());
+}
+
+}  // namespace
+}  // namespace mixdown::revise

@@ -146,7 +146,25 @@ std::string who(const std::string& element, const std::vector<Strip*>& strips) {
   return w + ")";
 }
 
+std::string where_places(const std::vector<Window>& windows, const TimeScope& scope);
+
+// Where a change acts, as the reply says it; with what the note left out ("in 0:00–0:42,
+// 1:10–2:30 (not in the chorus)").
 std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
+  std::string w = where_places(windows, scope);
+  if (windows.empty() || (scope.except_sections.empty() && scope.except_ranges.empty())) return w;
+  std::string out;
+  for (const auto& ref : scope.except_sections)
+    out += (out.empty() ? "" : ", ") +
+           (ref.ordinal == 0    ? "the " + ref.name
+            : ref.ordinal == -1 ? "the last " + ref.name
+            : ref.ordinal > 0   ? ref.name + " " + std::to_string(ref.ordinal)
+                                : ref.name + " " + std::to_string(-ref.ordinal) + " from the end");
+  if (!scope.except_ranges.empty()) out += std::string(out.empty() ? "" : ", ") + "the time named";
+  return w + " (not in " + out + ")";
+}
+
+std::string where_places(const std::vector<Window>& windows, const TimeScope& scope) {
   if (windows.empty()) return "throughout the song";
   std::string names;
   std::set<std::string> bases;
@@ -707,10 +725,21 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   }
   const Fix f = n.fix;
   if (f == Fix::pan_left || f == Fix::pan_right || f == Fix::centre) {
-    // A quarter of the way to the side asked (pan -1 .. 1), or to the centre.
+    // A quarter of the way to the side asked (pan -1 .. 1), or to the centre; all the way for
+    // "hard left", "fully right", "all the way to the left"; a share the note gives ("pan it
+    // 30% left").
+    const std::string said = " " + lower_words(n.text) + " ";
+    const bool hard = said.find(" hard ") != std::string::npos || said.find(" fully ") != std::string::npos ||
+                      said.find(" all the way ") != std::string::npos || said.find(" extreme ") != std::string::npos;
+    const double side = f == Fix::pan_right ? 1.0 : -1.0;
+    std::optional<double> share;
+    if (const auto pc = percent_in(n.text); pc && *pc > 0 && *pc <= 100) share = *pc / 100.0;
     for (auto* s : strips) {
       const double from = s->pan.pan;
-      s->pan.pan = round3(f == Fix::centre ? 0.0 : std::clamp(from + (f == Fix::pan_right ? 0.25 : -0.25), -1.0, 1.0));
+      s->pan.pan = round3(f == Fix::centre ? 0.0
+                          : hard         ? side
+                          : share        ? side * *share
+                                         : std::clamp(from + 0.25 * side, -1.0, 1.0));
       if (s->pan.pan != from) {
         a.changes.push_back({s->name, "pan.pan", from, s->pan.pan, ""});
         s->reasons["pan"] = "revision: \"" + n.text + "\"";
@@ -727,7 +756,8 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     }
     std::string moves;
     for (const auto& ch : a.changes) moves += (moves.empty() ? "" : ", ") + ch.stem + " " + place(ch.from) + " → " + place(ch.to);
-    a.reply = std::string(f == Fix::centre ? "Centred " : f == Fix::pan_right ? "Panned further right: " : "Panned further left: ") +
+    const std::string further = hard || share ? "" : "further ";
+    a.reply = std::string(f == Fix::centre ? "Centred " : "Panned " + further + (f == Fix::pan_right ? "right: " : "left: ")) +
               (f == Fix::centre ? who(n.element, strips) + " (" + moves + ")" : moves) + after + ".";
     return a;
   }
@@ -979,8 +1009,14 @@ bool windows_overlap(const std::vector<Window>& a, const std::vector<Window>& b)
 
 }  // namespace
 
-std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std::vector<std::string>* missing,
-                                  std::vector<TimeRange>* past_end) {
+namespace {
+
+// Windows closer than this are ridden as one (a ride's ramps are at most 0.5 s).
+constexpr double kSeamS = 1.0;
+
+// The windows of a scope's places (its sections and ranges; not what it leaves out).
+std::vector<Window> resolve_places(const TimeScope& scope, const Console& c, std::vector<std::string>* missing,
+                                   std::vector<TimeRange>* past_end) {
   std::vector<Window> out;
   const double end = c.duration_s > 0 ? c.duration_s : std::numeric_limits<double>::infinity();
   // Sections named by what is before or after them ("before the verse"): the relation and the
@@ -1075,7 +1111,8 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
   }
   std::sort(out.begin(), out.end(), [](const Window& x, const Window& y) { return x.start_s < y.start_s; });
   // Windows that overlap are one: a part ridden in both would move twice there ("from 1:00 till
-  // the end" and the last section).
+  // the end" and the last section). So are windows that meet or nearly meet ("the verses" where
+  // verse 2 follows verse 1): their ramps would overlap and the ride double at the seam.
   std::vector<Window> merged;
   for (auto& w : out) {
     if (!merged.empty() && w.start_s < merged.back().end_s - 1e-6) {
@@ -1086,18 +1123,72 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
       }
       continue;
     }
+    if (!merged.empty() && w.start_s < merged.back().end_s + kSeamS) {
+      auto& m = merged.back();
+      m.end_s = std::max(m.end_s, w.end_s);
+      m.label += ", " + w.label;
+      continue;
+    }
     merged.push_back(std::move(w));
   }
   return merged;
+}
+
+}  // namespace
+
+std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std::vector<std::string>* missing,
+                                  std::vector<TimeRange>* past_end) {
+  std::vector<Window> windows = resolve_places(scope, c, missing, past_end);
+  if (scope.except_sections.empty() && scope.except_ranges.empty()) return windows;
+  // What the note leaves out ("except in the chorus"): cut from the places it named, or from the
+  // whole song when it named none. A place the song does not have leaves nothing out.
+  TimeScope cut;
+  cut.sections = scope.except_sections;
+  cut.ranges = scope.except_ranges;
+  const std::vector<Window> left_out = resolve_places(cut, c, nullptr, nullptr);
+  if (left_out.empty()) return windows;
+  if (windows.empty()) {
+    if (!scope.sections.empty() || !scope.ranges.empty()) return windows;  // its places are missing
+    const double end = c.duration_s > 0 ? c.duration_s : 1e9;
+    windows.push_back({range_label(0.0, end), 0.0, end});
+  }
+  std::vector<Window> kept;
+  for (const auto& w : windows) {
+    std::vector<std::pair<double, double>> pieces{{w.start_s, w.end_s}};
+    for (const auto& x : left_out) {
+      std::vector<std::pair<double, double>> next;
+      for (const auto& [a, b] : pieces) {
+        if (x.end_s <= a || x.start_s >= b) {
+          next.emplace_back(a, b);
+          continue;
+        }
+        if (x.start_s > a) next.emplace_back(a, x.start_s);
+        if (x.end_s < b) next.emplace_back(x.end_s, b);
+      }
+      pieces = std::move(next);
+    }
+    for (const auto& [a, b] : pieces) {
+      if (b - a < 0.5) continue;  // a sliver between two left-out places
+      kept.push_back({a == w.start_s && b == w.end_s ? w.label : range_label(a, b), a, b});
+    }
+  }
+  if (kept.empty() && missing) {
+    std::string names;
+    for (const auto& x : left_out) names += (names.empty() ? "" : ", ") + x.label;
+    missing->push_back("part of the song outside " + names);
+  }
+  return kept;
 }
 
 void add_automation_window(Strip& strip, double start_s, double end_s, double delta_db, double ramp_s) {
   // The new curve is old(t) + delta * trapezoid(t): both are piecewise linear, so the union of
   // their breakpoints carries it exactly.
   const double t0 = std::max(0.0, start_s - ramp_s), t3 = end_s + ramp_s;
+  // A window from the song's start has no ramp in: the move holds from 0:00 (it had faded in
+  // across the whole window, landing half the move).
   auto trapezoid = [&](double t) {
-    if (t <= t0 || t >= t3) return 0.0;
-    if (t < start_s) return start_s > t0 ? (t - t0) / (start_s - t0) : 1.0;
+    if (t < t0 || t >= t3) return 0.0;
+    if (t < start_s) return (t - t0) / (start_s - t0);
     if (t > end_s) return (t3 - t) / (t3 - end_s);
     return 1.0;
   };

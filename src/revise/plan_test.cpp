@@ -571,13 +571,59 @@ TEST(Plan, PlacesBeforeAfterAndAmongSectionsResolveToThatSpan) {
                 {"chorus", 40, 60}, {"bridge", 60, 70}, {"verse", 70, 120}};
   EXPECT_EQ(windows(d, "the pad is too loud in the bridge after the chorus"), "1:00-1:10");
   EXPECT_EQ(windows(d, "the pad is too loud in bridges 3 and 4"), "0:30-0:40 1:00-1:10");
-  EXPECT_EQ(windows(d, "the pad is too loud in the second and third bridge"), "0:20-0:30 0:30-0:40");
-  EXPECT_EQ(windows(d, "the pad is too loud in the first two bridges"), "0:10-0:20 0:20-0:30");
+  // Bridges that follow one another are one window (two would double the ride at the seam).
+  EXPECT_EQ(windows(d, "the pad is too loud in the second and third bridge"), "0:20-0:40");
+  EXPECT_EQ(windows(d, "the pad is too loud in the first two bridges"), "0:10-0:30");
   EXPECT_EQ(windows(d, "the pad is too loud in the last 2 bridges"), "0:30-0:40 1:00-1:10");
   // Overlapping windows are ridden once.
   auto e = song();
   const auto r = plan_revision(e, {"the vocal is too loud from 1:00 till the end and in the last chorus"});
   EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Vox.wav"), 110), -1.5, 1e-9);
+}
+
+TEST(Plan, PlacesANoteLeavesOutAreCutFromItsSpan) {
+  const auto windows = [](const mix::Console& c, const char* note, std::vector<std::string>* missing = nullptr) {
+    std::string s;
+    for (const auto& w : resolve_scope(parse_note(note).scope, c, missing))
+      s += (s.empty() ? "" : " ") + format_time(w.start_s) + "-" + format_time(w.end_s);
+    return s;
+  };
+  const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
+  // Before, "but not in the first verse" rode the first verse only: the opposite of the note.
+  EXPECT_EQ(windows(c, "vocal louder but not in the first verse"), "0:00-0:10 0:30-2:00");
+  EXPECT_EQ(windows(c, "turn the vocal up except in the chorus"), "0:00-0:30 0:50-1:10 1:30-1:40");
+  EXPECT_EQ(windows(c, "the vocal is too quiet everywhere but the bridge"), "0:00-1:30 1:40-2:00");
+  EXPECT_EQ(windows(c, "vocal louder in the verses but not in the first verse"), "0:50-1:10");
+  EXPECT_EQ(windows(c, "vocal louder except for the last 20 seconds"), "0:00-1:40");
+  // A place the song does not have leaves nothing out; a note that leaves out everything it
+  // named has nothing to act on, and says so.
+  auto d = song();
+  d.sections = {{"verse", 0, 60}, {"chorus", 60, 120}};
+  EXPECT_EQ(windows(d, "vocal louder except in the bridge"), "");
+  std::vector<std::string> missing;
+  EXPECT_EQ(windows(d, "vocal louder in the chorus except in the chorus", &missing), "");
+  ASSERT_EQ(missing.size(), 1u);
+  auto e = song();
+  const auto r = plan_revision(e, {"the vocal is too quiet except in the choruses"});
+  const auto& vox = *e.find_strip("Vox.wav");
+  EXPECT_GT(mix::automation_gain_at(vox, 20), 0.5);
+  EXPECT_NEAR(mix::automation_gain_at(vox, 40), 0.0, 1e-9);
+  EXPECT_NE(r[0].reply.find("not in the chorus"), std::string::npos) << r[0].reply;
+  // A part left out ("except the kick") is no place: the span stays the whole song.
+  EXPECT_TRUE(parse_note("the drums are too loud except the kick").scope.whole_song());
+}
+
+TEST(Plan, ARideFromTheStartHoldsFromTheStartAndNeighboursDoNotDoubleAtTheSeam) {
+  auto c = song();
+  c.sections = {{"verse", 0, 20}, {"verse", 20, 40}, {"chorus", 40, 120}};
+  plan_revision(c, {"the vocal is too quiet in the verses"});
+  const auto& vox = *c.find_strip("Vox.wav");
+  // Before, the ride started at 0 dB at 0:00 and reached the move only at the window's end; and
+  // verse 1 and verse 2 rode twice over their shared half beat.
+  const double step = mix::automation_gain_at(vox, 10);
+  EXPECT_GT(step, 0.5);
+  for (double t : {0.0, 0.2, 19.9, 20.0, 20.1, 39.0}) EXPECT_NEAR(mix::automation_gain_at(vox, t), step, 1e-9) << t;
+  EXPECT_NEAR(mix::automation_gain_at(vox, 60), 0.0, 1e-9);
 }
 
 }  // namespace
