@@ -297,6 +297,8 @@ struct LevelMove {
 // the strips ridden by the same curve another ("the keys down 2 dB, the bass up 3" is two
 // moves). Nothing when a strip's fader and ride both moved, and a ride of every strip (a section
 // against the song) only alone: those are not parts against an unmoved rest.
+constexpr double kNotABalanceDb = 24.0;  // a ride deeper than this mutes or fades
+
 std::vector<LevelMove> level_moves(const mix::Console& base, const mix::Console& now) {
   constexpr double kStepS = 0.05;  // the grid a ride's curve is compared on
   std::vector<LevelMove> faders, rides;
@@ -331,6 +333,8 @@ std::vector<LevelMove> level_moves(const mix::Console& base, const mix::Console&
       LevelMove m;
       m.fader = false;
       m.said = *std::max_element(c.begin(), c.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
+      // A span muted or faded to the console's floor is not a balance to land.
+      if (std::abs(m.said) >= kNotABalanceDb) return {};
       for (std::size_t i = 0; i < c.size(); ++i) {
         if (std::abs(c[i] - m.said) > 0.05) continue;
         const double t = double(i) * kStepS;

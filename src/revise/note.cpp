@@ -252,6 +252,9 @@ const Table& fix_table() {
       {"essy", "less_sibilance"}, {"s sounds", "less_sibilance"}, {"ss", "less_sibilance"},
       {"hissy", "less_sibilance"}, {"lispy", "less_sibilance"},
       // dynamics
+      {"less limiting", "less_compressed"}, {"less limited", "less_compressed"}, {"too limited", "less_compressed"},
+      {"more dynamics", "less_compressed"}, {"more dynamic", "less_compressed"}, {"more dynamic range", "less_compressed"},
+      {"less compression", "less_compressed"}, {"not so compressed", "less_compressed"},
       {"squashed", "less_compressed"}, {"squished", "less_compressed"}, {"over compressed", "less_compressed"},
       {"overcompressed", "less_compressed"}, {"too compressed", "less_compressed"}, {"crushed", "less_compressed"},
       {"pumping", "less_compressed"}, {"pumps", "less_compressed"}, {"breathing", "less_compressed"},
@@ -418,13 +421,16 @@ const std::vector<ProductionRule>& production_rules() {
       {"new lyrics", kArrangement}, {"change the lyrics", kArrangement}, {"shorter intro", kArrangement},
       {"longer intro", kArrangement}, {"shorten", kArrangement}, {"extend", kArrangement},
       {"repeat the", kArrangement}, {"another chorus", kArrangement}, {"extra chorus", kArrangement},
-      {"fade out", kArrangement}, {"edit out", kArrangement},
+      {"edit out", kArrangement},
   };
   return r;
 }
 
 // Verbs that, followed closely by an element or a section, drop a part or a section.
-const std::array<std::string_view, 7> kDropVerbs{"cut", "remove", "delete", "drop", "lose", "mute", "take out"};
+// Followed by a part, they mute it (in the place the note names); followed by a section, they
+// cut the section, which is arrangement.
+const std::array<std::string_view, 11> kDropVerbs{"cut", "remove", "delete", "drop", "lose", "mute", "take out",
+                                                  "get rid of", "kill", "take away", "pull out"};
 
 bool is_vocal(const std::string& e) { return e == "lead_vocal" || e == "backing_vocal" || e == "vocal"; }
 
@@ -728,7 +734,8 @@ TimeScope parse_scope_plain(const std::string& text) {
 
 Fix fix_from(std::string_view s) {
   static const std::vector<std::pair<std::string_view, Fix>> t = {
-      {"up", Fix::up}, {"down", Fix::down}, {"brighter", Fix::brighter}, {"darker", Fix::darker},
+      {"up", Fix::up}, {"down", Fix::down}, {"mute", Fix::mute}, {"unmute", Fix::unmute},
+      {"fade_out", Fix::fade_out}, {"fade_in", Fix::fade_in}, {"brighter", Fix::brighter}, {"darker", Fix::darker},
       {"less_harsh", Fix::less_harsh}, {"less_mud", Fix::less_mud}, {"less_boom", Fix::less_boom},
       {"fuller", Fix::fuller}, {"less_boxy", Fix::less_boxy}, {"less_nasal", Fix::less_nasal},
       {"less_sibilance", Fix::less_sibilance}, {"high_pass", Fix::high_pass}, {"low_pass", Fix::low_pass},
@@ -992,7 +999,11 @@ Aspect aspect_of(Fix fix) {
   switch (fix) {
     case Fix::none: return Aspect::none;
     case Fix::up:
-    case Fix::down: return Aspect::level;
+    case Fix::down:
+    case Fix::mute:
+    case Fix::unmute:
+    case Fix::fade_out:
+    case Fix::fade_in: return Aspect::level;
     case Fix::less_compressed:
     case Fix::punchier:
     case Fix::more_controlled: return Aspect::dynamics;
@@ -1036,6 +1047,10 @@ std::string_view to_string(Fix fix) {
     case Fix::none: return "none";
     case Fix::up: return "up";
     case Fix::down: return "down";
+    case Fix::mute: return "mute";
+    case Fix::unmute: return "unmute";
+    case Fix::fade_out: return "fade_out";
+    case Fix::fade_in: return "fade_in";
     case Fix::brighter: return "brighter";
     case Fix::darker: return "darker";
     case Fix::less_harsh: return "less_harsh";
@@ -1260,6 +1275,45 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     note.problem = std::string(rule.phrase);
     return note;
   }
+  // "Unmute the BGV", "bring back the shaker", "put the hats back in": a muted part back.
+  const auto first_part = [&]() -> const Hit* {
+    for (const auto& h : elements)
+      if (h.value != "mix" && h.value != "reverb" && h.value != "delay") return &h;
+    return nullptr;
+  };
+  if (const Hit* part = first_part();
+      part && (has(text, "unmute") || has(text, "un mute") || has(text, "bring back") ||
+               (has(text, "bring the") && has(text, "back")) || (has(text, "put the") && has(text, "back")))) {
+    note.element = split_stems(part->value).front();
+    note.fix = Fix::unmute;
+    note.problem = "unmute";
+    return note;
+  }
+  // "Fade out the last 10 seconds", "fade the song out", "fade in the intro": the mix (or a part
+  // the note names) faded over the place it names, by default the last 10 (first 5) seconds.
+  {
+    static const std::array<std::string_view, 8> outs = {"fade out", "fade it out", "fade the song out", "fadeout",
+                                                         "fade the end", "fade the ending", "fade the mix out",
+                                                         "fade the track out"};
+    static const std::array<std::string_view, 5> ins = {"fade in", "fade it in", "fade the song in", "fadein",
+                                                        "fade the intro in"};
+    // "The fade out is too long" speaks of a fade there is (which the mix has not made).
+    const bool a_fade = has(text, "the fade") || has(text, "a fade") || has(text, "that fade") || has(text, "this fade");
+    const bool out = !a_fade && std::any_of(outs.begin(), outs.end(), [&](auto w) { return has(text, w); });
+    const bool in = !out && !a_fade && std::any_of(ins.begin(), ins.end(), [&](auto w) { return has(text, w); });
+    if (out || in) {
+      const Hit* part = first_part();
+      note.element = part ? split_stems(part->value).front() : "mix";
+      note.fix = out ? Fix::fade_out : Fix::fade_in;
+      note.problem = out ? "fade out" : "fade in";
+      // The place: the note's, else the end (start) of the song; a section named as the end
+      // ("fade out the ending") is the outro, which the scope already holds.
+      if (note.scope.whole_song())
+        note.scope.ranges.push_back(out ? TimeRange{10.0, 0.0, -1, TimeRange::Count::seconds_before_end}
+                                        : TimeRange{0.0, 5.0});
+      return note;
+    }
+  }
   const bool level_move = note.amount_db != 0.0 || has(text, "down") || has(text, "a bit") || has(text, "a little");
   for (const auto verb : kDropVerbs) {
     if (level_move && (verb == "cut" || verb == "drop")) continue;  // "cut the bass by 2 dB"
@@ -1276,7 +1330,20 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       for (const auto& [phrase, value] : section_table())
         if (has(" " + after.substr(0, std::min<std::size_t>(after.size(), 24)), phrase)) names_section = true;
       if (verb == "drop" && has(text, "the drop")) names_section = false;
-      if (names_part || names_section) {
+      if (names_part) {
+        // "Mute the BGV", "take out the open hi-hat", "drop the hats in the intro": the part out
+        // of the mix there (session.toml's mute, or a ride down to the console's floor).
+        std::vector<Hit> parts;
+        for (const auto& h : elements)
+          if (h.value != "mix" && h.value != "reverb" && h.value != "delay") parts.push_back(h);
+        const auto named = split_stems(parts.front().value);
+        note.element = named.front();
+        note.also.assign(named.begin() + 1, named.end());
+        note.fix = Fix::mute;
+        note.problem = std::string(verb);
+        return note;
+      }
+      if (names_section) {
         note.kind = NoteKind::production;
         note.production_reason = std::string(kArrangement);
         if (!elements.empty()) note.element = split_stems(elements.front().value).front();

@@ -20,6 +20,8 @@ enum class NoteKind { mix, vague, production };
 enum class Fix {
   none,
   up, down,                                     // level
+  mute, unmute,                                 // a part out of (back into) the mix, or a span of it
+  fade_out, fade_in,                            // the mix (or a part) faded over a span
   brighter, darker, less_harsh, less_mud, less_boom, fuller, less_boxy, less_nasal,
   less_sibilance,                               // tone
   high_pass, low_pass,                          // a strip's pass filters (at freq_hz when named)

@@ -332,8 +332,10 @@ TEST(NoteReading, AmountsAndPlainVerbs) {
   EXPECT_EQ(parse_note("decrease the strings a little").fix, Fix::down);
   EXPECT_EQ(parse_note("not enough reverb").fix, Fix::wetter);
   EXPECT_EQ(parse_note("remove the reverb from the keys").fix, Fix::drier);
-  // Deleting a part is still the arrangement's.
-  EXPECT_EQ(parse_note("mute the clap").kind, NoteKind::production);
+  // Muting a part is the mixer's (session.toml has `mute`); cutting a section is arrangement.
+  EXPECT_EQ(parse_note("mute the clap").kind, NoteKind::mix);
+  EXPECT_EQ(parse_note("mute the clap").fix, Fix::mute);
+  EXPECT_EQ(parse_note("cut the second verse").kind, NoteKind::production);
 }
 
 TEST(NoteReading, AStemIsNamedByTheWordThatTellsItApart) {

@@ -447,6 +447,94 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
   return a;
 }
 
+// "Mute the BGV" (session.toml's mute), "drop the hats in the intro" (a ride down to the
+// console's floor there), "unmute the BGV" (both undone).
+Applied apply_mute(const ParsedNote& n, const std::vector<Strip*>& strips, const std::vector<Window>& windows) {
+  Applied a;
+  const std::string names = who(n.element, strips);
+  if (n.element == "mix") {
+    a.reply = "Muting the whole mix leaves nothing to deliver; name the part to mute. Nothing was changed.";
+    return a;
+  }
+  if (n.fix == Fix::unmute) {
+    for (auto* s : strips) {
+      if (s->mute) {
+        s->mute = false;
+        a.changes.push_back({s->name, "mute", 1.0, 0.0, ""});
+      }
+      // A span muted by a ride (at the floor): back to unity there.
+      const auto in_scope = [&](double t) {
+        return windows.empty() || std::any_of(windows.begin(), windows.end(), [&](const Window& w) {
+                 return t >= w.start_s - 0.5 && t <= w.end_s + 0.5;
+               });
+      };
+      bool raised = false;
+      for (auto& p : s->automation)
+        if (p.gain_db <= mix::kAutomationMinDb + 0.5 && in_scope(p.time_s)) {
+          a.changes.push_back({s->name, "gain_db", p.gain_db, 0.0, range_label(p.time_s, p.time_s)});
+          p.gain_db = 0.0;
+          raised = true;
+        }
+      if (raised) s->reasons["automation"] = "revision: unmuted";
+    }
+    a.reply = a.changes.empty() ? capitalised(names + " is not muted; nothing was changed.")
+                                : "Unmuted " + names + " " + where(windows, n.scope) + ".";
+    return a;
+  }
+  if (windows.empty()) {
+    for (auto* s : strips)
+      if (!s->mute) {
+        s->mute = true;
+        a.changes.push_back({s->name, "mute", 0.0, 1.0, ""});
+      }
+    a.reply = a.changes.empty() ? capitalised(names + " is already muted; nothing was changed.")
+                                : "Muted " + names + " throughout the song (\"unmute\" brings " +
+                                      (strips.size() > 1 ? "them" : "it") + " back).";
+    return a;
+  }
+  constexpr double kMuteRampS = 0.05;  // short enough to be a cut, long enough not to click
+  for (auto* s : strips)
+    for (const auto& w : windows) {
+      const double from = s->fader_db + mix::automation_gain_at(*s, 0.5 * (w.start_s + w.end_s));
+      add_automation_window(*s, w.start_s, w.end_s, mix::kAutomationMinDb, kMuteRampS);
+      s->reasons["automation"] = "revision: muted " + w.label;
+      a.changes.push_back({s->name, "gain_db", round3(from), mix::kAutomationMinDb, w.label});
+    }
+  a.reply = "Muted " + names + " " + where(windows, n.scope) + " (ridden down to the console's floor, -" +
+            fmt_db(std::fabs(mix::kAutomationMinDb)) + " dB, there).";
+  return a;
+}
+
+// "Fade out the last 10 seconds", "fade in the intro": every stem (or the parts named) faded
+// across the span, linear in amplitude.
+Applied apply_fade(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows) {
+  Applied a;
+  const bool out = n.fix == Fix::fade_out;
+  if (windows.empty()) {
+    a.reply = "Nothing was changed: which span should the fade cover?";
+    return a;
+  }
+  // Several places: a fade out is the last one's, a fade in the first one's.
+  const Window& w = out ? windows.back() : windows.front();
+  if (n.element == "mix") {
+    strips.clear();
+    for (auto& s : c.strips)
+      if (!s.mute) strips.push_back(&s);
+  }
+  for (auto* s : strips) {
+    const double from = s->fader_db + mix::automation_gain_at(*s, out ? w.start_s : w.end_s);
+    add_fade(*s, w.start_s, w.end_s, out);
+    a.changes.push_back({s->name, "gain_db", round3(from), mix::kAutomationMinDb, w.label});
+  }
+  const std::string what = n.element == "mix" ? "the mix (every stem; the returns follow their sends)" : who(n.element, strips);
+  const bool to_end = c.duration_s > 0 && w.end_s >= c.duration_s - 0.05;
+  a.reply = "Faded " + what + (out ? " out" : " in") + " from " + format_time(w.start_s) + " to " + format_time(w.end_s) +
+            ", linear in amplitude" +
+            (out && !to_end ? ", silent after " + format_time(w.end_s) : "") +
+            (!out && w.start_s > 0.05 ? ", silent before " + format_time(w.start_s) : "") + ".";
+  return a;
+}
+
 Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows) {
   Applied a;
   const std::string after = windows.empty() ? "" : " (EQ is static, so it applies throughout, not only " +
@@ -516,6 +604,14 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   ToneMove m;
   if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
     m = tone_move(n.fix, Role::other, n.element == "mix");
+    // "More low end", "more bottom", "needs more bass" on the whole mix: the lows under 100 Hz
+    // with a shelf, not the body around 220 Hz ("fuller" on the mix says body).
+    const std::string said = " " + lower_words(n.text) + " ";
+    if (n.element == "mix" && n.fix == Fix::fuller && n.freq_hz == 0.0 &&
+        (said.find(" low end ") != std::string::npos || said.find(" bottom ") != std::string::npos ||
+         said.find(" bass ") != std::string::npos || said.find(" sub ") != std::string::npos ||
+         said.find(" lows ") != std::string::npos || said.find(" weight ") != std::string::npos))
+      m = {dsp::EqType::low_shelf, 100.0, 1.5, 0.707, "lifted the low end with a shelf at"};
     if (n.element == "mix") {
       a.changes.push_back(apply_eq(c.mix_bus.eq, "mix_bus", m));
       c.mix_bus.reasons["eq"] = "revision: \"" + n.text + "\"";
@@ -548,7 +644,9 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
     return a;
   }
   const std::string verb = m.gain_db > 0 ? "Boosted " : "Cut ";
-  std::string what = m.type == dsp::EqType::high_shelf ? " with a high shelf at " : " at ";
+  std::string what = m.type == dsp::EqType::high_shelf  ? " with a high shelf at "
+                     : m.type == dsp::EqType::low_shelf ? " with a low shelf at "
+                                                        : " at ";
   a.reply = verb + who(n.element, strips) + " " + fmt_db(m.gain_db) + " dB" + what + fmt_hz(m.hz) +
             (n.fix == Fix::fuller && std::any_of(a.changes.begin(), a.changes.end(), [](const Change& ch) {
                return ch.parameter == "high_pass.freq_hz";
@@ -628,16 +726,25 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
     how = "it is not compressed, so boosted its attack range 2 dB (" +
           fmt_hz(strips.front()->role == Role::kick ? 3000.0 : strips.front()->role == Role::bass ? 1000.0 : 4000.0) + ")";
   }
+  // The masters' limiting is their loudness target's: said, with the way to less of it.
+  const std::string master_words =
+      n.element == "mix" && n.fix == Fix::less_compressed
+          ? " The masters' limiter does what their loudness target needs (" +
+                (c.targets.empty() ? std::string("streaming") : c.targets.front()) +
+                "); for more dynamics there, deliver to a quieter target (apple is -16 LUFS, streaming -14): "
+                "each LU quieter is up to a dB less limiting."
+          : "";
   if (a.changes.empty()) {
     a.reply = "Nothing compresses " + element_words(n.element) + " (stems: " + stem_list(c) +
-              "), so nothing was changed; is it the recording's own dynamics?";
+              "), so nothing was changed; is it the recording's own dynamics?" + master_words;
     return a;
   }
   std::string targets;
   std::set<std::string> owners;
   for (const auto& ch : a.changes) owners.insert(ch.stem);
   for (const auto& o : owners) targets += (targets.empty() ? "" : ", ") + o;
-  a.reply = capitalised(how) + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + ".";
+  a.reply = capitalised(how) + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + "." +
+            master_words;
   return a;
 }
 
@@ -1180,27 +1287,22 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
   return kept;
 }
 
-void add_automation_window(Strip& strip, double start_s, double end_s, double delta_db, double ramp_s) {
-  // The new curve is old(t) + delta * trapezoid(t): both are piecewise linear, so the union of
-  // their breakpoints carries it exactly.
-  const double t0 = std::max(0.0, start_s - ramp_s), t3 = end_s + ramp_s;
-  // A window from the song's start has no ramp in: the move holds from 0:00 (it had faded in
-  // across the whole window, landing half the move).
-  auto trapezoid = [&](double t) {
-    if (t < t0 || t >= t3) return 0.0;
-    if (t < start_s) return (t - t0) / (start_s - t0);
-    if (t > end_s) return (t3 - t) / (t3 - end_s);
-    return 1.0;
-  };
+namespace {
+
+// The strip's automation plus `offset(t)`, a curve that is linear between `breaks` (and
+// constant beyond them): both piecewise linear, so the union of their breakpoints carries the
+// sum exactly (clamped to the console's range).
+template <class Offset>
+void add_automation_offset(Strip& strip, const std::vector<double>& breaks, Offset offset) {
   std::vector<double> times;
   for (const auto& p : strip.automation) times.push_back(p.time_s);
-  for (double t : {t0, start_s, end_s, t3}) times.push_back(t);
+  for (double t : breaks) times.push_back(t);
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end(), [](double a, double b) { return std::fabs(a - b) < 1e-4; }),
               times.end());
   std::vector<mix::AutomationPoint> pts;
   for (double t : times) {
-    const double g = std::clamp(mix::automation_gain_at(strip, t) + delta_db * trapezoid(t), mix::kAutomationMinDb,
+    const double g = std::clamp(mix::automation_gain_at(strip, t) + offset(t), mix::kAutomationMinDb,
                                 mix::kAutomationMaxDb);
     pts.push_back({round3(t), round3(g)});
   }
@@ -1217,7 +1319,36 @@ void add_automation_window(Strip& strip, double start_s, double end_s, double de
     kept.push_back(pts[i]);
   }
   strip.automation = std::move(kept);
+}
+
+}  // namespace
+
+void add_automation_window(Strip& strip, double start_s, double end_s, double delta_db, double ramp_s) {
+  const double t0 = std::max(0.0, start_s - ramp_s), t3 = end_s + ramp_s;
+  // A window from the song's start has no ramp in: the move holds from 0:00 (it had faded in
+  // across the whole window, landing half the move).
+  add_automation_offset(strip, {t0, start_s, end_s, t3}, [&](double t) {
+    if (t < t0 || t >= t3) return 0.0;
+    if (t < start_s) return delta_db * (t - t0) / (start_s - t0);
+    if (t > end_s) return delta_db * (t3 - t) / (t3 - end_s);
+    return delta_db;
+  });
   strip.reasons["automation"] = "revision ride";
+}
+
+void add_fade(Strip& strip, double start_s, double end_s, bool out) {
+  // A fade linear in amplitude (as a DAW's default fade): the gain 1 - x across the span, in dB
+  // at these shares of it, down to the console's floor; silent after a fade out, before a fade in.
+  static const std::array<double, 6> at = {0.0, 0.25, 0.5, 0.75, 0.9, 1.0};
+  const double len = std::max(1e-3, end_s - start_s);
+  std::vector<double> breaks;
+  for (double x : at) breaks.push_back(start_s + x * len);
+  add_automation_offset(strip, breaks, [&](double t) {
+    double x = std::clamp((t - start_s) / len, 0.0, 1.0);
+    if (!out) x = 1.0 - x;
+    return x >= 1.0 ? mix::kAutomationMinDb : std::max(mix::kAutomationMinDb, 20.0 * std::log10(1.0 - x));
+  });
+  strip.reasons["automation"] = out ? "revision fade out" : "revision fade in";
 }
 
 namespace {
@@ -1454,7 +1585,11 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     Applied a;
     switch (aspect_of(n.fix)) {
-      case Aspect::level: a = apply_level(console, n, strips, windows, ctx); break;
+      case Aspect::level:
+        a = n.fix == Fix::mute || n.fix == Fix::unmute        ? apply_mute(n, strips, windows)
+            : n.fix == Fix::fade_out || n.fix == Fix::fade_in ? apply_fade(console, n, strips, windows)
+                                                              : apply_level(console, n, strips, windows, ctx);
+        break;
       case Aspect::tone: a = apply_tone(console, n, strips, windows); break;
       case Aspect::dynamics: a = apply_dynamics(console, n, strips, windows); break;
       case Aspect::space: a = apply_space(console, n, strips, windows, ctx); break;

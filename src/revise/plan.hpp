@@ -98,4 +98,8 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const mix::Console& co
 // automation plus a trapezoid).
 void add_automation_window(mix::Strip& strip, double start_s, double end_s, double delta_db, double ramp_s);
 
+// Fades a strip out (in) across [start, end], linear in amplitude, on top of its automation: at
+// the console's floor after a fade out's end (before a fade in's start).
+void add_fade(mix::Strip& strip, double start_s, double end_s, bool out);
+
 }  // namespace mixdown::revise

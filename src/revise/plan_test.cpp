@@ -626,5 +626,60 @@ TEST(Plan, ARideFromTheStartHoldsFromTheStartAndNeighboursDoNotDoubleAtTheSeam) 
   EXPECT_NEAR(mix::automation_gain_at(vox, 60), 0.0, 1e-9);
 }
 
+TEST(Plan, MuteUnmuteAndFadesAreTheMixersNotTheArrangements) {
+  auto c = song();
+  // Before, "mute the kick" was refused as arrangement.
+  auto r = plan_revision(c, {"mute the kick"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  EXPECT_TRUE(c.find_strip("Kick.wav")->mute);
+  EXPECT_NE(r[0].reply.find("Muted"), std::string::npos) << r[0].reply;
+  r = plan_revision(c, {"unmute the kick"});
+  EXPECT_FALSE(c.find_strip("Kick.wav")->mute);
+  r = plan_revision(c, {"unmute the kick"});
+  EXPECT_TRUE(r[0].changes.empty()) << r[0].reply;
+  // In a place: ridden down to the floor there only; "bring back" undoes it.
+  r = plan_revision(c, {"drop the guitars in the bridge"});
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    const auto& s = *c.find_strip(g);
+    EXPECT_FALSE(s.mute);
+    EXPECT_NEAR(mix::automation_gain_at(s, 95), mix::kAutomationMinDb, 1e-9) << g;
+    EXPECT_NEAR(mix::automation_gain_at(s, 80), 0.0, 1e-9) << g;
+    EXPECT_NEAR(mix::automation_gain_at(s, 101), 0.0, 1e-9) << g;
+  }
+  r = plan_revision(c, {"bring back the guitars in the bridge"});
+  EXPECT_NEAR(mix::automation_gain_at(*c.find_strip("GtrL.wav"), 95), 0.0, 1e-9) << r[0].reply;
+  // Cutting a section is still arrangement.
+  EXPECT_EQ(plan_revision(c, {"cut the second verse"})[0].kind, NoteKind::production);
+  // A fade out of the last 10 seconds: every stem, linear in amplitude (-6 dB half way).
+  auto f = song();
+  r = plan_revision(f, {"fade out the last 10 seconds"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : f.strips) {
+    EXPECT_NEAR(mix::automation_gain_at(s, 109), 0.0, 1e-9) << s.name;
+    EXPECT_NEAR(mix::automation_gain_at(s, 115), 20.0 * std::log10(0.5), 1e-3) << s.name;
+    EXPECT_NEAR(mix::automation_gain_at(s, 120), mix::kAutomationMinDb, 1e-9) << s.name;
+  }
+  // A fade in, by default the first 5 seconds.
+  auto g = song();
+  plan_revision(g, {"fade it in"});
+  EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 0), mix::kAutomationMinDb, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 2.5), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 6), 0.0, 1e-9);
+}
+
+TEST(Plan, LowEndOnTheMixIsAShelfAndLessLimitingSaysWhereTheMastersLimitingComesFrom) {
+  auto c = song();
+  auto r = plan_revision(c, {"more low end"});
+  ASSERT_FALSE(c.mix_bus.eq.bands.empty());
+  EXPECT_EQ(c.mix_bus.eq.bands.back().type, dsp::EqType::low_shelf);
+  EXPECT_LE(c.mix_bus.eq.bands.back().freq_hz, 120.0);
+  auto d = song();
+  d.mix_bus.compressor.enabled = true;
+  d.mix_bus.compressor.ratio = 2;
+  r = plan_revision(d, {"less limiting"});
+  EXPECT_LT(d.mix_bus.compressor.ratio, 2.0);
+  EXPECT_NE(r[0].reply.find("quieter target"), std::string::npos) << r[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
