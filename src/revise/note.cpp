@@ -255,6 +255,7 @@ const Table& fix_table() {
       {"less limiting", "less_compressed"}, {"less limited", "less_compressed"}, {"too limited", "less_compressed"},
       {"more dynamics", "less_compressed"}, {"more dynamic", "less_compressed"}, {"more dynamic range", "less_compressed"},
       {"less compression", "less_compressed"}, {"not so compressed", "less_compressed"},
+      {"bump", "up"}, {"bump up", "up"}, {"give a bump", "up"}, {"widen", "wider"},
       {"squashed", "less_compressed"}, {"squished", "less_compressed"}, {"over compressed", "less_compressed"},
       {"overcompressed", "less_compressed"}, {"too compressed", "less_compressed"}, {"crushed", "less_compressed"},
       {"pumping", "less_compressed"}, {"pumps", "less_compressed"}, {"breathing", "less_compressed"},
@@ -522,11 +523,17 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
         if (const auto v = decimal(std::string_view(x).substr(0, x.size() - 1))) w[i] = clock(*v);
       continue;
     }
-    // "10 seconds" after a word that places it ("at", "around", "from ... to", "the ... mark")
-    if (const auto v = decimal(x); v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 && before.count(prev) &&
-                                  (prev != "the" || (i + 2 < w.size() && w[i + 2] == "mark"))) {
+    // "10 seconds" after a word that places it ("at", "around", "from ... to", "the ... mark"),
+    // or before "in" / "mark" ("two minutes in", "the one minute mark"); numbers in words too.
+    auto v = decimal(x);
+    if (!v) v = number_word(x);
+    const std::string after_unit = i + 2 < w.size() ? w[i + 2] : "";
+    if (v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 &&
+        ((before.count(prev) && (prev != "the" || after_unit == "mark")) || after_unit == "mark" ||
+         (after_unit == "in" && prev != "for" && prev != "first" && prev != "last" && prev != "next"))) {
       w[i] = clock(*v * unit(w[i + 1]));
       w[i + 1] = "";
+      if (after_unit == "in") w[i + 2] = "";
     }
   }
   // "40 to 0:50" (from "40-50s"): the first end in the second's unit.

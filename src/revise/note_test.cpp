@@ -669,6 +669,12 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
   EXPECT_DOUBLE_EQ(parse_note("the bass is too loud at +2k", stems).amount_db, 0.0);
   EXPECT_EQ(percent_in("pan it 30 % left"), 30.0);
   EXPECT_FALSE(percent_in("pan it left").has_value());
+  // Moments in words; a length is no moment.
+  EXPECT_EQ(parse_note("vocal up around the one minute mark", stems).scope.ranges.at(0).at_s, 60.0);
+  EXPECT_EQ(parse_note("vocal louder two minutes in", stems).scope.ranges.at(0).at_s, 120.0);
+  EXPECT_TRUE(parse_note("the vocal is too loud for 10 seconds in the chorus", stems).scope.ranges.empty());
+  EXPECT_EQ(parse_note("bump the vocal", stems).fix, Fix::up);
+  EXPECT_EQ(parse_note("widen the guitars").fix, Fix::wider);
   // Places left out.
   const auto p = parse_note("vocal louder but not in the first verse", stems);
   EXPECT_TRUE(p.scope.sections.empty());

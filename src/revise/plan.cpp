@@ -1363,6 +1363,7 @@ struct Request {
   std::set<std::string> targets;
   std::set<std::string> except;  // parts a more specific request of the same note set acts on
   std::string except_words;      // which, for the reply
+  bool repeat = false;           // its note repeats an earlier note of the revision word for word
 };
 
 std::vector<Request> requests_of(Console& console, const std::vector<std::string>& notes) {
@@ -1476,12 +1477,34 @@ std::vector<std::pair<std::string, Window>> planned_rides(const Console& console
 
 std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
   auto reqs = requests_of(console, notes);
+  // A note given twice (the same words, as a repeated --note) is acted on once: twice would
+  // double its move.
+  const auto same_words = [](std::string_view a, std::string_view b) {
+    const auto key = [](std::string_view t) {  // lower case letters and digits, single-spaced, trimmed
+      std::string k;
+      for (char ch : t) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c)) k.push_back(static_cast<char>(std::tolower(c)));
+        else if (!k.empty() && k.back() != ' ') k.push_back(' ');
+      }
+      while (!k.empty() && k.back() == ' ') k.pop_back();
+      return k;
+    };
+    return key(a) == key(b);
+  };
+  for (auto& q : reqs)
+    for (std::size_t k = 0; k < q.note; ++k)
+      if (same_words(notes[k], notes[q.note])) {
+        q.repeat = true;
+        q.r.reply = "The same as note " + std::to_string(k + 1) + ": acted on once.";
+        break;
+      }
   // Conflicts first: neither side of a contradiction is applied.
   for (std::size_t i = 0; i < reqs.size(); ++i)
     for (std::size_t j = i + 1; j < reqs.size(); ++j) {
       auto& a = reqs[i];
       auto& b = reqs[j];
-      if (a.r.kind != NoteKind::mix || b.r.kind != NoteKind::mix) continue;
+      if (a.r.kind != NoteKind::mix || b.r.kind != NoteKind::mix || a.repeat || b.repeat) continue;
       if (!opposite(a.r.parsed.fix, b.r.parsed.fix)) continue;
       if (scope_missed(a) || scope_missed(b)) continue;  // not acted on anyway
       std::vector<std::string> common;
@@ -1521,7 +1544,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     auto& r = q.r;
     const auto& n = r.parsed;
     const auto& windows = q.windows;
-    if (r.conflict) continue;
+    if (r.conflict || q.repeat) continue;
     if (r.kind == NoteKind::production) {
       r.reply = "That belongs to production, not the mix: " + n.production_reason +
                 ". Nothing was changed; please pass it to the producer or artist" +

@@ -667,6 +667,14 @@ TEST(Plan, MuteUnmuteAndFadesAreTheMixersNotTheArrangements) {
   EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 6), 0.0, 1e-9);
 }
 
+TEST(Plan, ANoteGivenTwiceIsActedOnOnce) {
+  auto c = song();
+  const auto r = plan_revision(c, {"vocal up 2 dB", "Vocal up 2 dB!"});
+  EXPECT_DOUBLE_EQ(c.find_strip("Vox.wav")->fader_db, -1.0);
+  EXPECT_TRUE(r[1].changes.empty());
+  EXPECT_NE(r[1].reply.find("same as note 1"), std::string::npos) << r[1].reply;
+}
+
 TEST(Plan, LowEndOnTheMixIsAShelfAndLessLimitingSaysWhereTheMastersLimitingComesFrom) {
   auto c = song();
   auto r = plan_revision(c, {"more low end"});
