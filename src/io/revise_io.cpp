@@ -455,6 +455,10 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
   std::vector<double> landed = measure_moves(partial, moves);
   for (std::size_t k = 0; k < moves.size(); ++k) landed[k] -= before[k];
   std::vector<double> first = landed, extra(moves.size(), 0.0), depth(moves.size(), 1.0);
+  // A fader move's actual travel (the console's top may stop it) and what the rest came down
+  // instead, as the planner does for a move past the top: the same balance.
+  std::vector<double> travel(moves.size(), 0.0);
+  double others_down = 0.0;
   bool again = false;
   for (std::size_t k = 0; k < moves.size(); ++k) {
     const LevelMove& move = moves[k];
@@ -468,14 +472,30 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
       auto* st = console.find_strip(name);
       const auto* b = base.find_strip(name);
       if (!st || !b) continue;
-      if (move.fader)
-        st->fader_db = std::round(std::clamp(st->fader_db + extra[k], mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
-      else
+      if (move.fader) {
+        const double want = st->fader_db + extra[k];
+        st->fader_db = std::round(std::clamp(want, mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
+        travel[k] = st->fader_db - b->fader_db;
+        if (want > mix::kFaderMaxDb) others_down = std::max(others_down, want - mix::kFaderMaxDb);
+      } else {
         st->automation = deepened(*b, *st, depth[k]);
+      }
     }
     again = true;
   }
   if (!again) return;
+  std::vector<revise::Change> rest_down;
+  if (others_down > 0.0) {
+    for (auto& st : console.strips) {
+      const bool moved = std::any_of(moves.begin(), moves.end(), [&](const LevelMove& m) {
+        return std::find(m.strips.begin(), m.strips.end(), st.name) != m.strips.end();
+      });
+      if (moved || st.mute) continue;
+      const double from = st.fader_db;
+      st.fader_db = std::round(std::max(mix::kFaderMinDb, st.fader_db - others_down) * 1000.0) / 1000.0;
+      rest_down.push_back({st.name, "fader_db", from, st.fader_db, ""});
+    }
+  }
   write_text_atomic(tmp_session, session_to_toml(console, out));
   run_mix(mreq);
   landed = measure_moves(partial, moves);
@@ -505,9 +525,15 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
                                              : "measured against the rest of the mix";
     const std::string why = fmt::format("as {} held back part of the first move, which measured {:+.1f} dB{}", holder,
                                         first[k], in_master);
+    const double moved = move.fader ? travel[k] : move.said + extra[k];
+    const std::string top =
+        move.fader && moved < move.said + extra[k] - 0.05 && !rest_down.empty()
+            ? fmt::format(", to the console's +{:.0f} dB top, and every other part came down {:.1f} dB", mix::kFaderMaxDb,
+                          others_down)
+            : "";
     if (moves.size() == 1) {
-      said[k] = fmt::format(" ({}: {:+.1f} dB; the {} moved {:+.1f} dB, {}).", where, landed[k],
-                            move.fader ? "fader" : "ride", move.said + extra[k], why);
+      said[k] = fmt::format(" ({}: {:+.1f} dB; the {} moved {:+.1f} dB{}, {}).", where, landed[k],
+                            move.fader ? "fader" : "ride", moved, top, why);
       continue;
     }
     // With several moves, each is named by its parts, in a sentence of its own.
@@ -521,9 +547,9 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
     } else {
       for (const auto& name : move.strips) whose += (whose.empty() ? "" : " and ") + fs::path(name).stem().string();
     }
-    said[k] = fmt::format(" {} {}: {:+.1f} dB (the {} moved {:+.1f} dB, {}).",
+    said[k] = fmt::format(" {} {}: {:+.1f} dB (the {} moved {:+.1f} dB{}, {}).",
                           whose, where, landed[k],
-                          move.fader ? (move.strips.size() > 1 ? "faders" : "fader") : "ride", move.said + extra[k], why);
+                          move.fader ? (move.strips.size() > 1 ? "faders" : "fader") : "ride", moved, top, why);
     said[k][1] = static_cast<char>(std::toupper(static_cast<unsigned char>(said[k][1])));
   }
   for (auto& n : notes) {
@@ -542,7 +568,14 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
           mine = true;
         }
       }
-      if (mine) add += said[k];
+      if (mine) {
+        add += said[k];
+        // The rest's faders, in the changes of the note whose move they made room for.
+        if (move.fader && !rest_down.empty() && travel[k] < move.said + extra[k] - 0.05) {
+          n.changes.insert(n.changes.end(), rest_down.begin(), rest_down.end());
+          rest_down.clear();
+        }
+      }
     }
     if (add.empty()) continue;
     if (!n.reply.empty() && n.reply.back() == '.' && add[0] == ' ' && add[1] == '(') n.reply.pop_back();

@@ -414,6 +414,37 @@ TEST(ReviseNotes, TwoLevelMovesInOneNoteEachLand) {
   }
 }
 
+TEST(ReviseNotes, AMovePastTheFadersTopLandsWithTheRestComingDown) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
+  const auto base = io::load_session(out / "session.toml");
+  // The keys (E-Piano): the music bus's and the mix bus's compressors hold back about a third
+  // of a move, so landing 12 dB needs more than the console's +12 dB top.
+  std::string vocal;
+  for (const auto& st : base.strips)
+    if (st.role == Role::keys && vocal.empty()) vocal = st.name;
+  ASSERT_FALSE(vocal.empty());
+  const double vocal0 = stems_against_unmoved(out, {vocal}, {vocal}, 0.0, base.duration_s);
+  // Before, the landing's second move pushed the fader past the top, where it stopped: the
+  // reply said "+18.0 dB" and the move measured 7 of the 12 dB asked.
+  auto j = revise_json(out, "the keys up 12 dB");
+  ASSERT_EQ(j.size(), 1u);
+  const double vocal1 = stems_against_unmoved(out / "rev-2", {vocal}, {vocal}, 0.0, base.duration_s);
+  EXPECT_NEAR(vocal1 - vocal0, 12.0, 1.5) << j.dump(2);
+  const auto rev2 = io::load_session(out / "rev-2" / "session.toml");
+  EXPECT_LE(rev2.find_strip(vocal)->fader_db, mix::kFaderMaxDb);
+  const std::string reply = j[0]["reply"].get<std::string>();
+  EXPECT_NE(reply.find("top"), std::string::npos) << reply;
+  std::map<std::string, double> to;
+  for (const auto& c : j[0]["changes"]) to[c["stem"].get<std::string>()] = c["to"].get<double>();
+  for (const auto& st : rev2.strips) {
+    if (st.fader_db == base.find_strip(st.name)->fader_db) continue;
+    ASSERT_TRUE(to.count(st.name)) << st.name << " " << j.dump(2);  // every fader that moved is listed
+    EXPECT_NEAR(st.fader_db, to[st.name], 1e-3) << st.name;
+  }
+}
+
 TEST(ReviseNotes, EveryRequestSilencePastTheEndSectionsAndReverbLength) {
   testkit::TempDir dir;
   const fs::path out = dir.path() / "OUT";
