@@ -1301,6 +1301,13 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
   return res;
 }
 
+std::string album_track_file_name(std::size_t index, std::size_t count, const std::string& title) {
+  // Numbered to sort as they play: 01-99, or 001 and on for an album past 99 tracks (100- had
+  // sorted before 11-).
+  const int width = count > 999 ? 4 : count > 99 ? 3 : 2;
+  return fmt::format("{:0{}d}-{}.wav", index + 1, width, safe_name(title));
+}
+
 MissedTarget missed_target(const MasterResult& result) {
   for (const auto& m : result.masters)
     for (const auto& p : m.problems)
@@ -1422,6 +1429,16 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
                                 tr.isrc, k + 1));
     tr.gap_s = seconds(t, "gap_s", 0.0, 60.0);
     tr.crossfade_s = seconds(t, "crossfade_s", 0.0, 30.0);
+    // A track follows the previous one after a gap or overlapping it, not both; the first has
+    // nothing before it to overlap (both were accepted, the crossfade winning or ignored).
+    if (tr.gap_s && tr.crossfade_s)
+      throw Error(ExitCode::rejected, where(t.get("crossfade_s")),
+                  "a track has both gap_s and crossfade_s: it follows the previous track after a gap or overlapping "
+                  "it, so give one of them");
+    if (tr.crossfade_s && album.tracks.empty())
+      throw Error(ExitCode::rejected, where(t.get("crossfade_s")),
+                  "crossfade_s on the first track: nothing plays before it to crossfade from (a track's crossfade_s "
+                  "is its overlap with the track before)");
     if (tr.title.empty()) tr.title = tr.file.stem().string();
     album.tracks.push_back(std::move(tr));
   }
@@ -1592,7 +1609,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     AlbumTrackOutcome to;
     to.title = tr.title;
     to.input_lufs = lufs[i];
-    const fs::path file = out_dir / "tracks" / fmt::format("{:02d}-{}.wav", i + 1, safe_name(tr.title));
+    const fs::path file = out_dir / "tracks" / album_track_file_name(i, n, tr.title);
     to.master = render_master(source[i], an[i], chain, at_rate, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
                               0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n), nullptr, pool,
                               false, false, nullptr, nullptr, /*deliver_errored=*/true);

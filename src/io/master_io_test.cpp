@@ -281,6 +281,30 @@ crossfade_s = 2
   }
   io::write_text_atomic(dir / "isrc.toml", "[[track]]\nfile = \"a.wav\"\nisrc = \"nope\"\n");
   EXPECT_THROW(io::load_album(dir / "isrc.toml"), Error);
+  // A gap and a crossfade on one track contradict each other; the first track has nothing to
+  // crossfade from (both had been accepted without a word).
+  io::write_text_atomic(dir / "both.toml", "[[track]]\nfile = \"a.wav\"\n[[track]]\nfile = \"b.wav\"\ngap_s = 1\ncrossfade_s = 2\n");
+  io::write_text_atomic(dir / "first.toml", "[[track]]\nfile = \"a.wav\"\ncrossfade_s = 2\n");
+  for (const char* f : {"both.toml", "first.toml"}) {
+    try {
+      io::load_album(dir / f);
+      FAIL() << f;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::rejected);
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("crossfade_s"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Album, TrackFileNamesSortInRunningOrder) {
+  EXPECT_EQ(io::album_track_file_name(0, 12, "Intro"), "01-Intro.wav");
+  EXPECT_EQ(io::album_track_file_name(99, 100, "Last"), "100-Last.wav");
+  EXPECT_EQ(io::album_track_file_name(10, 100, "x"), "011-x.wav");
+  EXPECT_EQ(io::album_track_file_name(2, 3, "a/b"), "03-a_b.wav");
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < 120; ++i) names.push_back(io::album_track_file_name(i, 120, "t"));
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
 }
 
 TEST(Album, KeepsTheRelationAndWritesAFrameAccurateCueSheet) {
