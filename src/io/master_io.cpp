@@ -923,6 +923,11 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
       throw rejected(input.string(), "nothing to master: the file holds only a DC offset");
     if (a.sample_peak_dbfs >= -90.0)
       throw rejected(input.string(), "too quiet to master: " + under_the_gate_words(a.sample_peak_dbfs) + "; raise it before mastering");
+    // A file of NaN or infinite samples reads as silence; it is damaged, not silent.
+    if (a.nonfinite_samples > 0)
+      throw rejected(input.string(),
+                     fmt::format("damaged: it holds no sound, only NaN or infinite samples ({}) and silence; export "
+                                 "the mix again", a.nonfinite_samples));
     throw rejected(input.string(), "nothing to master: the file is silent");
   }
   // Within 10 dB of the gate, the chain's filters could take the processed signal under it.

@@ -482,6 +482,14 @@ TEST_F(BadInput, NaNSamples) {
   master_ok(p);
 }
 
+// Every sample NaN: damaged, not silent (it had been refused as "the file is silent").
+TEST_F(BadInput, AllNaNSamples) {
+  const auto p = in_ / "allnan.wav";
+  write_audio(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 3, [](std::int64_t, int) { return std::nan(""); });
+  const auto r = run({"master", p.string(), "-o", out_.string(), "--quiet"});
+  expect_refusal(r, 3, {"allnan.wav", "damaged", "NaN"});
+}
+
 TEST_F(BadInput, InfSamples) {
   const auto p = in_ / "inf.wav";
   write_audio(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, 48000 * 3, [](std::int64_t i, int c) {
