@@ -685,10 +685,12 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       done.n = 0;
     }
     if (ipw) {
-      ipw->finish();
+      // Completed now, moved into place with the master (below): a run that fails or is
+      // stopped before the master is delivered leaves an earlier run's input preview beside
+      // that run's masters, not a new one (the finishing, a flush of 46 MB, on the side).
       ipw_commit = std::jthread([&] {
         try {
-          ipw->commit();
+          ipw->finish();
         } catch (...) {
           ipw_error = std::current_exception();
         }
@@ -891,12 +893,13 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   // Into place only when it is delivered: `master` and `mix` deliver no master with an error
   // (off its target, over its ceiling: io::missed_target), whose temporary then goes with its
   // writer; an album keeps its tracks whatever they say (deliver_errored).
+  join_input_preview();
   if (deliver_errored ||
       std::none_of(mo.problems.begin(), mo.problems.end(), [](const Problem& p) { return p.severity == Severity::error; })) {
     if (delivered) delivered->commit();
     if (delivered_preview) delivered_preview->commit();
+    if (ipw) ipw->commit();
   }
-  join_input_preview();
   prog(1.0, target.name + ": done");
   return mo;
 }
