@@ -548,13 +548,15 @@ TEST(Plan, WideningANearMonoStereoStemSpreadsItsPan) {
   EXPECT_NE(r[0].reply.find("nothing was changed"), std::string::npos) << r[0].reply;
 }
 
+// The windows a note's place resolves to in `c`, as "0:00-0:10 0:30-2:00".
+std::string windows(const mix::Console& c, const char* note, std::vector<std::string>* missing = nullptr) {
+  std::string s;
+  for (const auto& w : resolve_scope(parse_note(note).scope, c, missing))
+    s += (s.empty() ? "" : " ") + format_time(w.start_s) + "-" + format_time(w.end_s);
+  return s;
+}
+
 TEST(Plan, PlacesBeforeAfterAndAmongSectionsResolveToThatSpan) {
-  const auto windows = [](const mix::Console& c, const char* note) {
-    std::string s;
-    for (const auto& w : resolve_scope(parse_note(note).scope, c))
-      s += (s.empty() ? "" : " ") + format_time(w.start_s) + "-" + format_time(w.end_s);
-    return s;
-  };
   const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
   EXPECT_EQ(windows(c, "vocal too loud before the verse"), "0:00-0:10");
   EXPECT_EQ(windows(c, "vocal too loud after the first 10 seconds"), "0:10-2:00");
@@ -582,12 +584,6 @@ TEST(Plan, PlacesBeforeAfterAndAmongSectionsResolveToThatSpan) {
 }
 
 TEST(Plan, PlacesANoteLeavesOutAreCutFromItsSpan) {
-  const auto windows = [](const mix::Console& c, const char* note, std::vector<std::string>* missing = nullptr) {
-    std::string s;
-    for (const auto& w : resolve_scope(parse_note(note).scope, c, missing))
-      s += (s.empty() ? "" : " ") + format_time(w.start_s) + "-" + format_time(w.end_s);
-    return s;
-  };
   const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
   // Before, "but not in the first verse" rode the first verse only: the opposite of the note.
   EXPECT_EQ(windows(c, "vocal louder but not in the first verse"), "0:00-0:10 0:30-2:00");
