@@ -125,6 +125,8 @@ const Table& element_table() {
       {"ad lib", "backing_vocal"}, {"doubles", "backing_vocal"}, {"choir", "backing_vocal"},
       {"oohs", "backing_vocal"}, {"gang vocals", "backing_vocal"}, {"stacks", "backing_vocal"},
       {"kick", "kick"}, {"kick drum", "kick"}, {"bass drum", "kick"}, {"kicks", "kick"}, {"bd", "kick"},
+      {"hh", "hihat"}, {"hhs", "hihat"}, {"sn", "snare"}, {"snr", "snare"}, {"sd", "snare"}, {"lv", "lead_vocal"},
+      {"vx", "lead_vocal"}, {"bv", "backing_vocal"}, {"pno", "piano"},
       {"snare", "snare"}, {"snares", "snare"}, {"snare drum", "snare"}, {"rimshot", "snare"},
       {"clap", "snare"}, {"claps", "snare"},
       {"hats", "hihat"}, {"hat", "hihat"}, {"hi hat", "hihat"}, {"hi hats", "hihat"}, {"hihat", "hihat"},
@@ -550,9 +552,11 @@ TimeScope parse_scope_plain(const std::string& text);
 // marker counts only when a place follows it (past "in", "the", ...): "except the kick" leaves
 // a part out, which the element reading handles. Returns the position just past the marker.
 std::optional<std::pair<std::size_t, std::size_t>> place_exclusion(const std::string& text) {
-  static const std::array<std::string_view, 12> markers = {
+  static const std::array<std::string_view, 19> markers = {
       " except ", " excepting ", " excluding ", " but not ", " apart from ", " other than ", " not in ",
-      " not during ", " outside ", " everywhere but ", " save for ", " aside from "};
+      " not during ", " outside ", " everywhere but ", " save for ", " aside from ",
+      // "but leave the first 5 seconds alone", "don't touch the outro", "keep the chorus as is"
+      " leave ", " dont touch ", " don t touch ", " do not touch ", " not touching ", " keep ", " without "};
   static const std::set<std::string, std::less<>> lead = {"in", "during", "for", "on", "at", "the", "of", "when",
                                                           "while", "from", "inside", "within", "it", "s", "its",
                                                           "throughout", "that", "this", "those", "these"};
@@ -581,7 +585,15 @@ TimeScope parse_scope(const std::string& text) {
   const auto ex = place_exclusion(text);
   if (!ex) return parse_scope_plain(text);
   TimeScope scope = parse_scope_plain(text.substr(0, ex->first + 1));
-  const TimeScope left_out = parse_scope_plain(text.substr(ex->second));
+  TimeScope left_out = parse_scope_plain(text.substr(ex->second));
+  // "In the bridges but not the last one": the ordinal is of the sections named before.
+  if (left_out.sections.empty() && left_out.ranges.empty()) {
+    const auto w = words_of(text.substr(ex->second));
+    for (std::size_t i = 0; i + 1 < w.size(); ++i)
+      if (const auto o = ordinal_word(w[i]); o && (w[i + 1] == "one" || w[i + 1] == "ones"))
+        for (const auto& ref : scope.sections)
+          if (ref.ordinal == 0) left_out.sections.push_back({ref.name, *o, ""});
+  }
   scope.except_sections = left_out.sections;
   scope.except_ranges = left_out.ranges;
   return scope;
@@ -801,7 +813,7 @@ std::string spelled(std::string text) {
     if (w[i] == "to" && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
   // "Oh, the vocal is too loud": the interjection, not the overheads ("OH are too loud").
   static const std::set<std::string, std::less<>> oh_subject = {"is", "are", "too", "sound", "sounds", "mics", "mic", "s"};
-  if (w.size() > 1 && w[0] == "oh" && !oh_subject.count(w[1])) w.erase(w.begin());
+  if (!w.empty() && w[0] == "oh" && (w.size() == 1 || !oh_subject.count(w[1]))) w.erase(w.begin());
   std::string out = " ";
   for (const auto& x : w) out += x + " ";
   return out;
@@ -947,6 +959,24 @@ double stated_amount_db(std::string_view raw) {
       continue;
     }
     if (v > 0.0 && v <= 24.0) return t[p] == '-' ? -v : v;
+  }
+  // A plain number right after "up" or "down" ("BD up 2", "vox down 1.5"): dB, the way said.
+  const auto w = words_of(" " + t + " ");
+  for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+    if (w[i] != "up" && w[i] != "down") continue;
+    if (!std::all_of(w[i + 1].begin(), w[i + 1].end(), [](unsigned char c) { return std::isdigit(c) || c == '.'; }))
+      continue;
+    static const std::set<std::string, std::less<>> units = {"k", "khz", "hz", "s", "sec", "secs", "seconds", "second",
+                                                            "min", "minutes", "minute", "bars", "bar", "beats", "percent"};
+    if (i + 2 < w.size() && units.count(w[i + 2])) continue;
+    if (t.find(w[i + 1] + "%") != std::string::npos) continue;
+    double v = 0.0;
+    try {
+      v = std::stod(w[i + 1]);
+    } catch (...) {
+      continue;
+    }
+    if (v > 0.0 && v <= 24.0) return w[i] == "down" ? -v : v;
   }
   return 0.0;
 }
@@ -1167,6 +1197,26 @@ std::string unnamed_part(const std::string& text, const std::vector<std::string>
   return "";
 }
 
+// A list of parts joined by "and" after `first` ("the bass and the kick", "hats and strings",
+// "mute the hats and the BGV"): each one into `note.also`. Parts side by side with no word
+// between ("open" and "hi hat" of "the open hi-hat") are one part's words, not a list.
+void add_listed_parts(ParsedNote& note, const std::string& text, const std::vector<Hit>& el,
+                      std::vector<Hit>::const_iterator first) {
+  static const std::set<std::string, std::less<>> list_glue = {"and", "the", "plus", "also", "both", "my", "our"};
+  const auto words = words_of(text);
+  std::size_t end = word_index_at(text, first->pos) + words_of(" " + first->phrase + " ").size();
+  for (auto it = first + 1; it != el.end(); ++it) {
+    if (it->value == "mix" || it->value == "reverb" || it->value == "delay") break;
+    const std::size_t w0 = word_index_at(text, it->pos);
+    bool joined = w0 > end;  // at least "and" between them
+    for (std::size_t k = end; k < w0 && joined; ++k) joined = list_glue.count(words[k]) > 0;
+    if (!joined) break;
+    for (const auto& e : split_stems(it->value))
+      if (e != note.element && std::find(note.also.begin(), note.also.end(), e) == note.also.end()) note.also.push_back(e);
+    end = w0 + words_of(" " + it->phrase + " ").size();
+  }
+}
+
 ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& stem_names, ClauseInfo* info) {
   ParsedNote note;
   note.text = std::string(raw);
@@ -1306,8 +1356,23 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                                                         "fade the intro in"};
     // "The fade out is too long" speaks of a fade there is (which the mix has not made).
     const bool a_fade = has(text, "the fade") || has(text, "a fade") || has(text, "that fade") || has(text, "this fade");
-    const bool out = !a_fade && std::any_of(outs.begin(), outs.end(), [&](auto w) { return has(text, w); });
-    const bool in = !out && !a_fade && std::any_of(ins.begin(), ins.end(), [&](auto w) { return has(text, w); });
+    const auto w = words_of(text);
+    // "fade the strings out", "fade the vocal in over 2 seconds": the verb, then "out"/"in"
+    // within a few words ("in" only where it is no place: "fade the pad in the chorus" says
+    // no way).
+    static const std::set<std::string, std::less<>> after_in = {"", "over", "during", "at", "from", "slowly",
+                                                                "gradually", "across", "for", "please", "gently"};
+    bool verb_out = false, verb_in = false;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      if (w[i] != "fade" && w[i] != "fading") continue;
+      for (std::size_t k = i + 1; k < std::min(w.size(), i + 6); ++k) {
+        if (w[k] == "out") verb_out = true;
+        if (w[k] == "in" && after_in.count(k + 1 < w.size() ? w[k + 1] : "")) verb_in = true;
+        if (verb_out || verb_in) break;
+      }
+    }
+    const bool out = !a_fade && (verb_out || std::any_of(outs.begin(), outs.end(), [&](auto x) { return has(text, x); }));
+    const bool in = !out && !a_fade && (verb_in || std::any_of(ins.begin(), ins.end(), [&](auto x) { return has(text, x); }));
     if (out || in) {
       const Hit* part = first_part();
       note.element = part ? split_stems(part->value).front() : "mix";
@@ -1315,9 +1380,18 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       note.problem = out ? "fade out" : "fade in";
       // The place: the note's, else the end (start) of the song; a section named as the end
       // ("fade out the ending") is the outro, which the scope already holds.
+      // Its length when the note gives one ("over 2 seconds"), else 10 s out and 5 s in.
+      double len = out ? 10.0 : 5.0;
+      for (std::size_t i = 0; i + 2 < w.size(); ++i)
+        if (w[i] == "over" || w[i] == "across")
+          if (const auto n = number_word(w[i + 1]); n && *n > 0.0) {
+            const std::string& u = w[i + 2];
+            const double unit = u.starts_with("sec") || u == "s" ? 1.0 : u.starts_with("min") ? 60.0 : 0.0;
+            if (unit > 0.0) len = *n * unit;
+          }
       if (note.scope.whole_song())
-        note.scope.ranges.push_back(out ? TimeRange{10.0, 0.0, -1, TimeRange::Count::seconds_before_end}
-                                        : TimeRange{0.0, 5.0});
+        note.scope.ranges.push_back(out ? TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end}
+                                        : TimeRange{0.0, len});
       return note;
     }
   }
@@ -1346,6 +1420,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
         const auto named = split_stems(parts.front().value);
         note.element = named.front();
         note.also.assign(named.begin() + 1, named.end());
+        add_listed_parts(note, text, parts, parts.begin());
         note.fix = Fix::mute;
         note.problem = std::string(verb);
         return note;
@@ -1459,19 +1534,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     note.element = named.front();
     note.also.assign(named.begin() + 1, named.end());
     note.except = protected_parts;
-    // A list of parts joined by "and" ("the bass and the kick", "hats and strings"): each one.
-    static const std::set<std::string, std::less<>> list_glue = {"and", "the", "plus", "also", "both", "my", "our"};
-    std::size_t end = word_index_at(text, specific->pos) + words_of(" " + specific->phrase + " ").size();
-    for (auto it = specific + 1; it != el.end(); ++it) {
-      if (it->value == "mix" || it->value == "reverb" || it->value == "delay") break;
-      const std::size_t w0 = word_index_at(text, it->pos);
-      bool joined = w0 > end;  // at least "and" between them
-      for (std::size_t k = end; k < w0 && joined; ++k) joined = list_glue.count(words[k]) > 0;
-      if (!joined) break;
-      for (const auto& e : split_stems(it->value))
-        if (e != note.element && std::find(note.also.begin(), note.also.end(), e) == note.also.end()) note.also.push_back(e);
-      end = w0 + words_of(" " + it->phrase + " ").size();
-    }
+    add_listed_parts(note, text, el, specific);
   } else if (!el.empty()) {
     const auto fx = std::find_if(el.begin(), el.end(), [](const Hit& h) { return h.value != "mix"; });
     note.element = fx != el.end() ? fx->value : "mix";

@@ -650,6 +650,9 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
   // "Oh" opening a note is no overhead mic.
   EXPECT_EQ(parse_note("oh the vocal is too loud", stems).element, "stem:Lead Vocal.wav");
   EXPECT_EQ(parse_note("OH are too loud").element, "cymbal");
+  const auto oh = parse_requests("oh, the vocal is too loud", stems);  // "oh" had been a request on the cymbals
+  ASSERT_EQ(oh.size(), 1u);
+  EXPECT_EQ(oh[0].element, "stem:Lead Vocal.wav");
   // "All the vocals" is every voice, not the lead alone.
   EXPECT_EQ(parse_note("all the vocals are too quiet", stems).element, "vocal");
   // Placing a part: before, "right" after a part read as "fine" and the note panned every stem.

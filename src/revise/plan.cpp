@@ -17,6 +17,10 @@ namespace mixdown::revise {
 namespace {
 
 // A reply that starts with a part's name starts a sentence.
+// Where "on the left" puts a part that sits nearer the centre: clearly to that side, as a
+// double or a second guitar is panned, not hard.
+constexpr double kPlacedPan = 0.6;
+
 std::string capitalised(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
   return s;
@@ -531,7 +535,9 @@ Applied apply_fade(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   a.reply = "Faded " + what + (out ? " out" : " in") + " from " + format_time(w.start_s) + " to " + format_time(w.end_s) +
             ", linear in amplitude" +
             (out && !to_end ? ", silent after " + format_time(w.end_s) : "") +
-            (!out && w.start_s > 0.05 ? ", silent before " + format_time(w.start_s) : "") + ".";
+            (!out && w.start_s > 0.05 ? ", silent before " + format_time(w.start_s) : "") +
+            (w.start_s < 0.05 && to_end ? " (all of the song, which is only " + format_time(c.duration_s) + " long)" : "") +
+            ".";
   return a;
 }
 
@@ -840,11 +846,16 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
                       said.find(" all the way ") != std::string::npos || said.find(" extreme ") != std::string::npos;
     const double side = f == Fix::pan_right ? 1.0 : -1.0;
     std::optional<double> share;
-    if (const auto pc = percent_in(n.text); pc && *pc > 0 && *pc <= 100) share = *pc / 100.0;
+    if (const auto pc = percent_in(n.text); pc && *pc > 0) share = std::min(*pc, 100.0) / 100.0;
+    // "Put the BGV on the left", "to the right side": a place on that side, not a nudge.
+    const bool placed = said.find(" on the left ") != std::string::npos || said.find(" on the right ") != std::string::npos ||
+                        said.find(" side ") != std::string::npos;
+    if (!share && placed) share = kPlacedPan;
     for (auto* s : strips) {
       const double from = s->pan.pan;
       s->pan.pan = round3(f == Fix::centre ? 0.0
                           : hard         ? side
+                          : share && placed && side * from > *share ? from  // already further out on that side
                           : share        ? side * *share
                                          : std::clamp(from + 0.25 * side, -1.0, 1.0));
       if (s->pan.pan != from) {
@@ -1123,7 +1134,7 @@ constexpr double kSeamS = 1.0;
 
 // The windows of a scope's places (its sections and ranges; not what it leaves out).
 std::vector<Window> resolve_places(const TimeScope& scope, const Console& c, std::vector<std::string>* missing,
-                                   std::vector<TimeRange>* past_end) {
+                                   std::vector<TimeRange>* past_end, bool edges_stand_in = true) {
   std::vector<Window> out;
   const double end = c.duration_s > 0 ? c.duration_s : std::numeric_limits<double>::infinity();
   // Sections named by what is before or after them ("before the verse"): the relation and the
@@ -1134,8 +1145,10 @@ std::vector<Window> resolve_places(const TimeScope& scope, const Console& c, std
     for (const auto& s : c.sections)
       if (base_name(s.name) == ref.name) named.push_back(&s);
     // "the end" / "the beginning" when the song has no outro / intro: its last / first section.
-    if (named.empty() && !c.sections.empty() && ref.name == "outro") named.push_back(&c.sections.back());
-    if (named.empty() && !c.sections.empty() && ref.name == "intro") named.push_back(&c.sections.front());
+    // (Not for a place left out: "louder, but not during the intro" of a song with no intro
+    // leaves nothing out, and says so.)
+    if (edges_stand_in && named.empty() && !c.sections.empty() && ref.name == "outro") named.push_back(&c.sections.back());
+    if (edges_stand_in && named.empty() && !c.sections.empty() && ref.name == "intro") named.push_back(&c.sections.front());
     std::vector<const mix::Section*> pick;
     const auto count = static_cast<int>(named.size());
     if (ref.ordinal == 0) pick = named;
@@ -1252,7 +1265,10 @@ std::vector<Window> resolve_scope(const TimeScope& scope, const Console& c, std:
   TimeScope cut;
   cut.sections = scope.except_sections;
   cut.ranges = scope.except_ranges;
-  const std::vector<Window> left_out = resolve_places(cut, c, nullptr, nullptr);
+  std::vector<std::string> cut_missing;
+  const std::vector<Window> left_out = resolve_places(cut, c, &cut_missing, nullptr, false);
+  if (missing)
+    for (const auto& m : cut_missing) missing->push_back(m);
   if (left_out.empty()) return windows;
   if (windows.empty()) {
     if (!scope.sections.empty() || !scope.ranges.empty()) return windows;  // its places are missing
@@ -1484,6 +1500,9 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       std::string k;
       for (char ch : t) {
         const auto c = static_cast<unsigned char>(ch);
+        // "2dB" and "2 dB" are the same words.
+        if (!k.empty() && k.back() != ' ' && std::isalpha(c) != 0 && std::isdigit(static_cast<unsigned char>(k.back())) != 0)
+          k.push_back(' ');
         if (std::isalnum(c)) k.push_back(static_cast<char>(std::tolower(c)));
         else if (!k.empty() && k.back() != ' ') k.push_back(' ');
       }

@@ -663,9 +663,55 @@ TEST(Plan, MuteUnmuteAndFadesAreTheMixersNotTheArrangements) {
   EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 6), 0.0, 1e-9);
 }
 
+TEST(Plan, WhatASweepOfNewNotesFoundIsRead) {
+  // From a helper's sweep of 122 notes (session 34): each of these had done something else.
+  const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
+  // "Leave ... alone" leaves a place out (it had ridden only that place).
+  EXPECT_EQ(windows(c, "bass up but leave the chorus alone"), "0:00-0:30 0:50-1:10 1:30-1:40");
+  EXPECT_EQ(windows(c, "pad down a touch, don't touch the intro"), "0:10-2:00");
+  EXPECT_EQ(windows(c, "vocal up 1 dB, leave the last 10 seconds as they are"), "0:00-1:50");
+  EXPECT_EQ(windows(c, "vocal up in the choruses but not the last one"), "0:30-0:50 1:10-1:30");
+  // A place left out that the song does not have is said, and takes no stand-in section.
+  auto d = song();
+  d.sections = {{"verse", 0, 60}, {"verse", 60, 120}};
+  std::vector<std::string> missing;
+  EXPECT_EQ(windows(d, "louder vocal but not during the intro", &missing), "");
+  EXPECT_EQ(missing.size(), 1u);
+  // Mutes of a list of parts mute each.
+  auto m = song();
+  plan_revision(m, {"mute the kick and the bass"});
+  EXPECT_TRUE(m.find_strip("Kick.wav")->mute);
+  EXPECT_TRUE(m.find_strip("Bass.wav")->mute);
+  // A fade of one part over a section; a fade's length.
+  auto f = song();
+  plan_revision(f, {"fade the guitars out in the last chorus"});
+  EXPECT_NEAR(mix::automation_gain_at(*f.find_strip("GtrL.wav"), 110), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NEAR(mix::automation_gain_at(*f.find_strip("Vox.wav"), 110), 0.0, 1e-9);
+  auto g = song();
+  plan_revision(g, {"can we fade it in over 2 seconds"});
+  EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 1.0), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 2.5), 0.0, 1e-9);
+  // Pans: a share past 100 % is the side's end; "on the left" is a place on the left.
+  auto p = song();
+  plan_revision(p, {"pan the snare 200% left"});
+  EXPECT_DOUBLE_EQ(p.find_strip("Snare.wav")->pan.pan, -1.0);
+  plan_revision(p, {"put the kick on the right"});
+  EXPECT_DOUBLE_EQ(p.find_strip("Kick.wav")->pan.pan, 0.6);
+  plan_revision(p, {"put the guitar on the right"});  // GtrR already at 0.5 goes to 0.6; GtrL from -0.5 too
+  EXPECT_DOUBLE_EQ(p.find_strip("GtrR.wav")->pan.pan, 0.6);
+  // A plain number after up/down is dB; abbreviations name parts.
+  auto a = song();
+  plan_revision(a, {"kick up 2"});
+  EXPECT_DOUBLE_EQ(a.find_strip("Kick.wav")->fader_db, -4.0);
+  plan_revision(a, {"snr down 2 dB"});
+  EXPECT_DOUBLE_EQ(a.find_strip("Snare.wav")->fader_db, -10.0);
+  plan_revision(a, {"LV up 1 dB"});
+  EXPECT_DOUBLE_EQ(a.find_strip("Vox.wav")->fader_db, -2.0);
+}
+
 TEST(Plan, ANoteGivenTwiceIsActedOnOnce) {
   auto c = song();
-  const auto r = plan_revision(c, {"vocal up 2 dB", "Vocal up 2 dB!"});
+  const auto r = plan_revision(c, {"vocal up 2 dB", "Vocal up 2dB!"});
   EXPECT_DOUBLE_EQ(c.find_strip("Vox.wav")->fader_db, -1.0);
   EXPECT_TRUE(r[1].changes.empty());
   EXPECT_NE(r[1].reply.find("same as note 1"), std::string::npos) << r[1].reply;
