@@ -46,6 +46,7 @@ struct ContentRole {
   double confidence = 0.0;   // 0..1
   std::string reason;        // the features that decided, in words
   bool overrules_name = false;  // the sound decided over the name (see synthetic_voice)
+  bool contradicts_name = false;  // ... because the name cannot be right (see impossible_name)
   bool operator==(const ContentRole&) const = default;
 };
 
@@ -58,6 +59,15 @@ ContentRole role_from_content(const StemFeatures& f);
 // after its preset, and its role comes from that: synth (returned with the reason). Any other
 // vocal word ("vox", "vocal", "lead", "bgv"...) keeps the name's role: the name is trusted.
 std::optional<ContentRole> synthetic_voice(const NameInfo& name, const StemFeatures& f);
+
+// A name the sound cannot be: a "Vocals.wav" with 95 % of its energy below 120 Hz (no voice
+// has a third of its energy there), a "HiHat" with a third below 120 Hz, a "Kick" or "Bass"
+// with nothing below 120 Hz and a third above 5 kHz, a "Snare" with most of its energy below
+// 120 Hz. Then the sound's role (`heard`, when it is confident and of another family) is the
+// part's, returned with the reason; otherwise nullopt and the name stands. Files are misnamed
+// in exports (a track's name left on the wrong file); a mix built on the name put a kick forward
+// as the lead vocal and pulled the bass 5.8 LU down as a hi-hat.
+std::optional<ContentRole> impossible_name(Role named, const StemFeatures& f, const ContentRole& heard);
 
 // Whether a sound strongly contradicts a named role (e.g. a "Kick" that is all hi-hat).
 bool strongly_disagree(Role named, const ContentRole& heard);

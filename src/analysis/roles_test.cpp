@@ -259,6 +259,38 @@ TEST(RoleFromContent, StrongDisagreementOnlyAcrossFamilies) {
   EXPECT_FALSE(strongly_disagree(Role::kick, weak));
 }
 
+TEST(ImpossibleName, ASoundANameCannotBeIsMixedAsWhatItSoundsLike) {
+  StemFeatures kick;
+  kick.silent = false;
+  kick.low120_share = 0.95;
+  const ContentRole heard_kick{Role::kick, 0.9, "struck, energy below 120 Hz"};
+  // A kick exported as "Vocals.wav": no voice has a third of its energy below 120 Hz.
+  const auto v = impossible_name(Role::lead_vocal, kick, heard_kick);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->role, Role::kick);
+  EXPECT_TRUE(v->overrules_name && v->contradicts_name);
+  EXPECT_NE(v->reason.find("95%"), std::string::npos) << v->reason;
+  // A bass named as a hi-hat; a hi-hat named as a kick.
+  StemFeatures bass = kick;
+  bass.low120_share = 0.39;
+  EXPECT_EQ(impossible_name(Role::hihat, bass, {Role::bass, 0.8, ""})->role, Role::bass);
+  StemFeatures hat;
+  hat.silent = false;
+  hat.low120_share = 0.0;
+  hat.high5k_share = 0.8;
+  EXPECT_EQ(impossible_name(Role::kick, hat, {Role::hihat, 0.8, ""})->role, Role::hihat);
+  // What a name can be stays the name's: a voice with its few % below 120 Hz, a sound the
+  // content reading is unsure of or calls "other", kit pieces of one family, overheads.
+  StemFeatures voice = hat;
+  voice.low120_share = 0.04;
+  voice.high5k_share = 0.05;
+  EXPECT_FALSE(impossible_name(Role::lead_vocal, voice, {Role::synth, 0.8, ""}).has_value());
+  EXPECT_FALSE(impossible_name(Role::lead_vocal, kick, {Role::kick, 0.3, ""}).has_value());
+  EXPECT_FALSE(impossible_name(Role::lead_vocal, kick, {Role::other, 0.9, ""}).has_value());
+  EXPECT_FALSE(impossible_name(Role::tom, kick, heard_kick).has_value());
+  EXPECT_FALSE(impossible_name(Role::overhead, kick, heard_kick).has_value());
+}
+
 TEST(SyntheticVoice, AVoiceNamedPresetWithNoNoiseIsASynthButVocalWordsAreTrusted) {
   StemFeatures tone;  // a pure synthetic tone: no breath, no consonants
   tone.silent = false;

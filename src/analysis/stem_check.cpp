@@ -587,6 +587,12 @@ std::vector<Problem> name_problems(const std::string& file, const NameInfo& name
                                    guess),
                        "rename it after the instrument (e.g. \"Kick In.wav\", \"Lead Vox.wav\") "
                        "so its role is certain"));
+  } else if (heard && heard->contradicts_name) {
+    out.push_back(make(file, "role_mismatch", Severity::warning,
+                       fmt::format("{} is named as {} but {}", file, to_string(*name.role), heard->reason),
+                       fmt::format("check that the file is the part its name says; if the name is right, say so "
+                                   "in session.toml (role = \"{}\")",
+                                   to_string(*name.role))));
   } else if (heard && heard->overrules_name) {
     out.push_back(make(file, "role_mismatch", Severity::info,
                        fmt::format("{} is named as {} but is {}", file, to_string(*name.role),

@@ -355,6 +355,13 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
           s.role_source = "content";
           s.role_confidence = synth->confidence;
           s.content = std::move(*synth);
+        } else if (s.content) {
+          if (auto heard = analysis::impossible_name(*ni.role, s.features, *s.content)) {
+            s.role = heard->role;
+            s.role_source = "content";
+            s.role_confidence = heard->confidence;
+            s.content = std::move(*heard);
+          }
         }
       }
     } else if (ni.not_a_stem) {
