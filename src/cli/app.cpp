@@ -170,6 +170,10 @@ int run(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
   io::install_signal_cleanup();
+  // Earlier outputs a commit replaced are removed on threads of their own; gone before return.
+  struct Removed {
+    ~Removed() { io::wait_for_removals(); }
+  } removed;
   try {
     return action ? action() : static_cast<int>(ExitCode::usage);
   } catch (const Error& e) {

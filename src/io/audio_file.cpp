@@ -840,7 +840,7 @@ void AudioWriter::commit() {
   struct stat st {};
   const bool replace = ::lstat(m.final_path.c_str(), &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode));
   if (replace && ::renameat2(AT_FDCWD, m.temp_path.c_str(), AT_FDCWD, m.final_path.c_str(), RENAME_EXCHANGE) == 0) {
-    ::unlink(m.temp_path.c_str());  // the old file, now under the temporary name
+    remove_in_background(m.temp_path.string());  // the old file, now under the temporary name
   } else {
     std::error_code ec;
     fs::rename(m.temp_path, m.final_path, ec);

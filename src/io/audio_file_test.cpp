@@ -1,4 +1,5 @@
 #include "io/audio_file.hpp"
+#include "io/temp_registry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -224,6 +225,9 @@ TEST(AudioFile, CommitReplacesAnExistingFileAtomicallyAndLeavesNothingElse) {
   const AudioBuffer back = read_file(out, &rate);
   EXPECT_EQ(back.num_frames(), loud.num_frames());
   EXPECT_LT(max_abs_diff(back.view(), loud.view()), 3.0 / 8388608);
+  // The old copy is removed on a thread of its own (remove_in_background); the CLI waits for
+  // it before it returns, as here.
+  io::wait_for_removals();
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++entries;
   EXPECT_EQ(entries, 1u);  // no temporary and no old copy left behind

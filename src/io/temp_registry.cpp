@@ -1,10 +1,14 @@
 #include "io/temp_registry.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace mixdown::io {
 namespace {
@@ -22,7 +26,44 @@ extern "C" void on_signal(int sig) {
   _exit(sig == SIGINT ? 130 : 128 + sig);
 }
 
+// The background removals under way (remove_in_background).
+struct Removals {
+  std::mutex mutex;
+  std::vector<std::thread> threads;
+  ~Removals() { join(); }
+  void join() noexcept {
+    std::vector<std::thread> t;
+    {
+      std::lock_guard lock(mutex);
+      t.swap(threads);
+    }
+    for (auto& th : t)
+      if (th.joinable()) th.join();
+  }
+};
+Removals& removals() {
+  static Removals r;
+  return r;
+}
+
 }  // namespace
+
+void remove_in_background(const std::string& path) {
+  // The name goes now (a folder renamed next, as a revision's is, holds nothing of it); the
+  // blocks go when the last descriptor closes, which the thread does.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  ::unlink(path.c_str());
+  if (fd < 0) return;
+  auto& r = removals();
+  std::lock_guard lock(r.mutex);
+  try {
+    r.threads.emplace_back([fd] { ::close(fd); });
+  } catch (const std::system_error&) {  // no thread to be had: freed here
+    ::close(fd);
+  }
+}
+
+void wait_for_removals() noexcept { removals().join(); }
 
 int register_temp(const std::string& path) noexcept {
   if (path.size() + 1 > kPathMax) return -1;

@@ -15,6 +15,15 @@ void unregister_temp(int slot) noexcept;
 void remove_all_temps() noexcept;                      // async-signal-safe
 void install_signal_cleanup() noexcept;                // SIGINT → 130, SIGTERM → 143
 
+// Removes a file on a thread of its own: an earlier output that a commit exchanged out. Freeing
+// a 66 MB file's blocks takes 12 ms on ext4, and a master into a folder of an earlier run
+// replaces three such files at its end (36 ms of a 0.5 s command, one after the other). The
+// name is removed at once; the blocks are freed when a thread closes the file, side by side
+// with the rest of the run's end (an interrupted run frees them as the process exits).
+// wait_for_removals() joins the threads: the CLI calls it before it returns.
+void remove_in_background(const std::string& path);
+void wait_for_removals() noexcept;
+
 // A scratch file (a codec round trip's encode, an album's dual-mono copy): registered while it
 // exists, so the handler removes it, and removed on destruction, also on a throw.
 struct ScratchFile {
