@@ -571,6 +571,15 @@ std::optional<std::pair<std::size_t, std::size_t>> place_exclusion(const std::st
   for (auto m : markers)
     if (const std::size_t p = text.find(m); p != std::string::npos && p < best.first) {
       const std::size_t from = p + m.size() - 1;
+      // "Keep" leaves a place out only as it is ("keep the chorus as it is"); "keep the chorus
+      // louder" asks for a change there.
+      if (m == " keep ") {
+        const std::string rest = text.substr(from);
+        static const std::array<std::string_view, 7> as_is = {" as is ", " as it is ", " as they are ", " the same ",
+                                                              " untouched ", " alone ", " unchanged "};
+        if (std::none_of(as_is.begin(), as_is.end(), [&](std::string_view a) { return rest.find(a) != std::string::npos; }))
+          continue;
+      }
       for (const auto& w : words_of(text.substr(from))) {
         if (lead.count(w)) continue;
         if (place_words.count(w) || ordinal_word(w) || parse_time(w)) best = {p, from};

@@ -678,6 +678,9 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
   EXPECT_TRUE(parse_note("the vocal is too loud for 10 seconds in the chorus", stems).scope.ranges.empty());
   EXPECT_EQ(parse_note("bump the vocal", stems).fix, Fix::up);
   EXPECT_EQ(parse_note("widen the guitars").fix, Fix::wider);
+  // "Keep" leaves a place out only as it is.
+  EXPECT_EQ(parse_note("keep the chorus louder", stems).scope.sections.size(), 1u);
+  EXPECT_EQ(parse_note("vocal up, keep the chorus as it is", stems).scope.except_sections.size(), 1u);
   // Places left out.
   const auto p = parse_note("vocal louder but not in the first verse", stems);
   EXPECT_TRUE(p.scope.sections.empty());
