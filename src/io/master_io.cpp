@@ -695,7 +695,6 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
           ipw_error = std::current_exception();
         }
       });
-      input_preview->done = true;
     }
     mo.pre_limiter_lufs = meter.integrated_lufs();
     pre_peak_db = meter.sample_peak_dbfs();
@@ -898,7 +897,10 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       std::none_of(mo.problems.begin(), mo.problems.end(), [](const Problem& p) { return p.severity == Severity::error; })) {
     if (delivered) delivered->commit();
     if (delivered_preview) delivered_preview->commit();
-    if (ipw) ipw->commit();
+    if (ipw) {
+      ipw->commit();
+      input_preview->done = true;  // else a try made again (an eased match) or the pass after writes it
+    }
   }
   prog(1.0, target.name + ": done");
   return mo;
@@ -1439,11 +1441,11 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
     tr.crossfade_s = seconds(t, "crossfade_s", 0.0, 30.0);
     // A track follows the previous one after a gap or overlapping it, not both; the first has
     // nothing before it to overlap (both were accepted, the crossfade winning or ignored).
-    if (tr.gap_s && tr.crossfade_s)
+    if (tr.gap_s && tr.crossfade_s && *tr.crossfade_s > 0.0)
       throw Error(ExitCode::rejected, where(t.get("crossfade_s")),
                   "a track has both gap_s and crossfade_s: it follows the previous track after a gap or overlapping "
                   "it, so give one of them");
-    if (tr.crossfade_s && album.tracks.empty())
+    if (tr.crossfade_s && *tr.crossfade_s > 0.0 && album.tracks.empty())
       throw Error(ExitCode::rejected, where(t.get("crossfade_s")),
                   "crossfade_s on the first track: nothing plays before it to crossfade from (a track's crossfade_s "
                   "is its overlap with the track before)");

@@ -164,13 +164,13 @@ struct AlbumResult {
 // violations throw Error(rejected) before anything is rendered.
 AlbumResult master_album(const master::AlbumSpec& album, const std::filesystem::path& out_dir,
                          const master::Target& target, const StageProgressFn& progress = {});
-// After a delivered album into out_dir: what an earlier album left there that this one did not
-// write (track files in tracks/, a cue sheet for another disc), as remove_other_targets_outputs
-// does for masters. Returns what was removed, in order.
 // The name of track `index` (0-based) of `count` in tracks/: "01-Title.wav", zero-padded so
 // the names sort in running order; the title made safe for a file name.
 std::string album_track_file_name(std::size_t index, std::size_t count, const std::string& title);
 
+// After a delivered album into out_dir: what an earlier album left there that this one did not
+// write (track files in tracks/, a cue sheet for another disc), as remove_other_targets_outputs
+// does for masters. Returns what was removed, in order.
 std::vector<std::filesystem::path> remove_other_album_outputs(const AlbumResult& result, const std::filesystem::path& out_dir);
 
 }  // namespace mixdown::io

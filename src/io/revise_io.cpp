@@ -468,32 +468,33 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
     const double share = std::max(0.3, landed[k] / move.said);  // of a move that reaches the balance
     extra[k] = std::clamp(move.said / share - move.said, -kMaxLevelExtraDb, kMaxLevelExtraDb);
     depth[k] = (move.said + extra[k]) / move.said;
-    for (const auto& name : move.strips) {
-      auto* st = console.find_strip(name);
-      const auto* b = base.find_strip(name);
-      if (!st || !b) continue;
-      if (move.fader) {
-        const double want = st->fader_db + extra[k];
-        st->fader_db = std::round(std::clamp(want, mix::kFaderMinDb, mix::kFaderMaxDb) * 1000.0) / 1000.0;
-        travel[k] = st->fader_db - b->fader_db;
-        if (want > mix::kFaderMaxDb) others_down = std::max(others_down, want - mix::kFaderMaxDb);
-      } else {
-        st->automation = deepened(*b, *st, depth[k]);
-      }
-    }
+    if (move.fader)
+      for (const auto& name : move.strips)
+        if (const auto* st = console.find_strip(name))
+          others_down = std::max(others_down, st->fader_db + extra[k] - mix::kFaderMaxDb);
     again = true;
   }
   if (!again) return;
+  // Every fader but the ones at the top comes down by what the top stopped (the planner's way):
+  // a move's own strips with its correction, the other moves' and the unmoved strips as they are.
   std::vector<revise::Change> rest_down;
-  if (others_down > 0.0) {
-    for (auto& st : console.strips) {
-      const bool moved = std::any_of(moves.begin(), moves.end(), [&](const LevelMove& m) {
-        return std::find(m.strips.begin(), m.strips.end(), st.name) != m.strips.end();
-      });
-      if (moved || st.mute) continue;
-      const double from = st.fader_db;
-      st.fader_db = std::round(std::max(mix::kFaderMinDb, st.fader_db - others_down) * 1000.0) / 1000.0;
-      rest_down.push_back({st.name, "fader_db", from, st.fader_db, ""});
+  const auto round_db = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  for (auto& st : console.strips) {
+    if (st.mute) continue;
+    const auto* b = base.find_strip(st.name);
+    std::size_t k = moves.size();
+    for (std::size_t m = 0; m < moves.size() && k == moves.size(); ++m)
+      if (std::find(moves[m].strips.begin(), moves[m].strips.end(), st.name) != moves[m].strips.end()) k = m;
+    const double from = st.fader_db;
+    if (k < moves.size() && moves[k].fader && extra[k] != 0.0) {
+      st.fader_db = round_db(std::clamp(st.fader_db + extra[k] - others_down, mix::kFaderMinDb, mix::kFaderMaxDb));
+      if (b && st.name == moves[k].strips.front()) travel[k] = st.fader_db - b->fader_db;
+      continue;
+    }
+    if (k < moves.size() && !moves[k].fader && extra[k] != 0.0 && b) st.automation = deepened(*b, st, depth[k]);
+    if (others_down > 0.0) {
+      st.fader_db = round_db(std::max(mix::kFaderMinDb, st.fader_db - others_down));
+      if (k == moves.size() || !moves[k].fader) rest_down.push_back({st.name, "fader_db", from, st.fader_db, ""});
     }
   }
   write_text_atomic(tmp_session, session_to_toml(console, out));
@@ -552,6 +553,11 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
                           move.fader ? (move.strips.size() > 1 ? "faders" : "fader") : "ride", moved, top, why);
     said[k][1] = static_cast<char>(std::toupper(static_cast<unsigned char>(said[k][1])));
   }
+  // Where every fader went (a move's own, and those that came down for one at the top).
+  for (auto& n : notes)
+    for (auto& ch : n.changes)
+      if (ch.parameter == "fader_db" && ch.section.empty())
+        if (const auto* st = console.find_strip(ch.stem)) ch.to = st->fader_db;
   for (auto& n : notes) {
     std::string add;
     for (std::size_t k = 0; k < moves.size(); ++k) {

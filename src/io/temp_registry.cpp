@@ -58,7 +58,7 @@ void remove_in_background(const std::string& path) {
   std::lock_guard lock(r.mutex);
   try {
     r.threads.emplace_back([fd] { ::close(fd); });
-  } catch (const std::system_error&) {  // no thread to be had: freed here
+  } catch (...) {  // no thread to be had (or no memory for it): freed here
     ::close(fd);
   }
 }

@@ -257,7 +257,7 @@ const Table& fix_table() {
       {"less limiting", "less_compressed"}, {"less limited", "less_compressed"}, {"too limited", "less_compressed"},
       {"more dynamics", "less_compressed"}, {"more dynamic", "less_compressed"}, {"more dynamic range", "less_compressed"},
       {"less compression", "less_compressed"}, {"not so compressed", "less_compressed"},
-      {"bump", "up"}, {"bump up", "up"}, {"give a bump", "up"}, {"widen", "wider"},
+      {"bump the", "up"}, {"bump it", "up"}, {"bump up", "up"}, {"give it a bump", "up"}, {"widen", "wider"},
       {"squashed", "less_compressed"}, {"squished", "less_compressed"}, {"over compressed", "less_compressed"},
       {"overcompressed", "less_compressed"}, {"too compressed", "less_compressed"}, {"crushed", "less_compressed"},
       {"pumping", "less_compressed"}, {"pumps", "less_compressed"}, {"breathing", "less_compressed"},
@@ -532,7 +532,8 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
     const std::string after_unit = i + 2 < w.size() ? w[i + 2] : "";
     if (v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 &&
         ((before.count(prev) && (prev != "the" || after_unit == "mark")) || after_unit == "mark" ||
-         (after_unit == "in" && prev != "for" && prev != "first" && prev != "last" && prev != "next"))) {
+         (after_unit == "in" && prev != "for" && prev != "first" && prev != "last" && prev != "next" &&
+          prev != "over" && prev != "across"))) {
       w[i] = clock(*v * unit(w[i + 1]));
       w[i + 1] = "";
       if (after_unit == "in") w[i + 2] = "";
@@ -546,6 +547,20 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
 }
 
 TimeScope parse_scope_plain(const std::string& text);
+
+// The words a place-leaving marker governs, from `from`: up to "alone", "as is", "just", "but"
+// ("leave the verses alone, just bring the vocal up in the chorus" leaves out the
+// verses, not the chorus), or the end.
+std::string left_out_text(const std::string& text, std::size_t from) {
+  // (Not "and": "apart from the intro and the outro" leaves out both.)
+  static const std::array<std::string_view, 10> ends = {" alone ", " as is ", " as it is ", " as they are ",
+                                                        " untouched ", " unchanged ", " the same ", " just ",
+                                                        " but ", " then "};
+  std::size_t e = text.size();
+  for (auto x : ends)
+    if (const std::size_t q = text.find(x, from); q != std::string::npos) e = std::min(e, q + 1);
+  return text.substr(from, e - from);
+}
 
 // Where a note leaves a place out: "louder except in the chorus", "but not in the first verse",
 // "everywhere but the bridge", "not during the solo", "apart from the last 10 seconds". The
@@ -580,6 +595,9 @@ std::optional<std::pair<std::size_t, std::size_t>> place_exclusion(const std::st
         if (std::none_of(as_is.begin(), as_is.end(), [&](std::string_view a) { return rest.find(a) != std::string::npos; }))
           continue;
       }
+      // The complaint after the marker ("great, except the chorus is too loud", "apart from
+      // that the bridge is too quiet"): the marker introduces it; no place is left out.
+      if (!scan(left_out_text(text, from), prepared_fix_table()).empty()) continue;
       for (const auto& w : words_of(text.substr(from))) {
         if (lead.count(w)) continue;
         if (place_words.count(w) || ordinal_word(w) || parse_time(w)) best = {p, from};
@@ -593,11 +611,13 @@ std::optional<std::pair<std::size_t, std::size_t>> place_exclusion(const std::st
 TimeScope parse_scope(const std::string& text) {
   const auto ex = place_exclusion(text);
   if (!ex) return parse_scope_plain(text);
-  TimeScope scope = parse_scope_plain(text.substr(0, ex->first + 1));
-  TimeScope left_out = parse_scope_plain(text.substr(ex->second));
+  const std::string left_text = left_out_text(text, ex->second);
+  // The note's own places: before the marker and after what it governs.
+  TimeScope scope = parse_scope_plain(text.substr(0, ex->first + 1) + text.substr(ex->second + left_text.size()));
+  TimeScope left_out = parse_scope_plain(left_text);
   // "In the bridges but not the last one": the ordinal is of the sections named before.
   if (left_out.sections.empty() && left_out.ranges.empty()) {
-    const auto w = words_of(text.substr(ex->second));
+    const auto w = words_of(left_text);
     for (std::size_t i = 0; i + 1 < w.size(); ++i)
       if (const auto o = ordinal_word(w[i]); o && (w[i + 1] == "one" || w[i + 1] == "ones"))
         for (const auto& ref : scope.sections)
@@ -820,9 +840,14 @@ std::string spelled(std::string text) {
   }
   for (std::size_t i = 0; i + 1 < w.size(); ++i)
     if (w[i] == "to" && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
-  // "Oh, the vocal is too loud": the interjection, not the overheads ("OH are too loud").
-  static const std::set<std::string, std::less<>> oh_subject = {"is", "are", "too", "sound", "sounds", "mics", "mic", "s"};
-  if (!w.empty() && w[0] == "oh" && (w.size() == 1 || !oh_subject.count(w[1]))) w.erase(w.begin());
+  // "Oh, the vocal is too loud", "oh and the bass": the interjection, not the overheads ("OH
+  // are too loud", "OH louder", "oh up a bit"). Alone (a clause of its own) or before the words
+  // a sentence goes on with.
+  static const std::set<std::string, std::less<>> oh_goes_on = {"the", "and", "also", "i", "it", "its", "my", "no",
+                                                                "wait", "well", "yeah", "yes", "man", "wow", "but",
+                                                                "one", "so", "by", "one", "we", "can", "could", "this",
+                                                                "that", "actually", "right", "ok", "okay"};
+  if (!w.empty() && w[0] == "oh" && (w.size() == 1 || oh_goes_on.count(w[1]))) w.erase(w.begin());
   std::string out = " ";
   for (const auto& x : w) out += x + " ";
   return out;
@@ -959,8 +984,20 @@ double stated_amount_db(std::string_view raw) {
     if (e < t.size() && !std::isspace(static_cast<unsigned char>(t[e])) && t[e] != ',' && t[e] != ';') continue;
     const std::string rest = t.substr(e, 9);
     if (rest.starts_with(" %") || rest.starts_with(" percent") || rest.starts_with(" k") || rest.starts_with(" hz") ||
-        rest.starts_with(" s") || rest.starts_with(" min") || rest.starts_with(" bar") || rest.starts_with(" beat"))
+        rest.starts_with(" s") || rest.starts_with(" min") || rest.starts_with(" bar") || rest.starts_with(" beat") ||
+        rest.starts_with(" lu") || rest.starts_with(" dbtp") || rest.starts_with(" dbfs") || rest.starts_with(" tp"))
       continue;
+    // A level or a reading the note states ("peaks at -1", "should sit around -6", "be -14"),
+    // not a move.
+    {
+      std::size_t b = p;
+      while (b > 0 && t[b - 1] == ' ') --b;
+      std::size_t a = b;
+      while (a > 0 && std::isalpha(static_cast<unsigned char>(t[a - 1]))) --a;
+      static const std::set<std::string, std::less<>> reading = {"at", "around", "about", "to", "be", "near", "of",
+                                                                 "peaks", "peak", "is", "sits", "reads", "hits", "than"};
+      if (reading.count(t.substr(a, b - a))) continue;
+    }
     double v = 0.0;
     try {
       v = std::stod(t.substr(p + 1, e - p - 1));
@@ -1000,6 +1037,25 @@ bool signed_amount(std::string_view raw) {
   return false;
 }
 
+// Whether a share in the note sits by the words of a move ("hats down 50%", "20 percent
+// louder", "cut it by 30%"), not by others ("I'm 100% sure the vocal is too loud").
+bool share_is_a_move(std::string_view raw) {
+  std::string t;
+  for (char c : raw) t += c == '%' ? std::string(" percent ") : std::string(1, c);
+  const std::string text = normalize(t);
+  static const std::set<std::string, std::less<>> move = {"up", "down", "louder", "quieter", "softer", "lower",
+                                                          "higher", "by", "cut", "boost", "reduce", "raise", "drop",
+                                                          "turn", "less", "more", "volume", "level", "gain", "quiet",
+                                                          "loud", "down"};
+  const auto w = words_of(text);
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (w[i] != "percent" && w[i] != "per" && !(i + 1 < w.size() && w[i + 1] == "percent")) continue;
+    for (std::size_t k = i >= 3 ? i - 3 : 0; k < std::min(w.size(), i + 4); ++k)
+      if (move.count(w[k])) return true;
+  }
+  return false;
+}
+
 // A two-letter stem name or word of one ("FM", "BD_03", "OH L") names its stem when it is
 // letters and no common word or unit a note would use ("it", "up", "db"): before, a stem named
 // "FM" could not be named at all.
@@ -1007,7 +1063,8 @@ bool two_letter_name(const std::string& w) {
   static const std::set<std::string, std::less<>> common = {
       "am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no",
       "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we", "ya", "yo", "db", "hz", "vs", "pm", "ms",
-      "st", "nd", "rd", "th", "id", "im", "ur", "ah", "eh", "uh", "um", "ha", "lo", "re", "ll", "ve"};
+      "st", "nd", "rd", "th", "id", "im", "ur", "ah", "eh", "uh", "um", "ha", "lo", "re", "ll", "ve",
+      "fx", "eq"};  // "more fx on the vocal", "eq the bass": effects and EQ, not a stem "FX"
   return w.size() == 2 && std::isalpha(static_cast<unsigned char>(w[0])) &&
          std::isalpha(static_cast<unsigned char>(w[1])) && !common.count(w);
 }
@@ -1347,9 +1404,10 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       if (h.value != "mix" && h.value != "reverb" && h.value != "delay") return &h;
     return nullptr;
   };
+  // ("Bring the guitars back a little", "put the snare further back" are level and depth.)
   if (const Hit* part = first_part();
       part && (has(text, "unmute") || has(text, "un mute") || has(text, "bring back") ||
-               (has(text, "bring the") && has(text, "back")) || (has(text, "put the") && has(text, "back")))) {
+               ((has(text, "bring the") || has(text, "put the")) && (has(text, "back in") || has(text, "back into"))))) {
     note.element = split_stems(part->value).front();
     note.fix = Fix::unmute;
     note.problem = "unmute";
@@ -1373,7 +1431,8 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                                                                 "gradually", "across", "for", "please", "gently"};
     bool verb_out = false, verb_in = false;
     for (std::size_t i = 0; i < w.size(); ++i) {
-      if (w[i] != "fade" && w[i] != "fading") continue;
+      if (w[i] != "fade") continue;  // "the vocal is fading out" is a complaint, not a fade asked
+      if (i > 0 && (w[i - 1] == "the" || w[i - 1] == "a" || w[i - 1] == "to" || w[i - 1] == "s")) continue;
       for (std::size_t k = i + 1; k < std::min(w.size(), i + 6); ++k) {
         if (w[k] == "out") verb_out = true;
         if (w[k] == "in" && after_in.count(k + 1 < w.size() ? w[k + 1] : "")) verb_in = true;
@@ -1389,14 +1448,15 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       note.problem = out ? "fade out" : "fade in";
       // The place: the note's, else the end (start) of the song; a section named as the end
       // ("fade out the ending") is the outro, which the scope already holds.
-      // Its length when the note gives one ("over 2 seconds"), else 10 s out and 5 s in.
+      // Its length when the note gives one ("over 2 seconds"), else 10 s out and 5 s in; with
+      // a place too ("over 5 seconds at the end"), the end (start) of that place.
       double len = out ? 10.0 : 5.0;
       for (std::size_t i = 0; i + 2 < w.size(); ++i)
         if (w[i] == "over" || w[i] == "across")
           if (const auto n = number_word(w[i + 1]); n && *n > 0.0) {
             const std::string& u = w[i + 2];
             const double unit = u.starts_with("sec") || u == "s" ? 1.0 : u.starts_with("min") ? 60.0 : 0.0;
-            if (unit > 0.0) len = *n * unit;
+            if (unit > 0.0) note.span_s = len = *n * unit;
           }
       if (note.scope.whole_song())
         note.scope.ranges.push_back(out ? TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end}
@@ -1420,12 +1480,36 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       for (const auto& [phrase, value] : section_table())
         if (has(" " + after.substr(0, std::min<std::size_t>(after.size(), 24)), phrase)) names_section = true;
       if (verb == "drop" && has(text, "the drop")) names_section = false;
-      if (names_part) {
+      // The part as the verb's own object ("mute the BGV", "take out all the hats"), with no
+      // share or amount ("lose some of the bass", "drop the vocal slightly") and no tone word
+      // ("remove the low end from the guitar"): those ask for less of it, not none.
+      const Hit* object = nullptr;
+      for (const auto& h : elements) {
+        if (h.pos <= p || h.value == "mix" || h.value == "reverb" || h.value == "delay") continue;
+        // A region of the spectrum ("the low end", "the sub") is a tone, not a part to mute.
+        static const std::set<std::string, std::less<>> region = {"low end", "bottom end", "bottom", "sub", "subs",
+                                                                  "lows", "low", "sub bass", "low frequencies"};
+        if (region.count(h.phrase)) break;
+        static const std::set<std::string, std::less<>> article = {"the", "all", "my", "those", "these", "that",
+                                                                   "this", "our", "both", "out", "away", "of"};
+        bool direct = true;
+        for (const auto& x : words_of(text.substr(p + verb.size() + 1, h.pos - (p + verb.size() + 1) + 1)))
+          direct = direct && article.count(x) > 0 && x != "of";
+        if (direct) object = &h;
+        break;
+      }
+      static const std::array<std::string_view, 14> less_of = {
+          "some", "slightly", "a touch", "a tad", "a bit", "a little", "a lot", "lot of", "most of", "part of",
+          "much", "too", "by", "less"};
+      const bool a_share = note.amount_db != 0.0 || percent_in(raw).has_value() ||
+                           std::any_of(less_of.begin(), less_of.end(), [&](std::string_view x) { return has(text, x); });
+      const bool tone_word = !scan(text.substr(p), prepared_fix_table()).empty();
+      if (names_part && object && !a_share && !tone_word) {
         // "Mute the BGV", "take out the open hi-hat", "drop the hats in the intro": the part out
         // of the mix there (session.toml's mute, or a ride down to the console's floor).
         std::vector<Hit> parts;
         for (const auto& h : elements)
-          if (h.value != "mix" && h.value != "reverb" && h.value != "delay") parts.push_back(h);
+          if (h.pos >= object->pos && h.value != "mix" && h.value != "reverb" && h.value != "delay") parts.push_back(h);
         const auto named = split_stems(parts.front().value);
         note.element = named.front();
         note.also.assign(named.begin() + 1, named.end());
@@ -1612,7 +1696,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   // the way by themselves, as "the guitar on the right is too loud" names a part).
   if (fix == Fix::none) {
     static const std::set<std::string, std::less<>> place_verbs = {"pan", "put", "move", "shift", "place", "push",
-                                                                   "nudge", "send", "bring", "sit", "panned"};
+                                                                   "nudge", "send", "bring", "panned"};
     std::size_t verb = words.size();
     for (std::size_t k = 0; k < words.size() && verb == words.size(); ++k)
       if (place_verbs.count(words[k])) verb = k;
@@ -1656,7 +1740,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     fix = Fix::up;
   // A share for a level ("hats down 50%", "the vocal 20 percent louder"): of the part's level,
   // as an amplitude (half is -6 dB; a share past 90 % down is taken as -20 dB).
-  if ((fix == Fix::up || fix == Fix::down) && note.amount_db == 0.0)
+  if ((fix == Fix::up || fix == Fix::down) && note.amount_db == 0.0 && share_is_a_move(raw))
     if (const auto pc = percent_in(raw); pc && *pc > 0.0) {
       note.amount_db = fix == Fix::up ? 20.0 * std::log10(1.0 + std::min(*pc, 300.0) / 100.0)
                                       : 20.0 * std::log10(std::max(0.1, 1.0 - *pc / 100.0));

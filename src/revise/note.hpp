@@ -99,6 +99,8 @@ struct ParsedNote {
   // The returns a space note names, when it names one kind: "reverb" (plate, hall, room...) or
   // "delay" (echo, slapback); "" when it names none or both.
   std::string space;
+  // A fade's length the note states ("fade it in over 2 seconds"), seconds; 0 when none.
+  double span_s = 0.0;
   bool operator==(const ParsedNote&) const = default;
 };
 

@@ -678,6 +678,33 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
   EXPECT_TRUE(parse_note("the vocal is too loud for 10 seconds in the chorus", stems).scope.ranges.empty());
   EXPECT_EQ(parse_note("bump the vocal", stems).fix, Fix::up);
   EXPECT_EQ(parse_note("widen the guitars").fix, Fix::wider);
+  // Found by a review of these rules against ordinary notes (each had changed what it asked):
+  // a share, an amount or a tone word is less of a part, not a mute;
+  for (const char* n : {"remove the low end from the guitar", "lose some of the bass", "drop the vocal slightly",
+                        "take out some of the hats"})
+    EXPECT_NE(parse_note(n, stems).fix, Fix::mute) << n;
+  // a complaint after "except" is the request, not a place left out;
+  auto ex = parse_note("everything sounds great except the chorus is too loud", stems);
+  EXPECT_TRUE(ex.scope.except_sections.empty());
+  EXPECT_EQ(ex.scope.sections.size(), 1u);
+  EXPECT_EQ(ex.fix, Fix::down);
+  // what "leave ... alone" governs ends at "alone";
+  ex = parse_note("Leave the verses alone, just bring the vocal up in the chorus", stems);
+  ASSERT_EQ(ex.scope.sections.size(), 1u);
+  EXPECT_EQ(ex.scope.sections[0].name, "chorus");
+  ASSERT_EQ(ex.scope.except_sections.size(), 1u);
+  EXPECT_EQ(ex.scope.except_sections[0].name, "verse");
+  // "back", "fading", "sit" and a percent of certainty are no unmute, fade, pan or amount;
+  EXPECT_NE(parse_note("bring the guitars back a little", stems).fix, Fix::unmute);
+  EXPECT_NE(parse_note("the vocal is fading out in the second verse", stems).fix, Fix::fade_out);
+  EXPECT_NE(parse_note("The vocal doesn't sit right in the mix", stems).fix, Fix::pan_right);
+  EXPECT_EQ(parse_note("I'm 100% sure the vocal is too loud", stems).amount_db, 0.0);
+  EXPECT_EQ(parse_note("the kick peaks at -1 dBTP", stems).amount_db, 0.0);
+  EXPECT_EQ(parse_note("the vocal should sit around -6", stems).amount_db, 0.0);
+  // the overheads are still "OH", and "a bump" is no "bump the".
+  EXPECT_EQ(parse_note("OH louder").element, "cymbal");
+  EXPECT_NE(parse_note("there's a bump around 200 Hz in the bass", stems).fix, Fix::up);
+  EXPECT_DOUBLE_EQ(parse_note("fade out over 5 seconds at the end", stems).span_s, 5.0);
   // "Keep" leaves a place out only as it is.
   EXPECT_EQ(parse_note("keep the chorus louder", stems).scope.sections.size(), 1u);
   EXPECT_EQ(parse_note("vocal up, keep the chorus as it is", stems).scope.except_sections.size(), 1u);

@@ -518,8 +518,14 @@ Applied apply_fade(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
     a.reply = "Nothing was changed: which span should the fade cover?";
     return a;
   }
-  // Several places: a fade out is the last one's, a fade in the first one's.
-  const Window& w = out ? windows.back() : windows.front();
+  // Several places: a fade out is the last one's, a fade in the first one's; a length the note
+  // states is that place's end (start).
+  Window w = out ? windows.back() : windows.front();
+  if (n.span_s > 0.0 && n.span_s < w.end_s - w.start_s) {
+    if (out) w.start_s = w.end_s - n.span_s;
+    else w.end_s = w.start_s + n.span_s;
+    w.label = range_label(w.start_s, w.end_s);
+  }
   if (n.element == "mix") {
     strips.clear();
     for (auto& s : c.strips)
@@ -1503,7 +1509,9 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
         // "2dB" and "2 dB" are the same words.
         if (!k.empty() && k.back() != ' ' && std::isalpha(c) != 0 && std::isdigit(static_cast<unsigned char>(k.back())) != 0)
           k.push_back(' ');
-        if (std::isalnum(c)) k.push_back(static_cast<char>(std::tolower(c)));
+        // Signs, shares and decimal points are the note's meaning ("+3" is not "-3").
+        if (std::isalnum(c) || c == '+' || c == '-' || c == '%' || (c == '.' && !k.empty() && std::isdigit(static_cast<unsigned char>(k.back()))))
+          k.push_back(static_cast<char>(std::tolower(c)));
         else if (!k.empty() && k.back() != ' ') k.push_back(' ');
       }
       while (!k.empty() && k.back() == ' ') k.pop_back();

@@ -715,6 +715,11 @@ TEST(Plan, ANoteGivenTwiceIsActedOnOnce) {
   EXPECT_DOUBLE_EQ(c.find_strip("Vox.wav")->fader_db, -1.0);
   EXPECT_TRUE(r[1].changes.empty());
   EXPECT_NE(r[1].reply.find("same as note 1"), std::string::npos) << r[1].reply;
+  // Signs are the note's meaning: "+3" against "-3" is a contradiction, not a repeat.
+  auto d = song();
+  const auto q = plan_revision(d, {"vocal +3 dB", "vocal -3 dB"});
+  EXPECT_TRUE(q[0].conflict && q[1].conflict);
+  EXPECT_DOUBLE_EQ(d.find_strip("Vox.wav")->fader_db, -3.0);
 }
 
 TEST(Plan, LowEndOnTheMixIsAShelfAndLessLimitingSaysWhereTheMastersLimitingComesFrom) {
