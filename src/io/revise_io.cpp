@@ -503,6 +503,7 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
   for (std::size_t k = 0; k < moves.size(); ++k) landed[k] -= before[k];
   // What each move made again says, for the notes that made it.
   std::vector<std::string> said(moves.size());
+  std::vector<bool> topped(moves.size(), false);  // stopped at the fader's top, the rest came down
   for (std::size_t k = 0; k < moves.size(); ++k) {
     const LevelMove& move = moves[k];
     if (extra[k] == 0.0) continue;
@@ -527,8 +528,9 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
     const std::string why = fmt::format("as {} held back part of the first move, which measured {:+.1f} dB{}", holder,
                                         first[k], in_master);
     const double moved = move.fader ? travel[k] : move.said + extra[k];
+    topped[k] = move.fader && moved < move.said + extra[k] - 0.05 && !rest_down.empty();
     const std::string top =
-        move.fader && moved < move.said + extra[k] - 0.05 && !rest_down.empty()
+        topped[k]
             ? fmt::format(", to the console's +{:.0f} dB top, and every other part came down {:.1f} dB", mix::kFaderMaxDb,
                           others_down)
             : "";
@@ -567,8 +569,7 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
       for (auto& ch : n.changes) {
         if (std::find(move.strips.begin(), move.strips.end(), ch.stem) == move.strips.end()) continue;
         if (move.fader && ch.parameter == "fader_db" && ch.section.empty()) {
-          ch.to = console.find_strip(ch.stem)->fader_db;
-          mine = true;
+          mine = true;  // its `to` set above with every fader's
         } else if (!move.fader && ch.parameter == "gain_db" && !ch.section.empty()) {
           ch.to = std::round((ch.from + depth[k] * (ch.to - ch.from)) * 1000.0) / 1000.0;
           mine = true;
@@ -577,7 +578,7 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
       if (mine) {
         add += said[k];
         // The rest's faders, in the changes of the note whose move they made room for.
-        if (move.fader && !rest_down.empty() && travel[k] < move.said + extra[k] - 0.05) {
+        if (topped[k]) {
           n.changes.insert(n.changes.end(), rest_down.begin(), rest_down.end());
           rest_down.clear();
         }

@@ -493,16 +493,18 @@ std::optional<double> decimal(std::string_view x) {
   return parse_time(x);  // digits and a point: the number itself
 }
 
+// Seconds in one of a time unit's words ("seconds", "min", ...); 0 for any other word.
+double unit_seconds(const std::string& u) {
+  return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
+         : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
+}
+
 std::vector<std::string> clock_words(std::vector<std::string> w) {
   const auto clock = [](double s) {
     const auto m = static_cast<long long>(s / 60.0);
     char b[32];
     std::snprintf(b, sizeof b, "%lld:%05.2f", m, s - 60.0 * double(m));
     return std::string(b);
-  };
-  const auto unit = [](const std::string& u) {
-    return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
-           : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
   };
   static const std::set<std::string, std::less<>> before = {"at", "around", "from", "after", "until", "till", "before",
                                                            "to", "between", "and", "about", "by", "the", "past", "since"};
@@ -530,11 +532,11 @@ std::vector<std::string> clock_words(std::vector<std::string> w) {
     auto v = decimal(x);
     if (!v) v = number_word(x);
     const std::string after_unit = i + 2 < w.size() ? w[i + 2] : "";
-    if (v && i + 1 < w.size() && unit(w[i + 1]) > 0.0 &&
+    if (v && i + 1 < w.size() && unit_seconds(w[i + 1]) > 0.0 &&
         ((before.count(prev) && (prev != "the" || after_unit == "mark")) || after_unit == "mark" ||
          (after_unit == "in" && prev != "for" && prev != "first" && prev != "last" && prev != "next" &&
           prev != "over" && prev != "across"))) {
-      w[i] = clock(*v * unit(w[i + 1]));
+      w[i] = clock(*v * unit_seconds(w[i + 1]));
       w[i + 1] = "";
       if (after_unit == "in") w[i + 2] = "";
     }
@@ -680,10 +682,6 @@ TimeScope parse_scope_plain(const std::string& text) {
   }
   // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
   // "the first 20 seconds", "the last minute"; "after the first 10 seconds" is what follows them.
-  const auto unit_s = [](const std::string& u) {
-    return u == "seconds" || u == "second" || u == "secs" || u == "sec" ? 1.0
-           : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
-  };
   for (std::size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
     const bool first = w == "first" || w == "opening" || w == "1st" || w == "former";
@@ -694,9 +692,9 @@ TimeScope parse_scope_plain(const std::string& text) {
     }
     if (!first && !last) continue;
     // "the last minute" (one), "the last 10 seconds".
-    const bool counted = i + 2 < words.size() && unit_s(words[i + 2]) > 0.0;
+    const bool counted = i + 2 < words.size() && unit_seconds(words[i + 2]) > 0.0;
     const auto n = counted ? number_word(words[i + 1]) : std::optional<double>(1.0);
-    const double len = (n ? *n : 0.0) * unit_s(words[i + (counted ? 2 : 1)]);
+    const double len = (n ? *n : 0.0) * unit_seconds(words[i + (counted ? 2 : 1)]);
     if (len <= 0.0) continue;
     // The word before "the first ..." says which side of it: "after the first 10 seconds" is
     // from 0:10 on, "before the last minute" up to the last minute.
@@ -1455,7 +1453,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
         if (w[i] == "over" || w[i] == "across")
           if (const auto n = number_word(w[i + 1]); n && *n > 0.0) {
             const std::string& u = w[i + 2];
-            const double unit = u.starts_with("sec") || u == "s" ? 1.0 : u.starts_with("min") ? 60.0 : 0.0;
+            const double unit = u == "s" ? 1.0 : unit_seconds(u);
             if (unit > 0.0) note.span_s = len = *n * unit;
           }
       if (note.scope.whole_song())
@@ -1472,10 +1470,6 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       if (verb == "cut" && p >= 4 && (text.compare(p - 4, 4, " low") == 0 || (p >= 5 && text.compare(p - 5, 5, " high") == 0)))
         continue;
       const std::string after = text.substr(p + verb.size() + 1, 40);
-      const bool names_part = std::any_of(elements.begin(), elements.end(), [&](const Hit& h) {
-        return h.pos > p && h.pos <= p + verb.size() + 1 + 12 && h.value != "mix" && h.value != "reverb" &&
-               h.value != "delay";
-      });
       bool names_section = false;
       for (const auto& [phrase, value] : section_table())
         if (has(" " + after.substr(0, std::min<std::size_t>(after.size(), 24)), phrase)) names_section = true;
@@ -1504,7 +1498,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       const bool a_share = note.amount_db != 0.0 || percent_in(raw).has_value() ||
                            std::any_of(less_of.begin(), less_of.end(), [&](std::string_view x) { return has(text, x); });
       const bool tone_word = !scan(text.substr(p), prepared_fix_table()).empty();
-      if (names_part && object && !a_share && !tone_word) {
+      if (object && !a_share && !tone_word) {
         // "Mute the BGV", "take out the open hi-hat", "drop the hats in the intro": the part out
         // of the mix there (session.toml's mute, or a ride down to the console's floor).
         std::vector<Hit> parts;
