@@ -492,9 +492,13 @@ ContentRole role_from_content(const StemFeatures& f) {
                        std::max({sustain, 1.0 - stable_pitch,
                                  (1.0 - glide) * ramp(f.hits_per_s, 0.6, 1.2)}) * tonal,
        "tonal, energy below 250 Hz, notes that hold their pitch or a moving line"},
-      // Snare: struck, shell body (120-500 Hz) plus wire noise, little sub.
+      // Snare: struck, shell body (120-500 Hz) plus wire noise, little sub; the same drum hit
+      // after hit (a plucked synth playing a melody has a body and noise too, but its pitch
+      // moves from note to note) and a drum centred in its stem (a wide stem of them is a
+      // synth or a kit's room).
       {Role::snare, perc * noise * (1.0 - ramp(f.low120_share, 0.15, 0.35)) *
-                        std::max(ramp(body, 0.05, 0.2), 0.5 * ramp(f.low250_share, 0.05, 0.12)),
+                        std::max(ramp(body, 0.05, 0.2), 0.5 * ramp(f.low250_share, 0.05, 0.12)) *
+                        (1.0 - 0.7 * ramp(f.pitch_change_rate, 0.15, 0.35)) * (1.0 - 0.6 * ramp(f.side_ratio, 0.2, 0.45)),
        "struck, shell body with wire noise"},
       // Toms: struck but ringing one pitch in the low mids, no wire noise, in sparse fills.
       {Role::tom, ramp(perc, 0.2, 0.6) * tonal * (1.0 - noise) * ramp(body, 0.2, 0.4) *
@@ -511,8 +515,12 @@ ContentRole role_from_content(const StemFeatures& f) {
       {Role::pad, sustain * (1.0 - ramp(f.decay_db_per_s, 10, 25)) * ramp(f.active_fraction, 0.25, 0.5) *
                       (1.0 - ramp(f.onset_rate_hz, 1.5, 3.0)) * (1.0 - ramp(f.low250_share, 0.4, 0.7)),
        "sustained and steady"},
-      // Other struck sounds: percussion.
-      {Role::percussion, 0.45 * perc * (1.0 - tonal * 0.5), "struck, not a kit piece I recognize"},
+      // Other struck sounds: percussion (not a wide stem of notes whose pitch moves: plucked
+      // or struck synth notes playing a part).
+      {Role::percussion,
+       0.45 * perc * (1.0 - tonal * 0.5) *
+           (1.0 - 0.6 * ramp(f.pitch_change_rate, 0.15, 0.35) * ramp(f.side_ratio, 0.2, 0.45)),
+       "struck, not a kit piece I recognize"},
       // Anything tonal otherwise: an instrument the sound alone cannot name.
       {Role::other, 0.3, "tonal instrument; the sound alone does not say which"},
   };

@@ -244,6 +244,27 @@ TEST(RoleFromContent, BassIsALowMovingLine) {
   EXPECT_EQ(to_string(c.role), "bass") << c.reason;
 }
 
+TEST(RoleFromContent, APluckedSynthPlayingAMelodyIsNoDrum) {
+  // A plucked FM synth: bright inharmonic sidebands and a breath of noise at each attack (the
+  // body and noise a snare has too), two notes a second, a new pitch on most notes, and in
+  // stereo (its right side a slightly detuned voice): a part, not a kit piece.
+  const double notes[] = {261.6, 293.7, 329.6, 261.6, 392.0, 329.6, 293.7, 220.0};
+  AudioBuffer b(2, static_cast<std::size_t>(8.0 * kRate));
+  std::mt19937_64 rng(7);
+  for (std::size_t i = 0; i < b.num_frames(); ++i) {
+    const double t = double(i) / kRate, u = std::fmod(t, 0.5);
+    const double f = notes[static_cast<int>(t / 0.5) % 8];
+    const double env = std::exp(-u / 0.12), index = 8.0 * std::exp(-u / 0.05);
+    const double noise = 0.8 * std::exp(-u / 0.04) * white(rng);
+    const double l = env * std::sin(2 * kPi * f * u + index * std::sin(2 * kPi * 1.41 * f * u)) + noise;
+    const double r = env * std::sin(2 * kPi * f * 1.006 * u + index * std::sin(2 * kPi * 1.41 * f * 1.006 * u)) + noise;
+    b.channel(0)[i] = static_cast<float>(0.4 * l);
+    b.channel(1)[i] = static_cast<float>(0.4 * r);
+  }
+  const auto c = role_from_content(compute_features(b.view(), kRate));
+  EXPECT_FALSE(is_drum(c.role)) << to_string(c.role) << ": " << c.reason;
+}
+
 TEST(RoleFromContent, SilenceIsNothing) {
   AudioBuffer z(1, kRate);
   const auto c = classify(z);
