@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -515,9 +516,64 @@ std::size_t duplicate_copy(const Relation& r, const std::string& a, const std::s
   return r.gain_db <= 0.05 ? r.b : r.a;
 }
 
+std::vector<Alignment> alignments(const std::vector<Relation>& relations, int sample_rate) {
+  // The later stem of the same audio shifted is a copy (delayed_copy): it is left where it is,
+  // and nothing is lined up with it.
+  std::set<std::size_t> copies;
+  for (const auto& r : relations)
+    if (r.kind != "duplicate" && std::fabs(r.r) >= kShiftedCopyCorrelation) copies.insert(r.lag_s > 0 ? r.b : r.a);
+  std::vector<const Relation*> order;
+  for (const auto& r : relations)
+    if (r.kind != "duplicate" && std::fabs(r.r) >= kAlignCorrelation && std::fabs(r.r) < kShiftedCopyCorrelation &&
+        std::fabs(r.lag_s) * sample_rate >= 1.0 && !copies.count(r.a) && !copies.count(r.b))
+      order.push_back(&r);
+  std::stable_sort(order.begin(), order.end(), [](const Relation* x, const Relation* y) { return std::fabs(x->r) > std::fabs(y->r); });
+  std::vector<Alignment> out;
+  std::set<std::size_t> moved, anchors;
+  for (const Relation* r : order) {
+    const std::size_t later = r->lag_s > 0 ? r->b : r->a, earlier = r->lag_s > 0 ? r->a : r->b;
+    if (moved.count(later) || moved.count(earlier) || anchors.count(later)) continue;
+    moved.insert(later);
+    anchors.insert(earlier);
+    out.push_back({later, earlier, std::fabs(r->lag_s), r->r});
+  }
+  return out;
+}
+
 std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
                                        const std::vector<Relation>& relations) {
   std::vector<Problem> out;
+  if (!stems.empty()) {
+    for (const auto& al : alignments(relations, stems.front().sample_rate)) {
+      if (al.stem >= stems.size() || al.to >= stems.size()) continue;
+      const bool opposite = al.r < 0;
+      const double ms = 1000.0 * al.advance_s;
+      out.push_back(make(stems[al.stem].name, "time_offset", Severity::warning,
+                         fmt::format("{} picks up the same source as {} (correlation {:.2f}) {:.2f} ms later: "
+                                     "summed, the delay comb-filters the two (the first notch at {:.0f} Hz), "
+                                     "thinning the sound; the mix moves {} {:.2f} ms earlier{}",
+                                     stems[al.stem].name, stems[al.to].name, std::fabs(al.r), ms, 500.0 / ms,
+                                     stems[al.stem].name, ms, opposite ? " (and flips one of them, see polarity)" : ""),
+                         fmt::format("line {} up with {} in the session (nudge it {:.0f} samples earlier at {} Hz) "
+                                     "and export again",
+                                     stems[al.stem].name, stems[al.to].name,
+                                     std::round(al.advance_s * stems[al.stem].sample_rate), stems[al.stem].sample_rate)));
+    }
+  }
+  for (const auto& r : relations) {
+    if (r.kind != "correlated" || std::fabs(r.r) < kShiftedCopyCorrelation || r.a >= stems.size() || r.b >= stems.size() ||
+        std::fabs(r.lag_s) * stems[r.a].sample_rate < 1.0)
+      continue;
+    const std::size_t later = r.lag_s > 0 ? r.b : r.a, earlier = r.lag_s > 0 ? r.a : r.b;
+    const double ms = 1000.0 * std::fabs(r.lag_s);
+    out.push_back(make(stems[later].name, "delayed_copy", Severity::warning,
+                       fmt::format("{} is {} played again {:.1f} ms later (correlation {:.3f}): a doubling effect "
+                                   "that widens when the two are panned apart, but folded to mono they comb-filter "
+                                   "(notches every {:.0f} Hz from {:.0f} Hz); the mix keeps both as they are",
+                                   stems[later].name, stems[earlier].name, ms, r.r, 1000.0 / ms, 500.0 / ms),
+                       "if the doubling is meant, keep it and check the mix in mono; a second take (or a pitch- "
+                       "and time-varied double) widens without the comb"));
+  }
   for (const auto& r : relations) {
     if (r.a >= stems.size() || r.b >= stems.size()) continue;
     const std::string& na = stems[r.a].name;

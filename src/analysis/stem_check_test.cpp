@@ -275,6 +275,59 @@ TEST(StemCheck, RelationsFindDuplicatesAndPolarity) {
   expect_plain(p);
 }
 
+TEST(StemCheck, TwoMicsOnOneSourceAreLinedUpAndAShiftedCopyIsSaid) {
+  constexpr int rate = 48000;
+  auto a = testkit::noise(-15.0, 4.0, rate, 1, 1);
+  for (std::size_t i = 0; i < a.num_frames(); ++i)
+    a.channel(0)[i] *= static_cast<float>(std::exp(-double(i % 12000) / 2000.0));
+  // A second mic: the source darker (a one-pole low-pass), 60 samples (1.25 ms) later, with
+  // its own noise; and an exact copy of the source 240 samples (5 ms) later.
+  AudioBuffer mic(1, a.num_frames()), copy(1, a.num_frames());
+  const auto hiss = testkit::noise(-40.0, 4.0, rate, 1, 3);
+  float lp = 0.0f;
+  for (std::size_t i = 0; i < a.num_frames(); ++i) {
+    lp += 0.3f * ((i >= 60 ? a.channel(0)[i - 60] : 0.0f) - lp);
+    mic.channel(0)[i] = 0.7f * lp + hiss.channel(0)[i];
+    copy.channel(0)[i] = i >= 240 ? a.channel(0)[i - 240] : 0.0f;
+  }
+  const auto plan = make_excerpt_plan(static_cast<std::int64_t>(a.num_frames()), rate);
+  const auto fa = compute_features(a.view(), rate, plan);
+  const auto fm = compute_features(mic.view(), rate, plan);
+  const auto fc = compute_features(copy.view(), rate, plan);
+  const auto rel = find_relations({&fa, &fm, &fc});
+  const auto al = alignments(rel, rate);
+  ASSERT_EQ(al.size(), 1u);  // the mic; the copy is the same audio, which aligned would double
+  EXPECT_EQ(al[0].stem, 1u);
+  EXPECT_EQ(al[0].to, 0u);
+  EXPECT_NEAR(al[0].advance_s * 1000.0, 1.25, 0.25);  // the low-pass adds a little delay of its own
+  const auto p = relation_problems({fmt24("Kick In.wav"), fmt24("Kick Out.wav"), fmt24("Kick Dup.wav")}, rel);
+  EXPECT_TRUE(has(p, "time_offset", "Kick Out.wav"));
+  EXPECT_TRUE(has(p, "delayed_copy", "Kick Dup.wav"));
+  EXPECT_FALSE(has(p, "time_offset", "Kick Dup.wav"));
+  for (const auto& q : p)
+    if (q.code == "delayed_copy") { EXPECT_NE(q.message.find("5.0 ms later"), std::string::npos) << q.message; }
+  expect_plain(p);
+}
+
+TEST(StemCheck, AlignmentsMoveEachStemOnceStrongestFirst) {
+  auto rel = [](std::size_t a, std::size_t b, double r, double lag_ms) {
+    return Relation{a, b, r < 0 ? "polarity" : "correlated", r, lag_ms / 1000.0, 0.0};
+  };
+  // 0-1 strongest: 1 moves to 0. 1-2 would move 2 to 1, which has moved: skipped. 2-0: 0 is the
+  // anchor, 2 later: 2 moves to 0. 3-4: too weak. 5-6: under one sample. 7-0 with 7 earlier:
+  // 0 would move, but others are lined up with it: skipped.
+  const std::vector<Relation> rels = {rel(1, 2, 0.92, 0.5), rel(0, 1, 0.95, 1.0), rel(0, 2, -0.9, 2.0),
+                                      rel(3, 4, 0.65, 1.0), rel(5, 6, 0.9, 0.01), rel(7, 0, 0.85, 0.8)};
+  const auto al = alignments(rels, 48000);
+  ASSERT_EQ(al.size(), 2u);
+  EXPECT_EQ(al[0].stem, 1u);
+  EXPECT_EQ(al[0].to, 0u);
+  EXPECT_NEAR(al[0].advance_s, 0.001, 1e-12);
+  EXPECT_EQ(al[1].stem, 2u);
+  EXPECT_EQ(al[1].to, 0u);
+  EXPECT_LT(al[1].r, 0.0);
+}
+
 TEST(StemCheck, NameProblems) {
   ContentRole kick{Role::kick, 0.8, "struck"};
   auto p = name_problems("Audio 07.wav", role_from_name("Audio 07.wav"), kick);

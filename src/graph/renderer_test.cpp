@@ -436,3 +436,24 @@ TEST(Renderer, KeyedDuckHearsTheKeyAfterItsTrim) {
   for (std::size_t i = 0; i < a.size(); ++i) ea += double(a[i]) * a[i], ed += double(dry.out.at("bass").l[i]) * dry.out.at("bass").l[i];
   EXPECT_LT(10.0 * std::log10(ea / ed), -3.0) << "the kick should duck the bass";
 }
+
+TEST(StemSources, AnAdvancedSourceStartsLaterInTheFileAndSeeksFromThere) {
+  AudioBuffer ramp(1, 1000);
+  for (std::size_t i = 0; i < ramp.num_frames(); ++i) ramp.channel(0)[i] = static_cast<float>(i);
+  AdvancedSource s(std::make_unique<BufferSource>(ramp), 37);
+  EXPECT_EQ(s.frames(), 963);
+  AudioBuffer out(1, 10);
+  s.read(out.view());
+  EXPECT_EQ(out.channel(0)[0], 37.0f);
+  EXPECT_EQ(out.channel(0)[9], 46.0f);
+  s.seek(100);
+  s.read(out.view());
+  EXPECT_EQ(out.channel(0)[0], 137.0f);
+  s.rewind();
+  s.read(out.view());
+  EXPECT_EQ(out.channel(0)[0], 37.0f);
+  s.seek(960);  // past the moved end: the last 3 frames, then silence
+  s.read(out.view());
+  EXPECT_EQ(out.channel(0)[2], 999.0f);
+  EXPECT_EQ(out.channel(0)[3], 0.0f);
+}

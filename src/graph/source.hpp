@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 
 #include "core/audio_buffer.hpp"
 
@@ -40,6 +41,24 @@ public:
 private:
   AudioBuffer audio_;
   std::size_t pos_ = 0;
+};
+
+// Another source moved `frames` earlier in time: its first `frames` frames are dropped and its
+// end comes that much sooner (a stem lined up with another mic on the same source).
+class AdvancedSource final : public StemSource {
+public:
+  AdvancedSource(std::unique_ptr<StemSource> in, std::int64_t frames) : in_(std::move(in)), n_(std::max<std::int64_t>(0, frames)) {
+    in_->seek(n_);
+  }
+  int channels() const override { return in_->channels(); }
+  std::int64_t frames() const override { return std::max<std::int64_t>(0, in_->frames() - n_); }
+  void read(const AudioView& out) override { in_->read(out); }
+  void rewind() override { in_->seek(n_); }
+  void seek(std::int64_t frame) override { in_->seek(std::max<std::int64_t>(0, frame) + n_); }
+
+private:
+  std::unique_ptr<StemSource> in_;
+  std::int64_t n_;
 };
 
 // Receives rendered stereo blocks.

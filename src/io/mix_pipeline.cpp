@@ -195,6 +195,14 @@ MixOutcome run_mix(const MixRequest& req) {
       if (rel.kind == "polarity" && rel.b < check.stems.size())
         for (auto& in : inputs)
           if (in.name == check.stems[rel.b].name) in.polarity_flipped = true;
+    // Two mics on one source a little apart in time: the later one is moved into line.
+    for (const auto& al : analysis::alignments(check.relations, rate))
+      if (al.stem < check.stems.size() && al.to < check.stems.size())
+        for (auto& in : inputs)
+          if (in.name == check.stems[al.stem].name) {
+            in.advance_s = al.advance_s;
+            in.aligned_to = check.stems[al.to].name;
+          }
 
     std::vector<const analysis::StemAnalysis*> ptrs;
     std::vector<Role> roles;

@@ -117,10 +117,13 @@ struct Tee final : graph::Sink {
 
 std::vector<std::unique_ptr<graph::StemSource>> open_sources(const mix::Console& c, const StemCache* cache) {
   std::vector<std::unique_ptr<graph::StemSource>> src;
-  for (const auto& s : c.strips)
+  for (const auto& s : c.strips) {
     src.push_back(open_stem_source(s.file, c.sample_rate, s.fold_to_mono, cache,
                                    s.spike_ceiling_dbfs ? static_cast<float>(std::pow(10.0, *s.spike_ceiling_dbfs / 20.0)) : 0.0f,
                                    s.invert_right));
+    if (const auto advance = std::llround(s.advance_ms * 1e-3 * c.sample_rate); advance > 0)
+      src.back() = std::make_unique<graph::AdvancedSource>(std::move(src.back()), advance);
+  }
   return src;
 }
 

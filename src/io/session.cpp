@@ -1,6 +1,9 @@
 #include "io/session.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <regex>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -342,6 +345,7 @@ template <class V> void fields(V& v, mix::Strip& s) {
   v.derived_text("bus", s.bus, s.printed_fx ? std::string("fx") : std::string(bus_of(s.role)));
   v.num("trim_db", s.trim_db, -60.0, 60.0);
   v.flag("polarity_invert", s.polarity_invert);
+  v.num("advance_ms", s.advance_ms, 0.0, 50.0);
   v.num("fader_db", s.fader_db, mix::kFaderMinDb, mix::kFaderMaxDb);
   v.flag("mute", s.mute);
   v.string_map("reasons", s.reasons);
@@ -431,6 +435,45 @@ void validate_brief(const mix::Brief& b, const std::string& file) {
   check("genre", b.genre);
 }
 
+// toml++ (Debian's shared build) prints every float with 17 significant digits, so a release of
+// 250 ms reads "249.98046199999999" and -29.4 dB "-29.399999999999999" in a file people edit.
+// Each number of a value made of numbers only (a quoted string is left alone) is printed again
+// as the shortest decimal that reads back as the same double (std::to_chars), so the session
+// re-reads to exactly the values written.
+std::string shortest_numbers(const std::string& text) {
+  static const std::regex number(R"(-?[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?)");
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    const std::size_t eq = line.find(" = ");
+    if (eq != std::string::npos && line.find_first_not_of("0123456789.-+eE, []", eq + 3) == std::string::npos) {
+      std::string value = line.substr(eq + 3), rebuilt;
+      std::size_t last = 0;
+      for (auto it = std::sregex_iterator(value.begin(), value.end(), number); it != std::sregex_iterator(); ++it) {
+        const auto& m = *it;
+        rebuilt.append(value, last, static_cast<std::size_t>(m.position()) - last);
+        const double d = std::strtod(m.str().c_str(), nullptr);
+        char buf[64];
+        const auto res = std::to_chars(buf, buf + sizeof buf, d);
+        std::string shortest(buf, res.ptr);
+        if (shortest.find_first_of(".eE") == std::string::npos) shortest += ".0";
+        rebuilt += shortest;
+        last = static_cast<std::size_t>(m.position() + m.length());
+      }
+      rebuilt.append(value, last, std::string::npos);
+      line = line.substr(0, eq + 3) + rebuilt;
+    }
+    out += line;
+    if (end < text.size()) out += '\n';
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string session_to_toml(const mix::Console& console, const fs::path& base_dir) {
@@ -450,7 +493,7 @@ std::string session_to_toml(const mix::Console& console, const fs::path& base_di
   os << "# mixdown session: every stem, its role and every setting chosen, with the reason.\n"
         "# Edit any value and re-render with: mixdown mix session.toml -o OUT\n\n";
   os << root << "\n";
-  return os.str();
+  return shortest_numbers(os.str());
 }
 
 mix::Console session_from_toml(const std::string& text, const fs::path& file_for_messages) {

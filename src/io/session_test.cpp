@@ -26,10 +26,13 @@ mix::Console sample_console() {
   s.bus = "vocals";
   s.trim_db = -2.5;
   s.polarity_invert = true;
+  s.advance_ms = 2.32;
   s.high_pass = {true, 90.0, 4};
   s.eq.bands = {{true, dsp::EqType::bell, 350.0, -2.0, 1.2}, {true, dsp::EqType::high_shelf, 9000.0, 1.5, 0.7}};
   s.compressor.enabled = true;
   s.compressor.ratio = 3.0;
+  s.compressor.threshold_db = -29.4;
+  s.compressor.release_ms = 249.980462;
   s.compressor.detector = dsp::Detector::peak;
   s.compressor.key = "Kick.wav";
   s.deesser.enabled = true;
@@ -102,6 +105,19 @@ TEST(Session, RoundTripsEveryField) {
   // A relative session path still resolves to an absolute stem path.
   auto rel = io::session_from_toml(text, "stems/session.toml");
   EXPECT_TRUE(std::filesystem::path(rel.strips[0].file).is_absolute());
+}
+
+// toml++ printed every float with 17 digits ("-29.399999999999999") in the file people edit.
+TEST(Session, NumbersAreWrittenAsTheShortestDecimalThatReadsBackTheSame) {
+  const auto c = sample_console();
+  const std::string text = io::session_to_toml(c, "/stems");
+  EXPECT_NE(text.find("advance_ms = 2.32\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("threshold_db = -29.4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("release_ms = 249.980462\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("tempo_bpm = 96.5\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("99999"), std::string::npos) << text;
+  EXPECT_EQ(text.find("00000"), std::string::npos) << text;
+  EXPECT_EQ(io::session_from_toml(text, "/stems/session.toml"), c);
 }
 
 TEST(Session, ResolvesStemPathsAgainstTheSessionFolder) {

@@ -56,6 +56,9 @@ struct Strip {
 
   double trim_db = 0.0;
   bool polarity_invert = false;
+  // Moved this much earlier in time (ms; the stem's first moments dropped), lining it up with
+  // another mic on the same source (analysis::alignments).
+  double advance_ms = 0.0;
   dsp::PassFilterSettings high_pass;
   dsp::PassFilterSettings low_pass;
   dsp::GateSettings gate;

@@ -5,6 +5,9 @@
 #include "mix/decide.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
 
 #include "analysis/song_analysis.hpp"
 #include "core/error.hpp"
@@ -58,6 +61,12 @@ Console decide(const std::vector<StemInput>& stems, const analysis::SongAnalysis
     st.polarity_invert = s.polarity_flipped;
     if (s.polarity_flipped)
       st.reasons["polarity_invert"] = "opposite in polarity to " + s.pair_with + ": inverted so they add";
+    if (s.advance_s > 0.0) {
+      st.advance_ms = std::round(s.advance_s * 1e5) / 100.0;
+      st.reasons["advance_ms"] = fmt::format("the same source as {}, {:.2f} ms later: moved {:.2f} ms earlier so "
+                                             "the two add instead of comb-filtering",
+                                             s.aligned_to, st.advance_ms, st.advance_ms);
+    }
     if (static_cast<int>(i) == focus) st.reasons["focus"] = fc.reason;
     stage_gain(st, s.analysis);
     if (!s.printed_fx) {

@@ -24,6 +24,8 @@ struct StemInput {
   std::string pair_kind;       // "stereo" | "double" | "multi_mic" | ""
   std::string pair_with;       // the other stem of the pair
   bool polarity_flipped = false;  // check found it opposite to its pair: invert it
+  double advance_s = 0.0;         // check found it later than another mic on its source: move it
+  std::string aligned_to;         // that mic's stem
   analysis::StemAnalysis analysis;  // measured at the session rate, unity gain
 };
 

@@ -54,6 +54,7 @@ json decisions_json(const mix::Console& c) {
               {"pan", num(s.pan.pan)},
               {"width", num(s.pan.width)},
               {"polarity_invert", s.polarity_invert},
+              {"advance_ms", s.advance_ms},
               {"high_pass_hz", s.high_pass.enabled ? num(s.high_pass.freq_hz) : json(nullptr)},
               {"eq", eq_json(s.eq)},
               {"compressor", comp_json(s.compressor)},
