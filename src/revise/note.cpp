@@ -137,6 +137,7 @@ const Table& element_table() {
       {"toms", "tom"}, {"tom", "tom"}, {"floor tom", "tom"}, {"tom fills", "tom"}, {"rack tom", "tom"},
       {"drums", "drums"}, {"drum", "drums"}, {"kit", "drums"}, {"drum kit", "drums"}, {"the beat", "drums"},
       {"beat", "drums"}, {"drum bus", "drums"},
+      {"sfx", "fx"}, {"sound effects", "fx"}, {"sound fx", "fx"}, {"fx sounds", "fx"},
       {"percussion", "percussion"}, {"perc", "percussion"}, {"shaker", "percussion"},
       {"tambourine", "percussion"}, {"congas", "percussion"}, {"bongos", "percussion"},
       {"cowbell", "percussion"}, {"cowbells", "percussion"}, {"conga", "percussion"}, {"bongo", "percussion"},
@@ -152,7 +153,7 @@ const Table& element_table() {
       {"keys", "keys"}, {"keyboard", "keys"}, {"keyboards", "keys"}, {"organ", "keys"}, {"rhodes", "keys"},
       {"e piano", "keys"}, {"epiano", "keys"}, {"electric piano", "keys"}, {"wurli", "keys"},
       {"piano", "piano"}, {"pianos", "piano"},
-      {"synth", "synth"}, {"synths", "synth"}, {"lead synth", "synth"}, {"arp", "synth"}, {"arps", "synth"},
+      {"synth", "synth"}, {"synths", "synth"}, {"lead synth", "lead_synth"}, {"synth lead", "lead_synth"}, {"lead line", "lead_synth"}, {"arp", "synth"}, {"arps", "synth"},
       {"pad", "pad"}, {"pads", "pad"}, {"synth pad", "pad"},
       {"strings", "strings"}, {"string section", "strings"}, {"violins", "strings"}, {"violin", "strings"},
       {"cellos", "strings"}, {"cello", "strings"}, {"orchestra", "strings"}, {"string", "strings"},
@@ -217,6 +218,9 @@ const Table& fix_table() {
       {"ear piercing", "less_harsh"}, {"shrill", "less_harsh"}, {"painful", "less_harsh"},
       {"hurts", "less_harsh"}, {"grating", "less_harsh"}, {"abrasive", "less_harsh"}, {"edgy", "less_harsh"},
       {"stabby", "less_harsh"}, {"ice pick", "less_harsh"}, {"spitty", "less_sibilance"}, {"biting", "less_harsh"},
+      {"cluttered", "less_mud"}, {"clutter", "less_mud"}, {"clean up", "less_mud"}, {"clean it up", "less_mud"},
+      {"tighten up the low end", "less_boom"}, {"tighten the low end", "less_boom"}, {"tighter low end", "less_boom"},
+      {"tighten up the bottom", "less_boom"}, {"tighten the bottom", "less_boom"},
       {"muddy", "less_mud"}, {"mud", "less_mud"}, {"murky", "less_mud"}, {"cloudy", "less_mud"},
       {"muddled", "less_mud"}, {"woolly", "less_mud"}, {"wooly", "less_mud"}, {"unclear", "less_mud"},
       {"not clear", "less_mud"}, {"clear enough", "less_mud"}, {"clarity", "less_mud"}, {"mushy", "less_mud"},
@@ -231,6 +235,8 @@ const Table& fix_table() {
       {"to the left", "pan_left"}, {"more left", "pan_left"}, {"further left", "pan_left"},
       {"more to the left", "pan_left"}, {"too far right", "pan_left"}, {"too far to the right", "pan_left"},
       {"too much to the right", "pan_left"}, {"too far on the right", "pan_left"},
+      {"hard left", "pan_left"}, {"fully left", "pan_left"}, {"all the way left", "pan_left"},
+      {"hard right", "pan_right"}, {"fully right", "pan_right"}, {"all the way right", "pan_right"},
       {"to the right", "pan_right"}, {"more right", "pan_right"}, {"further right", "pan_right"},
       {"more to the right", "pan_right"}, {"too far left", "pan_right"}, {"too far to the left", "pan_right"},
       {"too much to the left", "pan_right"}, {"too far on the left", "pan_right"},
@@ -281,6 +287,8 @@ const Table& fix_table() {
       {"too much reverb", "drier"}, {"too much delay", "drier"}, {"too much echo", "drier"},
       {"less reverb", "drier"}, {"less delay", "drier"}, {"less echo", "drier"}, {"drier", "drier"},
       {"dryer", "drier"}, {"cavernous", "drier"}, {"washed out", "drier"}, {"echoey", "drier"},
+      {"dry up", "drier"}, {"dry it up", "drier"}, {"dry them up", "drier"}, {"dry out", "drier"},
+      {"dry it out", "drier"}, {"more dry", "drier"}, {"make it dry", "drier"}, {"keep it dry", "drier"},
       {"too dry", "wetter"}, {"dry", "wetter"}, {"needs reverb", "wetter"}, {"more reverb", "wetter"},
       {"more delay", "wetter"}, {"more echo", "wetter"}, {"more space", "wetter"}, {"wetter", "wetter"},
       {"needs space", "wetter"}, {"more ambience", "wetter"}, {"more room", "wetter"},
@@ -1363,6 +1371,34 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
         if (holds_whole(phrases[i], w) || holds_whole(phrases[i], bare)) holders.push_back(i);
       if (!holders.empty()) stems.emplace_back(plurals.emplace_back(w), joined(holders));
     }
+    // A stem by its track number: "03" for 03_Default_preset or "Audio 03", "track 3" / "#3" for
+    // either. A number counts only so written (a leading zero, or after track, stem, channel,
+    // number, no): "up 3" is an amount.
+    {
+      std::map<long, std::vector<std::size_t>> numbered;
+      for (std::size_t i = 0; i < phrases.size(); ++i) {
+        const auto pw = words_of(" " + phrases[i] + " ");
+        const auto digits = [](const std::string& w) {
+          return !w.empty() && w.size() <= 4 && std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); });
+        };
+        if (!pw.empty() && digits(pw[0])) numbered[std::stol(pw[0])].push_back(i);
+        else if (pw.size() == 2 && digits(pw[1]) &&
+                 (pw[0] == "audio" || pw[0] == "track" || pw[0] == "stem" || pw[0] == "channel" || pw[0] == "ch"))
+          numbered[std::stol(pw[1])].push_back(i);
+      }
+      const auto nw = words_of(text);
+      for (std::size_t k = 0; k < nw.size(); ++k) {
+        const std::string& w = nw[k];
+        if (w.empty() || w.size() > 4 || !std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); })) continue;
+        const std::string before = k > 0 ? nw[k - 1] : std::string();
+        const bool keyword = before == "track" || before == "stem" || before == "channel" || before == "number" ||
+                             before == "no" || before == "tr" || before == "ch";
+        if (!keyword && !(w.size() >= 2 && w[0] == '0')) continue;
+        const auto it = numbered.find(std::stol(w));
+        if (it == numbered.end() || it->second.size() != 1) continue;
+        stems.emplace_back(plurals.emplace_back(keyword ? before + " " + w : w), stem_names[it->second.front()]);
+      }
+    }
     for (auto h : scan(text, prepare(stems), &claimed)) {
       h.value = "stem:" + h.value;
       elements.push_back(h);
@@ -1491,6 +1527,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
           direct = direct && article.count(x) > 0 && x != "of";
         if (direct) object = &h;
         break;
+      }
+      // "That broken glitchy sound is annoying, get rid of it": the part named before the verb,
+      // with a verb that only removes ("the pad is muddy, cut it" cuts the mud) and no tone word.
+      if (!object && verb != "cut" && verb != "drop" && verb != "lose" && verb != "take away" &&
+          scan(text, prepared_fix_table()).empty()) {
+        const auto w_after = words_of(after);
+        if (!w_after.empty() && (w_after[0] == "it" || w_after[0] == "them")) {
+          for (const auto& h : elements)
+            if (h.pos < p && h.value != "mix" && h.value != "reverb" && h.value != "delay") object = &h;
+        }
       }
       static const std::array<std::string_view, 14> less_of = {
           "some", "slightly", "a touch", "a tad", "a bit", "a little", "a lot", "lot of", "most of", "part of",

@@ -718,3 +718,37 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
 
 }  // namespace
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+// Session 35's sweep of notes the reader had never seen; each had changed the wrong thing.
+TEST(NoteParts, TrackNumbersDryingTighteningAndPartsReferredBack) {
+  const std::vector<std::string> c64 = {"01_Default_preset.flac", "03_Default_preset.flac", "05_Default_preset.flac",
+                                        "06_linn_snr.ds.flac", "07_linn_kik.ds.flac"};
+  // A stem by its track number (had panned all 9 stems left): "03", "track 5"; "up 3" stays an amount.
+  const auto two = parse_requests("pan 03 hard left and 05 hard right", c64);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].element, "stem:03_Default_preset.flac");
+  EXPECT_EQ(two[0].fix, Fix::pan_left);
+  EXPECT_EQ(two[1].element, "stem:05_Default_preset.flac");
+  EXPECT_EQ(two[1].fix, Fix::pan_right);
+  EXPECT_EQ(parse_note("track 5 is too loud", c64).element, "stem:05_Default_preset.flac");
+  const auto amount = parse_note("bring the kik up 3", c64);
+  EXPECT_EQ(amount.element, "kick");
+  EXPECT_DOUBLE_EQ(amount.amount_db, 3.0);
+  const std::vector<std::string> dl = {"06_Bass.flac", "10_Pad.flac", "12_sfxr.flac", "14_Broken.flac"};
+  // "Dry up" is drier (had raised the sends); "the vocal is dry" still asks for more.
+  EXPECT_EQ(parse_note("dry up the vocal", dl).fix, Fix::drier);
+  EXPECT_EQ(parse_note("the vocal is dry", dl).fix, Fix::wetter);
+  // Cleaning up and tightening take away (had boosted 220 Hz and raised the bass).
+  EXPECT_EQ(parse_note("its all a bit cluttered in the low mids, clean up 300hz", dl).fix, Fix::less_mud);
+  EXPECT_EQ(parse_note("tighten up the low end", dl).fix, Fix::less_boom);
+  // Sound effects are the fx parts; "get rid of it" mutes the part named before it, but "cut
+  // it" after a tone word cuts the tone.
+  EXPECT_EQ(parse_note("the sfx are distracting, turn them down", dl).element, "fx");
+  const auto rid = parse_note("that broken glitchy sound is annoying, get rid of it", dl);
+  EXPECT_EQ(rid.element, "stem:14_Broken.flac");
+  EXPECT_EQ(rid.fix, Fix::mute);
+  EXPECT_EQ(parse_note("the pad is muddy, cut it", dl).fix, Fix::less_mud);
+  EXPECT_EQ(parse_note("the lead synth is too quiet", dl).element, "lead_synth");
+}
+}  // namespace mixdown::revise

@@ -83,6 +83,9 @@ std::vector<Strip*> strips_for(Console& c, const std::string& element) {
   if (element == "lead_vocal") {
     out = with({R::lead_vocal});
     if (out.empty()) out = with({R::vocal});
+    // No voice: "the lead" is the part the mix leads with, its focus (a lead synth, a lead line).
+    if (out.empty() && !c.focus.empty())
+      if (auto* s = c.find_strip(c.focus); s && !s->printed_fx) out.push_back(s);
   } else if (element == "vocal") {
     out = with({R::lead_vocal, R::backing_vocal, R::vocal});
   } else if (element == "backing_vocal") {
@@ -110,8 +113,20 @@ std::vector<Strip*> strips_for(Console& c, const std::string& element) {
   } else if (element == "piano") {
     out = with({R::piano});
     if (out.empty()) out = with({R::keys});
+  } else if (element == "lead_synth") {
+    // The lead synth: the focus when it is a tonal part that is no voice, else the synths.
+    if (!c.focus.empty())
+      if (auto* s = c.find_strip(c.focus); s && !s->printed_fx && !is_vocal(s->role) && !is_drum(s->role) &&
+                                          s->role != R::bass)
+        out.push_back(s);
+    if (out.empty()) out = with({R::synth});  // a lead is no pad
+    if (out.empty()) out = strips_for(c, "synth");
   } else if (element == "synth") {
     out = with({R::synth, R::pad});
+    // Tonal parts the sound alone could not name (role other) are most often synths.
+    if (out.empty()) out = with({R::other});
+  } else if (element == "fx") {
+    out = with({R::fx});
   } else if (element == "pad") {
     out = with({R::pad});
     if (out.empty()) out = with({R::synth});
@@ -134,7 +149,9 @@ std::string element_words(const std::string& e) {
   if (e == "tom") return "the toms";
   if (e == "guitar") return "the guitars";
   if (e == "synth") return "the synths";
+  if (e == "lead_synth") return "the lead synth";
   if (e == "pad") return "the pads";
+  if (e == "fx") return "the sound effects";
   if (e == "reverb") return "the reverb";
   if (e == "delay") return "the delay";
   if (e == "mix") return "the mix";
@@ -144,6 +161,9 @@ std::string element_words(const std::string& e) {
 // "the strings (Strings_high, Strings_low)"
 std::string who(const std::string& element, const std::vector<Strip*>& strips) {
   std::string w = element_words(element);
+  // "The lead" of a session without a voice is its focus (strips_for): named as the lead.
+  if ((element == "lead_vocal" || element == "lead_synth") && strips.size() == 1 && !is_vocal(strips[0]->role))
+    w = "the lead";
   if (element.rfind("stem:", 0) == 0 || strips.empty() || strips.size() > 4) return w;
   w += " (";
   for (std::size_t i = 0; i < strips.size(); ++i) w += (i ? ", " : "") + strips[i]->name;
@@ -843,6 +863,14 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     return a;
   }
   const Fix f = n.fix;
+  if ((f == Fix::pan_left || f == Fix::pan_right) && n.element == "mix") {
+    // Every part to one side is the whole song on one speaker: a note that pans without naming
+    // a part this session has meant one (a part named some way the note reader did not know).
+    a.reply = "Which part should move " + std::string(f == Fix::pan_right ? "right" : "left") +
+              "? Panning the whole mix would put the song on one speaker (stems: " + stem_list(c) +
+              "). Nothing was changed.";
+    return a;
+  }
   if (f == Fix::pan_left || f == Fix::pan_right || f == Fix::centre) {
     // A quarter of the way to the side asked (pan -1 .. 1), or to the centre; all the way for
     // "hard left", "fully right", "all the way to the left"; a share the note gives ("pan it
@@ -904,8 +932,12 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
       return true;
     };
     const bool one_kind = !named.empty() || !n.space.empty();
+    std::vector<std::string> opened;  // stems given a send they did not have
     for (auto* s : strips) {
       const bool feeds = std::any_of(s->sends.begin(), s->sends.end(), [&](const mix::Send& x) { return wanted(x.to); });
+      // "More reverb on everything": the parts that have none on purpose (kick, bass, hats: the
+      // low end and the fastest transients stay dry) keep none.
+      if (!feeds && more && n.element == "mix" && (low_role(s->role) || s->role == Role::hihat)) continue;
       if (!feeds && more) {
         // A send to the first return asked for (a reverb when the note names none).
         const auto r = std::find_if(c.returns.begin(), c.returns.end(), [&](const mix::Return& x) {
@@ -914,6 +946,7 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
         if (r == c.returns.end()) continue;
         s->sends.push_back({r->name, -20.0, false});
         a.changes.push_back({s->name, "send." + r->name + ".level_db", -120.0, -20.0, ""});
+        opened.push_back(s->name + " (to the " + r->name + ")");
         fed.insert(r->name);
         continue;
       }
@@ -946,10 +979,15 @@ Applied apply_space(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     }
     const std::string kind = !named.empty() ? named : n.space.empty() ? "reverb/delay" : n.space;
     std::string what = (more ? "Raised the " : "Lowered the ") + kind + " sends of ";
-    a.reply = what + who(n.element, strips) + " 3 dB" +
+    const bool raised = opened.size() < strips.size() &&
+                        std::any_of(a.changes.begin(), a.changes.end(), [](const Change& ch) { return ch.from > -120.0; });
+    std::string opened_words;
+    for (const auto& o : opened) opened_words += (opened_words.empty() ? "" : ", ") + o;
+    a.reply = (raised ? what + who(n.element, strips) + " 3 dB" : "Sent " + opened_words + " at -20 dB") +
               (f == Fix::closer ? " and lengthened the reverb pre-delay 15 ms" :
                f == Fix::further ? " and shortened the reverb pre-delay 10 ms" : "") +
-              " throughout the song" + after + ".";
+              " throughout the song" + after + (raised && !opened.empty() ? "; sent " + opened_words + " at -20 dB" : "") +
+              (opened.empty() ? "" : opened.size() == 1 ? " (a send it did not have)" : " (sends they did not have)") + ".";
     return a;
   }
   // Width: a stereo strip's width stage; mono strips of a group spread (or gather) their pans.

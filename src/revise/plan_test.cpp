@@ -738,3 +738,39 @@ TEST(Plan, LowEndOnTheMixIsAShelfAndLessLimitingSaysWhereTheMastersLimitingComes
 
 }  // namespace
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+// Session 35's sweep: a pan of the whole mix had panned every stem to one side; "more reverb
+// on everything" had put the plate on the kick and bass and said "+3 dB" of sends it created
+// at -20 dB; "the lead" of a session without a voice said it had no lead.
+TEST(Plan, WholeMixPansAskNewSendsAreSaidAndTheLeadIsTheFocus) {
+  auto c = song();
+  const auto before = c;
+  auto r = plan_revision(c, {"pan it hard left"});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_EQ(c, before);
+  EXPECT_NE(r[0].reply.find("Which part"), std::string::npos) << r[0].reply;
+
+  r = plan_revision(c, {"more reverb on everything"});
+  ASSERT_EQ(r.size(), 1u);
+  for (const auto& ch : r[0].changes) {
+    EXPECT_NE(ch.stem, "Kick.wav");
+    EXPECT_NE(ch.stem, "Bass.wav");
+  }
+  EXPECT_EQ(c.find_strip("Kick.wav")->sends.size(), 0u);
+  EXPECT_EQ(c.find_strip("GtrL.wav")->sends.size(), 1u);  // a guitar gets the plate, said as new
+  EXPECT_NE(r[0].reply.find("GtrL.wav (to the plate)"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("at -20 dB"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Raised the"), std::string::npos) << r[0].reply;  // the vocal's and snare's
+
+  auto v = song();
+  v.strips.erase(v.strips.begin());  // no voice; the focus is the left guitar
+  v.focus = "GtrL.wav";
+  r = plan_revision(v, {"the lead is too quiet"});
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].changes.size(), 1u);
+  EXPECT_EQ(r[0].changes[0].stem, "GtrL.wav");
+  EXPECT_NE(r[0].reply.find("the lead (GtrL.wav)"), std::string::npos) << r[0].reply;
+}
+}  // namespace mixdown::revise
