@@ -1706,6 +1706,16 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
         s->reasons["fader"] = "revision: \"" + notes[q.note] + "\"";
     }
   }
+  // A vague wish beside a request of the same note that acted ("make the chorus hit harder,
+  // drums up 2 dB in the chorus"): the request says how the wish is meant. Its questions (and
+  // "Nothing was changed yet") would contradict the change made.
+  for (auto& q : reqs) {
+    if (q.r.kind != NoteKind::vague || q.r.conflict || q.repeat || q.r.parsed.vague_topic == "taken_back") continue;
+    const bool acted = std::any_of(reqs.begin(), reqs.end(), [&](const Request& o) {
+      return &o != &q && o.note == q.note && o.r.kind == NoteKind::mix && !o.r.changes.empty();
+    });
+    if (acted) q.r.reply = "\"" + q.r.parsed.text + "\": taken as the rest of the note asks.";
+  }
   // Each note's requests folded back into the note: every change, every reply in order.
   std::vector<NoteResult> results(notes.size());
   for (std::size_t i = 0; i < notes.size(); ++i) {

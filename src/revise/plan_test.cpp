@@ -772,5 +772,13 @@ TEST(Plan, WholeMixPansAskNewSendsAreSaidAndTheLeadIsTheFocus) {
   ASSERT_EQ(r[0].changes.size(), 1u);
   EXPECT_EQ(r[0].changes[0].stem, "GtrL.wav");
   EXPECT_NE(r[0].reply.find("the lead (GtrL.wav)"), std::string::npos) << r[0].reply;
+
+  // A vague wish beside a request that acts: no "Nothing was changed" before the change.
+  auto h = song();
+  r = plan_revision(h, {"make the chorus hit harder, snare up 2dB in the chorus"});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].changes.empty());
+  EXPECT_EQ(r[0].reply.find("Nothing was changed"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Raised"), std::string::npos) << r[0].reply;
 }
 }  // namespace mixdown::revise
