@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <regex>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -441,7 +440,6 @@ void validate_brief(const mix::Brief& b, const std::string& file) {
 // as the shortest decimal that reads back as the same double (std::to_chars), so the session
 // re-reads to exactly the values written.
 std::string shortest_numbers(const std::string& text) {
-  static const std::regex number(R"(-?[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?)");
   std::string out;
   out.reserve(text.size());
   std::size_t pos = 0;
@@ -451,20 +449,29 @@ std::string shortest_numbers(const std::string& text) {
     std::string line = text.substr(pos, end - pos);
     const std::size_t eq = line.find(" = ");
     if (eq != std::string::npos && line.find_first_not_of("0123456789.-+eE, []", eq + 3) == std::string::npos) {
-      std::string value = line.substr(eq + 3), rebuilt;
-      std::size_t last = 0;
-      for (auto it = std::sregex_iterator(value.begin(), value.end(), number); it != std::sregex_iterator(); ++it) {
-        const auto& m = *it;
-        rebuilt.append(value, last, static_cast<std::size_t>(m.position()) - last);
-        const double d = std::strtod(m.str().c_str(), nullptr);
-        char buf[64];
-        const auto res = std::to_chars(buf, buf + sizeof buf, d);
-        std::string shortest(buf, res.ptr);
-        if (shortest.find_first_of(".eE") == std::string::npos) shortest += ".0";
-        rebuilt += shortest;
-        last = static_cast<std::size_t>(m.position() + m.length());
+      // The value's tokens between separators (", []"): each float (it holds a '.') reprinted.
+      const std::string value = line.substr(eq + 3);
+      std::string rebuilt;
+      for (std::size_t i = 0; i < value.size();) {
+        if (std::string_view(", []").find(value[i]) != std::string_view::npos) {
+          rebuilt += value[i++];
+          continue;
+        }
+        const std::size_t j = std::min(value.size(), value.find_first_of(", []", i));
+        const std::string token = value.substr(i, j - i);
+        char* end = nullptr;
+        const double d = std::strtod(token.c_str(), &end);
+        if (token.find('.') != std::string::npos && end == token.c_str() + token.size() && std::isfinite(d)) {
+          char buf[64];
+          const auto res = std::to_chars(buf, buf + sizeof buf, d);
+          std::string shortest(buf, res.ptr);
+          if (shortest.find_first_of(".eE") == std::string::npos) shortest += ".0";
+          rebuilt += shortest;
+        } else {
+          rebuilt += token;
+        }
+        i = j;
       }
-      rebuilt.append(value, last, std::string::npos);
       line = line.substr(0, eq + 3) + rebuilt;
     }
     out += line;
