@@ -521,7 +521,7 @@ std::vector<Alignment> alignments(const std::vector<Relation>& relations, int sa
   // and nothing is lined up with it.
   std::set<std::size_t> copies;
   for (const auto& r : relations)
-    if (r.kind != "duplicate" && std::fabs(r.r) >= kShiftedCopyCorrelation) copies.insert(r.lag_s > 0 ? r.b : r.a);
+    if (r.kind != "duplicate" && std::fabs(r.r) >= kShiftedCopyCorrelation) copies.insert(r.later());
   std::vector<const Relation*> order;
   for (const auto& r : relations)
     if (r.kind != "duplicate" && std::fabs(r.r) >= kAlignCorrelation && std::fabs(r.r) < kShiftedCopyCorrelation &&
@@ -531,7 +531,7 @@ std::vector<Alignment> alignments(const std::vector<Relation>& relations, int sa
   std::vector<Alignment> out;
   std::set<std::size_t> moved, anchors;
   for (const Relation* r : order) {
-    const std::size_t later = r->lag_s > 0 ? r->b : r->a, earlier = r->lag_s > 0 ? r->a : r->b;
+    const std::size_t later = r->later(), earlier = r->earlier();
     if (moved.count(later) || moved.count(earlier) || anchors.count(later)) continue;
     moved.insert(later);
     anchors.insert(earlier);
@@ -564,7 +564,7 @@ std::vector<Problem> relation_problems(const std::vector<StemFormat>& stems,
     if (r.kind != "correlated" || std::fabs(r.r) < kShiftedCopyCorrelation || r.a >= stems.size() || r.b >= stems.size() ||
         std::fabs(r.lag_s) * stems[r.a].sample_rate < 1.0)
       continue;
-    const std::size_t later = r.lag_s > 0 ? r.b : r.a, earlier = r.lag_s > 0 ? r.a : r.b;
+    const std::size_t later = r.later(), earlier = r.earlier();
     const double ms = 1000.0 * std::fabs(r.lag_s);
     out.push_back(make(stems[later].name, "delayed_copy", Severity::warning,
                        fmt::format("{} is {} played again {:.1f} ms later (correlation {:.3f}): a doubling effect "

@@ -95,6 +95,8 @@ struct Relation {
   double lag_s = 0.0;      // b relative to a (positive: b later)
   double gain_db = 0.0;    // level of b relative to a (duplicates)
   bool operator==(const Relation&) const = default;
+  std::size_t later() const { return lag_s > 0 ? b : a; }
+  std::size_t earlier() const { return lag_s > 0 ? a : b; }
 };
 // Compares every pair of analysed stems (null entries are skipped; stems at different rates
 // are not compared).

@@ -459,9 +459,9 @@ std::string shortest_numbers(const std::string& text) {
         }
         const std::size_t j = std::min(value.size(), value.find_first_of(", []", i));
         const std::string token = value.substr(i, j - i);
-        char* end = nullptr;
-        const double d = std::strtod(token.c_str(), &end);
-        if (token.find('.') != std::string::npos && end == token.c_str() + token.size() && std::isfinite(d)) {
+        char* parsed_to = nullptr;
+        const double d = std::strtod(token.c_str(), &parsed_to);
+        if (token.find('.') != std::string::npos && parsed_to == token.c_str() + token.size() && std::isfinite(d)) {
           char buf[64];
           const auto res = std::to_chars(buf, buf + sizeof buf, d);
           std::string shortest(buf, res.ptr);

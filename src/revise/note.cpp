@@ -1065,6 +1065,11 @@ bool share_is_a_move(std::string_view raw) {
 // A two-letter stem name or word of one ("FM", "BD_03", "OH L") names its stem when it is
 // letters and no common word or unit a note would use ("it", "up", "db"): before, a stem named
 // "FM" could not be named at all.
+// A word of digits only ("03", "12"); empty is none.
+bool all_digits(const std::string& w) {
+  return !w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
 bool two_letter_name(const std::string& w) {
   static const std::set<std::string, std::less<>> common = {
       "am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no",
@@ -1350,7 +1355,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     };
     for (const auto& [w, who] : owners) {
       if ((w.size() < 3 && !two_letter_name(w)) ||
-          std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); }))
+          all_digits(w))
         continue;
       if (is_note_word(w)) continue;
       if (who.size() > 1 && (is_element_word(w) || is_filler_word(w))) continue;
@@ -1375,21 +1380,19 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     // either. A number counts only so written (a leading zero, or after track, stem, channel,
     // number, no): "up 3" is an amount.
     {
+      const auto track_number = [](const std::string& w) { return w.size() <= 4 && all_digits(w); };
       std::map<long, std::vector<std::size_t>> numbered;
       for (std::size_t i = 0; i < phrases.size(); ++i) {
         const auto pw = words_of(" " + phrases[i] + " ");
-        const auto digits = [](const std::string& w) {
-          return !w.empty() && w.size() <= 4 && std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); });
-        };
-        if (!pw.empty() && digits(pw[0])) numbered[std::stol(pw[0])].push_back(i);
-        else if (pw.size() == 2 && digits(pw[1]) &&
+        if (!pw.empty() && track_number(pw[0])) numbered[std::stol(pw[0])].push_back(i);
+        else if (pw.size() == 2 && track_number(pw[1]) &&
                  (pw[0] == "audio" || pw[0] == "track" || pw[0] == "stem" || pw[0] == "channel" || pw[0] == "ch"))
           numbered[std::stol(pw[1])].push_back(i);
       }
       const auto nw = words_of(text);
       for (std::size_t k = 0; k < nw.size(); ++k) {
         const std::string& w = nw[k];
-        if (w.empty() || w.size() > 4 || !std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c); })) continue;
+        if (!track_number(w)) continue;
         const std::string before = k > 0 ? nw[k - 1] : std::string();
         const bool keyword = before == "track" || before == "stem" || before == "channel" || before == "number" ||
                              before == "no" || before == "tr" || before == "ch";

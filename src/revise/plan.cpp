@@ -80,12 +80,17 @@ std::vector<Strip*> strips_for(Console& c, const std::string& element) {
     return v;
   };
   using R = Role;
+  // The part the mix is built around (session.toml's focus), when it is a stem of the session.
+  const auto focus = [&]() -> Strip* {
+    Strip* s = c.focus.empty() ? nullptr : c.find_strip(c.focus);
+    return s && !s->printed_fx ? s : nullptr;
+  };
   if (element == "lead_vocal") {
     out = with({R::lead_vocal});
     if (out.empty()) out = with({R::vocal});
     // No voice: "the lead" is the part the mix leads with, its focus (a lead synth, a lead line).
-    if (out.empty() && !c.focus.empty())
-      if (auto* s = c.find_strip(c.focus); s && !s->printed_fx) out.push_back(s);
+    if (out.empty())
+      if (auto* s = focus()) out.push_back(s);
   } else if (element == "vocal") {
     out = with({R::lead_vocal, R::backing_vocal, R::vocal});
   } else if (element == "backing_vocal") {
@@ -115,10 +120,7 @@ std::vector<Strip*> strips_for(Console& c, const std::string& element) {
     if (out.empty()) out = with({R::keys});
   } else if (element == "lead_synth") {
     // The lead synth: the focus when it is a tonal part that is no voice, else the synths.
-    if (!c.focus.empty())
-      if (auto* s = c.find_strip(c.focus); s && !s->printed_fx && !is_vocal(s->role) && !is_drum(s->role) &&
-                                          s->role != R::bass)
-        out.push_back(s);
+    if (auto* s = focus(); s && !is_vocal(s->role) && !is_drum(s->role) && s->role != R::bass) out.push_back(s);
     if (out.empty()) out = with({R::synth});  // a lead is no pad
     if (out.empty()) out = strips_for(c, "synth");
   } else if (element == "synth") {
