@@ -1,5 +1,8 @@
 #include "revise/note.hpp"
 
+#include "analysis/roles.hpp"
+#include "core/role.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -248,6 +251,10 @@ const Table& fix_table() {
       {"compress", "more_controlled"}, {"more compressed", "more_controlled"}, {"compress it more", "more_controlled"},
       {"more low end", "fuller"}, {"more warmth", "fuller"}, {"cold", "fuller"}, {"weedy", "fuller"},
       {"anemic", "fuller"}, {"no weight", "fuller"}, {"lacks weight", "fuller"},
+      // The low end of a part, not its level: "more thump", "more sub on the kick" (had moved the fader).
+      {"more thump", "fuller"}, {"lacks thump", "fuller"}, {"no thump", "fuller"}, {"more sub", "fuller"},
+      {"too much sub", "less_boom"}, {"too much thump", "less_boom"}, {"too much bottom", "less_boom"},
+      {"more weight", "fuller"}, {"more oomph", "fuller"}, {"lacking low end", "fuller"}, {"lacks low end", "fuller"},
       {"boxy", "less_boxy"}, {"cardboard", "less_boxy"}, {"cardboardy", "less_boxy"}, {"papery", "less_boxy"},
       {"like a box", "less_boxy"}, {"in a box", "less_boxy"}, {"hollow", "less_boxy"},
       {"nasal", "less_nasal"}, {"nasally", "less_nasal"}, {"honky", "less_nasal"}, {"honk", "less_nasal"},
@@ -1294,6 +1301,20 @@ void add_listed_parts(ParsedNote& note, const std::string& text, const std::vect
   }
 }
 
+// Whether a stem's name says it is the kind of part a note's element word names ("kick" for
+// 07_linn_kik.ds: analysis::role_from_name reads kik as a kick).
+bool name_says(const std::string& element, const std::string& stem) {
+  const auto named = analysis::role_from_name(stem).role;
+  if (!named) return false;
+  const Role r = *named;
+  if (element == "drums") return is_drum(r);
+  if (element == "vocal") return is_vocal(r);
+  if (element == "lead_synth") return r == Role::synth;
+  if (element == "fx") return r == Role::fx;
+  const auto want = role_from_string(element);
+  return want && *want == r;
+}
+
 ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& stem_names, ClauseInfo* info) {
   ParsedNote note;
   note.text = std::string(raw);
@@ -1413,6 +1434,31 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   for (const auto& h : scan(text, prepared_context_table(), &claimed)) (void)h;
   for (const auto& h : scan(text, prepared_element_table(), &claimed)) elements.push_back(h);
   std::sort(elements.begin(), elements.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
+  // A word several stems share, beside a word for a kind of part ("linn kick" of 06_linn_snr
+  // and 07_linn_kik, "the high strings"): the stems of that word whose names say that kind.
+  // Before, "linn kick needs more thump" raised the linn snare too.
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    Hit& h = elements[i];
+    if (h.value.find(kStemsJoin) == std::string::npos) continue;
+    for (std::size_t j : {i + 1, i - 1}) {
+      if (j >= elements.size() || elements[j].value.rfind("stem:", 0) == 0) continue;
+      const Hit& g = elements[j];
+      const Hit& first = j > i ? h : g;
+      const Hit& second = j > i ? g : h;
+      // Hits sit at the space before their phrase: the second begins where the first ends.
+      const bool beside = second.pos == first.pos + 1 + first.phrase.size();
+      if (!beside) continue;
+      std::string kept;
+      for (const auto& s : split_stems(h.value))
+        if (name_says(g.value, s.substr(5))) kept += (kept.empty() ? "" : std::string(kStemsJoin)) + s.substr(5);
+      if (kept.empty()) continue;
+      h.value = "stem:" + kept;
+      h.phrase = j > i ? h.phrase + " " + g.phrase : g.phrase + " " + h.phrase;
+      if (j < i) h.pos = g.pos;
+      elements.erase(elements.begin() + static_cast<std::ptrdiff_t>(j));
+      break;
+    }
+  }
 
   // Production first: whatever else the note says, these are not the mixer's to change.
   for (const auto& rule : production_rules()) {

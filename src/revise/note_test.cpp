@@ -751,4 +751,20 @@ TEST(NoteParts, TrackNumbersDryingTighteningAndPartsReferredBack) {
   EXPECT_EQ(parse_note("the pad is muddy, cut it", dl).fix, Fix::less_mud);
   EXPECT_EQ(parse_note("the lead synth is too quiet", dl).element, "lead_synth");
 }
+
+TEST(NoteParts, AWordStemsShareBesideAKindOfPartNamesTheStemOfThatKind) {
+  const std::vector<std::string> c64 = {"01_Default_preset.flac", "06_linn_snr.ds.flac", "07_linn_kik.ds.flac",
+                                        "08_live_sound_hh.ds.flac"};
+  // "linn" is in the snare's and the kick's names: "linn kick" is the kick (had raised both).
+  const auto kick = parse_requests("linn kick needs more level", c64);
+  ASSERT_EQ(kick.size(), 1u);
+  EXPECT_EQ(kick[0].element, "stem:07_linn_kik.ds.flac");
+  EXPECT_EQ(parse_requests("the snare linn is too loud", c64).at(0).element, "stem:06_linn_snr.ds.flac");
+  // "the linn drums" names both: every stem of that word is a drum.
+  EXPECT_EQ(parse_requests("the linn drums are too loud", c64).size(), 2u);
+  // The low end of a part, not its level.
+  EXPECT_EQ(parse_note("linn kick needs more thump", c64).fix, Fix::fuller);
+  EXPECT_EQ(parse_note("kick is lacking low end, more sub on the kick").fix, Fix::fuller);
+  EXPECT_EQ(parse_note("the bass has too much sub").fix, Fix::less_boom);
+}
 }  // namespace mixdown::revise

@@ -9,6 +9,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "analysis/spectrum.hpp"
 #include "mix/automation.hpp"
@@ -30,6 +31,7 @@ using mix::Console;
 using mix::Strip;
 
 std::string lower_words(std::string_view text);  // below
+std::set<std::string> letter_words(std::string_view text);  // below
 
 std::string fmt_db(double v) {
   char b[32];
@@ -701,6 +703,15 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   if (n.element == "mix") {
     comps.push_back({&c.mix_bus.compressor, "mix_bus"});
     for (auto& b : c.buses) comps.push_back({&b.compressor, "bus:" + b.name});
+  } else if (const auto w = letter_words(n.text);
+             w.count("bus") || w.count("buss") || w.count("group") || w.count("submix") ||
+             (n.element == "drums" && strips.size() > 1 && n.fix == Fix::more_controlled)) {
+    // "Compress the drum bus harder", "the drums need more compression": the bus the parts sum
+    // on (its glue), not each part's own compressor.
+    for (auto* s : strips)
+      if (auto* b = c.find_bus(s->bus);
+          b && std::none_of(comps.begin(), comps.end(), [&](const Comp& x) { return x.comp == &b->compressor; }))
+        comps.push_back({&b->compressor, "bus:" + b->name});
   } else {
     for (auto* s : strips) {
       if (s->compressor.enabled || n.fix == Fix::more_controlled) {
@@ -711,7 +722,10 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
       }
     }
   }
-  std::string how;
+  std::vector<std::string> hows;  // each kind of move once, in the order made
+  const auto said = [&](std::string h) {
+    if (std::find(hows.begin(), hows.end(), h) == hows.end()) hows.push_back(std::move(h));
+  };
   for (auto& [comp, owner] : comps) {
     auto& k = *comp;
     if (n.fix == Fix::less_compressed) {
@@ -721,16 +735,18 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
       k.threshold_db = round3(k.threshold_db + 3.0);
       a.changes.push_back({owner, "compressor.ratio", r0, k.ratio, ""});
       a.changes.push_back({owner, "compressor.threshold_db", t0, k.threshold_db, ""});
-      how = "eased the compression (ratio down, threshold 3 dB higher)";
+      said("eased the compression (ratio down, threshold 3 dB higher)");
     } else if (n.fix == Fix::punchier) {
       if (!k.enabled) continue;
       const double a0 = k.attack_ms;
       k.attack_ms = round3(std::min(60.0, std::max(a0 * 2.0, 20.0)));
       if (k.attack_ms == a0) continue;
       a.changes.push_back({owner, "compressor.attack_ms", a0, k.attack_ms, ""});
-      how = "slowed the compressor attack so the transients pass";
+      said("slowed the compressor attack so the transients pass");
     } else if (n.fix == Fix::more_controlled) {
       if (!k.enabled) {
+        // Every setting the new compressor has, each from what the (switched-off) one held.
+        const dsp::CompressorSettings old = k;
         k.enabled = true;
         k.ratio = 3.0;
         k.threshold_db = -24.0;
@@ -738,15 +754,19 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
         k.release_ms = 120.0;
         k.knee_db = 6.0;
         a.changes.push_back({owner, "compressor.enabled", 0.0, 1.0, ""});
-        a.changes.push_back({owner, "compressor.ratio", 1.0, 3.0, ""});
-        how = "added a 3:1 compressor";
+        for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
+                                             std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
+                                             std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
+                                             std::tuple{"release_ms", old.release_ms, k.release_ms}})
+          if (from != to) a.changes.push_back({owner, std::string("compressor.") + name, from, to, ""});
+        said("added a 3:1 compressor where there was none");
       } else {
         const double r0 = k.ratio, t0 = k.threshold_db;
         k.ratio = round3(std::min(8.0, k.ratio + 1.0));
         k.threshold_db = round3(k.threshold_db - 3.0);
         a.changes.push_back({owner, "compressor.ratio", r0, k.ratio, ""});
         a.changes.push_back({owner, "compressor.threshold_db", t0, k.threshold_db, ""});
-        how = "compressed it more (ratio +1, threshold 3 dB lower)";
+        said("compressed harder (ratio +1, threshold 3 dB lower)");
       }
     }
   }
@@ -757,8 +777,8 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
       ToneMove mv{dsp::EqType::bell, hz, 2.0, 1.2, ""};
       a.changes.push_back(apply_eq(s->eq, s->name, mv));
     }
-    how = "it is not compressed, so boosted its attack range 2 dB (" +
-          fmt_hz(strips.front()->role == Role::kick ? 3000.0 : strips.front()->role == Role::bass ? 1000.0 : 4000.0) + ")";
+    said("it is not compressed, so boosted its attack range 2 dB (" +
+         fmt_hz(strips.front()->role == Role::kick ? 3000.0 : strips.front()->role == Role::bass ? 1000.0 : 4000.0) + ")");
   }
   // The masters' limiting is their loudness target's: said, with the way to less of it.
   const std::string master_words =
@@ -777,6 +797,9 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   std::set<std::string> owners;
   for (const auto& ch : a.changes) owners.insert(ch.stem);
   for (const auto& o : owners) targets += (targets.empty() ? "" : ", ") + o;
+  std::string how;
+  for (std::size_t i = 0; i < hows.size(); ++i)
+    how += (i == 0 ? "" : i + 1 == hows.size() ? " and " : ", ") + hows[i];
   a.reply = capitalised(how) + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + "." +
             master_words;
   return a;

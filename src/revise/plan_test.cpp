@@ -781,4 +781,39 @@ TEST(Plan, WholeMixPansAskNewSendsAreSaidAndTheLeadIsTheFocus) {
   EXPECT_EQ(r[0].reply.find("Nothing was changed"), std::string::npos) << r[0].reply;
   EXPECT_NE(r[0].reply.find("Raised"), std::string::npos) << r[0].reply;
 }
+TEST(Plan, TheDrumBusIsCompressedOnItsBusAndNewCompressorsSayEveryValueTheyChange) {
+  auto c = song();
+  mix::Bus drums;
+  drums.name = "drums";
+  drums.compressor.enabled = true;
+  drums.compressor.ratio = 2.0;
+  drums.compressor.threshold_db = -20.0;
+  c.buses.push_back(drums);
+  for (auto& s : c.strips)
+    if (s.role == Role::kick || s.role == Role::snare) s.bus = "drums";
+  c.find_strip("Kick.wav")->compressor.enabled = true;
+  c.find_strip("Kick.wav")->compressor.ratio = 3.0;
+  const auto before = c;
+  // The bus, not each drum's own compressor (had raised the kick's ratio and opened the snare's).
+  const auto r = plan_revision(c, {"compress the drum bus harder"});
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].changes.size(), 2u);
+  EXPECT_EQ(r[0].changes[0].stem, "bus:drums");
+  EXPECT_DOUBLE_EQ(c.find_bus("drums")->compressor.ratio, 3.0);
+  EXPECT_EQ(c.find_strip("Kick.wav")->compressor, before.find_strip("Kick.wav")->compressor);
+  EXPECT_FALSE(c.find_strip("Snare.wav")->compressor.enabled);
+  // A part's compressor switched on: each setting from what the switched-off one held, and the
+  // reply says both kinds of move it made.
+  auto d = before;
+  d.find_strip("Snare.wav")->compressor.ratio = 2.0;
+  const auto s = plan_revision(d, {"the kick and the snare need more compression"});
+  ASSERT_EQ(s.size(), 1u);
+  bool ratio_from_two = false;
+  for (const auto& ch : s[0].changes)
+    if (ch.stem == "Snare.wav" && ch.parameter == "compressor.ratio") ratio_from_two = ch.from == 2.0 && ch.to == 3.0;
+  EXPECT_TRUE(ratio_from_two) << s[0].reply;
+  EXPECT_NE(s[0].reply.find("harder"), std::string::npos) << s[0].reply;
+  EXPECT_NE(s[0].reply.find("where there was none"), std::string::npos) << s[0].reply;
+}
+
 }  // namespace mixdown::revise
