@@ -39,6 +39,34 @@ struct Tempo {
   double bpm = 120, confidence = 0, period_s = 0.5, first_beat_s = 0;
 };
 
+// How many beats of `lag` frames a snare's onsets repeat at: 1 when its normalized
+// autocorrelation (each lag read at its peak within a frame) is at least 0.5 at one beat, not
+// less at two beats than 0.9 of that, and under 0.3 at half a beat (a hit on every beat, none
+// between); 4 when it is at least 0.5 at four beats and under 0.3 at two; else 2 (or unknown).
+int snare_beats(std::vector<double> env, double lag) {
+  const std::size_t n = env.size();
+  if (n < 8 || lag * 4.0 + 2.0 >= double(n)) return 2;
+  const double mean = std::accumulate(env.begin(), env.end(), 0.0) / double(n);
+  for (double& v : env) v -= mean;
+  double ac0 = 0;
+  for (double v : env) ac0 += v * v;
+  if (ac0 <= 0) return 2;
+  const auto at = [&](double l) {
+    double best = -1.0;
+    const auto c = static_cast<std::size_t>(std::lround(l));
+    for (std::size_t k = c > 0 ? c - 1 : 0; k <= c + 1 && k < n; ++k) {
+      double s = 0;
+      for (std::size_t j = k; j < n; ++j) s += env[j] * env[j - k];
+      best = std::max(best, s / ac0 * double(n) / double(n - k));
+    }
+    return best;
+  };
+  const double one = at(lag), two = at(2.0 * lag);
+  if (one >= 0.5 && one >= 0.9 * two && at(lag / 2.0) < 0.3) return 1;
+  if (at(4.0 * lag) >= 0.5 && two < 0.3) return 4;
+  return 2;
+}
+
 Tempo estimate_tempo(const std::vector<const StemAnalysis*>& stems, const std::vector<Role>& roles) {
   Tempo t;
   std::size_t n = 0;
@@ -117,9 +145,27 @@ Tempo estimate_tempo(const std::vector<const StemAnalysis*>& stems, const std::v
     const double den = a - 2 * b + c;
     if (den < 0) lag += std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
   }
+  t.confidence = std::clamp(ac[best_lag], 0.0, 1.0);
+  // The metrical level from the backbeat: a snare (or clap) plays on beats 2 and 4, every
+  // second beat. A snare that hits on every beat read, and not between them, says the beat read
+  // is a half bar: the tempo is twice that (drum and bass at 177 BPM had read as 88); one on
+  // every fourth beat read and not on the second says the beat read is an eighth: the tempo is
+  // half that. Only to tempos a backbeat is played at (60 to 200 BPM).
+  {
+    std::vector<double> snare(n, 0.0);
+    bool any = false;
+    for (std::size_t i = 0; i < stems.size() && i < roles.size(); ++i)
+      if (roles[i] == Role::snare && stems[i] && !stems[i]->silent()) {
+        any = true;
+        for (std::size_t j = 0; j < stems[i]->onset_env.size() && j < n; ++j) snare[j] += stems[i]->onset_env[j];
+      }
+    const double bpm = 60.0 / (lag * step);
+    const int beats = any ? snare_beats(std::move(snare), lag) : 2;
+    if (beats == 1 && 2.0 * bpm <= 200.0) lag /= 2.0;
+    else if (beats == 4 && bpm / 2.0 >= 60.0) lag *= 2.0;
+  }
   t.period_s = lag * step;
   t.bpm = 60.0 / t.period_s;
-  t.confidence = std::clamp(ac[best_lag], 0.0, 1.0);
   // Phase: the offset whose comb of beats gathers the most onset strength.
   const auto per = static_cast<std::size_t>(std::lround(lag));
   double best_phase = -1e300;
@@ -265,7 +311,9 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
   }
   // Names: quiet first/last segments are intro/outro; the loudest group is the chorus when it
   // stands out (≥ 1 LU over the other segments' mean); repeated others are verses; a one-off in the
-  // middle is a bridge.
+  // middle that comes after a chorus is the bridge (one per song: the first such). A one-off
+  // before any chorus is a verse: DirtyLove's two sections after the intro had both read as
+  // bridges.
   std::vector<double> louds;
   for (auto& s : segs) louds.push_back(s.lufs);
   std::vector<double> sorted = louds;
@@ -295,6 +343,7 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
     const double rest = n ? energy_to_lufs(e / n) : 1e300;
     if (segs.size() < 2 || best < rest + 1.0) chorus = -1;
   }
+  bool chorus_heard = false, bridge_named = false;
   for (std::size_t i = 0; i < segs.size(); ++i) {
     const auto& s = segs[i];
     std::string name;
@@ -304,10 +353,12 @@ SongAnalysis analyze_song(const std::vector<const StemAnalysis*>& stems,
       name = "outro";
     else if (s.group == chorus)
       name = "chorus";
-    else if (gcount[static_cast<std::size_t>(s.group)] == 1 && i > 0 && i + 1 < segs.size() && segs.size() > 3)
-      name = "bridge";
+    else if (gcount[static_cast<std::size_t>(s.group)] == 1 && i > 0 && i + 1 < segs.size() && segs.size() > 3 &&
+             chorus_heard && !bridge_named)
+      name = "bridge", bridge_named = true;
     else
       name = "verse";
+    if (name == "chorus") chorus_heard = true;
     SongSection sec;
     sec.name = name;
     sec.start_s = bar_start[s.b0];

@@ -65,8 +65,20 @@ TEST(SongAnalysis, TempoOfADrumPatternIsTheBeatNotTheSyncopation) {
     const auto snare = analyze_stem(pattern(bpm, 24.0, {1, 3}, 0.06, 2).view(), kRate);
     const auto hats = analyze_stem(pattern(bpm, 24.0, {0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5}, 0.015, 3).view(), kRate);
     const auto song = analyze_song({&kick, &snare, &hats}, {Role::kick, Role::snare, Role::hihat}, 24.0);
-    // The beat, or its half/double (the metrical level is ambiguous from onsets alone), but
-    // never the syncopation's 3:2 or 4:3 relation, which would put delays off the grid.
+    // Never the syncopation's 3:2 or 4:3 relation, which would put delays off the grid; and
+    // not its half or double either: the snare on 2 and 4 says which level is the beat (138
+    // and 160 had read at half speed, 72 and 84 at double).
+    EXPECT_NEAR(song.tempo_bpm, bpm, 0.02 * bpm) << bpm << " BPM read as " << song.tempo_bpm;
+  }
+}
+
+TEST(SongAnalysis, TempoWithoutASnareIsTheBeatOrItsOctave) {
+  // Kick and hats only: no backbeat tells the metrical level, so half or double may come out,
+  // but never another ratio.
+  for (double bpm : {84.0, 117.0, 160.0}) {
+    const auto kick = analyze_stem(pattern(bpm, 24.0, {0, 1, 2, 3}, 0.08, 1).view(), kRate);
+    const auto hats = analyze_stem(pattern(bpm, 24.0, {0.5, 1.5, 2.5, 3.5}, 0.015, 3).view(), kRate);
+    const auto song = analyze_song({&kick, &hats}, {Role::kick, Role::hihat}, 24.0);
     EXPECT_TRUE(octave_equivalent(song.tempo_bpm, bpm)) << bpm << " BPM read as " << song.tempo_bpm;
   }
 }
