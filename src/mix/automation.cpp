@@ -71,7 +71,8 @@ void automate(Console& console, const std::vector<StemInput>& stems, int focus,
     const double want = brief.density == "spacious" ? 2.5 : 2.0;
     lift = std::clamp(want - built, 0.0, 1.5);
     lift_why = "the chorus already sits " + db1(built, true) + " LU over the verse; lifted " + db1(lift, true) +
-               " dB so the hook lands bigger";
+               " dB so the hook lands " + db1(want, true) + " LU bigger" +
+               (brief.density == "spacious" ? " (density=spacious: more contrast)" : "");
   }
   // --- Ride of the focus: two-bar windows.
   std::vector<std::pair<double, double>> ride;  // (centre time, dB)

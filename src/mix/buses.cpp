@@ -65,19 +65,26 @@ void set_buses(Console& console, const std::vector<StemInput>& stems,
     const double p90 = bus_p90(pw, members, stems);
     const bool sparse = members.size() < 2;
     if (p90 > -199.0 && !sparse && (b.name == "drums" || b.name == "music" || b.name == "vocals")) {
-      const double gr = brief.character == "restrained" || brief.character == "raw" ? 1.0 : 1.5;
+      const bool natural = b.name == "drums" && brief.drums == "natural";
+      const double gr = brief.character == "restrained" || brief.character == "raw" || natural ? 1.0 : 1.5;
       b.compressor = glue(p90, 2.0, gr, 30.0, rel);
       b.reasons["compressor"] = "glue: 2:1, 30 ms attack, release " + db1(rel) + " ms (half a beat), about " +
-                                db1(gr) + " dB on the loud passages";
+                                db1(gr) + " dB on the loud passages" +
+                                (natural ? "; drums=natural: lighter" :
+                                 gr < 1.5 ? "; character=" + brief.character + ": lighter" : "");
     } else {
       b.reasons["compressor"] = members.empty() ? "no stems on this bus" : "a single part: nothing to glue";
     }
     if (b.name == "drums" && brief.drums == "big" && p90 > -199.0) {
-      b.compressor = glue(p90, 6.0, 8.0, 10.0, std::clamp(beat_ms / 4.0, 60.0, 200.0));
+      // The compressed copy is all body: a 1 ms attack clamps the hits in it too, so
+      // blended under the dry kit it lifts the sustain and the room, not the transients (at 10 ms
+      // the copy kept its hits and the bus came out peakier than without it).
+      b.compressor = glue(p90, 6.0, 8.0, 1.0, std::clamp(beat_ms / 4.0, 60.0, 200.0));
       b.compressor.mix = 0.4;
       b.compressor.makeup_db = 5.0;
-      b.reasons["compressor"] = "drums=big: parallel compression — 6:1 for about 8 dB of reduction, 40 % blended under "
-                                "the dry kit with 5 dB makeup, so the kit thickens without losing its hits";
+      b.reasons["compressor"] = "drums=big: parallel compression — 6:1 with a 1 ms attack for about 8 dB of "
+                                "reduction, 40 % blended under the dry kit with 5 dB makeup, so the body and room of the "
+                                "kit thicken under hits that keep their shape";
     }
     b.reasons["fader"] = "unity: the balance is set on the strips";
     console.buses.push_back(b);

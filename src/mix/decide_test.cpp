@@ -8,6 +8,7 @@
 #include "analysis/loudness.hpp"
 #include "core/error.hpp"
 #include "mix/automation.hpp"
+#include "mix/brief_effects.hpp"
 #include "mix/balance.hpp"
 #include "mix/level_model.hpp"
 #include "mix/role_targets.hpp"
@@ -476,7 +477,6 @@ TEST(DecideBrief, EveryKeyChangesTheMix) {
       // electronic, rendered bit-identical mixes).
       c.brief = Brief{};
       c = without_reasons(c);
-      if (key == "drums" && v == "natural") continue;  // natural is the default
       for (const auto& other : seen) EXPECT_FALSE(c == other) << key << "=" << v << " decides like another brief";
       seen.push_back(c);
     }
@@ -522,6 +522,48 @@ TEST(DecideBrief, DirectionsMatchTheWords) {
   EXPECT_NE(modern.mix_bus.eq.bands, polished.mix_bus.eq.bands);
   EXPECT_TRUE(with("character=vintage").strips[3].saturator.enabled);
   EXPECT_FALSE(with("character=raw").mix_bus.compressor.enabled);
+  // drums=natural is the kit as played: lighter than the default on the hits and the bus (it
+  // had been the default itself); drums=big's parallel copy clamps the hits (a fast attack).
+  const auto base = decide(s, song, Brief{}, kRate);
+  EXPECT_LT(nat.strips[0].compressor.ratio, base.strips[0].compressor.ratio);
+  EXPECT_GT(nat.buses[0].compressor.threshold_db, base.buses[0].compressor.threshold_db);
+  EXPECT_LE(big.buses[0].compressor.attack_ms, 2.0);
+}
+
+// Every brief key leaves a record: the settings it moved, in their reasons' words, or why it
+// moved none; and a reason quotes the numbers the session holds.
+TEST(DecideBrief, EachKeySaysWhatItMovedAndReasonsQuoteTheSettings) {
+  const auto s = band();
+  const auto song = song_of(s);
+  Brief b;
+  for (const char* pair : {"drums=big", "character=modern", "genre=pop", "density=dense"}) apply_brief_pair(b, pair);
+  const auto c = decide(s, song, b, kRate);
+  const auto keys = brief_effects(c);
+  ASSERT_EQ(keys.size(), 4u);
+  for (const auto& k : keys) {
+    EXPECT_FALSE(k.effects.empty()) << k.key << "=" << k.value << ": " << k.note;
+    for (const auto& e : k.effects) EXPECT_NE(e.reason.find(k.key + "=" + k.value), std::string::npos) << e.reason;
+  }
+  // character=modern firms the compressors: the kick's reason says the ratio it has (3.9:1),
+  // not the 3:1 it started from.
+  const auto& kick = c.strips[0];
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.1f:1", kick.compressor.ratio);
+  EXPECT_NE(kick.reasons.at("compressor").find(ratio), std::string::npos) << kick.reasons.at("compressor");
+  // A vocal brief on a session with no voice moves nothing and says so; the focus synth is not
+  // compressed as a voice.
+  std::vector<StemInput> inst(s.begin(), s.begin() + 7);
+  inst.push_back(s[10]);
+  Brief v;
+  apply_brief_pair(v, "vocal=intimate");
+  apply_brief_pair(v, "focus=Arp.wav");
+  const auto ci = decide(inst, song_of(inst), v, kRate);
+  const auto plain = decide(inst, song_of(inst), [] { Brief f; apply_brief_pair(f, "focus=Arp.wav"); return f; }(), kRate);
+  EXPECT_EQ(ci.strips.back().compressor, plain.strips.back().compressor);
+  EXPECT_EQ(ci.strips.back().sends, plain.strips.back().sends);
+  const auto vk = brief_effects(ci);
+  ASSERT_FALSE(vk.empty());
+  EXPECT_EQ(vk.back().key, "vocal");
 }
 
 }  // namespace

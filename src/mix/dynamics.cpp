@@ -45,30 +45,33 @@ void set_dynamics(Strip& strip, const StemInput& stem, const analysis::SongAnaly
   const double p70 = level_percentile(a, strip.trim_db, 0.70);
   const double p95 = level_percentile(a, strip.trim_db, 0.95);
   const double spread = p95 - p30;
-  std::string why;
   const Role r = stem.role;
   const bool drum_hit = r == Role::kick || r == Role::snare || r == Role::tom || r == Role::drums;
+  // What the compressor is for; its words are written once every setting is final (below), so
+  // the reason quotes the numbers the session holds.
+  enum class Kind { none, lead, bass, punch, gentle } kind = Kind::none;
   if (is_vocal(r) || (focus && !is_drum(r) && r != Role::bass)) {
+    kind = Kind::lead;
     c.enabled = true;
-    c.ratio = brief.vocal == "intimate" ? 4.0 : (brief.vocal == "distant" ? 2.5 : 3.0);
+    // The brief's vocal character is a voice's: a focus that is an instrument is levelled as one.
+    const bool voice = is_vocal(r);
+    c.ratio = voice && brief.vocal == "intimate" ? 4.0 : (voice && brief.vocal == "distant" ? 2.5 : 3.0);
     c.threshold_db = p50;
     c.attack_ms = 8.0;
     c.release_ms = 120.0;
     c.knee_db = 6.0;
-    why = std::string(is_vocal(r) ? "vocal" : "the focus") + " levelled: the louder half (over " +
-          db1(p50) + " dBFS) at " + db1(c.ratio) + ":1" +
-          (brief.vocal == "intimate" ? ", firm for an intimate, close vocal" :
-           brief.vocal == "distant" ? ", lighter for a distant vocal" : "");
   } else if (r == Role::bass) {
+    kind = Kind::bass;
     c.enabled = true;
     c.ratio = 3.0;
     c.threshold_db = p50;
     c.attack_ms = 20.0;
     c.release_ms = std::clamp(beat_ms * 0.5, 80.0, 300.0);
-    why = "bass held steady: everything over its median level (" + db1(p50) + " dBFS) at 3:1";
   } else if (drum_hit) {
+    kind = Kind::punch;
     c.enabled = true;
-    c.ratio = 3.0;
+    // drums=natural: the kit as played, compressed lightly (2:1).
+    c.ratio = brief.drums == "natural" ? 2.0 : 3.0;
     // On the hits, not on the decays that fill most active frames of a sparse part: 8 dB
     // under the hits' level (their 10 ms RMS, as the detector reads it).
     const double chan = a.channels >= 2 ? 3.0 : 0.0;
@@ -77,36 +80,65 @@ void set_dynamics(Strip& strip, const StemInput& stem, const analysis::SongAnaly
     c.attack_ms = r == Role::kick ? 25.0 : 15.0;  // let the beater/stick transient through
     c.release_ms = std::clamp(beat_ms * 0.25, 40.0, 200.0);
     c.knee_db = 4.0;
-    why = "punch: slow attack (" + db1(c.attack_ms) + " ms) passes the transient, the body over " +
-          db1(c.threshold_db) + " dBFS (8 dB under the hits) at 3:1, release a quarter beat (" + db1(c.release_ms) + " ms)";
   } else if (!is_bed(r) && r != Role::hihat && r != Role::cymbal && r != Role::fx && spread > 8.0) {
+    kind = Kind::gentle;
     c.enabled = true;
     c.ratio = 2.0;
     c.threshold_db = p70;
     c.attack_ms = 15.0;
     c.release_ms = 150.0;
-    why = "the part moves " + db1(spread) + " dB between quiet and loud: gentle 2:1 over " + db1(p70) + " dBFS";
   } else {
     strip.reasons["compressor"] = "no compression: the part is steady (" + db1(spread) +
                                   " dB between its quiet and loud frames) or a bed/cymbal that needs none";
   }
   if (c.enabled) {
+    std::string character;
     if (brief.character == "polished" || brief.character == "modern") {
       c.ratio *= 1.3;
       c.threshold_db -= 2.0;
-      why += "; character=" + brief.character + ": firmer";
+      character = "; character=" + brief.character + ": firmer (ratio x1.3, threshold 2 dB lower)";
     } else if (brief.character == "restrained" || brief.character == "raw") {
       c.ratio = 1.0 + (c.ratio - 1.0) * 0.5;
-      why += "; character=" + brief.character + ": lighter";
+      character = "; character=" + brief.character + ": lighter (half the ratio over 1:1)";
     } else if (brief.character == "aggressive") {
       c.ratio *= 1.5;
       c.attack_ms *= drum_hit ? 1.3 : 0.7;
-      why += "; character=aggressive: harder";
+      character = "; character=aggressive: harder (ratio x1.5" +
+                  std::string(drum_hit ? ", a slower attack for the hits)" : ", a faster attack)");
     } else if (brief.character == "vintage") {
       c.attack_ms *= 1.5;
       c.release_ms *= 1.3;
-      why += "; character=vintage: slower, smoother";
+      character = "; character=vintage: slower, smoother (attack x1.5, release x1.3)";
     }
+    c.ratio = std::round(c.ratio * 100.0) / 100.0;
+    c.threshold_db = std::round(c.threshold_db * 10.0) / 10.0;
+    c.attack_ms = std::round(c.attack_ms * 10.0) / 10.0;
+    c.release_ms = std::round(c.release_ms * 10.0) / 10.0;
+    const std::string ratio = db1(c.ratio) + ":1";
+    std::string why;
+    switch (kind) {
+      case Kind::lead:
+        why = std::string(is_vocal(r) ? "vocal" : "the focus") + " levelled: the louder half (over " +
+              db1(c.threshold_db) + " dBFS) at " + ratio +
+              (is_vocal(r) && brief.vocal == "intimate" ? ", firm for an intimate, close vocal" :
+               is_vocal(r) && brief.vocal == "distant" ? ", lighter for a distant vocal" : "");
+        break;
+      case Kind::bass:
+        why = "bass held steady: everything over " + db1(c.threshold_db) + " dBFS (its median level, " + db1(p50) +
+              ") at " + ratio;
+        break;
+      case Kind::punch:
+        why = "punch: slow attack (" + db1(c.attack_ms) + " ms) passes the transient, the body over " +
+              db1(c.threshold_db) + " dBFS at " + ratio + ", release " + db1(c.release_ms) + " ms (a quarter beat)" +
+              (brief.drums == "natural" ? "; drums=natural: light, the kit as played" : "");
+        break;
+      case Kind::gentle:
+        why = "the part moves " + db1(spread) + " dB between quiet and loud: " + ratio + " over " +
+              db1(c.threshold_db) + " dBFS";
+        break;
+      case Kind::none: break;
+    }
+    why += character;
     c.detector = dsp::Detector::rms;
     // The static curve on 100 ms frames overstates what a compressor with an attack time takes
     // from a struck part (its transients pass before the gain falls): count 60 % of it there.

@@ -39,6 +39,9 @@ void place_pans(Console& console, const std::vector<StemInput>& stems, int focus
                 const std::vector<double>& levels_db, const Brief& brief) {
   const std::size_t n = stems.size();
   const double spread = brief.density == "spacious" ? 1.2 : (brief.density == "dense" ? 0.85 : 1.0);
+  const std::string spread_why = spread > 1.0   ? "; density=spacious: x1.2, wider"
+                                 : spread < 1.0 ? "; density=dense: x0.85, closer in"
+                                                : "";
   std::vector<bool> placed(n, false);
   std::size_t nb = 0;
   for (const auto& s : stems) nb = std::max<std::size_t>(nb, s.analysis.spectrum_db.size());
@@ -98,6 +101,7 @@ void place_pans(Console& console, const std::vector<StemInput>& stems, int focus
     st.reasons["pan"] = kind == "stereo" ? "one side of a stereo pair: hard " + std::string(si < 0 ? "left" : "right")
                         : kind == "double" ? "a double-track: spread wide against its twin for width"
                                            : "a microphone of a multi-mic source: kept with its partner";
+    if (amount > 0.0 && amount * spread < 1.0) st.reasons["pan"] += spread_why;
     placed[i] = true;
     add_side(i, st.pan.pan);
   }
@@ -124,7 +128,7 @@ void place_pans(Console& console, const std::vector<StemInput>& stems, int focus
     st.pan.pan = side * amount;
     st.reasons["pan"] = std::string(side < 0 ? "left" : "right") + " " + db1(100 * amount) +
                         " %: that side was lighter where this part has its energy (centroid " +
-                        hz(a.centroid_hz) + ")";
+                        hz(a.centroid_hz) + ")" + spread_why;
     add_side(i, st.pan.pan);
   }
 }

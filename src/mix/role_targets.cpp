@@ -79,7 +79,8 @@ RoleTarget role_target(Role role, const Brief& brief, bool focus, double accompa
     if (drum) adjust(-3.0, "genre=orchestral keeps percussion back");
     if (role == Role::strings || role == Role::brass) adjust(+3.0, "genre=orchestral: the orchestra carries the piece");
   } else if (g == "pop") {
-    if (is_vocal(role)) adjust(+1.0, "genre=pop: vocals forward");
+    // Pop is the song's line in front: the voice, or in an instrumental the lead that carries it.
+    if (is_vocal(role) || focus) adjust(+1.0, "genre=pop: the vocals and the lead forward");
   }
   if (brief.density == "spacious" && (is_bed(role) || role == Role::backing_vocal))
     adjust(-2.0, "density=spacious leaves room around the leads");
@@ -87,6 +88,8 @@ RoleTarget role_target(Role role, const Brief& brief, bool focus, double accompa
     adjust(+2.0, "density=dense fills the space with the beds");
   if (brief.drums == "big" && (role == Role::kick || role == Role::snare || role == Role::drums || role == Role::tom))
     adjust(+1.5, "drums=big");
+  else if (brief.drums == "natural" && (role == Role::overhead || role == Role::room))
+    adjust(+1.5, "drums=natural: the overheads and room carry the kit as it sounds in the room");
   if (brief.character == "aggressive" && (drum || role == Role::guitar || role == Role::bass))
     adjust(+1.0, "character=aggressive pushes the rhythm section");
   else if (brief.character == "restrained" && drum)

@@ -63,11 +63,18 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   plate.reverb.damping_hz = brief.character == "vintage" ? 5000.0 : 7000.0;
   plate.reverb.low_cut_hz = 250.0;
   plate.reverb.width = 1.0;
-  plate.reasons["reverb"] = "plate for vocals and snare: decay " + db1(plate.reverb.decay_s) +
-                            " s (half a bar), pre-delay " + db1(plate.reverb.predelay_ms) + " ms (1/64 note)" +
-                            (dry ? "; space=dry: shorter" : ambient ? "; space=ambient: longer" : "") +
-                            (brief.vocal == "intimate" ? "; vocal=intimate: longer pre-delay keeps the voice close" :
-                             brief.vocal == "distant" ? "; vocal=distant: short pre-delay pushes the voice back" : "");
+  // Each time in its musical unit, and where a clamp or the brief moved it from that, said so.
+  const auto held = [](double musical, double lo, double hi, const std::string& unit) {
+    return musical < lo || musical > hi ? unit + " is " + db1(musical) + ", held to " + db1(lo) + "-" + db1(hi)
+                                        : unit;
+  };
+  plate.reasons["reverb"] = "plate for vocals and snare: decay " + db1(plate.reverb.decay_s) + " s (" +
+                            held(0.5 * bar, 1.2, 2.5, "half a bar") + ")" +
+                            (dry ? "; space=dry: x0.7, shorter" : ambient ? "; space=ambient: x1.4, longer" : "") +
+                            ", pre-delay " + db1(plate.reverb.predelay_ms) + " ms (" +
+                            held(1000.0 * beat / 16.0, 10.0, 60.0, "a 1/64 note") + ")" +
+                            (brief.vocal == "intimate" ? "; vocal=intimate: pre-delay x1.5 keeps the voice close" :
+                             brief.vocal == "distant" ? "; vocal=distant: pre-delay x0.4 pushes the voice back" : "");
   Return hall;
   hall.name = "hall";
   hall.kind = ReturnKind::reverb;
@@ -76,11 +83,14 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   hall.reverb.predelay_ms = std::clamp(1000.0 * beat / 8.0, 20.0, 80.0);
   hall.reverb.damping_hz = brief.character == "vintage" ? 4000.0 : 5500.0;
   hall.reverb.low_cut_hz = 300.0;
-  hall.reasons["reverb"] = "hall for the beds and the depth: decay " + db1(hall.reverb.decay_s) +
-                           " s (about a bar), pre-delay " + db1(hall.reverb.predelay_ms) + " ms (1/32 note)" +
-                           (genre_decay > 1.0   ? "; genre=orchestral: a longer hall"
-                            : genre_decay < 1.0 ? "; genre=acoustic: a shorter room"
-                                                : "");
+  hall.reasons["reverb"] = "hall for the beds and the depth: decay " + db1(hall.reverb.decay_s) + " s (" +
+                           held(bar, 1.8, 3.5, "a bar") + ")" +
+                           (dry ? "; space=dry: x0.7, shorter" : ambient ? "; space=ambient: x1.4 and a larger room" : "") +
+                           (genre_decay > 1.0   ? "; genre=orchestral: x1.3, a longer hall"
+                            : genre_decay < 1.0 ? "; genre=acoustic: x0.85, a shorter room"
+                                                : "") +
+                           ", pre-delay " + db1(hall.reverb.predelay_ms) + " ms (" +
+                           held(1000.0 * beat / 8.0, 20.0, 80.0, "a 1/32 note") + ")";
   Return delay;
   delay.name = "delay";
   delay.kind = ReturnKind::delay;
@@ -92,7 +102,9 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   delay.delay.ping_pong = true;
   delay.reasons["delay"] = "tempo-synced delay (" + db1(song.tempo_bpm) + " BPM): " + db1(delay.delay.time_ms) +
                            " ms = " + (beat > 0.75 ? "an eighth note" : "a dotted eighth") +
-                           ", filtered feedback so repeats sit behind the dry voice";
+                           ", feedback " + db1(100.0 * delay.delay.feedback) + " %" +
+                           (ambient ? " (space=ambient: more repeats)" : dry ? " (space=dry: fewer repeats)" : "") +
+                           ", filtered so repeats sit behind the dry voice";
   console.returns = {plate, hall, delay};
 
   for (std::size_t i = 0; i < stems.size(); ++i) {
@@ -102,9 +114,12 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
     SendPlan p = role_sends(s.role);
     std::string why = std::string(to_string(s.role)) + " send by role";
     const bool is_focus = static_cast<int>(i) == focus;
-    if (is_focus && p.delay < -99) p.delay = -24;
-    if (is_focus && p.plate < -99) p.plate = -18;
-    if (is_vocal(s.role) || is_focus) {
+    // A focus gets a voice's space, unless it is the low end (a bass or kick focus stays dry:
+    // reverb on the low end muddies it).
+    const bool low = s.role == Role::kick || s.role == Role::bass;
+    if (is_focus && !low && p.delay < -99) p.delay = -24;
+    if (is_focus && !low && p.plate < -99) p.plate = -18;
+    if (is_vocal(s.role)) {
       if (brief.vocal == "intimate") {
         p.plate -= 6;
         p.hall -= 8;

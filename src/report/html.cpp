@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "mix/brief_effects.hpp"
 #include "mix/role_targets.hpp"
 
 namespace fs = std::filesystem;
@@ -663,8 +664,29 @@ std::string mix_html(const io::MixOutcome& o, const fs::path& out, const Transla
                                : "Where the other stems (at their faders) cover the focus (" + c.focus +
                                      "), per band and moment, in the bands the focus occupies.",
                masking_plot(o));
-  body += card("Translation", "How the master holds up where people listen (measured; mixdown translate renders each simulation to play).",
+  // With --no-master the translation measured mix.wav.
+  body += card("Translation",
+               std::string(o.master ? "How the master holds up" : "How the mix (mix.wav; no master was made) holds up") +
+                   " where people listen (measured; mixdown translate renders each simulation to play).",
                translation_table(tr));
+
+  // The brief: each key and what it moved, or why it moved nothing.
+  {
+    const auto keys = mix::brief_effects(c);
+    std::string list;
+    for (const auto& k : keys) {
+      std::string items;
+      for (const auto& e : k.effects)
+        items += fmt::format("<li><b>{}</b> {}: {}</li>", esc(e.where), esc(e.what), esc(e.reason));
+      if (k.effects.empty()) items = "<li>" + esc(k.note) + "</li>";
+      list += fmt::format(R"(<details class="stem"><summary>{}={}<span class="meta">{} setting{}</span></summary><ul>{}</ul></details>)",
+                          esc(k.key), esc(k.value), k.effects.size(), k.effects.size() == 1 ? "" : "s", items);
+    }
+    body += card("The brief",
+                 keys.empty() ? std::string("No --brief was given: every choice comes from the stems and their roles.")
+                              : "Each --brief key and every setting it moved, in the words of that setting's reason.",
+                 "<div id=\"brief\">" + list + "</div>");
+  }
 
   // Decisions by stem, problems first.
   std::map<std::string, int> flagged;

@@ -5,6 +5,7 @@
 
 #include "core/units.hpp"
 #include "io/render_mix.hpp"
+#include "mix/brief_effects.hpp"
 #include "report/analysis_json.hpp"
 #include "report/check_json.hpp"
 #include "report/master_json.hpp"
@@ -83,7 +84,16 @@ json decisions_json(const mix::Console& c) {
   }
   json sections = json::array();
   for (const auto& s : c.sections) sections.push_back({{"name", s.name}, {"start_s", num(s.start_s)}, {"end_s", num(s.end_s)}});
+  json brief = json::array();
+  for (const auto& k : mix::brief_effects(c)) {
+    json effects = json::array();
+    for (const auto& e : k.effects) effects.push_back({{"where", e.where}, {"what", e.what}, {"reason", e.reason}});
+    json j = {{"key", k.key}, {"value", k.value}, {"effects", effects}};
+    if (!k.note.empty()) j["note"] = k.note;
+    brief.push_back(j);
+  }
   return {{"focus", c.focus},
+          {"brief", brief},
           {"tempo_bpm", num(c.tempo_bpm)},
           {"sections", sections},
           {"stems", stems},
@@ -133,6 +143,12 @@ std::string mix_text(const io::MixOutcome& o, const fs::path& out_dir) {
     os << "  " << s.name << " (" << to_string(s.role) << "): fader " << s.fader_db << " dB, pan " << s.pan.pan;
     if (auto it = s.reasons.find("fader"); it != s.reasons.end()) os << " — " << it->second;
     os << "\n";
+  }
+  for (const auto& k : mix::brief_effects(o.console)) {
+    os << "  brief " << k.key << "=" << k.value << ": ";
+    if (k.effects.empty()) os << k.note << "\n";
+    else os << k.effects.size() << " setting" << (k.effects.size() == 1 ? "" : "s") << " (" << k.effects.front().where
+            << ": " << k.effects.front().reason << (k.effects.size() > 1 ? "; ..." : "") << ")\n";
   }
   if (o.master)
     for (const auto& m : o.master->masters)
