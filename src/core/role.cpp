@@ -34,7 +34,9 @@ std::string_view bus_of(Role r) noexcept {
   if (is_drum(r)) return "drums";
   if (r == Role::bass) return "bass";
   if (is_vocal(r)) return "vocals";
-  if (r == Role::fx) return "fx";
+  // A sound-effects part (risers, sfx, glitches) is a part of the music; the fx bus (fx.wav)
+  // is the shared returns and the printed returns (printed_fx), INTERFACE.md's "shared effect
+  // returns". Before, fx-role parts were summed into fx.wav.
   return "music";
 }
 

@@ -14,7 +14,8 @@ enum class Role {
 
 std::string_view to_string(Role r) noexcept;
 std::optional<Role> role_from_string(std::string_view s) noexcept;
-// The bus a role is routed to: "drums", "bass", "music", "vocals" (fx returns route to "fx").
+// The bus a role is routed to: "drums", "bass", "music", "vocals" (a sound-effects part is
+// music; printed returns are routed to "fx" by their printed_fx flag, not by their role).
 std::string_view bus_of(Role r) noexcept;
 bool is_drum(Role r) noexcept;
 bool is_vocal(Role r) noexcept;

@@ -36,8 +36,13 @@ constexpr double kAccentShare = 0.05;
 // the music would set the whole mix down by the difference.
 constexpr double kAccentPeakOverDb = 0.0;
 
-// The share of the song each stem plays: its active frames over the longest stem's frames (a
-// one-shot file of 0.25 s is active for all of its own length, and for a moment of the song).
+double terhardt_threshold_spl(double hz) {
+  const double f = std::max(hz, 20.0) / 1000.0;
+  return 3.64 * std::pow(f, -0.8) - 6.5 * std::exp(-0.6 * (f - 3.3) * (f - 3.3)) + 1e-3 * std::pow(f, 4.0);
+}
+
+}  // namespace
+
 std::vector<double> song_shares(const std::vector<StemInput>& stems) {
   std::size_t song = 0;
   for (const auto& s : stems) song = std::max(song, s.analysis.num_frames());
@@ -46,13 +51,6 @@ std::vector<double> song_shares(const std::vector<StemInput>& stems) {
     out.push_back(song ? s.analysis.active_fraction * double(s.analysis.num_frames()) / double(song) : 0.0);
   return out;
 }
-
-double terhardt_threshold_spl(double hz) {
-  const double f = std::max(hz, 20.0) / 1000.0;
-  return 3.64 * std::pow(f, -0.8) - 6.5 * std::exp(-0.6 * (f - 3.3) * (f - 3.3)) + 1e-3 * std::pow(f, 4.0);
-}
-
-}  // namespace
 
 std::vector<std::vector<float>> mix_band_powers(const Console& console,
                                                 const std::vector<StemInput>& stems,

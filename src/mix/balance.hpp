@@ -51,6 +51,10 @@ BalanceReport balance_levels(Console& console, const std::vector<StemInput>& ste
 bool groove_leads(const std::vector<StemInput>& stems, int focus, const Brief& brief);
 bool accompanies(const StemInput& stem);
 
+// The share of the song each stem plays: its active frames over the longest stem's frames (a
+// one-shot file of 0.25 s is active for all of its own length, and for a moment of the song).
+std::vector<double> song_shares(const std::vector<StemInput>& stems);
+
 // Post-fader band power per stem (frames × bands, linear), for masking and glue decisions.
 std::vector<std::vector<float>> mix_band_powers(const Console& console,
                                                 const std::vector<StemInput>& stems,

@@ -42,5 +42,6 @@ TEST(Role, NamesRoundTripAndRouteToBuses) {
   EXPECT_EQ(bus_of(Role::bass), "bass");
   EXPECT_EQ(bus_of(Role::lead_vocal), "vocals");
   EXPECT_EQ(bus_of(Role::pad), "music");
+  EXPECT_EQ(bus_of(Role::fx), "music");  // fx.wav is the returns (INTERFACE.md); a sound effect is music
   EXPECT_FALSE(role_from_string("vox").has_value());
 }

@@ -55,6 +55,7 @@ void set_buses(Console& console, const std::vector<StemInput>& stems,
   const double beat_ms = 1000.0 * std::clamp(song.beat_period_s > 0 ? song.beat_period_s : 0.5, 0.25, 1.5);
   const double rel = std::clamp(beat_ms / 2.0, 100.0, 400.0);
   console.buses.clear();
+  const std::vector<double> share = song_shares(stems);
   std::vector<std::size_t> all;
   for (const char* name : {"drums", "bass", "music", "vocals"}) {
     Bus b;
@@ -63,7 +64,10 @@ void set_buses(Console& console, const std::vector<StemInput>& stems,
     for (std::size_t i = 0; i < stems.size(); ++i)
       if (console.strips[i].bus == name && !stems[i].printed_fx) members.push_back(i);
     const double p90 = bus_p90(pw, members, stems);
-    const bool sparse = members.size() < 2;
+    // Glue binds parts that play together: a one-shot or a part heard for a moment (under a
+    // tenth of the song) is nothing to bind.
+    const auto playing = std::count_if(members.begin(), members.end(), [&](std::size_t i) { return share[i] >= 0.1; });
+    const bool sparse = playing < 2;
     if (p90 > -199.0 && !sparse && (b.name == "drums" || b.name == "music" || b.name == "vocals")) {
       const bool natural = b.name == "drums" && brief.drums == "natural";
       const double gr = brief.character == "restrained" || brief.character == "raw" || natural ? 1.0 : 1.5;
@@ -73,7 +77,9 @@ void set_buses(Console& console, const std::vector<StemInput>& stems,
                                 (natural ? "; drums=natural: lighter" :
                                  gr < 1.5 ? "; character=" + brief.character + ": lighter" : "");
     } else {
-      b.reasons["compressor"] = members.empty() ? "no stems on this bus" : "a single part: nothing to glue";
+      b.reasons["compressor"] = members.empty() ? "no stems on this bus"
+                                : members.size() == 1 ? "a single part: nothing to glue"
+                                                      : "a single part plays through the song (the others only for moments): nothing to glue";
     }
     if (b.name == "drums" && brief.drums == "big" && p90 > -199.0) {
       // The compressed copy is all body: a 1 ms attack clamps the hits in it too, so
