@@ -110,8 +110,8 @@ const std::map<std::string, Entry, std::less<>>& role_table() {
     add(Role::backing_vocal, 0.85, {"chor", "chore", "choeur", "choeurs", "coro", "coros", "cori",
                                     "backgroundgesang"});
     add(Role::drums, 0.85, {"schlagzeug", "batterie", "bateria", "batteria", "trommel", "trommeln"});
-    add(Role::kick, 0.85, {"bombo", "cassa"});
-    add(Role::snare, 0.85, {"caja", "rullante"});
+    add(Role::kick, 0.85, {"bombo", "cassa", "grossetrommel", "grossecaisse", "basstrommel"});
+    add(Role::snare, 0.85, {"caja", "rullante", "kleinetrommel", "caisseclaire"});
     add(Role::cymbal, 0.85, {"becken", "cymbale", "cymbales", "platillo", "platillos", "piatti", "prato"});
     add(Role::hihat, 0.85, {"charley", "charleston"});
     add(Role::bass, 0.85, {"basse", "bajo", "baixo", "basso", "kontrabass"});
@@ -236,11 +236,36 @@ static std::string fold_accents(const std::string& in) {
       {"ô", "o"}, {"ö", "o"}, {"õ", "o"}, {"ø", "o"}, {"ú", "u"}, {"ù", "u"}, {"û", "u"}, {"ü", "u"},
       {"ñ", "n"}, {"ç", "c"}, {"œ", "oe"}, {"æ", "ae"}, {"ß", "ss"}, {"Á", "A"}, {"É", "E"}, {"Í", "I"},
       {"Ó", "O"}, {"Ú", "U"}, {"Ä", "A"}, {"Ö", "O"}, {"Ü", "U"}, {"Ñ", "N"}, {"Ç", "C"}, {"Œ", "OE"}}};
+  // Instrument words of scripts without letters to fold (Japanese, Korean, Chinese), as the
+  // English word between separators: "ベース" reads as bass. Longer words before the words they hold.
+  static const std::array<std::pair<const char*, const char*>, 47> kScript{{
+      {"ハイハット", " hihat "}, {"パーカッション", " perc "}, {"ストリングス", " strings "}, {"キーボード", " keys "},
+      {"ヴォーカル", " vocal "}, {"ボーカル", " vocal "}, {"コーラス", " backing "}, {"シンバル", " cymbal "},
+      {"オルガン", " organ "}, {"キック", " kick "}, {"スネア", " snare "}, {"ドラム", " drums "}, {"ベース", " bass "},
+      {"ギター", " guitar "}, {"ピアノ", " piano "}, {"シンセ", " synth "}, {"パッド", " pad "}, {"ブラス", " brass "},
+      {"タム", " tom "},
+      {"하이햇", " hihat "}, {"스네어", " snare "}, {"베이스", " bass "}, {"피아노", " piano "}, {"코러스", " backing "},
+      {"스트링", " strings "}, {"드럼", " drums "}, {"기타", " guitar "}, {"신스", " synth "}, {"보컬", " vocal "},
+      {"킥", " kick "},
+      {"合成器", " synth "}, {"底鼓", " kick "}, {"军鼓", " snare "}, {"軍鼓", " snare "}, {"踩镲", " hihat "},
+      {"贝斯", " bass "}, {"貝斯", " bass "}, {"吉他", " guitar "}, {"钢琴", " piano "}, {"鋼琴", " piano "},
+      {"主唱", " leadvox "}, {"和声", " backing "}, {"和聲", " backing "}, {"人声", " vocal "}, {"人聲", " vocal "},
+      {"弦乐", " strings "}, {"鼓", " drums "}}};
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size();) {
     bool folded = false;
     if (static_cast<unsigned char>(in[i]) >= 0x80)
+      for (const auto& [from, to] : kScript) {
+        const std::size_t n = std::strlen(from);
+        if (in.compare(i, n, from) == 0) {
+          out += to;
+          i += n;
+          folded = true;
+          break;
+        }
+      }
+    if (!folded && static_cast<unsigned char>(in[i]) >= 0x80)
       for (const auto& [from, to] : kFold) {
         const std::size_t n = std::strlen(from);
         if (in.compare(i, n, from) == 0) {
@@ -406,6 +431,13 @@ NameInfo role_from_name(std::string_view file_name) {
   double conf = 0;
   if (has_role(Role::kick)) {
     role = Role::kick;  // "808 Kick", "Kick Sub"
+  } else if (vocalish && has_role(Role::pad) && std::any_of(toks.begin(), toks.end(), [](const std::string& w) {
+               static const std::set<std::string, std::less<>> sung = {"choir", "choirs", "chor", "chore", "choeur",
+                                                                        "choeurs", "coro", "coros", "cori", "ooh",
+                                                                        "oohs", "aah", "aahs"};
+               return sung.count(w) > 0;
+             })) {
+    role = Role::pad;  // "Choir Pad", "Flächen Pad (Chor)": a pad preset that sounds like a choir
   } else if (vocalish) {
     if (has_backing_word || has_role(Role::backing_vocal)) role = Role::backing_vocal;
     else if (has_lead || has_role(Role::lead_vocal)) role = Role::lead_vocal;

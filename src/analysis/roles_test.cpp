@@ -83,6 +83,15 @@ TEST(RoleFromName, KnowsTrackNamesInOtherLanguagesWithTheirAccents) {
       {"Bajo.wav", Role::bass},             {"Streicher.wav", Role::strings},
       {"Bläser.wav", Role::brass},          {"Órgano.wav", Role::keys},
       {"Cassa.wav", Role::kick},            {"Rullante.wav", Role::snare},
+      // Two-word drum names (had read as the whole kit), a choir-sounding pad (had read as a
+      // backing vocal), and scripts without letters to fold (had no role at all).
+      {"Große Trommel.wav", Role::kick},    {"Caisse claire.wav", Role::snare},
+      {"Kleine Trommel.wav", Role::snare},  {"Flächen Pad (Chor).wav", Role::pad},
+      {"Choir Pad.wav", Role::pad},         {"Chor.wav", Role::backing_vocal},
+      {"ベース.wav", Role::bass},            {"ドラム_L.wav", Role::drums},
+      {"キック.wav", Role::kick},            {"ボーカル.wav", Role::vocal},
+      {"베이스.wav", Role::bass},            {"01 底鼓.wav", Role::kick},
+      {"吉他 2.wav", Role::guitar},
   };
   for (const auto& c : cases) {
     const auto info = role_from_name(c.name);
