@@ -587,7 +587,7 @@ std::optional<ContentRole> synthetic_voice(const NameInfo& name, const StemFeatu
   c.role = Role::synth;
   c.confidence = 0.7;
   c.overrules_name = true;
-  c.reason = fmt::format("named \"voice\" but carries no breath or consonant noise (flatness {:.4f}, "
+  c.reason = fmt::format("its only vocal word is \"voice\" and it carries no breath or consonant noise (flatness {:.4f}, "
                          "{:.2f}% above 5 kHz): a synthesizer voice, mixed as a synth",
                          f.flatness, 100.0 * f.high5k_share);
   return c;

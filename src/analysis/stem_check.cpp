@@ -651,8 +651,7 @@ std::vector<Problem> name_problems(const std::string& file, const NameInfo& name
                                    to_string(*name.role))));
   } else if (heard && heard->overrules_name) {
     out.push_back(make(file, "role_mismatch", Severity::info,
-                       fmt::format("{} is named as {} but is {}", file, to_string(*name.role),
-                                   heard->reason),
+                       fmt::format("{} is named as {}, but {}", file, to_string(*name.role), heard->reason),
                        "if it is a recorded voice, say so in session.toml (role = \"lead_vocal\")"));
   } else if (heard && strongly_disagree(*name.role, *heard)) {
     out.push_back(make(file, "role_mismatch", Severity::info,
