@@ -2,6 +2,7 @@
 #include "analysis/song_analysis.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -428,6 +429,34 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
         fc.reason = "the brief names " + n + " as the focus";
         return fc;
       }
+    }
+    // Then as people type a name: any case, without the extension, the track number or the
+    // separators ("focus=lead synth" for "04_Lead-Synth.wav"), when it names one stem only.
+    const auto loose = [](std::string_view s) {
+      if (const auto dot = s.rfind('.'); dot != std::string_view::npos && s.size() - dot <= 5) s = s.substr(0, dot);
+      std::string out;
+      bool sep = true, lead = true;
+      for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (lead && (std::isdigit(c) || !std::isalnum(c))) continue;
+        lead = false;
+        if (std::isalnum(c) || c >= 0x80) {
+          if (sep && !out.empty()) out += ' ';
+          out += static_cast<char>(std::tolower(c));
+          sep = false;
+        } else {
+          sep = true;
+        }
+      }
+      return out;
+    };
+    std::vector<std::size_t> matched;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (!loose(brief_focus).empty() && loose(names[i]) == loose(brief_focus)) matched.push_back(i);
+    if (matched.size() == 1) {
+      fc.index = static_cast<int>(matched.front());
+      fc.reason = "the brief names " + names[matched.front()] + " as the focus (\"" + brief_focus + "\")";
+      return fc;
     }
     if (const auto r = role_from_string(brief_focus)) {
       const int i = main_of([&](std::size_t k) { return role_of(k) == *r; });

@@ -148,6 +148,11 @@ TEST(SongAnalysis, FocusFromBriefRoleOrMelody) {
   EXPECT_EQ(choose_focus(st, roles, names, "kick").index, 0);
   EXPECT_THROW(choose_focus(st, roles, names, "banjo"), Error);
   EXPECT_THROW(choose_focus(st, roles, names, "piano"), Error);  // a role, but not present
+  // A stem as people type its name: any case, no extension, track number or separators.
+  const std::vector<std::string> numbered{"01_Kick.wav", "02 Vox.wav", "04_Lead-Synth.wav", "05_Pad.wav"};
+  EXPECT_EQ(choose_focus(st, roles, numbered, "lead synth").index, 2);
+  EXPECT_EQ(choose_focus(st, roles, numbered, "VOX").index, 1);
+  EXPECT_EQ(choose_focus(st, roles, numbered, "pad").index, 3);
   // Without a vocal, the melodic synth over the pad.
   const std::vector<Role> no_vox{Role::kick, Role::bass, Role::synth, Role::pad};
   const auto f = choose_focus(st, no_vox, names, "");
