@@ -514,6 +514,21 @@ double unit_seconds(const std::string& u) {
          : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
 }
 
+// A unit word of a length ("seconds", "min", "bars", "beats"): how many of `unit` one of it is
+// (a minute is 60 seconds); count 0 for any other word. Bars and beats stay bars and beats: the
+// tempo that makes them seconds is the console's.
+struct UnitWord {
+  double count = 0.0;
+  TimeUnit unit = TimeUnit::seconds;
+};
+
+UnitWord time_unit(const std::string& u) {
+  if (const double s = unit_seconds(u); s > 0.0) return {s, TimeUnit::seconds};
+  if (u == "bars" || u == "bar" || u == "measures" || u == "measure") return {1.0, TimeUnit::bars};
+  if (u == "beats" || u == "beat") return {1.0, TimeUnit::beats};
+  return {};
+}
+
 std::vector<std::string> clock_words(std::vector<std::string> w) {
   const auto clock = [](double s) {
     const auto m = static_cast<long long>(s / 60.0);
@@ -660,6 +675,17 @@ TimeScope parse_scope_plain(const std::string& text) {
     return (i >= 1 && (at(i - 1) == "start" || at(i - 1) == "beginning")) ||
            (i >= 2 && at(i - 1) == "top" && at(i - 2) == "the");
   };
+  // A length the note gives a moment ("for 2 bars at 1:00", "at 0:30 for 4 seconds"): the span
+  // from that moment on, in place of the short window around it.
+  std::optional<std::pair<double, TimeUnit>> length;
+  for (std::size_t i = 0; i + 2 < words.size() && !length; ++i) {
+    if (words[i] != "for" && words[i] != "over" && words[i] != "across" && words[i] != "lasting") continue;
+    auto n = number_word(words[i + 1]);
+    if (!n) n = decimal(words[i + 1]);
+    if (!n && (words[i + 1] == "a" || words[i + 1] == "an")) n = 1.0;
+    const UnitWord u = time_unit(words[i + 2]);
+    if (n && *n > 0.0 && u.count > 0.0) length = {*n * u.count, u.unit};
+  }
   // Time ranges: "from A to B", "between A and B", "A to B", "at A", "around A", "after A".
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<bool> used(words.size(), false);
@@ -684,6 +710,8 @@ TimeScope parse_scope_plain(const std::string& text) {
     } else if ((prev == "to" || prev == "till" || prev == "until" || prev == "til") && i >= 1 && is_start(i - 1)) {
       scope.ranges.push_back({0.0, *t});  // "from the start to 1:00"
       start_taken = true;
+    } else if (length && prev != "until" && prev != "before" && prev != "till" && prev != "til") {
+      scope.ranges.push_back({0.0, length->first, *t, TimeRange::Count::after_moment, length->second});
     } else if (prev == "after" || prev == "from" || prev == "since" || prev == "past") {
       scope.ranges.push_back({*t, inf});
     } else if (prev == "until" || prev == "before" || prev == "till" || prev == "til") {
@@ -696,7 +724,8 @@ TimeScope parse_scope_plain(const std::string& text) {
     used[i] = true;
   }
   // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
-  // "the first 20 seconds", "the last minute"; "after the first 10 seconds" is what follows them.
+  // "the first 20 seconds", "the last minute", "the first 4 bars", "the last 8 beats"; "after the
+  // first 10 seconds" is what follows them.
   for (std::size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
     const bool first = w == "first" || w == "opening" || w == "1st" || w == "former";
@@ -706,10 +735,11 @@ TimeScope parse_scope_plain(const std::string& text) {
       continue;
     }
     if (!first && !last) continue;
-    // "the last minute" (one), "the last 10 seconds".
-    const bool counted = i + 2 < words.size() && unit_seconds(words[i + 2]) > 0.0;
+    // "the last minute" (one), "the last 10 seconds", "the last bar", "the first 4 bars".
+    const bool counted = i + 2 < words.size() && time_unit(words[i + 2]).count > 0.0;
     const auto n = counted ? number_word(words[i + 1]) : std::optional<double>(1.0);
-    const double len = (n ? *n : 0.0) * unit_seconds(words[i + (counted ? 2 : 1)]);
+    const UnitWord u = time_unit(words[i + (counted ? 2 : 1)]);
+    const double len = (n ? *n : 0.0) * u.count;
     if (len <= 0.0) continue;
     // The word before "the first ..." says which side of it: "after the first 10 seconds" is
     // from 0:10 on, "before the last minute" up to the last minute.
@@ -717,11 +747,12 @@ TimeScope parse_scope_plain(const std::string& text) {
     const std::string side = b >= 1 ? words[b - 1] : "";
     const bool after = side == "after" || side == "past" || side == "beyond" || side == "following";
     const bool before = side == "before" || side == "until" || side == "till" || side == "til";
+    using C = TimeRange::Count;
     if (first)
-      scope.ranges.push_back(after ? TimeRange{len, inf} : TimeRange{0.0, len});
+      scope.ranges.push_back(after ? TimeRange{len, inf, -1, C::seconds, u.unit} : TimeRange{0.0, len, -1, C::seconds, u.unit});
     else
-      scope.ranges.push_back(before ? TimeRange{1e9, len, -1, TimeRange::Count::seconds_before_end}
-                                    : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
+      scope.ranges.push_back(before ? TimeRange{1e9, len, -1, C::seconds_before_end, u.unit}
+                                    : TimeRange{len, 0.0, -1, C::seconds_before_end, u.unit});
   }
   // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two",
   // "bridges 3 and 4", "the second and third bridge", "the first two bridges"; and the span
@@ -1432,7 +1463,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   // ("in the car" has no element).
   for (const auto& h : scan(text, prepared_section_table(), &claimed)) (void)h;
   for (const auto& h : scan(text, prepared_context_table(), &claimed)) (void)h;
-  for (const auto& h : scan(text, prepared_element_table(), &claimed)) elements.push_back(h);
+  for (const auto& h : scan(text, prepared_element_table(), &claimed)) {
+    // A counted beat is a length ("fade in over one beat"), not the drums.
+    if (h.phrase == "beat") {
+      const auto w = words_of(text.substr(0, h.pos + 1));
+      if (!w.empty() && (number_word(w.back()) || w.back() == "a" || w.back() == "one" || w.back() == "first" ||
+                         w.back() == "last"))
+        continue;
+    }
+    elements.push_back(h);
+  }
   std::sort(elements.begin(), elements.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
   // A word several stems share, beside a word for a kind of part ("linn kick" of 06_linn_snr
   // and 07_linn_kik, "the high strings"): the stems of that word whose names say that kind.
@@ -1531,19 +1571,27 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       note.problem = out ? "fade out" : "fade in";
       // The place: the note's, else the end (start) of the song; a section named as the end
       // ("fade out the ending") is the outro, which the scope already holds.
-      // Its length when the note gives one ("over 2 seconds"), else 10 s out and 5 s in; with
-      // a place too ("over 5 seconds at the end"), the end (start) of that place.
+      // Its length when the note gives one ("over 2 seconds", "over 8 bars", "a 4 bar fade"),
+      // else 10 s out and 5 s in; with a place too ("over 5 seconds at the end"), the end
+      // (start) of that place.
       double len = out ? 10.0 : 5.0;
-      for (std::size_t i = 0; i + 2 < w.size(); ++i)
-        if (w[i] == "over" || w[i] == "across")
-          if (const auto n = number_word(w[i + 1]); n && *n > 0.0) {
-            const std::string& u = w[i + 2];
-            const double unit = u == "s" ? 1.0 : unit_seconds(u);
-            if (unit > 0.0) note.span_s = len = *n * unit;
+      TimeUnit unit = TimeUnit::seconds;
+      for (std::size_t i = 0; i + 2 < w.size(); ++i) {
+        const bool over = w[i] == "over" || w[i] == "across";
+        const bool before_fade = w[i + 2] == "fade" || w[i + 2] == "fadeout" || w[i + 2] == "fadein";
+        if (!over && !before_fade) continue;
+        const std::size_t k = over ? i + 1 : i;  // the count; its unit follows it
+        if (const auto n = number_word(w[k]); n && *n > 0.0) {
+          const UnitWord u = w[k + 1] == "s" ? UnitWord{1.0, TimeUnit::seconds} : time_unit(w[k + 1]);
+          if (u.count > 0.0) {
+            note.span = len = *n * u.count;
+            note.span_unit = unit = u.unit;
           }
+        }
+      }
       if (note.scope.whole_song())
-        note.scope.ranges.push_back(out ? TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end}
-                                        : TimeRange{0.0, len});
+        note.scope.ranges.push_back(out ? TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end, unit}
+                                        : TimeRange{0.0, len, -1, TimeRange::Count::seconds, unit});
       return note;
     }
   }

@@ -45,14 +45,20 @@ struct SectionRef {
   bool operator==(const SectionRef&) const = default;
 };
 
+// What a count of time is in: seconds, or the song's beats or bars, which only the planner can
+// turn into seconds (from the console's tempo).
+enum class TimeUnit { seconds, beats, bars };
+
 struct TimeRange {
   double start_s = 0, end_s = 0;
   double at_s = -1;  // the moment the note named ("at 1:23"), when it named one; else -1
-  // How start_s and end_s count, the song's length being the planner's to know: seconds from
-  // the start; shares of the song ("the second half": 0.5 to 1); seconds before its end ("the
-  // last 10 seconds": 10 to 0).
-  enum class Count { seconds, share_of_song, seconds_before_end };
+  // How start_s and end_s count, the song's length and tempo being the planner's to know:
+  // `unit`s from the start ("the first 4 bars": 0 to 4 bars); shares of the song ("the second
+  // half": 0.5 to 1); `unit`s before its end ("the last 10 seconds": 10 to 0); a length from
+  // the moment at_s ("for 2 bars at 1:00": 0 to 2 bars after 1:00).
+  enum class Count { seconds, share_of_song, seconds_before_end, after_moment };
   Count count = Count::seconds;
+  TimeUnit unit = TimeUnit::seconds;  // of start_s and end_s (at_s is always seconds)
   bool operator==(const TimeRange&) const = default;
 };
 
@@ -99,8 +105,10 @@ struct ParsedNote {
   // The returns a space note names, when it names one kind: "reverb" (plate, hall, room...) or
   // "delay" (echo, slapback); "" when it names none or both.
   std::string space;
-  // A fade's length the note states ("fade it in over 2 seconds"), seconds; 0 when none.
-  double span_s = 0.0;
+  // A fade's length the note states ("fade it in over 2 seconds", "over 8 beats"), in
+  // `span_unit`s; 0 when none.
+  double span = 0.0;
+  TimeUnit span_unit = TimeUnit::seconds;
   bool operator==(const ParsedNote&) const = default;
 };
 

@@ -704,7 +704,7 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
   // the overheads are still "OH", and "a bump" is no "bump the".
   EXPECT_EQ(parse_note("OH louder").element, "cymbal");
   EXPECT_NE(parse_note("there's a bump around 200 Hz in the bass", stems).fix, Fix::up);
-  EXPECT_DOUBLE_EQ(parse_note("fade out over 5 seconds at the end", stems).span_s, 5.0);
+  EXPECT_DOUBLE_EQ(parse_note("fade out over 5 seconds at the end", stems).span, 5.0);
   // "Keep" leaves a place out only as it is.
   EXPECT_EQ(parse_note("keep the chorus louder", stems).scope.sections.size(), 1u);
   EXPECT_EQ(parse_note("vocal up, keep the chorus as it is", stems).scope.except_sections.size(), 1u);
@@ -766,5 +766,48 @@ TEST(NoteParts, AWordStemsShareBesideAKindOfPartNamesTheStemOfThatKind) {
   EXPECT_EQ(parse_note("linn kick needs more thump", c64).fix, Fix::fuller);
   EXPECT_EQ(parse_note("kick is lacking low end, more sub on the kick").fix, Fix::fuller);
   EXPECT_EQ(parse_note("the bass has too much sub").fix, Fix::less_boom);
+}
+// Bars and beats are the song's, not seconds: the reader keeps the count in bars (beats) for the
+// planner to turn into seconds at the console's tempo (before, "8 bars" was 8 s or nothing).
+TEST(NoteScope, BarsAndBeatsStayBarsAndBeats) {
+  using C = TimeRange::Count;
+  auto n = parse_note("the outro should fade out over the last 8 bars");
+  EXPECT_EQ(n.fix, Fix::fade_out);
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{8.0, 0.0, -1, C::seconds_before_end, TimeUnit::bars}));
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_EQ(n.scope.sections[0].name, "outro");
+
+  n = parse_note("mute the pad for the first 4 bars");
+  EXPECT_EQ(n.fix, Fix::mute);
+  EXPECT_EQ(n.element, "pad");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 4.0, -1, C::seconds, TimeUnit::bars}));
+
+  // A length from the moment named, not the short window around it.
+  n = parse_note("drop the drums for 2 bars at 1:00");
+  EXPECT_EQ(n.fix, Fix::mute);
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 2.0, 60.0, C::after_moment, TimeUnit::bars}));
+  n = parse_note("the kick is too loud at 0:30 for 4 seconds");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 4.0, 30.0, C::after_moment, TimeUnit::seconds}));
+
+  // A fade's length in beats; a counted beat is no drum part.
+  n = parse_note("fade in over 8 beats");
+  EXPECT_EQ(n.fix, Fix::fade_in);
+  EXPECT_EQ(n.element, "mix");
+  EXPECT_DOUBLE_EQ(n.span, 8.0);
+  EXPECT_EQ(n.span_unit, TimeUnit::beats);
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 8.0, -1, C::seconds, TimeUnit::beats}));
+  EXPECT_EQ(parse_note("fade it out over one beat").element, "mix");
+  n = parse_note("a 4 bar fade out");
+  EXPECT_DOUBLE_EQ(n.span, 4.0);
+  EXPECT_EQ(n.span_unit, TimeUnit::bars);
+  EXPECT_EQ(parse_note("the kick is too quiet after the first 16 bars").scope.ranges.at(0).unit, TimeUnit::bars);
+  // Seconds are still seconds.
+  EXPECT_EQ(parse_note("kick too loud in the last 10 seconds").scope.ranges.at(0),
+            (TimeRange{10.0, 0.0, -1, C::seconds_before_end, TimeUnit::seconds}));
 }
 }  // namespace mixdown::revise

@@ -58,6 +58,67 @@ double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 std::string range_label(double a, double b) { return format_time(a) + "-" + format_time(b); }
 
+// The console holds no time signature: a bar is four beats (4/4), the metre mixdown reads a
+// song's tempo in.
+constexpr double kBeatsPerBar = 4.0;
+
+// The tempo bars and beats are counted at: the console's (a session holds 20–400 BPM), 120
+// when it has none.
+double tempo_of(const Console& c) {
+  return std::isfinite(c.tempo_bpm) && c.tempo_bpm > 0.0 ? std::clamp(c.tempo_bpm, 20.0, 400.0) : 120.0;
+}
+
+// Seconds in one `unit` at the console's tempo.
+double seconds_per(TimeUnit unit, const Console& c) {
+  const double beat_s = 60.0 / tempo_of(c);
+  return unit == TimeUnit::beats ? beat_s : unit == TimeUnit::bars ? beat_s * kBeatsPerBar : 1.0;
+}
+
+// "8 bars", "1 beat", "2.5 bars".
+std::string count_words(double n, TimeUnit unit) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", n);
+  const std::string u = unit == TimeUnit::bars ? "bar" : unit == TimeUnit::beats ? "beat" : "second";
+  return std::string(b) + " " + u + (n == 1.0 ? "" : "s");
+}
+
+// What the bars and beats a note counts come to at the song's tempo, as the reply says them:
+// " Counted at the song's tempo, 4 beats to the bar: the last 8 bars (21.7 s at 88 BPM)."; ""
+// when it counts none.
+std::string musical_time_words(const ParsedNote& n, const Console& c) {
+  char tempo[32];
+  std::snprintf(tempo, sizeof tempo, "%.0f BPM", tempo_of(c));
+  const auto in_seconds = [&](double count, TimeUnit unit) {
+    char b[64];
+    std::snprintf(b, sizeof b, " (%.1f s at %s)", count * seconds_per(unit, c), tempo);
+    return std::string(b);
+  };
+  std::vector<std::string> said;
+  for (const auto& r : n.scope.ranges) {
+    if (r.unit == TimeUnit::seconds) continue;
+    using C = TimeRange::Count;
+    if (r.count == C::seconds && r.start_s == 0.0)
+      said.push_back("the first " + count_words(r.end_s, r.unit) + in_seconds(r.end_s, r.unit));
+    else if (r.count == C::seconds && !std::isfinite(r.end_s))
+      said.push_back("after the first " + count_words(r.start_s, r.unit) + in_seconds(r.start_s, r.unit));
+    else if (r.count == C::seconds_before_end && r.end_s == 0.0)
+      said.push_back("the last " + count_words(r.start_s, r.unit) + in_seconds(r.start_s, r.unit));
+    else if (r.count == C::seconds_before_end)
+      said.push_back("before the last " + count_words(r.end_s, r.unit) + in_seconds(r.end_s, r.unit));
+    else if (r.count == C::after_moment)
+      said.push_back(count_words(r.end_s, r.unit) + " from " + format_time(r.at_s) + in_seconds(r.end_s, r.unit));
+  }
+  if (said.empty() && n.span > 0.0 && n.span_unit != TimeUnit::seconds)
+    said.push_back(count_words(n.span, n.span_unit) + in_seconds(n.span, n.span_unit));
+  if (said.empty()) return "";
+  const bool bars = std::any_of(n.scope.ranges.begin(), n.scope.ranges.end(),
+                                [](const TimeRange& r) { return r.unit == TimeUnit::bars; }) ||
+                    n.span_unit == TimeUnit::bars;
+  std::string out = " Counted at the song's tempo" + (bars ? ", " + count_words(kBeatsPerBar, TimeUnit::beats) + " to the bar" : "") + ": ";
+  for (std::size_t i = 0; i < said.size(); ++i) out += (i ? "; " : "") + said[i];
+  return out + ".";
+}
+
 // Normalised section names: "Chorus 2" → "chorus", "pre-chorus" → "prechorus".
 std::string base_name(const std::string& name) {
   std::string s;
@@ -211,7 +272,8 @@ std::string where_places(const std::vector<Window>& windows, const TimeScope& sc
     for (std::size_t i = 0; i < windows.size(); ++i) labels += (i ? ", " : "") + windows[i].label;
     return "in " + labels + " (" + times + ")";
   }
-  if (windows.size() == 1 && scope.ranges.size() == 1 && scope.ranges[0].at_s >= 0)
+  if (windows.size() == 1 && scope.ranges.size() == 1 && scope.ranges[0].at_s >= 0 &&
+      scope.ranges[0].count != TimeRange::Count::after_moment)
     return "around " + format_time(scope.ranges[0].at_s) + " (" + times + ")";
   if (windows.size() == 1) return "from " + format_time(windows[0].start_s) + " to " + format_time(windows[0].end_s);
   return "in " + times;
@@ -545,9 +607,10 @@ Applied apply_fade(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   // Several places: a fade out is the last one's, a fade in the first one's; a length the note
   // states is that place's end (start).
   Window w = out ? windows.back() : windows.front();
-  if (n.span_s > 0.0 && n.span_s < w.end_s - w.start_s) {
-    if (out) w.start_s = w.end_s - n.span_s;
-    else w.end_s = w.start_s + n.span_s;
+  const double span_s = n.span * seconds_per(n.span_unit, c);
+  if (span_s > 0.0 && span_s < w.end_s - w.start_s) {
+    if (out) w.start_s = w.end_s - span_s;
+    else w.end_s = w.start_s + span_s;
     w.label = range_label(w.start_s, w.end_s);
   }
   if (n.element == "mix") {
@@ -1283,12 +1346,19 @@ std::vector<Window> resolve_places(const TimeScope& scope, const Console& c, std
     }
   }
   for (TimeRange r : scope.ranges) {
-    // Shares of the song and times before its end, in seconds from its start.
-    if (r.count != TimeRange::Count::seconds && !std::isfinite(end)) continue;  // a song of unknown length
-    if (r.count == TimeRange::Count::share_of_song) {
+    // Shares of the song, times before its end and lengths from a moment, in seconds from its
+    // start; bars and beats at the song's tempo.
+    using C = TimeRange::Count;
+    if ((r.count == C::share_of_song || r.count == C::seconds_before_end) && !std::isfinite(end)) continue;  // a song of unknown length
+    const double k = seconds_per(r.unit, c);
+    if (r.count == C::share_of_song) {
       r = {r.start_s * end, r.end_s * end};
-    } else if (r.count == TimeRange::Count::seconds_before_end) {
-      r = {std::max(0.0, end - r.start_s), end - r.end_s};
+    } else if (r.count == C::seconds_before_end) {
+      r = {std::max(0.0, end - r.start_s * k), end - r.end_s * k};
+    } else if (r.count == C::after_moment) {
+      r = {r.at_s, r.at_s + r.end_s * k, r.at_s};
+    } else {
+      r = {r.start_s * k, r.end_s * k, r.at_s};
     }
     // A time past the song's end is not in the song (and not a reason to change all of it).
     if (c.duration_s > 0 && r.start_s >= c.duration_s) {
@@ -1712,6 +1782,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     r.reply = std::move(a.reply);
     if (!q.except.empty() && !r.reply.empty() && r.reply.back() == '.')
       r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ")");
+    r.reply += musical_time_words(n, console);
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
     if (!q.past_end.empty())

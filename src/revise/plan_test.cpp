@@ -736,6 +736,53 @@ TEST(Plan, LowEndOnTheMixIsAShelfAndLessLimitingSaysWhereTheMastersLimitingComes
   EXPECT_NE(r[0].reply.find("quieter target"), std::string::npos) << r[0].reply;
 }
 
+// Bars and beats at the console's tempo, four beats to the bar, and the reply says what they
+// came to (before, "over the last 8 bars" was an 8 s fade, "for the first 4 bars" muted the
+// part throughout and "for 2 bars at 1:00" was the window around 1:00).
+TEST(Plan, BarsAndBeatsAreTheSongsAtItsTempo) {
+  auto c = song();  // 120 BPM: a bar is 2 s
+  auto r = plan_revision(c, {"fade out over the last 8 bars"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : c.strips) {
+    EXPECT_NEAR(mix::automation_gain_at(s, 103), 0.0, 1e-9) << s.name;
+    EXPECT_NEAR(mix::automation_gain_at(s, 112), 20.0 * std::log10(0.5), 1e-3) << s.name;
+  }
+  EXPECT_NE(r[0].reply.find("the last 8 bars (16.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+  // The same note at half the tempo: twice the time.
+  auto slow = song();
+  slow.tempo_bpm = 60;
+  r = plan_revision(slow, {"fade out over the last 8 bars"});
+  EXPECT_NEAR(mix::automation_gain_at(*slow.find_strip("Vox.wav"), 87), 0.0, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(*slow.find_strip("Vox.wav"), 104), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NE(r[0].reply.find("the last 8 bars (32.0 s at 60 BPM)"), std::string::npos) << r[0].reply;
+
+  auto m = song();
+  r = plan_revision(m, {"mute the guitars for the first 4 bars"});
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    const auto& s = *m.find_strip(g);
+    EXPECT_FALSE(s.mute) << g;
+    EXPECT_NEAR(mix::automation_gain_at(s, 4), mix::kAutomationMinDb, 1e-9) << g;
+    EXPECT_NEAR(mix::automation_gain_at(s, 9), 0.0, 1e-9) << g;
+  }
+  EXPECT_NE(r[0].reply.find("the first 4 bars (8.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+
+  auto d = song();
+  r = plan_revision(d, {"drop the kick for 2 bars at 1:00"});
+  const auto& kick = *d.find_strip("Kick.wav");
+  for (double t : {60.5, 63.5}) EXPECT_NEAR(mix::automation_gain_at(kick, t), mix::kAutomationMinDb, 1e-9) << t;
+  for (double t : {59.0, 64.5}) EXPECT_NEAR(mix::automation_gain_at(kick, t), 0.0, 1e-9) << t;
+  ASSERT_FALSE(r[0].changes.empty());
+  EXPECT_EQ(r[0].changes[0].section, "1:00-1:04");
+  EXPECT_NE(r[0].reply.find("2 bars from 1:00 (4.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+
+  auto f = song();
+  r = plan_revision(f, {"fade it in over 8 beats"});
+  EXPECT_NEAR(mix::automation_gain_at(*f.find_strip("Bass.wav"), 2), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NEAR(mix::automation_gain_at(*f.find_strip("Bass.wav"), 4.5), 0.0, 1e-9);
+  EXPECT_NE(r[0].reply.find("8 beats (4.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+  EXPECT_EQ(r[0].reply.find("to the bar"), std::string::npos) << r[0].reply;  // no bars counted
+}
+
 }  // namespace
 }  // namespace mixdown::revise
 
