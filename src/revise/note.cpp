@@ -824,6 +824,79 @@ TimeScope parse_scope_plain(const std::string& text) {
   return scope;
 }
 
+// The usual weight of a section in a song's arc, for "more contrast between the verse and the
+// chorus": the heavier one is the one lifted.
+int section_weight(const std::string& name) {
+  if (name == "chorus" || name == "drop") return 3;
+  if (name == "bridge" || name == "solo" || name == "prechorus") return 2;
+  if (name == "verse") return 1;
+  return 0;  // intro, outro, breakdown
+}
+
+// "The verse should be quieter than the chorus", "the chorus should hit harder than the verse",
+// "more contrast between the verse and the chorus": sections set against each other, of which
+// one side is to move and the other is the reference it is measured against (before, both
+// moved together and the contrast stayed as it was). Sets the scope's sections to the side that
+// moves, `reference` to the other and `fix` to the way it moves; false when the note compares
+// no sections.
+bool compare_sections(ParsedNote& note, Fix& fix, const std::string& text) {
+  const bool whole_mix = note.element.empty() || note.element == "mix";
+  // A lift asked in other words than a level's, of the whole mix.
+  static const std::array<std::string_view, 8> lift_words = {"hit harder", "hits harder", "punchier", "bigger",
+                                                             "stronger", "more powerful", "more energy", "more impact"};
+  const bool lift = whole_mix && std::any_of(lift_words.begin(), lift_words.end(), [&](auto w) { return has(text, w); });
+  Fix way = fix == Fix::up || fix == Fix::down ? fix : lift ? Fix::up : Fix::none;
+  std::vector<SectionRef> moved, reference;
+  static const std::array<std::string_view, 4> markers = {" than ", " compared to ", " compared with ", " relative to "};
+  std::size_t m = std::string::npos, m_len = 0;
+  for (auto x : markers)
+    if (const std::size_t p = text.find(x); p < m && text.compare(p >= 6 ? p - 6 : 0, 6, " other") != 0) {
+      m = p;
+      m_len = x.size();
+    }
+  if (m != std::string::npos) {
+    if (way == Fix::none) return false;
+    // The sections named before the marker move; those after it are the reference.
+    moved = parse_scope_plain(text.substr(0, m + 1)).sections;
+    reference = parse_scope_plain(text.substr(m + m_len - 1)).sections;
+    std::erase_if(reference, [&](const SectionRef& r) { return std::find(moved.begin(), moved.end(), r) != moved.end(); });
+    if (moved.empty() || reference.empty()) return false;
+    // "The verse is louder than the chorus" states what is wrong: the other way. ("The verse
+    // should be quieter", "make the chorus louder", "the chorus isn't louder" ask for the way
+    // said; "too loud compared to" is a complaint the fix already reads.)
+    const auto before = words_of(text.substr(0, m + 1));
+    static const std::set<std::string, std::less<>> goal = {"should", "needs", "need", "make", "want", "wants",
+                                                            "must", "has", "have", "could", "would", "to", "let",
+                                                            "ought", "gotta", "needed", "more", "bring", "turn"};
+    static const std::set<std::string, std::less<>> states = {"is", "are", "s", "sounds", "sound", "seems", "feels",
+                                                              "gets", "was", "were"};
+    static const std::set<std::string, std::less<>> negation = {"not", "isnt", "arent", "doesnt", "dont", "never",
+                                                                "wasnt", "no"};
+    static const std::set<std::string, std::less<>> bare = {"louder", "quieter", "softer", "lower", "hit harder",
+                                                             "hits harder", "punchier", "bigger", "stronger"};
+    const bool asks = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return goal.count(w) > 0; });
+    const bool stated = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return states.count(w) > 0; });
+    const bool denied = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return negation.count(w) > 0; });
+    if (!asks && stated && !denied && (bare.count(note.problem) || lift)) way = way == Fix::up ? Fix::down : Fix::up;
+  } else if (has(text, "contrast")) {
+    // No side said: the section that usually carries the song (the chorus over the verse) is
+    // lifted; when they weigh the same, nothing tells which.
+    int top = -1;
+    for (const auto& r : note.scope.sections) top = std::max(top, section_weight(r.name));
+    for (const auto& r : note.scope.sections) (section_weight(r.name) == top ? moved : reference).push_back(r);
+    if (moved.empty() || reference.empty() || !whole_mix) return false;
+    way = has(text, "less") || has(text, "too much") ? Fix::down : Fix::up;
+  } else {
+    return false;
+  }
+  note.scope.sections = moved;
+  note.reference = reference;
+  fix = way;
+  if (note.element.empty()) note.element = "mix";
+  if (note.problem.empty()) note.problem = "contrast";
+  return true;
+}
+
 Fix fix_from(std::string_view s) {
   static const std::vector<std::pair<std::string_view, Fix>> t = {
       {"up", Fix::up}, {"down", Fix::down}, {"mute", Fix::mute}, {"unmute", Fix::unmute},
@@ -1883,15 +1956,18 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                                       : 20.0 * std::log10(std::max(0.1, 1.0 - *pc / 100.0));
       note.amount_db = std::round(note.amount_db * 10.0) / 10.0;
     }
+  const bool compared = compare_sections(note, fix, text);
   note.fix = fix;
 
   // Kind.
   if (!vague.empty()) note.vague_topic = vague.front().value;
   const bool only_vague_more = fix == Fix::up && note.problem == "more" && !vague.empty();
-  if (fix == Fix::none || only_vague_more || (note.element.empty() && !vague.empty()) ||
-      (!vague.empty() && (note.vague_topic == "pop" || note.vague_topic == "bigger" ||
-                          note.vague_topic == "professional") && aspect_of(fix) == Aspect::level &&
-       (note.element.empty() || note.element == "mix"))) {
+  // (A comparison of sections says where and which way: it leaves no question.)
+  if (!compared &&
+      (fix == Fix::none || only_vague_more || (note.element.empty() && !vague.empty()) ||
+       (!vague.empty() && (note.vague_topic == "pop" || note.vague_topic == "bigger" ||
+                           note.vague_topic == "professional") && aspect_of(fix) == Aspect::level &&
+        (note.element.empty() || note.element == "mix")))) {
     note.kind = NoteKind::vague;
     note.fix = Fix::none;
     if (note.vague_topic.empty()) note.vague_topic = note.element.empty() ? "unclear" : "unclear";

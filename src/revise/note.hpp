@@ -109,6 +109,9 @@ struct ParsedNote {
   // `span_unit`s; 0 when none.
   double span = 0.0;
   TimeUnit span_unit = TimeUnit::seconds;
+  // The sections a comparison holds as the reference ("the verse should be quieter than the
+  // chorus": the chorus), left as they are; `scope` holds the ones the note asks to move.
+  std::vector<SectionRef> reference;
   bool operator==(const ParsedNote&) const = default;
 };
 

@@ -810,4 +810,44 @@ TEST(NoteScope, BarsAndBeatsStayBarsAndBeats) {
   EXPECT_EQ(parse_note("kick too loud in the last 10 seconds").scope.ranges.at(0),
             (TimeRange{10.0, 0.0, -1, C::seconds_before_end, TimeUnit::seconds}));
 }
+// Sections set against each other: only one side moves, the other is the reference (before,
+// "the verse needs to be quieter than the chorus" lowered both and the contrast stayed).
+TEST(NoteScope, AComparisonOfSectionsMovesOneSide) {
+  struct Case {
+    const char* note;
+    const char* element;
+    Fix fix;
+    const char* moved;
+    const char* reference;
+  };
+  for (const Case& c : {Case{"the verse needs to be quieter than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"make the verse softer than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the chorus should be louder than the verse", "mix", Fix::up, "chorus", "verse"},
+                        Case{"more contrast between the verse and the chorus", "mix", Fix::up, "chorus", "verse"},
+                        Case{"not enough contrast between the chorus and the verse", "mix", Fix::up, "chorus", "verse"},
+                        Case{"the chorus should hit harder than the verse", "mix", Fix::up, "chorus", "verse"},
+                        // A statement of what is wrong asks for the other way.
+                        Case{"the verse is louder than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the chorus isn't louder than the verse", "mix", Fix::up, "chorus", "verse"},
+                        Case{"the vocal should be louder in the chorus than in the verse", "lead_vocal", Fix::up, "chorus",
+                             "verse"},
+                        Case{"the verse is too loud compared to the chorus", "mix", Fix::down, "verse", "chorus"}}) {
+    const auto n = parse_note(c.note);
+    EXPECT_EQ(n.kind, NoteKind::mix) << c.note;
+    EXPECT_EQ(n.element, c.element) << c.note;
+    EXPECT_EQ(n.fix, c.fix) << c.note;
+    ASSERT_EQ(n.scope.sections.size(), 1u) << c.note;
+    EXPECT_EQ(n.scope.sections[0].name, c.moved) << c.note;
+    ASSERT_EQ(n.reference.size(), 1u) << c.note;
+    EXPECT_EQ(n.reference[0].name, c.reference) << c.note;
+  }
+  // No sections on both sides: no comparison of sections.
+  auto n = parse_note("make the chorus louder than the rest of the song");
+  EXPECT_TRUE(n.reference.empty());
+  EXPECT_EQ(n.scope.sections.size(), 1u);
+  n = parse_note("the vocal should be louder than the guitar");
+  EXPECT_TRUE(n.reference.empty());
+  EXPECT_EQ(n.element, "lead_vocal");
+  EXPECT_EQ(n.fix, Fix::up);
+}
 }  // namespace mixdown::revise

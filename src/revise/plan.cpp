@@ -82,9 +82,9 @@ std::string count_words(double n, TimeUnit unit) {
   return std::string(b) + " " + u + (n == 1.0 ? "" : "s");
 }
 
-// What the bars and beats a note counts come to at the song's tempo, as the reply says them:
-// " Counted at the song's tempo, 4 beats to the bar: the last 8 bars (21.7 s at 88 BPM)."; ""
-// when it counts none.
+// What the bars and beats a note counts come to at the song's tempo, said before the move
+// itself: "Counted at the song's tempo, 4 beats to the bar: the last 8 bars (21.7 s at 88
+// BPM). "; "" when it counts none.
 std::string musical_time_words(const ParsedNote& n, const Console& c) {
   char tempo[32];
   std::snprintf(tempo, sizeof tempo, "%.0f BPM", tempo_of(c));
@@ -114,9 +114,9 @@ std::string musical_time_words(const ParsedNote& n, const Console& c) {
   const bool bars = std::any_of(n.scope.ranges.begin(), n.scope.ranges.end(),
                                 [](const TimeRange& r) { return r.unit == TimeUnit::bars; }) ||
                     n.span_unit == TimeUnit::bars;
-  std::string out = " Counted at the song's tempo" + (bars ? ", " + count_words(kBeatsPerBar, TimeUnit::beats) + " to the bar" : "") + ": ";
+  std::string out = "Counted at the song's tempo" + (bars ? ", " + count_words(kBeatsPerBar, TimeUnit::beats) + " to the bar" : "") + ": ";
   for (std::size_t i = 0; i < said.size(); ++i) out += (i ? "; " : "") + said[i];
-  return out + ".";
+  return out + ". ";
 }
 
 // Normalised section names: "Chorus 2" → "chorus", "pre-chorus" → "prechorus".
@@ -237,18 +237,26 @@ std::string who(const std::string& element, const std::vector<Strip*>& strips) {
 
 std::string where_places(const std::vector<Window>& windows, const TimeScope& scope);
 
+// A section as a reply names it: "the chorus", "the last chorus", "chorus 2", "chorus 2 from the
+// end"; every one of a name the song has several of is plural ("the choruses") when the console
+// is given.
+std::string section_words(const SectionRef& ref, const Console* c = nullptr) {
+  if (ref.ordinal == -1) return "the last " + ref.name;
+  if (ref.ordinal > 0) return ref.name + " " + std::to_string(ref.ordinal);
+  if (ref.ordinal < 0) return ref.name + " " + std::to_string(-ref.ordinal) + " from the end";
+  const bool several = c && std::count_if(c->sections.begin(), c->sections.end(), [&](const mix::Section& s) {
+                              return base_name(s.name) == ref.name;
+                            }) > 1;
+  return "the " + ref.name + (several ? (ref.name.back() == 's' ? "es" : "s") : "");
+}
+
 // Where a change acts, as the reply says it; with what the note left out ("in 0:00–0:42,
 // 1:10–2:30 (not in the chorus)").
 std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
   std::string w = where_places(windows, scope);
   if (windows.empty() || (scope.except_sections.empty() && scope.except_ranges.empty())) return w;
   std::string out;
-  for (const auto& ref : scope.except_sections)
-    out += (out.empty() ? "" : ", ") +
-           (ref.ordinal == 0    ? "the " + ref.name
-            : ref.ordinal == -1 ? "the last " + ref.name
-            : ref.ordinal > 0   ? ref.name + " " + std::to_string(ref.ordinal)
-                                : ref.name + " " + std::to_string(-ref.ordinal) + " from the end");
+  for (const auto& ref : scope.except_sections) out += (out.empty() ? "" : ", ") + section_words(ref);
   if (!scope.except_ranges.empty()) out += std::string(out.empty() ? "" : ", ") + "the time named";
   return w + " (not in " + out + ")";
 }
@@ -277,6 +285,34 @@ std::string where_places(const std::vector<Window>& windows, const TimeScope& sc
     return "around " + format_time(scope.ranges[0].at_s) + " (" + times + ")";
   if (windows.size() == 1) return "from " + format_time(windows[0].start_s) + " to " + format_time(windows[0].end_s);
   return "in " + times;
+}
+
+// What a comparison of sections moves and what it holds as the reference, said before the
+// move itself: "The chorus is the reference, left as it is: only the verses move. " ("" for a
+// note that compares none.)
+std::string comparison_words(const ParsedNote& n, const Console& c) {
+  if (n.reference.empty()) return "";
+  // The sections' words, and whether they are more than one.
+  const auto list = [&](const std::vector<SectionRef>& refs) {
+    std::string out;
+    bool plural = refs.size() > 1;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      const std::string w = section_words(refs[i], &c);
+      plural = plural || w != section_words(refs[i]);
+      out += (i == 0 ? "" : i + 1 == refs.size() ? " and " : ", ") + w;
+    }
+    return std::pair{out, plural};
+  };
+  const auto [moved, moved_plural] = list(n.scope.sections);
+  const std::string move = "only " + moved + (moved_plural ? " move" : " moves");
+  std::vector<SectionRef> absent;
+  for (const auto& r : n.reference)
+    if (std::none_of(c.sections.begin(), c.sections.end(), [&](const mix::Section& s) { return base_name(s.name) == r.name; }))
+      absent.push_back(r);
+  if (!absent.empty()) return "This song has no " + list(absent).first.substr(4) + " to compare with: " + move + ". ";
+  const auto [ref, ref_plural] = list(n.reference);
+  return capitalised(ref) + (ref_plural ? " are the reference, left as they are: " : " is the reference, left as it is: ") +
+         move + ". ";
 }
 
 // Strong complaints get the bigger step.
@@ -1782,7 +1818,9 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     r.reply = std::move(a.reply);
     if (!q.except.empty() && !r.reply.empty() && r.reply.back() == '.')
       r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ")");
-    r.reply += musical_time_words(n, console);
+    // What the note's own words came to (its bars in seconds, the sections it set against each
+    // other) goes first: the move's sentence ends the reply, where its measurement is added.
+    r.reply = musical_time_words(n, console) + (r.changes.empty() ? "" : comparison_words(n, console)) + r.reply;
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
     if (!q.past_end.empty())

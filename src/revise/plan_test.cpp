@@ -783,6 +783,45 @@ TEST(Plan, BarsAndBeatsAreTheSongsAtItsTempo) {
   EXPECT_EQ(r[0].reply.find("to the bar"), std::string::npos) << r[0].reply;  // no bars counted
 }
 
+// A comparison of sections rides one side only and says which moved and which is the reference
+// (before, both sides were ridden the same way: no contrast, and a reply that claimed some).
+TEST(Plan, AComparisonOfSectionsMovesOnlyTheSideItAsksToChange) {
+  auto c = song();
+  auto r = plan_revision(c, {"the verse needs to be quieter than the chorus"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : c.strips) {
+    for (double t : {20.0, 60.0}) EXPECT_NEAR(mix::automation_gain_at(s, t), -1.5, 1e-9) << s.name << " " << t;
+    for (double t : {40.0, 80.0, 110.0}) EXPECT_NEAR(mix::automation_gain_at(s, t), 0.0, 1e-9) << s.name << " " << t;
+  }
+  EXPECT_NE(r[0].reply.find("The choruses are the reference, left as they are: only the verses move."), std::string::npos)
+      << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Lowered the whole mix 1.5 dB in the verses"), std::string::npos) << r[0].reply;
+  // "Y louder than X" raises Y; "more contrast" lifts the chorus.
+  for (const char* note : {"the chorus should be louder than the verse", "more contrast between the verse and the chorus",
+                           "the chorus should hit harder than the verse"}) {
+    auto d = song();
+    r = plan_revision(d, {note});
+    const auto& bass = *d.find_strip("Bass.wav");
+    EXPECT_NEAR(mix::automation_gain_at(bass, 40), 1.5, 1e-9) << note;
+    EXPECT_NEAR(mix::automation_gain_at(bass, 20), 0.0, 1e-9) << note;
+    EXPECT_NE(r[0].reply.find("The verses are the reference, left as they are: only the choruses move."), std::string::npos)
+        << r[0].reply;
+  }
+  // A part compared across sections rides that part in one of them.
+  auto v = song();
+  r = plan_revision(v, {"the vocal should be louder in the last chorus than in the bridge"});
+  const auto& vox = *v.find_strip("Vox.wav");
+  EXPECT_NEAR(mix::automation_gain_at(vox, 110), 1.5, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(vox, 95), 0.0, 1e-9);
+  EXPECT_NE(r[0].reply.find("The bridge is the reference, left as it is: only the last chorus moves."), std::string::npos)
+      << r[0].reply;
+  // A reference the song does not have is said.
+  auto o = song();
+  r = plan_revision(o, {"the chorus should be louder than the outro"});
+  EXPECT_NE(r[0].reply.find("This song has no outro to compare with: only the choruses move."), std::string::npos)
+      << r[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
 
