@@ -47,6 +47,18 @@ std::string normalize(std::string_view in) {
       } else if (s.back() != ' ') {
         s.push_back(' ');
       }
+    } else if (c == '-' && !digit_before && digit_after &&
+               !(s.size() >= 2 && s.back() == ' ' && std::isdigit(static_cast<unsigned char>(s[s.size() - 2])))) {
+      // "-0:05": a sign on a time no song has, kept so that the time is refused rather than
+      // read as 0:05 (a sign on anything else is no word: "-2dB" is read from the raw text).
+      std::size_t j = i + 1;
+      while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
+      if (j < in.size() && in[j] == ':') {
+        if (s.back() != ' ') s.push_back(' ');
+        s.push_back('-');
+      } else if (s.back() != ' ') {
+        s.push_back(' ');
+      }
     } else if (s.back() != ' ') {
       s.push_back(' ');
     }
@@ -531,6 +543,7 @@ UnitWord time_unit(const std::string& u) {
 
 std::vector<std::string> clock_words(std::vector<std::string> w) {
   const auto clock = [](double s) {
+    s = std::round(s * 100.0) / 100.0;  // as printed: 59.999 s is 1:00.00, not 0:60.00
     const auto m = static_cast<long long>(s / 60.0);
     char b[32];
     std::snprintf(b, sizeof b, "%lld:%05.2f", m, s - 60.0 * double(m));
@@ -952,6 +965,7 @@ std::string spelled(std::string text) {
                                                              "gets", "get", "got", "was", "were"};
   auto w = words_of(text);
   for (std::size_t i = 0; i < w.size(); ++i) {
+    w[i] = unstretched(w[i]);  // "wayyy too loud" is "way too loud"
     if (const auto t = typo.find(w[i]); t != typo.end()) w[i] = t->second;
     if (i > 0 && w[i] == "quite" && (w[i - 1] == "too" || w[i - 1] == "so")) w[i] = "quiet";
   }
@@ -1321,7 +1335,7 @@ std::optional<double> parse_time(std::string_view token) {
       }
       any = true;
     } else if (c == ':') {
-      if (frac || ++colons > 2) return std::nullopt;
+      if (frac || ++colons > 2 || (colons > 1 && part >= 60)) return std::nullopt;
       total = total * 60 + part;
       part = 0;
     } else if (c == '.') {
@@ -1331,8 +1345,31 @@ std::optional<double> parse_time(std::string_view token) {
       return std::nullopt;
     }
   }
-  if (!any) return std::nullopt;
+  if (!any || (colons > 0 && part >= 60)) return std::nullopt;  // "99:99" is no time (not 100:39)
   return total * 60 + part;
+}
+
+std::string unstretched(std::string_view word) {
+  // Each run of three or more of one letter, as two letters and as one.
+  std::string two, one;
+  bool stretched = false;
+  for (std::size_t i = 0; i < word.size();) {
+    std::size_t j = i;
+    while (j < word.size() && word[j] == word[i]) ++j;
+    const std::size_t run = j - i;
+    if (run >= 3 && std::isalpha(static_cast<unsigned char>(word[i]))) {
+      stretched = true;
+      two.append(2, word[i]);
+      one.push_back(word[i]);
+    } else {
+      two.append(word.substr(i, run));
+      one.append(word.substr(i, run));
+    }
+    i = j;
+  }
+  if (!stretched) return std::string(word);
+  const auto known = [](const std::string& w) { return is_note_word(w) || is_element_word(w) || is_filler_word(w); };
+  return known(two) || !known(one) ? two : one;
 }
 
 std::string format_time(double seconds) {
@@ -1425,6 +1462,14 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   const std::string text = spelled(normalize(raw));
 
   note.scope = parse_scope(text);
+  // A time written as one ("99:99", "-0:05") that is none: said back, not read as another time.
+  for (const auto& w : words_of(text))
+    if (w.find(':') != std::string::npos && std::isdigit(static_cast<unsigned char>(w.back())) &&
+        std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c) || c == ':' || c == '.' || c == '-'; }) &&
+        !parse_time(w)) {
+      note.bad_time = w;
+      break;
+    }
   note.amount_db = stated_amount_db(raw);
   if (const auto c = scan(text, prepared_context_table()); !c.empty()) note.context = c.front().value;
 

@@ -112,6 +112,8 @@ struct ParsedNote {
   // The sections a comparison holds as the reference ("the verse should be quieter than the
   // chorus": the chorus), left as they are; `scope` holds the ones the note asks to move.
   std::vector<SectionRef> reference;
+  // A time the note wrote that no song has ("99:99", "-0:05"): not read as a time; "" when none.
+  std::string bad_time;
   bool operator==(const ParsedNote&) const = default;
 };
 
@@ -135,7 +137,8 @@ ParsedNote parse_note(std::string_view text, const std::vector<std::string>& ste
 // clause. A note with one request comes back as parse_note() reads it whole.
 std::vector<ParsedNote> parse_requests(std::string_view text, const std::vector<std::string>& stem_names = {});
 
-// "1:23" / "83" / "1:02:03" → seconds; nullopt when it is not a time.
+// "1:23" / "83" / "1:02:03" → seconds; nullopt when it is not a time (a sign, a field of
+// minutes or seconds past 59: "-0:05", "99:99").
 std::optional<double> parse_time(std::string_view token);
 
 // A time as people read it in replies: "1:05".
@@ -143,6 +146,11 @@ std::string format_time(double seconds);
 
 // A share the note states ("50%", "30 percent"), in percent; nullopt when it states none.
 std::optional<double> percent_in(std::string_view text);
+
+// A word stretched for emphasis as the word it stretches ("wayyy", "waaay" → "way", "tooo" →
+// "too", "loooud" → "loud"): each run of three or more of one letter is two letters when that
+// spells a word a note uses, else one when that does, else two. Other words come back as they are.
+std::string unstretched(std::string_view word);
 
 // ASCII lower case, for matching words in a note's text.
 std::string lower_case(std::string_view text);

@@ -850,4 +850,42 @@ TEST(NoteScope, AComparisonOfSectionsMovesOneSide) {
   EXPECT_EQ(n.element, "lead_vocal");
   EXPECT_EQ(n.fix, Fix::up);
 }
+// Small junk: letters stretched for emphasis read as the word, and a time no song has is no
+// time (before, "99:99" was 100:39 and "-0:05" was 0:05).
+TEST(NoteJunk, StretchedWordsAndTimesNoSongHas) {
+  EXPECT_EQ(unstretched("wayyy"), "way");
+  EXPECT_EQ(unstretched("waaay"), "way");
+  EXPECT_EQ(unstretched("tooo"), "too");
+  EXPECT_EQ(unstretched("loooud"), "loud");
+  EXPECT_EQ(unstretched("boooomy"), "boomy");
+  EXPECT_EQ(unstretched("fulll"), "full");
+  EXPECT_EQ(unstretched("kick"), "kick");
+  EXPECT_EQ(unstretched("1000"), "1000");
+  EXPECT_EQ(parse_note("the kick is tooo loud").fix, Fix::down);
+
+  EXPECT_FALSE(parse_time("99:99").has_value());
+  EXPECT_FALSE(parse_time("1:60").has_value());
+  EXPECT_FALSE(parse_time("-0:05").has_value());
+  EXPECT_FALSE(parse_time("1:75:00").has_value());
+  EXPECT_EQ(parse_time("1:59"), 119.0);
+  EXPECT_EQ(parse_time("1:05.5"), 65.5);
+  EXPECT_EQ(parse_time("2:05:30"), 7530.0);
+  for (const char* note : {"the pad is too loud at 99:99", "the pad is too loud at -0:05"}) {
+    const auto n = parse_note(note);
+    EXPECT_EQ(n.element, "pad") << note;
+    EXPECT_EQ(n.fix, Fix::down) << note;
+    EXPECT_TRUE(n.scope.whole_song()) << note;
+    EXPECT_FALSE(n.bad_time.empty()) << note;
+  }
+  EXPECT_EQ(parse_note("the pad is too loud at -0:05").bad_time, "-0:05");
+  // The rest of the note still reads.
+  const auto n = parse_note("the pad is too loud in the chorus at 99:99");
+  EXPECT_EQ(n.bad_time, "99:99");
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_TRUE(n.scope.ranges.empty());
+  // A sign on an amount is still the amount's; a time said in seconds is still a time.
+  EXPECT_DOUBLE_EQ(parse_note("snare -2dB").amount_db, -2.0);
+  EXPECT_TRUE(parse_note("snare -2dB at 1:00").bad_time.empty());
+  EXPECT_TRUE(parse_note("kick too loud at 59.999 seconds").bad_time.empty());
+}
 }  // namespace mixdown::revise

@@ -58,6 +58,18 @@ double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 std::string range_label(double a, double b) { return format_time(a) + "-" + format_time(b); }
 
+// A note's words quoted in a reply: cut after about 200 characters (at a space when there is
+// one near, never inside a UTF-8 character) and marked "…", so a pasted page is not said back
+// whole.
+std::string quote_note(std::string_view text) {
+  constexpr std::size_t kMax = 200;
+  if (text.size() <= kMax) return "\"" + std::string(text) + "\"";
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  if (const std::size_t space = text.rfind(' ', cut); space != std::string_view::npos && space + 40 > kMax) cut = space;
+  return "\"" + std::string(text.substr(0, cut)) + "…\"";
+}
+
 // The console holds no time signature: a bar is four beats (4/4), the metre mixdown reads a
 // song's tempo in.
 constexpr double kBeatsPerBar = 4.0;
@@ -1607,14 +1619,24 @@ std::string past_end_words(const std::vector<TimeRange>& ranges) {
 
 namespace {
 
-// Lower case, every run of non-letters one space.
+// Lower case, every run of non-letters one space; words stretched for emphasis as the words
+// they stretch ("wayyy too loud" says "way too loud").
 std::string lower_words(std::string_view text) {
-  std::string out;
+  std::string out, word;
+  const auto end_word = [&] {
+    out += unstretched(word);
+    word.clear();
+  };
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalpha(c)) out.push_back(static_cast<char>(std::tolower(c)));
-    else if (out.empty() || out.back() != ' ') out.push_back(' ');
+    if (std::isalpha(c)) {
+      word.push_back(static_cast<char>(std::tolower(c)));
+      continue;
+    }
+    end_word();
+    if (out.empty() || out.back() != ' ') out.push_back(' ');
   }
+  end_word();
   return out;
 }
 
@@ -1722,8 +1744,8 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       }
       auto say = [&](Request& x, const Request& y) {
         x.r.conflict = true;
-        const std::string other = x.note == y.note ? "\"" + y.r.note + "\" in the same note"
-                                                   : "note " + std::to_string(y.note + 1) + " (\"" + notes[y.note] + "\")";
+        const std::string other = x.note == y.note ? quote_note(y.r.note) + " in the same note"
+                                                   : "note " + std::to_string(y.note + 1) + " (" + quote_note(notes[y.note]) + ")";
         auto words = [](Fix f) {  // "more_controlled" -> "more controlled"
           std::string w(to_string(f));
           std::replace(w.begin(), w.end(), '_', ' ');
@@ -1758,7 +1780,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                   "(`mixdown revise OUT --list` lists them); it makes a new revision equal to that one.";
         continue;
       }
-      std::string reply = "Nothing was changed yet: \"" + n.text + "\" can mean several things. " + questions_for(n);
+      std::string reply = "Nothing was changed yet: " + quote_note(n.text) + " can mean several things. " + questions_for(n);
       const auto sug = suggestions(ctx, console);
       if (!sug.empty()) {
         reply += " From the measurements: ";
@@ -1781,6 +1803,13 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 "); nothing was changed — which part of the song did you mean?";
       continue;
     }
+    // A time no song has ("99:99", "-0:05") as the only place the note gives: asked, not
+    // taken as the whole song (nor as another time, as 99:99 had been 100:39).
+    if (!n.bad_time.empty() && n.scope.whole_song()) {
+      r.reply = quote_note(n.bad_time) + " is not a time in the song (minutes:seconds, from 0:00, the seconds under 60); "
+                "nothing was changed — which time did you mean?";
+      continue;
+    }
     auto strips = strips_for(console, n.element);
     const std::size_t before_except = strips.size();
     std::erase_if(strips, [&](const auto* st) { return q.except.count(st->name) > 0; });
@@ -1791,7 +1820,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
     if (n.element.rfind("part:", 0) == 0) {
-      r.reply = "No stem matches \"" + n.element.substr(5) + "\" (stems: " + stem_list(console) +
+      r.reply = "No stem matches " + quote_note(n.element.substr(5)) + " (stems: " + stem_list(console) +
                 "); which one did you mean? Nothing was changed.";
       continue;
     }
@@ -1823,6 +1852,8 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     r.reply = musical_time_words(n, console) + (r.changes.empty() ? "" : comparison_words(n, console)) + r.reply;
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
+    if (!n.bad_time.empty())
+      r.reply += " (" + quote_note(n.bad_time) + " is not a time in the song; that part of the note was left out.)";
     if (!q.past_end.empty())
       r.reply += " (The song is only " + format_time(console.duration_s) + " long; " + past_end_words(q.past_end) +
                  " was left out.)";
@@ -1848,7 +1879,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     const bool acted = std::any_of(reqs.begin(), reqs.end(), [&](const Request& o) {
       return &o != &q && o.note == q.note && o.r.kind == NoteKind::mix && !o.r.changes.empty();
     });
-    if (acted) q.r.reply = "\"" + q.r.parsed.text + "\": taken as the rest of the note asks.";
+    if (acted) q.r.reply = quote_note(q.r.parsed.text) + ": taken as the rest of the note asks.";
   }
   // Each note's requests folded back into the note: every change, every reply in order.
   std::vector<NoteResult> results(notes.size());

@@ -822,6 +822,47 @@ TEST(Plan, AComparisonOfSectionsMovesOnlyTheSideItAsksToChange) {
       << r[0].reply;
 }
 
+// Small junk: "wayyy too loud" is "way too loud", a time no song has is asked about, and a
+// pasted page is not said back whole.
+TEST(Plan, StretchedWordsBadTimesAndLongNotes) {
+  auto c = song();
+  plan_revision(c, {"the kick is wayyy too loud"});
+  EXPECT_DOUBLE_EQ(c.find_strip("Kick.wav")->fader_db, -9.0);  // the bigger step, as "way too loud"
+  c = song();
+  plan_revision(c, {"the kick is waaay too loud"});
+  EXPECT_DOUBLE_EQ(c.find_strip("Kick.wav")->fader_db, -9.0);
+
+  for (const char* note : {"the kick is too loud at 99:99", "the kick is too loud at -0:05"}) {
+    auto d = song();
+    const auto before = d;
+    const auto r = plan_revision(d, {note});
+    EXPECT_EQ(d, before) << note;
+    EXPECT_TRUE(r[0].changes.empty()) << note;
+    EXPECT_NE(r[0].reply.find("is not a time in the song"), std::string::npos) << r[0].reply;
+    EXPECT_EQ(r[0].reply.find("100:39"), std::string::npos) << r[0].reply;
+  }
+  auto e = song();
+  auto r = plan_revision(e, {"the kick is too loud in the last chorus at 99:99"});
+  EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Kick.wav"), 110), -1.5, 1e-9);
+  EXPECT_NE(r[0].reply.find("\"99:99\" is not a time in the song; that part of the note was left out."), std::string::npos)
+      << r[0].reply;
+
+  // 5000 characters of junk: the echo is cut at about 200 characters.
+  std::string junk;
+  std::uint32_t seed = 12345;
+  while (junk.size() < 5000) {
+    seed = seed * 1664525u + 1013904223u;
+    junk += static_cast<char>('a' + (seed >> 24) % 26);
+    if ((seed >> 8) % 7 == 0) junk += ' ';
+  }
+  auto f = song();
+  r = plan_revision(f, {junk});
+  EXPECT_LT(r[0].reply.size(), 1000u) << r[0].reply.size();
+  EXPECT_NE(r[0].reply.find("…\""), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find(junk.substr(0, 100)), std::string::npos) << r[0].reply;
+  EXPECT_EQ(r[0].reply.find(junk.substr(300, 40)), std::string::npos) << r[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
 
