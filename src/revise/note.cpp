@@ -853,6 +853,8 @@ int section_weight(const std::string& name) {
 // moves, `reference` to the other and `fix` to the way it moves; false when the note compares
 // no sections.
 bool compare_sections(ParsedNote& note, Fix& fix, const std::string& text) {
+  // A return's level is one for the whole song: no section can move apart on it.
+  if (note.element == "reverb" || note.element == "delay") return false;
   const bool whole_mix = note.element.empty() || note.element == "mix";
   // A lift asked in other words than a level's, of the whole mix.
   static const std::array<std::string_view, 8> lift_words = {"hit harder", "hits harder", "punchier", "bigger",
@@ -879,14 +881,14 @@ bool compare_sections(ParsedNote& note, Fix& fix, const std::string& text) {
     // said; "too loud compared to" is a complaint the fix already reads.)
     const auto before = words_of(text.substr(0, m + 1));
     static const std::set<std::string, std::less<>> goal = {"should", "needs", "need", "make", "want", "wants",
-                                                            "must", "has", "have", "could", "would", "to", "let",
-                                                            "ought", "gotta", "needed", "more", "bring", "turn"};
+                                                            "must", "could", "would", "to", "let", "ought", "gotta",
+                                                            "needed", "bring", "turn"};
     static const std::set<std::string, std::less<>> states = {"is", "are", "s", "sounds", "sound", "seems", "feels",
-                                                              "gets", "was", "were"};
+                                                              "gets", "was", "were", "has", "have"};
     static const std::set<std::string, std::less<>> negation = {"not", "isnt", "arent", "doesnt", "dont", "never",
                                                                 "wasnt", "no"};
     static const std::set<std::string, std::less<>> bare = {"louder", "quieter", "softer", "lower", "hit harder",
-                                                             "hits harder", "punchier", "bigger", "stronger"};
+                                                             "hits harder", "punchier", "bigger", "stronger", "more"};
     const bool asks = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return goal.count(w) > 0; });
     const bool stated = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return states.count(w) > 0; });
     const bool denied = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return negation.count(w) > 0; });

@@ -831,7 +831,9 @@ TEST(NoteScope, AComparisonOfSectionsMovesOneSide) {
                         Case{"the chorus isn't louder than the verse", "mix", Fix::up, "chorus", "verse"},
                         Case{"the vocal should be louder in the chorus than in the verse", "lead_vocal", Fix::up, "chorus",
                              "verse"},
-                        Case{"the verse is too loud compared to the chorus", "mix", Fix::down, "verse", "chorus"}}) {
+                        Case{"the verse is too loud compared to the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the verse has more energy than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the chorus has to be louder than the verse", "mix", Fix::up, "chorus", "verse"}}) {
     const auto n = parse_note(c.note);
     EXPECT_EQ(n.kind, NoteKind::mix) << c.note;
     EXPECT_EQ(n.element, c.element) << c.note;
@@ -847,6 +849,8 @@ TEST(NoteScope, AComparisonOfSectionsMovesOneSide) {
   EXPECT_EQ(n.scope.sections.size(), 1u);
   n = parse_note("the vocal should be louder than the guitar");
   EXPECT_TRUE(n.reference.empty());
+  // A return's level is the whole song's: no section moves apart on it.
+  EXPECT_TRUE(parse_note("the reverb should be louder in the chorus than in the verse").reference.empty());
   EXPECT_EQ(n.element, "lead_vocal");
   EXPECT_EQ(n.fix, Fix::up);
 }

@@ -1849,7 +1849,12 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ")");
     // What the note's own words came to (its bars in seconds, the sections it set against each
     // other) goes first: the move's sentence ends the reply, where its measurement is added.
-    r.reply = musical_time_words(n, console) + (r.changes.empty() ? "" : comparison_words(n, console)) + r.reply;
+    // (A comparison is said only of rides in its sections: a move made throughout, as an EQ on
+    // small speakers, moved no section apart.)
+    const bool rides_only = !r.changes.empty() && std::all_of(r.changes.begin(), r.changes.end(), [](const Change& ch) {
+      return ch.parameter == "gain_db" && !ch.section.empty();
+    });
+    r.reply = musical_time_words(n, console) + (rides_only ? comparison_words(n, console) : "") + r.reply;
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
     if (!n.bad_time.empty())

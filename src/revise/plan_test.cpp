@@ -815,6 +815,11 @@ TEST(Plan, AComparisonOfSectionsMovesOnlyTheSideItAsksToChange) {
   EXPECT_NEAR(mix::automation_gain_at(vox, 95), 0.0, 1e-9);
   EXPECT_NE(r[0].reply.find("The bridge is the reference, left as it is: only the last chorus moves."), std::string::npos)
       << r[0].reply;
+  // A move made throughout (a bass's harmonics for a phone) set no section apart: not said so.
+  auto p = song();
+  r = plan_revision(p, {"the bass should be louder in the chorus than in the verse on my phone"});
+  ASSERT_FALSE(r[0].changes.empty());
+  EXPECT_EQ(r[0].reply.find("reference"), std::string::npos) << r[0].reply;
   // A reference the song does not have is said.
   auto o = song();
   r = plan_revision(o, {"the chorus should be louder than the outro"});
