@@ -47,6 +47,18 @@ std::string normalize(std::string_view in) {
       } else if (s.back() != ' ') {
         s.push_back(' ');
       }
+    } else if (c == '-' && !digit_before && digit_after &&
+               !(s.size() >= 2 && s.back() == ' ' && std::isdigit(static_cast<unsigned char>(s[s.size() - 2])))) {
+      // "-0:05": a sign on a time no song has, kept so that the time is refused rather than
+      // read as 0:05 (a sign on anything else is no word: "-2dB" is read from the raw text).
+      std::size_t j = i + 1;
+      while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
+      if (j < in.size() && in[j] == ':') {
+        if (s.back() != ' ') s.push_back(' ');
+        s.push_back('-');
+      } else if (s.back() != ' ') {
+        s.push_back(' ');
+      }
     } else if (s.back() != ' ') {
       s.push_back(' ');
     }
@@ -514,8 +526,24 @@ double unit_seconds(const std::string& u) {
          : u == "minutes" || u == "minute" || u == "mins" || u == "min" ? 60.0 : 0.0;
 }
 
+// A unit word of a length ("seconds", "min", "bars", "beats"): how many of `unit` one of it is
+// (a minute is 60 seconds); count 0 for any other word. Bars and beats stay bars and beats: the
+// tempo that makes them seconds is the console's.
+struct UnitWord {
+  double count = 0.0;
+  TimeUnit unit = TimeUnit::seconds;
+};
+
+UnitWord time_unit(const std::string& u) {
+  if (const double s = unit_seconds(u); s > 0.0) return {s, TimeUnit::seconds};
+  if (u == "bars" || u == "bar" || u == "measures" || u == "measure") return {1.0, TimeUnit::bars};
+  if (u == "beats" || u == "beat") return {1.0, TimeUnit::beats};
+  return {};
+}
+
 std::vector<std::string> clock_words(std::vector<std::string> w) {
   const auto clock = [](double s) {
+    s = std::round(s * 100.0) / 100.0;  // as printed: 59.999 s is 1:00.00, not 0:60.00
     const auto m = static_cast<long long>(s / 60.0);
     char b[32];
     std::snprintf(b, sizeof b, "%lld:%05.2f", m, s - 60.0 * double(m));
@@ -660,6 +688,17 @@ TimeScope parse_scope_plain(const std::string& text) {
     return (i >= 1 && (at(i - 1) == "start" || at(i - 1) == "beginning")) ||
            (i >= 2 && at(i - 1) == "top" && at(i - 2) == "the");
   };
+  // A length the note gives a moment ("for 2 bars at 1:00", "at 0:30 for 4 seconds"): the span
+  // from that moment on, in place of the short window around it.
+  std::optional<std::pair<double, TimeUnit>> length;
+  for (std::size_t i = 0; i + 2 < words.size() && !length; ++i) {
+    if (words[i] != "for" && words[i] != "over" && words[i] != "across" && words[i] != "lasting") continue;
+    auto n = number_word(words[i + 1]);
+    if (!n) n = decimal(words[i + 1]);
+    if (!n && (words[i + 1] == "a" || words[i + 1] == "an")) n = 1.0;
+    const UnitWord u = time_unit(words[i + 2]);
+    if (n && *n > 0.0 && u.count > 0.0) length = {*n * u.count, u.unit};
+  }
   // Time ranges: "from A to B", "between A and B", "A to B", "at A", "around A", "after A".
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<bool> used(words.size(), false);
@@ -684,6 +723,8 @@ TimeScope parse_scope_plain(const std::string& text) {
     } else if ((prev == "to" || prev == "till" || prev == "until" || prev == "til") && i >= 1 && is_start(i - 1)) {
       scope.ranges.push_back({0.0, *t});  // "from the start to 1:00"
       start_taken = true;
+    } else if (length && prev != "until" && prev != "before" && prev != "till" && prev != "til") {
+      scope.ranges.push_back({0.0, length->first, *t, TimeRange::Count::after_moment, length->second});
     } else if (prev == "after" || prev == "from" || prev == "since" || prev == "past") {
       scope.ranges.push_back({*t, inf});
     } else if (prev == "until" || prev == "before" || prev == "till" || prev == "til") {
@@ -696,7 +737,8 @@ TimeScope parse_scope_plain(const std::string& text) {
     used[i] = true;
   }
   // Parts of the song by its length: "the first half", "the second half", "the last 10 seconds",
-  // "the first 20 seconds", "the last minute"; "after the first 10 seconds" is what follows them.
+  // "the first 20 seconds", "the last minute", "the first 4 bars", "the last 8 beats"; "after the
+  // first 10 seconds" is what follows them.
   for (std::size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
     const bool first = w == "first" || w == "opening" || w == "1st" || w == "former";
@@ -706,10 +748,11 @@ TimeScope parse_scope_plain(const std::string& text) {
       continue;
     }
     if (!first && !last) continue;
-    // "the last minute" (one), "the last 10 seconds".
-    const bool counted = i + 2 < words.size() && unit_seconds(words[i + 2]) > 0.0;
+    // "the last minute" (one), "the last 10 seconds", "the last bar", "the first 4 bars".
+    const bool counted = i + 2 < words.size() && time_unit(words[i + 2]).count > 0.0;
     const auto n = counted ? number_word(words[i + 1]) : std::optional<double>(1.0);
-    const double len = (n ? *n : 0.0) * unit_seconds(words[i + (counted ? 2 : 1)]);
+    const UnitWord u = time_unit(words[i + (counted ? 2 : 1)]);
+    const double len = (n ? *n : 0.0) * u.count;
     if (len <= 0.0) continue;
     // The word before "the first ..." says which side of it: "after the first 10 seconds" is
     // from 0:10 on, "before the last minute" up to the last minute.
@@ -717,11 +760,12 @@ TimeScope parse_scope_plain(const std::string& text) {
     const std::string side = b >= 1 ? words[b - 1] : "";
     const bool after = side == "after" || side == "past" || side == "beyond" || side == "following";
     const bool before = side == "before" || side == "until" || side == "till" || side == "til";
+    using C = TimeRange::Count;
     if (first)
-      scope.ranges.push_back(after ? TimeRange{len, inf} : TimeRange{0.0, len});
+      scope.ranges.push_back(after ? TimeRange{len, inf, -1, C::seconds, u.unit} : TimeRange{0.0, len, -1, C::seconds, u.unit});
     else
-      scope.ranges.push_back(before ? TimeRange{1e9, len, -1, TimeRange::Count::seconds_before_end}
-                                    : TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end});
+      scope.ranges.push_back(before ? TimeRange{1e9, len, -1, C::seconds_before_end, u.unit}
+                                    : TimeRange{len, 0.0, -1, C::seconds_before_end, u.unit});
   }
   // Sections, with ordinals: "the last chorus", "second verse", "verse 2", "chorus two",
   // "bridges 3 and 4", "the second and third bridge", "the first two bridges"; and the span
@@ -793,6 +837,81 @@ TimeScope parse_scope_plain(const std::string& text) {
   return scope;
 }
 
+// The usual weight of a section in a song's arc, for "more contrast between the verse and the
+// chorus": the heavier one is the one lifted.
+int section_weight(const std::string& name) {
+  if (name == "chorus" || name == "drop") return 3;
+  if (name == "bridge" || name == "solo" || name == "prechorus") return 2;
+  if (name == "verse") return 1;
+  return 0;  // intro, outro, breakdown
+}
+
+// "The verse should be quieter than the chorus", "the chorus should hit harder than the verse",
+// "more contrast between the verse and the chorus": sections set against each other, of which
+// one side is to move and the other is the reference it is measured against (before, both
+// moved together and the contrast stayed as it was). Sets the scope's sections to the side that
+// moves, `reference` to the other and `fix` to the way it moves; false when the note compares
+// no sections.
+bool compare_sections(ParsedNote& note, Fix& fix, const std::string& text) {
+  // A return's level is one for the whole song: no section can move apart on it.
+  if (note.element == "reverb" || note.element == "delay") return false;
+  const bool whole_mix = note.element.empty() || note.element == "mix";
+  // A lift asked in other words than a level's, of the whole mix.
+  static const std::array<std::string_view, 8> lift_words = {"hit harder", "hits harder", "punchier", "bigger",
+                                                             "stronger", "more powerful", "more energy", "more impact"};
+  const bool lift = whole_mix && std::any_of(lift_words.begin(), lift_words.end(), [&](auto w) { return has(text, w); });
+  Fix way = fix == Fix::up || fix == Fix::down ? fix : lift ? Fix::up : Fix::none;
+  std::vector<SectionRef> moved, reference;
+  static const std::array<std::string_view, 4> markers = {" than ", " compared to ", " compared with ", " relative to "};
+  std::size_t m = std::string::npos, m_len = 0;
+  for (auto x : markers)
+    if (const std::size_t p = text.find(x); p < m && text.compare(p >= 6 ? p - 6 : 0, 6, " other") != 0) {
+      m = p;
+      m_len = x.size();
+    }
+  if (m != std::string::npos) {
+    if (way == Fix::none) return false;
+    // The sections named before the marker move; those after it are the reference.
+    moved = parse_scope_plain(text.substr(0, m + 1)).sections;
+    reference = parse_scope_plain(text.substr(m + m_len - 1)).sections;
+    std::erase_if(reference, [&](const SectionRef& r) { return std::find(moved.begin(), moved.end(), r) != moved.end(); });
+    if (moved.empty() || reference.empty()) return false;
+    // "The verse is louder than the chorus" states what is wrong: the other way. ("The verse
+    // should be quieter", "make the chorus louder", "the chorus isn't louder" ask for the way
+    // said; "too loud compared to" is a complaint the fix already reads.)
+    const auto before = words_of(text.substr(0, m + 1));
+    static const std::set<std::string, std::less<>> goal = {"should", "needs", "need", "make", "want", "wants",
+                                                            "must", "could", "would", "to", "let", "ought", "gotta",
+                                                            "needed", "bring", "turn"};
+    static const std::set<std::string, std::less<>> states = {"is", "are", "s", "sounds", "sound", "seems", "feels",
+                                                              "gets", "was", "were", "has", "have"};
+    static const std::set<std::string, std::less<>> negation = {"not", "isnt", "arent", "doesnt", "dont", "never",
+                                                                "wasnt", "no"};
+    static const std::set<std::string, std::less<>> bare = {"louder", "quieter", "softer", "lower", "hit harder",
+                                                             "hits harder", "punchier", "bigger", "stronger", "more"};
+    const bool asks = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return goal.count(w) > 0; });
+    const bool stated = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return states.count(w) > 0; });
+    const bool denied = std::any_of(before.begin(), before.end(), [&](const std::string& w) { return negation.count(w) > 0; });
+    if (!asks && stated && !denied && (bare.count(note.problem) || lift)) way = way == Fix::up ? Fix::down : Fix::up;
+  } else if (has(text, "contrast")) {
+    // No side said: the section that usually carries the song (the chorus over the verse) is
+    // lifted; when they weigh the same, nothing tells which.
+    int top = -1;
+    for (const auto& r : note.scope.sections) top = std::max(top, section_weight(r.name));
+    for (const auto& r : note.scope.sections) (section_weight(r.name) == top ? moved : reference).push_back(r);
+    if (moved.empty() || reference.empty() || !whole_mix) return false;
+    way = has(text, "less") || has(text, "too much") ? Fix::down : Fix::up;
+  } else {
+    return false;
+  }
+  note.scope.sections = moved;
+  note.reference = reference;
+  fix = way;
+  if (note.element.empty()) note.element = "mix";
+  if (note.problem.empty()) note.problem = "contrast";
+  return true;
+}
+
 Fix fix_from(std::string_view s) {
   static const std::vector<std::pair<std::string_view, Fix>> t = {
       {"up", Fix::up}, {"down", Fix::down}, {"mute", Fix::mute}, {"unmute", Fix::unmute},
@@ -848,6 +967,7 @@ std::string spelled(std::string text) {
                                                              "gets", "get", "got", "was", "were"};
   auto w = words_of(text);
   for (std::size_t i = 0; i < w.size(); ++i) {
+    w[i] = unstretched(w[i]);  // "wayyy too loud" is "way too loud"
     if (const auto t = typo.find(w[i]); t != typo.end()) w[i] = t->second;
     if (i > 0 && w[i] == "quite" && (w[i - 1] == "too" || w[i - 1] == "so")) w[i] = "quiet";
   }
@@ -1217,7 +1337,7 @@ std::optional<double> parse_time(std::string_view token) {
       }
       any = true;
     } else if (c == ':') {
-      if (frac || ++colons > 2) return std::nullopt;
+      if (frac || ++colons > 2 || (colons > 1 && part >= 60)) return std::nullopt;
       total = total * 60 + part;
       part = 0;
     } else if (c == '.') {
@@ -1227,8 +1347,31 @@ std::optional<double> parse_time(std::string_view token) {
       return std::nullopt;
     }
   }
-  if (!any) return std::nullopt;
+  if (!any || (colons > 0 && part >= 60)) return std::nullopt;  // "99:99" is no time (not 100:39)
   return total * 60 + part;
+}
+
+std::string unstretched(std::string_view word) {
+  // Each run of three or more of one letter, as two letters and as one.
+  std::string two, one;
+  bool stretched = false;
+  for (std::size_t i = 0; i < word.size();) {
+    std::size_t j = i;
+    while (j < word.size() && word[j] == word[i]) ++j;
+    const std::size_t run = j - i;
+    if (run >= 3 && std::isalpha(static_cast<unsigned char>(word[i]))) {
+      stretched = true;
+      two.append(2, word[i]);
+      one.push_back(word[i]);
+    } else {
+      two.append(word.substr(i, run));
+      one.append(word.substr(i, run));
+    }
+    i = j;
+  }
+  if (!stretched) return std::string(word);
+  const auto known = [](const std::string& w) { return is_note_word(w) || is_element_word(w) || is_filler_word(w); };
+  return known(two) || !known(one) ? two : one;
 }
 
 std::string format_time(double seconds) {
@@ -1321,6 +1464,14 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   const std::string text = spelled(normalize(raw));
 
   note.scope = parse_scope(text);
+  // A time written as one ("99:99", "-0:05") that is none: said back, not read as another time.
+  for (const auto& w : words_of(text))
+    if (w.find(':') != std::string::npos && std::isdigit(static_cast<unsigned char>(w.back())) &&
+        std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isdigit(c) || c == ':' || c == '.' || c == '-'; }) &&
+        !parse_time(w)) {
+      note.bad_time = w;
+      break;
+    }
   note.amount_db = stated_amount_db(raw);
   if (const auto c = scan(text, prepared_context_table()); !c.empty()) note.context = c.front().value;
 
@@ -1432,7 +1583,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   // ("in the car" has no element).
   for (const auto& h : scan(text, prepared_section_table(), &claimed)) (void)h;
   for (const auto& h : scan(text, prepared_context_table(), &claimed)) (void)h;
-  for (const auto& h : scan(text, prepared_element_table(), &claimed)) elements.push_back(h);
+  for (const auto& h : scan(text, prepared_element_table(), &claimed)) {
+    // A counted beat is a length ("fade in over one beat"), not the drums.
+    if (h.phrase == "beat") {
+      const auto w = words_of(text.substr(0, h.pos + 1));
+      if (!w.empty() && (number_word(w.back()) || w.back() == "a" || w.back() == "one" || w.back() == "first" ||
+                         w.back() == "last"))
+        continue;
+    }
+    elements.push_back(h);
+  }
   std::sort(elements.begin(), elements.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
   // A word several stems share, beside a word for a kind of part ("linn kick" of 06_linn_snr
   // and 07_linn_kik, "the high strings"): the stems of that word whose names say that kind.
@@ -1531,19 +1691,27 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       note.problem = out ? "fade out" : "fade in";
       // The place: the note's, else the end (start) of the song; a section named as the end
       // ("fade out the ending") is the outro, which the scope already holds.
-      // Its length when the note gives one ("over 2 seconds"), else 10 s out and 5 s in; with
-      // a place too ("over 5 seconds at the end"), the end (start) of that place.
+      // Its length when the note gives one ("over 2 seconds", "over 8 bars", "a 4 bar fade"),
+      // else 10 s out and 5 s in; with a place too ("over 5 seconds at the end"), the end
+      // (start) of that place.
       double len = out ? 10.0 : 5.0;
-      for (std::size_t i = 0; i + 2 < w.size(); ++i)
-        if (w[i] == "over" || w[i] == "across")
-          if (const auto n = number_word(w[i + 1]); n && *n > 0.0) {
-            const std::string& u = w[i + 2];
-            const double unit = u == "s" ? 1.0 : unit_seconds(u);
-            if (unit > 0.0) note.span_s = len = *n * unit;
+      TimeUnit unit = TimeUnit::seconds;
+      for (std::size_t i = 0; i + 2 < w.size(); ++i) {
+        const bool over = w[i] == "over" || w[i] == "across";
+        const bool before_fade = w[i + 2] == "fade" || w[i + 2] == "fadeout" || w[i + 2] == "fadein";
+        if (!over && !before_fade) continue;
+        const std::size_t k = over ? i + 1 : i;  // the count; its unit follows it
+        if (const auto n = number_word(w[k]); n && *n > 0.0) {
+          const UnitWord u = w[k + 1] == "s" ? UnitWord{1.0, TimeUnit::seconds} : time_unit(w[k + 1]);
+          if (u.count > 0.0) {
+            note.span = len = *n * u.count;
+            note.span_unit = unit = u.unit;
           }
+        }
+      }
       if (note.scope.whole_song())
-        note.scope.ranges.push_back(out ? TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end}
-                                        : TimeRange{0.0, len});
+        note.scope.ranges.push_back(out ? TimeRange{len, 0.0, -1, TimeRange::Count::seconds_before_end, unit}
+                                        : TimeRange{0.0, len, -1, TimeRange::Count::seconds, unit});
       return note;
     }
   }
@@ -1835,15 +2003,18 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
                                       : 20.0 * std::log10(std::max(0.1, 1.0 - *pc / 100.0));
       note.amount_db = std::round(note.amount_db * 10.0) / 10.0;
     }
+  const bool compared = compare_sections(note, fix, text);
   note.fix = fix;
 
   // Kind.
   if (!vague.empty()) note.vague_topic = vague.front().value;
   const bool only_vague_more = fix == Fix::up && note.problem == "more" && !vague.empty();
-  if (fix == Fix::none || only_vague_more || (note.element.empty() && !vague.empty()) ||
-      (!vague.empty() && (note.vague_topic == "pop" || note.vague_topic == "bigger" ||
-                          note.vague_topic == "professional") && aspect_of(fix) == Aspect::level &&
-       (note.element.empty() || note.element == "mix"))) {
+  // (A comparison of sections says where and which way: it leaves no question.)
+  if (!compared &&
+      (fix == Fix::none || only_vague_more || (note.element.empty() && !vague.empty()) ||
+       (!vague.empty() && (note.vague_topic == "pop" || note.vague_topic == "bigger" ||
+                           note.vague_topic == "professional") && aspect_of(fix) == Aspect::level &&
+        (note.element.empty() || note.element == "mix")))) {
     note.kind = NoteKind::vague;
     note.fix = Fix::none;
     if (note.vague_topic.empty()) note.vague_topic = note.element.empty() ? "unclear" : "unclear";

@@ -45,14 +45,20 @@ struct SectionRef {
   bool operator==(const SectionRef&) const = default;
 };
 
+// What a count of time is in: seconds, or the song's beats or bars, which only the planner can
+// turn into seconds (from the console's tempo).
+enum class TimeUnit { seconds, beats, bars };
+
 struct TimeRange {
   double start_s = 0, end_s = 0;
   double at_s = -1;  // the moment the note named ("at 1:23"), when it named one; else -1
-  // How start_s and end_s count, the song's length being the planner's to know: seconds from
-  // the start; shares of the song ("the second half": 0.5 to 1); seconds before its end ("the
-  // last 10 seconds": 10 to 0).
-  enum class Count { seconds, share_of_song, seconds_before_end };
+  // How start_s and end_s count, the song's length and tempo being the planner's to know:
+  // `unit`s from the start ("the first 4 bars": 0 to 4 bars); shares of the song ("the second
+  // half": 0.5 to 1); `unit`s before its end ("the last 10 seconds": 10 to 0); a length from
+  // the moment at_s ("for 2 bars at 1:00": 0 to 2 bars after 1:00).
+  enum class Count { seconds, share_of_song, seconds_before_end, after_moment };
   Count count = Count::seconds;
+  TimeUnit unit = TimeUnit::seconds;  // of start_s and end_s (at_s is always seconds)
   bool operator==(const TimeRange&) const = default;
 };
 
@@ -99,8 +105,15 @@ struct ParsedNote {
   // The returns a space note names, when it names one kind: "reverb" (plate, hall, room...) or
   // "delay" (echo, slapback); "" when it names none or both.
   std::string space;
-  // A fade's length the note states ("fade it in over 2 seconds"), seconds; 0 when none.
-  double span_s = 0.0;
+  // A fade's length the note states ("fade it in over 2 seconds", "over 8 beats"), in
+  // `span_unit`s; 0 when none.
+  double span = 0.0;
+  TimeUnit span_unit = TimeUnit::seconds;
+  // The sections a comparison holds as the reference ("the verse should be quieter than the
+  // chorus": the chorus), left as they are; `scope` holds the ones the note asks to move.
+  std::vector<SectionRef> reference;
+  // A time the note wrote that no song has ("99:99", "-0:05"): not read as a time; "" when none.
+  std::string bad_time;
   bool operator==(const ParsedNote&) const = default;
 };
 
@@ -124,7 +137,8 @@ ParsedNote parse_note(std::string_view text, const std::vector<std::string>& ste
 // clause. A note with one request comes back as parse_note() reads it whole.
 std::vector<ParsedNote> parse_requests(std::string_view text, const std::vector<std::string>& stem_names = {});
 
-// "1:23" / "83" / "1:02:03" → seconds; nullopt when it is not a time.
+// "1:23" / "83" / "1:02:03" → seconds; nullopt when it is not a time (a sign, a field of
+// minutes or seconds past 59: "-0:05", "99:99").
 std::optional<double> parse_time(std::string_view token);
 
 // A time as people read it in replies: "1:05".
@@ -132,6 +146,11 @@ std::string format_time(double seconds);
 
 // A share the note states ("50%", "30 percent"), in percent; nullopt when it states none.
 std::optional<double> percent_in(std::string_view text);
+
+// A word stretched for emphasis as the word it stretches ("wayyy", "waaay" → "way", "tooo" →
+// "too", "loooud" → "loud"): each run of three or more of one letter is two letters when that
+// spells a word a note uses, else one when that does, else two. Other words come back as they are.
+std::string unstretched(std::string_view word);
 
 // ASCII lower case, for matching words in a note's text.
 std::string lower_case(std::string_view text);

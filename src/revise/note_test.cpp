@@ -704,7 +704,7 @@ TEST(NoteParts, ShortStemNamesPlacesAndAmountsAsMusiciansWriteThem) {
   // the overheads are still "OH", and "a bump" is no "bump the".
   EXPECT_EQ(parse_note("OH louder").element, "cymbal");
   EXPECT_NE(parse_note("there's a bump around 200 Hz in the bass", stems).fix, Fix::up);
-  EXPECT_DOUBLE_EQ(parse_note("fade out over 5 seconds at the end", stems).span_s, 5.0);
+  EXPECT_DOUBLE_EQ(parse_note("fade out over 5 seconds at the end", stems).span, 5.0);
   // "Keep" leaves a place out only as it is.
   EXPECT_EQ(parse_note("keep the chorus louder", stems).scope.sections.size(), 1u);
   EXPECT_EQ(parse_note("vocal up, keep the chorus as it is", stems).scope.except_sections.size(), 1u);
@@ -766,5 +766,130 @@ TEST(NoteParts, AWordStemsShareBesideAKindOfPartNamesTheStemOfThatKind) {
   EXPECT_EQ(parse_note("linn kick needs more thump", c64).fix, Fix::fuller);
   EXPECT_EQ(parse_note("kick is lacking low end, more sub on the kick").fix, Fix::fuller);
   EXPECT_EQ(parse_note("the bass has too much sub").fix, Fix::less_boom);
+}
+// Bars and beats are the song's, not seconds: the reader keeps the count in bars (beats) for the
+// planner to turn into seconds at the console's tempo (before, "8 bars" was 8 s or nothing).
+TEST(NoteScope, BarsAndBeatsStayBarsAndBeats) {
+  using C = TimeRange::Count;
+  auto n = parse_note("the outro should fade out over the last 8 bars");
+  EXPECT_EQ(n.fix, Fix::fade_out);
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{8.0, 0.0, -1, C::seconds_before_end, TimeUnit::bars}));
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_EQ(n.scope.sections[0].name, "outro");
+
+  n = parse_note("mute the pad for the first 4 bars");
+  EXPECT_EQ(n.fix, Fix::mute);
+  EXPECT_EQ(n.element, "pad");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 4.0, -1, C::seconds, TimeUnit::bars}));
+
+  // A length from the moment named, not the short window around it.
+  n = parse_note("drop the drums for 2 bars at 1:00");
+  EXPECT_EQ(n.fix, Fix::mute);
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 2.0, 60.0, C::after_moment, TimeUnit::bars}));
+  n = parse_note("the kick is too loud at 0:30 for 4 seconds");
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 4.0, 30.0, C::after_moment, TimeUnit::seconds}));
+
+  // A fade's length in beats; a counted beat is no drum part.
+  n = parse_note("fade in over 8 beats");
+  EXPECT_EQ(n.fix, Fix::fade_in);
+  EXPECT_EQ(n.element, "mix");
+  EXPECT_DOUBLE_EQ(n.span, 8.0);
+  EXPECT_EQ(n.span_unit, TimeUnit::beats);
+  ASSERT_EQ(n.scope.ranges.size(), 1u);
+  EXPECT_EQ(n.scope.ranges[0], (TimeRange{0.0, 8.0, -1, C::seconds, TimeUnit::beats}));
+  EXPECT_EQ(parse_note("fade it out over one beat").element, "mix");
+  n = parse_note("a 4 bar fade out");
+  EXPECT_DOUBLE_EQ(n.span, 4.0);
+  EXPECT_EQ(n.span_unit, TimeUnit::bars);
+  EXPECT_EQ(parse_note("the kick is too quiet after the first 16 bars").scope.ranges.at(0).unit, TimeUnit::bars);
+  // Seconds are still seconds.
+  EXPECT_EQ(parse_note("kick too loud in the last 10 seconds").scope.ranges.at(0),
+            (TimeRange{10.0, 0.0, -1, C::seconds_before_end, TimeUnit::seconds}));
+}
+// Sections set against each other: only one side moves, the other is the reference (before,
+// "the verse needs to be quieter than the chorus" lowered both and the contrast stayed).
+TEST(NoteScope, AComparisonOfSectionsMovesOneSide) {
+  struct Case {
+    const char* note;
+    const char* element;
+    Fix fix;
+    const char* moved;
+    const char* reference;
+  };
+  for (const Case& c : {Case{"the verse needs to be quieter than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"make the verse softer than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the chorus should be louder than the verse", "mix", Fix::up, "chorus", "verse"},
+                        Case{"more contrast between the verse and the chorus", "mix", Fix::up, "chorus", "verse"},
+                        Case{"not enough contrast between the chorus and the verse", "mix", Fix::up, "chorus", "verse"},
+                        Case{"the chorus should hit harder than the verse", "mix", Fix::up, "chorus", "verse"},
+                        // A statement of what is wrong asks for the other way.
+                        Case{"the verse is louder than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the chorus isn't louder than the verse", "mix", Fix::up, "chorus", "verse"},
+                        Case{"the vocal should be louder in the chorus than in the verse", "lead_vocal", Fix::up, "chorus",
+                             "verse"},
+                        Case{"the verse is too loud compared to the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the verse has more energy than the chorus", "mix", Fix::down, "verse", "chorus"},
+                        Case{"the chorus has to be louder than the verse", "mix", Fix::up, "chorus", "verse"}}) {
+    const auto n = parse_note(c.note);
+    EXPECT_EQ(n.kind, NoteKind::mix) << c.note;
+    EXPECT_EQ(n.element, c.element) << c.note;
+    EXPECT_EQ(n.fix, c.fix) << c.note;
+    ASSERT_EQ(n.scope.sections.size(), 1u) << c.note;
+    EXPECT_EQ(n.scope.sections[0].name, c.moved) << c.note;
+    ASSERT_EQ(n.reference.size(), 1u) << c.note;
+    EXPECT_EQ(n.reference[0].name, c.reference) << c.note;
+  }
+  // No sections on both sides: no comparison of sections.
+  auto n = parse_note("make the chorus louder than the rest of the song");
+  EXPECT_TRUE(n.reference.empty());
+  EXPECT_EQ(n.scope.sections.size(), 1u);
+  n = parse_note("the vocal should be louder than the guitar");
+  EXPECT_TRUE(n.reference.empty());
+  // A return's level is the whole song's: no section moves apart on it.
+  EXPECT_TRUE(parse_note("the reverb should be louder in the chorus than in the verse").reference.empty());
+  EXPECT_EQ(n.element, "lead_vocal");
+  EXPECT_EQ(n.fix, Fix::up);
+}
+// Small junk: letters stretched for emphasis read as the word, and a time no song has is no
+// time (before, "99:99" was 100:39 and "-0:05" was 0:05).
+TEST(NoteJunk, StretchedWordsAndTimesNoSongHas) {
+  EXPECT_EQ(unstretched("wayyy"), "way");
+  EXPECT_EQ(unstretched("waaay"), "way");
+  EXPECT_EQ(unstretched("tooo"), "too");
+  EXPECT_EQ(unstretched("loooud"), "loud");
+  EXPECT_EQ(unstretched("boooomy"), "boomy");
+  EXPECT_EQ(unstretched("fulll"), "full");
+  EXPECT_EQ(unstretched("kick"), "kick");
+  EXPECT_EQ(unstretched("1000"), "1000");
+  EXPECT_EQ(parse_note("the kick is tooo loud").fix, Fix::down);
+
+  EXPECT_FALSE(parse_time("99:99").has_value());
+  EXPECT_FALSE(parse_time("1:60").has_value());
+  EXPECT_FALSE(parse_time("-0:05").has_value());
+  EXPECT_FALSE(parse_time("1:75:00").has_value());
+  EXPECT_EQ(parse_time("1:59"), 119.0);
+  EXPECT_EQ(parse_time("1:05.5"), 65.5);
+  EXPECT_EQ(parse_time("2:05:30"), 7530.0);
+  for (const char* note : {"the pad is too loud at 99:99", "the pad is too loud at -0:05"}) {
+    const auto n = parse_note(note);
+    EXPECT_EQ(n.element, "pad") << note;
+    EXPECT_EQ(n.fix, Fix::down) << note;
+    EXPECT_TRUE(n.scope.whole_song()) << note;
+    EXPECT_FALSE(n.bad_time.empty()) << note;
+  }
+  EXPECT_EQ(parse_note("the pad is too loud at -0:05").bad_time, "-0:05");
+  // The rest of the note still reads.
+  const auto n = parse_note("the pad is too loud in the chorus at 99:99");
+  EXPECT_EQ(n.bad_time, "99:99");
+  ASSERT_EQ(n.scope.sections.size(), 1u);
+  EXPECT_TRUE(n.scope.ranges.empty());
+  // A sign on an amount is still the amount's; a time said in seconds is still a time.
+  EXPECT_DOUBLE_EQ(parse_note("snare -2dB").amount_db, -2.0);
+  EXPECT_TRUE(parse_note("snare -2dB at 1:00").bad_time.empty());
+  EXPECT_TRUE(parse_note("kick too loud at 59.999 seconds").bad_time.empty());
 }
 }  // namespace mixdown::revise

@@ -58,6 +58,79 @@ double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 std::string range_label(double a, double b) { return format_time(a) + "-" + format_time(b); }
 
+// A note's words quoted in a reply: cut after about 200 characters (at a space when there is
+// one near, never inside a UTF-8 character) and marked "…", so a pasted page is not said back
+// whole.
+std::string quote_note(std::string_view text) {
+  constexpr std::size_t kMax = 200;
+  if (text.size() <= kMax) return "\"" + std::string(text) + "\"";
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  if (const std::size_t space = text.rfind(' ', cut); space != std::string_view::npos && space + 40 > kMax) cut = space;
+  return "\"" + std::string(text.substr(0, cut)) + "…\"";
+}
+
+// The console holds no time signature: a bar is four beats (4/4), the metre mixdown reads a
+// song's tempo in.
+constexpr double kBeatsPerBar = 4.0;
+
+// The tempo bars and beats are counted at: the console's (a session holds 20–400 BPM), 120
+// when it has none.
+double tempo_of(const Console& c) {
+  return std::isfinite(c.tempo_bpm) && c.tempo_bpm > 0.0 ? std::clamp(c.tempo_bpm, 20.0, 400.0) : 120.0;
+}
+
+// Seconds in one `unit` at the console's tempo.
+double seconds_per(TimeUnit unit, const Console& c) {
+  const double beat_s = 60.0 / tempo_of(c);
+  return unit == TimeUnit::beats ? beat_s : unit == TimeUnit::bars ? beat_s * kBeatsPerBar : 1.0;
+}
+
+// "8 bars", "1 beat", "2.5 bars".
+std::string count_words(double n, TimeUnit unit) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", n);
+  const std::string u = unit == TimeUnit::bars ? "bar" : unit == TimeUnit::beats ? "beat" : "second";
+  return std::string(b) + " " + u + (n == 1.0 ? "" : "s");
+}
+
+// What the bars and beats a note counts come to at the song's tempo, said before the move
+// itself: "Counted at the song's tempo, 4 beats to the bar: the last 8 bars (21.7 s at 88
+// BPM). "; "" when it counts none.
+std::string musical_time_words(const ParsedNote& n, const Console& c) {
+  char tempo[32];
+  std::snprintf(tempo, sizeof tempo, "%.0f BPM", tempo_of(c));
+  const auto in_seconds = [&](double count, TimeUnit unit) {
+    char b[64];
+    std::snprintf(b, sizeof b, " (%.1f s at %s)", count * seconds_per(unit, c), tempo);
+    return std::string(b);
+  };
+  std::vector<std::string> said;
+  for (const auto& r : n.scope.ranges) {
+    if (r.unit == TimeUnit::seconds) continue;
+    using C = TimeRange::Count;
+    if (r.count == C::seconds && r.start_s == 0.0)
+      said.push_back("the first " + count_words(r.end_s, r.unit) + in_seconds(r.end_s, r.unit));
+    else if (r.count == C::seconds && !std::isfinite(r.end_s))
+      said.push_back("after the first " + count_words(r.start_s, r.unit) + in_seconds(r.start_s, r.unit));
+    else if (r.count == C::seconds_before_end && r.end_s == 0.0)
+      said.push_back("the last " + count_words(r.start_s, r.unit) + in_seconds(r.start_s, r.unit));
+    else if (r.count == C::seconds_before_end)
+      said.push_back("before the last " + count_words(r.end_s, r.unit) + in_seconds(r.end_s, r.unit));
+    else if (r.count == C::after_moment)
+      said.push_back(count_words(r.end_s, r.unit) + " from " + format_time(r.at_s) + in_seconds(r.end_s, r.unit));
+  }
+  if (said.empty() && n.span > 0.0 && n.span_unit != TimeUnit::seconds)
+    said.push_back(count_words(n.span, n.span_unit) + in_seconds(n.span, n.span_unit));
+  if (said.empty()) return "";
+  const bool bars = std::any_of(n.scope.ranges.begin(), n.scope.ranges.end(),
+                                [](const TimeRange& r) { return r.unit == TimeUnit::bars; }) ||
+                    n.span_unit == TimeUnit::bars;
+  std::string out = "Counted at the song's tempo" + (bars ? ", " + count_words(kBeatsPerBar, TimeUnit::beats) + " to the bar" : "") + ": ";
+  for (std::size_t i = 0; i < said.size(); ++i) out += (i ? "; " : "") + said[i];
+  return out + ". ";
+}
+
 // Normalised section names: "Chorus 2" → "chorus", "pre-chorus" → "prechorus".
 std::string base_name(const std::string& name) {
   std::string s;
@@ -176,18 +249,26 @@ std::string who(const std::string& element, const std::vector<Strip*>& strips) {
 
 std::string where_places(const std::vector<Window>& windows, const TimeScope& scope);
 
+// A section as a reply names it: "the chorus", "the last chorus", "chorus 2", "chorus 2 from the
+// end"; every one of a name the song has several of is plural ("the choruses") when the console
+// is given.
+std::string section_words(const SectionRef& ref, const Console* c = nullptr) {
+  if (ref.ordinal == -1) return "the last " + ref.name;
+  if (ref.ordinal > 0) return ref.name + " " + std::to_string(ref.ordinal);
+  if (ref.ordinal < 0) return ref.name + " " + std::to_string(-ref.ordinal) + " from the end";
+  const bool several = c && std::count_if(c->sections.begin(), c->sections.end(), [&](const mix::Section& s) {
+                              return base_name(s.name) == ref.name;
+                            }) > 1;
+  return "the " + ref.name + (several ? (ref.name.back() == 's' ? "es" : "s") : "");
+}
+
 // Where a change acts, as the reply says it; with what the note left out ("in 0:00–0:42,
 // 1:10–2:30 (not in the chorus)").
 std::string where(const std::vector<Window>& windows, const TimeScope& scope) {
   std::string w = where_places(windows, scope);
   if (windows.empty() || (scope.except_sections.empty() && scope.except_ranges.empty())) return w;
   std::string out;
-  for (const auto& ref : scope.except_sections)
-    out += (out.empty() ? "" : ", ") +
-           (ref.ordinal == 0    ? "the " + ref.name
-            : ref.ordinal == -1 ? "the last " + ref.name
-            : ref.ordinal > 0   ? ref.name + " " + std::to_string(ref.ordinal)
-                                : ref.name + " " + std::to_string(-ref.ordinal) + " from the end");
+  for (const auto& ref : scope.except_sections) out += (out.empty() ? "" : ", ") + section_words(ref);
   if (!scope.except_ranges.empty()) out += std::string(out.empty() ? "" : ", ") + "the time named";
   return w + " (not in " + out + ")";
 }
@@ -211,10 +292,39 @@ std::string where_places(const std::vector<Window>& windows, const TimeScope& sc
     for (std::size_t i = 0; i < windows.size(); ++i) labels += (i ? ", " : "") + windows[i].label;
     return "in " + labels + " (" + times + ")";
   }
-  if (windows.size() == 1 && scope.ranges.size() == 1 && scope.ranges[0].at_s >= 0)
+  if (windows.size() == 1 && scope.ranges.size() == 1 && scope.ranges[0].at_s >= 0 &&
+      scope.ranges[0].count != TimeRange::Count::after_moment)
     return "around " + format_time(scope.ranges[0].at_s) + " (" + times + ")";
   if (windows.size() == 1) return "from " + format_time(windows[0].start_s) + " to " + format_time(windows[0].end_s);
   return "in " + times;
+}
+
+// What a comparison of sections moves and what it holds as the reference, said before the
+// move itself: "The chorus is the reference, left as it is: only the verses move. " ("" for a
+// note that compares none.)
+std::string comparison_words(const ParsedNote& n, const Console& c) {
+  if (n.reference.empty()) return "";
+  // The sections' words, and whether they are more than one.
+  const auto list = [&](const std::vector<SectionRef>& refs) {
+    std::string out;
+    bool plural = refs.size() > 1;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      const std::string w = section_words(refs[i], &c);
+      plural = plural || w != section_words(refs[i]);
+      out += (i == 0 ? "" : i + 1 == refs.size() ? " and " : ", ") + w;
+    }
+    return std::pair{out, plural};
+  };
+  const auto [moved, moved_plural] = list(n.scope.sections);
+  const std::string move = "only " + moved + (moved_plural ? " move" : " moves");
+  std::vector<SectionRef> absent;
+  for (const auto& r : n.reference)
+    if (std::none_of(c.sections.begin(), c.sections.end(), [&](const mix::Section& s) { return base_name(s.name) == r.name; }))
+      absent.push_back(r);
+  if (!absent.empty()) return "This song has no " + list(absent).first.substr(4) + " to compare with: " + move + ". ";
+  const auto [ref, ref_plural] = list(n.reference);
+  return capitalised(ref) + (ref_plural ? " are the reference, left as they are: " : " is the reference, left as it is: ") +
+         move + ". ";
 }
 
 // Strong complaints get the bigger step.
@@ -545,9 +655,10 @@ Applied apply_fade(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   // Several places: a fade out is the last one's, a fade in the first one's; a length the note
   // states is that place's end (start).
   Window w = out ? windows.back() : windows.front();
-  if (n.span_s > 0.0 && n.span_s < w.end_s - w.start_s) {
-    if (out) w.start_s = w.end_s - n.span_s;
-    else w.end_s = w.start_s + n.span_s;
+  const double span_s = n.span * seconds_per(n.span_unit, c);
+  if (span_s > 0.0 && span_s < w.end_s - w.start_s) {
+    if (out) w.start_s = w.end_s - span_s;
+    else w.end_s = w.start_s + span_s;
     w.label = range_label(w.start_s, w.end_s);
   }
   if (n.element == "mix") {
@@ -1283,12 +1394,19 @@ std::vector<Window> resolve_places(const TimeScope& scope, const Console& c, std
     }
   }
   for (TimeRange r : scope.ranges) {
-    // Shares of the song and times before its end, in seconds from its start.
-    if (r.count != TimeRange::Count::seconds && !std::isfinite(end)) continue;  // a song of unknown length
-    if (r.count == TimeRange::Count::share_of_song) {
+    // Shares of the song, times before its end and lengths from a moment, in seconds from its
+    // start; bars and beats at the song's tempo.
+    using C = TimeRange::Count;
+    if ((r.count == C::share_of_song || r.count == C::seconds_before_end) && !std::isfinite(end)) continue;  // a song of unknown length
+    const double k = seconds_per(r.unit, c);
+    if (r.count == C::share_of_song) {
       r = {r.start_s * end, r.end_s * end};
-    } else if (r.count == TimeRange::Count::seconds_before_end) {
-      r = {std::max(0.0, end - r.start_s), end - r.end_s};
+    } else if (r.count == C::seconds_before_end) {
+      r = {std::max(0.0, end - r.start_s * k), end - r.end_s * k};
+    } else if (r.count == C::after_moment) {
+      r = {r.at_s, r.at_s + r.end_s * k, r.at_s};
+    } else {
+      r = {r.start_s * k, r.end_s * k, r.at_s};
     }
     // A time past the song's end is not in the song (and not a reason to change all of it).
     if (c.duration_s > 0 && r.start_s >= c.duration_s) {
@@ -1501,14 +1619,24 @@ std::string past_end_words(const std::vector<TimeRange>& ranges) {
 
 namespace {
 
-// Lower case, every run of non-letters one space.
+// Lower case, every run of non-letters one space; words stretched for emphasis as the words
+// they stretch ("wayyy too loud" says "way too loud").
 std::string lower_words(std::string_view text) {
-  std::string out;
+  std::string out, word;
+  const auto end_word = [&] {
+    out += unstretched(word);
+    word.clear();
+  };
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalpha(c)) out.push_back(static_cast<char>(std::tolower(c)));
-    else if (out.empty() || out.back() != ' ') out.push_back(' ');
+    if (std::isalpha(c)) {
+      word.push_back(static_cast<char>(std::tolower(c)));
+      continue;
+    }
+    end_word();
+    if (out.empty() || out.back() != ' ') out.push_back(' ');
   }
+  end_word();
   return out;
 }
 
@@ -1616,8 +1744,8 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       }
       auto say = [&](Request& x, const Request& y) {
         x.r.conflict = true;
-        const std::string other = x.note == y.note ? "\"" + y.r.note + "\" in the same note"
-                                                   : "note " + std::to_string(y.note + 1) + " (\"" + notes[y.note] + "\")";
+        const std::string other = x.note == y.note ? quote_note(y.r.note) + " in the same note"
+                                                   : "note " + std::to_string(y.note + 1) + " (" + quote_note(notes[y.note]) + ")";
         auto words = [](Fix f) {  // "more_controlled" -> "more controlled"
           std::string w(to_string(f));
           std::replace(w.begin(), w.end(), '_', ' ');
@@ -1652,7 +1780,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                   "(`mixdown revise OUT --list` lists them); it makes a new revision equal to that one.";
         continue;
       }
-      std::string reply = "Nothing was changed yet: \"" + n.text + "\" can mean several things. " + questions_for(n);
+      std::string reply = "Nothing was changed yet: " + quote_note(n.text) + " can mean several things. " + questions_for(n);
       const auto sug = suggestions(ctx, console);
       if (!sug.empty()) {
         reply += " From the measurements: ";
@@ -1675,6 +1803,13 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 "); nothing was changed — which part of the song did you mean?";
       continue;
     }
+    // A time no song has ("99:99", "-0:05") as the only place the note gives: asked, not
+    // taken as the whole song (nor as another time, as 99:99 had been 100:39).
+    if (!n.bad_time.empty() && n.scope.whole_song()) {
+      r.reply = quote_note(n.bad_time) + " is not a time in the song (minutes:seconds, from 0:00, the seconds under 60); "
+                "nothing was changed — which time did you mean?";
+      continue;
+    }
     auto strips = strips_for(console, n.element);
     const std::size_t before_except = strips.size();
     std::erase_if(strips, [&](const auto* st) { return q.except.count(st->name) > 0; });
@@ -1685,7 +1820,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     }
     const bool needs_strips = n.element != "mix" && n.element != "reverb" && n.element != "delay";
     if (n.element.rfind("part:", 0) == 0) {
-      r.reply = "No stem matches \"" + n.element.substr(5) + "\" (stems: " + stem_list(console) +
+      r.reply = "No stem matches " + quote_note(n.element.substr(5)) + " (stems: " + stem_list(console) +
                 "); which one did you mean? Nothing was changed.";
       continue;
     }
@@ -1712,8 +1847,18 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     r.reply = std::move(a.reply);
     if (!q.except.empty() && !r.reply.empty() && r.reply.back() == '.')
       r.reply.insert(r.reply.size() - 1, " (but not " + q.except_words + ")");
+    // What the note's own words came to (its bars in seconds, the sections it set against each
+    // other) goes first: the move's sentence ends the reply, where its measurement is added.
+    // (A comparison is said only of rides in its sections: a move made throughout, as an EQ on
+    // small speakers, moved no section apart.)
+    const bool rides_only = !r.changes.empty() && std::all_of(r.changes.begin(), r.changes.end(), [](const Change& ch) {
+      return ch.parameter == "gain_db" && !ch.section.empty();
+    });
+    r.reply = musical_time_words(n, console) + (rides_only ? comparison_words(n, console) : "") + r.reply;
     if (!q.missing.empty())
       r.reply += " (There is no " + q.missing.front() + " in this song; that part of the note was left out.)";
+    if (!n.bad_time.empty())
+      r.reply += " (" + quote_note(n.bad_time) + " is not a time in the song; that part of the note was left out.)";
     if (!q.past_end.empty())
       r.reply += " (The song is only " + format_time(console.duration_s) + " long; " + past_end_words(q.past_end) +
                  " was left out.)";
@@ -1739,7 +1884,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     const bool acted = std::any_of(reqs.begin(), reqs.end(), [&](const Request& o) {
       return &o != &q && o.note == q.note && o.r.kind == NoteKind::mix && !o.r.changes.empty();
     });
-    if (acted) q.r.reply = "\"" + q.r.parsed.text + "\": taken as the rest of the note asks.";
+    if (acted) q.r.reply = quote_note(q.r.parsed.text) + ": taken as the rest of the note asks.";
   }
   // Each note's requests folded back into the note: every change, every reply in order.
   std::vector<NoteResult> results(notes.size());

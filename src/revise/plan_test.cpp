@@ -736,6 +736,138 @@ TEST(Plan, LowEndOnTheMixIsAShelfAndLessLimitingSaysWhereTheMastersLimitingComes
   EXPECT_NE(r[0].reply.find("quieter target"), std::string::npos) << r[0].reply;
 }
 
+// Bars and beats at the console's tempo, four beats to the bar, and the reply says what they
+// came to (before, "over the last 8 bars" was an 8 s fade, "for the first 4 bars" muted the
+// part throughout and "for 2 bars at 1:00" was the window around 1:00).
+TEST(Plan, BarsAndBeatsAreTheSongsAtItsTempo) {
+  auto c = song();  // 120 BPM: a bar is 2 s
+  auto r = plan_revision(c, {"fade out over the last 8 bars"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : c.strips) {
+    EXPECT_NEAR(mix::automation_gain_at(s, 103), 0.0, 1e-9) << s.name;
+    EXPECT_NEAR(mix::automation_gain_at(s, 112), 20.0 * std::log10(0.5), 1e-3) << s.name;
+  }
+  EXPECT_NE(r[0].reply.find("the last 8 bars (16.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+  // The same note at half the tempo: twice the time.
+  auto slow = song();
+  slow.tempo_bpm = 60;
+  r = plan_revision(slow, {"fade out over the last 8 bars"});
+  EXPECT_NEAR(mix::automation_gain_at(*slow.find_strip("Vox.wav"), 87), 0.0, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(*slow.find_strip("Vox.wav"), 104), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NE(r[0].reply.find("the last 8 bars (32.0 s at 60 BPM)"), std::string::npos) << r[0].reply;
+
+  auto m = song();
+  r = plan_revision(m, {"mute the guitars for the first 4 bars"});
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    const auto& s = *m.find_strip(g);
+    EXPECT_FALSE(s.mute) << g;
+    EXPECT_NEAR(mix::automation_gain_at(s, 4), mix::kAutomationMinDb, 1e-9) << g;
+    EXPECT_NEAR(mix::automation_gain_at(s, 9), 0.0, 1e-9) << g;
+  }
+  EXPECT_NE(r[0].reply.find("the first 4 bars (8.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+
+  auto d = song();
+  r = plan_revision(d, {"drop the kick for 2 bars at 1:00"});
+  const auto& kick = *d.find_strip("Kick.wav");
+  for (double t : {60.5, 63.5}) EXPECT_NEAR(mix::automation_gain_at(kick, t), mix::kAutomationMinDb, 1e-9) << t;
+  for (double t : {59.0, 64.5}) EXPECT_NEAR(mix::automation_gain_at(kick, t), 0.0, 1e-9) << t;
+  ASSERT_FALSE(r[0].changes.empty());
+  EXPECT_EQ(r[0].changes[0].section, "1:00-1:04");
+  EXPECT_NE(r[0].reply.find("2 bars from 1:00 (4.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+
+  auto f = song();
+  r = plan_revision(f, {"fade it in over 8 beats"});
+  EXPECT_NEAR(mix::automation_gain_at(*f.find_strip("Bass.wav"), 2), 20.0 * std::log10(0.5), 1e-3);
+  EXPECT_NEAR(mix::automation_gain_at(*f.find_strip("Bass.wav"), 4.5), 0.0, 1e-9);
+  EXPECT_NE(r[0].reply.find("8 beats (4.0 s at 120 BPM)"), std::string::npos) << r[0].reply;
+  EXPECT_EQ(r[0].reply.find("to the bar"), std::string::npos) << r[0].reply;  // no bars counted
+}
+
+// A comparison of sections rides one side only and says which moved and which is the reference
+// (before, both sides were ridden the same way: no contrast, and a reply that claimed some).
+TEST(Plan, AComparisonOfSectionsMovesOnlyTheSideItAsksToChange) {
+  auto c = song();
+  auto r = plan_revision(c, {"the verse needs to be quieter than the chorus"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : c.strips) {
+    for (double t : {20.0, 60.0}) EXPECT_NEAR(mix::automation_gain_at(s, t), -1.5, 1e-9) << s.name << " " << t;
+    for (double t : {40.0, 80.0, 110.0}) EXPECT_NEAR(mix::automation_gain_at(s, t), 0.0, 1e-9) << s.name << " " << t;
+  }
+  EXPECT_NE(r[0].reply.find("The choruses are the reference, left as they are: only the verses move."), std::string::npos)
+      << r[0].reply;
+  EXPECT_NE(r[0].reply.find("Lowered the whole mix 1.5 dB in the verses"), std::string::npos) << r[0].reply;
+  // "Y louder than X" raises Y; "more contrast" lifts the chorus.
+  for (const char* note : {"the chorus should be louder than the verse", "more contrast between the verse and the chorus",
+                           "the chorus should hit harder than the verse"}) {
+    auto d = song();
+    r = plan_revision(d, {note});
+    const auto& bass = *d.find_strip("Bass.wav");
+    EXPECT_NEAR(mix::automation_gain_at(bass, 40), 1.5, 1e-9) << note;
+    EXPECT_NEAR(mix::automation_gain_at(bass, 20), 0.0, 1e-9) << note;
+    EXPECT_NE(r[0].reply.find("The verses are the reference, left as they are: only the choruses move."), std::string::npos)
+        << r[0].reply;
+  }
+  // A part compared across sections rides that part in one of them.
+  auto v = song();
+  r = plan_revision(v, {"the vocal should be louder in the last chorus than in the bridge"});
+  const auto& vox = *v.find_strip("Vox.wav");
+  EXPECT_NEAR(mix::automation_gain_at(vox, 110), 1.5, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(vox, 95), 0.0, 1e-9);
+  EXPECT_NE(r[0].reply.find("The bridge is the reference, left as it is: only the last chorus moves."), std::string::npos)
+      << r[0].reply;
+  // A move made throughout (a bass's harmonics for a phone) set no section apart: not said so.
+  auto p = song();
+  r = plan_revision(p, {"the bass should be louder in the chorus than in the verse on my phone"});
+  ASSERT_FALSE(r[0].changes.empty());
+  EXPECT_EQ(r[0].reply.find("reference"), std::string::npos) << r[0].reply;
+  // A reference the song does not have is said.
+  auto o = song();
+  r = plan_revision(o, {"the chorus should be louder than the outro"});
+  EXPECT_NE(r[0].reply.find("This song has no outro to compare with: only the choruses move."), std::string::npos)
+      << r[0].reply;
+}
+
+// Small junk: "wayyy too loud" is "way too loud", a time no song has is asked about, and a
+// pasted page is not said back whole.
+TEST(Plan, StretchedWordsBadTimesAndLongNotes) {
+  auto c = song();
+  plan_revision(c, {"the kick is wayyy too loud"});
+  EXPECT_DOUBLE_EQ(c.find_strip("Kick.wav")->fader_db, -9.0);  // the bigger step, as "way too loud"
+  c = song();
+  plan_revision(c, {"the kick is waaay too loud"});
+  EXPECT_DOUBLE_EQ(c.find_strip("Kick.wav")->fader_db, -9.0);
+
+  for (const char* note : {"the kick is too loud at 99:99", "the kick is too loud at -0:05"}) {
+    auto d = song();
+    const auto before = d;
+    const auto r = plan_revision(d, {note});
+    EXPECT_EQ(d, before) << note;
+    EXPECT_TRUE(r[0].changes.empty()) << note;
+    EXPECT_NE(r[0].reply.find("is not a time in the song"), std::string::npos) << r[0].reply;
+    EXPECT_EQ(r[0].reply.find("100:39"), std::string::npos) << r[0].reply;
+  }
+  auto e = song();
+  auto r = plan_revision(e, {"the kick is too loud in the last chorus at 99:99"});
+  EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Kick.wav"), 110), -1.5, 1e-9);
+  EXPECT_NE(r[0].reply.find("\"99:99\" is not a time in the song; that part of the note was left out."), std::string::npos)
+      << r[0].reply;
+
+  // 5000 characters of junk: the echo is cut at about 200 characters.
+  std::string junk;
+  std::uint32_t seed = 12345;
+  while (junk.size() < 5000) {
+    seed = seed * 1664525u + 1013904223u;
+    junk += static_cast<char>('a' + (seed >> 24) % 26);
+    if ((seed >> 8) % 7 == 0) junk += ' ';
+  }
+  auto f = song();
+  r = plan_revision(f, {junk});
+  EXPECT_LT(r[0].reply.size(), 1000u) << r[0].reply.size();
+  EXPECT_NE(r[0].reply.find("…\""), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find(junk.substr(0, 100)), std::string::npos) << r[0].reply;
+  EXPECT_EQ(r[0].reply.find(junk.substr(300, 40)), std::string::npos) << r[0].reply;
+}
+
 }  // namespace
 }  // namespace mixdown::revise
 
