@@ -253,28 +253,20 @@ static std::string fold_accents(const std::string& in) {
       {"弦乐", " strings "}, {"鼓", " drums "}}};
   std::string out;
   out.reserve(in.size());
+  // The first entry of `table` that `in` holds at i, written out in its place.
+  const auto replace = [&](const auto& table, std::size_t& i) {
+    for (const auto& [from, to] : table) {
+      const std::size_t n = std::strlen(from);
+      if (in.compare(i, n, from) == 0) {
+        out += to;
+        i += n;
+        return true;
+      }
+    }
+    return false;
+  };
   for (std::size_t i = 0; i < in.size();) {
-    bool folded = false;
-    if (static_cast<unsigned char>(in[i]) >= 0x80)
-      for (const auto& [from, to] : kScript) {
-        const std::size_t n = std::strlen(from);
-        if (in.compare(i, n, from) == 0) {
-          out += to;
-          i += n;
-          folded = true;
-          break;
-        }
-      }
-    if (!folded && static_cast<unsigned char>(in[i]) >= 0x80)
-      for (const auto& [from, to] : kFold) {
-        const std::size_t n = std::strlen(from);
-        if (in.compare(i, n, from) == 0) {
-          out += to;
-          i += n;
-          folded = true;
-          break;
-        }
-      }
+    const bool folded = static_cast<unsigned char>(in[i]) >= 0x80 && (replace(kScript, i) || replace(kFold, i));
     if (!folded) out += in[i++];
   }
   return out;
