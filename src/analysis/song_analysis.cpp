@@ -2,7 +2,6 @@
 #include "analysis/song_analysis.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -40,6 +39,24 @@ struct Tempo {
   double bpm = 120, confidence = 0, period_s = 0.5, first_beat_s = 0;
 };
 
+// An onset envelope with its mean removed; returns the energy left (its autocorrelation at lag 0).
+double centre(std::vector<double>& env) {
+  const double mean = std::accumulate(env.begin(), env.end(), 0.0) / double(env.size());
+  for (double& v : env) v -= mean;
+  double ac0 = 0;
+  for (double v : env) ac0 += v * v;
+  return ac0;
+}
+
+// A centred envelope's autocorrelation at lag k, over its energy, unbiased for the shorter
+// overlap (n / (n - k)).
+double autocorrelation(const std::vector<double>& env, double ac0, std::size_t k) {
+  const std::size_t n = env.size();
+  double s = 0;
+  for (std::size_t j = k; j < n; ++j) s += env[j] * env[j - k];
+  return s / ac0 * double(n) / double(n - k);
+}
+
 // How many beats of `lag` frames a snare's onsets repeat at: 1 when its normalized
 // autocorrelation (each lag read at its peak within a frame) is at least 0.5 at one beat, not
 // less at two beats than 0.9 of that, and under 0.3 at half a beat (a hit on every beat, none
@@ -47,19 +64,12 @@ struct Tempo {
 int snare_beats(std::vector<double> env, double lag) {
   const std::size_t n = env.size();
   if (n < 8 || lag * 4.0 + 2.0 >= double(n)) return 2;
-  const double mean = std::accumulate(env.begin(), env.end(), 0.0) / double(n);
-  for (double& v : env) v -= mean;
-  double ac0 = 0;
-  for (double v : env) ac0 += v * v;
+  const double ac0 = centre(env);
   if (ac0 <= 0) return 2;
   const auto at = [&](double l) {
     double best = -1.0;
     const auto c = static_cast<std::size_t>(std::lround(l));
-    for (std::size_t k = c > 0 ? c - 1 : 0; k <= c + 1 && k < n; ++k) {
-      double s = 0;
-      for (std::size_t j = k; j < n; ++j) s += env[j] * env[j - k];
-      best = std::max(best, s / ac0 * double(n) / double(n - k));
-    }
+    for (std::size_t k = c > 0 ? c - 1 : 0; k <= c + 1 && k < n; ++k) best = std::max(best, autocorrelation(env, ac0, k));
     return best;
   };
   const double one = at(lag), two = at(2.0 * lag);
@@ -89,8 +99,7 @@ Tempo estimate_tempo(const std::vector<const StemAnalysis*>& stems, const std::v
     const double w = tempo_weight(i < roles.size() ? roles[i] : Role::other) * double(n) / tot;
     for (std::size_t j = 0; j < s->onset_env.size(); ++j) env[j] += w * s->onset_env[j];
   }
-  const double mean = std::accumulate(env.begin(), env.end(), 0.0) / double(n);
-  for (double& v : env) v -= mean;
+  const double ac0 = centre(env);
   // Lags 40..240 BPM. Each candidate beat period P is scored on the metrical grid it implies,
   // not on its own lag alone: the mean autocorrelation at P, 2P, 3P and 4P (a beat repeats at
   // the half bar and the bar, Klapuri, Eronen & Astola 2006), each read at its local peak
@@ -105,14 +114,8 @@ Tempo estimate_tempo(const std::vector<const StemAnalysis*>& stems, const std::v
   constexpr std::size_t kMultiples = 4;
   const std::size_t ac_max = std::min(n - 1, kMultiples * lag_max + 1);
   std::vector<double> ac(ac_max + 2, 0.0);
-  double ac0 = 0;
-  for (std::size_t j = 0; j < n; ++j) ac0 += env[j] * env[j];
   if (ac0 <= 0) return t;
-  for (std::size_t lag = lag_min; lag <= ac_max; ++lag) {
-    double s = 0;
-    for (std::size_t j = lag; j < n; ++j) s += env[j] * env[j - lag];
-    ac[lag] = s / ac0 * double(n) / double(n - lag);
-  }
+  for (std::size_t lag = lag_min; lag <= ac_max; ++lag) ac[lag] = autocorrelation(env, ac0, lag);
   auto peak_near = [&](std::size_t at) {
     double v = ac[at];
     if (at > lag_min) v = std::max(v, ac[at - 1]);
@@ -430,29 +433,13 @@ FocusChoice choose_focus(const std::vector<const StemAnalysis*>& stems,
         return fc;
       }
     }
-    // Then as people type a name: any case, without the extension, the track number or the
-    // separators ("focus=lead synth" for "04_Lead-Synth.wav"), when it names one stem only.
-    const auto loose = [](std::string_view s) {
-      if (const auto dot = s.rfind('.'); dot != std::string_view::npos && s.size() - dot <= 5) s = s.substr(0, dot);
-      std::string out;
-      bool sep = true, lead = true;
-      for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (lead && (std::isdigit(c) || !std::isalnum(c))) continue;
-        lead = false;
-        if (std::isalnum(c) || c >= 0x80) {
-          if (sep && !out.empty()) out += ' ';
-          out += static_cast<char>(std::tolower(c));
-          sep = false;
-        } else {
-          sep = true;
-        }
-      }
-      return out;
-    };
+    // Then as people type a name: its words as a file name's are read (any case, without the
+    // extension, the track number or the separators: "focus=lead synth" for
+    // "04_Lead-Synth.wav"), when it names one stem only.
+    const auto typed = tokenize_name(brief_focus);
     std::vector<std::size_t> matched;
     for (std::size_t i = 0; i < names.size(); ++i)
-      if (!loose(brief_focus).empty() && loose(names[i]) == loose(brief_focus)) matched.push_back(i);
+      if (!typed.empty() && tokenize_name(names[i]) == typed) matched.push_back(i);
     if (matched.size() == 1) {
       fc.index = static_cast<int>(matched.front());
       fc.reason = "the brief names " + names[matched.front()] + " as the focus (\"" + brief_focus + "\")";

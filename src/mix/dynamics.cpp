@@ -47,14 +47,14 @@ void set_dynamics(Strip& strip, const StemInput& stem, const analysis::SongAnaly
   const double spread = p95 - p30;
   const Role r = stem.role;
   const bool drum_hit = r == Role::kick || r == Role::snare || r == Role::tom || r == Role::drums;
+  // The brief's vocal character is a voice's: a focus that is an instrument is levelled as one.
+  const bool voice = is_vocal(r);
   // What the compressor is for; its words are written once every setting is final (below), so
   // the reason quotes the numbers the session holds.
   enum class Kind { none, lead, bass, punch, gentle } kind = Kind::none;
-  if (is_vocal(r) || (focus && !is_drum(r) && r != Role::bass)) {
+  if (voice || (focus && !is_drum(r) && r != Role::bass)) {
     kind = Kind::lead;
     c.enabled = true;
-    // The brief's vocal character is a voice's: a focus that is an instrument is levelled as one.
-    const bool voice = is_vocal(r);
     c.ratio = voice && brief.vocal == "intimate" ? 4.0 : (voice && brief.vocal == "distant" ? 2.5 : 3.0);
     c.threshold_db = p50;
     c.attack_ms = 8.0;
@@ -118,10 +118,10 @@ void set_dynamics(Strip& strip, const StemInput& stem, const analysis::SongAnaly
     std::string why;
     switch (kind) {
       case Kind::lead:
-        why = std::string(is_vocal(r) ? "vocal" : "the focus") + " levelled: the louder half (over " +
+        why = std::string(voice ? "vocal" : "the focus") + " levelled: the louder half (over " +
               db1(c.threshold_db) + " dBFS) at " + ratio +
-              (is_vocal(r) && brief.vocal == "intimate" ? ", firm for an intimate, close vocal" :
-               is_vocal(r) && brief.vocal == "distant" ? ", lighter for a distant vocal" : "");
+              (voice && brief.vocal == "intimate" ? ", firm for an intimate, close vocal" :
+               voice && brief.vocal == "distant" ? ", lighter for a distant vocal" : "");
         break;
       case Kind::bass:
         why = "bass held steady: everything over " + db1(c.threshold_db) + " dBFS (its median level, " + db1(p50) +
@@ -151,7 +151,7 @@ void set_dynamics(Strip& strip, const StemInput& stem, const analysis::SongAnaly
   // Saturation by character.
   auto& s = strip.saturator;
   if (brief.character == "vintage" && (r == Role::bass || is_drum(r) || r == Role::keys || r == Role::piano ||
-                                       r == Role::guitar || is_vocal(r))) {
+                                       r == Role::guitar || voice)) {
     s.enabled = true;
     s.mode = dsp::SaturationMode::tape;
     s.drive_db = 4.0;
