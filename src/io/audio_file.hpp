@@ -102,6 +102,10 @@ struct WriteSpec {
   bool noise_shaping = false;             // for 16-bit
   std::uint64_t dither_seed = 0x6D69786Full;  // fixed: outputs are bit-identical run to run
   double lossy_quality = 0.6;             // 0..1 for mp3/opus/vorbis (libsndfile's scale inverted)
+  // The file is read again by this run soon after it is written (a mix that is then analysed
+  // and mastered): written through the page cache, so the read finds it in memory instead of
+  // on the device (see direct_file.hpp).
+  bool read_back = false;
 };
 
 // Writes to "<dir>/.<name>.partial" and renames to the final path on commit(). The destructor

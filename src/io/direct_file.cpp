@@ -109,6 +109,11 @@ public:
     std::lock_guard lock(m_);
     c.err = err;
   }
+  // True when `c` is not on its way (landed, or never handed over); its error stays for wait().
+  bool landed(Chunk& c) {
+    std::lock_guard lock(m_);
+    return !c.in_flight;
+  }
   // Waits until `c` is on the device (or was never handed over) and returns its error (0 or
   // an errno), clearing it. Both are read under the lock the writer thread sets them under.
   int wait(Chunk& c) {
@@ -162,6 +167,7 @@ struct DirectFile::Impl {
   std::size_t stage_len = 0;
   bool plain_only = false;  // after a write ahead of the stream: no more direct writes
   std::int64_t pos = 0, length = 0;
+  std::int64_t through_cache = 0;  // chunks that went through the page cache (device behind)
 
   [[noreturn]] void fail(int err) const { throw failed(name, std::string("write failed: ") + std::strerror(err)); }
   void check(int err) const {
@@ -173,6 +179,16 @@ struct DirectFile::Impl {
   unsigned char* stage() { return buf[cur].get(); }
   // The full staging chunk goes to the device; the other one becomes the staging.
   void hand_over() {
+    if (!Writer::get().landed(chunk[cur ^ 1])) {
+      // The device is behind (the file's previous chunk still on its way): this one goes
+      // through the page cache instead of waiting, and the kernel writes it back later. The
+      // render never waits for the device; what the device keeps up with skips the cache.
+      write_plain(stage(), kChunk, stage_off);
+      ++through_cache;
+      stage_off += static_cast<std::int64_t>(kChunk);
+      stage_len = 0;
+      return;
+    }
     Chunk& c = chunk[cur];
     c.data = buf[cur].get();
     c.len = kChunk;
@@ -275,6 +291,7 @@ unsigned char* DirectFile::append_area(std::size_t* room) noexcept {
 void DirectFile::seek(std::int64_t offset) { impl_->pos = offset; }
 std::int64_t DirectFile::tell() const noexcept { return impl_->pos; }
 std::int64_t DirectFile::length() const noexcept { return impl_->length; }
+std::int64_t DirectFile::chunks_through_cache() const noexcept { return impl_->through_cache; }
 
 void DirectFile::close() {
   auto& m = *impl_;

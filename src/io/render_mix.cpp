@@ -73,7 +73,7 @@ struct FileSink final : graph::Sink {
   std::int64_t frames = 0;
   AudioBuffer held;
   std::size_t held_frames = 0;
-  FileSink(const fs::path& p, int rate) : writer(p, WriteSpec{rate, 2, SampleFormat::wav24}) {}
+  FileSink(const fs::path& p, int rate, bool read_back) : writer(p, spec(rate, read_back)) {}
   void write(const ConstAudioView& v) override {
     const std::size_t n = v.num_frames();
     const auto direct = static_cast<std::size_t>(std::clamp<std::int64_t>(hold_from - frames, 0, static_cast<std::int64_t>(n)));
@@ -102,6 +102,11 @@ struct FileSink final : graph::Sink {
   }
 
 private:
+  static WriteSpec spec(int rate, bool read_back) {
+    WriteSpec w{rate, 2, SampleFormat::wav24};
+    w.read_back = read_back;
+    return w;
+  }
   void pass(const ConstAudioView& v) {
     writer.write(v);
     if (watch) watch->write(v);
@@ -257,7 +262,11 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     std::vector<std::unique_ptr<graph::Sink>> tees;
     std::vector<std::pair<graph::OutputId, graph::Sink*>> sinks;
     for (std::size_t i = 0; i < plan.size(); ++i) {
-      files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate));
+      // The mix is analysed and mastered next, and the lead's balance reads the acapella
+      // against the instrumental.
+      const auto k = plan[i].id.kind;
+      const bool read_back = k == OutputKind::mix || k == OutputKind::instrumental || k == OutputKind::acapella;
+      files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate, read_back));
       FileSink& f = *files.back();
       if (end_frames < 0) {
         f.hold_from = longest;
