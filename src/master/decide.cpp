@@ -367,9 +367,10 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   ch.limiter.lookahead_ms = 5.0;
   ch.limiter.release_ms = excess > 4.0 ? 80.0 : 50.0;
   ch.decisions.push_back({"limiter", fmt::format(
-      "true-peak limiter at {:.1f} dBTP ({:.1f} dB under the {:.1f} dBTP ceiling for the final format), 5 ms look-ahead, "
-      "{:.0f} ms release lengthening under sustained limiting", ch.limiter.ceiling_dbtp, kCeilingMarginDb,
-      target.ceiling_dbtp, ch.limiter.release_ms)});
+      "true-peak limiter at {:.2f} dBTP ({:.2f} dB under the {:.1f} dBTP ceiling for the final format, where a finer "
+      "true-peak reading than the limiter's own finds peaks up to 0.2 dB higher; {:.1f} dB when the loudness needs "
+      "it), 5 ms look-ahead, {:.0f} ms release lengthening under sustained limiting",
+      ch.limiter.ceiling_dbtp, kCeilingMarginDb, target.ceiling_dbtp, kCeilingMarginTightDb, ch.limiter.release_ms)});
   ch.gain_db = std::isfinite(in.integrated_lufs) ? target.integrated_lufs - in.integrated_lufs : 0.0;
   return ch;
 }
