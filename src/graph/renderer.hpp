@@ -58,7 +58,10 @@ struct Excerpt {
 
 struct RenderOptions {
   int threads = 0;                 // 0: all cores
-  std::size_t block_frames = 2048;
+  // A block per step of the render's pipeline (one synchronisation of the threads each): at 4096
+  // frames the 16-stem bench session rendered in 1.38 s on 2 threads against 1.60 s at 2048
+  // (BM_RenderSession/2, same machine, same minute), and the whole mix in 3.67 s against 3.79 s.
+  std::size_t block_frames = 4096;
   double output_gain_db = 0.0;     // applied to every output (lands the mix's true peak)
   double max_tail_s = 6.0;         // effect tails flushed after the last stem, at most this
   std::int64_t max_frames = -1;    // >= 0: stop the outputs here (a tail found to have died away)
