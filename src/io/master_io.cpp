@@ -711,7 +711,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   // leaves a master over its ceiling under the final name.
   std::optional<AudioWriter> delivered, delivered_preview;
   const auto delivered_file = [&]() -> const fs::path& { return delivered ? delivered->temporary_path() : out_file; };
-  bool wide_margin = ls.ceiling_dbtp < target.ceiling_dbtp - master::kCeilingMarginTightDb;
+  const double first_ceiling = ls.ceiling_dbtp;  // the chain's, at kCeilingMarginDb
   for (int attempt = 0; attempt < 3; ++attempt) {
     // A master landed again replaces the one held (same temporary names: let go of it first).
     delivered.reset();
@@ -826,11 +826,14 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       ls.ceiling_dbtp -= mo.after.true_peak_dbtp - target.ceiling_dbtp + 0.05;
       continue;  // re-land under a lower limiter ceiling
     }
-    // Short of the aim with the limiter at the wide margin under the ceiling: the loudness is
-    // held there by the limiter, and the narrow margin gives it 0.15 dB more room.
-    if (wide_margin && mo.after.integrated_lufs < target_lufs - master::kLandingToleranceLu) {
-      wide_margin = false;
-      ls.ceiling_dbtp = target.ceiling_dbtp - master::kCeilingMarginTightDb;
+    // Short of the aim with the limiter still at the chain's wide margin under the ceiling: the
+    // loudness is held there by the limiter, and the narrow margin gives it 0.15 dB more room.
+    // Only from that first ceiling: one already lowered for a peak over the ceiling or a lossy
+    // decode's is never raised again (a master landed there would pass it once more).
+    const double tight = target.ceiling_dbtp - master::kCeilingMarginTightDb;
+    if (ls.ceiling_dbtp == first_ceiling && first_ceiling < tight &&
+        mo.after.integrated_lufs < target_lufs - master::kLandingToleranceLu) {
+      ls.ceiling_dbtp = tight;
       continue;
     }
     if (target.lossy_check && in.channels > 2) mo.lossy.note = "not checked: MP3 carries at most two channels";
