@@ -7,12 +7,13 @@
 // byte. O_DIRECT hands whole aligned blocks to the device instead, from a background thread, so
 // the device's work overlaps the render's.
 //
-// The render never waits for the device: a chunk whose file still has its previous chunk on the
-// way (the device is behind) goes through the page cache instead, and the kernel writes it back
-// later. So the device takes what it keeps up with and the cache the rest: on this project's
-// 2-core virtual machine, with the device idle the 16-stem mix took 3.62-3.70 s this way against
-// 3.65-3.74 s all through the cache; always waiting for the device had cost 0.5 s more whenever
-// it was still writing an earlier run back.
+// Each file keeps up to three full chunks queued for the writer threads (io/direct_file.cpp,
+// kFileQueue; 128 MiB of buffers for all files at most) and waits for its oldest chunk only
+// beyond that. Until session 38 a file whose previous chunk was still on its way sent the next
+// one through the page cache instead; on this project's virtual machine that cost the mix's
+// render 1.2 s of thread time (half of it blocked behind the file's direct write in flight).
+// A `mix` commits its versions and printed stems after its master (RenderMixOptions::
+// defer_commit), so their last queued chunks land while the master computes.
 //
 // What goes direct: whole aligned chunks of a sequential stream. Everything else, the unaligned
 // tail, a rewritten header (libsndfile seeks back to the start on close), any out-of-order
@@ -53,8 +54,8 @@ public:
   void seek(std::int64_t offset);  // absolute
   std::int64_t tell() const noexcept;
   std::int64_t length() const noexcept;  // the furthest byte written or sought past
-  // Whole chunks that went through the page cache because the device was behind.
-  std::int64_t chunks_through_cache() const noexcept;
+  // The most chunks this file had on their way to the device at once.
+  std::size_t most_chunks_in_flight() const noexcept;
   // Writes everything that waits, waits for the device and closes. Throws on failure.
   void close();
 

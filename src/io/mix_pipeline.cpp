@@ -295,6 +295,9 @@ MixOutcome run_mix(const MixRequest& req) {
   ropt.threads = req.threads;
   ropt.progress = [&](double f) { progress(0.25 + 0.5 * f, "rendering"); };
   ropt.cache = &cache;
+  // The versions and printed stems the device has not taken yet are written on while the mix
+  // is analysed and mastered, and put in place after.
+  ropt.defer_commit = true;
   o.render = render_mix(o.console, req.out, ropt);
   // Written once the mix it describes is: a run stopped during the render leaves no session.toml
   // that would pass for a finished mix.
@@ -372,6 +375,7 @@ MixOutcome run_mix(const MixRequest& req) {
   if (analysing.joinable()) analysing.join();
   if (analysis_error) std::rethrow_exception(analysis_error);
   if (master_error) std::rethrow_exception(master_error);
+  commit_pending(o.render);
   if (o.master && !no_master)
     if (const auto missed = missed_target(*o.master); missed.master)
       no_master = Problem{"not_mastered", Severity::error,

@@ -144,6 +144,13 @@ constexpr double kLandingToleranceDb = 1.0;
 constexpr double kExcerptAimDb = 0.5;
 constexpr double kHighestLandingDb = -3.2;
 
+// The outputs read again next: the mix (analysed and mastered) and the instrumental and a
+// cappella (the lead's balance). Written through the page cache, so those reads find them in
+// memory, and committed by render_mix whatever defer_commit says.
+bool reads_back(graph::OutputKind k) {
+  return k == graph::OutputKind::mix || k == graph::OutputKind::instrumental || k == graph::OutputKind::acapella;
+}
+
 struct Planned {
   graph::OutputId id;
   fs::path path;
@@ -151,6 +158,11 @@ struct Planned {
 };
 
 }  // namespace
+
+void commit_pending(RenderMixResult& r) {
+  for (auto& w : r.pending) w.commit();
+  r.pending.clear();
+}
 
 std::string printed_stem_name(const std::string& stem_name) {
   return fs::path(stem_name).replace_extension(".wav").filename().string();
@@ -264,9 +276,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     for (std::size_t i = 0; i < plan.size(); ++i) {
       // The mix is analysed and mastered next, and the lead's balance reads the acapella
       // against the instrumental.
-      const auto k = plan[i].id.kind;
-      const bool read_back = k == OutputKind::mix || k == OutputKind::instrumental || k == OutputKind::acapella;
-      files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate, read_back));
+      files.push_back(std::make_unique<FileSink>(plan[i].path, console.sample_rate, reads_back(plan[i].id.kind)));
       FileSink& f = *files.back();
       if (end_frames < 0) {
         f.hold_from = longest;
@@ -310,9 +320,11 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   if (options.cache)
     for (const auto& s : console.strips)
       if (const auto d = options.cache->find(s.file); d && d->rate() == console.sample_rate) ++res.stems_from_memory;
-  for (auto& f : files) {
-    res.clipped_samples += f->writer.clipped_samples();
-    f->writer.commit();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    FileSink& f = *files[i];
+    res.clipped_samples += f.writer.clipped_samples();
+    if (options.defer_commit && !reads_back(plan[i].id.kind)) res.pending.push_back(std::move(f.writer));
+    else f.writer.commit();
   }
   for (std::size_t i = 0; i < plan.size(); ++i) res.files.push_back({plan[i].path, plan[i].kind, plan[i].id.name});
   res.frames = stats.frames;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <vector>
 
+#include "io/audio_file.hpp"
 #include "mix/console.hpp"
 
 namespace mixdown::io {
@@ -26,6 +27,12 @@ struct RenderMixOptions {
   bool versions = true;   // versions/ and versions/stems/
   std::function<void(double)> progress;  // 0..1 over both passes
   const StemCache* cache = nullptr;       // stems already decoded (mix), else read from files
+  // Leave the outputs nothing reads next (the versions and printed stems other than the
+  // instrumental and the a cappella) in RenderMixResult::pending, written but not yet on the
+  // device or in place: the caller commits them later, so the device takes their queued
+  // chunks while the caller computes (the mix's master). mix.wav, the instrumental and the a
+  // cappella are committed either way.
+  bool defer_commit = false;
 };
 
 struct RenderedFile {
@@ -45,7 +52,13 @@ struct RenderMixResult {
   int passes = 0;                    // over the stems: 2, or 3 when the landing was corrected
   int stems_from_memory = 0;         // strips read from options.cache instead of their files
   std::vector<RenderedFile> files;
+  // With RenderMixOptions::defer_commit: outputs still to commit (each removes its temporary
+  // if destroyed uncommitted). In place once commit_pending() returns.
+  std::vector<AudioWriter> pending;
 };
+
+// Commits RenderMixResult::pending, in order; throws naming the first file that fails.
+void commit_pending(RenderMixResult& r);
 
 RenderMixResult render_mix(const mix::Console& console, const std::filesystem::path& out_dir,
                            const RenderMixOptions& options);

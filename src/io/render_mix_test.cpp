@@ -117,3 +117,27 @@ TEST(RenderMix, TheEffectTailIsWrittenToEveryOutputUpToWhereItDies) {
     tail += double(mix.channel(0)[i]) * mix.channel(0)[i];
   EXPECT_GT(10.0 * std::log10(tail / 4800.0 + 1e-30), -60.0);
 }
+
+// Deferred commits: the mix, instrumental and a cappella are in place when render_mix returns,
+// the other versions and printed stems only after commit_pending, and then byte for byte what
+// an immediate commit writes.
+TEST(RenderMix, DeferredOutputsAppearOnlyWhenCommittedAndMatchAnImmediateRender) {
+  testkit::TempDir dir;
+  const auto c = console_with(dir.path(), false);
+  RenderMixOptions opt;
+  opt.threads = 2;
+  render_mix(c, dir / "now", opt);
+  opt.defer_commit = true;
+  auto res = render_mix(c, dir / "later", opt);
+  ASSERT_FALSE(res.pending.empty());
+  for (const char* f : {"mix.wav", "versions/instrumental.wav", "versions/acapella.wav"})
+    EXPECT_TRUE(fs::exists(dir / "later" / f)) << f;
+  for (const char* f : {"versions/tv.wav", "versions/music.wav", "versions/stems/music.wav"})
+    EXPECT_FALSE(fs::exists(dir / "later" / f)) << f << " in place before its commit";
+  commit_pending(res);
+  EXPECT_TRUE(res.pending.empty());
+  for (const auto& f : res.files) {
+    const auto rel = f.path.lexically_relative(dir / "later");
+    EXPECT_EQ(testkit::slurp(dir / "later" / rel), testkit::slurp(dir / "now" / rel)) << rel;
+  }
+}
