@@ -229,15 +229,16 @@ struct DirectFile::Impl {
   void check(int err) const {
     if (err != 0) fail(err);
   }
-  // Forgets the chunks that have landed (all of them: waits for each), checking their errors.
-  void reap(bool all) {
-    while (!flight.empty() && (all || Writer::get().landed(*flight.front()))) {
+  // Forgets the chunks that have landed, oldest first, checking their errors; while more than
+  // `keep` are left it waits for the oldest to land.
+  void reap(std::size_t keep) {
+    while (!flight.empty() && (flight.size() > keep || Writer::get().landed(*flight.front()))) {
       const int err = Writer::get().wait(*flight.front());
       flight.pop_front();
       check(err);
     }
   }
-  void wait_all() { reap(true); }
+  void wait_all() { reap(0); }
   unsigned char* stage() { return staging; }
   // The full staging chunk goes to the device; a buffer from the pool becomes the staging (it
   // waits only when the queue's budget is spent).
@@ -253,13 +254,7 @@ struct DirectFile::Impl {
     most_in_flight = std::max(most_in_flight, flight.size());
     stage_off += static_cast<std::int64_t>(kChunk);
     stage_len = 0;
-    reap(false);
-    // At most kFileQueue chunks of one file on their way: the oldest lands first.
-    if (flight.size() >= kFileQueue) {
-      const int err = Writer::get().wait(*flight.front());
-      flight.pop_front();
-      check(err);
-    }
+    reap(kFileQueue - 1);  // kFileQueue on their way at most: the oldest lands before the next joins
     staging = Writer::get().acquire();
     if (!staging) {
       // No memory for another chunk: the rest of the file goes through the page cache.
