@@ -126,10 +126,12 @@ bench_render() {
 bench_mix() {
   local dir ours amix ours_cpu amix_cpu
   dir=$(session16) || return 0
-  echo "mix: whole 'mixdown mix' of 16 stems x 4 min (analysis, decisions, render, versions, master) vs ffmpeg amix"
+  echo "mix: whole 'mixdown mix' of 16 stems x 4 min (analysis, decisions, render, versions, master) vs ffmpeg amix, $RUNS runs each"
   : >"$WORK/ours"
   : >"$WORK/amix"
-  for ((i = 0; i < 3; ++i)); do
+  # $RUNS runs each, interleaved (amix's own time varies by 10 % run to run here: three runs
+  # left the ratio to its noise).
+  for ((i = 0; i < RUNS; ++i)); do
     rm -rf "$WORK/mixout"
     wall_cpu_seconds "$BUILD/mixdown" mix "$dir" -o "$WORK/mixout" -q >>"$WORK/ours"
     amix_seconds "$dir" >>"$WORK/amix"

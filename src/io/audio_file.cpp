@@ -501,6 +501,7 @@ struct AudioWriter::Impl {
   std::size_t raw_cap = 0, raw_used = 0;
   dsp::QuantizeStats stats;        // non-finite, over and peak of the quantised formats
   std::int64_t frames = 0, clipped = 0, nonfinite = 0;
+  std::size_t last_frames = 0;     // the last write()'s block: its integers in q, or floats in fbuf
   ~Impl() {
     file.reset();
     direct.reset();
@@ -815,6 +816,31 @@ void AudioWriter::write(const ConstAudioView& block) {
       m.write_failed();
   }
   m.frames += static_cast<std::int64_t>(n);
+  m.last_frames = n;
+}
+
+void AudioWriter::copy_last_block(const AudioView& into) const {
+  const auto& m = *impl_;
+  const std::size_t n = m.last_frames;
+  const auto nc = static_cast<std::size_t>(m.spec.channels);
+  if (into.num_channels() != m.spec.channels || into.num_frames() != n)
+    throw failed(m.final_path.string(), "internal: copy_last_block needs the last block's channels and frames");
+  if (!m.dither.empty()) {
+    // As the reader scales the integers back: by 2^-(bits - 1), exact for any word length.
+    const float scale = std::ldexp(1.0f, 1 - m.dither.front().bits());
+    for (std::size_t c = 0; c < nc; ++c) {
+      const std::int32_t* q = m.q.data() + c * n;
+      float* o = into.channel(static_cast<int>(c));
+      for (std::size_t i = 0; i < n; ++i) o[i] = static_cast<float>(q[i]) * scale;
+    }
+  } else if (m.spec.format == SampleFormat::wav_float) {
+    for (std::size_t c = 0; c < nc; ++c) {
+      float* o = into.channel(static_cast<int>(c));
+      for (std::size_t i = 0; i < n; ++i) o[i] = m.fbuf[i * nc + c];
+    }
+  } else {
+    throw failed(m.final_path.string(), "internal: a lossy file's samples are known only by decoding it");
+  }
 }
 
 void AudioWriter::finish() {

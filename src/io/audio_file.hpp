@@ -139,6 +139,10 @@ public:
   // The largest finite magnitude given to write(), before clamping (integer formats only:
   // 0 for float and lossy outputs).
   float peak() const noexcept;
+  // The block the last write() was given, as the file holds it and a read of the file gives
+  // it back (after the word-length reduction and clamping: the same floats AudioReader reads),
+  // into `into` (the writer's channels, the block's frames). Lossless formats only.
+  void copy_last_block(const AudioView& into) const;
 
 private:
   struct Impl;

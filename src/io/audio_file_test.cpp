@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include <cmath>
 #include <fstream>
 #include <sndfile.h>
@@ -383,6 +385,43 @@ TEST(AudioFile, PcmHoldsTheDitheredIntegersWhateverTheBlockSizes) {
       EXPECT_EQ(std::lround(back.channel(0)[5] * scale), static_cast<long>(scale) - 1);
     }
   }
+}
+
+// copy_last_block gives each block as the file holds it: the floats a read of the finished file
+// gives, bit for bit (dithered 24 and 16 bits, FLAC, float with an over clamped), and refuses
+// a lossy format, whose samples are known only by decoding.
+TEST(AudioFile, TheLastBlockCopiedIsWhatAReadOfTheFileGives) {
+  testkit::TempDir dir;
+  auto src = testkit::noise(-12.0, 0.7, 48000, 2, 23);
+  src.channel(1)[9] = 1.5f;  // clamped in every format
+  struct Case { SampleFormat f; const char* name; };
+  for (Case c : {Case{SampleFormat::wav24, "a.wav"}, Case{SampleFormat::wav16, "b.wav"}, Case{SampleFormat::flac24, "c.flac"},
+                 Case{SampleFormat::wav_float, "d.wav"}}) {
+    WriteSpec spec;
+    spec.format = c.f;
+    AudioWriter w(dir / c.name, spec);
+    AudioBuffer copy(2, src.num_frames());
+    for (std::size_t pos = 0, len = 1000; pos < src.num_frames(); pos += len, len = len * 3 / 2 + 7) {
+      const std::size_t n = std::min(len, src.num_frames() - pos);
+      w.write(src.view().sub(pos, n));
+      w.copy_last_block(copy.view().sub(pos, n));
+    }
+    EXPECT_THROW(w.copy_last_block(copy.view().sub(0, 3)), Error) << c.name << ": not the last block's length";
+    w.commit();
+    const auto back = read_file(dir / c.name);
+    ASSERT_EQ(back.num_frames(), src.num_frames());
+    for (int ch = 0; ch < 2; ++ch)
+      for (std::size_t i = 0; i < src.num_frames(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(copy.channel(ch)[i]), std::bit_cast<std::uint32_t>(back.channel(ch)[i]))
+            << c.name << " ch " << ch << " i " << i;
+    EXPECT_LE(copy.channel(1)[9], 1.0f) << c.name;
+  }
+  WriteSpec mp3;
+  mp3.format = SampleFormat::mp3;
+  AudioWriter w(dir / "e.mp3", mp3);
+  w.write(src.view().sub(0, 4800));
+  AudioBuffer copy(2, 4800);
+  EXPECT_THROW(w.copy_last_block(copy.view()), Error);
 }
 
 // WAV PCM of any channel count holds each channel's dithered integers at its interleaved place

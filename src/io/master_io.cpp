@@ -191,17 +191,6 @@ private:
   std::vector<std::unique_ptr<float[]>> mem_;  // memory: planar samples (built here or adopted)
 };
 
-// The input decoded once: master_file's analysis reads the file into it, and the master's
-// chain pass then runs in place over it, the result becoming that master's float temp. That
-// saves a second decode and read of the input and the copy into the temp; the chain sees the
-// same samples in the same kPipeBlock blocks as when it reads the file (AudioReader::read fills
-// its view up to the end of the file).
-struct InputCache {
-  std::vector<std::unique_ptr<float[]>> planar;
-  std::vector<float*> ptr;
-  std::int64_t frames = 0;  // frames held (the whole file once the analysis succeeded)
-  AudioView view() { return AudioView(ptr.data(), static_cast<int>(ptr.size()), static_cast<std::size_t>(frames)); }
-};
 
 Measured measured_from(const analysis::LoudnessMeter& m) {
   Measured r;
@@ -253,7 +242,7 @@ struct Delivery {
 // of its block to consume as [offset, offset + length).
 // With the limiter in one step, that step was the pass: the other core idled about half the
 // time (perf, bench master); split, its serial part alone is the longest item.
-constexpr std::size_t kPipeBlock = 32768;
+constexpr std::size_t kPipeBlock = kMasterBlockFrames;
 using Consumer = std::function<void(const ConstAudioView&)>;
 struct PipeSlot {
   AudioBuffer buf;
@@ -1195,7 +1184,10 @@ MasterResult master_file(const fs::path& input, const fs::path& out_dir, const M
     if (master::delivery_rate(req.targets[0], info.sample_rate) == info.sample_rate) keep_input = &cache;
   }
   std::exception_ptr ref_error;
-  if (!req.reference) res.analysis = analyze_on(input, pool, keep_input);
+  if (req.analysed && !req.reference) {
+    res.analysis = std::move(req.analysed->analysis);
+    if (keep_input && req.analysed->cache.frames > 0) cache = std::move(req.analysed->cache);
+  } else if (!req.reference) res.analysis = analyze_on(input, pool, keep_input);
   else res.analysis = analyze_with_reference(input, *req.reference, pool, keep_input, *res.reference_analysis, ref_error);
   check_layout(input, res.analysis, req.targets);
   res.layout = layout_words(res.analysis.channels);

@@ -1,5 +1,6 @@
 // Mastering and album rendering on files, streaming (after Ardour's two-pass export graph):
 //   pass 1  read the mix, analyse it (master::InputAnalyzer)            → decide the chain
+//           (skipped when the caller wrote the mix and measured it as it did: AnalysedInput)
 //   pass 2  read again (resampled by soxr to the delivery rate), run the chain at unit gain and
 //           keep the result as float (in memory up to 256 MB, in a temp file in OUT beyond),
 //           measuring its loudness
@@ -15,6 +16,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +82,29 @@ struct MasterOutcome {
   std::vector<Problem> problems;    // e.g. target_not_reached
 };
 
+// The blocks master_file reads its input in (its analysis and chain passes).
+inline constexpr std::size_t kMasterBlockFrames = 32768;
+
+// The input decoded once, whole, as planar floats: master_file's analysis reads the file into
+// it (or a caller that wrote the file gives it, see AnalysedInput), and the master's chain pass
+// then runs in place over it, the result becoming that master's float temp. That saves a second
+// decode and read of the input and the copy into the temp; the chain sees the same samples in
+// the same kMasterBlockFrames blocks as when it reads the file.
+struct InputCache {
+  std::vector<std::unique_ptr<float[]>> planar;
+  std::vector<float*> ptr;
+  std::int64_t frames = 0;  // frames held (the whole file once the analysis succeeded)
+  AudioView view() { return AudioView(ptr.data(), static_cast<int>(ptr.size()), static_cast<std::size_t>(frames)); }
+};
+
+// A master's input measured by whoever wrote it, as master_file's analysis pass would read it
+// (the same samples in the same blocks: bit-identical figures), and its samples when kept
+// (cache.frames is then the file's length). The mix measures mix.wav as it renders it (MixTap).
+struct AnalysedInput {
+  master::InputAnalysis analysis;
+  InputCache cache;
+};
+
 struct MasterRequest {
   std::vector<master::Target> targets;          // at least one
   std::optional<std::filesystem::path> reference;
@@ -98,6 +123,9 @@ struct MasterRequest {
   // caller reads it beside the master; called once the master is written, it may block until
   // the reading is done. Empty: read after the master.
   std::function<const LeadReading&()> lead;
+  // The input already analysed (no reference only): master_file takes its analysis, and its
+  // samples when one target at the input's rate runs over them, instead of reading the file.
+  AnalysedInput* analysed = nullptr;
 };
 
 struct MasterResult {

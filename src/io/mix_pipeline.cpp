@@ -16,6 +16,7 @@
 #include "io/analyze_file.hpp"
 #include "io/file_source.hpp"
 #include "io/integrity.hpp"
+#include "io/mix_tap.hpp"
 #include "io/revise_io.hpp"
 #include "io/session.hpp"
 #include "io/stem_cache.hpp"
@@ -298,6 +299,9 @@ MixOutcome run_mix(const MixRequest& req) {
   // The versions and printed stems the device has not taken yet are written on while the mix
   // is analysed and mastered, and put in place after.
   ropt.defer_commit = true;
+  // mix.wav is analysed, for the report and for the master, as it is written.
+  MixTap tap(req.threads);
+  ropt.tap = &tap;
   o.render = render_mix(o.console, req.out, ropt);
   // Written once the mix it describes is: a run stopped during the render leaves no session.toml
   // that would pass for a finished mix.
@@ -310,6 +314,8 @@ MixOutcome run_mix(const MixRequest& req) {
 
   progress(0.75, "analysing the mix");
   const fs::path mix_path = req.out / "mix.wav";
+  // Measured during the render (nullopt when the mix was too long to keep: read back here).
+  std::optional<MixTap::Result> tapped = tap.finish(mix_path);
   // The translation's lead balance reads versions/acapella.wav and instrumental.wav whole (0.4 s
   // on one core for a 4-minute song): with more than one thread it is read on the analysis's
   // thread, after the analysis, while the master runs.
@@ -325,6 +331,7 @@ MixOutcome run_mix(const MixRequest& req) {
     // 16-stem, 4-minute song).
     mreq.translation = true;
     if (lead_read.valid()) mreq.lead = [&]() -> const LeadReading& { return lead_read.get(); };
+    if (tapped) mreq.analysed = &tapped->input;
     o.master = master_file(mix_path, req.out, mreq);
   };
   // The mix's analysis and the master only read mix.wav, each on its own: with more than one
@@ -333,7 +340,7 @@ MixOutcome run_mix(const MixRequest& req) {
   std::exception_ptr analysis_error, master_error;
   const auto analyse = [&] {
     try {
-      o.mix_analysis = analyze_file(mix_path);
+      o.mix_analysis = tapped ? std::move(tapped->report) : analyze_file(mix_path);
     } catch (...) {
       analysis_error = std::current_exception();
     }

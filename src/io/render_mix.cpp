@@ -12,6 +12,7 @@
 #include "graph/renderer.hpp"
 #include "io/audio_file.hpp"
 #include "io/file_source.hpp"
+#include "io/mix_tap.hpp"
 #include "io/stem_cache.hpp"
 
 namespace fs = std::filesystem;
@@ -64,10 +65,12 @@ struct TailSink final : graph::Sink {
 
 // One output file. Frames from `hold_from` on (the effect tails after the longest stem) are
 // held in memory until the mix says where its tail dies (finish), then written up to there;
-// the watcher (the mix's meter) and the writer's peak see exactly what is written.
+// the watcher (the mix's meter), the tap (the mix as the file holds it) and the writer's peak
+// see exactly what is written.
 struct FileSink final : graph::Sink {
   AudioWriter writer;
   graph::Sink* watch = nullptr;
+  MixTap* tap = nullptr;
   std::int64_t hold_from = INT64_MAX;
   std::size_t hold_capacity = 0;  // frames the render delivers from hold_from on (allocated once)
   std::int64_t frames = 0;
@@ -109,6 +112,7 @@ private:
   }
   void pass(const ConstAudioView& v) {
     writer.write(v);
+    if (tap) tap->take(writer, v.num_frames());
     if (watch) watch->write(v);
   }
 };
@@ -269,6 +273,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     graph::Renderer r(console, open_sources(console, options.cache), ropt);
     files.clear();  // an abandoned attempt's writers remove their partial files
     mix_meter = std::make_unique<MeterSink>(console.sample_rate);
+    if (options.tap) options.tap->start(console.sample_rate, 2, out_frames);
     TailSink tail;
     tail.floor *= static_cast<float>(db_to_gain(gain_db));
     std::vector<std::unique_ptr<graph::Sink>> tees;
@@ -284,6 +289,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
       }
       if (i == 0) {
         f.watch = mix_meter.get();
+        f.tap = options.tap;
         if (end_frames < 0) {
           tees.push_back(std::make_unique<Tee>(&f, &tail));
           sinks.push_back({plan[i].id, tees.back().get()});

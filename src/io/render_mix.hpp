@@ -20,6 +20,7 @@
 
 namespace mixdown::io {
 
+class MixTap;
 class StemCache;
 
 struct RenderMixOptions {
@@ -33,6 +34,9 @@ struct RenderMixOptions {
   // chunks while the caller computes (the mix's master). mix.wav, the instrumental and the a
   // cappella are committed either way.
   bool defer_commit = false;
+  // Given mix.wav's samples as the file holds them, pass by pass as they are written (started
+  // again if a pass is written again): the mix analysed during the render (see mix_tap.hpp).
+  MixTap* tap = nullptr;
 };
 
 struct RenderedFile {

@@ -6,7 +6,10 @@
 
 #include "../../tests/support/testing.hpp"
 #include "core/units.hpp"
+#include "io/analyze_file.hpp"
 #include "io/audio_file.hpp"
+#include "io/master_io.hpp"
+#include "io/mix_tap.hpp"
 
 using namespace mixdown;
 using namespace mixdown::io;
@@ -140,4 +143,44 @@ TEST(RenderMix, DeferredOutputsAppearOnlyWhenCommittedAndMatchAnImmediateRender)
     const auto rel = f.path.lexically_relative(dir / "later");
     EXPECT_EQ(testkit::slurp(dir / "later" / rel), testkit::slurp(dir / "now" / rel)) << rel;
   }
+}
+
+// The mix measured as it is written (MixTap) is what reading mix.wav back measures, bit for
+// bit: the report's analysis (analyze_file), the master's (analyze_for_master) and the kept
+// samples (the file's). Also when a third pass writes the mix again (the tap starts over), and
+// with one thread (measured on the render's thread) as with two (on its own).
+TEST(RenderMix, TheMixMeasuredAsItIsWrittenIsTheFileReadBack) {
+  for (const bool cancel : {false, true})
+    for (const int threads : {1, 2}) {
+      testkit::TempDir dir;
+      const auto c = console_with(dir.path(), cancel);
+      RenderMixOptions opt;
+      opt.threads = threads;
+      MixTap tap(threads);
+      opt.tap = &tap;
+      const auto res = render_mix(c, dir / "out", opt);
+      EXPECT_EQ(res.passes, cancel ? 3 : 2);
+      const fs::path mix = dir / "out" / "mix.wav";
+      auto got = tap.finish(mix);
+      ASSERT_TRUE(got.has_value()) << cancel << threads;
+      EXPECT_TRUE(got->report == analyze_file(mix)) << "cancel " << cancel << ", threads " << threads;
+      EXPECT_TRUE(got->input.analysis == analyze_for_master(mix)) << "cancel " << cancel << ", threads " << threads;
+      EXPECT_EQ(got->report.loudness.integrated_lufs, analyze_file(mix).loudness.integrated_lufs);
+      const auto back = read_file(mix);
+      ASSERT_EQ(got->input.cache.frames, static_cast<std::int64_t>(back.num_frames()));
+      const auto kept = got->input.cache.view();
+      for (int ch = 0; ch < 2; ++ch)
+        for (std::size_t i = 0; i < back.num_frames(); ++i)
+          ASSERT_EQ(kept.channel(ch)[i], back.channel(ch)[i]) << "ch " << ch << " i " << i;
+      EXPECT_FALSE(tap.finish(mix).has_value()) << "given once";
+    }
+}
+
+// A mix longer than the tap may keep is not kept: finish() says so, and the caller reads the file.
+TEST(RenderMix, AMixTooLongToKeepIsLeftToBeReadBack) {
+  MixTap tap(2);
+  tap.start(kRate, 2, MixTap::kMaxBytes / 8 + 1);
+  EXPECT_FALSE(tap.finish("mix.wav").has_value());
+  MixTap unused(2);
+  EXPECT_FALSE(unused.finish("mix.wav").has_value());
 }
