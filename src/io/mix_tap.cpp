@@ -1,8 +1,5 @@
 #include "io/mix_tap.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
@@ -64,10 +61,6 @@ struct MixTap::Impl {
   }
 
   void run() {
-    // Only when a core would otherwise idle (the render's threads waiting on the device): it
-    // must not take a core from the render. Where the policy is refused, at normal priority.
-    sched_param idle{};
-    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
     try {
       std::unique_lock<std::mutex> lock(mu);
       for (;;) {
