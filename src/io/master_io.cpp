@@ -991,12 +991,7 @@ public:
       throw rejected(file.string(), fmt::format("{} channels: no loudness weights for this layout (mono, stereo, 3.0, quad, 5.0 and 5.1 are supported)", ch));
     }
     if (caching_) {
-      // Left uninitialised: the reader's writes are the pages' first touch, on its own core.
-      for (int c = 0; c < ch; ++c) {
-        cache->planar.emplace_back(new float[static_cast<std::size_t>(cap_)]);
-        cache->ptr.push_back(cache->planar.back().get());
-      }
-      cache->frames = cap_;
+      cache->allocate(ch, cap_);  // the reader's writes are the pages' first touch
       whole_ = cache->view();
     }
     buf_ = {AudioBuffer(ch, kPipeBlock), AudioBuffer(ch, kPipeBlock)};

@@ -95,6 +95,15 @@ struct InputCache {
   std::vector<float*> ptr;
   std::int64_t frames = 0;  // frames held (the whole file once the analysis succeeded)
   AudioView view() { return AudioView(ptr.data(), static_cast<int>(ptr.size()), static_cast<std::size_t>(frames)); }
+  // Room for `n` frames of `channels`, left uninitialised: whoever fills it first touches the
+  // pages, on its own core.
+  void allocate(int channels, std::int64_t n) {
+    for (int c = 0; c < channels; ++c) {
+      planar.emplace_back(new float[static_cast<std::size_t>(n)]);
+      ptr.push_back(planar.back().get());
+    }
+    frames = n;
+  }
 };
 
 // A master's input measured by whoever wrote it, as master_file's analysis pass would read it

@@ -334,9 +334,10 @@ MixOutcome run_mix(const MixRequest& req) {
     if (tapped) mreq.analysed = &tapped->input;
     o.master = master_file(mix_path, req.out, mreq);
   };
-  // The mix's analysis and the master only read mix.wav, each on its own: with more than one
-  // thread they run side by side (the analysis on a thread of its own). An analysis error still
-  // comes first, and with one thread the master does not start after one.
+  // The mix's analysis (the tap's, else a read of mix.wav) and the master each on its own: with
+  // more than one thread side by side (the analysis, then the lead's reading, on a thread of its
+  // own). An analysis error still comes first, and with one thread the master does not start
+  // after one.
   std::exception_ptr analysis_error, master_error;
   const auto analyse = [&] {
     try {

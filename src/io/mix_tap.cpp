@@ -5,6 +5,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "io/analyze_file.hpp"
@@ -13,16 +14,16 @@
 namespace mixdown::io {
 
 namespace {
-// The blocks analyze_file reads the file in; master_file's blocks divide it.
-const std::size_t kReportBlock = std::max<std::size_t>(AnalyzeFileOptions{}.block_frames, 1024);
-static_assert(kMasterBlockFrames > 0);
+// The blocks analyze_file reads the file in. master_file's must divide them, so that slicing a
+// report block gives the master's analyzer the blocks a read of the file gives it.
+constexpr std::size_t kReportBlock = kAnalyzeBlockFrames;
+static_assert(kReportBlock % kMasterBlockFrames == 0);
 }  // namespace
 
 struct MixTap::Impl {
   bool threaded = true;
-  bool keeping = false;  // a pass is being kept
-  std::int64_t capacity = 0, written = 0;  // frames: room, and given by take() (the render's thread)
-  InputCache cache;
+  std::int64_t written = 0;  // frames given by take() (the render's thread)
+  InputCache cache;          // a pass being kept: its room (cache.frames) and samples; else empty
   std::optional<analysis::Analyzer> report_an;
   std::optional<master::InputAnalyzer> master_an;
   std::int64_t analysed = 0;  // frames given to the analyzers (the analysing thread's)
@@ -35,6 +36,8 @@ struct MixTap::Impl {
   std::thread worker;
 
   ~Impl() { stop(); }
+
+  bool kept() const { return !cache.planar.empty(); }
 
   void stop() {
     {
@@ -49,7 +52,7 @@ struct MixTap::Impl {
   // Both analyzers over the frames up to `end` in whole report blocks, and with `last` the
   // rest: the blocks each would read from the file (a read fills its block up to the end).
   void analyse_to(std::int64_t end, bool last) {
-    const ConstAudioView all(cache.ptr.data(), static_cast<int>(cache.ptr.size()), static_cast<std::size_t>(capacity));
+    const ConstAudioView all = cache.view();
     const auto step = static_cast<std::int64_t>(kReportBlock);
     while (end - analysed >= step || (last && end > analysed)) {
       const auto n = static_cast<std::size_t>(std::min(step, end - analysed));
@@ -89,17 +92,10 @@ void MixTap::start(int sample_rate, int channels, std::int64_t capacity) {
   m.report_an.reset();
   m.master_an.reset();
   m.error = nullptr;
-  m.capacity = capacity;
   m.written = m.analysed = m.ready = 0;
   m.closing = false;
-  m.keeping = capacity > 0 && channels > 0 &&
-              capacity * channels * static_cast<std::int64_t>(sizeof(float)) <= kMaxBytes;
-  if (!m.keeping) return;
-  // Left uninitialised: the render's copies are the pages' first touch.
-  for (int c = 0; c < channels; ++c) {
-    m.cache.planar.emplace_back(new float[static_cast<std::size_t>(capacity)]);
-    m.cache.ptr.push_back(m.cache.planar.back().get());
-  }
+  if (capacity <= 0 || channels <= 0 || capacity * channels * static_cast<std::int64_t>(sizeof(float)) > kMaxBytes) return;
+  m.cache.allocate(channels, capacity);  // the render's copies are the pages' first touch
   m.report_an.emplace(sample_rate, channels, AnalyzeFileOptions{}.analyzer);
   m.master_an.emplace(sample_rate, channels, master::InputAnalyzer::Scope::mix);
   if (m.threaded) m.worker = std::thread([&m] { m.run(); });
@@ -107,15 +103,13 @@ void MixTap::start(int sample_rate, int channels, std::int64_t capacity) {
 
 void MixTap::take(const AudioWriter& writer, std::size_t frames) {
   auto& m = *impl_;
-  if (!m.keeping || frames == 0) return;
-  if (m.written + static_cast<std::int64_t>(frames) > m.capacity) {  // longer than the render said: not kept
+  if (!m.kept() || frames == 0) return;
+  if (m.written + static_cast<std::int64_t>(frames) > m.cache.frames) {  // longer than the render said: not kept
     m.stop();
-    m.keeping = false;
     m.cache = InputCache{};
     return;
   }
-  const AudioView all(m.cache.ptr.data(), static_cast<int>(m.cache.ptr.size()), static_cast<std::size_t>(m.capacity));
-  writer.copy_last_block(all.sub(static_cast<std::size_t>(m.written), frames));
+  writer.copy_last_block(m.cache.view().sub(static_cast<std::size_t>(m.written), frames));
   const std::int64_t before = m.written;
   m.written += static_cast<std::int64_t>(frames);
   if (!m.threaded) {
@@ -132,7 +126,7 @@ void MixTap::take(const AudioWriter& writer, std::size_t frames) {
 
 std::optional<MixTap::Result> MixTap::finish(const std::filesystem::path& file) {
   auto& m = *impl_;
-  if (!m.keeping) {
+  if (!m.kept()) {
     m.stop();
     return std::nullopt;
   }
@@ -146,16 +140,15 @@ std::optional<MixTap::Result> MixTap::finish(const std::filesystem::path& file) 
   } else {
     m.analyse_to(m.written, true);
   }
-  m.keeping = false;
+  InputCache kept = std::exchange(m.cache, InputCache{});  // given once
   if (m.error) std::rethrow_exception(std::exchange(m.error, nullptr));
   if (m.written == 0) return std::nullopt;
   Result r;
   r.report = m.report_an->finish();
   r.report.file = file.string();
   r.input.analysis = m.master_an->finish();
-  m.cache.frames = m.written;
-  r.input.cache = std::move(m.cache);
-  m.cache = InputCache{};
+  kept.frames = m.written;
+  r.input.cache = std::move(kept);
   return r;
 }
 
