@@ -427,6 +427,32 @@ TEST(MasterFile, TranslationInTheDeliveringPassMatchesTheFileRead) {
   for (const auto& e : fs::directory_iterator(dir / "out")) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 }
 
+TEST(Translate, ABluetoothPassageOfA51FilePlaysItsFrontPair) {
+  // Every lane plays a file's first two channels; the Bluetooth lane's passages took the
+  // last channel for the right (a 5.1 file's right surround) until session 40.
+  testkit::TempDir dir;
+  const int rate = 48000;
+  auto six = programme(rate, 20.0, -26.0, 3, 6);
+  for (std::size_t i = 0; i < six.num_frames(); ++i) six.channel(5)[i] = (i / 50) % 2 ? 0.9f : -0.9f;  // a loud square
+  const fs::path out = dir / "out";
+  fs::create_directories(out);
+  write_file(out / "six.wav", six.view(), {rate, 6, SampleFormat::wav24});
+  const auto rep = io::translate_output(out, out / "six.wav", std::numeric_limits<double>::quiet_NaN(), 0, {},
+                                        io::TranslateScope{false, false, true});
+  float front = 0.0f;
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < six.num_frames(); ++i) front = std::max(front, std::abs(six.channel(c)[i]));
+  bool found = false;
+  for (const auto& s : rep.systems) {
+    if (s.system != analysis::PlaybackSystem::bluetooth) continue;
+    found = true;
+    // The codec's overshoot of the front pair is a dB or two at most; the square sits near 0 dBFS.
+    EXPECT_LT(s.sample_peak_dbfs, gain_to_db(front) + 3.0);
+    EXPECT_LT(s.sample_peak_dbfs, -6.0);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(MasterFile, TheLeadReadBesideTheMasterGivesWhatItGivesReadAfter) {
   // `mix` reads versions/acapella.wav and instrumental.wav on another thread while the master
   // runs (MasterRequest::lead); the lead's balance on every system must be what the master's

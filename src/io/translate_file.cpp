@@ -245,7 +245,7 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     const AudioBuffer span = read_range(r, pos, first, last);
     AudioBuffer& e = excerpts.emplace_back(in_ch, span.num_frames());
     for (int c = 0; c < in_ch; ++c)
-      std::copy_n(span.channel(c == 0 ? 0 : info.channels - 1), span.num_frames(), e.channel(c));
+      std::copy_n(span.channel(std::min(c, info.channels - 1)), span.num_frames(), e.channel(c));
   }
   std::vector<RoundTrip> trips(excerpts.size());
   pool.run(excerpts.size(), [&](std::size_t w) {
