@@ -289,8 +289,7 @@ MixOutcome run_mix(const MixRequest& req) {
   // Render the console exactly as session.toml stores it (values rounded for people), so that
   // `mixdown mix OUT/session.toml` re-renders bit-identically.
   const fs::path session_path = req.out / "session.toml";
-  const std::string session_text = session_to_toml(o.console, req.out);
-  o.console = session_from_toml(session_text, session_path);
+  o.console = session_from_toml(session_to_toml(o.console, req.out), session_path);
 
   RenderMixOptions ropt;
   ropt.threads = req.threads;
@@ -303,9 +302,15 @@ MixOutcome run_mix(const MixRequest& req) {
   MixTap tap(req.threads);
   ropt.tap = &tap;
   o.render = render_mix(o.console, req.out, ropt);
+  // The gain the mix landed with, kept by a re-render or a revision of this session.
+  o.console.mix_bus.output_gain_db = o.render.output_gain_db;
+  o.console.mix_bus.reasons["output_gain_db"] =
+      fmt::format("the gain this mix was landed with (true peak {:.1f} dBTP); a re-render or a revision keeps it while "
+                  "the true peak stays between -6 and -3 dBTP, so the parts a revision does not touch keep their level",
+                  o.render.mix_true_peak_dbtp);
   // Written once the mix it describes is: a run stopped during the render leaves no session.toml
   // that would pass for a finished mix.
-  write_text_atomic(session_path, session_text);
+  write_text_atomic(session_path, session_to_toml(o.console, req.out));
   cache.clear();  // the master reads mix.wav
   if (o.render.nonfinite_fixed > 0)
     o.problems.push_back({"nonfinite", Severity::warning,

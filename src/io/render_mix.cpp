@@ -147,6 +147,13 @@ constexpr double kLandingToleranceDb = 1.0;
 // After an estimate from excerpts: aimed this far under the target, accepted up to this.
 constexpr double kExcerptAimDb = 0.5;
 constexpr double kHighestLandingDb = -3.2;
+// The window mix.wav's true peak is kept in (INTERFACE.md: between -6 and -3 dBTP). A gain the
+// session keeps (MixBus::output_gain_db: a revision, a re-render) stands while the mix lands in
+// it, and moves only to this far inside its nearer edge when it would not.
+constexpr double kWindowLowDb = -6.0, kWindowHighDb = -3.0;
+constexpr double kKeptEdgeMarginDb = 0.25;
+// Landing gains are rounded to this (dB), as session.toml stores them exactly.
+double round_gain(double g) { return std::round(g * 1000.0) / 1000.0; }
 
 // The outputs read again next: the mix (analysed and mastered) and the instrumental and a
 // cappella (the lead's balance). Written through the page cache, so those reads find them in
@@ -251,6 +258,18 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   // the target, and accept a landing above it up to kHighestLandingDb (the window's top, less a
   // margin) before writing again.
   double gain_db = std::isfinite(tp_db) ? target_db - tp_db - (from_excerpts ? kExcerptAimDb : 0.0) : 0.0;
+  // A kept gain: where it puts the mix's true peak (after excerpts, a floor of it), moved
+  // into the window if it falls outside.
+  const std::optional<double> kept = console.mix_bus.output_gain_db;
+  const auto into_window = [&](double tp, double aim_under) {
+    return std::clamp(tp, kWindowLowDb + kKeptEdgeMarginDb, kWindowHighDb - kKeptEdgeMarginDb - aim_under) - tp;
+  };
+  if (kept && std::isfinite(tp_db)) {
+    const double move = into_window(tp_db + *kept, from_excerpts ? kExcerptAimDb : 0.0);
+    gain_db = move == 0.0 ? *kept : round_gain(*kept + move);
+  } else {
+    gain_db = round_gain(gain_db);
+  }
 
   // Pass 2: write everything with that gain, watching the mix's true peak and every other
   // output's sample peak, and holding the effect tails (after the longest stem) in memory
@@ -315,9 +334,14 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     if (attempt > 0) break;
     double corrected = gain_db;
     const double highest = from_excerpts ? std::max(target_db + kLandingToleranceDb, kHighestLandingDb) : target_db + kLandingToleranceDb;
-    if (std::isfinite(landed) && (landed < target_db - kLandingToleranceDb || landed > highest || landed > -3.0 || landed < -6.0))
+    if (kept) {
+      if (std::isfinite(landed) && (landed > kWindowHighDb || landed < kWindowLowDb)) corrected += into_window(landed, 0.0);
+    } else if (std::isfinite(landed) && (landed < target_db - kLandingToleranceDb || landed > highest || landed > kWindowHighDb ||
+                                         landed < kWindowLowDb)) {
       corrected += target_db - landed;
+    }
     if (worst_peak > 0.0f) corrected = std::min(corrected, gain_db - (gain_to_db(worst_peak) + 0.5));
+    if (corrected != gain_db) corrected = round_gain(corrected);
     if (worst_peak <= peak_limit && corrected == gain_db) break;
     gain_db = corrected;
   }

@@ -96,6 +96,35 @@ TEST(RenderMix, NothingNearFullScaleTakesTwoPassesAndLandsTheMix) {
   EXPECT_EQ(res.clipped_samples, 0);
 }
 
+// A gain the session keeps (a revision's, a re-render's) stands while the mix's true peak stays
+// in -6..-3 dBTP, however far from the -4.5 target; one that would put it outside moves just
+// inside the nearer edge, not back to the target.
+TEST(RenderMix, AKeptGainStandsInsideTheWindowAndMovesOnlyToItsEdge) {
+  testkit::TempDir dir;
+  auto c = console_with(dir.path(), false);
+  RenderMixOptions opt;
+  opt.threads = 2;
+  const auto first = render_mix(c, dir / "a", opt);
+  ASSERT_NEAR(first.mix_true_peak_dbtp, -4.5, 0.1);
+  // 1 dB up: -3.5 dBTP, inside the window: kept to the bit.
+  c.mix_bus.output_gain_db = first.output_gain_db + 1.0;
+  const auto up = render_mix(c, dir / "b", opt);
+  EXPECT_EQ(up.output_gain_db, *c.mix_bus.output_gain_db);
+  EXPECT_NEAR(up.mix_true_peak_dbtp, first.mix_true_peak_dbtp + 1.0, 0.02);
+  EXPECT_EQ(up.passes, 2);
+  // 3 dB up would be -1.5 dBTP: moved down to just under -3, not to -4.5.
+  c.mix_bus.output_gain_db = first.output_gain_db + 3.0;
+  const auto over = render_mix(c, dir / "c", opt);
+  EXPECT_LE(over.mix_true_peak_dbtp, -3.0);
+  EXPECT_GT(over.mix_true_peak_dbtp, -3.5);
+  // 3 dB down would be -7.5 dBTP: moved up to just over -6.
+  c.mix_bus.output_gain_db = first.output_gain_db - 3.0;
+  const auto under = render_mix(c, dir / "d", opt);
+  EXPECT_GE(under.mix_true_peak_dbtp, -6.0);
+  EXPECT_LT(under.mix_true_peak_dbtp, -5.5);
+  for (const auto* r : {&up, &over, &under}) EXPECT_EQ(r->clipped_samples, 0);
+}
+
 // The effect tail after the longest stem is held until the mix says where it dies, then written
 // to every output up to there: every file has the render's frames, past the stem's end, and
 // the reverb's tail is in the mix just after the stem stops.

@@ -378,6 +378,7 @@ template <class V> void fields(V& v, mix::Return& r) {
 }
 template <class V> void fields(V& v, mix::MixBus& m) {
   v.num("target_true_peak_dbtp", m.target_true_peak_dbtp, -6.0, -3.0);
+  v.optional_num("output_gain_db", m.output_gain_db, -120.0, 120.0);
   v.string_map("reasons", m.reasons);
   v.sub("eq", [&](auto& w) { fields(w, m.eq); });
   v.sub("compressor", [&](auto& w) { fields(w, m.compressor); });

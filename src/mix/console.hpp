@@ -102,6 +102,11 @@ struct MixBus {
   dsp::EqSettings eq;
   dsp::CompressorSettings compressor;  // glue; never a limiter
   double target_true_peak_dbtp = -4.5; // the rendered mix is set between -6 and -3 dBTP
+  // The gain the render that wrote this session's mix landed it with (its true peak at the
+  // target). Re-renders and revisions keep it while the mix's true peak stays between -6 and
+  // -3 dBTP (else it moves just inside), so a revision's untouched parts stay where they were
+  // instead of following the new mix's peak. Unset: landed at the target.
+  std::optional<double> output_gain_db;
   Reasons reasons;
   bool operator==(const MixBus&) const = default;
 };

@@ -355,6 +355,41 @@ TEST(ReviseNotes, StatedLevelMoveLandsAgainstTheRest) {
   EXPECT_NEAR(rev2.find_strip(stem)->fader_db, c["to"].get<double>(), 1e-3);
 }
 
+// A note that moves one part leaves the others where they were: the revision renders at the
+// gain the mix was landed with (session.toml's mix_bus.output_gain_db) while its true peak stays
+// in -6..-3 dBTP, instead of landing the new mix's peak again (until session 40, "snare 2 dB
+// down" could leave the snare louder than before, everything else raised by the new peak).
+TEST(ReviseNotes, AMoveLeavesTheUntouchedPartsWhereTheyWere) {
+  testkit::TempDir dir;
+  const fs::path out = dir.path() / "OUT";
+  ASSERT_NO_FATAL_FAILURE(mix_demo_unmastered(out));
+  const auto base = io::load_session(out / "session.toml");
+  ASSERT_TRUE(base.mix_bus.output_gain_db.has_value());
+  // The snares: the demo's peaks are theirs, so a cut moves the mix's peak most.
+  auto j = revise_json(out, "snares 3 dB down");
+  ASSERT_EQ(j.size(), 1u);
+  const auto level = [](const fs::path& f) { return testkit::ebur128_measure(io::read_file(f).view(), 48000).integrated; };
+  const auto stem_file = [](const fs::path& rev, const std::string& s) {
+    return rev / "versions" / "stems" / (fs::path(s).stem().string() + ".wav");
+  };
+  int moved = 0;
+  for (const auto& st : base.strips) {
+    if (st.mute) continue;
+    const double before = level(stem_file(out, st.name)), after = level(stem_file(out / "rev-2", st.name));
+    if (!std::isfinite(before)) continue;
+    if (st.role == Role::snare) {
+      ++moved;
+      EXPECT_LT(after - before, -1.5) << st.name << "\n" << j.dump(2);
+    } else {
+      EXPECT_NEAR(after, before, 0.6) << st.name << "\n" << j.dump(2);
+    }
+  }
+  EXPECT_EQ(moved, 2);
+  const auto a = testkit::ebur128_measure(io::read_file(out / "rev-2" / "mix.wav").view(), 48000);
+  EXPECT_LE(a.true_peak_db, -3.0);
+  EXPECT_GE(a.true_peak_db, -6.0);
+}
+
 // The loudness of `stems` together against the mix minus `out_of_rest` (the parts a revision
 // moved), over [t0, t1).
 double stems_against_unmoved(const fs::path& rev, const std::vector<std::string>& stems,
