@@ -22,7 +22,27 @@ namespace mixdown::master {
 
 namespace {
 
-constexpr int kFftSize = 8192;
+// The spectrum's FFT: 8192 points at 48 kHz (5.86 Hz bins, 171 ms frames), and the same length
+// in time at any other rate (fft_size_for), so a song reads the same bands whatever its rate.
+constexpr int kFftSize48k = 8192;
+
+// The even 7-smooth length (FFTW's fast sizes) nearest 8192 * rate / 48000: within 0.5 % of it
+// at the rates music comes in. With 8192 points at every rate (until session 40) a 96 kHz file's
+// bins were twice as wide in Hz as a 48 kHz file's, and the same music read up to 1.8 dB apart
+// in the low bands: a reference at another rate than the mix was matched on the resolution,
+// not the music.
+int fft_size_for(int rate) {
+  const double want = double(kFftSize48k) * rate / 48000.0;
+  const auto smooth = [](int n) {
+    for (int f : {2, 3, 5, 7})
+      while (n % f == 0) n /= f;
+    return n == 1;
+  };
+  int best = 0;
+  for (int n = std::max(16, static_cast<int>(want * 0.9)) & ~1; n <= static_cast<int>(want * 1.1) + 2; n += 2)
+    if (smooth(n) && (best == 0 || std::abs(n - want) < std::abs(best - want))) best = n;
+  return best > 0 ? best : kFftSize48k;
+}
 constexpr float kClipLevel = 0.99990f;  // within 0.001 dB of full scale
 constexpr double kLowSplitHz = 150.0;
 
@@ -78,27 +98,28 @@ struct InputAnalyzer::Impl {
   std::int64_t frames = 0;
 
   bool full;  // Scope::mix
+  int fft_size;  // fft_size_for(rate)
   Impl(int r, int c, Scope scope)
       : rate(r), channels(c),
         meter(double(r), c,
               scope == Scope::mix ? analysis::LoudnessOptions{false, true, c == 2, 1}
                                   : analysis::LoudnessOptions{false, false, false, 1, false}),
-        tp(c), full(scope == Scope::mix) {
+        tp(c), full(scope == Scope::mix), fft_size(fft_size_for(r)) {
     {
       std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
-      in = fftwf_alloc_real(kFftSize);
-      out = fftwf_alloc_complex(kFftSize / 2 + 1);
-      plan = fftwf_plan_dft_r2c_1d(kFftSize, in, out, FFTW_ESTIMATE);
+      in = fftwf_alloc_real(fft_size);
+      out = fftwf_alloc_complex(fft_size / 2 + 1);
+      plan = fftwf_plan_dft_r2c_1d(fft_size, in, out, FFTW_ESTIMATE);
     }
-    window.resize(kFftSize);
-    for (int i = 0; i < kFftSize; ++i)
+    window.resize(fft_size);
+    for (int i = 0; i < fft_size; ++i)
       window[static_cast<std::size_t>(i)] =
-          static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / kFftSize));
-    frame.assign(kFftSize, 0.0f);
-    power.assign(kFftSize / 2 + 1, 0.0);
+          static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / fft_size));
+    frame.assign(fft_size, 0.0f);
+    power.assign(fft_size / 2 + 1, 0.0);
     if (c == 2) {
-      side_frame.assign(kFftSize, 0.0f);
-      side_power.assign(kFftSize / 2 + 1, 0.0);
+      side_frame.assign(fft_size, 0.0f);
+      side_power.assign(fft_size / 2 + 1, 0.0);
     }
     dc_sum.assign(static_cast<std::size_t>(c), 0.0);
     sq_sum.assign(static_cast<std::size_t>(c), 0.0);
@@ -118,14 +139,14 @@ struct InputAnalyzer::Impl {
   }
 
   void spectrum_frame() {
-    for (int i = 0; i < kFftSize; ++i) in[i] = frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+    for (int i = 0; i < fft_size; ++i) in[i] = frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
     fftwf_execute(plan);
-    for (int k = 0; k <= kFftSize / 2; ++k)
+    for (int k = 0; k <= fft_size / 2; ++k)
       power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
     if (!side_frame.empty()) {
-      for (int i = 0; i < kFftSize; ++i) in[i] = side_frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
+      for (int i = 0; i < fft_size; ++i) in[i] = side_frame[static_cast<std::size_t>(i)] * window[static_cast<std::size_t>(i)];
       fftwf_execute(plan);
-      for (int k = 0; k <= kFftSize / 2; ++k)
+      for (int k = 0; k <= fft_size / 2; ++k)
         side_power[static_cast<std::size_t>(k)] += double(out[k][0]) * out[k][0] + double(out[k][1]) * out[k][1];
     }
     ++ffts;
@@ -145,7 +166,7 @@ struct InputAnalyzer::Impl {
     const float scale = 1.0f / static_cast<float>(has_lfe ? channels - 1 : channels);
     std::size_t i = 0;
     while (i < n) {
-      const std::size_t take = std::min<std::size_t>(n - i, kFftSize - fill);
+      const std::size_t take = std::min<std::size_t>(n - i, static_cast<std::size_t>(fft_size) - fill);
       if (channels == 2) {  // the general loop's sums, (0 + L) + R, in a loop that vectorizes
         const float* l = b.channel(0) + i;
         const float* r = b.channel(1) + i;
@@ -167,7 +188,7 @@ struct InputAnalyzer::Impl {
       }
       fill += take;
       i += take;
-      if (fill == kFftSize) {
+      if (fill == static_cast<std::size_t>(fft_size)) {
         spectrum_frame();
         fill = 0;
       }
@@ -307,20 +328,23 @@ InputAnalysis InputAnalyzer::finish() {
   }
   const std::int64_t ffts = m.ffts;
   const double nyquist = m.rate / 2.0;
-  const double bin_hz = double(m.rate) / kFftSize;
+  const double bin_hz = double(m.rate) / m.fft_size;
   auto band_db = [&](const std::vector<double>& power, double fc) {
     const double lo = fc * std::pow(2.0, -1.0 / 12.0), hi = fc * std::pow(2.0, 1.0 / 12.0);
-    // Fractional bins at the edges so narrow low bands get a fair share (bins are 11.7 Hz wide).
+    // Fractional bins at the edges so narrow low bands get a fair share (bins are 5.9 Hz wide).
     double sum = 0, width = 0;
-    for (int k = std::max(1, int(lo / bin_hz)); k <= std::min(kFftSize / 2, int(hi / bin_hz) + 1); ++k) {
+    for (int k = std::max(1, int(lo / bin_hz)); k <= std::min(m.fft_size / 2, int(hi / bin_hz) + 1); ++k) {
       const double b0 = (k - 0.5) * bin_hz, b1 = (k + 0.5) * bin_hz;
       const double ov = std::max(0.0, std::min(hi, b1) - std::max(lo, b0)) / bin_hz;
       sum += ov * power[static_cast<std::size_t>(k)];
       width += ov;
     }
-    // Power spectral density times bandwidth: band power, so pink noise reads flat.
+    // Power spectral density times bandwidth: band power, so pink noise reads flat. A frame's
+    // bin powers grow with the square of its length: scaled to 48 kHz's, the same music reads
+    // the same level at every rate.
     const double density = width > 0 && ffts > 0 ? sum / width / double(ffts) : 0.0;
-    return power_to_db(density * (hi - lo) / bin_hz + 1e-30);
+    const double scale = double(kFftSize48k) / m.fft_size;
+    return power_to_db(density * (hi - lo) / bin_hz * scale * scale + 1e-30);
   };
   if (m.power.size() > 1 && ffts > 0) {
     // The file's constant DC offset lies in bins 0 and 1 only (periodic Hann window: |X0| =
@@ -331,11 +355,11 @@ InputAnalysis InputAnalyzer::finish() {
     for (std::size_t c = 0; c < a.dc.size(); ++c)
       if (!(lfe && c == 3)) d += a.dc[c];
     d /= double(lfe ? a.channels - 1 : std::max(1, a.channels));
-    const double dc_power = double(ffts) * d * d * double(kFftSize) * double(kFftSize) * 5.0 / 16.0;
+    const double dc_power = double(ffts) * d * d * double(m.fft_size) * double(m.fft_size) * 5.0 / 16.0;
     double total = 0.0;
     for (double p : m.power) total += p;
     total -= dc_power;
-    // Bins 0..3: up to 20.5 Hz at 48 kHz (5.9 Hz bins); a kick's 40 Hz lies 4 bins away, in
+    // Bins 0..3: up to 20.5 Hz (5.9 Hz bins at every rate); a kick's 40 Hz lies 4 bins away, in
     // the window's side lobes (-40 dB and under).
     double low = -dc_power;
     for (std::size_t k = 0; k < 4 && k < m.power.size(); ++k) low += m.power[k];

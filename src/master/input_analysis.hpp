@@ -58,7 +58,7 @@ struct InputAnalysis {
   // mid is (L+R)/2, so mid + side power is the channels' mean power; empty otherwise.
   std::vector<double> side_band_db;
   // The share of the power (a constant DC offset left out) in the spectrum's lowest four bins,
-  // under about 20 Hz at 48 kHz (22 Hz at 44.1), in dB: infrasonic rumble nobody hears that
+  // under about 20 Hz at any rate, in dB: infrasonic rumble nobody hears that
   // takes the limiter's headroom (-inf: no power).
   double infrasonic_db = -std::numeric_limits<double>::infinity();
 

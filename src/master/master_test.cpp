@@ -202,6 +202,29 @@ TEST(InputAnalysis, SpectrumLevelsAndStereo) {
 // Runs of >= 3 full-scale samples are counted across block boundaries (analyze_buffer feeds
 // 8192-frame blocks), a block with no sample at the clip level ends any run, and the DC and
 // power sums land on their own channels.
+// The same music at 48 and 96 kHz reads the same 1/6-octave bands: the spectrum's frames are
+// as long in time at every rate (fft_size_for). With 8192 points at both (until session 40)
+// the 96 kHz file's bins were twice as wide, a 55 Hz tone leaked into the bands below it up to
+// 2.8 dB more, and a reference at 96 kHz was "matched" with EQ it did not need.
+TEST(InputAnalysis, TheSameMusicAtAnotherRateReadsTheSameBands) {
+  const auto music = [](int rate) {
+    AudioBuffer b(2, static_cast<std::size_t>(20 * rate));
+    for (const auto& [hz, db] : std::vector<std::pair<double, double>>{{55, -12}, {110, -18}, {440, -20}, {3000, -30}, {9000, -40}}) {
+      const auto t = testkit::sine(hz, db, 20.0, rate, 2);
+      for (int c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] += t.channel(c)[i];
+    }
+    return b;
+  };
+  const auto a = analyze_buffer(music(48000).view(), 48000);
+  const auto b = analyze_buffer(music(96000).view(), 96000);
+  ASSERT_EQ(a.band_hz, b.band_hz);  // both up to 20 kHz
+  double worst = 0.0;
+  for (std::size_t k = 0; k < a.band_hz.size(); ++k)
+    if (a.band_hz[k] >= 25.0 && a.band_db[k] > -50.0) worst = std::max(worst, std::abs(a.band_db[k] - b.band_db[k]));
+  EXPECT_LT(worst, 0.1);
+}
+
 TEST(InputAnalysis, ClippedRunsAcrossBlocksAndPerChannelSums) {
   const int rate = 48000;
   auto b = testkit::noise(-30, 1.0, rate, 2, 7);
