@@ -1694,7 +1694,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       // Its length when the note gives one ("over 2 seconds", "over 8 bars", "a 4 bar fade"),
       // else 10 s out and 5 s in; with a place too ("over 5 seconds at the end"), the end
       // (start) of that place.
-      double len = out ? 10.0 : 5.0;
+      double len = out ? kDefaultFadeOutS : kDefaultFadeInS;
       TimeUnit unit = TimeUnit::seconds;
       for (std::size_t i = 0; i + 2 < w.size(); ++i) {
         const bool over = w[i] == "over" || w[i] == "across";

@@ -75,6 +75,10 @@ struct TimeScope {
   bool operator==(const TimeScope&) const = default;
 };
 
+// A fade whose length and place the note leaves open: this long at the song's end (start).
+inline constexpr double kDefaultFadeOutS = 10.0;
+inline constexpr double kDefaultFadeInS = 5.0;
+
 struct ParsedNote {
   std::string text;
   NoteKind kind = NoteKind::mix;

@@ -655,7 +655,14 @@ Applied apply_fade(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   // Several places: a fade out is the last one's, a fade in the first one's; a length the note
   // states is that place's end (start).
   Window w = out ? windows.back() : windows.front();
-  const double span_s = n.span * seconds_per(n.span_unit, c);
+  double span_s = n.span * seconds_per(n.span_unit, c);
+  // "Fade out the ending" of a song with no outro: the end of the song, as "fade it out" (the
+  // last section stands in for the missing outro elsewhere, but a fade over all of it was 17 s
+  // of a 40 s song); its default length unless the note gives one.
+  const std::string edge = out ? "outro" : "intro";
+  const bool stand_in = std::none_of(c.sections.begin(), c.sections.end(), [&](const mix::Section& s) { return base_name(s.name) == edge; }) &&
+                        std::any_of(n.scope.sections.begin(), n.scope.sections.end(), [&](const SectionRef& r) { return r.name == edge; });
+  if (stand_in && span_s <= 0.0) span_s = out ? kDefaultFadeOutS : kDefaultFadeInS;
   if (span_s > 0.0 && span_s < w.end_s - w.start_s) {
     if (out) w.start_s = w.end_s - span_s;
     else w.end_s = w.start_s + span_s;

@@ -663,6 +663,28 @@ TEST(Plan, MuteUnmuteAndFadesAreTheMixersNotTheArrangements) {
   EXPECT_NEAR(mix::automation_gain_at(*g.find_strip("Vox.wav"), 6), 0.0, 1e-9);
 }
 
+TEST(Plan, AFadeOfTheEndingOfASongWithNoOutroIsTheSongsEnd) {
+  // Session 40's sweep: "fade out the ending" of a song with no outro faded its whole last
+  // section (the outro's stand-in), 17 s of a 40 s song; it is the last 10 s, as "fade it out".
+  auto c = song();  // ... chorus 100-120, no outro
+  auto r = plan_revision(c, {"fade out the ending"});
+  ASSERT_EQ(r[0].kind, NoteKind::mix);
+  for (const auto& s : c.strips) {
+    EXPECT_NEAR(mix::automation_gain_at(s, 109), 0.0, 1e-9) << s.name;
+    EXPECT_NEAR(mix::automation_gain_at(s, 115), 20.0 * std::log10(0.5), 1e-3) << s.name;
+  }
+  EXPECT_NE(r[0].reply.find("from 1:50 to 2:00"), std::string::npos) << r[0].reply;
+  // A length said still holds; a song with an outro fades over it.
+  auto d = song();
+  plan_revision(d, {"fade out the ending over 4 seconds"});
+  EXPECT_NEAR(mix::automation_gain_at(*d.find_strip("Vox.wav"), 115), 0.0, 1e-9);
+  EXPECT_NEAR(mix::automation_gain_at(*d.find_strip("Vox.wav"), 118), 20.0 * std::log10(0.5), 1e-3);
+  auto e = song();
+  e.sections.back().name = "outro";
+  plan_revision(e, {"fade out the ending"});
+  EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Vox.wav"), 110), 20.0 * std::log10(0.5), 1e-3);
+}
+
 TEST(Plan, WhatASweepOfNewNotesFoundIsRead) {
   // From a helper's sweep of 122 notes (session 34): each of these had done something else.
   const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
