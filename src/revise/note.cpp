@@ -1648,8 +1648,17 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     return nullptr;
   };
   // ("Bring the guitars back a little", "put the snare further back" are level and depth.)
+  // "Bring the clap back": "back" ends the request (but for a "please" or "again"), right after
+  // the part.
+  const auto back_at_end = [&] {
+    auto w = words_of(text);
+    while (!w.empty() && (w.back() == "please" || w.back() == "pls" || w.back() == "again" || w.back() == "now")) w.pop_back();
+    if (w.size() < 3 || w.back() != "back" || (w.front() != "bring" && w.front() != "put")) return false;
+    static const std::set<std::string, std::less<>> depth = {"further", "farther", "more", "little", "bit", "way", "lot", "too", "far"};
+    return depth.count(w[w.size() - 2]) == 0;
+  };
   if (const Hit* part = first_part();
-      part && (has(text, "unmute") || has(text, "un mute") || has(text, "bring back") ||
+      part && (has(text, "unmute") || has(text, "un mute") || has(text, "bring back") || back_at_end() ||
                ((has(text, "bring the") || has(text, "put the")) && (has(text, "back in") || has(text, "back into"))))) {
     note.element = split_stems(part->value).front();
     note.fix = Fix::unmute;

@@ -1841,9 +1841,29 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     Applied a;
     switch (aspect_of(n.fix)) {
       case Aspect::level:
-        a = n.fix == Fix::mute || n.fix == Fix::unmute        ? apply_mute(n, strips, windows)
-            : n.fix == Fix::fade_out || n.fix == Fix::fade_in ? apply_fade(console, n, strips, windows)
-                                                              : apply_level(console, n, strips, windows, ctx);
+        if (n.fix == Fix::mute || n.fix == Fix::unmute) {
+          a = apply_mute(n, strips, windows);
+        } else if (n.fix == Fix::fade_out || n.fix == Fix::fade_in) {
+          a = apply_fade(console, n, strips, windows);
+        } else {
+          // Raising a muted part asks to hear it: it is unmuted first, and the reply says so
+          // (it had said "Raised ... 1 dB" of a part that stayed silent).
+          std::vector<Change> unmuted;
+          std::vector<Strip*> was_muted;
+          if (n.fix == Fix::up)
+            for (auto* s : strips)
+              if (s->mute) {
+                s->mute = false;
+                s->reasons["mute"] = "revision: unmuted to be raised";
+                unmuted.push_back({s->name, "mute", 1.0, 0.0, ""});
+                was_muted.push_back(s);
+              }
+          a = apply_level(console, n, strips, windows, ctx);
+          if (!unmuted.empty()) {
+            a.changes.insert(a.changes.begin(), unmuted.begin(), unmuted.end());
+            a.reply = "Unmuted " + who(n.element, was_muted) + " (it was muted). " + a.reply;
+          }
+        }
         break;
       case Aspect::tone: a = apply_tone(console, n, strips, windows); break;
       case Aspect::dynamics: a = apply_dynamics(console, n, strips, windows); break;

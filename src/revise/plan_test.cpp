@@ -633,6 +633,19 @@ TEST(Plan, MuteUnmuteAndFadesAreTheMixersNotTheArrangements) {
   EXPECT_FALSE(c.find_strip("Kick.wav")->mute);
   r = plan_revision(c, {"unmute the kick"});
   EXPECT_TRUE(r[0].changes.empty()) << r[0].reply;
+  // "Bring the kick back" unmutes it too; raising a muted part unmutes it first, and says so
+  // (session 40's sweep: "Raised ... 1 dB" of a part that stayed muted).
+  plan_revision(c, {"mute the kick"});
+  r = plan_revision(c, {"bring the kick back please"});
+  EXPECT_FALSE(c.find_strip("Kick.wav")->mute) << r[0].reply;
+  plan_revision(c, {"mute the kick"});
+  const double kick_fader = c.find_strip("Kick.wav")->fader_db;
+  r = plan_revision(c, {"kick up 1 dB"});
+  EXPECT_FALSE(c.find_strip("Kick.wav")->mute) << r[0].reply;
+  EXPECT_GT(c.find_strip("Kick.wav")->fader_db, kick_fader);
+  EXPECT_EQ(r[0].reply.rfind("Unmuted", 0), 0u) << r[0].reply;
+  // "Further back" is depth, not a mute undone.
+  EXPECT_NE(plan_revision(c, {"put the kick further back"})[0].parsed.fix, Fix::unmute);
   // In a place: ridden down to the floor there only; "bring back" undoes it.
   r = plan_revision(c, {"drop the guitars in the bridge"});
   for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
