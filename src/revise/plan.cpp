@@ -907,6 +907,18 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
                 "each LU quieter is up to a dB less limiting."
           : "";
   if (a.changes.empty()) {
+    // Compressors there, at the limit of the move already (a second "more punch" finds every
+    // attack at its slowest): said as such, with the move that is left.
+    std::string open;
+    for (const auto& [comp, owner] : comps)
+      if (comp->enabled) open += (open.empty() ? "" : ", ") + owner;
+    if (n.fix == Fix::punchier && !open.empty()) {
+      a.reply = "The compressors on " + element_words(n.element) + " (" + open +
+                ") already let the transients through (their attacks are as slow as they go here, 60 ms), so nothing "
+                "was changed; more punch from here is less compression (\"less compression on " +
+                element_words(n.element) + "\").";
+      return a;
+    }
     a.reply = "Nothing compresses " + element_words(n.element) + " (stems: " + stem_list(c) +
               "), so nothing was changed; is it the recording's own dynamics?" + master_words;
     return a;

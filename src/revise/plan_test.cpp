@@ -698,6 +698,19 @@ TEST(Plan, AFadeOfTheEndingOfASongWithNoOutroIsTheSongsEnd) {
   EXPECT_NEAR(mix::automation_gain_at(*e.find_strip("Vox.wav"), 110), 20.0 * std::log10(0.5), 1e-3);
 }
 
+TEST(Plan, PunchAskedAgainSaysTheCompressorsAreOpenAlready) {
+  // Session 40's sweep: the second "more punch" said "Nothing compresses the mix", of a mix
+  // whose bus compressors were on (their attacks already at the slowest).
+  auto c = song();
+  c.mix_bus.compressor.enabled = true;
+  auto r = plan_revision(c, {"more punch"});
+  ASSERT_FALSE(r[0].changes.empty()) << r[0].reply;
+  for (int k = 0; k < 4 && !r[0].changes.empty(); ++k) r = plan_revision(c, {"more punch"});  // up to the slowest attack
+  EXPECT_TRUE(r[0].changes.empty()) << r[0].reply;
+  EXPECT_EQ(r[0].reply.find("Nothing compresses"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("already let the transients through"), std::string::npos) << r[0].reply;
+}
+
 TEST(Plan, WhatASweepOfNewNotesFoundIsRead) {
   // From a helper's sweep of 122 notes (session 34): each of these had done something else.
   const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
