@@ -203,6 +203,7 @@ const Table& fix_table() {
       {"unintelligible", "up"}, {"understand the", "up"}, {"needs to come up", "up"}, {"audible", "up"}, {"weak in the mix", "up"},
       {"raise", "up"}, {"boost", "up"}, {"increase", "up"}, {"louder by", "up"},
       {"reduce", "down"}, {"decrease", "down"}, {"attenuate", "down"},
+      {"halve", "down"}, {"by half", "down"}, {"in half", "down"},  // -6 dB (see halved())
       {"not enough reverb", "wetter"}, {"not enough delay", "wetter"}, {"not enough space", "wetter"},
       {"add reverb", "wetter"}, {"add some reverb", "wetter"}, {"add a delay", "wetter"}, {"add delay", "wetter"},
       {"add an echo", "wetter"}, {"remove the reverb", "drier"}, {"remove the delay", "drier"},
@@ -945,6 +946,9 @@ bool is_note_word(const std::string& w) {
   return words.count(w) > 0;
 }
 
+// "Halve it", "cut it by half", "in half": a level halved.
+bool halved(const std::string& text) { return has(text, "halve") || has(text, "by half") || has(text, "in half"); }
+
 // A normalized note with its common misspellings read as meant: words no note means otherwise
 // ("laud", "lound", "sibilent"), and "quite"/"to" where the "too" of a complaint belongs ("too
 // quite" is "too quiet"; "to loud" is "too loud"). Without it such notes came back vague.
@@ -953,7 +957,8 @@ std::string spelled(std::string text) {
       {"laud", "loud"},         {"lound", "loud"},          {"loundly", "loudly"},     {"lowd", "loud"},
       {"louad", "loud"},        {"kik", "kick"},            {"quiter", "quieter"},      {"quietter", "quieter"},   {"lowder", "louder"},     {"sibilent", "sibilant"},   {"sibilence", "sibilance"}, {"sibilanse", "sibilance"},
       {"sibillant", "sibilant"}, {"sibillance", "sibilance"}, {"sibilants", "sibilant"}, {"burried", "buried"},
-      {"bured", "buried"},      {"muddey", "muddy"},        {"harsch", "harsh"},       {"brite", "bright"}};
+      {"bured", "buried"},      {"muddey", "muddy"},        {"harsch", "harsh"},       {"brite", "bright"},
+      {"moar", "more"},         {"mor", "more"},            {"louda", "louder"}};
   // The words that follow "too" in a complaint ("too loud", "too bright").
   static const std::set<std::string, std::less<>> after_too = [] {
     std::set<std::string, std::less<>> out;
@@ -972,7 +977,7 @@ std::string spelled(std::string text) {
     if (i > 0 && w[i] == "quite" && (w[i - 1] == "too" || w[i - 1] == "so")) w[i] = "quiet";
   }
   for (std::size_t i = 0; i + 1 < w.size(); ++i)
-    if (w[i] == "to" && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
+    if ((w[i] == "to" || w[i] == "2") && after_too.count(w[i + 1]) && i > 0 && copula.count(w[i - 1])) w[i] = "too";
   // "Oh, the vocal is too loud", "oh and the bass": the interjection, not the overheads ("OH
   // are too loud", "OH louder", "oh up a bit"). Alone (a clause of its own) or before the words
   // a sentence goes on with.
@@ -1724,7 +1729,7 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
       return note;
     }
   }
-  const bool level_move = note.amount_db != 0.0 || has(text, "down") || has(text, "a bit") || has(text, "a little");
+  const bool level_move = note.amount_db != 0.0 || has(text, "down") || has(text, "a bit") || has(text, "a little") || halved(text);
   for (const auto verb : kDropVerbs) {
     if (level_move && (verb == "cut" || verb == "drop")) continue;  // "cut the bass by 2 dB"
     for (std::size_t p : find_all(text, std::string(verb))) {
@@ -2008,10 +2013,16 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   // as an amplitude (half is -6 dB; a share past 90 % down is taken as -20 dB).
   if ((fix == Fix::up || fix == Fix::down) && note.amount_db == 0.0 && share_is_a_move(raw))
     if (const auto pc = percent_in(raw); pc && *pc > 0.0) {
+      // "50 % too loud" is a level half as high again as it should be: down to 1/1.5 (-3.5 dB),
+      // where "down 50 %" halves it (-6 dB); "50 % too quiet" is up by half (+3.5 dB) either way.
+      const bool too = has(text, "too loud") || has(text, "too hot") || has(text, "too much") || has(text, "too strong");
       note.amount_db = fix == Fix::up ? 20.0 * std::log10(1.0 + std::min(*pc, 300.0) / 100.0)
-                                      : 20.0 * std::log10(std::max(0.1, 1.0 - *pc / 100.0));
+                       : too         ? -20.0 * std::log10(1.0 + std::min(*pc, 300.0) / 100.0)
+                                     : 20.0 * std::log10(std::max(0.1, 1.0 - *pc / 100.0));
       note.amount_db = std::round(note.amount_db * 10.0) / 10.0;
     }
+  // "Halve the reverb", "cut the delay by half": half the level, -6 dB.
+  if (fix == Fix::down && note.amount_db == 0.0 && halved(text)) note.amount_db = -6.0;
   const bool compared = compare_sections(note, fix, text);
   note.fix = fix;
 

@@ -892,4 +892,25 @@ TEST(NoteJunk, StretchedWordsAndTimesNoSongHas) {
   EXPECT_TRUE(parse_note("snare -2dB at 1:00").bad_time.empty());
   EXPECT_TRUE(parse_note("kick too loud at 59.999 seconds").bad_time.empty());
 }
+// Session 40's sweep of new notes: halving ("halve the reverb", "cut it by half", "in half") is
+// a level halved, -6 dB; "50 % too loud" is a level 1.5 times too high, -3.5 dB (where "down
+// 50 %" halves it); "moar", and "2" for "too" after a verb.
+TEST(NoteAmounts, HalvesSharesTooLoudAndSlang) {
+  for (const char* t : {"halve the reverb", "cut the reverb by half", "cut the reverb in half"}) {
+    const auto n = parse_note(t);
+    EXPECT_EQ(n.kind, NoteKind::mix) << t;
+    EXPECT_EQ(n.element, "reverb") << t;
+    EXPECT_EQ(n.fix, Fix::down) << t;
+    EXPECT_DOUBLE_EQ(n.amount_db, -6.0) << t;
+  }
+  EXPECT_NEAR(parse_note("the kick is 50% too loud").amount_db, -3.5, 0.05);
+  EXPECT_NEAR(parse_note("kick down 50%").amount_db, -6.0, 0.05);
+  EXPECT_NEAR(parse_note("the kick is 50% too quiet").amount_db, 3.5, 0.05);
+  const auto m = parse_note("moar bass");
+  EXPECT_EQ(m.element, "bass");
+  EXPECT_EQ(m.fix, Fix::up);
+  const auto s = parse_note("the snare is 2 loud");
+  EXPECT_EQ(s.element, "snare");
+  EXPECT_EQ(s.fix, Fix::down);
+}
 }  // namespace mixdown::revise
