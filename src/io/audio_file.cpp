@@ -130,6 +130,10 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
       why = "its header is damaged: it declares no sample rate or no channels (" + why + ")";
     else if (why.find("Permission denied") != std::string::npos)
       why = "cannot be read: permission denied";
+    // What libsndfile says of an MP3 whose bytes mpg123 finds no stream in (random bytes named
+    // .mp3), though the file is there.
+    else if (why.find("does not exist") != std::string::npos && fs::is_regular_file(path, ec))
+      why = "not a readable audio file: no audio stream was found in it";
     if (const char* format = unread_audio_format(path))
       why = std::string(format) + " is not a format mixdown reads (WAV, AIFF, FLAC, Ogg Vorbis, Opus, MP3): convert it to WAV or FLAC";
     throw rejected(name, why);
