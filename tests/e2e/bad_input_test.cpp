@@ -551,6 +551,15 @@ TEST_F(BadInput, AllDc) {
   expect_refusal(run({"master", p.string(), "-o", out_.string(), "--quiet"}), 3, {"dc.wav", "DC offset"});
 }
 
+// Music exported 90 dB too low is too quiet, said with its peak: not "only a DC offset" (session
+// 40's sweep: its offset lay near -136 dBFS) nor "silent".
+TEST_F(BadInput, MusicFarUnderTheGateIsTooQuietNotDc) {
+  const auto p = in_ / "quiet.wav";
+  write_audio(p, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 48000 * 3,
+              [](std::int64_t i, int) { return std::pow(10.0, -91.0 / 20.0) * std::sin(2.0 * M_PI * 220.0 * double(i) / 48000.0); });
+  expect_refusal(run({"master", p.string(), "-o", out_.string(), "--quiet"}), 3, {"quiet.wav", "too quiet to master", "peaks at -91"});
+}
+
 // A stem that is only DC holds no sound: before, it was mixed, and the high-pass turned its
 // start and end into two thumps that set the mix's level. Alone it is refused, naming the DC;
 // beside a real part it is left out and the part is mixed.
