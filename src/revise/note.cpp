@@ -204,6 +204,7 @@ const Table& fix_table() {
       {"raise", "up"}, {"boost", "up"}, {"increase", "up"}, {"louder by", "up"},
       {"reduce", "down"}, {"decrease", "down"}, {"attenuate", "down"},
       {"halve", "down"}, {"by half", "down"}, {"in half", "down"},  // -6 dB (see halved())
+      {"lift", "up"}, {"lifted", "up"},
       {"not enough reverb", "wetter"}, {"not enough delay", "wetter"}, {"not enough space", "wetter"},
       {"add reverb", "wetter"}, {"add some reverb", "wetter"}, {"add a delay", "wetter"}, {"add delay", "wetter"},
       {"add an echo", "wetter"}, {"remove the reverb", "drier"}, {"remove the delay", "drier"},
@@ -858,8 +859,9 @@ bool compare_sections(ParsedNote& note, Fix& fix, const std::string& text) {
   if (note.element == "reverb" || note.element == "delay") return false;
   const bool whole_mix = note.element.empty() || note.element == "mix";
   // A lift asked in other words than a level's, of the whole mix.
-  static const std::array<std::string_view, 8> lift_words = {"hit harder", "hits harder", "punchier", "bigger",
-                                                             "stronger", "more powerful", "more energy", "more impact"};
+  static const std::array<std::string_view, 10> lift_words = {"hit harder", "hits harder", "punchier", "bigger",
+                                                              "stronger", "more powerful", "more energy", "more impact",
+                                                              "lift", "lifted"};
   const bool lift = whole_mix && std::any_of(lift_words.begin(), lift_words.end(), [&](auto w) { return has(text, w); });
   Fix way = fix == Fix::up || fix == Fix::down ? fix : lift ? Fix::up : Fix::none;
   std::vector<SectionRef> moved, reference;
@@ -902,6 +904,12 @@ bool compare_sections(ParsedNote& note, Fix& fix, const std::string& text) {
     for (const auto& r : note.scope.sections) (section_weight(r.name) == top ? moved : reference).push_back(r);
     if (moved.empty() || reference.empty() || !whole_mix) return false;
     way = has(text, "less") || has(text, "too much") ? Fix::down : Fix::up;
+  } else if (lift && way == Fix::up && !note.scope.sections.empty() && note.scope.ranges.empty()) {
+    // "Make the chorus bigger", "the chorus needs to hit harder", "lift the hook": the sections
+    // named lifted against the rest of the song (they came back vague, asking where). A
+    // request of its own beside others in a note (see category()).
+    moved = note.scope.sections;
+    note.problem = "lift";
   } else {
     return false;
   }
@@ -2250,6 +2258,7 @@ enum class Cat { nothing, request, ellipsis, subject, vague };
 
 Cat category(const ParsedNote& p, const ClauseInfo& info) {
   if (p.kind == NoteKind::production) return Cat::request;
+  if (p.kind == NoteKind::mix && p.element == "mix" && p.problem == "lift") return Cat::request;  // "make the chorus bigger"
   if (p.kind == NoteKind::mix) return info.named.empty() ? Cat::ellipsis : Cat::request;
   if (info.only_parts) return Cat::subject;
   if (!p.vague_topic.empty() && p.vague_topic != "unclear" && p.vague_topic != "better") return Cat::vague;

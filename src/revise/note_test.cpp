@@ -909,6 +909,17 @@ TEST(NoteAmounts, HalvesSharesTooLoudAndSlang) {
   const auto m = parse_note("moar bass");
   EXPECT_EQ(m.element, "bass");
   EXPECT_EQ(m.fix, Fix::up);
+  // A section asked to be bigger, to hit harder, lifted: the whole mix lifted there (these came
+  // back vague, asking where, of a song with a chorus).
+  for (const char* t : {"make the chorus bigger", "the chorus needs to hit harder", "lift the chorus"}) {
+    const auto c = parse_note(t);
+    EXPECT_EQ(c.kind, NoteKind::mix) << t;
+    EXPECT_EQ(c.element, "mix") << t;
+    EXPECT_EQ(c.fix, Fix::up) << t;
+    ASSERT_EQ(c.scope.sections.size(), 1u) << t;
+    EXPECT_EQ(c.scope.sections[0].name, "chorus") << t;
+  }
+  EXPECT_EQ(parse_note("lift the strings").fix, Fix::up);
   const auto s = parse_note("the snare is 2 loud");
   EXPECT_EQ(s.element, "snare");
   EXPECT_EQ(s.fix, Fix::down);
