@@ -340,6 +340,12 @@ const Table& fix_table() {
 
 const Table& vague_table() {
   static const Table t = {
+      // A note that asks for nothing: approval ("love it, no changes"), said as such.
+      {"love it", "approval"}, {"loving it", "approval"}, {"sounds great", "approval"}, {"sounds good", "approval"},
+      {"sounds perfect", "approval"}, {"no changes", "approval"}, {"no more changes", "approval"},
+      {"all good", "approval"}, {"approved", "approval"}, {"ship it", "approval"}, {"nailed it", "approval"},
+      {"great job", "approval"}, {"good job", "approval"}, {"its perfect", "approval"}, {"perfect thanks", "approval"},
+      {"perfect thank you", "approval"}, {"looks good", "approval"}, {"happy with it", "approval"},
       {"pop", "pop"}, {"bigger", "bigger"}, {"big", "bigger"}, {"huge", "bigger"}, {"epic", "bigger"},
       {"fatter", "bigger"}, {"fat", "bigger"}, {"massive", "bigger"}, {"professional", "professional"},
       {"pro", "professional"}, {"radio ready", "professional"}, {"radio", "professional"},
@@ -1812,7 +1818,10 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
   // Element words inside fix phrases ("too much low end", "more room") are fixes there: let the
   // fix table see the text independently of the element claims.
   const auto fixes = scan(text, prepared_fix_table());
-  const auto vague = scan(text, prepared_vague_table());
+  auto vague = scan(text, prepared_vague_table());
+  // Praise beside a fix ("everything sounds great except the chorus is too loud") is no approval
+  // of the mix as it stands: the fix is the note.
+  if (!fixes.empty()) std::erase_if(vague, [](const Hit& h) { return h.value == "approval"; });
 
   // Pick the element: the first named, except that a space processor (reverb/delay) named next
   // to another element is the *how* ("more reverb on the vocal"), and "the mix" yields to any

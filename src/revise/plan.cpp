@@ -1788,6 +1788,11 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 (windows.empty() ? "" : " with the place (" + where(windows, n.scope) + ")") + ".";
       continue;
     }
+    if (r.kind == NoteKind::vague && n.vague_topic == "approval") {
+      r.reply = "Taken as approval: nothing was changed. The delivery sheet (delivery-sheet.md) lists every master "
+                "with its loudness, true peak and checksum.";
+      continue;
+    }
     if (r.kind == NoteKind::vague && n.vague_topic == "taken_back") {
       r.reply = "Nothing was changed: the note takes back what it asked of " + element_words(n.element) + ".";
       continue;

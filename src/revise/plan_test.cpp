@@ -711,6 +711,23 @@ TEST(Plan, PunchAskedAgainSaysTheCompressorsAreOpenAlready) {
   EXPECT_NE(r[0].reply.find("already let the transients through"), std::string::npos) << r[0].reply;
 }
 
+TEST(Plan, ApprovalIsSaidAsSuchAndChangesNothing) {
+  // Session 40's sweep: "love it, no changes" got the questionnaire of a vague complaint.
+  for (const char* t : {"love it, no changes", "sounds great", "perfect, thanks"}) {
+    auto c = song();
+    const auto r = plan_revision(c, {t});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].kind, NoteKind::vague) << t;
+    EXPECT_TRUE(r[0].changes.empty()) << t;
+    EXPECT_EQ(r[0].reply.rfind("Taken as approval", 0), 0u) << r[0].reply;
+  }
+  // Praise beside a fix is no approval: the fix is made.
+  auto c = song();
+  const auto r = plan_revision(c, {"the vocal sounds great but the kick is too loud"});
+  EXPECT_EQ(r[0].kind, NoteKind::mix) << r[0].reply;
+  EXPECT_FALSE(r[0].changes.empty());
+}
+
 TEST(Plan, WhatASweepOfNewNotesFoundIsRead) {
   // From a helper's sweep of 122 notes (session 34): each of these had done something else.
   const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
