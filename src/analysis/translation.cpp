@@ -469,6 +469,13 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
           fmt::format("on a mono speaker the song gets {:.1f} LU quieter and hollow: left and right cancel each "
                       "other (a channel with flipped polarity or heavy stereo widening)", loss),
           "check the polarity of each channel and of every stereo-widened part");
+      // A phone plays one speaker: the same fold-down (its lane measured it silent, or nearly,
+      // without a word until session 40).
+      if (find(PlaybackSystem::phone))
+        add("mono_cancellation", PlaybackSystem::phone, Severity::error,
+            fmt::format("on a phone's single speaker the song gets {:.1f} LU quieter and hollow, as on any mono "
+                        "speaker: left and right cancel each other", loss),
+            "check the polarity of each channel and of every stereo-widened part");
     } else {
       double worst = 0.0, worst_hz = 0.0;
       for (std::size_t i = 0; i < in.band_hz.size(); ++i)

@@ -208,6 +208,7 @@ TEST(Translation, EachFaultRaisesItsCodeNamingTheSystem) {
     r.input.mono_lufs = -std::numeric_limits<double>::infinity();
     check_translation(r);
     EXPECT_TRUE(has(r, "mono_cancellation", "mono"));
+    EXPECT_TRUE(has(r, "mono_cancellation", "phone"));  // one speaker: the same fold-down
   }
   {
     auto r = clean_report();
