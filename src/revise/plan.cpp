@@ -1918,6 +1918,17 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     for (const auto& ch : r.changes) {
       if (auto* s = console.find_strip(ch.stem); s && ch.parameter == "fader_db")
         s->reasons["fader"] = "revision: \"" + notes[q.note] + "\"";
+      // The mix bus's, a bus's and a return's reasons say the revision too (they kept the
+      // decision's "1.5:1, 30 ms attack" beside the values a note had changed).
+      const std::string key = ch.parameter == "fader_db" ? "fader" : ch.parameter.substr(0, ch.parameter.find('.'));
+      const std::string why = "revision: \"" + notes[q.note] + "\"";
+      if (ch.stem == "mix_bus") console.mix_bus.reasons[key] = why;
+      else if (ch.stem.rfind("bus:", 0) == 0) {
+        if (auto* b = console.find_bus(ch.stem.substr(4))) b->reasons[key] = why;
+      } else if (ch.stem.rfind("return:", 0) == 0) {
+        for (auto& rt : console.returns)
+          if (rt.name == ch.stem.substr(7)) rt.reasons[key] = why;
+      }
     }
   }
   // A vague wish beside a request of the same note that acted ("make the chorus hit harder,

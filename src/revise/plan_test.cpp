@@ -705,6 +705,7 @@ TEST(Plan, PunchAskedAgainSaysTheCompressorsAreOpenAlready) {
   c.mix_bus.compressor.enabled = true;
   auto r = plan_revision(c, {"more punch"});
   ASSERT_FALSE(r[0].changes.empty()) << r[0].reply;
+  EXPECT_EQ(c.mix_bus.reasons["compressor"], "revision: \"more punch\"");  // not the decision's stale figures
   for (int k = 0; k < 4 && !r[0].changes.empty(); ++k) r = plan_revision(c, {"more punch"});  // up to the slowest attack
   EXPECT_TRUE(r[0].changes.empty()) << r[0].reply;
   EXPECT_EQ(r[0].reply.find("Nothing compresses"), std::string::npos) << r[0].reply;
