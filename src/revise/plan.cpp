@@ -1691,7 +1691,45 @@ void narrow_by_name(std::vector<Strip*>& strips, std::string_view note, const st
         picked.push_back(strips[i]);
         break;
       }
-  if (picked.size() == 1) strips = picked;
+  if (picked.size() == 1) {
+    strips = picked;
+    return;
+  }
+  // "The second snare", "the last synth": an ordinal before a word of the part (not a place:
+  // "the second chorus") picks that one of the group in session order (it lowered both snares).
+  static const std::map<std::string, int, std::less<>> ordinals = {
+      {"first", 1}, {"1st", 1}, {"second", 2}, {"2nd", 2}, {"third", 3}, {"3rd", 3}, {"fourth", 4}, {"4th", 4},
+      {"fifth", 5}, {"5th", 5}, {"last", -1}, {"other", 0}};
+  static const std::set<std::string, std::less<>> places = {
+      "intro", "verse", "verses", "chorus", "choruses", "hook", "hooks", "bridge", "outro", "prechorus", "pre",
+      "breakdown", "drop", "solo", "half", "time", "bar", "bars", "beat", "beats", "minute", "minutes", "second",
+      "seconds", "section", "sections", "part", "parts", "one", "ones", "hit", "hits", "note", "notes", "take", "line",
+      // "first, the snare ...", "first of all": no part after the ordinal
+      "the", "a", "an", "of", "and", "off", "up", "down", "i", "we", "lets", "let", "just", "please", "make", "can",
+      "could", "thing", "things", "off", "is", "it", "its", "time", "times", "round", "pass", "listen", "go"};
+  std::vector<std::string> w;
+  {
+    std::string cur;
+    for (const char ch : note) {
+      if (std::isalnum(static_cast<unsigned char>(ch))) cur += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      else if (!cur.empty()) {
+        w.push_back(cur);
+        cur.clear();
+      }
+    }
+    if (!cur.empty()) w.push_back(cur);
+  }
+  for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+    const auto o = ordinals.find(w[i]);
+    // ("the first 4 bars", "the last two choruses": a count, then a place.)
+    const bool count = std::all_of(w[i + 1].begin(), w[i + 1].end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) ||
+                       w[i + 1] == "two" || w[i + 1] == "three" || w[i + 1] == "four" || w[i + 1] == "few" || w[i + 1] == "couple";
+    if (o == ordinals.end() || o->second == 0 || count || places.count(w[i + 1])) continue;
+    const int n = static_cast<int>(strips.size());
+    const int k = o->second > 0 ? o->second - 1 : n + o->second;
+    if (k >= 0 && k < n) strips = {strips[static_cast<std::size_t>(k)]};
+    return;
+  }
 }
 
 std::vector<std::pair<std::string, Window>> planned_rides(const Console& console, const std::vector<std::string>& notes) {

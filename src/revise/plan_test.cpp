@@ -729,6 +729,27 @@ TEST(Plan, ApprovalIsSaidAsSuchAndChangesNothing) {
   EXPECT_FALSE(r[0].changes.empty());
 }
 
+TEST(Plan, AnOrdinalBeforeAPartPicksThatOneOfTheGroup) {
+  // Session 40's sweep: "the second snare is too loud" lowered both snares.
+  auto c = song();
+  c.find_strip("Snare.wav")->name = "Snare_05.wav";  // no stem named as the word "snare"
+  mix::Strip s2 = *c.find_strip("Snare_05.wav");
+  s2.name = "Snare_06.wav";
+  s2.file = "Snare_06.wav";
+  c.strips.push_back(s2);
+  const double a0 = c.find_strip("Snare_05.wav")->fader_db, b0 = c.find_strip("Snare_06.wav")->fader_db;
+  auto r = plan_revision(c, {"the second snare is too loud"});
+  ASSERT_EQ(r[0].changes.size(), 1u) << r[0].reply;
+  EXPECT_EQ(r[0].changes[0].stem, "Snare_06.wav");
+  EXPECT_EQ(c.find_strip("Snare_05.wav")->fader_db, a0);
+  EXPECT_LT(c.find_strip("Snare_06.wav")->fader_db, b0);
+  r = plan_revision(c, {"the first snare up 1 dB"});
+  ASSERT_EQ(r[0].changes.size(), 1u) << r[0].reply;
+  EXPECT_EQ(r[0].changes[0].stem, "Snare_05.wav");
+  // An ordinal of a place, or a leading "first," picks no part.
+  EXPECT_EQ(plan_revision(c, {"first, the snare is too loud"})[0].changes.size(), 2u);
+}
+
 TEST(Plan, WhatASweepOfNewNotesFoundIsRead) {
   // From a helper's sweep of 122 notes (session 34): each of these had done something else.
   const auto c = song();  // intro 0-10, verse 10-30, chorus 30-50, verse 50-70, chorus 70-90, bridge 90-100, chorus 100-120
