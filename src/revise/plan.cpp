@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "analysis/spectrum.hpp"
+#include "master/target.hpp"
 #include "mix/automation.hpp"
 
 namespace mixdown::revise {
@@ -488,10 +489,24 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     return a;
   }
   if (n.element == "mix") {
-    a.reply = "The mix's loudness is set by its delivery targets (" +
-              (c.targets.empty() ? std::string("streaming") : c.targets.front()) +
-              " masters land on the target loudness), so nothing was changed; if one part should be louder "
-              "against the rest, name it.";
+    // The masters' loudness is their target's: said with the target's figure and the targets
+    // that deliver louder or quieter ("make the master louder" had only been told to name a part).
+    const std::string name = c.targets.empty() ? std::string("streaming") : c.targets.front();
+    const auto t = master::find_target(name);
+    const double lufs = t ? t->integrated_lufs : -14.0;
+    std::string other;
+    for (const char* k : {"cd", "streaming", "apple", "broadcast"}) {
+      const auto o = master::find_target(k);
+      if (!o || o->name == name || (up ? o->integrated_lufs <= lufs : o->integrated_lufs >= lufs)) continue;
+      other = "the " + o->name + " target lands at " + (o->integrated_lufs < 0 ? "-" : "") + fmt_db(std::fabs(o->integrated_lufs)) +
+              " LUFS (`mixdown master OUT/mix.wav -o OUT/" + o->name + " --target " + o->name + "`)";
+      break;
+    }
+    a.reply = "The masters' loudness is set by their delivery targets: " + name + " lands at -" + fmt_db(std::fabs(lufs)) +
+              " LUFS" + (name == "streaming" ? ", where streaming services play every song alike" : "") + ". " +
+              (other.empty() ? std::string("No target here is ") + (up ? "louder" : "quieter") + "."
+                             : std::string("For a ") + (up ? "louder" : "quieter") + " master, " + other + ".") +
+              " Nothing was changed; if one part should be " + (up ? "louder" : "quieter") + " against the rest, name it.";
     return a;
   }
   // Low parts on small speakers: the fader is not the fix, their harmonics are.

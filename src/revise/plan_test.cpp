@@ -729,6 +729,18 @@ TEST(Plan, ApprovalIsSaidAsSuchAndChangesNothing) {
   EXPECT_FALSE(r[0].changes.empty());
 }
 
+TEST(Plan, TheMastersLoudnessIsSaidWithTheTargetsThatChangeIt) {
+  // "Make the master louder" was told only to name a part: it is told the target's loudness and
+  // the target that lands louder (quieter), with the command that makes that master.
+  auto c = song();
+  auto r = plan_revision(c, {"make the master louder"});
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_NE(r[0].reply.find("-14 LUFS"), std::string::npos) << r[0].reply;
+  EXPECT_NE(r[0].reply.find("--target cd"), std::string::npos) << r[0].reply;
+  r = plan_revision(c, {"the master is too loud"});
+  EXPECT_NE(r[0].reply.find("--target apple"), std::string::npos) << r[0].reply;
+}
+
 TEST(Plan, AnOrdinalBeforeAPartPicksThatOneOfTheGroup) {
   // Session 40's sweep: "the second snare is too loud" lowered both snares.
   auto c = song();
