@@ -286,7 +286,7 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   // The translation's lanes take this meter's loudness of a stereo or mono stream (they play
   // the first two channels of more) rather than measuring it again.
   TranslationFeed* feed = deliver ? deliver->translation : nullptr;
-  const bool shared = feed && channels <= 2;
+  const bool shared = feed && feed->takes_loudness();
   analysis::LoudnessMeter meter(double(rate), channels, shared ? feed->loudness_options() : analysis::LoudnessOptions{false, full, false, 1, full});
   analysis::TruePeakMeter tp(channels, /*refine=*/true);  // the delivered stream, read as a DAC plays it
   AudioBuffer side(channels, kPipeBlock);

@@ -427,6 +427,31 @@ TEST(MasterFile, TranslationInTheDeliveringPassMatchesTheFileRead) {
   for (const auto& e : fs::directory_iterator(dir / "out")) EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 }
 
+TEST(Translate, AMonoFilePlaysAsItsDualMonoCopy) {
+  // A player sends a mono file to both speakers: every system hears what the same signal on
+  // both channels of a stereo file gives (session 40's sweep: the mono file read 2-3 dB louder
+  // on the stereo devices, 3 dB quieter over Bluetooth).
+  testkit::TempDir dir;
+  const int rate = 48000;
+  const auto mono = programme(rate, 20.0, -20.0, 5, 1);
+  AudioBuffer dual(2, mono.num_frames());
+  for (int c = 0; c < 2; ++c) std::copy_n(mono.channel(0), mono.num_frames(), dual.channel(c));
+  const fs::path out = dir / "out";
+  fs::create_directories(out);
+  write_file(out / "mono.wav", mono.view(), {rate, 1, SampleFormat::wav_float});
+  write_file(out / "dual.wav", dual.view(), {rate, 2, SampleFormat::wav_float});
+  const auto nan = std::numeric_limits<double>::quiet_NaN();
+  const auto a = io::translate_output(out, out / "mono.wav", nan, 0, {}, io::TranslateScope{false, false, true});
+  const auto b = io::translate_output(out, out / "dual.wav", nan, 0, {}, io::TranslateScope{false, false, true});
+  ASSERT_EQ(a.systems.size(), b.systems.size());
+  for (std::size_t i = 0; i < a.systems.size(); ++i) {
+    SCOPED_TRACE(std::string(analysis::to_string(a.systems[i].system)));
+    EXPECT_NEAR(a.systems[i].loudness_lufs, b.systems[i].loudness_lufs, 0.01);
+    EXPECT_NEAR(a.systems[i].sample_peak_dbfs, b.systems[i].sample_peak_dbfs, 0.01);
+  }
+  EXPECT_NEAR(a.input.integrated_lufs, b.input.integrated_lufs, 0.01);
+}
+
 TEST(Translate, ABluetoothPassageOfA51FilePlaysItsFrontPair) {
   // Every lane plays a file's first two channels; the Bluetooth lane's passages took the
   // last channel for the right (a 5.1 file's right surround) until session 40.

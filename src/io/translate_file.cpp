@@ -525,13 +525,14 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const AudioInfo info = reader.info();
   reject_if_truncated(req.input, info);
   const int rate = info.sample_rate;
-  const int in_ch = std::min(info.channels, 2);
-  const bool stereo = in_ch == 2;
+  // Every system plays two channels: a mono file on both, as a player does (kPlayedPair).
+  const int in_ch = kPlayedChannels;
+  const bool stereo = info.channels >= 2;
   const std::string name = req.input.string();
 
   prog(0.0, "measuring loudness");
   const InputLoudness measured = req.input_lufs ? InputLoudness{*req.input_lufs, -200.0, 1.0f, {}} : measure_loudness(req.input);
-  const double in_lufs = measured.lufs;
+  const double in_lufs = measured.lufs + played_gain_db(info.channels);
   reader.set_spike_ceiling(measured.spikes.ceiling);
   if (!std::isfinite(in_lufs) && under_one_loudness_block(info.duration_s()))
     throw rejected(name, "too short to translate: " + under_one_loudness_block_words(info.duration_s()));
@@ -580,7 +581,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     AudioBuffer& next = bufs[(t + 1) & 1];
     std::size_t& next_got = got[(t + 1) & 1];
     const ConstAudioView all = static_cast<const AudioBuffer&>(bufs[t & 1]).view().sub(0, n);
-    const float* pair[2] = {all.channel(0), all.channel(in_ch - 1)};
+    const float* pair[2] = {all.channel(0), all.channel(std::min(1, info.channels - 1))};
     const ConstAudioView in(pair, in_ch, n);
     // Every lane, the codec and the input meter are independent: run them side by side (each
     // item always does the same work, so the outputs do not depend on the thread count).
@@ -597,7 +598,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
         const std::size_t m = codec_reader->read(codec_buf.view(static_cast<std::size_t>(std::clamp<std::int64_t>(want, 0, static_cast<std::int64_t>(codec_buf.num_frames())))));
         codec_done += static_cast<std::int64_t>(m);
         const ConstAudioView cv = static_cast<const AudioBuffer&>(codec_buf).view().sub(0, m);
-        const float* cpair[2] = {cv.channel(0), cv.channel(in_ch - 1)};
+        const float* cpair[2] = {cv.channel(0), cv.channel(std::min(1, info.channels - 1))};
         return codec->write(ConstAudioView(cpair, in_ch, m));
       }
       if (k == lanes.size() + 1) return input_meter.add_loudness(in);
@@ -694,14 +695,22 @@ analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::
 struct TranslationFeed::Impl {
   LaneSet set;
   bool own_loudness = true;
+  bool stereo = true;  // the stream has two channels or more (a mono one is played on both)
   std::vector<std::int64_t> at;  // per item: the stream frame its next block starts at
   Impl(int rate, int in_ch, std::int64_t frames, double lufs, bool own)
       : set(rate, in_ch, frames, lufs, true, false, fs::path(), std::string()), own_loudness(own),
         at(set.lanes.size() + (own ? 2 : 1), 0) {}
 };
 
+// A mono stream is played on both channels (as translate_file plays a mono file): its loudness
+// as played is 3 dB over its own, and only the feed's own meter of the pair measures it.
 TranslationFeed::TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs, bool own_loudness)
-    : impl_(std::make_unique<Impl>(sample_rate, std::min(channels, 2), frames, expected_lufs, own_loudness)) {}
+    : impl_(std::make_unique<Impl>(sample_rate, kPlayedChannels, frames, expected_lufs + played_gain_db(channels),
+                                   own_loudness || channels != 2)) {
+  impl_->stereo = channels >= 2;
+}
+
+bool TranslationFeed::takes_loudness() const noexcept { return !impl_->own_loudness; }
 TranslationFeed::~TranslationFeed() = default;
 
 std::size_t TranslationFeed::items() const noexcept { return impl_->at.size(); }
@@ -709,7 +718,7 @@ std::size_t TranslationFeed::items() const noexcept { return impl_->at.size(); }
 void TranslationFeed::add(std::size_t item, const ConstAudioView& block) {
   LaneSet& set = impl_->set;
   // As translate_file plays a file: its first two channels (the one of a mono file twice).
-  const float* pair[2] = {block.channel(0), block.channel(set.in_ch - 1)};
+  const float* pair[2] = {block.channel(0), block.channel(std::min(1, block.num_channels() - 1))};
   std::int64_t& at = impl_->at[item];
   // In pieces of at most kBlock frames, the renderers' block size.
   for (std::size_t pos = 0; pos < block.num_frames(); pos += kBlock) {
@@ -742,7 +751,7 @@ analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const 
   bt_from_passages(bt, req, set.input_meter, set.in_ch, out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid()), pool, hottest);
   analysis::TranslationReport rep;
   const analysis::TranslationThresholds thresholds;
-  set.fill(rep, bt, set.in_ch == 2, thresholds);
+  set.fill(rep, bt, impl_->stereo, thresholds);
   if (lead) {
     measure_lead(rep, *lead, set);
   } else {

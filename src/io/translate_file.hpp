@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -59,6 +60,13 @@ struct HottestPassage {
   double decoded_true_peak = 0.0;    // linear
   double decoded_sample_peak = 0.0;  // linear
 };
+
+// Every playback system plays two channels: a stereo file's first two (more are not played),
+// a mono file's one on both, as a player sends it to both speakers. Played so, a mono file is
+// 3 dB louder than its own (one-channel) BS.1770 loudness: the devices' drive gains and the
+// input's figures are the pair's, and a mono file reads as its dual-mono copy does.
+inline constexpr int kPlayedChannels = 2;
+inline double played_gain_db(int channels) noexcept { return channels == 1 ? 10.0 * std::log10(2.0) : 0.0; }
 
 struct TranslateRequest {
   std::filesystem::path input;
@@ -133,6 +141,9 @@ public:
   // items may run at the same time (and the result does not depend on how they are scheduled).
   std::size_t items() const noexcept;
   void add(std::size_t item, const ConstAudioView& block);
+  // Whether the caller's meter stands in for the feed's own (own_loudness false, and a stereo
+  // stream: a mono one is measured as played, on both channels, by the feed itself).
+  bool takes_loudness() const noexcept;
   // The options a caller's meter needs to stand in for the feed's own (see own_loudness).
   analysis::LoudnessOptions loudness_options() const noexcept;
   void set_loudness(const analysis::LoudnessMeter& measured);
