@@ -766,7 +766,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         }
         if (translate) {
           feed.reset();
-          feed.emplace(rate, ch, temp.frames(), target_lufs, ch > 2);
+          feed.emplace(rate, ch, temp.frames(), target_lufs, /*own_loudness=*/false);  // it measures a non-stereo stream itself
           d.translation = &*feed;
         }
       }
@@ -930,17 +930,16 @@ void check_layout(const fs::path& input, const master::InputAnalysis& a, const s
       throw rejected(input.string(), "too short to master: " + under_one_loudness_block_words(a.duration_s));
     // Only a DC offset: the constant is what makes the peak (music at -90 dBFS has a level
     // under -90 too, and its offset far under that).
-    const double dc_db = a.worst_dc() > 0.0 ? 20.0 * std::log10(a.worst_dc()) : kMinusInf;
-    if (a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0 && dc_db > a.sample_peak_dbfs - 3.0)
+    if (a.sample_peak_dbfs >= -90.0 && a.ac_rms_dbfs < -90.0 && gain_to_db(a.worst_dc()) > a.sample_peak_dbfs - 3.0)
       throw rejected(input.string(), "nothing to master: the file holds only a DC offset");
-    // A file of NaN or infinite samples reads as silence; it is damaged, not silent.
-    if (a.nonfinite_samples > 0 && !(a.sample_peak_dbfs >= kQuietNotSilentDbfs))
-      throw rejected(input.string(),
-                     fmt::format("damaged: it holds no sound, only NaN or infinite samples ({}) and silence; export "
-                                 "the mix again", a.nonfinite_samples));
     // Music far under the gate (a mix exported at -90 dBFS) is too quiet, not silent.
     if (a.sample_peak_dbfs >= kQuietNotSilentDbfs)
       throw rejected(input.string(), "too quiet to master: " + under_the_gate_words(a.sample_peak_dbfs) + "; raise it before mastering");
+    // A file of NaN or infinite samples reads as silence; it is damaged, not silent.
+    if (a.nonfinite_samples > 0)
+      throw rejected(input.string(),
+                     fmt::format("damaged: it holds no sound, only NaN or infinite samples ({}) and silence; export "
+                                 "the mix again", a.nonfinite_samples));
     throw rejected(input.string(), "nothing to master: the file is silent");
   }
   // Within 10 dB of the gate, the chain's filters could take the processed signal under it.

@@ -261,7 +261,7 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
   // A kept gain: where it puts the mix's true peak (after excerpts, a floor of it), moved
   // into the window if it falls outside.
   const std::optional<double> kept = console.mix_bus.output_gain_db;
-  const auto into_window = [&](double tp, double aim_under) {
+  const auto into_window = [](double tp, double aim_under) {
     return std::clamp(tp, kWindowLowDb + kKeptEdgeMarginDb, kWindowHighDb - kKeptEdgeMarginDb - aim_under) - tp;
   };
   if (kept && std::isfinite(tp_db)) {

@@ -228,7 +228,7 @@ fs::path passage_path(const fs::path& codec_path, std::size_t w) {
 // each encoded apart (a joined excerpt would add edges the song does not have). With
 // `hottest`: the loudest passage's decode is measured for it too (its true peak).
 void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, const analysis::StreamMeter& input_meter,
-                      int in_ch, const fs::path& codec_path, WorkerPool& pool, HottestPassage* hottest = nullptr,
+                      const fs::path& codec_path, WorkerPool& pool, HottestPassage* hottest = nullptr,
                       float spike_ceiling = 0.0f) {
   AudioReader r(req.input);
   r.set_spike_ceiling(spike_ceiling);
@@ -243,9 +243,7 @@ void bt_from_passages(analysis::SystemMeasure& bt, const TranslateRequest& req, 
     const auto first = static_cast<std::int64_t>(a * info.sample_rate);
     const auto last = std::max(first, static_cast<std::int64_t>(b * info.sample_rate));
     const AudioBuffer span = read_range(r, pos, first, last);
-    AudioBuffer& e = excerpts.emplace_back(in_ch, span.num_frames());
-    for (int c = 0; c < in_ch; ++c)
-      std::copy_n(span.channel(std::min(c, info.channels - 1)), span.num_frames(), e.channel(c));
+    excerpts.emplace_back(kPlayedChannels, span.num_frames()).view().copy_from(PlayedPair(span.view()).view(span.num_frames()));
   }
   std::vector<RoundTrip> trips(excerpts.size());
   pool.run(excerpts.size(), [&](std::size_t w) {
@@ -525,7 +523,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   const AudioInfo info = reader.info();
   reject_if_truncated(req.input, info);
   const int rate = info.sample_rate;
-  // Every system plays two channels: a mono file on both, as a player does (kPlayedPair).
+  // Every system plays two channels: a mono file on both, as a player does (PlayedPair).
   const int in_ch = kPlayedChannels;
   const bool stereo = info.channels >= 2;
   const std::string name = req.input.string();
@@ -581,8 +579,8 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
     AudioBuffer& next = bufs[(t + 1) & 1];
     std::size_t& next_got = got[(t + 1) & 1];
     const ConstAudioView all = static_cast<const AudioBuffer&>(bufs[t & 1]).view().sub(0, n);
-    const float* pair[2] = {all.channel(0), all.channel(std::min(1, info.channels - 1))};
-    const ConstAudioView in(pair, in_ch, n);
+    const PlayedPair pair(all);
+    const ConstAudioView in = pair.view(n);
     // Every lane, the codec and the input meter are independent: run them side by side (each
     // item always does the same work, so the outputs do not depend on the thread count).
     pool.run(lanes.size() + 4, [&](std::size_t k) {
@@ -598,8 +596,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
         const std::size_t m = codec_reader->read(codec_buf.view(static_cast<std::size_t>(std::clamp<std::int64_t>(want, 0, static_cast<std::int64_t>(codec_buf.num_frames())))));
         codec_done += static_cast<std::int64_t>(m);
         const ConstAudioView cv = static_cast<const AudioBuffer&>(codec_buf).view().sub(0, m);
-        const float* cpair[2] = {cv.channel(0), cv.channel(std::min(1, info.channels - 1))};
-        return codec->write(ConstAudioView(cpair, in_ch, m));
+        return codec->write(PlayedPair(cv).view(m));
       }
       if (k == lanes.size() + 1) return input_meter.add_loudness(in);
       set.play(k, in, done);
@@ -615,7 +612,7 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   bt.system = PlaybackSystem::bluetooth;
   if (!codec_inline) {
     prog(share, "a codec round trip of the loudest passage");
-    bt_from_passages(bt, req, input_meter, in_ch, codec_path, pool, nullptr, measured.spikes.ceiling);
+    bt_from_passages(bt, req, input_meter, codec_path, pool, nullptr, measured.spikes.ceiling);
   } else {
     prog(share, "decoding the Bluetooth codec");
     AudioReader dec(codec_path);
@@ -697,18 +694,15 @@ struct TranslationFeed::Impl {
   bool own_loudness = true;
   bool stereo = true;  // the stream has two channels or more (a mono one is played on both)
   std::vector<std::int64_t> at;  // per item: the stream frame its next block starts at
-  Impl(int rate, int in_ch, std::int64_t frames, double lufs, bool own)
-      : set(rate, in_ch, frames, lufs, true, false, fs::path(), std::string()), own_loudness(own),
-        at(set.lanes.size() + (own ? 2 : 1), 0) {}
+  Impl(int rate, int channels, std::int64_t frames, double lufs, bool own)
+      : set(rate, kPlayedChannels, frames, lufs + played_gain_db(channels), true, false, fs::path(), std::string()),
+        own_loudness(own || channels != 2), stereo(channels >= 2), at(set.lanes.size() + (own_loudness ? 2 : 1), 0) {}
 };
 
 // A mono stream is played on both channels (as translate_file plays a mono file): its loudness
 // as played is 3 dB over its own, and only the feed's own meter of the pair measures it.
 TranslationFeed::TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs, bool own_loudness)
-    : impl_(std::make_unique<Impl>(sample_rate, kPlayedChannels, frames, expected_lufs + played_gain_db(channels),
-                                   own_loudness || channels != 2)) {
-  impl_->stereo = channels >= 2;
-}
+    : impl_(std::make_unique<Impl>(sample_rate, channels, frames, expected_lufs, own_loudness)) {}
 
 bool TranslationFeed::takes_loudness() const noexcept { return !impl_->own_loudness; }
 TranslationFeed::~TranslationFeed() = default;
@@ -718,13 +712,12 @@ std::size_t TranslationFeed::items() const noexcept { return impl_->at.size(); }
 void TranslationFeed::add(std::size_t item, const ConstAudioView& block) {
   LaneSet& set = impl_->set;
   // As translate_file plays a file: its first two channels (the one of a mono file twice).
-  const float* pair[2] = {block.channel(0), block.channel(std::min(1, block.num_channels() - 1))};
   std::int64_t& at = impl_->at[item];
   // In pieces of at most kBlock frames, the renderers' block size.
   for (std::size_t pos = 0; pos < block.num_frames(); pos += kBlock) {
     const std::size_t n = std::min(kBlock, block.num_frames() - pos);
-    const float* piece[2] = {pair[0] + pos, pair[1] + pos};
-    const ConstAudioView in(piece, set.in_ch, n);
+    const PlayedPair piece(block.sub(pos, n));
+    const ConstAudioView in = piece.view(n);
     // Items: the lanes, the loudness (unless handed over), the spectrum and peak.
     if (item < set.lanes.size()) set.play(item, in, at);
     else if (item == set.lanes.size() && impl_->own_loudness) set.input_meter.add_loudness(in);
@@ -748,7 +741,7 @@ analysis::TranslationReport TranslationFeed::finish(const fs::path& file, const 
   find_versions(req, out_dir);
   analysis::SystemMeasure bt;
   bt.system = PlaybackSystem::bluetooth;
-  bt_from_passages(bt, req, set.input_meter, set.in_ch, out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid()), pool, hottest);
+  bt_from_passages(bt, req, set.input_meter, out_dir / fmt::format(".bluetooth-{}.mp3", ::getpid()), pool, hottest);
   analysis::TranslationReport rep;
   const analysis::TranslationThresholds thresholds;
   set.fill(rep, bt, impl_->stereo, thresholds);

@@ -67,6 +67,12 @@ struct HottestPassage {
 // input's figures are the pair's, and a mono file reads as its dual-mono copy does.
 inline constexpr int kPlayedChannels = 2;
 inline double played_gain_db(int channels) noexcept { return channels == 1 ? 10.0 * std::log10(2.0) : 0.0; }
+// The pair a block is played as: its first two channels, or its one channel twice.
+struct PlayedPair {
+  const float* ch[kPlayedChannels];
+  explicit PlayedPair(const ConstAudioView& v) : ch{v.channel(0), v.channel(std::min(1, v.num_channels() - 1))} {}
+  ConstAudioView view(std::size_t frames) const { return ConstAudioView(ch, kPlayedChannels, frames); }
+};
 
 struct TranslateRequest {
   std::filesystem::path input;
@@ -131,7 +137,8 @@ LeadReading read_lead(const std::filesystem::path& out_dir);
 class TranslationFeed {
 public:
   // own_loudness false: the stream's loudness is measured by the caller and handed over with
-  // set_loudness() instead of by a work item here.
+  // set_loudness() instead of by a work item here; taken only of a stereo stream (a mono or
+  // multichannel one is measured as played, by the feed itself: see takes_loudness()).
   TranslationFeed(int sample_rate, int channels, std::int64_t frames, double expected_lufs, bool own_loudness = true);
   ~TranslationFeed();
   TranslationFeed(const TranslationFeed&) = delete;

@@ -1401,6 +1401,10 @@ std::string format_time(double seconds) {
   return buf;
 }
 
+std::vector<std::string> note_words(std::string_view text) { return words_of(normalize(text)); }
+
+std::optional<int> ordinal_of(const std::string& word) { return ordinal_word(word); }
+
 std::string lower_case(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

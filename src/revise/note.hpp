@@ -156,6 +156,14 @@ std::optional<double> percent_in(std::string_view text);
 // spells a word a note uses, else one when that does, else two. Other words come back as they are.
 std::string unstretched(std::string_view word);
 
+// A note's words as the parser reads them: lower case, split at what is not a letter or a digit
+// (a time such as "1:05" kept whole).
+std::vector<std::string> note_words(std::string_view text);
+
+// An ordinal word's place: "first"/"1st" 1, "second" 2, ... "last"/"final" -1; nullopt for
+// any other word.
+std::optional<int> ordinal_of(const std::string& word);
+
 // ASCII lower case, for matching words in a note's text.
 std::string lower_case(std::string_view text);
 

@@ -494,16 +494,16 @@ Applied apply_level(Console& c, const ParsedNote& n, std::vector<Strip*> strips,
     const std::string name = c.targets.empty() ? std::string("streaming") : c.targets.front();
     const auto t = master::find_target(name);
     const double lufs = t ? t->integrated_lufs : -14.0;
+    const auto lufs_words = [](double v) { return (v < 0 ? "-" : "") + fmt_db(v) + " LUFS"; };
     std::string other;
     for (const char* k : {"cd", "streaming", "apple", "broadcast"}) {
       const auto o = master::find_target(k);
       if (!o || o->name == name || (up ? o->integrated_lufs <= lufs : o->integrated_lufs >= lufs)) continue;
-      other = "the " + o->name + " target lands at " + (o->integrated_lufs < 0 ? "-" : "") + fmt_db(std::fabs(o->integrated_lufs)) +
-              " LUFS (`mixdown master OUT/mix.wav -o OUT/" + o->name + " --target " + o->name + "`)";
+      other = "the " + o->name + " target lands at " + lufs_words(o->integrated_lufs) + " (`mixdown master OUT/mix.wav -o OUT/" + o->name + " --target " + o->name + "`)";
       break;
     }
-    a.reply = "The masters' loudness is set by their delivery targets: " + name + " lands at -" + fmt_db(std::fabs(lufs)) +
-              " LUFS" + (name == "streaming" ? ", where streaming services play every song alike" : "") + ". " +
+    a.reply = "The masters' loudness is set by their delivery targets: " + name + " lands at " + lufs_words(lufs) +
+              (name == "streaming" ? ", where streaming services play every song alike" : "") + ". " +
               (other.empty() ? std::string("No target here is ") + (up ? "louder" : "quieter") + "."
                              : std::string("For a ") + (up ? "louder" : "quieter") + " master, " + other + ".") +
               " Nothing was changed; if one part should be " + (up ? "louder" : "quieter") + " against the rest, name it.";
@@ -1712,36 +1712,22 @@ void narrow_by_name(std::vector<Strip*>& strips, std::string_view note, const st
   }
   // "The second snare", "the last synth": an ordinal before a word of the part (not a place:
   // "the second chorus") picks that one of the group in session order (it lowered both snares).
-  static const std::map<std::string, int, std::less<>> ordinals = {
-      {"first", 1}, {"1st", 1}, {"second", 2}, {"2nd", 2}, {"third", 3}, {"3rd", 3}, {"fourth", 4}, {"4th", 4},
-      {"fifth", 5}, {"5th", 5}, {"last", -1}, {"other", 0}};
   static const std::set<std::string, std::less<>> places = {
       "intro", "verse", "verses", "chorus", "choruses", "hook", "hooks", "bridge", "outro", "prechorus", "pre",
       "breakdown", "drop", "solo", "half", "time", "bar", "bars", "beat", "beats", "minute", "minutes", "second",
       "seconds", "section", "sections", "part", "parts", "one", "ones", "hit", "hits", "note", "notes", "take", "line",
       // "first, the snare ...", "first of all": no part after the ordinal
       "the", "a", "an", "of", "and", "off", "up", "down", "i", "we", "lets", "let", "just", "please", "make", "can",
-      "could", "thing", "things", "off", "is", "it", "its", "time", "times", "round", "pass", "listen", "go"};
-  std::vector<std::string> w;
-  {
-    std::string cur;
-    for (const char ch : note) {
-      if (std::isalnum(static_cast<unsigned char>(ch))) cur += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      else if (!cur.empty()) {
-        w.push_back(cur);
-        cur.clear();
-      }
-    }
-    if (!cur.empty()) w.push_back(cur);
-  }
+      "could", "thing", "things", "is", "it", "its", "times", "round", "pass", "listen", "go"};
+  const std::vector<std::string> w = note_words(note);
   for (std::size_t i = 0; i + 1 < w.size(); ++i) {
-    const auto o = ordinals.find(w[i]);
+    const auto o = ordinal_of(w[i]);
     // ("the first 4 bars", "the last two choruses": a count, then a place.)
     const bool count = std::all_of(w[i + 1].begin(), w[i + 1].end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) ||
                        w[i + 1] == "two" || w[i + 1] == "three" || w[i + 1] == "four" || w[i + 1] == "few" || w[i + 1] == "couple";
-    if (o == ordinals.end() || o->second == 0 || count || places.count(w[i + 1])) continue;
+    if (!o || count || places.count(w[i + 1])) continue;
     const int n = static_cast<int>(strips.size());
-    const int k = o->second > 0 ? o->second - 1 : n + o->second;
+    const int k = *o > 0 ? *o - 1 : n + *o;
     if (k >= 0 && k < n) strips = {strips[static_cast<std::size_t>(k)]};
     return;
   }
@@ -1968,13 +1954,12 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
       r.reply.pop_back();
       r.reply += " — check it again " + (w != where_heard.end() ? w->second : n.context) + ".";
     }
+    const std::string why = "revision: \"" + notes[q.note] + "\"";
     for (const auto& ch : r.changes) {
-      if (auto* s = console.find_strip(ch.stem); s && ch.parameter == "fader_db")
-        s->reasons["fader"] = "revision: \"" + notes[q.note] + "\"";
+      if (auto* s = console.find_strip(ch.stem); s && ch.parameter == "fader_db") s->reasons["fader"] = why;
       // The mix bus's, a bus's and a return's reasons say the revision too (they kept the
       // decision's "1.5:1, 30 ms attack" beside the values a note had changed).
       const std::string key = ch.parameter == "fader_db" ? "fader" : ch.parameter.substr(0, ch.parameter.find('.'));
-      const std::string why = "revision: \"" + notes[q.note] + "\"";
       if (ch.stem == "mix_bus") console.mix_bus.reasons[key] = why;
       else if (ch.stem.rfind("bus:", 0) == 0) {
         if (auto* b = console.find_bus(ch.stem.substr(4))) b->reasons[key] = why;
