@@ -1,6 +1,11 @@
 #include "io/direct_file.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <cstdio>
 #include <cstdlib>
@@ -202,6 +207,41 @@ TEST(DirectFile, ShortFilesAndWritesAheadOfTheStreamKeepEveryByte) {
                             got.begin() + static_cast<std::ptrdiff_t>(b.size()) + 100, [](unsigned char c) { return c == 0; }));
     EXPECT_TRUE(std::equal(a.begin(), a.end(), got.begin() + static_cast<std::ptrdiff_t>(b.size()) + 100));
   }
+}
+
+// Digital silence (a printed stem where its part rests) is left as holes: a stream with silent
+// stretches, one of them at its very end, reads back as exactly its bytes, and where the file
+// system takes direct writes its silent megabytes take no room on the device.
+TEST(DirectFile, SilentStretchesReadBackAsZerosAndTakeNoRoom) {
+  testkit::TempDir dir;
+  constexpr std::size_t kMiB = 1u << 20;
+  auto data = random_bytes(6 * kMiB + 8192, 11);  // ends on a block: its last bytes go direct
+  std::fill_n(data.begin() + 100, 3 * kMiB, 0);                                       // across chunk edges
+  std::fill_n(data.begin() + static_cast<std::ptrdiff_t>(4 * kMiB + 70000), 70000, 0);  // one 64 KiB block inside
+  std::fill(data.end() - static_cast<std::ptrdiff_t>(kMiB + 500), data.end(), 0);          // the end
+  const auto header = random_bytes(44, 12);
+  const fs::path path = dir / "silent.bin";
+  DirectFile f(path);
+  std::mt19937 rng(5);
+  for (std::size_t at = 0; at < data.size();) {
+    const std::size_t n = std::min<std::size_t>(data.size() - at, 1 + rng() % 300000);
+    f.write(data.data() + at, n);
+    at += n;
+  }
+  f.seek(0);
+  f.write(header.data(), header.size());
+  f.close();
+  auto want = data;
+  std::copy(header.begin(), header.end(), want.begin());
+  ASSERT_EQ(slurp(path), want);
+  // Room on the device: the probe says whether this file system takes direct writes at all.
+  const int probe = ::open((dir / "probe").c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0666);
+  if (probe < 0) GTEST_SKIP() << "this file system takes no direct writes: every byte goes through the page cache";
+  ::close(probe);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_LT(std::int64_t(st.st_blocks) * 512, std::int64_t(data.size() - 3 * kMiB))
+      << "the silent stretches were written out";
 }
 
 // A device that is full: the failure is reported, naming the file, not swallowed.
