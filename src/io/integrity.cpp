@@ -43,11 +43,19 @@ std::optional<std::string> truncation(const std::filesystem::path& path, const A
   // states its block codec's byte rate so), and "'data' chunk should be an even number of bytes
   // in length", every valid WAV whose odd-length data chunk ends in the standard pad byte (a
   // mono 24-bit or 8-bit file with an odd number of frames, as ffmpeg writes them).
+  // A data chunk declaring 0xFFFFFFFF (or 0x7FFFFFFF) bytes is a stream's "until the end" (ffmpeg
+  // and sox writing to a pipe, arecord, a recorder's live file): its header could not be
+  // rewritten once the length was known, and the file holds all there is. libsndfile reads it to
+  // the file's end.
+  const auto streamed = [](const std::string& line) {
+    return line.rfind("data : 4294967295 (should be ", 0) == 0 || line.rfind("data : 2147483647 (should be ", 0) == 0;
+  };
   bool short_chunk = text.find("truncated") != std::string::npos;
   for (std::size_t at = 0; at < text.size() && !short_chunk;) {
     const std::size_t end = std::min(text.find('\n', at), text.size());
     const std::string line = text.substr(at, end - at);
-    short_chunk = !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find("(should be ") != std::string::npos;
+    short_chunk = !line.empty() && line[0] != ' ' && line[0] != '\t' && line.find("(should be ") != std::string::npos &&
+                  !streamed(line);
     at = end + 1;
   }
   if (short_chunk) return std::string("truncated: the file ends before the length its header declares");

@@ -73,6 +73,34 @@ TEST(Integrity, AWholeAdpcmWavIsNotTruncatedAndACutOneIs) {
   EXPECT_NE(why->find("truncated"), std::string::npos);
 }
 
+// A WAV streamed to a pipe (ffmpeg -f wav pipe:1 > x.wav) declares its data chunk 0xFFFFFFFF
+// bytes long: "until the end", not damage. It was refused as truncated; now it reads to its end.
+// The same file cut short of a length it does declare stays truncated.
+TEST(Integrity, AWavStreamedToAPipeIsNotTruncated) {
+  testkit::TempDir dir;
+  const auto x = testkit::sine(440.0, -6.0, 1.0, 48000, 2);
+  write_file(dir / "whole.wav", x.view(), WriteSpec{48000, 2, SampleFormat::wav24});
+  std::ifstream in(dir / "whole.wav", std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::string all(bytes.begin(), bytes.end());
+  const auto data = all.find("data");
+  ASSERT_NE(data, std::string::npos);
+  const std::uint32_t unknown = 0xFFFFFFFFu;
+  std::memcpy(bytes.data() + 4, &unknown, 4);  // RIFF size
+  std::memcpy(bytes.data() + data + 4, &unknown, 4);  // data size
+  std::ofstream(dir / "piped.wav", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_NE(sndfile_log(dir / "piped.wav").find("data : 4294967295 (should be "), std::string::npos)
+      << "libsndfile no longer notes the streamed length";
+  const AudioInfo info = probe(dir / "piped.wav");
+  EXPECT_EQ(truncation(dir / "piped.wav", info), std::nullopt);
+  EXPECT_EQ(info.frames, 48000);
+  EXPECT_NO_THROW(reject_if_truncated(dir / "piped.wav", info));
+  fs::copy_file(dir / "whole.wav", dir / "cut.wav");
+  fs::resize_file(dir / "cut.wav", fs::file_size(dir / "whole.wav") / 2);
+  EXPECT_TRUE(truncation(dir / "cut.wav", probe(dir / "cut.wav")).has_value());
+}
+
 // Frames an AudioReader decodes from the whole file.
 std::int64_t decoded_frames(const fs::path& p) {
   AudioReader r(p);
