@@ -1577,16 +1577,24 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     check_layout(album.tracks[i].file, an.back(), {target});
     lufs.push_back(an.back().integrated_lufs);
   }
-  const auto targets = master::album_track_targets(lufs, target.integrated_lufs);
-  {
-    const double loudest = *std::max_element(lufs.begin(), lufs.end());
-    for (std::size_t i = 0; i < n; ++i)
-      if (std::isfinite(lufs[i]) && loudest - lufs[i] > master::kMaxAlbumSpreadLu)
-        res.problems.push_back({"album_spread", Severity::info,
-                                fmt::format("{}: came in {:.1f} LU under the loudest track; held {:.0f} LU under it (a level "
-                                            "difference that large is the export's, not the music's)",
-                                            album.tracks[i].title, loudest - lufs[i], master::kMaxAlbumSpreadLu),
-                                "", std::nullopt, album.tracks[i].file.filename().string(), ""});
+  std::vector<double> secs(n);
+  for (std::size_t i = 0; i < n; ++i) secs[i] = infos[i].duration_s();
+  const double anchor = master::album_anchor_lufs(lufs, secs);
+  const auto targets = master::album_track_targets(lufs, anchor, target.integrated_lufs);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(lufs[i])) continue;
+    if (anchor - lufs[i] > master::kMaxAlbumSpreadLu)
+      res.problems.push_back({"album_spread", Severity::info,
+                              fmt::format("{}: came in {:.1f} LU under the loudest song; held {:.0f} LU under it (a level "
+                                          "difference that large is the export's, not the music's)",
+                                          album.tracks[i].title, anchor - lufs[i], master::kMaxAlbumSpreadLu),
+                              "", std::nullopt, album.tracks[i].file.filename().string(), ""});
+    else if (lufs[i] > anchor + master::kLandingToleranceLu)
+      res.problems.push_back({"short_track_held", Severity::info,
+                              fmt::format("{}: a short track {:.1f} LU louder than the loudest song; held at the {:.1f} LUFS "
+                                          "target with the songs, not over it (the songs set the album's level)",
+                                          album.tracks[i].title, lufs[i] - anchor, target.integrated_lufs),
+                              "", std::nullopt, album.tracks[i].file.filename().string(), ""});
   }
   create_output_dir(out_dir / "tracks", out_dir);
   sweep_stale_partials(out_dir);
@@ -1619,7 +1627,11 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   std::int64_t pos = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& tr = album.tracks[i];
-    const auto chain = master::decide(an[i], target, nullptr, 1.0);
+    // Decided for the loudness this track lands at, not the album's target: a ballad held 4 LU
+    // under it was told the limiter "needs to take at most 4.7 dB off" where it took 1.1.
+    master::Target track_target = target;
+    track_target.integrated_lufs = targets[i];
+    const auto chain = master::decide(an[i], track_target, nullptr, 1.0);
     FloatTemp keep(out_dir / fmt::format(".album-{}-{}.f32", i, ::getpid()), ch, len[i] + 64);
     AlbumTrackOutcome to;
     to.title = tr.title;

@@ -337,6 +337,9 @@ TEST(Album, KeepsTheRelationAndWritesAFrameAccurateCueSheet) {
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_NEAR(out_lufs[i] - cd.integrated_lufs, res.tracks[i].input_lufs - loud_in, 0.3) << i;
     EXPECT_LE(oracle(res.tracks[i].master.file).true_peak_db, cd.ceiling_dbtp);
+    // Each track's chain is decided for the loudness it lands at (the quieter tracks' were
+    // decided for the album's target: a limiter said to "take at most 4.7 dB" that took 1).
+    EXPECT_NEAR(res.tracks[i].master.chain.gain_db, res.tracks[i].master.target_lufs - res.tracks[i].input_lufs, 1e-9) << i;
   }
   // The album file: 44.1 kHz 16-bit, every track starting on a CD frame, the cue sheet saying where.
   const auto info = io::probe(res.album_file);

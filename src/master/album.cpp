@@ -17,15 +17,26 @@ double crossfade_before(const AlbumSpec& album, std::size_t i) {
   return std::max(0.0, album.tracks[i].crossfade_s.value_or(0.0));
 }
 
-std::vector<double> album_track_targets(const std::vector<double>& track_lufs, double target_lufs) {
-  double loudest = -INFINITY;
-  for (double l : track_lufs)
-    if (std::isfinite(l)) loudest = std::max(loudest, l);
+double album_anchor_lufs(const std::vector<double>& track_lufs, const std::vector<double>& durations_s) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < track_lufs.size() && i < durations_s.size(); ++i)
+    if (std::isfinite(track_lufs[i])) d.push_back(durations_s[i]);
+  if (d.empty()) return -INFINITY;
+  std::sort(d.begin(), d.end());
+  const double median = d.size() % 2 ? d[d.size() / 2] : 0.5 * (d[d.size() / 2 - 1] + d[d.size() / 2]);
+  double anchor = -INFINITY;
+  for (std::size_t i = 0; i < track_lufs.size() && i < durations_s.size(); ++i)
+    if (std::isfinite(track_lufs[i]) && durations_s[i] >= kAnchorShareOfMedian * median) anchor = std::max(anchor, track_lufs[i]);
+  return anchor;
+}
+
+std::vector<double> album_track_targets(const std::vector<double>& track_lufs, double anchor_lufs, double target_lufs) {
   std::vector<double> out;
   out.reserve(track_lufs.size());
   for (double l : track_lufs)
-    out.push_back(std::isfinite(l) && std::isfinite(loudest) ? target_lufs + std::max(l - loudest, -kMaxAlbumSpreadLu)
-                                                             : target_lufs);
+    out.push_back(std::isfinite(l) && std::isfinite(anchor_lufs)
+                      ? target_lufs + std::clamp(l - anchor_lufs, -kMaxAlbumSpreadLu, 0.0)
+                      : target_lufs);
   return out;
 }
 

@@ -38,14 +38,23 @@ double gap_before(const AlbumSpec& album, std::size_t i);
 // Seconds of overlap with the previous track (0 unless crossfaded).
 double crossfade_before(const AlbumSpec& album, std::size_t i);
 
-// Per-track loudness targets: the loudest track at `target_lufs`, the others at the same
-// distance below it as in the input, up to kMaxAlbumSpreadLu: a track further under is held
+// The loudness that sets the album's level: the loudest of its songs, the tracks at least
+// kAnchorShareOfMedian of the median track's length. A 10-second hot intro or skit among
+// 4-minute songs does not set the record's level (it pulled every song 3-4 LU under the
+// target); an album of short tracks is anchored on its loudest. -inf when no track has a
+// loudness.
+inline constexpr double kAnchorShareOfMedian = 0.5;
+double album_anchor_lufs(const std::vector<double>& track_lufs, const std::vector<double>& durations_s);
+
+// Per-track loudness targets: the anchor (album_anchor_lufs) at `target_lufs`, the others at the
+// same distance below it as in the input, up to kMaxAlbumSpreadLu: a track further under is held
 // there (unmastered mixes from different sessions differ by their export levels, not by a
 // musical relation; a ballad or an interlude on a record sits a few LU, at most about ten,
-// under the loud songs, not 40).
+// under the loud songs, not 40). A short track louder than the anchor is held at the target:
+// nothing on the record is louder than its songs' target.
 // Tracks without a defined loudness (silence) get the target itself (the caller refuses
 // silence before this matters).
 inline constexpr double kMaxAlbumSpreadLu = 12.0;
-std::vector<double> album_track_targets(const std::vector<double>& track_lufs, double target_lufs);
+std::vector<double> album_track_targets(const std::vector<double>& track_lufs, double anchor_lufs, double target_lufs);
 
 }  // namespace mixdown::master

@@ -109,15 +109,32 @@ TEST(CueSheet, IsrcValidation) {
   EXPECT_FALSE(valid_isrc("USRC1760783X"));
 }
 
+// A short hot clip (a 10 s intro at -8 LUFS) among songs at -12 to -16 LUFS pulled every song
+// 4 LU under the target. The songs set the level: the loudest song lands on the target, the
+// clip is held at the target (never above), and an album of short tracks anchors on its loudest.
+TEST(Album, ASongSetsTheLevelNotAShortHotClip) {
+  const std::vector<double> lufs{-8.0, -12.0, -16.0, -14.0}, secs{10.0, 240.0, 200.0, 35.0};
+  const double anchor = album_anchor_lufs(lufs, secs);  // median 117.5 s: the two songs qualify
+  EXPECT_DOUBLE_EQ(anchor, -12.0);
+  const auto t = album_track_targets(lufs, anchor, -14.0);
+  EXPECT_DOUBLE_EQ(t[0], -14.0);        // the clip: held at the target, not 4 LU over
+  EXPECT_DOUBLE_EQ(t[1], -14.0);        // the loudest song: on the target
+  EXPECT_DOUBLE_EQ(t[2], -14.0 - 4.0);  // the ballad keeps its distance to it
+  EXPECT_DOUBLE_EQ(t[3], -14.0 - 2.0);  // the interlude too
+  EXPECT_DOUBLE_EQ(album_anchor_lufs({-9.0, -11.0}, {12.0, 15.0}), -9.0);
+  EXPECT_DOUBLE_EQ(album_anchor_lufs({-9.0, -INFINITY, -20.0}, {5.0, 300.0, 200.0}), -20.0);
+  EXPECT_TRUE(std::isinf(album_anchor_lufs({-INFINITY}, {60.0})));
+}
+
 TEST(Album, LoudestTrackGoesToTargetOthersKeepTheirDistance) {
-  const auto t = album_track_targets({-18.0, -12.5, -22.0}, -14.0);
+  const auto t = album_track_targets({-18.0, -12.5, -22.0}, -12.5, -14.0);
   ASSERT_EQ(t.size(), 3u);
   EXPECT_DOUBLE_EQ(t[1], -14.0);
   EXPECT_DOUBLE_EQ(t[0], -14.0 - 5.5);
   EXPECT_DOUBLE_EQ(t[2], -14.0 - 9.5);
   // A track far under the rest (an export 30 LU quieter) is held kMaxAlbumSpreadLu under the
   // loudest, not 30 LU.
-  const auto far = album_track_targets({-6.0, -18.7, -48.7}, -14.0);
+  const auto far = album_track_targets({-6.0, -18.7, -48.7}, -6.0, -14.0);
   EXPECT_DOUBLE_EQ(far[0], -14.0);
   EXPECT_DOUBLE_EQ(far[1], -14.0 - kMaxAlbumSpreadLu);
   EXPECT_DOUBLE_EQ(far[2], -14.0 - kMaxAlbumSpreadLu);
