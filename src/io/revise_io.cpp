@@ -278,6 +278,33 @@ double side_under_mid_db(const fs::path& file) {
   }
 }
 
+// What a compressor's RMS detector hears of a file, dB: the median of its active 50 ms mean
+// squares over its channels (active: within 40 dB of its loudest, above -100 dB). NaN when it
+// cannot be read or is silent.
+double detector_level_db(const fs::path& file) {
+  try {
+    AudioReader reader(file);
+    const int ch = reader.info().channels;
+    const auto win = static_cast<std::size_t>(std::max(1, reader.info().sample_rate / 20));
+    AudioBuffer buf(ch, win);
+    std::vector<double> ms;
+    for (std::size_t n; (n = reader.read(buf.view())) > 0;) {
+      double e = 0.0;
+      for (int c = 0; c < ch; ++c)
+        for (std::size_t i = 0; i < n; ++i) e += double(buf.channel(c)[i]) * double(buf.channel(c)[i]);
+      ms.push_back(e / double(n * static_cast<std::size_t>(ch)));
+    }
+    const double top = ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end());
+    std::erase_if(ms, [&](double v) { return !(v > 1e-10) || v < top * 1e-4; });
+    if (ms.empty()) return std::numeric_limits<double>::quiet_NaN();
+    const auto mid = ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2);
+    std::nth_element(ms.begin(), mid, ms.end());
+    return 10.0 * std::log10(*mid);
+  } catch (const Error&) {
+    return std::numeric_limits<double>::quiet_NaN();  // reported by the render below
+  }
+}
+
 }  // namespace
 
 // A level note lands as said. Faders and rides sit before the bus and mix-bus compressors, and
@@ -647,6 +674,17 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
   if (const auto rides = revise::planned_rides(console, req.notes); !rides.empty()) {
     progress(0.01, "listening where the notes ride");
     ctx.window_peaks = measure_window_peaks(console, rides);
+  }
+  // A duck's key, and a bus that glue gives a compressor: the level their detector will hear.
+  if (const auto levels = revise::planned_levels(console, req.notes); !levels.empty()) {
+    progress(0.015, "measuring the levels a compressor will hear");
+    for (const auto& name : levels) {
+      fs::path file;
+      if (name == "mix_bus") file = base_dir / "mix.wav";
+      else if (name.rfind("bus:", 0) == 0) file = base_dir / "versions" / (name.substr(4) + ".wav");
+      else if (const auto* s = console.find_strip(name)) file = s->file;
+      if (!file.empty()) ctx.level_db[name] = detector_level_db(file);
+    }
   }
   if (any_vague) {
     progress(0.02, "measuring the mix");

@@ -303,6 +303,34 @@ const Table& fix_table() {
       {"jumps around", "more_controlled"}, {"up and down", "more_controlled"}, {"too dynamic", "more_controlled"},
       {"spiky", "more_controlled"}, {"peaky", "more_controlled"}, {"more compression", "more_controlled"},
       {"more consistent", "more_controlled"}, {"level jumps", "more_controlled"},
+      // a part ducked under another's hits (sidechain compression)
+      {"sidechain", "duck"}, {"side chain", "duck"}, {"sidechained", "duck"}, {"side chained", "duck"},
+      {"sidechaining", "duck"}, {"side chaining", "duck"}, {"sidechain compression", "duck"},
+      {"duck", "duck"}, {"ducks", "duck"}, {"ducking", "duck"}, {"ducked", "duck"}, {"pump with", "duck"},
+      {"pumps with", "duck"}, {"pumping with", "duck"}, {"pump to", "duck"}, {"pumps to", "duck"},
+      {"breathe with", "duck"}, {"breathes with", "duck"}, {"keyed to", "duck"}, {"keyed by", "duck"},
+      {"key it to", "duck"}, {"get out of the way of", "duck"}, {"gets out of the way of", "duck"},
+      {"make room for", "duck"}, {"makes room for", "duck"},
+      // glue: gentle compression of the parts together
+      {"glue", "glue"}, {"glued", "glue"}, {"more glue", "glue"}, {"needs glue", "glue"}, {"glue together", "glue"},
+      {"gel", "glue"}, {"gels", "glue"}, {"gel together", "glue"}, {"doesnt gel", "glue"}, {"cohesive", "glue"},
+      {"more cohesive", "glue"}, {"not cohesive", "glue"}, {"cohesion", "glue"}, {"bus compression", "glue"},
+      {"glue compression", "glue"}, {"disjointed", "glue"}, {"sounds disconnected", "glue"},
+      // a part's saturation: more, or less
+      {"add distortion", "saturate"}, {"more distortion", "saturate"}, {"some distortion", "saturate"},
+      {"bit of distortion", "saturate"}, {"needs distortion", "saturate"}, {"distort", "saturate"},
+      {"distort it", "saturate"}, {"saturate", "saturate"}, {"saturation", "saturate"},
+      {"more saturation", "saturate"}, {"some saturation", "saturate"}, {"add saturation", "saturate"},
+      {"tape saturation", "saturate"}, {"grit", "saturate"}, {"gritty", "saturate"}, {"grittier", "saturate"},
+      {"more grit", "saturate"}, {"dirtier", "saturate"}, {"more dirt", "saturate"}, {"dirty it up", "saturate"},
+      {"dirty up", "saturate"}, {"crunchier", "saturate"}, {"more crunch", "saturate"}, {"some crunch", "saturate"},
+      {"add crunch", "saturate"}, {"more drive", "saturate"}, {"add drive", "saturate"}, {"more fuzz", "saturate"},
+      {"fuzzier", "saturate"}, {"more harmonics", "saturate"}, {"too clean", "saturate"}, {"too sterile", "saturate"},
+      {"distorted", "cleaner"}, {"distorting", "cleaner"}, {"distortion", "cleaner"}, {"too distorted", "cleaner"},
+      {"too much distortion", "cleaner"}, {"less distortion", "cleaner"}, {"too dirty", "cleaner"},
+      {"too gritty", "cleaner"}, {"too crunchy", "cleaner"}, {"fuzzy", "cleaner"}, {"too fuzzy", "cleaner"},
+      {"overdriven", "cleaner"}, {"too saturated", "cleaner"}, {"less saturation", "cleaner"},
+      {"too much saturation", "cleaner"}, {"less drive", "cleaner"}, {"breaking up", "cleaner"},
       // space
       {"too wet", "drier"}, {"wet", "drier"}, {"washy", "drier"}, {"swimming", "drier"},
       {"too much reverb", "drier"}, {"too much delay", "drier"}, {"too much echo", "drier"},
@@ -352,7 +380,7 @@ const Table& vague_table() {
       {"commercial", "professional"}, {"polished", "professional"}, {"polish", "professional"},
       {"expensive", "professional"}, {"finished", "professional"}, {"better", "better"},
       {"energy", "energy"}, {"exciting", "energy"}, {"excitement", "energy"}, {"vibe", "vibe"},
-      {"vibey", "vibe"}, {"magic", "vibe"}, {"glue", "glue"}, {"glued", "glue"}, {"cohesive", "glue"},
+      {"vibey", "vibe"}, {"magic", "vibe"},
       {"modern", "modern"}, {"life", "energy"}, {"alive", "energy"}, {"emotion", "vibe"},
       {"emotional", "vibe"}, {"feel", "vibe"}, {"weird", "something"}, {"off", "something"},
       {"not right", "something"}, {"dont like", "something"}, {"something missing", "something"},
@@ -935,7 +963,8 @@ Fix fix_from(std::string_view s) {
       {"fuller", Fix::fuller}, {"less_boxy", Fix::less_boxy}, {"less_nasal", Fix::less_nasal},
       {"less_sibilance", Fix::less_sibilance}, {"high_pass", Fix::high_pass}, {"low_pass", Fix::low_pass},
       {"less_compressed", Fix::less_compressed},
-      {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"drier", Fix::drier},
+      {"punchier", Fix::punchier}, {"more_controlled", Fix::more_controlled}, {"duck", Fix::duck},
+      {"glue", Fix::glue}, {"saturate", Fix::saturate}, {"cleaner", Fix::cleaner}, {"drier", Fix::drier},
       {"wetter", Fix::wetter}, {"closer", Fix::closer}, {"further", Fix::further}, {"wider", Fix::wider},
       {"narrower", Fix::narrower}, {"shorter", Fix::shorter}, {"longer", Fix::longer},
       {"pan_left", Fix::pan_left}, {"pan_right", Fix::pan_right}, {"centre", Fix::centre}};
@@ -1266,7 +1295,9 @@ Aspect aspect_of(Fix fix) {
     case Fix::fade_in: return Aspect::level;
     case Fix::less_compressed:
     case Fix::punchier:
-    case Fix::more_controlled: return Aspect::dynamics;
+    case Fix::more_controlled:
+    case Fix::duck:
+    case Fix::glue: return Aspect::dynamics;
     case Fix::drier:
     case Fix::wetter:
     case Fix::closer:
@@ -1325,6 +1356,10 @@ std::string_view to_string(Fix fix) {
     case Fix::less_compressed: return "less_compressed";
     case Fix::punchier: return "punchier";
     case Fix::more_controlled: return "more_controlled";
+    case Fix::duck: return "duck";
+    case Fix::glue: return "glue";
+    case Fix::saturate: return "saturate";
+    case Fix::cleaner: return "cleaner";
     case Fix::drier: return "drier";
     case Fix::wetter: return "wetter";
     case Fix::closer: return "closer";
@@ -2123,9 +2158,61 @@ void read_frequency(ParsedNote& note, std::string_view raw) {
   }
 }
 
+namespace {
+
+// The part a duck is keyed by: the part named after "from/to/with/under/by/against/when/
+// whenever/off/of/for the" ("sidechain the bass to the kick", "duck the pad under the vocal",
+// "the bass should pump with the kick", "get out of the way of the kick", "make room for the
+// vocal"). "A sidechain from the kick on the bass" ducks the part after "on the". With no such
+// word, a second part named ("the kick should duck the bass") is the one ducked, keyed by the
+// first.
+void read_key(ParsedNote& note, std::string_view raw, const std::vector<std::string>& stem_names) {
+  const std::string text = spelled(normalize(raw));
+  const auto part_after = [&](std::size_t from) {
+    const ParsedNote part = parse_clause(" the " + text.substr(from), stem_names, nullptr);
+    const std::string& e = part.element;
+    return e.empty() || e == "mix" || e == "reverb" || e == "delay" || e.rfind("part:", 0) == 0 ? std::string() : e;
+  };
+  static const std::array<std::string_view, 11> keyed = {" from the ", " to the ",   " with the ",     " under the ",
+                                                         " by the ",   " against the ", " when the ", " whenever the ",
+                                                         " off the ",  " of the ",  " for the "};
+  std::size_t at = std::string::npos, len = 0;
+  for (const auto w : keyed)
+    if (const std::size_t p = text.find(w); p < at) at = p, len = w.size();
+  if (at == std::string::npos) {
+    // "The kick should duck the bass": the part named after the duck's own word is ducked.
+    const std::size_t said = note.problem.empty() ? std::string::npos : text.find(" " + note.problem + " ");
+    const std::string after = said == std::string::npos ? std::string() : part_after(said + note.problem.size() + 2);
+    if (!after.empty() && after != note.element) {
+      note.key = note.element;
+      note.element = after;
+      std::erase(note.also, after);
+    } else if (!note.also.empty()) {
+      note.key = note.element;
+      note.element = note.also.front();
+      note.also.erase(note.also.begin());
+    }
+    return;
+  }
+  note.key = part_after(at + len);
+  if (note.key.empty()) return;
+  std::erase(note.also, note.key);
+  if (note.key != note.element) return;
+  // The key named first: the ducked part is the one "on the" names, else another part named.
+  if (const std::size_t on = text.find(" on the "); on != std::string::npos && on > at) {
+    if (const std::string d = part_after(on + 8); !d.empty() && d != note.key) note.element = d;
+  } else if (!note.also.empty()) {
+    note.element = note.also.front();
+    note.also.erase(note.also.begin());
+  }
+}
+
+}  // namespace
+
 ParsedNote parse_note(std::string_view raw, const std::vector<std::string>& stem_names) {
   ParsedNote note = parse_clause(raw, stem_names, nullptr);
   read_frequency(note, raw);
+  if (note.kind == NoteKind::mix && note.fix == Fix::duck) read_key(note, raw, stem_names);
   // "Everything but the vocal is too loud", "the music is too loud under the vocal": the rest of
   // the mix against one part. The balance is the same as that part the other way (the master's
   // loudness is the target's either way), so it is read as "the vocal is too quiet"; before,

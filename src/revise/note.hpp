@@ -26,6 +26,9 @@ enum class Fix {
   less_sibilance,                               // tone
   high_pass, low_pass,                          // a strip's pass filters (at freq_hz when named)
   less_compressed, punchier, more_controlled,   // dynamics
+  duck,                                         // a part ducked under another (sidechain): `key`
+  glue,                                         // gentle bus compression (the mix's, or a part's bus)
+  saturate, cleaner,                            // a part's saturator: more drive / less
   drier, wetter, closer, further, wider, narrower,  // space
   shorter, longer,                              // a reverb's decay (a delay's repeats)
   pan_left, pan_right, centre                   // a part's place left to right
@@ -118,6 +121,9 @@ struct ParsedNote {
   std::vector<SectionRef> reference;
   // A time the note wrote that no song has ("99:99", "-0:05"): not read as a time; "" when none.
   std::string bad_time;
+  // For Fix::duck: the part whose hits duck `element` ("the kick" in "sidechain the bass to the
+  // kick"), an element as `element` is; "" when the note names none (the planner keys the kick).
+  std::string key;
   bool operator==(const ParsedNote&) const = default;
 };
 

@@ -3,6 +3,8 @@
 // note.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <cmath>
 
 #include "revise/note.hpp"
@@ -923,5 +925,39 @@ TEST(NoteAmounts, HalvesSharesTooLoudAndSlang) {
   const auto s = parse_note("the snare is 2 loud");
   EXPECT_EQ(s.element, "snare");
   EXPECT_EQ(s.fix, Fix::down);
+}
+}  // namespace mixdown::revise
+
+namespace mixdown::revise {
+// Sidechain, glue and distortion notes came back vague ("can mean several things"); they are a
+// duck keyed by the part the note names after "to/with/under/from the" (the kick when none),
+// glue on the part's bus or the mix, and the part's saturator one way or the other.
+TEST(NoteDynamics, SidechainGlueAndDistortion) {
+  const auto duck = [](const char* text) { return parse_note(text); };
+  for (const auto& [text, element, key] :
+       std::vector<std::tuple<const char*, const char*, const char*>>{
+           {"sidechain the bass to the kick", "bass", "kick"},
+           {"duck the pad under the vocal", "pad", "lead_vocal"},
+           {"the bass should pump with the kick", "bass", "kick"},
+           {"the kick should duck the bass", "bass", "kick"},
+           {"put a sidechain from the kick on the bass", "bass", "kick"},
+           {"the strings need to get out of the way of the vocal", "strings", "lead_vocal"},
+           {"duck the bass", "bass", ""}}) {
+    const auto n = duck(text);
+    EXPECT_EQ(n.kind, NoteKind::mix) << text;
+    EXPECT_EQ(n.fix, Fix::duck) << text;
+    EXPECT_EQ(n.element, element) << text;
+    EXPECT_EQ(n.key, key) << text;
+  }
+  EXPECT_EQ(parse_note("the mix is pumping").fix, Fix::less_compressed);  // a complaint, not a request to duck
+  for (const char* text : {"the mix needs more glue", "the drums dont gel", "it is not cohesive"}) {
+    EXPECT_EQ(parse_note(text).fix, Fix::glue) << text;
+    EXPECT_EQ(parse_note(text).kind, NoteKind::mix) << text;
+  }
+  for (const char* text : {"add some distortion to the bass", "the guitar is too clean", "more grit on the snare",
+                           "saturate the keys a bit"})
+    EXPECT_EQ(parse_note(text).fix, Fix::saturate) << text;
+  for (const char* text : {"the vocal is distorted", "there is distortion on the guitar", "the bass is too dirty"})
+    EXPECT_EQ(parse_note(text).fix, Fix::cleaner) << text;
 }
 }  // namespace mixdown::revise

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "analysis/spectrum.hpp"
 #include "master/target.hpp"
 #include "mix/automation.hpp"
@@ -950,6 +952,268 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   return a;
 }
 
+// ---- sidechain, glue, saturation ----------------------------------------------------------
+
+// The level a compressor's RMS detector hears from a file the caller measured (PlanContext::
+// level_db, dB: the median of its active 50 ms mean squares), moved by the gains between that
+// file and the detector; nullopt when it was not measured.
+std::optional<double> heard_level(const PlanContext& ctx, const std::string& name, double offset_db) {
+  const auto it = ctx.level_db.find(name);
+  if (it == ctx.level_db.end() || !std::isfinite(it->second)) return std::nullopt;
+  return it->second + offset_db;
+}
+
+// The part a duck note keys by (its `key`, else the kick), the loudest of its strips as heard.
+Strip* duck_key(Console& c, const ParsedNote& n, const PlanContext& ctx) {
+  auto keys = strips_for(c, n.key.empty() ? "kick" : n.key);
+  narrow_by_name(keys, n.text, n.key.empty() ? "kick" : n.key);
+  Strip* best = nullptr;
+  double loudest = -1e300;
+  for (auto* k : keys) {
+    const double l = heard_level(ctx, k->name, k->trim_db).value_or(-1e299);
+    if (!best || l > loudest) best = k, loudest = l;
+  }
+  return best;
+}
+
+// "Sidechain the bass to the kick", "duck the pad under the vocal": the part's compressor keyed
+// by the other part's signal (after its trim), as the mix's own kick/bass duck is made (mix/
+// unmasking.cpp): 4:1 from 6 dB under the key's usual level, 1 ms attack, the release recovering
+// within about 0.4 of a beat at the song's tempo (60-250 ms), so the part comes back before the
+// next hit. A part already ducked by that key is ducked deeper (threshold 3 dB lower, ratio x1.5,
+// up to 10:1). A part's one compressor is its levelling one too: keyed, it listens to the key
+// instead, and the reply says so.
+Applied apply_duck(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows,
+                   const PlanContext& ctx) {
+  Applied a;
+  const std::string key_words = n.key.empty() ? "the kick" : element_words(n.key);
+  Strip* key = duck_key(c, n, ctx);
+  if (!key) {
+    a.reply = "This session has no " + key_words.substr(4) + " to duck " + element_words(n.element) +
+              " under (stems: " + stem_list(c) + "); which part should it duck under? Nothing was changed.";
+    return a;
+  }
+  std::erase(strips, key);
+  if (strips.empty() || n.element == "mix" || n.element == "reverb" || n.element == "delay") {
+    a.reply = "Which part should duck under " + key->name + " (stems: " + stem_list(c) + ")? Nothing was changed.";
+    return a;
+  }
+  const auto level = heard_level(ctx, key->name, key->trim_db);
+  if (!level) {
+    a.reply = key->name + " could not be measured to set a duck's threshold (is its file there?); nothing was changed.";
+    return a;
+  }
+  const double beat_ms = 60000.0 / std::max(40.0, c.tempo_bpm);
+  const double release = std::round(std::clamp(0.4 * beat_ms, 60.0, 250.0));
+  std::vector<std::string> rekeyed, deeper;
+  for (auto* s : strips) {
+    auto& k = s->compressor;
+    const dsp::CompressorSettings old = k;
+    if (k.enabled && k.key == key->name) {
+      k.threshold_db = round3(k.threshold_db - 3.0);
+      k.ratio = round3(std::min(10.0, k.ratio * 1.5));
+      deeper.push_back(s->name);
+    } else {
+      if (k.enabled) rekeyed.push_back(s->name);
+      k.enabled = true;
+      k.key = key->name;
+      k.threshold_db = round3(*level - 6.0);
+      k.ratio = 4.0;
+      k.knee_db = 3.0;
+      k.attack_ms = 1.0;
+      k.release_ms = release;
+      k.makeup_db = 0.0;
+      k.detector = dsp::Detector::rms;
+      k.mix = 1.0;
+      if (!old.enabled) a.changes.push_back({s->name, "compressor.enabled", 0.0, 1.0, ""});
+      a.changes.push_back({s->name, "compressor.keyed_by." + key->name, 0.0, 1.0, ""});
+    }
+    for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
+                                         std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
+                                         std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
+                                         std::tuple{"release_ms", old.release_ms, k.release_ms},
+                                         std::tuple{"knee_db", old.knee_db, k.knee_db},
+                                         std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
+      if (from != to) a.changes.push_back({s->name, std::string("compressor.") + name, from, to, ""});
+    s->reasons["compressor"] = fmt::format("revision: \"{}\": ducks under {} (keyed, {:g}:1, {:g} ms attack, {:g} ms release)",
+                                           n.text, key->name, k.ratio, k.attack_ms, k.release_ms);
+  }
+  const std::string after = windows.empty() ? "" : " (the duck follows " + key->name + " wherever it plays, not only " +
+                                                       where(windows, n.scope) + ")";
+  a.reply = "Ducked " + who(n.element, strips) + " under " + key->name + ": its compressor keyed by it" +
+            (deeper.size() == strips.size()
+                 ? " ducks deeper now (threshold 3 dB lower, ratio up by half)"
+                 : fmt::format(" (4:1 from 6 dB under {}'s usual level, 1 ms attack, {:g} ms release: about {:.1f} of a "
+                               "beat at {:.0f} BPM, back before the next hit)",
+                               key->name, release, release / beat_ms, c.tempo_bpm)) +
+            after + ".";
+  if (!rekeyed.empty()) {
+    std::string names;
+    for (const auto& r : rekeyed) names += (names.empty() ? "" : ", ") + r;
+    a.reply += " " + names + (rekeyed.size() == 1 ? " had its" : " had their") +
+               " own levelling compressor; it listens to " + key->name + " now (one compressor per part).";
+  }
+  return a;
+}
+
+// "The mix needs more glue", "the drums don't gel": gentle compression of the parts together, on
+// the mix bus or on the bus the parts sum on: 2:1, soft 6 dB knee, 30 ms attack (transients
+// pass), a release of about a beat (100-400 ms) so it moves with the groove, from 2 dB over the
+// bus's usual level (about a dB of gain reduction where the song is loud). A glue compressor
+// already there is pushed a step (ratio +0.5 up to 4:1, threshold 2 dB lower).
+Applied apply_glue(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows,
+                   const PlanContext& ctx) {
+  Applied a;
+  struct Target {
+    dsp::CompressorSettings* comp;
+    std::string owner;
+    mix::Reasons* reasons;
+    double offset_db;  // from its measured file (mix.wav, versions/BUS.wav) to the compressor's input
+  };
+  const double out_gain = c.mix_bus.output_gain_db.value_or(0.0);
+  std::vector<Target> targets;
+  if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
+    targets.push_back({&c.mix_bus.compressor, "mix_bus", &c.mix_bus.reasons, -out_gain});
+  } else {
+    for (auto* s : strips)
+      if (auto* b = c.find_bus(s->bus);
+          b && std::none_of(targets.begin(), targets.end(), [&](const Target& t) { return t.comp == &b->compressor; }))
+        targets.push_back({&b->compressor, "bus:" + b->name, &b->reasons, -out_gain - b->fader_db});
+  }
+  const double beat_ms = 60000.0 / std::max(40.0, c.tempo_bpm);
+  const double release = std::round(std::clamp(beat_ms, 100.0, 400.0));
+  std::vector<std::string> added, pushed, unmeasured;
+  for (auto& t : targets) {
+    auto& k = *t.comp;
+    const dsp::CompressorSettings old = k;
+    if (k.enabled) {
+      k.ratio = round3(std::min(4.0, k.ratio + 0.5));
+      k.threshold_db = round3(k.threshold_db - 2.0);
+      pushed.push_back(t.owner);
+    } else {
+      const auto level = heard_level(ctx, t.owner, t.offset_db);
+      if (!level) {
+        unmeasured.push_back(t.owner);
+        continue;
+      }
+      k.enabled = true;
+      k.key.clear();
+      k.ratio = 2.0;
+      k.knee_db = 6.0;
+      k.attack_ms = 30.0;
+      k.release_ms = release;
+      k.threshold_db = round3(*level + 2.0);
+      k.makeup_db = 0.0;
+      k.detector = dsp::Detector::rms;
+      k.mix = 1.0;
+      a.changes.push_back({t.owner, "compressor.enabled", 0.0, 1.0, ""});
+      added.push_back(t.owner);
+    }
+    for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
+                                         std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
+                                         std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
+                                         std::tuple{"release_ms", old.release_ms, k.release_ms},
+                                         std::tuple{"knee_db", old.knee_db, k.knee_db},
+                                         std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
+      if (from != to) a.changes.push_back({t.owner, std::string("compressor.") + name, from, to, ""});
+    (*t.reasons)["compressor"] = fmt::format("revision: \"{}\": glue, {:g}:1 from {:.1f} dB, {:g} ms attack, {:g} ms release",
+                                             n.text, k.ratio, k.threshold_db, k.attack_ms, k.release_ms);
+  }
+  if (a.changes.empty()) {
+    a.reply = "Nothing was changed: " + (unmeasured.empty() ? std::string("there is no bus to glue ") + element_words(n.element) + " on"
+                                                            : "the level of " + unmeasured.front() +
+                                                                  " could not be measured to set a glue compressor") + ".";
+    return a;
+  }
+  const auto list = [](const std::vector<std::string>& v) {  // "the mix bus", "the drums bus and the music bus"
+    std::string o;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      o += (i == 0 ? "" : i + 1 == v.size() ? " and " : ", ") +
+           (v[i] == "mix_bus" ? std::string("the mix bus") : "the " + v[i].substr(4) + " bus");
+    return o;
+  };
+  std::string how;
+  if (!added.empty())
+    how = fmt::format("Glued {} with a gentle compressor on {} (2:1, soft knee, 30 ms attack so the transients pass, "
+                      "{:g} ms release: about a beat at {:.0f} BPM; about a dB of gain reduction where the song is loud)",
+                      n.element == "mix" ? std::string("the mix") : element_words(n.element), list(added), release, c.tempo_bpm);
+  if (!pushed.empty())
+    how += (how.empty() ? "Glued harder on " : "; glued harder on ") + list(pushed) +
+           ", whose compressor was already there (ratio +0.5, threshold 2 dB lower)";
+  a.reply = how + " throughout the song" + (windows.empty() ? "" : " (compression is static, so it applies throughout)") + ".";
+  return a;
+}
+
+// "Add some distortion to the bass", "the guitar is too clean" / "the vocal is distorted": the
+// part's saturator (4x oversampled, level-compensated). Added at 8 dB of drive (4 dB for "a
+// bit"), tape for warmth and saturation, soft clipping for distortion, grit, crunch, fuzz and
+// dirt; one already there gets 4 dB more (up to 24). Cleaner takes 4 dB of drive off, and
+// switches a saturator left at 2 dB or less off; a part with no saturation in the mix carries its
+// distortion in its recording, which the mix cannot take out (said).
+Applied apply_saturation(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows) {
+  Applied a;
+  const bool more = n.fix == Fix::saturate;
+  if (n.element == "mix" || n.element == "reverb" || n.element == "delay" || strips.empty()) {
+    a.reply = std::string(more ? "Saturation goes on a part" : "Distortion in the mix comes from a part") +
+              "; name the stem (stems: " + stem_list(c) + "). Nothing was changed.";
+    return a;
+  }
+  const std::string t = " " + lower_words(n.text) + " ";
+  const auto said = [&](std::initializer_list<std::string_view> words) {
+    return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return t.find(std::string(w)) != std::string::npos; });
+  };
+  const bool mild = said({" a bit ", " a touch ", " slightly ", " a little ", " subtle ", " tad "});
+  const bool clip = said({"distort", "grit", "crunch", "fuzz", "dirt"});
+  std::vector<std::string> clean;  // parts with no saturator to ease
+  for (auto* s : strips) {
+    auto& sat = s->saturator;
+    const dsp::SaturatorSettings old = sat;
+    if (more) {
+      if (!sat.enabled) {
+        sat.enabled = true;
+        sat.mode = clip ? dsp::SaturationMode::soft_clip : dsp::SaturationMode::tape;
+        sat.drive_db = mild ? 4.0 : 8.0;
+        sat.mix = 1.0;
+        a.changes.push_back({s->name, "saturator.enabled", 0.0, 1.0, ""});
+      } else {
+        sat.drive_db = round3(std::min(24.0, sat.drive_db + 4.0));
+      }
+    } else {
+      if (!sat.enabled) {
+        clean.push_back(s->name);
+        continue;
+      }
+      sat.drive_db = round3(std::max(0.0, sat.drive_db - 4.0));
+      if (sat.drive_db <= 2.0) {
+        sat.enabled = false;
+        a.changes.push_back({s->name, "saturator.enabled", 1.0, 0.0, ""});
+      }
+    }
+    if (sat.drive_db != old.drive_db) a.changes.push_back({s->name, "saturator.drive_db", old.drive_db, sat.drive_db, ""});
+    s->reasons["saturator"] = "revision: \"" + n.text + "\"";
+  }
+  const std::string after = windows.empty() ? "" : " (the saturator is static, so it applies throughout, not only " +
+                                                       where(windows, n.scope) + ")";
+  if (a.changes.empty()) {
+    a.reply = capitalised(who(n.element, strips)) + " " + (strips.size() == 1 ? "has" : "have") +
+              " no saturation in the mix, so the distortion is in " + (strips.size() == 1 ? "its" : "their") +
+              " recording (the stem itself), which the mix cannot take out; nothing was changed. A cleaner take, or a "
+              "declipper before the mix, is the fix.";
+    return a;
+  }
+  const auto& first = strips.front()->saturator;
+  if (more)
+    a.reply = fmt::format("Saturated {} ({}, {:g} dB of drive, level-compensated so it is the harmonics that change, not the "
+                          "loudness) throughout the song{}.",
+                          who(n.element, strips), first.mode == dsp::SaturationMode::tape ? "tape" : "soft clipping",
+                          first.drive_db, after);
+  else
+    a.reply = fmt::format("Eased the saturation on {} ({}) throughout the song{}.", who(n.element, strips),
+                          first.enabled ? fmt::format("4 dB less drive, {:g} dB left", first.drive_db) : "switched off", after);
+  if (!clean.empty()) a.reply += " (" + clean.front() + " has no saturation in the mix: its distortion is its recording's.)";
+  return a;
+}
+
 // "The reverb is too long": its decay (RT60), not its level; a delay's length is its repeats
 // (feedback). A part's reverb is the return it feeds, shared with whatever else feeds it.
 Applied apply_length(Console& c, const ParsedNote& n, const std::vector<Strip*>& strips,
@@ -1220,8 +1484,6 @@ std::string questions_for(const ParsedNote& n) {
   if (t == "clash")
     return "Which of the two should lead where they overlap (e.g. the kick on the beat, the bass in between), "
            "and is it the low end, the level, or a section where they fight?";
-  if (t == "glue")
-    return "Does a part sound apart from the rest (which one), or should the whole mix be compressed together more?";
   if (t == "reference")
     return "Which reference track, and what about it: its low end, its brightness, its width, its vocal level?";
   return part + "? What is wrong with it — too loud or buried, too bright or dull, muddy, harsh, too wet or dry, "
@@ -1746,6 +2008,30 @@ std::vector<std::pair<std::string, Window>> planned_rides(const Console& console
   return out;
 }
 
+std::vector<std::string> planned_levels(const Console& console, const std::vector<std::string>& notes) {
+  std::vector<std::string> out;
+  const auto add = [&](std::string name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+  };
+  Console c = console;  // strips_for hands out strips to change; nothing is changed here
+  for (const auto& q : requests_of(c, notes)) {
+    const auto& n = q.r.parsed;
+    if (q.r.kind != NoteKind::mix) continue;
+    if (n.fix == Fix::duck) {
+      auto keys = strips_for(c, n.key.empty() ? "kick" : n.key);
+      for (auto* k : keys) add(k->name);
+    } else if (n.fix == Fix::glue) {
+      if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
+        if (!c.mix_bus.compressor.enabled) add("mix_bus");
+      } else {
+        for (auto* s : strips_for(c, n.element))
+          if (const auto* b = c.find_bus(s->bus); b && !b->compressor.enabled) add("bus:" + b->name);
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::string>& notes, const PlanContext& ctx) {
   auto reqs = requests_of(console, notes);
   // A note given twice (the same words, as a repeated --note) is acted on once: twice would
@@ -1921,8 +2207,15 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
           }
         }
         break;
-      case Aspect::tone: a = apply_tone(console, n, strips, windows); break;
-      case Aspect::dynamics: a = apply_dynamics(console, n, strips, windows); break;
+      case Aspect::tone:
+        a = n.fix == Fix::saturate || n.fix == Fix::cleaner ? apply_saturation(console, n, strips, windows)
+                                                             : apply_tone(console, n, strips, windows);
+        break;
+      case Aspect::dynamics:
+        a = n.fix == Fix::duck   ? apply_duck(console, n, strips, windows, ctx)
+            : n.fix == Fix::glue ? apply_glue(console, n, strips, windows, ctx)
+                                 : apply_dynamics(console, n, strips, windows);
+        break;
       case Aspect::space: a = apply_space(console, n, strips, windows, ctx); break;
       case Aspect::none: a.reply = "Nothing to change."; break;
     }

@@ -70,6 +70,11 @@ struct PlanContext {
   // note). A stem whose side sits more than kNearMonoSideDb under its mid is mono in effect.
   std::map<std::string, double> stem_side_db;
   std::vector<WindowPeak> window_peaks;                       // of the rides planned_rides() lists
+  // The levels planned_levels() lists, dB: the median of a file's active 50 ms mean squares
+  // over its channels, as a compressor's RMS detector hears it (io::detector_level_db): a
+  // strip's own file, "bus:NAME" its versions/NAME.wav, "mix_bus" the mix. For the threshold
+  // of a duck keyed by a strip and of a glue compressor added where there was none.
+  std::map<std::string, double> level_db;
 };
 
 // Narrows a group's strips to the one a word of the note names alone ("the open hat" among an
@@ -85,6 +90,10 @@ std::vector<NoteResult> plan_revision(mix::Console& console, const std::vector<s
 // each stem there (WindowPeak) before planning.
 std::vector<std::pair<std::string, Window>> planned_rides(const mix::Console& console,
                                                           const std::vector<std::string>& notes);
+
+// The levels (PlanContext::level_db) these notes' ducks and glue need measured: the strips a
+// duck is keyed by, and "bus:NAME" / "mix_bus" where glue adds a compressor.
+std::vector<std::string> planned_levels(const mix::Console& console, const std::vector<std::string>& notes);
 
 // The windows of a scope in this console's sections; `missing` lists section references the
 // song does not have, `past_end` the time ranges that start after the song has ended (both are

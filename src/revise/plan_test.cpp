@@ -1048,3 +1048,78 @@ TEST(Plan, TheDrumBusIsCompressedOnItsBusAndNewCompressorsSayEveryValueTheyChang
 }
 
 }  // namespace mixdown::revise
+
+namespace mixdown::revise {
+namespace {
+// The song() console with a drums bus and a mix bus without compressors, and the levels the io
+// layer measures (PlanContext::level_db).
+mix::Console bussed() {
+  auto c = song();
+  c.strips[1].bus = c.strips[2].bus = "drums";
+  mix::Bus drums;
+  drums.name = "drums";
+  drums.fader_db = -2.0;
+  c.buses.push_back(drums);
+  c.mix_bus.output_gain_db = 3.0;
+  return c;
+}
+}  // namespace
+
+// "Sidechain the bass to the kick": the bass's compressor keyed by the kick, its threshold 6 dB
+// under the kick's measured level after its trim, released within 0.4 of a beat; a second such
+// note ducks deeper. Glue adds a 2:1 compressor on the bus (threshold from the bus's level, its
+// fader and the landing gain taken back), then pushes it. Saturation on the part, and "distorted"
+// on a part with none says the recording is distorted and changes nothing.
+TEST(Plan, SidechainGlueAndSaturation) {
+  auto c = bussed();
+  c.strips[1].trim_db = -2.0;  // the kick
+  PlanContext ctx;
+  ctx.level_db = {{"Kick.wav", -18.0}, {"bus:drums", -20.0}, {"mix_bus", -16.0}};
+  EXPECT_EQ(planned_levels(c, {"sidechain the bass to the kick", "the drums dont gel", "the mix needs glue"}),
+            (std::vector<std::string>{"Kick.wav", "bus:drums", "mix_bus"}));
+  auto r = plan_revision(c, {"sidechain the bass to the kick"}, ctx);
+  ASSERT_EQ(r.size(), 1u);
+  const auto& bass = *c.find_strip("Bass.wav");
+  EXPECT_TRUE(bass.compressor.enabled);
+  EXPECT_EQ(bass.compressor.key, "Kick.wav");
+  EXPECT_DOUBLE_EQ(bass.compressor.threshold_db, -18.0 - 2.0 - 6.0);
+  EXPECT_DOUBLE_EQ(bass.compressor.release_ms, 200.0);  // 0.4 of a beat at 120 BPM
+  EXPECT_FALSE(c.find_strip("Kick.wav")->compressor.enabled);
+  EXPECT_NE(r[0].reply.find("Ducked"), std::string::npos) << r[0].reply;
+  r = plan_revision(c, {"duck the bass more"}, ctx);
+  EXPECT_DOUBLE_EQ(c.find_strip("Bass.wav")->compressor.threshold_db, -29.0);
+  EXPECT_DOUBLE_EQ(c.find_strip("Bass.wav")->compressor.ratio, 6.0);
+  // No key measured: nothing is guessed.
+  auto bare = bussed();
+  r = plan_revision(bare, {"sidechain the bass to the kick"});
+  EXPECT_TRUE(r[0].changes.empty()) << r[0].reply;
+  EXPECT_FALSE(bare.find_strip("Bass.wav")->compressor.enabled);
+
+  r = plan_revision(c, {"the drums dont gel"}, ctx);
+  const auto& bus = *c.find_bus("drums");
+  EXPECT_TRUE(bus.compressor.enabled);
+  EXPECT_DOUBLE_EQ(bus.compressor.ratio, 2.0);
+  EXPECT_DOUBLE_EQ(bus.compressor.threshold_db, -20.0 - 3.0 + 2.0 + 2.0);  // level - landing gain - fader + 2
+  EXPECT_DOUBLE_EQ(bus.compressor.attack_ms, 30.0);
+  r = plan_revision(c, {"the mix needs more glue"}, ctx);
+  EXPECT_TRUE(c.mix_bus.compressor.enabled);
+  EXPECT_DOUBLE_EQ(c.mix_bus.compressor.threshold_db, -16.0 - 3.0 + 2.0);
+  r = plan_revision(c, {"the mix needs more glue"}, ctx);
+  EXPECT_DOUBLE_EQ(c.mix_bus.compressor.ratio, 2.5);
+  EXPECT_DOUBLE_EQ(c.mix_bus.compressor.threshold_db, -19.0);
+
+  r = plan_revision(c, {"add some distortion to the guitars"}, ctx);
+  for (const char* g : {"GtrL.wav", "GtrR.wav"}) {
+    EXPECT_TRUE(c.find_strip(g)->saturator.enabled) << g;
+    EXPECT_EQ(c.find_strip(g)->saturator.mode, dsp::SaturationMode::soft_clip) << g;
+    EXPECT_DOUBLE_EQ(c.find_strip(g)->saturator.drive_db, 8.0) << g;
+  }
+  r = plan_revision(c, {"the guitars are too distorted"}, ctx);
+  EXPECT_DOUBLE_EQ(c.find_strip("GtrL.wav")->saturator.drive_db, 4.0);
+  const auto before = c;
+  r = plan_revision(c, {"the vocal is distorted"}, ctx);
+  EXPECT_TRUE(r[0].changes.empty());
+  EXPECT_EQ(c, before);
+  EXPECT_NE(r[0].reply.find("recording"), std::string::npos) << r[0].reply;
+}
+}  // namespace mixdown::revise
