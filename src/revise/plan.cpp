@@ -963,6 +963,18 @@ std::optional<double> heard_level(const PlanContext& ctx, const std::string& nam
   return it->second + offset_db;
 }
 
+// Each number of a compressor that a move changed, as a change of `owner`'s.
+void compressor_changes(Applied& a, const std::string& owner, const dsp::CompressorSettings& old,
+                        const dsp::CompressorSettings& k) {
+  for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
+                                       std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
+                                       std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
+                                       std::tuple{"release_ms", old.release_ms, k.release_ms},
+                                       std::tuple{"knee_db", old.knee_db, k.knee_db},
+                                       std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
+    if (from != to) a.changes.push_back({owner, std::string("compressor.") + name, from, to, ""});
+}
+
 // The part a duck note keys by (its `key`, else the kick), the loudest of its strips as heard.
 Strip* duck_key(Console& c, const ParsedNote& n, const PlanContext& ctx) {
   auto keys = strips_for(c, n.key.empty() ? "kick" : n.key);
@@ -1028,13 +1040,7 @@ Applied apply_duck(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
       if (!old.enabled) a.changes.push_back({s->name, "compressor.enabled", 0.0, 1.0, ""});
       a.changes.push_back({s->name, "compressor.keyed_by." + key->name, 0.0, 1.0, ""});
     }
-    for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
-                                         std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
-                                         std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
-                                         std::tuple{"release_ms", old.release_ms, k.release_ms},
-                                         std::tuple{"knee_db", old.knee_db, k.knee_db},
-                                         std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
-      if (from != to) a.changes.push_back({s->name, std::string("compressor.") + name, from, to, ""});
+    compressor_changes(a, s->name, old, k);
     s->reasons["compressor"] = fmt::format("revision: \"{}\": ducks under {} (keyed, {:g}:1, {:g} ms attack, {:g} ms release)",
                                            n.text, key->name, k.ratio, k.attack_ms, k.release_ms);
   }
@@ -1109,13 +1115,7 @@ Applied apply_glue(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
       a.changes.push_back({t.owner, "compressor.enabled", 0.0, 1.0, ""});
       added.push_back(t.owner);
     }
-    for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
-                                         std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
-                                         std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
-                                         std::tuple{"release_ms", old.release_ms, k.release_ms},
-                                         std::tuple{"knee_db", old.knee_db, k.knee_db},
-                                         std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
-      if (from != to) a.changes.push_back({t.owner, std::string("compressor.") + name, from, to, ""});
+    compressor_changes(a, t.owner, old, k);
     (*t.reasons)["compressor"] = fmt::format("revision: \"{}\": glue, {:g}:1 from {:.1f} dB, {:g} ms attack, {:g} ms release",
                                              n.text, k.ratio, k.threshold_db, k.attack_ms, k.release_ms);
   }
