@@ -826,6 +826,18 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   return a;
 }
 
+// Each number of a compressor that a move changed, as a change of `owner`'s.
+void compressor_changes(Applied& a, const std::string& owner, const dsp::CompressorSettings& old,
+                        const dsp::CompressorSettings& k) {
+  for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
+                                       std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
+                                       std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
+                                       std::tuple{"release_ms", old.release_ms, k.release_ms},
+                                       std::tuple{"knee_db", old.knee_db, k.knee_db},
+                                       std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
+    if (from != to) a.changes.push_back({owner, std::string("compressor.") + name, from, to, ""});
+}
+
 Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows) {
   Applied a;
   const std::string after = windows.empty() ? "" : " (compression is static, so it applies throughout)";
@@ -889,11 +901,7 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
         k.release_ms = 120.0;
         k.knee_db = 6.0;
         a.changes.push_back({owner, "compressor.enabled", 0.0, 1.0, ""});
-        for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
-                                             std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
-                                             std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
-                                             std::tuple{"release_ms", old.release_ms, k.release_ms}})
-          if (from != to) a.changes.push_back({owner, std::string("compressor.") + name, from, to, ""});
+        compressor_changes(a, owner, old, k);
         said("added a 3:1 compressor where there was none");
       } else {
         const double r0 = k.ratio, t0 = k.threshold_db;
@@ -961,18 +969,6 @@ std::optional<double> heard_level(const PlanContext& ctx, const std::string& nam
   const auto it = ctx.level_db.find(name);
   if (it == ctx.level_db.end() || !std::isfinite(it->second)) return std::nullopt;
   return it->second + offset_db;
-}
-
-// Each number of a compressor that a move changed, as a change of `owner`'s.
-void compressor_changes(Applied& a, const std::string& owner, const dsp::CompressorSettings& old,
-                        const dsp::CompressorSettings& k) {
-  for (const auto& [name, from, to] : {std::tuple{"ratio", old.ratio, k.ratio},
-                                       std::tuple{"threshold_db", old.threshold_db, k.threshold_db},
-                                       std::tuple{"attack_ms", old.attack_ms, k.attack_ms},
-                                       std::tuple{"release_ms", old.release_ms, k.release_ms},
-                                       std::tuple{"knee_db", old.knee_db, k.knee_db},
-                                       std::tuple{"makeup_db", old.makeup_db, k.makeup_db}})
-    if (from != to) a.changes.push_back({owner, std::string("compressor.") + name, from, to, ""});
 }
 
 // The part a duck note keys by (its `key`, else the kick), the loudest of its strips as heard.
