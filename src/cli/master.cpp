@@ -94,9 +94,11 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
     std::printf("%s: %.1f LUFS, %.1f dBTP, PLR %.1f dB\n", a.input.c_str(), result.analysis.integrated_lufs,
                 result.analysis.true_peak_dbtp, result.analysis.plr_db);
     for (const auto& m : result.masters) {
-      std::printf("  %-9s %s  %.2f LUFS (target %.1f)  %.2f dBTP (ceiling %.1f)  LRA %.1f LU\n", m.target.name.c_str(),
+      // A file too short for the loudness range (under 3 s of short-term readings) has none.
+      const std::string lra = std::isfinite(m.after.range_lu) ? fmt::format("{:.1f} LU", m.after.range_lu) : "n/a (too short)";
+      std::printf("  %-9s %s  %.2f LUFS (target %.1f)  %.2f dBTP (ceiling %.1f)  LRA %s\n", m.target.name.c_str(),
                   m.file.lexically_relative(out).c_str(), m.after.integrated_lufs, m.target_lufs,
-                  m.after.true_peak_dbtp, m.target.ceiling_dbtp, m.after.range_lu);
+                  m.after.true_peak_dbtp, m.target.ceiling_dbtp, lra.c_str());
       for (const auto& d : m.chain.decisions)
         if (d.what == "match_eased") std::printf("  note: %s\n", d.reason.c_str());
       for (const auto& p : m.problems)

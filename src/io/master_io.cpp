@@ -278,7 +278,7 @@ void run_pipelined(WorkerPool& pool, int channels, const std::function<void(Pipe
 
 // One landing pass: temp -> gain -> limiter (latency removed) -> meter [-> delivery].
 PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
-                      const dsp::LimiterSettings& ls, const Delivery* deliver, WorkerPool& pool) {
+                      const dsp::LimiterSettings& ls, const Delivery* deliver, WorkerPool& pool, double trim_db = 0.0) {
   dsp::TruePeakLimiter lim(ls);
   lim.prepare({double(rate), channels, kPipeBlock});
   const bool full = deliver != nullptr;
@@ -306,8 +306,10 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
     lim.analyse(b.buf.view(n), b.aux.data());
     b.n = n;
   };
+  const float trim = static_cast<float>(db_to_gain(trim_db));
   auto finish = [&](PipeSlot& b) {
     lim.apply(b.buf.view(b.n), b.aux.data());
+    if (trim != 1.0f) b.buf.view(b.n).apply_gain(trim);
     const std::size_t s = std::min(skip, b.n);
     skip -= s;
     b.off = s;
@@ -701,14 +703,21 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   std::optional<AudioWriter> delivered, delivered_preview;
   const auto delivered_file = [&]() -> const fs::path& { return delivered ? delivered->temporary_path() : out_file; };
   const double first_ceiling = ls.ceiling_dbtp;  // the chain's, at kCeilingMarginDb
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  // The last resort for a peak the limiter's 4x detector cannot hold (dense content near
+  // Nyquist, such as a burst of clipped noise mastered to the cd's -12 LUFS: each lower limiter
+  // ceiling was met by more gain into it, and the peak stayed where it was): the accepted pass
+  // again at its gain, with the whole output turned down by the excess. The loudness falls by as
+  // much (within kLandingLimitLu it is delivered, and said).
+  std::optional<double> trim_at_gain;
+  double trim_db = 0.0;
+  for (int attempt = 0; attempt < 4; ++attempt) {
     // A master landed again replaces the one held (same temporary names: let go of it first).
     delivered.reset();
     delivered_preview.reset();
     // Landing loop: measure-only passes until the correction is small, then passes that write.
     std::vector<master::LandingTry> tries, probes;  // measured passes; estimates on segments
-    double g = target_lufs - mo.pre_limiter_lufs;
-    bool write_now = pre_peak_db + g < ls.ceiling_dbtp - 0.5;  // the limiter will hardly act
+    double g = trim_at_gain ? *trim_at_gain : target_lufs - mo.pre_limiter_lufs;
+    bool write_now = trim_at_gain || pre_peak_db + g < ls.ceiling_dbtp - 0.5;  // the limiter will hardly act
     if (!write_now && temp.frames() >= 30 * static_cast<std::int64_t>(rate)) {
       // Long files: estimate the limiter's cost on a quarter of the file instead of a full
       // measuring pass, and write from the first full pass.
@@ -770,11 +779,11 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
           d.translation = &*feed;
         }
       }
-      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, pool);
+      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, pool, trim_db);
       ++mo.passes;
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
-      if (write_now && (std::abs(err) <= master::kLandingAcceptLu || pass == master::kMaxLandingPasses)) {
+      if (write_now && (std::abs(err) <= master::kLandingAcceptLu || pass == master::kMaxLandingPasses || trim_at_gain)) {
         writer->finish();
         if (preview_writer) preview_writer->finish();
         delivered = std::move(writer);
@@ -811,9 +820,16 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     mo.after = last.measured;
     const analysis::LoudnessSeries& st = last.short_term;
     if (preview) mo.preview = *preview;
-    if (mo.after.true_peak_dbtp > target.ceiling_dbtp) {
-      ls.ceiling_dbtp -= mo.after.true_peak_dbtp - target.ceiling_dbtp + 0.05;
-      continue;  // re-land under a lower limiter ceiling
+    if (mo.after.true_peak_dbtp > target.ceiling_dbtp && attempt < 3) {
+      const double excess = mo.after.true_peak_dbtp - target.ceiling_dbtp;
+      if (attempt < 2) {
+        ls.ceiling_dbtp -= excess + 0.05;
+        continue;  // re-land under a lower limiter ceiling
+      }
+      trim_at_gain = mo.gain_db;
+      trim_db -= excess + 0.02;
+      mo.output_trim_db = trim_db;
+      continue;  // the same pass, turned down
     }
     // Short of the aim with the limiter still at the chain's wide margin under the ceiling: the
     // loudness is held there by the limiter, and the narrow margin gives it 0.15 dB more room.
@@ -859,7 +875,17 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     mo.translation = feed->finish(delivered_file(), out_dir, pool, nullptr, lead_reading());
   }
   const double err = mo.after.integrated_lufs - target_lufs;
-  if (!(std::abs(err) <= master::kLandingLimitLu)) {
+  if (!(std::abs(err) <= master::kLandingLimitLu) && err > 0.0) {
+    // Over, not short: the limiter did not hold it there. On a short sound that dies away, the
+    // BS.1770 gate takes a 400 ms block in or out as the gain moves by a hair, and the loudness
+    // jumps past the target between two passes.
+    mo.problems.push_back({"target_not_reached", Severity::error,
+                           fmt::format("lands at {:.2f} LUFS, {:.2f} LU over its {:.1f} LUFS target: the landing passes "
+                                       "could not settle between it and the next quieter reading (a short sound that dies "
+                                       "away moves in and out of the loudness measure's gate as the gain changes)",
+                                       mo.after.integrated_lufs, err, target_lufs),
+                           "a longer file, or the sound with its tail, lands", std::nullopt, "", ""});
+  } else if (!(std::abs(err) <= master::kLandingLimitLu)) {
     mo.problems.push_back({"target_not_reached", Severity::error,
                            fmt::format("cannot reach its {:.1f} LUFS target under the {:.1f} dBTP ceiling: with the limiter "
                                        "taking up to {:.0f} dB off the peaks the master measures {:.2f} LUFS (the input's peaks "
@@ -1577,9 +1603,17 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     check_layout(album.tracks[i].file, an.back(), {target});
     lufs.push_back(an.back().integrated_lufs);
   }
-  std::vector<double> secs(n);
-  for (std::size_t i = 0; i < n; ++i) secs[i] = infos[i].duration_s();
-  const double anchor = master::album_anchor_lufs(lufs, secs);
+  // A track the QC calls too loud to master (already limited past every target: its export,
+  // not the music) does not set the level either: it is held at the target with the short ones.
+  std::vector<double> secs(n), anchor_lufs = lufs;
+  for (std::size_t i = 0; i < n; ++i) {
+    secs[i] = infos[i].duration_s();
+    if (lufs[i] > master::kTooLoudLufs && std::any_of(lufs.begin(), lufs.end(), [](double l) {
+          return std::isfinite(l) && l <= master::kTooLoudLufs;
+        }))
+      anchor_lufs[i] = -INFINITY;
+  }
+  const double anchor = master::album_anchor_lufs(anchor_lufs, secs);
   const auto targets = master::album_track_targets(lufs, anchor, target.integrated_lufs);
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(lufs[i])) continue;
@@ -1590,10 +1624,13 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
                                           album.tracks[i].title, anchor - lufs[i], master::kMaxAlbumSpreadLu),
                               "", std::nullopt, album.tracks[i].file.filename().string(), ""});
     else if (lufs[i] > anchor + master::kLandingToleranceLu)
-      res.problems.push_back({"short_track_held", Severity::info,
-                              fmt::format("{}: a short track {:.1f} LU louder than the loudest song; held at the {:.1f} LUFS "
-                                          "target with the songs, not over it (the songs set the album's level)",
-                                          album.tracks[i].title, lufs[i] - anchor, target.integrated_lufs),
+      res.problems.push_back({"held_at_target", Severity::info,
+                              fmt::format("{}: {:.1f} LU louder than the loudest song ({}); held at the {:.1f} LUFS target "
+                                          "with the songs, not over it (the songs set the album's level)",
+                                          album.tracks[i].title, lufs[i] - anchor,
+                                          lufs[i] > master::kTooLoudLufs ? "already limited past every target"
+                                                                         : "a short track",
+                                          target.integrated_lufs),
                               "", std::nullopt, album.tracks[i].file.filename().string(), ""});
   }
   create_output_dir(out_dir / "tracks", out_dir);

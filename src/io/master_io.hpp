@@ -73,6 +73,9 @@ struct MasterOutcome {
   double limiter_max_reduction_db = 0.0;
   double limiter_active_share = 0.0;  // share of frames limited by more than 0.1 dB
   double limiter_ceiling_dbtp = 0.0;  // finally used
+  // The whole output turned down after the limiter (dB, <= 0): the last resort when the
+  // limiter's 4x detector cannot hold a peak under the ceiling (render_master). 0: not used.
+  double output_trim_db = 0.0;
   Measured before;                  // the input
   Measured after;                   // the delivered file, read back
   LossyCheck lossy;

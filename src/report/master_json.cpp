@@ -80,6 +80,7 @@ json outcome_json(const io::MasterOutcome& m, const fs::path& out) {
           {"after", measured_json(m.after)},
           {"landing", {{"pre_limiter_lufs", num(m.pre_limiter_lufs)}, {"gain_db", num(m.gain_db)}, {"passes", m.passes},
                        {"limiter_cost_estimate_lu", num(m.limiter_cost_estimate_lu)},
+                       {"output_trim_db", num(m.output_trim_db)},
                        {"error_lu", num(m.after.integrated_lufs - m.target_lufs, 3)}}},
           {"limiter", {{"ceiling_dbtp", num(m.limiter_ceiling_dbtp)},
                        {"max_gain_reduction_db", num(m.limiter_max_reduction_db)},
