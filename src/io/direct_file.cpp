@@ -97,8 +97,10 @@ int write_span(const Chunk& c, std::size_t from, std::size_t to) noexcept {
 constexpr std::size_t kHoleBlock = std::size_t(64) << 10;
 static_assert(kHoleBlock % kAlign == 0 && kChunk % kHoleBlock == 0);
 
+// Every byte zero (simd::all_zero reads floats and takes -0.0 as silence: a hole must read back
+// as the very bytes). Word-wise with an early exit: music has a non-zero byte within its first
+// few words.
 bool all_zero(const unsigned char* p, std::size_t n) noexcept {
-  // Word-wise with an early exit: music has a non-zero byte within its first few words.
   std::uint64_t acc = 0;
   for (std::size_t i = 0; i + 64 <= n; i += 64) {
     std::uint64_t w[8];
@@ -111,19 +113,20 @@ bool all_zero(const unsigned char* p, std::size_t n) noexcept {
   return true;
 }
 
-// The chunk's non-silent runs of blocks, each in one write; its silent blocks skipped.
+// The chunk's non-silent runs of blocks, each in one write; its silent blocks skipped. Each
+// block is looked at once.
 int write_chunk(const Chunk& c) noexcept {
-  std::size_t at = 0;
-  while (at < c.len) {
-    std::size_t from = at;
-    while (from < c.len && all_zero(c.data + from, std::min(kHoleBlock, c.len - from))) from += std::min(kHoleBlock, c.len - from);
-    std::size_t to = from;
-    while (to < c.len && !all_zero(c.data + to, std::min(kHoleBlock, c.len - to))) to += std::min(kHoleBlock, c.len - to);
-    if (to > from)
-      if (const int err = write_span(c, from, to); err != 0) return err;
-    at = to;
+  std::size_t run = 0;  // where the run of non-silent blocks being gathered begins
+  for (std::size_t at = 0; at < c.len;) {
+    const std::size_t next = std::min(c.len, at + kHoleBlock);
+    if (all_zero(c.data + at, next - at)) {
+      if (at > run)
+        if (const int err = write_span(c, run, at); err != 0) return err;
+      run = next;
+    }
+    at = next;
   }
-  return 0;
+  return c.len > run ? write_span(c, run, c.len) : 0;
 }
 
 // kWriters background threads write the files' chunks, taken in the order they are handed

@@ -708,8 +708,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   // ceiling was met by more gain into it, and the peak stayed where it was): the accepted pass
   // again at its gain, with the whole output turned down by the excess. The loudness falls by as
   // much (within kLandingLimitLu it is delivered, and said).
-  std::optional<double> trim_at_gain;
-  double trim_db = 0.0;
+  std::optional<double> trim_at_gain;  // the gain of the pass turned down (mo.output_trim_db)
   for (int attempt = 0; attempt < 4; ++attempt) {
     // A master landed again replaces the one held (same temporary names: let go of it first).
     delivered.reset();
@@ -779,7 +778,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
           d.translation = &*feed;
         }
       }
-      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, pool, trim_db);
+      last = limit_pass(temp, rate, ch, g, ls, write_now ? &d : nullptr, pool, mo.output_trim_db);
       ++mo.passes;
       tries.push_back({g, last.lufs});
       const double err = last.lufs - target_lufs;
@@ -827,8 +826,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
         continue;  // re-land under a lower limiter ceiling
       }
       trim_at_gain = mo.gain_db;
-      trim_db -= excess + 0.02;
-      mo.output_trim_db = trim_db;
+      mo.output_trim_db -= excess + 0.02;
       continue;  // the same pass, turned down
     }
     // Short of the aim with the limiter still at the chain's wide margin under the ceiling: the
@@ -876,9 +874,9 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
   }
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu) && err > 0.0) {
-    // Over, not short: the limiter did not hold it there. On a short sound that dies away, the
-    // BS.1770 gate takes a 400 ms block in or out as the gain moves by a hair, and the loudness
-    // jumps past the target between two passes.
+    // Over, not short (the other branch): the limiter did not hold it there. On a short sound
+    // that dies away, the BS.1770 gate takes a 400 ms block in or out as the gain moves by a
+    // hair, and the loudness jumps past the target between two passes.
     mo.problems.push_back({"target_not_reached", Severity::error,
                            fmt::format("lands at {:.2f} LUFS, {:.2f} LU over its {:.1f} LUFS target: the landing passes "
                                        "could not settle between it and the next quieter reading (a short sound that dies "
@@ -1603,17 +1601,9 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     check_layout(album.tracks[i].file, an.back(), {target});
     lufs.push_back(an.back().integrated_lufs);
   }
-  // A track the QC calls too loud to master (already limited past every target: its export,
-  // not the music) does not set the level either: it is held at the target with the short ones.
-  std::vector<double> secs(n), anchor_lufs = lufs;
-  for (std::size_t i = 0; i < n; ++i) {
-    secs[i] = infos[i].duration_s();
-    if (lufs[i] > master::kTooLoudLufs && std::any_of(lufs.begin(), lufs.end(), [](double l) {
-          return std::isfinite(l) && l <= master::kTooLoudLufs;
-        }))
-      anchor_lufs[i] = -INFINITY;
-  }
-  const double anchor = master::album_anchor_lufs(anchor_lufs, secs);
+  std::vector<double> secs(n);
+  for (std::size_t i = 0; i < n; ++i) secs[i] = infos[i].duration_s();
+  const double anchor = master::album_anchor_lufs(lufs, secs);
   const auto targets = master::album_track_targets(lufs, anchor, target.integrated_lufs);
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(lufs[i])) continue;

@@ -1,5 +1,7 @@
 #include "master/album.hpp"
 
+#include "master/qc.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -18,15 +20,22 @@ double crossfade_before(const AlbumSpec& album, std::size_t i) {
 }
 
 double album_anchor_lufs(const std::vector<double>& track_lufs, const std::vector<double>& durations_s) {
+  const std::size_t n = std::min(track_lufs.size(), durations_s.size());
+  // Tracks too loud to master stand aside while any other track has a loudness.
+  const bool any_masterable = std::any_of(track_lufs.begin(), track_lufs.begin() + static_cast<std::ptrdiff_t>(n),
+                                          [](double l) { return std::isfinite(l) && l <= kTooLoudLufs; });
+  const auto candidate = [&](std::size_t i) {
+    return std::isfinite(track_lufs[i]) && (!any_masterable || track_lufs[i] <= kTooLoudLufs);
+  };
   std::vector<double> d;
-  for (std::size_t i = 0; i < track_lufs.size() && i < durations_s.size(); ++i)
-    if (std::isfinite(track_lufs[i])) d.push_back(durations_s[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    if (candidate(i)) d.push_back(durations_s[i]);
   if (d.empty()) return -INFINITY;
   std::sort(d.begin(), d.end());
   const double median = d.size() % 2 ? d[d.size() / 2] : 0.5 * (d[d.size() / 2 - 1] + d[d.size() / 2]);
   double anchor = -INFINITY;
-  for (std::size_t i = 0; i < track_lufs.size() && i < durations_s.size(); ++i)
-    if (std::isfinite(track_lufs[i]) && durations_s[i] >= kAnchorShareOfMedian * median) anchor = std::max(anchor, track_lufs[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    if (candidate(i) && durations_s[i] >= kAnchorShareOfMedian * median) anchor = std::max(anchor, track_lufs[i]);
   return anchor;
 }
 

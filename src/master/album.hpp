@@ -41,8 +41,10 @@ double crossfade_before(const AlbumSpec& album, std::size_t i);
 // The loudness that sets the album's level: the loudest of its songs, the tracks at least
 // kAnchorShareOfMedian of the median track's length. A 10-second hot intro or skit among
 // 4-minute songs does not set the record's level (it pulled every song 3-4 LU under the
-// target); an album of short tracks is anchored on its loudest. -inf when no track has a
-// loudness.
+// target); an album of short tracks is anchored on its loudest. Nor does a track the QC calls
+// too loud to master (louder than kTooLoudLufs: limited past every target by its export, not
+// the music; a brickwalled loop had pulled a rocker 9 LU under), while any track is not. -inf
+// when no track has a loudness.
 inline constexpr double kAnchorShareOfMedian = 0.5;
 double album_anchor_lufs(const std::vector<double>& track_lufs, const std::vector<double>& durations_s);
 

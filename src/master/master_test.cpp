@@ -124,6 +124,9 @@ TEST(Album, ASongSetsTheLevelNotAShortHotClip) {
   EXPECT_DOUBLE_EQ(album_anchor_lufs({-9.0, -11.0}, {12.0, 15.0}), -9.0);
   EXPECT_DOUBLE_EQ(album_anchor_lufs({-9.0, -INFINITY, -20.0}, {5.0, 300.0, 200.0}), -20.0);
   EXPECT_TRUE(std::isinf(album_anchor_lufs({-INFINITY}, {60.0})));
+  // A track limited past every target stands aside, unless every track is.
+  EXPECT_DOUBLE_EQ(album_anchor_lufs({-13.8, -4.5, -24.0}, {200.0, 30.0, 180.0}), -13.8);
+  EXPECT_DOUBLE_EQ(album_anchor_lufs({-5.0, -6.0}, {200.0, 180.0}), -5.0);
 }
 
 TEST(Album, LoudestTrackGoesToTargetOthersKeepTheirDistance) {

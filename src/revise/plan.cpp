@@ -826,6 +826,14 @@ Applied apply_tone(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   return a;
 }
 
+// The buses these strips sum on, each once, in the strips' order.
+std::vector<mix::Bus*> buses_of(Console& c, const std::vector<Strip*>& strips) {
+  std::vector<mix::Bus*> out;
+  for (const auto* s : strips)
+    if (auto* b = c.find_bus(s->bus); b && std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
+  return out;
+}
+
 // Each number of a compressor that a move changed, as a change of `owner`'s.
 void compressor_changes(Applied& a, const std::string& owner, const dsp::CompressorSettings& old,
                         const dsp::CompressorSettings& k) {
@@ -855,10 +863,7 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
              (n.element == "drums" && strips.size() > 1 && n.fix == Fix::more_controlled)) {
     // "Compress the drum bus harder", "the drums need more compression": the bus the parts sum
     // on (its glue), not each part's own compressor.
-    for (auto* s : strips)
-      if (auto* b = c.find_bus(s->bus);
-          b && std::none_of(comps.begin(), comps.end(), [&](const Comp& x) { return x.comp == &b->compressor; }))
-        comps.push_back({&b->compressor, "bus:" + b->name});
+    for (auto* b : buses_of(c, strips)) comps.push_back({&b->compressor, "bus:" + b->name});
   } else {
     for (auto* s : strips) {
       if (s->compressor.enabled || n.fix == Fix::more_controlled) {
@@ -971,10 +976,13 @@ std::optional<double> heard_level(const PlanContext& ctx, const std::string& nam
   return it->second + offset_db;
 }
 
-// The part a duck note keys by (its `key`, else the kick), the loudest of its strips as heard.
+// The element a duck note keys by: the part it names, else the kick.
+std::string key_element(const ParsedNote& n) { return n.key.empty() ? "kick" : n.key; }
+
+// The part a duck note keys by (key_element), the loudest of its strips as heard.
 Strip* duck_key(Console& c, const ParsedNote& n, const PlanContext& ctx) {
-  auto keys = strips_for(c, n.key.empty() ? "kick" : n.key);
-  narrow_by_name(keys, n.text, n.key.empty() ? "kick" : n.key);
+  auto keys = strips_for(c, key_element(n));
+  narrow_by_name(keys, n.text, key_element(n));
   Strip* best = nullptr;
   double loudest = -1e300;
   for (auto* k : keys) {
@@ -994,10 +1002,9 @@ Strip* duck_key(Console& c, const ParsedNote& n, const PlanContext& ctx) {
 Applied apply_duck(Console& c, const ParsedNote& n, std::vector<Strip*> strips, const std::vector<Window>& windows,
                    const PlanContext& ctx) {
   Applied a;
-  const std::string key_words = n.key.empty() ? "the kick" : element_words(n.key);
   Strip* key = duck_key(c, n, ctx);
   if (!key) {
-    a.reply = "This session has no " + key_words.substr(4) + " to duck " + element_words(n.element) +
+    a.reply = "This session has no " + element_words(key_element(n)).substr(4) + " to duck " + element_words(n.element) +
               " under (stems: " + stem_list(c) + "); which part should it duck under? Nothing was changed.";
     return a;
   }
@@ -1011,7 +1018,7 @@ Applied apply_duck(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
     a.reply = key->name + " could not be measured to set a duck's threshold (is its file there?); nothing was changed.";
     return a;
   }
-  const double beat_ms = 60000.0 / std::max(40.0, c.tempo_bpm);
+  const double beat_ms = 1000.0 * seconds_per(TimeUnit::beats, c);
   const double release = std::round(std::clamp(0.4 * beat_ms, 60.0, 250.0));
   std::vector<std::string> rekeyed, deeper;
   for (auto* s : strips) {
@@ -1047,7 +1054,7 @@ Applied apply_duck(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
                  ? " ducks deeper now (threshold 3 dB lower, ratio up by half)"
                  : fmt::format(" (4:1 from 6 dB under {}'s usual level, 1 ms attack, {:g} ms release: about {:.1f} of a "
                                "beat at {:.0f} BPM, back before the next hit)",
-                               key->name, release, release / beat_ms, c.tempo_bpm)) +
+                               key->name, release, release / beat_ms, tempo_of(c))) +
             after + ".";
   if (!rekeyed.empty()) {
     std::string names;
@@ -1077,12 +1084,9 @@ Applied apply_glue(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
     targets.push_back({&c.mix_bus.compressor, "mix_bus", &c.mix_bus.reasons, -out_gain});
   } else {
-    for (auto* s : strips)
-      if (auto* b = c.find_bus(s->bus);
-          b && std::none_of(targets.begin(), targets.end(), [&](const Target& t) { return t.comp == &b->compressor; }))
-        targets.push_back({&b->compressor, "bus:" + b->name, &b->reasons, -out_gain - b->fader_db});
+    for (auto* b : buses_of(c, strips)) targets.push_back({&b->compressor, "bus:" + b->name, &b->reasons, -out_gain - b->fader_db});
   }
-  const double beat_ms = 60000.0 / std::max(40.0, c.tempo_bpm);
+  const double beat_ms = 1000.0 * seconds_per(TimeUnit::beats, c);
   const double release = std::round(std::clamp(beat_ms, 100.0, 400.0));
   std::vector<std::string> added, pushed, unmeasured;
   for (auto& t : targets) {
@@ -1132,7 +1136,7 @@ Applied apply_glue(Console& c, const ParsedNote& n, std::vector<Strip*> strips, 
   if (!added.empty())
     how = fmt::format("Glued {} with a gentle compressor on {} (2:1, soft knee, 30 ms attack so the transients pass, "
                       "{:g} ms release: about a beat at {:.0f} BPM; about a dB of gain reduction where the song is loud)",
-                      n.element == "mix" ? std::string("the mix") : element_words(n.element), list(added), release, c.tempo_bpm);
+                      n.element == "mix" ? std::string("the mix") : element_words(n.element), list(added), release, tempo_of(c));
   if (!pushed.empty())
     how += (how.empty() ? "Glued harder on " : "; glued harder on ") + list(pushed) +
            ", whose compressor was already there (ratio +0.5, threshold 2 dB lower)";
@@ -2014,14 +2018,13 @@ std::vector<std::string> planned_levels(const Console& console, const std::vecto
     const auto& n = q.r.parsed;
     if (q.r.kind != NoteKind::mix) continue;
     if (n.fix == Fix::duck) {
-      auto keys = strips_for(c, n.key.empty() ? "kick" : n.key);
-      for (auto* k : keys) add(k->name);
+      for (auto* k : strips_for(c, key_element(n))) add(k->name);
     } else if (n.fix == Fix::glue) {
       if (n.element == "mix" || n.element == "reverb" || n.element == "delay") {
         if (!c.mix_bus.compressor.enabled) add("mix_bus");
       } else {
-        for (auto* s : strips_for(c, n.element))
-          if (const auto* b = c.find_bus(s->bus); b && !b->compressor.enabled) add("bus:" + b->name);
+        for (const auto* b : buses_of(c, strips_for(c, n.element)))
+          if (!b->compressor.enabled) add("bus:" + b->name);
       }
     }
   }
