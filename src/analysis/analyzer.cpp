@@ -98,6 +98,7 @@ struct Analyzer::Impl {
   TruePeakMeter tp;
   SpectrumAccumulator spectrum;
   std::vector<ChannelStats> stats;
+  FlatTops flat;
   double cross = 0;  // sum of L*R
   std::int64_t frames = 0;
   std::int64_t nonfinite = 0;
@@ -111,7 +112,8 @@ struct Analyzer::Impl {
         meter(r, c, LoudnessOptions{.true_peak = false, .range = true, .mono_sum = c == 2, .threads = 1}),
         tp(c),
         spectrum(r, c, included(weights)),
-        stats(static_cast<std::size_t>(c)) {}
+        stats(static_cast<std::size_t>(c)),
+        flat(c) {}
 
   static std::vector<bool> included(const std::vector<double>& w) {
     std::vector<bool> v;
@@ -223,7 +225,10 @@ void Analyzer::add(const ConstAudioView& block) {
       jobs.emplace_back([&, c] { s.tp.add_channel(c, view.channel(c), n); });
   jobs.emplace_back([&] { s.spectrum.add(view); });
   jobs.emplace_back([&] {
-    for (int c = 0; c < s.channels; ++c) s.channel_stats(c, view.channel(c), n);
+    for (int c = 0; c < s.channels; ++c) {
+      s.channel_stats(c, view.channel(c), n);
+      s.flat.add(c, view.channel(c), n, s.frames);
+    }
     if (s.channels >= 2) s.cross_stats(view.channel(0), view.channel(1), n);
   });
   const int threads = s.opt.threads <= 0 ? default_threads() : s.opt.threads;
@@ -353,6 +358,19 @@ AnalysisReport Analyzer::finish() {
                     clock_time(static_cast<double>(first_clip) / s.rate)),
         "lower the level before the final export and let a true-peak limiter catch the peaks",
         static_cast<double>(first_clip) / s.rate);
+  if (r.clipped_runs == 0) {
+    float peak = 0.0f;
+    for (int c = 0; c < s.channels; ++c) peak = std::max(peak, static_cast<float>(s.meter.channel_sample_peak(c)));
+    r.flat_top_runs = s.flat.runs_at(peak);
+  }
+  if (r.flat_top_runs >= kFlatTopsToFlag) {
+    const double at = static_cast<double>(s.flat.first_frame()) / s.rate;
+    add("clipping", Severity::warning,
+        fmt::format("{} flat-topped peaks at its own peak level ({:.1f} dBFS), first at {}: the waveform was "
+                    "cut off somewhere upstream and then turned down, which sounds like crackle or distortion",
+                    r.flat_top_runs, L.sample_peak_dbfs, clock_time(at)),
+        "export again from before the stage that clipped (a plug-in, a bus or a converter)", at);
+  }
   if (s.opt.true_peak && L.true_peak_dbtp > 0.0) {
     const std::int64_t at = s.tp.first_over_frame();
     add("intersample_overs", Severity::warning,

@@ -111,6 +111,7 @@ struct AnalysisReport {
   std::vector<double> dc_offset;       // per channel, mean sample value
   std::int64_t clipped_runs = 0;       // runs of >= clip_run samples at full scale
   std::int64_t clipped_samples = 0;    // samples in those runs
+  std::int64_t flat_top_runs = 0;      // with none: flat tops at the file's own peak (FlatTops)
   std::int64_t nonfinite_samples = 0;  // NaN/Inf read as 0
   double head_silence_s = 0, tail_silence_s = 0;
   std::vector<Problem> problems;

@@ -145,6 +145,24 @@ TEST(Analyzer, FloatSamplesOverFullScaleThatMoveAreNotClipping) {
   EXPECT_TRUE(has_problem(analyse(w, rate), "clipping"));
 }
 
+// A mix clipped and then turned down to -6 dBFS: no sample reaches full scale, but its tops are
+// flat at its own peak. Said as clipping (a warning: read from the tops' shape, not full scale).
+TEST(Analyzer, ClippingBelowFullScaleIsFoundByItsFlatTops) {
+  const int rate = 48000;
+  auto b = testkit::sine(100.0, -6.0, 3.0, rate);
+  EXPECT_FALSE(has_problem(analyse(b, rate), "clipping"));
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] = 0.5f * std::clamp(4.0f * b.channel(c)[i], -1.0f, 1.0f);
+  const auto r = analyse(b, rate);
+  EXPECT_EQ(r.clipped_runs, 0);
+  EXPECT_GT(r.flat_top_runs, 500);
+  const Problem* p = find_problem(r, "clipping");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->severity, Severity::warning);
+  EXPECT_NE(p->message.find("-6.0 dBFS"), std::string::npos) << p->message;
+  EXPECT_NE(p->message.find("turned down"), std::string::npos) << p->message;
+}
+
 TEST(Analyzer, IntersampleOvers) {
   const int rate = 48000;
   AudioBuffer b(2, static_cast<std::size_t>(rate));

@@ -84,6 +84,15 @@ std::size_t trailing_run_start(const float* x, std::size_t n) noexcept {
   return k;
 }
 
+// Whether any sample equals the one before it (`prev` before the first) at `floor_bits` or more.
+MIXDOWN_SIMD_CLONES
+bool any_equal_neighbours(const float* x, std::size_t n, float prev, std::uint32_t floor_bits) noexcept {
+  std::uint32_t any = static_cast<std::uint32_t>(x[0] == prev) & static_cast<std::uint32_t>(simd::abs_bits(x[0]) >= floor_bits);
+  for (std::size_t i = 1; i < n; ++i)
+    any |= static_cast<std::uint32_t>(x[i] == x[i - 1]) & static_cast<std::uint32_t>(simd::abs_bits(x[i]) >= floor_bits);
+  return any != 0;
+}
+
 // Sums (double, eight lanes) of x and of x squared.
 MIXDOWN_SIMD_CLONES
 void lane_sums(const float* x, std::size_t n, double& sum, double& sumsq) noexcept {
@@ -164,7 +173,6 @@ using F4 = simd::f32x4;  // four float lanes (SSE)
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kFullScale = 0.9999;  // 16-bit full scale is 32767/32768 = 0.99997
 constexpr int kClipRun = 3;            // consecutive full-scale samples that mean clipping
-constexpr int kFlatRun = 6;            // identical samples at the file's own peak: flat top
 constexpr float kFloorDb = -200.0f;
 
 
@@ -267,8 +275,7 @@ struct StemFeatureAnalyzer::Impl {
   std::vector<int> clip_run, flat_run;
   std::vector<float> last_value;
   std::int64_t clipped_runs = 0, over_fs = 0, first_clip_frame = -1;
-  float flat_mag = 0.0f;
-  std::int64_t flat_count = 0;
+  FlatTopTally flat;
   double e_diff = 0, e_sum = 0, e_l = 0, e_r = 0, e_lr = 0;
   double spec_e = 0, spec_cent = 0, spec_120 = 0, spec_250 = 0, spec_500 = 0, spec_5k = 0, spec_flat = 0,
          spec_peaky = 0;
@@ -520,7 +527,7 @@ struct StemFeatureAnalyzer::Impl {
       const auto cu = static_cast<std::size_t>(c);
       // Just under full scale as float bits: a conservative test, the exact one runs below.
       static const std::uint32_t clip_bits = std::bit_cast<std::uint32_t>(std::nextafter(static_cast<float>(kFullScale), 0.0f));
-      const ChannelScan scan = scan_channel(x, n, last_value[cu], clip_bits, 0.25f);
+      const ChannelScan scan = scan_channel(x, n, last_value[cu], clip_bits, kFlatTopFloor);
       if (!scan.maybe_clip && !scan.maybe_flat) {
         // No sample reaches full scale (the clip run ends at 0) and no flat top can complete:
         // only the run of equal samples at the block's end carries over.
@@ -556,14 +563,7 @@ struct StemFeatureAnalyzer::Impl {
         }
         if (a > 1.0f) ++over_fs;
         if (v == last) {
-          if (++frun == kFlatRun && a >= 0.25f) {
-            if (a > flat_mag) {
-              flat_mag = a;
-              flat_count = 1;
-            } else if (a == flat_mag) {
-              ++flat_count;
-            }
-          }
+          if (++frun == kFlatTopRun && a >= kFlatTopFloor) flat.add(a, frames + static_cast<std::int64_t>(i) - (kFlatTopRun - 1));
         } else {
           frun = 1;
         }
@@ -657,7 +657,7 @@ struct StemFeatureAnalyzer::Impl {
     f.peak_dbfs = peak > 0 ? 20.0 * std::log10(double(peak)) : -200.0;
     f.rms_dbfs = frames > 0 ? std::max(-200.0, double(to_db(sumsq / (double(frames) * nch)))) : -200.0;
     f.clipped_runs = clipped_runs;
-    f.flat_top_runs = (flat_mag > 0 && flat_mag >= peak) ? flat_count : 0;
+    f.flat_top_runs = flat.runs_at(peak);
     f.over_full_scale = over_fs;
     f.first_clip_s = first_clip_frame >= 0 ? double(first_clip_frame) / rate : -1.0;
     if (nch >= 2) {
@@ -924,6 +924,48 @@ PairCorrelation correlate_excerpts(const StemFeatures& a, const StemFeatures& b,
   pc.lag_s = (double(static_cast<std::ptrdiff_t>(best) - L) + d) / a.excerpt_rate;
   pc.valid = true;
   return pc;
+}
+
+
+void FlatTopTally::add(float magnitude, std::int64_t frame) noexcept {
+  if (magnitude > mag_ + kFlatTopTolerance) {  // louder tops: the quieter ones were not the peak's
+    mag_ = magnitude;
+    count_ = 1;
+    first_ = frame;
+  } else if (magnitude >= mag_ - kFlatTopTolerance) {
+    mag_ = std::max(mag_, magnitude);
+    ++count_;
+    first_ = first_ < 0 ? frame : std::min(first_, frame);
+  }
+}
+
+std::int64_t FlatTopTally::runs_at(float peak) const noexcept {
+  return count_ > 0 && mag_ >= peak - kFlatTopTolerance ? count_ : 0;
+}
+
+void FlatTops::add(int channel, const float* x, std::size_t n, std::int64_t frame0) noexcept {
+  if (n == 0) return;
+  const auto c = static_cast<std::size_t>(channel);
+  int run = run_[c];
+  float last = last_[c];
+  if (!any_equal_neighbours(x, n, last, std::bit_cast<std::uint32_t>(kFlatTopFloor))) {
+    // No run at the floor goes on here; one of quieter samples may, and never counts.
+    run_[c] = 1;
+    last_[c] = x[n - 1];
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    if (v == last) {
+      if (++run == kFlatTopRun && std::fabs(v) >= kFlatTopFloor)
+        tally_.add(std::fabs(v), frame0 + static_cast<std::int64_t>(i) - (kFlatTopRun - 1));
+    } else {
+      run = 1;
+    }
+    last = v;
+  }
+  run_[c] = run;
+  last_[c] = last;
 }
 
 }  // namespace mixdown::analysis

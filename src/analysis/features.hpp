@@ -26,6 +26,49 @@ namespace mixdown::analysis {
 // not cut off. The one rule of analyze, check and master's QC.
 inline bool breaks_clip_run(float x, float prev) noexcept { return (x > 1.0f || x < -1.0f) && x != prev; }
 
+// Flat tops below full scale: a mix or stem clipped somewhere upstream and then turned down keeps
+// its flattened peaks at its own peak level (-1 or -6 dBFS, where the full-scale rule never
+// looks). A flat top is a run of kFlatTopRun identical samples at kFlatTopFloor or more; the runs
+// are tallied at the largest magnitude they reach, within kFlatTopTolerance of it (two codes of a
+// 16-bit file: a dithered or 24-bit bounce puts its positive and negative tops a code or two
+// apart), and count only when that magnitude is the file's own peak: a low note's crest in a
+// 16-bit file repeats a code for two or three samples, never six.
+inline constexpr int kFlatTopRun = 6;
+inline constexpr float kFlatTopFloor = 0.25f;
+inline constexpr float kFlatTopTolerance = 0x1p-14f;
+// Flat tops that say a file was clipped: one or two can be a synthesiser's square wave at its peak.
+inline constexpr std::int64_t kFlatTopsToFlag = 3;
+
+class FlatTopTally {
+public:
+  // A run of kFlatTopRun identical samples of this magnitude completed, starting at `frame`.
+  void add(float magnitude, std::int64_t frame) noexcept;
+  // The runs at the file's peak (0 when the loudest runs lie under it), and where the first began.
+  std::int64_t runs_at(float peak) const noexcept;
+  std::int64_t first_frame() const noexcept { return first_; }
+
+private:
+  float mag_ = 0.0f;
+  std::int64_t count_ = 0, first_ = -1;
+};
+
+// Runs of identical samples, channel by channel, into one tally: for analyzers that do not scan
+// every sample themselves (a vectorised look for two equal neighbours at the floor first).
+class FlatTops {
+public:
+  explicit FlatTops(int channels) : run_(static_cast<std::size_t>(channels), 0), last_(static_cast<std::size_t>(channels), 0.0f) {}
+  // The channel's next n samples, the first at frame `frame0`. Channels and blocks in the same
+  // order every time (the tally's tolerance makes it order-dependent).
+  void add(int channel, const float* x, std::size_t n, std::int64_t frame0) noexcept;
+  std::int64_t runs_at(float peak) const noexcept { return tally_.runs_at(peak); }
+  std::int64_t first_frame() const noexcept { return tally_.first_frame(); }
+
+private:
+  std::vector<int> run_;
+  std::vector<float> last_;
+  FlatTopTally tally_;
+};
+
 // Where to keep decimated excerpts: windows [start, start + frames) in source frames. Every
 // stem of a session gets the same plan (same absolute times) so excerpts line up across stems.
 struct ExcerptPlan {
@@ -82,7 +125,7 @@ struct StemFeatures {
   double peak_dbfs = -200.0;        // highest sample magnitude over all channels
   double rms_dbfs = -200.0;         // whole file, mean over channels
   std::int64_t clipped_runs = 0;    // runs of >= 3 consecutive samples at full scale
-  std::int64_t flat_top_runs = 0;   // runs of >= 4 identical samples at the file's own peak
+  std::int64_t flat_top_runs = 0;   // flat tops at the file's own peak (FlatTopTally)
   std::int64_t over_full_scale = 0; // samples beyond +-1.0 (float and lossy files)
   double first_clip_s = -1.0;
   std::vector<double> dc;           // per channel: the smaller of the file mean and the median hop mean

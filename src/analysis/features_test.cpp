@@ -274,3 +274,74 @@ TEST(Features, CorrelationFindsInvertedDelayedCopy) {
   const auto fc = compute_features(c.view(), kRate, plan);
   EXPECT_LT(std::fabs(correlate_excerpts(fa, fc).r), 0.3);
 }
+
+namespace {
+// A 100 Hz sine and noise, `drive` times full scale and clipped there (or not), then turned down
+// to `level` and quantized to 16 bits, with TPDF dither when `dither` (a fixed seed).
+AudioBuffer clipped_bounce(float drive, float level, bool clip, bool dither) {
+  auto s = testkit::sine(100.0, 0.0, 2.0, kRate, 1);
+  const auto n = testkit::noise(-20.0, 2.0, kRate, 1, 3);
+  std::uint32_t r = 12345;
+  const auto uniform = [&] {
+    r = r * 1664525u + 1013904223u;
+    return static_cast<double>(r >> 8) / 16777216.0;
+  };
+  for (std::size_t i = 0; i < s.num_frames(); ++i) {
+    double v = drive * (0.8 * s.channel(0)[i] + n.channel(0)[i]);
+    if (clip) v = std::clamp(v, -1.0, 1.0);
+    v *= level * 32768.0;
+    if (dither) v += uniform() - uniform();
+    s.channel(0)[i] = static_cast<float>(std::lround(v) / 32768.0);
+  }
+  return s;
+}
+
+std::int64_t flat_tops_of(const AudioBuffer& b) {
+  FlatTops ft(b.num_channels());
+  float peak = 0.0f;
+  // In uneven blocks, so runs cross block edges.
+  for (std::size_t at = 0, k = 0; at < b.num_frames(); ++k) {
+    const std::size_t len = std::min<std::size_t>(b.num_frames() - at, 1000 + 777 * (k % 3));
+    for (int c = 0; c < b.num_channels(); ++c) {
+      ft.add(c, b.channel(c) + at, len, static_cast<std::int64_t>(at));
+      for (std::size_t i = 0; i < len; ++i) peak = std::max(peak, std::fabs(b.channel(c)[at + i]));
+    }
+    at += len;
+  }
+  return ft.runs_at(peak);
+}
+}  // namespace
+
+// A mix clipped and then turned down keeps its flat tops at its own peak: found at -6 dBFS, in
+// a 16-bit bounce with dither after the clip too (its top codes wobble; six in a row still
+// repeat); the same music turned down unclipped, and a low sine whose 16-bit crests repeat a
+// code for a few samples, have none.
+TEST(FlatTops, AClippedMixTurnedDownIsFoundBelowFullScale) {
+  EXPECT_GE(flat_tops_of(clipped_bounce(2.0f, 0.5f, true, false)), 100);
+  EXPECT_GE(flat_tops_of(clipped_bounce(2.0f, 0.5f, true, true)), kFlatTopsToFlag);
+  EXPECT_EQ(flat_tops_of(clipped_bounce(0.9f, 0.5f, false, false)), 0);
+  EXPECT_EQ(flat_tops_of(clipped_bounce(0.9f, 0.5f, false, true)), 0);
+  auto low = testkit::sine(20.0, -1.0, 4.0, kRate, 1);
+  for (std::size_t i = 0; i < low.num_frames(); ++i)
+    low.channel(0)[i] = static_cast<float>(std::lround(low.channel(0)[i] * 32768.0) / 32768.0);
+  EXPECT_EQ(flat_tops_of(low), 0);
+  // A stem's check reads them the same way.
+  const auto f = compute_features(clipped_bounce(2.0f, 0.5f, true, true).view(), kRate);
+  EXPECT_EQ(f.clipped_runs, 0);
+  EXPECT_GE(f.flat_top_runs, kFlatTopsToFlag);
+}
+
+// The tally keeps the loudest tops, a code or two apart counting as one level; tops under a
+// louder peak (a clipped pad under an unclipped snare hit) are not the file's peak.
+TEST(FlatTops, TheTallyCountsOnlyTheLoudestTops) {
+  FlatTopTally t;
+  t.add(0.5f, 100);
+  t.add(0.5f + 0x1p-15f, 200);  // a code above (16-bit): the same tops
+  t.add(0.3f, 50);              // quieter: not counted
+  EXPECT_EQ(t.runs_at(0.5f + 0x1p-15f), 2);
+  EXPECT_EQ(t.first_frame(), 100);
+  EXPECT_EQ(t.runs_at(0.6f), 0);  // the file peaks over them
+  t.add(0.7f, 300);               // louder tops start the count again
+  EXPECT_EQ(t.runs_at(0.7f), 1);
+  EXPECT_EQ(t.first_frame(), 300);
+}

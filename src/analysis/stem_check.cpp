@@ -187,7 +187,7 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
                        "re-export with the track's level lowered so it peaks below 0 dBFS; "
                        "clipping in the file cannot be undone by the mix",
                        f.first_clip_s));
-  } else if (f.flat_top_runs >= 3 && f.peak_dbfs < -0.001) {
+  } else if (f.flat_top_runs >= kFlatTopsToFlag && f.peak_dbfs < -0.001) {
     out.push_back(make(s.name, "clipping", Severity::warning,
                        fmt::format("{} has {} flat-topped peaks at {:.1f} dBFS: it was clipped "
                                    "somewhere upstream and then turned down",

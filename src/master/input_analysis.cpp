@@ -95,6 +95,7 @@ struct InputAnalyzer::Impl {
   std::vector<float> last;  // per channel: the run's sample value (valid while run > 0)
   std::int64_t clipped_runs = 0;
   std::int64_t first_clip = -1;
+  analysis::FlatTops flat;
   std::int64_t frames = 0;
 
   bool full;  // Scope::mix
@@ -104,7 +105,7 @@ struct InputAnalyzer::Impl {
         meter(double(r), c,
               scope == Scope::mix ? analysis::LoudnessOptions{false, true, c == 2, 1}
                                   : analysis::LoudnessOptions{false, false, false, 1, false}),
-        tp(c), full(scope == Scope::mix), fft_size(fft_size_for(r)) {
+        tp(c), flat(c), full(scope == Scope::mix), fft_size(fft_size_for(r)) {
     {
       std::lock_guard<std::mutex> lock(dsp::fftw_planner_mutex());
       in = fftwf_alloc_real(fft_size);
@@ -222,6 +223,7 @@ struct InputAnalyzer::Impl {
         r = 0;
       }
       run[static_cast<std::size_t>(c)] = r;
+      flat.add(c, x, n, frames);
     }
     // DC and power per channel (and for stereo the L*R product, in lanes: simd::stereo_sums).
     // A channel's power is the stereo sums' LL or RR too.
@@ -317,6 +319,12 @@ InputAnalysis InputAnalyzer::finish() {
   a.ac_rms_dbfs = ac_power > 0 ? 10.0 * std::log10(ac_power) : -std::numeric_limits<double>::infinity();
   a.clipped_runs = m.clipped_runs;
   a.first_clip_s = m.first_clip >= 0 ? double(m.first_clip) / m.rate : -1.0;
+  if (a.clipped_runs == 0) {
+    float peak = 0.0f;
+    for (int c = 0; c < m.channels; ++c) peak = std::max(peak, static_cast<float>(m.meter.channel_sample_peak(c)));
+    a.flat_top_runs = m.flat.runs_at(peak);
+    if (a.flat_top_runs > 0) a.first_flat_top_s = double(m.flat.first_frame()) / m.rate;
+  }
 
   // Band powers from the averaged periodogram (including a final partial frame when the file is
   // shorter than one FFT frame, so a 3-second file still has a spectrum).

@@ -49,6 +49,10 @@ struct InputAnalysis {
   std::int64_t spike_samples = 0;
   float spike_peak = 0.0f;
   double first_clip_s = -1.0;
+  // Flat tops at the file's own peak under full scale (analysis::FlatTops): clipped upstream,
+  // then turned down. Counted only when clipped_runs finds nothing at full scale.
+  std::int64_t flat_top_runs = 0;
+  double first_flat_top_s = -1.0;
 
   // Long-term spectrum of the mid signal, 1/6-octave bands 20 Hz .. 20 kHz (up to Nyquist):
   // mean power per band in dB (relative; only differences between bands and files matter).

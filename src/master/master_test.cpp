@@ -311,6 +311,34 @@ TEST(InputAnalysis, ReferenceScopeMeasuresWhatTheMatchReads) {
   EXPECT_EQ(ref.mono_loss_lu, 0.0);
 }
 
+// A mix clipped on its bus and then turned down: no sample at full scale, its tops flat at its
+// own peak (-3 dBFS here). The QC says it was clipped; the same mix turned down unclipped is clean.
+TEST(QcGate, AMixClippedAndThenTurnedDownIsClipping) {
+  const std::vector<Target> streaming{*find_target("streaming")};
+  const int rate = 48000;
+  auto mix = testkit::noise(-12, 4.0, rate, 2, 11);
+  const auto kick = testkit::sine(60.0, -3.0, 4.0, rate, 2);
+  auto clean = mix;
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < mix.num_frames(); ++i) {
+      const float v = 2.0f * (mix.channel(c)[i] + kick.channel(c)[i]);
+      mix.channel(c)[i] = 0.7f * std::clamp(v, -1.0f, 1.0f);
+      clean.channel(c)[i] = 0.35f * v;
+    }
+  const auto an = analyze_buffer(mix.view(), rate);
+  EXPECT_EQ(an.clipped_runs, 0);
+  EXPECT_GT(an.flat_top_runs, 100);
+  const auto p = qc_input(an, streaming);
+  const auto it = std::find_if(p.begin(), p.end(), [](const Problem& q) { return q.code == "clipping"; });
+  ASSERT_NE(it, p.end());
+  EXPECT_EQ(it->severity, Severity::error);
+  EXPECT_NE(it->message.find("clipped before it was turned down"), std::string::npos) << it->message;
+  ASSERT_TRUE(it->at_s.has_value());
+  EXPECT_LT(*it->at_s, 0.1);
+  const auto q = qc_input(analyze_buffer(clean.view(), rate), streaming);
+  EXPECT_TRUE(std::none_of(q.begin(), q.end(), [](const Problem& x) { return x.code == "clipping"; }));
+}
+
 TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   const std::vector<Target> streaming{*find_target("streaming")};
   // A mix already at -6 LUFS with 4 dB of PLR.

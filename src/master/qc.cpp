@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/features.hpp"
 #include "analysis/stem_check.hpp"
 #include "master/decide.hpp"
 
@@ -29,6 +30,17 @@ std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>
                     in.clipped_runs, in.clipped_runs == 1 ? "" : "s", std::max(0.0, in.first_clip_s)),
         "lower the mix bus (or the loudest stems) so peaks stay below -3 dBFS and bounce again",
         in.first_clip_s >= 0 ? std::optional<double>(in.first_clip_s) : std::nullopt);
+  }
+  if (in.clipped_runs == 0 && in.flat_top_runs >= analysis::kFlatTopsToFlag) {
+    // The same waveform as a clipped mix, turned down after the clip: as damaged as at full scale.
+    add("clipping", in.flat_top_runs >= 10 ? Severity::error : Severity::warning,
+        fmt::format("the mix was clipped before it was turned down: {} flat-topped peak{} at its own peak level "
+                    "({:.1f} dBFS), the first at {:.2f} s; a master cannot undo the distortion",
+                    in.flat_top_runs, in.flat_top_runs == 1 ? "" : "s", in.sample_peak_dbfs,
+                    std::max(0.0, in.first_flat_top_s)),
+        "find the stage that clipped (a plug-in, the mix bus, a converter) and bounce again from before it "
+        "with its peaks below -3 dBFS",
+        in.first_flat_top_s >= 0 ? std::optional<double>(in.first_flat_top_s) : std::nullopt);
   }
   if (in.nonfinite_samples > 0) {
     add("nonfinite_samples", Severity::error,

@@ -117,6 +117,7 @@ json input_analysis_json(const master::InputAnalysis& a, const fs::path& file) {
                       {"low_end_correlation", num(a.low_correlation, 3)}, {"mono_loss_lu", num(a.mono_loss_lu)}}},
           {"dc", dc},
           {"clipped_runs", a.clipped_runs},
+          {"flat_top_runs", a.flat_top_runs},
           {"spectrum", {{"sixth_octave", bands}}}};
 }
 
