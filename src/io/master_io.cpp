@@ -872,6 +872,11 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     prog(0.95, target.name + ": translation");
     mo.translation = feed->finish(delivered_file(), out_dir, pool, nullptr, lead_reading());
   }
+  // What the limiter did, beside what was decided for it before the chain ran.
+  for (auto& d : mo.chain.decisions)
+    if (d.what == "limiter") d.reason += "; " + master::limiter_outcome(mo.limiter_max_reduction_db, mo.limiter_active_share);
+  if (auto heavy = master::heavy_limiting(target, target_lufs, mo.limiter_max_reduction_db, mo.limiter_active_share))
+    mo.problems.push_back(std::move(*heavy));
   const double err = mo.after.integrated_lufs - target_lufs;
   if (!(std::abs(err) <= master::kLandingLimitLu) && err > 0.0) {
     // Over, not short (the other branch): the limiter did not hold it there. On a short sound

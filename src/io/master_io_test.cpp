@@ -141,7 +141,24 @@ TEST(MasterFile, CorpusMixesLandWithinTolerance) {
     for (const auto& n : names) req.targets.push_back(*master::find_target(n));
     req.previews = false;
     const auto res = io::master_file(mix, dir / "out", req);
-    for (const auto& m : res.masters) expect_landed(m.file, m.target, m.target.integrated_lufs);
+    for (const auto& m : res.masters) {
+      expect_landed(m.file, m.target, m.target.integrated_lufs);
+      // The limiter's decision carries what it did once landed.
+      const auto lim = std::find_if(m.chain.decisions.begin(), m.chain.decisions.end(),
+                                    [](const auto& d) { return d.what == "limiter"; });
+      ASSERT_NE(lim, m.chain.decisions.end());
+      const std::string outcome = master::limiter_outcome(m.limiter_max_reduction_db, m.limiter_active_share);
+      ASSERT_GE(lim->reason.size(), outcome.size());
+      EXPECT_EQ(lim->reason.substr(lim->reason.size() - outcome.size()), outcome);
+      if (m.target.name == "cd") {
+        EXPECT_NE(outcome.find("took up to"), std::string::npos);
+      }
+      // CapDan pushed to the cd's -12 LUFS is limited by 10 dB nearly all the time: said.
+      const bool heavy = std::any_of(m.problems.begin(), m.problems.end(),
+                                     [](const Problem& p) { return p.code == "heavy_limiting"; });
+      EXPECT_EQ(heavy, song == "CapDan-ReggaeTry" && m.target.name == "cd")
+          << m.limiter_max_reduction_db << " dB, " << m.limiter_active_share;
+    }
   }
 }
 

@@ -356,12 +356,17 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
     c.makeup_db = 0.0;
     ch.decisions.push_back({"compressor", fmt::format(
         "gentle compression (1.5:1, slow attack, threshold {:.0f} dB): the mix's peaks sit {:.1f} dB above its "
-        "loudness and the {} target leaves room for {:.1f}, so the limiter alone would take {:.1f} dB off the peaks",
+        "loudness and the {} target leaves room for {:.1f}, so the limiter alone would take at least {:.1f} dB off the peaks",
         c.threshold_db, in.plr_db, target.name, room, excess)});
   } else {
-    ch.decisions.push_back({"compressor", fmt::format(
-        "no compression: the limiter needs to take at most {:.1f} dB off the peaks, which it does cleanly",
-        std::max(0.0, excess))});
+    ch.decisions.push_back({"compressor", !std::isfinite(in.plr_db) ? std::string("no compression")
+        : excess > 0.0
+        ? fmt::format("no compression: the mix's peaks sit {:.1f} dB above its loudness, {:.1f} dB more than the {} "
+                      "target leaves room for, which the limiter takes off cleanly",
+                      in.plr_db, excess, target.name)
+        : fmt::format("no compression: the mix's peaks sit {:.1f} dB above its loudness, within the {:.1f} dB the {} "
+                      "target leaves room for",
+                      in.plr_db, room, target.name)});
   }
   ch.limiter.ceiling_dbtp = target.ceiling_dbtp - kCeilingMarginDb;
   ch.limiter.lookahead_ms = 5.0;

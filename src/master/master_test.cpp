@@ -339,6 +339,22 @@ TEST(QcGate, AMixClippedAndThenTurnedDownIsClipping) {
   EXPECT_TRUE(std::none_of(q.begin(), q.end(), [](const Problem& x) { return x.code == "clipping"; }));
 }
 
+// Heavy limiting is deep and constant: a limiter catching drum hits 10 dB deep for moments, or
+// riding the whole song by 3 dB, is not it.
+TEST(QcGate, HeavyLimitingIsDeepAndConstant) {
+  const Target cd = *find_target("cd");
+  EXPECT_FALSE(heavy_limiting(cd, -12.0, 10.0, 0.1).has_value());
+  EXPECT_FALSE(heavy_limiting(cd, -12.0, 3.0, 0.99).has_value());
+  const auto p = heavy_limiting(cd, -12.0, 10.2, 0.97);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->code, "heavy_limiting");
+  EXPECT_EQ(p->severity, Severity::warning);
+  EXPECT_NE(p->message.find("10.2 dB"), std::string::npos) << p->message;
+  EXPECT_NE(p->message.find("97 %"), std::string::npos) << p->message;
+  EXPECT_EQ(limiter_outcome(10.24, 0.969), "landed, it took up to 10.2 dB off the peaks and acted 97 % of the time");
+  EXPECT_EQ(limiter_outcome(0.0, 0.0), "landed, it did not have to act");
+}
+
 TEST(QcGate, FindsTheProblemsAMasterCannotFix) {
   const std::vector<Target> streaming{*find_target("streaming")};
   // A mix already at -6 LUFS with 4 dB of PLR.

@@ -121,4 +121,24 @@ bool has_errors(const std::vector<Problem>& problems) {
                      [](const Problem& p) { return p.severity == Severity::error; });
 }
 
+std::string limiter_outcome(double max_reduction_db, double active_share) {
+  if (!(max_reduction_db > 0.05)) return "landed, it did not have to act";
+  return fmt::format("landed, it took up to {:.1f} dB off the peaks and acted {:.0f} % of the time", max_reduction_db,
+                     100.0 * active_share);
+}
+
+std::optional<Problem> heavy_limiting(const Target& target, double target_lufs, double max_reduction_db,
+                                      double active_share) {
+  if (!(max_reduction_db >= kHeavyLimitingDb && active_share > kHeavyLimitingShare)) return std::nullopt;
+  Problem p;
+  p.code = "heavy_limiting";
+  p.severity = Severity::warning;
+  p.message = fmt::format("to reach {:.1f} LUFS the limiter takes up to {:.1f} dB off the peaks and acts {:.0f} % of "
+                          "the time: the {} master's transients are flattened and it may pump",
+                          target_lufs, max_reduction_db, 100.0 * active_share, target.name);
+  p.fix = "a quieter target keeps the punch (loudness-normalised services turn a loud master down anyway), or tame "
+          "the mix's peaks with bus compression before mastering";
+  return p;
+}
+
 }  // namespace mixdown::master

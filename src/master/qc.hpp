@@ -5,6 +5,8 @@
 // wastes headroom and thumps at edits; runs of full-scale samples are clipping.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/problem.hpp"
@@ -34,5 +36,19 @@ inline constexpr double kTooLoudLufs = -9.0;      // louder than any delivery ta
 std::vector<Problem> qc_input(const InputAnalysis& in, const std::vector<Target>& targets);
 
 bool has_errors(const std::vector<Problem>& problems);
+
+// The limiter's measured work on a landed master (its deepest gain reduction and the share of
+// the time it acted), in words for its decision: the chain's sentences are decided from the
+// input before any EQ or compression, this is what the landing found.
+std::string limiter_outcome(double max_reduction_db, double active_share);
+
+// Heavy limiting: at least kHeavyLimitingDb off the peaks at its deepest and acting for more than
+// kHeavyLimitingShare of the time (a limiter that catches drum hits acts for moments; one riding
+// the whole song flattens every transient and pumps). A warning naming the loudness it was
+// pushed to; nothing otherwise.
+inline constexpr double kHeavyLimitingDb = 8.0;
+inline constexpr double kHeavyLimitingShare = 0.5;
+std::optional<Problem> heavy_limiting(const Target& target, double target_lufs, double max_reduction_db,
+                                      double active_share);
 
 }  // namespace mixdown::master
