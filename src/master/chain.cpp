@@ -61,7 +61,7 @@ MasterChainProcessor::MasterChainProcessor(const MasterChain& chain) : chain_(ch
   back.bands.assign(on.begin() + static_cast<std::ptrdiff_t>(half), on.end());
   eq_.set_settings(front_, chain.subsonic, dsp::PassFilterSettings{});
   eq2_.set_settings(back);
-  side_hp_.set_settings({chain.mono_below_hz > 0, chain.mono_below_hz > 0 ? chain.mono_below_hz : 20.0, 4});
+  side_hp_.set_settings({chain.mono_below_hz > 0, chain.mono_below_hz > 0 ? chain.mono_below_hz : 20.0, kMonoBelowOrder});
   compressor_.set_settings(chain.compressor);
   side_gain_ = static_cast<float>(db_to_gain(chain.side_gain_db));
 }

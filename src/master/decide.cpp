@@ -312,7 +312,11 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   if (stereo) {
     if (target.vinyl) {
       ch.mono_below_hz = kVinylMonoBelowHz;
-      ch.decisions.push_back({"mono_bass", "vinyl: the low end is made mono below 150 Hz (side signal high-passed) so the groove stays cuttable"});
+      ch.decisions.push_back({"mono_bass", fmt::format("vinyl: the low end is made mono below {0:.0f} Hz (the side signal "
+                                                       "high-passed at {0:.0f} Hz, 48 dB/octave: 15 dB down at {1:.0f} Hz, "
+                                                       "28 dB at {2:.0f} Hz) so the groove stays cuttable",
+                                                       kVinylMonoBelowHz, kVinylMonoBelowHz * 0.8,
+                                                       kVinylMonoBelowHz / 1.5)});
     } else if (in.low_correlation <= kOutOfPhaseBassCorrelation) {
       ch.decisions.push_back({"mono_bass", fmt::format("the low end is out of phase between left and right (correlation {:.2f} "
                                                        "below 150 Hz): made mono it would cancel, so it is left as it is; it "

@@ -42,6 +42,11 @@ inline int delivery_channels(const Target& t, int source_channels) {
 // Vinyl: the side signal is high-passed here (the cutting lathe's stylus cannot follow
 // out-of-phase bass) and everything below kVinylSubsonicHz is removed (rumble, excursion).
 inline constexpr double kVinylMonoBelowHz = 150.0;
+// The side signal's high-pass that makes the low end mono: 48 dB/octave (8th-order Butterworth),
+// 15 dB down a third of an octave under its corner and 28 dB down at two thirds of it. At 24
+// dB/octave (until session 42) the side of a vinyl master kept 10-12 dB of its level at 100-120
+// Hz: not mono.
+inline constexpr int kMonoBelowOrder = 8;
 inline constexpr double kVinylSubsonicHz = 25.0;
 // A mix whose spectrum under ~20 Hz holds more than this share of its power (dB: a sixth) is
 // high-passed at 20 Hz on every target (master::decide_chain): rumble, a subsonic tone (the
