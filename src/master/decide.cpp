@@ -183,8 +183,18 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   }
 
   // --- Tonal balance ------------------------------------------------------------------------
+  // What a listener hears of each band is the channels' power, mid plus side: the mix's tonal
+  // balance and a reference's are read on that (the mid alone would miss a reference whose
+  // guitars are wide and ours centred, and read a bass out of phase between the channels as
+  // missing: it was boosted 2.6 dB at 60 and 125 Hz while the QC said it cancels in mono).
+  auto total_db = [](const InputAnalysis& a, std::size_t i, double side_gain_db) {
+    if (a.side_band_db.size() != a.band_db.size()) return a.band_db[i];
+    return 10.0 * std::log10(std::pow(10.0, a.band_db[i] / 10.0) + std::pow(10.0, (a.side_band_db[i] + side_gain_db) / 10.0));
+  };
   const auto& hz = in.band_hz;
-  const auto in_s = smooth_third(in.band_db);
+  std::vector<double> heard(hz.size());
+  for (std::size_t i = 0; i < hz.size(); ++i) heard[i] = total_db(in, i, 0.0);
+  const auto in_s = smooth_third(heard);
   std::vector<double> desired(hz.size(), 0.0);
   double limit = kMaxAutoEqDb;
   if (ref && !ref->band_db.empty()) {
@@ -193,14 +203,7 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
     // resolution (the finer end of the 1/3-1/6 octave): 1/3-octave smoothing of both
     // spectra spread a narrow difference (one bass region against its neighbour) over bands
     // that did not differ, and the fit then missed both.
-    // What a listener hears of each band is the channels' power, mid plus side: matched on
-    // that (the mid alone would miss a reference whose guitars are wide and ours centred),
-    // with our side raised or lowered by the width move first.
-    auto total_db = [](const InputAnalysis& a, std::size_t i, double side_gain_db) {
-      if (a.side_band_db.size() != a.band_db.size()) return a.band_db[i];
-      return 10.0 * std::log10(std::pow(10.0, a.band_db[i] / 10.0) +
-                               std::pow(10.0, (a.side_band_db[i] + side_gain_db) / 10.0));
-    };
+    // Matched on the power heard, with our side raised or lowered by the width move first.
     const std::size_t n = std::min(hz.size(), ref->band_db.size());
     for (std::size_t i = 0; i < n; ++i) desired[i] = total_db(*ref, i, 0.0) - total_db(in, i, ref_side_gain_db);
     // Level-independent: the median difference over 50 Hz-12 kHz is the level, not the tone
@@ -244,7 +247,7 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
     // Halfway into the character's range: an automatic master nudges, it does not remake.
     const double tilt_fix = 0.5 * (std::clamp(tilt, tilt_min, tilt_max) - tilt);
     const double low_fix = 0.5 * (std::clamp(low_lift, lo_min, lo_max) - low_lift);
-    const auto broad = smooth(in.band_db, 6);  // one octave either side: the mix's broad shape
+    const auto broad = smooth(heard, 6);  // one octave either side: the mix's broad shape
     for (std::size_t i = 0; i < hz.size(); ++i) {
       const double oct = std::log2(hz[i] / 1000.0);
       // Only resonances and holes beyond 4 dB of the broad shape, and only half of the excess:

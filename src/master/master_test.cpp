@@ -589,6 +589,32 @@ TEST(Decide, InvertedChannelIsFlippedBackAndOutOfPhaseBassIsNotCancelled) {
 // Power under 20 Hz nobody hears takes the limiter's headroom: a 15 Hz tone under the music
 // (a subsonic rumble) is measured and high-passed on every target; the music alone, or with a
 // DC offset (removed on its own), is not.
+// The tonal balance is read on the power heard, mid plus side: a bass line out of phase between
+// the channels is as loud in stereo as in phase, and the target curve treats it the same (read
+// on the mid alone, it was missing, and boosted 2.6 dB at 60 and 125 Hz).
+TEST(Decide, ABassOutOfPhaseIsNotReadAsMissing) {
+  const int rate = 48000;
+  auto curve = [&](bool antiphase) {
+    AudioBuffer b = testkit::noise(-24, 6.0, rate, 2, 21);
+    const auto bass = testkit::sine(70.0, -12.0, 6.0, rate, 1);
+    for (std::size_t i = 0; i < b.num_frames(); ++i) {
+      b.channel(1)[i] = b.channel(0)[i];
+      b.channel(0)[i] += bass.channel(0)[i];
+      b.channel(1)[i] += antiphase ? -bass.channel(0)[i] : bass.channel(0)[i];
+    }
+    const InputAnalysis in = analyze_buffer(b.view(), rate);
+    EXPECT_EQ(in.low_correlation < 0.0, antiphase);
+    return decide(in, *find_target("streaming"), nullptr, 1.0);
+  };
+  const MasterChain in_phase = curve(false), out_of_phase = curve(true);
+  ASSERT_EQ(in_phase.curve_hz.size(), out_of_phase.curve_hz.size());
+  for (std::size_t i = 0; i < in_phase.curve_hz.size(); ++i) {
+    if (in_phase.curve_hz[i] < 40.0 || in_phase.curve_hz[i] > 200.0) continue;
+    SCOPED_TRACE(in_phase.curve_hz[i]);
+    EXPECT_NEAR(out_of_phase.curve_db[i], in_phase.curve_db[i], 0.3);
+  }
+}
+
 TEST(Decide, InfrasonicRumbleIsHighPassedOnEveryTarget) {
   AudioBuffer music = testkit::noise(-20, 6.0, 48000, 2, 4);
   // The noise's first difference (a high-passed noise) keeps almost nothing under 20 Hz; a
