@@ -188,9 +188,13 @@ TEST(MasterFile, HotMixIsLandedByGainAndFlagged) {
 TEST(MasterFile, APeakTheLimiterCannotHoldIsTrimmedNotRefused) {
   testkit::TempDir dir;
   int trimmed = 0;
-  // Of 300 seeds of this burst, these three took a peak over the ceiling through all three
-  // landings (the master was refused); each is trimmed now, by 0.03-0.06 dB.
-  for (const unsigned seed : {147u, 158u, 294u}) {
+  // Of 400 seeds of this burst, this one takes a peak over the ceiling through all three
+  // landings (the master was refused before the trim); it is trimmed now, by 0.035 dB. The seeds
+  // depend on the chain the burst gets: with the steeper side high-pass of session 42 (a burst
+  // whose lows read anti-correlated is made mono below 100 Hz) 147, 158 and 294 land without
+  // the trim, and 238 needs it. A change to the chain may need them searched again (seeds
+  // 0-399, those with output_trim_db < 0).
+  for (const unsigned seed : {238u}) {
     // Gaussian noise (sigma 0.33, its tails clipped at 0.99) decaying over the 1.5 s, as a
     // sound effect starts hot and dies away.
     AudioBuffer b(2, 72000);
@@ -213,7 +217,7 @@ TEST(MasterFile, APeakTheLimiterCannotHoldIsTrimmedNotRefused) {
     EXPECT_LE(m.output_trim_db, 0.0);
     trimmed += m.output_trim_db < 0.0;
   }
-  EXPECT_EQ(trimmed, 3);
+  EXPECT_EQ(trimmed, 1);
 }
 
 TEST(MasterFile, BadInputs) {
