@@ -264,7 +264,8 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
         "low mids); the target keeps that character, moves the tilt to {:.1f} dB/octave and the lows "
         "to {:+.1f} dB (halfway into the range of the character), and halves resonances that stand more "
         "than 4 dB out of the broad shape, within ±{:.0f} dB",
-        ch.character, tilt, low_lift, tilt + tilt_fix, low_lift + low_fix, kMaxAutoEqDb)});
+        ch.character, tilt, low_lift, tilt + tilt_fix, low_lift + low_fix, kMaxAutoEqDb) +
+        (amount < 1.0 ? fmt::format("; at {:.0f}% of that move (--amount)", amount * 100) : std::string())});
   }
   for (auto& d : desired) d = std::clamp(d, -limit, limit) * amount;
   ch.curve_hz = hz;
@@ -273,7 +274,8 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
     ch.eq = fit_eq(hz, desired, limit, rate, ref ? 6 : 1);  // 1/6-octave bells follow a 1/6-octave target
     ch.eq_response_db = eq_response(ch.eq, hz, rate);
     if (ch.eq.bands.empty()) {
-      ch.decisions.push_back({"eq", "no EQ: the tonal balance is already within a few tenths of a dB of the target"});
+      ch.decisions.push_back({"eq", amount == 0.0 ? "no EQ: --amount 0 asks for no tonal move"
+                                                  : "no EQ: the tonal balance is already within a few tenths of a dB of the target"});
     } else {
       std::string moves;
       for (const auto& b : ch.eq.bands) {

@@ -498,6 +498,23 @@ TEST(Decide, ReferenceMatchingMovesTowardTheReferenceScaledByAmount) {
 // Two songs' long-term spectra differ note by note: a reference whose bands alternate ±5 dB
 // a sixth of an octave apart (one song's bass notes where the other's are not) is no tone to
 // match, and the match stays smooth; a broad difference (+4 dB over an octave) is followed.
+// --amount scales the automatic tonal move too, and says so; 0 is no move, said as asked.
+TEST(Decide, AmountWithoutAReferenceIsSaid) {
+  const InputAnalysis in = analyze_buffer(testkit::noise(-20, 4.0, 48000, 2, 9).view(), 48000);
+  const Target st = *find_target("streaming");
+  auto reason = [](const MasterChain& c, const char* what) {
+    for (const auto& d : c.decisions)
+      if (d.what == what) return d.reason;
+    return std::string();
+  };
+  const auto full = decide(in, st, nullptr, 1.0), half = decide(in, st, nullptr, 0.5), none = decide(in, st, nullptr, 0.0);
+  EXPECT_EQ(reason(full, "tonal_target").find("--amount"), std::string::npos);
+  EXPECT_NE(reason(half, "tonal_target").find("at 50% of that move (--amount)"), std::string::npos) << reason(half, "tonal_target");
+  ASSERT_FALSE(full.eq.bands.empty());  // white noise: a tilt to move
+  EXPECT_TRUE(none.eq.bands.empty());
+  EXPECT_EQ(reason(none, "eq"), "no EQ: --amount 0 asks for no tonal move");
+}
+
 TEST(Decide, ReferenceMatchIsSmoothedAtAThirdOfAnOctave) {
   const int rate = 48000;
   const auto in = analyze_buffer(testkit::noise(-20, 4.0, rate, 2, 1).view(), rate);
