@@ -632,8 +632,9 @@ ReviseOutcome run_revise(const ReviseRequest& req) {
   auto history = list_revisions(out);
   const int latest = history.back().number;
   if (req.back && (*req.back < 1 || *req.back > latest))
-    throw rejected(out.string(), "--back " + std::to_string(*req.back) + ": there is no rev-" + std::to_string(*req.back) +
-                                     " (revisions 1.." + std::to_string(latest) + ")");
+    // A number the folder does not hold: the command line's mistake (2), not the folder's (3).
+    throw Error(ExitCode::usage, out.string(), "--back " + std::to_string(*req.back) + ": there is no rev-" +
+                                                   std::to_string(*req.back) + " (revisions 1.." + std::to_string(latest) + ")");
   ensure_rev1(out);
   const int number = latest + 1;
   const int base_number = req.back ? *req.back : latest;

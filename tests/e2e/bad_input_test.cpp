@@ -1097,6 +1097,20 @@ TEST_F(BadInput, MissingOutputOption) {
   EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
 }
 
+// `-o -q`: the option after -o is not a folder name (it wrote into a folder named "-q").
+TEST_F(BadInput, AnOptionGivenAsTheOutputFolder) {
+  const auto p = wav("mix.wav");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir_ / ".");
+  const auto r = run({"master", p.string(), "-o", "-q"});
+  const bool made = fs::exists(dir_ / "-q");
+  fs::current_path(cwd);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("'-q' is an option, not a folder"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(made);
+}
+
 TEST_F(BadInput, OutputPathIsAFile) {
   const auto p = wav("mix.wav");
   std::ofstream(dir_ / "taken") << "x";
