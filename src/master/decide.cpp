@@ -172,13 +172,16 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   // The width move toward a reference (decided here, reported under Width below): the tonal
   // match must know it, since more side is more power wherever the side signal plays.
   double ref_side_gain_db = 0.0;
+  double width_gain_db = 0.0;  // the side gain the widths ask for, before the clamp and --amount
+  double eq_widening_db = 0.0;  // what the tonal match alone does to the side share
   bool ref_width = false;
   if (stereo && ref && ref->channels == 2) {
     const double rho_in = in.side_ratio / std::max(1e-6, 1.0 - in.side_ratio);
     const double rho_ref = ref->side_ratio / std::max(1e-6, 1.0 - ref->side_ratio);
     if (rho_in > 1e-5 && rho_ref > 1e-5) {
       ref_width = true;
-      ref_side_gain_db = std::clamp(10.0 * std::log10(rho_ref / rho_in), -kMaxSideGainDb, kMaxSideGainDb) * amount;
+      width_gain_db = 10.0 * std::log10(rho_ref / rho_in);
+      ref_side_gain_db = std::clamp(width_gain_db, -kMaxSideGainDb, kMaxSideGainDb) * amount;
     }
   }
 
@@ -195,17 +198,16 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   std::vector<double> heard(hz.size());
   for (std::size_t i = 0; i < hz.size(); ++i) heard[i] = total_db(in, i, 0.0);
   const auto in_s = smooth_third(heard);
-  std::vector<double> desired(hz.size(), 0.0);
-  double limit = kMaxAutoEqDb;
-  if (ref && !ref->band_db.empty()) {
-    limit = kMaxMatchDb;
-    // Same band grid up to the lower Nyquist of the two. Matched at the grid's own 1/6-octave
-    // resolution (the finer end of the 1/3-1/6 octave): 1/3-octave smoothing of both
-    // spectra spread a narrow difference (one bass region against its neighbour) over bands
-    // that did not differ, and the fit then missed both.
-    // Matched on the power heard, with our side raised or lowered by the width move first.
+  // The match to the reference for a width move of `side_gain_db` on our side (before the
+  // clamp to the EQ's range and --amount), on the power heard. Same band grid up to the lower
+  // Nyquist of the two. Matched at the grid's own 1/6-octave resolution (the finer end of the
+  // issue's 1/3-1/6 octave): 1/3-octave smoothing of both spectra spread a narrow difference
+  // (one bass region against its neighbour) over bands that did not differ, and the fit then
+  // missed both.
+  auto match_for = [&](double side_gain_db) {
+    std::vector<double> desired(hz.size(), 0.0);
     const std::size_t n = std::min(hz.size(), ref->band_db.size());
-    for (std::size_t i = 0; i < n; ++i) desired[i] = total_db(*ref, i, 0.0) - total_db(in, i, ref_side_gain_db);
+    for (std::size_t i = 0; i < n; ++i) desired[i] = total_db(*ref, i, 0.0) - total_db(in, i, side_gain_db);
     // Level-independent: the median difference over 50 Hz-12 kHz is the level, not the tone
     // (a median, so a region that differs a lot does not tilt everything else).
     std::vector<double> mids;
@@ -221,6 +223,13 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
     // (a bass line on 111 Hz against one on 125 Hz), and matching those differences band by
     // band put a comb of ±5 dB bells a sixth of an octave apart into the master.
     desired = smooth_third(desired);
+    return desired;
+  };
+  std::vector<double> desired(hz.size(), 0.0);
+  double limit = kMaxAutoEqDb;
+  if (ref && !ref->band_db.empty()) {
+    limit = kMaxMatchDb;
+    desired = match_for(ref_side_gain_db);
     ch.character = "reference";
     ch.decisions.push_back({"tonal_target", fmt::format(
         "matching the reference's long-term spectrum (mid plus side power in 1/6-octave bands, within ±{:.0f} dB) at "
@@ -273,6 +282,34 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
   if (!hz.empty()) {
     ch.eq = fit_eq(hz, desired, limit, rate, ref ? 6 : 1);  // 1/6-octave bells follow a 1/6-octave target
     ch.eq_response_db = eq_response(ch.eq, hz, rate);
+    // The EQ moves mid and side alike band by band, so it changes the width by itself: a match
+    // that cuts where the mix is mono (its lows) and lifts where it is wide widens it. CapDan
+    // toward Skiessi's width (side share 0.047) took the EQ's widening and the full +3 dB side
+    // gain both, to 0.080. The side gain is decided again on the width the EQ leaves, and the
+    // match once more with it.
+    if (ref_width && in.side_band_db.size() == hz.size()) {
+      double mid0 = 0, side0 = 0, mid1 = 0, side1 = 0;
+      for (std::size_t i = 0; i < hz.size() && i < ch.eq_response_db.size(); ++i) {
+        const double g = std::pow(10.0, ch.eq_response_db[i] / 10.0);
+        const double m = std::pow(10.0, in.band_db[i] / 10.0), sd = std::pow(10.0, in.side_band_db[i] / 10.0);
+        mid0 += m;
+        side0 += sd;
+        mid1 += m * g;
+        side1 += sd * g;
+      }
+      if (mid0 > 0 && side0 > 0 && mid1 > 0 && side1 > 0) {
+        eq_widening_db = 10.0 * std::log10((side1 / mid1) / (side0 / mid0));
+        const double again = std::clamp(width_gain_db - eq_widening_db, -kMaxSideGainDb, kMaxSideGainDb) * amount;
+        if (std::abs(again - ref_side_gain_db) > 0.25) {
+          ref_side_gain_db = again;
+          desired = match_for(ref_side_gain_db);
+          for (auto& d : desired) d = std::clamp(d, -limit, limit) * amount;
+          ch.curve_db = desired;
+          ch.eq = fit_eq(hz, desired, limit, rate, 6);
+          ch.eq_response_db = eq_response(ch.eq, hz, rate);
+        }
+      }
+    }
     if (ch.eq.bands.empty()) {
       ch.decisions.push_back({"eq", amount == 0.0 ? "no EQ: --amount 0 asks for no tonal move"
                                                   : "no EQ: the tonal balance is already within a few tenths of a dB of the target"});
@@ -338,8 +375,11 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
     if (ref && ref->channels == 2) {
       if (ref_width) {
         ch.side_gain_db = ref_side_gain_db;
-        ch.decisions.push_back({"width", fmt::format("side signal {:+.1f} dB toward the reference's width (side share {:.0f}% against the mix's {:.0f}%)",
-                                                     ch.side_gain_db, ref->side_ratio * 100, in.side_ratio * 100)});
+        ch.decisions.push_back({"width", fmt::format("side signal {:+.1f} dB toward the reference's width (side share {:.0f}% against the mix's {:.0f}%){}",
+                                                     ch.side_gain_db, ref->side_ratio * 100, in.side_ratio * 100,
+                                                     std::abs(eq_widening_db) >= 0.25
+                                                         ? fmt::format("; the tonal match alone moves it {:+.1f} dB", eq_widening_db)
+                                                         : std::string())});
       }
     } else if (in.side_ratio > 0.45) {
       ch.side_gain_db = -1.5 * amount;

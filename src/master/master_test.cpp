@@ -495,6 +495,33 @@ TEST(Decide, ReferenceMatchingMovesTowardTheReferenceScaledByAmount) {
   EXPECT_NEAR(at(bright, 200), 0.0, 1.0);
 }
 
+// The tonal match moves mid and side alike, so it widens or narrows by itself: a mix with a loud
+// mono bass matched to a reference with less of it is cut in the lows, and that alone widens it.
+// The side gain toward the reference's width is what is left after that, and the master lands
+// near the reference's width (it took both moves, and overshot).
+TEST(Decide, TheWidthMoveCountsWhatTheTonalMatchDoesToTheWidth) {
+  const int rate = 48000;
+  auto song = [&](double bass_dbfs, double wide_dbfs, std::uint64_t seed) {  // a centred part at -20 dBFS
+    AudioBuffer b = testkit::noise(wide_dbfs, 6.0, rate, 2, seed);  // independent channels: all width
+    const auto bass = testkit::sine(70.0, bass_dbfs, 6.0, rate, 1);
+    const auto mid = testkit::noise(-20.0, 6.0, rate, 1, seed + 1);
+    for (int c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(c)[i] += bass.channel(0)[i] + mid.channel(0)[i];
+    return b;
+  };
+  AudioBuffer mix = song(-14.0, -32.0, 3);
+  const InputAnalysis in = analyze_buffer(mix.view(), rate), ref = analyze_buffer(song(-24.0, -32.0, 5).view(), rate);
+  ASSERT_GT(ref.side_ratio, 1.3 * in.side_ratio);
+  const auto c = decide(in, *find_target("streaming"), &ref, 1.0);
+  EXPECT_LT(eq_response(c.eq, {70.0}, rate)[0], -3.0);  // the bass is cut toward the reference
+  MasterChainProcessor p(c);
+  p.prepare({double(rate), 2, 4096});
+  for (std::size_t s = 0; s < mix.num_frames(); s += 4096) p.process(mix.view().sub(s, std::min<std::size_t>(4096, mix.num_frames() - s)));
+  const double out = analyze_buffer(mix.view(), rate).side_ratio;
+  EXPECT_NEAR(out / ref.side_ratio, 1.0, 0.2) << "mix " << in.side_ratio << ", reference " << ref.side_ratio << ", master " << out
+                                              << ", side gain " << c.side_gain_db;
+}
+
 // Two songs' long-term spectra differ note by note: a reference whose bands alternate ±5 dB
 // a sixth of an octave apart (one song's bass notes where the other's are not) is no tone to
 // match, and the match stays smooth; a broad difference (+4 dB over an octave) is followed.
