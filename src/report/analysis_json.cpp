@@ -115,7 +115,7 @@ json analysis_to_json(const analysis::AnalysisReport& r) {
             {"spectrum", spectrum},
             {"stereo", stereo},
             {"dynamics", dynamics},
-            {"clipping", {{"runs", r.clipped_runs}, {"samples", r.clipped_samples}}},
+            {"clipping", {{"runs", r.clipped_runs}, {"samples", r.clipped_samples}, {"flat_top_runs", r.flat_top_runs}}},
             {"dc_offset", dc},
             {"nonfinite_samples", r.nonfinite_samples},
             {"silence", {{"head_s", num(r.head_silence_s, 2)}, {"tail_s", num(r.tail_silence_s, 2)}}},
