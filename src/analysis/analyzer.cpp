@@ -358,11 +358,7 @@ AnalysisReport Analyzer::finish() {
                     clock_time(static_cast<double>(first_clip) / s.rate)),
         "lower the level before the final export and let a true-peak limiter catch the peaks",
         static_cast<double>(first_clip) / s.rate);
-  if (r.clipped_runs == 0) {
-    float peak = 0.0f;
-    for (int c = 0; c < s.channels; ++c) peak = std::max(peak, static_cast<float>(s.meter.channel_sample_peak(c)));
-    r.flat_top_runs = s.flat.runs_at(peak);
-  }
+  if (r.clipped_runs == 0) r.flat_top_runs = s.flat.runs_at(static_cast<float>(s.meter.sample_peak()));
   if (r.flat_top_runs >= kFlatTopsToFlag) {
     const double at = static_cast<double>(s.flat.first_frame()) / s.rate;
     add("clipping", Severity::warning,

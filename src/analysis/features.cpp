@@ -21,11 +21,11 @@
 namespace mixdown::analysis {
 namespace {
 
-// One channel's block in a pass that vectorizes (eight lanes; the per-sample clip and flat-top
-// runs of StemFeatureAnalyzer::add are branchy and ran at a quarter of this speed): its sum and
-// sum of squares, peak, samples over full scale, and whether the block may hold a clip or a
-// flat top at all (any sample near full scale; two equal neighbours, `prev` before the first,
-// at or above `flat_floor`). When neither, the runs need no sample-by-sample look.
+// One channel's block in a pass that vectorizes (eight lanes; the per-sample clip runs of
+// StemFeatureAnalyzer::add and FlatTops' runs are branchy and ran at a quarter of this speed):
+// its sum and sum of squares, peak, samples over full scale, and whether the block may hold a
+// clip or a flat top at all (any sample near full scale; two equal neighbours, `prev` before the
+// first, at or above `flat_floor`). When neither, the runs need no sample-by-sample look.
 struct ChannelScan {
   double sum = 0, sumsq = 0;
   std::uint32_t peak_bits = 0;
@@ -68,20 +68,6 @@ ChannelScan scan_channel(const float* x, std::size_t n, float prev, std::uint32_
     r.maybe_flat |= flat[j] != 0;
   }
   return r;
-}
-
-// Where the run of samples equal to the last one begins (0 when the whole block is one value).
-std::size_t trailing_run_start(const float* x, std::size_t n) noexcept {
-  std::size_t k = n - 1;
-  // Eight neighbours at a time while they are all equal (digital silence is long runs).
-  while (k >= 8) {
-    bool all = true;
-    for (std::size_t j = 0; j < 8; ++j) all &= x[k - j] == x[k - j - 1];
-    if (!all) break;
-    k -= 8;
-  }
-  while (k > 0 && x[k] == x[k - 1]) --k;
-  return k;
 }
 
 // Whether any sample equals the one before it (`prev` before the first) at `floor_bits` or more.
@@ -272,10 +258,10 @@ struct StemFeatureAnalyzer::Impl {
   std::int64_t frames = 0;
   std::vector<double> ch_sum, ch_sumsq;
   std::vector<float> ch_peak;
-  std::vector<int> clip_run, flat_run;
+  std::vector<int> clip_run;
   std::vector<float> last_value;
   std::int64_t clipped_runs = 0, over_fs = 0, first_clip_frame = -1;
-  FlatTopTally flat;
+  FlatTops flat{0};  // sized in the constructor
   double e_diff = 0, e_sum = 0, e_l = 0, e_r = 0, e_lr = 0;
   double spec_e = 0, spec_cent = 0, spec_120 = 0, spec_250 = 0, spec_500 = 0, spec_5k = 0, spec_flat = 0,
          spec_peaky = 0;
@@ -359,7 +345,7 @@ struct StemFeatureAnalyzer::Impl {
     ch_sumsq.assign(static_cast<std::size_t>(nch), 0.0);
     ch_peak.assign(static_cast<std::size_t>(nch), 0.0f);
     clip_run.assign(static_cast<std::size_t>(nch), 0);
-    flat_run.assign(static_cast<std::size_t>(nch), 0);
+    flat = FlatTops(nch);
     last_value.assign(static_cast<std::size_t>(nch), 2.0f);
 
     // Excerpts: band 30 Hz .. 0.4 × decimated rate, decimated to ~4 kHz.
@@ -528,23 +514,20 @@ struct StemFeatureAnalyzer::Impl {
       // Just under full scale as float bits: a conservative test, the exact one runs below.
       static const std::uint32_t clip_bits = std::bit_cast<std::uint32_t>(std::nextafter(static_cast<float>(kFullScale), 0.0f));
       const ChannelScan scan = scan_channel(x, n, last_value[cu], clip_bits, kFlatTopFloor);
-      if (!scan.maybe_clip && !scan.maybe_flat) {
-        // No sample reaches full scale (the clip run ends at 0) and no flat top can complete:
-        // only the run of equal samples at the block's end carries over.
+      flat.add(c, x, n, frames, scan.maybe_flat);
+      if (!scan.maybe_clip) {
+        // No sample reaches full scale: the clip run ends at 0.
         ch_sum[cu] += scan.sum;
         ch_sumsq[cu] += scan.sumsq;
         ch_peak[cu] = std::max(ch_peak[cu], simd::from_bits(scan.peak_bits));
         over_fs += scan.over;
         clip_run[cu] = 0;
-        const std::size_t k = trailing_run_start(x, n);
-        const int trailing = static_cast<int>(n - k);
-        flat_run[cu] = (k == 0 && x[0] == last_value[cu]) ? flat_run[cu] + trailing : trailing;
         last_value[cu] = x[n - 1];
         continue;
       }
       double s = 0, s2 = 0;
       float pk = ch_peak[cu];
-      int run = clip_run[cu], frun = flat_run[cu];
+      int run = clip_run[cu];
       float last = last_value[cu];
       for (std::size_t i = 0; i < n; ++i) {
         const float v = x[i];
@@ -562,18 +545,12 @@ struct StemFeatureAnalyzer::Impl {
           run = 0;
         }
         if (a > 1.0f) ++over_fs;
-        if (v == last) {
-          if (++frun == kFlatTopRun && a >= kFlatTopFloor) flat.add(a, frames + static_cast<std::int64_t>(i) - (kFlatTopRun - 1));
-        } else {
-          frun = 1;
-        }
         last = v;
       }
       ch_sum[cu] += s;
       ch_sumsq[cu] += s2;
       ch_peak[cu] = pk;
       clip_run[cu] = run;
-      flat_run[cu] = frun;
       last_value[cu] = last;
     }
     if (nch >= 2) {
@@ -945,10 +922,16 @@ std::int64_t FlatTopTally::runs_at(float peak) const noexcept {
 
 void FlatTops::add(int channel, const float* x, std::size_t n, std::int64_t frame0) noexcept {
   if (n == 0) return;
+  add(channel, x, n, frame0,
+      any_equal_neighbours(x, n, last_[static_cast<std::size_t>(channel)], std::bit_cast<std::uint32_t>(kFlatTopFloor)));
+}
+
+void FlatTops::add(int channel, const float* x, std::size_t n, std::int64_t frame0, bool maybe) noexcept {
+  if (n == 0) return;
   const auto c = static_cast<std::size_t>(channel);
   int run = run_[c];
   float last = last_[c];
-  if (!any_equal_neighbours(x, n, last, std::bit_cast<std::uint32_t>(kFlatTopFloor))) {
+  if (!maybe) {
     // No run at the floor goes on here; one of quieter samples may, and never counts.
     run_[c] = 1;
     last_[c] = x[n - 1];

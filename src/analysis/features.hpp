@@ -60,6 +60,10 @@ public:
   // The channel's next n samples, the first at frame `frame0`. Channels and blocks in the same
   // order every time (the tally's tolerance makes it order-dependent).
   void add(int channel, const float* x, std::size_t n, std::int64_t frame0) noexcept;
+  // The same, for a caller whose own vectorised pass over the block already looked for two
+  // equal neighbours (the channel's previous sample before the first) at kFlatTopFloor or more:
+  // `maybe` false when there are none, and the block needs no sample-by-sample look.
+  void add(int channel, const float* x, std::size_t n, std::int64_t frame0, bool maybe) noexcept;
   std::int64_t runs_at(float peak) const noexcept { return tally_.runs_at(peak); }
   std::int64_t first_frame() const noexcept { return tally_.first_frame(); }
 

@@ -617,9 +617,13 @@ double LoudnessMeter::true_peak_dbtp() const {
   const double p = true_peak_.max_peak();
   return p > 0 ? 20.0 * std::log10(p) : -std::numeric_limits<double>::infinity();
 }
-double LoudnessMeter::sample_peak_dbfs() const {
+double LoudnessMeter::sample_peak() const {
   double p = 0.0;
   for (double v : sample_peak_) p = std::max(p, v);
+  return p;
+}
+double LoudnessMeter::sample_peak_dbfs() const {
+  const double p = sample_peak();
   return p > 0 ? 20.0 * std::log10(p) : -std::numeric_limits<double>::infinity();
 }
 double LoudnessMeter::channel_true_peak(int c) const {

@@ -102,6 +102,7 @@ public:
   double short_term_lufs() const;      // the latest 3 s window
   double true_peak_dbtp() const;       // max over channels; -inf when not enabled or silent
   double sample_peak_dbfs() const;     // max over channels
+  double sample_peak() const;          // max over channels, linear (a sample's magnitude exactly)
   double channel_true_peak(int c) const;   // linear
   double channel_sample_peak(int c) const; // linear
   double mono_integrated_lufs() const;     // with mono_sum; -inf otherwise

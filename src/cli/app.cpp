@@ -31,19 +31,15 @@ CLI::Validator not_empty(const std::string& what) {
       "", "not_empty");
 }
 
-// An output folder: not empty, and not an option taken as its value (`-o -q` wrote into a
-// folder named "-q"; ./-q still names one).
-CLI::Validator out_folder() {
+// Not an option taken as the value (`-o -q` wrote into a folder named "-q"; ./-q still names one).
+CLI::Validator not_an_option(const std::string& what) {
   return CLI::Validator(
-      [](std::string& value) {
-        const bool blank = std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c); });
-        if (blank) return std::string("the value is empty; give a folder to write into");
-        if (value.size() > 1 && value[0] == '-')
-          return "'" + value + "' is an option, not a folder: give a folder to write into (./" + value +
-                 " for a folder of that name)";
-        return std::string();
+      [what](std::string& value) {
+        return value.size() > 1 && value[0] == '-'
+                   ? "'" + value + "' is an option, not " + what + ": give " + what + " (./" + value + " for one of that name)"
+                   : std::string();
       },
-      "", "out_folder");
+      "", "not_an_option");
 }
 
 // The options every command takes (--quiet, --threads).
@@ -86,7 +82,7 @@ void add_mix(CLI::App& app, GlobalOptions& g, Action& action) {
       "Mix a folder of stems (or a session.toml) and master it");
   sub->add_option("STEMS", args->stems, "Folder of stems or session.toml")->required();
   sub->add_option("-o,--out", args->out, "Output folder")->required()
-      ->check(out_folder());
+      ->check(not_empty("a folder to write into"))->check(not_an_option("a folder"));
   sub->add_option("--brief", args->brief, "KEY=VALUE: focus, vocal, drums, space, density, character, genre");
   sub->add_option("--target", args->targets, "Delivery target(s) for the masters (default streaming)");
   sub->add_flag("--no-master", args->no_master, "Render the mix and its versions only");
@@ -97,7 +93,7 @@ void add_master(CLI::App& app, GlobalOptions& g, Action& action) {
       "Master a stereo mix to delivery targets");
   sub->add_option("FILE", args->input, "The mix to master")->required();
   sub->add_option("-o,--out", args->out, "Output folder (masters/, previews/, report.json)")->required()
-      ->check(out_folder());
+      ->check(not_empty("a folder to write into"))->check(not_an_option("a folder"));
   sub->add_option("--target", args->targets, "streaming (default), apple, cd, vinyl, broadcast, atsc, podcast; repeatable");
   sub->add_option("--reference", args->reference, "A finished master whose tonal balance and width to move toward");
   sub->add_option("--amount", args->amount, "How far to move toward the reference, 0..1 (default 1)")
@@ -112,7 +108,7 @@ void add_album(CLI::App& app, GlobalOptions& g, Action& action) {
       "Master a sequence of tracks as one record");
   sub->add_option("FILE", args->files, "Tracks in running order, or one album.toml")->required();
   sub->add_option("-o,--out", args->out, "Output folder (tracks/, album.wav, album.cue, report.json)")->required()
-      ->check(out_folder());
+      ->check(not_empty("a folder to write into"))->check(not_an_option("a folder"));
   sub->add_option("--target", args->target, "One target for the whole album (default streaming)");
   sub->add_option("--gap", args->gap_s, "Seconds of silence between tracks (default 2)")
       ->check(not_empty("seconds from 0 to 60"))
@@ -124,7 +120,7 @@ void add_translate(CLI::App& app, GlobalOptions& g, Action& action) {
       "Play a mix on phone, earbuds, laptop, car, club, Bluetooth and mono; report what breaks");
   sub->add_option("FILE", args->input, "The mix or master to check")->required();
   sub->add_option("-o,--out", args->out, "Output folder for the <system>.wav simulations")->required()
-      ->check(out_folder());
+      ->check(not_empty("a folder to write into"))->check(not_an_option("a folder"));
   sub->add_option("--json", args->json, "Write the JSON to PATH, or to stdout with '-'");
 }
 

@@ -276,12 +276,17 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
         ch.character, tilt, low_lift, tilt + tilt_fix, low_lift + low_fix, kMaxAutoEqDb) +
         (amount < 1.0 ? fmt::format("; at {:.0f}% of that move (--amount)", amount * 100) : std::string())});
   }
-  for (auto& d : desired) d = std::clamp(d, -limit, limit) * amount;
   ch.curve_hz = hz;
-  ch.curve_db = desired;
-  if (!hz.empty()) {
-    ch.eq = fit_eq(hz, desired, limit, rate, ref ? 6 : 1);  // 1/6-octave bells follow a 1/6-octave target
+  // The target within the EQ's range and --amount, and the EQ fitted to it.
+  const auto settle = [&](std::vector<double> target_db) {
+    for (auto& d : target_db) d = std::clamp(d, -limit, limit) * amount;
+    ch.curve_db = std::move(target_db);
+    if (hz.empty()) return;
+    ch.eq = fit_eq(hz, ch.curve_db, limit, rate, ref ? 6 : 1);  // 1/6-octave bells follow a 1/6-octave target
     ch.eq_response_db = eq_response(ch.eq, hz, rate);
+  };
+  settle(std::move(desired));
+  if (!hz.empty()) {
     // The EQ moves mid and side alike band by band, so it changes the width by itself: a match
     // that cuts where the mix is mono (its lows) and lifts where it is wide widens it. CapDan
     // toward Skiessi's width (side share 0.047) took the EQ's widening and the full +3 dB side
@@ -302,11 +307,7 @@ MasterChain decide(const InputAnalysis& given, const Target& target, const Input
         const double again = std::clamp(width_gain_db - eq_widening_db, -kMaxSideGainDb, kMaxSideGainDb) * amount;
         if (std::abs(again - ref_side_gain_db) > 0.25) {
           ref_side_gain_db = again;
-          desired = match_for(ref_side_gain_db);
-          for (auto& d : desired) d = std::clamp(d, -limit, limit) * amount;
-          ch.curve_db = desired;
-          ch.eq = fit_eq(hz, desired, limit, rate, 6);
-          ch.eq_response_db = eq_response(ch.eq, hz, rate);
+          settle(match_for(ref_side_gain_db));
         }
       }
     }

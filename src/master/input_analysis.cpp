@@ -320,9 +320,7 @@ InputAnalysis InputAnalyzer::finish() {
   a.clipped_runs = m.clipped_runs;
   a.first_clip_s = m.first_clip >= 0 ? double(m.first_clip) / m.rate : -1.0;
   if (a.clipped_runs == 0) {
-    float peak = 0.0f;
-    for (int c = 0; c < m.channels; ++c) peak = std::max(peak, static_cast<float>(m.meter.channel_sample_peak(c)));
-    a.flat_top_runs = m.flat.runs_at(peak);
+    a.flat_top_runs = m.flat.runs_at(static_cast<float>(m.meter.sample_peak()));
     if (a.flat_top_runs > 0) a.first_flat_top_s = double(m.flat.first_frame()) / m.rate;
   }
 
