@@ -272,6 +272,8 @@ MixOutcome run_mix(const MixRequest& req) {
                       analysis::format_clock(sound_end), kKeepAfterSoundS, files_end - sound_end);
     }
     if (session && !session->targets.empty()) o.console.targets = session->targets;
+    for (const auto& st : check.stems)
+      if (st.excluded) o.console.left_out.push_back(st.name);
     o.console.decided = true;
     for (auto& st : o.console.strips) st.fingerprint = file_fingerprint(st.file);
     for (auto& in : inputs) o.stem_analyses.push_back(std::move(in.analysis));

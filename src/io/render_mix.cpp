@@ -182,6 +182,7 @@ std::string printed_stem_name(const std::string& stem_name) {
 RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir, const RenderMixOptions& options) {
   using graph::OutputKind;
   std::vector<Planned> plan;
+  std::vector<std::pair<std::string, fs::path>> left_out;  // name, printed file
   const auto add = [&plan](OutputKind kind, const std::string& name, const fs::path& path, const char* what) {
     Planned p;
     p.id.kind = kind;
@@ -204,6 +205,12 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
       for (int k = 2; !used.insert(name).second; ++k)
         name = fs::path(s.name).stem().string() + "-" + std::to_string(k) + ".wav";
       add(OutputKind::stem, s.name, v / "stems" / name, "stem");
+    }
+    // The stems set aside: silence, as they sit in the mix.
+    for (const auto& s : console.left_out) {
+      std::string name = printed_stem_name(s);
+      for (int k = 2; !used.insert(name).second; ++k) name = fs::path(s).stem().string() + "-" + std::to_string(k) + ".wav";
+      left_out.push_back({s, v / "stems" / name});
     }
   }
   // Progress: the mix-only first pass is the lighter one.
@@ -356,7 +363,23 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     if (options.defer_commit && !reads_back(plan[i].id.kind)) res.pending.push_back(std::move(f.writer));
     else f.writer.commit();
   }
+  // The stems set aside, as long as the mix and silent (the writer's dither, if any, is off: a
+  // 24-bit zero stays zero).
+  if (!left_out.empty()) {
+    AudioBuffer zeros(2, 16384);
+    for (const auto& [name, path] : left_out) {
+      AudioWriter w(path, WriteSpec{console.sample_rate, 2, SampleFormat::wav24});
+      for (std::int64_t at = 0; at < stats.frames;) {
+        const auto n = static_cast<std::size_t>(std::min<std::int64_t>(stats.frames - at, 16384));
+        w.write(zeros.view(n));
+        at += static_cast<std::int64_t>(n);
+      }
+      if (options.defer_commit) res.pending.push_back(std::move(w));
+      else w.commit();
+    }
+  }
   for (std::size_t i = 0; i < plan.size(); ++i) res.files.push_back({plan[i].path, plan[i].kind, plan[i].id.name});
+  for (const auto& [name, path] : left_out) res.files.push_back({path, "stem", name, /*left_out=*/true});
   res.frames = stats.frames;
   res.nonfinite_fixed = stats.nonfinite_fixed;
   res.mix_true_peak_dbtp = mix_meter->meter.true_peak_dbtp();

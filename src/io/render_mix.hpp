@@ -43,6 +43,7 @@ struct RenderedFile {
   std::filesystem::path path;
   std::string kind;       // mix | version | bus_stem | stem
   std::string name;
+  bool left_out = false;  // a stem the check set aside: printed as silence
 };
 
 struct RenderMixResult {

@@ -59,7 +59,8 @@ struct Writer {
     for (auto& [key, val] : m) sub.insert_or_assign(key, val);
     t.insert_or_assign(k, std::move(sub));
   }
-  void string_list(const char* k, std::vector<std::string>& v) {
+  void string_list(const char* k, std::vector<std::string>& v, bool omit_empty = false) {
+    if (omit_empty && v.empty()) return;
     toml::array a;
     for (auto& s : v) a.push_back(s);
     t.insert_or_assign(k, std::move(a));
@@ -195,7 +196,7 @@ struct Reader {
       m[std::string(key.str())] = *val.value<std::string>();
     }
   }
-  void string_list(const char* k, std::vector<std::string>& v) {
+  void string_list(const char* k, std::vector<std::string>& v, bool /*omit_empty*/ = false) {
     known.insert(k);
     const toml::node* n = t.get(k);
     if (!n) return;
@@ -407,6 +408,7 @@ template <class V> void fields(V& v, mix::Console& c) {
     w.text("focus", c.focus);
     w.string_list("targets", c.targets);
     w.flag("decided", c.decided);
+    w.string_list("left_out", c.left_out, /*omit_empty=*/true);
   });
   v.sub("brief", [&](auto& w) { fields(w, c.brief); });
   v.sub("mix_bus", [&](auto& w) { fields(w, c.mix_bus); });

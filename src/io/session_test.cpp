@@ -16,6 +16,7 @@ mix::Console sample_console() {
   c.duration_s = 201.25;
   c.focus = "Vox.wav";
   c.targets = {"streaming", "cd"};
+  c.left_out = {"Vox copy.wav", "Click.wav"};
   c.brief.vocal = "intimate";
   c.brief.revisions = 3;
   c.sections = {{"intro", 0, 8}, {"chorus", 8, 24.5}};
@@ -105,6 +106,10 @@ TEST(Session, RoundTripsEveryField) {
   // A relative session path still resolves to an absolute stem path.
   auto rel = io::session_from_toml(text, "stems/session.toml");
   EXPECT_TRUE(std::filesystem::path(rel.strips[0].file).is_absolute());
+  // No stem left out: no key (a hand-written session need not know it).
+  auto none = c;
+  none.left_out.clear();
+  EXPECT_EQ(io::session_to_toml(none, "/stems").find("left_out"), std::string::npos);
 }
 
 // toml++ printed every float with 17 digits ("-29.399999999999999") in the file people edit.

@@ -130,6 +130,10 @@ struct Console {
   Brief brief;
   std::vector<std::string> targets{"streaming"};
   bool decided = false;       // true once `mix` decided every setting: re-render as is
+  // Stems of the folder that the check set aside (a copy, silent, only clicks, unreadable, a
+  // bounce of the others): not mixed, but printed in versions/stems/ as silence, so that
+  // folder holds one file per input stem (INTERFACE.md) and each says how it sits in the mix.
+  std::vector<std::string> left_out;
   std::vector<Section> sections;
   std::vector<Strip> strips;
   std::vector<Bus> buses;

@@ -5,6 +5,7 @@
 
 #include "core/units.hpp"
 #include "io/render_mix.hpp"
+#include "io/stem_set.hpp"
 #include "mix/brief_effects.hpp"
 #include "report/analysis_json.hpp"
 #include "report/check_json.hpp"
@@ -123,8 +124,10 @@ json mix_json(const io::MixOutcome& o, const fs::path& out_dir) {
                  {"clipped_samples", o.render.clipped_samples},
                  {"passes", o.render.passes}};
   json files = json::array();
-  for (const auto& f : o.render.files)
+  for (const auto& f : o.render.files) {
     files.push_back({{"file", fs::relative(f.path, out_dir).string()}, {"kind", f.kind}, {"name", f.name}});
+    if (f.left_out) files.back()["left_out"] = true;
+  }
   j["outputs"] = files;
   j["decisions"] = decisions_json(o.console);
   if (o.master) j["master"] = master_json(*o.master, out_dir);
@@ -150,6 +153,10 @@ std::string mix_text(const io::MixOutcome& o, const fs::path& out_dir) {
     else os << k.effects.size() << " setting" << (k.effects.size() == 1 ? "" : "s") << " (" << k.effects.front().where
             << ": " << k.effects.front().reason << (k.effects.size() > 1 ? "; ..." : "") << ")\n";
   }
+  if (o.check)
+    for (const auto& s : o.check->stems)
+      if (s.excluded)
+        os << "  " << s.name << ": left out, " << io::excluded_words(s) << " (versions/stems/ holds it as silence)\n";
   if (o.master)
     for (const auto& m : o.master->masters)
       os << "  master " << m.target.name << ": " << (out_dir / "masters" / (m.target.name + ".wav")).string() << "\n";

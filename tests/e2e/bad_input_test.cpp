@@ -82,6 +82,20 @@ void write_audio(const fs::path& p, int format, int rate, int channels, std::int
 // A musical-enough test signal: a decaying tone burst every half second plus low noise.
 // `part` sets the tone's pitch (a semitone a step) and the noise's seed, so the stems of a
 // test folder are different parts, not copies of one file (which a mix leaves out).
+// A sound file's frame count and sample peak (-1 when it cannot be opened).
+std::pair<std::int64_t, float> frames_and_peak(const fs::path& p) {
+  SF_INFO info{};
+  SNDFILE* f = sf_open(p.c_str(), SFM_READ, &info);
+  if (!f) return {-1, -1.0f};
+  std::vector<float> buf(static_cast<std::size_t>(info.channels) * 8192);
+  float peak = 0.0f;
+  sf_count_t n;
+  while ((n = sf_readf_float(f, buf.data(), 8192)) > 0)
+    for (sf_count_t i = 0; i < n * info.channels; ++i) peak = std::max(peak, std::fabs(buf[static_cast<std::size_t>(i)]));
+  sf_close(f);
+  return {info.frames, peak};
+}
+
 double music(std::int64_t i, int c, int rate, double amp = 0.3, int part = 0) {
   const double t = double(i) / rate;
   const double env = std::exp(-6.0 * std::fmod(t, 0.5));
@@ -288,6 +302,23 @@ TEST_F(BadInput, RandomBytesAsFlacInAMixFolder) {
     ASSERT_NE(at, std::string::npos) << r.err;
     EXPECT_NE(r.err.substr(at, r.err.find('\n', at) - at).find("left out of the mix"), std::string::npos) << r.err;
   }
+  // versions/stems/ holds one file per input stem (INTERFACE.md): the two left out are there as
+  // silence, as long as the mix, and report.json's outputs say they were left out.
+  const auto [mix_frames, mix_peak] = frames_and_peak(out_ / "mix.wav");
+  EXPECT_GT(mix_peak, 0.0f);
+  for (const char* name : {"Bass.wav", "Vox.wav"}) {
+    const auto [frames, peak] = frames_and_peak(out_ / "versions" / "stems" / name);
+    EXPECT_EQ(frames, mix_frames) << name;
+    EXPECT_EQ(peak, 0.0f) << name;
+  }
+  const auto report = nlohmann::json::parse(slurp(out_ / "report.json"));
+  int left_out = 0;
+  for (const auto& o : report["outputs"])
+    if (o.value("left_out", false)) {
+      ++left_out;
+      EXPECT_EQ(o["kind"], "stem");
+    }
+  EXPECT_EQ(left_out, 2);
 }
 
 // A Broadcast WAV (.bwf) and a WAV without an extension are stems; an M4A is a stem mixdown
