@@ -775,7 +775,8 @@ void AudioWriter::write(const ConstAudioView& block) {
     if (m.q.size() < total) m.q.resize(total);
     for (int c = 0; c < nc; ++c)
       m.dither[static_cast<std::size_t>(c)].quantize(block.channel(c), m.q.data() + static_cast<std::size_t>(c) * n, n,
-                                                     static_cast<std::uint64_t>(m.frames) * unc + static_cast<std::size_t>(c),
+                                                     static_cast<std::uint64_t>(m.frames + m.spec.dither_frame0) * unc +
+                                                         static_cast<std::size_t>(c),
                                                      unc, m.stats);
     if (m.raw_pcm && m.direct && m.frames > 0) {
       // Into the direct file's staging where the stream's next bytes go (DirectFile::
@@ -1021,7 +1022,8 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
 namespace mixdown::io {
 
 // Every hidden temporary we create ends in its creator's PID: .NAME.partial-PID (atomic writes),
-// .master-NAME-PID.f32 / .album-I-PID.f32 (float intermediates), .lossy-check-PID.mp3 and
+// .master-NAME-PID.f32 / .album-I-PID.f32 (float intermediates), .album-track-I-PID.wav (an
+// album track's whole master, before the album is sliced into its track files), .lossy-check-PID.mp3 and
 // .bluetooth-PID.mp3 (codec round trips). Returns the PID's digits, or "" for any other name.
 // (Matched by hand: std::regex trips GCC 12's -Wmaybe-uninitialized under the sanitizers.)
 static std::string temporary_pid(std::string name) {
@@ -1040,7 +1042,11 @@ static std::string temporary_pid(std::string name) {
   const std::string pid = name.substr(dash + 1), stem = name.substr(0, dash);
   if (!all_digits(pid) || pid.size() > 9) return {};
   // A .wav is ours only as an album's dual-mono copy (".album-stereo-N-PID.wav").
-  if (wav) return stem.rfind("album-stereo-", 0) == 0 && all_digits(std::string_view(stem).substr(13)) ? pid : std::string{};
+  if (wav)
+    return (stem.rfind("album-stereo-", 0) == 0 && all_digits(std::string_view(stem).substr(13))) ||
+                   (stem.rfind("album-track-", 0) == 0 && all_digits(std::string_view(stem).substr(12)))
+               ? pid
+               : std::string{};
   const bool ours = (ends_with(stem, ".partial") && stem.size() > 8) || stem.rfind("master-", 0) == 0 ||
                     (stem.rfind("album-", 0) == 0 && all_digits(std::string_view(stem).substr(6))) ||
                     stem == "lossy-check" || stem == "bluetooth";

@@ -106,6 +106,11 @@ struct WriteSpec {
   // and mastered): written through the page cache, so the read finds it in memory instead of
   // on the device (see direct_file.hpp).
   bool read_back = false;
+  // The dither's frame index of the file's first frame: a file that is a slice of a longer
+  // stream (an album's track) written from frame N of it gets, with N here, the very noise and
+  // so the very integers the whole stream's file holds there (without noise shaping, whose
+  // error feedback depends on what came before).
+  std::int64_t dither_frame0 = 0;
 };
 
 // Writes to "<dir>/.<name>.partial" and renames to the final path on commit(). The destructor

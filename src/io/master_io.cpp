@@ -1647,11 +1647,43 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   dsp::TruePeakLimiter lim(guard);  // transparent unless a crossfade sums over the ceiling
   lim.prepare({double(rate), ch, kBlock});
   std::size_t skip = lim.latency_frames();
+  // Each track's file is its slice of the album, from where the track starts to where the next
+  // one starts: the gap before the next track ends this one (as a CD's tracks split with the
+  // gaps appended to the previous track) and a crossfade's overlap opens the next one (as the
+  // cue sheet counts it). Written from the album's own samples with the album's dither at the
+  // album's frame indices, so the track files played one after another are album.wav, sample
+  // for sample: a gapless player gives the crossfades as mastered, not each track's unfaded
+  // head and tail.
+  std::vector<std::int64_t> slice_start(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    slice_start[i + 1] = slice_start[i] + len[i] - (i + 1 < n ? xfade[i + 1] - gap[i + 1] : 0);
+  std::vector<fs::path> track_file(n);
+  for (std::size_t i = 0; i < n; ++i) track_file[i] = out_dir / "tracks" / album_track_file_name(i, n, album.tracks[i].title);
+  std::vector<std::optional<AudioWriter>> slice(n);
+  std::int64_t album_at = 0;  // frames written to the album
+  std::size_t open_slice = 0;
   auto emit = [&](const AudioView& v) {
     lim.process(v);
     const std::size_t s = std::min(skip, v.num_frames());
     skip -= s;
-    if (s < v.num_frames()) album_writer.write(v.sub(s, v.num_frames() - s));
+    if (s >= v.num_frames()) return;
+    const AudioView out = v.sub(s, v.num_frames() - s);
+    album_writer.write(out);
+    const std::int64_t a = album_at, b = a + static_cast<std::int64_t>(out.num_frames());
+    for (std::size_t i = open_slice; i < n && slice_start[i] < b; ++i) {
+      const std::int64_t lo = std::max(a, slice_start[i]), hi = std::min(b, slice_start[i + 1]);
+      if (lo >= hi) {
+        open_slice = i + 1;
+        continue;
+      }
+      if (!slice[i]) {
+        WriteSpec spec{rate, ch, format_for(target)};
+        spec.dither_frame0 = slice_start[i];
+        slice[i].emplace(track_file[i], spec);
+      }
+      slice[i]->write(out.sub(static_cast<std::size_t>(lo - a), static_cast<std::size_t>(hi - lo)));
+    }
+    album_at = b;
   };
   WorkerPool pool(0);
   AudioBuffer held(ch, 0);  // the previous track's tail awaiting a crossfade
@@ -1668,8 +1700,10 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     AlbumTrackOutcome to;
     to.title = tr.title;
     to.input_lufs = lufs[i];
-    const fs::path file = out_dir / "tracks" / album_track_file_name(i, n, tr.title);
-    to.master = render_master(source[i], an[i], chain, at_rate, targets[i], file, out_dir, nullptr, 0.0, &keep, progress,
+    // The track's whole master (the landing's file, read by its lossy check) under a temporary
+    // name: its delivered file is its slice of the album (below).
+    const ScratchFile whole(out_dir / fmt::format(".album-track-{}-{}.wav", i, ::getpid()));
+    to.master = render_master(source[i], an[i], chain, at_rate, targets[i], whole.path, out_dir, nullptr, 0.0, &keep, progress,
                               0.2 + 0.7 * double(i) / double(n), 0.2 + 0.7 * double(i + 1) / double(n), nullptr, pool,
                               false, false, nullptr, nullptr, /*deliver_errored=*/true);
     // Gap (silence), then the track; its head crossfades with the held tail of the previous one.
@@ -1730,6 +1764,15 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   album_writer.commit();
   report(progress, 0.95, "verifying the album");
   res.album = verify_file(res.album_file, nullptr, 0.0);
+  // The track files as delivered: measured as they are (a crossfaded track holds the end of the
+  // one before it, and its own end opens the next).
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!slice[i]) throw failed(track_file[i].string(), "internal: the track's slice of the album was never written");
+    slice[i]->commit();
+    res.tracks[i].master.file = track_file[i];
+    res.tracks[i].length_s = double(slice_start[i + 1] - slice_start[i]) / rate;  // the file's, the gap after it included
+    res.tracks[i].master.after = verify_file(track_file[i], nullptr, 0.0);
+  }
   if (cd) {
     res.cue = plan_cue();
     res.cue_file = out_dir / "album.cue";

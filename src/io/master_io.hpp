@@ -185,7 +185,7 @@ struct AlbumTrackOutcome {
   std::string title;
   double input_lufs = 0.0;
   double start_s = 0.0;  // in the album file
-  double length_s = 0.0;
+  double length_s = 0.0;  // of its file: its slice of the album, to where the next track starts
   MasterOutcome master;
 };
 

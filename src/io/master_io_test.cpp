@@ -427,6 +427,56 @@ TEST(Album, KeepsTheRelationAndWritesAFrameAccurateCueSheet) {
   EXPECT_LE(oracle(res.album_file).true_peak_db, cd.ceiling_dbtp);
 }
 
+// The track files are the album cut at each track's start: a gapless player playing them in turn
+// plays album.wav sample for sample, the crossfade as mastered (before, each track file was its
+// whole unfaded master, and the CD image and its track files were dithered apart). A gap ends the
+// track before it; a crossfade's overlap opens the track after it, as the cue sheet counts them.
+TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
+  testkit::TempDir dir;
+  master::AlbumSpec album;
+  for (int i = 0; i < 3; ++i) {
+    const auto f = dir / ("t" + std::to_string(i) + ".wav");
+    write_file(f, programme(48000, 6.0, -20.0 - i, 30 + i).view(), {48000, 2, SampleFormat::wav24});
+    master::AlbumTrack t;
+    t.file = f;
+    t.title = "Track " + std::to_string(i + 1);
+    album.tracks.push_back(t);
+  }
+  album.tracks[1].crossfade_s = 1.0;
+  album.tracks[2].gap_s = 1.0;
+  for (const char* name : {"cd", "streaming"}) {
+    const auto target = *master::find_target(name);
+    const auto res = io::master_album(album, dir / name, target);
+    ASSERT_EQ(res.tracks.size(), 3u);
+    int rate = 0;
+    const AudioBuffer whole = io::read_file(res.album_file, &rate);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const AudioBuffer t = io::read_file(res.tracks[i].master.file);
+      ASSERT_LE(at + t.num_frames(), whole.num_frames()) << name << " track " << i;
+      for (int c = 0; c < 2; ++c)
+        ASSERT_TRUE(std::equal(t.channel(c), t.channel(c) + t.num_frames(), whole.channel(c) + at)) << name << " track " << i;
+      // Each file starts where the report (and the cue sheet) say the track starts.
+      EXPECT_NEAR(double(at) / rate, res.tracks[i].start_s, 1e-9) << name << " track " << i;
+      at += t.num_frames();
+    }
+    EXPECT_EQ(at, whole.num_frames()) << name;
+    // Track 1 ends where track 2's crossfade begins (6 s less 1 s); track 2 carries the 1 s gap
+    // before track 3 at its end, in silence.
+    EXPECT_NEAR(res.tracks[1].start_s, 5.0, 0.02) << name;
+    const AudioBuffer t2 = io::read_file(res.tracks[1].master.file);
+    const auto gap = static_cast<std::size_t>(0.99 * rate);
+    for (int c = 0; c < 2; ++c)
+      EXPECT_TRUE(std::all_of(t2.channel(c) + t2.num_frames() - gap, t2.channel(c) + t2.num_frames(), [](float x) { return x == 0.0f; }))
+          << name;
+    if (res.cue) {
+      EXPECT_EQ(res.cue->tracks[1].start_frame * master::kSamplesPerCdFrame, static_cast<std::int64_t>(std::llround(res.tracks[1].start_s * rate)));
+    }
+    // The report measures the files as delivered.
+    for (const auto& t : res.tracks) EXPECT_NEAR(t.master.after.integrated_lufs, oracle(t.master.file).integrated, 0.05) << name;
+  }
+}
+
 // A track limited past every target (a brickwalled loop at about -6 LUFS) set the album's level:
 // the real songs went 9 LU under the target. It is held at the target instead, and the loudest
 // song lands there with the others at their distance to it.
