@@ -1534,6 +1534,15 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
                                 "check the running order", std::nullopt, album.tracks[i].file.filename().string(), ""});
         break;
       }
+  // A gap is the silence after the track before: the first track has none (a CD's 2 s lead-in
+  // is the cue sheet's pre-gap, not silence in the files). Said, not refused: one gap_s copied
+  // onto every track is an easy slip.
+  if (const auto& g = album.tracks.front().gap_s; g && *g > 0.0)
+    res.problems.push_back({"first_track_gap", Severity::info,
+                            fmt::format("gap_s = {:g} on the first track is not used: a gap is the silence after the track "
+                                        "before, and nothing plays before the first{}",
+                                        *g, cd ? " (the CD's 2 s lead-in is in the cue sheet)" : ""),
+                            "", std::nullopt, album.tracks.front().file.filename().string(), ""});
   std::vector<fs::path> source(n);
   std::vector<std::optional<ScratchFile>> upmixed(n);
   std::vector<std::int64_t> unreadable_samples(n, 0);

@@ -444,6 +444,7 @@ TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
   }
   album.tracks[1].crossfade_s = 1.0;
   album.tracks[2].gap_s = 1.0;
+  album.tracks[0].gap_s = 2.0;  // nothing before it: said, and the album still opens with the track
   for (const char* name : {"cd", "streaming"}) {
     const auto target = *master::find_target(name);
     const auto res = io::master_album(album, dir / name, target);
@@ -461,6 +462,9 @@ TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
       at += t.num_frames();
     }
     EXPECT_EQ(at, whole.num_frames()) << name;
+    EXPECT_EQ(std::count_if(res.problems.begin(), res.problems.end(), [](const Problem& p) { return p.code == "first_track_gap"; }), 1)
+        << name;
+    EXPECT_NE(whole.channel(0)[0], 0.0f) << name;
     // Track 1 ends where track 2's crossfade begins (6 s less 1 s); track 2 carries the 1 s gap
     // before track 3 at its end, in silence.
     EXPECT_NEAR(res.tracks[1].start_s, 5.0, 0.02) << name;
