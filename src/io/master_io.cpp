@@ -1708,6 +1708,8 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     FloatTemp keep(out_dir / fmt::format(".album-{}-{}.f32", i, ::getpid()), ch, len[i] + 64);
     AlbumTrackOutcome to;
     to.title = tr.title;
+    to.performer = tr.performer.empty() ? album.performer : tr.performer;
+    to.isrc = tr.isrc;
     to.input_lufs = lufs[i];
     // The track's whole master (the landing's file, read by its lossy check) under a temporary
     // name: its delivered file is its slice of the album (below).

@@ -183,6 +183,8 @@ master::AlbumSpec load_album(const std::filesystem::path& toml_file);
 
 struct AlbumTrackOutcome {
   std::string title;
+  std::string performer;  // the track's, else the album's
+  std::string isrc;
   double input_lufs = 0.0;
   double start_s = 0.0;  // in the album file
   double length_s = 0.0;  // of its file: its slice of the album, to where the next track starts

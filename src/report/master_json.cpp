@@ -155,6 +155,8 @@ json album_json(const io::AlbumResult& r, const fs::path& out) {
   for (const auto& t : r.tracks) {
     json o = outcome_json(t.master, out);
     o["title"] = t.title;
+    if (!t.performer.empty()) o["performer"] = t.performer;
+    if (!t.isrc.empty()) o["isrc"] = t.isrc;
     o["input_lufs"] = num(t.input_lufs);
     o["start_s"] = num(t.start_s, 4);
     o["length_s"] = num(t.length_s, 4);

@@ -324,6 +324,11 @@ gap_s = 3
   EXPECT_NEAR(l0 - l1, 6.0, 0.3);
   const auto report = read_json(dir_ / "o" / "report.json");
   EXPECT_EQ(report["cue"]["tracks"][1]["index01"], "00:08:00");
+  // The ISRC is each track's in report.json for any target, not only in a CD's cue sheet.
+  ASSERT_EQ(testkit::run_command(bin() + " album " + q(dir_ / "album.toml") + " -o " + q(dir_ / "o2") + " -q", nullptr, &err), 0) << err;
+  const auto streaming = read_json(dir_ / "o2" / "report.json");
+  EXPECT_EQ(streaming["tracks"][0]["isrc"], "USRC17607839");
+  EXPECT_FALSE(streaming["tracks"][1].contains("isrc"));
 
   // A mono track and one at 44.1 kHz join a 48 kHz stereo streaming album: the mono track plays
   // on both channels, the other is resampled, and the report says both.
