@@ -28,6 +28,7 @@ int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   req.input = a.input;
   req.out_dir = a.out;
   req.threads = g.threads;
+  io::find_lead_beside(req);  // a mix's own file: its acapella and instrumental give the lead's balance
   req.progress = [&](double f, const std::string& s) { progress.update(f, s); };
   const auto rep = io::translate_file(req);
   progress.done();

@@ -657,6 +657,26 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   return rep;
 }
 
+bool find_lead_beside(TranslateRequest& req) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(req.input, ec).parent_path();
+  if (ec) return false;
+  if (dir.filename() == "masters") dir = dir.parent_path();
+  const fs::path mix = dir / "mix.wav", vocal = dir / "versions" / "acapella.wav", rest = dir / "versions" / "instrumental.wav";
+  if (!fs::is_regular_file(dir / "session.toml", ec) || !fs::is_regular_file(mix, ec) || !fs::is_regular_file(vocal, ec) ||
+      !fs::is_regular_file(rest, ec))
+    return false;
+  try {
+    const std::int64_t frames = probe(mix).frames;
+    if (probe(vocal).frames != frames || probe(rest).frames != frames) return false;
+  } catch (const Error&) {
+    return false;  // unreadable versions: the lead is not measured, as without them
+  }
+  req.vocal = vocal;
+  req.rest = rest;
+  return true;
+}
+
 namespace {
 
 // The lead's files of a mix output folder, when both exist.

@@ -102,6 +102,13 @@ struct TranslateRequest {
 // Throws Error(rejected) naming the file when the input is unreadable or silent.
 analysis::TranslationReport translate_file(const TranslateRequest& request);
 
+// A file to translate that lies in a `mix` output folder (its mix.wav, or a master in its
+// masters/; a revision's rev-N/ alike) has the lead and the rest beside it: that folder's
+// versions/acapella.wav and instrumental.wav, set in `request` when both exist beside the
+// folder's session.toml and mix.wav and run exactly as long as that mix.wav (the lead's
+// balance of a finished stereo file is otherwise not measured). True when set.
+bool find_lead_beside(TranslateRequest& request);
+
 // How much of the full translation pass `translate_output` runs.
 struct TranslateScope {
   bool write_files = true;       // OUT/translation/<system>.wav

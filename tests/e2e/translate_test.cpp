@@ -208,6 +208,39 @@ TEST_F(Translate, FaultyMixesRaiseTheirCodes) {
   }
 }
 
+// A mix's own file (mix.wav, or a master in masters/) has its lead and rest beside it in
+// versions/: translate measures the lead's balance from them, as `mix` does, where it left
+// vocal_to_rest_db null for every stereo file. A copy of the same file elsewhere stays null.
+TEST(TranslateCli, AMixsOwnFileHasItsLeadMeasured) {
+  testkit::TempDir dir;
+  const fs::path stems = dir / "stems";
+  fs::create_directories(stems);
+  for (const auto& e : fs::directory_iterator(testkit::source_dir() / "examples" / "demo"))
+    if (e.path().extension() == ".flac")
+      fs::copy_file(e.path(), stems / (e.path().filename() == "E-Piano.flac" ? fs::path("Lead Vocal.flac") : e.path().filename()));
+  std::string out, err;
+  ASSERT_EQ(testkit::run_command(bin() + " mix " + q(stems) + " -o " + q(dir / "out") + " -q", &out, &err), 0) << err;
+  fs::copy_file(dir / "out" / "mix.wav", dir / "elsewhere.wav");
+  const auto vocal_to_rest = [&](const fs::path& file) {
+    std::string json;
+    EXPECT_EQ(testkit::run_command(bin() + " translate " + q(file) + " -o " + q(dir / "tr") + " --json -", &json, &err), 0) << err;
+    const auto j = nlohmann::json::parse(json);
+    std::vector<nlohmann::json> v;
+    for (const auto& s : j["systems"]) v.push_back(s["vocal_to_rest_db"]);
+    return v;
+  };
+  for (const fs::path& f : {dir / "out" / "mix.wav", dir / "out" / "masters" / "streaming.wav"}) {
+    const auto v = vocal_to_rest(f);
+    ASSERT_EQ(v.size(), 7u) << f;
+    for (const auto& x : v) {
+      ASSERT_TRUE(x.is_number()) << f << ": " << x;
+      EXPECT_GT(x.get<double>(), -10.0) << f;  // the lead is there, and the mix put it forward
+      EXPECT_LT(x.get<double>(), 15.0) << f;
+    }
+  }
+  for (const auto& x : vocal_to_rest(dir / "elsewhere.wav")) EXPECT_TRUE(x.is_null()) << x;
+}
+
 TEST(TranslateCli, RejectsMissingInputAndNeedsOut) {
   testkit::TempDir dir;
   std::string out, err;
