@@ -177,7 +177,11 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "mixdown: %s (see mixdown --help)\n", e.what());
+    // CLI11's "--out: At Most 1 required but received 2" for an option given twice, in words.
+    std::string what = e.what();
+    if (const auto at = what.find("At Most 1 required but received "); at != std::string::npos)
+      what = what.substr(0, at) + "given " + what.substr(at + 32) + " times; give it once";
+    std::fprintf(stderr, "mixdown: %s (see mixdown --help)\n", what.c_str());
     return static_cast<int>(ExitCode::usage);
   }
   io::install_signal_cleanup();

@@ -128,6 +128,8 @@ SndfilePtr open_for_read(const fs::path& path, AudioInfo& info) {
     // refusals, in plain words.
     else if (why.find("SF_INFO struct incomplete") != std::string::npos || why.find("ount is zero") != std::string::npos)
       why = "its header is damaged: it declares no sample rate or no channels (" + why + ")";
+    else if (why.find("'data' chunk") != std::string::npos || why.find("'SSND' chunk") != std::string::npos)
+      why = "damaged: the file holds a header but no audio data chunk (" + why + ")";
     else if (why.find("Permission denied") != std::string::npos)
       why = "cannot be read: permission denied";
     // What libsndfile says of an MP3 whose bytes mpg123 finds no stream in (random bytes named

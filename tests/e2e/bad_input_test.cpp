@@ -390,6 +390,9 @@ TEST_F(BadInput, OutputThatIsAFileAndOtherSmallMistakesAreSaidPlainly) {
   write_audio(chord, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 48000, 2, 24000, [](std::int64_t i, int c) { return music(i, c, 48000); });
   expect_refusal(run({"master", mix.string(), "--reference", chord.string(), "-o", out_.string()}), 3,
                  {"chord.wav", "0.5 s long"});
+  // An option given twice is said in words (CLI11: "At Most 1 required but received 2").
+  expect_refusal(run({"master", mix.string(), "-o", out_.string(), "-o", (out_ / "x").string()}), 2,
+                 {"--out", "given 2 times; give it once"});
 }
 
 // A mix written into a folder that holds another song's outputs replaces them: no target, stem
@@ -490,6 +493,20 @@ TEST_F(BadInput, AlbumIntoAnEarlierAlbumFolderAndTheSameTrackTwice) {
 TEST_F(BadInput, TextNamedWav) {
   std::ofstream(in_ / "notes.wav") << "Take 3 was the good one.\nUse the second chorus.\n";
   expect_refusal(run({"analyze", (in_ / "notes.wav").string()}), 3, {"notes.wav"});
+}
+
+// A WAV header with no data chunk after it (an export that stopped after the header): said in
+// plain words, not only in libsndfile's "No 'data' chunk marker".
+TEST_F(BadInput, WavHeaderWithoutADataChunk) {
+  std::string body = "WAVEfmt ";
+  const auto le = [&](std::uint32_t v, int bytes) {
+    for (int k = 0; k < bytes; ++k) body += static_cast<char>((v >> (8 * k)) & 0xff);
+  };
+  le(16, 4), le(1, 2), le(2, 2), le(48000, 4), le(48000 * 4, 4), le(4, 2), le(16, 2);
+  std::string file = "RIFF";
+  for (int k = 0; k < 4; ++k) file += static_cast<char>((body.size() >> (8 * k)) & 0xff);
+  std::ofstream(in_ / "header only.wav", std::ios::binary) << file << body;
+  expect_refusal(run({"analyze", (in_ / "header only.wav").string()}), 3, {"header only.wav", "no audio data chunk"});
 }
 
 TEST_F(BadInput, HeaderClaiming64Channels) {
