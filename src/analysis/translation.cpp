@@ -510,10 +510,10 @@ void check_translation(TranslationReport& rep, const TranslationThresholds& t) {
   if (auto* eb = find(PlaybackSystem::earbuds); eb && std::isfinite(eb->presence_db)) {
     if (eb->presence_db > t.harsh_db)
       add("harsh", PlaybackSystem::earbuds, Severity::warning,
-          fmt::format("on earbuds the mix is harsh and tiring: 2-5 kHz stands {:.1f} dB per octave above the "
-                      "body of the song (a balanced mix sits a few dB below it)", eb->presence_db),
+          fmt::format("on earbuds the mix is harsh and tiring: 2-5 kHz stands {:.1f} dB above the body of "
+                      "the song (250 Hz-2 kHz), octave for octave (a balanced mix sits a few dB below it)", eb->presence_db),
           "tame 2-5 kHz (cymbals, bright guitars, vocal edge) by a few dB");
-    eb->notes.push_back(fmt::format("presence (2-5 kHz) {:+.1f} dB per octave against the body", eb->presence_db));
+    eb->notes.push_back(fmt::format("presence (2-5 kHz) {:+.1f} dB against the body (250 Hz-2 kHz), octave for octave", eb->presence_db));
   }
   // Vocal masking.
   for (auto& m : rep.systems) {
