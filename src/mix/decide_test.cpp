@@ -561,6 +561,9 @@ TEST(DecideBrief, EachKeySaysWhatItMovedAndReasonsQuoteTheSettings) {
   const auto plain = decide(inst, song_of(inst), [] { Brief f; apply_brief_pair(f, "focus=Arp.wav"); return f; }(), kRate);
   EXPECT_EQ(ci.strips.back().compressor, plain.strips.back().compressor);
   EXPECT_EQ(ci.strips.back().sends, plain.strips.back().sends);
+  // Nor does the plate the snare shares change its pre-delay for a voice that is not there.
+  EXPECT_EQ(ci.returns[0].reverb, plain.returns[0].reverb);
+  EXPECT_EQ(ci.returns[0].reasons, plain.returns[0].reasons);
   const auto vk = brief_effects(ci);
   ASSERT_FALSE(vk.empty());
   EXPECT_EQ(vk.back().key, "vocal");

@@ -58,8 +58,15 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
   plate.reverb.size = 0.5;
   plate.reverb.decay_s = std::clamp(0.5 * bar, 1.2, 2.5) * decay_scale;
   plate.reverb.predelay_ms = std::clamp(1000.0 * beat / 16.0, 10.0, 60.0);
-  if (brief.vocal == "intimate") plate.reverb.predelay_ms = std::min(90.0, plate.reverb.predelay_ms * 1.5);
-  if (brief.vocal == "distant") plate.reverb.predelay_ms = std::max(5.0, plate.reverb.predelay_ms * 0.4);
+  // vocal=* places a voice: with none in the session the plate is the snare's (and the other
+  // parts'), and keeps its tempo's pre-delay.
+  const bool voice = std::any_of(stems.begin(), stems.end(), [](const StemInput& s) {
+    return is_vocal(s.role) && !s.printed_fx && !s.analysis.silent();
+  });
+  const double tempo_predelay = plate.reverb.predelay_ms;
+  const bool intimate = voice && brief.vocal == "intimate", distant = voice && brief.vocal == "distant";
+  if (intimate) plate.reverb.predelay_ms = std::min(90.0, plate.reverb.predelay_ms * 1.5);
+  if (distant) plate.reverb.predelay_ms = std::max(5.0, plate.reverb.predelay_ms * 0.4);
   plate.reverb.damping_hz = brief.character == "vintage" ? 5000.0 : 7000.0;
   plate.reverb.low_cut_hz = 250.0;
   plate.reverb.width = 1.0;
@@ -72,9 +79,10 @@ void set_space(Console& console, const std::vector<StemInput>& stems, int focus,
                             held(0.5 * bar, 1.2, 2.5, "half a bar") + ")" +
                             (dry ? "; space=dry: x0.7, shorter" : ambient ? "; space=ambient: x1.4, longer" : "") +
                             ", pre-delay " + db1(plate.reverb.predelay_ms) + " ms (" +
-                            held(1000.0 * beat / 16.0, 10.0, 60.0, "a 1/64 note") + ")" +
-                            (brief.vocal == "intimate" ? "; vocal=intimate: pre-delay x1.5 keeps the voice close" :
-                             brief.vocal == "distant" ? "; vocal=distant: pre-delay x0.4 pushes the voice back" : "");
+                            (intimate || distant ? db1(tempo_predelay) + " ms, " : "") +
+                            held(1000.0 * beat / 16.0, 10.0, 60.0, "a 1/64 note") +
+                            (intimate ? ", x1.5: vocal=intimate keeps the voice close" :
+                             distant ? ", x0.4: vocal=distant pushes the voice back" : "") + ")";
   Return hall;
   hall.name = "hall";
   hall.kind = ReturnKind::reverb;
