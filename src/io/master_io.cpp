@@ -1596,6 +1596,16 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     return master::layout_cue(std::move(ct), "album.wav", album.title, album.performer);
   };
   if (cd) {
+    // A track long enough alone whose crossfade into the next leaves it under 4 s: the
+    // crossfade named, not only the track's length.
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      const std::int64_t own = len[i] - xfade[i + 1], least = master::kRedBookMinTrackFrames * unit;
+      if (len[i] >= least && own < least)
+        throw rejected(album.tracks[i + 1].file.string(),
+                       fmt::format("its crossfade_s of {:.2f} s leaves track {} ({}) {:.2f} s before the overlap, which "
+                                   "belongs to this track: a CD track must last at least 4 seconds (shorten the crossfade)",
+                                   double(xfade[i + 1]) / rate, i + 1, album.tracks[i].title, double(own) / rate));
+    }
     const auto sheet = plan_cue();
     const auto v = master::red_book_violations(sheet);
     if (!v.empty()) {

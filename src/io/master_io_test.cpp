@@ -532,6 +532,20 @@ TEST(Album, RedBookRefusalsComeBeforeAnyWork) {
   const auto info = io::probe(res.album_file);
   EXPECT_NEAR(info.duration_s(), 6.0 + 3.0 - 1.0, 0.01);
   EXPECT_LE(oracle(res.album_file).true_peak_db, -1.0);
+  // Two tracks long enough alone, the crossfade leaving the first 3 s of its own on a CD: the
+  // crossfade is named (the overlap is the second track's).
+  write_file(dir / "six.wav", programme(44100, 6.0, -20, 3).view(), {44100, 2, SampleFormat::wav24});
+  album.tracks = {{dir / "long.wav", "Long", "", "", {}, {}}, {dir / "six.wav", "Six", "", "", {}, 3.0}};
+  try {
+    io::master_album(album, dir / "out3", *master::find_target("cd"));
+    FAIL() << "a crossfade leaving a 3-second CD track was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::rejected);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("six.wav"), std::string::npos) << what;
+    EXPECT_NE(what.find("crossfade_s of 3.00 s"), std::string::npos) << what;
+    EXPECT_NE(what.find("at least 4 seconds"), std::string::npos) << what;
+  }
 }
 
 // The translation measured in the delivering pass (io::TranslationFeed) against the same
