@@ -789,7 +789,9 @@ TEST_F(BadInput, MixOfAStemHoldingOnlyTwoClicks) {
   expect_one_problem("clicks_only", "Lead Vocal.wav", "2 isolated clicks");
   const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
   expect_clean_outputs(r, out_);
-  EXPECT_EQ(slurp(out_ / "session.toml").find("Lead Vocal.wav"), std::string::npos);
+  // Not mixed: no [[stem]] of it, only the session's left_out (printed as silence).
+  EXPECT_EQ(slurp(out_ / "session.toml").find("name = 'Lead Vocal.wav'"), std::string::npos);
+  EXPECT_NE(slurp(out_ / "session.toml").find("left_out = [ 'Lead Vocal.wav' ]"), std::string::npos) << slurp(out_ / "session.toml");
   EXPECT_NEAR(testkit::ebur128_measure_file(out_ / "mix.wav").integrated,
               testkit::ebur128_measure_file(out_ / "plain" / "mix.wav").integrated, 0.5);
 }
@@ -894,7 +896,9 @@ TEST_F(BadInput, MixWithTheSongsBounceAmongItsStems) {
   expect_one_problem("not_a_stem", "Song 90bpm.wav", "a mix of the other 3 stems");
   const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
   expect_clean_outputs(r, out_);
-  EXPECT_EQ(slurp(out_ / "session.toml").find("Song 90bpm.wav"), std::string::npos);
+  // Not mixed: no [[stem]] of it, only the session's left_out (printed as silence).
+  EXPECT_EQ(slurp(out_ / "session.toml").find("name = 'Song 90bpm.wav'"), std::string::npos);
+  EXPECT_NE(slurp(out_ / "session.toml").find("left_out = [ 'Song 90bpm.wav' ]"), std::string::npos) << slurp(out_ / "session.toml");
   EXPECT_EQ(slurp(out_ / "mix.wav"), slurp(out_ / "plain" / "mix.wav"));
 }
 
