@@ -1391,8 +1391,15 @@ std::vector<fs::path> remove_other_album_outputs(const AlbumResult& result, cons
   for (const auto& t : result.tracks) made.insert(t.master.file.lexically_normal());
   std::vector<fs::path> stale, removed;
   std::error_code ec;
+  // Only what an album writes there: "NN-Title.wav" (two or more digits, a dash). A file of the
+  // user's own in tracks/ (notes, artwork) is not an earlier album's.
+  const auto track_named = [](const fs::path& p) {
+    const std::string name = p.filename().string();
+    const std::size_t digits = name.find_first_not_of("0123456789");
+    return p.extension() == ".wav" && digits != std::string::npos && digits >= 2 && name[digits] == '-';
+  };
   for (const auto& e : fs::directory_iterator(out_dir / "tracks", ec))
-    if (!e.is_symlink(ec) && e.is_regular_file(ec) && e.path().filename().string().front() != '.' &&
+    if (!e.is_symlink(ec) && e.is_regular_file(ec) && track_named(e.path()) &&
         !made.count(e.path().lexically_normal()))  // a symlink is never one of ours
       stale.push_back(e.path());
   if (result.cue_file.empty() && fs::is_regular_file(out_dir / "album.cue", ec)) stale.push_back(out_dir / "album.cue");
@@ -1574,7 +1581,9 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   std::vector<std::int64_t> gap(n), xfade(n), len(n);
   for (std::size_t i = 0; i < n; ++i) {
     gap[i] = to_units(master::gap_before(album, i));
-    xfade[i] = to_units(master::crossfade_before(album, i));
+    // Rounded down to whole units: on CD frames a crossfade of exactly half a track (2.5 s of a
+    // 5 s track, 187.5 frames) rounded up past half and was refused as too long.
+    xfade[i] = static_cast<std::int64_t>(std::floor(master::crossfade_before(album, i) * rate / double(unit) + 1e-9)) * unit;
     const std::int64_t f = frames_at_rate(i);
     len[i] = (f + unit - 1) / unit * unit;  // padded to whole CD frames
   }
@@ -1791,7 +1800,9 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     if (!slice[i]) throw failed(track_file[i].string(), "internal: the track's slice of the album was never written");
     slice[i]->commit();
     res.tracks[i].master.file = track_file[i];
-    res.tracks[i].length_s = double(slice_start[i + 1] - slice_start[i]) / rate;  // the file's, the gap after it included
+    res.tracks[i].start_samples = slice_start[i];
+    res.tracks[i].length_samples = slice_start[i + 1] - slice_start[i];
+    res.tracks[i].length_s = double(res.tracks[i].length_samples) / rate;  // the file's, the gap after it included
     res.tracks[i].master.after = verify_file(track_file[i], nullptr, 0.0);
   }
   if (cd) {

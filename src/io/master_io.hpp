@@ -188,6 +188,7 @@ struct AlbumTrackOutcome {
   double input_lufs = 0.0;
   double start_s = 0.0;  // in the album file
   double length_s = 0.0;  // of its file: its slice of the album, to where the next track starts
+  std::int64_t start_samples = 0, length_samples = 0;  // the same, exactly, in sample frames
   MasterOutcome master;
 };
 

@@ -459,6 +459,8 @@ TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
         ASSERT_TRUE(std::equal(t.channel(c), t.channel(c) + t.num_frames(), whole.channel(c) + at)) << name << " track " << i;
       // Each file starts where the report (and the cue sheet) say the track starts.
       EXPECT_NEAR(double(at) / rate, res.tracks[i].start_s, 1e-9) << name << " track " << i;
+      EXPECT_EQ(static_cast<std::int64_t>(at), res.tracks[i].start_samples) << name << " track " << i;
+      EXPECT_EQ(static_cast<std::int64_t>(t.num_frames()), res.tracks[i].length_samples) << name << " track " << i;
       at += t.num_frames();
     }
     EXPECT_EQ(at, whole.num_frames()) << name;
@@ -546,6 +548,13 @@ TEST(Album, RedBookRefusalsComeBeforeAnyWork) {
     EXPECT_NE(what.find("crossfade_s of 3.00 s"), std::string::npos) << what;
     EXPECT_NE(what.find("at least 4 seconds"), std::string::npos) << what;
   }
+  // A crossfade of exactly half a track is allowed on a CD too (4.5 s of 9 s is 337.5 CD frames:
+  // rounded up, it passed half and was refused as too long).
+  write_file(dir / "nine a.wav", programme(44100, 9.0, -20, 4).view(), {44100, 2, SampleFormat::wav24});
+  write_file(dir / "nine b.wav", programme(44100, 9.0, -20, 5).view(), {44100, 2, SampleFormat::wav24});
+  album.tracks = {{dir / "nine a.wav", "A", "", "", {}, {}}, {dir / "nine b.wav", "B", "", "", {}, 4.5}};
+  const auto half = io::master_album(album, dir / "out4", *master::find_target("cd"));
+  EXPECT_EQ(half.tracks[0].length_samples, (675 - 337) * master::kSamplesPerCdFrame);  // 9 s less the overlap
 }
 
 // The translation measured in the delivering pass (io::TranslationFeed) against the same

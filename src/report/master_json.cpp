@@ -160,6 +160,8 @@ json album_json(const io::AlbumResult& r, const fs::path& out) {
     o["input_lufs"] = num(t.input_lufs);
     o["start_s"] = num(t.start_s, 4);
     o["length_s"] = num(t.length_s, 4);
+    o["start_samples"] = t.start_samples;  // sample-exact, at the album's rate
+    o["length_samples"] = t.length_samples;
     tracks.push_back(std::move(o));
   }
   json problems = json::array();

@@ -476,10 +476,14 @@ TEST_F(BadInput, AlbumIntoAnEarlierAlbumFolderAndTheSameTrackTwice) {
   const auto a = wav("One.wav", 44100, 2, 5.0), b = wav("Two.wav", 44100, 2, 5.0), c = wav("Three.wav", 44100, 2, 5.0);
   ASSERT_EQ(run({"album", a.string(), b.string(), c.string(), "-o", out_.string(), "--target", "cd", "--quiet"}).code, 0);
   ASSERT_TRUE(fs::exists(out_ / "album.cue"));
+  // The user's own notes in tracks/ are not an earlier album's (they were removed as one).
+  std::ofstream(out_ / "tracks" / "notes.txt") << "master notes\n";
   // Two tracks to streaming into the same folder: nothing of the three-track CD stays.
   auto r = run({"album", c.string(), a.string(), "-o", out_.string(), "--quiet"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_FALSE(fs::exists(out_ / "album.cue"));
+  EXPECT_TRUE(fs::exists(out_ / "tracks" / "notes.txt"));
+  fs::remove(out_ / "tracks" / "notes.txt");
   EXPECT_EQ(std::distance(fs::directory_iterator(out_ / "tracks"), fs::directory_iterator{}), 2);
   EXPECT_NE(r.err.find("removed album.cue"), std::string::npos) << r.err;
   // The same file twice is said; --gap nan is refused.
