@@ -1,6 +1,7 @@
 #include "io/render_mix.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cmath>
 #include <memory>
@@ -199,19 +200,22 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     add(OutputKind::tv, "tv", v / "tv.wav", "version");
     for (const char* b : {"drums", "bass", "music", "vocals", "fx"})
       add(OutputKind::bus_stem, b, v / (std::string(b) + ".wav"), "bus_stem");
+    // Names told apart without regard to case: "Kick.wav" and "kick.WAV" printed as Kick.wav
+    // and kick.wav would be one file on macOS's and Windows' file systems.
     std::set<std::string> used;
-    for (const auto& s : console.strips) {
-      std::string name = printed_stem_name(s.name);
-      for (int k = 2; !used.insert(name).second; ++k)
-        name = fs::path(s.name).stem().string() + "-" + std::to_string(k) + ".wav";
-      add(OutputKind::stem, s.name, v / "stems" / name, "stem");
-    }
+    const auto unique_name = [&used](const std::string& stem_name) {
+      std::string name = printed_stem_name(stem_name);
+      const auto folded = [](std::string x) {
+        std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return x;
+      };
+      for (int k = 2; !used.insert(folded(name)).second; ++k)
+        name = fs::path(stem_name).stem().string() + "-" + std::to_string(k) + ".wav";
+      return name;
+    };
+    for (const auto& s : console.strips) add(OutputKind::stem, s.name, v / "stems" / unique_name(s.name), "stem");
     // The stems set aside: silence, as they sit in the mix.
-    for (const auto& s : console.left_out) {
-      std::string name = printed_stem_name(s);
-      for (int k = 2; !used.insert(name).second; ++k) name = fs::path(s).stem().string() + "-" + std::to_string(k) + ".wav";
-      left_out.push_back({s, v / "stems" / name});
-    }
+    for (const auto& s : console.left_out) left_out.push_back({s, v / "stems" / unique_name(s)});
   }
   // Progress: the mix-only first pass is the lighter one.
   constexpr double kPass1Share = 0.2;

@@ -523,6 +523,21 @@ mix::Console session_from_toml(const std::string& text, const fs::path& file_for
   if (c.targets.empty()) c.targets = {"streaming"};
   validate_brief(c.brief, file);
   if (c.strips.empty()) throw Error(ExitCode::rejected, file, "the session names no stems ([[stem]] tables)");
+  // left_out names stems of the folder that are not mixed (each printed as silence): a name, not
+  // a path, once, and not a stem the session mixes.
+  {
+    const toml::node* node = root["session"]["left_out"].node();
+    const std::string loc = file + (node && node->source().begin ? ":" + std::to_string(node->source().begin.line) : "");
+    std::set<std::string> seen;
+    for (const auto& n : c.left_out) {
+      if (n.empty() || n.find_first_of("/\\") != std::string::npos || n == "." || n == "..")
+        throw Error(ExitCode::rejected, loc, "[session] left_out: \"" + n + "\" is not a stem's file name");
+      if (!seen.insert(n).second) throw Error(ExitCode::rejected, loc, "[session] left_out names " + n + " twice");
+      for (const auto& st : c.strips)
+        if (st.name == n)
+          throw Error(ExitCode::rejected, loc, "[session] left_out names " + n + ", which the session mixes as a [[stem]]");
+    }
+  }
   const fs::path dir = file_for_messages.parent_path();
   std::set<std::string> names;
   for (std::size_t i = 0; i < c.strips.size(); ++i) {

@@ -153,4 +153,12 @@ TEST(Session, RejectsSyntaxErrorsAndEmptySessions) {
   expect_rejected_with(std::string(kMinimal) + "[stem.dynamic_eq]\nkey = \"b.wav\"\n", "dynamic_eq.key 'b.wav' names no stem");
   EXPECT_NO_THROW(io::session_from_toml(std::string(kMinimal) + "[stem.compressor]\nkey = \"b.wav\"\n[[stem]]\nname = \"b.wav\"\n",
                                         "/x/session.toml"));
+  // left_out holds file names of stems not mixed: not a path, not empty, once, not a mixed stem
+  // (an edited one had written versions/stems/.wav and a silent twin of a mixed stem).
+  const auto left = [](const std::string& list) { return "[session]\nleft_out = [" + list + "]\n" + kMinimal; };
+  expect_rejected_with(left("'../../evil.wav'"), "session.toml:2: [session] left_out: \"../../evil.wav\" is not a stem's file name");
+  expect_rejected_with(left("''"), "is not a stem's file name");
+  expect_rejected_with(left("'b.wav', 'b.wav'"), "left_out names b.wav twice");
+  expect_rejected_with(left("'a.wav'"), "left_out names a.wav, which the session mixes");
+  EXPECT_EQ(io::session_from_toml(left("'b.wav'"), "/x/session.toml").left_out, std::vector<std::string>{"b.wav"});
 }

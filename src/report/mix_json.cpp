@@ -153,10 +153,16 @@ std::string mix_text(const io::MixOutcome& o, const fs::path& out_dir) {
     else os << k.effects.size() << " setting" << (k.effects.size() == 1 ? "" : "s") << " (" << k.effects.front().where
             << ": " << k.effects.front().reason << (k.effects.size() > 1 ? "; ..." : "") << ")\n";
   }
-  if (o.check)
-    for (const auto& s : o.check->stems)
-      if (s.excluded)
-        os << "  " << s.name << ": left out, " << io::excluded_words(s) << " (versions/stems/ holds it as silence)\n";
+  // The stems left out, each with the silent file that stands for it (a re-rendered session
+  // knows them from its left_out; the check, when it ran, says why).
+  for (const auto& f : o.render.files) {
+    if (!f.left_out) continue;
+    std::string why;
+    if (o.check)
+      for (const auto& s : o.check->stems)
+        if (s.excluded && s.name == f.name) why = ", " + io::excluded_words(s);
+    os << "  " << f.name << ": left out" << why << " (" << fs::relative(f.path, out_dir).generic_string() << " holds it as silence)\n";
+  }
   if (o.master)
     for (const auto& m : o.master->masters)
       os << "  master " << m.target.name << ": " << (out_dir / "masters" / (m.target.name + ".wav")).string() << "\n";

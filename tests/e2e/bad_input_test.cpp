@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -319,6 +320,36 @@ TEST_F(BadInput, RandomBytesAsFlacInAMixFolder) {
       EXPECT_EQ(o["kind"], "stem");
     }
   EXPECT_EQ(left_out, 2);
+}
+
+// A copy whose name differs from the stem's only in case ("kick.WAV" beside "Kick.wav") is left
+// out and printed as silence under a name no file system confuses with the mixed kick's
+// (Kick.wav and kick.wav are one file on macOS and Windows); a re-render of the session says
+// which file stands for it.
+TEST_F(BadInput, ALeftOutCopyNamedLikeAMixedStemInAnotherCase) {
+  wav("Keys.wav");
+  const auto kick = wav("Kick.wav");
+  fs::copy_file(kick, in_ / "kick.WAV");
+  auto r = run({"mix", in_.string(), "-o", out_.string(), "--no-master"});
+  expect_clean_outputs(r, out_);
+  std::vector<std::string> printed;
+  for (const auto& e : fs::directory_iterator(out_ / "versions" / "stems")) printed.push_back(e.path().filename().string());
+  std::sort(printed.begin(), printed.end());
+  ASSERT_EQ(printed.size(), 3u);
+  std::set<std::string> folded;
+  for (auto n : printed) {
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    folded.insert(n);
+  }
+  EXPECT_EQ(folded.size(), 3u) << printed[0] << " " << printed[1] << " " << printed[2];
+  const std::string left = r.out.substr(r.out.find(": left out"));
+  const auto silent = left.substr(left.find("versions/stems/"), left.find(" holds it") - left.find("versions/stems/"));
+  EXPECT_EQ(frames_and_peak(out_ / silent).second, 0.0f) << r.out;
+  // Rendered again from its session, the left-out stem is printed and said again.
+  r = run({"mix", (out_ / "session.toml").string(), "-o", (dir_ / "again").string(), "--no-master"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(silent + " holds it as silence"), std::string::npos) << r.out;
+  EXPECT_EQ(frames_and_peak(dir_ / "again" / silent).second, 0.0f);
 }
 
 // A Broadcast WAV (.bwf) and a WAV without an extension are stems; an M4A is a stem mixdown
