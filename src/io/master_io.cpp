@@ -1710,6 +1710,9 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
         slice[i].emplace(track_file[i], spec);
       }
       slice[i]->write(out.sub(static_cast<std::size_t>(lo - a), static_cast<std::size_t>(hi - lo)));
+      // Complete once its last frame is in (its buffers and file freed: an album of many tracks
+      // does not hold them all open), moved into place with the album.
+      if (hi == slice_start[i + 1]) slice[i]->finish();
     }
     album_at = b;
   };
