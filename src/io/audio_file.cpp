@@ -1043,14 +1043,14 @@ static std::string temporary_pid(std::string name) {
   if (dash == std::string::npos) return {};
   const std::string pid = name.substr(dash + 1), stem = name.substr(0, dash);
   if (!all_digits(pid) || pid.size() > 9) return {};
-  // A .wav is ours only as an album's dual-mono copy (".album-stereo-N-PID.wav").
-  if (wav)
-    return (stem.rfind("album-stereo-", 0) == 0 && all_digits(std::string_view(stem).substr(13))) ||
-                   (stem.rfind("album-track-", 0) == 0 && all_digits(std::string_view(stem).substr(12)))
-               ? pid
-               : std::string{};
+  // A .wav is ours only as an album's dual-mono copy (".album-stereo-N-PID.wav") or a track's
+  // whole master (".album-track-N-PID.wav").
+  const auto numbered = [&](std::string_view prefix) {  // prefix followed by a number only
+    return stem.rfind(prefix, 0) == 0 && all_digits(std::string_view(stem).substr(prefix.size()));
+  };
+  if (wav) return numbered("album-stereo-") || numbered("album-track-") ? pid : std::string{};
   const bool ours = (ends_with(stem, ".partial") && stem.size() > 8) || stem.rfind("master-", 0) == 0 ||
-                    (stem.rfind("album-", 0) == 0 && all_digits(std::string_view(stem).substr(6))) ||
+                    numbered("album-") ||
                     stem == "lossy-check" || stem == "bluetooth";
   return ours ? pid : std::string{};
 }

@@ -1719,7 +1719,6 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   WorkerPool pool(0);
   AudioBuffer held(ch, 0);  // the previous track's tail awaiting a crossfade
   AudioBuffer buf(ch, kBlock);
-  std::int64_t pos = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& tr = album.tracks[i];
     // Decided for the loudness this track lands at, not the album's target: a ballad held 4 LU
@@ -1746,9 +1745,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
       emit(buf.view(k));
       g -= static_cast<std::int64_t>(k);
     }
-    pos += gap[i];
     const std::int64_t xf = xfade[i];
-    to.start_s = double(pos) / rate;  // its head overlaps the held tail of the previous track
     keep.rewind();
     const std::int64_t tail = i + 1 < n ? xfade[i + 1] : 0;
     const std::int64_t total = len[i];
@@ -1783,8 +1780,6 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
       done += static_cast<std::int64_t>(want);
     }
     held = std::move(next_held);
-    pos += total - tail;
-    to.length_s = double(total - tail) / rate;
     res.problems.insert(res.problems.end(), to.master.problems.begin(), to.master.problems.end());
     res.tracks.push_back(std::move(to));
   }
@@ -1805,6 +1800,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     res.tracks[i].master.file = track_file[i];
     res.tracks[i].start_samples = slice_start[i];
     res.tracks[i].length_samples = slice_start[i + 1] - slice_start[i];
+    res.tracks[i].start_s = double(res.tracks[i].start_samples) / rate;
     res.tracks[i].length_s = double(res.tracks[i].length_samples) / rate;  // the file's, the gap after it included
     res.tracks[i].master.after = verify_file(track_file[i], nullptr, 0.0);
   }

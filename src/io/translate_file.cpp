@@ -657,38 +657,38 @@ analysis::TranslationReport translate_file(const TranslateRequest& req) {
   return rep;
 }
 
+namespace {
+
+// The lead's files of a mix output folder, when both exist.
+bool find_versions(TranslateRequest& tr, const fs::path& out_dir) {
+  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
+  if (!fs::exists(vocal) || !fs::exists(rest)) return false;
+  tr.vocal = vocal;
+  tr.rest = rest;
+  return true;
+}
+
+}  // namespace
+
 bool find_lead_beside(TranslateRequest& req) {
   std::error_code ec;
   fs::path dir = fs::absolute(req.input, ec).parent_path();
   if (ec) return false;
   if (dir.filename() == "masters") dir = dir.parent_path();
-  const fs::path mix = dir / "mix.wav", vocal = dir / "versions" / "acapella.wav", rest = dir / "versions" / "instrumental.wav";
-  if (!fs::is_regular_file(dir / "session.toml", ec) || !fs::is_regular_file(mix, ec) || !fs::is_regular_file(vocal, ec) ||
-      !fs::is_regular_file(rest, ec))
-    return false;
+  const fs::path mix = dir / "mix.wav";
+  TranslateRequest found;
+  if (!fs::is_regular_file(dir / "session.toml", ec) || !fs::is_regular_file(mix, ec) || !find_versions(found, dir)) return false;
   try {
     const std::int64_t frames = probe(mix).frames;
-    if (probe(vocal).frames != frames || probe(rest).frames != frames) return false;
+    if (probe(*found.vocal).frames != frames || probe(*found.rest).frames != frames) return false;
   } catch (const Error&) {
-    return false;  // unreadable versions: the lead is not measured, as without them
+    return false;  // unreadable versions (or not files): the lead is not measured, as without them
   }
-  req.vocal = vocal;
-  req.rest = rest;
+  req.vocal = found.vocal;
+  req.rest = found.rest;
   return true;
 }
 
-namespace {
-
-// The lead's files of a mix output folder, when both exist.
-void find_versions(TranslateRequest& tr, const fs::path& out_dir) {
-  const fs::path vocal = out_dir / "versions" / "acapella.wav", rest = out_dir / "versions" / "instrumental.wav";
-  if (fs::exists(vocal) && fs::exists(rest)) {
-    tr.vocal = vocal;
-    tr.rest = rest;
-  }
-}
-
-}  // namespace
 
 analysis::TranslationReport translate_output(const fs::path& out_dir, const fs::path& file, double lufs, int threads,
                                              const std::function<void(double, const std::string&)>& progress,
