@@ -671,6 +671,12 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
   // No PEAK chunk: libsndfile stamps it with the time of writing, which would make float
   // files differ from run to run; outputs must be bit-identical for the same inputs.
   sf_command(m.file.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
+  // Set before the first sample, so libsndfile writes them in the header, ahead of the data.
+  for (const auto& [type, text] : {std::pair{SF_STR_TITLE, &spec.tags.title}, std::pair{SF_STR_ARTIST, &spec.tags.artist},
+                                   std::pair{SF_STR_ALBUM, &spec.tags.album}, std::pair{SF_STR_TRACKNUMBER, &spec.tags.track_number},
+                                   std::pair{SF_STR_COMMENT, &spec.tags.comment}})
+    if (!text->empty() && sf_set_string(m.file.get(), type, text->c_str()) != 0)
+      throw failed(path.string(), std::string("cannot write the file's tags: ") + sf_strerror(m.file.get()));
   if (const int bits = bits_of(spec.format); bits > 0) {
     for (int c = 0; c < spec.channels; ++c) m.dither.emplace_back(bits, spec.dither_seed, spec.noise_shaping);
     m.raw_pcm = (sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV;

@@ -95,6 +95,15 @@ AudioBuffer resample(const ConstAudioView& in, int in_rate, int out_rate);
 
 enum class SampleFormat { wav16, wav24, wav_float, flac16, flac24, mp3, opus, vorbis };
 
+// What a file says of itself (WAV: its LIST INFO chunk; FLAC and Ogg: their comments), each
+// written when not empty; a player or a tagger shows them. An ISRC has no field of its own in a
+// WAV's INFO chunk (its "ISRC" is the source's name, by an older meaning), so it goes in the
+// comment.
+struct FileTags {
+  std::string title, artist, album, track_number, comment;
+  bool empty() const noexcept { return title.empty() && artist.empty() && album.empty() && track_number.empty() && comment.empty(); }
+};
+
 struct WriteSpec {
   int sample_rate = 48000;
   int channels = 2;
@@ -111,6 +120,7 @@ struct WriteSpec {
   // so the very integers the whole stream's file holds there (without noise shaping, whose
   // error feedback depends on what came before).
   std::int64_t dither_frame0 = 0;
+  FileTags tags = {};
 };
 
 // Writes to "<dir>/.<name>.partial" and renames to the final path on commit(). The destructor

@@ -1669,7 +1669,13 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
 
   // Master each track, keeping its landed float output for the continuous file.
   res.album_file = out_dir / "album.wav";
-  AudioWriter album_writer(res.album_file, WriteSpec{rate, ch, format_for(target)});
+  // The files say what they hold, as the cue sheet does: the album's title and performer, and
+  // each track's title, performer, place and ISRC.
+  WriteSpec album_spec{rate, ch, format_for(target)};
+  album_spec.tags.title = album.title;
+  album_spec.tags.album = album.title;
+  album_spec.tags.artist = album.performer;
+  AudioWriter album_writer(res.album_file, album_spec);
   dsp::LimiterSettings guard;
   guard.ceiling_dbtp = target.ceiling_dbtp - master::kCeilingMarginDb;
   dsp::TruePeakLimiter lim(guard);  // transparent unless a crossfade sums over the ceiling
@@ -1707,6 +1713,9 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
       if (!slice[i]) {
         WriteSpec spec{rate, ch, format_for(target)};
         spec.dither_frame0 = slice_start[i];
+        const auto& tr = album.tracks[i];
+        spec.tags = {tr.title, tr.performer.empty() ? album.performer : tr.performer, album.title,
+                     fmt::format("{}/{}", i + 1, n), tr.isrc.empty() ? "" : "ISRC " + tr.isrc};
         slice[i].emplace(track_file[i], spec);
       }
       slice[i]->write(out.sub(static_cast<std::size_t>(lo - a), static_cast<std::size_t>(hi - lo)));

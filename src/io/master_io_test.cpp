@@ -445,6 +445,20 @@ TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
   album.tracks[1].crossfade_s = 1.0;
   album.tracks[2].gap_s = 1.0;
   album.tracks[0].gap_s = 2.0;  // nothing before it: said, and the album still opens with the track
+  album.title = "Night Drive";
+  album.performer = "The Stems";
+  album.tracks[1].performer = "The Stems feat. Ana";
+  album.tracks[2].isrc = "USRC17607839";
+  // What a file says of itself (its WAV INFO chunk), read back by libsndfile.
+  const auto tag = [](const fs::path& f, int type) {
+    SF_INFO info{};
+    SNDFILE* sf = sf_open(f.c_str(), SFM_READ, &info);
+    if (!sf) return std::string("(unreadable)");
+    const char* s = sf_get_string(sf, type);
+    std::string text = s ? s : "";
+    sf_close(sf);
+    return text;
+  };
   for (const char* name : {"cd", "streaming"}) {
     const auto target = *master::find_target(name);
     const auto res = io::master_album(album, dir / name, target);
@@ -480,6 +494,20 @@ TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
     }
     // The report measures the files as delivered.
     for (const auto& t : res.tracks) EXPECT_NEAR(t.master.after.integrated_lufs, oracle(t.master.file).integrated, 0.05) << name;
+    // Each file says what it holds: the track's title, performer (the album's unless its own),
+    // place and ISRC; the album file its title and performer.
+    for (std::size_t i = 0; i < 3; ++i) {
+      const fs::path& f = res.tracks[i].master.file;
+      EXPECT_EQ(tag(f, SF_STR_TITLE), "Track " + std::to_string(i + 1)) << name << " track " << i;
+      EXPECT_EQ(tag(f, SF_STR_ALBUM), "Night Drive") << name;
+      EXPECT_EQ(tag(f, SF_STR_TRACKNUMBER), std::to_string(i + 1) + "/3") << name;
+    }
+    EXPECT_EQ(tag(res.tracks[0].master.file, SF_STR_ARTIST), "The Stems") << name;
+    EXPECT_EQ(tag(res.tracks[1].master.file, SF_STR_ARTIST), "The Stems feat. Ana") << name;
+    EXPECT_EQ(tag(res.tracks[2].master.file, SF_STR_COMMENT), "ISRC USRC17607839") << name;
+    EXPECT_EQ(tag(res.tracks[0].master.file, SF_STR_COMMENT), "") << name;
+    EXPECT_EQ(tag(res.album_file, SF_STR_TITLE), "Night Drive") << name;
+    EXPECT_EQ(tag(res.album_file, SF_STR_ARTIST), "The Stems") << name;
   }
 }
 
