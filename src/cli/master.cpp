@@ -61,8 +61,34 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   req.noise_shaping = a.noise_shaping;
   req.threads = g.threads;
   req.translation = true;
-  const auto result = io::master_file(a.input, a.out, req);
+  auto result = io::master_file(a.input, a.out, req);
   const fs::path out(a.out);
+  // A master that missed its loudness or ceiling is not delivered (a master lands within
+  // ±0.5 LU of its target and never above its ceiling: INTERFACE.md). When every target missed,
+  // nothing of the run is left (its masters and previews are removed, no report) and the one
+  // line says why; when some landed, they are delivered with their report and the run still
+  // ends with that line (exit 3): a requested master is missing.
+  std::optional<std::string> missed_line;
+  if (const auto missed = io::missed_target(result); missed.master) {
+    missed_line = missed.master->target.name + " master: " + missed.problem->message;
+    if (std::all_of(result.masters.begin(), result.masters.end(), [](const io::MasterOutcome& m) {
+          return std::any_of(m.problems.begin(), m.problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
+        })) {
+      io::remove_master_outputs(result, out);
+      throw rejected(a.input, *missed_line);
+    }
+    for (auto m = result.masters.begin(); m != result.masters.end();) {
+      if (std::none_of(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; })) {
+        ++m;
+        continue;
+      }
+      const auto err = std::find_if(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
+      result.problems.push_back({"not_mastered", Severity::error, "no " + m->target.name + " master: " + err->message, err->fix,
+                                 std::nullopt, "", ""});
+      io::remove_master_files(*m);
+      m = result.masters.erase(m);
+    }
+  }
   // Translation checks on the first master, and report.html beside report.json.
   const auto& first = result.masters.front();
   // Measured only (no listenable simulations; `mixdown translate` renders them), the codec on
@@ -74,13 +100,6 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
                                                 [&](double f, const std::string& s) { progress.update(f, "translation: " + s); },
                                                 io::TranslateScope{false, false, true});
   progress.done();
-  // A master that missed its loudness or ceiling is not delivered: a master lands within
-  // ±0.5 LU of its target and never above its ceiling (INTERFACE.md). Nothing of the run is
-  // left (its masters and previews are removed, no report) and the one line says why.
-  if (const auto missed = io::missed_target(result); missed.master) {
-    io::remove_master_outputs(result, out);
-    throw rejected(a.input, missed.master->target.name + " master: " + missed.problem->message);
-  }
   auto json = report::master_json(result, out);
   json["translation"] = report::translation_json(translation, first.file.lexically_relative(out).generic_string());
   io::write_text_atomic(out / "report.json", json.dump(2) + "\n");
@@ -107,6 +126,7 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
     for (const auto& p : result.problems)
       std::printf("  %s %s: %s\n", to_string(p.severity), p.code.c_str(), p.message.c_str());
   }
+  if (missed_line) throw rejected(a.input, *missed_line);
   return 0;
 }
 

@@ -1359,12 +1359,15 @@ MissedTarget missed_target(const MasterResult& result) {
   return {};
 }
 
+void remove_master_files(const MasterOutcome& m) {
+  std::error_code ec;
+  fs::remove(m.file, ec);
+  if (!m.preview.empty()) fs::remove(m.preview, ec);
+}
+
 void remove_master_outputs(const MasterResult& result, const fs::path& out_dir) {
   std::error_code ec;
-  for (const auto& m : result.masters) {
-    fs::remove(m.file, ec);
-    if (!m.preview.empty()) fs::remove(m.preview, ec);
-  }
+  for (const auto& m : result.masters) remove_master_files(m);
   if (!result.input_preview.empty()) fs::remove(result.input_preview, ec);
   for (const char* d : {"masters", "previews"})
     if (fs::is_empty(out_dir / d, ec)) fs::remove(out_dir / d, ec);

@@ -170,6 +170,8 @@ MissedTarget missed_target(const MasterResult& result);
 // Removes every master and preview `result` wrote under out_dir (and masters/, previews/ when
 // that leaves them empty).
 void remove_master_outputs(const MasterResult& result, const std::filesystem::path& out_dir);
+// One master's file and preview (one that missed its target, not delivered).
+void remove_master_files(const MasterOutcome& m);
 // After a delivered run into out_dir: the masters and previews an earlier run left there for
 // targets this run did not make (masters/cd.wav beside a report that lists only apple), never
 // one of `inputs`. Returns what was removed.

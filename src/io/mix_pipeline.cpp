@@ -391,10 +391,23 @@ MixOutcome run_mix(const MixRequest& req) {
   if (analysis_error) std::rethrow_exception(analysis_error);
   if (master_error) std::rethrow_exception(master_error);
   commit_pending(o.render);
-  if (o.master && !no_master)
-    if (const auto missed = missed_target(*o.master); missed.master)
-      no_master = Problem{"not_mastered", Severity::error,
-                          "no master: the " + missed.master->target.name + " master " + missed.problem->message, "", {}, {}, {}};
+  // Each master that missed its loudness or ceiling is left out on its own: the targets the mix
+  // reaches are delivered (a drum loop misses streaming's -14 LUFS and lands broadcast's -23;
+  // both had gone), and each one left out is said.
+  if (o.master && !no_master) {
+    auto& made = o.master->masters;
+    for (auto m = made.begin(); m != made.end();) {
+      const auto err = std::find_if(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
+      if (err == m->problems.end()) {
+        ++m;
+        continue;
+      }
+      o.problems.push_back(Problem{"not_mastered", Severity::error, "no " + m->target.name + " master: " + err->message, err->fix, {}, {}, {}});
+      remove_master_files(*m);
+      m = made.erase(m);
+    }
+    if (made.empty()) no_master = std::move(o.problems.back()), o.problems.pop_back();
+  }
   if (no_master) {
     if (o.master) remove_master_outputs(*o.master, req.out);
     o.master.reset();

@@ -1304,6 +1304,45 @@ TEST_F(BadInput, MasterMatchedToAReferenceIsEasedBeforeItIsRefused) {
   expect_refusal(r, 3, {"snare hits.wav", "cannot reach", "eased from 100% to", "did not land it either"});
 }
 
+// A session of one drum reaches broadcast's -23 LUFS but not streaming's -14 (its peaks sit
+// 22 dB over its loudness): the master it reaches is delivered, the other is said. Both had gone,
+// `mix` delivering no master at all. `master` of that mix delivers the same one with its report
+// and ends with the line that names the missing one (exit 3: a requested master is missing).
+TEST_F(BadInput, MastersThatLandAreDeliveredBesideOneThatCannot) {
+  sparse_hits(in_ / "Snare.wav");
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--target", "streaming", "--target", "broadcast", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("no streaming master: cannot reach"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out_ / "masters" / "streaming.wav"));
+  ASSERT_TRUE(fs::exists(out_ / "masters" / "broadcast.wav"));
+  const auto b = testkit::ebur128_measure_file(out_ / "masters" / "broadcast.wav");
+  EXPECT_NEAR(b.integrated, -23.0, 0.5);  // the contract; clicks this sparse land 0.2 LU short of the aim
+  EXPECT_LE(b.true_peak_db, -1.0);
+  const auto report = nlohmann::json::parse(slurp(out_ / "report.json"));
+  ASSERT_EQ(report["master"]["masters"].size(), 1u) << report["master"].dump();
+  EXPECT_EQ(report["master"]["masters"][0]["target"], "broadcast");
+  int said = 0;
+  for (const auto& p : report["problems"]) said += p["code"] == "not_mastered";
+  EXPECT_EQ(said, 1) << report["problems"].dump();
+
+  const fs::path mo = dir_ / "mastered";
+  const auto m = run({"master", (out_ / "mix.wav").string(), "-o", mo.string(), "--target", "streaming", "--target", "broadcast", "--quiet"});
+  EXPECT_EQ(m.code, 3) << m.err;
+  EXPECT_EQ(std::count(m.err.begin(), m.err.end(), '\n'), 1) << m.err;
+  EXPECT_NE(m.err.find("mix.wav: streaming master: cannot reach"), std::string::npos) << m.err;
+  EXPECT_FALSE(fs::exists(mo / "masters" / "streaming.wav"));
+  EXPECT_FALSE(fs::exists(mo / "previews" / "streaming.wav"));
+  ASSERT_TRUE(fs::exists(mo / "masters" / "broadcast.wav"));
+  EXPECT_NEAR(testkit::ebur128_measure_file(mo / "masters" / "broadcast.wav").integrated, -23.0, 0.5);
+  const auto mj = nlohmann::json::parse(slurp(mo / "report.json"));
+  ASSERT_EQ(mj["masters"].size(), 1u);
+  EXPECT_EQ(mj["masters"][0]["target"], "broadcast");
+  bool listed = false;
+  for (const auto& p : mj["problems"]) listed |= p["code"] == "not_mastered";
+  EXPECT_TRUE(listed) << mj["problems"].dump();
+}
+
 // Stems of 0.1 s: their mix with its effect tails (0.26 s) is under one 400 ms loudness block.
 // (At 0.25 s the stems read as silence once and were left unprocessed, with no tail; measured
 // now, their mix and its reverb tail reach 0.4 s, which can be mastered.)
