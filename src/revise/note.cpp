@@ -1516,6 +1516,37 @@ bool name_says(const std::string& element, const std::string& stem) {
   return want && *want == r;
 }
 
+// "The bass is not too loud", "the vocal isn't too bright", "never make the bass louder",
+// "don't turn the kick up": the note says what to leave as it is. Read by the complaint or the
+// move it negates, it had done just that (the bass lowered 1.5 dB, raised 1.5 dB). ("The vocal
+// is not loud enough", "I can't hear the bass", "don't make it so loud" still ask for a move:
+// what follows the negation there is no "too" and no comparative.)
+bool denies_a_move(const std::vector<std::string>& w) {
+  static const std::set<std::string, std::less<>> neg = {"not", "isnt", "arent", "wasnt", "never", "dont", "shouldnt",
+                                                         "mustnt"};
+  static const std::set<std::string, std::less<>> verbs = {"make", "turn", "bring", "push", "raise", "boost", "lower",
+                                                           "cut", "pull", "put", "get", "go"};
+  static const std::set<std::string, std::less<>> comparative = {
+      "louder", "quieter", "softer", "brighter", "darker", "wider", "narrower", "wetter", "drier", "up",
+      "down", "more", "less", "bigger", "smaller", "higher", "lower", "fuller", "thinner", "harder"};
+  for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+    if (!neg.count(w[i])) continue;
+    const std::size_t k = i + 1;
+    if (w[k] == "too") return true;  // "not too loud": said to be fine
+    if (w[k] == "be" && k + 1 < w.size() && w[k + 1] == "too") return true;
+    // An order not to move ("never", "don't", "do not", "shouldn't"; not a state such as "it
+    // doesn't cut through"), a verb of moving, then a comparative: "never make the bass louder".
+    const bool order = w[i] == "never" || w[i] == "dont" || w[i] == "shouldnt" || w[i] == "mustnt" ||
+                       (w[i] == "not" && i > 0 && (w[i - 1] == "do" || w[i - 1] == "should" || w[i - 1] == "must"));
+    if (!order || !verbs.count(w[k])) continue;
+    for (std::size_t j = k + 1; j < w.size() && j < k + 7; ++j) {
+      if (w[j] == "so" || w[j] == "that" || w[j] == "but" || w[j] == "and") break;  // "don't make it so loud": a complaint
+      if (comparative.count(w[j]) || w[j] == "too") return true;
+    }
+  }
+  return false;
+}
+
 ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& stem_names, ClauseInfo* info) {
   ParsedNote note;
   note.text = std::string(raw);
@@ -1678,6 +1709,13 @@ ParsedNote parse_clause(std::string_view raw, const std::vector<std::string>& st
     }
   }
 
+  if (denies_a_move(words_of(text))) {
+    note.kind = NoteKind::vague;
+    note.fix = Fix::none;
+    note.vague_topic = "denied";
+    if (!elements.empty()) note.element = split_stems(elements.front().value).front();
+    return note;
+  }
   // Production first: whatever else the note says, these are not the mixer's to change.
   for (const auto& rule : production_rules()) {
     if (!has(text, rule.phrase)) continue;

@@ -112,6 +112,17 @@ const Row kRows[] = {
     {"the vocal sounds weird", V, "lead_vocal", Fix::none},
     {"make it sound more radio ready", V, "", Fix::none},
     {"something is missing", V, "", Fix::none},
+    // what to leave as it is: read by the complaint it negates, these had moved the bass
+    {"the bass is not too loud", V, "bass", Fix::none},
+    {"the vocal isn't too bright", V, "lead_vocal", Fix::none},
+    {"never make the bass louder", V, "bass", Fix::none},
+    {"don't turn the kick up", V, "kick", Fix::none},
+    {"please do not make the snare any quieter", V, "snare", Fix::none},
+    // ... while a negation that states a fault still asks for a move
+    {"the vocal is not loud enough", M, "lead_vocal", Fix::up},
+    {"i can't hear the bass", M, "bass", Fix::up},
+    {"don't make the vocal so loud", M, "lead_vocal", Fix::down},
+    {"the vocal doesn't cut through, make it louder", M, "lead_vocal", Fix::up},
     // production
     {"replace the snare sample", P, "snare", Fix::none},
     {"can we get a different take of the vocal in verse 2", P, "lead_vocal", Fix::none},

@@ -2117,6 +2117,12 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 "with its loudness, true peak and checksum.";
       continue;
     }
+    if (r.kind == NoteKind::vague && n.vague_topic == "denied") {
+      r.reply = "Nothing was changed: the note says what should stay as it is" +
+                (n.element.empty() || n.element == "mix" ? std::string() : " (" + element_words(n.element) + ")") +
+                ". If something should change, say what and which way, e.g. \"the bass is too quiet in the chorus\".";
+      continue;
+    }
     if (r.kind == NoteKind::vague && n.vague_topic == "taken_back") {
       r.reply = "Nothing was changed: the note takes back what it asked of " + element_words(n.element) + ".";
       continue;
