@@ -180,6 +180,35 @@ std::string printed_stem_name(const std::string& stem_name) {
   return fs::path(stem_name).replace_extension(".wav").filename().string();
 }
 
+std::vector<std::string> printed_stem_files(const mix::Console& console) {
+  // A stem already named NAME.wav keeps that name whatever comes first: beside it a Kick.flac
+  // is printed as Kick-2.wav (Kick.flac, first in the folder, had taken Kick.wav, and the
+  // user's own Kick.wav came out as Kick-2.wav). Names are told apart without regard to case:
+  // "Kick.wav" and "kick.WAV" printed as Kick.wav and kick.wav would be one file on macOS's and
+  // Windows' file systems.
+  std::set<std::string> used;
+  const auto folded = [](std::string x) {
+    std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return x;
+  };
+  std::vector<std::string> names;
+  for (const auto& s : console.strips) names.push_back(s.name);
+  for (const auto& s : console.left_out) names.push_back(s);
+  std::vector<std::string> printed(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (const std::string own = printed_stem_name(names[i]);
+        own == fs::path(names[i]).filename().string() && used.insert(folded(own)).second)
+      printed[i] = own;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!printed[i].empty()) continue;
+    std::string name = printed_stem_name(names[i]);
+    for (int k = 2; !used.insert(folded(name)).second; ++k)
+      name = fs::path(names[i]).stem().string() + "-" + std::to_string(k) + ".wav";
+    printed[i] = name;
+  }
+  return printed;
+}
+
 RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir, const RenderMixOptions& options) {
   using graph::OutputKind;
   std::vector<Planned> plan;
@@ -202,20 +231,12 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
       add(OutputKind::bus_stem, b, v / (std::string(b) + ".wav"), "bus_stem");
     // Names told apart without regard to case: "Kick.wav" and "kick.WAV" printed as Kick.wav
     // and kick.wav would be one file on macOS's and Windows' file systems.
-    std::set<std::string> used;
-    const auto unique_name = [&used](const std::string& stem_name) {
-      std::string name = printed_stem_name(stem_name);
-      const auto folded = [](std::string x) {
-        std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return x;
-      };
-      for (int k = 2; !used.insert(folded(name)).second; ++k)
-        name = fs::path(stem_name).stem().string() + "-" + std::to_string(k) + ".wav";
-      return name;
-    };
-    for (const auto& s : console.strips) add(OutputKind::stem, s.name, v / "stems" / unique_name(s.name), "stem");
+    const std::vector<std::string> printed = printed_stem_files(console);
+    for (std::size_t i = 0; i < console.strips.size(); ++i)
+      add(OutputKind::stem, console.strips[i].name, v / "stems" / printed[i], "stem");
     // The stems set aside: silence, as they sit in the mix.
-    for (const auto& s : console.left_out) left_out.push_back({s, v / "stems" / unique_name(s)});
+    for (std::size_t i = 0; i < console.left_out.size(); ++i)
+      left_out.push_back({console.left_out[i], v / "stems" / printed[console.strips.size() + i]});
   }
   // Progress: the mix-only first pass is the lighter one.
   constexpr double kPass1Share = 0.2;

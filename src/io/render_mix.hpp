@@ -70,5 +70,9 @@ RenderMixResult render_mix(const mix::Console& console, const std::filesystem::p
 
 // The file name a stem is printed under: the stem's name with .wav.
 std::string printed_stem_name(const std::string& stem_name);
+// The file names in versions/stems/ of the console's strips, then of the stems it sets aside
+// (Console::left_out), in that order: each stem's name with .wav, told apart without regard to
+// case (Kick.wav and kick.WAV), a stem already named NAME.wav keeping its name.
+std::vector<std::string> printed_stem_files(const mix::Console& console);
 
 }  // namespace mixdown::io

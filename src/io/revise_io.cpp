@@ -394,7 +394,8 @@ bool in_spans(const std::vector<std::pair<double, double>>& spans, std::size_t i
 // minus every moved part, so that one move does not count another's) inside its spans; for a
 // ride of the whole mix (always alone), `file` of the revision (mix.wav, or a master) inside the
 // spans against outside them.
-std::vector<double> measure_moves(const fs::path& dir, const std::vector<LevelMove>& moves, const fs::path& file = "mix.wav") {
+std::vector<double> measure_moves(const fs::path& dir, const std::vector<LevelMove>& moves, const mix::Console& console,
+                                  const fs::path& file = "mix.wav") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> out(moves.size(), nan);
   try {
@@ -419,11 +420,19 @@ std::vector<double> measure_moves(const fs::path& dir, const std::vector<LevelMo
     int rate = 0;
     AudioBuffer rest = read_file(dir / "mix.wav", &rate);
     const int chans = rest.num_channels();
+    // Each strip's printed file (render_mix's names: Kick.wav beside Kick.flac is not Kick-2.wav).
+    std::map<std::string, std::string> printed;
+    {
+      const auto files = printed_stem_files(console);
+      for (std::size_t i = 0; i < console.strips.size(); ++i) printed[console.strips[i].name] = files[i];
+    }
     std::vector<AudioBuffer> parts;
     for (const LevelMove& m : moves) {
       AudioBuffer& part = parts.emplace_back(chans, rest.num_frames());
       for (const auto& name : m.strips) {
-        const AudioBuffer st = read_file(dir / "versions" / "stems" / printed_stem_name(name));
+        const auto f = printed.find(name);
+        if (f == printed.end()) return out;
+        const AudioBuffer st = read_file(dir / "versions" / "stems" / f->second);
         if (st.num_channels() != chans) return out;
         const std::size_t n = std::min(st.num_frames(), rest.num_frames());
         for (int c = 0; c < chans; ++c)
@@ -478,8 +487,8 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
                       const fs::path& out) {
   const std::vector<LevelMove> moves = level_moves(base, console);
   if (moves.empty()) return;
-  const std::vector<double> before = measure_moves(base_dir, moves);
-  std::vector<double> landed = measure_moves(partial, moves);
+  const std::vector<double> before = measure_moves(base_dir, moves, base);
+  std::vector<double> landed = measure_moves(partial, moves, console);
   for (std::size_t k = 0; k < moves.size(); ++k) landed[k] -= before[k];
   std::vector<double> first = landed, extra(moves.size(), 0.0), depth(moves.size(), 1.0);
   // A fader move's actual travel (the console's top may stop it) and what the rest came down
@@ -526,7 +535,7 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
   }
   write_text_atomic(tmp_session, session_to_toml(console, out));
   run_mix(mreq);
-  landed = measure_moves(partial, moves);
+  landed = measure_moves(partial, moves, console);
   for (std::size_t k = 0; k < moves.size(); ++k) landed[k] -= before[k];
   // What each move made again says, for the notes that made it.
   std::vector<std::string> said(moves.size());
@@ -544,7 +553,7 @@ void land_level_moves(const mix::Console& base, mix::Console& console, const fs:
     if (move.whole_mix && mreq.master) {
       const std::string first_target = console.targets.empty() ? "streaming" : console.targets.front();
       const fs::path master = fs::path("masters") / (first_target + ".wav");
-      const double m = measure_moves(partial, moves, master)[0] - measure_moves(base_dir, moves, master)[0];
+      const double m = measure_moves(partial, moves, console, master)[0] - measure_moves(base_dir, moves, base, master)[0];
       if (std::isfinite(m) && std::abs(m - landed[k]) > kLevelSlackDb)
         in_master = fmt::format("; in the {} master {:+.1f} dB, as its limiter, landing the loudness target, takes "
                                 "part of a {} back",

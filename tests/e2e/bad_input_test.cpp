@@ -352,6 +352,42 @@ TEST_F(BadInput, ALeftOutCopyNamedLikeAMixedStemInAnotherCase) {
   EXPECT_EQ(frames_and_peak(dir_ / "again" / silent).second, 0.0f);
 }
 
+// Kick.wav and Kick.flac side by side: the user's Kick.wav is printed as Kick.wav, the FLAC as
+// Kick-2.wav (the FLAC, first in the folder, had taken the name). Told apart by length: the WAV
+// plays 10 s, the FLAC 5 s, so the WAV's print still sounds at 9 s.
+TEST_F(BadInput, AStemNamedDotWavKeepsItsNameBesideOneOfAnotherFormat) {
+  wav("Keys.wav", 48000, 2, 10.0);
+  wav("Kick.wav", 48000, 1, 10.0);
+  wav("Kick.flac", 48000, 1, 5.0, SF_FORMAT_FLAC | SF_FORMAT_PCM_24);
+  const auto r = run({"mix", in_.string(), "-o", out_.string(), "--quiet", "--no-master"});
+  expect_clean_outputs(r, out_);
+  const auto late_peak = [](const fs::path& p) {
+    SF_INFO info{};
+    SNDFILE* f = sf_open(p.c_str(), SFM_READ, &info);
+    if (!f) return -1.0f;
+    sf_seek(f, 9 * info.samplerate, SEEK_SET);
+    std::vector<float> buf(static_cast<std::size_t>(info.channels) * static_cast<std::size_t>(info.samplerate / 2));
+    const sf_count_t n = sf_readf_float(f, buf.data(), info.samplerate / 2);
+    sf_close(f);
+    float peak = 0.0f;
+    for (sf_count_t i = 0; i < n * info.channels; ++i) peak = std::max(peak, std::fabs(buf[static_cast<std::size_t>(i)]));
+    return peak;
+  };
+  const auto stems = out_ / "versions" / "stems";
+  ASSERT_TRUE(fs::exists(stems / "Kick.wav"));
+  ASSERT_TRUE(fs::exists(stems / "Kick-2.wav"));
+  EXPECT_GT(late_peak(stems / "Kick.wav"), 0.01f);    // the 10 s WAV
+  EXPECT_LT(late_peak(stems / "Kick-2.wav"), 0.001f);  // the 5 s FLAC, over by then
+  const auto report = nlohmann::json::parse(slurp(out_ / "report.json"));
+  int named = 0;
+  for (const auto& o : report["outputs"])
+    if (o.value("name", "") == "Kick.wav") {
+      EXPECT_EQ(o["file"], "versions/stems/Kick.wav") << o.dump();
+      ++named;
+    }
+  EXPECT_EQ(named, 1) << report["outputs"].dump();
+}
+
 // A Broadcast WAV (.bwf) and a WAV without an extension are stems; an M4A is a stem mixdown
 // cannot read, said as such: none vanishes from the mix as "not audio".
 TEST_F(BadInput, StemsByContentAndUnreadAudioFormatsAreNotPassedOver) {
