@@ -214,9 +214,13 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
   }
   if (f.dual_mono) {
     out.push_back(make(s.name, "dual_mono", Severity::warning,
-                       fmt::format("{} is stereo but its two channels are identical: it is a mono "
-                                   "source in a stereo file",
-                                   s.name),
+                       s.channels > 2
+                           ? fmt::format("{} has {} channels but its first two (left and right) are identical: it "
+                                         "plays as a mono source",
+                                         s.name, s.channels)
+                           : fmt::format("{} is stereo but its two channels are identical: it is a mono "
+                                         "source in a stereo file",
+                                         s.name),
                        "will be folded to mono automatically (and panned like a mono source)"));
   }
   if (f.out_of_phase) {
@@ -235,9 +239,10 @@ std::vector<Problem> signal_problems(const StemFormat& s, const StemFeatures& f)
     const bool left = f.left_minus_right_db > 0.0;
     const double gap = std::fabs(f.left_minus_right_db);
     out.push_back(make(s.name, "one_sided", Severity::warning,
-                       fmt::format("{} is stereo but only its {} channel carries sound (the {} is {}): it is a mono "
+                       fmt::format("{} is {} but only its {} channel carries sound (the {} is {}): it is a mono "
                                    "part on one side of a stereo file, which would lean the mix",
-                                   s.name, left ? "left" : "right", left ? "right" : "left",
+                                   s.name, s.channels > 2 ? fmt::format("{}-channel", s.channels) : std::string("stereo"),
+                                   left ? "left" : "right", left ? "right" : "left",
                                    gap >= 199.0 ? std::string("silent") : fmt::format("{:.0f} dB under it", gap)),
                        "it is mixed as the mono part it is and panned by the mix; export it as mono, or check the "
                        "routing that left one side empty"));
