@@ -10,6 +10,7 @@
 #include "core/audio_buffer.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/problem.hpp"
 #include "core/simd.hpp"
 #include "core/units.hpp"
 
@@ -197,4 +198,10 @@ TEST(Simd, SumLogMatchesOneLogPerTerm) {
   EXPECT_TRUE(std::isnan(simd::sum_log(x.data(), x.size(), 1e-20)));
   x[3] = std::numeric_limits<float>::infinity();
   EXPECT_EQ(simd::sum_log(x.data(), x.size(), 1e-20), std::numeric_limits<double>::infinity());
+}
+
+// One sample is "a number", not "numbers"; more are counted in the plural.
+TEST(Problem, NonFiniteSamplesAreCountedInGoodGrammar) {
+  EXPECT_EQ(nonfinite_samples_phrase(1), "1 sample that is not a number (NaN or infinite)");
+  EXPECT_EQ(nonfinite_samples_phrase(200), "200 samples that are not numbers (NaN or infinite)");
 }

@@ -32,7 +32,7 @@ struct Problem {
 // "N samples that are not numbers (NaN or infinite)": how the problems about samples a reader
 // turned into silence (nonfinite_samples: master's QC, check, translate) count them.
 inline std::string nonfinite_samples_phrase(std::int64_t n) {
-  return std::to_string(n) + (n == 1 ? " sample that is" : " samples that are") + " not numbers (NaN or infinite)";
+  return std::to_string(n) + (n == 1 ? " sample that is not a number" : " samples that are not numbers") + " (NaN or infinite)";
 }
 
 }  // namespace mixdown

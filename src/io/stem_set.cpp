@@ -455,7 +455,8 @@ StemCheckResult check_stems(const StemListing& listing, int threads, const Progr
       p.stem = s.name;
       p.code = "nonfinite_samples";
       p.severity = Severity::error;
-      p.message = s.name + " holds " + nonfinite_samples_phrase(s.nonfinite_samples) + ": they are read as silence";
+      p.message = s.name + " holds " + nonfinite_samples_phrase(s.nonfinite_samples) +
+                  (s.nonfinite_samples == 1 ? ": it is read as silence" : ": they are read as silence");
       p.fix = "re-export it; a plug-in that blows up (a filter at an extreme setting) is the usual cause";
       per[i].push_back(p);
     }
