@@ -1758,6 +1758,28 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
       g -= static_cast<std::int64_t>(k);
     }
     const std::int64_t xf = xfade[i];
+    // How alike the two sides of the crossfade are: the correlation of the held tail with this
+    // track's head over the overlap, 0 (unrelated, or opposed) to 1 (the same sound). The
+    // equal-power fade keeps unrelated music at its level, but the same sound on both sides (a
+    // sustained chord, a track segued into its own reprise) adds up in amplitude and rose 3 dB
+    // mid-fade: a crossfade over a matching tone put that track 1 LU over its target. Its gains
+    // are scaled by 1 / sqrt(1 + 2 rho sin cos), which leaves them as they were for unrelated
+    // sides and makes them sum to 1 for identical ones.
+    double rho = 0.0;
+    if (xf > 0) {
+      keep.rewind();
+      AudioBuffer head(ch, static_cast<std::size_t>(xf));
+      const std::size_t got = keep.read(head.view());
+      double ht = 0.0, hh = 0.0, tt = 0.0;
+      for (int c = 0; c < ch; ++c)
+        for (std::size_t k = 0; k < got; ++k) {
+          const double h = head.channel(c)[k], t = held.channel(c)[k];
+          ht += h * t;
+          hh += h * h;
+          tt += t * t;
+        }
+      if (hh > 0.0 && tt > 0.0) rho = std::clamp(ht / std::sqrt(hh * tt), 0.0, 1.0);
+    }
     keep.rewind();
     const std::int64_t tail = i + 1 < n ? xfade[i + 1] : 0;
     const std::int64_t total = len[i];
@@ -1768,12 +1790,14 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
       std::size_t got = keep.read(buf.view(want));
       if (got < want) buf.view().sub(got, want - got).clear();  // CD padding
       const AudioView v = buf.view(want);
-      // Crossfade the head with the held tail (equal power).
+      // Crossfade the head with the held tail (equal power, for sides as alike as rho says).
       for (std::size_t k = 0; k < want; ++k) {
         const std::int64_t at = done + static_cast<std::int64_t>(k);
         if (at < xf) {
           const double x = (double(at) + 0.5) / double(xf);
-          const float fin = static_cast<float>(std::sin(x * M_PI / 2)), fout = static_cast<float>(std::cos(x * M_PI / 2));
+          const double si = std::sin(x * M_PI / 2), co = std::cos(x * M_PI / 2);
+          const double scale = 1.0 / std::sqrt(1.0 + 2.0 * rho * si * co);
+          const float fin = static_cast<float>(si * scale), fout = static_cast<float>(co * scale);
           for (int c = 0; c < ch; ++c)
             v.channel(c)[k] = v.channel(c)[k] * fin + held.channel(c)[static_cast<std::size_t>(at)] * fout;
         }
@@ -1815,6 +1839,20 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     res.tracks[i].start_s = double(res.tracks[i].start_samples) / rate;
     res.tracks[i].length_s = double(res.tracks[i].length_samples) / rate;  // the file's, the gap after it included
     res.tracks[i].master.after = verify_file(track_file[i], nullptr, 0.0);
+    // A crossfade sums the two sides where they overlap: a file off its track's loudness by more
+    // than the aim is said (rho above keeps a matching sound on both sides at its level; what is
+    // left is music that matches only in part).
+    const double off = res.tracks[i].master.after.integrated_lufs - res.tracks[i].master.target_lufs;
+    if (std::isfinite(off) && std::abs(off) > master::kLandingToleranceLu && (xfade[i] > 0 || (i + 1 < n && xfade[i + 1] > 0)))
+      res.problems.push_back({"crossfade_loudness", Severity::warning,
+                              fmt::format("{}: its file measures {:.2f} LUFS, {:.2f} LU {} the {:.1f} LUFS it was mastered to: {}",
+                                          res.tracks[i].title, res.tracks[i].master.after.integrated_lufs, std::abs(off),
+                                          off > 0 ? "over" : "under", res.tracks[i].master.target_lufs,
+                                          xfade[i] > 0 ? "the crossfade that opens it sums the two tracks where they overlap"
+                                                       : "its end, from where the next track's crossfade begins, is in the next "
+                                                         "track's file"),
+                              "a shorter crossfade, or a gap, keeps each track at its own loudness", std::nullopt,
+                              album.tracks[i].file.filename().string(), ""});
   }
   if (cd) {
     res.cue = plan_cue();

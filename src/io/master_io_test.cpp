@@ -511,6 +511,55 @@ TEST(Album, TheTrackFilesPlayedInTurnAreTheAlbum) {
   }
 }
 
+// A crossfade between two sides that are the same sound (a held tone segued into itself) keeps
+// the track at its loudness: the equal-power fade had added them up in amplitude, 3 dB mid-fade,
+// and put the second track's file 1 LU over its target without a word. A crossfade that does
+// move a file off its loudness (a loud song faded into a quiet one) is said.
+TEST(Album, ACrossfadeKeepsTheTracksAtTheirLoudnessOrSaysWhyNot) {
+  testkit::TempDir dir;
+  const int rate = 44100;
+  AudioBuffer tone(2, static_cast<std::size_t>(10 * rate));
+  for (int c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < tone.num_frames(); ++i) tone.channel(c)[i] = static_cast<float>(0.5 * std::sin(2 * M_PI * 100.0 * double(i) / rate));
+  write_file(dir / "tone.wav", tone.view(), {rate, 2, SampleFormat::wav24});
+  master::AlbumSpec same;
+  for (const char* title : {"a", "b"}) {
+    master::AlbumTrack t;
+    t.file = dir / "tone.wav";
+    t.title = title;
+    same.tracks.push_back(t);
+  }
+  same.tracks[1].crossfade_s = 4.0;
+  const auto cd = *master::find_target("cd");
+  const auto res = io::master_album(same, dir / "same", cd);
+  ASSERT_EQ(res.tracks.size(), 2u);
+  for (const auto& t : res.tracks) EXPECT_NEAR(oracle(t.master.file).integrated, cd.integrated_lufs, 0.2) << t.title;
+  EXPECT_NEAR(oracle(res.album_file).integrated, cd.integrated_lufs, 0.2);
+  EXPECT_TRUE(std::none_of(res.problems.begin(), res.problems.end(), [](const Problem& p) { return p.code == "crossfade_loudness"; }));
+
+  // A loud song faded for 4 of the quiet one's 8 s: the quiet one's file holds the loud tail.
+  write_file(dir / "loud.wav", programme(rate, 8.0, -12.0, 41).view(), {rate, 2, SampleFormat::wav24});
+  write_file(dir / "quiet.wav", programme(rate, 8.0, -30.0, 42).view(), {rate, 2, SampleFormat::wav24});
+  master::AlbumSpec apart;
+  for (const char* f : {"loud.wav", "quiet.wav"}) {
+    master::AlbumTrack t;
+    t.file = dir / f;
+    t.title = f;
+    apart.tracks.push_back(t);
+  }
+  apart.tracks[1].crossfade_s = 4.0;
+  const auto res2 = io::master_album(apart, dir / "apart", cd);
+  // The quiet song's file opens with the loud one's faded tail: over. The loud one's file ends
+  // where the fade begins, its last 4 s in the next file: under.
+  std::string said;
+  for (const auto& p : res2.problems)
+    if (p.code == "crossfade_loudness") said += p.message + "\n";
+  EXPECT_NE(said.find("quiet.wav: its file measures"), std::string::npos) << said;
+  EXPECT_NE(said.find("over the"), std::string::npos) << said;
+  EXPECT_NE(said.find("the crossfade that opens it"), std::string::npos) << said;
+  EXPECT_GT(oracle(res2.tracks[1].master.file).integrated - res2.tracks[1].master.target_lufs, 0.2);
+}
+
 // A track limited past every target (a brickwalled loop at about -6 LUFS) set the album's level:
 // the real songs went 9 LU under the target. It is held at the target instead, and the loudest
 // song lands there with the others at their distance to it.
