@@ -20,6 +20,7 @@ int run_analyze(const AnalyzeArgs& a, const GlobalOptions& g) {
   opt.analyzer.threads = g.threads;  // 0 = all cores
   const bool json_stdout = a.json == "-";
   io::refuse_overwriting_input(a.json, {a.input, a.reference});
+  io::check_json_path(a.json, {});
   Progress progress("analyze", g.quiet || json_stdout);
   const double share = a.reference.empty() ? 1.0 : 0.5;
   auto report = io::analyze_file(a.input, opt, [&](double f) { progress.update(f * share); });

@@ -16,6 +16,7 @@
 namespace mixdown::cli {
 
 int run_check(const CheckArgs& a, const GlobalOptions& g) {
+  io::check_json_path(a.json, {});
   Progress progress("check", g.quiet || a.json == "-");
   const auto result = io::check_stem_source(a.stems, g.threads,
                                             [&](double f) { progress.update(f, "reading stems"); });

@@ -964,6 +964,17 @@ void refuse_overwriting_input(const fs::path& output, const std::vector<fs::path
                                            ": writing the output there would overwrite it; choose another path");
 }
 
+void check_json_path(const fs::path& json, const std::vector<fs::path>& outputs) {
+  if (json.empty() || json == "-") return;
+  std::error_code ec;
+  if (fs::is_directory(json, ec))
+    throw usage_error(json.string(), "is a folder: --json takes a file name to write (or - for standard output)");
+  const fs::path at = fs::weakly_canonical(fs::absolute(json, ec), ec);
+  for (const auto& o : outputs)
+    if (fs::weakly_canonical(fs::absolute(o, ec), ec) == at)
+      throw usage_error(json.string(), "is one of this run's own outputs: the JSON would replace it; choose another path");
+}
+
 void refuse_inputs_in(const std::vector<fs::path>& folders, const std::vector<fs::path>& inputs) {
   for (const auto& in : inputs) {
     std::error_code ec;

@@ -189,6 +189,10 @@ const std::filesystem::path* input_at(const std::filesystem::path& path, const s
 // of `inputs` (an existing file reached by another path, a link, counts). Called before any
 // work, for every path a command would write.
 void refuse_overwriting_input(const std::filesystem::path& output, const std::vector<std::filesystem::path>& inputs);
+// --json PATH, before any work (a usage error, exit 2): not a folder, and not one of the files
+// the run writes (`translate --json OUT/phone.wav` had replaced the phone's simulation with the
+// JSON). Empty and "-" (standard output) pass.
+void check_json_path(const std::filesystem::path& json, const std::vector<std::filesystem::path>& outputs);
 // An input file given on the command line exists: else a rejection naming it, with the system's
 // reason where there is one besides its absence (a loop of symbolic links, no permission).
 void require_input(const std::filesystem::path& path);

@@ -1444,6 +1444,20 @@ TEST_F(BadInput, JsonOntoTheInputIsRefused) {
   expect_refusal(run({"translate", a.string(), "-o", out_.string(), "--json", a.string(), "--quiet"}), 2, {"mix.wav"});
 }
 
+// --json onto a file the run itself writes, or onto a folder, is refused before any work (exit
+// 2): `translate --json OUT/phone.wav` had replaced the phone's simulation with the JSON, and a
+// folder failed only once every simulation was written (exit 1).
+TEST_F(BadInput, JsonOntoTheRunsOwnOutputOrAFolderIsRefused) {
+  const auto a = wav("mix.wav");
+  expect_refusal(run({"translate", a.string(), "-o", out_.string(), "--json", (out_ / "phone.wav").string(), "--quiet"}), 2,
+                 {"phone.wav", "this run's own outputs"});
+  fs::create_directories(out_);
+  expect_refusal(run({"translate", a.string(), "-o", out_.string(), "--json", out_.string(), "--quiet"}), 2, {"is a folder"});
+  EXPECT_TRUE(fs::is_empty(out_));
+  expect_refusal(run({"analyze", a.string(), "--json", out_.string(), "--quiet"}), 2, {"is a folder"});
+  expect_refusal(run({"check", in_.string(), "--json", out_.string(), "--quiet"}), 2, {"is a folder"});
+}
+
 TEST_F(BadInput, MasteringAMasterIntoItsOwnFolderIsRefused) {
   fs::create_directories(in_ / "M" / "masters");
   const auto a = wav("M/masters/streaming.wav");
