@@ -1621,6 +1621,13 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     const auto sheet = plan_cue();
     const auto v = master::red_book_violations(sheet);
     if (!v.empty()) {
+      // A track too short for a CD: its file named (the album's other limits name the album).
+      for (std::size_t i = 0; i < sheet.tracks.size() && i < n; ++i)
+        if (sheet.tracks[i].length_frames < master::kRedBookMinTrackFrames)
+          throw rejected(album.tracks[i].file.string(),
+                         fmt::format("cannot make a CD: as track {} ({}) it lasts {:.2f} s, and a CD track must last at "
+                                     "least 4 seconds",
+                                     i + 1, album.tracks[i].title, double(sheet.tracks[i].length_frames) / 75.0));
       std::string msg = "cannot make a CD: " + v[0];
       for (std::size_t i = 1; i < v.size(); ++i) msg += "; " + v[i];
       throw rejected(album.tracks.size() == 1 ? album.tracks[0].file.string() : "album", msg);

@@ -601,6 +601,7 @@ TEST(Album, RedBookRefusalsComeBeforeAnyWork) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::rejected);
     EXPECT_NE(std::string(e.what()).find("at least 4 seconds"), std::string::npos) << e.what();
+    EXPECT_EQ(e.file(), (dir / "blip.wav").string());  // the file that is too short, named
   }
   EXPECT_FALSE(fs::exists(dir / "out" / "album.wav"));
   // The same album is fine for streaming (no Red Book there), with a crossfade.
