@@ -23,6 +23,12 @@ char g_path[kSlots][kPathMax];
 
 extern "C" void on_signal(int sig) {
   remove_all_temps();
+  // Every non-zero exit says why in one line (write(2): safe in a signal handler).
+  static constexpr char kInt[] = "mixdown: stopped (SIGINT): the unfinished outputs were removed; finished ones stay\n";
+  static constexpr char kTerm[] = "mixdown: stopped (SIGTERM): the unfinished outputs were removed; finished ones stay\n";
+  const char* line = sig == SIGINT ? kInt : kTerm;
+  const std::size_t len = sig == SIGINT ? sizeof(kInt) - 1 : sizeof(kTerm) - 1;
+  [[maybe_unused]] const ssize_t w = ::write(STDERR_FILENO, line, len);
   _exit(sig == SIGINT ? 130 : 128 + sig);
 }
 

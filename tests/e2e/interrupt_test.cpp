@@ -35,13 +35,14 @@ std::string bin() { return testkit::mixdown_bin(); }
 
 using testkit::slurp;
 
-pid_t spawn(const std::vector<std::string>& args) {
+// stderr goes to `err` when given (else, as stdin and stdout, to /dev/null).
+pid_t spawn(const std::vector<std::string>& args, const fs::path& err = {}) {
   const pid_t pid = fork();
   if (pid == 0) {
     const int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(null, 1);
-    dup2(null, 2);
+    dup2(err.empty() ? null : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
     std::vector<char*> argv;
     const std::string b = bin();
     argv.push_back(const_cast<char*>(b.c_str()));
@@ -168,12 +169,17 @@ protected:
     ASSERT_EQ(run_to_end(args, &full), 0);
     for (double share : {0.4}) {
       fs::remove_all(out);
-      const pid_t pid = spawn(args);
+      const fs::path err = dir_ / "signal-stderr.txt";
+      const pid_t pid = spawn(args, err);
       std::this_thread::sleep_for(std::chrono::duration<double>(share * full));
       kill(pid, sig);
       const int rc = wait_status(pid);
       if (rc == 0) continue;  // finished before the signal landed
       EXPECT_EQ(rc, expected) << "signal " << sig << " at " << share * full << " s";
+      // Every non-zero exit says why, in one line.
+      const std::string said = testkit::slurp(err);
+      EXPECT_EQ(std::count(said.begin(), said.end(), '\n'), 1) << said;
+      EXPECT_EQ(said.rfind(sig == SIGINT ? "mixdown: stopped (SIGINT)" : "mixdown: stopped (SIGTERM)", 0), 0u) << said;
       int temps = 0;
       expect_complete(out, "after signal " + std::to_string(sig), &temps);
       EXPECT_EQ(temps, 0) << "signal " << sig << " left temporaries in " << out;
