@@ -2147,6 +2147,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     if (windows.empty() && !q.past_end.empty() && q.missing.empty()) {
       r.reply = "The song is only " + format_time(console.duration_s) + " long, so there is nothing " +
                 past_end_words(q.past_end) + "; nothing was changed — which time did you mean?";
+      r.kind = r.parsed.kind = NoteKind::vague;  // a question back: the note cannot be acted on as it stands
       continue;
     }
     if (!q.missing.empty() && windows.empty()) {
@@ -2155,6 +2156,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
         secs += (secs.empty() ? "" : ", ") + s.name + " " + format_time(s.start_s) + "–" + format_time(s.end_s);
       r.reply = "This song has no " + q.missing.front() + " (its sections: " + (secs.empty() ? "none found" : secs) +
                 "); nothing was changed — which part of the song did you mean?";
+      r.kind = r.parsed.kind = NoteKind::vague;
       continue;
     }
     // A time no song has ("99:99", "-0:05") as the only place the note gives: asked, not
@@ -2162,6 +2164,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     if (!n.bad_time.empty() && n.scope.whole_song()) {
       r.reply = quote_note(n.bad_time) + " is not a time in the song (minutes:seconds, from 0:00, the seconds under 60); "
                 "nothing was changed — which time did you mean?";
+      r.kind = r.parsed.kind = NoteKind::vague;
       continue;
     }
     auto strips = strips_for(console, n.element);
@@ -2176,6 +2179,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
     if (n.element.rfind("part:", 0) == 0) {
       r.reply = "No stem matches " + quote_note(n.element.substr(5)) + " (stems: " + stem_list(console) +
                 "); which one did you mean? Nothing was changed.";
+      r.kind = r.parsed.kind = NoteKind::vague;
       continue;
     }
     if (needs_strips && strips.empty()) {
@@ -2183,6 +2187,7 @@ std::vector<NoteResult> plan_revision(Console& console, const std::vector<std::s
                 "); which stem did you mean? Nothing was changed.";
       if (r.reply.find("no  ") != std::string::npos || n.element.rfind("stem:", 0) == 0)
         r.reply = "No stem matches that note (stems: " + stem_list(console) + "); nothing was changed.";
+      r.kind = r.parsed.kind = NoteKind::vague;
       continue;
     }
     Applied a;

@@ -615,6 +615,9 @@ TEST(ReviseNotes, SpansAfterAPlaceDelaySendsAndWidthOfNearMonoStems) {
   j = revise_json(out, "the sfxr is too loud");
   EXPECT_TRUE(j[0]["changes"].empty()) << j.dump(2);
   EXPECT_NE(j[0]["reply"].get<std::string>().find("No stem matches \"sfxr\""), std::string::npos) << j.dump(2);
+  // A question back (which stem?), so the note is vague: `mix` with no change had told a script
+  // that something was mixed.
+  EXPECT_EQ(j[0]["kind"], "vague") << j.dump(2);
   EXPECT_EQ(slurp(out / "rev-5" / "mix.wav"), slurp(out / "rev-4" / "mix.wav"));
 }
 
