@@ -995,7 +995,16 @@ void refuse_inputs_in(const std::vector<fs::path>& folders, const std::vector<fs
 void create_output_dir(const fs::path& dir, const fs::path& report_as) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw failed((report_as.empty() ? dir : report_as).string(), "cannot create the output folder: " + ec.message());
+  if (!ec) return;
+  // A file where a folder of the output should be (OUT/masters as a file): that file named.
+  for (fs::path p = dir; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
+    std::error_code e2;
+    const auto st = fs::status(p, e2);
+    if (!e2 && fs::exists(st) && !fs::is_directory(st))
+      throw failed(p.string(), "is a file where the output needs a folder; move it or choose another -o");
+    if (!e2 && fs::is_directory(st)) break;
+  }
+  throw failed((report_as.empty() ? dir : report_as).string(), "cannot create the output folder: " + ec.message());
 }
 
 void write_text_atomic(const fs::path& path, const std::string& text) {

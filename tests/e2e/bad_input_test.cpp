@@ -442,9 +442,15 @@ TEST_F(BadInput, OutputThatIsAFileAndOtherSmallMistakesAreSaidPlainly) {
     const auto r = run({cmd, mix.string(), "-o", file.string()});
     EXPECT_NE(r.code, 0) << cmd;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << ": " << r.err;
-    EXPECT_NE(r.err.find("cannot create the output folder"), std::string::npos) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find("a file: is a file where the output needs a folder"), std::string::npos) << cmd << ": " << r.err;
     EXPECT_EQ(r.err.find("filesystem error"), std::string::npos) << cmd << ": " << r.err;
   }
+  // A file in the way inside the output folder (OUT/masters) is the one named, not OUT.
+  fs::create_directories(dir_ / "mf");
+  std::ofstream(dir_ / "mf" / "masters") << "";
+  const auto mf = run({"master", mix.string(), "-o", (dir_ / "mf").string(), "--quiet"});
+  EXPECT_NE(mf.code, 0);
+  EXPECT_NE(mf.err.find("mf/masters: is a file where the output needs a folder"), std::string::npos) << mf.err;
   expect_refusal(run({"revise", file.string(), "--note", "more bass"}), 3, {"a file", "is a file"});
   EXPECT_EQ(run({"revise", out_.string(), "--back", "-1"}).code, 2);
   const auto tiny = in_ / "tiny.wav";
