@@ -960,8 +960,13 @@ Applied apply_dynamics(Console& c, const ParsedNote& n, std::vector<Strip*> stri
   std::string how;
   for (std::size_t i = 0; i < hows.size(); ++i)
     how += (i == 0 ? "" : i + 1 == hows.size() ? " and " : ", ") + hows[i];
-  a.reply = capitalised(how) + " on " + who(n.element, strips) + " [" + targets + "] throughout the song" + after + "." +
-            master_words;
+  // What was changed, in brackets, when it is not the parts named (a bus's compressor): "on
+  // the kick (BD_03.flac) [BD_03.flac]" had said the one stem twice.
+  std::set<std::string> named;
+  for (const auto* st : strips) named.insert(st->name);
+  const bool same = owners == named && n.element.rfind("stem:", 0) != 0 && !strips.empty() && strips.size() <= 4;
+  a.reply = capitalised(how) + " on " + who(n.element, strips) + (same ? "" : " [" + targets + "]") + " throughout the song" +
+            after + "." + master_words;
   return a;
 }
 
