@@ -71,23 +71,14 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   std::optional<std::string> missed_line;
   if (const auto missed = io::missed_target(result); missed.master) {
     missed_line = missed.master->target.name + " master: " + missed.problem->message;
-    if (std::all_of(result.masters.begin(), result.masters.end(), [](const io::MasterOutcome& m) {
-          return std::any_of(m.problems.begin(), m.problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
-        })) {
+    io::MasterResult landed = result;
+    const auto said = io::leave_out_missed(landed);
+    if (landed.masters.empty()) {
       io::remove_master_outputs(result, out);
       throw rejected(a.input, *missed_line);
     }
-    for (auto m = result.masters.begin(); m != result.masters.end();) {
-      if (std::none_of(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; })) {
-        ++m;
-        continue;
-      }
-      const auto err = std::find_if(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
-      result.problems.push_back({"not_mastered", Severity::error, "no " + m->target.name + " master: " + err->message, err->fix,
-                                 std::nullopt, "", ""});
-      io::remove_master_files(*m);
-      m = result.masters.erase(m);
-    }
+    result = std::move(landed);
+    result.problems.insert(result.problems.end(), said.begin(), said.end());
   }
   // Translation checks on the first master, and report.html beside report.json.
   const auto& first = result.masters.front();

@@ -1359,6 +1359,22 @@ MissedTarget missed_target(const MasterResult& result) {
   return {};
 }
 
+std::vector<Problem> leave_out_missed(MasterResult& result) {
+  std::vector<Problem> said;
+  for (auto m = result.masters.begin(); m != result.masters.end();) {
+    const auto err = std::find_if(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
+    if (err == m->problems.end()) {
+      ++m;
+      continue;
+    }
+    said.push_back({"not_mastered", Severity::error, "no " + m->target.name + " master: " + err->message, err->fix,
+                    std::nullopt, "", ""});
+    remove_master_files(*m);
+    m = result.masters.erase(m);
+  }
+  return said;
+}
+
 void remove_master_files(const MasterOutcome& m) {
   std::error_code ec;
   fs::remove(m.file, ec);

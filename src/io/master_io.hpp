@@ -172,6 +172,10 @@ MissedTarget missed_target(const MasterResult& result);
 void remove_master_outputs(const MasterResult& result, const std::filesystem::path& out_dir);
 // One master's file and preview (one that missed its target, not delivered).
 void remove_master_files(const MasterOutcome& m);
+// The masters that missed their target (an error among their problems) taken out of `result`,
+// their files removed, each said in the returned problems (not_mastered, "no NAME master: …");
+// the masters that landed stay. Call with at least one landed, else nothing is left to deliver.
+std::vector<Problem> leave_out_missed(MasterResult& result);
 // After a delivered run into out_dir: the masters and previews an earlier run left there for
 // targets this run did not make (masters/cd.wav beside a report that lists only apple), never
 // one of `inputs`. Returns what was removed.

@@ -395,18 +395,12 @@ MixOutcome run_mix(const MixRequest& req) {
   // reaches are delivered (a drum loop misses streaming's -14 LUFS and lands broadcast's -23;
   // both had gone), and each one left out is said.
   if (o.master && !no_master) {
-    auto& made = o.master->masters;
-    for (auto m = made.begin(); m != made.end();) {
-      const auto err = std::find_if(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
-      if (err == m->problems.end()) {
-        ++m;
-        continue;
-      }
-      o.problems.push_back(Problem{"not_mastered", Severity::error, "no " + m->target.name + " master: " + err->message, err->fix, {}, {}, {}});
-      remove_master_files(*m);
-      m = made.erase(m);
+    auto said = leave_out_missed(*o.master);
+    if (o.master->masters.empty() && !said.empty()) {
+      no_master = std::move(said.back());
+      said.pop_back();
     }
-    if (made.empty()) no_master = std::move(o.problems.back()), o.problems.pop_back();
+    o.problems.insert(o.problems.end(), said.begin(), said.end());
   }
   if (no_master) {
     if (o.master) remove_master_outputs(*o.master, req.out);
