@@ -46,18 +46,8 @@ int run_album(const AlbumArgs& a, const GlobalOptions& g) {
     io::refuse_inputs_in({out / "tracks"}, inputs);
   }
   Progress progress("album", g.quiet);
-  // The album's own limits (a CD's 99 tracks and 79:57) name its album.toml when there is one.
-  const auto result = [&] {
-    try {
-      return io::master_album(album, a.out, *target, [&](double f, const std::string& s) { progress.update(f, s); });
-    } catch (const Error& e) {
-      const bool toml = a.files.size() == 1 && fs::path(a.files[0]).extension() == ".toml";
-      if (!toml || e.file() != "album") throw;
-      std::string why = e.what();
-      if (why.rfind("album: ", 0) == 0) why = why.substr(7);
-      throw Error(e.code(), a.files[0], why);
-    }
-  }();
+  const auto result = io::master_album(album, a.out, *target,
+                                       [&](double f, const std::string& s) { progress.update(f, s); });
   progress.done();
   const fs::path out(a.out);
   io::write_text_atomic(out / "report.json", report::album_json(result, out).dump(2) + "\n");

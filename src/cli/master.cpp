@@ -71,13 +71,11 @@ int run_master(const MasterArgs& a, const GlobalOptions& g) {
   std::optional<std::string> missed_line;
   if (const auto missed = io::missed_target(result); missed.master) {
     missed_line = missed.master->target.name + " master: " + missed.problem->message;
-    io::MasterResult landed = result;
-    const auto said = io::leave_out_missed(landed);
-    if (landed.masters.empty()) {
+    if (std::all_of(result.masters.begin(), result.masters.end(), [](const io::MasterOutcome& m) { return io::first_error(m); })) {
       io::remove_master_outputs(result, out);
       throw rejected(a.input, *missed_line);
     }
-    result = std::move(landed);
+    const auto said = io::leave_out_missed(result);
     result.problems.insert(result.problems.end(), said.begin(), said.end());
   }
   // Translation checks on the first master, and report.html beside report.json.

@@ -19,15 +19,12 @@ int run_translate(const TranslateArgs& a, const GlobalOptions& g) {
   namespace fs = std::filesystem;
   io::require_input(a.input);
   const bool json_stdout = a.json == "-";
-  for (const auto sys : analysis::kPlaybackSystems)
-    io::refuse_overwriting_input(fs::path(a.out) / (std::string(analysis::to_string(sys)) + ".wav"), {a.input});
-  io::refuse_overwriting_input(fs::path(a.out) / "translation.json", {a.input});
+  // What the run writes: never an input, and never where --json points.
+  std::vector<fs::path> outputs{fs::path(a.out) / "translation.json"};
+  for (const auto sys : analysis::kPlaybackSystems) outputs.push_back(fs::path(a.out) / (std::string(analysis::to_string(sys)) + ".wav"));
+  for (const auto& o : outputs) io::refuse_overwriting_input(o, {a.input});
   io::refuse_overwriting_input(a.json, {a.input});
-  {
-    std::vector<fs::path> outputs{fs::path(a.out) / "translation.json"};
-    for (const auto sys : analysis::kPlaybackSystems) outputs.push_back(fs::path(a.out) / (std::string(analysis::to_string(sys)) + ".wav"));
-    io::check_json_path(a.json, outputs);
-  }
+  io::check_json_path(a.json, outputs);
   Progress progress("translate", g.quiet || json_stdout);
   io::TranslateRequest req;
   req.input = a.input;

@@ -101,7 +101,6 @@ enum class SampleFormat { wav16, wav24, wav_float, flac16, flac24, mp3, opus, vo
 // comment.
 struct FileTags {
   std::string title, artist, album, track_number, comment;
-  bool empty() const noexcept { return title.empty() && artist.empty() && album.empty() && track_number.empty() && comment.empty(); }
 };
 
 struct WriteSpec {

@@ -1352,18 +1352,23 @@ std::string album_track_file_name(std::size_t index, std::size_t count, const st
   return fmt::format("{:0{}d}-{}.wav", index + 1, width, safe_name(title));
 }
 
+const Problem* first_error(const MasterOutcome& m) {
+  for (const auto& p : m.problems)
+    if (p.severity == Severity::error) return &p;
+  return nullptr;
+}
+
 MissedTarget missed_target(const MasterResult& result) {
   for (const auto& m : result.masters)
-    for (const auto& p : m.problems)
-      if (p.severity == Severity::error) return {&m, &p};
+    if (const Problem* p = first_error(m)) return {&m, p};
   return {};
 }
 
 std::vector<Problem> leave_out_missed(MasterResult& result) {
   std::vector<Problem> said;
   for (auto m = result.masters.begin(); m != result.masters.end();) {
-    const auto err = std::find_if(m->problems.begin(), m->problems.end(), [](const Problem& p) { return p.severity == Severity::error; });
-    if (err == m->problems.end()) {
+    const Problem* err = first_error(*m);
+    if (!err) {
       ++m;
       continue;
     }
@@ -1462,6 +1467,7 @@ master::AlbumSpec load_album(const fs::path& toml_file) {
     return v;
   };
   master::AlbumSpec album;
+  album.source = toml_file;
   const std::set<std::string> top_keys = {"title", "performer", "gap_s", "track"};
   for (auto&& [k, v] : root)
     if (!top_keys.count(std::string(k.str())))
@@ -1639,14 +1645,18 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     if (!v.empty()) {
       // A track too short for a CD: its file named (the album's other limits name the album).
       for (std::size_t i = 0; i < sheet.tracks.size() && i < n; ++i)
-        if (sheet.tracks[i].length_frames < master::kRedBookMinTrackFrames)
+        if (master::too_short_for_cd(sheet.tracks[i]))
           throw rejected(album.tracks[i].file.string(),
                          fmt::format("cannot make a CD: as track {} ({}) it lasts {:.2f} s, and a CD track must last at "
                                      "least 4 seconds",
                                      i + 1, album.tracks[i].title, double(sheet.tracks[i].length_frames) / 75.0));
       std::string msg = "cannot make a CD: " + v[0];
       for (std::size_t i = 1; i < v.size(); ++i) msg += "; " + v[i];
-      throw rejected(album.tracks.size() == 1 ? album.tracks[0].file.string() : "album", msg);
+      // The disc's own limits (99 tracks, 79:57) name the album.toml, else the one track or "album".
+      throw rejected(!album.source.empty()       ? album.source.string()
+                     : album.tracks.size() == 1 ? album.tracks[0].file.string()
+                                                : std::string("album"),
+                     msg);
     }
   }
 

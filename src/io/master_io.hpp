@@ -167,6 +167,8 @@ struct MissedTarget {
   const Problem* problem = nullptr;
 };
 MissedTarget missed_target(const MasterResult& result);
+// The first error among a master's problems (it missed its loudness or ceiling), or null.
+const Problem* first_error(const MasterOutcome& m);
 // Removes every master and preview `result` wrote under out_dir (and masters/, previews/ when
 // that leaves them empty).
 void remove_master_outputs(const MasterResult& result, const std::filesystem::path& out_dir);

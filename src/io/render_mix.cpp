@@ -229,8 +229,6 @@ RenderMixResult render_mix(const mix::Console& console, const fs::path& out_dir,
     add(OutputKind::tv, "tv", v / "tv.wav", "version");
     for (const char* b : {"drums", "bass", "music", "vocals", "fx"})
       add(OutputKind::bus_stem, b, v / (std::string(b) + ".wav"), "bus_stem");
-    // Names told apart without regard to case: "Kick.wav" and "kick.WAV" printed as Kick.wav
-    // and kick.wav would be one file on macOS's and Windows' file systems.
     const std::vector<std::string> printed = printed_stem_files(console);
     for (std::size_t i = 0; i < console.strips.size(); ++i)
       add(OutputKind::stem, console.strips[i].name, v / "stems" / printed[i], "stem");

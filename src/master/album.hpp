@@ -30,6 +30,7 @@ struct AlbumSpec {
   std::string performer;
   double gap_s = kDefaultAlbumGapS;  // between tracks, unless a track says otherwise
   std::vector<AlbumTrack> tracks;
+  std::filesystem::path source;  // the album.toml it was read from (empty: files on the command line)
   bool operator==(const AlbumSpec&) const = default;
 };
 

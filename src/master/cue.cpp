@@ -62,7 +62,7 @@ std::vector<std::string> red_book_violations(const CueSheet& sheet) {
                             format_msf(total), format_msf(kRedBookMaxFrames)));
   for (std::size_t i = 0; i < sheet.tracks.size(); ++i) {
     const auto& t = sheet.tracks[i];
-    if (t.length_frames < kRedBookMinTrackFrames)
+    if (too_short_for_cd(t))
       v.push_back(fmt::format("track {} ({}) lasts {:.2f} s: a CD track must last at least 4 seconds",
                               i + 1, t.title.empty() ? "untitled" : t.title, double(t.length_frames) / 75.0));
     if (!t.isrc.empty() && !valid_isrc(t.isrc))

@@ -57,6 +57,9 @@ CueSheet layout_cue(std::vector<CueTrack> tracks, std::string file_name, std::st
 // The disc's programme length in frames: pre-gap plus everything in the file.
 std::int64_t disc_frames(const CueSheet& sheet);
 
+// Red Book's shortest track: under 4 seconds a track cannot go on a CD.
+inline bool too_short_for_cd(const CueTrack& t) noexcept { return t.length_frames < kRedBookMinTrackFrames; }
+
 // Red Book violations in plain words (empty when the disc can be made).
 std::vector<std::string> red_book_violations(const CueSheet& sheet);
 
