@@ -85,6 +85,97 @@ TEST(WorkerPool, PropagatesErrorsAndStaysUsable) {
   EXPECT_EQ(n.load(), 8);
 }
 
+#include "core/block_pipeline.hpp"
+
+// A stream of blocks through a source, two stages after it and one after both: every stage sees
+// every block once and in order, never before the stages it follows have finished that block,
+// and the source never runs more than `slots` blocks ahead of the slowest stage (it would
+// overwrite a slot still in use). The same for any thread count; a second stream runs beside.
+TEST(BlockPipeline, EveryStageTakesEveryBlockInOrderAfterItsInputs) {
+  for (int threads : {1, 2, 4}) {
+    for (std::size_t slots : {1u, 3u}) {
+      WorkerPool pool(threads);
+      constexpr std::size_t kBlocks = 200, kOther = 37;
+      std::mutex m;
+      std::vector<std::vector<std::size_t>> seen(5);  // per stage, the blocks in the order run
+      std::vector<std::vector<char>> finished(5, std::vector<char>(kBlocks, 0));
+      std::vector<long> slot_owner(slots, -1);        // the block each slot holds
+      std::atomic<bool> bad{false};
+      const auto enter = [&](std::size_t stage, std::size_t t, std::vector<std::size_t> after) {
+        std::lock_guard lock(m);
+        for (std::size_t a : after)
+          if (!finished[a][t]) bad = true;
+        if (stage != 0 && slot_owner[t % slots] != static_cast<long>(t)) bad = true;  // its slot was overwritten
+        seen[stage].push_back(t);
+      };
+      const auto leave = [&](std::size_t stage, std::size_t t) {
+        std::lock_guard lock(m);
+        finished[stage][t] = 1;
+      };
+      BlockPipeline pipe(slots);
+      const std::size_t src = pipe.source([&](std::size_t t) {
+        if (t == kBlocks) return false;
+        {
+          std::lock_guard lock(m);
+          const long held = slot_owner[t % slots];
+          // The block the slot held must be done by every stage before it is overwritten.
+          if (held >= 0)
+            for (std::size_t s = 1; s < 4; ++s)
+              if (!finished[s][static_cast<std::size_t>(held)]) bad = true;
+          slot_owner[t % slots] = static_cast<long>(t);
+        }
+        enter(0, t, {});
+        leave(0, t);
+        return true;
+      });
+      const auto work = [](std::size_t t) {  // uneven costs, so the stages drift apart
+        volatile double x = 0;
+        for (std::size_t i = 0; i < 200 * (t % 7); ++i) x = x + std::sqrt(double(i));
+      };
+      const std::size_t a = pipe.add([&](std::size_t t) { enter(1, t, {0}); work(t); leave(1, t); }, {src});
+      const std::size_t b = pipe.add([&](std::size_t t) { enter(2, t, {0}); work(t + 3); leave(2, t); }, {src});
+      pipe.add([&](std::size_t t) { enter(3, t, {1, 2}); leave(3, t); }, {a, b});
+      std::vector<std::size_t> other;
+      const std::size_t src2 = pipe.source([&](std::size_t t) { return t < kOther; });
+      pipe.add([&](std::size_t t) { other.push_back(t); }, {src2});
+      pipe.run(pool);
+      EXPECT_FALSE(bad.load()) << threads << " threads, " << slots << " slots";
+      for (std::size_t s = 0; s < 4; ++s) {
+        ASSERT_EQ(seen[s].size(), kBlocks) << s;
+        for (std::size_t t = 0; t < kBlocks; ++t) ASSERT_EQ(seen[s][t], t) << s;
+      }
+      ASSERT_EQ(other.size(), kOther);
+      for (std::size_t t = 0; t < kOther; ++t) ASSERT_EQ(other[t], t);
+    }
+  }
+}
+
+// A stage's error stops the stream and comes out of run(); no stage runs past it, and the pool
+// stays usable.
+TEST(BlockPipeline, RethrowsAStagesErrorAndStops) {
+  WorkerPool pool(2);
+  std::atomic<std::size_t> last{0};
+  BlockPipeline pipe(2);
+  const std::size_t src = pipe.source([](std::size_t t) { return t < 1000; });
+  pipe.add(
+      [&](std::size_t t) {
+        if (t == 10) throw std::runtime_error("block 10");
+        last = t;
+      },
+      {src});
+  EXPECT_THROW(pipe.run(pool), std::runtime_error);
+  EXPECT_LT(last.load(), 10u);
+  std::atomic<int> n{0};
+  pool.run(8, [&](std::size_t) { n++; });
+  EXPECT_EQ(n.load(), 8);
+  EXPECT_THROW(BlockPipeline(0), std::invalid_argument);
+  BlockPipeline two(1);
+  const std::size_t s1 = two.source([](std::size_t) { return false; });
+  const std::size_t s2 = two.source([](std::size_t) { return false; });
+  EXPECT_THROW(two.add([](std::size_t) {}, {s1, s2}), std::invalid_argument);  // after two streams
+  EXPECT_THROW(two.add([](std::size_t) {}, {}), std::invalid_argument);
+}
+
 // add_from and apply_gain (vector clones) give each sample exactly d + g·s and d·g, over
 // lengths with and without a vector tail, for a view added to itself too.
 TEST(AudioBuffer, AddFromAndApplyGainAreExactPerSample) {

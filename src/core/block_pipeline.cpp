@@ -1,0 +1,142 @@
+#include "core/block_pipeline.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace mixdown {
+namespace {
+
+// A thread with no ready task polls this long for one before it sleeps: tasks take a fraction
+// of a millisecond, and a futex sleep and wake per task would cost more than the wait.
+constexpr auto kPoll = std::chrono::microseconds(50);
+
+void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+constexpr std::size_t kOpen = std::numeric_limits<std::size_t>::max();  // a stream's end not yet known
+
+}  // namespace
+
+BlockPipeline::BlockPipeline(std::size_t slots) : slots_(slots) {
+  if (slots_ == 0) throw std::invalid_argument("BlockPipeline: no slots");
+}
+
+std::size_t BlockPipeline::source(Source make) {
+  stages_.push_back({std::move(make), {}, {}, stages_.size()});
+  return stages_.size() - 1;
+}
+
+std::size_t BlockPipeline::add(Step step, std::vector<std::size_t> after) {
+  if (after.empty()) throw std::invalid_argument("BlockPipeline: a stage after none");
+  for (std::size_t a : after)
+    if (a >= stages_.size() || stages_[a].stream != stages_[after[0]].stream)
+      throw std::invalid_argument("BlockPipeline: a stage after one not yet added, or after two streams");
+  const std::size_t stream = stages_[after[0]].stream;
+  stages_.push_back({{}, std::move(step), std::move(after), stream});
+  return stages_.size() - 1;
+}
+
+void BlockPipeline::run(WorkerPool& pool) {
+  const std::size_t n = stages_.size();
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::size_t> done(n, 0);  // blocks each stage has finished (its next block)
+  std::vector<std::size_t> end(n, kOpen);  // per source: its stream's number of blocks
+  std::vector<char> busy(n, 0);
+  std::size_t sleeping = 0;
+  std::atomic<std::uint64_t> version{0};  // bumped, under m, whenever a task ends
+  std::exception_ptr error;
+
+  const auto is_source = [&](std::size_t s) { return stages_[s].stream == s; };
+  // Whether stage s may take its next block. Under m.
+  const auto ready = [&](std::size_t s) {
+    if (busy[s]) return false;
+    const std::size_t t = done[s], e = end[stages_[s].stream];
+    if (t >= e) return false;
+    if (is_source(s)) {
+      // Block t goes into the slot of block t - slots: every stage of the stream is done with it.
+      for (std::size_t x = s + 1; x < n; ++x)
+        if (stages_[x].stream == s && done[x] + slots_ <= t) return false;
+      return true;
+    }
+    return std::all_of(stages_[s].after.begin(), stages_[s].after.end(), [&](std::size_t a) { return done[a] > t; });
+  };
+  const auto finished = [&] {
+    if (error) return true;
+    for (std::size_t s = 0; s < n; ++s) {
+      const std::size_t e = end[stages_[s].stream];
+      if (e == kOpen || (!is_source(s) && done[s] < e)) return false;
+    }
+    return true;
+  };
+
+  const auto worker = [&] {
+    std::unique_lock lock(m);
+    for (;;) {
+      if (finished()) return;
+      std::size_t s = 0;
+      while (s < n && !ready(s)) ++s;
+      if (s == n) {
+        // Nothing ready: poll for another task's end, then sleep until one.
+        const std::uint64_t seen = version.load(std::memory_order_relaxed);
+        lock.unlock();
+        const auto until = std::chrono::steady_clock::now() + kPoll;
+        bool moved = false;
+        while (!moved && std::chrono::steady_clock::now() < until)
+          for (int k = 0; k < 64 && !moved; ++k) {
+            moved = version.load(std::memory_order_acquire) != seen;
+            cpu_relax();
+          }
+        lock.lock();
+        if (!moved) {
+          ++sleeping;
+          cv.wait(lock, [&] { return version.load(std::memory_order_relaxed) != seen; });
+          --sleeping;
+        }
+        continue;
+      }
+      const std::size_t t = done[s];
+      busy[s] = 1;
+      lock.unlock();
+      bool made = true;
+      std::exception_ptr failed;
+      try {
+        if (is_source(s)) made = stages_[s].make(t);
+        else stages_[s].step(t);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      lock.lock();
+      busy[s] = 0;
+      if (failed) {
+        if (!error) error = failed;
+      } else if (is_source(s) && !made) {
+        end[s] = t;
+      } else {
+        ++done[s];
+      }
+      version.fetch_add(1, std::memory_order_release);
+      if (sleeping > 0) cv.notify_all();
+    }
+  };
+
+  pool.run(static_cast<std::size_t>(pool.threads()), [&](std::size_t) { worker(); });
+  // Every thread has returned: none is still inside a stage.
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace mixdown
