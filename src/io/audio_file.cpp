@@ -658,7 +658,7 @@ AudioWriter::AudioWriter(const fs::path& path, const WriteSpec& spec) : impl_(st
   m.slot = register_temp(m.temp_path.string());
   if ((sfi.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
     m.direct = std::make_unique<DirectSink>();
-    m.direct->file = std::make_unique<DirectFile>(m.temp_path, direct_writes_enabled() && !spec.read_back);
+    m.direct->file = std::make_unique<DirectFile>(m.temp_path, direct_writes_enabled() && !spec.cached);
     m.file.reset(sf_open_virtual(&kDirectIo, SFM_WRITE, &sfi, m.direct.get()));
     if (!m.file && m.direct->error) std::rethrow_exception(m.direct->error);
   } else {

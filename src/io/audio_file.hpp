@@ -110,10 +110,13 @@ struct WriteSpec {
   bool noise_shaping = false;             // for 16-bit
   std::uint64_t dither_seed = 0x6D69786Full;  // fixed: outputs are bit-identical run to run
   double lossy_quality = 0.6;             // 0..1 for mp3/opus/vorbis (libsndfile's scale inverted)
-  // The file is read again by this run soon after it is written (a mix that is then analysed
-  // and mastered): written through the page cache, so the read finds it in memory instead of
-  // on the device (see direct_file.hpp).
-  bool read_back = false;
+  // Written through the page cache rather than around it (see direct_file.hpp), for two kinds
+  // of file: one this run reads again soon (a mix that is then analysed and mastered), which the
+  // read then finds in memory instead of on the device; and the few outputs of a master (its
+  // masters and previews, a few hundred MB), whose copy into the cache costs less than the run
+  // would wait for the device to take them at its end. A `mix`'s versions and printed stems
+  // (GBs, where the cache's fresh pages cost more than the device's wait) stay direct.
+  bool cached = false;
   // The dither's frame index of the file's first frame: a file that is a slice of a longer
   // stream (an album's track) written from frame N of it gets, with N here, the very noise and
   // so the very integers the whole stream's file holds there (without noise shaping, whose

@@ -5,7 +5,9 @@
 // backs guest memory lazily that first touch costs 0.5-3 s of system CPU per GB (measured with
 // `dd`: 1.8 GB buffered 4.7 s of sys, O_DIRECT 0.24 s), and on any machine it is a copy of every
 // byte. O_DIRECT hands whole aligned blocks to the device instead, from a background thread, so
-// the device's work overlaps the render's.
+// the device's work overlaps the render's. Small sets of outputs (a master's masters and
+// previews, WriteSpec::cached) go through the page cache instead: for a few hundred MB the copy
+// is cheap, and the run does not wait for the device at its end.
 //
 // Each file keeps up to three full chunks queued for the writer threads (io/direct_file.cpp,
 // kFileQueue; 128 MiB of buffers for all files at most) and waits for its oldest chunk only

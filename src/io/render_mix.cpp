@@ -108,7 +108,7 @@ struct FileSink final : graph::Sink {
 private:
   static WriteSpec spec(int rate, bool read_back) {
     WriteSpec w{rate, 2, SampleFormat::wav24};
-    w.read_back = read_back;
+    w.cached = read_back;
     return w;
   }
   void pass(const ConstAudioView& v) {
