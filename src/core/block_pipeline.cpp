@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <limits>
@@ -10,22 +9,10 @@
 #include <stdexcept>
 #include <utility>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "core/spin.hpp"
 
 namespace mixdown {
 namespace {
-
-// A thread with no ready task polls this long for one before it sleeps: tasks take a fraction
-// of a millisecond, and a futex sleep and wake per task would cost more than the wait.
-constexpr auto kPoll = std::chrono::microseconds(50);
-
-void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#endif
-}
 
 constexpr std::size_t kOpen = std::numeric_limits<std::size_t>::max();  // a stream's end not yet known
 
@@ -94,13 +81,7 @@ void BlockPipeline::run(WorkerPool& pool) {
         // Nothing ready: poll for another task's end, then sleep until one.
         const std::uint64_t seen = version.load(std::memory_order_relaxed);
         lock.unlock();
-        const auto until = std::chrono::steady_clock::now() + kPoll;
-        bool moved = false;
-        while (!moved && std::chrono::steady_clock::now() < until)
-          for (int k = 0; k < 64 && !moved; ++k) {
-            moved = version.load(std::memory_order_acquire) != seen;
-            cpu_relax();
-          }
+        const bool moved = spin_until([&] { return version.load(std::memory_order_acquire) != seen; });
         lock.lock();
         if (!moved) {
           ++sleeping;

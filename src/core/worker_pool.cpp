@@ -1,43 +1,9 @@
 #include "core/worker_pool.hpp"
 
-#include <chrono>
-
 #include "core/parallel.hpp"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "core/spin.hpp"
 
 namespace mixdown {
-namespace {
-
-void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#endif
-}
-
-// How long a thread that ran out of work polls for the next job (or for the job's end) before
-// it sleeps on the condition variable. A pass hands the pool a job per block, a few hundred
-// microseconds apart, and a futex sleep and wake-up per block cost about 6 % of a master's CPU
-// (the kernel's wake-up path); a short poll bridges the gap. Bounded, so a thread waiting for
-// a long time still sleeps.
-constexpr auto kSpin = std::chrono::microseconds(50);
-
-// Polls `done` until it holds or kSpin passes; true when it held.
-template <class Pred>
-bool spin_until(Pred done) {
-  const auto until = std::chrono::steady_clock::now() + kSpin;
-  for (;;) {
-    for (int k = 0; k < 64; ++k) {
-      if (done()) return true;
-      cpu_relax();
-    }
-    if (std::chrono::steady_clock::now() >= until) return done();
-  }
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(int threads) {
   if (threads <= 0) threads = default_threads();

@@ -326,9 +326,9 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   };
   // The consumers in about descending order of their cost (the writers, which pack and copy
   // into the page cache, then the translation's lanes, its full-length spectrum and mono lane
-  // being the larger, then the meters): the pool hands items out in order, so the large ones
-  // start first and the two cores finish a block closer together. The order of the items
-  // within a block changes nothing else: each has its own state and sees every block in turn.
+  // being the larger, then the meters): of the stages ready, the pipeline prefers the one added
+  // first, so the large ones start first. The order changes nothing else: each has its own
+  // state and sees every block in turn.
   std::vector<Consumer> consumers;
   if (deliver)
     consumers.push_back([&](const ConstAudioView& out) {
@@ -453,27 +453,12 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
   return cost;
 }
 
-// Reads a delivered file back, measures it as delivered and (optionally) writes a preview of it
-// at `preview_gain_db`.
-Measured verify_file(const fs::path& file, const fs::path* preview, double preview_gain_db,
-                     analysis::LoudnessSeries* short_term = nullptr) {
+// Reads a delivered file back and measures it as delivered.
+Measured verify_file(const fs::path& file) {
   AudioReader r(file);
-  const int ch = r.info().channels;
-  analysis::LoudnessMeter meter(double(r.info().sample_rate), ch, {true, true, false, 1});
-  std::optional<AudioWriter> w;
-  // Previews are listening copies in 24 bits (see kPreviewFormat).
-  if (preview) w.emplace(*preview, cached_spec(r.info().sample_rate, ch, kPreviewFormat));
-  AudioBuffer buf(ch, kBlock);
-  const float g = static_cast<float>(db_to_gain(preview_gain_db));
-  while (const std::size_t n = r.read(buf.view())) {
-    meter.add(buf.view(n));
-    if (w) {
-      buf.view(n).apply_gain(g);
-      w->write(buf.view(n));
-    }
-  }
-  if (w) w->commit();
-  if (short_term) *short_term = meter.short_term_series();
+  analysis::LoudnessMeter meter(double(r.info().sample_rate), r.info().channels, {true, true, false, 1});
+  AudioBuffer buf(r.info().channels, kBlock);
+  while (const std::size_t n = r.read(buf.view())) meter.add(buf.view(n));
   return measured_from(meter);
 }
 
@@ -1033,7 +1018,7 @@ namespace {
 // One file's analysis pass, a block at a time, as stages of a BlockPipeline: the read (the
 // source) and, after it, kItems measurements each on its own: the rest (integrity, stereo sums,
 // the low band's), the spectrum, the loudness and the true peak. Each stage sees the same
-// blocks in the same order for any thread count. The read may run up to kSlots blocks ahead of
+// blocks in the same order for any thread count. The read may run up to kPipeSlots blocks ahead of
 // the slowest measurement (in lock-step rounds of one block each, a round waited for its
 // longest item while the other core idled: 0.08 s of wall for 0.14 s of CPU on the bench's
 // file).
@@ -1042,7 +1027,6 @@ namespace {
 class AnalysisPass {
 public:
   static constexpr std::size_t kItems = 4;
-  static constexpr std::size_t kSlots = 4;
 
   // repair: the spikes a first pass found, read as silence in this one (the analysis says so);
   // none on a first pass, which scans a float file for them (spikes()).
@@ -1067,7 +1051,7 @@ public:
 
   // Block t into its slot (or into the cache); false at the end of the file. The source stage.
   bool read_block(std::size_t t) {
-    const std::size_t i = t % kSlots;
+    const std::size_t i = t % kPipeSlots;
     if (caching_ && pos_ < cap_) {
       at_[i] = whole_.sub(static_cast<std::size_t>(pos_), static_cast<std::size_t>(std::min<std::int64_t>(kPipeBlock, cap_ - pos_)));
       len_[i] = r_.read(at_[i]);
@@ -1084,7 +1068,7 @@ public:
   }
   // Measurement k of block t (after its read), each k on its own state.
   void measure(std::size_t k, std::size_t t) {
-    const std::size_t i = t % kSlots;
+    const std::size_t i = t % kPipeSlots;
     const ConstAudioView v = at_[i].sub(0, len_[i]);
     if (k == 0) an_->add_rest(v);
     else if (k == 1) an_->add_spectrum(v);
@@ -1114,9 +1098,9 @@ private:
   bool caching_ = false;
   AudioView whole_;
   std::optional<master::InputAnalyzer> an_;
-  std::array<AudioBuffer, kSlots> buf_;  // blocks that are not cached
-  std::array<std::size_t, kSlots> len_{};
-  std::array<AudioView, kSlots> at_;  // where each slot's block lies
+  std::array<AudioBuffer, kPipeSlots> buf_;  // blocks that are not cached
+  std::array<std::size_t, kPipeSlots> len_{};
+  std::array<AudioView, kPipeSlots> at_;  // where each slot's block lies
   analysis::Spikes repair_;
   std::optional<analysis::SpikeScan> scan_;  // a float file's first pass
 };
@@ -1128,7 +1112,7 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCa
   for (;;) {
     if (cache) *cache = InputCache{};
     AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix, repair);
-    BlockPipeline pipe(AnalysisPass::kSlots);
+    BlockPipeline pipe(kPipeSlots);
     const std::size_t read = pipe.source([&a](std::size_t t) { return a.read_block(t); });
     for (std::size_t k = 0; k < AnalysisPass::kItems; ++k) pipe.add([&a, k](std::size_t t) { a.measure(k, t); }, {read});
     pipe.run(pool);
@@ -1165,7 +1149,7 @@ master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::pa
     }
   };
   {
-    BlockPipeline pipe(AnalysisPass::kSlots);
+    BlockPipeline pipe(kPipeSlots);
     const std::size_t ra = pipe.source([&a](std::size_t t) { return a.read_block(t); });
     std::size_t rb = 0;
     if (b) {
@@ -1892,7 +1876,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
   }
   album_writer.commit();
   report(progress, 0.95, "verifying the album");
-  res.album = verify_file(res.album_file, nullptr, 0.0);
+  res.album = verify_file(res.album_file);
   // The track files as delivered: measured as they are (a crossfaded track holds the end of the
   // one before it, and its own end opens the next).
   for (std::size_t i = 0; i < n; ++i) {
@@ -1903,7 +1887,7 @@ AlbumResult master_album(const master::AlbumSpec& album, const fs::path& out_dir
     res.tracks[i].length_samples = slice_start[i + 1] - slice_start[i];
     res.tracks[i].start_s = double(res.tracks[i].start_samples) / rate;
     res.tracks[i].length_s = double(res.tracks[i].length_samples) / rate;  // the file's, the gap after it included
-    res.tracks[i].master.after = verify_file(track_file[i], nullptr, 0.0);
+    res.tracks[i].master.after = verify_file(track_file[i]);
     // A crossfade sums the two sides where they overlap: a file off its track's loudness by more
     // than the aim is said (rho above keeps a matching sound on both sides at its level; what is
     // left is music that matches only in part).
