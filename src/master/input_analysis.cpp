@@ -201,7 +201,8 @@ struct InputAnalyzer::Impl {
     // Integrity: clipped runs, tracked sample by sample only in blocks that reach the clip
     // level (a vectorised max first; elsewhere every run ends at the block's first sample). A
     // NaN reads as over it, so its block is scanned, which finds what skipping it would.
-    for (int c = 0; c < channels && n > 0; ++c) {
+    // A reference's integrity is not the master's business (the match reads its spectra).
+    for (int c = 0; c < channels && n > 0 && full; ++c) {
       const float* x = b.channel(c);
       int r = run[static_cast<std::size_t>(c)];
       if (simd::max_abs_bits(x, n) >= simd::abs_bits(kClipLevel)) {
@@ -248,7 +249,7 @@ struct InputAnalyzer::Impl {
         sq_sum[static_cast<std::size_t>(c)] += q;
       }
     }
-    if (channels == 2) {
+    if (channels == 2 && full) {  // the low end's correlation: the mix's mono-bass decision
       const float* l = b.channel(0);
       const float* r = b.channel(1);
       low_l.assign(l, l + n);
@@ -319,7 +320,7 @@ InputAnalysis InputAnalyzer::finish() {
   a.ac_rms_dbfs = ac_power > 0 ? 10.0 * std::log10(ac_power) : -std::numeric_limits<double>::infinity();
   a.clipped_runs = m.clipped_runs;
   a.first_clip_s = m.first_clip >= 0 ? double(m.first_clip) / m.rate : -1.0;
-  if (a.clipped_runs == 0) {
+  if (a.clipped_runs == 0 && m.full) {
     a.flat_top_runs = m.flat.runs_at(static_cast<float>(m.meter.sample_peak()));
     if (a.flat_top_runs > 0) a.first_flat_top_s = double(m.flat.first_frame()) / m.rate;
   }

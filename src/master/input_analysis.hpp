@@ -75,8 +75,9 @@ class InputAnalyzer {
 public:
   // What a pass measures: everything (the mix to master), or what a reference is read for (its
   // spectra, width and whether it is silent): then the true peak, the loudness range, the
-  // short-term values and the mono fold-down are not measured, and read -inf (the spectra,
-  // stereo sums, integrity and integrated loudness are as for a mix; the mono loss reads 0).
+  // short-term values and the mono fold-down are not measured, and read -inf; nor are its
+  // clipped runs and flat tops (read 0) or its low end's correlation (reads 1). The spectra,
+  // stereo sums, DC, level and integrated loudness are as for a mix; the mono loss reads 0.
   enum class Scope { mix, reference };
   // Throws Error(rejected) for channel layouts BS.1770 gives no weights for.
   InputAnalyzer(int sample_rate, int channels, Scope scope = Scope::mix);

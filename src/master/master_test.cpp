@@ -277,12 +277,14 @@ TEST(InputAnalysis, ClippedRunsAcrossBlocksAndPerChannelSums) {
   EXPECT_NEAR(an.ac_rms_dbfs, 10.0 * std::log10(ac), 1e-6);
 }
 
-// A reference is read only for what the match uses: its spectra, stereo sums and integrated
-// loudness equal a full analysis's, bit for bit; what it skips reads -inf (and its mono loss 0).
+// A reference is read only for what the match uses: its spectra, stereo sums, DC, level and
+// integrated loudness equal a full analysis's, bit for bit; what it skips reads -inf (its mono
+// loss and clipped runs 0, its low end's correlation 1).
 TEST(InputAnalysis, ReferenceScopeMeasuresWhatTheMatchReads) {
   const int rate = 48000;
   auto b = testkit::noise(-18, 5.0, rate, 2, 11);
   for (std::size_t i = 0; i < b.num_frames(); ++i) b.channel(1)[i] = 0.6f * b.channel(1)[i] + 0.4f * b.channel(0)[i];
+  for (std::size_t i = 30000; i < 30006; ++i) b.channel(0)[i] = 1.0f;  // one clipped run
   auto run = [&](InputAnalyzer::Scope scope) {
     InputAnalyzer an(rate, 2, scope);
     for (std::size_t at = 0; at < b.num_frames(); at += 8192) {  // in the four parts io::AnalysisPass feeds
@@ -309,6 +311,12 @@ TEST(InputAnalysis, ReferenceScopeMeasuresWhatTheMatchReads) {
   EXPECT_EQ(ref.range_lu, -std::numeric_limits<double>::infinity());
   EXPECT_EQ(ref.short_term_max_lufs, -std::numeric_limits<double>::infinity());
   EXPECT_EQ(ref.mono_loss_lu, 0.0);
+  EXPECT_EQ(ref.dc, full.dc);
+  EXPECT_EQ(ref.ac_rms_dbfs, full.ac_rms_dbfs);
+  EXPECT_EQ(full.clipped_runs, 1);
+  EXPECT_EQ(ref.clipped_runs, 0);
+  EXPECT_LT(full.low_correlation, 0.9);
+  EXPECT_EQ(ref.low_correlation, 1.0);
 }
 
 // A mix clipped on its bus and then turned down: no sample at full scale, its tops flat at its

@@ -140,11 +140,13 @@ json master_json(const io::MasterResult& r, const fs::path& out) {
             {"problems", problems}};
   if (r.reference_analysis) {
     // The reference is measured only for what the match reads (master::InputAnalyzer::Scope::
-    // reference): its true peak, loudness range, short-term maximum and mono loss are not
-    // measured, so they are left out rather than written as nulls.
+    // reference): its true peak, loudness range, short-term maximum, mono loss, low end's
+    // correlation, clipped runs and flat tops are not measured, so they are left out rather
+    // than written as nulls or zeros.
     json ref = input_analysis_json(*r.reference_analysis, *r.reference);
     for (const char* k : {"true_peak_dbtp", "plr_db", "range_lu", "short_term_max_lufs"}) ref["loudness"].erase(k);
-    ref["stereo"].erase("mono_loss_lu");
+    for (const char* k : {"mono_loss_lu", "low_end_correlation"}) ref["stereo"].erase(k);
+    for (const char* k : {"clipped_runs", "flat_top_runs"}) ref.erase(k);
     j["reference"] = std::move(ref);
   }
   return j;
