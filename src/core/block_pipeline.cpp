@@ -1,12 +1,18 @@
 #include "core/block_pipeline.hpp"
 
+#include <fmt/format.h>
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "core/spin.hpp"
@@ -16,24 +22,38 @@ namespace {
 
 constexpr std::size_t kOpen = std::numeric_limits<std::size_t>::max();  // a stream's end not yet known
 
+bool stage_times_wanted() {
+  static const bool wanted = [] {
+    const char* v = std::getenv("MIXDOWN_STAGE_TIMES");
+    return v && *v && std::string_view(v) != "0";
+  }();
+  return wanted;
+}
+
+double thread_cpu_s() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 }  // namespace
 
-BlockPipeline::BlockPipeline(std::size_t slots) : slots_(slots) {
+BlockPipeline::BlockPipeline(std::size_t slots, std::string name) : slots_(slots), name_(std::move(name)) {
   if (slots_ == 0) throw std::invalid_argument("BlockPipeline: no slots");
 }
 
-std::size_t BlockPipeline::source(Source make) {
-  stages_.push_back({std::move(make), {}, {}, stages_.size()});
+std::size_t BlockPipeline::source(Source make, std::string name) {
+  stages_.push_back({std::move(make), {}, {}, stages_.size(), std::move(name)});
   return stages_.size() - 1;
 }
 
-std::size_t BlockPipeline::add(Step step, std::vector<std::size_t> after) {
+std::size_t BlockPipeline::add(Step step, std::vector<std::size_t> after, std::string name) {
   if (after.empty()) throw std::invalid_argument("BlockPipeline: a stage after none");
   for (std::size_t a : after)
     if (a >= stages_.size() || stages_[a].stream != stages_[after[0]].stream)
       throw std::invalid_argument("BlockPipeline: a stage after one not yet added, or after two streams");
   const std::size_t stream = stages_[after[0]].stream;
-  stages_.push_back({{}, std::move(step), std::move(after), stream});
+  stages_.push_back({{}, std::move(step), std::move(after), stream, std::move(name)});
   return stages_.size() - 1;
 }
 
@@ -47,6 +67,9 @@ void BlockPipeline::run(WorkerPool& pool) {
   std::size_t sleeping = 0;
   std::atomic<std::uint64_t> version{0};  // bumped, under m, whenever a task ends
   std::exception_ptr error;
+  const bool timed = stage_times_wanted();
+  std::vector<double> cpu(timed ? n : 0, 0.0);  // per stage, under m
+  const auto started = std::chrono::steady_clock::now();
 
   const auto is_source = [&](std::size_t s) { return stages_[s].stream == s; };
   // Whether stage s may take its next block. Under m.
@@ -95,13 +118,16 @@ void BlockPipeline::run(WorkerPool& pool) {
       lock.unlock();
       bool made = true;
       std::exception_ptr failed;
+      const double cpu0 = timed ? thread_cpu_s() : 0.0;
       try {
         if (is_source(s)) made = stages_[s].make(t);
         else stages_[s].step(t);
       } catch (...) {
         failed = std::current_exception();
       }
+      const double took = timed ? thread_cpu_s() - cpu0 : 0.0;
       lock.lock();
+      if (timed) cpu[s] += took;
       busy[s] = 0;
       if (failed) {
         if (!error) error = failed;
@@ -118,6 +144,17 @@ void BlockPipeline::run(WorkerPool& pool) {
   pool.run(static_cast<std::size_t>(pool.threads()), [&](std::size_t) { worker(); });
   // Every thread has returned: none is still inside a stage.
   if (error) std::rethrow_exception(error);
+  if (timed) {
+    double total = 0.0;
+    std::string parts;
+    for (std::size_t s = 0; s < n; ++s) {
+      total += cpu[s];
+      parts += fmt::format("{}{} {:.4f}", s ? ", " : "", stages_[s].name.empty() ? fmt::format("stage {}", s) : stages_[s].name, cpu[s]);
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    fmt::print(stderr, "mixdown: stage times, {}: {:.4f} s wall on {} thread{}, {:.4f} s CPU: {}\n",
+               name_.empty() ? "a pass" : name_, wall, pool.threads(), pool.threads() == 1 ? "" : "s", total, parts);
+  }
 }
 
 }  // namespace mixdown

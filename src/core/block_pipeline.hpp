@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/worker_pool.hpp"
@@ -30,18 +31,23 @@ public:
   using Source = std::function<bool(std::size_t)>;
   using Step = std::function<void(std::size_t)>;
 
-  explicit BlockPipeline(std::size_t slots);
+  // `name` and the stages' names are for the stage times only (below).
+  explicit BlockPipeline(std::size_t slots, std::string name = {});
 
   // A stream of its own (several run side by side, each with its own blocks and slots); returns
   // the source's stage id.
-  std::size_t source(Source make);
+  std::size_t source(Source make, std::string name = {});
   // A stage that runs on every block of a stream after the stages `after` (ids returned here,
   // all of one stream, at least one) have. Stages added earlier are preferred when several
   // tasks are ready.
-  std::size_t add(Step step, std::vector<std::size_t> after);
+  std::size_t add(Step step, std::vector<std::size_t> after, std::string name = {});
 
   // Runs every stage over every block on the pool's threads and returns when all are done, or
   // rethrows the first error a stage threw once the others have stopped.
+  // With MIXDOWN_STAGE_TIMES set (and not "0") in the environment, a finished run also prints
+  // one line to stderr: the run's wall time and each stage's thread CPU time, summed over its
+  // blocks. A pass whose wall time is near its stages' CPU over the cores is CPU-bound; one
+  // far above it waits (on a serial stage, or on the device).
   void run(WorkerPool& pool);
 
 private:
@@ -50,8 +56,10 @@ private:
     Step step;    // any other stage's
     std::vector<std::size_t> after;
     std::size_t stream = 0;  // its source's id
+    std::string name;
   };
   std::size_t slots_;
+  std::string name_;
   std::vector<Stage> stages_;
 };
 

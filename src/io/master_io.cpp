@@ -257,31 +257,36 @@ struct Delivery {
 // longest item) a fifth of the two cores' time went in waiting.
 constexpr std::size_t kPipeBlock = kMasterBlockFrames;
 constexpr std::size_t kPipeSlots = 4;
-using Consumer = std::function<void(const ConstAudioView&)>;
+struct Consumer {
+  std::string name;  // for the stage times (core/block_pipeline)
+  std::function<void(const ConstAudioView&)> take;
+};
 struct PipeSlot {
   AudioBuffer buf;
   std::vector<float> aux;  // the block's own data between the steps (the limiter's held gains)
   std::size_t n = 0, off = 0, len = 0;
 };
-void run_pipelined(WorkerPool& pool, int channels, const std::function<void(PipeSlot&)>& produce,
+void run_pipelined(const std::string& name, WorkerPool& pool, int channels, const std::function<void(PipeSlot&)>& produce,
                    const std::function<void(PipeSlot&)>& finish, const std::vector<Consumer>& consumers) {
   std::vector<PipeSlot> slot;
   for (std::size_t i = 0; i < kPipeSlots; ++i) slot.push_back(PipeSlot{AudioBuffer(channels, kPipeBlock), std::vector<float>(kPipeBlock)});
-  BlockPipeline pipe(kPipeSlots);
-  const std::size_t made = pipe.source([&](std::size_t t) {
-    PipeSlot& b = slot[t % kPipeSlots];
-    b.n = b.off = b.len = 0;
-    produce(b);
-    return b.n > 0;
-  });
-  const std::size_t fin = pipe.add([&](std::size_t t) { finish(slot[t % kPipeSlots]); }, {made});
+  BlockPipeline pipe(kPipeSlots, name);
+  const std::size_t made = pipe.source(
+      [&](std::size_t t) {
+        PipeSlot& b = slot[t % kPipeSlots];
+        b.n = b.off = b.len = 0;
+        produce(b);
+        return b.n > 0;
+      },
+      "produce");
+  const std::size_t fin = pipe.add([&](std::size_t t) { finish(slot[t % kPipeSlots]); }, {made}, "finish");
   for (const Consumer& c : consumers)
     pipe.add(
         [&](std::size_t t) {
           const PipeSlot& b = slot[t % kPipeSlots];
-          if (b.len > 0) c(b.buf.view().sub(b.off, b.len));
+          if (b.len > 0) c.take(b.buf.view().sub(b.off, b.len));
         },
-        {fin});
+        {fin}, c.name);
   pipe.run(pool);
 }
 
@@ -331,22 +336,22 @@ PassResult limit_pass(FloatTemp& src, int rate, int channels, double gain_db,
   // state and sees every block in turn.
   std::vector<Consumer> consumers;
   if (deliver)
-    consumers.push_back([&](const ConstAudioView& out) {
-      if (deliver->writer) deliver->writer->write(out);
-      if (deliver->keep) deliver->keep->write(out);
-    });
+    consumers.push_back({"writer", [&](const ConstAudioView& out) {
+                           if (deliver->writer) deliver->writer->write(out);
+                           if (deliver->keep) deliver->keep->write(out);
+                         }});
   if (deliver && deliver->preview)
-    consumers.push_back([&](const ConstAudioView& out) {
-      const AudioView p = side.view(out.num_frames());
-      p.copy_from(out, deliver->preview_gain);
-      deliver->preview->write(p);
-    });
+    consumers.push_back({"preview", [&](const ConstAudioView& out) {
+                           const AudioView p = side.view(out.num_frames());
+                           p.copy_from(out, deliver->preview_gain);
+                           deliver->preview->write(p);
+                         }});
   if (deliver && deliver->translation)
     for (std::size_t k = deliver->translation->items(); k-- > 0;)
-      consumers.push_back([&, k](const ConstAudioView& out) { deliver->translation->add(k, out); });
-  consumers.push_back([&](const ConstAudioView& out) { meter.add(out); });
-  if (full) consumers.push_back([&](const ConstAudioView& out) { tp.add(out); });
-  run_pipelined(pool, channels, produce, finish, consumers);
+      consumers.push_back({deliver->translation->item_name(k), [&, k](const ConstAudioView& out) { deliver->translation->add(k, out); }});
+  consumers.push_back({"loudness", [&](const ConstAudioView& out) { meter.add(out); }});
+  if (full) consumers.push_back({"true peak", [&](const ConstAudioView& out) { tp.add(out); }});
+  run_pipelined(full ? "landing (delivered)" : "landing", pool, channels, produce, finish, consumers);
   if (shared) feed->set_loudness(meter);
   PassResult r;
   r.lufs = meter.integrated_lufs();
@@ -412,15 +417,17 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
   std::vector<Slot> slot;
   for (std::size_t i = 0; i < kPipeSlots; ++i) slot.push_back(Slot{AudioBuffer(channels, kPipeBlock)});
   std::array<AudioBuffer, 2> work{AudioBuffer(channels, kPipeBlock), AudioBuffer(channels, kPipeBlock)};
-  BlockPipeline pipe(kPipeSlots);
-  const std::size_t read = pipe.source([&](std::size_t t) {
-    if (t >= blocks.size()) return false;
-    const Block& b = blocks[t];
-    Slot& sl = slot[t % kPipeSlots];
-    if (b.first) src.seek(b.pos);
-    sl.n = src.read(sl.buf.view(static_cast<std::size_t>(b.len)));
-    return true;
-  });
+  BlockPipeline pipe(kPipeSlots, "limiter probes");
+  const std::size_t read = pipe.source(
+      [&](std::size_t t) {
+        if (t >= blocks.size()) return false;
+        const Block& b = blocks[t];
+        Slot& sl = slot[t % kPipeSlots];
+        if (b.first) src.seek(b.pos);
+        sl.n = src.read(sl.buf.view(static_cast<std::size_t>(b.len)));
+        return true;
+      },
+      "read");
   for (std::size_t j = 0; j < 2; ++j)
     pipe.add(
         [&, j](std::size_t t) {
@@ -434,7 +441,7 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
           const std::int64_t o1 = std::min(b.o1, b.pos + std::int64_t(sl.n));
           if (o1 > b.o0) limited[j].add(v.sub(static_cast<std::size_t>(b.o0 - b.pos), static_cast<std::size_t>(o1 - b.o0)));
         },
-        {read});
+        {read}, fmt::format("limiter {:+.1f} dB and loudness", gains_db[j]));
   pipe.add(
       [&](std::size_t t) {
         const Block& b = blocks[t];
@@ -442,7 +449,7 @@ std::array<double, 2> limiter_cost_on_segments(FloatTemp& src, int rate, int cha
         const std::int64_t i1 = std::min(b.i1, b.pos + std::int64_t(sl.n));
         if (i1 > b.i0) plain.add(sl.buf.view().sub(static_cast<std::size_t>(b.i0 - b.pos), static_cast<std::size_t>(i1 - b.i0)));
       },
-      {read});
+      {read}, "unlimited loudness");
   pipe.run(pool);
   std::array<double, 2> cost{0.0, 0.0};
   const double p = plain.integrated_lufs();
@@ -660,7 +667,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
     std::vector<Slot> slot;
     for (std::size_t i = 0; i < kPipeSlots; ++i)
       slot.push_back(Slot{AudioBuffer(in_place ? 0 : ch, in_place ? 0 : kPipeBlock), AudioBuffer(ipw ? ch : 0, ipw ? kPipeBlock : 0)});
-    BlockPipeline pipe(kPipeSlots);
+    BlockPipeline pipe(kPipeSlots, "chain");
     const std::size_t front = pipe.source([&](std::size_t t) {
       Slot& cur = slot[t % kPipeSlots];
       if (in_place) {
@@ -675,7 +682,7 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
       if (ipw) cur.raw.view(cur.n).copy_from(cur.v);
       proc.process_front(cur.v);
       return true;
-    });
+    }, "read and front half");
     if (ipw)
       pipe.add(
           [&](std::size_t t) {
@@ -683,15 +690,15 @@ MasterOutcome render_master(const fs::path& input, const master::InputAnalysis& 
             b.raw.view(b.n).apply_gain(ipg);
             ipw->write(b.raw.view(b.n));
           },
-          {front});
+          {front}, "input preview");
     const std::size_t back = pipe.add(
         [&](std::size_t t) {
           const Slot& b = slot[t % kPipeSlots];
           proc.process_back(b.v);
           if (!in_place) temp.write(b.v);
         },
-        {front});
-    pipe.add([&](std::size_t t) { meter.add(slot[t % kPipeSlots].v); }, {back});
+        {front}, "back half");
+    pipe.add([&](std::size_t t) { meter.add(slot[t % kPipeSlots].v); }, {back}, "loudness");
     pipe.run(pool);
     if (ipw) {
       // Completed now, moved into place with the master (below): a run that fails or is
@@ -1066,6 +1073,9 @@ public:
     if (scan_ && len_[i] > 0) scan_->add(at_[i].sub(0, len_[i]));
     return len_[i] > 0;
   }
+  static std::string item_name(std::size_t k) {
+    return k == 0 ? "rest" : k == 1 ? "spectrum" : k == 2 ? "loudness" : "true peak";
+  }
   // Measurement k of block t (after its read), each k on its own state.
   void measure(std::size_t k, std::size_t t) {
     const std::size_t i = t % kPipeSlots;
@@ -1112,9 +1122,10 @@ master::InputAnalysis analyze_on(const fs::path& file, WorkerPool& pool, InputCa
   for (;;) {
     if (cache) *cache = InputCache{};
     AnalysisPass a(file, cache, master::InputAnalyzer::Scope::mix, repair);
-    BlockPipeline pipe(kPipeSlots);
-    const std::size_t read = pipe.source([&a](std::size_t t) { return a.read_block(t); });
-    for (std::size_t k = 0; k < AnalysisPass::kItems; ++k) pipe.add([&a, k](std::size_t t) { a.measure(k, t); }, {read});
+    BlockPipeline pipe(kPipeSlots, "analysis");
+    const std::size_t read = pipe.source([&a](std::size_t t) { return a.read_block(t); }, "read");
+    for (std::size_t k = 0; k < AnalysisPass::kItems; ++k)
+      pipe.add([&a, k](std::size_t t) { a.measure(k, t); }, {read}, AnalysisPass::item_name(k));
     pipe.run(pool);
     if (repair.ceiling == 0.0f && (repair = a.spikes()).ceiling > 0.0f) continue;
     return a.finish();
@@ -1149,20 +1160,22 @@ master::InputAnalysis analyze_with_reference(const fs::path& input, const fs::pa
     }
   };
   {
-    BlockPipeline pipe(kPipeSlots);
-    const std::size_t ra = pipe.source([&a](std::size_t t) { return a.read_block(t); });
+    BlockPipeline pipe(kPipeSlots, "analysis of the mix and the reference");
+    const std::size_t ra = pipe.source([&a](std::size_t t) { return a.read_block(t); }, "read");
     std::size_t rb = 0;
     if (b) {
       AnalysisPass& bp = *b;
-      rb = pipe.source([&](std::size_t t) {
-        bool more = false;
-        guarded([&] { more = bp.read_block(t); });
-        return more;
-      });
+      rb = pipe.source(
+          [&](std::size_t t) {
+            bool more = false;
+            guarded([&] { more = bp.read_block(t); });
+            return more;
+          },
+          "reference read");
     }
     for (std::size_t k = 0; k < AnalysisPass::kItems; ++k) {  // the two files' items interleaved
-      pipe.add([&a, k](std::size_t t) { a.measure(k, t); }, {ra});
-      if (b) pipe.add([&, k](std::size_t t) { guarded([&] { b->measure(k, t); }); }, {rb});
+      pipe.add([&a, k](std::size_t t) { a.measure(k, t); }, {ra}, AnalysisPass::item_name(k));
+      if (b) pipe.add([&, k](std::size_t t) { guarded([&] { b->measure(k, t); }); }, {rb}, "reference " + AnalysisPass::item_name(k));
     }
     pipe.run(pool);
   }

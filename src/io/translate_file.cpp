@@ -729,6 +729,18 @@ TranslationFeed::~TranslationFeed() = default;
 
 std::size_t TranslationFeed::items() const noexcept { return impl_->at.size(); }
 
+std::string TranslationFeed::item_name(std::size_t item) const {
+  const LaneSet& set = impl_->set;
+  if (item < set.lanes.size()) {
+    const Lane& l = set.lanes[item];
+    std::string name(to_string(l.measure.system));
+    if (l.partner >= 0) name += fmt::format(" and {}", to_string(set.lanes[static_cast<std::size_t>(l.partner)].measure.system));
+    if (l.derived || l.played_by_partner) name += " (measured elsewhere)";
+    return name;
+  }
+  return item == set.lanes.size() && impl_->own_loudness ? "translation loudness" : "translation spectrum";
+}
+
 void TranslationFeed::add(std::size_t item, const ConstAudioView& block) {
   LaneSet& set = impl_->set;
   // As translate_file plays a file: its first two channels (the one of a mono file twice).

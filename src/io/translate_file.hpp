@@ -154,6 +154,9 @@ public:
   // Independent work items per block: each item must see every block in order; different
   // items may run at the same time (and the result does not depend on how they are scheduled).
   std::size_t items() const noexcept;
+  // What item k measures, for the stage times (core/block_pipeline): a lane's system, or the
+  // stream's own loudness or spectrum.
+  std::string item_name(std::size_t item) const;
   void add(std::size_t item, const ConstAudioView& block);
   // Whether the caller's meter stands in for the feed's own (own_loudness false, and a stereo
   // stream: a mono one is measured as played, on both channels, by the feed itself).
