@@ -7,14 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
-#include <string_view>
 #include <utility>
 
+#include "core/env.hpp"
 #include "core/spin.hpp"
 
 namespace mixdown {
@@ -23,10 +22,7 @@ namespace {
 constexpr std::size_t kOpen = std::numeric_limits<std::size_t>::max();  // a stream's end not yet known
 
 bool stage_times_wanted() {
-  static const bool wanted = [] {
-    const char* v = std::getenv("MIXDOWN_STAGE_TIMES");
-    return v && *v && std::string_view(v) != "0";
-  }();
+  static const bool wanted = env_flag("MIXDOWN_STAGE_TIMES", false);
   return wanted;
 }
 

@@ -296,3 +296,25 @@ TEST(Problem, NonFiniteSamplesAreCountedInGoodGrammar) {
   EXPECT_EQ(nonfinite_samples_phrase(1), "1 sample that is not a number (NaN or infinite)");
   EXPECT_EQ(nonfinite_samples_phrase(200), "200 samples that are not numbers (NaN or infinite)");
 }
+
+#include <cstdlib>
+
+#include "core/env.hpp"
+
+// Absent or empty: the default; "0": off; anything else: on.
+TEST(Env, FlagReadsUnsetEmptyZeroAndOn) {
+  constexpr const char* kName = "MIXDOWN_TEST_ENV_FLAG";
+  ASSERT_EQ(::unsetenv(kName), 0);
+  EXPECT_TRUE(env_flag(kName, true));
+  EXPECT_FALSE(env_flag(kName, false));
+  ASSERT_EQ(::setenv(kName, "", 1), 0);
+  EXPECT_TRUE(env_flag(kName, true));
+  EXPECT_FALSE(env_flag(kName, false));
+  ASSERT_EQ(::setenv(kName, "0", 1), 0);
+  EXPECT_FALSE(env_flag(kName, true));
+  ASSERT_EQ(::setenv(kName, "1", 1), 0);
+  EXPECT_TRUE(env_flag(kName, false));
+  ASSERT_EQ(::setenv(kName, "yes", 1), 0);
+  EXPECT_TRUE(env_flag(kName, false));
+  ASSERT_EQ(::unsetenv(kName), 0);
+}

@@ -14,11 +14,11 @@
 #include <deque>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/env.hpp"
 #include "core/error.hpp"
 
 namespace mixdown::io {
@@ -250,10 +250,7 @@ private:
 
 }  // namespace
 
-bool direct_writes_enabled() noexcept {
-  const char* v = std::getenv("MIXDOWN_DIRECT_IO");
-  return v == nullptr || std::string_view(v) != "0";
-}
+bool direct_writes_enabled() noexcept { return env_flag("MIXDOWN_DIRECT_IO", true); }
 
 struct DirectFile::Impl {
   std::string name;

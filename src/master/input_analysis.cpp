@@ -202,7 +202,7 @@ struct InputAnalyzer::Impl {
     // level (a vectorised max first; elsewhere every run ends at the block's first sample). A
     // NaN reads as over it, so its block is scanned, which finds what skipping it would.
     // A reference's integrity is not the master's business (the match reads its spectra).
-    for (int c = 0; c < channels && n > 0 && full; ++c) {
+    for (int c = 0; full && c < channels && n > 0; ++c) {
       const float* x = b.channel(c);
       int r = run[static_cast<std::size_t>(c)];
       if (simd::max_abs_bits(x, n) >= simd::abs_bits(kClipLevel)) {
